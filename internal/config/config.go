@@ -1,0 +1,229 @@
+// Package config reads clinsafe's settings from CLINSAFE_* environment
+// variables and command-line flags, once, into a Config. It is the only
+// package that reads the environment.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of a clinsafe process.
+type Config struct {
+	Listen      string        // address to listen on, host:port
+	DB          string        // sqlite:PATH or postgres://...
+	BaseURL     string        // public base URL, e.g. https://clinsafe.example.nhs.uk
+	SessionKey  []byte        // secret for session token hashing; random when empty
+	LogFormat   string        // "text" or "json"
+	LogLevel    string        // debug, info, warn, error
+	IdleTimeout time.Duration // session idle timeout
+	MaxSession  time.Duration // session absolute timeout
+	Migrate     bool          // serve: apply pending migrations on PostgreSQL
+	SMTP        SMTP
+	// SessionKeyGenerated is true when no key was configured and a random one
+	// was made for this process (sessions then end on restart).
+	SessionKeyGenerated bool
+}
+
+// SMTP holds mail settings for notifications.
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	From     string
+}
+
+// Secure reports whether cookies should carry the Secure attribute.
+func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// Env looks up an environment variable; os.LookupEnv in production.
+type Env func(string) (string, bool)
+
+// Var describes one setting for the help text and README.
+type Var struct {
+	Env, Flag, Default, Help string
+}
+
+// Vars lists every setting, in the order shown in help and the README.
+var Vars = []Var{
+	{"CLINSAFE_LISTEN", "listen", "localhost:8080", "address to listen on (host:port)"},
+	{"CLINSAFE_DB", "db", "sqlite:./clinsafe.db", "database: sqlite:PATH or postgres://user:pass@host/db"},
+	{"CLINSAFE_BASE_URL", "base-url", "http://localhost:8080", "public base URL; https makes cookies Secure"},
+	{"CLINSAFE_SESSION_KEY", "session-key", "(random per start)", "secret of at least 32 characters used to protect session tokens; CLINSAFE_SESSION_KEY_FILE reads it from a file"},
+	{"CLINSAFE_LOG_FORMAT", "log-format", "text", "log format: text or json"},
+	{"CLINSAFE_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error"},
+	{"CLINSAFE_SESSION_IDLE", "session-idle", "30m", "sign out after this long without activity"},
+	{"CLINSAFE_SESSION_MAX", "session-max", "12h", "sign out this long after signing in, whatever the activity"},
+	{"CLINSAFE_SMTP_HOST", "smtp-host", "", "SMTP server for notifications (empty: no mail)"},
+	{"CLINSAFE_SMTP_PORT", "smtp-port", "587", "SMTP port"},
+	{"CLINSAFE_SMTP_USERNAME", "smtp-username", "", "SMTP user name"},
+	{"CLINSAFE_SMTP_PASSWORD", "smtp-password", "", "SMTP password; CLINSAFE_SMTP_PASSWORD_FILE reads it from a file"},
+	{"CLINSAFE_SMTP_FROM", "smtp-from", "", "From address of notification mail"},
+}
+
+// Register defines configuration flags on fs: those named in only, or all
+// when only is empty. Flags take precedence over the environment. Call Load
+// after fs.Parse.
+func Register(fs *flag.FlagSet, only ...string) *Flags {
+	f := &Flags{fs: fs, vals: map[string]*string{}}
+	for _, v := range Vars {
+		if len(only) > 0 && !slices.Contains(only, v.Flag) {
+			continue
+		}
+		def := ""
+		f.vals[v.Flag] = fs.String(v.Flag, def, fmt.Sprintf("%s (env %s, default %s)", v.Help, v.Env, orNone(v.Default)))
+	}
+	return f
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// Flags holds the values of registered flags.
+type Flags struct {
+	fs   *flag.FlagSet
+	vals map[string]*string
+}
+
+// Load builds and validates a Config from flags (may be nil) and env. The
+// error is one line naming the setting at fault.
+func Load(f *Flags, env Env) (*Config, error) {
+	if env == nil {
+		env = os.LookupEnv
+	}
+	get := func(v Var) (string, error) {
+		if f != nil {
+			set := false
+			f.fs.Visit(func(fl *flag.Flag) {
+				if fl.Name == v.Flag {
+					set = true
+				}
+			})
+			if set && f.vals[v.Flag] != nil {
+				return *f.vals[v.Flag], nil
+			}
+		}
+		if s, ok := env(v.Env); ok {
+			return s, nil
+		}
+		if s, ok := env(v.Env + "_FILE"); ok && s != "" {
+			b, err := os.ReadFile(s)
+			if err != nil {
+				return "", fmt.Errorf("config: %s_FILE: %w", v.Env, err)
+			}
+			return strings.TrimSpace(string(b)), nil
+		}
+		if strings.HasPrefix(v.Default, "(") {
+			return "", nil
+		}
+		return v.Default, nil
+	}
+	vals := map[string]string{}
+	for _, v := range Vars {
+		s, err := get(v)
+		if err != nil {
+			return nil, err
+		}
+		vals[v.Env] = strings.TrimSpace(s)
+	}
+	c := &Config{
+		Listen:    vals["CLINSAFE_LISTEN"],
+		DB:        vals["CLINSAFE_DB"],
+		BaseURL:   strings.TrimRight(vals["CLINSAFE_BASE_URL"], "/"),
+		LogFormat: vals["CLINSAFE_LOG_FORMAT"],
+		LogLevel:  vals["CLINSAFE_LOG_LEVEL"],
+		SMTP: SMTP{
+			Host:     vals["CLINSAFE_SMTP_HOST"],
+			Username: vals["CLINSAFE_SMTP_USERNAME"],
+			Password: vals["CLINSAFE_SMTP_PASSWORD"],
+			From:     vals["CLINSAFE_SMTP_FROM"],
+		},
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return nil, fmt.Errorf("config: CLINSAFE_LISTEN %q is not host:port", c.Listen)
+	}
+	if err := CheckDB(c.DB); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("config: CLINSAFE_BASE_URL %q must be an http or https URL", c.BaseURL)
+	}
+	if k := vals["CLINSAFE_SESSION_KEY"]; k != "" {
+		if len(k) < 32 {
+			return nil, errors.New("config: CLINSAFE_SESSION_KEY must be at least 32 characters")
+		}
+		c.SessionKey = []byte(k)
+	} else {
+		c.SessionKeyGenerated = true
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return nil, fmt.Errorf("config: CLINSAFE_LOG_FORMAT %q must be text or json", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, fmt.Errorf("config: CLINSAFE_LOG_LEVEL %q must be debug, info, warn or error", c.LogLevel)
+	}
+	if c.IdleTimeout, err = positiveDuration("CLINSAFE_SESSION_IDLE", vals["CLINSAFE_SESSION_IDLE"]); err != nil {
+		return nil, err
+	}
+	if c.MaxSession, err = positiveDuration("CLINSAFE_SESSION_MAX", vals["CLINSAFE_SESSION_MAX"]); err != nil {
+		return nil, err
+	}
+	if c.IdleTimeout > c.MaxSession {
+		return nil, errors.New("config: CLINSAFE_SESSION_IDLE must not be longer than CLINSAFE_SESSION_MAX")
+	}
+	port, err := strconv.Atoi(vals["CLINSAFE_SMTP_PORT"])
+	if err != nil || port < 1 || port > 65535 {
+		return nil, fmt.Errorf("config: CLINSAFE_SMTP_PORT %q must be a port number", vals["CLINSAFE_SMTP_PORT"])
+	}
+	c.SMTP.Port = port
+	if c.SMTP.Host != "" {
+		if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+			return nil, fmt.Errorf("config: CLINSAFE_SMTP_FROM %q must be an email address when CLINSAFE_SMTP_HOST is set", c.SMTP.From)
+		}
+	}
+	return c, nil
+}
+
+// CheckDB validates a CLINSAFE_DB value.
+func CheckDB(dsn string) error {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		if strings.TrimPrefix(dsn, "sqlite:") == "" {
+			return errors.New("config: CLINSAFE_DB sqlite: needs a file path, e.g. sqlite:./clinsafe.db")
+		}
+		return nil
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		if _, err := url.Parse(dsn); err != nil {
+			return errors.New("config: CLINSAFE_DB is not a valid postgres:// URL")
+		}
+		return nil
+	}
+	return errors.New("config: CLINSAFE_DB must start with sqlite: or postgres://")
+}
+
+func positiveDuration(name, s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("config: %s %q must be a positive duration such as 30m", name, s)
+	}
+	return d, nil
+}

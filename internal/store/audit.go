@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/audit"
+)
+
+// Change describes an audited state change written with appendAudit.
+type Change struct {
+	OrgID    string // empty for instance-wide changes
+	Action   string // e.g. "user.create"
+	Entity   string // e.g. "user"
+	EntityID string
+	Summary  string // never a password or token; see audit.Summarise
+}
+
+// appendAudit writes the audit entry for c inside tx, chained to the
+// previous entry. The actor comes from ctx.
+func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, c Change) error {
+	if err := s.dialect.lockAudit(ctx, tx); err != nil {
+		return s.wrap(err, "lock audit log")
+	}
+	prev := audit.Genesis
+	var seq int64
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
+	if err != nil && err != sql.ErrNoRows {
+		return s.wrap(err, "read audit chain head")
+	}
+	a := audit.ActorFrom(ctx)
+	e := audit.Entry{
+		Seq: seq + 1, ID: NewID(), At: s.now().Truncate(time.Microsecond), OrgID: c.OrgID,
+		ActorID: a.UserID, ActorName: a.Name, Action: c.Action, Entity: c.Entity, EntityID: c.EntityID,
+		Summary: c.Summary, RequestID: a.RequestID, PrevHash: prev,
+	}
+	e.Hash = audit.ComputeHash(e)
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, id, at, org_id, actor_id, actor_name, action, entity, entity_id, summary, request_id, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		e.Seq, e.ID, e.At, nullable(e.OrgID), nullable(e.ActorID), e.ActorName, e.Action, e.Entity, e.EntityID, e.Summary, e.RequestID, e.PrevHash, e.Hash)
+	return s.wrap(err, "append audit entry")
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// AuditFilter narrows an audit listing. OrgID is required except for
+// instance-wide verification.
+type AuditFilter struct {
+	OrgID    string
+	ActorID  string
+	Action   string // prefix match, e.g. "user."
+	Entity   string
+	EntityID string
+	From, To time.Time
+	Before   int64 // seq cursor: entries with seq < Before (0 = newest)
+	Limit    int
+}
+
+const auditCols = `seq, id, at, COALESCE(org_id, ''), COALESCE(actor_id, ''), actor_name, action, entity, entity_id, summary, request_id, prev_hash, hash`
+
+func scanAudit(sc interface{ Scan(...any) error }) (audit.Entry, error) {
+	var e audit.Entry
+	err := sc.Scan(&e.Seq, &e.ID, &e.At, &e.OrgID, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.Summary, &e.RequestID, &e.PrevHash, &e.Hash)
+	e.At = e.At.UTC()
+	return e, err
+}
+
+// ListAudit returns an organisation's audit entries, newest first.
+func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Entry, error) {
+	if f.OrgID == "" {
+		return nil, fmt.Errorf("store: list audit: organisation required")
+	}
+	where := []string{"org_id = $1"}
+	args := []any{f.OrgID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.ActorID != "" {
+		add("actor_id = $%d", f.ActorID)
+	}
+	if f.Action != "" {
+		add(`action LIKE $%d ESCAPE '\'`, escapeLike(f.Action)+"%")
+	}
+	if f.Entity != "" {
+		add("entity = $%d", f.Entity)
+	}
+	if f.EntityID != "" {
+		add("entity_id = $%d", f.EntityID)
+	}
+	if !f.From.IsZero() {
+		add("at >= $%d", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		add("at < $%d", f.To.UTC())
+	}
+	if f.Before > 0 {
+		add("seq < $%d", f.Before)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	q := `SELECT ` + auditCols + ` FROM audit_log WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, f.Limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.wrap(err, "list audit")
+	}
+	defer rows.Close()
+	var out []audit.Entry
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, s.wrap(err, "scan audit")
+		}
+		out = append(out, e)
+	}
+	return out, s.wrap(rows.Err(), "list audit")
+}
+
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// VerifyResult is the outcome of checking the whole audit chain.
+type VerifyResult struct {
+	Checked int64
+	Break   *audit.Break
+}
+
+// VerifyAudit walks the whole chain in order and reports the first broken
+// link, if any.
+func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY seq`)
+	if err != nil {
+		return VerifyResult{}, s.wrap(err, "verify audit")
+	}
+	defer rows.Close()
+	v := audit.NewVerifier()
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return VerifyResult{}, s.wrap(err, "scan audit")
+		}
+		if b := v.Next(e); b != nil {
+			return VerifyResult{Checked: v.Count(), Break: b}, nil
+		}
+	}
+	return VerifyResult{Checked: v.Count()}, s.wrap(rows.Err(), "verify audit")
+}

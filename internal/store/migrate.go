@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migration is one numbered, forward-only schema change. A file named
+// NNNN_name.sql serves both engines; NNNN_name.sqlite.sql and
+// NNNN_name.postgres.sql are used where the SQL must differ.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations returns the embedded migrations for the store's engine, in order.
+func (s *Store) Migrations() ([]Migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("store: read migrations: %w", err)
+	}
+	byVersion := map[int]Migration{}
+	for _, e := range entries {
+		name := e.Name()
+		base := strings.TrimSuffix(name, ".sql")
+		engine := ""
+		if i := strings.LastIndex(base, "."); i >= 0 {
+			engine, base = base[i+1:], base[:i]
+		}
+		if engine != "" && engine != s.dialect.name() {
+			continue
+		}
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("store: migration %s: name must start with a number", name)
+		}
+		b, err := migrationFS.ReadFile(path.Join("migrations", name))
+		if err != nil {
+			return nil, fmt.Errorf("store: read migration %s: %w", name, err)
+		}
+		if _, dup := byVersion[v]; dup {
+			return nil, fmt.Errorf("store: two migrations numbered %d for %s", v, s.dialect.name())
+		}
+		byVersion[v] = Migration{Version: v, Name: base, SQL: s.dialect.prepareMigration(string(b))}
+	}
+	out := make([]Migration, 0, len(byVersion))
+	for _, m := range byVersion {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out, nil
+}
+
+// SchemaStatus reports the database's schema version against the binary's.
+type SchemaStatus struct {
+	Current int // highest applied version (0 for an empty database)
+	Latest  int // highest version this binary knows
+	Pending []Migration
+}
+
+// ErrSchemaTooNew is returned when the database was migrated by a newer binary.
+var ErrSchemaTooNew = apperr.New(apperr.Conflict, "the database schema is newer than this clinsafe binary; upgrade clinsafe")
+
+func (s *Store) ensureMigrationTable(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, s.dialect.prepareMigration(`CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`))
+	return err
+}
+
+// Status returns the schema status. It returns ErrSchemaTooNew (wrapped)
+// when the database is ahead of the binary.
+func (s *Store) Status(ctx context.Context) (SchemaStatus, error) {
+	ms, err := s.Migrations()
+	if err != nil {
+		return SchemaStatus{}, err
+	}
+	if err := s.ensureMigrationTable(ctx); err != nil {
+		return SchemaStatus{}, s.wrap(err, "create schema_migrations")
+	}
+	applied := map[int]bool{}
+	rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return SchemaStatus{}, s.wrap(err, "read schema_migrations")
+	}
+	defer rows.Close()
+	st := SchemaStatus{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return SchemaStatus{}, s.wrap(err, "scan schema_migrations")
+		}
+		applied[v] = true
+		st.Current = max(st.Current, v)
+	}
+	if err := rows.Err(); err != nil {
+		return SchemaStatus{}, s.wrap(err, "read schema_migrations")
+	}
+	for _, m := range ms {
+		st.Latest = max(st.Latest, m.Version)
+		if !applied[m.Version] {
+			st.Pending = append(st.Pending, m)
+		}
+	}
+	if st.Current > st.Latest {
+		return st, fmt.Errorf("store: schema version %d, binary knows up to %d: %w", st.Current, st.Latest, ErrSchemaTooNew)
+	}
+	return st, nil
+}
+
+// Migrate applies every pending migration, each in its own transaction, and
+// returns the ones applied.
+func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
+	st, err := s.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var done []Migration
+	for _, m := range st.Pending {
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("store: migration %d %s: %w", m.Version, m.Name, err)
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+				m.Version, m.Name, s.now())
+			return err
+		})
+		if err != nil {
+			return done, err
+		}
+		done = append(done, m)
+	}
+	return done, nil
+}

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/audit"
+)
+
+// Org is an organisation: an NHS body identified by its ODS code, or a
+// supplier.
+type Org struct {
+	ID        string    `json:"id"`
+	ODSCode   string    `json:"ods_code"`
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// OrgKinds lists the kinds of organisation, with labels.
+var OrgKinds = []struct{ Code, Label string }{
+	{"trust", "NHS trust"},
+	{"icb", "Integrated care board"},
+	{"gp", "GP practice"},
+	{"supplier", "Health IT supplier"},
+	{"region", "Regional or national team"},
+	{"other", "Other"},
+}
+
+var odsRe = regexp.MustCompile(`^[A-Z0-9]{3,10}$`)
+
+// ValidateOrg checks an organisation's fields.
+func ValidateOrg(o *Org) error {
+	o.ODSCode = strings.ToUpper(strings.TrimSpace(o.ODSCode))
+	o.Name = strings.TrimSpace(o.Name)
+	var f apperr.Fields
+	f.Check(!odsRe.MatchString(o.ODSCode), "ods_code", "Enter an ODS code of 3 to 10 letters and numbers, like RX1")
+	f.Check(o.Name == "", "name", "Enter the organisation name")
+	f.Check(len(o.Name) > 200, "name", "Organisation name must be 200 characters or fewer")
+	ok := false
+	for _, k := range OrgKinds {
+		ok = ok || k.Code == o.Kind
+	}
+	f.Check(!ok, "kind", "Select the kind of organisation")
+	return f.Err()
+}
+
+// CreateOrg adds an organisation.
+func (s *Store) CreateOrg(ctx context.Context, o Org) (Org, error) {
+	if err := ValidateOrg(&o); err != nil {
+		return Org{}, err
+	}
+	o.ID, o.CreatedAt = NewID(), s.now()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO organisations (id, ods_code, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			o.ID, o.ODSCode, o.Name, o.Kind, o.CreatedAt); err != nil {
+			if apperr.Is(s.mapErr(err), apperr.Conflict) {
+				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"ods_code": "An organisation with this ODS code already exists"}}
+			}
+			return s.wrap(err, "create org %s", o.ODSCode)
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: o.ID, Action: "org.create", Entity: "organisation", EntityID: o.ID,
+			Summary: audit.Summarise("ods_code", o.ODSCode, "name", o.Name, "kind", o.Kind)})
+	})
+	return o, err
+}
+
+// UpdateOrg changes an organisation's name and kind.
+func (s *Store) UpdateOrg(ctx context.Context, o Org) error {
+	if err := ValidateOrg(&o); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := getOrg(ctx, s, tx, o.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET name = $1, kind = $2 WHERE id = $3`, o.Name, o.Kind, o.ID); err != nil {
+			return s.wrap(err, "update org")
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: o.ID, Action: "org.update", Entity: "organisation", EntityID: o.ID,
+			Summary: audit.Summarise("name", old.Name+" → "+o.Name, "kind", old.Kind+" → "+o.Kind)})
+	})
+}
+
+const orgCols = `id, ods_code, name, kind, created_at`
+
+func scanOrg(sc interface{ Scan(...any) error }) (Org, error) {
+	var o Org
+	err := sc.Scan(&o.ID, &o.ODSCode, &o.Name, &o.Kind, &o.CreatedAt)
+	return o, err
+}
+
+func getOrg(ctx context.Context, s *Store, q queryer, id string) (Org, error) {
+	o, err := scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organisations WHERE id = $1`, id))
+	if err == sql.ErrNoRows {
+		return Org{}, notFound("Organisation")
+	}
+	return o, s.wrap(err, "get org")
+}
+
+// Org returns an organisation by id.
+func (s *Store) Org(ctx context.Context, id string) (Org, error) { return getOrg(ctx, s, s.db, id) }
+
+// OrgByODS returns an organisation by ODS code.
+func (s *Store) OrgByODS(ctx context.Context, code string) (Org, error) {
+	o, err := scanOrg(s.db.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organisations WHERE ods_code = $1`, strings.ToUpper(code)))
+	if err == sql.ErrNoRows {
+		return Org{}, notFound("Organisation " + code)
+	}
+	return o, s.wrap(err, "get org by ODS code")
+}
+
+// ListOrgs returns every organisation (instance administration).
+func (s *Store) ListOrgs(ctx context.Context) ([]Org, error) {
+	return s.queryOrgs(ctx, `SELECT `+orgCols+` FROM organisations ORDER BY name`)
+}
+
+// OrgsOfUser returns the organisations in which the user holds a role.
+func (s *Store) OrgsOfUser(ctx context.Context, userID string) ([]Org, error) {
+	return s.queryOrgs(ctx, `SELECT `+orgCols+` FROM organisations WHERE id IN (SELECT org_id FROM user_roles WHERE user_id = $1) ORDER BY name`, userID)
+}
+
+func (s *Store) queryOrgs(ctx context.Context, q string, args ...any) ([]Org, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.wrap(err, "list orgs")
+	}
+	defer rows.Close()
+	var out []Org
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, s.wrap(err, "scan org")
+		}
+		out = append(out, o)
+	}
+	return out, s.wrap(rows.Err(), "list orgs")
+}
+
+// NextRef returns the next value of an organisation's reference counter
+// (e.g. scope "hazard:<system id>" or "event:2026") inside tx.
+func (s *Store) nextRef(ctx context.Context, tx *sql.Tx, orgID, scope string) (int64, error) {
+	var v int64
+	err := tx.QueryRowContext(ctx, `UPDATE ref_counters SET value = value + 1 WHERE org_id = $1 AND scope = $2 RETURNING value`, orgID, scope).Scan(&v)
+	if err == sql.ErrNoRows {
+		v = 1
+		_, err = tx.ExecContext(ctx, `INSERT INTO ref_counters (org_id, scope, value) VALUES ($1, $2, 1)`, orgID, scope)
+	}
+	return v, s.wrap(err, "next reference %s", scope)
+}

@@ -1,0 +1,175 @@
+// Package store holds all of clinsafe's SQL, for SQLite (modernc.org/sqlite)
+// and PostgreSQL (pgx). Every method that changes state owns one transaction
+// and writes its audit entry inside it, so a failed request leaves nothing
+// half-written. Every query on organisation data is scoped by organisation.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+)
+
+// Clock returns the current time. Tests inject a fixed clock.
+type Clock func() time.Time
+
+// Store is a clinsafe database.
+type Store struct {
+	db      *sql.DB
+	dialect dialect
+	now     Clock
+}
+
+// Open connects to dsn (sqlite:PATH or postgres://...) and checks the
+// connection. It does not migrate.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	var (
+		db  *sql.DB
+		d   dialect
+		err error
+	)
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		d = sqliteDialect{}
+		db, err = sql.Open("sqlite", sqliteDSN(strings.TrimPrefix(dsn, "sqlite:")))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		d = postgresDialect{}
+		db, err = sql.Open("pgx", dsn)
+	default:
+		return nil, errors.New("store: database must be sqlite:PATH or postgres://...")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	if d.name() == "sqlite" {
+		// WAL allows many readers and one writer; writes are serialised by
+		// BEGIN IMMEDIATE, so a small pool is plenty.
+		db.SetMaxOpenConns(8)
+	} else {
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(10)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: cannot reach the %s database: %w", d.name(), err)
+	}
+	return &Store{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }}, nil
+}
+
+// sqliteDSN puts every connection setting in the DSN so each pooled
+// connection gets it: busy timeout first, then WAL, synchronous FULL (an
+// acknowledged report is never lost), foreign keys, and immediate
+// transactions so writers queue instead of failing to upgrade a lock.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// SetClock replaces the store's clock (tests).
+func (s *Store) SetClock(c Clock) { s.now = func() time.Time { return c().UTC() } }
+
+// Now returns the store's current time in UTC.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Engine names the database engine: "sqlite" or "postgres".
+func (s *Store) Engine() string { return s.dialect.name() }
+
+// DB exposes the handle for tests and benchmarks.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks the database answers (readiness).
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// NewID returns a new UUIDv7 as a string.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// inTx runs fn in a transaction, committing when it returns nil and rolling
+// back otherwise.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", s.mapErr(err))
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", s.mapErr(err))
+	}
+	return nil
+}
+
+// queryer is satisfied by *sql.DB and *sql.Tx.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// mapErr turns driver errors into domain kinds: no rows becomes NotFound,
+// unique violations Conflict, foreign-key violations Invalid.
+func (s *Store) mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &apperr.Error{Kind: apperr.NotFound, Message: "Not found", Err: err}
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return &apperr.Error{Kind: apperr.Conflict, Message: "That already exists", Err: err}
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return &apperr.Error{Kind: apperr.Invalid, Message: "That refers to something that does not exist", Err: err}
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &apperr.Error{Kind: apperr.Conflict, Message: "That already exists", Err: err}
+		case "23503":
+			return &apperr.Error{Kind: apperr.Invalid, Message: "That refers to something that does not exist", Err: err}
+		}
+	}
+	return err
+}
+
+// notFound returns a NotFound error naming what was looked for.
+func notFound(what string) error {
+	return apperr.New(apperr.NotFound, "%s was not found", what)
+}
+
+// wrap adds what was being done to a mapped error.
+func (s *Store) wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("store: "+format+": %w", append(args, s.mapErr(err))...)
+}

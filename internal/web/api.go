@@ -1,0 +1,204 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+// apiMeResponse describes the caller.
+type apiMeResponse struct {
+	User         store.User  `json:"user"`
+	Organisation store.Org   `json:"organisation"`
+	Roles        []auth.Role `json:"roles"`
+	Via          string      `json:"via"`
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	via := "session"
+	if p.TokenID != "" {
+		via = "token"
+	}
+	return writeJSON(w, http.StatusOK, apiMeResponse{User: p.User, Organisation: p.Org, Roles: p.Roles, Via: via})
+}
+
+type list[T any] struct {
+	Items []T `json:"items"`
+}
+
+func items[T any](v []T) list[T] {
+	if v == nil {
+		v = []T{}
+	}
+	return list[T]{Items: v}
+}
+
+func (s *Server) apiOrgs(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	orgs, err := s.store.OrgsOfUser(r.Context(), p.User.ID)
+	if err != nil {
+		return err
+	}
+	if p.TokenID != "" { // a token belongs to one organisation
+		orgs = []store.Org{p.Org}
+	}
+	return writeJSON(w, http.StatusOK, items(orgs))
+}
+
+func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
+	users, err := s.store.ListUsers(r.Context(), principalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(users))
+}
+
+func (s *Server) apiUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.store.UserInOrg(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, u)
+}
+
+type apiNewUser struct {
+	Email    string   `json:"email"`
+	Name     string   `json:"name"`
+	Password string   `json:"password"`
+	Roles    []string `json:"roles"`
+}
+
+func rolesOf(names []string, field string) ([]auth.Role, error) {
+	var out []auth.Role
+	for _, n := range names {
+		r, err := auth.ParseRole(n)
+		if err != nil {
+			return nil, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{field: err.Error()}}
+		}
+		out = append(out, r)
+	}
+	auth.SortRoles(out)
+	return out, nil
+}
+
+func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
+	var in apiNewUser
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	rs, err := rolesOf(in.Roles, "roles")
+	if err != nil {
+		return err
+	}
+	u, err := s.store.CreateUser(r.Context(), store.NewUser{Email: in.Email, Name: in.Name, Password: in.Password,
+		OrgID: principalFrom(r.Context()).Org.ID, Roles: rs})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/users/"+u.ID)
+	return writeJSON(w, http.StatusCreated, u)
+}
+
+type apiRoles struct {
+	Roles []string `json:"roles"`
+}
+
+func (s *Server) apiSetRoles(w http.ResponseWriter, r *http.Request) error {
+	var in apiRoles
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	rs, err := rolesOf(in.Roles, "roles")
+	if err != nil {
+		return err
+	}
+	p := principalFrom(r.Context())
+	id := r.PathValue("id")
+	if _, err := s.store.UserInOrg(r.Context(), p.Org.ID, id); err != nil {
+		return err
+	}
+	if err := s.store.SetRoles(r.Context(), p.Org.ID, id, rs); err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	u, err := s.store.UserInOrg(r.Context(), p.Org.ID, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) error {
+	toks, err := s.store.ListTokens(r.Context(), principalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(toks))
+}
+
+type apiNewToken struct {
+	Name      string `json:"name"`
+	UserID    string `json:"user_id"`
+	ExpiresOn string `json:"expires_on"`
+}
+
+type apiCreatedToken struct {
+	store.APIToken
+	Token string `json:"token"`
+}
+
+func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
+	var in apiNewToken
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	p := principalFrom(r.Context())
+	if in.UserID == "" {
+		in.UserID = p.User.ID
+	}
+	exp, err := parseDate("expires_on", in.ExpiresOn)
+	if err != nil {
+		return err
+	}
+	t, secret, err := s.store.CreateToken(r.Context(), p.Org.ID, in.UserID, in.Name, exp)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, apiCreatedToken{APIToken: t, Token: secret})
+}
+
+func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.RevokeToken(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type apiAuditPage struct {
+	Items      any    `json:"items"`
+	NextBefore *int64 `json:"next_before,omitempty"`
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
+	f, err := auditFilter(r, principalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	entries, err := s.store.ListAudit(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := apiAuditPage{Items: items(entries).Items}
+	if len(entries) == f.Limit {
+		n := entries[len(entries)-1].Seq
+		out.NextBefore = &n
+	}
+	return writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,287 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 when the database is reachable and its schema is
+// current, 503 otherwise.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+	}
+	st, err := s.store.Status(ctx)
+	if err != nil || len(st.Pending) > 0 {
+		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "schema not current"})
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "engine": s.store.Engine(), "schema": st.Current})
+}
+
+// LoginPage is the sign-in form.
+type LoginPage struct {
+	Base
+	Email string
+	Next  string
+}
+
+// safeNext keeps only local paths as a post-sign-in destination.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
+	if principalFrom(r.Context()) != nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return nil
+	}
+	return s.render(w, http.StatusOK, "login", LoginPage{Base: s.base(w, r, "Sign in"), Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return apperr.New(apperr.Invalid, "The form could not be read")
+	}
+	email, pw := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
+	d := LoginPage{Base: s.base(w, r, "Sign in"), Email: email, Next: safeNext(r.PostForm.Get("next"))}
+	var f apperr.Fields
+	f.Check(email == "", "email", "Enter your email address")
+	f.Check(pw == "", "password", "Enter your password")
+	if err := f.Err(); err != nil {
+		d.SetErrors(err, "email", "password")
+		return s.render(w, http.StatusUnprocessableEntity, "login", d)
+	}
+	u, err := s.store.Authenticate(r.Context(), email, pw, clientIP(r))
+	if err != nil {
+		k := apperr.KindOf(err)
+		if k != apperr.Unauthenticated && k != apperr.TooMany {
+			return err
+		}
+		d.SetErrors(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"email": apperr.MessageOf(err)}}, "email")
+		status := http.StatusUnauthorized
+		if k == apperr.TooMany {
+			status = http.StatusTooManyRequests
+		}
+		return s.render(w, status, "login", d)
+	}
+	token := auth.NewSecret(32)
+	if _, err := s.store.StartSession(withActorUser(r, u), u.ID, auth.HashToken(s.sessionKey, token), "", s.cfg.MaxSession); err != nil {
+		if apperr.KindOf(err) == apperr.Forbidden {
+			d.SetErrors(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"email": apperr.MessageOf(err)}}, "email")
+			return s.render(w, http.StatusForbidden, "login", d)
+		}
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.Secure(),
+		SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.MaxSession.Seconds())})
+	return s.redirect(w, r, d.Next, "")
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if p := principalFrom(r.Context()); p != nil && p.SessionHash != "" {
+		if err := s.store.EndSession(r.Context(), p.SessionHash); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode})
+	return s.redirect(w, r, "/login", "You have signed out.")
+}
+
+func (s *Server) switchOrg(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	if err := r.ParseForm(); err != nil {
+		return apperr.New(apperr.Invalid, "The form could not be read")
+	}
+	if p.SessionHash == "" {
+		return apperr.New(apperr.Invalid, "API tokens belong to one organisation and cannot switch")
+	}
+	orgID := r.PostForm.Get("org")
+	if orgID == "" {
+		return &apperr.Error{Kind: apperr.Invalid, Message: "Select an organisation", Fields: map[string]string{"org": "Select an organisation"}}
+	}
+	if err := s.store.SwitchOrg(r.Context(), p.SessionHash, p.User.ID, orgID); err != nil {
+		return err
+	}
+	o, err := s.store.Org(r.Context(), orgID)
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/", "You are now working in "+o.Name+".")
+}
+
+// HomePage shows what needs the user's attention.
+type HomePage struct {
+	Base
+	Attention []Attention
+	Pillars   []PillarCard
+}
+
+// Attention is one thing on the home page that needs the user.
+type Attention struct {
+	Title, Detail, Href, Link string
+	Warning                   bool
+}
+
+// PillarCard is a pillar on the home page.
+type PillarCard struct {
+	Title, Href, Summary string
+	Ready                bool
+}
+
+var pillarCards = []PillarCard{
+	{Title: "Safety events", Href: "/events", Summary: "Report and learn from incidents, outcomes, risks and good care."},
+	{Title: "Clinical risk", Href: "/risk", Summary: "Hazard logs, CSO approval and safety case reports."},
+	{Title: "Implanted devices", Href: "/devices", Summary: "Scan implants and find affected patients in a recall."},
+	{Title: "Training", Href: "/training", Summary: "Digital clinical safety training and competency records."},
+	{Title: "Knowledge hub", Href: "/knowledge", Summary: "Standards, guidance and best-practice blueprints."},
+	{Title: "Evidence", Href: "/evidence", Summary: "Statistical process control and before-and-after analysis."},
+}
+
+// attentionSources add home-page items; modules append to it.
+type attentionSource func(ctx context.Context, s *Server, p *store.Principal) ([]Attention, error)
+
+var attentionSources = []attentionSource{adminAttention}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	d := HomePage{Base: s.base(w, r, "Home"), Pillars: pillarCards}
+	for _, src := range attentionSources {
+		items, err := src(r.Context(), s, p)
+		if err != nil {
+			return err
+		}
+		d.Attention = append(d.Attention, items...)
+	}
+	return s.render(w, http.StatusOK, "home", d)
+}
+
+// adminAttention warns administrators about gaps in the organisation's
+// set-up: no clinical safety officer, people who never signed in, and API
+// tokens about to expire.
+func adminAttention(ctx context.Context, s *Server, p *store.Principal) ([]Attention, error) {
+	if !auth.HasAny(p.Roles, auth.Admin) {
+		return nil, nil
+	}
+	users, err := s.store.ListUsers(ctx, p.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Attention
+	cso, never := false, 0
+	for _, u := range users {
+		if !u.Disabled && auth.HasAny(u.Roles, auth.CSO) {
+			cso = true
+		}
+		if !u.Disabled && u.LastLoginAt == nil {
+			never++
+		}
+	}
+	if !cso {
+		out = append(out, Attention{Title: "No clinical safety officer", Warning: true,
+			Detail: "DCB0129 and DCB0160 need a named clinical safety officer. Nobody in " + p.Org.Name + " holds the CSO role.",
+			Href:   "/admin/users", Link: "Give someone the CSO role"})
+	}
+	if never > 0 {
+		out = append(out, Attention{Title: plural(never, "person has", "people have") + " never signed in",
+			Detail: "Check they received their details.", Href: "/admin/users", Link: "See users"})
+	}
+	toks, err := s.store.ListTokens(ctx, p.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	soon := 0
+	for _, t := range toks {
+		if t.RevokedAt == nil && t.ExpiresAt != nil && t.ExpiresAt.After(s.store.Now()) && t.ExpiresAt.Before(s.store.Now().Add(14*24*time.Hour)) {
+			soon++
+		}
+	}
+	if soon > 0 {
+		out = append(out, Attention{Title: plural(soon, "API token expires", "API tokens expire") + " within 14 days",
+			Detail: "Systems using them will stop working.", Href: "/admin/tokens", Link: "See API tokens"})
+	}
+	return out, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
+}
+
+// PillarPage is the page of a pillar that is not built yet.
+type PillarPage struct {
+	Base
+	Summary string
+}
+
+func (s *Server) pillar(title, summary string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return s.render(w, http.StatusOK, "pillar", PillarPage{Base: s.base(w, r, title), Summary: summary})
+	}
+}
+
+// AccountPage shows the signed-in user's details and password form.
+type AccountPage struct {
+	Base
+}
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, http.StatusOK, "account", AccountPage{Base: s.base(w, r, "Your account")})
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	if err := r.ParseForm(); err != nil {
+		return apperr.New(apperr.Invalid, "The form could not be read")
+	}
+	cur, pw, confirm := r.PostForm.Get("current_password"), r.PostForm.Get("new_password"), r.PostForm.Get("confirm_password")
+	d := AccountPage{Base: s.base(w, r, "Your account")}
+	var f apperr.Fields
+	f.Check(cur == "", "current_password", "Enter your current password")
+	if msg := auth.CheckPasswordStrength(pw); msg != "" {
+		f.Add("new_password", msg)
+	}
+	f.Check(pw != confirm, "confirm_password", "The passwords do not match")
+	if err := f.Err(); err == nil {
+		if _, aerr := s.store.Authenticate(r.Context(), p.User.Email, cur, clientIP(r)); aerr != nil {
+			if k := apperr.KindOf(aerr); k != apperr.Unauthenticated && k != apperr.TooMany {
+				return aerr
+			}
+			f.Add("current_password", "Your current password is not right")
+		}
+	}
+	if err := f.Err(); err != nil {
+		d.SetErrors(err, "current_password", "new_password", "confirm_password")
+		return s.render(w, http.StatusUnprocessableEntity, "account", d)
+	}
+	if err := s.store.SetPassword(r.Context(), "", p.User.ID, pw); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1})
+	return s.redirect(w, r, "/login", "Your password has been changed. Sign in with your new password.")
+}
+
+// withActorUser names the user who is signing in as the audit actor.
+func withActorUser(r *http.Request, u store.User) context.Context {
+	return audit.WithActor(r.Context(), audit.Actor{UserID: u.ID, Name: u.Name, RequestID: requestIDFrom(r.Context())})
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

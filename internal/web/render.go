@@ -1,0 +1,344 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// london is where times are shown; storage is UTC.
+var london = func() *time.Location {
+	l, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()
+
+var funcs = template.FuncMap{
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(london).Format("2 Jan 2006 15:04")
+	},
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(london).Format("2 January 2006")
+	},
+	"isodate": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(london).Format("2006-01-02")
+	},
+	"deref": func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
+	},
+	"hasRole": func(held []auth.Role, r string) bool { return auth.HasAny(held, auth.Role(r)) },
+	"join":    strings.Join,
+	"add":     func(a, b int) int { return a + b },
+	// dict builds the parameters of a partial: dict "Key" value ...
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("dict: odd number of arguments")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
+}
+
+type pages struct {
+	sets map[string]*template.Template
+}
+
+// parsePages parses every page in templates/pages with the layout and
+// partials into its own set. A missing or broken template fails start-up.
+func parsePages() (*pages, error) {
+	files, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("web: no page templates found")
+	}
+	p := &pages{sets: map[string]*template.Template{}}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", f)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
+		}
+		p.sets[name] = t
+	}
+	return p, nil
+}
+
+// Base is embedded in every page's data.
+type Base struct {
+	Title     string
+	P         *store.Principal
+	Orgs      []store.Org
+	Nav       []NavItem
+	Flash     string
+	Path      string
+	Errors    map[string]string // per-field messages
+	ErrorList []FieldError      // the error summary, in field order
+	Version   string
+}
+
+// NavItem is one entry of the header navigation.
+type NavItem struct {
+	Label, Href string
+	Current     bool
+}
+
+// FieldError links an error summary entry to its field.
+type FieldError struct {
+	Field, Message string
+}
+
+// SetErrors fills the per-field messages and the summary from err, in the
+// order fields appear in order.
+func (b *Base) SetErrors(err error, order ...string) {
+	fields := apperr.FieldsOf(err)
+	b.Errors = fields
+	seen := map[string]bool{}
+	for _, f := range order {
+		if m, ok := fields[f]; ok {
+			b.ErrorList = append(b.ErrorList, FieldError{f, m})
+			seen[f] = true
+		}
+	}
+	for f, m := range fields {
+		if !seen[f] {
+			b.ErrorList = append(b.ErrorList, FieldError{f, m})
+		}
+	}
+	if len(fields) == 0 && err != nil {
+		b.ErrorList = append(b.ErrorList, FieldError{"", apperr.MessageOf(err)})
+	}
+}
+
+// HasErrors reports whether the page shows an error summary.
+func (b Base) HasErrors() bool { return len(b.ErrorList) > 0 }
+
+// pillars are the top-level areas of clinsafe, in navigation order.
+var pillars = []NavItem{
+	{Label: "Events", Href: "/events"},
+	{Label: "Clinical risk", Href: "/risk"},
+	{Label: "Devices", Href: "/devices"},
+	{Label: "Training", Href: "/training"},
+	{Label: "Knowledge", Href: "/knowledge"},
+	{Label: "Evidence", Href: "/evidence"},
+	{Label: "Admin", Href: "/admin"},
+}
+
+// base builds the common page data for r.
+func (s *Server) base(w http.ResponseWriter, r *http.Request, title string) Base {
+	b := Base{Title: title, P: principalFrom(r.Context()), Path: r.URL.Path, Version: s.version}
+	if b.P != nil {
+		for _, n := range pillars {
+			if n.Href == "/admin" && !auth.HasAny(b.P.Roles, auth.Admin) {
+				continue
+			}
+			n.Current = r.URL.Path == n.Href || strings.HasPrefix(r.URL.Path, n.Href+"/")
+			b.Nav = append(b.Nav, n)
+		}
+		if orgs, err := s.store.OrgsOfUser(r.Context(), b.P.User.ID); err == nil {
+			b.Orgs = orgs
+		}
+	}
+	b.Flash = takeFlash(w, r)
+	return b
+}
+
+// render executes page name with data and writes it with status.
+func (s *Server) render(w http.ResponseWriter, status int, name string, data any) error {
+	t, ok := s.pages.sets[name]
+	if !ok {
+		return fmt.Errorf("web: no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// ErrorPage is the data of the error page.
+type ErrorPage struct {
+	Base
+	Status    int
+	Heading   string
+	Message   string
+	RequestID string
+}
+
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, err error) {
+	heading := map[int]string{
+		400: "There is a problem with the request",
+		401: "You need to sign in",
+		403: "You do not have access to this page",
+		404: "Page not found",
+		409: "That conflicts with a change already made",
+		413: "That is too large",
+		422: "There is a problem with what was entered",
+		429: "Too many requests",
+		500: "Sorry, there is a problem with the service",
+	}[status]
+	if heading == "" {
+		heading = http.StatusText(status)
+	}
+	msg := apperr.MessageOf(err)
+	if status == http.StatusNotFound && !errors.Is(err, notFoundErr) && apperr.KindOf(err) != apperr.NotFound {
+		msg = "If you typed the web address, check it is correct."
+	} else if status == http.StatusNotFound && errors.Is(err, notFoundErr) {
+		msg = "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address."
+	}
+	d := ErrorPage{Base: s.base(w, r, heading), Status: status, Heading: heading, Message: msg, RequestID: requestIDFrom(r.Context())}
+	if rerr := s.render(w, status, "error", d); rerr != nil {
+		s.log.Error("render error page", "err", rerr)
+		http.Error(w, heading, status)
+	}
+}
+
+// Flash messages travel in a short-lived cookie across the redirect of
+// POST-redirect-GET.
+const flashCookie = "clinsafe_flash"
+
+func (s *Server) setFlash(w http.ResponseWriter, msg string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.cfg.Secure(), MaxAge: 60})
+}
+
+func takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1})
+	v, err := url.QueryUnescape(c.Value)
+	if err != nil {
+		return ""
+	}
+	return v
+}
+
+// redirect finishes a successful POST with a flash message.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash string) error {
+	if flash != "" {
+		s.setFlash(w, flash)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// JSON API helpers.
+
+// apiError is the one error shape of the API.
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Kind      string            `json:"kind"`
+	Message   string            `json:"message"`
+	Fields    map[string]string `json:"fields,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+}
+
+func writeJSONError(w http.ResponseWriter, status int, err error) {
+	writeJSON(w, status, apiError{Error: apiErrorBody{Kind: string(apperr.KindOf(err)), Message: apperr.MessageOf(err),
+		Fields: apperr.FieldsOf(err), RequestID: w.Header().Get("X-Request-Id")}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// decodeJSON reads a JSON body strictly: unknown fields, trailing data and
+// wrong types are Invalid errors naming the problem.
+func decodeJSON(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return apperr.New(apperr.Invalid, "Send the body as application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
+			return err
+		case errors.Is(err, io.EOF):
+			return apperr.New(apperr.Invalid, "The request body is empty; send a JSON object")
+		case errors.As(err, &se):
+			return apperr.New(apperr.Invalid, "The body is not valid JSON (at byte %d)", se.Offset)
+		case errors.As(err, &te):
+			return &apperr.Error{Kind: apperr.Invalid, Message: "A field has the wrong type", Fields: map[string]string{te.Field: "must be " + te.Type.String()}}
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return &apperr.Error{Kind: apperr.Invalid, Message: "The body has a field that is not recognised", Fields: map[string]string{f: "unknown field"}}
+		}
+		return apperr.New(apperr.Invalid, "The body could not be read as JSON")
+	}
+	if dec.More() {
+		return apperr.New(apperr.Invalid, "The body must hold one JSON object only")
+	}
+	return nil
+}
+
+// assetHandler serves the embedded static files (our own CSS and JS and the
+// NHS.UK frontend copied from npm at build time) with long caching.
+func assetHandler() http.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	fsrv := http.StripPrefix("/assets/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fsrv.ServeHTTP(w, r)
+	})
+}

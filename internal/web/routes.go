@@ -1,0 +1,117 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/clinsafe/clinsafe/internal/auth"
+)
+
+// route is one entry of the declared route table: every route of clinsafe
+// is listed here with the roles allowed to use it. The route × role test
+// walks this table.
+type route struct {
+	Method, Path string
+	// Roles allowed; empty means any signed-in user. Ignored when Public.
+	Roles []auth.Role
+	// PlatformAdmin also admits instance administrators without the roles.
+	PlatformAdmin bool
+	// PlatformOnly admits only instance administrators, whatever their roles.
+	PlatformOnly bool
+	Public       bool
+	API          bool
+	Upload       bool
+	Handle       func(http.ResponseWriter, *http.Request) error
+}
+
+var anyone []auth.Role // any signed-in user
+
+func roles(rs ...auth.Role) []auth.Role { return rs }
+
+// routes returns the route table. Modules add their routes here.
+func (s *Server) routes() []route {
+	admin := roles(auth.Admin)
+	rs := []route{
+		// Health and readiness for load balancers and orchestration.
+		{Method: "GET", Path: "/healthz", Public: true, Handle: s.healthz},
+		{Method: "GET", Path: "/readyz", Public: true, Handle: s.readyz},
+
+		// Signing in and out, and the organisation switcher.
+		{Method: "GET", Path: "/login", Public: true, Handle: s.loginPage},
+		{Method: "POST", Path: "/login", Public: true, Handle: s.login},
+		{Method: "POST", Path: "/logout", Roles: anyone, Handle: s.logout},
+		{Method: "POST", Path: "/org", Roles: anyone, Handle: s.switchOrg},
+		{Method: "GET", Path: "/account", Roles: anyone, Handle: s.accountPage},
+		{Method: "POST", Path: "/account/password", Roles: anyone, Handle: s.changePassword},
+
+		// Home and the pillars.
+		{Method: "GET", Path: "/{$}", Roles: anyone, Handle: s.home},
+		{Method: "GET", Path: "/events", Roles: anyone, Handle: s.pillar("Safety events", "Record patient safety incidents, outcomes, risks and good care, aligned to the national LFPSE taxonomy, and learn from them.")},
+		{Method: "GET", Path: "/risk", Roles: anyone, Handle: s.pillar("Clinical risk", "Hazard logs, clinical safety officer approval and safety case reports under DCB0129 and DCB0160.")},
+		{Method: "GET", Path: "/devices", Roles: anyone, Handle: s.pillar("Implanted devices", "Scan implants at the point of care and find every affected patient when a recall comes.")},
+		{Method: "GET", Path: "/training", Roles: anyone, Handle: s.pillar("Training", "Digital clinical safety training for the whole workforce, and the competency records DCB0129 requires.")},
+		{Method: "GET", Path: "/knowledge", Roles: anyone, Handle: s.pillar("Knowledge hub", "One searchable source of standards, guidance and best-practice blueprints.")},
+		{Method: "GET", Path: "/evidence", Roles: anyone, Handle: s.pillar("Evidence", "Statistical process control charts and the before and after effect of digital changes.")},
+
+		// Administration of the current organisation.
+		{Method: "GET", Path: "/admin", Roles: admin, Handle: s.adminHome},
+		{Method: "GET", Path: "/admin/users", Roles: admin, Handle: s.adminUsers},
+		{Method: "GET", Path: "/admin/users/new", Roles: admin, Handle: s.adminNewUserPage},
+		{Method: "POST", Path: "/admin/users", Roles: admin, Handle: s.adminCreateUser},
+		{Method: "GET", Path: "/admin/users/{id}", Roles: admin, Handle: s.adminUserPage},
+		{Method: "POST", Path: "/admin/users/{id}", Roles: admin, Handle: s.adminUpdateUser},
+		{Method: "POST", Path: "/admin/users/{id}/roles", Roles: admin, Handle: s.adminSetRoles},
+		{Method: "POST", Path: "/admin/users/{id}/password", Roles: admin, Handle: s.adminSetPassword},
+		{Method: "POST", Path: "/admin/users/{id}/disable", Roles: admin, Handle: s.adminDisable},
+		{Method: "GET", Path: "/admin/orgs", Roles: admin, PlatformAdmin: true, Handle: s.adminOrgs},
+		{Method: "POST", Path: "/admin/orgs", PlatformOnly: true, Handle: s.adminCreateOrg},
+		{Method: "POST", Path: "/admin/orgs/current", Roles: admin, Handle: s.adminUpdateOrg},
+		{Method: "GET", Path: "/admin/tokens", Roles: admin, Handle: s.adminTokens},
+		{Method: "POST", Path: "/admin/tokens", Roles: admin, Handle: s.adminCreateToken},
+		{Method: "POST", Path: "/admin/tokens/{id}/revoke", Roles: admin, Handle: s.adminRevokeToken},
+		{Method: "GET", Path: "/admin/audit", Roles: admin, Handle: s.adminAudit},
+
+		// JSON API.
+		{Method: "GET", Path: "/api/v1/me", Roles: anyone, API: true, Handle: s.apiMe},
+		{Method: "GET", Path: "/api/v1/orgs", Roles: anyone, API: true, Handle: s.apiOrgs},
+		{Method: "GET", Path: "/api/v1/users", Roles: admin, API: true, Handle: s.apiUsers},
+		{Method: "POST", Path: "/api/v1/users", Roles: admin, API: true, Handle: s.apiCreateUser},
+		{Method: "GET", Path: "/api/v1/users/{id}", Roles: admin, API: true, Handle: s.apiUser},
+		{Method: "PUT", Path: "/api/v1/users/{id}/roles", Roles: admin, API: true, Handle: s.apiSetRoles},
+		{Method: "GET", Path: "/api/v1/tokens", Roles: admin, API: true, Handle: s.apiTokens},
+		{Method: "POST", Path: "/api/v1/tokens", Roles: admin, API: true, Handle: s.apiCreateToken},
+		{Method: "DELETE", Path: "/api/v1/tokens/{id}", Roles: admin, API: true, Handle: s.apiRevokeToken},
+		{Method: "GET", Path: "/api/v1/audit", Roles: admin, API: true, Handle: s.apiAudit},
+	}
+	return rs
+}
+
+// RouteInfo describes a route for tests and documentation.
+type RouteInfo struct {
+	Method, Path  string
+	Roles         []auth.Role // empty: any signed-in user
+	PlatformAdmin bool
+	PlatformOnly  bool
+	Public, API   bool
+}
+
+// Routes lists the route table.
+func (s *Server) Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, r := range s.routes() {
+		out = append(out, RouteInfo{Method: r.Method, Path: r.Path, Roles: r.Roles, PlatformAdmin: r.PlatformAdmin,
+			PlatformOnly: r.PlatformOnly, Public: r.Public, API: r.API})
+	}
+	return out
+}
+
+// Allows reports whether a signed-in user with roles (and the platform
+// administrator flag) may use the route.
+func (ri RouteInfo) Allows(held []auth.Role, platformAdmin bool) bool {
+	if ri.Public {
+		return true
+	}
+	if ri.PlatformOnly {
+		return platformAdmin
+	}
+	return auth.HasAny(held, ri.Roles...) || (ri.PlatformAdmin && platformAdmin)
+}

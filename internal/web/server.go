@@ -1,0 +1,118 @@
+// Package web serves clinsafe's pages (server-rendered html/template with
+// the NHS.UK design system) and its JSON API under /api/v1.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/config"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+// Server is the HTTP side of clinsafe.
+type Server struct {
+	store      *store.Store
+	cfg        *config.Config
+	log        *slog.Logger
+	pages      *pages
+	sessionKey []byte
+	handler    http.Handler
+	version    string
+}
+
+// Options configure a Server.
+type Options struct {
+	Store   *store.Store
+	Config  *config.Config
+	Logger  *slog.Logger
+	Version string
+}
+
+// New builds a Server: it parses every template (failing on a missing one)
+// and assembles the route table.
+func New(o Options) (*Server, error) {
+	p, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	key := o.Config.SessionKey
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("web: session key: %w", err)
+		}
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{store: o.Store, cfg: o.Config, log: log, pages: p, sessionKey: key, version: o.Version}
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))
+	}
+	mux.Handle("GET /assets/", assetHandler())
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, false, notFoundErr)
+	})
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, isAPI(r), forbiddenCrossOrigin)
+	}))
+	s.handler = s.recoverer(s.requestID(s.securityHeaders(s.logRequests(cop.Handler(mux)))))
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Run serves on the configured address until ctx ends, then shuts down
+// gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	srv := &http.Server{
+		Addr:              s.cfg.Listen,
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	go s.housekeeping(ctx)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("web: listen on %s: %w", s.cfg.Listen, err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func (s *Server) housekeeping(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if err := s.store.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("purge expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
