@@ -1,0 +1,298 @@
+package exchange
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/xuri/excelize/v2"
+)
+
+// Sheet names in an exported workbook.
+const (
+	SheetHazards = "Hazard log"
+	SheetAbout   = "About"
+)
+
+// Limits on an XLSX import.
+const (
+	maxXLSXBytes    = 32 << 20
+	maxUnzipBytes   = 256 << 20
+	maxFormulaCols  = 64
+	maxCellUTF16    = excelize.TotalCellChars
+	formulaAdvice   = "formulas are not accepted; paste values"
+	aboutFormat     = "Format"
+	aboutFormatText = "clinsafe-hazard-log 1"
+)
+
+// About sheet keys, in export order.
+var aboutKeys = []string{"System", "System version", "Organisation", "Supplier", "Standard", "Intended use",
+	"Clinical scope", "Configuration", "Hazard log version", "Issued at", "Approved by", "Exported at", aboutFormat}
+
+func aboutValues(l hazard.Log, exported time.Time) []string {
+	s := l.System
+	return []string{s.Name, s.Version, s.Organisation, s.Supplier, string(s.Standard), s.IntendedUse,
+		s.ClinicalScope, s.Configuration, l.Version, formatTime(l.IssuedAt), l.ApprovedBy,
+		formatTime(exported), aboutFormatText}
+}
+
+// ExportXLSX writes l as a workbook: a "Hazard log" sheet with a bold,
+// frozen header row and one row per hazard in number order (columns as
+// Columns), and an "About" sheet with the system and log details and the
+// export time. Ratings are rated by the default matrix; use ExportXLSXMatrix
+// for an organisation's own. It returns an Invalid error when a cell would
+// exceed the spreadsheet limit of 32,767 characters.
+func ExportXLSX(w io.Writer, l hazard.Log) error {
+	return ExportXLSXMatrix(w, l, hazard.DefaultMatrix(), time.Now())
+}
+
+// ExportXLSXMatrix is ExportXLSX with an explicit matrix and export time.
+func ExportXLSXMatrix(w io.Writer, l hazard.Log, m hazard.Matrix, now time.Time) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", SheetHazards); err != nil {
+		return fmt.Errorf("export xlsx: %w", err)
+	}
+	bold, err := f.NewStyle(&excelize.Style{
+		Font:      &excelize.Font{Bold: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E2F3"}},
+		Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
+	})
+	if err != nil {
+		return fmt.Errorf("export xlsx: %w", err)
+	}
+	wrap, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err != nil {
+		return fmt.Errorf("export xlsx: %w", err)
+	}
+	cols := Columns()
+	if err := writeRow(f, SheetHazards, 1, cols, nil); err != nil {
+		return err
+	}
+	for i, h := range l.Sorted() {
+		row := hazardRow(h, m)
+		for j, v := range row {
+			if len(utf16.Encode([]rune(v))) > maxCellUTF16 {
+				return apperr.New(apperr.Invalid, "%s, %s: the text is longer than a spreadsheet cell can hold; export as JSON instead",
+					h.Ref, cols[j])
+			}
+		}
+		if err := writeRow(f, SheetHazards, i+2, row, ratingCols); err != nil {
+			return err
+		}
+	}
+	last, _ := excelize.ColumnNumberToName(len(cols))
+	n := len(l.Hazards) + 1
+	steps := []error{
+		f.SetRowStyle(SheetHazards, 1, 1, bold),
+		f.SetPanes(SheetHazards, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}),
+		f.AutoFilter(SheetHazards, "A1:"+last+strconv.Itoa(n), nil),
+	}
+	if n > 1 {
+		steps = append(steps, f.SetCellStyle(SheetHazards, "A2", last+strconv.Itoa(n), wrap))
+	}
+	for i, c := range cols {
+		name, _ := excelize.ColumnNumberToName(i + 1)
+		steps = append(steps, f.SetColWidth(SheetHazards, name, name, columnWidth(c)))
+	}
+	if _, err := f.NewSheet(SheetAbout); err != nil {
+		return fmt.Errorf("export xlsx: %w", err)
+	}
+	for i, k := range aboutKeys {
+		steps = append(steps, writeRow(f, SheetAbout, i+1, []string{k, aboutValues(l, now)[i]}, nil))
+	}
+	steps = append(steps, f.SetColWidth(SheetAbout, "A", "A", 22), f.SetColWidth(SheetAbout, "B", "B", 60),
+		f.SetColStyle(SheetAbout, "A", bold))
+	for _, err := range steps {
+		if err != nil {
+			return fmt.Errorf("export xlsx: %w", err)
+		}
+	}
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("export xlsx: %w", err)
+	}
+	return nil
+}
+
+// ratingCols are written as numbers.
+var ratingCols = map[int]bool{8: true, 14: true}
+
+func writeRow(f *excelize.File, sheet string, row int, vals []string, numeric map[int]bool) error {
+	for i, v := range vals {
+		if v == "" {
+			continue
+		}
+		ref := cellRef(i, row)
+		var err error
+		if n, nerr := strconv.Atoi(v); numeric[i] && nerr == nil {
+			err = f.SetCellInt(sheet, ref, int64(n))
+		} else {
+			err = f.SetCellStr(sheet, ref, v)
+		}
+		if err != nil {
+			return fmt.Errorf("export xlsx: %s: %w", ref, err)
+		}
+	}
+	return nil
+}
+
+func columnWidth(col string) float64 {
+	switch col {
+	case ColNumber, ColInitialRating, ColResidualRating, ColStatus:
+		return 12
+	case ColInitialSeverity, ColInitialLikelihood, ColResidualSeverity, ColResidualLikelihood, ColControlType:
+		return 14
+	case ColName, ColControlOwner, ColActionOwner, ColRBBy, ColRBUserID, ColRBAt:
+		return 24
+	}
+	return 45
+}
+
+// ImportXLSX reads a hazard log from a workbook: the sheet named "Hazard log"
+// if there is one, otherwise the first sheet, with a header row of Columns
+// (the eighteen NHS template columns are required, the rest optional, in any
+// order), and system details from an "About" sheet when present. Ratings are
+// checked against m. On any problem it returns a RowErrors naming each row,
+// column and cell, and no log; cells holding formulas are always rejected.
+// A file that is not a readable workbook gives an Invalid error.
+func ImportXLSX(r io.Reader, m hazard.Matrix) (log *hazard.Log, err error) {
+	// excelize is third-party: a panic inside it on a malformed file becomes
+	// an Invalid error rather than crashing the server.
+	defer func() {
+		if p := recover(); p != nil {
+			log, err = nil, apperr.Wrap(apperr.Invalid, fmt.Errorf("excelize panic: %v", p),
+				"The file could not be read as an XLSX spreadsheet")
+		}
+	}()
+	b, err := io.ReadAll(io.LimitReader(r, maxXLSXBytes+1))
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Invalid, err, "The file could not be read")
+	}
+	if len(b) > maxXLSXBytes {
+		return nil, apperr.New(apperr.TooLarge, "The spreadsheet is larger than %d MB", maxXLSXBytes>>20)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: maxUnzipBytes, UnzipXMLSizeLimit: maxUnzipBytes})
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Invalid, err, "The file could not be read as an XLSX spreadsheet")
+	}
+	defer f.Close()
+
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, RowErrors{{Msg: "the workbook has no sheets"}}
+	}
+	sheet := sheets[0]
+	for _, s := range sheets {
+		if strings.EqualFold(s, SheetHazards) {
+			sheet = s
+		}
+	}
+	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Invalid, err, "The hazard log sheet could not be read")
+	}
+	var c collector
+	checkFormulas(f, sheet, rows, &c)
+	if len(c.errs) > 0 {
+		return nil, c.err()
+	}
+	hs := readRows(rows, m, true, &c)
+	l := &hazard.Log{Hazards: hs}
+	for _, s := range sheets {
+		if strings.EqualFold(s, SheetAbout) && s != sheet {
+			readAbout(f, s, l, &c)
+		}
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// checkFormulas reports every cell holding a formula among the cells that
+// hold data (a formula cell outside them would contribute nothing).
+func checkFormulas(f *excelize.File, sheet string, rows [][]string, c *collector) {
+	nRows := min(len(rows), maxHazards+1)
+	var head []string // the header row, to name columns
+	for _, r := range rows {
+		if !blankRow(r) {
+			head = r
+			break
+		}
+	}
+	for r := 1; r <= nRows; r++ {
+		for col := 0; col < min(len(rows[r-1]), maxFormulaCols); col++ {
+			ref := cellRef(col, r)
+			if fm, err := f.GetCellFormula(sheet, ref); err == nil && fm != "" {
+				name := ref[:len(ref)-len(strconv.Itoa(r))]
+				if col < len(head) && strings.TrimSpace(head[col]) != "" {
+					name = strings.TrimSpace(head[col])
+				}
+				c.add(r, name, ref, formulaAdvice)
+			}
+		}
+	}
+}
+
+func readAbout(f *excelize.File, sheet string, l *hazard.Log, c *collector) {
+	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		c.add(0, SheetAbout, "", "the About sheet could not be read")
+		return
+	}
+	for i, r := range rows {
+		if len(r) < 2 {
+			continue
+		}
+		k, v := strings.TrimSpace(r[0]), normText(strings.TrimSpace(r[1]))
+		if fm, err := f.GetCellFormula(sheet, cellRef(1, i+1)); err == nil && fm != "" {
+			c.add(i+1, SheetAbout+": "+k, cellRef(1, i+1), formulaAdvice)
+			continue
+		}
+		var err error
+		switch strings.ToLower(k) {
+		case "system":
+			l.System.Name = v
+		case "system version":
+			l.System.Version = v
+		case "organisation":
+			l.System.Organisation = v
+		case "supplier":
+			l.System.Supplier = v
+		case "standard":
+			if v != "" {
+				l.System.Standard, err = hazard.ParseStandard(v)
+			}
+		case "intended use":
+			l.System.IntendedUse = v
+		case "clinical scope":
+			l.System.ClinicalScope = v
+		case "configuration":
+			l.System.Configuration = v
+		case "hazard log version":
+			l.Version = v
+		case "issued at":
+			if v != "" {
+				l.IssuedAt, err = parseTime(v)
+			}
+		case "approved by":
+			l.ApprovedBy = v
+		}
+		if err != nil {
+			c.add(i+1, SheetAbout+": "+k, cellRef(1, i+1), "%s", msgOrErr(err))
+		}
+	}
+}
+
+func msgOrErr(err error) string {
+	if apperr.KindOf(err) == apperr.Invalid {
+		return msgOf(err)
+	}
+	return err.Error()
+}
