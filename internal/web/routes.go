@@ -46,8 +46,6 @@ func (s *Server) routes() []route {
 		// Home and the pillars.
 		{Method: "GET", Path: "/{$}", Roles: anyone, Handle: s.home},
 		{Method: "GET", Path: "/events", Roles: anyone, Handle: s.pillar("Safety events", "Record patient safety incidents, outcomes, risks and good care, aligned to the national LFPSE taxonomy, and learn from them.")},
-		{Method: "GET", Path: "/risk", Roles: anyone, Handle: s.pillar("Clinical risk", "Hazard logs, clinical safety officer approval and safety case reports under DCB0129 and DCB0160.")},
-		{Method: "GET", Path: "/devices", Roles: anyone, Handle: s.pillar("Implanted devices", "Scan implants at the point of care and find every affected patient when a recall comes.")},
 		{Method: "GET", Path: "/training", Roles: anyone, Handle: s.pillar("Training", "Digital clinical safety training for the whole workforce, and the competency records DCB0129 requires.")},
 		{Method: "GET", Path: "/knowledge", Roles: anyone, Handle: s.pillar("Knowledge hub", "One searchable source of standards, guidance and best-practice blueprints.")},
 		{Method: "GET", Path: "/evidence", Roles: anyone, Handle: s.pillar("Evidence", "Statistical process control charts and the before and after effect of digital changes.")},
@@ -82,6 +80,9 @@ func (s *Server) routes() []route {
 		{Method: "DELETE", Path: "/api/v1/tokens/{id}", Roles: admin, API: true, Handle: s.apiRevokeToken},
 		{Method: "GET", Path: "/api/v1/audit", Roles: admin, API: true, Handle: s.apiAudit},
 	}
+	// Each module declares its routes in its own file.
+	rs = append(rs, s.riskRoutes()...)
+	rs = append(rs, s.deviceRoutes()...)
 	return rs
 }
 

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,8 @@ func sessionFor(t *testing.T, st *store.Store, u store.User) string {
 	}
 	return token
 }
+
+var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
 
 // TestRouteRoleMatrix walks every route of the table with every role of
 // organisation A, an instance administrator and an anonymous visitor. Path
@@ -66,10 +69,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		covered := 0
 		for _, rt := range routes {
-			path := strings.ReplaceAll(rt.Path, "{$}", "")
-			for _, p := range []string{"{id}"} {
-				path = strings.ReplaceAll(path, p, bID)
-			}
+			// Every path parameter names a record of organisation B.
+			path := pathParam.ReplaceAllString(strings.ReplaceAll(rt.Path, "{$}", ""), bID)
 			for _, a := range actors {
 				body := ""
 				if rt.Method != "GET" && rt.Method != "DELETE" {
