@@ -16,6 +16,7 @@ type Kind string
 // The error kinds. Internal is the default for errors that carry no kind.
 const (
 	Invalid         Kind = "invalid"
+	BadRequest      Kind = "bad_request"
 	NotFound        Kind = "not_found"
 	Conflict        Kind = "conflict"
 	Forbidden       Kind = "forbidden"

@@ -66,8 +66,8 @@ func formRoles(r *http.Request) ([]auth.Role, error) {
 
 func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "The form could not be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	rs, rerr := formRoles(r)
 	in := store.NewUser{Email: r.PostForm.Get("email"), Name: r.PostForm.Get("name"), Password: r.PostForm.Get("password"), OrgID: p.Org.ID, Roles: rs}
@@ -123,8 +123,8 @@ func (s *Server) adminUserPage(w http.ResponseWriter, r *http.Request) error {
 // field errors when it is Invalid.
 func (s *Server) userForm(w http.ResponseWriter, r *http.Request, flash string, change func(p *store.Principal, id string) error, fill func(d *UserPage)) error {
 	p := principalFrom(r.Context())
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "The form could not be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	id := r.PathValue("id")
 	err := change(p, id)
@@ -221,8 +221,8 @@ func (s *Server) adminOrgs(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) adminCreateOrg(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "The form could not be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	o := store.Org{ODSCode: r.PostForm.Get("ods_code"), Name: r.PostForm.Get("name"), Kind: r.PostForm.Get("kind")}
 	created, err := s.store.CreateOrg(r.Context(), o)
@@ -247,8 +247,8 @@ func (s *Server) adminCreateOrg(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) adminUpdateOrg(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "The form could not be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	o := p.Org
 	o.Name, o.Kind = r.PostForm.Get("name"), r.PostForm.Get("kind")
@@ -313,8 +313,8 @@ func parseDate(field, v string) (*time.Time, error) {
 
 func (s *Server) adminCreateToken(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "The form could not be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	name, userID, exp := r.PostForm.Get("name"), r.PostForm.Get("user"), r.PostForm.Get("expires")
 	expires, err := parseDate("expires", exp)

@@ -56,8 +56,8 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "The form could not be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	email, pw := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
 	d := LoginPage{Base: s.base(w, r, "Sign in"), Email: email, Next: safeNext(r.PostForm.Get("next"))}
@@ -106,8 +106,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) switchOrg(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "The form could not be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	if p.SessionHash == "" {
 		return apperr.New(apperr.Invalid, "API tokens belong to one organisation and cannot switch")
@@ -249,8 +249,8 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	if err := r.ParseForm(); err != nil {
-		return apperr.New(apperr.Invalid, "The form could not be read")
+	if err := parseForm(r); err != nil {
+		return err
 	}
 	cur, pw, confirm := r.PostForm.Get("current_password"), r.PostForm.Get("new_password"), r.PostForm.Get("confirm_password")
 	d := AccountPage{Base: s.base(w, r, "Your account")}

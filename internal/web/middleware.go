@@ -231,6 +231,8 @@ func statusOf(k apperr.Kind) int {
 	switch k {
 	case apperr.Invalid:
 		return http.StatusUnprocessableEntity
+	case apperr.BadRequest:
+		return http.StatusBadRequest
 	case apperr.NotFound:
 		return http.StatusNotFound
 	case apperr.Conflict:

@@ -267,6 +267,25 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 	return nil
 }
 
+// parseForm reads a form body (URL-encoded or multipart): an oversize body
+// is TooLarge (413) and an unreadable one BadRequest (400).
+func parseForm(r *http.Request) error {
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(8 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	if err == nil {
+		return nil
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return apperr.New(apperr.TooLarge, "The form is too large (limit %d MB)", mbe.Limit>>20)
+	}
+	return apperr.Wrap(apperr.BadRequest, err, "The form could not be read")
+}
+
 // JSON API helpers.
 
 // apiError is the one error shape of the API.

@@ -342,3 +342,36 @@ func TestOrgSwitch(t *testing.T) {
 
 // quietLog shows only warnings and errors from the server under test.
 var quietLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+func TestErrorPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		c := f.client(t, "A/admin")
+		// 400: a form body that cannot be parsed.
+		resp, body := do(t, c, "POST", f.srv.URL+"/admin/users", "name=%zz")
+		if resp.StatusCode != 400 || !strings.Contains(body, "There is a problem with the request") || !strings.Contains(body, "nhsuk-header") {
+			t.Errorf("malformed form: status %d", resp.StatusCode)
+		}
+		// 413: a form body over the limit.
+		resp, body = do(t, c, "POST", f.srv.URL+"/admin/users", "name="+strings.Repeat("x", 2<<20))
+		if resp.StatusCode != 413 || !strings.Contains(body, "too large") {
+			t.Errorf("oversize form: status %d", resp.StatusCode)
+		}
+		// 500: the database goes away. The page is the NHS.UK error page with
+		// a reference, and carries no SQL or driver detail.
+		st.Close()
+		resp, body = do(t, c, "GET", f.srv.URL+"/admin/users", "")
+		if resp.StatusCode != 500 || !strings.Contains(body, "Sorry, there is a problem with the service") || !strings.Contains(body, resp.Header.Get("X-Request-Id")) {
+			t.Errorf("database down: status %d", resp.StatusCode)
+		}
+		for _, leak := range []string{"sql", "SELECT", "closed", "store:"} {
+			if strings.Contains(body, leak) {
+				t.Errorf("500 page leaks %q", leak)
+			}
+		}
+		resp, body = do(t, c, "GET", f.srv.URL+"/api/v1/me", "")
+		if resp.StatusCode != 500 || !strings.Contains(body, `"kind": "internal"`) || strings.Contains(body, "sql") {
+			t.Errorf("API with database down: %d %s", resp.StatusCode, body)
+		}
+	})
+}

@@ -1,0 +1,79 @@
+package config
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(kv ...string) Env {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(nil, env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "localhost:8080" || c.DB != "sqlite:./clinsafe.db" || c.IdleTimeout != 30*time.Minute || c.MaxSession != 12*time.Hour || !c.SessionKeyGenerated || c.Secure() {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestFlagsOverrideEnvAndFiles(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(keyFile, []byte(strings.Repeat("s", 40)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	f := Register(fs)
+	if err := fs.Parse([]string{"-listen", "0.0.0.0:9000"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(f, env("CLINSAFE_LISTEN", "127.0.0.1:1", "CLINSAFE_BASE_URL", "https://cs.example.nhs.uk/", "CLINSAFE_SESSION_KEY_FILE", keyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "0.0.0.0:9000" {
+		t.Errorf("listen = %q, want the flag's value", c.Listen)
+	}
+	if !c.Secure() || c.BaseURL != "https://cs.example.nhs.uk" {
+		t.Errorf("base URL %q secure %v", c.BaseURL, c.Secure())
+	}
+	if string(c.SessionKey) != strings.Repeat("s", 40) || c.SessionKeyGenerated {
+		t.Errorf("session key from file not used")
+	}
+}
+
+func TestBadConfiguration(t *testing.T) {
+	cases := []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"CLINSAFE_LISTEN", "8080"}, "CLINSAFE_LISTEN"},
+		{[]string{"CLINSAFE_DB", "mysql://x"}, "CLINSAFE_DB"},
+		{[]string{"CLINSAFE_DB", "sqlite:"}, "CLINSAFE_DB"},
+		{[]string{"CLINSAFE_BASE_URL", "ftp://x"}, "CLINSAFE_BASE_URL"},
+		{[]string{"CLINSAFE_SESSION_KEY", "short"}, "CLINSAFE_SESSION_KEY"},
+		{[]string{"CLINSAFE_LOG_FORMAT", "xml"}, "CLINSAFE_LOG_FORMAT"},
+		{[]string{"CLINSAFE_LOG_LEVEL", "loud"}, "CLINSAFE_LOG_LEVEL"},
+		{[]string{"CLINSAFE_SESSION_IDLE", "soon"}, "CLINSAFE_SESSION_IDLE"},
+		{[]string{"CLINSAFE_SESSION_IDLE", "24h"}, "CLINSAFE_SESSION_IDLE"},
+		{[]string{"CLINSAFE_SMTP_PORT", "70000"}, "CLINSAFE_SMTP_PORT"},
+		{[]string{"CLINSAFE_SMTP_HOST", "mail", "CLINSAFE_SMTP_FROM", "nobody"}, "CLINSAFE_SMTP_FROM"},
+		{[]string{"CLINSAFE_SESSION_KEY_FILE", "/no/such/file"}, "CLINSAFE_SESSION_KEY_FILE"},
+	}
+	for _, c := range cases {
+		_, err := Load(nil, env(c.env...))
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Load(%v) = %v; want one-line error naming %s", c.env, err, c.want)
+		}
+	}
+}
