@@ -33,6 +33,7 @@ assets: node_modules/.package-lock.json
 
 vet: assets
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
 
 # Every test, with PostgreSQL required (a throwaway cluster is started by the

@@ -81,13 +81,22 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// StartSession records a session for the user in their first organisation
-// (or preferOrg when they belong to it) and returns the Principal. hash is
-// the stored form of the session token.
+// StartSession records a session for the user and returns the Principal.
+// The session starts in preferOrg when given, otherwise in the organisation
+// the user last worked in (at first, the one their account was made in),
+// provided they still hold a role there; else in their first organisation
+// by name. hash is the stored form of the session token.
 func (s *Store) StartSession(ctx context.Context, userID, hash, preferOrg string, maxAge time.Duration) (Principal, error) {
 	orgs, err := s.OrgsOfUser(ctx, userID)
 	if err != nil {
 		return Principal{}, err
+	}
+	if preferOrg == "" {
+		var last sql.NullString
+		if err := s.db.QueryRowContext(ctx, `SELECT last_org_id FROM users WHERE id = $1`, userID).Scan(&last); err != nil {
+			return Principal{}, s.wrap(err, "read last organisation")
+		}
+		preferOrg = last.String
 	}
 	if len(orgs) == 0 {
 		return Principal{}, apperr.New(apperr.Forbidden, "Your account has no role in any organisation. Ask an administrator to give you one.")
@@ -188,6 +197,9 @@ func (s *Store) SwitchOrg(ctx context.Context, hash, userID, orgID string) error
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.New(apperr.Unauthenticated, "Sign in to continue")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_org_id = $1 WHERE id = $2`, orgID, userID); err != nil {
+			return s.wrap(err, "remember organisation")
 		}
 		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "session.switch_org", Entity: "user", EntityID: userID, Summary: "switched organisation"})
 	})

@@ -48,7 +48,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		d = postgresDialect{}
 		db, err = sql.Open("pgx", dsn)
 	default:
-		return nil, errors.New("store: database must be sqlite:PATH or postgres://...")
+		return nil, errors.New("store: database must be sqlite:PATH or a postgres:// URL")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)

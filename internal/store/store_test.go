@@ -297,3 +297,30 @@ func TestAuditChain(t *testing.T) {
 		}
 	})
 }
+
+func TestSignInReturnsToLastOrganisation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		// "Zulu" is made first but sorts last: the home organisation wins
+		// over alphabetical order.
+		z := mustOrg(t, st, "RZZ")
+		a := mustOrg(t, st, "RAA")
+		if err := st.UpdateOrg(ctx, store.Org{ID: z.ID, ODSCode: "RZZ", Name: "Zulu Trust", Kind: "trust"}); err != nil {
+			t.Fatal(err)
+		}
+		u := mustUser(t, st, z, "jo@example.com", auth.Reporter)
+		if err := st.SetRoles(ctx, a.ID, u.ID, []auth.Role{auth.Reporter}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := st.StartSession(ctx, u.ID, "h1", "", time.Hour)
+		if err != nil || p.Org.ID != z.ID {
+			t.Fatalf("first sign-in in %q, want the home organisation %q (err %v)", p.Org.Name, z.Name, err)
+		}
+		if err := st.SwitchOrg(ctx, "h1", u.ID, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		p, err = st.StartSession(ctx, u.ID, "h2", "", time.Hour)
+		if err != nil || p.Org.ID != a.ID {
+			t.Fatalf("next sign-in in %q, want the last used %q (err %v)", p.Org.Name, a.Name, err)
+		}
+	})
+}

@@ -63,8 +63,8 @@ func (s *Store) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	}
 	u := User{ID: NewID(), Email: in.Email, Name: in.Name, PlatformAdmin: in.PlatformAdmin, CreatedAt: s.now(), Roles: in.Roles}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, password_hash, platform_admin, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			u.ID, u.Email, u.Name, hash, u.PlatformAdmin, false, u.CreatedAt); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, password_hash, platform_admin, disabled, created_at, last_org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			u.ID, u.Email, u.Name, hash, u.PlatformAdmin, false, u.CreatedAt, in.OrgID); err != nil {
 			if apperr.Is(s.mapErr(err), apperr.Conflict) {
 				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"email": "A user with this email address already exists"}}
 			}

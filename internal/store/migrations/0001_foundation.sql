@@ -18,7 +18,9 @@ CREATE TABLE users (
     platform_admin  BOOLEAN NOT NULL DEFAULT FALSE,
     disabled        BOOLEAN NOT NULL DEFAULT FALSE,
     created_at      TIMESTAMPTZ NOT NULL,
-    last_login_at   TIMESTAMPTZ
+    last_login_at   TIMESTAMPTZ,
+    -- The organisation the user last worked in; sign-in returns them there.
+    last_org_id     TEXT
 );
 
 CREATE TABLE user_roles (

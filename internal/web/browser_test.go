@@ -1,0 +1,163 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/browsertest"
+	"github.com/clinsafe/clinsafe/internal/config"
+	"github.com/clinsafe/clinsafe/internal/demo"
+	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/storetest"
+	"github.com/clinsafe/clinsafe/internal/web"
+)
+
+const browserPassword = "browser test password 1"
+
+// TestBrowserFoundation drives the real server in headless Chromium through
+// sign-in, the organisation switcher, the admin pages and a refused page,
+// and runs axe-core on every page it sees.
+func TestBrowserFoundation(t *testing.T) {
+	browsertest.Enabled(t)
+	start := time.Now()
+	st, _ := storetest.Open(t, "sqlite")
+	base, demoOrgs := browserDemoServer(t, st)
+	ctx := browsertest.New(t)
+	t.Cleanup(func() { t.Logf("browser test took %s", time.Since(start).Round(time.Millisecond)) })
+
+	orgByODS := map[string]store.Org{}
+	for _, o := range demoOrgs {
+		orgByODS[o.ODSCode] = o
+	}
+	trust, supplier := orgByODS[demo.TrustODS], orgByODS[demo.SupplierODS]
+	if trust.ID == "" || supplier.ID == "" {
+		t.Fatalf("demo data lacks org %s or %s: %+v", demo.TrustODS, demo.SupplierODS, demoOrgs)
+	}
+
+	// The sign-in page, and its error state.
+	browsertest.Visit(t, ctx, base+"/login", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "h1"); got != "Sign in to clinsafe" {
+		t.Errorf("login h1 = %q", got)
+	}
+	browsertest.ClickNav(t, ctx, "main button[type=submit]", http.StatusUnprocessableEntity)
+	if got := browsertest.Text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(got, "Enter your email address") {
+		t.Errorf("error summary = %q, want it to say %q", got, "Enter your email address")
+	}
+	if title := browsertest.Eval[string](t, ctx, "document.title"); !strings.HasPrefix(title, "Error: ") {
+		t.Errorf("title of the page with errors = %q, want it to start with \"Error: \"", title)
+	}
+
+	// Sign in as the demo admin.
+	browserSignIn(t, ctx, demo.AdminEmail)
+	if got := browsertest.Text(t, ctx, "h1"); got != "Hello, Alex Admin" {
+		t.Errorf("home h1 = %q, want %q", got, "Hello, Alex Admin")
+	}
+	if got := browsertest.Text(t, ctx, "#current-org"); got != trust.Name {
+		t.Errorf("current org = %q, want the admin's home organisation %q", got, trust.Name)
+	}
+	browsertest.Screenshot(t, ctx, "home-signed-in")
+
+	// Switch organisation with the header switcher.
+	browserSwitchOrg(t, ctx, supplier)
+	if got := browsertest.Text(t, ctx, "#current-org"); got != "Meridian Clinical Software Ltd (demo)" {
+		t.Errorf("current org = %q, want the demo supplier", got)
+	}
+
+	// The admin pages, and the account page.
+	for _, p := range []string{"/admin", "/admin/users", "/admin/tokens", "/admin/audit", "/admin/orgs", "/account"} {
+		browsertest.Visit(t, ctx, base+p, http.StatusOK)
+		if got := browsertest.Text(t, ctx, "h1"); got == "" || strings.Contains(got, "You do not have access") {
+			t.Errorf("%s: h1 = %q", p, got)
+		}
+	}
+
+	// A pillar page.
+	browsertest.Visit(t, ctx, base+"/events", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "h1"); got == "" {
+		t.Errorf("/events has an empty h1")
+	}
+
+	// Sign out, then a reporter is refused the admin pages.
+	browsertest.ClickNav(t, ctx, ".nhsuk-header__account button", http.StatusOK)
+	if u := browsertest.Location(t, ctx); !strings.HasSuffix(u, "/login") {
+		t.Errorf("after sign out, at %s, want /login", u)
+	}
+	if got := browsertest.Text(t, ctx, ".nhsuk-notification-banner--success"); !strings.Contains(got, "You have signed out") {
+		t.Errorf("after sign out, banner = %q", got)
+	}
+	browserSignIn(t, ctx, "reporter@demo.clinsafe.test")
+	if got := browsertest.Text(t, ctx, "h1"); got != "Hello, Jo Evans" {
+		t.Errorf("reporter home h1 = %q", got)
+	}
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#org-switch').length`); n != 0 {
+		t.Errorf("a reporter in one organisation sees the organisation switcher")
+	}
+	browsertest.Visit(t, ctx, base+"/admin/users", http.StatusForbidden)
+	if got := browsertest.Text(t, ctx, "h1"); got != "You do not have access to this page" {
+		t.Errorf("403 page h1 = %q", got)
+	}
+}
+
+// browserSwitchOrg uses the organisation switcher in the org bar to move to org,
+// which must not be the current one.
+func browserSwitchOrg(t *testing.T, ctx context.Context, org store.Org) {
+	t.Helper()
+	if got := browsertest.Text(t, ctx, "#current-org"); got == org.Name {
+		t.Fatalf("browserSwitchOrg: already in %q", got)
+	}
+	browsertest.Select(t, ctx, "#org-switch", org.ID)
+	browsertest.ClickNav(t, ctx, "button.app-org-bar__button", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "#current-org"); got != org.Name {
+		t.Errorf("after switching, current org = %q, want %q", got, org.Name)
+	}
+	if got := browsertest.Text(t, ctx, ".nhsuk-notification-banner--success"); !strings.Contains(got, org.Name) {
+		t.Errorf("after switching to %q, success banner = %q", org.Name, got)
+	}
+}
+
+// browserSignIn fills in the login form (visiting /login first if needed) and
+// lands on the home page.
+func browserSignIn(t *testing.T, ctx context.Context, email string) {
+	t.Helper()
+	if u := browsertest.Location(t, ctx); !strings.Contains(u, "/login") {
+		t.Fatalf("browserSignIn: not on the login page but %s", u)
+	}
+	browsertest.Fill(t, ctx, "#email", email)
+	browsertest.Fill(t, ctx, "#password", browserPassword)
+	browsertest.ClickNav(t, ctx, "main button[type=submit]", http.StatusOK)
+	if u := browsertest.Location(t, ctx); strings.Contains(u, "/login") {
+		t.Fatalf("browserSignIn %s: still on %s: %s", email, u, browsertest.Text(t, ctx, "main"))
+	}
+}
+
+// browserDemoServer loads the demo data into st and serves it on loopback.
+func browserDemoServer(t *testing.T, st *store.Store) (string, []store.Org) {
+	t.Helper()
+	res, err := demo.Load(context.Background(), st, demo.Options{Password: browserPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Loaded {
+		t.Fatal("demo data not loaded into a fresh store")
+	}
+	cfg, err := config.Load(nil, func(k string) (string, bool) {
+		if k == "CLINSAFE_SESSION_KEY" {
+			return strings.Repeat("k", 32), true
+		}
+		return "", false
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(web.Options{Store: st, Config: cfg, Version: "test", Logger: quietLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return ts.URL, res.Orgs
+}
