@@ -1,0 +1,19 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/scan"
+)
+
+func cmdScan(_ context.Context, e *env, args []string) error {
+	err := scan.Run(args, e.stdin, e.stdout, e.stderr, time.Now())
+	if err == nil {
+		return nil
+	}
+	// main already names the command.
+	return errors.New(strings.TrimPrefix(err.Error(), "scan: "))
+}
