@@ -142,7 +142,8 @@ func (s *Store) queryOrgs(ctx context.Context, q string, args ...any) ([]Org, er
 	return out, s.wrap(rows.Err(), "list orgs")
 }
 
-// NextRef returns the next value of an organisation's reference counter
+//lint:ignore U1000 used by the module stores as they land (hazard numbers, event references)
+// nextRef returns the next value of an organisation's reference counter
 // (e.g. scope "hazard:<system id>" or "event:2026") inside tx.
 func (s *Store) nextRef(ctx context.Context, tx *sql.Tx, orgID, scope string) (int64, error) {
 	var v int64
