@@ -142,9 +142,10 @@ func (s *Store) queryOrgs(ctx context.Context, q string, args ...any) ([]Org, er
 	return out, s.wrap(rows.Err(), "list orgs")
 }
 
-//lint:ignore U1000 used by the module stores as they land (hazard numbers, event references)
 // nextRef returns the next value of an organisation's reference counter
 // (e.g. scope "hazard:<system id>" or "event:2026") inside tx.
+//
+//lint:ignore U1000 used by the module stores as they land (hazard numbers, event references)
 func (s *Store) nextRef(ctx context.Context, tx *sql.Tx, orgID, scope string) (int64, error) {
 	var v int64
 	err := tx.QueryRowContext(ctx, `UPDATE ref_counters SET value = value + 1 WHERE org_id = $1 AND scope = $2 RETURNING value`, orgID, scope).Scan(&v)
