@@ -147,7 +147,7 @@ type PillarCard struct {
 
 var pillarCards = []PillarCard{
 	{Title: "Safety events", Href: "/events", Summary: "Report and learn from incidents, outcomes, risks and good care."},
-	{Title: "Clinical risk", Href: "/risk", Summary: "Hazard logs, CSO approval and safety case reports."},
+	{Title: "Clinical risk", Href: "/risk", Summary: "Hazard logs, CSO approval and safety case reports.", Ready: true},
 	{Title: "Implanted devices", Href: "/devices", Summary: "Scan implants and find affected patients in a recall."},
 	{Title: "Training", Href: "/training", Summary: "Digital clinical safety training and competency records."},
 	{Title: "Knowledge hub", Href: "/knowledge", Summary: "Standards, guidance and best-practice blueprints."},

@@ -1,0 +1,479 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/hazard"
+)
+
+// System is a health IT system in an organisation's register: the subject
+// of one hazard log, kept under DCB0129 (the organisation makes it) or
+// DCB0160 (the organisation deploys it).
+type System struct {
+	ID                string          `json:"id"`
+	Name              string          `json:"name"`
+	Manufacturer      string          `json:"manufacturer"`
+	IntendedUse       string          `json:"intended_use"`
+	ClinicalScope     string          `json:"clinical_scope"`
+	DeploymentContext string          `json:"deployment_context"`
+	Standard          hazard.Standard `json:"standard"`
+	// Phases are the lifecycle phases from the system's clinical risk
+	// management plan, in order.
+	Phases []string `json:"phases"`
+	// CSOs are the clinical safety officers responsible for the system:
+	// members of the organisation holding the cso role.
+	CSOs      []Person  `json:"csos"`
+	Releases  []Release `json:"releases"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Person names a user.
+type Person struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Release is one version of a system in its release history.
+type Release struct {
+	ID      string    `json:"id"`
+	Version string    `json:"version"`
+	Date    time.Time `json:"date"`
+	Notes   string    `json:"notes"`
+}
+
+// CSOIDs returns the ids of the system's clinical safety officers.
+func (s System) CSOIDs() []string {
+	out := make([]string, len(s.CSOs))
+	for i, p := range s.CSOs {
+		out[i] = p.ID
+	}
+	return out
+}
+
+// LatestRelease returns the version of the most recent release, or "".
+func (s System) LatestRelease() string {
+	if len(s.Releases) == 0 {
+		return ""
+	}
+	return s.Releases[len(s.Releases)-1].Version
+}
+
+// Info returns the system as the hazard package describes it, for issued
+// logs and reports. org is the organisation keeping the log.
+func (s System) Info(org string) hazard.SystemInfo {
+	si := hazard.SystemInfo{Name: s.Name, Version: s.LatestRelease(), Organisation: org, Standard: s.Standard,
+		IntendedUse: s.IntendedUse, ClinicalScope: s.ClinicalScope, Configuration: s.DeploymentContext}
+	if s.Standard == hazard.DCB0160 || s.Manufacturer != org {
+		si.Supplier = s.Manufacturer
+	}
+	return si
+}
+
+func validateSystem(sys *System) *apperr.Fields {
+	sys.Name = strings.TrimSpace(sys.Name)
+	sys.Manufacturer = strings.TrimSpace(sys.Manufacturer)
+	var f apperr.Fields
+	f.Check(sys.Name == "", "name", "Enter the product name")
+	f.Check(len(sys.Name) > hazard.MaxName, "name", "Product name must be 200 characters or fewer")
+	f.Check(sys.Manufacturer == "", "manufacturer", "Enter the manufacturer")
+	f.Check(len(sys.Manufacturer) > hazard.MaxName, "manufacturer", "Manufacturer must be 200 characters or fewer")
+	f.Check(strings.TrimSpace(sys.IntendedUse) == "", "intended_use", "Enter the intended use")
+	for _, v := range []struct{ field, val string }{{"intended_use", sys.IntendedUse}, {"clinical_scope", sys.ClinicalScope}, {"deployment_context", sys.DeploymentContext}} {
+		f.Check(len(v.val) > hazard.MaxLongText, v.field, "This must be 10,000 characters or fewer")
+	}
+	f.Check(!sys.Standard.Valid(), "standard", "Select DCB0129 (you make the system) or DCB0160 (you deploy it)")
+	var phases []string
+	for _, p := range sys.Phases {
+		if p = strings.TrimSpace(p); p != "" {
+			phases = append(phases, p)
+		}
+	}
+	sys.Phases = phases
+	f.Check(len(phases) > hazard.MaxItems, "phases", "Enter 100 phases or fewer")
+	return &f
+}
+
+// checkCSOs checks each id is a member of orgID holding the cso role and
+// fills in their names.
+func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID string, f *apperr.Fields, ps []Person) []Person {
+	var out []Person
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if p.ID == "" || seen[p.ID] {
+			continue
+		}
+		seen[p.ID] = true
+		u, err := s.getUser(ctx, q, p.ID)
+		roles, rerr := s.rolesIn(ctx, q, orgID, p.ID)
+		if err != nil || rerr != nil || !auth.HasAny(roles, auth.CSO) {
+			f.Add("csos", "Select clinical safety officers from the list: each must hold the CSO role here")
+			continue
+		}
+		out = append(out, Person{ID: u.ID, Name: u.Name})
+	}
+	return out
+}
+
+// CreateSystem adds a system to the organisation's register. Invalid with
+// per-field messages on bad input.
+func (s *Store) CreateSystem(ctx context.Context, orgID string, sys System) (System, error) {
+	f := validateSystem(&sys)
+	sys.ID, sys.CreatedAt, sys.UpdatedAt = NewID(), s.now(), s.now()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		sys.CSOs = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs)
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO risk_systems (id, org_id, name, manufacturer, intended_use, clinical_scope, deployment_context, standard, phases, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, sys.ID, orgID, sys.Name, sys.Manufacturer, sys.IntendedUse, sys.ClinicalScope,
+			sys.DeploymentContext, string(sys.Standard), strings.Join(sys.Phases, "\n"), sys.CreatedAt, sys.UpdatedAt); err != nil {
+			return s.wrap(err, "create system")
+		}
+		if err := s.setCSOs(ctx, tx, orgID, sys.ID, sys.CSOs); err != nil {
+			return err
+		}
+		for i := range sys.Releases {
+			if err := s.insertRelease(ctx, tx, orgID, sys.ID, &sys.Releases[i]); err != nil {
+				return err
+			}
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "system.create", Entity: "system", EntityID: sys.ID,
+			Summary: audit.Summarise("name", sys.Name, "manufacturer", sys.Manufacturer, "standard", string(sys.Standard))})
+	})
+	return sys, err
+}
+
+func (s *Store) setCSOs(ctx context.Context, tx *sql.Tx, orgID, systemID string, ps []Person) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM risk_system_csos WHERE org_id = $1 AND system_id = $2`, orgID, systemID); err != nil {
+		return s.wrap(err, "clear system CSOs")
+	}
+	for _, p := range ps {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO risk_system_csos (org_id, system_id, user_id) VALUES ($1, $2, $3)`, orgID, systemID, p.ID); err != nil {
+			return s.wrap(err, "add system CSO")
+		}
+	}
+	return nil
+}
+
+// UpdateSystem changes a system's details and CSOs (not its releases).
+func (s *Store) UpdateSystem(ctx context.Context, orgID string, sys System) (System, error) {
+	f := validateSystem(&sys)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := s.system(ctx, tx, orgID, sys.ID)
+		if err != nil {
+			return err
+		}
+		sys.CSOs = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs)
+		if err := f.Err(); err != nil {
+			return err
+		}
+		sys.CreatedAt, sys.UpdatedAt, sys.Releases = old.CreatedAt, s.now(), old.Releases
+		if _, err := tx.ExecContext(ctx, `UPDATE risk_systems SET name = $1, manufacturer = $2, intended_use = $3, clinical_scope = $4,
+			deployment_context = $5, standard = $6, phases = $7, updated_at = $8 WHERE org_id = $9 AND id = $10`,
+			sys.Name, sys.Manufacturer, sys.IntendedUse, sys.ClinicalScope, sys.DeploymentContext, string(sys.Standard),
+			strings.Join(sys.Phases, "\n"), sys.UpdatedAt, orgID, sys.ID); err != nil {
+			return s.wrap(err, "update system")
+		}
+		if err := s.setCSOs(ctx, tx, orgID, sys.ID, sys.CSOs); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "system.update", Entity: "system", EntityID: sys.ID,
+			Summary: audit.Summarise("name", old.Name+" → "+sys.Name, "standard", string(old.Standard)+" → "+string(sys.Standard))})
+	})
+	return sys, err
+}
+
+func validateRelease(r *Release) error {
+	r.Version, r.Notes = strings.TrimSpace(r.Version), strings.TrimSpace(r.Notes)
+	var f apperr.Fields
+	f.Check(r.Version == "", "version", "Enter the release version, like 4.2.0")
+	f.Check(len(r.Version) > 100, "version", "Version must be 100 characters or fewer")
+	f.Check(r.Date.IsZero(), "date", "Enter the release date")
+	f.Check(len(r.Notes) > hazard.MaxLongText, "notes", "Notes must be 10,000 characters or fewer")
+	return f.Err()
+}
+
+func (s *Store) insertRelease(ctx context.Context, tx *sql.Tx, orgID, systemID string, r *Release) error {
+	if err := validateRelease(r); err != nil {
+		return err
+	}
+	r.ID = NewID()
+	_, err := tx.ExecContext(ctx, `INSERT INTO risk_releases (id, org_id, system_id, version, released_on, notes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		r.ID, orgID, systemID, r.Version, r.Date.UTC(), r.Notes, s.now())
+	return s.wrap(err, "add release")
+}
+
+// AddRelease records a release of a system.
+func (s *Store) AddRelease(ctx context.Context, orgID, systemID string, r Release) (Release, error) {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
+			return err
+		}
+		if err := s.insertRelease(ctx, tx, orgID, systemID, &r); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "system.release", Entity: "system", EntityID: systemID,
+			Summary: audit.Summarise("version", r.Version, "date", r.Date.Format("2006-01-02"))})
+	})
+	return r, err
+}
+
+const systemCols = `id, name, manufacturer, intended_use, clinical_scope, deployment_context, standard, phases, created_at, updated_at`
+
+func scanSystem(sc interface{ Scan(...any) error }) (System, error) {
+	var sys System
+	var std, phases string
+	err := sc.Scan(&sys.ID, &sys.Name, &sys.Manufacturer, &sys.IntendedUse, &sys.ClinicalScope, &sys.DeploymentContext, &std, &phases, &sys.CreatedAt, &sys.UpdatedAt)
+	sys.Standard = hazard.Standard(std)
+	if phases != "" {
+		sys.Phases = strings.Split(phases, "\n")
+	}
+	sys.CreatedAt, sys.UpdatedAt = sys.CreatedAt.UTC(), sys.UpdatedAt.UTC()
+	return sys, err
+}
+
+func (s *Store) system(ctx context.Context, q queryer, orgID, id string) (System, error) {
+	sys, err := scanSystem(q.QueryRowContext(ctx, `SELECT `+systemCols+` FROM risk_systems WHERE org_id = $1 AND id = $2`, orgID, id))
+	if err == sql.ErrNoRows {
+		return System{}, notFound("System")
+	}
+	if err != nil {
+		return System{}, s.wrap(err, "get system")
+	}
+	rows, err := q.QueryContext(ctx, `SELECT u.id, u.name FROM risk_system_csos c JOIN users u ON u.id = c.user_id WHERE c.org_id = $1 AND c.system_id = $2 ORDER BY u.name`, orgID, id)
+	if err != nil {
+		return System{}, s.wrap(err, "get system CSOs")
+	}
+	for rows.Next() {
+		var p Person
+		if err := rows.Scan(&p.ID, &p.Name); err != nil {
+			rows.Close()
+			return System{}, s.wrap(err, "scan CSO")
+		}
+		sys.CSOs = append(sys.CSOs, p)
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT id, version, released_on, notes FROM risk_releases WHERE org_id = $1 AND system_id = $2 ORDER BY released_on, created_at`, orgID, id)
+	if err != nil {
+		return System{}, s.wrap(err, "get releases")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Release
+		if err := rows.Scan(&r.ID, &r.Version, &r.Date, &r.Notes); err != nil {
+			return System{}, s.wrap(err, "scan release")
+		}
+		r.Date = r.Date.UTC()
+		sys.Releases = append(sys.Releases, r)
+	}
+	return sys, s.wrap(rows.Err(), "get releases")
+}
+
+// System returns one system of the organisation; NotFound for another's.
+func (s *Store) System(ctx context.Context, orgID, id string) (System, error) {
+	return s.system(ctx, s.db, orgID, id)
+}
+
+// SystemByName finds a system by id or exact name (command line).
+func (s *Store) SystemByName(ctx context.Context, orgID, idOrName string) (System, error) {
+	var id string
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM risk_systems WHERE org_id = $1 AND (id = $2 OR name = $2) ORDER BY created_at LIMIT 1`, orgID, idOrName).Scan(&id)
+	if err == sql.ErrNoRows {
+		return System{}, notFound("System " + idOrName)
+	}
+	if err != nil {
+		return System{}, s.wrap(err, "find system")
+	}
+	return s.System(ctx, orgID, id)
+}
+
+// SystemSummary is a row of the register with hazard counts.
+type SystemSummary struct {
+	System
+	Hazards        int `json:"hazards"`
+	OpenHazards    int `json:"open_hazards"`
+	OverdueActions int `json:"overdue_actions"`
+}
+
+// ListSystems returns the organisation's register, by name.
+func (s *Store) ListSystems(ctx context.Context, orgID string) ([]SystemSummary, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+systemCols+`,
+		(SELECT COUNT(*) FROM hazards h WHERE h.system_id = risk_systems.id),
+		(SELECT COUNT(*) FROM hazards h WHERE h.system_id = risk_systems.id AND h.status <> 'closed'),
+		(SELECT COUNT(*) FROM hazard_actions a JOIN hazards h ON h.id = a.hazard_id WHERE h.system_id = risk_systems.id AND NOT a.done AND a.due < $2)
+		FROM risk_systems WHERE org_id = $1 ORDER BY name, id`, orgID, today(s.now()))
+	if err != nil {
+		return nil, s.wrap(err, "list systems")
+	}
+	defer rows.Close()
+	var out []SystemSummary
+	for rows.Next() {
+		var ss SystemSummary
+		var std, phases string
+		if err := rows.Scan(&ss.ID, &ss.Name, &ss.Manufacturer, &ss.IntendedUse, &ss.ClinicalScope, &ss.DeploymentContext, &std, &phases,
+			&ss.CreatedAt, &ss.UpdatedAt, &ss.Hazards, &ss.OpenHazards, &ss.OverdueActions); err != nil {
+			return nil, s.wrap(err, "scan system")
+		}
+		ss.Standard = hazard.Standard(std)
+		if phases != "" {
+			ss.Phases = strings.Split(phases, "\n")
+		}
+		out = append(out, ss)
+	}
+	return out, s.wrap(rows.Err(), "list systems")
+}
+
+// today is the start of now's UTC day: actions due before it are overdue.
+func today(now time.Time) time.Time {
+	now = now.UTC()
+	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// Plan is an organisation's Clinical Risk Management Plan: its risk
+// acceptability criteria (the matrix), the clinical risk management roles
+// and the lifecycle phases.
+type Plan struct {
+	Matrix    hazard.Matrix `json:"matrix"`
+	Roles     string        `json:"roles"`
+	Phases    string        `json:"phases"`
+	UpdatedAt time.Time     `json:"updated_at,omitzero"`
+}
+
+// Plan returns the organisation's plan; an organisation without one gets the
+// default matrix and empty text.
+func (s *Store) Plan(ctx context.Context, orgID string) (Plan, error) {
+	return s.plan(ctx, s.db, orgID)
+}
+
+func (s *Store) plan(ctx context.Context, q queryer, orgID string) (Plan, error) {
+	var p Plan
+	var m string
+	err := q.QueryRowContext(ctx, `SELECT matrix, roles, phases, updated_at FROM risk_plans WHERE org_id = $1`, orgID).Scan(&m, &p.Roles, &p.Phases, &p.UpdatedAt)
+	if err == sql.ErrNoRows {
+		return Plan{Matrix: hazard.DefaultMatrix()}, nil
+	}
+	if err != nil {
+		return Plan{}, s.wrap(err, "get plan")
+	}
+	if err := json.Unmarshal([]byte(m), &p.Matrix); err != nil {
+		return Plan{}, s.wrap(err, "read plan matrix")
+	}
+	return p, nil
+}
+
+// Matrix returns the organisation's risk matrix.
+func (s *Store) Matrix(ctx context.Context, orgID string) (hazard.Matrix, error) {
+	p, err := s.Plan(ctx, orgID)
+	return p.Matrix, err
+}
+
+// SavePlan replaces the organisation's plan. Invalid when the matrix is not
+// consistent (hazard.Matrix.Validate) or the text is too long.
+func (s *Store) SavePlan(ctx context.Context, orgID string, p Plan) (Plan, error) {
+	var f apperr.Fields
+	if err := p.Matrix.Validate(); err != nil {
+		for k, v := range apperr.FieldsOf(err) {
+			f.Add(k, strings.ToUpper(v[:1])+v[1:])
+		}
+	}
+	f.Check(len(p.Roles) > hazard.MaxLongText, "roles", "Roles must be 10,000 characters or fewer")
+	f.Check(len(p.Phases) > hazard.MaxLongText, "phases", "Phases must be 10,000 characters or fewer")
+	if err := f.Err(); err != nil {
+		return Plan{}, err
+	}
+	p.UpdatedAt = s.now()
+	mj, _ := json.Marshal(p.Matrix)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM risk_plans WHERE org_id = $1`, orgID); err != nil {
+			return s.wrap(err, "replace plan")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO risk_plans (org_id, matrix, roles, phases, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+			orgID, string(mj), p.Roles, p.Phases, p.UpdatedAt); err != nil {
+			return s.wrap(err, "save plan")
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "plan.update", Entity: "plan", EntityID: orgID,
+			Summary: audit.Summarise("matrix", string(mj))})
+	})
+	return p, err
+}
+
+// ComplianceAnswer is the answer to one clause of the compliance checklist.
+type ComplianceAnswer struct {
+	Clause    string        `json:"clause"`
+	Answer    hazard.Answer `json:"answer"`
+	Evidence  string        `json:"evidence"`
+	UpdatedAt time.Time     `json:"updated_at,omitzero"`
+}
+
+// Compliance returns the organisation's answers for a standard by clause.
+func (s *Store) Compliance(ctx context.Context, orgID string, std hazard.Standard) (map[string]ComplianceAnswer, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT clause, answer, evidence, updated_at FROM compliance_answers WHERE org_id = $1 AND standard = $2`, orgID, string(std))
+	if err != nil {
+		return nil, s.wrap(err, "get compliance")
+	}
+	defer rows.Close()
+	out := map[string]ComplianceAnswer{}
+	for rows.Next() {
+		var a ComplianceAnswer
+		var ans string
+		if err := rows.Scan(&a.Clause, &ans, &a.Evidence, &a.UpdatedAt); err != nil {
+			return nil, s.wrap(err, "scan compliance")
+		}
+		a.Answer = hazard.Answer(ans)
+		out[a.Clause] = a
+	}
+	return out, s.wrap(rows.Err(), "get compliance")
+}
+
+// SaveCompliance records answers for a standard's checklist. Each clause
+// must be on the checklist and each answer one of the five; an empty answer
+// clears the clause. Invalid with per-clause messages (field "answer-CLAUSE").
+func (s *Store) SaveCompliance(ctx context.Context, orgID string, std hazard.Standard, answers []ComplianceAnswer) error {
+	known := map[string]bool{}
+	for _, g := range hazard.ClauseGroups(std) {
+		for _, it := range g.Items {
+			known[it.Clause] = true
+		}
+	}
+	var f apperr.Fields
+	f.Check(!std.Valid(), "standard", "Select DCB0129 or DCB0160")
+	for _, a := range answers {
+		switch {
+		case !known[a.Clause]:
+			f.Add("answer-"+a.Clause, "Clause "+a.Clause+" is not on the checklist")
+		case a.Answer != "" && !a.Answer.Valid():
+			f.Add("answer-"+a.Clause, "Select Yes, No, Not applicable, Partial or Awaiting for clause "+a.Clause)
+		case len(a.Evidence) > hazard.MaxLongText:
+			f.Add("evidence-"+a.Clause, "Evidence for clause "+a.Clause+" must be 10,000 characters or fewer")
+		}
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var changed []string
+		for _, a := range answers {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM compliance_answers WHERE org_id = $1 AND standard = $2 AND clause = $3`, orgID, string(std), a.Clause); err != nil {
+				return s.wrap(err, "clear answer")
+			}
+			if a.Answer == "" && strings.TrimSpace(a.Evidence) == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO compliance_answers (org_id, standard, clause, answer, evidence, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+				orgID, string(std), a.Clause, string(a.Answer), strings.TrimSpace(a.Evidence), s.now()); err != nil {
+				return s.wrap(err, "save answer")
+			}
+			changed = append(changed, a.Clause+"="+string(a.Answer))
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "compliance.update", Entity: "compliance", EntityID: string(std),
+			Summary: audit.Summarise("answers", strings.Join(changed, ", "))})
+	})
+}

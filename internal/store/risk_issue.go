@@ -1,0 +1,376 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/hazard"
+)
+
+// LogIssue is an issued version of a system's hazard log: a snapshot
+// approved by a clinical safety officer. It is written once and has no
+// update path.
+type LogIssue struct {
+	ID             string     `json:"id"`
+	SystemID       string     `json:"system_id"`
+	Seq            int        `json:"seq"`
+	Version        string     `json:"version"`
+	ContentHash    string     `json:"content_hash"`
+	ApprovedByID   string     `json:"approved_by_id"`
+	ApprovedByName string     `json:"approved_by_name"`
+	IssuedAt       time.Time  `json:"issued_at"`
+	Comment        string     `json:"comment"`
+	Log            hazard.Log `json:"log"`
+}
+
+// requireCSO returns Forbidden unless the actor in ctx holds the cso role
+// in orgID, and the actor otherwise.
+func (s *Store) requireCSO(ctx context.Context, q queryer, orgID, what string) (audit.Actor, error) {
+	a := audit.ActorFrom(ctx)
+	roles, err := s.rolesIn(ctx, q, orgID, a.UserID)
+	if err != nil {
+		return a, err
+	}
+	if a.UserID == "" || !auth.HasAny(roles, auth.CSO) {
+		return a, apperr.New(apperr.Forbidden, "Only a clinical safety officer can %s", what)
+	}
+	return a, nil
+}
+
+// CurrentLog returns a system's hazard log as it stands now, unissued.
+func (s *Store) CurrentLog(ctx context.Context, org Org, systemID string) (System, hazard.Log, error) {
+	sys, err := s.System(ctx, org.ID, systemID)
+	if err != nil {
+		return System{}, hazard.Log{}, err
+	}
+	hs, err := s.ListHazards(ctx, org.ID, systemID)
+	if err != nil {
+		return System{}, hazard.Log{}, err
+	}
+	return sys, hazard.Log{System: sys.Info(org.Name), Hazards: hs}, nil
+}
+
+// IssueLog approves the system's hazard log as it stands and stores it as
+// the next issued version ("1", "2", ...) with its content hash. Forbidden
+// unless the actor is a CSO of the organisation; Invalid when the log is
+// empty or the comment too long.
+func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string) (LogIssue, error) {
+	comment = strings.TrimSpace(comment)
+	if len(comment) > hazard.MaxLongText {
+		return LogIssue{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"comment": "Comment must be 10,000 characters or fewer"}}
+	}
+	var li LogIssue
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		sys, err := s.system(ctx, tx, org.ID, systemID)
+		if err != nil {
+			return err
+		}
+		a, err := s.requireCSO(ctx, tx, org.ID, "approve a hazard log")
+		if err != nil {
+			return err
+		}
+		hs, err := s.listHazards(ctx, tx, org.ID, systemID)
+		if err != nil {
+			return err
+		}
+		if len(hs) == 0 {
+			return apperr.New(apperr.Invalid, "Add at least one hazard before issuing the hazard log")
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2`, org.ID, systemID).Scan(&li.Seq); err != nil {
+			return s.wrap(err, "next issue")
+		}
+		li.ID, li.SystemID, li.Version, li.IssuedAt, li.Comment = NewID(), systemID, fmt.Sprint(li.Seq), s.now(), comment
+		li.ApprovedByID, li.ApprovedByName = a.UserID, a.Name
+		li.Log = hazard.Log{System: sys.Info(org.Name), Version: li.Version, IssuedAt: li.IssuedAt, ApprovedBy: a.Name, Hazards: hs}
+		snap, err := li.Log.Canonical()
+		if err != nil {
+			return err
+		}
+		if li.ContentHash, err = li.Log.ContentHash(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO hazard_log_issues (id, org_id, system_id, seq, version, snapshot, content_hash, approved_by_id, approved_by_name, issued_at, comment)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, li.ID, org.ID, systemID, li.Seq, li.Version, string(snap), li.ContentHash,
+			li.ApprovedByID, li.ApprovedByName, li.IssuedAt, li.Comment); err != nil {
+			return s.wrap(err, "issue hazard log")
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: org.ID, Action: "hazardlog.issue", Entity: "system", EntityID: systemID,
+			Summary: audit.Summarise("system", sys.Name, "version", li.Version, "hazards", fmt.Sprint(len(hs)), "hash", li.ContentHash, "comment", comment)})
+	})
+	return li, err
+}
+
+const issueCols = `id, system_id, seq, version, snapshot, content_hash, approved_by_id, approved_by_name, issued_at, comment`
+
+func scanIssue(sc interface{ Scan(...any) error }) (LogIssue, error) {
+	var li LogIssue
+	var snap string
+	if err := sc.Scan(&li.ID, &li.SystemID, &li.Seq, &li.Version, &snap, &li.ContentHash, &li.ApprovedByID, &li.ApprovedByName, &li.IssuedAt, &li.Comment); err != nil {
+		return li, err
+	}
+	li.IssuedAt = li.IssuedAt.UTC()
+	return li, json.Unmarshal([]byte(snap), &li.Log)
+}
+
+// LogIssues returns a system's issued hazard log versions, newest first.
+func (s *Store) LogIssues(ctx context.Context, orgID, systemID string) ([]LogIssue, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2 ORDER BY seq DESC`, orgID, systemID)
+	if err != nil {
+		return nil, s.wrap(err, "list issues")
+	}
+	defer rows.Close()
+	var out []LogIssue
+	for rows.Next() {
+		li, err := scanIssue(rows)
+		if err != nil {
+			return nil, s.wrap(err, "scan issue")
+		}
+		out = append(out, li)
+	}
+	return out, s.wrap(rows.Err(), "list issues")
+}
+
+// LogIssue returns one issued hazard log version; NotFound for another
+// organisation's.
+func (s *Store) LogIssue(ctx context.Context, orgID, id string) (LogIssue, error) {
+	return s.logIssue(ctx, s.db, orgID, id)
+}
+
+func (s *Store) logIssue(ctx context.Context, q queryer, orgID, id string) (LogIssue, error) {
+	li, err := scanIssue(q.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND id = $2`, orgID, id))
+	if err == sql.ErrNoRows {
+		return LogIssue{}, notFound("Issued hazard log")
+	}
+	return li, s.wrap(err, "get issue")
+}
+
+// CSCRDraft is the editable state of a system's Clinical Safety Case
+// Report: document version, phase and the narrative of each section (keys
+// from hazard.SectionKeys; blank means the generated default).
+type CSCRDraft struct {
+	DocumentVersion string            `json:"document_version"`
+	Phase           string            `json:"phase"`
+	Narratives      map[string]string `json:"narratives"`
+	UpdatedAt       time.Time         `json:"updated_at,omitzero"`
+}
+
+// CSCRDraft returns the system's report draft (empty when none is saved).
+func (s *Store) CSCRDraft(ctx context.Context, orgID, systemID string) (CSCRDraft, error) {
+	return s.cscrDraft(ctx, s.db, orgID, systemID)
+}
+
+func (s *Store) cscrDraft(ctx context.Context, q queryer, orgID, systemID string) (CSCRDraft, error) {
+	if _, err := s.system(ctx, q, orgID, systemID); err != nil {
+		return CSCRDraft{}, err
+	}
+	d := CSCRDraft{DocumentVersion: "1.0", Narratives: map[string]string{}}
+	var n string
+	err := q.QueryRowContext(ctx, `SELECT document_version, phase, narratives, updated_at FROM cscr_drafts WHERE org_id = $1 AND system_id = $2`, orgID, systemID).
+		Scan(&d.DocumentVersion, &d.Phase, &n, &d.UpdatedAt)
+	if err == sql.ErrNoRows {
+		return d, nil
+	}
+	if err != nil {
+		return CSCRDraft{}, s.wrap(err, "get report draft")
+	}
+	return d, s.wrap(json.Unmarshal([]byte(n), &d.Narratives), "read report draft")
+}
+
+// SaveCSCRDraft stores the report draft. Invalid on unknown sections or
+// text that is too long.
+func (s *Store) SaveCSCRDraft(ctx context.Context, orgID, systemID string, d CSCRDraft) (CSCRDraft, error) {
+	var f apperr.Fields
+	d.DocumentVersion, d.Phase = strings.TrimSpace(d.DocumentVersion), strings.TrimSpace(d.Phase)
+	f.Check(d.DocumentVersion == "", "document_version", "Enter the document version, like 1.0")
+	f.Check(len(d.DocumentVersion) > 50, "document_version", "Document version must be 50 characters or fewer")
+	f.Check(len(d.Phase) > hazard.MaxName, "phase", "Phase must be 200 characters or fewer")
+	known := map[string]bool{}
+	for _, k := range hazard.SectionKeys() {
+		known[k] = true
+	}
+	clean := map[string]string{}
+	for k, v := range d.Narratives {
+		switch {
+		case !known[k]:
+			f.Add("section-"+k, "There is no report section "+k)
+		case len(v) > hazard.MaxLongText:
+			f.Add("section-"+k, "Each section must be 10,000 characters or fewer")
+		case strings.TrimSpace(v) != "":
+			clean[k] = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
+		}
+	}
+	if err := f.Err(); err != nil {
+		return d, err
+	}
+	d.Narratives, d.UpdatedAt = clean, s.now()
+	n, _ := json.Marshal(clean)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM cscr_drafts WHERE org_id = $1 AND system_id = $2`, orgID, systemID); err != nil {
+			return s.wrap(err, "replace report draft")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cscr_drafts (system_id, org_id, document_version, phase, narratives, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			systemID, orgID, d.DocumentVersion, d.Phase, string(n), d.UpdatedAt); err != nil {
+			return s.wrap(err, "save report draft")
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "cscr.draft", Entity: "system", EntityID: systemID,
+			Summary: audit.Summarise("document_version", d.DocumentVersion, "phase", d.Phase)})
+	})
+	return d, err
+}
+
+// BuildCSCR builds the report from the draft and an issued hazard log.
+func (s *Store) BuildCSCR(ctx context.Context, org Org, systemID string, li LogIssue, d CSCRDraft, cso string, at time.Time) (hazard.CSCR, error) {
+	m, err := s.Matrix(ctx, org.ID)
+	if err != nil {
+		return hazard.CSCR{}, err
+	}
+	return hazard.BuildCSCR(li.Log.System, li.Log, d.Narratives, hazard.IssueInfo{DocumentVersion: d.DocumentVersion, Phase: d.Phase,
+		Date: at, Author: cso, CSOName: cso, ApprovedAt: at, Matrix: m, LogHash: li.ContentHash}), nil
+}
+
+// CSCRIssue is an issued Clinical Safety Case Report, immutable and tied to
+// the issued hazard log it was built from.
+type CSCRIssue struct {
+	ID              string      `json:"id"`
+	SystemID        string      `json:"system_id"`
+	LogIssueID      string      `json:"log_issue_id"`
+	DocumentVersion string      `json:"document_version"`
+	IssuedByID      string      `json:"issued_by_id"`
+	IssuedByName    string      `json:"issued_by_name"`
+	IssuedAt        time.Time   `json:"issued_at"`
+	Report          hazard.CSCR `json:"report"`
+}
+
+// IssueCSCR issues the system's report from its draft and the latest issued
+// hazard log. Forbidden unless the actor is a CSO; Invalid when the hazard
+// log has never been issued.
+func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string) (CSCRIssue, error) {
+	var ci CSCRIssue
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		sys, err := s.system(ctx, tx, org.ID, systemID)
+		if err != nil {
+			return err
+		}
+		a, err := s.requireCSO(ctx, tx, org.ID, "issue a safety case report")
+		if err != nil {
+			return err
+		}
+		li, err := scanIssue(tx.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2 ORDER BY seq DESC LIMIT 1`, org.ID, systemID))
+		if err == sql.ErrNoRows {
+			return apperr.New(apperr.Invalid, "Issue the hazard log before issuing the safety case report")
+		}
+		if err != nil {
+			return s.wrap(err, "latest issue")
+		}
+		d, err := s.cscrDraft(ctx, tx, org.ID, systemID)
+		if err != nil {
+			return err
+		}
+		pl, err := s.plan(ctx, tx, org.ID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		ci = CSCRIssue{ID: NewID(), SystemID: systemID, LogIssueID: li.ID, DocumentVersion: d.DocumentVersion, IssuedByID: a.UserID, IssuedByName: a.Name, IssuedAt: now}
+		ci.Report = hazard.BuildCSCR(li.Log.System, li.Log, d.Narratives, hazard.IssueInfo{DocumentVersion: d.DocumentVersion, Phase: d.Phase,
+			Date: now, Author: a.Name, CSOName: a.Name, ApprovedAt: now, Matrix: pl.Matrix, LogHash: li.ContentHash})
+		snap, err := json.Marshal(ci.Report)
+		if err != nil {
+			return s.wrap(err, "encode report")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cscr_issues (id, org_id, system_id, log_issue_id, document_version, snapshot, issued_by_id, issued_by_name, issued_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, ci.ID, org.ID, systemID, li.ID, ci.DocumentVersion, string(snap), a.UserID, a.Name, now); err != nil {
+			return s.wrap(err, "issue report")
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: org.ID, Action: "cscr.issue", Entity: "system", EntityID: systemID,
+			Summary: audit.Summarise("system", sys.Name, "document_version", ci.DocumentVersion, "hazard_log_version", li.Version, "hash", li.ContentHash)})
+	})
+	return ci, err
+}
+
+const cscrCols = `id, system_id, log_issue_id, document_version, snapshot, issued_by_id, issued_by_name, issued_at`
+
+func scanCSCR(sc interface{ Scan(...any) error }) (CSCRIssue, error) {
+	var ci CSCRIssue
+	var snap string
+	if err := sc.Scan(&ci.ID, &ci.SystemID, &ci.LogIssueID, &ci.DocumentVersion, &snap, &ci.IssuedByID, &ci.IssuedByName, &ci.IssuedAt); err != nil {
+		return ci, err
+	}
+	ci.IssuedAt = ci.IssuedAt.UTC()
+	return ci, json.Unmarshal([]byte(snap), &ci.Report)
+}
+
+// CSCRIssues lists a system's issued reports, newest first.
+func (s *Store) CSCRIssues(ctx context.Context, orgID, systemID string) ([]CSCRIssue, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+cscrCols+` FROM cscr_issues WHERE org_id = $1 AND system_id = $2 ORDER BY issued_at DESC, id DESC`, orgID, systemID)
+	if err != nil {
+		return nil, s.wrap(err, "list reports")
+	}
+	defer rows.Close()
+	var out []CSCRIssue
+	for rows.Next() {
+		ci, err := scanCSCR(rows)
+		if err != nil {
+			return nil, s.wrap(err, "scan report")
+		}
+		out = append(out, ci)
+	}
+	return out, s.wrap(rows.Err(), "list reports")
+}
+
+// CSCRIssue returns one issued report; NotFound for another organisation's.
+func (s *Store) CSCRIssue(ctx context.Context, orgID, id string) (CSCRIssue, error) {
+	ci, err := scanCSCR(s.db.QueryRowContext(ctx, `SELECT `+cscrCols+` FROM cscr_issues WHERE org_id = $1 AND id = $2`, orgID, id))
+	if err == sql.ErrNoRows {
+		return CSCRIssue{}, notFound("Safety case report")
+	}
+	return ci, s.wrap(err, "get report")
+}
+
+// ImportHazards adds every hazard of l to a system's log in one
+// transaction: all or nothing. Hazards get the system's next numbers in
+// their source order. With fromSupplier, each hazard without provenance is
+// marked as coming from l's organisation, document and issued version,
+// keeping its source reference. Invalid with fields "hazards.N.FIELD" when
+// a hazard breaks the rules.
+func (s *Store) ImportHazards(ctx context.Context, orgID, systemID string, l *hazard.Log, fromSupplier bool) (int, error) {
+	now := s.now()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for i, h := range l.Sorted() {
+			if fromSupplier && h.Provenance.IsZero() {
+				src := l.System.Organisation
+				if src == "" {
+					src = l.System.Supplier
+				}
+				h.Provenance = hazard.Provenance{Source: src, Document: strings.TrimSpace(l.System.Name + " hazard log"), Version: l.Version, Ref: h.Ref, ImportedAt: now}
+			}
+			h.ID = ""
+			if _, err := s.createHazard(ctx, tx, orgID, systemID, h); err != nil {
+				if fs := apperr.FieldsOf(err); len(fs) > 0 {
+					out := map[string]string{}
+					for k, v := range fs {
+						out[fmt.Sprintf("hazards.%d.%s", i, k)] = fmt.Sprintf("%s (%s): %s", h.Ref, h.Name, v)
+					}
+					return &apperr.Error{Kind: apperr.Invalid, Message: "The hazard log could not be imported", Fields: out}
+				}
+				return err
+			}
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "hazardlog.import", Entity: "system", EntityID: systemID,
+			Summary: audit.Summarise("hazards", fmt.Sprint(len(l.Hazards)), "source", l.System.Organisation, "version", l.Version, "supplier", boolString(fromSupplier))})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(l.Hazards), nil
+}

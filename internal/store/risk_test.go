@@ -1,0 +1,301 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/storetest"
+)
+
+func as(u store.User) context.Context {
+	return audit.WithActor(context.Background(), audit.Actor{UserID: u.ID, Name: u.Name})
+}
+
+func sampleHazard(name string) hazard.Hazard {
+	return hazard.Hazard{Name: name, Description: "d", Causes: []string{"cause one", " ", "cause two"},
+		InitialSeverity: hazard.Major, InitialLikelihood: hazard.Medium, Status: hazard.Open,
+		Controls: []hazard.Control{{Description: "Barcode check", Type: hazard.Design, Side: hazard.Manufacturer, Owner: "Dev"},
+			{Description: "Ward training", Type: hazard.Training, Side: hazard.Deployer, Owner: "Education"}},
+		Actions: []hazard.Action{{Summary: "Train staff", Owner: "Ward manager", Due: storetest.FixedTime.AddDate(0, 0, -3)}}}
+}
+
+func TestRiskSystemsAndHazards(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		a, b := mustOrg(t, st, "RAA"), mustOrg(t, st, "RBB")
+		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
+		handler := mustUser(t, st, a, "h@a.test", auth.Handler)
+		bcso := mustUser(t, st, b, "cso@b.test", auth.CSO)
+
+		// Bad input: per-field messages and nothing saved.
+		_, err := st.CreateSystem(ctx, a.ID, store.System{Standard: "DCB9999", CSOs: []store.Person{{ID: handler.ID}}})
+		fs := apperr.FieldsOf(err)
+		for _, k := range []string{"name", "manufacturer", "intended_use", "standard", "csos"} {
+			if fs[k] == "" {
+				t.Errorf("CreateSystem(bad): no message for %s in %v", k, fs)
+			}
+		}
+		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing",
+			Standard: hazard.DCB0160, Phases: []string{"Build", "", "Go-live"}, CSOs: []store.Person{{ID: cso.ID}},
+			Releases: []store.Release{{Version: "4.2", Date: storetest.FixedTime}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.System(ctx, a.ID, sys.ID); len(got.Phases) != 2 || len(got.CSOs) != 1 || got.LatestRelease() != "4.2" {
+			t.Errorf("System = %+v, want 2 phases, 1 CSO, release 4.2", got)
+		}
+		if _, err := st.System(ctx, b.ID, sys.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("System from org B: %v, want NotFound", err)
+		}
+		if _, err := st.CreateHazard(ctx, b.ID, sys.ID, sampleHazard("x")); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("CreateHazard in org B's name: %v, want NotFound", err)
+		}
+
+		h1, err := st.CreateHazard(ctx, a.ID, sys.ID, sampleHazard("Wrong dose"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h2, err := st.CreateHazard(ctx, a.ID, sys.ID, sampleHazard("Wrong patient"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h1.Ref != "HAZ-001" || h2.Ref != "HAZ-002" {
+			t.Errorf("refs %s %s, want HAZ-001 HAZ-002", h1.Ref, h2.Ref)
+		}
+		got, err := st.Hazard(ctx, a.ID, h1.ID)
+		if err != nil || len(got.Causes) != 2 || len(got.Controls) != 2 || len(got.Actions) != 1 || got.Controls[1].Side != hazard.Deployer {
+			t.Errorf("Hazard = %+v, %v", got, err)
+		}
+		if _, err := st.Hazard(ctx, b.ID, h1.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("Hazard from org B: %v, want NotFound", err)
+		}
+
+		// Bad hazards: categories, status and the status rules.
+		bad := sampleHazard("")
+		bad.InitialSeverity, bad.Status = 9, "maybe"
+		_, err = st.CreateHazard(ctx, a.ID, sys.ID, bad)
+		fs = apperr.FieldsOf(err)
+		for _, k := range []string{"name", "initial_severity", "status"} {
+			if fs[k] == "" {
+				t.Errorf("CreateHazard(bad): no message for %s in %v", k, fs)
+			}
+		}
+		closed := got.Hazard
+		closed.Status = hazard.Closed
+		if _, err := st.UpdateHazard(ctx, a.ID, closed); apperr.FieldsOf(err)["status"] == "" {
+			t.Errorf("closing with an open action: %v, want a status message", err)
+		}
+		// A residual 4 needs a justification recorded by a CSO.
+		high := got.Hazard
+		high.ResidualSeverity, high.ResidualLikelihood = hazard.Major, hazard.High
+		if _, err := st.UpdateHazard(ctx, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
+			t.Errorf("residual 4 without justification: %v, want risk_benefit message", err)
+		}
+		high.RiskBenefit = hazard.RiskBenefit{Justification: "Benefit outweighs", ByUserID: handler.ID, ByName: handler.Name, At: storetest.FixedTime}
+		if _, err := st.UpdateHazard(ctx, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
+			t.Errorf("justification by a handler: %v, want risk_benefit message", err)
+		}
+		high.RiskBenefit.ByUserID, high.RiskBenefit.ByName = bcso.ID, bcso.Name
+		if _, err := st.UpdateHazard(ctx, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
+			t.Errorf("justification by another org's CSO: %v, want risk_benefit message", err)
+		}
+		high.RiskBenefit.ByUserID, high.RiskBenefit.ByName = cso.ID, cso.Name
+		upd, err := st.UpdateHazard(as(cso), a.ID, high)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if upd.Version != 2 {
+			t.Errorf("version after edit %d, want 2", upd.Version)
+		}
+		// A stale edit is a conflict.
+		stale := got.Hazard
+		stale.Name = "Stale"
+		if _, err := st.UpdateHazard(ctx, a.ID, stale); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("stale edit: %v, want Conflict", err)
+		}
+		// Marking the action done, then saving again without its date,
+		// keeps the first completion date and records no change.
+		done := upd.Hazard
+		done.Actions[0].Done = true
+		if upd, err = st.UpdateHazard(as(cso), a.ID, done); err != nil {
+			t.Fatal(err)
+		}
+		again := upd.Hazard
+		again.Actions[0].DoneAt = time.Time{}
+		if upd2, err := st.UpdateHazard(as(cso), a.ID, again); err != nil || upd2.Version != upd.Version || !upd2.Actions[0].DoneAt.Equal(upd.Actions[0].DoneAt) {
+			t.Errorf("re-save of a done action: version %d → %d, %v", upd.Version, upd2.Version, err)
+		}
+		undone := upd.Hazard
+		undone.Actions[0].Done, undone.Actions[0].DoneAt = false, time.Time{}
+		if _, err := st.UpdateHazard(as(cso), a.ID, undone); err != nil {
+			t.Fatal(err)
+		}
+		hist, err := st.HazardHistory(ctx, a.ID, h1.ID)
+		if err != nil || len(hist) != 4 || hist[0].ChangedBy != cso.Name || len(hist[0].Changes) == 0 {
+			t.Fatalf("history = %+v, %v", hist, err)
+		}
+		if _, err := st.HazardHistory(ctx, b.ID, h1.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("history from org B: %v", err)
+		}
+
+		od, err := st.OverdueActions(ctx, a.ID, "")
+		if err != nil || len(od) != 2 {
+			t.Errorf("OverdueActions = %d, %v; want 2", len(od), err)
+		}
+		if od, _ := st.OverdueActions(ctx, b.ID, ""); len(od) != 0 {
+			t.Errorf("org B sees %d overdue actions", len(od))
+		}
+		list, err := st.ListSystems(ctx, a.ID)
+		if err != nil || len(list) != 1 || list[0].Hazards != 2 || list[0].OverdueActions != 2 {
+			t.Errorf("ListSystems = %+v, %v", list, err)
+		}
+	})
+}
+
+func TestIssuedLogIsImmutable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		a, b := mustOrg(t, st, "RAA"), mustOrg(t, st, "RBB")
+		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
+		admin := mustUser(t, st, a, "admin@a.test", auth.Admin)
+		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: hazard.DCB0129})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.IssueLog(as(cso), a, sys.ID, ""); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("issuing an empty log: %v, want Invalid", err)
+		}
+		h, err := st.CreateHazard(ctx, a.ID, sys.ID, sampleHazard("Wrong dose"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.IssueLog(as(admin), a, sys.ID, ""); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("admin approving: %v, want Forbidden", err)
+		}
+		if _, err := st.IssueCSCR(as(cso), a, sys.ID); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("report before an issued log: %v, want Invalid", err)
+		}
+		before := auditCount(t, st)
+		v1, err := st.IssueLog(as(cso), a, sys.ID, "First issue")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if auditCount(t, st) != before+1 {
+			t.Errorf("issuing wrote %d audit entries, want 1", auditCount(t, st)-before)
+		}
+		if want, _ := v1.Log.ContentHash(); v1.ContentHash != want || v1.Version != "1" || v1.ApprovedByName != cso.Name {
+			t.Errorf("issue = %+v", v1)
+		}
+		// Editing the hazard afterwards leaves the issued version unchanged.
+		h.Name = "Wrong dose calculated"
+		if _, err := st.UpdateHazard(ctx, a.ID, h.Hazard); err != nil {
+			t.Fatal(err)
+		}
+		again, err := st.LogIssue(ctx, a.ID, v1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := again.Log.ContentHash(); got != v1.ContentHash || again.Log.Hazards[0].Name != "Wrong dose" {
+			t.Errorf("issued version changed: hash %s, name %q", got, again.Log.Hazards[0].Name)
+		}
+		// The database itself refuses to change or remove an issued version.
+		for _, q := range []string{`UPDATE hazard_log_issues SET comment = 'tampered'`, `DELETE FROM hazard_log_issues`} {
+			if _, err := st.DB().Exec(q); err == nil {
+				t.Errorf("%s: no error, want the trigger to refuse it", q)
+			}
+		}
+		v2, err := st.IssueLog(as(cso), a, sys.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := hazard.DiffLogs(again.Log, v2.Log)
+		if len(d.Changed) != 1 || d.Changed[0].Ref != "HAZ-001" {
+			t.Errorf("DiffLogs = %+v, want HAZ-001 changed", d)
+		}
+		if _, err := st.LogIssue(ctx, b.ID, v1.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("issue from org B: %v", err)
+		}
+		if _, err := st.SaveCSCRDraft(ctx, a.ID, sys.ID, store.CSCRDraft{DocumentVersion: "1.0", Narratives: map[string]string{"nonsense": "x"}}); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("draft with unknown section: %v", err)
+		}
+		if _, err := st.SaveCSCRDraft(ctx, a.ID, sys.ID, store.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live", Narratives: map[string]string{hazard.SectionIntroduction: "Our intro"}}); err != nil {
+			t.Fatal(err)
+		}
+		ci, err := st.IssueCSCR(as(cso), a, sys.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ci.LogIssueID != v2.ID || ci.Report.LogHash != v2.ContentHash {
+			t.Errorf("report tied to %s/%s, want %s/%s", ci.LogIssueID, ci.Report.LogHash, v2.ID, v2.ContentHash)
+		}
+		if sec, _ := ci.Report.Section(hazard.SectionIntroduction); sec.Text != "Our intro" {
+			t.Errorf("introduction %q", sec.Text)
+		}
+		if _, err := st.DB().Exec(`UPDATE cscr_issues SET document_version = '9.9'`); err == nil {
+			t.Errorf("updating an issued report: no error")
+		}
+		if _, err := st.CSCRIssue(ctx, b.ID, ci.ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("report from org B: %v", err)
+		}
+	})
+}
+
+func TestImportAndPlan(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		a := mustOrg(t, st, "RAA")
+		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: hazard.DCB0160})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := &hazard.Log{System: hazard.SystemInfo{Name: "ePMA", Organisation: "Meridian"}, Version: "3", Hazards: []hazard.Hazard{sampleHazard("One"), sampleHazard("")}}
+		l.Hazards[0].Number, l.Hazards[0].Ref = 7, "HAZ-007"
+		l.Hazards[1].Number, l.Hazards[1].Ref = 8, "HAZ-008"
+		if _, err := st.ImportHazards(ctx, a.ID, sys.ID, l, true); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("import with a bad hazard: %v, want Invalid", err)
+		}
+		if hs, _ := st.ListHazards(ctx, a.ID, sys.ID); len(hs) != 0 {
+			t.Fatalf("a failed import saved %d hazards", len(hs))
+		}
+		l.Hazards[1].Name = "Two"
+		if n, err := st.ImportHazards(ctx, a.ID, sys.ID, l, true); err != nil || n != 2 {
+			t.Fatalf("import = %d, %v", n, err)
+		}
+		tc, err := st.TransferredControls(ctx, a.ID)
+		if err != nil || len(tc) != 2 || tc[0].Provenance.Ref != "HAZ-007" || tc[0].Provenance.Source != "Meridian" || tc[0].Ref != "HAZ-001" {
+			t.Errorf("TransferredControls = %+v, %v", tc, err)
+		}
+
+		p, err := st.Plan(ctx, a.ID)
+		if err != nil || p.Matrix != hazard.DefaultMatrix() {
+			t.Fatalf("default plan = %+v, %v", p, err)
+		}
+		p.Matrix.Ratings[0][0] = 6
+		if _, err := st.SavePlan(ctx, a.ID, p); apperr.FieldsOf(err)["ratings"] == "" {
+			t.Errorf("bad matrix: %v", err)
+		}
+		p.Matrix = hazard.DefaultMatrix()
+		p.Matrix.Wording[4] = "Never acceptable here."
+		if _, err := st.SavePlan(ctx, a.ID, p); err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := st.Matrix(ctx, a.ID); m.Wording[4] != "Never acceptable here." {
+			t.Errorf("saved wording %q", m.Wording[4])
+		}
+		if err := st.SaveCompliance(ctx, a.ID, hazard.DCB0160, []store.ComplianceAnswer{{Clause: "2.1", Answer: "perhaps"}}); apperr.FieldsOf(err)["answer-2.1"] == "" {
+			t.Errorf("bad answer: %v", err)
+		}
+		if err := st.SaveCompliance(ctx, a.ID, hazard.DCB0160, []store.ComplianceAnswer{{Clause: "2.1", Answer: hazard.Partial, Evidence: "https://example.nhs.uk/crms"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.Compliance(ctx, a.ID, hazard.DCB0160); got["2.1"].Answer != hazard.Partial {
+			t.Errorf("compliance = %+v", got)
+		}
+	})
+}

@@ -1,0 +1,486 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/hazard/exchange"
+	"github.com/clinsafe/clinsafe/internal/hazard/report"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+func (s *Server) apiSystems(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.store.ListSystems(r.Context(), principalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(list))
+}
+
+// apiSystemIn is the body of POST and PUT /api/v1/systems.
+type apiSystemIn struct {
+	Name              string          `json:"name"`
+	Manufacturer      string          `json:"manufacturer"`
+	IntendedUse       string          `json:"intended_use"`
+	ClinicalScope     string          `json:"clinical_scope"`
+	DeploymentContext string          `json:"deployment_context"`
+	Standard          string          `json:"standard"`
+	Phases            []string        `json:"phases"`
+	CSOIDs            []string        `json:"cso_ids"`
+	Releases          []store.Release `json:"releases"`
+}
+
+func (in apiSystemIn) system() store.System {
+	sys := store.System{Name: in.Name, Manufacturer: in.Manufacturer, IntendedUse: in.IntendedUse, ClinicalScope: in.ClinicalScope,
+		DeploymentContext: in.DeploymentContext, Phases: in.Phases, Releases: in.Releases}
+	sys.Standard, _ = hazard.ParseStandard(in.Standard)
+	if in.Standard != "" && sys.Standard == "" {
+		sys.Standard = hazard.Standard(in.Standard)
+	}
+	for _, id := range in.CSOIDs {
+		sys.CSOs = append(sys.CSOs, store.Person{ID: id})
+	}
+	return sys
+}
+
+func (s *Server) apiCreateSystem(w http.ResponseWriter, r *http.Request) error {
+	var in apiSystemIn
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	sys, err := s.store.CreateSystem(r.Context(), principalFrom(r.Context()).Org.ID, in.system())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/systems/"+sys.ID)
+	return writeJSON(w, http.StatusCreated, sys)
+}
+
+func (s *Server) apiSystem(w http.ResponseWriter, r *http.Request) error {
+	sys, err := s.store.System(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, sys)
+}
+
+func (s *Server) apiUpdateSystem(w http.ResponseWriter, r *http.Request) error {
+	var in apiSystemIn
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	sys := in.system()
+	sys.ID = r.PathValue("id")
+	sys, err := s.store.UpdateSystem(r.Context(), principalFrom(r.Context()).Org.ID, sys)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, sys)
+}
+
+func (s *Server) apiAddRelease(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Version string `json:"version"`
+		Date    string `json:"date"`
+		Notes   string `json:"notes"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	d, err := parseDate("date", in.Date)
+	if err != nil {
+		return err
+	}
+	rel := store.Release{Version: in.Version, Notes: in.Notes}
+	if d != nil {
+		rel.Date = *d
+	}
+	rel, err = s.store.AddRelease(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"), rel)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, rel)
+}
+
+func (s *Server) apiHazards(w http.ResponseWriter, r *http.Request) error {
+	hs, err := s.store.ListHazards(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(hs))
+}
+
+// apiHazardIn is a hazard as the API accepts it: the categories are read
+// as text so that an unknown value is a per-field error, not a broken body.
+type apiHazardIn struct {
+	hazard.Hazard
+	InitialSeverity    string `json:"initial_severity"`
+	InitialLikelihood  string `json:"initial_likelihood"`
+	ResidualSeverity   string `json:"residual_severity"`
+	ResidualLikelihood string `json:"residual_likelihood"`
+	// RiskBenefitJustification sets the justification, recorded as the
+	// caller's (who must be a CSO) when it changes.
+	RiskBenefitJustification *string `json:"risk_benefit_justification"`
+	// Template creates the hazard from a built-in template instead.
+	Template string `json:"template"`
+}
+
+func (in apiHazardIn) hazard() (hazard.Hazard, error) {
+	h := in.Hazard
+	var f apperr.Fields
+	sev := func(field, v string) hazard.Severity {
+		if v == "" {
+			return 0
+		}
+		s, err := hazard.ParseSeverity(v)
+		if err != nil {
+			f.Add(field, apperr.MessageOf(err))
+		}
+		return s
+	}
+	lik := func(field, v string) hazard.Likelihood {
+		if v == "" {
+			return 0
+		}
+		l, err := hazard.ParseLikelihood(v)
+		if err != nil {
+			f.Add(field, apperr.MessageOf(err))
+		}
+		return l
+	}
+	h.InitialSeverity, h.InitialLikelihood = sev("initial_severity", in.InitialSeverity), lik("initial_likelihood", in.InitialLikelihood)
+	h.ResidualSeverity, h.ResidualLikelihood = sev("residual_severity", in.ResidualSeverity), lik("residual_likelihood", in.ResidualLikelihood)
+	return h, f.Err()
+}
+
+func (s *Server) apiCreateHazard(w http.ResponseWriter, r *http.Request) error {
+	var in apiHazardIn
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	p := principalFrom(r.Context())
+	sys, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var h hazard.Hazard
+	if in.Template != "" {
+		t, err := hazard.TemplateByKey(in.Template)
+		if err != nil {
+			return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"template": apperr.MessageOf(err)}}
+		}
+		h = t.Hazard(0)
+	} else if h, err = in.hazard(); err != nil {
+		return err
+	}
+	if in.RiskBenefitJustification != nil {
+		stampRiskBenefit(p, nil, &h, strings.TrimSpace(*in.RiskBenefitJustification), s.store.Now())
+	} else if !h.RiskBenefit.IsZero() {
+		stampRiskBenefit(p, nil, &h, strings.TrimSpace(h.RiskBenefit.Justification), s.store.Now())
+	}
+	h.Provenance = hazard.Provenance{}
+	e, err := s.store.CreateHazard(r.Context(), p.Org.ID, sys.ID, h)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/hazards/"+e.ID)
+	return writeJSON(w, http.StatusCreated, e)
+}
+
+func (s *Server) apiHazard(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.store.Hazard(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
+func (s *Server) apiUpdateHazard(w http.ResponseWriter, r *http.Request) error {
+	var in apiHazardIn
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	p := principalFrom(r.Context())
+	old, err := s.store.Hazard(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	h, err := in.hazard()
+	if err != nil {
+		return err
+	}
+	h.ID = old.ID
+	just := strings.TrimSpace(h.RiskBenefit.Justification)
+	if in.RiskBenefitJustification != nil {
+		just = strings.TrimSpace(*in.RiskBenefitJustification)
+	}
+	stampRiskBenefit(p, &old.Hazard, &h, just, s.store.Now())
+	e, err := s.store.UpdateHazard(r.Context(), p.Org.ID, h)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
+func (s *Server) apiHazardHistory(w http.ResponseWriter, r *http.Request) error {
+	vs, err := s.store.HazardHistory(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(vs))
+}
+
+// apiIssueSummary is an issued version without its snapshot.
+type apiIssueSummary struct {
+	ID             string `json:"id"`
+	SystemID       string `json:"system_id"`
+	Version        string `json:"version"`
+	ContentHash    string `json:"content_hash"`
+	ApprovedByID   string `json:"approved_by_id"`
+	ApprovedByName string `json:"approved_by_name"`
+	IssuedAt       string `json:"issued_at"`
+	Comment        string `json:"comment"`
+	Hazards        int    `json:"hazards"`
+}
+
+func (s *Server) apiIssues(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	if _, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	lis, err := s.store.LogIssues(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var out []apiIssueSummary
+	for _, li := range lis {
+		out = append(out, apiIssueSummary{ID: li.ID, SystemID: li.SystemID, Version: li.Version, ContentHash: li.ContentHash, ApprovedByID: li.ApprovedByID,
+			ApprovedByName: li.ApprovedByName, IssuedAt: li.IssuedAt.Format("2006-01-02T15:04:05Z07:00"), Comment: li.Comment, Hazards: len(li.Log.Hazards)})
+	}
+	return writeJSON(w, http.StatusOK, items(out))
+}
+
+func (s *Server) apiIssueLog(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Comment string `json:"comment"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	p := principalFrom(r.Context())
+	li, err := s.store.IssueLog(r.Context(), p.Org, r.PathValue("id"), in.Comment)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/issues/"+li.ID)
+	return writeJSON(w, http.StatusCreated, li)
+}
+
+func (s *Server) apiIssue(w http.ResponseWriter, r *http.Request) error {
+	li, err := s.store.LogIssue(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("format") != "" {
+		return s.sendLog(w, r, li.Log, li.Log.System.Name+" hazard log version "+li.Version)
+	}
+	return writeJSON(w, http.StatusOK, li)
+}
+
+func (s *Server) apiDiff(w http.ResponseWriter, r *http.Request) error {
+	_, _, a, b, ok, err := s.diffOf(r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &apperr.Error{Kind: apperr.Invalid, Message: "Give two issued versions to compare", Fields: map[string]string{"from": "required", "to": "required"}}
+	}
+	return writeJSON(w, http.StatusOK, struct {
+		From string         `json:"from"`
+		To   string         `json:"to"`
+		Diff hazard.LogDiff `json:"diff"`
+	}{a.ID, b.ID, hazard.DiffLogs(a.Log, b.Log)})
+}
+
+func (s *Server) apiCSCRDraft(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.store.CSCRDraft(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) apiSaveCSCRDraft(w http.ResponseWriter, r *http.Request) error {
+	var in store.CSCRDraft
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	d, err := s.store.SaveCSCRDraft(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	if _, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	cs, err := s.store.CSCRIssues(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(cs))
+}
+
+func (s *Server) apiIssueReport(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	ci, err := s.store.IssueCSCR(r.Context(), p.Org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/reports/"+ci.ID)
+	return writeJSON(w, http.StatusCreated, ci)
+}
+
+func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) error {
+	ci, err := s.cscrIssue(r)
+	if err != nil {
+		return err
+	}
+	switch r.URL.Query().Get("format") {
+	case "", "json":
+		return writeJSON(w, http.StatusOK, ci)
+	case "pdf":
+		var buf bytes.Buffer
+		if err := report.PDF(ci.Report, &buf); err != nil {
+			return err
+		}
+		return sendFile(w, "application/pdf", fileName(ci.Report.System.Name+" CSCR "+ci.DocumentVersion, "pdf"), buf.Bytes())
+	case "markdown":
+		return sendFile(w, "text/markdown; charset=utf-8", fileName(ci.Report.System.Name+" CSCR "+ci.DocumentVersion, "md"), report.Markdown(ci.Report))
+	}
+	return &apperr.Error{Kind: apperr.Invalid, Message: "Unknown format", Fields: map[string]string{"format": "must be json, pdf or markdown"}}
+}
+
+func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error { return s.riskExport(w, r) }
+
+// apiImportResult answers an import.
+type apiImportResult struct {
+	Imported int `json:"imported"`
+}
+
+// apiImportError is the 422 answer to a failed import: every row that
+// could not be read.
+type apiImportError struct {
+	Error struct {
+		Kind    string             `json:"kind"`
+		Message string             `json:"message"`
+		Rows    exchange.RowErrors `json:"rows"`
+	} `json:"error"`
+}
+
+func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	sys, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	format, err := exchangeFormat(r.URL.Query().Get("format"), "")
+	if err != nil {
+		return err
+	}
+	n, err := s.importInto(r, sys, r.Body, format, r.URL.Query().Get("supplier") == "true")
+	var res exchange.RowErrors
+	if errors.As(err, &res) {
+		var out apiImportError
+		out.Error.Kind, out.Error.Message, out.Error.Rows = "invalid", "The file could not be imported; nothing was imported", res
+		return writeJSON(w, http.StatusUnprocessableEntity, out)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, apiImportResult{Imported: n})
+}
+
+func (s *Server) apiTransferred(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.store.TransferredControls(r.Context(), principalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(cs))
+}
+
+func (s *Server) apiOverdue(w http.ResponseWriter, r *http.Request) error {
+	od, err := s.store.OverdueActions(r.Context(), principalFrom(r.Context()).Org.ID, "")
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(od))
+}
+
+func (s *Server) apiTemplates(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, items(hazard.Templates()))
+}
+
+func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
+	pl, err := s.store.Plan(r.Context(), principalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, pl)
+}
+
+func (s *Server) apiSavePlan(w http.ResponseWriter, r *http.Request) error {
+	var in store.Plan
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	pl, err := s.store.SavePlan(r.Context(), principalFrom(r.Context()).Org.ID, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, pl)
+}
+
+type apiCompliance struct {
+	Standard hazard.Standard          `json:"standard"`
+	Answers  []store.ComplianceAnswer `json:"answers"`
+}
+
+func (s *Server) apiCompliance(w http.ResponseWriter, r *http.Request) error {
+	std := standardParam(r.URL.Query().Get("standard"))
+	m, err := s.store.Compliance(r.Context(), principalFrom(r.Context()).Org.ID, std)
+	if err != nil {
+		return err
+	}
+	out := apiCompliance{Standard: std, Answers: []store.ComplianceAnswer{}}
+	for _, g := range hazard.ClauseGroups(std) {
+		for _, it := range g.Items {
+			if a, ok := m[it.Clause]; ok {
+				out.Answers = append(out.Answers, a)
+			}
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiSaveCompliance(w http.ResponseWriter, r *http.Request) error {
+	var in apiCompliance
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Standard == "" {
+		in.Standard = hazard.DCB0160
+	}
+	if err := s.store.SaveCompliance(r.Context(), principalFrom(r.Context()).Org.ID, in.Standard, in.Answers); err != nil {
+		return err
+	}
+	r.URL.RawQuery = "standard=" + string(in.Standard)
+	return s.apiCompliance(w, r)
+}

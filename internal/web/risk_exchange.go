@@ -1,0 +1,183 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/hazard/exchange"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+// exchangeFormat reads a format name or infers it from a file name.
+func exchangeFormat(format, filename string) (string, error) {
+	f := strings.ToLower(strings.TrimSpace(format))
+	if f == "" {
+		f = strings.TrimPrefix(strings.ToLower(path.Ext(filename)), ".")
+	}
+	switch f {
+	case "xlsx", "csv", "json":
+		return f, nil
+	}
+	return "", &apperr.Error{Kind: apperr.Invalid, Message: "Choose a format: xlsx, csv or json",
+		Fields: map[string]string{"format": "Choose a spreadsheet (.xlsx), CSV (.csv) or JSON (.json) file"}}
+}
+
+var exchangeTypes = map[string]string{
+	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	"csv":  "text/csv; charset=utf-8",
+	"json": "application/json",
+}
+
+// exportLog writes l in format.
+func exportLog(w io.Writer, format string, l hazard.Log, m hazard.Matrix, now time.Time) error {
+	switch format {
+	case "xlsx":
+		return exchange.ExportXLSXMatrix(w, l, m, now)
+	case "csv":
+		return exchange.ExportCSVMatrix(w, l, m)
+	default:
+		return exchange.ExportJSON(w, l)
+	}
+}
+
+// importLog reads a hazard log in format; RowErrors on bad rows.
+func importLog(r io.Reader, format string, m hazard.Matrix) (*hazard.Log, error) {
+	switch format {
+	case "xlsx":
+		return exchange.ImportXLSX(r, m)
+	case "csv":
+		return exchange.ImportCSV(r, m)
+	default:
+		return exchange.ImportJSON(r, m)
+	}
+}
+
+func (s *Server) sendLog(w http.ResponseWriter, r *http.Request, l hazard.Log, label string) error {
+	format, err := exchangeFormat(r.URL.Query().Get("format"), "")
+	if err != nil {
+		return err
+	}
+	m, err := s.store.Matrix(r.Context(), principalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := exportLog(&buf, format, l, m, s.store.Now()); err != nil {
+		return err
+	}
+	return sendFile(w, exchangeTypes[format], fileName(label, format), buf.Bytes())
+}
+
+func (s *Server) riskExport(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	sys, l, err := s.store.CurrentLog(r.Context(), p.Org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return s.sendLog(w, r, l, sys.Name+" hazard log")
+}
+
+func (s *Server) riskExportIssue(w http.ResponseWriter, r *http.Request) error {
+	li, err := s.store.LogIssue(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return s.sendLog(w, r, li.Log, li.Log.System.Name+" hazard log version "+li.Version)
+}
+
+// ImportPage uploads a hazard log into a system, and lists the rows that
+// could not be read when an import fails.
+type ImportPage struct {
+	Base
+	System    store.System
+	RowErrors exchange.RowErrors
+	Supplier  bool
+}
+
+func (s *Server) riskImportPage(w http.ResponseWriter, r *http.Request) error {
+	sys, err := s.store.System(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "risk_import", ImportPage{Base: s.base(w, r, "Import a hazard log into "+sys.Name), System: sys})
+}
+
+// importInto reads and imports a file: all hazards or none.
+func (s *Server) importInto(r *http.Request, sys store.System, body io.Reader, format string, supplier bool) (int, error) {
+	p := principalFrom(r.Context())
+	m, err := s.store.Matrix(r.Context(), p.Org.ID)
+	if err != nil {
+		return 0, err
+	}
+	l, err := importLog(body, format, m)
+	if err != nil {
+		return 0, err
+	}
+	if len(l.Hazards) == 0 {
+		return 0, exchange.RowErrors{{Msg: "The file has no hazards"}}
+	}
+	n, err := s.store.ImportHazards(r.Context(), p.Org.ID, sys.ID, l, supplier)
+	if fs := apperr.FieldsOf(err); len(fs) > 0 {
+		var res exchange.RowErrors
+		for k, v := range fs {
+			// Keys are "hazards.N.field"; the message names the hazard.
+			parts := strings.SplitN(k, ".", 3)
+			res = append(res, exchange.RowError{Column: parts[len(parts)-1], Msg: v})
+		}
+		sort.Slice(res, func(i, j int) bool { return res[i].Msg < res[j].Msg })
+		return 0, res
+	}
+	return n, err
+}
+
+func (s *Server) riskImport(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	sys, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	d := ImportPage{Base: s.base(w, r, "Import a hazard log into "+sys.Name), System: sys}
+	fail := func(err error) error {
+		var res exchange.RowErrors
+		if errors.As(err, &res) {
+			d.RowErrors = res
+			d.SetErrors(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"file": "The file could not be imported: " + plural(len(res), "problem was", "problems were") + " found. Nothing was imported."}})
+		} else {
+			d.SetErrors(err, "file")
+		}
+		return s.render(w, http.StatusUnprocessableEntity, "risk_import", d)
+	}
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return fail(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"file": "Select a hazard log file to import"}})
+	}
+	d.Supplier = r.FormValue("supplier") == "yes"
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		return fail(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"file": "Select a hazard log file to import"}})
+	}
+	defer f.Close()
+	format, err := exchangeFormat("", hdr.Filename)
+	if err != nil {
+		return fail(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"file": "The file must be a spreadsheet (.xlsx), CSV (.csv) or JSON (.json) file"}})
+	}
+	n, err := s.importInto(r, sys, f, format, d.Supplier)
+	if apperr.Is(err, apperr.Invalid) {
+		return fail(err)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/risk/systems/"+sys.ID, "Imported "+plural(n, "hazard", "hazards")+" into "+sys.Name+".")
+}

@@ -1,0 +1,306 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/hazard/report"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+func (s *Server) riskIssueLog(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	p := principalFrom(r.Context())
+	li, err := s.store.IssueLog(r.Context(), p.Org, r.PathValue("id"), r.PostForm.Get("comment"))
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/risk/issues/"+li.ID, "Hazard log version "+li.Version+" approved and issued.")
+}
+
+// IssuePage shows an issued hazard log version.
+type IssuePage struct {
+	Base
+	Issue   store.LogIssue
+	Hazards []HazardRow
+	Others  []store.LogIssue
+}
+
+func (s *Server) riskIssuePage(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	li, err := s.store.LogIssue(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	m, err := s.store.Matrix(r.Context(), p.Org.ID)
+	if err != nil {
+		return err
+	}
+	others, err := s.store.LogIssues(r.Context(), p.Org.ID, li.SystemID)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "risk_issue", IssuePage{Base: s.base(w, r, li.Log.System.Name+" hazard log version "+li.Version),
+		Issue: li, Hazards: hazardRows(li.Log.Hazards, m, li.IssuedAt), Others: others})
+}
+
+// DiffPage compares two issued versions of a hazard log.
+type DiffPage struct {
+	Base
+	System   store.System
+	Issues   []store.LogIssue
+	From, To store.LogIssue
+	Diff     hazard.LogDiff
+	Compared bool
+}
+
+func (s *Server) diffOf(r *http.Request) (store.System, []store.LogIssue, store.LogIssue, store.LogIssue, bool, error) {
+	p := principalFrom(r.Context())
+	sys, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return sys, nil, store.LogIssue{}, store.LogIssue{}, false, err
+	}
+	issues, err := s.store.LogIssues(r.Context(), p.Org.ID, sys.ID)
+	if err != nil {
+		return sys, nil, store.LogIssue{}, store.LogIssue{}, false, err
+	}
+	q := r.URL.Query()
+	from, to := q.Get("from"), q.Get("to")
+	if from == "" && to == "" && len(issues) >= 2 {
+		from, to = issues[1].ID, issues[0].ID
+	}
+	if from == "" || to == "" {
+		return sys, issues, store.LogIssue{}, store.LogIssue{}, false, nil
+	}
+	var a, b store.LogIssue
+	for _, li := range issues {
+		if li.ID == from {
+			a = li
+		}
+		if li.ID == to {
+			b = li
+		}
+	}
+	if a.ID == "" || b.ID == "" {
+		return sys, issues, a, b, false, apperr.New(apperr.NotFound, "Issued hazard log was not found")
+	}
+	return sys, issues, a, b, true, nil
+}
+
+func (s *Server) riskDiffPage(w http.ResponseWriter, r *http.Request) error {
+	sys, issues, a, b, ok, err := s.diffOf(r)
+	if err != nil {
+		return err
+	}
+	d := DiffPage{Base: s.base(w, r, "Compare issued versions of "+sys.Name), System: sys, Issues: issues, From: a, To: b, Compared: ok}
+	if ok {
+		d.Diff = hazard.DiffLogs(a.Log, b.Log)
+	}
+	return s.render(w, http.StatusOK, "risk_diff", d)
+}
+
+// CSCRPage previews the safety case report from the latest issued hazard
+// log and edits its narrative sections.
+type CSCRPage struct {
+	Base
+	System     store.System
+	Draft      store.CSCRDraft
+	Report     hazard.CSCR
+	HasIssue   bool
+	Issue      store.LogIssue
+	Reports    []store.CSCRIssue
+	CanEdit    bool
+	CanApprove bool
+	Sections   []SectionField
+}
+
+// SectionField is one editable report section.
+type SectionField struct {
+	Key, Title, Text, Default string
+}
+
+func (s *Server) cscrPage(w http.ResponseWriter, r *http.Request, draft *store.CSCRDraft) (CSCRPage, error) {
+	p := principalFrom(r.Context())
+	ctx := r.Context()
+	sys, err := s.store.System(ctx, p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return CSCRPage{}, err
+	}
+	d := CSCRPage{Base: s.base(w, r, "Clinical safety case report for "+sys.Name), System: sys, CanEdit: canEdit(p), CanApprove: canApprove(p)}
+	if draft != nil {
+		d.Draft = *draft
+	} else if d.Draft, err = s.store.CSCRDraft(ctx, p.Org.ID, sys.ID); err != nil {
+		return d, err
+	}
+	issues, err := s.store.LogIssues(ctx, p.Org.ID, sys.ID)
+	if err != nil {
+		return d, err
+	}
+	if d.Reports, err = s.store.CSCRIssues(ctx, p.Org.ID, sys.ID); err != nil {
+		return d, err
+	}
+	li := store.LogIssue{Log: hazard.Log{System: sys.Info(p.Org.Name)}}
+	if len(issues) > 0 {
+		li, d.HasIssue, d.Issue = issues[0], true, issues[0]
+	}
+	if d.Report, err = s.store.BuildCSCR(ctx, p.Org, sys.ID, li, d.Draft, p.User.Name, s.store.Now()); err != nil {
+		return d, err
+	}
+	blank, err := s.store.BuildCSCR(ctx, p.Org, sys.ID, li, store.CSCRDraft{DocumentVersion: d.Draft.DocumentVersion}, p.User.Name, s.store.Now())
+	if err != nil {
+		return d, err
+	}
+	for i, sec := range blank.Sections {
+		d.Sections = append(d.Sections, SectionField{Key: sec.Key, Title: sec.Title, Text: d.Draft.Narratives[sec.Key], Default: blank.Sections[i].Text})
+	}
+	return d, nil
+}
+
+func (s *Server) riskCSCRPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.cscrPage(w, r, nil)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "risk_cscr", d)
+}
+
+func (s *Server) riskSaveCSCR(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	p := principalFrom(r.Context())
+	in := store.CSCRDraft{DocumentVersion: r.PostForm.Get("document_version"), Phase: r.PostForm.Get("phase"), Narratives: map[string]string{}}
+	for _, k := range hazard.SectionKeys() {
+		in.Narratives[k] = r.PostForm.Get("section-" + k)
+	}
+	_, err := s.store.SaveCSCRDraft(r.Context(), p.Org.ID, r.PathValue("id"), in)
+	if apperr.Is(err, apperr.Invalid) {
+		d, derr := s.cscrPage(w, r, &in)
+		if derr != nil {
+			return derr
+		}
+		d.SetErrors(err, "document_version", "phase")
+		return s.render(w, http.StatusUnprocessableEntity, "risk_cscr", d)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/risk/systems/"+r.PathValue("id")+"/cscr", "Report draft saved.")
+}
+
+func (s *Server) riskIssueCSCR(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	ci, err := s.store.IssueCSCR(r.Context(), p.Org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/risk/cscrs/"+ci.ID, "Clinical safety case report "+ci.DocumentVersion+" issued.")
+}
+
+// CSCRIssuePage shows an issued report, laid out to print.
+type CSCRIssuePage struct {
+	Base
+	Issue    store.CSCRIssue
+	Sections []ReportSection
+}
+
+// ReportSection is a report section split into paragraphs and bullets.
+type ReportSection struct {
+	hazard.Section
+	Blocks []Block
+}
+
+// Block is a paragraph or a bullet list.
+type Block struct {
+	Text    string
+	Bullets []string
+}
+
+func blocks(text string) []Block {
+	var out []Block
+	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		var b Block
+		var plain []string
+		for _, line := range strings.Split(para, "\n") {
+			t := strings.TrimSpace(line)
+			if strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "* ") {
+				b.Bullets = append(b.Bullets, strings.TrimSpace(t[2:]))
+			} else if t != "" {
+				plain = append(plain, t)
+			}
+		}
+		b.Text = strings.Join(plain, " ")
+		if b.Text != "" || len(b.Bullets) > 0 {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func (s *Server) cscrIssue(r *http.Request) (store.CSCRIssue, error) {
+	return s.store.CSCRIssue(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+}
+
+func (s *Server) riskCSCRIssuePage(w http.ResponseWriter, r *http.Request) error {
+	ci, err := s.cscrIssue(r)
+	if err != nil {
+		return err
+	}
+	d := CSCRIssuePage{Base: s.base(w, r, ci.Report.Title()), Issue: ci}
+	for _, sec := range ci.Report.Sections {
+		d.Sections = append(d.Sections, ReportSection{Section: sec, Blocks: blocks(sec.Text)})
+	}
+	return s.render(w, http.StatusOK, "risk_cscr_issue", d)
+}
+
+func fileName(name, ext string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			if b.Len() > 0 && !strings.HasSuffix(b.String(), "-") {
+				b.WriteByte('-')
+			}
+		}
+	}
+	n := strings.Trim(b.String(), "-")
+	if n == "" {
+		n = "download"
+	}
+	return n + "." + ext
+}
+
+func sendFile(w http.ResponseWriter, contentType, name string, body []byte) error {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write(body)
+	return err
+}
+
+func (s *Server) riskCSCRPDF(w http.ResponseWriter, r *http.Request) error {
+	ci, err := s.cscrIssue(r)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := report.PDF(ci.Report, &buf); err != nil {
+		return err
+	}
+	return sendFile(w, "application/pdf", fileName(ci.Report.System.Name+" CSCR "+ci.DocumentVersion, "pdf"), buf.Bytes())
+}
+
+func (s *Server) riskCSCRMarkdown(w http.ResponseWriter, r *http.Request) error {
+	ci, err := s.cscrIssue(r)
+	if err != nil {
+		return err
+	}
+	return sendFile(w, "text/markdown; charset=utf-8", fileName(ci.Report.System.Name+" CSCR "+ci.DocumentVersion, "md"), report.Markdown(ci.Report))
+}

@@ -1,0 +1,412 @@
+package web_test
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/hazard/exchange"
+	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/storetest"
+)
+
+// pdfText inflates every FlateDecode stream of a PDF and returns the
+// concatenated content, so a test can look for words in a compressed PDF.
+func pdfText(b []byte) string {
+	var out strings.Builder
+	for {
+		i := bytes.Index(b, []byte("stream"))
+		if i < 0 {
+			break
+		}
+		b = b[i+len("stream"):]
+		b = bytes.TrimLeft(b, "\r\n")
+		end := bytes.Index(b, []byte("endstream"))
+		if end < 0 {
+			break
+		}
+		if r, err := zlib.NewReader(bytes.NewReader(b[:end])); err == nil {
+			data, _ := io.ReadAll(r)
+			out.Write(data)
+		}
+		b = b[end+len("endstream"):]
+	}
+	return out.String()
+}
+
+func location(t *testing.T, resp *http.Response, prefix string) string {
+	t.Helper()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, prefix) {
+		t.Fatalf("status %d to %q, want 303 to %s...", resp.StatusCode, loc, prefix)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(loc, prefix), "/edit")
+}
+
+func form(kv ...string) string {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Add(kv[i], kv[i+1])
+	}
+	return v.Encode()
+}
+
+func upload(t *testing.T, c *http.Client, u, name string, data []byte, fields ...string) (*http.Response, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(data)
+	for i := 0; i+1 < len(fields); i += 2 {
+		mw.WriteField(fields[i], fields[i+1])
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", u, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b)
+}
+
+func get(t *testing.T, c *http.Client, u string, want int) string {
+	t.Helper()
+	resp, body := do(t, c, "GET", u, "")
+	if resp.StatusCode != want {
+		t.Fatalf("GET %s: status %d, want %d\n%s", u, resp.StatusCode, want, body)
+	}
+	return body
+}
+
+// TestRiskFlow walks a CSO through the clinical risk module over HTTP:
+// register a system, add hazards (by form and from a template), fail
+// validation, approve the log, issue the CSCR as PDF, export and import.
+func TestRiskFlow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		cso := f.client(t, "A/cso")
+		base := f.srv.URL
+
+		// A bad system form is re-rendered with the error summary.
+		resp, body := do(t, cso, "POST", base+"/risk/systems", form("name", "", "standard", "DCB0999"))
+		if resp.StatusCode != 422 || !strings.Contains(body, "nhsuk-error-summary") || !strings.Contains(body, "Enter the product name") {
+			t.Fatalf("bad system: %d", resp.StatusCode)
+		}
+		resp, _ = do(t, cso, "POST", base+"/risk/systems", form("name", "ePMA", "manufacturer", "Meridian", "intended_use", "Prescribing",
+			"standard", "DCB0160", "phases", "Build\nGo-live", "csos", f.users["A/cso"].ID))
+		sysID := location(t, resp, "/risk/systems/")
+
+		// Bad hazards: unknown categories, status and rule breaks.
+		resp, body = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/hazards", form("name", "Wrong dose", "initial_severity", "extreme",
+			"initial_likelihood", "medium", "status", "nonsense"))
+		if resp.StatusCode != 422 || !strings.Contains(body, "Select a severity from the list") || !strings.Contains(body, `href="#status"`) {
+			t.Fatalf("bad hazard: %d %s", resp.StatusCode, body)
+		}
+		resp, body = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/hazards", form("name", "Wrong dose", "initial_severity", "major",
+			"initial_likelihood", "medium", "status", "closed", "actions.0.summary", "Train", "actions.0.owner", "Ward", "actions.0.due", "2026-12-01"))
+		if resp.StatusCode != 422 || !strings.Contains(body, `href="#status"`) {
+			t.Fatalf("closed with an open action: %d", resp.StatusCode)
+		}
+		if hs, _ := st.ListHazards(t.Context(), f.orgA.ID, sysID); len(hs) != 0 {
+			t.Fatalf("failed forms saved %d hazards", len(hs))
+		}
+		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/hazards", form("name", "Wrong dose SENTINELDOSE", "description", "d",
+			"causes", "typo\nunit confusion", "initial_severity", "major", "initial_likelihood", "high", "residual_severity", "major", "residual_likelihood", "high",
+			"risk_benefit", "Benefit of electronic prescribing outweighs", "status", "open",
+			"controls.0.description", "Dose range check", "controls.0.type", "design", "controls.0.side", "manufacturer", "controls.0.owner", "Dev",
+			"controls.1.description", "", "controls.1.type", "design", "controls.1.side", "deployer",
+			"actions.0.summary", "Train pharmacists", "actions.0.owner", "Chief pharmacist", "actions.0.due", "2026-01-01"))
+		hazID := location(t, resp, "/risk/hazards/")
+		body = get(t, cso, base+"/risk/hazards/"+hazID, 200)
+		if !strings.Contains(body, "HAZ-001") || !strings.Contains(body, "Dose range check") || !strings.Contains(body, "Overdue") {
+			t.Fatalf("hazard page lacks content")
+		}
+		// A handler cannot record a risk-benefit justification (not a CSO)
+		// and cannot edit at all.
+		handler := f.client(t, "A/handler")
+		resp, _ = do(t, handler, "POST", base+"/risk/hazards/"+hazID, form("name", "x"))
+		if resp.StatusCode != 403 {
+			t.Fatalf("handler edit: %d, want 403", resp.StatusCode)
+		}
+		admin := f.client(t, "A/admin")
+		resp, body = do(t, admin, "POST", base+"/risk/systems/"+sysID+"/hazards", form("name", "High", "initial_severity", "major", "initial_likelihood", "high",
+			"residual_severity", "major", "residual_likelihood", "high", "risk_benefit", "Admin says fine", "status", "open"))
+		if resp.StatusCode != 422 || !strings.Contains(body, "Only a clinical safety officer") {
+			t.Fatalf("admin justification: %d", resp.StatusCode)
+		}
+		// Edit and history.
+		resp, _ = do(t, cso, "POST", base+"/risk/hazards/"+hazID, form("version", "1", "name", "Wrong dose calculated SENTINELDOSE", "initial_severity", "major",
+			"initial_likelihood", "high", "residual_severity", "major", "residual_likelihood", "high", "risk_benefit", "Benefit of electronic prescribing outweighs",
+			"status", "open", "controls.0.description", "Dose range check", "controls.0.type", "design", "controls.0.side", "manufacturer",
+			"actions.0.summary", "Train pharmacists", "actions.0.owner", "Chief pharmacist", "actions.0.due", "2026-01-01"))
+		location(t, resp, "/risk/hazards/")
+		body = get(t, cso, base+"/risk/hazards/"+hazID+"/history", 200)
+		if !strings.Contains(body, "Version 2") || !strings.Contains(body, "Wrong dose calculated") {
+			t.Fatalf("history lacks the edit")
+		}
+		// From a template in one step.
+		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/hazards/template", form("template", hazard.Templates()[0].Key))
+		tplID := location(t, resp, "/risk/hazards/")
+		get(t, cso, base+"/risk/hazards/"+tplID+"/edit", 200)
+
+		body = get(t, cso, base+"/risk/systems/"+sysID, 200)
+		if !strings.Contains(body, "<svg") || !strings.Contains(body, hazard.Templates()[0].Name) {
+			t.Fatalf("system page lacks heat map or template hazard")
+		}
+		home := get(t, cso, base+"/", 200)
+		if !strings.Contains(home, "overdue actions") {
+			t.Errorf("home page of the CSO lacks overdue hazard actions")
+		}
+
+		// Only a CSO approves.
+		resp, _ = do(t, admin, "POST", base+"/risk/systems/"+sysID+"/issues", form("comment", "x"))
+		if resp.StatusCode != 403 {
+			t.Fatalf("admin approving: %d", resp.StatusCode)
+		}
+		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues", form("comment", "First"))
+		issueID := location(t, resp, "/risk/issues/")
+		get(t, cso, base+"/risk/issues/"+issueID, 200)
+		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues", form("comment", "Second"))
+		location(t, resp, "/risk/issues/")
+		body = get(t, cso, base+"/risk/systems/"+sysID+"/diff", 200)
+		if !strings.Contains(body, "same content") {
+			t.Errorf("diff of identical versions does not say so")
+		}
+
+		// The CSCR: draft, issue, HTML, PDF, Markdown.
+		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscr", form("document_version", "1.0", "phase", "Go-live", "section-introduction", "Our introduction."))
+		location(t, resp, "/risk/systems/")
+		get(t, cso, base+"/risk/systems/"+sysID+"/cscr", 200)
+		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscrs", "")
+		cscrID := location(t, resp, "/risk/cscrs/")
+		body = get(t, cso, base+"/risk/cscrs/"+cscrID, 200)
+		if !strings.Contains(body, "Our introduction.") || !strings.Contains(body, "SENTINELDOSE") {
+			t.Errorf("report page lacks its content")
+		}
+		pdf := get(t, cso, base+"/risk/cscrs/"+cscrID+"/pdf", 200)
+		if !strings.HasPrefix(pdf, "%PDF-") || !strings.Contains(pdfText([]byte(pdf)), "SENTINELDOSE") {
+			t.Errorf("PDF does not hold the hazard")
+		}
+		md := get(t, cso, base+"/risk/cscrs/"+cscrID+"/markdown", 200)
+		if !strings.Contains(md, "SENTINELDOSE") {
+			t.Errorf("Markdown does not hold the hazard")
+		}
+
+		// Export as XLSX and import into a new system: nothing lost.
+		xlsx := get(t, cso, base+"/risk/systems/"+sysID+"/export?format=xlsx", 200)
+		resp, _ = do(t, cso, "POST", base+"/risk/systems", form("name", "Copy", "manufacturer", "Meridian", "intended_use", "Prescribing", "standard", "DCB0160"))
+		copyID := location(t, resp, "/risk/systems/")
+		resp, _ = upload(t, cso, base+"/risk/systems/"+copyID+"/import", "log.xlsx", []byte(xlsx))
+		location(t, resp, "/risk/systems/")
+		a, _ := st.ListHazards(t.Context(), f.orgA.ID, sysID)
+		b, _ := st.ListHazards(t.Context(), f.orgA.ID, copyID)
+		if len(a) != len(b) {
+			t.Fatalf("round trip: %d hazards became %d", len(a), len(b))
+		}
+		for i := range a {
+			if cs := hazard.Diff(a[i], b[i]); len(cs) > 0 {
+				t.Errorf("round trip changed %s: %+v", a[i].Ref, cs)
+			}
+		}
+		// A broken spreadsheet: each bad row listed, nothing imported.
+		bad := excelize.NewFile()
+		bad.SetSheetRow("Sheet1", "A1", &[]string{"Wrong", "Columns"})
+		var bb bytes.Buffer
+		bad.Write(&bb)
+		resp, body = upload(t, cso, base+"/risk/systems/"+copyID+"/import", "bad.xlsx", bb.Bytes())
+		if resp.StatusCode != 422 || !strings.Contains(body, "Rows that could not be read") {
+			t.Fatalf("bad xlsx: %d", resp.StatusCode)
+		}
+		if n, _ := st.ListHazards(t.Context(), f.orgA.ID, copyID); len(n) != len(a) {
+			t.Errorf("a failed import changed the log to %d hazards", len(n))
+		}
+
+		// A supplier's issued log, imported by a deployer, keeps provenance.
+		js := get(t, cso, base+"/risk/issues/"+issueID+"/export?format=json", 200)
+		resp, _ = upload(t, cso, base+"/risk/systems/"+copyID+"/import", "supplier.json", []byte(js), "supplier", "yes")
+		location(t, resp, "/risk/systems/")
+		body = get(t, cso, base+"/risk/transferred", 200)
+		if !strings.Contains(body, "Alpha Trust") {
+			t.Errorf("transferred controls page lacks the source")
+		}
+
+		for _, u := range []string{"/risk", "/risk/plan", "/risk/compliance?standard=DCB0129", "/risk/systems/new", "/risk/systems/" + sysID + "/edit",
+			"/risk/systems/" + sysID + "/hazards/new", "/risk/systems/" + sysID + "/import"} {
+			get(t, cso, base+u, 200)
+		}
+		resp, body = do(t, cso, "POST", base+"/risk/plan", form("r-1-1", "9"))
+		if resp.StatusCode != 422 || !strings.Contains(body, "whole number from 1 to 5") {
+			t.Errorf("bad plan: %d", resp.StatusCode)
+		}
+		resp, _ = do(t, cso, "POST", base+"/risk/compliance", form("standard", "DCB0160", "answer-2.1", "yes", "evidence-2.1", "https://example.nhs.uk/crms"))
+		location(t, resp, "/risk/compliance")
+
+		// Org B's CSO sees none of it.
+		bcso := f.client(t, "B/cso")
+		for _, u := range []string{"/risk/systems/" + sysID, "/risk/hazards/" + hazID, "/risk/issues/" + issueID, "/risk/cscrs/" + cscrID + "/pdf"} {
+			get(t, bcso, base+u, 404)
+		}
+		if body := get(t, bcso, base+"/risk", 200); strings.Contains(body, "ePMA") {
+			t.Errorf("org B sees org A's register")
+		}
+	})
+}
+
+func TestRiskAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		cso := f.client(t, "A/cso")
+		base := f.srv.URL + "/api/v1"
+		resp, body := do(t, cso, "POST", base+"/systems", `{"name":"ePMA","manufacturer":"Meridian","intended_use":"Prescribing","standard":"DCB0129"}`)
+		if resp.StatusCode != 201 {
+			t.Fatalf("create system: %d %s", resp.StatusCode, body)
+		}
+		var sys store.System
+		json.Unmarshal([]byte(body), &sys)
+		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/hazards", `{"name":"","initial_severity":"extreme","initial_likelihood":"often","status":"pending"}`)
+		var e struct {
+			Error struct{ Fields map[string]string } `json:"error"`
+		}
+		json.Unmarshal([]byte(body), &e)
+		if resp.StatusCode != 422 || e.Error.Fields["initial_severity"] == "" || e.Error.Fields["initial_likelihood"] == "" {
+			t.Fatalf("bad hazard: %d %s", resp.StatusCode, body)
+		}
+		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/hazards", `{"name":"Wrong dose","initial_severity":"major","initial_likelihood":"medium","status":"pending"}`)
+		json.Unmarshal([]byte(body), &e)
+		if resp.StatusCode != 422 || e.Error.Fields["status"] == "" {
+			t.Fatalf("bad status: %d %s", resp.StatusCode, body)
+		}
+		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/hazards", `{"name":"Wrong dose","initial_severity":"major","initial_likelihood":"medium",
+			"controls":[{"description":"Range check","type":"design","side":"manufacturer"}]}`)
+		if resp.StatusCode != 201 {
+			t.Fatalf("create hazard: %d %s", resp.StatusCode, body)
+		}
+		var h store.HazardEntry
+		json.Unmarshal([]byte(body), &h)
+		resp, body = do(t, cso, "PUT", base+"/hazards/"+h.ID, `{"name":"Wrong dose","initial_severity":"major","initial_likelihood":"medium","status":"transferred"}`)
+		json.Unmarshal([]byte(body), &e)
+		if resp.StatusCode != 422 || e.Error.Fields["status"] == "" {
+			t.Fatalf("transferred without a deployer control: %d %s", resp.StatusCode, body)
+		}
+		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/hazards", `{"template":"`+hazard.Templates()[1].Key+`"}`)
+		if resp.StatusCode != 201 {
+			t.Fatalf("template hazard: %d %s", resp.StatusCode, body)
+		}
+		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/issues", `{"comment":"v1"}`)
+		if resp.StatusCode != 201 || !strings.Contains(body, `"content_hash"`) {
+			t.Fatalf("issue: %d %s", resp.StatusCode, body)
+		}
+		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/reports", `{}`)
+		if resp.StatusCode != 201 {
+			t.Fatalf("report: %d %s", resp.StatusCode, body)
+		}
+		var ci store.CSCRIssue
+		json.Unmarshal([]byte(body), &ci)
+		if pdf := get(t, cso, base+"/reports/"+ci.ID+"?format=pdf", 200); !strings.HasPrefix(pdf, "%PDF-") {
+			t.Errorf("report PDF is not a PDF")
+		}
+		for _, u := range []string{"/systems", "/systems/" + sys.ID, "/systems/" + sys.ID + "/hazards", "/hazards/" + h.ID, "/hazards/" + h.ID + "/history",
+			"/systems/" + sys.ID + "/issues", "/systems/" + sys.ID + "/reports", "/risk/templates", "/risk/overdue", "/risk/plan", "/risk/compliance",
+			"/controls/transferred", "/systems/" + sys.ID + "/cscr"} {
+			get(t, cso, base+u, 200)
+		}
+		csv := get(t, cso, base+"/systems/"+sys.ID+"/export?format=csv", 200)
+		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/import?format=csv", "not,a,hazard,log\n1,2,3,4\n", "Content-Type", "text/csv")
+		if resp.StatusCode != 422 || !strings.Contains(body, `"rows"`) {
+			t.Fatalf("bad csv import: %d %s", resp.StatusCode, body)
+		}
+		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/import?format=csv", csv, "Content-Type", "text/csv")
+		if resp.StatusCode != 201 || !strings.Contains(body, `"imported": 2`) {
+			t.Fatalf("csv import: %d %s", resp.StatusCode, body)
+		}
+		// The row errors of an XLSX with a formula name the cell.
+		var buf bytes.Buffer
+		l := hazard.Log{System: hazard.SystemInfo{Name: "x"}, Hazards: []hazard.Hazard{{Number: 1, Name: "A", InitialSeverity: hazard.Minor, InitialLikelihood: hazard.Low, Status: hazard.Open}}}
+		if err := exchange.ExportXLSX(&buf, l); err != nil {
+			t.Fatal(err)
+		}
+		x, _ := excelize.OpenReader(&buf)
+		x.SetCellFormula(x.GetSheetName(0), "B2", "=1+1")
+		buf.Reset()
+		x.Write(&buf)
+		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/import?format=xlsx", buf.String(), "Content-Type", "application/octet-stream")
+		if resp.StatusCode != 422 || !regexp.MustCompile(`"cell": "B2"`).MatchString(body) {
+			t.Fatalf("xlsx with a formula: %d %s", resp.StatusCode, body)
+		}
+		admin := f.client(t, "A/admin")
+		if resp, _ := do(t, admin, "POST", base+"/systems/"+sys.ID+"/issues", `{}`); resp.StatusCode != 403 {
+			t.Errorf("admin issuing via API: %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestRiskReadersAndConflicts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		base := f.srv.URL
+		// A reporter may open the landing page from the navigation but sees
+		// no register, and is refused everything else.
+		reporter := f.client(t, "A/reporter")
+		if body := get(t, reporter, base+"/risk", 200); strings.Contains(body, "Add a health IT system") || !strings.Contains(body, "Your roles do not include these") {
+			t.Errorf("reporter's /risk shows the register")
+		}
+		get(t, reporter, base+"/risk/plan", 403)
+
+		cso := f.client(t, "A/cso")
+		resp, _ := do(t, cso, "POST", base+"/risk/systems", form("name", "ePMA", "manufacturer", "M", "intended_use", "x", "standard", "DCB0129"))
+		sysID := location(t, resp, "/risk/systems/")
+		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/hazards", form("name", "A", "initial_severity", "minor", "initial_likelihood", "low", "status", "open"))
+		hazID := location(t, resp, "/risk/hazards/")
+		// An analyst reads but cannot edit.
+		analyst := f.client(t, "A/analyst")
+		get(t, analyst, base+"/risk/hazards/"+hazID, 200)
+		get(t, analyst, base+"/risk/hazards/"+hazID+"/edit", 403)
+		// Two edits from version 1: the second is a conflict.
+		edit := func(name string) (*http.Response, string) {
+			return do(t, cso, "POST", base+"/risk/hazards/"+hazID, form("version", "1", "name", name, "initial_severity", "minor", "initial_likelihood", "low", "status", "open"))
+		}
+		resp, _ = edit("B")
+		location(t, resp, "/risk/hazards/")
+		resp, body := edit("C")
+		if resp.StatusCode != 409 || !strings.Contains(body, "changed by someone else") {
+			t.Errorf("stale edit: %d", resp.StatusCode)
+		}
+		// A spreadsheet with a broken cell names the row and column.
+		var buf bytes.Buffer
+		l := hazard.Log{System: hazard.SystemInfo{Name: "x"}, Hazards: []hazard.Hazard{{Number: 1, Name: "A", InitialSeverity: hazard.Minor, InitialLikelihood: hazard.Low, Status: hazard.Open}}}
+		if err := exchange.ExportXLSX(&buf, l); err != nil {
+			t.Fatal(err)
+		}
+		x, _ := excelize.OpenReader(&buf)
+		sheet := x.GetSheetName(0)
+		rows, _ := x.GetRows(sheet)
+		for i, h := range rows[0] {
+			if h == exchange.ColInitialSeverity {
+				cell, _ := excelize.CoordinatesToCellName(i+1, 2)
+				x.SetCellStr(sheet, cell, "Dreadful")
+			}
+		}
+		buf.Reset()
+		x.Write(&buf)
+		resp, body = upload(t, cso, base+"/risk/systems/"+sysID+"/import", "bad.xlsx", buf.Bytes())
+		if resp.StatusCode != 422 || !strings.Contains(body, "Dreadful") && !strings.Contains(body, exchange.ColInitialSeverity) {
+			t.Errorf("broken cell: %d", resp.StatusCode)
+		}
+		if hs, _ := st.ListHazards(t.Context(), f.orgA.ID, sysID); len(hs) != 1 {
+			t.Errorf("a failed import left %d hazards, want 1", len(hs))
+		}
+	})
+}

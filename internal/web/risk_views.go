@@ -1,0 +1,313 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+// HeatMap is a 5×5 grid of hazard counts by severity and likelihood, drawn
+// as SVG on the server, with a data table as its text alternative.
+type HeatMap struct {
+	ID, Title string
+	SVG       template.HTML
+	// Rows are likelihoods from very high to very low; cells are severities
+	// from minor to catastrophic.
+	Rows    []HeatRow
+	Severes []string
+	Total   int
+	Missing int
+}
+
+// HeatRow is one likelihood of a heat map.
+type HeatRow struct {
+	Likelihood string
+	Cells      []HeatCell
+}
+
+// HeatCell is one severity × likelihood cell.
+type HeatCell struct {
+	Rating, Count int
+}
+
+var ratingFill = [6]string{"#ffffff", "#cce5d6", "#e6efc2", "#fff0b3", "#fbd3b5", "#f5c2c0"}
+
+func heatMap(id, title string, hs []hazard.Hazard, m hazard.Matrix, residual bool) HeatMap {
+	hm := HeatMap{ID: id, Title: title}
+	var counts [6][6]int
+	for _, h := range hs {
+		sev, lik := h.InitialSeverity, h.InitialLikelihood
+		if residual {
+			sev, lik = h.ResidualSeverity, h.ResidualLikelihood
+		}
+		if !sev.Valid() || !lik.Valid() {
+			hm.Missing++
+			continue
+		}
+		counts[sev][lik]++
+		hm.Total++
+	}
+	for _, s := range hazard.AllSeverities() {
+		hm.Severes = append(hm.Severes, s.String())
+	}
+	const cell, left, top = 84, 110, 30
+	var b strings.Builder
+	width, height := left+5*cell+10, top+5*cell+60
+	fmt.Fprintf(&b, `<svg class="app-heatmap" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="%s-title %s-desc" xmlns="http://www.w3.org/2000/svg">`, width, height, width, height, id, id)
+	fmt.Fprintf(&b, `<title id="%s-title">%s heat map</title>`, id, template.HTMLEscapeString(title))
+	var desc []string
+	lk := hazard.AllLikelihoods()
+	for row := 0; row < 5; row++ {
+		l := lk[4-row]
+		hr := HeatRow{Likelihood: l.String()}
+		y := top + row*cell
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" font-size="13" fill="#212b32">%s</text>`, left-8, y+cell/2+4, template.HTMLEscapeString(l.String()))
+		for col, sev := range hazard.AllSeverities() {
+			rating, _ := m.Rate(sev, l)
+			n := counts[sev][l]
+			hr.Cells = append(hr.Cells, HeatCell{Rating: rating, Count: n})
+			x := left + col*cell
+			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="#4c6272" stroke-width="1"/>`, x, y, cell, cell, ratingFill[rating])
+			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#212b32">R%d</text>`, x+5, y+14, rating)
+			if n > 0 {
+				fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="24" font-weight="bold" fill="#212b32">%d</text>`, x+cell/2, y+cell/2+10, n)
+				desc = append(desc, fmt.Sprintf("%d with %s severity and %s likelihood (rating %d)", n, strings.ToLower(sev.String()), strings.ToLower(l.String()), rating))
+			}
+		}
+		hm.Rows = append(hm.Rows, hr)
+	}
+	for col, sev := range hazard.AllSeverities() {
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="12" fill="#212b32">%s</text>`, left+col*cell+cell/2, top+5*cell+18, template.HTMLEscapeString(sev.String()))
+	}
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="13" fill="#212b32">Severity</text>`, left+5*cell/2, top+5*cell+42)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" fill="#212b32">Likelihood</text>`, 4, top-10)
+	d := "No hazards have a " + strings.ToLower(title) + " estimate."
+	if len(desc) > 0 {
+		d = "Hazards: " + strings.Join(desc, "; ") + "."
+	}
+	fmt.Fprintf(&b, `<desc id="%s-desc">%s</desc></svg>`, id, template.HTMLEscapeString(d))
+	hm.SVG = template.HTML(b.String())
+	return hm
+}
+
+// riskAttention tells clinical safety officers about hazards with overdue
+// actions.
+func riskAttention(ctx context.Context, s *Server, p *store.Principal) ([]Attention, error) {
+	if !auth.HasAny(p.Roles, auth.CSO) {
+		return nil, nil
+	}
+	od, err := s.store.OverdueActions(ctx, p.Org.ID, "")
+	if err != nil || len(od) == 0 {
+		return nil, err
+	}
+	hazards := map[string]bool{}
+	var refs []string
+	for _, o := range od {
+		if !hazards[o.HazardID] {
+			hazards[o.HazardID] = true
+			refs = append(refs, o.SystemName+" "+o.Ref)
+		}
+	}
+	if len(refs) > 5 {
+		refs = append(refs[:5], "and others")
+	}
+	return []Attention{{Title: plural(len(hazards), "hazard has", "hazards have") + " overdue actions", Warning: true,
+		Detail: plural(len(od), "action is", "actions are") + " past the due date: " + strings.Join(refs, ", ") + ".",
+		Href:   "/risk#overdue", Link: "See overdue hazard actions"}}, nil
+}
+
+// TransferredPage lists the deployer-side controls of imported hazards.
+type TransferredPage struct {
+	Base
+	Controls []store.TransferredControl
+}
+
+func (s *Server) riskTransferredPage(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.store.TransferredControls(r.Context(), principalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "risk_transferred", TransferredPage{Base: s.base(w, r, "Controls transferred to us"), Controls: cs})
+}
+
+// PlanPage shows and edits the Clinical Risk Management Plan.
+type PlanPage struct {
+	Base
+	Plan    store.Plan
+	Grid    []PlanRow
+	Wording []PlanWording
+	CanEdit bool
+}
+
+// PlanRow is one severity of the editable matrix.
+type PlanRow struct {
+	Severity string
+	Cells    []PlanCell
+}
+
+// PlanCell is one editable rating.
+type PlanCell struct {
+	Name, Label string
+	Value       int
+}
+
+// PlanWording is the acceptability wording of one rating.
+type PlanWording struct {
+	Rating int
+	Text   string
+}
+
+func planPage(b Base, p store.Plan, edit bool) PlanPage {
+	d := PlanPage{Base: b, Plan: p, CanEdit: edit}
+	for si, sev := range hazard.AllSeverities() {
+		row := PlanRow{Severity: sev.String()}
+		for li, l := range hazard.AllLikelihoods() {
+			row.Cells = append(row.Cells, PlanCell{Name: fmt.Sprintf("r-%d-%d", si+1, li+1), Label: sev.String() + " severity, " + strings.ToLower(l.String()) + " likelihood", Value: p.Matrix.Ratings[si][li]})
+		}
+		d.Grid = append(d.Grid, row)
+	}
+	for i, w := range p.Matrix.Wording {
+		d.Wording = append(d.Wording, PlanWording{Rating: i + 1, Text: w})
+	}
+	return d
+}
+
+func (s *Server) riskPlanPage(w http.ResponseWriter, r *http.Request) error {
+	p := principalFrom(r.Context())
+	pl, err := s.store.Plan(r.Context(), p.Org.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "risk_plan", planPage(s.base(w, r, "Clinical risk management plan"), pl, canEdit(p)))
+}
+
+func (s *Server) riskSavePlan(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	p := principalFrom(r.Context())
+	pl := store.Plan{Roles: r.PostForm.Get("roles"), Phases: r.PostForm.Get("phases")}
+	var f apperr.Fields
+	for si := range 5 {
+		for li := range 5 {
+			v := strings.TrimSpace(r.PostForm.Get(fmt.Sprintf("r-%d-%d", si+1, li+1)))
+			n := 0
+			if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n < 1 || n > 5 {
+				f.Add("ratings", "Enter every rating as a whole number from 1 to 5")
+			}
+			pl.Matrix.Ratings[si][li] = n
+		}
+	}
+	for i := range 5 {
+		pl.Matrix.Wording[i] = strings.TrimSpace(r.PostForm.Get(fmt.Sprintf("wording-%d", i+1)))
+	}
+	fmt.Sscanf(r.PostForm.Get("justify_from"), "%d", &pl.Matrix.JustifyFrom)
+	err := f.Err()
+	if err == nil {
+		_, err = s.store.SavePlan(r.Context(), p.Org.ID, pl)
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		d := planPage(s.base(w, r, "Clinical risk management plan"), pl, true)
+		d.SetErrors(err, "ratings", "acceptability", "justify_from", "roles", "phases")
+		return s.render(w, http.StatusUnprocessableEntity, "risk_plan", d)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/risk/plan", "The clinical risk management plan has been saved.")
+}
+
+// CompliancePage is the checklist for one standard.
+type CompliancePage struct {
+	Base
+	Standard hazard.Standard
+	Groups   []ComplianceGroup
+	Answers  []Option
+	CanEdit  bool
+}
+
+// ComplianceGroup is a clause group with its items and answers.
+type ComplianceGroup struct {
+	hazard.ClauseGroup
+	Rows []ComplianceRow
+}
+
+// ComplianceRow is one clause with its answer.
+type ComplianceRow struct {
+	hazard.ClauseItem
+	Answer   hazard.Answer
+	Evidence string
+	Links    []string
+}
+
+func (s *Server) compliancePage(w http.ResponseWriter, r *http.Request, std hazard.Standard, answers map[string]store.ComplianceAnswer) CompliancePage {
+	p := principalFrom(r.Context())
+	d := CompliancePage{Base: s.base(w, r, "Compliance with "+string(std)), Standard: std, CanEdit: canEdit(p)}
+	for _, a := range hazard.AllAnswers() {
+		d.Answers = append(d.Answers, Option{Value: string(a), Label: a.Label()})
+	}
+	for _, g := range hazard.ClauseGroups(std) {
+		cg := ComplianceGroup{ClauseGroup: g}
+		for _, it := range g.Items {
+			a := answers[it.Clause]
+			row := ComplianceRow{ClauseItem: it, Answer: a.Answer, Evidence: a.Evidence}
+			for _, f := range strings.Fields(a.Evidence) {
+				if strings.HasPrefix(f, "https://") || strings.HasPrefix(f, "http://") {
+					row.Links = append(row.Links, f)
+				}
+			}
+			cg.Rows = append(cg.Rows, row)
+		}
+		d.Groups = append(d.Groups, cg)
+	}
+	return d
+}
+
+func standardParam(v string) hazard.Standard {
+	if st, err := hazard.ParseStandard(v); err == nil {
+		return st
+	}
+	return hazard.DCB0160
+}
+
+func (s *Server) riskCompliancePage(w http.ResponseWriter, r *http.Request) error {
+	std := standardParam(r.URL.Query().Get("standard"))
+	answers, err := s.store.Compliance(r.Context(), principalFrom(r.Context()).Org.ID, std)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "risk_compliance", s.compliancePage(w, r, std, answers))
+}
+
+func (s *Server) riskSaveCompliance(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	std := standardParam(r.PostForm.Get("standard"))
+	var in []store.ComplianceAnswer
+	form := map[string]store.ComplianceAnswer{}
+	for _, g := range hazard.ClauseGroups(std) {
+		for _, it := range g.Items {
+			a := store.ComplianceAnswer{Clause: it.Clause, Answer: hazard.Answer(r.PostForm.Get("answer-" + it.Clause)), Evidence: r.PostForm.Get("evidence-" + it.Clause)}
+			in = append(in, a)
+			form[it.Clause] = a
+		}
+	}
+	err := s.store.SaveCompliance(r.Context(), principalFrom(r.Context()).Org.ID, std, in)
+	if apperr.Is(err, apperr.Invalid) {
+		d := s.compliancePage(w, r, std, form)
+		d.SetErrors(err)
+		return s.render(w, http.StatusUnprocessableEntity, "risk_compliance", d)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/risk/compliance?standard="+string(std), "Compliance answers saved.")
+}
