@@ -18,6 +18,7 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -240,8 +241,12 @@ func Fill(t testing.TB, ctx context.Context, sel, value string) {
 	t.Helper()
 	sctx, cancel := step(ctx)
 	defer cancel()
+	// Empty the field by script rather than chromedp.Clear, which needs a
+	// text node that an empty textarea does not have.
+	q, _ := json.Marshal(sel)
 	if err := chromedp.Do(sctx,
-		chromedp.Clear(chromedp.CSS(sel)),
+		chromedp.WaitVisible(chromedp.CSS(sel)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(`+string(q)+`).value = ""; void 0`),
 		chromedp.SendKeys(chromedp.CSS(sel), value, chromedp.NodeVisible),
 	); err != nil {
 		t.Fatalf("browsertest: fill %q: %v", sel, err)

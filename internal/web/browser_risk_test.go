@@ -44,15 +44,6 @@ func browserGet(t *testing.T, ctx context.Context, u string) []byte {
 	return b
 }
 
-// fillText sets a textarea's value. (browsertest.Fill fails on an empty
-// textarea: chromedp.Clear wants a text node inside it.)
-func fillText(t *testing.T, ctx context.Context, sel, value string) {
-	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(sel), value, chromedp.NodeVisible)); err != nil {
-		t.Fatalf("fill %s: %v", sel, err)
-	}
-}
-
 // TestBrowserRisk walks the demo CSO through the clinical risk module in
 // Chromium: register a system, add hazards with controls (one from a
 // template), approve the hazard log, issue the safety case report and check
@@ -97,9 +88,9 @@ func TestBrowserRisk(t *testing.T) {
 	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusUnprocessableEntity)
 	browsertest.Fill(t, ctx, "#name", "Theatre scheduling")
 	browsertest.Fill(t, ctx, "#manufacturer", "Acme Health")
-	fillText(t, ctx, "#intended_use", "Scheduling of theatre lists")
+	browsertest.Fill(t, ctx, "#intended_use", "Scheduling of theatre lists")
 	browsertest.Click(t, ctx, "#standard-DCB0160")
-	fillText(t, ctx, "#phases", "Configuration")
+	browsertest.Fill(t, ctx, "#phases", "Configuration")
 	browsertest.Click(t, ctx, "#csos")
 	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
 	sysURL := browsertest.Location(t, ctx)
@@ -120,7 +111,7 @@ func TestBrowserRisk(t *testing.T) {
 	browsertest.Fill(t, ctx, "#name", "Patient listed for the wrong procedure BROWSERHAZ")
 	browsertest.Select(t, ctx, "#initial_severity", "major")
 	browsertest.Select(t, ctx, "#initial_likelihood", "medium")
-	fillText(t, ctx, `[id="controls.0.description"]`, "Check the consent form against the list")
+	browsertest.Fill(t, ctx, `[id="controls.0.description"]`, "Check the consent form against the list")
 	browsertest.Select(t, ctx, `[id="controls.0.type"]`, "business_process_change")
 	browsertest.Fill(t, ctx, `[id="controls.0.owner"]`, "Theatre manager")
 	browsertest.Select(t, ctx, "#residual_severity", "major")
@@ -142,7 +133,7 @@ func TestBrowserRisk(t *testing.T) {
 
 	// Approve the hazard log.
 	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
-	fillText(t, ctx, "#comment", "Approved in the browser test")
+	browsertest.Fill(t, ctx, "#comment", "Approved in the browser test")
 	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "h1"); got != "Hazard log version 1" {
 		t.Errorf("issued page h1 = %q", got)
@@ -178,7 +169,7 @@ func TestBrowserRisk(t *testing.T) {
 	browsertest.Visit(t, ctx, base+"/risk/systems/new", http.StatusOK)
 	browsertest.Fill(t, ctx, "#name", "Theatre scheduling copy")
 	browsertest.Fill(t, ctx, "#manufacturer", "Acme Health")
-	fillText(t, ctx, "#intended_use", "Scheduling of theatre lists")
+	browsertest.Fill(t, ctx, "#intended_use", "Scheduling of theatre lists")
 	browsertest.Click(t, ctx, "#standard-DCB0160")
 	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
 	copyURL := browsertest.Location(t, ctx)
