@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
@@ -151,6 +152,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "demo", "[flags]", "Load demonstration data (organisations, users in every role, module data) into an empty database. A database that already has organisations is left alone.")
 	f := config.Register(fs, "db")
 	pw := fs.String("password", "", "password for every demo user (default: random, printed once)")
+	implants := fs.Int("implants", 0, "generate N implant records, for benchmarks: added to the demo trust's register (the demo data is loaded first if the database is empty)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -159,12 +161,48 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 			return errors.New("-password: " + msg)
 		}
 	}
+	if *implants < 0 {
+		return errors.New("-implants: must be 0 or more")
+	}
 	st, _, err := openStore(ctx, e, f, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return loadDemo(ctx, e, st, *pw)
+	if err := loadDemo(ctx, e, st, *pw); err != nil {
+		return err
+	}
+	if *implants > 0 {
+		return demoImplants(ctx, e, st, *implants)
+	}
+	return nil
+}
+
+// demoImplants adds n generated implant records to the demo trust, or to
+// the only organisation of a database without it.
+func demoImplants(ctx context.Context, e *env, st *store.Store, n int) error {
+	orgs, err := st.ListOrgs(ctx)
+	if err != nil {
+		return err
+	}
+	var org *store.Org
+	for i := range orgs {
+		if orgs[i].ODSCode == demo.TrustODS || (len(orgs) == 1 && org == nil) {
+			org = &orgs[i]
+		}
+	}
+	if org == nil {
+		return fmt.Errorf("-implants: no organisation %s to add implants to", demo.TrustODS)
+	}
+	start := time.Now()
+	res, err := demo.AddImplants(audit.WithActor(ctx, audit.Actor{Name: "demo loader"}), st, org.ID, n)
+	if err != nil {
+		return err
+	}
+	d := time.Since(start)
+	fmt.Fprintf(e.stdout, "Added %d implant records (%d procedures, %d new patients) to %s in %s (%.0f records/s).\n",
+		res.Devices, res.Procedures, res.Patients, org.ODSCode, d.Round(time.Millisecond), float64(res.Devices)/d.Seconds())
+	return nil
 }
 
 func cmdBackup(ctx context.Context, e *env, args []string) error {

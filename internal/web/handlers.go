@@ -148,7 +148,7 @@ type PillarCard struct {
 var pillarCards = []PillarCard{
 	{Title: "Safety events", Href: "/events", Summary: "Report and learn from incidents, outcomes, risks and good care."},
 	{Title: "Clinical risk", Href: "/risk", Summary: "Hazard logs, CSO approval and safety case reports.", Ready: true},
-	{Title: "Implanted devices", Href: "/devices", Summary: "Scan implants and find affected patients in a recall."},
+	{Title: "Implanted devices", Href: "/devices", Summary: "Scan implants and find affected patients in a recall.", Ready: true},
 	{Title: "Training", Href: "/training", Summary: "Digital clinical safety training and competency records."},
 	{Title: "Knowledge hub", Href: "/knowledge", Summary: "Standards, guidance and best-practice blueprints."},
 	{Title: "Evidence", Href: "/evidence", Summary: "Statistical process control and before-and-after analysis."},

@@ -17,6 +17,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/implant"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -63,6 +64,13 @@ var funcs = template.FuncMap{
 	"hasRole": func(held []auth.Role, r string) bool { return auth.HasAny(held, auth.Role(r)) },
 	"join":    strings.Join,
 	"add":     func(a, b int) int { return a + b },
+
+	// Implanted devices.
+	"deviceHref":      deviceHref,
+	"deviceTypeLabel": implant.DeviceTypeLabel,
+	"actionLabel":     implant.ActionLabel,
+	"lateralityLabel": lateralityLabel,
+
 	// dict builds the parameters of a partial: dict "Key" value ...
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/implant"
+)
+
+// ImportCatalogue adds or replaces products in an organisation's catalogue,
+// all in one transaction with one audit entry. Every product is validated
+// first; an Invalid error wrapping implant.RowErrors (row = index + 2, as in
+// a CSV with a header) is returned and nothing is written if any is bad.
+func (s *Store) ImportCatalogue(ctx context.Context, orgID string, ps []implant.Product) (int, error) {
+	var errs implant.RowErrors
+	for i := range ps {
+		if err := implant.ValidateProduct(&ps[i]); err != nil {
+			for k, m := range apperr.FieldsOf(err) {
+				errs = append(errs, implant.RowError{Row: i + 2, Column: k, Message: m})
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return 0, &apperr.Error{Kind: apperr.Invalid, Message: "Some products are not valid; nothing was imported", Err: errs}
+	}
+	if len(ps) == 0 {
+		return 0, apperr.New(apperr.Invalid, "There are no products to import")
+	}
+	now := s.now()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO device_products (org_id, gtin, manufacturer, brand, model, description, device_type, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (org_id, gtin) DO UPDATE SET manufacturer = excluded.manufacturer, brand = excluded.brand,
+			model = excluded.model, description = excluded.description, device_type = excluded.device_type, updated_at = excluded.updated_at`)
+		if err != nil {
+			return s.wrap(err, "prepare catalogue import")
+		}
+		defer stmt.Close()
+		for _, p := range ps {
+			if _, err := stmt.ExecContext(ctx, orgID, p.GTIN, p.Manufacturer, p.Brand, p.Model, p.Description, p.DeviceType, now); err != nil {
+				return s.wrap(err, "import product %s", p.GTIN)
+			}
+		}
+		// Devices recorded before their product was catalogued are now known.
+		if _, err := tx.ExecContext(ctx, `UPDATE implants SET in_catalogue = TRUE WHERE org_id = $1 AND NOT in_catalogue
+			AND gtin IN (SELECT gtin FROM device_products WHERE org_id = $1)`, orgID); err != nil {
+			return s.wrap(err, "flag catalogued implants")
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "catalogue.import", Entity: "catalogue", EntityID: orgID,
+			Summary: audit.Summarise("products", fmt.Sprint(len(ps)))})
+	})
+	return len(ps), err
+}
+
+const productCols = `gtin, manufacturer, brand, model, description, device_type`
+
+func scanProduct(sc interface{ Scan(...any) error }) (implant.Product, error) {
+	var p implant.Product
+	err := sc.Scan(&p.GTIN, &p.Manufacturer, &p.Brand, &p.Model, &p.Description, &p.DeviceType)
+	return p, err
+}
+
+// Product returns the catalogue entry for a GTIN; NotFound when there is none.
+func (s *Store) Product(ctx context.Context, orgID, gtin string) (implant.Product, error) {
+	p, err := scanProduct(s.db.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, gtin))
+	if err == sql.ErrNoRows {
+		return implant.Product{}, notFound("Product " + gtin)
+	}
+	return p, s.wrap(err, "get product")
+}
+
+// ListProducts returns the catalogue, filtered by q (GTIN prefix, or part of
+// the manufacturer, brand or model), at most limit (default 500).
+func (s *Store) ListProducts(ctx context.Context, orgID, q string, limit int) ([]implant.Product, error) {
+	if limit <= 0 || limit > 5000 {
+		limit = 500
+	}
+	where, args := `org_id = $1`, []any{orgID}
+	if q = strings.TrimSpace(q); q != "" {
+		like := "%" + escapeLike(q) + "%"
+		op := s.dialect.ilike()
+		where += ` AND (gtin LIKE $2 ESCAPE '\' OR manufacturer ` + op + ` $3 ESCAPE '\' OR brand ` + op + ` $3 ESCAPE '\' OR model ` + op + ` $3 ESCAPE '\')`
+		args = append(args, escapeLike(q)+"%", like)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+productCols+` FROM device_products WHERE `+where+fmt.Sprintf(` ORDER BY manufacturer, brand, model, gtin LIMIT %d`, limit), args...)
+	if err != nil {
+		return nil, s.wrap(err, "list products")
+	}
+	defer rows.Close()
+	var out []implant.Product
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return nil, s.wrap(err, "scan product")
+		}
+		out = append(out, p)
+	}
+	return out, s.wrap(rows.Err(), "list products")
+}
+
+// ImplantStats counts an organisation's register, for the devices home page.
+type ImplantStats struct {
+	Products, Patients, Procedures, Implants, OpenRecalls int
+}
+
+// DeviceStats returns the counts of the register.
+func (s *Store) DeviceStats(ctx context.Context, orgID string) (ImplantStats, error) {
+	var st ImplantStats
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM device_products WHERE org_id = $1),
+		(SELECT COUNT(*) FROM implant_patients WHERE org_id = $1),
+		(SELECT COUNT(*) FROM implant_procedures WHERE org_id = $1),
+		(SELECT COUNT(*) FROM implants WHERE org_id = $1),
+		(SELECT COUNT(*) FROM recalls WHERE org_id = $1 AND status = 'open')`, orgID).
+		Scan(&st.Products, &st.Patients, &st.Procedures, &st.Implants, &st.OpenRecalls)
+	return st, s.wrap(err, "device stats")
+}

@@ -1,0 +1,519 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/nhsnumber"
+)
+
+// Warning is something a person at the point of care must see about a
+// device they have just scanned.
+type Warning struct {
+	Kind    string `json:"kind"` // expired, duplicate_serial, recall, not_in_catalogue
+	Message string `json:"message"`
+}
+
+// ImplantRecord is one implanted device, with the product it matched and,
+// for device histories, the procedure date and patient.
+type ImplantRecord struct {
+	ID          string `json:"id"`
+	ProcedureID string `json:"procedure_id"`
+	PatientID   string `json:"patient_id"`
+	implant.Device
+	InCatalogue   bool             `json:"in_catalogue"`
+	ExplantedOn   string           `json:"explanted_on,omitempty"`
+	ExplantReason string           `json:"explant_reason,omitempty"`
+	CreatedAt     time.Time        `json:"created_at"`
+	Product       *implant.Product `json:"product,omitempty"`
+	Warnings      []Warning        `json:"warnings,omitempty"`
+	// Filled by DeviceHistory.
+	PerformedOn string            `json:"performed_on,omitempty"`
+	PatientName string            `json:"patient_name,omitempty"`
+	NHSNumber   *nhsnumber.Number `json:"nhs_number,omitempty"`
+}
+
+// LogValue keeps patient data out of logs.
+func (r ImplantRecord) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("implant_id", r.ID), slog.String("patient_id", r.PatientID))
+}
+
+// Expired reports whether the device was past its expiry on the day it was
+// implanted (or today, when that is not known).
+func (r ImplantRecord) Expired(today time.Time) bool { return implant.Expired(r.Expiry, today) }
+
+// ProcedureDetail is a procedure with its patient and devices.
+type ProcedureDetail struct {
+	implant.Procedure
+	Patient  implant.Patient `json:"patient"`
+	Implants []ImplantRecord `json:"implants"`
+}
+
+// LogValue keeps patient data out of logs.
+func (p ProcedureDetail) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("procedure_id", p.ID), slog.String("patient_id", p.PatientID))
+}
+
+// ProcedureSummary is a line of the procedure list.
+type ProcedureSummary struct {
+	implant.Procedure
+	PatientName string           `json:"patient_name"`
+	NHSNumber   nhsnumber.Number `json:"nhs_number"`
+	Devices     int              `json:"devices"`
+}
+
+// LogValue keeps patient data out of logs.
+func (p ProcedureSummary) LogValue() slog.Value { return slog.StringValue(p.ID) }
+
+func londonDay(t time.Time) time.Time { return t.In(devicesTZ) }
+
+var devicesTZ = func() *time.Location {
+	l, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()
+
+// upsertPatient finds the organisation's patient with p's NHS number and
+// refreshes their details, or adds them. It returns the patient's id.
+func (s *Store) upsertPatient(ctx context.Context, tx *sql.Tx, orgID string, p implant.Patient) (string, error) {
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, p.NHSNumber.String()).Scan(&id)
+	switch {
+	case err == sql.ErrNoRows:
+		id = NewID()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO implant_patients (id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, orgID, p.NHSNumber.String(), p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, s.now()); err != nil {
+			return "", s.wrap(err, "add patient")
+		}
+		return id, s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant_patient.create", Entity: "implant_patient", EntityID: id, Summary: "patient added"})
+	case err != nil:
+		return "", s.wrap(err, "find patient")
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE implant_patients SET name = $1, birth_date = $2, address = $3, postcode = $4, phone = $5, email = $6 WHERE id = $7 AND org_id = $8`,
+		p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, id, orgID); err != nil {
+		return "", s.wrap(err, "update patient")
+	}
+	return id, s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant_patient.update", Entity: "implant_patient", EntityID: id, Summary: "patient details refreshed"})
+}
+
+// CreateProcedure records a procedure for a patient, adding the patient or
+// refreshing their details (matched by NHS number). Invalid with per-field
+// messages; patient fields are prefixed "patient_".
+func (s *Store) CreateProcedure(ctx context.Context, orgID string, pin implant.PatientInput, in implant.ProcedureInput) (implant.Procedure, error) {
+	now := londonDay(s.now())
+	pat, perr := pin.Patient("patient_", now)
+	proc, err := in.Procedure(now)
+	if perr != nil || err != nil {
+		f := map[string]string{}
+		for k, v := range apperr.FieldsOf(perr) {
+			f[k] = v
+		}
+		for k, v := range apperr.FieldsOf(err) {
+			f[k] = v
+		}
+		return implant.Procedure{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered", Fields: f}
+	}
+	if proc.PerformedOn < pat.BirthDate {
+		return implant.Procedure{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered",
+			Fields: map[string]string{"performed_on": "Date of the procedure must be on or after the patient's date of birth"}}
+	}
+	proc.ID, proc.CreatedAt = NewID(), s.now()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		pid, err := s.upsertPatient(ctx, tx, orgID, pat)
+		if err != nil {
+			return err
+		}
+		proc.PatientID = pid
+		if _, err := tx.ExecContext(ctx, `INSERT INTO implant_procedures (id, org_id, patient_id, performed_on, site, laterality, clinician, description, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, proc.ID, orgID, pid, proc.PerformedOn, proc.Site, proc.Laterality, proc.Clinician, proc.Description, proc.CreatedAt); err != nil {
+			return s.wrap(err, "create procedure")
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "procedure.create", Entity: "procedure", EntityID: proc.ID,
+			Summary: audit.Summarise("patient_id", pid, "performed_on", proc.PerformedOn, "site", proc.Site)})
+	})
+	return proc, err
+}
+
+const procCols = `id, patient_id, performed_on, site, laterality, clinician, description, created_at`
+
+func scanProc(sc interface{ Scan(...any) error }) (implant.Procedure, error) {
+	var p implant.Procedure
+	err := sc.Scan(&p.ID, &p.PatientID, &p.PerformedOn, &p.Site, &p.Laterality, &p.Clinician, &p.Description, &p.CreatedAt)
+	p.CreatedAt = p.CreatedAt.UTC()
+	return p, err
+}
+
+const patientCols = `id, nhs_number, name, birth_date, address, postcode, phone, email`
+
+func scanPatient(sc interface{ Scan(...any) error }) (implant.Patient, error) {
+	var p implant.Patient
+	var nhs string
+	if err := sc.Scan(&p.ID, &nhs, &p.Name, &p.BirthDate, &p.Address, &p.Postcode, &p.Phone, &p.Email); err != nil {
+		return p, err
+	}
+	n, err := nhsnumber.Parse(nhs)
+	p.NHSNumber = n
+	return p, err
+}
+
+// Patient returns one of the organisation's patients.
+func (s *Store) Patient(ctx context.Context, orgID, id string) (implant.Patient, error) {
+	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE id = $1 AND org_id = $2`, id, orgID))
+	if err == sql.ErrNoRows {
+		return p, notFound("Patient")
+	}
+	return p, s.wrap(err, "get patient")
+}
+
+// PatientByNHSNumber finds the organisation's patient with the number.
+func (s *Store) PatientByNHSNumber(ctx context.Context, orgID string, n nhsnumber.Number) (implant.Patient, error) {
+	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, n.String()))
+	if err == sql.ErrNoRows {
+		return p, notFound("A patient with that NHS number")
+	}
+	return p, s.wrap(err, "find patient")
+}
+
+// PatientProcedures returns a patient's procedures, newest first, with
+// their devices.
+func (s *Store) PatientProcedures(ctx context.Context, orgID, patientID string) ([]ProcedureDetail, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+procCols+` FROM implant_procedures WHERE org_id = $1 AND patient_id = $2 ORDER BY performed_on DESC, id DESC`, orgID, patientID)
+	if err != nil {
+		return nil, s.wrap(err, "list patient procedures")
+	}
+	var out []ProcedureDetail
+	for rows.Next() {
+		p, err := scanProc(rows)
+		if err != nil {
+			rows.Close()
+			return nil, s.wrap(err, "scan procedure")
+		}
+		out = append(out, ProcedureDetail{Procedure: p})
+	}
+	rows.Close()
+	for i := range out {
+		if out[i].Implants, err = s.procedureImplants(ctx, s.db, orgID, out[i].ID); err != nil {
+			return nil, err
+		}
+		if err := s.annotate(ctx, orgID, out[i].PerformedOn, out[i].Implants); err != nil {
+			return nil, err
+		}
+	}
+	return out, s.wrap(rows.Err(), "list patient procedures")
+}
+
+// Procedure returns a procedure with its patient and devices.
+func (s *Store) Procedure(ctx context.Context, orgID, id string) (ProcedureDetail, error) {
+	p, err := scanProc(s.db.QueryRowContext(ctx, `SELECT `+procCols+` FROM implant_procedures WHERE id = $1 AND org_id = $2`, id, orgID))
+	if err == sql.ErrNoRows {
+		return ProcedureDetail{}, notFound("Procedure")
+	}
+	if err != nil {
+		return ProcedureDetail{}, s.wrap(err, "get procedure")
+	}
+	d := ProcedureDetail{Procedure: p}
+	if d.Patient, err = s.Patient(ctx, orgID, p.PatientID); err != nil {
+		return d, err
+	}
+	if d.Implants, err = s.procedureImplants(ctx, s.db, orgID, id); err != nil {
+		return d, err
+	}
+	return d, s.annotate(ctx, orgID, p.PerformedOn, d.Implants)
+}
+
+const implantCols = `i.id, i.procedure_id, i.patient_id, i.gtin, i.lot, i.serial, i.expiry, i.raw, i.entry_type, i.in_catalogue, i.explanted_on, i.explant_reason, i.created_at,
+	p.gtin, p.manufacturer, p.brand, p.model, p.description, p.device_type`
+
+func scanImplant(sc interface{ Scan(...any) error }, extra ...any) (ImplantRecord, error) {
+	var r ImplantRecord
+	var exp sql.NullString
+	var pg, pm, pb, pmo, pd sql.NullString
+	var pt sql.NullInt64
+	dest := append([]any{&r.ID, &r.ProcedureID, &r.PatientID, &r.GTIN, &r.Lot, &r.Serial, &r.Expiry, &r.Raw, &r.EntryType, &r.InCatalogue, &exp, &r.ExplantReason, &r.CreatedAt,
+		&pg, &pm, &pb, &pmo, &pd, &pt}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return r, err
+	}
+	r.ExplantedOn, r.CreatedAt = exp.String, r.CreatedAt.UTC()
+	if pg.Valid {
+		r.Product = &implant.Product{GTIN: pg.String, Manufacturer: pm.String, Brand: pb.String, Model: pmo.String, Description: pd.String, DeviceType: int(pt.Int64)}
+	}
+	return r, nil
+}
+
+func (s *Store) procedureImplants(ctx context.Context, q queryer, orgID, procID string) ([]ImplantRecord, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+implantCols+` FROM implants i LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
+		WHERE i.org_id = $1 AND i.procedure_id = $2 ORDER BY i.id`, orgID, procID)
+	if err != nil {
+		return nil, s.wrap(err, "list implants")
+	}
+	defer rows.Close()
+	var out []ImplantRecord
+	for rows.Next() {
+		r, err := scanImplant(rows)
+		if err != nil {
+			return nil, s.wrap(err, "scan implant")
+		}
+		out = append(out, r)
+	}
+	return out, s.wrap(rows.Err(), "list implants")
+}
+
+// ListProcedures returns the organisation's procedures, newest first.
+func (s *Store) ListProcedures(ctx context.Context, orgID string, limit int) ([]ProcedureSummary, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT x.id, x.patient_id, x.performed_on, x.site, x.laterality, x.clinician, x.description, x.created_at, pt.name, pt.nhs_number,
+		(SELECT COUNT(*) FROM implants i WHERE i.procedure_id = x.id)
+		FROM implant_procedures x JOIN implant_patients pt ON pt.id = x.patient_id
+		WHERE x.org_id = $1 ORDER BY x.id DESC LIMIT `+fmt.Sprint(limit), orgID)
+	if err != nil {
+		return nil, s.wrap(err, "list procedures")
+	}
+	defer rows.Close()
+	var out []ProcedureSummary
+	for rows.Next() {
+		var p ProcedureSummary
+		var nhs string
+		if err := rows.Scan(&p.ID, &p.PatientID, &p.PerformedOn, &p.Site, &p.Laterality, &p.Clinician, &p.Description, &p.CreatedAt, &p.PatientName, &nhs, &p.Devices); err != nil {
+			return nil, s.wrap(err, "scan procedure")
+		}
+		p.NHSNumber, _ = nhsnumber.Parse(nhs)
+		out = append(out, p)
+	}
+	return out, s.wrap(rows.Err(), "list procedures")
+}
+
+// openRecalls returns the organisation's open recalls.
+func (s *Store) openRecalls(ctx context.Context, q queryer, orgID string) ([]implant.Recall, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE org_id = $1 AND status = 'open' ORDER BY issued_on DESC, id`, orgID)
+	if err != nil {
+		return nil, s.wrap(err, "list open recalls")
+	}
+	defer rows.Close()
+	var out []implant.Recall
+	for rows.Next() {
+		r, err := scanRecall(rows)
+		if err != nil {
+			return nil, s.wrap(err, "scan recall")
+		}
+		out = append(out, r)
+	}
+	return out, s.wrap(rows.Err(), "list open recalls")
+}
+
+// deviceWarnings returns the warnings for device d (record id, in
+// procedure procID done on performedOn): expired before the procedure, a
+// serial recorded for another record (in this procedure or another), an
+// open recall, or a GTIN not in the catalogue.
+func (s *Store) deviceWarnings(ctx context.Context, q queryer, orgID, procID, id, performedOn string, d implant.Device, inCatalogue bool, recalls []implant.Recall) ([]Warning, error) {
+	var ws []Warning
+	if d.Expiry != "" && d.Expiry < performedOn {
+		ws = append(ws, Warning{"expired", "Expired on " + d.Expiry + ", before the date of the procedure. Do not implant: check with the device lead."})
+	}
+	if d.Serial != "" {
+		var same, other int
+		if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN procedure_id = $4 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN procedure_id <> $4 THEN 1 ELSE 0 END), 0)
+			FROM implants WHERE org_id = $1 AND gtin = $2 AND serial = $3 AND id <> $5`, orgID, d.GTIN, d.Serial, procID, id).Scan(&same, &other); err != nil {
+			return nil, s.wrap(err, "check serial")
+		}
+		switch {
+		case same > 0:
+			ws = append(ws, Warning{"duplicate_serial", "The same device (GTIN and serial number) is scanned twice in this procedure. Remove the extra line if it was scanned in error."})
+		case other > 0:
+			ws = append(ws, Warning{"duplicate_serial", "A device with this GTIN and serial number is also recorded in another procedure. A serial number identifies one device: check the label."})
+		}
+	}
+	for _, r := range recalls {
+		if r.Affects(d) {
+			msg := "Under open recall " + r.Reference + " (" + r.KindLabel() + ")"
+			if r.Deadline != "" {
+				msg += ", action deadline " + r.Deadline
+			}
+			ws = append(ws, Warning{"recall", msg + ": " + firstLine(r.ActionRequired)})
+		}
+	}
+	if !inCatalogue {
+		ws = append(ws, Warning{"not_in_catalogue", "GTIN " + d.GTIN + " is not in the catalogue; it is recorded and flagged for the device lead."})
+	}
+	return ws, nil
+}
+
+// annotate fills the warnings of a procedure's devices.
+func (s *Store) annotate(ctx context.Context, orgID, performedOn string, recs []ImplantRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	recalls, err := s.openRecalls(ctx, s.db, orgID)
+	if err != nil {
+		return err
+	}
+	for i := range recs {
+		r := &recs[i]
+		if r.Warnings, err = s.deviceWarnings(ctx, s.db, orgID, r.ProcedureID, r.ID, performedOn, r.Device, r.Product != nil, recalls); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// AddImplant records a device (scanned or typed) in a procedure and returns
+// it with its warnings. Warnings do not stop the record: the register must
+// say what was implanted. NotFound when the procedure is not the
+// organisation's.
+func (s *Store) AddImplant(ctx context.Context, orgID, procID string, d implant.Device) (ImplantRecord, error) {
+	r := ImplantRecord{ID: NewID(), ProcedureID: procID, Device: d, CreatedAt: s.now()}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var performedOn string
+		err := tx.QueryRowContext(ctx, `SELECT patient_id, performed_on FROM implant_procedures WHERE id = $1 AND org_id = $2`, procID, orgID).Scan(&r.PatientID, &performedOn)
+		if err == sql.ErrNoRows {
+			return notFound("Procedure")
+		}
+		if err != nil {
+			return s.wrap(err, "get procedure")
+		}
+		p, err := scanProduct(tx.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, d.GTIN))
+		switch {
+		case err == nil:
+			r.Product = &p
+		case err != sql.ErrNoRows:
+			return s.wrap(err, "look up product")
+		}
+		r.InCatalogue = r.Product != nil
+		recalls, err := s.openRecalls(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		if r.Warnings, err = s.deviceWarnings(ctx, tx, orgID, procID, r.ID, performedOn, d, r.InCatalogue, recalls); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO implants (id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, '', $12)`,
+			r.ID, orgID, procID, r.PatientID, d.GTIN, d.Lot, d.Serial, d.Expiry, d.Raw, d.EntryType, r.InCatalogue, r.CreatedAt); err != nil {
+			return s.wrap(err, "add implant")
+		}
+		kinds := make([]string, len(r.Warnings))
+		for i, w := range r.Warnings {
+			kinds[i] = w.Kind
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.create", Entity: "implant", EntityID: r.ID,
+			Summary: audit.Summarise("procedure_id", procID, "gtin", d.GTIN, "entry", d.EntryType, "warnings", strings.Join(kinds, ","))})
+	})
+	return r, err
+}
+
+// Implant returns one implanted device.
+func (s *Store) Implant(ctx context.Context, orgID, id string) (ImplantRecord, error) {
+	r, err := scanImplant(s.db.QueryRowContext(ctx, `SELECT `+implantCols+` FROM implants i LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
+		WHERE i.id = $1 AND i.org_id = $2`, id, orgID))
+	if err == sql.ErrNoRows {
+		return r, notFound("Implant")
+	}
+	return r, s.wrap(err, "get implant")
+}
+
+// RemoveImplant deletes a device recorded in error (a wrong scan), with an
+// audit entry. An explanted device is kept: use Explant.
+func (s *Store) RemoveImplant(ctx context.Context, orgID, id string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var proc, gtin string
+		err := tx.QueryRowContext(ctx, `SELECT procedure_id, gtin FROM implants WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&proc, &gtin)
+		if err == sql.ErrNoRows {
+			return notFound("Implant")
+		}
+		if err != nil {
+			return s.wrap(err, "get implant")
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM implants WHERE id = $1 AND org_id = $2`, id, orgID); err != nil {
+			return s.wrap(err, "remove implant")
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.remove", Entity: "implant", EntityID: id,
+			Summary: audit.Summarise("procedure_id", proc, "gtin", gtin, "reason", "recorded in error")})
+	})
+}
+
+// Explant records that a device was removed. Invalid with fields
+// explant_date and explant_reason; Conflict when already explanted.
+func (s *Store) Explant(ctx context.Context, orgID, id string, in implant.ExplantInput) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var performedOn string
+		var exp sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT x.performed_on, i.explanted_on FROM implants i JOIN implant_procedures x ON x.id = i.procedure_id
+			WHERE i.id = $1 AND i.org_id = $2`, id, orgID).Scan(&performedOn, &exp)
+		if err == sql.ErrNoRows {
+			return notFound("Implant")
+		}
+		if err != nil {
+			return s.wrap(err, "get implant")
+		}
+		if exp.Valid {
+			return apperr.New(apperr.Conflict, "This device is already recorded as removed on %s", exp.String)
+		}
+		date, reason, err := in.Validate(performedOn, londonDay(s.now()))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE implants SET explanted_on = $1, explant_reason = $2 WHERE id = $3 AND org_id = $4`, date, reason, id, orgID); err != nil {
+			return s.wrap(err, "explant")
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.explant", Entity: "implant", EntityID: id,
+			Summary: audit.Summarise("explanted_on", date)})
+	})
+}
+
+// DeviceHistory returns every record of a GTIN (and serial, when given) in
+// the organisation, newest first, with the procedure date and patient, at
+// most 500.
+func (s *Store) DeviceHistory(ctx context.Context, orgID, gtin, serial string) ([]ImplantRecord, error) {
+	q := `SELECT ` + implantCols + `, x.performed_on, pt.name, pt.nhs_number FROM implants i
+		LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
+		JOIN implant_procedures x ON x.id = i.procedure_id JOIN implant_patients pt ON pt.id = i.patient_id
+		WHERE i.org_id = $1 AND i.gtin = $2`
+	args := []any{orgID, gtin}
+	if serial != "" {
+		q += ` AND i.serial = $3`
+		args = append(args, serial)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY x.performed_on DESC, i.id DESC LIMIT 500`, args...)
+	if err != nil {
+		return nil, s.wrap(err, "device history")
+	}
+	defer rows.Close()
+	var out []ImplantRecord
+	for rows.Next() {
+		var nhs string
+		var performed, name string
+		r, err := scanImplant(rows, &performed, &name, &nhs)
+		if err != nil {
+			return nil, s.wrap(err, "scan device history")
+		}
+		n, _ := nhsnumber.Parse(nhs)
+		r.PerformedOn, r.PatientName, r.NHSNumber = performed, name, &n
+		out = append(out, r)
+	}
+	return out, s.wrap(rows.Err(), "device history")
+}
+
+func rulesJSON(rs []implant.Rule) string {
+	b, _ := json.Marshal(rs)
+	return string(b)
+}

@@ -1,0 +1,324 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"iter"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/gs1"
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/implant"
+)
+
+// BulkRecord is one procedure, its patient and its devices, for
+// ImportImplants.
+type BulkRecord struct {
+	Patient   implant.PatientInput
+	Procedure implant.ProcedureInput
+	Devices   []implant.Device
+}
+
+// BulkResult counts what ImportImplants wrote.
+type BulkResult struct {
+	Patients   int `json:"patients"` // new patients
+	Procedures int `json:"procedures"`
+	Devices    int `json:"devices"`
+}
+
+// bulkChunk is the number of records validated and written together.
+const bulkChunk = 500
+
+// ImportImplants records many procedures at once (migration from another
+// register, demo and benchmark data): every record is validated as the
+// pages validate it, patients are matched by NHS number (existing ones are
+// reused unchanged), and rows are written with batched multi-row INSERTs
+// in one transaction with one audit entry. On any invalid record nothing is
+// written and an Invalid error wrapping implant.RowErrors (row = record
+// number, from 1) lists the problems.
+func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[BulkRecord]) (BulkResult, error) {
+	var res BulkResult
+	var errs implant.RowErrors
+	now := s.now()
+	day := londonDay(now)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		catalogue := map[string]bool{}
+		rows, err := tx.QueryContext(ctx, `SELECT gtin FROM device_products WHERE org_id = $1`, orgID)
+		if err != nil {
+			return s.wrap(err, "read catalogue")
+		}
+		for rows.Next() {
+			var g string
+			if err := rows.Scan(&g); err != nil {
+				rows.Close()
+				return s.wrap(err, "read catalogue")
+			}
+			catalogue[g] = true
+		}
+		rows.Close()
+		anon := s.dialect.name() == "sqlite"
+		patients := newBatcher(tx, "implant_patients", "id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at", 10, 500, anon)
+		procs := newBatcher(tx, "implant_procedures", "id, org_id, patient_id, performed_on, site, laterality, clinician, description, created_at", 9, 500, anon)
+		devs := newBatcher(tx, "implants", "id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at", 14, 500, anon)
+		defer patients.close()
+		defer procs.close()
+		defer devs.close()
+
+		type valid struct {
+			pat  implant.Patient
+			proc implant.Procedure
+			devs []implant.Device
+		}
+		chunk := make([]valid, 0, bulkChunk)
+		var existing bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM implant_patients WHERE org_id = $1)`, orgID).Scan(&existing); err != nil {
+			return s.wrap(err, "find patients")
+		}
+		added := map[string]string{} // NHS number -> id of patients this import adds
+		flush := func() error {
+			if len(chunk) == 0 || len(errs) > 0 {
+				chunk = chunk[:0]
+				return nil
+			}
+			// Patients registered before this import, looked up by NHS
+			// number; those added by it are remembered in added. (Looking
+			// rows up that this transaction inserted is slow on PostgreSQL,
+			// whose planner has no statistics for them.)
+			ids := make(map[string]string, len(chunk))
+			if existing {
+				args := []any{orgID}
+				ph := make([]string, 0, len(chunk))
+				for _, v := range chunk {
+					n := v.pat.NHSNumber.String()
+					if _, ok := added[n]; !ok {
+						args = append(args, n)
+						ph = append(ph, fmt.Sprintf("$%d", len(args)))
+					}
+				}
+				if len(ph) > 0 {
+					rows, err := tx.QueryContext(ctx, `SELECT nhs_number, id FROM implant_patients WHERE org_id = $1 AND nhs_number IN (`+strings.Join(ph, ", ")+`)`, args...)
+					if err != nil {
+						return s.wrap(err, "find patients")
+					}
+					for rows.Next() {
+						var n, id string
+						if err := rows.Scan(&n, &id); err != nil {
+							rows.Close()
+							return s.wrap(err, "find patients")
+						}
+						ids[n] = id
+					}
+					rows.Close()
+					if err := rows.Err(); err != nil {
+						return s.wrap(err, "find patients")
+					}
+				}
+			}
+			for _, v := range chunk {
+				n := v.pat.NHSNumber.String()
+				pid, ok := ids[n]
+				if !ok {
+					pid, ok = added[n]
+				}
+				if !ok {
+					pid = NewID()
+					added[n] = pid
+					p := v.pat
+					if err := patients.add(ctx, pid, orgID, n, p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, now); err != nil {
+						return s.wrap(err, "insert patients")
+					}
+					res.Patients++
+				}
+				procID := NewID()
+				pr := v.proc
+				if err := procs.add(ctx, procID, orgID, pid, pr.PerformedOn, pr.Site, pr.Laterality, pr.Clinician, pr.Description, now); err != nil {
+					return s.wrap(err, "insert procedures")
+				}
+				res.Procedures++
+				for _, d := range v.devs {
+					if err := devs.add(ctx, NewID(), orgID, procID, pid, d.GTIN, d.Lot, d.Serial, d.Expiry, d.Raw, d.EntryType, catalogue[d.GTIN], nil, "", now); err != nil {
+						return s.wrap(err, "insert implants")
+					}
+					res.Devices++
+				}
+			}
+			chunk = chunk[:0]
+			// Parents before children: the foreign keys are checked per statement.
+			for _, b := range []*batcher{patients, procs, devs} {
+				if err := b.flush(ctx); err != nil {
+					return s.wrap(err, "insert %s", b.table)
+				}
+			}
+			return nil
+		}
+		n := 0
+		for rec := range recs {
+			n++
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			v, problems := validateBulk(rec, day)
+			for _, p := range problems {
+				if len(errs) < 200 {
+					errs = append(errs, implant.RowError{Row: n, Column: p[0], Message: p[1]})
+				}
+			}
+			if len(problems) > 0 {
+				continue
+			}
+			chunk = append(chunk, valid(v))
+			if len(chunk) == bulkChunk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if len(errs) > 0 {
+			return &apperr.Error{Kind: apperr.Invalid, Message: fmt.Sprintf("%d records have problems; nothing was imported", len(errs)), Err: errs}
+		}
+		if n == 0 {
+			return apperr.New(apperr.Invalid, "There are no records to import")
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.bulk_import", Entity: "implant", EntityID: orgID,
+			Summary: audit.Summarise("patients_added", fmt.Sprint(res.Patients), "procedures", fmt.Sprint(res.Procedures), "devices", fmt.Sprint(res.Devices))})
+	})
+	if err != nil {
+		return BulkResult{}, err
+	}
+	return res, nil
+}
+
+type bulkValid struct {
+	pat  implant.Patient
+	proc implant.Procedure
+	devs []implant.Device
+}
+
+// validateBulk checks one record; problems are [field, message] pairs.
+func validateBulk(r BulkRecord, day time.Time) (bulkValid, [][2]string) {
+	var v bulkValid
+	var out [][2]string
+	add := func(err error) {
+		for k, m := range apperr.FieldsOf(err) {
+			out = append(out, [2]string{k, m})
+		}
+	}
+	var err error
+	v.pat, err = r.Patient.Patient("patient_", day)
+	add(err)
+	v.proc, err = r.Procedure.Procedure(day)
+	add(err)
+	if len(r.Devices) == 0 {
+		out = append(out, [2]string{"devices", "A procedure needs at least one device"})
+	}
+	for i, d := range r.Devices {
+		f := fmt.Sprintf("devices[%d].", i)
+		g, msg := implant.CheckGTIN(d.GTIN)
+		if msg != "" {
+			out = append(out, [2]string{f + "gtin", msg})
+		}
+		d.GTIN = g
+		if len(d.Lot) > 20 || len(d.Serial) > 20 || !gs1.InCS82(d.Lot) || !gs1.InCS82(d.Serial) {
+			out = append(out, [2]string{f + "lot", "Lot and serial number must be up to 20 characters allowed on GS1 labels"})
+		}
+		if d.Expiry != "" {
+			if _, msg := implant.ParseDate(d.Expiry); msg != "" {
+				out = append(out, [2]string{f + "expiry", "Expiry " + msg})
+			}
+		}
+		if d.EntryType != implant.EntryBarcode && d.EntryType != implant.EntryManual {
+			out = append(out, [2]string{f + "entry_type", "Entry type must be barcode or manual"})
+		}
+		if len(d.Raw) > implant.MaxScan {
+			out = append(out, [2]string{f + "raw", "The scanned string is too long"})
+		}
+		v.devs = append(v.devs, d)
+	}
+	return v, out
+}
+
+// batcher writes rows with multi-row INSERT statements of up to max rows,
+// preparing the full-size statement once.
+type batcher struct {
+	tx    *sql.Tx
+	table string
+	cols  string
+	ncol  int
+	max   int
+	args  []any
+	full  *sql.Stmt
+	// anon writes ? placeholders instead of $N. SQLite looks up the name
+	// of each numbered parameter by a linear scan, which makes binding a
+	// statement with thousands of $N parameters quadratic; ? has no name.
+	anon bool
+}
+
+func newBatcher(tx *sql.Tx, table, cols string, ncol, max int, anonymous bool) *batcher {
+	return &batcher{tx: tx, table: table, cols: cols, ncol: ncol, max: max, anon: anonymous, args: make([]any, 0, ncol*max*2)}
+}
+
+// add queues a row; flush writes the queued rows.
+func (b *batcher) add(_ context.Context, vals ...any) error {
+	b.args = append(b.args, vals...)
+	return nil
+}
+
+func (b *batcher) sql(rows int) string {
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO " + b.table + " (" + b.cols + ") VALUES ")
+	n := 1
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for c := 0; c < b.ncol; c++ {
+			if c > 0 {
+				sb.WriteString(", ")
+			}
+			if b.anon {
+				sb.WriteByte('?')
+			} else {
+				fmt.Fprintf(&sb, "$%d", n)
+			}
+			n++
+		}
+		sb.WriteByte(')')
+	}
+	return sb.String()
+}
+
+func (b *batcher) flush(ctx context.Context) error {
+	defer func() { b.args = b.args[:0] }()
+	for start := 0; start < len(b.args); start += b.ncol * b.max {
+		part := b.args[start:min(len(b.args), start+b.ncol*b.max)]
+		rows := len(part) / b.ncol
+		var err error
+		if rows == b.max {
+			if b.full == nil {
+				if b.full, err = b.tx.PrepareContext(ctx, b.sql(rows)); err != nil {
+					return err
+				}
+			}
+			_, err = b.full.ExecContext(ctx, part...)
+		} else {
+			_, err = b.tx.ExecContext(ctx, b.sql(rows), part...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *batcher) close() {
+	if b.full != nil {
+		b.full.Close()
+	}
+}

@@ -1,0 +1,289 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+// deviceRowFields turns the row errors of an import into the API's per-field
+// messages, keyed "row N" or "row N: column".
+func deviceRowFields(err error) error {
+	var rows implant.RowErrors
+	if !errors.As(err, &rows) {
+		return err
+	}
+	f := map[string]string{}
+	for _, r := range rows {
+		k := fmt.Sprintf("row %d", r.Row)
+		if r.Column != "" {
+			k += ": " + r.Column
+		}
+		if old, ok := f[k]; ok {
+			f[k] = old + "; " + r.Message
+		} else {
+			f[k] = r.Message
+		}
+	}
+	return &apperr.Error{Kind: apperr.Invalid, Message: apperr.MessageOf(err), Fields: f, Err: err}
+}
+
+func (s *Server) apiCatalogue(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.store.ListProducts(r.Context(), devOrg(r), r.URL.Query().Get("q"), 5000)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(ps))
+}
+
+type apiCatalogueImport struct {
+	Imported int `json:"imported"`
+}
+
+// apiImportCatalogue takes the catalogue as CSV (Content-Type text/csv, the
+// columns of implant.CatalogueColumns) or JSON {"items": [...]}.
+func (s *Server) apiImportCatalogue(w http.ResponseWriter, r *http.Request) error {
+	var ps []implant.Product
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
+		var err error
+		if ps, err = implant.ParseCatalogueCSV(r.Body); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return mbe
+			}
+			return deviceRowFields(err)
+		}
+	} else {
+		var in list[implant.Product]
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		ps = in.Items
+	}
+	n, err := s.store.ImportCatalogue(r.Context(), devOrg(r), ps)
+	if err != nil {
+		return deviceRowFields(err)
+	}
+	return writeJSON(w, http.StatusOK, apiCatalogueImport{Imported: n})
+}
+
+func (s *Server) apiProduct(w http.ResponseWriter, r *http.Request) error {
+	g, msg := implant.CheckGTIN(r.PathValue("gtin"))
+	if msg != "" {
+		return apperr.New(apperr.NotFound, "No product with that GTIN: %s", msg)
+	}
+	p, err := s.store.Product(r.Context(), devOrg(r), g)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) apiProcedures(w http.ResponseWriter, r *http.Request) error {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	ps, err := s.store.ListProcedures(r.Context(), devOrg(r), limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(ps))
+}
+
+type apiProcedureIn struct {
+	Patient   implant.PatientInput   `json:"patient"`
+	Procedure implant.ProcedureInput `json:"procedure"`
+}
+
+func (s *Server) apiCreateProcedure(w http.ResponseWriter, r *http.Request) error {
+	var in apiProcedureIn
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	p, err := s.store.CreateProcedure(r.Context(), devOrg(r), in.Patient, in.Procedure)
+	if err != nil {
+		return err
+	}
+	d, err := s.store.Procedure(r.Context(), devOrg(r), p.ID)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/devices/procedures/"+p.ID)
+	return writeJSON(w, http.StatusCreated, d)
+}
+
+func (s *Server) apiProcedure(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.store.Procedure(r.Context(), devOrg(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+type apiDeviceIn struct {
+	Barcode string `json:"barcode"`
+	implant.ManualInput
+}
+
+func (s *Server) apiAddImplant(w http.ResponseWriter, r *http.Request) error {
+	var in apiDeviceIn
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	var d implant.Device
+	var err error
+	if in.Barcode != "" {
+		if in.GTIN != "" || in.Lot != "" || in.Serial != "" || in.Expiry != "" {
+			return &apperr.Error{Kind: apperr.Invalid, Message: "Send a barcode or the device's details, not both", Fields: map[string]string{"barcode": "send either barcode or gtin, lot, serial and expiry"}}
+		}
+		d, err = implant.ParseScan(in.Barcode, s.store.Now())
+	} else {
+		d, err = in.Device()
+	}
+	if err != nil {
+		return err
+	}
+	rec, err := s.store.AddImplant(r.Context(), devOrg(r), r.PathValue("id"), d)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/devices/implants/"+rec.ID)
+	return writeJSON(w, http.StatusCreated, rec)
+}
+
+func (s *Server) apiImplant(w http.ResponseWriter, r *http.Request) error {
+	rec, err := s.store.Implant(r.Context(), devOrg(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rec)
+}
+
+func (s *Server) apiExplant(w http.ResponseWriter, r *http.Request) error {
+	var in implant.ExplantInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	org, id := devOrg(r), r.PathValue("id")
+	if err := s.store.Explant(r.Context(), org, id, in); err != nil {
+		return err
+	}
+	rec, err := s.store.Implant(r.Context(), org, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rec)
+}
+
+func (s *Server) apiDeviceHistory(w http.ResponseWriter, r *http.Request) error {
+	g, msg := implant.CheckGTIN(r.PathValue("gtin"))
+	if msg != "" {
+		return apperr.New(apperr.NotFound, "No device with that GTIN: %s", msg)
+	}
+	h, err := s.store.DeviceHistory(r.Context(), devOrg(r), g, r.URL.Query().Get("serial"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(h))
+}
+
+func (s *Server) apiRecalls(w http.ResponseWriter, r *http.Request) error {
+	rs, err := s.store.ListRecalls(r.Context(), devOrg(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(rs))
+}
+
+func (s *Server) apiCreateRecall(w http.ResponseWriter, r *http.Request) error {
+	var in implant.RecallInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	rc, err := s.store.CreateRecall(r.Context(), devOrg(r), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/devices/recalls/"+rc.ID)
+	return writeJSON(w, http.StatusCreated, rc)
+}
+
+type apiRecallWithCounts struct {
+	implant.Recall
+	Counts store.RecallCounts `json:"counts"`
+}
+
+func (s *Server) apiRecall(w http.ResponseWriter, r *http.Request) error {
+	org := devOrg(r)
+	rc, err := s.store.Recall(r.Context(), org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	c, err := s.store.CountRecall(r.Context(), org, rc)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apiRecallWithCounts{Recall: rc, Counts: c})
+}
+
+type apiRecallPatients struct {
+	Items     []store.AffectedPatient `json:"items"`
+	Truncated bool                    `json:"truncated"`
+}
+
+// apiRecallPatients lists the affected patients: with ?actions=1 those with
+// recall actions (all, with status), otherwise the live match (up to
+// ?limit=, at most 1000).
+func (s *Server) apiRecallPatients(w http.ResponseWriter, r *http.Request) error {
+	org := devOrg(r)
+	rc, err := s.store.Recall(r.Context(), org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("actions") == "1" {
+		acts, err := s.store.RecallActions(r.Context(), org, rc.ID)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, apiRecallPatients{Items: items(acts).Items})
+	}
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	m, err := s.store.MatchRecall(r.Context(), org, rc, limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apiRecallPatients{Items: items(m.Patients).Items, Truncated: m.Truncated})
+}
+
+type apiRecallMatchResult struct {
+	Added int `json:"added"`
+}
+
+func (s *Server) apiMatchRecall(w http.ResponseWriter, r *http.Request) error {
+	n, err := s.store.StartRecallActions(r.Context(), devOrg(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apiRecallMatchResult{Added: n})
+}
+
+type apiRecallActionIn struct {
+	Status string `json:"status"`
+	Note   string `json:"note"`
+}
+
+func (s *Server) apiRecallAction(w http.ResponseWriter, r *http.Request) error {
+	var in apiRecallActionIn
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.store.SetRecallAction(r.Context(), devOrg(r), r.PathValue("id"), r.PathValue("patient"), in.Status, in.Note); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

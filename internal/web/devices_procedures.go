@@ -1,0 +1,250 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+func lateralityLabel(code string) string {
+	for _, l := range implant.Lateralities {
+		if l.Code == code {
+			return l.Label
+		}
+	}
+	return code
+}
+
+// DevicesProceduresPage lists recent procedures.
+type DevicesProceduresPage struct {
+	Base
+	Procedures []store.ProcedureSummary
+	CanWrite   bool
+}
+
+func (s *Server) devicesProcedures(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.store.ListProcedures(r.Context(), devOrg(r), 100)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "devices_procedures", DevicesProceduresPage{Base: s.base(w, r, "Procedures"), Procedures: ps, CanWrite: canWriteDevices(r)})
+}
+
+// DevicesNewProcedurePage is the form that starts recording a procedure.
+type DevicesNewProcedurePage struct {
+	Base
+	Patient      implant.PatientInput
+	Procedure    implant.ProcedureInput
+	Lateralities []DeviceOption
+}
+
+var procedureFields = []string{"patient_nhs_number", "patient_name", "patient_birth_date", "patient_address", "patient_postcode", "patient_phone", "patient_email",
+	"performed_on", "site", "laterality", "clinician", "description"}
+
+func (s *Server) newProcedurePage(w http.ResponseWriter, r *http.Request, pin implant.PatientInput, in implant.ProcedureInput) DevicesNewProcedurePage {
+	return DevicesNewProcedurePage{Base: s.base(w, r, "Record a procedure"), Patient: pin, Procedure: in,
+		Lateralities: deviceOptions(implant.Lateralities, func(l struct{ Code, Label string }) (string, string) { return l.Code, l.Label }, in.Laterality)}
+}
+
+func (s *Server) devicesNewProcedure(w http.ResponseWriter, r *http.Request) error {
+	in := implant.ProcedureInput{PerformedOn: s.store.Now().In(london).Format("2006-01-02")}
+	return s.render(w, http.StatusOK, "devices_procedure_new", s.newProcedurePage(w, r, implant.PatientInput{}, in))
+}
+
+func (s *Server) devicesCreateProcedure(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	f := r.PostForm.Get
+	pin := implant.PatientInput{NHSNumber: f("patient_nhs_number"), Name: f("patient_name"), BirthDate: f("patient_birth_date"),
+		Address: f("patient_address"), Postcode: f("patient_postcode"), Phone: f("patient_phone"), Email: f("patient_email")}
+	in := implant.ProcedureInput{PerformedOn: f("performed_on"), Site: f("site"), Laterality: f("laterality"), Clinician: f("clinician"), Description: f("description")}
+	p, err := s.store.CreateProcedure(r.Context(), devOrg(r), pin, in)
+	if apperr.Is(err, apperr.Invalid) {
+		d := s.newProcedurePage(w, r, pin, in)
+		d.SetErrors(err, procedureFields...)
+		return s.render(w, http.StatusUnprocessableEntity, "devices_procedure_new", d)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/devices/procedures/"+p.ID, "Procedure recorded. Scan each device as it is implanted.")
+}
+
+// DevicesProcedurePage is the point-of-care page: the procedure, its
+// devices and, for the devices role, the scan field.
+type DevicesProcedurePage struct {
+	Base
+	Proc     store.ProcedureDetail
+	CanWrite bool
+	Barcode  string
+	Manual   implant.ManualInput
+	// ManualOpen shows the manual entry form expanded (after its errors).
+	ManualOpen bool
+	Today      string
+}
+
+func (s *Server) procedurePage(w http.ResponseWriter, r *http.Request) (DevicesProcedurePage, error) {
+	p, err := s.store.Procedure(r.Context(), devOrg(r), r.PathValue("id"))
+	if err != nil {
+		return DevicesProcedurePage{}, err
+	}
+	return DevicesProcedurePage{Base: s.base(w, r, "Procedure for "+p.Patient.Name), Proc: p, CanWrite: canWriteDevices(r),
+		Today: s.store.Now().In(london).Format("2006-01-02")}, nil
+}
+
+func (s *Server) devicesProcedure(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.procedurePage(w, r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "devices_procedure", d)
+}
+
+// scanFragment reports whether the scan page's script asked for a line of HTML
+// instead of a page (progressive enhancement; see static/devices.js).
+func scanFragment(r *http.Request) bool { return r.Header.Get("X-Clinsafe-Fragment") == "scan" }
+
+// ScanLine is the data of one device line of the scan page.
+type ScanLine struct {
+	R        store.ImplantRecord
+	CanWrite bool
+	New      bool
+}
+
+// ScanError is the data of a scan error answered to the script.
+type ScanError struct {
+	Field, Message string
+}
+
+func (s *Server) renderFragment(w http.ResponseWriter, status int, name string, data any) error {
+	var buf bytes.Buffer
+	if err := s.pages.sets["devices_procedure"].ExecuteTemplate(&buf, name, data); err != nil {
+		return fmt.Errorf("web: render fragment %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+func addedFlash(rec store.ImplantRecord) string {
+	msg := "Device added: GTIN " + rec.GTIN
+	if rec.Lot != "" {
+		msg += ", lot " + rec.Lot
+	}
+	if rec.Serial != "" {
+		msg += ", serial " + rec.Serial
+	}
+	msg += "."
+	if len(rec.Warnings) > 0 {
+		msg += " Check the warnings on its line."
+	}
+	return msg
+}
+
+// addDevice records d in the procedure and answers as the page or the
+// script expects.
+func (s *Server) addDevice(w http.ResponseWriter, r *http.Request, d implant.Device) error {
+	id := r.PathValue("id")
+	rec, err := s.store.AddImplant(r.Context(), devOrg(r), id, d)
+	if err != nil {
+		return err
+	}
+	if scanFragment(r) {
+		return s.renderFragment(w, http.StatusCreated, "devices_line", ScanLine{R: rec, CanWrite: true, New: true})
+	}
+	return s.redirect(w, r, "/devices/procedures/"+id+"#barcode", addedFlash(rec))
+}
+
+func (s *Server) devicesScan(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	raw := r.PostForm.Get("barcode")
+	d, err := implant.ParseScan(raw, s.store.Now())
+	if err != nil {
+		if scanFragment(r) {
+			if _, perr := s.store.Procedure(r.Context(), devOrg(r), r.PathValue("id")); perr != nil {
+				return perr
+			}
+			return s.renderFragment(w, http.StatusUnprocessableEntity, "devices_scan_error", ScanError{Field: "barcode", Message: apperr.FieldsOf(err)["barcode"]})
+		}
+		pd, perr := s.procedurePage(w, r)
+		if perr != nil {
+			return perr
+		}
+		pd.Barcode = strings.ToValidUTF8(raw, "")
+		pd.SetErrors(err, "barcode")
+		return s.render(w, http.StatusUnprocessableEntity, "devices_procedure", pd)
+	}
+	return s.addDevice(w, r, d)
+}
+
+func (s *Server) devicesManual(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	in := implant.ManualInput{GTIN: r.PostForm.Get("gtin"), Lot: r.PostForm.Get("lot"), Serial: r.PostForm.Get("serial"), Expiry: r.PostForm.Get("expiry")}
+	d, err := in.Device()
+	if err != nil {
+		pd, perr := s.procedurePage(w, r)
+		if perr != nil {
+			return perr
+		}
+		pd.Manual, pd.ManualOpen = in, true
+		pd.SetErrors(err, "gtin", "lot", "serial", "expiry")
+		return s.render(w, http.StatusUnprocessableEntity, "devices_procedure", pd)
+	}
+	return s.addDevice(w, r, d)
+}
+
+func (s *Server) devicesRemoveImplant(w http.ResponseWriter, r *http.Request) error {
+	rec, err := s.store.Implant(r.Context(), devOrg(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := s.store.RemoveImplant(r.Context(), devOrg(r), rec.ID); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/devices/procedures/"+rec.ProcedureID+"#barcode", "Device line removed (recorded in error).")
+}
+
+func (s *Server) devicesExplant(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	org := devOrg(r)
+	rec, err := s.store.Implant(r.Context(), org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	err = s.store.Explant(r.Context(), org, rec.ID, implant.ExplantInput{Date: r.PostForm.Get("explant_date"), Reason: r.PostForm.Get("explant_reason")})
+	if apperr.Is(err, apperr.Invalid) {
+		p, perr := s.store.Patient(r.Context(), org, rec.PatientID)
+		if perr != nil {
+			return perr
+		}
+		procs, perr := s.store.PatientProcedures(r.Context(), org, p.ID)
+		if perr != nil {
+			return perr
+		}
+		rcs, perr := s.store.PatientRecalls(r.Context(), org, p.ID)
+		if perr != nil {
+			return perr
+		}
+		d := DevicesPatientPage{Base: s.base(w, r, p.Name), Patient: p, Procedures: procs, Recalls: rcs}
+		d.SetErrors(err, "explant_date", "explant_reason")
+		return s.render(w, http.StatusUnprocessableEntity, "devices_patient", d)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/devices/patients/"+rec.PatientID, "Removal of the device recorded.")
+}

@@ -1,0 +1,175 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+// DevicesRecallsPage lists recalls.
+type DevicesRecallsPage struct {
+	Base
+	Recalls  []store.RecallSummary
+	CanWrite bool
+}
+
+func (s *Server) devicesRecalls(w http.ResponseWriter, r *http.Request) error {
+	rs, err := s.store.ListRecalls(r.Context(), devOrg(r))
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "devices_recalls", DevicesRecallsPage{Base: s.base(w, r, "Recalls"), Recalls: rs, CanWrite: canWriteDevices(r)})
+}
+
+// DevicesNewRecallPage is the form for a Field Safety Notice or National
+// Patient Safety Alert.
+type DevicesNewRecallPage struct {
+	Base
+	In    implant.RecallInput
+	Kinds []DeviceOption
+}
+
+var recallFields = []string{"reference", "kind", "issuer", "issued_on", "manufacturer", "action_required", "deadline", "affects"}
+
+func (s *Server) newRecallPage(w http.ResponseWriter, r *http.Request, in implant.RecallInput) DevicesNewRecallPage {
+	return DevicesNewRecallPage{Base: s.base(w, r, "Record a recall"), In: in,
+		Kinds: deviceOptions(implant.RecallKinds, func(k struct{ Code, Label string }) (string, string) { return k.Code, k.Label }, in.Kind)}
+}
+
+func (s *Server) devicesNewRecall(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, http.StatusOK, "devices_recall_new", s.newRecallPage(w, r, implant.RecallInput{}))
+}
+
+func (s *Server) devicesCreateRecall(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	f := r.PostForm.Get
+	in := implant.RecallInput{Reference: f("reference"), Kind: f("kind"), Issuer: f("issuer"), IssuedOn: f("issued_on"), Manufacturer: f("manufacturer"),
+		ActionRequired: f("action_required"), Deadline: f("deadline"), Affects: f("affects")}
+	rc, err := s.store.CreateRecall(r.Context(), devOrg(r), in)
+	if apperr.Is(err, apperr.Invalid) {
+		d := s.newRecallPage(w, r, in)
+		d.SetErrors(err, recallFields...)
+		return s.render(w, http.StatusUnprocessableEntity, "devices_recall_new", d)
+	}
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/devices/recalls/"+rc.ID, "Recall "+rc.Reference+" recorded. Check the affected patients below, then start the recall work.")
+}
+
+// DevicesRecallPage shows a recall, the patients it affects and the work
+// for each.
+type DevicesRecallPage struct {
+	Base
+	Recall   implant.Recall
+	Counts   store.RecallCounts
+	Match    store.RecallMatch
+	Actions  []store.AffectedPatient
+	Done     int
+	CanWrite bool
+	Statuses []DeviceOption
+}
+
+func (s *Server) devicesRecall(w http.ResponseWriter, r *http.Request) error {
+	org := devOrg(r)
+	rc, err := s.store.Recall(r.Context(), org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	d := DevicesRecallPage{Base: s.base(w, r, "Recall "+rc.Reference), Recall: rc, CanWrite: canWriteDevices(r),
+		Statuses: deviceOptions(implant.ActionStatuses, func(k struct{ Code, Label string }) (string, string) { return k.Code, k.Label }, "")}
+	if d.Counts, err = s.store.CountRecall(r.Context(), org, rc); err != nil {
+		return err
+	}
+	if d.Match, err = s.store.MatchRecall(r.Context(), org, rc, 1000); err != nil {
+		return err
+	}
+	if d.Actions, err = s.store.RecallActions(r.Context(), org, rc.ID); err != nil {
+		return err
+	}
+	for _, a := range d.Actions {
+		if implant.ActionDone(a.Status) {
+			d.Done++
+		}
+	}
+	return s.render(w, http.StatusOK, "devices_recall", d)
+}
+
+func (s *Server) devicesMatchRecall(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	n, err := s.store.StartRecallActions(r.Context(), devOrg(r), id)
+	if err != nil {
+		return err
+	}
+	msg := "No new patients: everyone affected already has a recall action."
+	if n > 0 {
+		msg = plural(n, "patient", "patients") + " added to the recall work, to contact."
+	}
+	return s.redirect(w, r, "/devices/recalls/"+id+"#actions", msg)
+}
+
+func (s *Server) devicesRecallStatus(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	id, st := r.PathValue("id"), r.PostForm.Get("status")
+	if err := s.store.SetRecallStatus(r.Context(), devOrg(r), id, st); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/devices/recalls/"+id, "Recall marked "+st+".")
+}
+
+func (s *Server) devicesRecallAction(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	id, pid := r.PathValue("id"), r.PathValue("patient")
+	err := s.store.SetRecallAction(r.Context(), devOrg(r), id, pid, r.PostForm.Get("status"), r.PostForm.Get("note"))
+	if err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/devices/recalls/"+id+"#action-"+pid, "Recall action updated: "+implant.ActionLabel(r.PostForm.Get("status"))+".")
+}
+
+// devicesRecallCSV exports the patients with recall actions, for letters:
+// one row per patient, with the affected devices joined.
+func (s *Server) devicesRecallCSV(w http.ResponseWriter, r *http.Request) error {
+	org := devOrg(r)
+	rc, err := s.store.Recall(r.Context(), org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	acts, err := s.store.RecallActions(r.Context(), org, rc.ID)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	_ = cw.Write([]string{"recall_reference", "nhs_number", "name", "birth_date", "address", "postcode", "phone", "email", "devices", "status", "deadline"})
+	for _, a := range acts {
+		var devs []string
+		for _, d := range a.Devices {
+			devs = append(devs, fmt.Sprintf("GTIN %s lot %s serial %s", d.GTIN, d.Lot, d.Serial))
+		}
+		p := a.Patient
+		_ = cw.Write([]string{implant.CSVSafe(rc.Reference), p.NHSNumber.Format(), implant.CSVSafe(p.Name), p.BirthDate, implant.CSVSafe(p.Address), implant.CSVSafe(p.Postcode),
+			implant.CSVSafe(p.Phone), implant.CSVSafe(p.Email), implant.CSVSafe(strings.Join(devs, "; ")), implant.ActionLabel(a.Status), rc.Deadline})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="recall-letters.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = buf.WriteTo(w)
+	return err
+}

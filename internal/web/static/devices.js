@@ -1,0 +1,99 @@
+// Progressive enhancement of the point-of-care scan page. Without this
+// script the scan form posts and the page reloads with focus back in the
+// scan field. With it, each scan (a keyboard-wedge scanner types the data
+// and presses Enter) is posted with fetch, its line is added to the table
+// at once, and focus never leaves the scan field. Scans are sent one at a
+// time, in the order they were made.
+
+const form = document.getElementById('scan-form')
+
+if (form) {
+  const input = document.getElementById('barcode')
+  const group = document.getElementById('barcode-group')
+  const error = document.getElementById('barcode-error')
+  const lines = document.getElementById('implant-lines')
+  const empty = document.getElementById('no-devices')
+  const status = document.getElementById('scan-status')
+  let queue = Promise.resolve()
+
+  // The field has autofocus, but the success banner of the design system
+  // takes focus when it initialises (it is still announced, being an
+  // alert). At the point of care the next scan must go into the field, so
+  // take focus back, unless an error summary lists problems to fix first.
+  if (!document.querySelector('.nhsuk-error-summary')) {
+    input.focus()
+  }
+
+  const clearError = () => {
+    group.classList.remove('nhsuk-form-group--error')
+    input.classList.remove('nhsuk-input--error')
+    input.setAttribute('aria-describedby', 'barcode-hint')
+    error.hidden = true
+    error.textContent = ''
+  }
+
+  const showError = (html, text) => {
+    group.classList.add('nhsuk-form-group--error')
+    input.classList.add('nhsuk-input--error')
+    input.setAttribute('aria-describedby', 'barcode-hint barcode-error')
+    if (html) {
+      error.innerHTML = html // escaped by the server's template
+    } else {
+      error.textContent = 'Error: ' + text
+    }
+    error.hidden = false
+    status.textContent = error.textContent.trim()
+  }
+
+  const describe = (row) => {
+    const cells = [...row.cells].map((c) => c.textContent.replace(/\s+/g, ' ').trim())
+    let msg = 'Device added: ' + cells[0] + ', GTIN ' + cells[1] + ', lot ' + cells[2] + ', serial ' + cells[3] + '.'
+    if (row.classList.contains('app-devices-line--warning')) {
+      msg += ' Warning: ' + cells[6]
+    }
+    return msg
+  }
+
+  const send = async (value) => {
+    let resp
+    try {
+      resp = await fetch(form.action, {
+        method: 'POST',
+        body: new URLSearchParams({ barcode: value }),
+        headers: { 'X-Clinsafe-Fragment': 'scan' },
+        credentials: 'same-origin'
+      })
+    } catch {
+      showError(null, 'The scan was not sent. Check the connection, then scan the device again.')
+      return
+    }
+    const html = await resp.text()
+    if (resp.status === 201) {
+      clearError()
+      for (const row of lines.querySelectorAll('.app-devices-line--new')) {
+        row.classList.remove('app-devices-line--new')
+      }
+      lines.insertAdjacentHTML('beforeend', html)
+      if (empty) empty.hidden = true
+      status.textContent = describe(lines.lastElementChild)
+    } else if (resp.status === 422) {
+      showError(html)
+    } else if (resp.redirected || resp.status === 401 || resp.status === 403) {
+      showError(null, 'Your session has ended or you cannot add devices here. Sign in again, then scan the device again.')
+    } else {
+      showError(null, 'The scan was not recorded (error ' + resp.status + '). Scan the device again.')
+    }
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const value = input.value
+    input.value = ''
+    input.focus()
+    if (value.trim() === '') {
+      showError(null, 'Scan the barcode on the device label, or enter the details by hand')
+      return
+    }
+    queue = queue.then(() => send(value))
+  })
+}
