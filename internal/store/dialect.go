@@ -21,11 +21,14 @@ type sqliteDialect struct{}
 
 func (sqliteDialect) name() string { return "sqlite" }
 
-// SQLite parses time columns declared TIMESTAMP (not TIMESTAMPTZ) back into
-// time.Time, so shared migrations say TIMESTAMPTZ and SQLite gets TIMESTAMP.
-func (sqliteDialect) prepareMigration(s string) string {
-	return strings.ReplaceAll(s, "TIMESTAMPTZ", "TIMESTAMP")
-}
+// sqliteMigration adapts the shared migration SQL, which is written for
+// PostgreSQL, in two places only:
+//   - SQLite parses time columns declared TIMESTAMP (not TIMESTAMPTZ) back
+//     into time.Time;
+//   - byte-order collation is COLLATE "C" on PostgreSQL and BINARY on SQLite.
+var sqliteMigration = strings.NewReplacer("TIMESTAMPTZ", "TIMESTAMP", `COLLATE "C"`, "COLLATE BINARY")
+
+func (sqliteDialect) prepareMigration(s string) string { return sqliteMigration.Replace(s) }
 
 // SQLite transactions begin IMMEDIATE (see sqliteDSN), which already
 // serialises writers.

@@ -2,9 +2,9 @@
 -- devices implanted in them, recalls and the recall work per patient.
 -- Dates without a time (birth, procedure, expiry, issue, deadline) are TEXT
 -- 'YYYY-MM-DD' on both engines, so they compare and index the same way.
--- The PostgreSQL file differs from the SQLite one only in COLLATE "C" on
--- the device identity columns: recalls compare lots, serials and expiry
--- dates in byte order (SQLite's BINARY), whatever the database locale.
+-- The device identity columns are COLLATE "C" (BINARY on SQLite, rewritten
+-- by the dialect): recalls compare lots, serials and expiry dates in byte
+-- order, whatever the database locale.
 
 CREATE TABLE device_products (
     org_id        TEXT NOT NULL REFERENCES organisations(id),

@@ -2,8 +2,9 @@
 -- controls, actions and edit history, issued (immutable) hazard log versions,
 -- Clinical Safety Case Reports, the organisation's Clinical Risk Management
 -- Plan and the compliance checklist.
--- The same tables on both engines (TIMESTAMPTZ becomes TIMESTAMP on SQLite); the files differ
--- only in the triggers at the end that make issued versions immutable.
+-- The same tables on both engines (TIMESTAMPTZ becomes TIMESTAMP on SQLite).
+-- Migration 0003 adds the engine-specific triggers that make issued versions
+-- immutable.
 
 CREATE TABLE risk_systems (
     id                  TEXT PRIMARY KEY,
@@ -166,14 +167,3 @@ CREATE TABLE compliance_answers (
     updated_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (org_id, standard, clause)
 );
-
--- Issued hazard logs and issued reports can never be changed or removed.
-CREATE FUNCTION risk_issued_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION '% rows are immutable', TG_TABLE_NAME;
-END;
-$$;
-CREATE TRIGGER hazard_log_issues_immutable BEFORE UPDATE OR DELETE ON hazard_log_issues
-    FOR EACH ROW EXECUTE FUNCTION risk_issued_immutable();
-CREATE TRIGGER cscr_issues_immutable BEFORE UPDATE OR DELETE ON cscr_issues
-    FOR EACH ROW EXECUTE FUNCTION risk_issued_immutable();
