@@ -89,6 +89,10 @@ func TestBrowserDevices(t *testing.T) {
 		t.Errorf("scan error = %q", got)
 	}
 	devicesScan(t, ctx, "(01)05099990000041(10)LN2610", 3, false)
+	// The live region reads the new line as a sentence.
+	if got := browsertest.Text(t, ctx, "#scan-status"); !strings.Contains(got, "Meridia Liner 52 mm, Highly") || !strings.Contains(got, "lot LN2610, serial none.") {
+		t.Errorf("scan status = %q, want the product and \"serial none.\"", got)
+	}
 	if id := browsertest.Eval[string](t, ctx, `document.activeElement.id`); id != "barcode" {
 		t.Errorf("after scanning, focus is on %q, want the scan field", id)
 	}
@@ -97,6 +101,7 @@ func TestBrowserDevices(t *testing.T) {
 		t.Errorf("first line = %q, want the product and a recall warning", got)
 	}
 	browsertest.CheckA11y(t, ctx)
+	browsertest.Screenshot(t, ctx, "devices-scan")
 
 	// Reload: the lines were saved, the warnings are still shown.
 	browsertest.Visit(t, ctx, browsertest.Location(t, ctx), http.StatusOK)

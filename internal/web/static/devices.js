@@ -46,7 +46,15 @@ if (form) {
   }
 
   const describe = (row) => {
-    const cells = [...row.cells].map((c) => c.textContent.replace(/\s+/g, ' ').trim())
+    // Read each cell as a listener would: separate block elements with a
+    // comma, and say "none" for an empty value rather than the dash shown.
+    const cells = [...row.cells].map((c) => {
+      const parts = [...c.childNodes]
+        .filter((n) => !(n.nodeType === Node.TEXT_NODE && n.textContent.trim() === '–'))
+        .map((n) => n.textContent.replace(/\s+/g, ' ').trim())
+        .filter((t) => t !== '')
+      return parts.join(', ')
+    })
     let msg = 'Device added: ' + cells[0] + ', GTIN ' + cells[1] + ', lot ' + cells[2] + ', serial ' + cells[3] + '.'
     if (row.classList.contains('app-devices-line--warning')) {
       msg += ' Warning: ' + cells[6]
