@@ -146,6 +146,37 @@ func ParseDate(s string) (time.Time, string) {
 	return t, ""
 }
 
+// pastDate checks a required YYYY-MM-DD date that may not be after today.
+// It adds missing when value is empty, label plus the format problem when it
+// is not a real date, and future when it is after today; it returns the
+// date and whether it was good.
+func pastDate(f *apperr.Fields, field, value, missing, label, future string, today time.Time) (time.Time, bool) {
+	if strings.TrimSpace(value) == "" {
+		f.Add(field, missing)
+		return time.Time{}, false
+	}
+	d, msg := ParseDate(value)
+	if msg != "" {
+		f.Add(field, label+" "+msg)
+		return time.Time{}, false
+	}
+	if d.After(today) {
+		f.Add(field, future)
+		return time.Time{}, false
+	}
+	return d, true
+}
+
+// hasCode reports whether code is one of the options.
+func hasCode(options []struct{ Code, Label string }, code string) bool {
+	for _, o := range options {
+		if o.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
 // Patient validates in against today and returns the patient, or an
 // Invalid error whose fields are prefixed by prefix (e.g. "patient_").
 func (in PatientInput) Patient(prefix string, today time.Time) (Patient, error) {
@@ -161,14 +192,13 @@ func (in PatientInput) Patient(prefix string, today time.Time) (Patient, error) 
 	}
 	f.Check(p.Name == "", prefix+"name", "Enter the patient's full name")
 	f.Check(len(p.Name) > 200, prefix+"name", "Name must be 200 characters or fewer")
-	if strings.TrimSpace(in.BirthDate) == "" {
-		f.Add(prefix+"birth_date", "Enter the patient's date of birth")
-	} else if d, msg := ParseDate(in.BirthDate); msg != "" {
-		f.Add(prefix+"birth_date", "Date of birth "+msg)
-	} else if d.After(today) || d.Year() < 1880 {
-		f.Add(prefix+"birth_date", "Date of birth must be in the past")
-	} else {
-		p.BirthDate = d.Format(time.DateOnly)
+	const notPast = "Date of birth must be in the past"
+	if d, ok := pastDate(&f, prefix+"birth_date", in.BirthDate, "Enter the patient's date of birth", "Date of birth", notPast, today); ok {
+		if d.Year() < 1880 {
+			f.Add(prefix+"birth_date", notPast)
+		} else {
+			p.BirthDate = d.Format(time.DateOnly)
+		}
 	}
 	f.Check(len(p.Address) > 500, prefix+"address", "Address must be 500 characters or fewer")
 	f.Check(len(p.Postcode) > 10, prefix+"postcode", "Enter a real postcode, like LS1 4AP")
@@ -210,22 +240,13 @@ type ProcedureInput struct {
 func (in ProcedureInput) Procedure(today time.Time) (Procedure, error) {
 	var f apperr.Fields
 	p := Procedure{Site: strings.TrimSpace(in.Site), Laterality: in.Laterality, Clinician: strings.TrimSpace(in.Clinician), Description: strings.TrimSpace(in.Description)}
-	if strings.TrimSpace(in.PerformedOn) == "" {
-		f.Add("performed_on", "Enter the date of the procedure")
-	} else if d, msg := ParseDate(in.PerformedOn); msg != "" {
-		f.Add("performed_on", "Date of the procedure "+msg)
-	} else if d.After(today) {
-		f.Add("performed_on", "Date of the procedure must be today or in the past")
-	} else {
+	if d, ok := pastDate(&f, "performed_on", in.PerformedOn, "Enter the date of the procedure", "Date of the procedure",
+		"Date of the procedure must be today or in the past", today); ok {
 		p.PerformedOn = d.Format(time.DateOnly)
 	}
 	f.Check(p.Site == "", "site", "Enter the site or theatre")
 	f.Check(len(p.Site) > 200, "site", "Site or theatre must be 200 characters or fewer")
-	ok := false
-	for _, l := range Lateralities {
-		ok = ok || l.Code == p.Laterality
-	}
-	f.Check(!ok, "laterality", "Select the side of the body")
+	f.Check(!hasCode(Lateralities, p.Laterality), "laterality", "Select the side of the body")
 	f.Check(p.Clinician == "", "clinician", "Enter the operating clinician")
 	f.Check(len(p.Clinician) > 200, "clinician", "Clinician must be 200 characters or fewer")
 	f.Check(p.Description == "", "description", "Describe the procedure")
@@ -333,14 +354,11 @@ type ExplantInput struct {
 func (in ExplantInput) Validate(implantedOn string, today time.Time) (string, string, error) {
 	var f apperr.Fields
 	date := ""
-	if d, msg := ParseDate(in.Date); strings.TrimSpace(in.Date) == "" {
-		f.Add("explant_date", "Enter the date the device was removed")
-	} else if msg != "" {
-		f.Add("explant_date", "Date of removal "+msg)
-	} else if d.After(today) {
-		f.Add("explant_date", "Date of removal must be today or in the past")
-	} else if date = d.Format(time.DateOnly); date < implantedOn {
-		f.Add("explant_date", "Date of removal must be on or after the date it was implanted")
+	if d, ok := pastDate(&f, "explant_date", in.Date, "Enter the date the device was removed", "Date of removal",
+		"Date of removal must be today or in the past", today); ok {
+		if date = d.Format(time.DateOnly); date < implantedOn {
+			f.Add("explant_date", "Date of removal must be on or after the date it was implanted")
+		}
 	}
 	reason := strings.TrimSpace(in.Reason)
 	f.Check(reason == "", "explant_reason", "Enter why the device was removed")

@@ -347,20 +347,11 @@ func (in RecallInput) Recall(today time.Time) (Recall, error) {
 		Manufacturer: strings.TrimSpace(in.Manufacturer), ActionRequired: strings.TrimSpace(in.ActionRequired), Status: "open"}
 	f.Check(r.Reference == "", "reference", "Enter the notice or alert reference")
 	f.Check(len(r.Reference) > 100, "reference", "Reference must be 100 characters or fewer")
-	ok := false
-	for _, k := range RecallKinds {
-		ok = ok || k.Code == r.Kind
-	}
-	f.Check(!ok, "kind", "Select whether this is a Field Safety Notice or a National Patient Safety Alert")
+	f.Check(!hasCode(RecallKinds, r.Kind), "kind", "Select whether this is a Field Safety Notice or a National Patient Safety Alert")
 	f.Check(r.Issuer == "", "issuer", "Enter who issued it")
 	f.Check(len(r.Issuer) > 200, "issuer", "Issuer must be 200 characters or fewer")
-	if strings.TrimSpace(in.IssuedOn) == "" {
-		f.Add("issued_on", "Enter the date it was issued")
-	} else if d, msg := ParseDate(in.IssuedOn); msg != "" {
-		f.Add("issued_on", "Date issued "+msg)
-	} else if d.After(today) {
-		f.Add("issued_on", "Date issued must be today or in the past")
-	} else {
+	if d, ok := pastDate(&f, "issued_on", in.IssuedOn, "Enter the date it was issued", "Date issued",
+		"Date issued must be today or in the past", today); ok {
 		r.IssuedOn = d.Format(time.DateOnly)
 	}
 	f.Check(r.Manufacturer == "", "manufacturer", "Enter the manufacturer")
