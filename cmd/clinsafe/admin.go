@@ -69,22 +69,15 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *org == "" {
-		return errors.New("-org is required (an ODS code, see 'clinsafe org list')")
-	}
 	password, generated, err := passwordArg(e, *pw)
 	if err != nil {
 		return err
 	}
-	st, _, err := openStore(ctx, e, f, false)
+	st, o, err := openOrg(ctx, e, f, *org)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	o, err := st.OrgByODS(ctx, *org)
-	if err != nil {
-		return err
-	}
 	u, err := st.CreateUser(cliCtx(ctx, e), store.NewUser{Email: *email, Name: *name, Password: password, OrgID: o.ID, Roles: rs, PlatformAdmin: *platform})
 	if err != nil {
 		return err
@@ -278,15 +271,11 @@ func tokenAdd(ctx context.Context, e *env, args []string) error {
 		}
 		exp = &t
 	}
-	st, _, err := openStore(ctx, e, f, false)
+	st, o, err := openOrg(ctx, e, f, *org)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	o, err := st.OrgByODS(ctx, *org)
-	if err != nil {
-		return err
-	}
 	u, err := st.UserByEmail(ctx, *email)
 	if err != nil {
 		return err
@@ -307,15 +296,11 @@ func tokenRevoke(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, _, err := openStore(ctx, e, f, false)
+	st, o, err := openOrg(ctx, e, f, *org)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	o, err := st.OrgByODS(ctx, *org)
-	if err != nil {
-		return err
-	}
 	if err := st.RevokeToken(cliCtx(ctx, e), o.ID, *id); err != nil {
 		return err
 	}

@@ -58,6 +58,24 @@ func openStore(ctx context.Context, e *env, f *config.Flags, migrate bool) (*sto
 	return st, cfg, nil
 }
 
+// openOrg opens the store as openStore does and finds the organisation with
+// ODS code ods. The caller closes the store.
+func openOrg(ctx context.Context, e *env, f *config.Flags, ods string) (*store.Store, store.Org, error) {
+	if ods == "" {
+		return nil, store.Org{}, errors.New("-org is required (an ODS code, see 'clinsafe org list')")
+	}
+	st, _, err := openStore(ctx, e, f, false)
+	if err != nil {
+		return nil, store.Org{}, err
+	}
+	o, err := st.OrgByODS(ctx, ods)
+	if err != nil {
+		st.Close()
+		return nil, store.Org{}, err
+	}
+	return st, o, nil
+}
+
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "serve", "[flags]", "Run the clinsafe web server. On SQLite pending migrations are applied at start; on PostgreSQL the server refuses to start while migrations are pending unless -migrate is given.")
 	f := config.Register(fs)

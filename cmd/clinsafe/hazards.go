@@ -42,13 +42,8 @@ func hazardTarget(ctx context.Context, e *env, f *config.Flags, ods, system stri
 	if ods == "" || system == "" {
 		return nil, store.Org{}, store.System{}, errors.New("give -org ODS and -system ID or name")
 	}
-	st, _, err := openStore(ctx, e, f, false)
+	st, o, err := openOrg(ctx, e, f, ods)
 	if err != nil {
-		return nil, store.Org{}, store.System{}, err
-	}
-	o, err := st.OrgByODS(ctx, ods)
-	if err != nil {
-		st.Close()
 		return nil, store.Org{}, store.System{}, err
 	}
 	sys, err := st.SystemByName(ctx, o.ID, system)
