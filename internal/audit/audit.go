@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -118,15 +117,6 @@ func Summarise(kv ...string) string {
 		b.WriteString(v)
 	}
 	return b.String()
-}
-
-// JSON renders a value as compact JSON for a summary.
-func JSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "(unprintable)"
-	}
-	return string(b)
 }
 
 // Actor is who is making a change, carried in the request context.

@@ -14,7 +14,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -170,12 +169,4 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return out.Close()
-}
-
-// Engine returns the engine named in a DSN.
-func Engine(dsn string) string {
-	if strings.HasPrefix(dsn, "sqlite:") {
-		return "sqlite"
-	}
-	return "postgres"
 }

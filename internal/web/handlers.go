@@ -139,19 +139,29 @@ type Attention struct {
 	Warning                   bool
 }
 
-// PillarCard is a pillar on the home page.
+// PillarCard is one area of clinsafe: its navigation label, its card on the
+// home page and, until the module is built (Ready), its placeholder page.
 type PillarCard struct {
-	Title, Href, Summary string
-	Ready                bool
+	Nav, Title, Href, Summary string
+	// Intro is the placeholder page's introduction.
+	Intro string
+	Ready bool
 }
 
+// pillarCards lists the pillars in navigation order. A pillar that is not
+// Ready gets a placeholder page that says so; a built module serves its
+// own Href.
 var pillarCards = []PillarCard{
-	{Title: "Safety events", Href: "/events", Summary: "Report and learn from incidents, outcomes, risks and good care."},
-	{Title: "Clinical risk", Href: "/risk", Summary: "Hazard logs, CSO approval and safety case reports.", Ready: true},
-	{Title: "Implanted devices", Href: "/devices", Summary: "Scan implants and find affected patients in a recall.", Ready: true},
-	{Title: "Training", Href: "/training", Summary: "Digital clinical safety training and competency records."},
-	{Title: "Knowledge hub", Href: "/knowledge", Summary: "Standards, guidance and best-practice blueprints."},
-	{Title: "Evidence", Href: "/evidence", Summary: "Statistical process control and before-and-after analysis."},
+	{Nav: "Events", Title: "Safety events", Href: "/events", Summary: "Report and learn from incidents, outcomes, risks and good care.",
+		Intro: "Record patient safety incidents, outcomes, risks and good care, aligned to the national LFPSE taxonomy, and learn from them."},
+	{Nav: "Clinical risk", Title: "Clinical risk", Href: "/risk", Summary: "Hazard logs, CSO approval and safety case reports.", Ready: true},
+	{Nav: "Devices", Title: "Implanted devices", Href: "/devices", Summary: "Scan implants and find affected patients in a recall.", Ready: true},
+	{Nav: "Training", Title: "Training", Href: "/training", Summary: "Digital clinical safety training and competency records.",
+		Intro: "Digital clinical safety training for the whole workforce, and the competency records DCB0129 requires."},
+	{Nav: "Knowledge", Title: "Knowledge hub", Href: "/knowledge", Summary: "Standards, guidance and best-practice blueprints.",
+		Intro: "One searchable source of standards, guidance and best-practice blueprints."},
+	{Nav: "Evidence", Title: "Evidence", Href: "/evidence", Summary: "Statistical process control and before-and-after analysis.",
+		Intro: "Statistical process control charts and the before and after effect of digital changes."},
 }
 
 // attentionSources add home-page items; modules append to it.
@@ -223,7 +233,7 @@ func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return itoa(n) + " " + many
+	return strconv.Itoa(n) + " " + many
 }
 
 // PillarPage is the page of a pillar that is not built yet.
@@ -232,9 +242,9 @@ type PillarPage struct {
 	Summary string
 }
 
-func (s *Server) pillar(title, summary string) func(http.ResponseWriter, *http.Request) error {
+func (s *Server) pillar(p PillarCard) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		return s.render(w, http.StatusOK, "pillar", PillarPage{Base: s.base(w, r, title), Summary: summary})
+		return s.render(w, http.StatusOK, "pillar", PillarPage{Base: s.base(w, r, p.Title), Summary: p.Intro})
 	}
 }
 
@@ -283,5 +293,3 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 func withActorUser(r *http.Request, u store.User) context.Context {
 	return audit.WithActor(r.Context(), audit.Actor{UserID: u.ID, Name: u.Name, RequestID: requestIDFrom(r.Context())})
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -160,22 +160,20 @@ func (b *Base) SetErrors(err error, order ...string) {
 // HasErrors reports whether the page shows an error summary.
 func (b Base) HasErrors() bool { return len(b.ErrorList) > 0 }
 
-// pillars are the top-level areas of clinsafe, in navigation order.
-var pillars = []NavItem{
-	{Label: "Events", Href: "/events"},
-	{Label: "Clinical risk", Href: "/risk"},
-	{Label: "Devices", Href: "/devices"},
-	{Label: "Training", Href: "/training"},
-	{Label: "Knowledge", Href: "/knowledge"},
-	{Label: "Evidence", Href: "/evidence"},
-	{Label: "Admin", Href: "/admin"},
-}
+// navItems is the header navigation: the pillars, then Admin.
+var navItems = func() []NavItem {
+	var out []NavItem
+	for _, p := range pillarCards {
+		out = append(out, NavItem{Label: p.Nav, Href: p.Href})
+	}
+	return append(out, NavItem{Label: "Admin", Href: "/admin"})
+}()
 
 // base builds the common page data for r.
 func (s *Server) base(w http.ResponseWriter, r *http.Request, title string) Base {
 	b := Base{Title: title, P: principalFrom(r.Context()), Path: r.URL.Path, Version: s.version}
 	if b.P != nil {
-		for _, n := range pillars {
+		for _, n := range navItems {
 			if n.Href == "/admin" && !auth.HasAny(b.P.Roles, auth.Admin) {
 				continue
 			}

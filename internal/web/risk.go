@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -353,7 +354,7 @@ func countRows(hs []hazard.Hazard, m hazard.Matrix) []CountRow {
 				}
 			}
 		}
-		out = append(out, CountRow{Label: "Current rating " + itoa(r) + " (residual, or initial where not yet estimated)", N: n})
+		out = append(out, CountRow{Label: "Current rating " + strconv.Itoa(r) + " (residual, or initial where not yet estimated)", N: n})
 	}
 	return out
 }

@@ -45,10 +45,6 @@ func (s *Server) routes() []route {
 
 		// Home and the pillars.
 		{Method: "GET", Path: "/{$}", Roles: anyone, Handle: s.home},
-		{Method: "GET", Path: "/events", Roles: anyone, Handle: s.pillar("Safety events", "Record patient safety incidents, outcomes, risks and good care, aligned to the national LFPSE taxonomy, and learn from them.")},
-		{Method: "GET", Path: "/training", Roles: anyone, Handle: s.pillar("Training", "Digital clinical safety training for the whole workforce, and the competency records DCB0129 requires.")},
-		{Method: "GET", Path: "/knowledge", Roles: anyone, Handle: s.pillar("Knowledge hub", "One searchable source of standards, guidance and best-practice blueprints.")},
-		{Method: "GET", Path: "/evidence", Roles: anyone, Handle: s.pillar("Evidence", "Statistical process control charts and the before and after effect of digital changes.")},
 
 		// Administration of the current organisation.
 		{Method: "GET", Path: "/admin", Roles: admin, Handle: s.adminHome},
@@ -79,6 +75,12 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/api/v1/tokens", Roles: admin, API: true, Handle: s.apiCreateToken},
 		{Method: "DELETE", Path: "/api/v1/tokens/{id}", Roles: admin, API: true, Handle: s.apiRevokeToken},
 		{Method: "GET", Path: "/api/v1/audit", Roles: admin, API: true, Handle: s.apiAudit},
+	}
+	// Pillars not built yet have a page that says so.
+	for _, p := range pillarCards {
+		if !p.Ready {
+			rs = append(rs, route{Method: "GET", Path: p.Href, Roles: anyone, Handle: s.pillar(p)})
+		}
 	}
 	// Each module declares its routes in its own file.
 	rs = append(rs, s.riskRoutes()...)
