@@ -155,9 +155,8 @@ func (s *Server) riskImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.render(w, http.StatusUnprocessableEntity, "risk_import", d)
 	}
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+	if err := parseForm(r); err != nil {
+		if apperr.Is(err, apperr.TooLarge) {
 			return err
 		}
 		return fail(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"file": "Select a hazard log file to import"}})
