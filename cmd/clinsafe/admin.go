@@ -280,7 +280,7 @@ func tokenAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, secret, err := st.CreateToken(cliCtx(ctx, e), o.ID, u.ID, *name, exp)
+	t, secret, err := st.CreateToken(cliCtx(ctx, e), o.ID, u.ID, *name, nil, exp)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func cliCtx(ctx context.Context, e *env) context.Context {
 	if u, ok := e.lookup("USER"); ok && u != "" {
 		name = "command line (" + u + ")"
 	}
-	return audit.WithActor(ctx, audit.Actor{Name: name})
+	return audit.WithActor(ctx, audit.Actor{Name: name, Operator: true})
 }
 
 // openStore loads the database setting, opens it and checks the schema. On

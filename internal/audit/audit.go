@@ -124,6 +124,12 @@ type Actor struct {
 	UserID    string
 	Name      string
 	RequestID string
+	// ViaToken is set when the request authenticated with an API token. A
+	// token never signs (approves or issues) anything.
+	ViaToken bool
+	// Operator is set for the command line: the instance operator, who has
+	// the database itself and so acts for the whole instance.
+	Operator bool
 }
 
 type ctxKey struct{}

@@ -54,7 +54,9 @@ var People = []Person{
 
 // Loader adds one module's demo data for the trust. Modules register theirs
 // in Loaders.
-type Loader func(ctx context.Context, st *store.Store, trust, supplier store.Org, people map[string]store.User) error
+// password is every demo user's password (demo data that is signed, such as
+// issued hazard logs, is signed with it as a person would).
+type Loader func(ctx context.Context, st *store.Store, trust, supplier store.Org, people map[string]store.User, password string) error
 
 // Loaders run in order after the organisations and people exist.
 var Loaders []Loader
@@ -62,7 +64,7 @@ var Loaders []Loader
 // Load fills an empty database with demo data. When the database already
 // has an organisation it does nothing and returns Loaded=false.
 func Load(ctx context.Context, st *store.Store, o Options) (Result, error) {
-	ctx = audit.WithActor(ctx, audit.Actor{Name: "demo loader"})
+	ctx = audit.WithActor(ctx, audit.Actor{Name: "demo loader", Operator: true})
 	orgs, err := st.ListOrgs(ctx)
 	if err != nil {
 		return Result{}, err
@@ -94,7 +96,7 @@ func Load(ctx context.Context, st *store.Store, o Options) (Result, error) {
 	}
 	// The admin and the CSO also work for the supplier, so the organisation
 	// switcher has something to switch to.
-	if err := st.SetRoles(ctx, supplier.ID, people[AdminEmail].ID, []auth.Role{auth.Admin, auth.CSO}); err != nil {
+	if err := st.AddMember(ctx, supplier.ID, people[AdminEmail].ID, []auth.Role{auth.Admin, auth.CSO}); err != nil {
 		return Result{}, err
 	}
 	sup, err := st.CreateUser(ctx, store.NewUser{Email: "cso@meridian.clinsafe.test", Name: "Dr Ada Fields", Password: pw, OrgID: supplier.ID, Roles: []auth.Role{auth.CSO, auth.Admin}})
@@ -104,7 +106,7 @@ func Load(ctx context.Context, st *store.Store, o Options) (Result, error) {
 	people[sup.Email] = sup
 	res.Users = append(res.Users, sup.Email)
 	for _, l := range Loaders {
-		if err := l(ctx, st, trust, supplier, people); err != nil {
+		if err := l(ctx, st, trust, supplier, people, pw); err != nil {
 			return Result{}, err
 		}
 	}

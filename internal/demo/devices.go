@@ -162,7 +162,7 @@ func ImplantRecords(n, offset int) iter.Seq[store.BulkRecord] {
 	}
 }
 
-func loadDevices(ctx context.Context, st *store.Store, trust, _ store.Org, _ map[string]store.User) error {
+func loadDevices(ctx context.Context, st *store.Store, trust, _ store.Org, _ map[string]store.User, _ string) error {
 	var ps []implant.Product
 	for _, p := range demoProducts {
 		ps = append(ps, implant.Product{GTIN: demoGTIN(p.item), Manufacturer: p.manufacturer, Brand: p.brand, Model: p.model, Description: p.desc, DeviceType: p.deviceType})

@@ -95,7 +95,7 @@ func (b bespoke) hazard() hazard.Hazard {
 		ResidualSeverity: b.rs, ResidualLikelihood: b.rl, Status: hazard.Open, Controls: append([]hazard.Control(nil), b.controls...)}
 }
 
-func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, people map[string]store.User) error {
+func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, people map[string]store.User, pw string) error {
 	now := st.Now()
 	day := func(d int) time.Time {
 		t := now.AddDate(0, 0, d)
@@ -127,7 +127,11 @@ func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, p
 			return fmt.Errorf("demo: supplier hazard %q: %w", b.name, err)
 		}
 	}
-	supIssue, err := st.IssueLog(as(supCSO), supplier, product.ID, "Issued with release 5.2 for customers.")
+	sg, err := st.VerifySigner(as(supCSO), pw)
+	if err != nil {
+		return err
+	}
+	supIssue, err := st.IssueLog(as(supCSO), supplier, product.ID, "Issued with release 5.2 for customers.", sg)
 	if err != nil {
 		return fmt.Errorf("demo: supplier issue: %w", err)
 	}
@@ -177,7 +181,11 @@ func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, p
 			return fmt.Errorf("demo: trust hazard %q: %w", b.name, err)
 		}
 	}
-	if _, err := st.IssueLog(as(trustCSO), trust, sys.ID, "Approved for wave 1 go-live."); err != nil {
+	sg, err = st.VerifySigner(as(trustCSO), pw)
+	if err != nil {
+		return err
+	}
+	if _, err := st.IssueLog(as(trustCSO), trust, sys.ID, "Approved for wave 1 go-live.", sg); err != nil {
 		return fmt.Errorf("demo: trust issue: %w", err)
 	}
 	if _, err := st.SaveCSCRDraft(ctx, trust.ID, sys.ID, store.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live, wave 1 (medical wards)", Narratives: map[string]string{
@@ -185,7 +193,7 @@ func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, p
 	}}); err != nil {
 		return err
 	}
-	if _, err := st.IssueCSCR(as(trustCSO), trust, sys.ID); err != nil {
+	if _, err := st.IssueCSCR(as(trustCSO), trust, sys.ID, sg); err != nil {
 		return fmt.Errorf("demo: CSCR: %w", err)
 	}
 	return st.SaveCompliance(ctx, trust.ID, hazard.DCB0160, []store.ComplianceAnswer{

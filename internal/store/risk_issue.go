@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -28,6 +30,8 @@ type LogIssue struct {
 	IssuedAt       time.Time  `json:"issued_at"`
 	Comment        string     `json:"comment"`
 	Log            hazard.Log `json:"log"`
+	// Signature is the CSO's electronic signature (read by LogIssue).
+	Signature Signature `json:"signature"`
 }
 
 // requireCSO returns Forbidden unless the actor in ctx holds the cso role
@@ -58,10 +62,14 @@ func (s *Store) CurrentLog(ctx context.Context, org Org, systemID string) (Syste
 }
 
 // IssueLog approves the system's hazard log as it stands and stores it as
-// the next issued version ("1", "2", ...) with its content hash. Forbidden
-// unless the actor is a CSO of the organisation; Invalid when the log is
+// the next issued version ("1", "2", ...) with its content hash, signed by
+// sg (see VerifySigner). Forbidden unless the actor is a CSO of the
+// organisation and sg is their fresh signature; Invalid when the log is
 // empty or the comment too long.
-func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string) (LogIssue, error) {
+func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string, sg Signer) (LogIssue, error) {
+	if err := s.checkSigner(ctx, sg); err != nil {
+		return LogIssue{}, err
+	}
 	comment = strings.TrimSpace(comment)
 	if len(comment) > hazard.MaxLongText {
 		return LogIssue{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"comment": "Comment must be 10,000 characters or fewer"}}
@@ -100,6 +108,9 @@ func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, li.ID, org.ID, systemID, li.Seq, li.Version, string(snap), li.ContentHash,
 			li.ApprovedByID, li.ApprovedByName, li.IssuedAt, li.Comment); err != nil {
 			return s.wrap(err, "issue hazard log")
+		}
+		if li.Signature, err = s.sign(ctx, tx, org.ID, sg, "hazard_log_issue", li.ID, "Approved and issued hazard log version "+li.Version+" of "+sys.Name, li.ContentHash); err != nil {
+			return err
 		}
 		return s.appendAudit(ctx, tx, Change{OrgID: org.ID, Action: "hazardlog.issue", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("system", sys.Name, "version", li.Version, "hazards", fmt.Sprint(len(hs)), "hash", li.ContentHash, "comment", comment)})
@@ -148,7 +159,25 @@ func (s *Store) logIssue(ctx context.Context, q queryer, orgID, id string) (LogI
 	if err == sql.ErrNoRows {
 		return LogIssue{}, notFound("Issued hazard log")
 	}
-	return li, s.wrap(err, "get issue")
+	if err != nil {
+		return LogIssue{}, s.wrap(err, "get issue")
+	}
+	li.Signature, err = s.signatureOf(ctx, q, orgID, "hazard_log_issue", li.ID)
+	return li, err
+}
+
+// signatureOf returns the signature on a subject; the zero Signature for
+// versions issued before signatures were recorded.
+func (s *Store) signatureOf(ctx context.Context, q queryer, orgID, subject, id string) (Signature, error) {
+	var sig Signature
+	err := q.QueryRowContext(ctx, `SELECT id, subject, subject_id, meaning, signer_id, signer_name, content_hash, method, signed_at
+		FROM signatures WHERE org_id = $1 AND subject = $2 AND subject_id = $3 ORDER BY signed_at DESC, id DESC LIMIT 1`, orgID, subject, id).
+		Scan(&sig.ID, &sig.Subject, &sig.SubjectID, &sig.Meaning, &sig.SignerID, &sig.SignerName, &sig.ContentHash, &sig.Method, &sig.SignedAt)
+	if err == sql.ErrNoRows {
+		return Signature{}, nil
+	}
+	sig.SignedAt = sig.SignedAt.UTC()
+	return sig, s.wrap(err, "read signature")
 }
 
 // CSCRDraft is the editable state of a system's Clinical Safety Case
@@ -249,12 +278,17 @@ type CSCRIssue struct {
 	IssuedByName    string      `json:"issued_by_name"`
 	IssuedAt        time.Time   `json:"issued_at"`
 	Report          hazard.CSCR `json:"report"`
+	// Signature is the CSO's electronic signature (read by CSCRIssue).
+	Signature Signature `json:"signature"`
 }
 
 // IssueCSCR issues the system's report from its draft and the latest issued
-// hazard log. Forbidden unless the actor is a CSO; Invalid when the hazard
-// log has never been issued.
-func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string) (CSCRIssue, error) {
+// hazard log, signed by sg. Forbidden unless the actor is a CSO and sg is
+// their fresh signature; Invalid when the hazard log has never been issued.
+func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string, sg Signer) (CSCRIssue, error) {
+	if err := s.checkSigner(ctx, sg); err != nil {
+		return CSCRIssue{}, err
+	}
 	var ci CSCRIssue
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		sys, err := s.system(ctx, tx, org.ID, systemID)
@@ -291,6 +325,10 @@ func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string) (CSCRIs
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cscr_issues (id, org_id, system_id, log_issue_id, document_version, snapshot, issued_by_id, issued_by_name, issued_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, ci.ID, org.ID, systemID, li.ID, ci.DocumentVersion, string(snap), a.UserID, a.Name, now); err != nil {
 			return s.wrap(err, "issue report")
+		}
+		sum := sha256.Sum256(snap)
+		if ci.Signature, err = s.sign(ctx, tx, org.ID, sg, "cscr_issue", ci.ID, "Approved and issued clinical safety case report "+ci.DocumentVersion+" of "+sys.Name, hex.EncodeToString(sum[:])); err != nil {
+			return err
 		}
 		return s.appendAudit(ctx, tx, Change{OrgID: org.ID, Action: "cscr.issue", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("system", sys.Name, "document_version", ci.DocumentVersion, "hazard_log_version", li.Version, "hash", li.ContentHash)})
@@ -334,7 +372,11 @@ func (s *Store) CSCRIssue(ctx context.Context, orgID, id string) (CSCRIssue, err
 	if err == sql.ErrNoRows {
 		return CSCRIssue{}, notFound("Safety case report")
 	}
-	return ci, s.wrap(err, "get report")
+	if err != nil {
+		return CSCRIssue{}, s.wrap(err, "get report")
+	}
+	ci.Signature, err = s.signatureOf(ctx, s.db, orgID, "cscr_issue", ci.ID)
+	return ci, err
 }
 
 // ImportHazards adds every hazard of l to a system's log in one

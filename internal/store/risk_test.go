@@ -168,21 +168,21 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.IssueLog(as(cso), a, sys.ID, ""); !apperr.Is(err, apperr.Invalid) {
+		if _, err := st.IssueLog(as(cso), a, sys.ID, "", sign(t, st, cso)); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("issuing an empty log: %v, want Invalid", err)
 		}
 		h, err := st.CreateHazard(ctx, a.ID, sys.ID, sampleHazard("Wrong dose"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.IssueLog(as(admin), a, sys.ID, ""); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := st.IssueLog(as(admin), a, sys.ID, "", sign(t, st, admin)); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("admin approving: %v, want Forbidden", err)
 		}
-		if _, err := st.IssueCSCR(as(cso), a, sys.ID); !apperr.Is(err, apperr.Invalid) {
+		if _, err := st.IssueCSCR(as(cso), a, sys.ID, sign(t, st, cso)); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("report before an issued log: %v, want Invalid", err)
 		}
 		before := auditCount(t, st)
-		v1, err := st.IssueLog(as(cso), a, sys.ID, "First issue")
+		v1, err := st.IssueLog(as(cso), a, sys.ID, "First issue", sign(t, st, cso))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +210,7 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 				t.Errorf("%s: no error, want the trigger to refuse it", q)
 			}
 		}
-		v2, err := st.IssueLog(as(cso), a, sys.ID, "")
+		v2, err := st.IssueLog(as(cso), a, sys.ID, "", sign(t, st, cso))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +227,7 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 		if _, err := st.SaveCSCRDraft(ctx, a.ID, sys.ID, store.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live", Narratives: map[string]string{hazard.SectionIntroduction: "Our intro"}}); err != nil {
 			t.Fatal(err)
 		}
-		ci, err := st.IssueCSCR(as(cso), a, sys.ID)
+		ci, err := st.IssueCSCR(as(cso), a, sys.ID, sign(t, st, cso))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -298,4 +298,15 @@ func TestImportAndPlan(t *testing.T) {
 			t.Errorf("compliance = %+v", got)
 		}
 	})
+}
+
+// sign returns u's signature made with their password, as the signing
+// pages do.
+func sign(t *testing.T, st *store.Store, u store.User) store.Signer {
+	t.Helper()
+	sg, err := st.VerifySigner(as(u), "correct horse battery")
+	if err != nil {
+		t.Fatalf("VerifySigner(%s): %v", u.Email, err)
+	}
+	return sg
 }

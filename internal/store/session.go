@@ -243,12 +243,26 @@ type APIToken struct {
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// Roles the token is narrowed to; empty means all of its creator's.
+	Roles []auth.Role `json:"roles,omitempty"`
 }
 
-// CreateToken makes an API token for a member of orgID and returns it with
-// the secret, which is shown once and stored only as a hash.
-func (s *Store) CreateToken(ctx context.Context, orgID, userID, name string, expires *time.Time) (APIToken, string, error) {
+// CreateToken makes an API token for userID, a member of orgID, and returns
+// it with the secret, which is shown once and stored only as a hash. A
+// token acts only as the person who creates it (Forbidden otherwise; the
+// command line, as the instance operator, may make one for any member),
+// with at most their roles: roles narrows it to some of them, and empty
+// means all the roles they hold when the token is used. A token can never
+// sign (approve or issue).
+func (s *Store) CreateToken(ctx context.Context, orgID, userID, name string, roles []auth.Role, expires *time.Time) (APIToken, string, error) {
 	name = strings.TrimSpace(name)
+	a := audit.ActorFrom(ctx)
+	if !a.Operator && (a.UserID == "" || a.UserID != userID) {
+		return APIToken{}, "", apperr.New(apperr.Forbidden, "An API token acts as the person who creates it: you cannot make one for someone else")
+	}
+	if a.ViaToken {
+		return APIToken{}, "", apperr.New(apperr.Forbidden, "An API token cannot make another token: sign in to clinsafe to make one")
+	}
 	var f apperr.Fields
 	f.Check(name == "", "name", "Enter a name that says what the token is for")
 	f.Check(len(name) > 100, "name", "Name must be 100 characters or fewer")
@@ -256,26 +270,49 @@ func (s *Store) CreateToken(ctx context.Context, orgID, userID, name string, exp
 	if err := f.Err(); err != nil {
 		return APIToken{}, "", err
 	}
+	auth.SortRoles(roles)
+	roles = uniqueRoles(roles)
 	secret := auth.NewAPIToken()
-	t := APIToken{ID: NewID(), OrgID: orgID, UserID: userID, Name: name, Hint: secret[len(secret)-4:], CreatedAt: s.now(), ExpiresAt: expires}
+	t := APIToken{ID: NewID(), OrgID: orgID, UserID: userID, Name: name, Hint: secret[len(secret)-4:], CreatedAt: s.now(), ExpiresAt: expires, Roles: roles}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
 		if err != nil {
 			return err
+		}
+		for _, r := range roles {
+			if !auth.HasAny(u.Roles, r) {
+				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"roles": "A token can have only roles you hold yourself"}}
+			}
 		}
 		t.UserName = u.Name
 		var exp any
 		if expires != nil {
 			exp = expires.UTC()
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, org_id, user_id, name, token_hash, hint, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			t.ID, orgID, userID, name, auth.HashToken(nil, secret), t.Hint, t.CreatedAt, exp); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, org_id, user_id, name, token_hash, hint, created_at, expires_at, roles) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			t.ID, orgID, userID, name, auth.HashToken(nil, secret), t.Hint, t.CreatedAt, exp, tokenRoles(roles)); err != nil {
 			return s.wrap(err, "create token")
 		}
 		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "token.create", Entity: "api_token", EntityID: t.ID,
-			Summary: audit.Summarise("name", name, "acts_as", u.Email)})
+			Summary: audit.Summarise("name", name, "acts_as", u.Email, "roles", tokenRolesSummary(roles))})
 	})
 	return t, secret, err
+}
+
+// tokenRoles is the stored form of a token's roles: empty for all of its
+// creator's.
+func tokenRoles(rs []auth.Role) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	return rolesString(rs)
+}
+
+func tokenRolesSummary(rs []auth.Role) string {
+	if len(rs) == 0 {
+		return "all of the creator's"
+	}
+	return rolesString(rs)
 }
 
 // RevokeToken revokes one of the organisation's tokens.
@@ -295,7 +332,7 @@ func (s *Store) RevokeToken(ctx context.Context, orgID, id string) error {
 
 // ListTokens returns the organisation's API tokens, newest first.
 func (s *Store) ListTokens(ctx context.Context, orgID string) ([]APIToken, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.org_id, t.user_id, u.name, t.name, t.hint, t.created_at, t.expires_at, t.last_used_at, t.revoked_at
+	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.org_id, t.user_id, u.name, t.name, t.hint, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.roles
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.org_id = $1 ORDER BY t.created_at DESC, t.id DESC`, orgID)
 	if err != nil {
 		return nil, s.wrap(err, "list tokens")
@@ -305,8 +342,12 @@ func (s *Store) ListTokens(ctx context.Context, orgID string) ([]APIToken, error
 	for rows.Next() {
 		var t APIToken
 		var exp, used, rev sql.NullTime
-		if err := rows.Scan(&t.ID, &t.OrgID, &t.UserID, &t.UserName, &t.Name, &t.Hint, &t.CreatedAt, &exp, &used, &rev); err != nil {
+		var roles string
+		if err := rows.Scan(&t.ID, &t.OrgID, &t.UserID, &t.UserName, &t.Name, &t.Hint, &t.CreatedAt, &exp, &used, &rev, &roles); err != nil {
 			return nil, s.wrap(err, "scan token")
+		}
+		if roles != "" {
+			t.Roles, _ = auth.ParseRoles(roles)
 		}
 		t.ExpiresAt, t.LastUsedAt, t.RevokedAt = timePtr(exp), timePtr(used), timePtr(rev)
 		out = append(out, t)
@@ -329,10 +370,10 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 	if !strings.HasPrefix(secret, auth.TokenPrefix) {
 		return Principal{}, fail
 	}
-	var id, orgID, userID string
+	var id, orgID, userID, roles string
 	var exp, rev, used sql.NullTime
-	err := s.db.QueryRowContext(ctx, `SELECT id, org_id, user_id, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1`,
-		auth.HashToken(nil, secret)).Scan(&id, &orgID, &userID, &exp, &rev, &used)
+	err := s.db.QueryRowContext(ctx, `SELECT id, org_id, user_id, expires_at, revoked_at, last_used_at, roles FROM api_tokens WHERE token_hash = $1`,
+		auth.HashToken(nil, secret)).Scan(&id, &orgID, &userID, &exp, &rev, &used, &roles)
 	if err == sql.ErrNoRows {
 		return Principal{}, fail
 	}
@@ -345,6 +386,20 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 	}
 	p, err := s.principal(ctx, userID, orgID)
 	if err != nil {
+		return Principal{}, fail
+	}
+	if roles != "" {
+		// Narrowed: the creator's current roles that the token names.
+		narrow, _ := auth.ParseRoles(roles)
+		var held []auth.Role
+		for _, r := range p.Roles {
+			if auth.HasAny(narrow, r) {
+				held = append(held, r)
+			}
+		}
+		p.Roles = held
+	}
+	if len(p.Roles) == 0 {
 		return Principal{}, fail
 	}
 	p.TokenID = id

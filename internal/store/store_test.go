@@ -15,7 +15,8 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-var ctx = audit.WithActor(context.Background(), audit.Actor{Name: "test"})
+// ctx acts as the instance operator (as the command line does).
+var ctx = audit.WithActor(context.Background(), audit.Actor{Name: "test", Operator: true})
 
 func mustOrg(t *testing.T, st *store.Store, ods string) store.Org {
 	t.Helper()
@@ -173,7 +174,7 @@ func TestSessions(t *testing.T) {
 		if err := st.SwitchOrg(ctx, "hash1", u.ID, b.ID); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("switch without role: got %v, want Forbidden", err)
 		}
-		if err := st.SetRoles(ctx, b.ID, u.ID, []auth.Role{auth.Analyst}); err != nil {
+		if err := st.AddMember(ctx, b.ID, u.ID, []auth.Role{auth.Analyst}); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.SwitchOrg(ctx, "hash1", u.ID, b.ID); err != nil {
@@ -218,10 +219,10 @@ func TestAPITokens(t *testing.T) {
 		a := mustOrg(t, st, "RA1")
 		b := mustOrg(t, st, "RB2")
 		u := mustUser(t, st, a, "jo@example.com", auth.Admin)
-		if _, _, err := st.CreateToken(ctx, b.ID, u.ID, "x", nil); !apperr.Is(err, apperr.NotFound) {
+		if _, _, err := st.CreateToken(ctx, b.ID, u.ID, "x", nil, nil); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("token for non-member: got %v, want NotFound", err)
 		}
-		tok, secret, err := st.CreateToken(ctx, a.ID, u.ID, "Theatre system", nil)
+		tok, secret, err := st.CreateToken(ctx, a.ID, u.ID, "Theatre system", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,11 +244,11 @@ func TestAPITokens(t *testing.T) {
 			t.Fatalf("revoked token: got %v, want Unauthenticated", err)
 		}
 		past := storetest.FixedTime.Add(-time.Hour)
-		if _, _, err := st.CreateToken(ctx, a.ID, u.ID, "old", &past); apperr.FieldsOf(err)["expires"] == "" {
+		if _, _, err := st.CreateToken(ctx, a.ID, u.ID, "old", nil, &past); apperr.FieldsOf(err)["expires"] == "" {
 			t.Fatalf("expiry in past: got %v, want expires field error", err)
 		}
 		soon := storetest.FixedTime.Add(time.Hour)
-		_, secret2, err := st.CreateToken(ctx, a.ID, u.ID, "short", &soon)
+		_, secret2, err := st.CreateToken(ctx, a.ID, u.ID, "short", nil, &soon)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -308,7 +309,7 @@ func TestSignInReturnsToLastOrganisation(t *testing.T) {
 			t.Fatal(err)
 		}
 		u := mustUser(t, st, z, "jo@example.com", auth.Reporter)
-		if err := st.SetRoles(ctx, a.ID, u.ID, []auth.Role{auth.Reporter}); err != nil {
+		if err := st.AddMember(ctx, a.ID, u.ID, []auth.Role{auth.Reporter}); err != nil {
 			t.Fatal(err)
 		}
 		p, err := st.StartSession(ctx, u.ID, "h1", "", time.Hour)

@@ -109,19 +109,18 @@ func (s *Store) setRoles(ctx context.Context, tx *sql.Tx, orgID, userID string, 
 	return nil
 }
 
-// SetRoles replaces the user's roles in an organisation; no roles removes
-// the user from it. It refuses to remove the organisation's last admin.
+// SetRoles replaces the roles of a member of an organisation; no roles
+// removes them from it. NotFound when the user is not already a member
+// (people join by invitation, see Invite, or through AddMember). It refuses
+// to remove the organisation's last admin.
 func (s *Store) SetRoles(ctx context.Context, orgID, userID string, roles []auth.Role) error {
 	auth.SortRoles(roles)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		u, err := s.getUser(ctx, tx, userID)
+		u, err := s.memberInTx(ctx, tx, orgID, userID)
 		if err != nil {
 			return err
 		}
-		old, err := s.rolesIn(ctx, tx, orgID, userID)
-		if err != nil {
-			return err
-		}
+		old := u.Roles
 		if auth.HasAny(old, auth.Admin) && !auth.HasAny(roles, auth.Admin) {
 			var admins int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.org_id = $1 AND r.role = 'admin' AND NOT u.disabled`, orgID).Scan(&admins); err != nil {
@@ -134,7 +133,11 @@ func (s *Store) SetRoles(ctx context.Context, orgID, userID string, roles []auth
 		if err := s.setRoles(ctx, tx, orgID, userID, roles); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "user.roles", Entity: "user", EntityID: userID,
+		action := "user.roles"
+		if len(roles) == 0 {
+			action = "user.remove"
+		}
+		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: action, Entity: "user", EntityID: userID,
 			Summary: audit.Summarise("email", u.Email, "roles", rolesString(old)+" → "+rolesString(roles))})
 	})
 }
@@ -265,6 +268,9 @@ func (s *Store) ListAllUsers(ctx context.Context) ([]User, error) {
 
 // UpdateUser changes name and email. orgID is the organisation the change is
 // made from (for the audit entry and scoping): the user must belong to it.
+// Forbidden unless the actor may change the account: its owner, an instance
+// administrator, or an admin of orgID when the person belongs to orgID
+// alone and is not an instance administrator.
 func (s *Store) UpdateUser(ctx context.Context, orgID string, u User) error {
 	u.Email, u.Name = normEmail(u.Email), strings.TrimSpace(u.Name)
 	var f apperr.Fields
@@ -275,6 +281,9 @@ func (s *Store) UpdateUser(ctx context.Context, orgID string, u User) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		old, err := s.memberInTx(ctx, tx, orgID, u.ID)
 		if err != nil {
+			return err
+		}
+		if err := s.accountAuthority(ctx, tx, orgID, old); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $1, name = $2 WHERE id = $3`, u.Email, u.Name, u.ID); err != nil {
@@ -306,6 +315,7 @@ func (s *Store) memberInTx(ctx context.Context, tx *sql.Tx, orgID, userID string
 
 // SetPassword sets a new password. orgID scopes the change as UpdateUser
 // does; empty means an instance-level change (command line, own account).
+// Forbidden unless the actor may change the account (see accountAuthority).
 func (s *Store) SetPassword(ctx context.Context, orgID, userID, password string) error {
 	if msg := auth.CheckPasswordStrength(password); msg != "" {
 		return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"password": msg}}
@@ -317,6 +327,9 @@ func (s *Store) SetPassword(ctx context.Context, orgID, userID, password string)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
 		if err != nil {
+			return err
+		}
+		if err := s.accountAuthority(ctx, tx, orgID, u); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID); err != nil {
@@ -337,6 +350,9 @@ func (s *Store) SetDisabled(ctx context.Context, orgID, userID string, disabled 
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
 		if err != nil {
+			return err
+		}
+		if err := s.accountAuthority(ctx, tx, orgID, u); err != nil {
 			return err
 		}
 		if disabled && orgID != "" && auth.HasAny(u.Roles, auth.Admin) {

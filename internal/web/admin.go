@@ -19,10 +19,17 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "admin", AdminHome{Base: s.base(w, r, "Admin")})
 }
 
-// UsersPage lists the organisation's people.
+// UsersPage lists the organisation's people and its invitations.
 type UsersPage struct {
 	Base
-	Users []store.User
+	Users       []store.User
+	Invitations []InvitationRow
+}
+
+// InvitationRow is an invitation with its status now.
+type InvitationRow struct {
+	store.Invitation
+	Status string
 }
 
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) error {
@@ -31,7 +38,16 @@ func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "users", UsersPage{Base: s.base(w, r, "Users"), Users: users})
+	invs, err := s.store.ListInvitations(r.Context(), p.Org.ID)
+	if err != nil {
+		return err
+	}
+	d := UsersPage{Base: s.base(w, r, "Users"), Users: users}
+	now := s.store.Now()
+	for _, inv := range invs {
+		d.Invitations = append(d.Invitations, InvitationRow{Invitation: inv, Status: inv.Status(now)})
+	}
+	return s.render(w, http.StatusOK, "users", d)
 }
 
 // RoleOption is a role checkbox.
@@ -48,7 +64,7 @@ func roleOptions(held []auth.Role) []RoleOption {
 	return out
 }
 
-// NewUserPage is the form to add a user.
+// NewUserPage is the form to invite a person.
 type NewUserPage struct {
 	Base
 	Email, Name string
@@ -64,28 +80,33 @@ func formRoles(r *http.Request) ([]auth.Role, error) {
 	return auth.ParseRoles(strings.Join(r.PostForm["roles"], ","))
 }
 
+// adminCreateUser invites a person to the organisation. Whether or not the
+// email already has an account, the answer is the same: an invitation
+// link to give them.
 func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
 	if err := parseForm(r); err != nil {
 		return err
 	}
+	email, name := r.PostForm.Get("email"), r.PostForm.Get("name")
 	rs, rerr := formRoles(r)
-	in := store.NewUser{Email: r.PostForm.Get("email"), Name: r.PostForm.Get("name"), Password: r.PostForm.Get("password"), OrgID: p.Org.ID, Roles: rs}
+	var inv store.Invitation
+	var code string
 	var err error
 	if rerr != nil {
 		err = &apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"roles": "Select roles from the list"}}
 	} else {
-		_, err = s.store.CreateUser(r.Context(), in)
+		inv, code, err = s.store.Invite(r.Context(), p.Org.ID, email, name, rs)
 	}
 	if apperr.Is(err, apperr.Invalid) {
-		d := NewUserPage{Base: s.base(w, r, "Add a user"), Email: in.Email, Name: in.Name, Roles: roleOptions(rs)}
-		d.SetErrors(err, "name", "email", "password", "roles")
+		d := NewUserPage{Base: s.base(w, r, "Add a user"), Email: email, Name: name, Roles: roleOptions(rs)}
+		d.SetErrors(err, "name", "email", "roles")
 		return s.render(w, http.StatusUnprocessableEntity, "user_new", d)
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/admin/users", "Added "+strings.TrimSpace(in.Name)+". Give them their password in person or by a secure route.")
+	return s.render(w, http.StatusCreated, "user_invited", InvitedPage{Base: s.base(w, r, "Invitation created"), Invitation: inv, Link: s.inviteLink(code)})
 }
 
 // UserPage shows and edits one member of the organisation.
@@ -96,6 +117,9 @@ type UserPage struct {
 	Name  string
 	Roles []RoleOption
 	Audit []audit.Entry
+	// CanManage is set when the administrator may change the person's
+	// account (name, email, password, disabled), not only their roles here.
+	CanManage bool
 }
 
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request, id string) (UserPage, error) {
@@ -108,7 +132,11 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request, id string) (Us
 	if err != nil {
 		return UserPage{}, err
 	}
-	return UserPage{Base: s.base(w, r, u.Name), User: u, Email: u.Email, Name: u.Name, Roles: roleOptions(u.Roles), Audit: entries}, nil
+	can, err := s.store.CanManageAccount(r.Context(), p.Org.ID, id)
+	if err != nil {
+		return UserPage{}, err
+	}
+	return UserPage{Base: s.base(w, r, u.Name), User: u, Email: u.Email, Name: u.Name, Roles: roleOptions(u.Roles), Audit: entries, CanManage: can}, nil
 }
 
 func (s *Server) adminUserPage(w http.ResponseWriter, r *http.Request) error {
@@ -228,7 +256,7 @@ func (s *Server) adminCreateOrg(w http.ResponseWriter, r *http.Request) error {
 	created, err := s.store.CreateOrg(r.Context(), o)
 	if err == nil {
 		// The creator becomes the new organisation's first administrator.
-		err = s.store.SetRoles(r.Context(), created.ID, p.User.ID, []auth.Role{auth.Admin})
+		err = s.store.AddMember(r.Context(), created.ID, p.User.ID, []auth.Role{auth.Admin})
 	}
 	if apperr.Is(err, apperr.Invalid) {
 		d, derr := s.orgsPage(w, r)
@@ -272,11 +300,11 @@ func (s *Server) adminUpdateOrg(w http.ResponseWriter, r *http.Request) error {
 type TokensPage struct {
 	Base
 	Tokens   []store.APIToken
-	Users    []store.User
 	NewToken string
 	Name     string
-	UserID   string
 	Expires  string
+	// Roles are the creator's own roles, to narrow a new token to.
+	Roles []RoleOption
 }
 
 func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) (TokensPage, error) {
@@ -285,11 +313,11 @@ func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) (TokensPage,
 	if err != nil {
 		return TokensPage{}, err
 	}
-	users, err := s.store.ListUsers(r.Context(), p.Org.ID)
-	if err != nil {
-		return TokensPage{}, err
+	d := TokensPage{Base: s.base(w, r, "API tokens"), Tokens: toks}
+	for _, role := range p.Roles {
+		d.Roles = append(d.Roles, RoleOption{Role: role})
 	}
-	return TokensPage{Base: s.base(w, r, "API tokens"), Tokens: toks, Users: users, UserID: p.User.ID}, nil
+	return d, nil
 }
 
 func (s *Server) adminTokens(w http.ResponseWriter, r *http.Request) error {
@@ -311,27 +339,33 @@ func parseDate(field, v string) (*time.Time, error) {
 	return &t, nil
 }
 
+// adminCreateToken makes a token that acts as the administrator who makes
+// it, with all or some of their roles here.
 func (s *Server) adminCreateToken(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
 	if err := parseForm(r); err != nil {
 		return err
 	}
-	name, userID, exp := r.PostForm.Get("name"), r.PostForm.Get("user"), r.PostForm.Get("expires")
+	name, exp := r.PostForm.Get("name"), r.PostForm.Get("expires")
 	expires, err := parseDate("expires", exp)
+	rs, rerr := formRoles(r)
+	if err == nil && rerr != nil {
+		err = &apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"roles": "Select roles from the list"}}
+	}
 	var secret string
 	if err == nil {
-		_, secret, err = s.store.CreateToken(r.Context(), p.Org.ID, userID, name, expires)
-		if apperr.Is(err, apperr.NotFound) {
-			err = &apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"user": "Select a member of this organisation"}}
-		}
+		_, secret, err = s.store.CreateToken(r.Context(), p.Org.ID, p.User.ID, name, rs, expires)
 	}
 	d, derr := s.tokensPage(w, r)
 	if derr != nil {
 		return derr
 	}
 	if apperr.Is(err, apperr.Invalid) {
-		d.Name, d.UserID, d.Expires = name, userID, exp
-		d.SetErrors(err, "name", "user", "expires")
+		d.Name, d.Expires = name, exp
+		for i := range d.Roles {
+			d.Roles[i].Checked = auth.HasAny(rs, d.Roles[i].Role)
+		}
+		d.SetErrors(err, "name", "roles", "expires")
 		return s.render(w, http.StatusUnprocessableEntity, "tokens", d)
 	}
 	if err != nil {

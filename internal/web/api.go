@@ -84,6 +84,14 @@ func rolesOf(names []string, field string) ([]auth.Role, error) {
 	return out, nil
 }
 
+type apiInvitation struct {
+	Invitation store.Invitation `json:"invitation"`
+	// InviteURL is the one-time link to give the person; shown only here.
+	InviteURL string `json:"invite_url"`
+}
+
+// apiCreateUser invites a person to the organisation (see adminCreateUser):
+// the answer is the same whether or not the email has an account.
 func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 	var in apiNewUser
 	if err := decodeJSON(r, &in); err != nil {
@@ -93,13 +101,27 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.store.CreateUser(r.Context(), store.NewUser{Email: in.Email, Name: in.Name, Password: in.Password,
-		OrgID: principalFrom(r.Context()).Org.ID, Roles: rs})
+	inv, code, err := s.store.Invite(r.Context(), principalFrom(r.Context()).Org.ID, in.Email, in.Name, rs)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/v1/users/"+u.ID)
-	return writeJSON(w, http.StatusCreated, u)
+	return writeJSON(w, http.StatusCreated, apiInvitation{Invitation: inv, InviteURL: s.inviteLink(code)})
+}
+
+func (s *Server) apiInvitations(w http.ResponseWriter, r *http.Request) error {
+	invs, err := s.store.ListInvitations(r.Context(), principalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items(invs))
+}
+
+func (s *Server) apiRevokeInvitation(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.RevokeInvitation(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 type apiRoles struct {
@@ -143,9 +165,12 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) error {
 }
 
 type apiNewToken struct {
-	Name      string `json:"name"`
-	UserID    string `json:"user_id"`
-	ExpiresOn string `json:"expires_on"`
+	Name string `json:"name"`
+	// UserID, when given, must be the caller's own id: a token acts as the
+	// person who creates it.
+	UserID    string   `json:"user_id"`
+	Roles     []string `json:"roles"`
+	ExpiresOn string   `json:"expires_on"`
 }
 
 type apiCreatedToken struct {
@@ -166,7 +191,11 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, secret, err := s.store.CreateToken(r.Context(), p.Org.ID, in.UserID, in.Name, exp)
+	rs, err := rolesOf(in.Roles, "roles")
+	if err != nil {
+		return err
+	}
+	t, secret, err := s.store.CreateToken(r.Context(), p.Org.ID, in.UserID, in.Name, rs, exp)
 	if err != nil {
 		return err
 	}

@@ -134,11 +134,13 @@ func TestBrowserRisk(t *testing.T) {
 	// Approve the hazard log.
 	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
 	browsertest.Fill(t, ctx, "#comment", "Approved in the browser test")
+	browsertest.Fill(t, ctx, "#password", browserPassword)
 	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "h1"); got != "Hazard log version 1" {
 		t.Errorf("issued page h1 = %q", got)
 	}
 	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
+	browsertest.Fill(t, ctx, "#password", browserPassword)
 	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
 	browsertest.ClickNav(t, ctx, "main form[action$=\"/diff\"] button", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "same content") {
@@ -147,6 +149,7 @@ func TestBrowserRisk(t *testing.T) {
 
 	// Issue the safety case report and check its PDF.
 	browsertest.Visit(t, ctx, sysURL+"/cscr", http.StatusOK)
+	browsertest.Fill(t, ctx, "#password", browserPassword)
 	browsertest.ClickNav(t, ctx, "#issue-cscr", http.StatusOK)
 	pdfURL := base + browsertest.Eval[string](t, ctx, `document.querySelector('a[href$="/pdf"]').getAttribute('href')`)
 	pdf := browserGet(t, ctx, pdfURL)

@@ -176,7 +176,7 @@ func (s *Server) guard(rt route) http.Handler {
 		ctx := r.Context()
 		if p != nil {
 			ctx = context.WithValue(ctx, keyPrincipal, p)
-			ctx = audit.WithActor(ctx, audit.Actor{UserID: p.User.ID, Name: p.User.Name, RequestID: requestIDFrom(ctx)})
+			ctx = audit.WithActor(ctx, audit.Actor{UserID: p.User.ID, Name: p.User.Name, RequestID: requestIDFrom(ctx), ViaToken: p.TokenID != ""})
 		} else {
 			ctx = audit.WithActor(ctx, audit.Actor{Name: "anonymous", RequestID: requestIDFrom(ctx)})
 		}

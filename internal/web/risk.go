@@ -298,6 +298,8 @@ type SystemPage struct {
 	CanEdit    bool
 	CanApprove bool
 	Templates  []hazard.Template
+	// Comment is the approval comment kept when signing failed.
+	Comment string
 }
 
 // HazardRow is a line of the hazard log table.

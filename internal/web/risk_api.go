@@ -266,13 +266,18 @@ func (s *Server) apiIssues(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiIssueLog(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Comment string `json:"comment"`
+		Comment  string `json:"comment"`
+		Password string `json:"password"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
 	p := principalFrom(r.Context())
-	li, err := s.store.IssueLog(r.Context(), p.Org, r.PathValue("id"), in.Comment)
+	sg, err := s.store.VerifySigner(r.Context(), in.Password)
+	if err != nil {
+		return err
+	}
+	li, err := s.store.IssueLog(r.Context(), p.Org, r.PathValue("id"), in.Comment, sg)
 	if err != nil {
 		return err
 	}
@@ -339,8 +344,18 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiIssueReport(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
 	p := principalFrom(r.Context())
-	ci, err := s.store.IssueCSCR(r.Context(), p.Org, r.PathValue("id"))
+	sg, err := s.store.VerifySigner(r.Context(), in.Password)
+	if err != nil {
+		return err
+	}
+	ci, err := s.store.IssueCSCR(r.Context(), p.Org, r.PathValue("id"), sg)
 	if err != nil {
 		return err
 	}

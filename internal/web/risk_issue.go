@@ -16,7 +16,11 @@ func (s *Server) riskIssueLog(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principalFrom(r.Context())
-	li, err := s.store.IssueLog(r.Context(), p.Org, r.PathValue("id"), r.PostForm.Get("comment"))
+	sg, err := s.store.VerifySigner(r.Context(), r.PostForm.Get("password"))
+	if err != nil {
+		return s.signFailed(w, r, err)
+	}
+	li, err := s.store.IssueLog(r.Context(), p.Org, r.PathValue("id"), r.PostForm.Get("comment"), sg)
 	if err != nil {
 		return err
 	}
@@ -194,8 +198,15 @@ func (s *Server) riskSaveCSCR(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) riskIssueCSCR(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
 	p := principalFrom(r.Context())
-	ci, err := s.store.IssueCSCR(r.Context(), p.Org, r.PathValue("id"))
+	sg, err := s.store.VerifySigner(r.Context(), r.PostForm.Get("password"))
+	if err != nil {
+		return s.signFailed(w, r, err)
+	}
+	ci, err := s.store.IssueCSCR(r.Context(), p.Org, r.PathValue("id"), sg)
 	if err != nil {
 		return err
 	}
@@ -303,4 +314,28 @@ func (s *Server) riskCSCRMarkdown(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return sendFile(w, "text/markdown; charset=utf-8", fileName(ci.Report.System.Name+" CSCR "+ci.DocumentVersion, "md"), report.Markdown(ci.Report))
+}
+
+// signFailed re-renders the page the signature was made from (the system
+// page for a hazard log, the report page for a safety case report) with
+// the password error, or returns err when it is not a form error.
+func (s *Server) signFailed(w http.ResponseWriter, r *http.Request, err error) error {
+	if !apperr.Is(err, apperr.Invalid) {
+		return err
+	}
+	if strings.HasSuffix(r.URL.Path, "/cscrs") {
+		d, derr := s.cscrPage(w, r, nil)
+		if derr != nil {
+			return derr
+		}
+		d.SetErrors(err, "password")
+		return s.render(w, http.StatusUnprocessableEntity, "risk_cscr", d)
+	}
+	d, derr := s.systemPage(w, r, r.PathValue("id"))
+	if derr != nil {
+		return derr
+	}
+	d.Comment = r.PostForm.Get("comment")
+	d.SetErrors(err, "password")
+	return s.render(w, http.StatusUnprocessableEntity, "risk_system", d)
 }

@@ -3,7 +3,9 @@ package web_test
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"encoding/json"
+	"github.com/clinsafe/clinsafe/internal/audit"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -172,14 +174,26 @@ func TestRiskFlow(t *testing.T) {
 		}
 
 		// Only a CSO approves.
-		resp, _ = do(t, admin, "POST", base+"/risk/systems/"+sysID+"/issues", form("comment", "x"))
+		resp, _ = do(t, admin, "POST", base+"/risk/systems/"+sysID+"/issues", form("comment", "x", "password", password))
 		if resp.StatusCode != 403 {
 			t.Fatalf("admin approving: %d", resp.StatusCode)
 		}
-		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues", form("comment", "First"))
+		// Approving is a signature: the password is re-entered, and a wrong
+		// one shows the form again with the comment kept.
+		resp, body = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues", form("comment", "First"))
+		if resp.StatusCode != 422 || !strings.Contains(body, "Enter your password to sign") || !strings.Contains(body, "First</textarea>") {
+			t.Fatalf("approving without a password: %d", resp.StatusCode)
+		}
+		resp, body = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues", form("comment", "First", "password", "not my password"))
+		if resp.StatusCode != 422 || !strings.Contains(body, "The password is not right") {
+			t.Fatalf("approving with a wrong password: %d", resp.StatusCode)
+		}
+		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues", form("comment", "First", "password", password))
 		issueID := location(t, resp, "/risk/issues/")
-		get(t, cso, base+"/risk/issues/"+issueID, 200)
-		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues", form("comment", "Second"))
+		if body := get(t, cso, base+"/risk/issues/"+issueID, 200); !strings.Contains(body, "Electronic signature") || !strings.Contains(body, "password re-entered at signing") {
+			t.Errorf("issued version does not show its signature")
+		}
+		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues", form("comment", "Second", "password", password))
 		location(t, resp, "/risk/issues/")
 		body = get(t, cso, base+"/risk/systems/"+sysID+"/diff", 200)
 		if !strings.Contains(body, "same content") {
@@ -190,7 +204,11 @@ func TestRiskFlow(t *testing.T) {
 		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscr", form("document_version", "1.0", "phase", "Go-live", "section-introduction", "Our introduction."))
 		location(t, resp, "/risk/systems/")
 		get(t, cso, base+"/risk/systems/"+sysID+"/cscr", 200)
-		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscrs", "")
+		resp, body = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscrs", "")
+		if resp.StatusCode != 422 || !strings.Contains(body, "Enter your password to sign") {
+			t.Fatalf("issuing a report without a password: %d", resp.StatusCode)
+		}
+		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscrs", form("password", password))
 		cscrID := location(t, resp, "/risk/cscrs/")
 		body = get(t, cso, base+"/risk/cscrs/"+cscrID, 200)
 		if !strings.Contains(body, "Our introduction.") || !strings.Contains(body, "SENTINELDOSE") {
@@ -306,10 +324,14 @@ func TestRiskAPI(t *testing.T) {
 			t.Fatalf("template hazard: %d %s", resp.StatusCode, body)
 		}
 		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/issues", `{"comment":"v1"}`)
+		if resp.StatusCode != 422 || !strings.Contains(body, `"password"`) {
+			t.Fatalf("issue without a password: %d %s", resp.StatusCode, body)
+		}
+		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/issues", `{"comment":"v1","password":"`+password+`"}`)
 		if resp.StatusCode != 201 || !strings.Contains(body, `"content_hash"`) {
 			t.Fatalf("issue: %d %s", resp.StatusCode, body)
 		}
-		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/reports", `{}`)
+		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/reports", `{"password":"`+password+`"}`)
 		if resp.StatusCode != 201 {
 			t.Fatalf("report: %d %s", resp.StatusCode, body)
 		}
@@ -347,8 +369,21 @@ func TestRiskAPI(t *testing.T) {
 			t.Fatalf("xlsx with a formula: %d %s", resp.StatusCode, body)
 		}
 		admin := f.client(t, "A/admin")
-		if resp, _ := do(t, admin, "POST", base+"/systems/"+sys.ID+"/issues", `{}`); resp.StatusCode != 403 {
+		if resp, _ := do(t, admin, "POST", base+"/systems/"+sys.ID+"/issues", `{"password":"`+password+`"}`); resp.StatusCode != 403 {
 			t.Errorf("admin issuing via API: %d", resp.StatusCode)
+		}
+		// No token can sign, not even the CSO's own: approving in someone's
+		// name needs that person, signed in, with their password.
+		_, tok, err := st.CreateToken(audit.WithActor(context.Background(), audit.Actor{Name: "t", Operator: true}), f.orgA.ID, f.users["A/cso"].ID, "cso token", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		anon := f.client(t, "")
+		for _, path := range []string{"/systems/" + sys.ID + "/issues", "/systems/" + sys.ID + "/reports"} {
+			resp, body := do(t, anon, "POST", base+path, `{"comment":"by token","password":"`+password+`"}`, "Authorization", "Bearer "+tok)
+			if resp.StatusCode != 403 || !strings.Contains(body, "An API token cannot sign") {
+				t.Errorf("token signing %s: %d %s", path, resp.StatusCode, body)
+			}
 		}
 	})
 }

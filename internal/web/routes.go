@@ -43,6 +43,11 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/account", Roles: anyone, Handle: s.accountPage},
 		{Method: "POST", Path: "/account/password", Roles: anyone, Handle: s.changePassword},
 
+		// Invitations to join an organisation: the invitee's side.
+		{Method: "GET", Path: "/invite", Public: true, Handle: s.inviteGet},
+		{Method: "POST", Path: "/invite", Public: true, Handle: s.inviteCreateAccount},
+		{Method: "POST", Path: "/invite/accept", Roles: anyone, Handle: s.inviteAccept},
+
 		// Home and the pillars.
 		{Method: "GET", Path: "/{$}", Roles: anyone, Handle: s.home},
 
@@ -56,6 +61,8 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/admin/users/{id}/roles", Roles: admin, Handle: s.adminSetRoles},
 		{Method: "POST", Path: "/admin/users/{id}/password", Roles: admin, Handle: s.adminSetPassword},
 		{Method: "POST", Path: "/admin/users/{id}/disable", Roles: admin, Handle: s.adminDisable},
+		{Method: "POST", Path: "/admin/users/{id}/remove", Roles: admin, Handle: s.adminRemoveMember},
+		{Method: "POST", Path: "/admin/invitations/{id}/revoke", Roles: admin, Handle: s.adminRevokeInvitation},
 		{Method: "GET", Path: "/admin/orgs", Roles: admin, PlatformAdmin: true, Handle: s.adminOrgs},
 		{Method: "POST", Path: "/admin/orgs", PlatformOnly: true, Handle: s.adminCreateOrg},
 		{Method: "POST", Path: "/admin/orgs/current", Roles: admin, Handle: s.adminUpdateOrg},
@@ -71,6 +78,8 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/api/v1/users", Roles: admin, API: true, Handle: s.apiCreateUser},
 		{Method: "GET", Path: "/api/v1/users/{id}", Roles: admin, API: true, Handle: s.apiUser},
 		{Method: "PUT", Path: "/api/v1/users/{id}/roles", Roles: admin, API: true, Handle: s.apiSetRoles},
+		{Method: "GET", Path: "/api/v1/invitations", Roles: admin, API: true, Handle: s.apiInvitations},
+		{Method: "DELETE", Path: "/api/v1/invitations/{id}", Roles: admin, API: true, Handle: s.apiRevokeInvitation},
 		{Method: "GET", Path: "/api/v1/tokens", Roles: admin, API: true, Handle: s.apiTokens},
 		{Method: "POST", Path: "/api/v1/tokens", Roles: admin, API: true, Handle: s.apiCreateToken},
 		{Method: "DELETE", Path: "/api/v1/tokens/{id}", Roles: admin, API: true, Handle: s.apiRevokeToken},

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -37,7 +39,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, st *store.Store) *fixture {
 	t.Helper()
-	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "fixture"})
+	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "fixture", Operator: true})
 	cfg, err := config.Load(nil, func(k string) (string, bool) {
 		if k == "CLINSAFE_SESSION_KEY" {
 			return strings.Repeat("k", 32), true
@@ -75,7 +77,7 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	}
 	// Org B data that must never show in org A.
 	bAdmin := f.users["B/admin"]
-	if _, _, err := st.CreateToken(ctx, f.orgB.ID, bAdmin.ID, "Bravo token SECRETTOKEN", nil); err != nil {
+	if _, _, err := st.CreateToken(ctx, f.orgB.ID, bAdmin.ID, "Bravo token SECRETTOKEN", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	f.markersB = []string{"SECRETORG", "SECRETTOKEN", "b-reporter@example.com", "B admin person", f.orgB.ID}
@@ -234,8 +236,8 @@ func TestAPI(t *testing.T) {
 			t.Fatalf("bad token: %d", resp.StatusCode)
 		}
 		// Validation: per-field messages, unknown fields rejected, oversize bodies 413.
-		resp, body = do(t, admin, "POST", f.srv.URL+"/api/v1/users", `{"email":"bad","name":"","password":"x","roles":["reporter"]}`)
-		if resp.StatusCode != 422 || !strings.Contains(body, `"email"`) || !strings.Contains(body, `"password"`) {
+		resp, body = do(t, admin, "POST", f.srv.URL+"/api/v1/users", `{"email":"bad","name":"","roles":["reporter"]}`)
+		if resp.StatusCode != 422 || !strings.Contains(body, `"email"`) || !strings.Contains(body, `"name"`) {
 			t.Fatalf("invalid user: %d %s", resp.StatusCode, body)
 		}
 		resp, body = do(t, admin, "POST", f.srv.URL+"/api/v1/users", `{"email":"a@b.com","nickname":"x"}`)
@@ -254,9 +256,20 @@ func TestAPI(t *testing.T) {
 		if resp.StatusCode != 422 {
 			t.Fatalf("broken JSON: %d, want 422", resp.StatusCode)
 		}
-		resp, body = do(t, admin, "POST", f.srv.URL+"/api/v1/users", `{"email":"new@example.com","name":"New Person","password":"a long enough password","roles":["reporter","cso"]}`)
-		if resp.StatusCode != 201 || !strings.Contains(body, `"cso"`) {
-			t.Fatalf("create user: %d %s", resp.StatusCode, body)
+		// Adding a person is an invitation, the same whether or not the
+		// email has an account (here: one of organisation B's people).
+		resp, body = do(t, admin, "POST", f.srv.URL+"/api/v1/users", `{"email":"new@example.com","name":"New Person","roles":["reporter","cso"]}`)
+		resp2, body2 := do(t, admin, "POST", f.srv.URL+"/api/v1/users", `{"email":"b-reporter@example.com","name":"New Person","roles":["reporter","cso"]}`)
+		if resp.StatusCode != 201 || resp2.StatusCode != 201 || !strings.Contains(body, `"cso"`) || !strings.Contains(body, "/invite?code=csi_") {
+			t.Fatalf("invite: %d %s / %d", resp.StatusCode, body, resp2.StatusCode)
+		}
+		if shape(body) != shape(body2) {
+			t.Errorf("inviting an existing and a new email differ:\n%s\n%s", shape(body), shape(body2))
+		}
+		// A token that says it acts as someone else is refused.
+		resp, body = do(t, admin, "POST", f.srv.URL+"/api/v1/tokens", `{"name":"as the CSO","user_id":"`+f.users["A/cso"].ID+`"}`)
+		if resp.StatusCode != 403 {
+			t.Fatalf("token acting as another person: %d %s", resp.StatusCode, body)
 		}
 		// Another organisation's user is not found.
 		resp, _ = do(t, admin, "GET", f.srv.URL+"/api/v1/users/"+f.users["B/admin"].ID, "")
@@ -282,13 +295,42 @@ func TestAdminUserFlow(t *testing.T) {
 		if resp.StatusCode != 422 || !strings.Contains(body, "nhsuk-error-summary") || !strings.Contains(body, `href="#email"`) || !strings.Contains(body, "Select at least one role") {
 			t.Fatalf("invalid new user form: %d", resp.StatusCode)
 		}
-		resp, _ = do(t, admin, "POST", f.srv.URL+"/admin/users", "name=Nia+Jones&email=nia%40example.com&password=a+long+enough+password&roles=reporter&roles=cso")
+		resp, body = do(t, admin, "POST", f.srv.URL+"/admin/users", "name=Nia+Jones&email=nia%40example.com&roles=reporter&roles=cso")
+		if resp.StatusCode != 201 || !strings.Contains(body, "Invitation created") {
+			t.Fatalf("invite user: %d", resp.StatusCode)
+		}
+		// The link names the configured base URL; this test server has its own.
+		link := strings.Replace(inviteLink(t, body), "http://localhost:8080", f.srv.URL, 1)
+		resp, body = do(t, admin, "GET", f.srv.URL+"/admin/users", "")
+		if resp.StatusCode != 200 || strings.Contains(body, ">Nia Jones</a>") || !strings.Contains(body, "nia@example.com") || !strings.Contains(body, "Pending") {
+			t.Fatalf("users list shows the pending invitation: %d", resp.StatusCode)
+		}
+		// Nia opens the link, chooses a password and is signed in.
+		nia := f.client(t, "")
+		resp, body = do(t, nia, "GET", link, "")
+		if resp.StatusCode != 200 || !strings.Contains(body, "Join Alpha Trust") {
+			t.Fatalf("invitation page: %d", resp.StatusCode)
+		}
+		code := link[strings.Index(link, "code=")+5:]
+		resp, body = do(t, nia, "POST", f.srv.URL+"/invite", "code="+code+"&name=Nia+Jones&password=a+long+enough+password&confirm_password=different")
+		if resp.StatusCode != 422 || !strings.Contains(body, "The passwords do not match") {
+			t.Fatalf("mismatched passwords: %d", resp.StatusCode)
+		}
+		resp, _ = do(t, nia, "POST", f.srv.URL+"/invite", "code="+code+"&name=Nia+Jones&password=a+long+enough+password&confirm_password=a+long+enough+password")
 		if resp.StatusCode != 303 {
-			t.Fatalf("create user: %d", resp.StatusCode)
+			t.Fatalf("accept invitation: %d", resp.StatusCode)
+		}
+		resp, body = do(t, nia, "GET", f.srv.URL+"/api/v1/me", "")
+		if resp.StatusCode != 200 || !strings.Contains(body, "nia@example.com") || !strings.Contains(body, `"cso"`) {
+			t.Fatalf("Nia signed in: %d %s", resp.StatusCode, body)
+		}
+		resp, _ = do(t, f.client(t, ""), "GET", link, "")
+		if resp.StatusCode != 404 {
+			t.Fatalf("used invitation: %d, want 404", resp.StatusCode)
 		}
 		resp, body = do(t, admin, "GET", f.srv.URL+"/admin/users", "")
-		if resp.StatusCode != 200 || !strings.Contains(body, "Nia Jones") || !strings.Contains(body, "Added Nia Jones") {
-			t.Fatalf("users list after create: %d", resp.StatusCode)
+		if resp.StatusCode != 200 || !strings.Contains(body, ">Nia Jones</a>") || !strings.Contains(body, "Accepted") {
+			t.Fatalf("users list after accepting: %d", resp.StatusCode)
 		}
 		resp, body = do(t, admin, "GET", f.srv.URL+"/admin/audit?action=user.create", "")
 		if resp.StatusCode != 200 || !strings.Contains(body, "nia@example.com") {
@@ -315,7 +357,7 @@ func TestOrgSwitch(t *testing.T) {
 		f := newFixture(t, st)
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
 		u := f.users["A/cso"]
-		if err := st.SetRoles(ctx, f.orgB.ID, u.ID, []auth.Role{auth.Analyst}); err != nil {
+		if err := st.AddMember(ctx, f.orgB.ID, u.ID, []auth.Role{auth.Analyst}); err != nil {
 			t.Fatal(err)
 		}
 		c := f.client(t, "A/cso")
@@ -375,3 +417,22 @@ func TestErrorPages(t *testing.T) {
 		}
 	})
 }
+
+// inviteLink returns the invitation link shown on the "invitation created"
+// page.
+func inviteLink(t *testing.T, body string) string {
+	t.Helper()
+	i := strings.Index(body, `id="invite-link">`)
+	if i < 0 {
+		t.Fatal("no invitation link on the page")
+	}
+	link := body[i+len(`id="invite-link">`):]
+	link = html.UnescapeString(link[:strings.Index(link, "<")])
+	return link
+}
+
+var volatile = regexp.MustCompile(`"(id|created_at|expires_at|request_id|invite_url|email)": "[^"]*"`)
+
+// shape is a JSON body with its ids, times, codes and email blanked, to
+// compare two answers that must not be told apart.
+func shape(body string) string { return volatile.ReplaceAllString(body, `"$1": ""`) }

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/auth"
+)
+
+// Approving and issuing (hazard logs, safety case reports, and later the
+// closing of events and learning responses where approval is required) is
+// an electronic signature. The person signing is signed in, re-enters their
+// password at the moment of signing, and the signature records who, when,
+// what it means and the SHA-256 of the content signed. No API token can
+// sign.
+
+// Signature is a recorded electronic signature.
+type Signature struct {
+	ID          string    `json:"id"`
+	Subject     string    `json:"subject"` // e.g. "hazard_log_issue"
+	SubjectID   string    `json:"subject_id"`
+	Meaning     string    `json:"meaning"` // e.g. "Approved hazard log version 3"
+	SignerID    string    `json:"signer_id"`
+	SignerName  string    `json:"signer_name"`
+	ContentHash string    `json:"content_hash"`
+	Method      string    `json:"method"`
+	SignedAt    time.Time `json:"signed_at"`
+}
+
+// SignMethodPassword is the method of a signature made by re-entering the
+// account password.
+const SignMethodPassword = "password re-entered at signing"
+
+// Signer is proof that the actor re-entered their password just now. Only
+// VerifySigner makes one; the zero value signs nothing.
+type Signer struct {
+	userID string
+	name   string
+	at     time.Time
+}
+
+// signerTTL is how long a verified password counts as "at the moment of
+// signing".
+const signerTTL = 2 * time.Minute
+
+// VerifySigner checks the password of the person in ctx so that they can
+// sign. Forbidden when the request came with an API token or has no
+// signed-in person; Invalid (field "password") when the password is wrong.
+func (s *Store) VerifySigner(ctx context.Context, password string) (Signer, error) {
+	a := audit.ActorFrom(ctx)
+	if a.ViaToken {
+		return Signer{}, apperr.New(apperr.Forbidden, "An API token cannot sign. Approving and issuing is an electronic signature: sign in to clinsafe and enter your password to sign.")
+	}
+	if a.UserID == "" {
+		return Signer{}, apperr.New(apperr.Forbidden, "Sign in to sign")
+	}
+	if password == "" {
+		return Signer{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"password": "Enter your password to sign"}}
+	}
+	var hash string
+	var u User
+	var disabled bool
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, disabled, password_hash FROM users WHERE id = $1`, a.UserID).Scan(&u.ID, &u.Name, &disabled, &hash)
+	if err == sql.ErrNoRows || disabled {
+		return Signer{}, apperr.New(apperr.Forbidden, "Sign in to sign")
+	}
+	if err != nil {
+		return Signer{}, s.wrap(err, "read signer")
+	}
+	ok, herr := auth.CheckPassword(hash, password)
+	if herr != nil || !ok {
+		return Signer{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"password": "The password is not right. Enter the password you sign in with."}}
+	}
+	return Signer{userID: u.ID, name: u.Name, at: s.now()}, nil
+}
+
+// check returns Forbidden unless sg was made for the actor in ctx within
+// signerTTL.
+func (s *Store) checkSigner(ctx context.Context, sg Signer) error {
+	a := audit.ActorFrom(ctx)
+	if sg.userID == "" || a.ViaToken || sg.userID != a.UserID || s.now().Sub(sg.at) > signerTTL {
+		return apperr.New(apperr.Forbidden, "Enter your password to sign: approving and issuing is an electronic signature")
+	}
+	return nil
+}
+
+// sign records a signature inside tx.
+func (s *Store) sign(ctx context.Context, tx *sql.Tx, orgID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
+	sig := Signature{ID: NewID(), Subject: subject, SubjectID: subjectID, Meaning: meaning, SignerID: sg.userID, SignerName: sg.name,
+		ContentHash: contentHash, Method: SignMethodPassword, SignedAt: s.now().Truncate(time.Microsecond)}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (id, org_id, subject, subject_id, meaning, signer_id, signer_name, content_hash, method, signed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, sig.ID, orgID, subject, subjectID, meaning, sig.SignerID, sig.SignerName, contentHash, sig.Method, sig.SignedAt); err != nil {
+		return Signature{}, s.wrap(err, "record signature")
+	}
+	return sig, nil
+}
+
+// Signatures returns the signatures on one subject, oldest first.
+func (s *Store) Signatures(ctx context.Context, orgID, subject, subjectID string) ([]Signature, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, subject, subject_id, meaning, signer_id, signer_name, content_hash, method, signed_at
+		FROM signatures WHERE org_id = $1 AND subject = $2 AND subject_id = $3 ORDER BY signed_at, id`, orgID, subject, subjectID)
+	if err != nil {
+		return nil, s.wrap(err, "list signatures")
+	}
+	defer rows.Close()
+	var out []Signature
+	for rows.Next() {
+		var sig Signature
+		if err := rows.Scan(&sig.ID, &sig.Subject, &sig.SubjectID, &sig.Meaning, &sig.SignerID, &sig.SignerName, &sig.ContentHash, &sig.Method, &sig.SignedAt); err != nil {
+			return nil, s.wrap(err, "scan signature")
+		}
+		sig.SignedAt = sig.SignedAt.UTC()
+		out = append(out, sig)
+	}
+	return out, s.wrap(rows.Err(), "list signatures")
+}
