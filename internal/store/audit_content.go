@@ -109,15 +109,6 @@ func entityByName(name string) *entityDef {
 	return nil
 }
 
-func entityByTable(table string) *entityDef {
-	for i := range contentRegistry {
-		if contentRegistry[i].parts[0].table == table {
-			return &contentRegistry[i]
-		}
-	}
-	return nil
-}
-
 // contentKey identifies an entity in VerifyContent's maps.
 func (d *entityDef) contentKey(orgID, entityID string) string {
 	if d.orgScoped {
