@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -224,8 +225,9 @@ func demoImplants(ctx context.Context, e *env, st *store.Store, n int) error {
 }
 
 func cmdBackup(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "backup", "FILE", "Write a consistent online copy of the database to FILE, which must not exist. SQLite uses VACUUM INTO; PostgreSQL uses pg_dump's custom format when pg_dump is on PATH.")
-	f := config.Register(fs, "db")
+	fs := newFlags(e, "backup", "FILE", "Write a consistent online copy of the database to FILE, which must not exist. SQLite uses VACUUM INTO; PostgreSQL uses pg_dump's custom format when pg_dump is on PATH.\n\n"+
+		"When audit checkpoints are configured (CLINSAFE_AUDIT_KEY_FILE and CLINSAFE_AUDIT_CHECKPOINT_DIR; beside a SQLite database by default), a fresh checkpoint of the audit trail is signed first and every checkpoint is then copied into the directory FILE.checkpoints, so the copy can be checked with 'clinsafe audit verify -checkpoint FILE.checkpoints'. The signing key itself is not copied: keep it, or at least its .pub file, apart from the backups.")
+	f := config.Register(fs, "db", "audit-key-file", "audit-checkpoint-dir")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -239,10 +241,33 @@ func cmdBackup(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	cpDir := pos[0] + ".checkpoints"
+	checkpoints := cfg.Audit.KeyFile != "" && cfg.Audit.CheckpointDir != ""
+	if checkpoints {
+		if _, err := os.Stat(cpDir); err == nil {
+			return fmt.Errorf("%s already exists; choose a new file name", cpDir)
+		}
+		if _, err := os.Stat(pos[0]); err == nil {
+			return fmt.Errorf("store: backup: %s already exists; choose a new file name", pos[0])
+		}
+		// Sign before copying: the copy then holds at least the signed entry.
+		if _, err := writeCheckpoint(ctx, e, st, cfg); err != nil {
+			return err
+		}
+	}
 	if err := st.Backup(ctx, cfg.DB, pos[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "backup written to %s\n", pos[0])
+	if !checkpoints {
+		fmt.Fprintln(e.stdout, "no audit checkpoints copied: CLINSAFE_AUDIT_KEY_FILE and CLINSAFE_AUDIT_CHECKPOINT_DIR are not set")
+		return nil
+	}
+	n, err := store.CopyCheckpoints(cfg.Audit.CheckpointDir, cpDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%d audit checkpoint(s) copied to %s\n", n, cpDir)
 	return nil
 }
 
@@ -256,32 +281,155 @@ func (e exitError) Error() string { return e.msg }
 func (e exitError) ExitCode() int { return e.code }
 
 func cmdAudit(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-			fmt.Fprintln(e.stderr, "Usage: clinsafe audit verify [-db DSN]\n\nCheck every entry of the audit trail against its hash and the entry before it. Prints the first broken link and exits 1 if any.")
-			return flag.ErrHelp
-		}
-		fmt.Fprintln(e.stderr, "Usage: clinsafe audit verify [-db DSN]")
-		return errUsage
-	}
-	fs := newFlags(e, "audit verify", "[flags]", "Check every entry of the audit trail against its hash and the entry before it. Prints the first broken link and exits 1 if any.")
-	f := config.Register(fs, "db")
-	if err := parse(fs, args[1:]); err != nil {
+	return subcommand(ctx, e, "audit", args, map[string]func(context.Context, *env, []string) error{
+		"verify": auditVerify, "checkpoint": auditCheckpoint, "keygen": auditKeygen,
+	}, []string{"verify", "checkpoint", "keygen"})
+}
+
+const verifyHelp = `Check the audit trail. Prints one line per problem found and exits 1 if there is any.
+
+Always: every entry is checked against its hash and the entry before it.
+
+-checkpoint FILE (or a directory: its newest checkpoint) also checks a signed checkpoint
+written by 'clinsafe audit checkpoint', serve or backup: its signature (with the public key
+of CLINSAFE_AUDIT_KEY_FILE, which may name the .pub file), and that the trail still has the
+signed entry with the signed hash. That catches entries deleted from the end (truncation) and
+a chain rewritten with recomputed hashes, up to the checkpoint's entry. A checkpoint cannot
+show changes after its entry that keep the chain valid, such as forged entries appended since:
+check against the newest checkpoint, and keep checkpoints where the database's owners cannot
+change them.
+
+-deep also compares every live row of every audited table with the content hash of its last
+audited change, naming rows changed, added or deleted outside the audit trail (rows written in
+bulk are checked as a set per organisation). A direct edit is visible until the next audited
+change of the same entity, which records the content as it then is.`
+
+func auditVerify(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "audit verify", "[-checkpoint FILE|DIR] [-deep] [flags]", verifyHelp)
+	f := config.Register(fs, "db", "audit-key-file")
+	cpPath := fs.String("checkpoint", "", "signed checkpoint file, or a directory of them (the newest is used)")
+	deep := fs.Bool("deep", false, "also compare every live row with the content hash of its last audited change")
+	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, _, err := openStore(ctx, e, f, false)
+	st, cfg, err := openStore(ctx, e, f, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	var problems, ok []string
 	res, err := st.VerifyAudit(ctx)
 	if err != nil {
 		return err
 	}
 	if res.Break != nil {
-		return exitError{msg: fmt.Sprintf("audit trail broken at entry %d: %s (%d entries checked)", res.Break.Seq, res.Break.Reason, res.Checked), code: 1}
+		problems = append(problems, fmt.Sprintf("audit trail broken at entry %d: %s (%d entries checked)", res.Break.Seq, res.Break.Reason, res.Checked))
+	} else {
+		ok = append(ok, fmt.Sprintf("audit trail intact: %d entries verified", res.Checked))
 	}
-	fmt.Fprintf(e.stdout, "audit trail intact: %d entries verified\n", res.Checked)
+	if *cpPath != "" {
+		if cfg.Audit.KeyFile == "" {
+			return errors.New("-checkpoint needs the public key: set CLINSAFE_AUDIT_KEY_FILE (or -audit-key-file) to the key file or its .pub file")
+		}
+		pub, err := audit.LoadPublicKey(cfg.Audit.KeyFile)
+		if err != nil {
+			return err
+		}
+		c, path, err := audit.ReadCheckpoint(*cpPath)
+		if err != nil {
+			return err
+		}
+		if err := c.Verify(pub); err != nil {
+			problems = append(problems, fmt.Sprintf("checkpoint %s: %s", path, err))
+		} else if b, err := st.CheckCheckpoint(ctx, c); err != nil {
+			return err
+		} else if b != nil {
+			problems = append(problems, fmt.Sprintf("audit trail does not match checkpoint %s: %s", path, b.Reason))
+		} else {
+			ok = append(ok, fmt.Sprintf("checkpoint %s: entry %d matches the hash signed at %s", path, c.Seq, c.At.Format(time.RFC3339)))
+		}
+	}
+	if *deep {
+		fs, n, err := st.VerifyContent(ctx)
+		if err != nil {
+			return err
+		}
+		for _, fd := range fs {
+			problems = append(problems, fd.String())
+		}
+		if len(fs) == 0 {
+			ok = append(ok, fmt.Sprintf("content intact: %d entities match their last audited change", n))
+		}
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(e.stdout, p)
+		}
+		return exitError{msg: fmt.Sprintf("%d problem(s) found; the first: %s", len(problems), problems[0]), code: 1}
+	}
+	for _, l := range ok {
+		fmt.Fprintln(e.stdout, l)
+	}
+	return nil
+}
+
+// writeCheckpoint signs the chain head into the configured directory,
+// making the key first if there is none.
+func writeCheckpoint(ctx context.Context, e *env, st *store.Store, cfg *config.Config) (string, error) {
+	if cfg.Audit.KeyFile == "" || cfg.Audit.CheckpointDir == "" {
+		return "", errors.New("audit checkpoints are not configured: set CLINSAFE_AUDIT_KEY_FILE and CLINSAFE_AUDIT_CHECKPOINT_DIR")
+	}
+	key, created, err := audit.LoadKey(cfg.Audit.KeyFile, true)
+	if err != nil {
+		return "", err
+	}
+	if created {
+		fmt.Fprintf(e.stdout, "new signing key written to %s (mode 0600), public key %s.pub; keep a copy of the .pub file apart from the database\n", cfg.Audit.KeyFile, cfg.Audit.KeyFile)
+	}
+	c, path, err := st.WriteCheckpoint(ctx, key, cfg.Audit.CheckpointDir, false)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(e.stdout, "checkpoint of entry %d written to %s\n", c.Seq, path)
+	return path, nil
+}
+
+func auditCheckpoint(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "audit checkpoint", "[flags]", "Sign the audit trail's head (its last entry's number and hash) with the key in CLINSAFE_AUDIT_KEY_FILE, made if missing, "+
+		"and write the checkpoint to CLINSAFE_AUDIT_CHECKPOINT_DIR. The chain is checked first (from the newest checkpoint there); a broken or truncated trail is not signed. "+
+		"serve writes one every CLINSAFE_AUDIT_CHECKPOINT_EVERY when the trail has grown, and backup writes one. Keep the directory where the database's owners cannot rewrite it.")
+	f := config.Register(fs, "db", "audit-key-file", "audit-checkpoint-dir")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, cfg, err := openStore(ctx, e, f, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, err = writeCheckpoint(ctx, e, st, cfg)
+	return err
+}
+
+func auditKeygen(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "audit keygen", "[-audit-key-file FILE]", "Make the Ed25519 key that signs audit checkpoints: FILE (mode 0600) and its public key FILE.pub. "+
+		"Refuses to replace an existing key. Keep the key outside the database and its backups; the .pub file is enough to check checkpoints.")
+	f := config.Register(fs, "db", "audit-key-file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(f, e.lookup)
+	if err != nil {
+		return err
+	}
+	if cfg.Audit.KeyFile == "" {
+		return errors.New("set CLINSAFE_AUDIT_KEY_FILE or -audit-key-file to where the key should go")
+	}
+	key, err := audit.GenerateKey(cfg.Audit.KeyFile)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "key %s written to %s (mode 0600), public key %s.pub\n", audit.KeyID(key.Public().(ed25519.PublicKey)), cfg.Audit.KeyFile, cfg.Audit.KeyFile)
 	return nil
 }
 

@@ -45,7 +45,7 @@ func commands() []command {
 		{"token", "add|revoke [flags]", "manage API tokens", cmdToken},
 		{"demo", "[flags]", "load demonstration data into an empty database", cmdDemo},
 		{"backup", "FILE", "write a consistent online copy of the database to FILE", cmdBackup},
-		{"audit", "verify", "check the audit trail's hash chain", cmdAudit},
+		{"audit", "verify|checkpoint|keygen [flags]", "check the audit trail; sign checkpoints of it", cmdAudit},
 		{"scan", "BARCODE | -", "parse a GS1 or HIBC barcode and print it as JSON", cmdScan},
 		{"hazards", "import|export [flags]", "import or export a hazard log as XLSX, CSV or JSON", cmdHazards},
 		{"version", "", "print the version", cmdVersion},

@@ -13,21 +13,25 @@ import (
 )
 
 // Entry is one audit record. Seq orders the chain; Hash covers every other
-// field and PrevHash, the Hash of the entry before it.
+// field and PrevHash, the Hash of the entry before it. ContentHash records
+// what the changed entity held after the change (see the store's content
+// registry); it is empty on entries written before it existed and on
+// actions that change no audited content.
 type Entry struct {
-	Seq       int64     `json:"seq"`
-	ID        string    `json:"id"`
-	At        time.Time `json:"at"`
-	OrgID     string    `json:"org_id,omitempty"`
-	ActorID   string    `json:"actor_id,omitempty"`
-	ActorName string    `json:"actor_name"`
-	Action    string    `json:"action"`
-	Entity    string    `json:"entity"`
-	EntityID  string    `json:"entity_id,omitempty"`
-	Summary   string    `json:"summary"`
-	RequestID string    `json:"request_id,omitempty"`
-	PrevHash  string    `json:"prev_hash"`
-	Hash      string    `json:"hash"`
+	Seq         int64     `json:"seq"`
+	ID          string    `json:"id"`
+	At          time.Time `json:"at"`
+	OrgID       string    `json:"org_id,omitempty"`
+	ActorID     string    `json:"actor_id,omitempty"`
+	ActorName   string    `json:"actor_name"`
+	Action      string    `json:"action"`
+	Entity      string    `json:"entity"`
+	EntityID    string    `json:"entity_id,omitempty"`
+	Summary     string    `json:"summary"`
+	RequestID   string    `json:"request_id,omitempty"`
+	PrevHash    string    `json:"prev_hash"`
+	ContentHash string    `json:"content_hash,omitempty"`
+	Hash        string    `json:"hash"`
 }
 
 // Genesis is the PrevHash of the first entry.
@@ -35,13 +39,19 @@ const Genesis = "000000000000000000000000000000000000000000000000000000000000000
 
 // ComputeHash returns the SHA-256, hex-encoded, over the entry's content and
 // PrevHash. Each field is length-prefixed so that no two entries share an
-// encoding.
+// encoding. ContentHash is a thirteenth field only when it is not empty, so
+// entries written before it existed keep their hashes; clearing it on a
+// newer entry changes the encoding and so breaks the hash.
 func ComputeHash(e Entry) string {
 	h := sha256.New()
-	for _, f := range []string{
+	fields := []string{
 		strconv.FormatInt(e.Seq, 10), e.ID, e.At.UTC().Format(time.RFC3339Nano), e.OrgID, e.ActorID, e.ActorName,
 		e.Action, e.Entity, e.EntityID, e.Summary, e.RequestID, e.PrevHash,
-	} {
+	}
+	if e.ContentHash != "" {
+		fields = append(fields, e.ContentHash)
+	}
+	for _, f := range fields {
 		h.Write([]byte(strconv.Itoa(len(f))))
 		h.Write([]byte{':'})
 		h.Write([]byte(f))
@@ -64,6 +74,10 @@ type Verifier struct {
 
 // NewVerifier starts a chain check.
 func NewVerifier() *Verifier { return &Verifier{prev: Genesis} }
+
+// NewVerifierAfter starts a chain check at the entry after seq, whose hash
+// is hash (a checkpoint already vouches for the entries up to seq).
+func NewVerifierAfter(seq int64, hash string) *Verifier { return &Verifier{prev: hash, prevSeq: seq} }
 
 // Next checks e against the entries seen so far; it returns a non-nil Break
 // for the first entry that is out of place or altered.

@@ -55,3 +55,58 @@ func TestSummariseRedactsSecrets(t *testing.T) {
 		t.Errorf("long value not trimmed: %d chars", len(s))
 	}
 }
+
+func TestContentHashIsCovered(t *testing.T) {
+	e := chain(1)[0]
+	old := e.Hash
+	if ComputeHash(e) != old {
+		t.Fatal("an entry without a content hash must keep its hash")
+	}
+	e.ContentHash = "deleted"
+	withContent := ComputeHash(e)
+	if withContent == old {
+		t.Fatal("the content hash is not covered by the entry hash")
+	}
+	e.ContentHash = ""
+	if ComputeHash(e) == withContent {
+		t.Fatal("clearing the content hash must change the entry hash")
+	}
+}
+
+func TestCheckpointSignature(t *testing.T) {
+	dir := t.TempDir()
+	key, err := GenerateKey(dir + "/k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := LoadPublicKey(dir + "/k.pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Sign(key, 7, strings.Repeat("a", 64), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err := c.Verify(pub); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	path, err := WriteCheckpoint(dir+"/cp", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := ReadCheckpoint(dir + "/cp")
+	if err != nil || got.Seq != 7 || got.Verify(pub) != nil {
+		t.Fatalf("ReadCheckpoint(%s) = %+v, %v", path, got, err)
+	}
+	for name, forge := range map[string]func(*Checkpoint){
+		"seq":  func(c *Checkpoint) { c.Seq = 6 },
+		"head": func(c *Checkpoint) { c.Head = strings.Repeat("b", 64) },
+		"time": func(c *Checkpoint) { c.At = c.At.Add(time.Second) },
+	} {
+		f := c
+		forge(&f)
+		if err := f.Verify(pub); err == nil {
+			t.Errorf("checkpoint with a changed %s verified", name)
+		}
+	}
+	if _, err := GenerateKey(dir + "/k"); err == nil {
+		t.Error("GenerateKey replaced an existing key")
+	}
+}

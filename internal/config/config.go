@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,9 +30,19 @@ type Config struct {
 	MaxSession  time.Duration // session absolute timeout
 	Migrate     bool          // serve: apply pending migrations on PostgreSQL
 	SMTP        SMTP
+	Audit       Audit
 	// SessionKeyGenerated is true when no key was configured and a random one
 	// was made for this process (sessions then end on restart).
 	SessionKeyGenerated bool
+}
+
+// Audit holds the settings of signed audit checkpoints. KeyFile and
+// CheckpointDir default to files beside a SQLite database; on PostgreSQL
+// they are empty unless set, and checkpoints are then off.
+type Audit struct {
+	KeyFile         string        // Ed25519 private key (PEM) that signs checkpoints
+	CheckpointDir   string        // where checkpoints are written, outside the database
+	CheckpointEvery time.Duration // how often serve writes one
 }
 
 // SMTP holds mail settings for notifications.
@@ -69,6 +80,9 @@ var Vars = []Var{
 	{"CLINSAFE_SMTP_USERNAME", "smtp-username", "", "SMTP user name"},
 	{"CLINSAFE_SMTP_PASSWORD", "smtp-password", "", "SMTP password; CLINSAFE_SMTP_PASSWORD_FILE reads it from a file"},
 	{"CLINSAFE_SMTP_FROM", "smtp-from", "", "From address of notification mail"},
+	{"CLINSAFE_AUDIT_KEY_FILE", "audit-key-file", "(clinsafe-audit.key beside a SQLite database)", "Ed25519 key file that signs audit checkpoints; keep it outside the database and its backups (made with mode 0600 when missing)"},
+	{"CLINSAFE_AUDIT_CHECKPOINT_DIR", "audit-checkpoint-dir", "(clinsafe-checkpoints beside a SQLite database)", "directory of signed audit checkpoints, kept outside the database"},
+	{"CLINSAFE_AUDIT_CHECKPOINT_EVERY", "audit-checkpoint-every", "1h", "how often serve signs a checkpoint of the audit trail when it has grown"},
 }
 
 // Register defines configuration flags on fs: those named in only, or all
@@ -153,6 +167,16 @@ func Load(f *Flags, env Env) (*Config, error) {
 			From:     vals["CLINSAFE_SMTP_FROM"],
 		},
 	}
+	c.Audit.KeyFile, c.Audit.CheckpointDir = vals["CLINSAFE_AUDIT_KEY_FILE"], vals["CLINSAFE_AUDIT_CHECKPOINT_DIR"]
+	if dbPath, ok := strings.CutPrefix(c.DB, "sqlite:"); ok {
+		dir := filepath.Dir(dbPath)
+		if c.Audit.KeyFile == "" {
+			c.Audit.KeyFile = filepath.Join(dir, "clinsafe-audit.key")
+		}
+		if c.Audit.CheckpointDir == "" {
+			c.Audit.CheckpointDir = filepath.Join(dir, "clinsafe-checkpoints")
+		}
+	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return nil, fmt.Errorf("config: CLINSAFE_LISTEN %q is not host:port", c.Listen)
 	}
@@ -189,6 +213,9 @@ func Load(f *Flags, env Env) (*Config, error) {
 	}
 	if c.IdleTimeout > c.MaxSession {
 		return nil, errors.New("config: CLINSAFE_SESSION_IDLE must not be longer than CLINSAFE_SESSION_MAX")
+	}
+	if c.Audit.CheckpointEvery, err = positiveDuration("CLINSAFE_AUDIT_CHECKPOINT_EVERY", vals["CLINSAFE_AUDIT_CHECKPOINT_EVERY"]); err != nil {
+		return nil, err
 	}
 	port, err := strconv.Atoi(vals["CLINSAFE_SMTP_PORT"])
 	if err != nil || port < 1 || port > 65535 {

@@ -69,11 +69,30 @@ func TestBadConfiguration(t *testing.T) {
 		{[]string{"CLINSAFE_SMTP_PORT", "70000"}, "CLINSAFE_SMTP_PORT"},
 		{[]string{"CLINSAFE_SMTP_HOST", "mail", "CLINSAFE_SMTP_FROM", "nobody"}, "CLINSAFE_SMTP_FROM"},
 		{[]string{"CLINSAFE_SESSION_KEY_FILE", "/no/such/file"}, "CLINSAFE_SESSION_KEY_FILE"},
+		{[]string{"CLINSAFE_AUDIT_CHECKPOINT_EVERY", "0s"}, "CLINSAFE_AUDIT_CHECKPOINT_EVERY"},
 	}
 	for _, c := range cases {
 		_, err := Load(nil, env(c.env...))
 		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("Load(%v) = %v; want one-line error naming %s", c.env, err, c.want)
 		}
+	}
+}
+
+func TestAuditCheckpointDefaults(t *testing.T) {
+	c, err := Load(nil, env("CLINSAFE_DB", "sqlite:/var/lib/clinsafe/cs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Audit.KeyFile != "/var/lib/clinsafe/clinsafe-audit.key" || c.Audit.CheckpointDir != "/var/lib/clinsafe/clinsafe-checkpoints" || c.Audit.CheckpointEvery != time.Hour {
+		t.Errorf("SQLite audit defaults = %+v, want files beside the database, every hour", c.Audit)
+	}
+	c, err = Load(nil, env("CLINSAFE_DB", "postgres://x/y"))
+	if err != nil || c.Audit.KeyFile != "" || c.Audit.CheckpointDir != "" {
+		t.Errorf("PostgreSQL audit defaults = %+v, %v; want none (checkpoints off until set)", c.Audit, err)
+	}
+	c, err = Load(nil, env("CLINSAFE_DB", "postgres://x/y", "CLINSAFE_AUDIT_KEY_FILE", "/etc/clinsafe/audit.key", "CLINSAFE_AUDIT_CHECKPOINT_DIR", "/srv/checkpoints"))
+	if err != nil || c.Audit.KeyFile != "/etc/clinsafe/audit.key" || c.Audit.CheckpointDir != "/srv/checkpoints" {
+		t.Errorf("explicit audit settings = %+v, %v", c.Audit, err)
 	}
 }

@@ -17,17 +17,31 @@ type Change struct {
 	Entity   string // e.g. "user"
 	EntityID string
 	Summary  string // never a password or token; see audit.Summarise
+
+	// content, when set, is the content hash to record as it is (the bulk
+	// set terms of a bulk write); noContent records none (an action that
+	// changes nothing); before is the entity's content hash before the
+	// change, for a row a bulk write may have added (see bulkBefore).
+	content   string
+	noContent bool
+	before    string
 }
 
 // appendAudit writes the audit entry for c inside tx, chained to the
-// previous entry. The actor comes from ctx.
+// previous entry. The actor comes from ctx. The entry records the content
+// hash of the changed entity as it stands in tx (see contentRegistry), so
+// call it after the change's last write to that entity.
 func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, c Change) error {
+	content, err := s.changeContent(ctx, tx, c)
+	if err != nil {
+		return err
+	}
 	if err := s.dialect.lockAudit(ctx, tx); err != nil {
 		return s.wrap(err, "lock audit log")
 	}
 	prev := audit.Genesis
 	var seq int64
-	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
+	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
 	if err != nil && err != sql.ErrNoRows {
 		return s.wrap(err, "read audit chain head")
 	}
@@ -35,12 +49,12 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, c Change) error {
 	e := audit.Entry{
 		Seq: seq + 1, ID: NewID(), At: s.now().Truncate(time.Microsecond), OrgID: c.OrgID,
 		ActorID: a.UserID, ActorName: a.Name, Action: c.Action, Entity: c.Entity, EntityID: c.EntityID,
-		Summary: c.Summary, RequestID: a.RequestID, PrevHash: prev,
+		Summary: c.Summary, RequestID: a.RequestID, PrevHash: prev, ContentHash: content,
 	}
 	e.Hash = audit.ComputeHash(e)
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, id, at, org_id, actor_id, actor_name, action, entity, entity_id, summary, request_id, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		e.Seq, e.ID, e.At, nullable(e.OrgID), nullable(e.ActorID), e.ActorName, e.Action, e.Entity, e.EntityID, e.Summary, e.RequestID, e.PrevHash, e.Hash)
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, id, at, org_id, actor_id, actor_name, action, entity, entity_id, summary, request_id, prev_hash, content_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		e.Seq, e.ID, e.At, nullable(e.OrgID), nullable(e.ActorID), e.ActorName, e.Action, e.Entity, e.EntityID, e.Summary, e.RequestID, e.PrevHash, e.ContentHash, e.Hash)
 	return s.wrap(err, "append audit entry")
 }
 
@@ -64,11 +78,11 @@ type AuditFilter struct {
 	Limit    int
 }
 
-const auditCols = `seq, id, at, COALESCE(org_id, ''), COALESCE(actor_id, ''), actor_name, action, entity, entity_id, summary, request_id, prev_hash, hash`
+const auditCols = `seq, id, at, COALESCE(org_id, ''), COALESCE(actor_id, ''), actor_name, action, entity, entity_id, summary, request_id, prev_hash, content_hash, hash`
 
 func scanAudit(sc interface{ Scan(...any) error }) (audit.Entry, error) {
 	var e audit.Entry
-	err := sc.Scan(&e.Seq, &e.ID, &e.At, &e.OrgID, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.Summary, &e.RequestID, &e.PrevHash, &e.Hash)
+	err := sc.Scan(&e.Seq, &e.ID, &e.At, &e.OrgID, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.Summary, &e.RequestID, &e.PrevHash, &e.ContentHash, &e.Hash)
 	e.At = e.At.UTC()
 	return e, err
 }

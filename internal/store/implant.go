@@ -99,11 +99,15 @@ func (s *Store) upsertPatient(ctx context.Context, tx *sql.Tx, orgID string, p i
 	case err != nil:
 		return "", s.wrap(err, "find patient")
 	}
+	before, err := s.bulkBefore(ctx, tx, "implant_patient", orgID, id)
+	if err != nil {
+		return "", err
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE implant_patients SET name = $1, birth_date = $2, address = $3, postcode = $4, phone = $5, email = $6 WHERE id = $7 AND org_id = $8`,
 		p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, id, orgID); err != nil {
 		return "", s.wrap(err, "update patient")
 	}
-	return id, s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant_patient.update", Entity: "implant_patient", EntityID: id, Summary: "patient details refreshed"})
+	return id, s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant_patient.update", Entity: "implant_patient", EntityID: id, Summary: "patient details refreshed", before: before})
 }
 
 // CreateProcedure records a procedure for a patient, adding the patient or
@@ -443,11 +447,15 @@ func (s *Store) RemoveImplant(ctx context.Context, orgID, id string) error {
 		if err != nil {
 			return s.wrap(err, "get implant")
 		}
+		before, err := s.bulkBefore(ctx, tx, "implant", orgID, id)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM implants WHERE id = $1 AND org_id = $2`, id, orgID); err != nil {
 			return s.wrap(err, "remove implant")
 		}
 		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.remove", Entity: "implant", EntityID: id,
-			Summary: audit.Summarise("procedure_id", proc, "gtin", gtin, "reason", "recorded in error")})
+			Summary: audit.Summarise("procedure_id", proc, "gtin", gtin, "reason", "recorded in error"), before: before})
 	})
 }
 
@@ -472,11 +480,15 @@ func (s *Store) Explant(ctx context.Context, orgID, id string, in implant.Explan
 		if err != nil {
 			return err
 		}
+		before, err := s.bulkBefore(ctx, tx, "implant", orgID, id)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE implants SET explanted_on = $1, explant_reason = $2 WHERE id = $3 AND org_id = $4`, date, reason, id, orgID); err != nil {
 			return s.wrap(err, "explant")
 		}
 		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.explant", Entity: "implant", EntityID: id,
-			Summary: audit.Summarise("explanted_on", date)})
+			Summary: audit.Summarise("explanted_on", date), before: before})
 	})
 }
 

@@ -42,7 +42,9 @@ const bulkChunk = 500
 func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[BulkRecord]) (BulkResult, error) {
 	var res BulkResult
 	var errs implant.RowErrors
-	now := s.now()
+	// To the microsecond, as both engines store it: the bulk set's row
+	// hashes are taken from these values (see trackBulk).
+	now := s.now().Truncate(time.Microsecond)
 	day := londonDay(now)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		catalogue := map[string]bool{}
@@ -63,6 +65,10 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 		patients := newBatcher(tx, "implant_patients", "id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at", 10, 500, anon)
 		procs := newBatcher(tx, "implant_procedures", "id, org_id, patient_id, performed_on, site, laterality, clinician, description, created_at", 9, 500, anon)
 		devs := newBatcher(tx, "implants", "id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at", 14, 500, anon)
+		set := newBulkSet()
+		patients.trackBulk(set, "implant_patient")
+		procs.trackBulk(set, "procedure")
+		devs.trackBulk(set, "implant")
 		defer patients.close()
 		defer procs.close()
 		defer devs.close()
@@ -186,7 +192,8 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 			return apperr.New(apperr.Invalid, "There are no records to import")
 		}
 		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.bulk_import", Entity: "implant", EntityID: orgID,
-			Summary: audit.Summarise("patients_added", fmt.Sprint(res.Patients), "procedures", fmt.Sprint(res.Procedures), "devices", fmt.Sprint(res.Devices))})
+			Summary: audit.Summarise("patients_added", fmt.Sprint(res.Patients), "procedures", fmt.Sprint(res.Procedures), "devices", fmt.Sprint(res.Devices)),
+			content: set.terms()})
 	})
 	if err != nil {
 		return BulkResult{}, err
@@ -257,6 +264,11 @@ type batcher struct {
 	// of each numbered parameter by a linear scan, which makes binding a
 	// statement with thousands of $N parameters quadratic; ? has no name.
 	anon bool
+	// set, when not nil, receives the content hash of every row queued,
+	// as entity (see trackBulk).
+	set    *bulkSet
+	entity string
+	hasher *rowHasher
 }
 
 func newBatcher(tx *sql.Tx, table, cols string, ncol, max int, anonymous bool) *batcher {
@@ -265,6 +277,9 @@ func newBatcher(tx *sql.Tx, table, cols string, ncol, max int, anonymous bool) *
 
 // add queues a row; flush writes the queued rows.
 func (b *batcher) add(_ context.Context, vals ...any) error {
+	if b.set != nil {
+		b.set.add(b.entity, b.hasher.sum(vals))
+	}
 	b.args = append(b.args, vals...)
 	return nil
 }

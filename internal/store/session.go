@@ -414,5 +414,6 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 // RecordAction writes an audit entry for an action that changes nothing
 // else in the database (for example an export).
 func (s *Store) RecordAction(ctx context.Context, c Change) error {
+	c.noContent = true
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.appendAudit(ctx, tx, c) })
 }

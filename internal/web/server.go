@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
@@ -99,6 +100,13 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) housekeeping(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
+	every := s.cfg.Audit.CheckpointEvery
+	if every <= 0 {
+		every = time.Hour
+	}
+	cp := time.NewTicker(every)
+	defer cp.Stop()
+	s.checkpoint(ctx)
 	for {
 		if err := s.store.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("purge expired sessions", "err", err)
@@ -107,7 +115,34 @@ func (s *Server) housekeeping(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-cp.C:
+			s.checkpoint(ctx)
 		}
+	}
+}
+
+// checkpoint signs the audit trail's head into the checkpoint directory
+// when it has grown since the last checkpoint (see store.WriteCheckpoint).
+// A trail that no longer matches its last checkpoint is logged as an error
+// each time and not signed.
+func (s *Server) checkpoint(ctx context.Context) {
+	if s.cfg.Audit.KeyFile == "" || s.cfg.Audit.CheckpointDir == "" {
+		return
+	}
+	key, created, err := audit.LoadKey(s.cfg.Audit.KeyFile, true)
+	if err != nil {
+		s.log.Error("audit checkpoint: signing key", "err", err)
+		return
+	}
+	if created {
+		s.log.Warn("audit checkpoint: made a new signing key; keep a copy of its .pub file apart from the database", "file", s.cfg.Audit.KeyFile)
+	}
+	c, path, err := s.store.WriteCheckpoint(ctx, key, s.cfg.Audit.CheckpointDir, true)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.log.Error("audit checkpoint", "err", err)
+	case path != "":
+		s.log.Info("audit checkpoint written", "seq", c.Seq, "file", path)
 	}
 }
 

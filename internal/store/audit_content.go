@@ -1,0 +1,415 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math/bits"
+	"reflect"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The content registry says, for each audited entity, which rows hold its
+// content. appendAudit records a hash of that content in every entry, and
+// VerifyContent compares every live row with the hash of its last audited
+// change, so a change made to a table directly, outside the store, is found
+// and named.
+
+// part is one table's share of an entity's content.
+type part struct {
+	table string
+	// key names the columns that identify the entity in this table: its
+	// own id in the entity's table, the parent id in a child table.
+	key []string
+	// exclude names columns that change without an audit entry (sign-in
+	// times, a token's last use, a flag derived from another table).
+	exclude []string
+}
+
+// entityDef is one audited entity.
+type entityDef struct {
+	entity string
+	// orgScoped: the entity id is unique only within its organisation, so
+	// the key is (organisation id, entity id) and parts[0].key has two columns.
+	orgScoped bool
+	// parts[0] holds the entity's own rows: none means it was deleted.
+	parts []part
+	// bulk: rows may be written many at once under one audit entry
+	// (ImportImplants). Such a row, until it gets an entry of its own, is
+	// checked as part of its organisation's bulk set: a sum of row hashes
+	// recorded by the bulk entries. Only single-part entities can be bulk.
+	bulk bool
+}
+
+// contentRegistry lists every audited entity. A table that belongs to no
+// entity must be in unauditedTables (a test checks every table is in one).
+var contentRegistry = []entityDef{
+	{entity: "organisation", parts: []part{{table: "organisations", key: []string{"id"}}}},
+	{entity: "user", parts: []part{
+		{table: "users", key: []string{"id"}, exclude: []string{"last_login_at", "last_org_id"}},
+		{table: "user_roles", key: []string{"user_id"}},
+	}},
+	{entity: "api_token", parts: []part{{table: "api_tokens", key: []string{"id"}, exclude: []string{"last_used_at"}}}},
+	{entity: "system", parts: []part{
+		{table: "risk_systems", key: []string{"id"}},
+		{table: "risk_system_csos", key: []string{"system_id"}},
+		{table: "risk_releases", key: []string{"system_id"}},
+		{table: "cscr_drafts", key: []string{"system_id"}},
+		{table: "hazard_log_issues", key: []string{"system_id"}},
+		{table: "cscr_issues", key: []string{"system_id"}},
+	}},
+	{entity: "hazard", parts: []part{
+		{table: "hazards", key: []string{"id"}},
+		{table: "hazard_controls", key: []string{"hazard_id"}},
+		{table: "hazard_actions", key: []string{"hazard_id"}},
+		{table: "hazard_versions", key: []string{"hazard_id"}},
+	}},
+	{entity: "plan", parts: []part{{table: "risk_plans", key: []string{"org_id"}}}},
+	{entity: "compliance", orgScoped: true, parts: []part{{table: "compliance_answers", key: []string{"org_id", "standard"}}}},
+	{entity: "catalogue", parts: []part{{table: "device_products", key: []string{"org_id"}}}},
+	{entity: "implant_patient", bulk: true, parts: []part{{table: "implant_patients", key: []string{"id"}}}},
+	{entity: "procedure", bulk: true, parts: []part{{table: "implant_procedures", key: []string{"id"}}}},
+	{entity: "implant", bulk: true, parts: []part{{table: "implants", key: []string{"id"}, exclude: []string{"in_catalogue"}}}},
+	{entity: "recall", parts: []part{
+		{table: "recalls", key: []string{"id"}},
+		{table: "recall_actions", key: []string{"recall_id"}},
+	}},
+}
+
+// unauditedTables change without audit entries by design: the trail
+// itself, the schema version, sessions and sign-in throttling, and the
+// reference counters (each number is recorded with the entity it names).
+var unauditedTables = []string{"audit_log", "schema_migrations", "sessions", "login_failures", "ref_counters"}
+
+// noContentActions change no audited content of their entity, so they
+// record no content hash: recording one would make a direct edit made
+// before them look audited. (hazardlog.import records one entry per
+// imported hazard as well.)
+var noContentActions = map[string]bool{
+	"session.start": true, "session.switch_org": true, "session.end": true, "hazardlog.import": true,
+}
+
+// deletedContent is the content hash of an entity that no longer exists.
+const deletedContent = "deleted"
+
+func entityByName(name string) *entityDef {
+	for i := range contentRegistry {
+		if contentRegistry[i].entity == name {
+			return &contentRegistry[i]
+		}
+	}
+	return nil
+}
+
+// contentKey identifies an entity in VerifyContent's maps.
+func (d *entityDef) contentKey(orgID, entityID string) string {
+	if d.orgScoped {
+		return d.entity + "|" + orgID + "|" + entityID
+	}
+	return d.entity + "|" + entityID
+}
+
+// canonValue encodes one column value the same way whichever engine or Go
+// type it comes from: SQLite and PostgreSQL return booleans, integers and
+// times differently, and the bulk import hashes the Go values it writes.
+// Times are in UTC to the microsecond, the precision both engines keep.
+func canonValue(b []byte, v any) []byte {
+	if dv, ok := v.(driver.Valuer); ok {
+		if x, err := dv.Value(); err == nil {
+			v = x
+		}
+	}
+	switch x := v.(type) {
+	case nil:
+		return append(b, 'n')
+	case string:
+		b = append(b, 's')
+		return append(b, x...)
+	case []byte:
+		b = append(b, 's')
+		return append(b, x...)
+	case bool:
+		if x {
+			return append(b, 'i', '1')
+		}
+		return append(b, 'i', '0')
+	case int64:
+		return strconv.AppendInt(append(b, 'i'), x, 10)
+	case int:
+		return strconv.AppendInt(append(b, 'i'), int64(x), 10)
+	case float64:
+		return strconv.AppendFloat(append(b, 'f'), x, 'g', -1, 64)
+	case time.Time:
+		return x.UTC().Truncate(time.Microsecond).AppendFormat(append(b, 't'), time.RFC3339Nano)
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.String:
+		return append(append(b, 's'), rv.String()...)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.AppendInt(append(b, 'i'), rv.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.AppendUint(append(b, 'i'), rv.Uint(), 10)
+	case reflect.Bool:
+		return canonValue(b, rv.Bool())
+	}
+	return fmt.Appendf(append(b, '?'), "%v", v)
+}
+
+// rowHasher hashes rows of one table: the columns, less the excluded ones,
+// in name order, each as length-prefixed name and value.
+type rowHasher struct {
+	table string
+	names []string
+	idx   []int // positions of names in the row's column order
+	buf   []byte
+	val   []byte
+}
+
+func newRowHasher(table string, cols, exclude []string) *rowHasher {
+	h := &rowHasher{table: table}
+	type col struct {
+		name string
+		i    int
+	}
+	var cs []col
+	for i, c := range cols {
+		c = strings.ToLower(strings.TrimSpace(c))
+		if !slices.Contains(exclude, c) {
+			cs = append(cs, col{c, i})
+		}
+	}
+	sort.Slice(cs, func(a, b int) bool { return cs[a].name < cs[b].name })
+	for _, c := range cs {
+		h.names = append(h.names, c.name)
+		h.idx = append(h.idx, c.i)
+	}
+	return h
+}
+
+func (h *rowHasher) sum(vals []any) [32]byte {
+	b := append(h.buf[:0], h.table...)
+	b = append(b, 0)
+	for k, i := range h.idx {
+		b = strconv.AppendInt(b, int64(len(h.names[k])), 10)
+		b = append(b, ':')
+		b = append(b, h.names[k]...)
+		h.val = canonValue(h.val[:0], vals[i])
+		b = strconv.AppendInt(b, int64(len(h.val)), 10)
+		b = append(b, ':')
+		b = append(b, h.val...)
+	}
+	h.buf = b
+	return sha256.Sum256(b)
+}
+
+// entityHash combines the row hashes of each part (in any order) into the
+// entity's content hash; no rows in parts[0] means deletedContent.
+func entityHash(entity string, parts [][][32]byte) string {
+	if len(parts) == 0 || len(parts[0]) == 0 {
+		return deletedContent
+	}
+	h := sha256.New()
+	h.Write([]byte(entity))
+	h.Write([]byte{0})
+	for i, rows := range parts {
+		sort.Slice(rows, func(a, b int) bool { return string(rows[a][:]) < string(rows[b][:]) })
+		fmt.Fprintf(h, "part%d:%d", i, len(rows))
+		h.Write([]byte{0})
+		for _, r := range rows {
+			h.Write(r[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// setSum is an order-independent sum of entity hashes modulo 2^256, with a
+// count, for the rows a bulk entry writes.
+type setSum struct {
+	n int64
+	v [4]uint64 // little-endian limbs
+}
+
+func (s *setSum) add(h [32]byte) {
+	var c uint64
+	for i := 0; i < 4; i++ {
+		s.v[i], c = bits.Add64(s.v[i], binary.BigEndian.Uint64(h[24-8*i:32-8*i]), c)
+	}
+	s.n++
+}
+
+func (s *setSum) addSum(o setSum, sign int) {
+	var c uint64
+	for i := 0; i < 4; i++ {
+		if sign > 0 {
+			s.v[i], c = bits.Add64(s.v[i], o.v[i], c)
+		} else {
+			s.v[i], c = bits.Sub64(s.v[i], o.v[i], c)
+		}
+	}
+	s.n += int64(sign) * o.n
+}
+
+func (s setSum) hex() string {
+	var b [32]byte
+	for i := 0; i < 4; i++ {
+		binary.BigEndian.PutUint64(b[24-8*i:32-8*i], s.v[i])
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func parseSetSum(n, hx string) (setSum, bool) {
+	var s setSum
+	b, err := hex.DecodeString(hx)
+	cnt, cerr := strconv.ParseInt(n, 10, 64)
+	if err != nil || len(b) != 32 || cerr != nil {
+		return s, false
+	}
+	for i := 0; i < 4; i++ {
+		s.v[i] = binary.BigEndian.Uint64(b[24-8*i : 32-8*i])
+	}
+	s.n = cnt
+	return s, true
+}
+
+// bulkSet collects, per entity, the sum of the rows a bulk write adds.
+type bulkSet struct {
+	order []string
+	sums  map[string]*setSum
+}
+
+func newBulkSet() *bulkSet { return &bulkSet{sums: map[string]*setSum{}} }
+
+func (b *bulkSet) add(entity string, row [32]byte) {
+	s, ok := b.sums[entity]
+	if !ok {
+		s = &setSum{}
+		b.sums[entity] = s
+		b.order = append(b.order, entity)
+	}
+	s.add(singleHash(entity, row))
+}
+
+// terms renders the set as content-hash terms "+ENTITY:COUNT:SUM".
+func (b *bulkSet) terms() string {
+	var t []string
+	for _, e := range b.order {
+		s := b.sums[e]
+		t = append(t, "+"+e+":"+strconv.FormatInt(s.n, 10)+":"+s.hex())
+	}
+	return strings.Join(t, " ")
+}
+
+// singleHash is entityHash of a one-part entity with one row, as raw
+// bytes, without entityHash's allocations (it runs for every bulk row).
+func singleHash(entity string, row [32]byte) [32]byte {
+	b := make([]byte, 0, len(entity)+1+8+32)
+	b = append(b, entity...)
+	b = append(b, 0)
+	b = append(b, "part0:1"...)
+	b = append(b, 0)
+	b = append(b, row[:]...)
+	return sha256.Sum256(b)
+}
+
+// trackBulk makes the batcher add each row it queues to set under entity,
+// hashed as the content registry hashes the table's rows.
+func (b *batcher) trackBulk(set *bulkSet, entity string) {
+	d := entityByName(entity)
+	b.set, b.entity = set, entity
+	b.hasher = newRowHasher(b.table, strings.Split(b.cols, ","), d.parts[0].exclude)
+}
+
+// scanAny reads the current row as generic values.
+func scanAny(rows *sql.Rows, n int) ([]any, error) {
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	return vals, rows.Scan(ptrs...)
+}
+
+// contentHash returns the content hash of entity id (in orgID for an
+// org-scoped entity) as q sees it now.
+func (s *Store) contentHash(ctx context.Context, q queryer, d *entityDef, orgID, id string) (string, error) {
+	args := []any{id}
+	if d.orgScoped {
+		args = []any{orgID, id}
+	}
+	parts := make([][][32]byte, len(d.parts))
+	for i, p := range d.parts {
+		where := make([]string, len(p.key))
+		for k, c := range p.key {
+			where[k] = fmt.Sprintf("%s = $%d", c, k+1)
+		}
+		rows, err := q.QueryContext(ctx, `SELECT * FROM `+p.table+` WHERE `+strings.Join(where, " AND "), args...)
+		if err != nil {
+			return "", s.wrap(err, "hash %s %s", d.entity, id)
+		}
+		cols, err := rows.Columns()
+		if err != nil {
+			rows.Close()
+			return "", s.wrap(err, "hash %s %s", d.entity, id)
+		}
+		h := newRowHasher(p.table, cols, p.exclude)
+		for rows.Next() {
+			vals, err := scanAny(rows, len(cols))
+			if err != nil {
+				rows.Close()
+				return "", s.wrap(err, "hash %s %s", d.entity, id)
+			}
+			parts[i] = append(parts[i], h.sum(vals))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return "", s.wrap(err, "hash %s %s", d.entity, id)
+		}
+		if i == 0 && len(parts[0]) == 0 {
+			return deletedContent, nil
+		}
+	}
+	return entityHash(d.entity, parts), nil
+}
+
+// bulkBefore returns the content hash of a bulk-capable entity before a
+// change, for Change.before: if the row came from a bulk import and has no
+// entry of its own yet, appendAudit takes it out of its bulk set.
+func (s *Store) bulkBefore(ctx context.Context, tx *sql.Tx, entity, orgID, id string) (string, error) {
+	return s.contentHash(ctx, tx, entityByName(entity), orgID, id)
+}
+
+// changeContent returns the content_hash value for c: the entity's content
+// hash after the change, and bulk-set terms.
+func (s *Store) changeContent(ctx context.Context, tx *sql.Tx, c Change) (string, error) {
+	if c.content != "" {
+		return c.content, nil
+	}
+	d := entityByName(c.Entity)
+	if d == nil || c.noContent || noContentActions[c.Action] || c.EntityID == "" {
+		return "", nil
+	}
+	h, err := s.contentHash(ctx, tx, d, c.OrgID, c.EntityID)
+	if err != nil {
+		return "", err
+	}
+	if d.bulk && c.before != "" && c.before != deletedContent {
+		var audited bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = $1 AND entity_id = $2 AND content_hash <> '')`,
+			c.Entity, c.EntityID).Scan(&audited); err != nil {
+			return "", s.wrap(err, "find audit entries of %s %s", c.Entity, c.EntityID)
+		}
+		if !audited {
+			h += " -" + c.Entity + ":1:" + c.before
+		}
+	}
+	return h, nil
+}
