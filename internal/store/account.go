@@ -282,7 +282,12 @@ func (s *Store) acceptInTx(ctx context.Context, tx *sql.Tx, inv Invitation, u Us
 	if _, err := tx.ExecContext(ctx, `UPDATE invitations SET accepted_at = $1, accepted_user_id = $2 WHERE id = $3`, s.now(), u.ID, inv.ID); err != nil {
 		return s.wrap(err, "accept invitation")
 	}
-	return s.appendAudit(ctx, tx, Change{OrgID: inv.OrgID, Action: "invitation.accept", Entity: "user", EntityID: u.ID,
+	// Two entries: the invitation is used, and the person is a member.
+	if err := s.appendAudit(ctx, tx, Change{OrgID: inv.OrgID, Action: "invitation.accept", Entity: "invitation", EntityID: inv.ID,
+		Summary: audit.Summarise("email", u.Email)}); err != nil {
+		return err
+	}
+	return s.appendAudit(ctx, tx, Change{OrgID: inv.OrgID, Action: "user.member", Entity: "user", EntityID: u.ID,
 		Summary: audit.Summarise("email", u.Email, "invitation", inv.ID, "roles", rolesString(old)+" → "+rolesString(merged))})
 }
 

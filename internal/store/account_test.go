@@ -105,6 +105,7 @@ func TestAccountAuthority(t *testing.T) {
 		if roles, _ := st.RolesIn(ctx, b.ID, shared.ID); len(roles) != 1 {
 			t.Errorf("removal from A changed B: %v", roles)
 		}
+		assertContentAudited(t, st)
 	})
 }
 
@@ -177,6 +178,7 @@ func TestInvitations(t *testing.T) {
 		if bs, _ := st.ListInvitations(ctx, b.ID); len(bs) != 0 {
 			t.Errorf("B sees %d of A's invitations", len(bs))
 		}
+		assertContentAudited(t, st)
 	})
 }
 
@@ -267,5 +269,26 @@ func TestSignatures(t *testing.T) {
 		if err != nil || gotc.Signature.SignerID != cso.ID || len(gotc.Signature.ContentHash) != 64 {
 			t.Errorf("report signature = %+v, %v", gotc.Signature, err)
 		}
+		assertContentAudited(t, st)
+		// A signature removed behind the store's back is found.
+		if _, err := st.DB().Exec(`DELETE FROM signatures WHERE id = $1`, sig.ID); err != nil {
+			t.Fatal(err)
+		}
+		if fs, _, err := st.VerifyContent(ctx); err != nil || len(fs) != 1 || fs[0].Entity != "system" {
+			t.Errorf("deleted signature: findings %+v, %v; want the system named", fs, err)
+		}
 	})
+}
+
+// assertContentAudited fails when any live row differs from its last
+// audited content (every change went through the store).
+func assertContentAudited(t *testing.T, st *store.Store) {
+	t.Helper()
+	fs, _, err := st.VerifyContent(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs {
+		t.Errorf("content not audited: %+v", f)
+	}
 }

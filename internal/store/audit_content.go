@@ -65,7 +65,9 @@ var contentRegistry = []entityDef{
 		{table: "cscr_drafts", key: []string{"system_id"}},
 		{table: "hazard_log_issues", key: []string{"system_id"}},
 		{table: "cscr_issues", key: []string{"system_id"}},
+		{table: "signatures", key: []string{"parent_id"}},
 	}},
+	{entity: "invitation", parts: []part{{table: "invitations", key: []string{"id"}}}},
 	{entity: "hazard", parts: []part{
 		{table: "hazards", key: []string{"id"}},
 		{table: "hazard_controls", key: []string{"hazard_id"}},

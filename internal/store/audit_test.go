@@ -294,7 +294,7 @@ func TestDeepVerifyAcrossEntities(t *testing.T) {
 		if _, err := st.AddRelease(ctx, o.ID, sys.ID, store.Release{Version: "1.0", Date: storetest.FixedTime}); err != nil {
 			t.Fatal(err)
 		}
-		tok, _, err := st.CreateToken(ctx, o.ID, u.ID, "feed", nil)
+		tok, _, err := st.CreateToken(ctx, o.ID, u.ID, "feed", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

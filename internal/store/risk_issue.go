@@ -109,11 +109,11 @@ func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string,
 			li.ApprovedByID, li.ApprovedByName, li.IssuedAt, li.Comment); err != nil {
 			return s.wrap(err, "issue hazard log")
 		}
-		if li.Signature, err = s.sign(ctx, tx, org.ID, sg, "hazard_log_issue", li.ID, "Approved and issued hazard log version "+li.Version+" of "+sys.Name, li.ContentHash); err != nil {
+		if li.Signature, err = s.sign(ctx, tx, org.ID, systemID, sg, "hazard_log_issue", li.ID, "Approved and issued hazard log version "+li.Version+" of "+sys.Name, li.ContentHash); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, Change{OrgID: org.ID, Action: "hazardlog.issue", Entity: "system", EntityID: systemID,
-			Summary: audit.Summarise("system", sys.Name, "version", li.Version, "hazards", fmt.Sprint(len(hs)), "hash", li.ContentHash, "comment", comment)})
+			Summary: audit.Summarise("system", sys.Name, "version", li.Version, "hazards", fmt.Sprint(len(hs)), "hash", li.ContentHash, "signed_by", li.Signature.SignerName, "comment", comment)})
 	})
 	return li, err
 }
@@ -327,11 +327,11 @@ func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string, sg Sign
 			return s.wrap(err, "issue report")
 		}
 		sum := sha256.Sum256(snap)
-		if ci.Signature, err = s.sign(ctx, tx, org.ID, sg, "cscr_issue", ci.ID, "Approved and issued clinical safety case report "+ci.DocumentVersion+" of "+sys.Name, hex.EncodeToString(sum[:])); err != nil {
+		if ci.Signature, err = s.sign(ctx, tx, org.ID, systemID, sg, "cscr_issue", ci.ID, "Approved and issued clinical safety case report "+ci.DocumentVersion+" of "+sys.Name, hex.EncodeToString(sum[:])); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, Change{OrgID: org.ID, Action: "cscr.issue", Entity: "system", EntityID: systemID,
-			Summary: audit.Summarise("system", sys.Name, "document_version", ci.DocumentVersion, "hazard_log_version", li.Version, "hash", li.ContentHash)})
+			Summary: audit.Summarise("system", sys.Name, "document_version", ci.DocumentVersion, "hazard_log_version", li.Version, "hash", li.ContentHash, "signed_by", ci.Signature.SignerName)})
 	})
 	return ci, err
 }

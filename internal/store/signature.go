@@ -87,12 +87,13 @@ func (s *Store) checkSigner(ctx context.Context, sg Signer) error {
 	return nil
 }
 
-// sign records a signature inside tx.
-func (s *Store) sign(ctx context.Context, tx *sql.Tx, orgID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
+// sign records a signature inside tx, before the audit entry of parentID
+// (the audited entity the subject belongs to) is written.
+func (s *Store) sign(ctx context.Context, tx *sql.Tx, orgID, parentID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
 	sig := Signature{ID: NewID(), Subject: subject, SubjectID: subjectID, Meaning: meaning, SignerID: sg.userID, SignerName: sg.name,
 		ContentHash: contentHash, Method: SignMethodPassword, SignedAt: s.now().Truncate(time.Microsecond)}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (id, org_id, subject, subject_id, meaning, signer_id, signer_name, content_hash, method, signed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, sig.ID, orgID, subject, subjectID, meaning, sig.SignerID, sig.SignerName, contentHash, sig.Method, sig.SignedAt); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (id, org_id, subject, subject_id, parent_id, meaning, signer_id, signer_name, content_hash, method, signed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, sig.ID, orgID, subject, subjectID, parentID, meaning, sig.SignerID, sig.SignerName, contentHash, sig.Method, sig.SignedAt); err != nil {
 		return Signature{}, s.wrap(err, "record signature")
 	}
 	return sig, nil

@@ -30,6 +30,9 @@ CREATE TABLE signatures (
     org_id        TEXT NOT NULL REFERENCES organisations(id),
     subject       TEXT NOT NULL,
     subject_id    TEXT NOT NULL,
+    -- The audited entity the subject belongs to (the system of an issued
+    -- hazard log or report), whose content includes its signatures.
+    parent_id     TEXT NOT NULL,
     meaning       TEXT NOT NULL,
     signer_id     TEXT NOT NULL REFERENCES users(id),
     signer_name   TEXT NOT NULL,
