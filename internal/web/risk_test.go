@@ -380,7 +380,7 @@ func TestRiskAPI(t *testing.T) {
 		}
 		anon := f.client(t, "")
 		for _, path := range []string{"/systems/" + sys.ID + "/issues", "/systems/" + sys.ID + "/reports"} {
-			resp, body := do(t, anon, "POST", base+path, `{"comment":"by token","password":"`+password+`"}`, "Authorization", "Bearer "+tok)
+			resp, body := do(t, anon, "POST", base+path, `{"password":"`+password+`"}`, "Authorization", "Bearer "+tok)
 			if resp.StatusCode != 403 || !strings.Contains(body, "An API token cannot sign") {
 				t.Errorf("token signing %s: %d %s", path, resp.StatusCode, body)
 			}
