@@ -36,13 +36,19 @@ func inlineRow(cells ...string) string {
 	return b.String()
 }
 
+// baseWorkbook is the ordinary workbook workbookWith starts from.
+var baseWorkbook []byte
+
 // workbookWith builds a workbook whose first sheet's XML is written by
 // sheet, and whose other parts (and shared strings, when sst is not nil)
 // come from an ordinary excelize workbook. The sheet is compressed as
 // it is written, so a sheet of hundreds of megabytes never sits in memory.
 func workbookWith(t testing.TB, sst func(w io.Writer), sheet func(w io.Writer)) []byte {
 	t.Helper()
-	base := xlsxFile(t, [][]string{tmplHeader()}, nil)
+	if baseWorkbook == nil {
+		baseWorkbook = xlsxFile(t, [][]string{tmplHeader()}, nil)
+	}
+	base := baseWorkbook
 	zr, err := zip.NewReader(bytes.NewReader(base), int64(len(base)))
 	if err != nil {
 		t.Fatal(err)
