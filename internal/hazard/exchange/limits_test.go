@@ -254,9 +254,6 @@ func TestImportXLSXContentLimits(t *testing.T) {
 
 // TestImportXLSXWithinLimits: a sheet of MaxHazards hazards still imports.
 func TestImportXLSXWithinLimits(t *testing.T) {
-	if testing.Short() {
-		t.Skip("imports 10,000 hazards")
-	}
 	file := workbookWith(t, nil, func(w io.Writer) {
 		io.WriteString(w, sheetXMLHead+inlineRow(tmplHeader()...))
 		for i := range MaxHazards {
