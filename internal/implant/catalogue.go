@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 )
@@ -17,8 +18,13 @@ import (
 // in any order; no other column is accepted.
 var CatalogueColumns = []string{"gtin", "manufacturer", "brand", "model", "description", "device_type"}
 
-// MaxCatalogueRows bounds one import.
-const MaxCatalogueRows = 100000
+// Limits on one catalogue import: products (data rows) and columns in a row
+// (the header names at most the six CatalogueColumns; a file with many more
+// is not a catalogue and gets one error, not one per column).
+const (
+	MaxCatalogueRows    = 100000
+	MaxCatalogueColumns = 32
+)
 
 // RowError is one problem in an imported file. Row is the 1-based line
 // number of the record in the file (the header is row 1).
@@ -39,29 +45,92 @@ func (e RowErrors) Error() string {
 	return fmt.Sprintf("%d problems, first at row %d: %s", len(e), e[0].Row, e[0].Message)
 }
 
-// maxReported bounds the problems listed for one file.
+// maxReported bounds the problems listed for one file; a last entry (row
+// 0) says how many more there are.
 const maxReported = 200
 
+// rowErrors collects the problems of one file, keeping the first
+// maxReported and counting the rest.
+type rowErrors struct {
+	list RowErrors
+	more int
+}
+
+func (e *rowErrors) add(r RowError) {
+	if len(e.list) < maxReported {
+		e.list = append(e.list, r)
+		return
+	}
+	e.more++
+}
+
+func (e *rowErrors) empty() bool { return len(e.list) == 0 }
+
+// result is the list to report: the first maxReported problems and, when
+// there were more, a line counting them.
+func (e *rowErrors) result() RowErrors {
+	if e.more == 0 {
+		return e.list
+	}
+	more := fmt.Sprintf("%d more problems are", e.more)
+	if e.more == 1 {
+		more = "1 more problem is"
+	}
+	return append(e.list[:len(e.list):len(e.list)], RowError{Message: more + " not listed; fix the problems above and import the file again to see the rest"})
+}
+
+// badText says what is wrong with a cell that cannot be stored: bytes that
+// are not UTF-8, or a NUL character; "" when it is fine.
+func badText(s string) string {
+	if !utf8.ValidString(s) {
+		i := 0
+		for i < len(s) {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return fmt.Sprintf("The text is not UTF-8 (byte 0x%02X at position %d); save the file as \"CSV UTF-8\" and import it again", s[i], utf8.RuneCountInString(s[:i])+1)
+	}
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return fmt.Sprintf("The cell holds a NUL character (at position %d), which cannot be stored; remove it and import again", utf8.RuneCountInString(s[:i])+1)
+	}
+	return ""
+}
+
 // ParseCatalogueCSV reads a catalogue file. It returns every product, or
-// an Invalid error wrapping RowErrors that lists each bad row (up to 200).
-// It never panics, whatever the input.
+// an Invalid error wrapping RowErrors that lists the problems (the first 200,
+// then a line counting the rest). Text that is not UTF-8 or holds a NUL
+// character is a problem named by row and column. A header of more than
+// MaxCatalogueColumns columns, or more than MaxCatalogueRows products, is
+// refused with one problem. It never panics, whatever the input.
 func ParseCatalogueCSV(r io.Reader) ([]Product, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	invalid := func(rows RowErrors) error {
-		return &apperr.Error{Kind: apperr.Invalid, Message: fmt.Sprintf("The file has %s; nothing was imported", plural(len(rows), "problem")), Err: rows}
+	invalid := func(e rowErrors) error {
+		return &apperr.Error{Kind: apperr.Invalid, Message: fmt.Sprintf("The file has %s; nothing was imported", plural(len(e.list)+e.more, "problem")), Err: e.result()}
 	}
+	one := func(row int, msg string) error { return invalid(rowErrors{list: RowErrors{{Row: row, Message: msg}}}) }
 	head, err := cr.Read()
 	if err == io.EOF {
-		return nil, invalid(RowErrors{{Row: 1, Message: "The file is empty; the first row must name the columns " + strings.Join(CatalogueColumns, ", ")}})
+		return nil, one(1, "The file is empty; the first row must name the columns "+strings.Join(CatalogueColumns, ", "))
 	}
 	if err != nil {
-		return nil, invalid(RowErrors{{Row: 1, Message: "The file is not valid CSV: " + csvMsg(err)}})
+		return nil, one(1, "The file is not valid CSV: "+csvMsg(err))
+	}
+	if len(head) > MaxCatalogueColumns {
+		return nil, one(1, fmt.Sprintf("The first row has %d columns; a catalogue file has at most %d: the columns %s, each once. Check that this is a catalogue file saved as CSV.",
+			len(head), len(CatalogueColumns), strings.Join(CatalogueColumns, ", ")))
 	}
 	col := map[string]int{}
-	var errs RowErrors
+	var errs rowErrors
 	for i, h := range head {
+		if msg := badText(h); msg != "" {
+			errs.add(RowError{Row: 1, Column: fmt.Sprintf("column %d", i+1), Message: msg})
+			continue
+		}
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		known := false
 		for _, c := range CatalogueColumns {
@@ -69,19 +138,19 @@ func ParseCatalogueCSV(r io.Reader) ([]Product, error) {
 		}
 		switch {
 		case !known:
-			errs = append(errs, RowError{Row: 1, Column: h, Message: fmt.Sprintf("Column %d %q is not one of %s", i+1, h, strings.Join(CatalogueColumns, ", "))})
+			errs.add(RowError{Row: 1, Column: h, Message: fmt.Sprintf("Column %d %q is not one of %s", i+1, h, strings.Join(CatalogueColumns, ", "))})
 		case col[h] != 0:
-			errs = append(errs, RowError{Row: 1, Column: h, Message: fmt.Sprintf("Column %q appears twice", h)})
+			errs.add(RowError{Row: 1, Column: h, Message: fmt.Sprintf("Column %q appears twice", h)})
 		default:
 			col[h] = i + 1
 		}
 	}
 	for _, c := range CatalogueColumns {
 		if col[c] == 0 && c != "brand" && c != "description" {
-			errs = append(errs, RowError{Row: 1, Column: c, Message: fmt.Sprintf("The header has no %q column", c)})
+			errs.add(RowError{Row: 1, Column: c, Message: fmt.Sprintf("The header has no %q column", c)})
 		}
 	}
-	if len(errs) > 0 {
+	if !errs.empty() {
 		return nil, invalid(errs)
 	}
 	get := func(rec []string, c string) string {
@@ -89,6 +158,10 @@ func ParseCatalogueCSV(r io.Reader) ([]Product, error) {
 			return rec[i-1]
 		}
 		return ""
+	}
+	colName := make([]string, len(head))
+	for c, i := range col {
+		colName[i-1] = c
 	}
 	var out []Product
 	seen := map[string]int{}
@@ -102,18 +175,28 @@ func ParseCatalogueCSV(r io.Reader) ([]Product, error) {
 			if errors.As(err, &pe) && pe.Line > 0 {
 				row = pe.Line
 			}
-			errs = append(errs, RowError{Row: row, Message: "The file is not valid CSV here: " + csvMsg(err)})
+			errs.add(RowError{Row: row, Message: "The file is not valid CSV here: " + csvMsg(err)})
 			break // the reader cannot resynchronise reliably
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}
-		if len(out)+len(errs) >= MaxCatalogueRows {
-			errs = append(errs, RowError{Row: row, Message: fmt.Sprintf("The file has more than %d products; split it", MaxCatalogueRows)})
+		if len(out)+len(errs.list)+errs.more >= MaxCatalogueRows {
+			errs.add(RowError{Row: row, Message: fmt.Sprintf("The file has more than %d products; split it", MaxCatalogueRows)})
 			break
 		}
 		if len(rec) != len(head) {
-			errs = append(errs, RowError{Row: row, Message: fmt.Sprintf("Row has %d columns, the header has %d", len(rec), len(head))})
+			errs.add(RowError{Row: row, Message: fmt.Sprintf("Row has %d columns, the header has %d", len(rec), len(head))})
+			continue
+		}
+		bad := false
+		for i, v := range rec {
+			if msg := badText(v); msg != "" {
+				errs.add(RowError{Row: row, Column: colName[i], Message: msg})
+				bad = true
+			}
+		}
+		if bad {
 			continue
 		}
 		p := Product{GTIN: get(rec, "gtin"), Manufacturer: get(rec, "manufacturer"), Brand: get(rec, "brand"),
@@ -131,25 +214,22 @@ func ParseCatalogueCSV(r io.Reader) ([]Product, error) {
 		}
 		if len(fields) > 0 {
 			for _, c := range sortedKeys(fields) {
-				errs = append(errs, RowError{Row: row, Column: c, Message: fields[c]})
+				errs.add(RowError{Row: row, Column: c, Message: fields[c]})
 			}
 			continue
 		}
 		if first, dup := seen[p.GTIN]; dup {
-			errs = append(errs, RowError{Row: row, Column: "gtin", Message: fmt.Sprintf("GTIN %s is also on row %d", p.GTIN, first)})
+			errs.add(RowError{Row: row, Column: "gtin", Message: fmt.Sprintf("GTIN %s is also on row %d", p.GTIN, first)})
 			continue
 		}
 		seen[p.GTIN] = row
 		out = append(out, p)
 	}
-	if len(errs) > 0 {
-		if len(errs) > maxReported {
-			errs = errs[:maxReported]
-		}
+	if !errs.empty() {
 		return nil, invalid(errs)
 	}
 	if len(out) == 0 {
-		return nil, invalid(RowErrors{{Row: 2, Message: "The file has a header but no products"}})
+		return nil, one(2, "The file has a header but no products")
 	}
 	return out, nil
 }

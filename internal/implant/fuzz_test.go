@@ -1,6 +1,7 @@
 package implant
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -9,10 +10,22 @@ func FuzzParseCatalogueCSV(f *testing.F) {
 	f.Add("gtin,manufacturer,brand,model,description,device_type\n09521234543213,Acme,S,H1,Hip,89\n")
 	f.Add("gtin,manufacturer,model,device_type\n1,2,3\n\"a\"b,")
 	f.Add("\ufeffGTIN,MODEL\n")
+	f.Add("gtin,manufacturer,model,device_type" + strings.Repeat(",x", 40) + "\n")
+	f.Add("gtin,manufacturer,model,device_type\n" + strings.Repeat("1,,,\n", 60))
+	f.Add("gtin,manufacturer,model,device_type\n09521234543213,Caf\xe9,H\x001,89\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		ps, err := ParseCatalogueCSV(strings.NewReader(in))
+		var rows RowErrors
+		if errors.As(err, &rows) && len(rows) > maxReported+1 {
+			t.Fatalf("listed %d problems, want at most %d and a count", len(rows), maxReported+1)
+		}
 		if err == nil {
 			for _, p := range ps {
+				for _, v := range []string{p.Manufacturer, p.Brand, p.Model, p.Description} {
+					if badText(v) != "" {
+						t.Fatalf("accepted text that cannot be stored: %q", v)
+					}
+				}
 				q := p
 				if ValidateProduct(&q) != nil || q != p {
 					t.Fatalf("accepted an invalid product %+v", p)

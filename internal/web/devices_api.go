@@ -13,7 +13,8 @@ import (
 )
 
 // deviceRowFields turns the row errors of an import into the API's per-field
-// messages, keyed "row N" or "row N: column".
+// messages, keyed "row N" or "row N: column" ("file" for the line that
+// counts the problems not listed).
 func deviceRowFields(err error) error {
 	var rows implant.RowErrors
 	if !errors.As(err, &rows) {
@@ -22,6 +23,9 @@ func deviceRowFields(err error) error {
 	f := map[string]string{}
 	for _, r := range rows {
 		k := fmt.Sprintf("row %d", r.Row)
+		if r.Row == 0 {
+			k = "file"
+		}
 		if r.Column != "" {
 			k += ": " + r.Column
 		}

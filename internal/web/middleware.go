@@ -157,7 +157,7 @@ func (s *Server) authenticate(r *http.Request) (*store.Principal, error) {
 }
 
 // guard wraps a route: body limit, authentication, the route's role check,
-// and error rendering.
+// a slot for an upload (import) route, and error rendering.
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(maxBody)
@@ -201,6 +201,14 @@ func (s *Server) guard(rt route) http.Handler {
 				s.fail(w, r, api, apperr.New(apperr.Forbidden, "You do not have a role that allows this. Ask your organisation's administrator if you need it."))
 				return
 			}
+		}
+		if rt.Upload {
+			release, err := s.importSlot(w)
+			if err != nil {
+				s.fail(w, r, api, err)
+				return
+			}
+			defer release()
 		}
 		if err := rt.Handle(w, r); err != nil {
 			var mbe *http.MaxBytesError

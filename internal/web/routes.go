@@ -19,7 +19,7 @@ type route struct {
 	PlatformOnly bool
 	Public       bool
 	API          bool
-	Upload       bool
+	Upload       bool // an import: the larger body limit and one of maxImports slots
 	Handle       func(http.ResponseWriter, *http.Request) error
 }
 

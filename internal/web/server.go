@@ -25,6 +25,7 @@ type Server struct {
 	sessionKey []byte
 	handler    http.Handler
 	version    string
+	imports    *importSlots // bounds the imports running at once
 }
 
 // Options configure a Server.
@@ -53,7 +54,8 @@ func New(o Options) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{store: o.Store, cfg: o.Config, log: log, pages: p, sessionKey: key, version: o.Version}
+	s := &Server{store: o.Store, cfg: o.Config, log: log, pages: p, sessionKey: key, version: o.Version,
+		imports: newImportSlots(maxImports)}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))

@@ -29,6 +29,7 @@ const password = "correct horse battery"
 // fixture is a server with two organisations, each with a user per role.
 type fixture struct {
 	st    *store.Store
+	web   *web.Server
 	srv   *httptest.Server
 	orgA  store.Org
 	orgB  store.Org
@@ -53,7 +54,7 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{st: st, users: map[string]store.User{}}
+	f := &fixture{st: st, web: s, users: map[string]store.User{}}
 	f.srv = httptest.NewServer(s)
 	t.Cleanup(f.srv.Close)
 	if f.orgA, err = st.CreateOrg(ctx, store.Org{ODSCode: "RAA", Name: "Alpha Trust", Kind: "trust"}); err != nil {

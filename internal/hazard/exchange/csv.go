@@ -76,10 +76,34 @@ func unguard(s string) string {
 	return s
 }
 
+// checkCSVText reports every cell that is not UTF-8 or holds a NUL
+// character, by row and column (named by the header, or by its letter in
+// the header itself), before anything else is read from the file.
+func checkCSVText(rows [][]string, c *collector) {
+	var head []string
+	for i, row := range rows {
+		for j, cell := range row {
+			msg := badText(cell)
+			if msg == "" {
+				continue
+			}
+			col := strings.TrimRight(cellRef(j, 1), "1")
+			if j < len(head) && badText(head[j]) == "" && strings.TrimSpace(head[j]) != "" {
+				col = strings.TrimSpace(head[j])
+			}
+			c.add(i+1, col, "", "%s", msg)
+		}
+		if head == nil && !blankRow(row) {
+			head = row
+		}
+	}
+}
+
 // ImportCSV reads a hazard log from CSV with the same header and cells as
 // ImportXLSX (UTF-8, optional byte-order mark, comma separated, RFC 4180
 // quoting). The returned log has no system details: CSV has nowhere to keep
-// them. On any problem it returns a RowErrors and no log.
+// them. On any problem it returns a RowErrors and no log; text that is not
+// UTF-8 or holds a NUL character is one, named by row and column.
 func ImportCSV(r io.Reader, m hazard.Matrix) (*hazard.Log, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxCSVBytes+1))
 	if err != nil {
@@ -116,6 +140,10 @@ func ImportCSV(r io.Reader, m hazard.Matrix) (*hazard.Log, error) {
 			rec[i] = unguard(strings.TrimSpace(rec[i]))
 		}
 		rows = append(rows, rec)
+	}
+	checkCSVText(rows, &c)
+	if err := c.err(); err != nil {
+		return nil, err
 	}
 	hs := readRows(rows, m, false, &c)
 	if err := c.err(); err != nil {

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"io"
@@ -23,8 +24,6 @@ const (
 // Limits on an XLSX import.
 const (
 	maxXLSXBytes    = 32 << 20
-	maxUnzipBytes   = 256 << 20
-	maxFormulaCols  = 64
 	maxCellUTF16    = excelize.TotalCellChars
 	formulaAdvice   = "formulas are not accepted; paste values"
 	aboutFormat     = "Format"
@@ -160,7 +159,10 @@ func columnWidth(col string) float64 {
 // order), and system details from an "About" sheet when present. Ratings are
 // checked against m. On any problem it returns a RowErrors naming each row,
 // column and cell, and no log; cells holding formulas are always rejected.
-// A file that is not a readable workbook gives an Invalid error.
+// A file that is not a readable workbook gives an Invalid error; one that
+// unpacks to more than the MaxXLSX* size limits a TooLarge error, checked
+// before anything is unpacked; one with more rows, columns, cells or text
+// than the limits allow an Invalid error, found while streaming the sheet.
 func ImportXLSX(r io.Reader, m hazard.Matrix) (log *hazard.Log, err error) {
 	// excelize is third-party: a panic inside it on a malformed file becomes
 	// an Invalid error rather than crashing the server.
@@ -177,7 +179,29 @@ func ImportXLSX(r io.Reader, m hazard.Matrix) (log *hazard.Log, err error) {
 	if len(b) > maxXLSXBytes {
 		return nil, apperr.New(apperr.TooLarge, "The spreadsheet is larger than %d MB", maxXLSXBytes>>20)
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: maxUnzipBytes, UnzipXMLSizeLimit: maxUnzipBytes})
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Invalid, err, "The file could not be read as an XLSX spreadsheet")
+	}
+	if err := checkParts(zr); err != nil {
+		return nil, err
+	}
+	parts := partsOf(zr)
+	sheetParts, err := parts.sheetParts()
+	if err != nil {
+		return nil, err
+	}
+	sst, err := scanSharedStrings(parts)
+	if err != nil {
+		return nil, err
+	}
+	scans, err := scanSheets(sheetParts, sst)
+	if err != nil {
+		return nil, err
+	}
+	// Sheets and shared strings over 1 MB are streamed from a temporary
+	// file rather than held in memory.
+	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: MaxXLSXUnzipBytes, UnzipXMLSizeLimit: 1 << 20})
 	if err != nil {
 		return nil, apperr.Wrap(apperr.Invalid, err, "The file could not be read as an XLSX spreadsheet")
 	}
@@ -193,12 +217,12 @@ func ImportXLSX(r io.Reader, m hazard.Matrix) (log *hazard.Log, err error) {
 			sheet = s
 		}
 	}
-	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	rows, scan, err := readSheet(f, sheet, scans)
 	if err != nil {
-		return nil, apperr.Wrap(apperr.Invalid, err, "The hazard log sheet could not be read")
+		return nil, err
 	}
 	var c collector
-	checkFormulas(f, sheet, rows, &c)
+	checkFormulas(scan, rows, &c)
 	if len(c.errs) > 0 {
 		return nil, c.err()
 	}
@@ -206,7 +230,9 @@ func ImportXLSX(r io.Reader, m hazard.Matrix) (log *hazard.Log, err error) {
 	l := &hazard.Log{Hazards: hs}
 	for _, s := range sheets {
 		if strings.EqualFold(s, SheetAbout) && s != sheet {
-			readAbout(f, s, l, &c)
+			if err := readAbout(f, s, scans, l, &c); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := c.err(); err != nil {
@@ -215,43 +241,104 @@ func ImportXLSX(r io.Reader, m hazard.Matrix) (log *hazard.Log, err error) {
 	return l, nil
 }
 
-// checkFormulas reports every cell holding a formula among the cells that
-// hold data (a formula cell outside them would contribute nothing).
-func checkFormulas(f *excelize.File, sheet string, rows [][]string, c *collector) {
-	nRows := min(len(rows), maxHazards+1)
-	var head []string // the header row, to name columns
+// readSheet reads a sheet that scanSheets has checked with excelize's
+// streaming reader, counting rows, cells and text again as it goes. Rows
+// are numbered as in the sheet (rows[0] is row 1). A sheet the scan did not
+// find is not read.
+func readSheet(f *excelize.File, sheet string, scans scanned) ([][]string, sheetScan, error) {
+	scan, ok := scans[strings.ToLower(sheet)]
+	if !ok {
+		return nil, scan, apperr.New(apperr.Invalid, "The sheet %q could not be read: the workbook does not say where it is. Save the file again from your spreadsheet program.", sheet)
+	}
+	it, err := f.Rows(sheet)
+	if err != nil {
+		return nil, scan, apperr.Wrap(apperr.Invalid, err, "The sheet "+strconv.Quote(sheet)+" could not be read")
+	}
+	defer it.Close()
+	var rows [][]string
+	var bad RowErrors
+	cells, text, n := 0, 0, 0
+	for it.Next() {
+		n++
+		if n > MaxXLSXRows {
+			break // the scan found no data below; excelize counts empty rows one by one
+		}
+		row, err := it.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, scan, apperr.Wrap(apperr.Invalid, err, "The sheet "+strconv.Quote(sheet)+" could not be read: row "+strconv.Itoa(n)+" is damaged")
+		}
+		if len(row) == 0 {
+			continue
+		}
+		cells += len(row)
+		for i, v := range row {
+			text += len(v)
+			if msg := badText(v); msg != "" && len(bad) < maxRowErrors {
+				bad = append(bad, RowError{Row: n, Column: columnName(rows, i), Cell: cellRef(i, n), Msg: msg})
+			}
+		}
+		if len(row) > MaxXLSXColumns || cells > 2*MaxXLSXCells || text > MaxXLSXTextBytes {
+			return nil, scan, apperr.New(apperr.Invalid, "Sheet %q holds more than can be imported (at most %d columns, %d cells and %s of text). Delete unused rows and columns, or split the hazard log.",
+				sheet, MaxXLSXColumns, MaxXLSXCells, mb(MaxXLSXTextBytes))
+		}
+		for len(rows) < n-1 {
+			rows = append(rows, nil)
+		}
+		rows = append(rows, row)
+	}
+	if err := it.Error(); err != nil {
+		return nil, scan, apperr.Wrap(apperr.Invalid, err, "The sheet "+strconv.Quote(sheet)+" could not be read")
+	}
+	if len(bad) > 0 {
+		return nil, scan, bad
+	}
+	return rows, scan, nil
+}
+
+// columnName names column i by the header (the first non-blank row of
+// rows), or by its letter.
+func columnName(rows [][]string, i int) string {
 	for _, r := range rows {
 		if !blankRow(r) {
-			head = r
+			if i < len(r) && strings.TrimSpace(r[i]) != "" {
+				return strings.TrimSpace(r[i])
+			}
 			break
 		}
 	}
-	for r := 1; r <= nRows; r++ {
-		for col := 0; col < min(len(rows[r-1]), maxFormulaCols); col++ {
-			ref := cellRef(col, r)
-			if fm, err := f.GetCellFormula(sheet, ref); err == nil && fm != "" {
-				name := ref[:len(ref)-len(strconv.Itoa(r))]
-				if col < len(head) && strings.TrimSpace(head[col]) != "" {
-					name = strings.TrimSpace(head[col])
-				}
-				c.add(r, name, ref, formulaAdvice)
-			}
-		}
+	return strings.TrimRight(cellRef(i, 1), "1")
+}
+
+// checkFormulas reports every cell holding a formula among the first
+// MaxXLSXColumns columns (the scan refuses data beyond them).
+func checkFormulas(scan sheetScan, rows [][]string, c *collector) {
+	for _, p := range scan.formulas {
+		ref := cellRef(p.col, p.row)
+		c.add(p.row, columnName(rows, p.col), ref, formulaAdvice)
 	}
 }
 
-func readAbout(f *excelize.File, sheet string, l *hazard.Log, c *collector) {
-	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+func readAbout(f *excelize.File, sheet string, scans scanned, l *hazard.Log, c *collector) error {
+	rows, scan, err := readSheet(f, sheet, scans)
 	if err != nil {
+		if apperr.Is(err, apperr.Invalid) {
+			return err
+		}
 		c.add(0, SheetAbout, "", "the About sheet could not be read")
-		return
+		return nil
+	}
+	formula := map[int]bool{}
+	for _, p := range scan.formulas {
+		if p.col == 1 {
+			formula[p.row] = true
+		}
 	}
 	for i, r := range rows {
 		if len(r) < 2 {
 			continue
 		}
 		k, v := strings.TrimSpace(r[0]), normText(strings.TrimSpace(r[1]))
-		if fm, err := f.GetCellFormula(sheet, cellRef(1, i+1)); err == nil && fm != "" {
+		if formula[i+1] {
 			c.add(i+1, SheetAbout+": "+k, cellRef(1, i+1), formulaAdvice)
 			continue
 		}
@@ -288,6 +375,7 @@ func readAbout(f *excelize.File, sheet string, l *hazard.Log, c *collector) {
 			c.add(i+1, SheetAbout+": "+k, cellRef(1, i+1), "%s", msgOrErr(err))
 		}
 	}
+	return nil
 }
 
 func msgOrErr(err error) string {
