@@ -58,14 +58,14 @@ func createSystem(t *testing.T, c *http.Client, f *fixture) string {
 func TestImportsAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st)
-		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
+		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test", Operator: true})
 		cso, dev := f.client(t, "A/cso"), f.client(t, "A/devices")
 		sysID := createSystem(t, cso, f)
-		_, csoTok, err := st.CreateToken(ctx, f.orgA.ID, f.users["A/cso"].ID, "imports", nil)
+		_, csoTok, err := st.CreateToken(ctx, f.orgA.ID, f.users["A/cso"].ID, "imports", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, devTok, err := st.CreateToken(ctx, f.orgA.ID, f.users["A/devices"].ID, "imports", nil)
+		_, devTok, err := st.CreateToken(ctx, f.orgA.ID, f.users["A/devices"].ID, "imports", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
