@@ -63,12 +63,12 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 	}
 	ok, herr := auth.CheckPassword(hash, password)
 	if err == sql.ErrNoRows || herr != nil || !ok || u.Disabled {
-		if _, ferr := s.db.ExecContext(ctx, `INSERT INTO login_failures (id, email, ip, at) VALUES ($1, $2, $3, $4)`, NewID(), truncate(email, 254), ip, s.now()); ferr != nil {
+		if _, ferr := s.exec(ctx, `INSERT INTO login_failures (id, email, ip, at) VALUES ($1, $2, $3, $4)`, NewID(), truncate(email, 254), ip, s.now()); ferr != nil {
 			return User{}, s.wrap(ferr, "record sign-in failure")
 		}
 		return User{}, ErrBadCredentials
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE email = $1`, email); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM login_failures WHERE email = $1`, email); err != nil {
 		return User{}, s.wrap(err, "clear sign-in failures")
 	}
 	return u, nil
@@ -139,7 +139,7 @@ func (s *Store) Session(ctx context.Context, hash string, idle time.Duration) (P
 	}
 	now := s.now()
 	if now.After(expires) || now.Sub(lastSeen) > idle {
-		if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash); err != nil {
+		if _, err := s.exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash); err != nil {
 			return Principal{}, s.wrap(err, "end session")
 		}
 		return Principal{}, apperr.New(apperr.Unauthenticated, "Your session has ended. Sign in again.")
@@ -150,7 +150,7 @@ func (s *Store) Session(ctx context.Context, hash string, idle time.Duration) (P
 	}
 	p.SessionHash = hash
 	if now.Sub(lastSeen) > time.Minute {
-		if _, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, hash); err != nil {
+		if _, err := s.exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, hash); err != nil {
 			return Principal{}, s.wrap(err, "touch session")
 		}
 	}
@@ -223,10 +223,10 @@ func (s *Store) EndSession(ctx context.Context, hash string) error {
 // PurgeExpired deletes expired sessions and old sign-in failures.
 func (s *Store) PurgeExpired(ctx context.Context) error {
 	now := s.now()
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1`, now); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM sessions WHERE expires_at < $1`, now); err != nil {
 		return s.wrap(err, "purge sessions")
 	}
-	_, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE at < $1`, now.Add(-24*time.Hour))
+	_, err := s.exec(ctx, `DELETE FROM login_failures WHERE at < $1`, now.Add(-24*time.Hour))
 	return s.wrap(err, "purge sign-in failures")
 }
 
@@ -349,7 +349,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 	}
 	p.TokenID = id
 	if !used.Valid || now.Sub(used.Time) > time.Minute {
-		if _, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, now, id); err != nil {
+		if _, err := s.exec(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, now, id); err != nil {
 			return Principal{}, s.wrap(err, "touch token")
 		}
 	}
