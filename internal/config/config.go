@@ -32,7 +32,7 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
 	// is believed when finding a client's address; empty: none.
 	TrustedProxies []netip.Prefix
-	SMTP        SMTP
+	SMTP           SMTP
 	// SessionKeyGenerated is true when no key was configured and a random one
 	// was made for this process (sessions then end on restart).
 	SessionKeyGenerated bool

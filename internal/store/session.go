@@ -32,13 +32,13 @@ type Principal struct {
 // owner at another. A wrong current password on the change-password page is
 // counted apart, for the account alone.
 const (
-	pairWindow     = 24 * time.Hour
-	addressWindow  = time.Hour
-	pairFree       = 5  // failures of one account from one address
-	addressFree    = 30 // failures from one address, over all accounts
-	passwordFree   = 5  // wrong current passwords of one account
-	firstDelay     = time.Second
-	maxDelay       = 15 * time.Minute
+	pairWindow    = 24 * time.Hour
+	addressWindow = time.Hour
+	pairFree      = 5  // failures of one account from one address
+	addressFree   = 30 // failures from one address, over all accounts
+	passwordFree  = 5  // wrong current passwords of one account
+	firstDelay    = time.Second
+	maxDelay      = 15 * time.Minute
 )
 
 // Kinds of login_failures rows.
