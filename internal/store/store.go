@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -61,8 +62,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	if d.name() == "sqlite" {
 		// WAL allows many readers and one writer; writes are serialised by
-		// BEGIN IMMEDIATE, so a small pool is plenty.
-		db.SetMaxOpenConns(8)
+		// the writer slot and BEGIN IMMEDIATE. The pool is twice the
+		// requests the web server admits at once, so that an admitted
+		// request (even one reading outside its transaction) never waits.
+		db.SetMaxOpenConns(max(32, 8*runtime.GOMAXPROCS(0)))
 	} else {
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(10)

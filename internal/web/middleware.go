@@ -168,6 +168,15 @@ func (s *Server) guard(rt route) http.Handler {
 			limit = maxUpload
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		// Uploads (large, rare) and the liveness check (no database) do
+		// not queue; everything else waits for a place (see admit).
+		if !rt.Upload && rt.Path != "/healthz" {
+			done, ok := s.admit(r)
+			if !ok {
+				return
+			}
+			defer done()
+		}
 		api := rt.API
 		p, err := s.authenticate(r)
 		if err != nil {
