@@ -51,9 +51,11 @@ fuzz:
 # Recall matching is measured over CLINSAFE_BENCH_IMPLANTS implant records
 # (10 million when unset: building that takes tens of minutes). The default
 # here keeps 'make bench' quick; set it higher for the real measurement.
+# BenchmarkLoad200 (200 signed-in clients over HTTP) runs on both engines,
+# so PostgreSQL is required as in 'make test'.
 BENCH_IMPLANTS ?= 200000
 bench: assets
-	CLINSAFE_BENCH_IMPLANTS=$(BENCH_IMPLANTS) CLINSAFE_BENCH_IMPORT=$${CLINSAFE_BENCH_IMPORT:-50000} $(GO) test -run='^$$' -bench=. -benchmem ./...
+	CLINSAFE_TEST_POSTGRES=1 CLINSAFE_BENCH_IMPLANTS=$(BENCH_IMPLANTS) CLINSAFE_BENCH_IMPORT=$${CLINSAFE_BENCH_IMPORT:-50000} $(GO) test -run='^$$' -bench=. -benchmem ./...
 
 clean:
 	rm -rf bin $(STATIC)/vendor $(STATIC)/images

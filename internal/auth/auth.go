@@ -11,8 +11,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -161,9 +163,32 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := idKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+}
+
+// hashing bounds how many argon2id computations run at once. Each claims
+// argonMemory (64 MiB) and argonThreads cores, so a burst of 200 sign-ins
+// would otherwise ask for 12.5 GiB together and spend its time in the
+// allocator and page faults; queued here they finish sooner, one core
+// pair at a time, with memory near cap(hashing) x 64 MiB.
+var hashing = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/argonThreads))
+
+// hashActive and hashPeak count computations in flight (for the test).
+var hashActive, hashPeak atomic.Int32
+
+func idKey(pw, salt []byte, t, mem uint32, p uint8, n uint32) []byte {
+	hashing <- struct{}{}
+	defer func() { <-hashing }()
+	a := hashActive.Add(1)
+	defer hashActive.Add(-1)
+	for {
+		if old := hashPeak.Load(); a <= old || hashPeak.CompareAndSwap(old, a) {
+			break
+		}
+	}
+	return argon2.IDKey(pw, salt, t, mem, p, n)
 }
 
 // ErrBadHash is returned for a stored hash that cannot be read.
@@ -193,7 +218,7 @@ func CheckPassword(encoded, pw string) (bool, error) {
 	if err != nil || len(want) == 0 {
 		return false, ErrBadHash
 	}
-	got := argon2.IDKey([]byte(pw), salt, t, mem, p, uint32(len(want)))
+	got := idKey([]byte(pw), salt, t, mem, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 

@@ -64,3 +64,29 @@ func TestTokens(t *testing.T) {
 		t.Error("short password accepted")
 	}
 }
+
+// A burst of sign-ins hashes at most cap(hashing) passwords at once, so
+// memory stays near cap(hashing) x 64 MiB however many arrive together.
+func TestHashingIsBounded(t *testing.T) {
+	h, err := HashPassword("a long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashPeak.Store(0)
+	const n = 6
+	done := make(chan bool, n)
+	for range n {
+		go func() {
+			ok, _ := CheckPassword(h, "a long enough password")
+			done <- ok
+		}()
+	}
+	for range n {
+		if !<-done {
+			t.Fatal("CheckPassword = false, want true")
+		}
+	}
+	if got, limit := hashPeak.Load(), int32(cap(hashing)); got > limit || got < 1 {
+		t.Fatalf("peak concurrent hashes = %d, want 1..%d", got, limit)
+	}
+}

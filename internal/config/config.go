@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,8 +30,11 @@ type Config struct {
 	IdleTimeout time.Duration // session idle timeout
 	MaxSession  time.Duration // session absolute timeout
 	Migrate     bool          // serve: apply pending migrations on PostgreSQL
-	SMTP        SMTP
-	Audit       Audit
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// is believed when finding a client's address; empty: none.
+	TrustedProxies []netip.Prefix
+	SMTP           SMTP
+	Audit          Audit
 	// SessionKeyGenerated is true when no key was configured and a random one
 	// was made for this process (sessions then end on restart).
 	SessionKeyGenerated bool
@@ -75,6 +79,7 @@ var Vars = []Var{
 	{"CLINSAFE_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error"},
 	{"CLINSAFE_SESSION_IDLE", "session-idle", "30m", "sign out after this long without activity"},
 	{"CLINSAFE_SESSION_MAX", "session-max", "12h", "sign out this long after signing in, whatever the activity"},
+	{"CLINSAFE_TRUSTED_PROXIES", "trusted-proxies", "", "reverse proxies (addresses or CIDR ranges, separated by commas) whose X-Forwarded-For header gives the client address for sign-in throttling"},
 	{"CLINSAFE_SMTP_HOST", "smtp-host", "", "SMTP server for notifications (empty: no mail)"},
 	{"CLINSAFE_SMTP_PORT", "smtp-port", "587", "SMTP port"},
 	{"CLINSAFE_SMTP_USERNAME", "smtp-username", "", "SMTP user name"},
@@ -217,6 +222,9 @@ func Load(f *Flags, env Env) (*Config, error) {
 	if c.Audit.CheckpointEvery, err = positiveDuration("CLINSAFE_AUDIT_CHECKPOINT_EVERY", vals["CLINSAFE_AUDIT_CHECKPOINT_EVERY"]); err != nil {
 		return nil, err
 	}
+	if c.TrustedProxies, err = parseProxies(vals["CLINSAFE_TRUSTED_PROXIES"]); err != nil {
+		return nil, err
+	}
 	port, err := strconv.Atoi(vals["CLINSAFE_SMTP_PORT"])
 	if err != nil || port < 1 || port > 65535 {
 		return nil, fmt.Errorf("config: CLINSAFE_SMTP_PORT %q must be a port number", vals["CLINSAFE_SMTP_PORT"])
@@ -245,6 +253,32 @@ func CheckDB(dsn string) error {
 		return nil
 	}
 	return errors.New("config: CLINSAFE_DB must start with sqlite: or postgres://")
+}
+
+// parseProxies reads a list of addresses and CIDR ranges separated by
+// commas or spaces. A single address is a range of one.
+func parseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		var p netip.Prefix
+		var err error
+		if strings.Contains(f, "/") {
+			p, err = netip.ParsePrefix(f)
+			if err == nil && p != p.Masked() {
+				return nil, fmt.Errorf("config: CLINSAFE_TRUSTED_PROXIES %q has bits set past the prefix length; did you mean %s?", f, p.Masked())
+			}
+		} else {
+			var a netip.Addr
+			if a, err = netip.ParseAddr(f); err == nil {
+				p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("config: CLINSAFE_TRUSTED_PROXIES %q is not an IP address or CIDR range", f)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func positiveDuration(name, s string) (time.Duration, error) {

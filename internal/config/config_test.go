@@ -96,3 +96,27 @@ func TestAuditCheckpointDefaults(t *testing.T) {
 		t.Errorf("explicit audit settings = %+v, %v", c.Audit, err)
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(nil, env("CLINSAFE_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7 2001:db8::/32,::1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32", "::1/128"}
+	var got []string
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("trusted proxies = %v, want %v", got, want)
+	}
+	if c, err := Load(nil, env()); err != nil || len(c.TrustedProxies) != 0 {
+		t.Fatalf("default trusted proxies = %v, %v; want none", c.TrustedProxies, err)
+	}
+	for _, bad := range []string{"proxy.example", "10.0.0.0/33", "10.0.0.1:8080", "10.1.2.3/8"} {
+		_, err := Load(nil, env("CLINSAFE_TRUSTED_PROXIES", bad))
+		if err == nil || !strings.Contains(err.Error(), "CLINSAFE_TRUSTED_PROXIES") || !strings.Contains(err.Error(), bad) {
+			t.Errorf("CLINSAFE_TRUSTED_PROXIES=%q: got %v, want an error naming the setting and the value", bad, err)
+		}
+	}
+}

@@ -147,11 +147,10 @@ func (s *Store) queryOrgs(ctx context.Context, q string, args ...any) ([]Org, er
 //
 //lint:ignore U1000 used by the module stores as they land (hazard numbers, event references)
 func (s *Store) nextRef(ctx context.Context, tx *sql.Tx, orgID, scope string) (int64, error) {
+	// One upsert, so that two transactions taking the first reference of a
+	// scope at once both succeed (the second waits for the first's row).
 	var v int64
-	err := tx.QueryRowContext(ctx, `UPDATE ref_counters SET value = value + 1 WHERE org_id = $1 AND scope = $2 RETURNING value`, orgID, scope).Scan(&v)
-	if err == sql.ErrNoRows {
-		v = 1
-		_, err = tx.ExecContext(ctx, `INSERT INTO ref_counters (org_id, scope, value) VALUES ($1, $2, 1)`, orgID, scope)
-	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO ref_counters (org_id, scope, value) VALUES ($1, $2, 1)
+		ON CONFLICT (org_id, scope) DO UPDATE SET value = ref_counters.value + 1 RETURNING value`, orgID, scope).Scan(&v)
 	return v, s.wrap(err, "next reference %s", scope)
 }

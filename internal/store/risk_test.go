@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -309,4 +310,41 @@ func sign(t *testing.T, st *store.Store, u store.User) store.Signer {
 		t.Fatalf("VerifySigner(%s): %v", u.Email, err)
 	}
 	return sg
+}
+
+// The first hazards of a new system, created at the same moment, each get
+// a reference: the counter's first row must not make all but one conflict.
+func TestConcurrentFirstHazards(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		a := mustOrg(t, st, "RAA")
+		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
+		sys, err := st.CreateSystem(as(cso), a.ID, store.System{Name: "ePMA", Manufacturer: "M", IntendedUse: "x", Standard: hazard.DCB0160})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 40
+		errs := make(chan error, n)
+		for i := range n {
+			go func() {
+				_, err := st.CreateHazard(as(cso), a.ID, sys.ID, sampleHazard(fmt.Sprintf("Hazard %d", i)))
+				errs <- err
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Errorf("concurrent create: %v", err)
+			}
+		}
+		hs, err := st.ListHazards(ctx, a.ID, sys.ID)
+		if err != nil || len(hs) != n {
+			t.Fatalf("hazards = %d, %v; want %d", len(hs), err, n)
+		}
+		refs := map[string]bool{}
+		for _, h := range hs {
+			refs[h.Ref] = true
+		}
+		if len(refs) != n {
+			t.Fatalf("distinct references = %d, want %d", len(refs), n)
+		}
+	})
 }

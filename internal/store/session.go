@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,39 +23,131 @@ type Principal struct {
 	SessionHash string
 }
 
-// Sign-in throttling: failures within throttleWindow above these limits are
-// refused until the window passes.
+// Sign-in throttling. Failures are counted per account and client address
+// pair (over a day, cleared by a success) and per address (over an hour,
+// so that a busy shared address recovers soon). Past a key's free
+// failures, each further attempt waits firstDelay after the latest failure,
+// doubling with each failure up to maxDelay: the owner who mistypes is
+// slowed, never locked out, and failures from one address never delay the
+// owner at another. A wrong current password on the change-password page is
+// counted apart, for the account alone.
 const (
-	throttleWindow   = 15 * time.Minute
-	maxEmailFailures = 5
-	maxIPFailures    = 30
+	pairWindow    = 24 * time.Hour
+	addressWindow = time.Hour
+	pairFree      = 5  // failures of one account from one address
+	addressFree   = 30 // failures from one address, over all accounts
+	passwordFree  = 5  // wrong current passwords of one account
+	firstDelay    = time.Second
+	maxDelay      = 15 * time.Minute
+)
+
+// Kinds of login_failures rows.
+const (
+	failSignIn   = "sign-in"
+	failPassword = "password"
 )
 
 // ErrBadCredentials is the one message for an unknown email, a wrong
 // password or a disabled account, so that none can be told apart.
 var ErrBadCredentials = apperr.New(apperr.Unauthenticated, "The email address or password is not right")
 
-// Authenticate checks an email and password, applying throttling by email
-// and by client address. It returns TooMany when throttled and
-// ErrBadCredentials on any failure.
+// ThrottleError says that an attempt was refused unchecked after too many
+// failures, and how long to wait. Its kind is TooMany.
+type ThrottleError struct {
+	Wait time.Duration
+	err  *apperr.Error
+}
+
+func newThrottleError(what string, wait time.Duration) *ThrottleError {
+	wait = wait.Round(time.Second)
+	if wait < time.Second {
+		wait = time.Second
+	}
+	return &ThrottleError{Wait: wait, err: apperr.New(apperr.TooMany,
+		"There have been too many failed attempts to %s. Wait %s and try again.", what, waitText(wait))}
+}
+
+func (e *ThrottleError) Error() string { return e.err.Error() }
+func (e *ThrottleError) Unwrap() error { return e.err }
+
+// waitText says a wait in whole seconds or, from a minute, whole minutes
+// (rounded up).
+func waitText(d time.Duration) string {
+	if d < time.Minute {
+		n := int((d + time.Second - 1) / time.Second)
+		if n == 1 {
+			return "1 second"
+		}
+		return strconv.Itoa(n) + " seconds"
+	}
+	n := int((d + time.Minute - 1) / time.Minute)
+	if n == 1 {
+		return "1 minute"
+	}
+	return strconv.Itoa(n) + " minutes"
+}
+
+// delayAfter is the wait after n failures of a key that allows free.
+func delayAfter(n, free int) time.Duration {
+	if n < free {
+		return 0
+	}
+	d := firstDelay
+	for i := free; i < n && d < maxDelay; i++ {
+		d *= 2
+	}
+	return min(d, maxDelay)
+}
+
+// throttleWait returns how long an attempt on one key must still wait:
+// where selects the key's failures, with $1 (at > $1) the window's start.
+func (s *Store) throttleWait(ctx context.Context, window time.Duration, free int, where string, args ...any) (time.Duration, error) {
+	now := s.now()
+	args = append([]any{now.Add(-window)}, args...)
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_failures WHERE at > $1 AND `+where, args...).Scan(&n); err != nil {
+		return 0, s.wrap(err, "count sign-in failures")
+	}
+	d := delayAfter(n, free)
+	if d == 0 {
+		return 0, nil
+	}
+	var last time.Time
+	if err := s.db.QueryRowContext(ctx, `SELECT at FROM login_failures WHERE at > $1 AND `+where+` ORDER BY at DESC LIMIT 1`, args...).Scan(&last); err != nil {
+		return 0, s.wrap(err, "read last sign-in failure")
+	}
+	return max(0, last.Add(d).Sub(now)), nil
+}
+
+func (s *Store) recordFailure(ctx context.Context, kind, email, ip string) error {
+	_, err := s.exec(ctx, `INSERT INTO login_failures (id, email, ip, at, kind) VALUES ($1, $2, $3, $4, $5)`,
+		NewID(), truncate(email, 254), truncate(ip, 64), s.now(), kind)
+	return s.wrap(err, "record sign-in failure")
+}
+
+// Authenticate checks an email and password from client address ip. Past
+// too many failures of this account from this address, or from this address
+// over all accounts, it refuses the attempt unchecked with a *ThrottleError
+// (kind TooMany) saying how long to wait. It returns ErrBadCredentials on
+// any other failure, which it counts.
 func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (User, error) {
 	email = normEmail(email)
-	since := s.now().Add(-throttleWindow)
-	var byEmail, byIP int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at > $2`, email, since).Scan(&byEmail); err != nil {
-		return User{}, s.wrap(err, "count sign-in failures")
+	pair, err := s.throttleWait(ctx, pairWindow, pairFree, `kind = $2 AND email = $3 AND ip = $4`, failSignIn, truncate(email, 254), truncate(ip, 64))
+	if err != nil {
+		return User{}, err
 	}
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at > $2`, ip, since).Scan(&byIP); err != nil {
-		return User{}, s.wrap(err, "count sign-in failures")
+	addr, err := s.throttleWait(ctx, addressWindow, addressFree, `kind = $2 AND ip = $3`, failSignIn, truncate(ip, 64))
+	if err != nil {
+		return User{}, err
 	}
-	if byEmail >= maxEmailFailures || byIP >= maxIPFailures {
-		return User{}, apperr.New(apperr.TooMany, "There have been too many failed attempts to sign in. Wait 15 minutes and try again.")
+	if w := max(pair, addr); w > 0 {
+		return User{}, newThrottleError("sign in", w)
 	}
 	var hash string
 	var u User
 	row := s.db.QueryRowContext(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE email = $1`, email)
 	var last sql.NullTime
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PlatformAdmin, &u.Disabled, &u.CreatedAt, &last, &hash)
+	err = row.Scan(&u.ID, &u.Email, &u.Name, &u.PlatformAdmin, &u.Disabled, &u.CreatedAt, &last, &hash)
 	if err != nil && err != sql.ErrNoRows {
 		return User{}, s.wrap(err, "read user")
 	}
@@ -63,15 +156,49 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 	}
 	ok, herr := auth.CheckPassword(hash, password)
 	if err == sql.ErrNoRows || herr != nil || !ok || u.Disabled {
-		if _, ferr := s.db.ExecContext(ctx, `INSERT INTO login_failures (id, email, ip, at) VALUES ($1, $2, $3, $4)`, NewID(), truncate(email, 254), ip, s.now()); ferr != nil {
-			return User{}, s.wrap(ferr, "record sign-in failure")
+		if ferr := s.recordFailure(ctx, failSignIn, email, ip); ferr != nil {
+			return User{}, ferr
 		}
 		return User{}, ErrBadCredentials
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE email = $1`, email); err != nil {
+	// Only this address's failures for the account are forgiven: the
+	// owner signing in elsewhere does not reset an attacker's count.
+	if _, err := s.exec(ctx, `DELETE FROM login_failures WHERE kind = $1 AND email = $2 AND ip = $3`, failSignIn, email, truncate(ip, 64)); err != nil {
 		return User{}, s.wrap(err, "clear sign-in failures")
 	}
 	return u, nil
+}
+
+// CheckCurrentPassword checks the signed-in user's current password before
+// a change of password. Wrong answers are counted for the account alone,
+// never as sign-in failures; past passwordFree of them it refuses unchecked
+// with a *ThrottleError (kind TooMany). A wrong password is Invalid, with
+// the message on the current_password field.
+func (s *Store) CheckCurrentPassword(ctx context.Context, userID, password, ip string) error {
+	var email, hash string
+	if err := s.db.QueryRowContext(ctx, `SELECT email, password_hash FROM users WHERE id = $1`, userID).Scan(&email, &hash); err != nil {
+		if err == sql.ErrNoRows {
+			return notFound("User")
+		}
+		return s.wrap(err, "read user")
+	}
+	w, err := s.throttleWait(ctx, pairWindow, passwordFree, `kind = $2 AND email = $3`, failPassword, email)
+	if err != nil {
+		return err
+	}
+	if w > 0 {
+		return newThrottleError("enter your current password", w)
+	}
+	ok, herr := auth.CheckPassword(hash, password)
+	if herr != nil || !ok {
+		if err := s.recordFailure(ctx, failPassword, email, ip); err != nil {
+			return err
+		}
+		return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem",
+			Fields: map[string]string{"current_password": "Your current password is not right"}}
+	}
+	_, err = s.exec(ctx, `DELETE FROM login_failures WHERE kind = $1 AND email = $2`, failPassword, email)
+	return s.wrap(err, "clear password failures")
 }
 
 func truncate(s string, n int) string {
@@ -139,7 +266,7 @@ func (s *Store) Session(ctx context.Context, hash string, idle time.Duration) (P
 	}
 	now := s.now()
 	if now.After(expires) || now.Sub(lastSeen) > idle {
-		if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash); err != nil {
+		if _, err := s.exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash); err != nil {
 			return Principal{}, s.wrap(err, "end session")
 		}
 		return Principal{}, apperr.New(apperr.Unauthenticated, "Your session has ended. Sign in again.")
@@ -150,7 +277,7 @@ func (s *Store) Session(ctx context.Context, hash string, idle time.Duration) (P
 	}
 	p.SessionHash = hash
 	if now.Sub(lastSeen) > time.Minute {
-		if _, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, hash); err != nil {
+		if _, err := s.exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, hash); err != nil {
 			return Principal{}, s.wrap(err, "touch session")
 		}
 	}
@@ -220,13 +347,14 @@ func (s *Store) EndSession(ctx context.Context, hash string) error {
 	})
 }
 
-// PurgeExpired deletes expired sessions and old sign-in failures.
+// PurgeExpired deletes expired sessions and sign-in failures too old to
+// count, so that login_failures stays small.
 func (s *Store) PurgeExpired(ctx context.Context) error {
 	now := s.now()
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1`, now); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM sessions WHERE expires_at < $1`, now); err != nil {
 		return s.wrap(err, "purge sessions")
 	}
-	_, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE at < $1`, now.Add(-24*time.Hour))
+	_, err := s.exec(ctx, `DELETE FROM login_failures WHERE at < $1`, now.Add(-pairWindow))
 	return s.wrap(err, "purge sign-in failures")
 }
 
@@ -404,7 +532,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 	}
 	p.TokenID = id
 	if !used.Valid || now.Sub(used.Time) > time.Minute {
-		if _, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, now, id); err != nil {
+		if _, err := s.exec(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, now, id); err != nil {
 			return Principal{}, s.wrap(err, "touch token")
 		}
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
-	"github.com/clinsafe/clinsafe/internal/auth"
 )
 
 // Approving and issuing (hazard logs, safety case reports, and later the
@@ -60,19 +59,22 @@ func (s *Store) VerifySigner(ctx context.Context, password string) (Signer, erro
 	if password == "" {
 		return Signer{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"password": "Enter your password to sign"}}
 	}
-	var hash string
 	var u User
 	var disabled bool
-	err := s.db.QueryRowContext(ctx, `SELECT id, name, disabled, password_hash FROM users WHERE id = $1`, a.UserID).Scan(&u.ID, &u.Name, &disabled, &hash)
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, disabled FROM users WHERE id = $1`, a.UserID).Scan(&u.ID, &u.Name, &disabled)
 	if err == sql.ErrNoRows || disabled {
 		return Signer{}, apperr.New(apperr.Forbidden, "Sign in to sign")
 	}
 	if err != nil {
 		return Signer{}, s.wrap(err, "read signer")
 	}
-	ok, herr := auth.CheckPassword(hash, password)
-	if herr != nil || !ok {
-		return Signer{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"password": "The password is not right. Enter the password you sign in with."}}
+	// The same check, and the same growing wait after repeated failures,
+	// as a change of password.
+	if err := s.CheckCurrentPassword(ctx, u.ID, password, ""); err != nil {
+		if apperr.Is(err, apperr.Invalid) {
+			return Signer{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"password": "The password is not right. Enter the password you sign in with."}}
+		}
+		return Signer{}, err
 	}
 	return Signer{userID: u.ID, name: u.Name, at: s.now()}, nil
 }

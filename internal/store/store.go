@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -30,6 +31,12 @@ type Store struct {
 	db      *sql.DB
 	dialect dialect
 	now     Clock
+	// writers admits one writing transaction at a time on SQLite, so that
+	// writers queue here and are woken at once, rather than each holding a
+	// pooled connection while SQLite's busy handler sleeps and retries
+	// (which under load starves readers of connections and adds tens of
+	// milliseconds per wait). Nil on PostgreSQL, which has row locks.
+	writers chan struct{}
 }
 
 // Open connects to dsn (sqlite:PATH or postgres://...) and checks the
@@ -55,8 +62,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	if d.name() == "sqlite" {
 		// WAL allows many readers and one writer; writes are serialised by
-		// BEGIN IMMEDIATE, so a small pool is plenty.
-		db.SetMaxOpenConns(8)
+		// the writer slot and BEGIN IMMEDIATE. The pool is twice the
+		// requests the web server admits at once, so that an admitted
+		// request (even one reading outside its transaction) never waits.
+		db.SetMaxOpenConns(max(32, 8*runtime.GOMAXPROCS(0)))
 	} else {
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(10)
@@ -68,7 +77,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", d.name(), err)
 	}
-	return &Store{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }}, nil
+	st := &Store{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }}
+	if d.name() == "sqlite" {
+		st.writers = make(chan struct{}, 1)
+	}
+	return st, nil
 }
 
 // sqliteDSN puts every connection setting in the DSN so each pooled
@@ -110,6 +123,11 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 // inTx runs fn in a transaction, committing when it returns nil and rolling
 // back otherwise.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	unlock, err := s.lockWrites(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", s.mapErr(err))
@@ -122,6 +140,31 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("store: commit: %w", s.mapErr(err))
 	}
 	return nil
+}
+
+// lockWrites waits for the SQLite writer slot (see Store.writers); it
+// returns at once on PostgreSQL.
+func (s *Store) lockWrites(ctx context.Context) (func(), error) {
+	if s.writers == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.writers <- struct{}{}:
+		return func() { <-s.writers }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("store: wait to write: %w", ctx.Err())
+	}
+}
+
+// exec runs one statement that writes outside a transaction, taking the
+// writer slot like inTx.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	unlock, err := s.lockWrites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return s.db.ExecContext(ctx, query, args...)
 }
 
 // queryer is satisfied by *sql.DB and *sql.Tx.

@@ -68,7 +68,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		d.SetErrors(err, "email", "password")
 		return s.render(w, http.StatusUnprocessableEntity, "login", d)
 	}
-	u, err := s.store.Authenticate(r.Context(), email, pw, clientIP(r))
+	u, err := s.store.Authenticate(r.Context(), email, pw, s.clientIP(r))
 	if err != nil {
 		k := apperr.KindOf(err)
 		if k != apperr.Unauthenticated && k != apperr.TooMany {
@@ -78,6 +78,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		status := http.StatusUnauthorized
 		if k == apperr.TooMany {
 			status = http.StatusTooManyRequests
+			setRetryAfter(w, err)
 		}
 		return s.render(w, status, "login", d)
 	}
@@ -270,17 +271,26 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		f.Add("new_password", msg)
 	}
 	f.Check(pw != confirm, "confirm_password", "The passwords do not match")
+	status := http.StatusUnprocessableEntity
 	if err := f.Err(); err == nil {
-		if _, aerr := s.store.Authenticate(r.Context(), p.User.Email, cur, clientIP(r)); aerr != nil {
-			if k := apperr.KindOf(aerr); k != apperr.Unauthenticated && k != apperr.TooMany {
-				return aerr
+		// Checked apart from sign-in: a wrong current password here is
+		// limited for the account, and never counts as a sign-in failure.
+		if cerr := s.store.CheckCurrentPassword(r.Context(), p.User.ID, cur, s.clientIP(r)); cerr != nil {
+			switch apperr.KindOf(cerr) {
+			case apperr.Invalid:
+				f.Add("current_password", apperr.FieldsOf(cerr)["current_password"])
+			case apperr.TooMany:
+				f.Add("current_password", apperr.MessageOf(cerr))
+				status = http.StatusTooManyRequests
+				setRetryAfter(w, cerr)
+			default:
+				return cerr
 			}
-			f.Add("current_password", "Your current password is not right")
 		}
 	}
 	if err := f.Err(); err != nil {
 		d.SetErrors(err, "current_password", "new_password", "confirm_password")
-		return s.render(w, http.StatusUnprocessableEntity, "account", d)
+		return s.render(w, status, "account", d)
 	}
 	if err := s.store.SetPassword(r.Context(), "", p.User.ID, pw); err != nil {
 		return err

@@ -3,8 +3,11 @@ package web
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,6 +168,15 @@ func (s *Server) guard(rt route) http.Handler {
 			limit = maxUpload
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		// Uploads (large, rare) and the liveness check (no database) do
+		// not queue; everything else waits for a place (see admit).
+		if !rt.Upload && rt.Path != "/healthz" {
+			done, ok := s.admit(r)
+			if !ok {
+				return
+			}
+			defer done()
+		}
 		api := rt.API
 		p, err := s.authenticate(r)
 		if err != nil {
@@ -225,6 +237,7 @@ func (s *Server) guard(rt route) http.Handler {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err error) {
 	kind := apperr.KindOf(err)
 	status := statusOf(kind)
+	setRetryAfter(w, err)
 	if kind == apperr.Internal {
 		s.log.Error("request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestIDFrom(r.Context()))
 	}
@@ -257,12 +270,56 @@ func statusOf(k apperr.Kind) int {
 	return http.StatusInternalServerError
 }
 
-// clientIP is the remote address without the port. Deployments behind a
-// proxy should terminate at a proxy that sets RemoteAddr correctly.
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndex(host, ":"); i > 0 {
-		host = host[:i]
+// clientIP is the address of the client. It is the peer's address unless
+// the peer is a trusted proxy (CLINSAFE_TRUSTED_PROXIES); then
+// X-Forwarded-For is walked from the right, past trusted proxies, and the
+// first address that is not one is the client. Entries to its left are
+// the client's own claims and are ignored. An entry that is not an address
+// stops the walk at the proxy that passed it on.
+func (s *Server) clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
 	}
-	return strings.Trim(host, "[]")
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	peer = peer.Unmap()
+	if !s.trusted(peer) {
+		return peer.String()
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	client := peer
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		client = a.Unmap()
+		if !s.trusted(client) {
+			break
+		}
+	}
+	return client.String()
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// setRetryAfter tells the client how long to wait when err is a throttle.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var te *store.ThrottleError
+	if errors.As(err, &te) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(te.Wait.Round(time.Second)/time.Second)))
+	}
 }

@@ -3,12 +3,15 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/audit"
@@ -26,6 +29,8 @@ type Server struct {
 	handler    http.Handler
 	version    string
 	imports    *importSlots // bounds the imports running at once
+	// active admits a bounded number of requests at once (see admit).
+	active chan struct{}
 }
 
 // Options configure a Server.
@@ -55,7 +60,7 @@ func New(o Options) (*Server, error) {
 		log = slog.Default()
 	}
 	s := &Server{store: o.Store, cfg: o.Config, log: log, pages: p, sessionKey: key, version: o.Version,
-		imports: newImportSlots(maxImports)}
+		imports: newImportSlots(maxImports), active: make(chan struct{}, maxActive())}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))
@@ -98,6 +103,42 @@ func (s *Server) Run(ctx context.Context) error {
 	defer cancel()
 	return srv.Shutdown(sctx)
 }
+
+// maxActive is how many requests are served at once; the rest queue in
+// arrival order. Requests are CPU-bound on a few database connections, so
+// more at once only makes each slower; and a request waiting for a pooled
+// connection is handed one at random among all waiters (database/sql),
+// which under a crowd of clients gives some of them waits of seconds. The
+// SQLite pool (store.Open) is twice this, so no admitted request waits.
+func maxActive() int { return max(16, 4*runtime.GOMAXPROCS(0)) }
+
+// admit waits for one of the maxActive places, in arrival order, and
+// returns the function that frees it; false when the client went away
+// first. A form or JSON body (at most maxBody) is read before queueing,
+// so that a slow client holds no place while it sends.
+func (s *Server) admit(r *http.Request) (func(), bool) {
+	if r.Body != nil && r.Body != http.NoBody {
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		rest := io.Reader(bytes.NewReader(b))
+		if err != nil {
+			rest = io.MultiReader(rest, errReader{err})
+		}
+		r.Body = io.NopCloser(rest)
+	}
+	select {
+	case s.active <- struct{}{}:
+		return func() { <-s.active }, true
+	case <-r.Context().Done():
+		return nil, false
+	}
+}
+
+// errReader returns err, so that a body that failed while being read
+// ahead fails the same way for the handler (e.g. too large).
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 func (s *Server) housekeeping(ctx context.Context) {
 	t := time.NewTicker(10 * time.Minute)
