@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
@@ -74,11 +75,15 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 	return u, nil
 }
 
+// truncate shortens s to at most n bytes, cutting between characters.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // StartSession records a session for the user and returns the Principal.
