@@ -125,9 +125,7 @@ func Summarise(kv ...string) string {
 			b.WriteString("[redacted]")
 			continue
 		}
-		if len(v) > 200 {
-			v = v[:200] + "…"
-		}
+		v = cutRunes(v, 200)
 		b.WriteString(v)
 	}
 	return b.String()
@@ -160,4 +158,17 @@ func ActorFrom(ctx context.Context) Actor {
 		return a
 	}
 	return Actor{Name: "system"}
+}
+
+// cutRunes shortens s to at most n characters, marking the cut with "…".
+// It cuts between characters, never through one.
+func cutRunes(s string, n int) string {
+	i, count := 0, 0
+	for i = range s {
+		if count == n {
+			return s[:i] + "…"
+		}
+		count++
+	}
+	return s
 }

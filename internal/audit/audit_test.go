@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func chain(n int) []Entry {
@@ -108,5 +109,25 @@ func TestCheckpointSignature(t *testing.T) {
 	}
 	if _, err := GenerateKey(dir + "/k"); err == nil {
 		t.Error("GenerateKey replaced an existing key")
+	}
+}
+
+// TestSummariseCutsBetweenCharacters: a long value is cut after 200
+// characters, never through a multi-byte one (PostgreSQL refuses the
+// broken UTF-8 that a byte cut leaves).
+func TestSummariseCutsBetweenCharacters(t *testing.T) {
+	for _, v := range []string{strings.Repeat("€", 70), strings.Repeat("€", 250), "a" + strings.Repeat("é", 300), strings.Repeat("x", 199) + "😀😀"} {
+		s := strings.TrimPrefix(Summarise("name", v), "name: ")
+		if !utf8.ValidString(s) {
+			t.Errorf("Summarise(%d characters) = %q: not valid UTF-8", utf8.RuneCountInString(v), s)
+		}
+		n := utf8.RuneCountInString(v)
+		want := v
+		if n > 200 {
+			want = string([]rune(v)[:200]) + "…"
+		}
+		if s != want {
+			t.Errorf("Summarise(%d characters) = %q, want %q", n, s, want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/clinsafe/clinsafe/gs1"
 	"github.com/clinsafe/clinsafe/internal/apperr"
@@ -186,7 +187,11 @@ func isCS82(s string) bool { return gs1.InCS82(s) }
 
 func trunc(s string) string {
 	if len(s) > 24 {
-		return s[:24] + "…"
+		n := 24
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		return s[:n] + "…"
 	}
 	return s
 }

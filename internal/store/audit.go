@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 )
 
@@ -87,7 +89,8 @@ func scanAudit(sc interface{ Scan(...any) error }) (audit.Entry, error) {
 	return e, err
 }
 
-// ListAudit returns an organisation's audit entries, newest first.
+// ListAudit returns an organisation's audit entries, newest first. An
+// action prefix over MaxSearchText is Invalid.
 func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Entry, error) {
 	if f.OrgID == "" {
 		return nil, fmt.Errorf("store: list audit: organisation required")
@@ -100,6 +103,9 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Entry, er
 	}
 	if f.ActorID != "" {
 		add("actor_id = $%d", f.ActorID)
+	}
+	if err := checkSearch("action", f.Action); err != nil {
+		return nil, err
 	}
 	if f.Action != "" {
 		add(`action LIKE $%d ESCAPE '\'`, escapeLike(f.Action)+"%")
@@ -137,6 +143,19 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Entry, er
 		out = append(out, e)
 	}
 	return out, s.wrap(rows.Err(), "list audit")
+}
+
+// MaxSearchText bounds search text (in characters): longer is Invalid, so a
+// LIKE pattern never nears what an engine refuses (SQLite: 50,000 bytes).
+const MaxSearchText = 200
+
+// checkSearch refuses search text longer than MaxSearchText, naming field.
+func checkSearch(field, q string) error {
+	if n := utf8.RuneCountInString(q); n > MaxSearchText {
+		return &apperr.Error{Kind: apperr.Invalid, Message: "The search text is too long",
+			Fields: map[string]string{field: fmt.Sprintf("Search text must be %d characters or fewer (it has %d)", MaxSearchText, n)}}
+	}
+	return nil
 }
 
 func escapeLike(s string) string {

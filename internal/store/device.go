@@ -74,12 +74,16 @@ func (s *Store) Product(ctx context.Context, orgID, gtin string) (implant.Produc
 }
 
 // ListProducts returns the catalogue, filtered by q (GTIN prefix, or part of
-// the manufacturer, brand or model), at most limit (default 500).
+// the manufacturer, brand or model, taken literally), at most limit
+// (default 500). Search text over MaxSearchText is Invalid.
 func (s *Store) ListProducts(ctx context.Context, orgID, q string, limit int) ([]implant.Product, error) {
 	if limit <= 0 || limit > 5000 {
 		limit = 500
 	}
 	where, args := `org_id = $1`, []any{orgID}
+	if err := checkSearch("q", q); err != nil {
+		return nil, err
+	}
 	if q = strings.TrimSpace(q); q != "" {
 		like := "%" + escapeLike(q) + "%"
 		op := s.dialect.ilike()

@@ -375,7 +375,7 @@ func (s *Store) annotate(ctx context.Context, orgID, performedOn string, recs []
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	if len(s) > 200 {
-		s = s[:200] + "…"
+		s = truncate(s, 200) + "…"
 	}
 	return s
 }

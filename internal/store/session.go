@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
@@ -201,11 +202,15 @@ func (s *Store) CheckCurrentPassword(ctx context.Context, userID, password, ip s
 	return s.wrap(err, "clear password failures")
 }
 
+// truncate shortens s to at most n bytes, cutting between characters.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // StartSession records a session for the user and returns the Principal.

@@ -438,6 +438,10 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, http.StatusUnprocessableEntity, "audit", d)
 	}
 	if d.Entries, err = s.store.ListAudit(r.Context(), f); err != nil {
+		if apperr.Is(err, apperr.Invalid) {
+			d.SetErrors(err, "action")
+			return s.render(w, http.StatusUnprocessableEntity, "audit", d)
+		}
 		return err
 	}
 	if len(d.Entries) == f.Limit {

@@ -201,6 +201,10 @@ func (s *Server) cataloguePage(w http.ResponseWriter, r *http.Request) (DevicesC
 
 func (s *Server) devicesCatalogue(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.cataloguePage(w, r)
+	if apperr.Is(err, apperr.Invalid) {
+		d.SetErrors(err, "q")
+		return s.render(w, http.StatusUnprocessableEntity, "devices_catalogue", d)
+	}
 	if err != nil {
 		return err
 	}

@@ -164,17 +164,27 @@ func (s *Server) addDevice(w http.ResponseWriter, r *http.Request, d implant.Dev
 }
 
 func (s *Server) devicesScan(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	// Text that is not valid (a NUL, bytes that are not UTF-8) is shown
+	// like a barcode that cannot be read.
+	err := parseForm(r)
+	if err != nil && !apperr.Is(err, apperr.Invalid) {
 		return err
 	}
 	raw := r.PostForm.Get("barcode")
-	d, err := implant.ParseScan(raw, s.store.Now())
+	var d implant.Device
+	if err == nil {
+		d, err = implant.ParseScan(raw, s.store.Now())
+	}
 	if err != nil {
 		if scanFragment(r) {
 			if _, perr := s.store.Procedure(r.Context(), devOrg(r), r.PathValue("id")); perr != nil {
 				return perr
 			}
-			return s.renderFragment(w, http.StatusUnprocessableEntity, "devices_scan_error", ScanError{Field: "barcode", Message: apperr.FieldsOf(err)["barcode"]})
+			msg := apperr.FieldsOf(err)["barcode"]
+			if msg == "" {
+				msg = apperr.MessageOf(err)
+			}
+			return s.renderFragment(w, http.StatusUnprocessableEntity, "devices_scan_error", ScanError{Field: "barcode", Message: msg})
 		}
 		pd, perr := s.procedurePage(w, r)
 		if perr != nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
@@ -39,9 +40,13 @@ type LoginPage struct {
 	Next  string
 }
 
-// safeNext keeps only local paths as a post-sign-in destination.
+// safeNext keeps only local paths as a post-sign-in destination: one that
+// starts with a single "/" (not "//" or "/\\", which browsers read as another
+// host) and holds no control characters (browsers drop a tab or newline, so
+// "/\t/host" would become "//host") and no bytes that are not UTF-8.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		!utf8.ValidString(next) || strings.ContainsFunc(next, isControl) {
 		return "/"
 	}
 	return next

@@ -160,8 +160,10 @@ func (s *Server) authenticate(r *http.Request) (*store.Principal, error) {
 }
 
 // guard wraps a route: body limit, authentication, the route's role check,
-// a slot for an upload (import) route, and error rendering.
+// the check of path values and query text, a slot for an upload (import)
+// route, and error rendering.
 func (s *Server) guard(rt route) http.Handler {
+	params := pathParams(rt.Path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(maxBody)
 		if rt.Upload {
@@ -213,6 +215,14 @@ func (s *Server) guard(rt route) http.Handler {
 				s.fail(w, r, api, apperr.New(apperr.Forbidden, "You do not have a role that allows this. Ask your organisation's administrator if you need it."))
 				return
 			}
+		}
+		if err := checkPathValues(r, params); err != nil {
+			s.fail(w, r, api, err)
+			return
+		}
+		if err := checkQueryText(r.URL.RawQuery); err != nil {
+			s.fail(w, r, api, err)
+			return
 		}
 		if rt.Upload {
 			release, err := s.importSlot(w)

@@ -274,7 +274,8 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 }
 
 // parseForm reads a form body (URL-encoded or multipart): an oversize body
-// is TooLarge (413) and an unreadable one BadRequest (400).
+// is TooLarge (413), an unreadable one BadRequest (400), and a field that is
+// not valid text (checkFormText) Invalid (422).
 func parseForm(r *http.Request) error {
 	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
@@ -283,6 +284,12 @@ func parseForm(r *http.Request) error {
 		err = r.ParseForm()
 	}
 	if err == nil {
+		if err := checkFormText(r.PostForm); err != nil {
+			return err
+		}
+		if r.MultipartForm != nil {
+			return checkFormText(r.MultipartForm.Value)
+		}
 		return nil
 	}
 	var mbe *http.MaxBytesError
@@ -320,13 +327,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return enc.Encode(v)
 }
 
-// decodeJSON reads a JSON body strictly: unknown fields, trailing data and
-// wrong types are Invalid errors naming the problem.
+// decodeJSON reads a JSON body strictly: unknown fields, trailing data,
+// wrong types and text that is not valid (checkJSONText) are Invalid errors
+// naming the problem; nesting too deep is BadRequest.
 func decodeJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return apperr.New(apperr.Invalid, "Send the body as application/json")
 	}
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return apperr.Wrap(apperr.BadRequest, err, "The request body could not be read")
+	}
+	if err := checkJSONText(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
