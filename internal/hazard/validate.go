@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/clock"
 )
 
 // Length limits, in characters (runes).
@@ -144,7 +145,7 @@ func (h *Hazard) Validate(m Matrix, now time.Time) error {
 				f.Add(p+"done_at", fmt.Sprintf("Action %d has a completion date but is not marked done", n))
 			} else if y := a.DoneAt.Year(); y < 1900 || y > 9999 {
 				f.Add(p+"done_at", fmt.Sprintf("Action %d has a completion date outside the years 1900 to 9999", n))
-			} else if !now.IsZero() && dateOf(a.DoneAt).After(dateOf(now)) {
+			} else if !now.IsZero() && clock.Today(a.DoneAt).After(clock.Today(now)) {
 				f.Add(p+"done_at", fmt.Sprintf("Action %d has a completion date in the future", n))
 			}
 		}

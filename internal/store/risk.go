@@ -10,6 +10,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/hazard"
 )
 
@@ -309,7 +310,7 @@ func (s *Store) ListSystems(ctx context.Context, orgID string) ([]SystemSummary,
 		(SELECT COUNT(*) FROM hazards h WHERE h.system_id = risk_systems.id),
 		(SELECT COUNT(*) FROM hazards h WHERE h.system_id = risk_systems.id AND h.status <> 'closed'),
 		(SELECT COUNT(*) FROM hazard_actions a JOIN hazards h ON h.id = a.hazard_id WHERE h.system_id = risk_systems.id AND NOT a.done AND a.due < $2)
-		FROM risk_systems WHERE org_id = $1 ORDER BY name, id`, orgID, today(s.now()))
+		FROM risk_systems WHERE org_id = $1 ORDER BY name, id`, orgID, clock.Today(s.now()))
 	if err != nil {
 		return nil, s.wrap(err, "list systems")
 	}
@@ -329,12 +330,6 @@ func (s *Store) ListSystems(ctx context.Context, orgID string) ([]SystemSummary,
 		out = append(out, ss)
 	}
 	return out, s.wrap(rows.Err(), "list systems")
-}
-
-// today is the start of now's UTC day: actions due before it are overdue.
-func today(now time.Time) time.Time {
-	now = now.UTC()
-	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // Plan is an organisation's Clinical Risk Management Plan: its risk

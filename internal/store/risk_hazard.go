@@ -11,6 +11,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/hazard"
 )
 
@@ -447,7 +448,7 @@ type OverdueAction struct {
 func (s *Store) OverdueActions(ctx context.Context, orgID, systemID string) ([]OverdueAction, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT h.id, h.number, h.name, y.id, y.name, a.id, a.summary, a.owner, a.due
 		FROM hazard_actions a JOIN hazards h ON h.id = a.hazard_id JOIN risk_systems y ON y.id = h.system_id
-		WHERE a.org_id = $1 AND NOT a.done AND a.due < $2 AND ($3 = '' OR y.id = $3) ORDER BY a.due, h.number`, orgID, today(s.now()), systemID)
+		WHERE a.org_id = $1 AND NOT a.done AND a.due < $2 AND ($3 = '' OR y.id = $3) ORDER BY a.due, h.number`, orgID, clock.Today(s.now()), systemID)
 	if err != nil {
 		return nil, s.wrap(err, "overdue actions")
 	}

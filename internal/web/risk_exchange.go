@@ -44,7 +44,7 @@ func exportLog(w io.Writer, format string, l hazard.Log, m hazard.Matrix, now ti
 	case "csv":
 		return exchange.ExportCSVMatrix(w, l, m)
 	default:
-		return exchange.ExportJSON(w, l)
+		return exchange.ExportJSONAt(w, l, now)
 	}
 }
 
