@@ -9,6 +9,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/clock"
+	"github.com/clinsafe/clinsafe/internal/text"
 )
 
 // Length limits, in characters (runes).
@@ -171,7 +172,7 @@ func (h *Hazard) Validate(m Matrix, now time.Time) error {
 		f.Add("status", "Select a status: Open, Transferred or Closed")
 	}
 	if h.Status == Closed && open > 0 {
-		f.Add("status", fmt.Sprintf("A hazard cannot be closed while %d of its actions %s open", open, plural(open, "is", "are")))
+		f.Add("status", fmt.Sprintf("A hazard cannot be closed while %d of its actions %s open", open, text.Plural(open, "is", "are")))
 	}
 	if h.Status == Transferred && deployerControls == 0 {
 		f.Add("status", "A transferred hazard needs at least one control owned by the deployer")
@@ -229,11 +230,4 @@ func categoryNames(sev bool) string {
 		}
 	}
 	return codeList(names)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

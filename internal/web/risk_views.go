@@ -11,6 +11,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/hazard"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/text"
 )
 
 // HeatMap is a 5×5 grid of hazard counts by severity and likelihood, drawn
@@ -118,8 +119,8 @@ func riskAttention(ctx context.Context, s *Server, p *store.Principal) ([]Attent
 	if len(refs) > 5 {
 		refs = append(refs[:5], "and others")
 	}
-	return []Attention{{Title: plural(len(hazards), "hazard has", "hazards have") + " overdue actions", Warning: true,
-		Detail: plural(len(od), "action is", "actions are") + " past the due date: " + strings.Join(refs, ", ") + ".",
+	return []Attention{{Title: text.Count(len(hazards), "hazard has", "hazards have") + " overdue actions", Warning: true,
+		Detail: text.Count(len(od), "action is", "actions are") + " past the due date: " + strings.Join(refs, ", ") + ".",
 		Href:   "/risk#overdue", Link: "See overdue hazard actions"}}, nil
 }
 
