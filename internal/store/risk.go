@@ -50,15 +50,6 @@ type Release struct {
 	Notes   string    `json:"notes"`
 }
 
-// CSOIDs returns the ids of the system's clinical safety officers.
-func (s System) CSOIDs() []string {
-	out := make([]string, len(s.CSOs))
-	for i, p := range s.CSOs {
-		out[i] = p.ID
-	}
-	return out
-}
-
 // LatestRelease returns the version of the most recent release, or "".
 func (s System) LatestRelease() string {
 	if len(s.Releases) == 0 {
