@@ -12,6 +12,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/google/uuid"
 )
 
 // System is a health IT system in an organisation's register: the subject
@@ -94,8 +95,10 @@ func validateSystem(sys *System) *apperr.Fields {
 }
 
 // checkCSOs checks each id is a member of orgID holding the cso role and
-// fills in their names.
-func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID string, f *apperr.Fields, ps []Person) []Person {
+// fills in their names. An unknown user, one without the role or a value
+// that is not an id is a field message in f; a failure to read them is
+// returned.
+func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID string, f *apperr.Fields, ps []Person) ([]Person, error) {
 	var out []Person
 	seen := map[string]bool{}
 	for _, p := range ps {
@@ -103,15 +106,28 @@ func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID string, f *apper
 			continue
 		}
 		seen[p.ID] = true
-		u, err := s.getUser(ctx, q, p.ID)
-		roles, rerr := s.rolesIn(ctx, q, orgID, p.ID)
-		if err != nil || rerr != nil || !auth.HasAny(roles, auth.CSO) {
+		ok, u := false, User{}
+		// A value that is not an id may not even be text the database accepts.
+		if _, err := uuid.Parse(p.ID); err == nil {
+			u, err = s.getUser(ctx, q, p.ID)
+			switch {
+			case err == nil:
+				roles, err := s.rolesIn(ctx, q, orgID, p.ID)
+				if err != nil {
+					return nil, err
+				}
+				ok = auth.HasAny(roles, auth.CSO)
+			case !apperr.Is(err, apperr.NotFound):
+				return nil, err
+			}
+		}
+		if !ok {
 			f.Add("csos", "Select clinical safety officers from the list: each must hold the CSO role here")
 			continue
 		}
 		out = append(out, Person{ID: u.ID, Name: u.Name})
 	}
-	return out
+	return out, nil
 }
 
 // CreateSystem adds a system to the organisation's register. Invalid with
@@ -120,7 +136,10 @@ func (s *Store) CreateSystem(ctx context.Context, orgID string, sys System) (Sys
 	f := validateSystem(&sys)
 	sys.ID, sys.CreatedAt, sys.UpdatedAt = NewID(), s.now(), s.now()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		sys.CSOs = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs)
+		var err error
+		if sys.CSOs, err = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs); err != nil {
+			return err
+		}
 		if err := f.Err(); err != nil {
 			return err
 		}
@@ -163,7 +182,9 @@ func (s *Store) UpdateSystem(ctx context.Context, orgID string, sys System) (Sys
 		if err != nil {
 			return err
 		}
-		sys.CSOs = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs)
+		if sys.CSOs, err = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs); err != nil {
+			return err
+		}
 		if err := f.Err(); err != nil {
 			return err
 		}

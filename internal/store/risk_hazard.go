@@ -116,7 +116,10 @@ func (s *Store) insertHazard(ctx context.Context, tx *sql.Tx, orgID, systemID st
 	causes, _ := json.Marshal(h.Causes)
 	prov := ""
 	if !h.Provenance.IsZero() {
-		b, _ := json.Marshal(h.Provenance)
+		b, err := json.Marshal(h.Provenance)
+		if err != nil {
+			return fmt.Errorf("store: hazard %s provenance: %w", h.Ref, err)
+		}
 		prov = string(b)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO hazards (id, org_id, system_id, number, name, description, clinical_impact, causes, existing_controls,
@@ -271,7 +274,7 @@ func scanHazard(sc interface{ Scan(...any) error }) (HazardEntry, error) {
 	}
 	if prov != "" {
 		if err := json.Unmarshal([]byte(prov), &h.Provenance); err != nil {
-			return e, err
+			return e, fmt.Errorf("store: hazard %s provenance: %w", h.Ref, err)
 		}
 	}
 	return e, nil
@@ -499,7 +502,9 @@ func (s *Store) TransferredControls(ctx context.Context, orgID string) ([]Transf
 			return nil, s.wrap(err, "scan transferred control")
 		}
 		t.Ref, t.Status, t.Control.Type, t.Control.Side = hazard.FormatRef(n), hazard.Status(status), hazard.ControlType(typ), hazard.Side(side)
-		_ = json.Unmarshal([]byte(prov), &t.Provenance)
+		if err := json.Unmarshal([]byte(prov), &t.Provenance); err != nil {
+			return nil, fmt.Errorf("store: transferred control %s provenance: %w", t.Ref, err)
+		}
 		out = append(out, t)
 	}
 	return out, s.wrap(rows.Err(), "transferred controls")

@@ -172,9 +172,12 @@ func (s *Server) base(w http.ResponseWriter, r *http.Request, title string) Base
 			n.Current = r.URL.Path == n.Href || strings.HasPrefix(r.URL.Path, n.Href+"/")
 			b.Nav = append(b.Nav, n)
 		}
-		if orgs, err := s.store.OrgsOfUser(r.Context(), b.P.User.ID); err == nil {
-			b.Orgs = orgs
+		orgs, err := s.store.OrgsOfUser(r.Context(), b.P.User.ID)
+		if err != nil && r.Context().Err() == nil {
+			// The organisation switcher is not worth failing the page for.
+			s.log.Error("list organisations for the switcher", "err", err, "request_id", requestIDFrom(r.Context()))
 		}
+		b.Orgs = orgs
 	}
 	b.Flash = takeFlash(w, r)
 	return b
