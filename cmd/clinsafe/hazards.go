@@ -167,7 +167,7 @@ func hazardsExport(ctx context.Context, e *env, args []string) error {
 	case "csv":
 		err = exchange.ExportCSVMatrix(&buf, l, m)
 	default:
-		err = exchange.ExportJSON(&buf, l)
+		err = exchange.ExportJSONAt(&buf, l, st.Now())
 	}
 	if err != nil {
 		return err

@@ -96,11 +96,10 @@ func FieldsOf(err error) map[string]string {
 	return nil
 }
 
-// Fields collects per-field validation messages in the order they are added.
+// Fields collects per-field validation messages, the first for each field.
 // The zero value is ready to use.
 type Fields struct {
-	m     map[string]string
-	order []string
+	m map[string]string
 }
 
 // Add records msg for field unless the field already has a message.
@@ -112,7 +111,6 @@ func (f *Fields) Add(field, msg string) {
 		return
 	}
 	f.m[field] = msg
-	f.order = append(f.order, field)
 }
 
 // Check adds msg for field when bad is true.
@@ -121,9 +119,6 @@ func (f *Fields) Check(bad bool, field, msg string) {
 		f.Add(field, msg)
 	}
 }
-
-// Order returns the field names in the order their messages were added.
-func (f *Fields) Order() []string { return f.order }
 
 // Err returns nil when no field has a message, otherwise an Invalid error
 // carrying every message.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/hazard"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
@@ -97,10 +98,7 @@ func (b bespoke) hazard() hazard.Hazard {
 
 func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, people map[string]store.User, pw string) error {
 	now := st.Now()
-	day := func(d int) time.Time {
-		t := now.AddDate(0, 0, d)
-		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	}
+	day := func(d int) time.Time { return clock.Today(now).AddDate(0, 0, d) }
 	supCSO, trustCSO := people["cso@meridian.clinsafe.test"], people["cso@demo.clinsafe.test"]
 	as := func(u store.User) context.Context {
 		return audit.WithActor(ctx, audit.Actor{UserID: u.ID, Name: u.Name, RequestID: "demo"})

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/clinsafe/clinsafe/internal/text"
 )
 
 // Section keys of a Clinical Safety Case Report, in document order.
@@ -206,7 +208,7 @@ func defaultNarrative(key string, c CSCR, m Matrix) string {
 		return fmt.Sprintf("Hazards were identified through structured review of the system's intended use, "+
 			"workflows and interfaces with clinical and technical staff. %d %s recorded in the hazard log. "+
 			"For each hazard the severity and likelihood were estimated before additional controls and a risk "+
-			"rating taken from the risk matrix.", n, plural(n, "hazard is", "hazards are"))
+			"rating taken from the risk matrix.", n, text.Plural(n, "hazard is", "hazards are"))
 	case SectionRiskEvaluation:
 		var b strings.Builder
 		b.WriteString("Each risk was judged against the acceptability criteria in the clinical risk management plan. Initial risk ratings:\n")
@@ -226,7 +228,7 @@ func defaultNarrative(key string, c CSCR, m Matrix) string {
 		}
 		if hi := c.ResidualCounts[3] + c.ResidualCounts[4]; hi > 0 {
 			fmt.Fprintf(&b, "\n\n%d %s a residual rating of 4 or 5; the risk-benefit justification for each is recorded in the hazard log.",
-				hi, plural(hi, "hazard keeps", "hazards keep"))
+				hi, text.Plural(hi, "hazard keeps", "hazards keep"))
 		}
 		return b.String()
 	case SectionHazardLog:
@@ -236,7 +238,7 @@ func defaultNarrative(key string, c CSCR, m Matrix) string {
 		}
 		return fmt.Sprintf("The hazard log issued with this report is version %s (content fingerprint %s). "+
 			"It lists %d %s: %d open, %d transferred and %d closed. The table below summarises it.",
-			orUnstated(c.LogVersion), orUnstated(hash), n, plural(n, "hazard", "hazards"),
+			orUnstated(c.LogVersion), orUnstated(hash), n, text.Plural(n, "hazard", "hazards"),
 			c.StatusCounts[Open], c.StatusCounts[Transferred], c.StatusCounts[Closed])
 	case SectionTestIssues:
 		return "No test issues with a bearing on clinical safety remain open at the time of issue. " +
@@ -245,7 +247,7 @@ func defaultNarrative(key string, c CSCR, m Matrix) string {
 		open := c.StatusCounts[Open]
 		return fmt.Sprintf("On the evidence in this report and the hazard log, the Clinical Safety Officer judges "+
 			"that the clinical risks of %s are acceptable for the stated intended use, subject to the %d open %s "+
-			"being completed as planned.", name, open, plural(open, "hazard", "hazards"))
+			"being completed as planned.", name, open, text.Plural(open, "hazard", "hazards"))
 	case SectionQualityAssurance:
 		return fmt.Sprintf("Author: %s\n\nApproved by the Clinical Safety Officer: %s %s\n\nDate of approval: %s",
 			orUnstated(c.Issue.Author), orUnstated(c.Issue.CSOName), c.Issue.CSORegistration, dateText(c.Issue.ApprovedAt))

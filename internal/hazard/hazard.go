@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/clock"
 )
 
 // Hazard is one entry in a hazard log. Its JSON form is the documented
@@ -137,12 +138,12 @@ type Action struct {
 }
 
 // Overdue reports whether the action is not done and its due date has passed
-// (the whole due day counts as in time).
+// (the whole due day, in London, counts as in time).
 func (a Action) Overdue(now time.Time) bool {
 	if a.Done || a.Due.IsZero() {
 		return false
 	}
-	return dateOf(now).After(dateOf(a.Due))
+	return clock.Today(now).After(dateOf(a.Due))
 }
 
 func dateOf(t time.Time) time.Time {

@@ -290,3 +290,27 @@ func TestBuildCSCR(t *testing.T) {
 		t.Errorf("log hash: got %q", c.LogHash)
 	}
 }
+
+// An action's due day is a London day: at 00:30 BST on 15 June (23:30 UTC
+// on the 14th) an action due on the 14th is overdue, one due on the 15th is
+// not, and a completion dated the 15th is not in the future.
+func TestOverdueIsLondonDay(t *testing.T) {
+	at := time.Date(2026, 6, 14, 23, 30, 0, 0, time.UTC)
+	for _, c := range []struct {
+		due  time.Time
+		want bool
+	}{{day(2026, 6, 13), true}, {day(2026, 6, 14), true}, {day(2026, 6, 15), false}, {day(2026, 6, 16), false}} {
+		if got := (Action{Summary: "a", Owner: "x", Due: c.due}).Overdue(at); got != c.want {
+			t.Errorf("Action due %s .Overdue(%v) = %v, want %v", c.due.Format(time.DateOnly), at, got, c.want)
+		}
+	}
+	h := validHazard()
+	h.Actions = []Action{{Summary: "a", Owner: "x", Due: day(2026, 6, 1), Done: true, DoneAt: day(2026, 6, 15)}}
+	if err := h.Validate(DefaultMatrix(), at); err != nil {
+		t.Errorf("completion dated 2026-06-15, validated at %v: %v, want no error", at, err)
+	}
+	h.Actions[0].DoneAt = day(2026, 6, 16)
+	if apperr.FieldsOf(h.Validate(DefaultMatrix(), at))["actions.0.done_at"] == "" {
+		t.Errorf("completion dated 2026-06-16, validated at %v: want a done_at message", at)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/clock"
+	"github.com/clinsafe/clinsafe/internal/text"
 )
 
 // Length limits, in characters (runes).
@@ -144,7 +146,7 @@ func (h *Hazard) Validate(m Matrix, now time.Time) error {
 				f.Add(p+"done_at", fmt.Sprintf("Action %d has a completion date but is not marked done", n))
 			} else if y := a.DoneAt.Year(); y < 1900 || y > 9999 {
 				f.Add(p+"done_at", fmt.Sprintf("Action %d has a completion date outside the years 1900 to 9999", n))
-			} else if !now.IsZero() && dateOf(a.DoneAt).After(dateOf(now)) {
+			} else if !now.IsZero() && clock.Today(a.DoneAt).After(clock.Today(now)) {
 				f.Add(p+"done_at", fmt.Sprintf("Action %d has a completion date in the future", n))
 			}
 		}
@@ -170,7 +172,7 @@ func (h *Hazard) Validate(m Matrix, now time.Time) error {
 		f.Add("status", "Select a status: Open, Transferred or Closed")
 	}
 	if h.Status == Closed && open > 0 {
-		f.Add("status", fmt.Sprintf("A hazard cannot be closed while %d of its actions %s open", open, plural(open, "is", "are")))
+		f.Add("status", fmt.Sprintf("A hazard cannot be closed while %d of its actions %s open", open, text.Plural(open, "is", "are")))
 	}
 	if h.Status == Transferred && deployerControls == 0 {
 		f.Add("status", "A transferred hazard needs at least one control owned by the deployer")
@@ -228,11 +230,4 @@ func categoryNames(sev bool) string {
 		}
 	}
 	return codeList(names)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/rowerr"
+	"github.com/clinsafe/clinsafe/internal/text"
 )
 
 // CatalogueColumns are the columns of a catalogue CSV file, in the order
@@ -28,22 +30,11 @@ const (
 
 // RowError is one problem in an imported file. Row is the 1-based line
 // number of the record in the file (the header is row 1).
-type RowError struct {
-	Row     int    `json:"row"`
-	Column  string `json:"column,omitempty"`
-	Message string `json:"message"`
-}
+type RowError = rowerr.Error
 
 // RowErrors is every problem found in a file; an import with any imports
 // nothing.
-type RowErrors []RowError
-
-func (e RowErrors) Error() string {
-	if len(e) == 0 {
-		return "no errors"
-	}
-	return fmt.Sprintf("%d problems, first at row %d: %s", len(e), e[0].Row, e[0].Message)
-}
+type RowErrors = rowerr.List
 
 // maxReported bounds the problems listed for one file; a last entry (row
 // 0) says how many more there are.
@@ -110,7 +101,7 @@ func ParseCatalogueCSV(r io.Reader) ([]Product, error) {
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	invalid := func(e rowErrors) error {
-		return &apperr.Error{Kind: apperr.Invalid, Message: fmt.Sprintf("The file has %s; nothing was imported", plural(len(e.list)+e.more, "problem")), Err: e.result()}
+		return &apperr.Error{Kind: apperr.Invalid, Message: fmt.Sprintf("The file has %s; nothing was imported", text.Count(len(e.list)+e.more, "problem", "problems")), Err: e.result()}
 	}
 	one := func(row int, msg string) error { return invalid(rowErrors{list: RowErrors{{Row: row, Message: msg}}}) }
 	head, err := cr.Read()
@@ -276,11 +267,4 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Slice(ks, func(i, j int) bool { return order[ks[i]] < order[ks[j]] })
 	return ks
-}
-
-func plural(n int, one string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + one + "s"
 }

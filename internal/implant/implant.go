@@ -338,7 +338,8 @@ func (in ManualInput) Device() (Device, error) {
 	return d, f.Err()
 }
 
-// Expired reports whether a device with this expiry is past it on day today.
+// Expired reports whether a device with this expiry is past it on day today
+// (clock.Today of the store's clock).
 func Expired(expiry string, today time.Time) bool {
 	return expiry != "" && expiry < today.Format(time.DateOnly)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/gs1"
 	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/text"
 )
 
 // Recall kinds.
@@ -90,11 +91,11 @@ func (r Rule) Describe() string {
 	case RuleAll:
 		return "every device"
 	case RuleLots:
-		return plural(len(r.Lots), "lot") + ": " + strings.Join(r.Lots, ", ")
+		return text.Count(len(r.Lots), "lot", "lots") + ": " + strings.Join(r.Lots, ", ")
 	case RuleLotRange:
 		return "lots " + r.From + " to " + r.To
 	case RuleSerials:
-		return plural(len(r.Serials), "serial number") + ": " + strings.Join(r.Serials, ", ")
+		return text.Count(len(r.Serials), "serial number", "serial numbers") + ": " + strings.Join(r.Serials, ", ")
 	case RuleExpiry:
 		return "expiring " + r.From + " to " + r.To
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/implant"
 	"github.com/clinsafe/clinsafe/nhsnumber"
 )
@@ -73,16 +74,6 @@ type ProcedureSummary struct {
 // LogValue keeps patient data out of logs.
 func (p ProcedureSummary) LogValue() slog.Value { return slog.StringValue(p.ID) }
 
-func londonDay(t time.Time) time.Time { return t.In(devicesTZ) }
-
-var devicesTZ = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
-
 // upsertPatient finds the organisation's patient with p's NHS number and
 // refreshes their details, or adds them. It returns the patient's id.
 func (s *Store) upsertPatient(ctx context.Context, tx *sql.Tx, orgID string, p implant.Patient) (string, error) {
@@ -114,9 +105,9 @@ func (s *Store) upsertPatient(ctx context.Context, tx *sql.Tx, orgID string, p i
 // refreshing their details (matched by NHS number). Invalid with per-field
 // messages; patient fields are prefixed "patient_".
 func (s *Store) CreateProcedure(ctx context.Context, orgID string, pin implant.PatientInput, in implant.ProcedureInput) (implant.Procedure, error) {
-	now := londonDay(s.now())
-	pat, perr := pin.Patient("patient_", now)
-	proc, err := in.Procedure(now)
+	today := clock.Today(s.now())
+	pat, perr := pin.Patient("patient_", today)
+	proc, err := in.Procedure(today)
 	if perr != nil || err != nil {
 		f := map[string]string{}
 		for k, v := range apperr.FieldsOf(perr) {
@@ -476,7 +467,7 @@ func (s *Store) Explant(ctx context.Context, orgID, id string, in implant.Explan
 		if exp.Valid {
 			return apperr.New(apperr.Conflict, "This device is already recorded as removed on %s", exp.String)
 		}
-		date, reason, err := in.Validate(performedOn, londonDay(s.now()))
+		date, reason, err := in.Validate(performedOn, clock.Today(s.now()))
 		if err != nil {
 			return err
 		}

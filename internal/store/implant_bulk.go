@@ -11,6 +11,7 @@ import (
 	"github.com/clinsafe/clinsafe/gs1"
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/implant"
 )
 
@@ -45,7 +46,7 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 	// To the microsecond, as both engines store it: the bulk set's row
 	// hashes are taken from these values (see trackBulk).
 	now := s.now().Truncate(time.Microsecond)
-	day := londonDay(now)
+	day := clock.Today(now)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		catalogue := map[string]bool{}
 		rows, err := tx.QueryContext(ctx, `SELECT gtin FROM device_products WHERE org_id = $1`, orgID)

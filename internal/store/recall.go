@@ -11,6 +11,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/implant"
 	"github.com/clinsafe/clinsafe/nhsnumber"
 )
@@ -35,7 +36,7 @@ const maxRecallValues = 20000
 // (reference, kind, issuer, issued_on, manufacturer, action_required,
 // deadline, affects); a reference already used is an Invalid reference.
 func (s *Store) CreateRecall(ctx context.Context, orgID string, in implant.RecallInput) (implant.Recall, error) {
-	r, err := in.Recall(londonDay(s.now()))
+	r, err := in.Recall(clock.Today(s.now()))
 	if err != nil {
 		return r, err
 	}

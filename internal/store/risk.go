@@ -10,7 +10,9 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/google/uuid"
 )
 
 // System is a health IT system in an organisation's register: the subject
@@ -47,15 +49,6 @@ type Release struct {
 	Version string    `json:"version"`
 	Date    time.Time `json:"date"`
 	Notes   string    `json:"notes"`
-}
-
-// CSOIDs returns the ids of the system's clinical safety officers.
-func (s System) CSOIDs() []string {
-	out := make([]string, len(s.CSOs))
-	for i, p := range s.CSOs {
-		out[i] = p.ID
-	}
-	return out
 }
 
 // LatestRelease returns the version of the most recent release, or "".
@@ -102,8 +95,10 @@ func validateSystem(sys *System) *apperr.Fields {
 }
 
 // checkCSOs checks each id is a member of orgID holding the cso role and
-// fills in their names.
-func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID string, f *apperr.Fields, ps []Person) []Person {
+// fills in their names. An unknown user, one without the role or a value
+// that is not an id is a field message in f; a failure to read them is
+// returned.
+func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID string, f *apperr.Fields, ps []Person) ([]Person, error) {
 	var out []Person
 	seen := map[string]bool{}
 	for _, p := range ps {
@@ -111,15 +106,28 @@ func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID string, f *apper
 			continue
 		}
 		seen[p.ID] = true
-		u, err := s.getUser(ctx, q, p.ID)
-		roles, rerr := s.rolesIn(ctx, q, orgID, p.ID)
-		if err != nil || rerr != nil || !auth.HasAny(roles, auth.CSO) {
+		ok, u := false, User{}
+		// A value that is not an id may not even be text the database accepts.
+		if _, err := uuid.Parse(p.ID); err == nil {
+			u, err = s.getUser(ctx, q, p.ID)
+			switch {
+			case err == nil:
+				roles, err := s.rolesIn(ctx, q, orgID, p.ID)
+				if err != nil {
+					return nil, err
+				}
+				ok = auth.HasAny(roles, auth.CSO)
+			case !apperr.Is(err, apperr.NotFound):
+				return nil, err
+			}
+		}
+		if !ok {
 			f.Add("csos", "Select clinical safety officers from the list: each must hold the CSO role here")
 			continue
 		}
 		out = append(out, Person{ID: u.ID, Name: u.Name})
 	}
-	return out
+	return out, nil
 }
 
 // CreateSystem adds a system to the organisation's register. Invalid with
@@ -128,7 +136,10 @@ func (s *Store) CreateSystem(ctx context.Context, orgID string, sys System) (Sys
 	f := validateSystem(&sys)
 	sys.ID, sys.CreatedAt, sys.UpdatedAt = NewID(), s.now(), s.now()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		sys.CSOs = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs)
+		var err error
+		if sys.CSOs, err = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs); err != nil {
+			return err
+		}
 		if err := f.Err(); err != nil {
 			return err
 		}
@@ -171,7 +182,9 @@ func (s *Store) UpdateSystem(ctx context.Context, orgID string, sys System) (Sys
 		if err != nil {
 			return err
 		}
-		sys.CSOs = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs)
+		if sys.CSOs, err = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs); err != nil {
+			return err
+		}
 		if err := f.Err(); err != nil {
 			return err
 		}
@@ -309,7 +322,7 @@ func (s *Store) ListSystems(ctx context.Context, orgID string) ([]SystemSummary,
 		(SELECT COUNT(*) FROM hazards h WHERE h.system_id = risk_systems.id),
 		(SELECT COUNT(*) FROM hazards h WHERE h.system_id = risk_systems.id AND h.status <> 'closed'),
 		(SELECT COUNT(*) FROM hazard_actions a JOIN hazards h ON h.id = a.hazard_id WHERE h.system_id = risk_systems.id AND NOT a.done AND a.due < $2)
-		FROM risk_systems WHERE org_id = $1 ORDER BY name, id`, orgID, today(s.now()))
+		FROM risk_systems WHERE org_id = $1 ORDER BY name, id`, orgID, clock.Today(s.now()))
 	if err != nil {
 		return nil, s.wrap(err, "list systems")
 	}
@@ -329,12 +342,6 @@ func (s *Store) ListSystems(ctx context.Context, orgID string) ([]SystemSummary,
 		out = append(out, ss)
 	}
 	return out, s.wrap(rows.Err(), "list systems")
-}
-
-// today is the start of now's UTC day: actions due before it are overdue.
-func today(now time.Time) time.Time {
-	now = now.UTC()
-	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // Plan is an organisation's Clinical Risk Management Plan: its risk

@@ -11,6 +11,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/hazard"
 )
 
@@ -115,7 +116,10 @@ func (s *Store) insertHazard(ctx context.Context, tx *sql.Tx, orgID, systemID st
 	causes, _ := json.Marshal(h.Causes)
 	prov := ""
 	if !h.Provenance.IsZero() {
-		b, _ := json.Marshal(h.Provenance)
+		b, err := json.Marshal(h.Provenance)
+		if err != nil {
+			return fmt.Errorf("store: hazard %s provenance: %w", h.Ref, err)
+		}
 		prov = string(b)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO hazards (id, org_id, system_id, number, name, description, clinical_impact, causes, existing_controls,
@@ -270,7 +274,7 @@ func scanHazard(sc interface{ Scan(...any) error }) (HazardEntry, error) {
 	}
 	if prov != "" {
 		if err := json.Unmarshal([]byte(prov), &h.Provenance); err != nil {
-			return e, err
+			return e, fmt.Errorf("store: hazard %s provenance: %w", h.Ref, err)
 		}
 	}
 	return e, nil
@@ -447,7 +451,7 @@ type OverdueAction struct {
 func (s *Store) OverdueActions(ctx context.Context, orgID, systemID string) ([]OverdueAction, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT h.id, h.number, h.name, y.id, y.name, a.id, a.summary, a.owner, a.due
 		FROM hazard_actions a JOIN hazards h ON h.id = a.hazard_id JOIN risk_systems y ON y.id = h.system_id
-		WHERE a.org_id = $1 AND NOT a.done AND a.due < $2 AND ($3 = '' OR y.id = $3) ORDER BY a.due, h.number`, orgID, today(s.now()), systemID)
+		WHERE a.org_id = $1 AND NOT a.done AND a.due < $2 AND ($3 = '' OR y.id = $3) ORDER BY a.due, h.number`, orgID, clock.Today(s.now()), systemID)
 	if err != nil {
 		return nil, s.wrap(err, "overdue actions")
 	}
@@ -498,7 +502,9 @@ func (s *Store) TransferredControls(ctx context.Context, orgID string) ([]Transf
 			return nil, s.wrap(err, "scan transferred control")
 		}
 		t.Ref, t.Status, t.Control.Type, t.Control.Side = hazard.FormatRef(n), hazard.Status(status), hazard.ControlType(typ), hazard.Side(side)
-		_ = json.Unmarshal([]byte(prov), &t.Provenance)
+		if err := json.Unmarshal([]byte(prov), &t.Provenance); err != nil {
+			return nil, fmt.Errorf("store: transferred control %s provenance: %w", t.Ref, err)
+		}
 		out = append(out, t)
 	}
 	return out, s.wrap(rows.Err(), "transferred controls")

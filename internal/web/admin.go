@@ -9,6 +9,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -332,7 +333,7 @@ func parseDate(field, v string) (*time.Time, error) {
 	if strings.TrimSpace(v) == "" {
 		return nil, nil
 	}
-	t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(v), london)
+	t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(v), clock.London)
 	if err != nil {
 		return nil, &apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{field: "Enter a real date, like 2027-03-31"}}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/implant"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/text"
 	"github.com/clinsafe/clinsafe/nhsnumber"
 )
 
@@ -263,7 +264,7 @@ func (s *Server) devicesImportCatalogue(w http.ResponseWriter, r *http.Request) 
 		}
 		return err
 	}
-	return s.redirect(w, r, "/devices/catalogue", fmt.Sprintf("%s imported into the catalogue.", plural(n, "product", "products")))
+	return s.redirect(w, r, "/devices/catalogue", fmt.Sprintf("%s imported into the catalogue.", text.Count(n, "product", "products")))
 }
 
 // DevicesDevicePage is the history of a GTIN, or of one device (GTIN and

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/implant"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
@@ -52,7 +53,7 @@ func (s *Server) newProcedurePage(w http.ResponseWriter, r *http.Request, pin im
 }
 
 func (s *Server) devicesNewProcedure(w http.ResponseWriter, r *http.Request) error {
-	in := implant.ProcedureInput{PerformedOn: s.store.Now().In(london).Format("2006-01-02")}
+	in := implant.ProcedureInput{PerformedOn: clock.Date(s.store.Now())}
 	return s.render(w, http.StatusOK, "devices_procedure_new", s.newProcedurePage(w, r, implant.PatientInput{}, in))
 }
 
@@ -95,7 +96,7 @@ func (s *Server) procedurePage(w http.ResponseWriter, r *http.Request) (DevicesP
 		return DevicesProcedurePage{}, err
 	}
 	return DevicesProcedurePage{Base: s.base(w, r, "Procedure for "+p.Patient.Name), Proc: p, CanWrite: canWriteDevices(r),
-		Today: s.store.Now().In(london).Format("2006-01-02")}, nil
+		Today: clock.Date(s.store.Now())}, nil
 }
 
 func (s *Server) devicesProcedure(w http.ResponseWriter, r *http.Request) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/implant"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/text"
 )
 
 // DevicesRecallsPage lists recalls.
@@ -111,7 +112,7 @@ func (s *Server) devicesMatchRecall(w http.ResponseWriter, r *http.Request) erro
 	}
 	msg := "No new patients: everyone affected already has a recall action."
 	if n > 0 {
-		msg = plural(n, "patient", "patients") + " added to the recall work, to contact."
+		msg = text.Count(n, "patient", "patients") + " added to the recall work, to contact."
 	}
 	return s.redirect(w, r, "/devices/recalls/"+id+"#actions", msg)
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,6 +11,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/text"
 )
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
@@ -215,7 +215,7 @@ func adminAttention(ctx context.Context, s *Server, p *store.Principal) ([]Atten
 			Href:   "/admin/users", Link: "Give someone the CSO role"})
 	}
 	if never > 0 {
-		out = append(out, Attention{Title: plural(never, "person has", "people have") + " never signed in",
+		out = append(out, Attention{Title: text.Count(never, "person has", "people have") + " never signed in",
 			Detail: "Check they received their details.", Href: "/admin/users", Link: "See users"})
 	}
 	toks, err := s.store.ListTokens(ctx, p.Org.ID)
@@ -229,17 +229,10 @@ func adminAttention(ctx context.Context, s *Server, p *store.Principal) ([]Atten
 		}
 	}
 	if soon > 0 {
-		out = append(out, Attention{Title: plural(soon, "API token expires", "API tokens expire") + " within 14 days",
+		out = append(out, Attention{Title: text.Count(soon, "API token expires", "API tokens expire") + " within 14 days",
 			Detail: "Systems using them will stop working.", Href: "/admin/tokens", Link: "See API tokens"})
 	}
 	return out, nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }
 
 // PillarPage is the page of a pillar that is not built yet.

@@ -194,7 +194,7 @@ func TestImportLimitsHTTP(t *testing.T) {
 			}
 			json.Unmarshal([]byte(body), &e)
 			if resp.StatusCode != 422 || len(e.Error.Rows) != 1 || e.Error.Rows[0].Row != 2 ||
-				e.Error.Rows[0].Column != exchange.ColDescription || !strings.Contains(e.Error.Rows[0].Msg, tc.want) {
+				e.Error.Rows[0].Column != exchange.ColDescription || !strings.Contains(e.Error.Rows[0].Message, tc.want) {
 				t.Errorf("hazard CSV %s: got %d %.300s, want 422 naming row 2, %s", tc.name, resp.StatusCode, body, exchange.ColDescription)
 			}
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/implant"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
@@ -27,33 +28,24 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// london is where times are shown; storage is UTC.
-var london = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
-
 var funcs = template.FuncMap{
 	"datetime": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(london).Format("2 Jan 2006 15:04")
+		return t.In(clock.London).Format("2 Jan 2006 15:04")
 	},
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(london).Format("2 January 2006")
+		return t.In(clock.London).Format("2 January 2006")
 	},
 	"isodate": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(london).Format("2006-01-02")
+		return t.In(clock.London).Format("2006-01-02")
 	},
 	"deref": func(t *time.Time) time.Time {
 		if t == nil {
@@ -180,9 +172,12 @@ func (s *Server) base(w http.ResponseWriter, r *http.Request, title string) Base
 			n.Current = r.URL.Path == n.Href || strings.HasPrefix(r.URL.Path, n.Href+"/")
 			b.Nav = append(b.Nav, n)
 		}
-		if orgs, err := s.store.OrgsOfUser(r.Context(), b.P.User.ID); err == nil {
-			b.Orgs = orgs
+		orgs, err := s.store.OrgsOfUser(r.Context(), b.P.User.ID)
+		if err != nil && r.Context().Err() == nil {
+			// The organisation switcher is not worth failing the page for.
+			s.log.Error("list organisations for the switcher", "err", err, "request_id", requestIDFrom(r.Context()))
 		}
+		b.Orgs = orgs
 	}
 	b.Flash = takeFlash(w, r)
 	return b

@@ -14,6 +14,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/hazard"
 	"github.com/clinsafe/clinsafe/internal/hazard/exchange"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/text"
 )
 
 // exchangeFormat reads a format name or infers it from a file name.
@@ -44,7 +45,7 @@ func exportLog(w io.Writer, format string, l hazard.Log, m hazard.Matrix, now ti
 	case "csv":
 		return exchange.ExportCSVMatrix(w, l, m)
 	default:
-		return exchange.ExportJSON(w, l)
+		return exchange.ExportJSONAt(w, l, now)
 	}
 }
 
@@ -122,7 +123,7 @@ func (s *Server) importInto(r *http.Request, sys store.System, body io.Reader, f
 		return 0, err
 	}
 	if len(l.Hazards) == 0 {
-		return 0, exchange.RowErrors{{Msg: "The file has no hazards"}}
+		return 0, exchange.RowErrors{{Message: "The file has no hazards"}}
 	}
 	n, err := s.store.ImportHazards(r.Context(), p.Org.ID, sys.ID, l, supplier)
 	if fs := apperr.FieldsOf(err); len(fs) > 0 {
@@ -130,9 +131,9 @@ func (s *Server) importInto(r *http.Request, sys store.System, body io.Reader, f
 		for k, v := range fs {
 			// Keys are "hazards.N.field"; the message names the hazard.
 			parts := strings.SplitN(k, ".", 3)
-			res = append(res, exchange.RowError{Column: parts[len(parts)-1], Msg: v})
+			res = append(res, exchange.RowError{Column: parts[len(parts)-1], Message: v})
 		}
-		sort.Slice(res, func(i, j int) bool { return res[i].Msg < res[j].Msg })
+		sort.Slice(res, func(i, j int) bool { return res[i].Message < res[j].Message })
 		return 0, res
 	}
 	return n, err
@@ -149,7 +150,7 @@ func (s *Server) riskImport(w http.ResponseWriter, r *http.Request) error {
 		var res exchange.RowErrors
 		if errors.As(err, &res) {
 			d.RowErrors = res
-			d.SetErrors(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"file": "The file could not be imported: " + plural(len(res), "problem was", "problems were") + " found. Nothing was imported."}})
+			d.SetErrors(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"file": "The file could not be imported: " + text.Count(len(res), "problem was", "problems were") + " found. Nothing was imported."}})
 		} else {
 			d.SetErrors(err, "file")
 		}
@@ -178,5 +179,5 @@ func (s *Server) riskImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/risk/systems/"+sys.ID, "Imported "+plural(n, "hazard", "hazards")+" into "+sys.Name+".")
+	return s.redirect(w, r, "/risk/systems/"+sys.ID, "Imported "+text.Count(n, "hazard", "hazards")+" into "+sys.Name+".")
 }

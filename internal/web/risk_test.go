@@ -168,6 +168,11 @@ func TestRiskFlow(t *testing.T) {
 		if !strings.Contains(body, "<svg") || !strings.Contains(body, hazard.Templates()[0].Name) {
 			t.Fatalf("system page lacks heat map or template hazard")
 		}
+		for _, want := range []string{`<title id="initial-title">Initial risk heat map</title>`, `<desc id="residual-desc">`, "Initial risk as a table"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("system page lacks %s", want)
+			}
+		}
 		home := get(t, cso, base+"/", 200)
 		if !strings.Contains(home, "overdue actions") {
 			t.Errorf("home page of the CSO lacks overdue hazard actions")

@@ -11,10 +11,13 @@ import (
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/hazard"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/text"
+	"github.com/clinsafe/clinsafe/internal/web/chart"
 )
 
 // HeatMap is a 5×5 grid of hazard counts by severity and likelihood, drawn
-// as SVG on the server, with a data table as its text alternative.
+// as SVG on the server (by package chart), with a data table as its text
+// alternative.
 type HeatMap struct {
 	ID, Title string
 	SVG       template.HTML
@@ -57,43 +60,30 @@ func heatMap(id, title string, hs []hazard.Hazard, m hazard.Matrix, residual boo
 	for _, s := range hazard.AllSeverities() {
 		hm.Severes = append(hm.Severes, s.String())
 	}
-	const cell, left, top = 84, 110, 30
-	var b strings.Builder
-	width, height := left+5*cell+10, top+5*cell+60
-	fmt.Fprintf(&b, `<svg class="app-heatmap" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="%s-title %s-desc" xmlns="http://www.w3.org/2000/svg">`, width, height, width, height, id, id)
-	fmt.Fprintf(&b, `<title id="%s-title">%s heat map</title>`, id, template.HTMLEscapeString(title))
+	ch := chart.HeatMap{ID: id, Title: title, RowAxis: "Likelihood", ColumnAxis: "Severity", Columns: hm.Severes}
 	var desc []string
 	lk := hazard.AllLikelihoods()
 	for row := 0; row < 5; row++ {
 		l := lk[4-row]
 		hr := HeatRow{Likelihood: l.String()}
-		y := top + row*cell
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" font-size="13" fill="#212b32">%s</text>`, left-8, y+cell/2+4, template.HTMLEscapeString(l.String()))
-		for col, sev := range hazard.AllSeverities() {
+		var cells []chart.Cell
+		for _, sev := range hazard.AllSeverities() {
 			rating, _ := m.Rate(sev, l)
 			n := counts[sev][l]
 			hr.Cells = append(hr.Cells, HeatCell{Rating: rating, Count: n})
-			x := left + col*cell
-			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="#4c6272" stroke-width="1"/>`, x, y, cell, cell, ratingFill[rating])
-			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#212b32">R%d</text>`, x+5, y+14, rating)
+			cells = append(cells, chart.Cell{Count: n, Tag: fmt.Sprintf("R%d", rating), Fill: ratingFill[rating]})
 			if n > 0 {
-				fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="24" font-weight="bold" fill="#212b32">%d</text>`, x+cell/2, y+cell/2+10, n)
 				desc = append(desc, fmt.Sprintf("%d with %s severity and %s likelihood (rating %d)", n, strings.ToLower(sev.String()), strings.ToLower(l.String()), rating))
 			}
 		}
 		hm.Rows = append(hm.Rows, hr)
+		ch.Rows, ch.Cells = append(ch.Rows, hr.Likelihood), append(ch.Cells, cells)
 	}
-	for col, sev := range hazard.AllSeverities() {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="12" fill="#212b32">%s</text>`, left+col*cell+cell/2, top+5*cell+18, template.HTMLEscapeString(sev.String()))
-	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle" font-size="13" fill="#212b32">Severity</text>`, left+5*cell/2, top+5*cell+42)
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" fill="#212b32">Likelihood</text>`, 4, top-10)
-	d := "No hazards have a " + strings.ToLower(title) + " estimate."
+	ch.Desc = "No hazards have a " + strings.ToLower(title) + " estimate."
 	if len(desc) > 0 {
-		d = "Hazards: " + strings.Join(desc, "; ") + "."
+		ch.Desc = "Hazards: " + strings.Join(desc, "; ") + "."
 	}
-	fmt.Fprintf(&b, `<desc id="%s-desc">%s</desc></svg>`, id, template.HTMLEscapeString(d))
-	hm.SVG = template.HTML(b.String())
+	hm.SVG = ch.SVG()
 	return hm
 }
 
@@ -118,8 +108,8 @@ func riskAttention(ctx context.Context, s *Server, p *store.Principal) ([]Attent
 	if len(refs) > 5 {
 		refs = append(refs[:5], "and others")
 	}
-	return []Attention{{Title: plural(len(hazards), "hazard has", "hazards have") + " overdue actions", Warning: true,
-		Detail: plural(len(od), "action is", "actions are") + " past the due date: " + strings.Join(refs, ", ") + ".",
+	return []Attention{{Title: text.Count(len(hazards), "hazard has", "hazards have") + " overdue actions", Warning: true,
+		Detail: text.Count(len(od), "action is", "actions are") + " past the due date: " + strings.Join(refs, ", ") + ".",
 		Href:   "/risk#overdue", Link: "See overdue hazard actions"}}, nil
 }
 

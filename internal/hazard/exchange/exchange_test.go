@@ -220,44 +220,44 @@ func TestImportBadInput(t *testing.T) {
 		name     string
 		rows     [][]string
 		formulas map[string]string
-		want     RowError // Msg is a substring
+		want     RowError // Message is a substring
 	}{
 		{"missing column", [][]string{tmplHeader()[:17], validRow("1")[:17]},
-			nil, RowError{Row: 1, Column: "Status", Msg: `missing column "Status"`}},
+			nil, RowError{Row: 1, Column: "Status", Message: `missing column "Status"`}},
 		{"unknown column", [][]string{append(tmplHeader(), "Colour"), append(validRow("1"), "red")},
-			nil, RowError{Row: 1, Column: "Colour", Cell: "S1", Msg: "unknown column"}},
+			nil, RowError{Row: 1, Column: "Colour", Cell: "S1", Message: "unknown column"}},
 		{"duplicate column", [][]string{append(tmplHeader(), "Status"), append(validRow("1"), "Open")},
-			nil, RowError{Row: 1, Column: "Status", Cell: "S1", Msg: "more than once"}},
+			nil, RowError{Row: 1, Column: "Status", Cell: "S1", Message: "more than once"}},
 		{"severity outside categories", [][]string{tmplHeader(), validRow("1"), set(validRow("2"), ColInitialSeverity, "Severe")},
-			nil, RowError{Row: 3, Column: ColInitialSeverity, Cell: "G3", Msg: `severity "Severe" is not one of Minor`}},
+			nil, RowError{Row: 3, Column: ColInitialSeverity, Cell: "G3", Message: `severity "Severe" is not one of Minor`}},
 		{"likelihood outside categories", [][]string{tmplHeader(), set(validRow("1"), ColResidualLikelihood, "Rare")},
-			nil, RowError{Row: 2, Column: ColResidualLikelihood, Cell: "N2", Msg: `likelihood "Rare" is not one of`}},
+			nil, RowError{Row: 2, Column: ColResidualLikelihood, Cell: "N2", Message: `likelihood "Rare" is not one of`}},
 		{"unknown status", [][]string{tmplHeader(), set(validRow("1"), ColStatus, "Done")},
-			nil, RowError{Row: 2, Column: ColStatus, Cell: "R2", Msg: `status "Done" is not one of`}},
+			nil, RowError{Row: 2, Column: ColStatus, Cell: "R2", Message: `status "Done" is not one of`}},
 		{"closed with open action", [][]string{tmplHeader(), set(validRow("1"), ColStatus, "Closed")},
-			nil, RowError{Row: 2, Column: ColStatus, Cell: "R2", Msg: "cannot be closed while 1 of its actions is open"}},
+			nil, RowError{Row: 2, Column: ColStatus, Cell: "R2", Message: "cannot be closed while 1 of its actions is open"}},
 		{"transferred without deployer control", [][]string{tmplHeader(), set(validRow("1"), ColStatus, "Transferred")},
-			nil, RowError{Row: 2, Column: ColStatus, Msg: "owned by the deployer"}},
+			nil, RowError{Row: 2, Column: ColStatus, Message: "owned by the deployer"}},
 		{"residual 4 without justification", [][]string{tmplHeader(), set(set(set(validRow("1"), ColResidualSeverity, "Major"), ColResidualLikelihood, "High"), ColResidualRating, "4")},
-			nil, RowError{Row: 2, Column: ColRBJustification, Msg: "rated 4 needs a risk-benefit"}},
+			nil, RowError{Row: 2, Column: ColRBJustification, Message: "rated 4 needs a risk-benefit"}},
 		{"rating disagrees", [][]string{tmplHeader(), set(validRow("1"), ColInitialRating, "5")},
-			nil, RowError{Row: 2, Column: ColInitialRating, Cell: "I2", Msg: "stated rating 5 does not match the matrix rating 3 for Major severity and Medium likelihood"}},
+			nil, RowError{Row: 2, Column: ColInitialRating, Cell: "I2", Message: "stated rating 5 does not match the matrix rating 3 for Major severity and Medium likelihood"}},
 		{"rating not a number", [][]string{tmplHeader(), set(validRow("1"), ColInitialRating, "high")},
-			nil, RowError{Row: 2, Column: ColInitialRating, Msg: `"high" is not a rating`}},
+			nil, RowError{Row: 2, Column: ColInitialRating, Message: `"high" is not a rating`}},
 		{"control lines misaligned", [][]string{tmplHeader(), set(validRow("1"), ColControlType, "Design\nTest")},
-			nil, RowError{Row: 2, Column: ColControlType, Msg: "has 2 lines but Additional controls has 1"}},
+			nil, RowError{Row: 2, Column: ColControlType, Message: "has 2 lines but Additional controls has 1"}},
 		{"broken owner cell", [][]string{tmplHeader(), set(validRow("1"), ColControlOwner, "Dev team")},
-			nil, RowError{Row: 2, Column: ColControlOwner, Msg: "(manufacturer) or (deployer)"}},
+			nil, RowError{Row: 2, Column: ColControlOwner, Message: "(manufacturer) or (deployer)"}},
 		{"broken action date", [][]string{tmplHeader(), set(validRow("1"), ColActions, "Build — due: next week")},
-			nil, RowError{Row: 2, Column: ColActions, Msg: `line 1: due date: "next week" is not a date`}},
+			nil, RowError{Row: 2, Column: ColActions, Message: `line 1: due date: "next week" is not a date`}},
 		{"action without due", [][]string{tmplHeader(), set(validRow("1"), ColActions, "Build")},
-			nil, RowError{Row: 2, Column: ColActions, Msg: "needs a due date"}},
+			nil, RowError{Row: 2, Column: ColActions, Message: "needs a due date"}},
 		{"missing name", [][]string{tmplHeader(), set(validRow("1"), ColName, "")},
-			nil, RowError{Row: 2, Column: ColName, Msg: "Enter a hazard name"}},
+			nil, RowError{Row: 2, Column: ColName, Message: "Enter a hazard name"}},
 		{"duplicate number", [][]string{tmplHeader(), validRow("1"), validRow("HAZ-001")},
-			nil, RowError{Row: 3, Column: ColNumber, Msg: "also used on row 2"}},
+			nil, RowError{Row: 3, Column: ColNumber, Message: "also used on row 2"}},
 		{"formula", [][]string{tmplHeader(), validRow("1"), validRow("2"), validRow("3"), validRow("4")},
-			map[string]string{"I5": "G5*H5"}, RowError{Row: 5, Column: ColInitialRating, Cell: "I5", Msg: "formulas are not accepted; paste values"}},
+			map[string]string{"I5": "G5*H5"}, RowError{Row: 5, Column: ColInitialRating, Cell: "I5", Message: "formulas are not accepted; paste values"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,7 +285,7 @@ func checkRowError(t *testing.T, fn string, err error, want RowError, cells bool
 		t.Fatalf("%s: got %T %v, want RowErrors", fn, err, err)
 	}
 	for _, e := range es {
-		if e.Row == want.Row && e.Column == want.Column && strings.Contains(e.Msg, want.Msg) &&
+		if e.Row == want.Row && e.Column == want.Column && strings.Contains(e.Message, want.Message) &&
 			(!cells || want.Cell == "" || e.Cell == want.Cell) {
 			return
 		}
@@ -324,15 +324,15 @@ func TestImportJSONBad(t *testing.T) {
 		name, in string
 		want     RowError
 	}{
-		{"not json", "{", RowError{Msg: "not valid JSON"}},
-		{"wrong format", `{"format":"other","version":1}`, RowError{Column: "format", Msg: "clinsafe-hazard-log"}},
-		{"wrong version", `{"format":"clinsafe-hazard-log","version":2}`, RowError{Column: "version", Msg: "only version 1"}},
-		{"unknown field", strings.Replace(good, `"name": "Downtime"`, `"name": "Downtime", "colour": "red"`, 1), RowError{Msg: `unknown field "colour"`}},
-		{"severity not a code", strings.Replace(good, `"initial_severity": "catastrophic"`, `"initial_severity": "Catastrophic"`, 1), RowError{Msg: `severity "Catastrophic" is not one of`}},
-		{"field in wrong case", strings.Replace(good, `"hazards":`, `"Hazards":`, 1), RowError{Column: "Hazards", Msg: "unknown field"}},
-		{"trailing data", good + "{}", RowError{Msg: "after top-level value"}},
-		{"status rule", strings.Replace(good, `"status": "transferred"`, `"status": "closed"`, 1), RowError{Row: 1, Column: "status", Msg: "cannot be closed"}},
-		{"no number", strings.Replace(good, `"number": 2,`, `"number": 0,`, 1), RowError{Row: 2, Column: "number", Msg: "needs a number"}},
+		{"not json", "{", RowError{Message: "not valid JSON"}},
+		{"wrong format", `{"format":"other","version":1}`, RowError{Column: "format", Message: "clinsafe-hazard-log"}},
+		{"wrong version", `{"format":"clinsafe-hazard-log","version":2}`, RowError{Column: "version", Message: "only version 1"}},
+		{"unknown field", strings.Replace(good, `"name": "Downtime"`, `"name": "Downtime", "colour": "red"`, 1), RowError{Message: `unknown field "colour"`}},
+		{"severity not a code", strings.Replace(good, `"initial_severity": "catastrophic"`, `"initial_severity": "Catastrophic"`, 1), RowError{Message: `severity "Catastrophic" is not one of`}},
+		{"field in wrong case", strings.Replace(good, `"hazards":`, `"Hazards":`, 1), RowError{Column: "Hazards", Message: "unknown field"}},
+		{"trailing data", good + "{}", RowError{Message: "after top-level value"}},
+		{"status rule", strings.Replace(good, `"status": "transferred"`, `"status": "closed"`, 1), RowError{Row: 1, Column: "status", Message: "cannot be closed"}},
+		{"no number", strings.Replace(good, `"number": 2,`, `"number": 0,`, 1), RowError{Row: 2, Column: "number", Message: "needs a number"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -278,7 +278,7 @@ func TestImportXLSXWithinLimits(t *testing.T) {
 func TestImportXLSXNUL(t *testing.T) {
 	file := workbookWith(t, nil, rowsSheet(1, inlineRow(set(validRow("1"), ColName, "Bad_x0000_name")...)))
 	_, err := ImportXLSX(bytes.NewReader(file), hazard.DefaultMatrix())
-	checkRowError(t, "ImportXLSX", err, RowError{Row: 2, Column: ColName, Cell: "B2", Msg: "NUL character"}, true)
+	checkRowError(t, "ImportXLSX", err, RowError{Row: 2, Column: ColName, Cell: "B2", Message: "NUL character"}, true)
 }
 
 // TestImportCSVBadText: bytes that are not UTF-8 and NUL characters are
@@ -300,11 +300,11 @@ func TestImportCSVBadText(t *testing.T) {
 			if l != nil {
 				t.Errorf("ImportCSV: got a log, want none")
 			}
-			checkRowError(t, "ImportCSV", err, RowError{Row: 3, Column: ColDescription, Msg: tt.want}, false)
+			checkRowError(t, "ImportCSV", err, RowError{Row: 3, Column: ColDescription, Message: tt.want}, false)
 		})
 	}
 	// In the header row, the column is named by its letter.
 	in := csvFile([][]string{append(tmplHeader()[:17], "Sta\xfftus"), validRow("1")})
 	_, err := ImportCSV(bytes.NewReader(in), hazard.DefaultMatrix())
-	checkRowError(t, "ImportCSV", err, RowError{Row: 1, Column: "R", Msg: "not UTF-8"}, false)
+	checkRowError(t, "ImportCSV", err, RowError{Row: 1, Column: "R", Message: "not UTF-8"}, false)
 }

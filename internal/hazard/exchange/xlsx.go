@@ -209,7 +209,7 @@ func ImportXLSX(r io.Reader, m hazard.Matrix) (log *hazard.Log, err error) {
 
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, RowErrors{{Msg: "the workbook has no sheets"}}
+		return nil, RowErrors{{Message: "the workbook has no sheets"}}
 	}
 	sheet := sheets[0]
 	for _, s := range sheets {
@@ -274,7 +274,7 @@ func readSheet(f *excelize.File, sheet string, scans scanned) ([][]string, sheet
 		for i, v := range row {
 			text += len(v)
 			if msg := badText(v); msg != "" && len(bad) < maxRowErrors {
-				bad = append(bad, RowError{Row: n, Column: columnName(rows, i), Cell: cellRef(i, n), Msg: msg})
+				bad = append(bad, RowError{Row: n, Column: columnName(rows, i), Cell: cellRef(i, n), Message: msg})
 			}
 		}
 		if len(row) > MaxXLSXColumns || cells > 2*MaxXLSXCells || text > MaxXLSXTextBytes {
