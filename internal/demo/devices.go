@@ -14,7 +14,6 @@ import (
 	"github.com/clinsafe/clinsafe/nhsnumber"
 )
 
-func init() { Loaders = append(Loaders, loadDevices) }
 
 // DemoProcedures is the number of implant procedures in the demo register.
 const DemoProcedures = 3000

@@ -11,7 +11,6 @@ import (
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
-func init() { Loaders = append(Loaders, loadRisk) }
 
 // bespoke is a demo hazard written for an electronic prescribing and
 // medicines administration (ePMA) system; the wording is our own.

@@ -220,7 +220,7 @@ type OrgsPage struct {
 	// administrators, otherwise the user's own. (Not named Orgs, which is
 	// the switcher's list in Base.)
 	Directory []store.Org
-	Kinds     []struct{ Code, Label string }
+	Kinds     []Option
 	New       store.Org
 	Edit      store.Org
 	CanAdd    bool
@@ -229,7 +229,7 @@ type OrgsPage struct {
 
 func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request) (OrgsPage, error) {
 	p := principalFrom(r.Context())
-	d := OrgsPage{Base: s.base(w, r, "Organisations"), Kinds: store.OrgKinds, Edit: p.Org,
+	d := OrgsPage{Base: s.base(w, r, "Organisations"), Kinds: options(store.OrgKinds, codeLabel, ""), Edit: p.Org,
 		CanAdd: p.User.PlatformAdmin, CanEdit: auth.HasAny(p.Roles, auth.Admin), New: store.Org{Kind: "trust"}}
 	var err error
 	if p.User.PlatformAdmin {

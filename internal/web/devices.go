@@ -88,20 +88,6 @@ func canReadDevices(r *http.Request) bool {
 	return auth.HasAny(principalFrom(r.Context()).Roles, devRead...)
 }
 
-// DeviceOption is one choice of a select or radios.
-type DeviceOption struct {
-	Value, Label string
-	Selected     bool
-}
-
-func deviceOptions[T any](xs []T, value func(T) (string, string), selected string) []DeviceOption {
-	out := make([]DeviceOption, 0, len(xs))
-	for _, x := range xs {
-		v, l := value(x)
-		out = append(out, DeviceOption{Value: v, Label: l, Selected: v == selected})
-	}
-	return out
-}
 
 // DevicesHome is the module's landing page.
 type DevicesHome struct {

@@ -41,7 +41,7 @@ type DevicesNewProcedurePage struct {
 	Base
 	Patient      implant.PatientInput
 	Procedure    implant.ProcedureInput
-	Lateralities []DeviceOption
+	Lateralities []Option
 }
 
 var procedureFields = []string{"patient_nhs_number", "patient_name", "patient_birth_date", "patient_address", "patient_postcode", "patient_phone", "patient_email",
@@ -49,7 +49,7 @@ var procedureFields = []string{"patient_nhs_number", "patient_name", "patient_bi
 
 func (s *Server) newProcedurePage(w http.ResponseWriter, r *http.Request, pin implant.PatientInput, in implant.ProcedureInput) DevicesNewProcedurePage {
 	return DevicesNewProcedurePage{Base: s.base(w, r, "Record a procedure"), Patient: pin, Procedure: in,
-		Lateralities: deviceOptions(implant.Lateralities, func(l struct{ Code, Label string }) (string, string) { return l.Code, l.Label }, in.Laterality)}
+		Lateralities: options(implant.Lateralities, codeLabel, in.Laterality)}
 }
 
 func (s *Server) devicesNewProcedure(w http.ResponseWriter, r *http.Request) error {

@@ -33,14 +33,14 @@ func (s *Server) devicesRecalls(w http.ResponseWriter, r *http.Request) error {
 type DevicesNewRecallPage struct {
 	Base
 	In    implant.RecallInput
-	Kinds []DeviceOption
+	Kinds []Option
 }
 
 var recallFields = []string{"reference", "kind", "issuer", "issued_on", "manufacturer", "action_required", "deadline", "affects"}
 
 func (s *Server) newRecallPage(w http.ResponseWriter, r *http.Request, in implant.RecallInput) DevicesNewRecallPage {
 	return DevicesNewRecallPage{Base: s.base(w, r, "Record a recall"), In: in,
-		Kinds: deviceOptions(implant.RecallKinds, func(k struct{ Code, Label string }) (string, string) { return k.Code, k.Label }, in.Kind)}
+		Kinds: options(implant.RecallKinds, codeLabel, in.Kind)}
 }
 
 func (s *Server) devicesNewRecall(w http.ResponseWriter, r *http.Request) error {
@@ -76,7 +76,7 @@ type DevicesRecallPage struct {
 	Actions  []store.AffectedPatient
 	Done     int
 	CanWrite bool
-	Statuses []DeviceOption
+	Statuses []Option
 }
 
 func (s *Server) devicesRecall(w http.ResponseWriter, r *http.Request) error {
@@ -86,7 +86,7 @@ func (s *Server) devicesRecall(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := DevicesRecallPage{Base: s.base(w, r, "Recall "+rc.Reference), Recall: rc, CanWrite: canWriteDevices(r),
-		Statuses: deviceOptions(implant.ActionStatuses, func(k struct{ Code, Label string }) (string, string) { return k.Code, k.Label }, "")}
+		Statuses: options(implant.ActionStatuses, codeLabel, "")}
 	if d.Counts, err = s.store.CountRecall(r.Context(), org, rc); err != nil {
 		return err
 	}

@@ -170,10 +170,12 @@ var pillarCards = []PillarCard{
 		Intro: "Statistical process control charts and the before and after effect of digital changes."},
 }
 
-// attentionSources add home-page items; modules append to it.
+// attentionSource adds home-page items.
 type attentionSource func(ctx context.Context, s *Server, p *store.Principal) ([]Attention, error)
 
-var attentionSources = []attentionSource{adminAttention}
+// attentionSources are listed here, in the order their items show: no
+// module registers itself.
+var attentionSources = []attentionSource{adminAttention, riskAttention}
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())

@@ -93,7 +93,6 @@ func (s *Server) riskRoutes() []route {
 	}
 }
 
-func init() { attentionSources = append(attentionSources, riskAttention) }
 
 // canEdit and canApprove tell templates which buttons to show.
 func canEdit(p *store.Principal) bool    { return p != nil && auth.HasAny(p.Roles, riskEdit...) }
@@ -138,12 +137,6 @@ type SystemForm struct {
 type CSOOption struct {
 	ID, Name string
 	Checked  bool
-}
-
-// Option is a value of a select, radio or checkbox list.
-type Option struct {
-	Value, Label, Hint string
-	Selected           bool
 }
 
 func standardOptions(sel hazard.Standard) []Option {

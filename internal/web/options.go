@@ -1,0 +1,23 @@
+package web
+
+// Option is one choice of a select, radios or checkboxes, for every
+// module's forms (the "select" partial).
+type Option struct {
+	Value, Label, Hint string
+	Selected           bool
+}
+
+// options turns a list of code and label pairs into choices, with the one
+// whose code is selected marked.
+func options[T any](xs []T, value func(T) (code, label string), selected string) []Option {
+	out := make([]Option, 0, len(xs))
+	for _, x := range xs {
+		v, l := value(x)
+		out = append(out, Option{Value: v, Label: l, Selected: v == selected})
+	}
+	return out
+}
+
+// codeLabel reads the code and label lists of the domain packages
+// (organisation kinds, lateralities, recall kinds, ...).
+func codeLabel(k struct{ Code, Label string }) (string, string) { return k.Code, k.Label }
