@@ -5,12 +5,10 @@ import (
 	"errors"
 	"strings"
 	"time"
-
-	"github.com/clinsafe/clinsafe/internal/scan"
 )
 
 func cmdScan(_ context.Context, e *env, args []string) error {
-	err := scan.Run(args, e.stdin, e.stdout, e.stderr, time.Now())
+	err := runScan(args, e.stdin, e.stdout, e.stderr, time.Now())
 	if err == nil {
 		return nil
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/clinsafe/clinsafe/gs1"
 	"github.com/clinsafe/clinsafe/internal/apperr"
-	"github.com/clinsafe/clinsafe/internal/scan"
 	"github.com/clinsafe/clinsafe/nhsnumber"
 )
 
@@ -284,7 +283,7 @@ func ParseScan(raw string, now time.Time) (Device, error) {
 	bad := func(msg string) (Device, error) {
 		return Device{}, &apperr.Error{Kind: apperr.Invalid, Message: "The barcode could not be read", Fields: map[string]string{"barcode": msg}}
 	}
-	data := strings.TrimSpace(scan.NormalizeGS(raw))
+	data := strings.TrimSpace(gs1.NormalizeGS(raw))
 	if data == "" {
 		return bad("Scan the barcode on the device label, or enter the details by hand")
 	}

@@ -1,8 +1,6 @@
-// Package scan holds the logic of the command "clinsafe scan", which reads
-// barcode data as a scanner sends it (GS1 element strings, bracketed GS1
-// data, GS1 Digital Link URIs and HIBC labels) and prints what it means as
-// JSON, one object per barcode on one line.
-package scan
+// The "clinsafe scan" command: parse GS1 and HIBC barcodes to JSON, one
+// object per barcode on one line.
+package main
 
 import (
 	"bufio"
@@ -21,7 +19,7 @@ import (
 // parses; a longer line is reported as invalid and skipped.
 const MaxLine = 64 << 10
 
-const usage = `usage: clinsafe scan [flags] BARCODE
+const scanUsage = `scanUsage: clinsafe scan [flags] BARCODE
        clinsafe scan [flags] -
 
 Parse barcode data and print it as JSON on one line. With "-", read one
@@ -46,7 +44,7 @@ Flags:
 
 // Run runs "clinsafe scan" with args (the arguments after "scan"), reading
 // barcodes from stdin when the only argument is "-", printing JSON to stdout
-// and usage to stderr. now fixes the century of two-digit years.
+// and scanUsage to stderr. now fixes the century of two-digit years.
 //
 // It returns nil on success and after -h. It returns an error, whose message
 // is the one line to print before exiting with status 1, when the arguments
@@ -57,13 +55,13 @@ Flags:
 // scanner that drops a GS separator is common at the bedside, and a repair
 // is only made where the data allows one reading, and is reported as
 // "recovered" in the output.
-func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, now time.Time) error {
+func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer, now time.Time) error {
 	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	lenient := fs.Bool("lenient", true, "repair a missing GS separator where only one reading is possible, and report it as recovered")
 	domain := fs.String("domain", gs1.DefaultDomain, "domain of the Digital Link URIs printed")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
+		fmt.Fprint(fs.Output(), scanUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -197,7 +195,7 @@ type HIBCOutput struct {
 // trailing space is kept when the data only parses with it, as an HIBC
 // check character may be a space).
 func (c scanner) parse(raw string) (*Output, error) {
-	data := NormalizeGS(raw)
+	data := gs1.NormalizeGS(raw)
 	trimmed := strings.TrimSpace(data)
 	if trimmed == "" {
 		return nil, errors.New("no barcode data")
@@ -269,40 +267,4 @@ func (c scanner) output(r *gs1.Result) *Output {
 		out.HIBC = ho
 	}
 	return out
-}
-
-// gsTokens are the textual stand-ins for the GS character that keyboard
-// wedges, terminals and people type, matched in any case.
-var gsTokens = []string{"<GS>", "{GS}", "[GS]", `\x1d`, `\u001d`}
-
-// NormalizeGS replaces each textual stand-in for the GS separator (<GS>,
-// {GS}, [GS], \x1d and \u001d, in any case) with the GS byte itself,
-// ASCII 29. Of these characters only "<" and ">" can occur in GS1 data, so
-// a value that really contains the text "<GS>" would be misread; no real
-// label is known to.
-func NormalizeGS(s string) string {
-	if !strings.ContainsAny(s, `<{[\`) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		matched := false
-		switch s[i] {
-		case '<', '{', '[', '\\':
-			for _, t := range gsTokens {
-				if len(s)-i >= len(t) && strings.EqualFold(s[i:i+len(t)], t) {
-					b.WriteByte(0x1d)
-					i += len(t)
-					matched = true
-					break
-				}
-			}
-		}
-		if !matched {
-			b.WriteByte(s[i])
-			i++
-		}
-	}
-	return b.String()
 }

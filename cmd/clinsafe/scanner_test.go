@@ -1,4 +1,4 @@
-package scan
+package main
 
 import (
 	"bytes"
@@ -25,10 +25,10 @@ const (
 )
 
 // run calls Run and returns its outputs.
-func run(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+func runScanT(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	err = Run(args, strings.NewReader(stdin), &out, &errb, now)
+	err = runScan(args, strings.NewReader(stdin), &out, &errb, now)
 	return out.String(), errb.String(), err
 }
 
@@ -98,15 +98,15 @@ func TestScanOne(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, stderr, err := run(t, "", tt.args...)
+			got, stderr, err := runScanT(t, "", tt.args...)
 			if err != nil {
-				t.Fatalf("Run(%q): got error %v, want none", tt.args, err)
+				t.Fatalf("runScan(%q): got error %v, want none", tt.args, err)
 			}
 			if got != tt.want {
-				t.Errorf("Run(%q):\n got %s\nwant %s", tt.args, got, tt.want)
+				t.Errorf("runScan(%q):\n got %s\nwant %s", tt.args, got, tt.want)
 			}
 			if stderr != "" {
-				t.Errorf("Run(%q): stderr %q, want empty", tt.args, stderr)
+				t.Errorf("runScan(%q): stderr %q, want empty", tt.args, stderr)
 			}
 		})
 	}
@@ -138,9 +138,9 @@ func TestHIBCTrailingSpace(t *testing.T) {
 	if in == "" {
 		t.Fatal("found no primary with a space as check character")
 	}
-	got, _, err := run(t, "", in)
+	got, _, err := runScanT(t, "", in)
 	if err != nil || !strings.Contains(got, `"check":" "`) {
-		t.Errorf("Run(%q): got %s, %v; want the HIBC label with check character space", in, got, err)
+		t.Errorf("runScan(%q): got %s, %v; want the HIBC label with check character space", in, got, err)
 	}
 }
 
@@ -163,29 +163,29 @@ func TestScanOneErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, _, err := run(t, "", tt.args...)
+			out, _, err := runScanT(t, "", tt.args...)
 			if err == nil || err.Error() != tt.want {
-				t.Errorf("Run(%q):\n got error %v\nwant error %q", tt.args, err, tt.want)
+				t.Errorf("runScan(%q):\n got error %v\nwant error %q", tt.args, err, tt.want)
 			}
 			if out != "" {
-				t.Errorf("Run(%q): stdout %q, want nothing", tt.args, out)
+				t.Errorf("runScan(%q): stdout %q, want nothing", tt.args, out)
 			}
 		})
 	}
 }
 
-func TestHelp(t *testing.T) {
-	out, stderr, err := run(t, "", "-h")
+func TestScanHelp(t *testing.T) {
+	out, stderr, err := runScanT(t, "", "-h")
 	if err != nil || out != "" {
-		t.Errorf("Run(-h): got %q, %v; want no output and no error", out, err)
+		t.Errorf("runScan(-h): got %q, %v; want no output and no error", out, err)
 	}
-	for _, want := range []string{"usage: clinsafe scan", "-lenient", "-domain", "<GS>", "recovered"} {
+	for _, want := range []string{"scanUsage: clinsafe scan", "-lenient", "-domain", "<GS>", "recovered"} {
 		if !strings.Contains(stderr, want) {
-			t.Errorf("Run(-h): usage lacks %q:\n%s", want, stderr)
+			t.Errorf("runScan(-h): scanUsage lacks %q:\n%s", want, stderr)
 		}
 	}
-	if _, stderr, _ := run(t, ""); !strings.Contains(stderr, "usage:") {
-		t.Errorf("Run(): stderr %q, want the usage", stderr)
+	if _, stderr, _ := runScanT(t, ""); !strings.Contains(stderr, "scanUsage:") {
+		t.Errorf("runScan(): stderr %q, want the scanUsage", stderr)
 	}
 }
 
@@ -206,37 +206,37 @@ func TestScanLines(t *testing.T) {
 		`{"hibc":{"labeler":"A123","product":"BJC5D6E7","unit_of_measure":1,"check":"G"}}` + "\n" +
 		`{"gtin":"09521234543213","ais":{"01":"09521234543213"},"element_string":"0109521234543213",` +
 		`"hri":"(01)09521234543213","digital_link":"https://id.gs1.org/01/09521234543213"}` + "\n"
-	got, _, err := run(t, stdin, "-")
+	got, _, err := runScanT(t, stdin, "-")
 	if err == nil || err.Error() != "scan: 2 of the lines read were invalid" {
-		t.Errorf("Run(-): got error %v, want scan: 2 of the lines read were invalid", err)
+		t.Errorf("runScan(-): got error %v, want scan: 2 of the lines read were invalid", err)
 	}
 	if got != want {
-		t.Errorf("Run(-):\n got %s\nwant %s", got, want)
+		t.Errorf("runScan(-):\n got %s\nwant %s", got, want)
 	}
 }
 
 func TestScanLinesAllValid(t *testing.T) {
-	got, _, err := run(t, "(01)09521234543213\n\n(01)09521234543213(10)X\n", "-")
+	got, _, err := runScanT(t, "(01)09521234543213\n\n(01)09521234543213(10)X\n", "-")
 	if err != nil {
-		t.Errorf("Run(-): got error %v, want none", err)
+		t.Errorf("runScan(-): got error %v, want none", err)
 	}
 	if n := strings.Count(got, "\n"); n != 2 {
-		t.Errorf("Run(-): got %d lines, want 2:\n%s", n, got)
+		t.Errorf("runScan(-): got %d lines, want 2:\n%s", n, got)
 	}
-	if got, _, err := run(t, "", "-"); err != nil || got != "" {
-		t.Errorf("Run(-) on empty input: got %q, %v; want nothing", got, err)
+	if got, _, err := runScanT(t, "", "-"); err != nil || got != "" {
+		t.Errorf("runScan(-) on empty input: got %q, %v; want nothing", got, err)
 	}
 }
 
 func TestScanLinesReadError(t *testing.T) {
 	in := io.MultiReader(strings.NewReader("(01)09521234543213\n"), iotest.ErrReader(errors.New("device gone")))
 	var out bytes.Buffer
-	err := Run([]string{"-"}, in, &out, io.Discard, now)
+	err := runScan([]string{"-"}, in, &out, io.Discard, now)
 	if err == nil || err.Error() != "scan: read standard input: device gone" {
-		t.Errorf("Run(-): got error %v, want scan: read standard input: device gone", err)
+		t.Errorf("runScan(-): got error %v, want scan: read standard input: device gone", err)
 	}
 	if strings.Count(out.String(), "\n") != 1 {
-		t.Errorf("Run(-): got %q, want the first line's JSON", out.String())
+		t.Errorf("runScan(-): got %q, want the first line's JSON", out.String())
 	}
 }
 
@@ -245,64 +245,12 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestWriteError(t *testing.T) {
-	err := Run([]string{"(01)09521234543213"}, nil, failWriter{}, io.Discard, now)
+	err := runScan([]string{"(01)09521234543213"}, nil, failWriter{}, io.Discard, now)
 	if err == nil || err.Error() != "scan: write: disk full" {
 		t.Errorf("Run: got error %v, want scan: write: disk full", err)
 	}
-	err = Run([]string{"-"}, strings.NewReader("(01)09521234543213\n"), failWriter{}, io.Discard, now)
+	err = runScan([]string{"-"}, strings.NewReader("(01)09521234543213\n"), failWriter{}, io.Discard, now)
 	if err == nil || err.Error() != "scan: write: disk full" {
-		t.Errorf("Run(-): got error %v, want scan: write: disk full", err)
+		t.Errorf("runScan(-): got error %v, want scan: write: disk full", err)
 	}
-}
-
-func TestNormalizeGS(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"abc", "abc"},
-		{"a<GS>b{gs}c[Gs]d\\x1De\\u001Df", "a\x1db\x1dc\x1dd\x1de\x1df"},
-		{"<G<GS>S>", "<G\x1dS>"},
-		{"<GS", "<GS"},
-		{`\x1`, `\x1`},
-		{"<>{}[]\\", "<>{}[]\\"},
-		{"\x1d", "\x1d"},
-	}
-	for _, tt := range tests {
-		if got := NormalizeGS(tt.in); got != tt.want {
-			t.Errorf("NormalizeGS(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func FuzzNormalizeGS(f *testing.F) {
-	for _, s := range []string{"a<GS>b", "{gs}[GS]", `\x1d\u001d`, "<<GS>GS>", `\\x1d`, "", "\x1d"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, in string) {
-		got := NormalizeGS(in)
-		if len(got) > len(in) {
-			t.Fatalf("NormalizeGS(%q) = %q: longer than the input", in, got)
-		}
-		if !strings.ContainsAny(in, `<{[\`) && got != in {
-			t.Fatalf("NormalizeGS(%q) = %q: changed input with no stand-in", in, got)
-		}
-		lower := asciiLower(got)
-		for _, tok := range gsTokens {
-			if strings.Contains(lower, asciiLower(tok)) {
-				t.Fatalf("NormalizeGS(%q) = %q: still holds %s", in, got, tok)
-			}
-		}
-		if NormalizeGS(got) != got {
-			t.Fatalf("NormalizeGS is not idempotent on %q: %q then %q", in, got, NormalizeGS(got))
-		}
-	})
-}
-
-// asciiLower lowers the ASCII letters of s and leaves every other byte.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 32
-		}
-	}
-	return string(b)
 }

@@ -1,0 +1,39 @@
+package gs1
+
+import "strings"
+
+// gsTokens are the textual stand-ins for the GS character that keyboard
+// wedges, terminals and people type, matched in any case.
+var gsTokens = []string{"<GS>", "{GS}", "[GS]", `\x1d`, `\u001d`}
+
+// NormalizeGS replaces each textual stand-in for the GS separator (<GS>,
+// {GS}, [GS], \x1d and \u001d, in any case) with the GS byte itself,
+// ASCII 29. Of these characters only "<" and ">" can occur in GS1 data, so
+// a value that really contains the text "<GS>" would be misread; no real
+// label is known to.
+func NormalizeGS(s string) string {
+	if !strings.ContainsAny(s, `<{[\`) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		matched := false
+		switch s[i] {
+		case '<', '{', '[', '\\':
+			for _, t := range gsTokens {
+				if len(s)-i >= len(t) && strings.EqualFold(s[i:i+len(t)], t) {
+					b.WriteByte(0x1d)
+					i += len(t)
+					matched = true
+					break
+				}
+			}
+		}
+		if !matched {
+			b.WriteByte(s[i])
+			i++
+		}
+	}
+	return b.String()
+}
