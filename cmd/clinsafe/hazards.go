@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/config"
-	"github.com/clinsafe/clinsafe/internal/hazard"
-	"github.com/clinsafe/clinsafe/internal/hazard/exchange"
+	"github.com/clinsafe/clinsafe/internal/risk"
+	"github.com/clinsafe/clinsafe/internal/risk/exchange"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -91,7 +91,7 @@ func hazardsImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var l *hazard.Log
+	var l *risk.Log
 	switch fm {
 	case "xlsx":
 		l, err = exchange.ImportXLSX(bytes.NewReader(data), m)
@@ -139,7 +139,7 @@ func hazardsExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	var l hazard.Log
+	var l risk.Log
 	if *issued != "" {
 		lis, err := st.LogIssues(ctx, o.ID, sys.ID)
 		if err != nil {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/clinsafe/clinsafe/internal/audit"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -24,14 +24,14 @@ func TestHazardsImportExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	o, _ := st.OrgByODS(ctx, "RX1")
-	sys, err := st.CreateSystem(ctx, o.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: hazard.DCB0160})
+	sys, err := st.CreateSystem(ctx, o.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateSystem(ctx, o.ID, store.System{Name: "Copy", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: hazard.DCB0160}); err != nil {
+	if _, err := st.CreateSystem(ctx, o.ID, store.System{Name: "Copy", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160}); err != nil {
 		t.Fatal(err)
 	}
-	for _, tpl := range hazard.Templates()[:3] {
+	for _, tpl := range risk.Templates()[:3] {
 		if _, err := st.CreateHazard(ctx, o.ID, sys.ID, tpl.Hazard(0)); err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +50,7 @@ func TestHazardsImportExport(t *testing.T) {
 	}
 	// JSON to standard output, and back in from standard input.
 	code, out, _ := cli(t, "", "hazards", "export", "-db", db, "-org", "RX1", "-system", "ePMA", "-format", "json")
-	if code != 0 || !strings.Contains(out, hazard.Templates()[0].Name) {
+	if code != 0 || !strings.Contains(out, risk.Templates()[0].Name) {
 		t.Fatalf("export to stdout: exit %d", code)
 	}
 	if code, _, errOut := cli(t, out, "hazards", "import", "-db", db, "-org", "RX1", "-system", "Copy", "-file", "-", "-format", "json"); code != 0 {

@@ -9,11 +9,10 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/gs1"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/nhsnumber"
 )
-
 
 // DemoProcedures is the number of implant procedures in the demo register.
 const DemoProcedures = 3000
@@ -115,22 +114,22 @@ func ImplantRecords(n, offset int) iter.Seq[store.BulkRecord] {
 	return func(yield func(store.BulkRecord) bool) {
 		r := rand.New(rand.NewPCG(20261124, uint64(offset)))
 		start := time.Date(2022, 1, 3, 0, 0, 0, 0, time.UTC)
-		devices := 0
-		for i := 0; devices < n; i++ {
+		ndev := 0
+		for i := 0; ndev < n; i++ {
 			kit := demoKits[r.IntN(len(demoKits))]
 			pi := (i*7919 + offset) % len(patients)
 			on := start.AddDate(0, 0, r.IntN(1780))
 			first, last := demoFirst[pi%len(demoFirst)], demoLast[(pi/len(demoFirst))%len(demoLast)]
 			born := time.Date(1935+pi%60, time.Month(1+pi%12), 1+pi%28, 0, 0, 0, 0, time.UTC)
 			rec := store.BulkRecord{
-				Patient: implant.PatientInput{NHSNumber: patients[pi], Name: first + " " + last, BirthDate: born.Format(time.DateOnly),
+				Patient: devices.PatientInput{NHSNumber: patients[pi], Name: first + " " + last, BirthDate: born.Format(time.DateOnly),
 					Address: fmt.Sprintf("%d %s, Northfield", 1+pi%120, demoStreets[pi%len(demoStreets)]), Postcode: fmt.Sprintf("NF%d %dAB", 1+pi%9, pi%10),
 					Phone: fmt.Sprintf("01632 %06d", pi%1000000)},
-				Procedure: implant.ProcedureInput{PerformedOn: on.Format(time.DateOnly), Site: kit.site, Laterality: []string{"left", "right", "midline", "na"}[r.IntN(4)],
+				Procedure: devices.ProcedureInput{PerformedOn: on.Format(time.DateOnly), Site: kit.site, Laterality: []string{"left", "right", "midline", "na"}[r.IntN(4)],
 					Clinician: demoSurgeons[r.IntN(len(demoSurgeons))], Description: kit.desc},
 			}
 			for _, item := range kit.items {
-				if devices == n {
+				if ndev == n {
 					break
 				}
 				p := demoProducts[item-1]
@@ -139,12 +138,12 @@ func ImplantRecords(n, offset int) iter.Seq[store.BulkRecord] {
 				made := on.AddDate(0, -1-r.IntN(6), 0)
 				lot := fmt.Sprintf("%s%02d%02d%d", p.lotPrefix, made.Year()%100, int(made.Month()), 1+r.IntN(3))
 				exp := made.AddDate(5, 0, 0)
-				d := implant.Device{GTIN: g, Lot: lot, Expiry: exp.Format(time.DateOnly), EntryType: implant.EntryBarcode}
+				d := devices.Device{GTIN: g, Lot: lot, Expiry: exp.Format(time.DateOnly), EntryType: devices.EntryBarcode}
 				if p.serialised {
-					d.Serial = strconv.Itoa(100000 + offset*7 + devices)
+					d.Serial = strconv.Itoa(100000 + offset*7 + ndev)
 				}
 				if r.IntN(25) == 0 {
-					d.EntryType, d.Raw = implant.EntryManual, ""
+					d.EntryType, d.Raw = devices.EntryManual, ""
 				} else {
 					d.Raw = "]d201" + g + "17" + exp.Format("060102") + "10" + lot
 					if d.Serial != "" {
@@ -152,7 +151,7 @@ func ImplantRecords(n, offset int) iter.Seq[store.BulkRecord] {
 					}
 				}
 				rec.Devices = append(rec.Devices, d)
-				devices++
+				ndev++
 			}
 			if !yield(rec) {
 				return
@@ -162,9 +161,9 @@ func ImplantRecords(n, offset int) iter.Seq[store.BulkRecord] {
 }
 
 func loadDevices(ctx context.Context, st *store.Store, trust, _ store.Org, _ map[string]store.User, _ string) error {
-	var ps []implant.Product
+	var ps []devices.Product
 	for _, p := range demoProducts {
-		ps = append(ps, implant.Product{GTIN: demoGTIN(p.item), Manufacturer: p.manufacturer, Brand: p.brand, Model: p.model, Description: p.desc, DeviceType: p.deviceType})
+		ps = append(ps, devices.Product{GTIN: demoGTIN(p.item), Manufacturer: p.manufacturer, Brand: p.brand, Model: p.model, Description: p.desc, DeviceType: p.deviceType})
 	}
 	if _, err := st.ImportCatalogue(ctx, trust.ID, ps); err != nil {
 		return fmt.Errorf("demo: catalogue: %w", err)
@@ -182,7 +181,7 @@ func loadDevices(ctx context.Context, st *store.Store, trust, _ store.Org, _ map
 		return fmt.Errorf("demo: implants: %w", err)
 	}
 	// An open recall of some Meridia hip stems made in spring 2024.
-	rc, err := st.CreateRecall(ctx, trust.ID, implant.RecallInput{Reference: DemoRecall, Kind: "fsn", Issuer: "Northwind Orthopaedics (fictional)",
+	rc, err := st.CreateRecall(ctx, trust.ID, devices.RecallInput{Reference: DemoRecall, Kind: "fsn", Issuer: "Northwind Orthopaedics (fictional)",
 		IssuedOn: "2026-10-14", Manufacturer: "Northwind Orthopaedics (fictional)", Deadline: "2026-12-31",
 		ActionRequired: "Some size 3 Meridia hip stems from these lots may loosen early. Review each patient in clinic, with X-ray, and record the outcome. Quarantine any unused stock.",
 		Affects:        demoGTIN(1) + " lots from HS24031 to HS24063\n" + demoGTIN(1) + " serials 100007"})

@@ -7,92 +7,91 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/clock"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
-
 
 // bespoke is a demo hazard written for an electronic prescribing and
 // medicines administration (ePMA) system; the wording is our own.
 type bespoke struct {
 	name, desc, impact string
 	causes             []string
-	is                 hazard.Severity
-	il                 hazard.Likelihood
-	rs                 hazard.Severity
-	rl                 hazard.Likelihood
-	controls           []hazard.Control
+	is                 risk.Severity
+	il                 risk.Likelihood
+	rs                 risk.Severity
+	rl                 risk.Likelihood
+	controls           []risk.Control
 }
 
-func c(t hazard.ControlType, s hazard.Side, owner, d string) hazard.Control {
-	return hazard.Control{Type: t, Side: s, Owner: owner, Description: d}
+func c(t risk.ControlType, s risk.Side, owner, d string) risk.Control {
+	return risk.Control{Type: t, Side: s, Owner: owner, Description: d}
 }
 
 // supplierHazards are in Meridian's DCB0129 hazard log for its ePMA product.
 var supplierHazards = []bespoke{
 	{"Dose given twice because administration was not recorded in time", "A dose is given but recorded late, so a second nurse gives it again.", "Double dose; harm depends on the medicine, e.g. opioids or insulin.",
-		[]string{"Recording after the drug round", "Device not to hand at the bedside"}, hazard.Major, hazard.Medium, hazard.Major, hazard.Low,
-		[]hazard.Control{c(hazard.Design, hazard.Manufacturer, "Meridian product team", "Show doses given in the last hours on the administration screen"), c(hazard.BusinessProcessChange, hazard.Deployer, "", "Record administration at the bedside at the time of giving")}},
+		[]string{"Recording after the drug round", "Device not to hand at the bedside"}, risk.Major, risk.Medium, risk.Major, risk.Low,
+		[]risk.Control{c(risk.Design, risk.Manufacturer, "Meridian product team", "Show doses given in the last hours on the administration screen"), c(risk.BusinessProcessChange, risk.Deployer, "", "Record administration at the bedside at the time of giving")}},
 	{"Infusion rate shown in the wrong units", "Rates entered in mL/hour are displayed in mg/hour on some screens.", "Under- or over-infusion of high-risk medicines.",
-		[]string{"Unit conversion defect", "Inconsistent unit labels"}, hazard.Major, hazard.Low, hazard.Major, hazard.VeryLow,
-		[]hazard.Control{c(hazard.Design, hazard.Manufacturer, "Meridian product team", "Show units beside every rate and convert in one place"), c(hazard.Test, hazard.Manufacturer, "Meridian test team", "Automated tests of every infusion screen against reference units")}},
+		[]string{"Unit conversion defect", "Inconsistent unit labels"}, risk.Major, risk.Low, risk.Major, risk.VeryLow,
+		[]risk.Control{c(risk.Design, risk.Manufacturer, "Meridian product team", "Show units beside every rate and convert in one place"), c(risk.Test, risk.Manufacturer, "Meridian test team", "Automated tests of every infusion screen against reference units")}},
 	{"Discontinued medicine still appears on the administration chart", "A stopped prescription stays on the chart after a synchronisation delay.", "A medicine that was stopped for a reason, e.g. bleeding, is given.",
-		[]string{"Cache not refreshed", "Offline device"}, hazard.Considerable, hazard.Medium, hazard.Considerable, hazard.Low,
-		[]hazard.Control{c(hazard.Design, hazard.Manufacturer, "Meridian product team", "Refresh the chart before each administration and mark stale data")}},
+		[]string{"Cache not refreshed", "Offline device"}, risk.Considerable, risk.Medium, risk.Considerable, risk.Low,
+		[]risk.Control{c(risk.Design, risk.Manufacturer, "Meridian product team", "Refresh the chart before each administration and mark stale data")}},
 	{"Prescription for a patient with the same name selected", "Prescriber picks the wrong patient from a search list.", "Medicines prescribed for the wrong patient.",
-		[]string{"Similar names", "Search results without date of birth"}, hazard.Major, hazard.Medium, hazard.Major, hazard.Low,
-		[]hazard.Control{c(hazard.Design, hazard.Manufacturer, "Meridian product team", "Show NHS number and date of birth in search results and warn on similar names"), c(hazard.Training, hazard.Deployer, "", "Train prescribers to check two identifiers before prescribing")}},
+		[]string{"Similar names", "Search results without date of birth"}, risk.Major, risk.Medium, risk.Major, risk.Low,
+		[]risk.Control{c(risk.Design, risk.Manufacturer, "Meridian product team", "Show NHS number and date of birth in search results and warn on similar names"), c(risk.Training, risk.Deployer, "", "Train prescribers to check two identifiers before prescribing")}},
 	{"Allergy alert not shown for combination products", "Allergy checking misses an allergen inside a combination product.", "Allergic reaction, possibly anaphylaxis.",
-		[]string{"Ingredient mapping incomplete"}, hazard.Catastrophic, hazard.Low, hazard.Catastrophic, hazard.VeryLow,
-		[]hazard.Control{c(hazard.Design, hazard.Manufacturer, "Meridian product team", "Check allergies against every ingredient of a product"), c(hazard.Test, hazard.Manufacturer, "Meridian test team", "Test allergy checks against a set of combination products each release")}},
+		[]string{"Ingredient mapping incomplete"}, risk.Catastrophic, risk.Low, risk.Catastrophic, risk.VeryLow,
+		[]risk.Control{c(risk.Design, risk.Manufacturer, "Meridian product team", "Check allergies against every ingredient of a product"), c(risk.Test, risk.Manufacturer, "Meridian test team", "Test allergy checks against a set of combination products each release")}},
 	{"Paediatric dose calculated from an out-of-date weight", "The calculator uses the last recorded weight however old it is.", "Under- or overdose in children.",
-		[]string{"Weight not updated on admission"}, hazard.Major, hazard.Medium, hazard.Considerable, hazard.Low,
-		[]hazard.Control{c(hazard.Design, hazard.Manufacturer, "Meridian product team", "Show the age of the weight and ask for a new one when older than the set limit"), c(hazard.BusinessProcessChange, hazard.Deployer, "", "Weigh children on admission and record it before prescribing")}},
+		[]string{"Weight not updated on admission"}, risk.Major, risk.Medium, risk.Considerable, risk.Low,
+		[]risk.Control{c(risk.Design, risk.Manufacturer, "Meridian product team", "Show the age of the weight and ask for a new one when older than the set limit"), c(risk.BusinessProcessChange, risk.Deployer, "", "Weigh children on admission and record it before prescribing")}},
 	{"Controlled drug register and chart disagree", "Electronic chart and the paper register record different amounts.", "Missed or duplicated doses of controlled drugs; diversion undetected.",
-		[]string{"Dual recording"}, hazard.Considerable, hazard.Low, hazard.Significant, hazard.Low,
-		[]hazard.Control{c(hazard.BusinessProcessChange, hazard.Deployer, "", "Reconcile the controlled drug register with the chart at each shift change")}},
+		[]string{"Dual recording"}, risk.Considerable, risk.Low, risk.Significant, risk.Low,
+		[]risk.Control{c(risk.BusinessProcessChange, risk.Deployer, "", "Reconcile the controlled drug register with the chart at each shift change")}},
 	{"Time-critical medicines not flagged", "Parkinson's and other time-critical medicines look like any other dose.", "Delayed doses causing deterioration.",
-		[]string{"No time-critical marker in configuration"}, hazard.Considerable, hazard.Medium, hazard.Considerable, hazard.Low,
-		[]hazard.Control{c(hazard.Design, hazard.Manufacturer, "Meridian product team", "Provide a time-critical marker and an overdue-dose alert"), c(hazard.BusinessProcessChange, hazard.Deployer, "", "Configure the local list of time-critical medicines and keep it reviewed")}},
+		[]string{"No time-critical marker in configuration"}, risk.Considerable, risk.Medium, risk.Considerable, risk.Low,
+		[]risk.Control{c(risk.Design, risk.Manufacturer, "Meridian product team", "Provide a time-critical marker and an overdue-dose alert"), c(risk.BusinessProcessChange, risk.Deployer, "", "Configure the local list of time-critical medicines and keep it reviewed")}},
 }
 
 // trustHazards are the trust's own DCB0160 hazards for its deployment.
 var trustHazards = []bespoke{
 	{"Wards without enough devices for bedside recording", "Too few handheld devices and workstations on wheels on some wards.", "Late or missed recording of administration; missed doses.",
-		[]string{"Device count set before bed numbers rose"}, hazard.Considerable, hazard.High, hazard.Considerable, hazard.Low,
-		[]hazard.Control{c(hazard.BusinessProcessChange, hazard.Deployer, "Digital services", "Audit device numbers per ward quarterly and buy to the agreed ratio")}},
+		[]string{"Device count set before bed numbers rose"}, risk.Considerable, risk.High, risk.Considerable, risk.Low,
+		[]risk.Control{c(risk.BusinessProcessChange, risk.Deployer, "Digital services", "Audit device numbers per ward quarterly and buy to the agreed ratio")}},
 	{"Wi-Fi dead spots on older wards", "Devices lose connection in side rooms of the older wings.", "Administration not recorded or chart not current at the bedside.",
-		[]string{"Thick walls", "Access points too few"}, hazard.Significant, hazard.High, hazard.Significant, hazard.Low,
-		[]hazard.Control{c(hazard.Design, hazard.Deployer, "Network team", "Survey and add access points before go-live on each ward")}},
+		[]string{"Thick walls", "Access points too few"}, risk.Significant, risk.High, risk.Significant, risk.Low,
+		[]risk.Control{c(risk.Design, risk.Deployer, "Network team", "Survey and add access points before go-live on each ward")}},
 	{"Paper and electronic charts in use at the same time during roll-out", "Patients moving between live and not-yet-live wards have two charts.", "Duplicate or omitted doses at transfer.",
-		[]string{"Phased roll-out"}, hazard.Major, hazard.Medium, hazard.Considerable, hazard.Low,
-		[]hazard.Control{c(hazard.BusinessProcessChange, hazard.Deployer, "Chief pharmacist", "Transfer checklist: close one chart and reconcile before the patient moves")}},
+		[]string{"Phased roll-out"}, risk.Major, risk.Medium, risk.Considerable, risk.Low,
+		[]risk.Control{c(risk.BusinessProcessChange, risk.Deployer, "Chief pharmacist", "Transfer checklist: close one chart and reconcile before the patient moves")}},
 	{"Locum and agency staff without log-ins", "Temporary staff cannot sign in on their first shift.", "Shared log-ins or unrecorded doses.",
-		[]string{"Account requests take days"}, hazard.Significant, hazard.High, hazard.Significant, hazard.Medium,
-		[]hazard.Control{c(hazard.BusinessProcessChange, hazard.Deployer, "Workforce team", "Same-day temporary accounts issued by the site manager")}},
+		[]string{"Account requests take days"}, risk.Significant, risk.High, risk.Significant, risk.Medium,
+		[]risk.Control{c(risk.BusinessProcessChange, risk.Deployer, "Workforce team", "Same-day temporary accounts issued by the site manager")}},
 	{"Local order sets built with wrong default doses", "Order sets configured by the trust contain a wrong default.", "Wrong dose prescribed for many patients.",
-		[]string{"No second check of configuration"}, hazard.Major, hazard.Medium, hazard.Major, hazard.Low,
-		[]hazard.Control{c(hazard.BusinessProcessChange, hazard.Deployer, "Medication safety officer", "Pharmacist second check of every order set before release"), c(hazard.Test, hazard.Deployer, "Digital services", "Test order sets in the training environment with scenarios")}},
+		[]string{"No second check of configuration"}, risk.Major, risk.Medium, risk.Major, risk.Low,
+		[]risk.Control{c(risk.BusinessProcessChange, risk.Deployer, "Medication safety officer", "Pharmacist second check of every order set before release"), c(risk.Test, risk.Deployer, "Digital services", "Test order sets in the training environment with scenarios")}},
 	{"Discharge prescriptions not reaching community pharmacy", "Electronic discharge summaries fail to send for some practices.", "Medicines stopped or changed in hospital continue at home.",
-		[]string{"Interface mapping", "Practice codes out of date"}, hazard.Considerable, hazard.Medium, hazard.Considerable, hazard.Low,
-		[]hazard.Control{c(hazard.BusinessProcessChange, hazard.Deployer, "Integration team", "Daily check of failed discharge messages with a named owner")}},
+		[]string{"Interface mapping", "Practice codes out of date"}, risk.Considerable, risk.Medium, risk.Considerable, risk.Low,
+		[]risk.Control{c(risk.BusinessProcessChange, risk.Deployer, "Integration team", "Daily check of failed discharge messages with a named owner")}},
 	{"Insulin sliding scales transcribed as free text", "Variable insulin prescriptions entered as free text notes.", "Wrong insulin dose; hypoglycaemia.",
-		[]string{"No structured protocol configured"}, hazard.Major, hazard.Medium, hazard.Major, hazard.Low,
-		[]hazard.Control{c(hazard.Design, hazard.Deployer, "Diabetes team", "Build structured variable-rate insulin protocols")}},
+		[]string{"No structured protocol configured"}, risk.Major, risk.Medium, risk.Major, risk.Low,
+		[]risk.Control{c(risk.Design, risk.Deployer, "Diabetes team", "Build structured variable-rate insulin protocols")}},
 	{"Downtime charts out of date when the system fails", "Printed downtime charts are hours old at the time of an outage.", "Doses given twice or missed during an outage.",
-		[]string{"Print schedule too infrequent"}, hazard.Considerable, hazard.Low, hazard.Significant, hazard.Low,
-		[]hazard.Control{c(hazard.BusinessProcessChange, hazard.Deployer, "Digital services", "Print downtime reports every four hours to a ward printer")}},
+		[]string{"Print schedule too infrequent"}, risk.Considerable, risk.Low, risk.Significant, risk.Low,
+		[]risk.Control{c(risk.BusinessProcessChange, risk.Deployer, "Digital services", "Print downtime reports every four hours to a ward printer")}},
 	{"Override reasons not reviewed", "Alert override reasons are recorded but nobody looks at them.", "Unsafe patterns go unnoticed.",
-		[]string{"No reporting owner"}, hazard.Significant, hazard.Medium, hazard.Minor, hazard.Medium,
-		[]hazard.Control{c(hazard.BusinessProcessChange, hazard.Deployer, "Medication safety committee", "Monthly review of overrides by the medication safety committee")}},
+		[]string{"No reporting owner"}, risk.Significant, risk.Medium, risk.Minor, risk.Medium,
+		[]risk.Control{c(risk.BusinessProcessChange, risk.Deployer, "Medication safety committee", "Monthly review of overrides by the medication safety committee")}},
 	{"Oxygen not prescribed because it is not on the chart", "Oxygen prescribing was left out of the configured chart.", "Oxygen given without target saturations.",
-		[]string{"Configuration gap"}, hazard.Considerable, hazard.Medium, hazard.Significant, hazard.Low,
-		[]hazard.Control{c(hazard.Design, hazard.Deployer, "Respiratory team", "Configure oxygen prescribing with target saturation ranges")}},
+		[]string{"Configuration gap"}, risk.Considerable, risk.Medium, risk.Significant, risk.Low,
+		[]risk.Control{c(risk.Design, risk.Deployer, "Respiratory team", "Configure oxygen prescribing with target saturation ranges")}},
 }
 
-func (b bespoke) hazard() hazard.Hazard {
-	return hazard.Hazard{Name: b.name, Description: b.desc, ClinicalImpact: b.impact, Causes: b.causes, InitialSeverity: b.is, InitialLikelihood: b.il,
-		ResidualSeverity: b.rs, ResidualLikelihood: b.rl, Status: hazard.Open, Controls: append([]hazard.Control(nil), b.controls...)}
+func (b bespoke) hazard() risk.Hazard {
+	return risk.Hazard{Name: b.name, Description: b.desc, ClinicalImpact: b.impact, Causes: b.causes, InitialSeverity: b.is, InitialLikelihood: b.il,
+		ResidualSeverity: b.rs, ResidualLikelihood: b.rl, Status: risk.Open, Controls: append([]risk.Control(nil), b.controls...)}
 }
 
 func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, people map[string]store.User, pw string) error {
@@ -106,7 +105,7 @@ func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, p
 	// The supplier's DCB0129 log for its product, issued once.
 	product, err := st.CreateSystem(ctx, supplier.ID, store.System{Name: "Meridian MedChart ePMA", Manufacturer: supplier.Name,
 		IntendedUse:   "Electronic prescribing, pharmacist verification and recording of medicines administration for adult and paediatric inpatients.",
-		ClinicalScope: "Inpatient wards, day units and discharge prescribing. Not for chemotherapy or neonatal intensive care.", Standard: hazard.DCB0129,
+		ClinicalScope: "Inpatient wards, day units and discharge prescribing. Not for chemotherapy or neonatal intensive care.", Standard: risk.DCB0129,
 		Phases: []string{"Design", "Build and test", "Release", "Live service"}, CSOs: []store.Person{{ID: supCSO.ID}},
 		Releases: []store.Release{{Version: "5.0", Date: day(-300), Notes: "First release of the new administration chart."}, {Version: "5.2", Date: day(-60), Notes: "Time-critical medicines marker."}}})
 	if err != nil {
@@ -115,10 +114,10 @@ func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, p
 	for i, b := range supplierHazards {
 		h := b.hazard()
 		if i%3 == 0 {
-			h.Status = hazard.Transferred
+			h.Status = risk.Transferred
 		}
 		if !hasDeployer(h) {
-			h.Status = hazard.Closed
+			h.Status = risk.Closed
 		}
 		if _, err := st.CreateHazard(as(supCSO), supplier.ID, product.ID, h); err != nil {
 			return fmt.Errorf("demo: supplier hazard %q: %w", b.name, err)
@@ -138,7 +137,7 @@ func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, p
 		IntendedUse:       "Electronic prescribing and medicines administration on all adult and children's inpatient wards of the trust.",
 		ClinicalScope:     "Inpatient prescribing, administration, pharmacist verification and discharge prescriptions.",
 		DeploymentContext: "Hosted by the supplier; integrated with the trust's patient administration system and the discharge summary interface; ward roll-out in four waves.",
-		Standard:          hazard.DCB0160, Phases: []string{"Procurement", "Configuration", "Testing", "Go-live by wave", "Live service"},
+		Standard:          risk.DCB0160, Phases: []string{"Procurement", "Configuration", "Testing", "Go-live by wave", "Live service"},
 		CSOs: []store.Person{{ID: trustCSO.ID}}, Releases: []store.Release{{Version: "5.2", Date: day(-30), Notes: "Wave 1 go-live: medical wards."}}})
 	if err != nil {
 		return fmt.Errorf("demo: trust system: %w", err)
@@ -148,19 +147,19 @@ func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, p
 	}
 	n := 0
 	for _, key := range []string{"wrong-patient", "downtime", "interface-failure", "alert-fatigue", "reference-data", "access-permissions", "uncoded-allergies", "migration-data-loss", "units-dose-calculation", "missed-referrals-tasks", "misleading-display", "results-not-delivered"} {
-		t, err := hazard.TemplateByKey(key)
+		t, err := risk.TemplateByKey(key)
 		if err != nil {
 			return err
 		}
 		h := t.Hazard(0)
-		h.ResidualSeverity, h.ResidualLikelihood = h.InitialSeverity, hazard.VeryLow
+		h.ResidualSeverity, h.ResidualLikelihood = h.InitialSeverity, risk.VeryLow
 		for i := range h.Controls {
-			if h.Controls[i].Side == hazard.Deployer {
+			if h.Controls[i].Side == risk.Deployer {
 				h.Controls[i].Owner = "Digital services"
 			}
 		}
 		n++
-		h.Actions = []hazard.Action{{Summary: "Confirm the control is in place on every live ward", Owner: "Ward matrons", Due: day(40 - 5*n)}}
+		h.Actions = []risk.Action{{Summary: "Confirm the control is in place on every live ward", Owner: "Ward matrons", Due: day(40 - 5*n)}}
 		if n%4 == 0 {
 			h.Actions[0].Done = true
 		}
@@ -170,9 +169,9 @@ func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, p
 	}
 	for i, b := range trustHazards {
 		h := b.hazard()
-		h.Actions = []hazard.Action{{Summary: "Evidence the control before the next wave", Owner: "Chief pharmacist", Due: day(60 - 7*i)}}
+		h.Actions = []risk.Action{{Summary: "Evidence the control before the next wave", Owner: "Chief pharmacist", Due: day(60 - 7*i)}}
 		if i == 3 {
-			h.RiskBenefit = hazard.RiskBenefit{Justification: "Temporary accounts carry some risk but the alternative, paper charts for locum shifts, is worse.", ByUserID: trustCSO.ID, ByName: trustCSO.Name, At: now}
+			h.RiskBenefit = risk.RiskBenefit{Justification: "Temporary accounts carry some risk but the alternative, paper charts for locum shifts, is worse.", ByUserID: trustCSO.ID, ByName: trustCSO.Name, At: now}
 		}
 		if _, err := st.CreateHazard(as(trustCSO), trust.ID, sys.ID, h); err != nil {
 			return fmt.Errorf("demo: trust hazard %q: %w", b.name, err)
@@ -186,23 +185,23 @@ func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, p
 		return fmt.Errorf("demo: trust issue: %w", err)
 	}
 	if _, err := st.SaveCSCRDraft(ctx, trust.ID, sys.ID, store.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live, wave 1 (medical wards)", Narratives: map[string]string{
-		hazard.SectionIntroduction: "This report sets out the clinical safety case for the deployment of MedChart ePMA on the medical wards of Northfield Hospitals (demo), under DCB0160.",
+		risk.SectionIntroduction: "This report sets out the clinical safety case for the deployment of MedChart ePMA on the medical wards of Northfield Hospitals (demo), under DCB0160.",
 	}}); err != nil {
 		return err
 	}
 	if _, err := st.IssueCSCR(as(trustCSO), trust, sys.ID, sg); err != nil {
 		return fmt.Errorf("demo: CSCR: %w", err)
 	}
-	return st.SaveCompliance(ctx, trust.ID, hazard.DCB0160, []store.ComplianceAnswer{
-		{Clause: "2.1", Answer: hazard.Yes, Evidence: "Clinical risk management process, version 3 (intranet)"},
-		{Clause: "2.3", Answer: hazard.Yes, Evidence: "Dr Sam Okafor appointed CSO by the medical director"},
-		{Clause: "2.4", Answer: hazard.Partial, Evidence: "Two of five team members have completed CSO training"},
+	return st.SaveCompliance(ctx, trust.ID, risk.DCB0160, []store.ComplianceAnswer{
+		{Clause: "2.1", Answer: risk.Yes, Evidence: "Clinical risk management process, version 3 (intranet)"},
+		{Clause: "2.3", Answer: risk.Yes, Evidence: "Dr Sam Okafor appointed CSO by the medical director"},
+		{Clause: "2.4", Answer: risk.Partial, Evidence: "Two of five team members have completed CSO training"},
 	})
 }
 
-func hasDeployer(h hazard.Hazard) bool {
+func hasDeployer(h risk.Hazard) bool {
 	for _, c := range h.Controls {
-		if c.Side == hazard.Deployer {
+		if c.Side == risk.Deployer {
 			return true
 		}
 	}

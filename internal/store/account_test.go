@@ -7,7 +7,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -220,7 +220,7 @@ func TestSignatures(t *testing.T) {
 		a := mustOrg(t, st, "RAA")
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
 		other := mustUser(t, st, a, "cso2@a.test", auth.CSO)
-		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: hazard.DCB0129})
+		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0129})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,8 +11,8 @@ import (
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/demo"
-	"github.com/clinsafe/clinsafe/internal/hazard"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -233,7 +233,7 @@ func TestDeepVerifyAfterDemoFindsDirectEdits(t *testing.T) {
 		if err := db.QueryRow(`SELECT id FROM implant_procedures WHERE org_id = $1 ORDER BY id LIMIT 1`, trust.ID).Scan(&proc); err != nil {
 			t.Fatal(err)
 		}
-		rec, err := st.AddImplant(ctx, trust.ID, proc, implant.Device{GTIN: "09506000134352", Lot: "LOT1", Serial: "SN-DEEP-1", Expiry: "2030-01-01", EntryType: "manual"})
+		rec, err := st.AddImplant(ctx, trust.ID, proc, devices.Device{GTIN: "09506000134352", Lot: "LOT1", Serial: "SN-DEEP-1", Expiry: "2030-01-01", EntryType: "manual"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,13 +260,13 @@ func TestDeepVerifyBulkRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Audited changes to bulk rows take them out of the bulk set.
-		if err := st.Explant(ctx, o.ID, a, implant.ExplantInput{Date: "2026-11-24", Reason: "infection"}); err != nil {
+		if err := st.Explant(ctx, o.ID, a, devices.ExplantInput{Date: "2026-11-24", Reason: "infection"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.RemoveImplant(ctx, o.ID, b); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.ImportCatalogue(ctx, o.ID, []implant.Product{{GTIN: "09506000134352", Manufacturer: "Acme", Brand: "Hip", Model: "H1", Description: "Hip stem", DeviceType: 36}}); err != nil {
+		if _, err := st.ImportCatalogue(ctx, o.ID, []devices.Product{{GTIN: "09506000134352", Manufacturer: "Acme", Brand: "Hip", Model: "H1", Description: "Hip stem", DeviceType: 36}}); err != nil {
 			t.Fatal(err)
 		}
 		if got := findings(t, st); len(got) != 0 {
@@ -287,7 +287,7 @@ func TestDeepVerifyBulkRows(t *testing.T) {
 func TestDeepVerifyAcrossEntities(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		o, u := someEntries(t, st)
-		sys, err := st.CreateSystem(ctx, o.ID, store.System{Name: "EPR", Manufacturer: "Acme", IntendedUse: "Records", Standard: hazard.DCB0160})
+		sys, err := st.CreateSystem(ctx, o.ID, store.System{Name: "EPR", Manufacturer: "Acme", IntendedUse: "Records", Standard: risk.DCB0160})
 		if err != nil {
 			t.Fatal(err)
 		}

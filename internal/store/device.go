@@ -8,19 +8,19 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 )
 
 // ImportCatalogue adds or replaces products in an organisation's catalogue,
 // all in one transaction with one audit entry. Every product is validated
-// first; an Invalid error wrapping implant.RowErrors (row = index + 2, as in
+// first; an Invalid error wrapping devices.RowErrors (row = index + 2, as in
 // a CSV with a header) is returned and nothing is written if any is bad.
-func (s *Store) ImportCatalogue(ctx context.Context, orgID string, ps []implant.Product) (int, error) {
-	var errs implant.RowErrors
+func (s *Store) ImportCatalogue(ctx context.Context, orgID string, ps []devices.Product) (int, error) {
+	var errs devices.RowErrors
 	for i := range ps {
-		if err := implant.ValidateProduct(&ps[i]); err != nil {
+		if err := devices.ValidateProduct(&ps[i]); err != nil {
 			for k, m := range apperr.FieldsOf(err) {
-				errs = append(errs, implant.RowError{Row: i + 2, Column: k, Message: m})
+				errs = append(errs, devices.RowError{Row: i + 2, Column: k, Message: m})
 			}
 		}
 	}
@@ -58,17 +58,17 @@ func (s *Store) ImportCatalogue(ctx context.Context, orgID string, ps []implant.
 
 const productCols = `gtin, manufacturer, brand, model, description, device_type`
 
-func scanProduct(sc interface{ Scan(...any) error }) (implant.Product, error) {
-	var p implant.Product
+func scanProduct(sc interface{ Scan(...any) error }) (devices.Product, error) {
+	var p devices.Product
 	err := sc.Scan(&p.GTIN, &p.Manufacturer, &p.Brand, &p.Model, &p.Description, &p.DeviceType)
 	return p, err
 }
 
 // Product returns the catalogue entry for a GTIN; NotFound when there is none.
-func (s *Store) Product(ctx context.Context, orgID, gtin string) (implant.Product, error) {
+func (s *Store) Product(ctx context.Context, orgID, gtin string) (devices.Product, error) {
 	p, err := scanProduct(s.db.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, gtin))
 	if err == sql.ErrNoRows {
-		return implant.Product{}, notFound("Product " + gtin)
+		return devices.Product{}, notFound("Product " + gtin)
 	}
 	return p, s.wrap(err, "get product")
 }
@@ -76,7 +76,7 @@ func (s *Store) Product(ctx context.Context, orgID, gtin string) (implant.Produc
 // ListProducts returns the catalogue, filtered by q (GTIN prefix, or part of
 // the manufacturer, brand or model, taken literally), at most limit
 // (default 500). Search text over MaxSearchText is Invalid.
-func (s *Store) ListProducts(ctx context.Context, orgID, q string, limit int) ([]implant.Product, error) {
+func (s *Store) ListProducts(ctx context.Context, orgID, q string, limit int) ([]devices.Product, error) {
 	if limit <= 0 || limit > 5000 {
 		limit = 500
 	}
@@ -95,7 +95,7 @@ func (s *Store) ListProducts(ctx context.Context, orgID, q string, limit int) ([
 		return nil, s.wrap(err, "list products")
 	}
 	defer rows.Close()
-	var out []implant.Product
+	var out []devices.Product
 	for rows.Next() {
 		p, err := scanProduct(rows)
 		if err != nil {

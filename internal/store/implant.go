@@ -12,7 +12,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/clock"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/nhsnumber"
 )
 
@@ -29,12 +29,12 @@ type ImplantRecord struct {
 	ID          string `json:"id"`
 	ProcedureID string `json:"procedure_id"`
 	PatientID   string `json:"patient_id"`
-	implant.Device
+	devices.Device
 	InCatalogue   bool             `json:"in_catalogue"`
 	ExplantedOn   string           `json:"explanted_on,omitempty"`
 	ExplantReason string           `json:"explant_reason,omitempty"`
 	CreatedAt     time.Time        `json:"created_at"`
-	Product       *implant.Product `json:"product,omitempty"`
+	Product       *devices.Product `json:"product,omitempty"`
 	Warnings      []Warning        `json:"warnings,omitempty"`
 	// Filled by DeviceHistory.
 	PerformedOn string            `json:"performed_on,omitempty"`
@@ -49,12 +49,12 @@ func (r ImplantRecord) LogValue() slog.Value {
 
 // Expired reports whether the device was past its expiry on the day it was
 // implanted (or today, when that is not known).
-func (r ImplantRecord) Expired(today time.Time) bool { return implant.Expired(r.Expiry, today) }
+func (r ImplantRecord) Expired(today time.Time) bool { return devices.Expired(r.Expiry, today) }
 
 // ProcedureDetail is a procedure with its patient and devices.
 type ProcedureDetail struct {
-	implant.Procedure
-	Patient  implant.Patient `json:"patient"`
+	devices.Procedure
+	Patient  devices.Patient `json:"patient"`
 	Implants []ImplantRecord `json:"implants"`
 }
 
@@ -65,7 +65,7 @@ func (p ProcedureDetail) LogValue() slog.Value {
 
 // ProcedureSummary is a line of the procedure list.
 type ProcedureSummary struct {
-	implant.Procedure
+	devices.Procedure
 	PatientName string           `json:"patient_name"`
 	NHSNumber   nhsnumber.Number `json:"nhs_number"`
 	Devices     int              `json:"devices"`
@@ -76,7 +76,7 @@ func (p ProcedureSummary) LogValue() slog.Value { return slog.StringValue(p.ID) 
 
 // upsertPatient finds the organisation's patient with p's NHS number and
 // refreshes their details, or adds them. It returns the patient's id.
-func (s *Store) upsertPatient(ctx context.Context, tx *sql.Tx, orgID string, p implant.Patient) (string, error) {
+func (s *Store) upsertPatient(ctx context.Context, tx *sql.Tx, orgID string, p devices.Patient) (string, error) {
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, p.NHSNumber.String()).Scan(&id)
 	switch {
@@ -104,7 +104,7 @@ func (s *Store) upsertPatient(ctx context.Context, tx *sql.Tx, orgID string, p i
 // CreateProcedure records a procedure for a patient, adding the patient or
 // refreshing their details (matched by NHS number). Invalid with per-field
 // messages; patient fields are prefixed "patient_".
-func (s *Store) CreateProcedure(ctx context.Context, orgID string, pin implant.PatientInput, in implant.ProcedureInput) (implant.Procedure, error) {
+func (s *Store) CreateProcedure(ctx context.Context, orgID string, pin devices.PatientInput, in devices.ProcedureInput) (devices.Procedure, error) {
 	today := clock.Today(s.now())
 	pat, perr := pin.Patient("patient_", today)
 	proc, err := in.Procedure(today)
@@ -116,10 +116,10 @@ func (s *Store) CreateProcedure(ctx context.Context, orgID string, pin implant.P
 		for k, v := range apperr.FieldsOf(err) {
 			f[k] = v
 		}
-		return implant.Procedure{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered", Fields: f}
+		return devices.Procedure{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered", Fields: f}
 	}
 	if proc.PerformedOn < pat.BirthDate {
-		return implant.Procedure{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered",
+		return devices.Procedure{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered",
 			Fields: map[string]string{"performed_on": "Date of the procedure must be on or after the patient's date of birth"}}
 	}
 	proc.ID, proc.CreatedAt = NewID(), s.now()
@@ -141,8 +141,8 @@ func (s *Store) CreateProcedure(ctx context.Context, orgID string, pin implant.P
 
 const procCols = `id, patient_id, performed_on, site, laterality, clinician, description, created_at`
 
-func scanProc(sc interface{ Scan(...any) error }) (implant.Procedure, error) {
-	var p implant.Procedure
+func scanProc(sc interface{ Scan(...any) error }) (devices.Procedure, error) {
+	var p devices.Procedure
 	err := sc.Scan(&p.ID, &p.PatientID, &p.PerformedOn, &p.Site, &p.Laterality, &p.Clinician, &p.Description, &p.CreatedAt)
 	p.CreatedAt = p.CreatedAt.UTC()
 	return p, err
@@ -150,8 +150,8 @@ func scanProc(sc interface{ Scan(...any) error }) (implant.Procedure, error) {
 
 const patientCols = `id, nhs_number, name, birth_date, address, postcode, phone, email`
 
-func scanPatient(sc interface{ Scan(...any) error }) (implant.Patient, error) {
-	var p implant.Patient
+func scanPatient(sc interface{ Scan(...any) error }) (devices.Patient, error) {
+	var p devices.Patient
 	var nhs string
 	if err := sc.Scan(&p.ID, &nhs, &p.Name, &p.BirthDate, &p.Address, &p.Postcode, &p.Phone, &p.Email); err != nil {
 		return p, err
@@ -162,7 +162,7 @@ func scanPatient(sc interface{ Scan(...any) error }) (implant.Patient, error) {
 }
 
 // Patient returns one of the organisation's patients.
-func (s *Store) Patient(ctx context.Context, orgID, id string) (implant.Patient, error) {
+func (s *Store) Patient(ctx context.Context, orgID, id string) (devices.Patient, error) {
 	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE id = $1 AND org_id = $2`, id, orgID))
 	if err == sql.ErrNoRows {
 		return p, notFound("Patient")
@@ -171,7 +171,7 @@ func (s *Store) Patient(ctx context.Context, orgID, id string) (implant.Patient,
 }
 
 // PatientByNHSNumber finds the organisation's patient with the number.
-func (s *Store) PatientByNHSNumber(ctx context.Context, orgID string, n nhsnumber.Number) (implant.Patient, error) {
+func (s *Store) PatientByNHSNumber(ctx context.Context, orgID string, n nhsnumber.Number) (devices.Patient, error) {
 	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, n.String()))
 	if err == sql.ErrNoRows {
 		return p, notFound("A patient with that NHS number")
@@ -241,7 +241,7 @@ func scanImplant(sc interface{ Scan(...any) error }, extra ...any) (ImplantRecor
 	}
 	r.ExplantedOn, r.CreatedAt = exp.String, r.CreatedAt.UTC()
 	if pg.Valid {
-		r.Product = &implant.Product{GTIN: pg.String, Manufacturer: pm.String, Brand: pb.String, Model: pmo.String, Description: pd.String, DeviceType: int(pt.Int64)}
+		r.Product = &devices.Product{GTIN: pg.String, Manufacturer: pm.String, Brand: pb.String, Model: pmo.String, Description: pd.String, DeviceType: int(pt.Int64)}
 	}
 	return r, nil
 }
@@ -291,13 +291,13 @@ func (s *Store) ListProcedures(ctx context.Context, orgID string, limit int) ([]
 }
 
 // openRecalls returns the organisation's open recalls.
-func (s *Store) openRecalls(ctx context.Context, q queryer, orgID string) ([]implant.Recall, error) {
+func (s *Store) openRecalls(ctx context.Context, q queryer, orgID string) ([]devices.Recall, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE org_id = $1 AND status = 'open' ORDER BY issued_on DESC, id`, orgID)
 	if err != nil {
 		return nil, s.wrap(err, "list open recalls")
 	}
 	defer rows.Close()
-	var out []implant.Recall
+	var out []devices.Recall
 	for rows.Next() {
 		r, err := scanRecall(rows)
 		if err != nil {
@@ -312,7 +312,7 @@ func (s *Store) openRecalls(ctx context.Context, q queryer, orgID string) ([]imp
 // procedure procID done on performedOn): expired before the procedure, a
 // serial recorded for another record (in this procedure or another), an
 // open recall, or a GTIN not in the catalogue.
-func (s *Store) deviceWarnings(ctx context.Context, q queryer, orgID, procID, id, performedOn string, d implant.Device, inCatalogue bool, recalls []implant.Recall) ([]Warning, error) {
+func (s *Store) deviceWarnings(ctx context.Context, q queryer, orgID, procID, id, performedOn string, d devices.Device, inCatalogue bool, recalls []devices.Recall) ([]Warning, error) {
 	var ws []Warning
 	if d.Expiry != "" && d.Expiry < performedOn {
 		ws = append(ws, Warning{"expired", "Expired on " + d.Expiry + ", before the date of the procedure. Do not implant: check with the device lead."})
@@ -375,7 +375,7 @@ func firstLine(s string) string {
 // it with its warnings. Warnings do not stop the record: the register must
 // say what was implanted. NotFound when the procedure is not the
 // organisation's.
-func (s *Store) AddImplant(ctx context.Context, orgID, procID string, d implant.Device) (ImplantRecord, error) {
+func (s *Store) AddImplant(ctx context.Context, orgID, procID string, d devices.Device) (ImplantRecord, error) {
 	r := ImplantRecord{ID: NewID(), ProcedureID: procID, Device: d, CreatedAt: s.now()}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var performedOn string
@@ -452,7 +452,7 @@ func (s *Store) RemoveImplant(ctx context.Context, orgID, id string) error {
 
 // Explant records that a device was removed. Invalid with fields
 // explant_date and explant_reason; Conflict when already explanted.
-func (s *Store) Explant(ctx context.Context, orgID, id string, in implant.ExplantInput) error {
+func (s *Store) Explant(ctx context.Context, orgID, id string, in devices.ExplantInput) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var performedOn string
 		var exp sql.NullString
@@ -516,7 +516,7 @@ func (s *Store) DeviceHistory(ctx context.Context, orgID, gtin, serial string) (
 	return out, s.wrap(rows.Err(), "device history")
 }
 
-func rulesJSON(rs []implant.Rule) string {
+func rulesJSON(rs []devices.Rule) string {
 	b, _ := json.Marshal(rs)
 	return string(b)
 }

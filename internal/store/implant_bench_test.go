@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/nhsnumber"
@@ -53,12 +53,12 @@ func benchNHS(n int) []string {
 // benchDevice is device i of the benchmark register: GTINs cycle, each
 // (GTIN, lot) holds n/1,000,000 devices, serials are unique, expiry dates
 // spread over three years.
-func benchDevice(i int) implant.Device {
+func benchDevice(i int) devices.Device {
 	g := testGTIN(i % benchGTINs)
 	lot := fmt.Sprintf("L%05d", (i/benchGTINs)%benchLotsPerGTIN)
 	serial := "S" + strconv.Itoa(i)
 	exp := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%1095).Format(time.DateOnly)
-	return implant.Device{GTIN: g, Lot: lot, Serial: serial, Expiry: exp, Raw: "01" + g + "17" + exp[2:4] + exp[5:7] + exp[8:10] + "10" + lot + "\x1d21" + serial, EntryType: implant.EntryBarcode}
+	return devices.Device{GTIN: g, Lot: lot, Serial: serial, Expiry: exp, Raw: "01" + g + "17" + exp[2:4] + exp[5:7] + exp[8:10] + "10" + lot + "\x1d21" + serial, EntryType: devices.EntryBarcode}
 }
 
 // benchRecords yields n devices, two per procedure, patients reused once
@@ -68,9 +68,9 @@ func benchRecords(n int, nhs []string) iter.Seq[store.BulkRecord] {
 		for i := 0; i < n; i += 2 {
 			p := (i / 2) % len(nhs)
 			rec := store.BulkRecord{
-				Patient:   implant.PatientInput{NHSNumber: nhs[p], Name: "Bench Patient " + strconv.Itoa(p), BirthDate: "1955-06-15", Address: "1 Test Street", Postcode: "LS1 4AP"},
-				Procedure: implant.ProcedureInput{PerformedOn: "2026-06-01", Site: "Theatre 1", Laterality: "left", Clinician: "Bench Surgeon", Description: "Hip replacement"},
-				Devices:   []implant.Device{benchDevice(i)},
+				Patient:   devices.PatientInput{NHSNumber: nhs[p], Name: "Bench Patient " + strconv.Itoa(p), BirthDate: "1955-06-15", Address: "1 Test Street", Postcode: "LS1 4AP"},
+				Procedure: devices.ProcedureInput{PerformedOn: "2026-06-01", Site: "Theatre 1", Laterality: "left", Clinician: "Bench Surgeon", Description: "Hip replacement"},
+				Devices:   []devices.Device{benchDevice(i)},
 			}
 			if i+1 < n {
 				rec.Devices = append(rec.Devices, benchDevice(i+1))
@@ -84,7 +84,7 @@ func benchRecords(n int, nhs []string) iter.Seq[store.BulkRecord] {
 
 // benchRecall affects about 1,200 devices: a lot range on one GTIN, a list
 // of lots on another and a list of serials on a third.
-func benchRecall(n int) implant.RecallInput {
+func benchRecall(n int) devices.RecallInput {
 	perLot := max(1, n/(benchGTINs*benchLotsPerGTIN))
 	nlots := min(benchLotsPerGTIN-200, max(1, 1000/perLot))
 	var lots, serials []string
@@ -94,11 +94,11 @@ func benchRecall(n int) implant.RecallInput {
 	for k := 0; k < 50; k++ {
 		serials = append(serials, "S"+strconv.Itoa((k*7919*benchGTINs+9)%n))
 	}
-	return implant.RecallInput{Reference: "BENCH-1", Kind: "fsn", Issuer: "Bench", IssuedOn: "2026-11-01", Manufacturer: "Bench", ActionRequired: "Review",
-		Rules: []implant.Rule{
-			{GTIN: testGTIN(7), Kind: implant.RuleLotRange, From: "L00100", To: fmt.Sprintf("L%05d", 100+nlots-1)},
-			{GTIN: testGTIN(8), Kind: implant.RuleLots, Lots: lots},
-			{GTIN: testGTIN(9), Kind: implant.RuleSerials, Serials: serials},
+	return devices.RecallInput{Reference: "BENCH-1", Kind: "fsn", Issuer: "Bench", IssuedOn: "2026-11-01", Manufacturer: "Bench", ActionRequired: "Review",
+		Rules: []devices.Rule{
+			{GTIN: testGTIN(7), Kind: devices.RuleLotRange, From: "L00100", To: fmt.Sprintf("L%05d", 100+nlots-1)},
+			{GTIN: testGTIN(8), Kind: devices.RuleLots, Lots: lots},
+			{GTIN: testGTIN(9), Kind: devices.RuleSerials, Serials: serials},
 		}}
 }
 

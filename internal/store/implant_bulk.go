@@ -12,15 +12,15 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/clock"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 )
 
 // BulkRecord is one procedure, its patient and its devices, for
 // ImportImplants.
 type BulkRecord struct {
-	Patient   implant.PatientInput
-	Procedure implant.ProcedureInput
-	Devices   []implant.Device
+	Patient   devices.PatientInput
+	Procedure devices.ProcedureInput
+	Devices   []devices.Device
 }
 
 // BulkResult counts what ImportImplants wrote.
@@ -38,11 +38,11 @@ const bulkChunk = 500
 // pages validate it, patients are matched by NHS number (existing ones are
 // reused unchanged), and rows are written with batched multi-row INSERTs
 // in one transaction with one audit entry. On any invalid record nothing is
-// written and an Invalid error wrapping implant.RowErrors (row = record
+// written and an Invalid error wrapping devices.RowErrors (row = record
 // number, from 1) lists the problems.
 func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[BulkRecord]) (BulkResult, error) {
 	var res BulkResult
-	var errs implant.RowErrors
+	var errs devices.RowErrors
 	// To the microsecond, as both engines store it: the bulk set's row
 	// hashes are taken from these values (see trackBulk).
 	now := s.now().Truncate(time.Microsecond)
@@ -75,9 +75,9 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 		defer devs.close()
 
 		type valid struct {
-			pat  implant.Patient
-			proc implant.Procedure
-			devs []implant.Device
+			pat  devices.Patient
+			proc devices.Procedure
+			devs []devices.Device
 		}
 		chunk := make([]valid, 0, bulkChunk)
 		var existing bool
@@ -170,7 +170,7 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 			v, problems := validateBulk(rec, day)
 			for _, p := range problems {
 				if len(errs) < 200 {
-					errs = append(errs, implant.RowError{Row: n, Column: p[0], Message: p[1]})
+					errs = append(errs, devices.RowError{Row: n, Column: p[0], Message: p[1]})
 				}
 			}
 			if len(problems) > 0 {
@@ -203,9 +203,9 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 }
 
 type bulkValid struct {
-	pat  implant.Patient
-	proc implant.Procedure
-	devs []implant.Device
+	pat  devices.Patient
+	proc devices.Procedure
+	devs []devices.Device
 }
 
 // validateBulk checks one record; problems are [field, message] pairs.
@@ -227,7 +227,7 @@ func validateBulk(r BulkRecord, day time.Time) (bulkValid, [][2]string) {
 	}
 	for i, d := range r.Devices {
 		f := fmt.Sprintf("devices[%d].", i)
-		g, msg := implant.CheckGTIN(d.GTIN)
+		g, msg := devices.CheckGTIN(d.GTIN)
 		if msg != "" {
 			out = append(out, [2]string{f + "gtin", msg})
 		}
@@ -236,14 +236,14 @@ func validateBulk(r BulkRecord, day time.Time) (bulkValid, [][2]string) {
 			out = append(out, [2]string{f + "lot", "Lot and serial number must be up to 20 characters allowed on GS1 labels"})
 		}
 		if d.Expiry != "" {
-			if _, msg := implant.ParseDate(d.Expiry); msg != "" {
+			if _, msg := devices.ParseDate(d.Expiry); msg != "" {
 				out = append(out, [2]string{f + "expiry", "Expiry " + msg})
 			}
 		}
-		if d.EntryType != implant.EntryBarcode && d.EntryType != implant.EntryManual {
+		if d.EntryType != devices.EntryBarcode && d.EntryType != devices.EntryManual {
 			out = append(out, [2]string{f + "entry_type", "Entry type must be barcode or manual"})
 		}
-		if len(d.Raw) > implant.MaxScan {
+		if len(d.Raw) > devices.MaxScan {
 			out = append(out, [2]string{f + "raw", "The scanned string is too long"})
 		}
 		v.devs = append(v.devs, d)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/gs1"
 	"github.com/clinsafe/clinsafe/internal/apperr"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/nhsnumber"
@@ -37,29 +37,29 @@ func testNHS(n int) string {
 	}
 }
 
-func patientIn(n int) implant.PatientInput {
-	return implant.PatientInput{NHSNumber: testNHS(n), Name: fmt.Sprintf("Patient %d", n), BirthDate: "1960-05-01", Address: "1 High Street", Postcode: "ls1 4ap", Phone: "0113 000 0000"}
+func patientIn(n int) devices.PatientInput {
+	return devices.PatientInput{NHSNumber: testNHS(n), Name: fmt.Sprintf("Patient %d", n), BirthDate: "1960-05-01", Address: "1 High Street", Postcode: "ls1 4ap", Phone: "0113 000 0000"}
 }
 
-var procIn = implant.ProcedureInput{PerformedOn: "2026-11-20", Site: "Theatre 3", Laterality: "left", Clinician: "Ms A Surgeon", Description: "Left total hip replacement"}
+var procIn = devices.ProcedureInput{PerformedOn: "2026-11-20", Site: "Theatre 3", Laterality: "left", Clinician: "Ms A Surgeon", Description: "Left total hip replacement"}
 
 func TestCatalogueImport(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		a, b := mustOrg(t, st, "AAA"), mustOrg(t, st, "BBB")
-		ps := []implant.Product{
+		ps := []devices.Product{
 			{GTIN: testGTIN(1), Manufacturer: "Acme", Model: "Hip 1", DeviceType: 89},
 			{GTIN: testGTIN(2), Manufacturer: "Acme", Model: "Hip 2", DeviceType: 89},
 		}
 		if n, err := st.ImportCatalogue(ctx, a.ID, ps); err != nil || n != 2 {
 			t.Fatalf("ImportCatalogue = %d, %v", n, err)
 		}
-		bad := []implant.Product{
+		bad := []devices.Product{
 			{GTIN: testGTIN(3), Manufacturer: "Acme", Model: "Knee", DeviceType: 89},
 			{GTIN: "05012340000019", Manufacturer: "Acme", Model: "Bad", DeviceType: 89},
 			{GTIN: testGTIN(4), Manufacturer: "", Model: "X", DeviceType: 7},
 		}
 		_, err := st.ImportCatalogue(ctx, a.ID, bad)
-		var rows implant.RowErrors
+		var rows devices.RowErrors
 		if !apperr.Is(err, apperr.Invalid) || !errors.As(err, &rows) || len(rows) != 3 {
 			t.Fatalf("bad import: err %v rows %+v, want 3 row errors", err, rows)
 		}
@@ -85,11 +85,11 @@ func TestCatalogueImport(t *testing.T) {
 func TestProcedureAndScanWarnings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		a, b := mustOrg(t, st, "AAA"), mustOrg(t, st, "BBB")
-		if _, err := st.ImportCatalogue(ctx, a.ID, []implant.Product{{GTIN: testGTIN(1), Manufacturer: "Acme", Model: "Hip", DeviceType: 89}}); err != nil {
+		if _, err := st.ImportCatalogue(ctx, a.ID, []devices.Product{{GTIN: testGTIN(1), Manufacturer: "Acme", Model: "Hip", DeviceType: 89}}); err != nil {
 			t.Fatal(err)
 		}
 		// Per-field errors.
-		_, err := st.CreateProcedure(ctx, a.ID, implant.PatientInput{NHSNumber: "943 476 5918", BirthDate: "1990-02-30"}, implant.ProcedureInput{PerformedOn: "2099-01-01"})
+		_, err := st.CreateProcedure(ctx, a.ID, devices.PatientInput{NHSNumber: "943 476 5918", BirthDate: "1990-02-30"}, devices.ProcedureInput{PerformedOn: "2099-01-01"})
 		f := apperr.FieldsOf(err)
 		for _, k := range []string{"patient_nhs_number", "patient_name", "patient_birth_date", "performed_on", "site", "laterality", "clinician", "description"} {
 			if f[k] == "" {
@@ -103,10 +103,10 @@ func TestProcedureAndScanWarnings(t *testing.T) {
 		if _, err := st.Procedure(ctx, b.ID, p.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("org B reads org A's procedure: %v", err)
 		}
-		if _, err := st.AddImplant(ctx, b.ID, p.ID, implant.Device{GTIN: testGTIN(1), Lot: "L1", EntryType: "manual"}); !apperr.Is(err, apperr.NotFound) {
+		if _, err := st.AddImplant(ctx, b.ID, p.ID, devices.Device{GTIN: testGTIN(1), Lot: "L1", EntryType: "manual"}); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("org B adds to org A's procedure: %v", err)
 		}
-		d, err := implant.ParseScan("]d201"+testGTIN(1)+"17261231"+"10LOT1<GS>21SN1", storetest.FixedTime)
+		d, err := devices.ParseScan("]d201"+testGTIN(1)+"17261231"+"10LOT1<GS>21SN1", storetest.FixedTime)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,15 +125,15 @@ func TestProcedureAndScanWarnings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.CreateRecall(ctx, a.ID, implant.RecallInput{Reference: "FSN-1", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01",
+		if _, err := st.CreateRecall(ctx, a.ID, devices.RecallInput{Reference: "FSN-1", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01",
 			Manufacturer: "Acme", ActionRequired: "Quarantine", Affects: testGTIN(9) + " lots OLD1"}); err != nil {
 			t.Fatal(err)
 		}
-		r, _ = st.AddImplant(ctx, a.ID, p2.ID, implant.Device{GTIN: testGTIN(9), Lot: "OLD1", Serial: "SN1", Expiry: "2026-01-01", EntryType: "manual"})
+		r, _ = st.AddImplant(ctx, a.ID, p2.ID, devices.Device{GTIN: testGTIN(9), Lot: "OLD1", Serial: "SN1", Expiry: "2026-01-01", EntryType: "manual"})
 		if kinds(r.Warnings) != "expired,recall,not_in_catalogue" {
 			t.Errorf("warnings = %v", r.Warnings)
 		}
-		r, _ = st.AddImplant(ctx, a.ID, p2.ID, implant.Device{GTIN: testGTIN(1), Lot: "X", Serial: "SN1", EntryType: "manual"})
+		r, _ = st.AddImplant(ctx, a.ID, p2.ID, devices.Device{GTIN: testGTIN(1), Lot: "X", Serial: "SN1", EntryType: "manual"})
 		if kinds(r.Warnings) != "duplicate_serial" || !strings.Contains(r.Warnings[0].Message, "another procedure") {
 			t.Errorf("serial in another procedure: %v", r.Warnings)
 		}
@@ -149,13 +149,13 @@ func TestProcedureAndScanWarnings(t *testing.T) {
 			t.Errorf("org B sees org A's device history")
 		}
 		// Explant.
-		if err := st.Explant(ctx, a.ID, r.ID, implant.ExplantInput{Date: "2026-11-01", Reason: "x"}); apperr.FieldsOf(err)["explant_date"] == "" {
+		if err := st.Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: "2026-11-01", Reason: "x"}); apperr.FieldsOf(err)["explant_date"] == "" {
 			t.Errorf("explant before implant: %v", err)
 		}
-		if err := st.Explant(ctx, a.ID, r.ID, implant.ExplantInput{Date: "2026-11-22", Reason: "Infection"}); err != nil {
+		if err := st.Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: "2026-11-22", Reason: "Infection"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.Explant(ctx, a.ID, r.ID, implant.ExplantInput{Date: "2026-11-22", Reason: "Infection"}); !apperr.Is(err, apperr.Conflict) {
+		if err := st.Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: "2026-11-22", Reason: "Infection"}); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("second explant: %v", err)
 		}
 		// The same NHS number reuses the patient.
@@ -182,7 +182,7 @@ func kinds(ws []store.Warning) string {
 func TestRecallMatching(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		a, b := mustOrg(t, st, "AAA"), mustOrg(t, st, "BBB")
-		devices := []implant.Device{
+		devs := []devices.Device{
 			{GTIN: testGTIN(1), Lot: "A100", Serial: "S1", Expiry: "2027-01-31"},
 			{GTIN: testGTIN(1), Lot: "A150", Serial: "S2", Expiry: "2027-03-31"},
 			{GTIN: testGTIN(1), Lot: "A1500", Serial: "S3", Expiry: "2027-06-30"},
@@ -191,9 +191,9 @@ func TestRecallMatching(t *testing.T) {
 			{GTIN: testGTIN(2), Lot: "", Serial: "S6", Expiry: "2028-01-01"},
 		}
 		var recs []store.BulkRecord
-		for i, d := range devices {
-			d.EntryType = implant.EntryManual
-			recs = append(recs, store.BulkRecord{Patient: patientIn(i), Procedure: procIn, Devices: []implant.Device{d}})
+		for i, d := range devs {
+			d.EntryType = devices.EntryManual
+			recs = append(recs, store.BulkRecord{Patient: patientIn(i), Procedure: procIn, Devices: []devices.Device{d}})
 		}
 		if res, err := st.ImportImplants(ctx, a.ID, slices.Values(recs)); err != nil || res.Devices != 6 || res.Patients != 6 {
 			t.Fatalf("ImportImplants = %+v, %v", res, err)
@@ -214,7 +214,7 @@ func TestRecallMatching(t *testing.T) {
 			{testGTIN(3) + " all", nil},
 		}
 		for i, c := range cases {
-			rc, err := st.CreateRecall(ctx, a.ID, implant.RecallInput{Reference: fmt.Sprintf("R%d", i), Kind: "natpsa", Issuer: "NHS England",
+			rc, err := st.CreateRecall(ctx, a.ID, devices.RecallInput{Reference: fmt.Sprintf("R%d", i), Kind: "natpsa", Issuer: "NHS England",
 				IssuedOn: "2026-11-01", Manufacturer: "Acme", ActionRequired: "Review", Affects: c.affects})
 			if err != nil {
 				t.Fatalf("%q: %v", c.affects, err)
@@ -231,7 +231,7 @@ func TestRecallMatching(t *testing.T) {
 				for _, d := range p.Devices {
 					got = append(got, d.Serial)
 					// The Go rule and the SQL agree.
-					if !rc.Affects(implant.Device{GTIN: d.GTIN, Lot: d.Lot, Serial: d.Serial, Expiry: d.Expiry}) {
+					if !rc.Affects(devices.Device{GTIN: d.GTIN, Lot: d.Lot, Serial: d.Serial, Expiry: d.Expiry}) {
 						t.Errorf("%q: SQL matched %+v, Go does not", c.affects, d)
 					}
 				}
@@ -249,7 +249,7 @@ func TestRecallMatching(t *testing.T) {
 			}
 		}
 		// Actions to completion.
-		rc, _ := st.CreateRecall(ctx, a.ID, implant.RecallInput{Reference: "ACT", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01",
+		rc, _ := st.CreateRecall(ctx, a.ID, devices.RecallInput{Reference: "ACT", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01",
 			Manufacturer: "Acme", ActionRequired: "Review", Deadline: "2026-12-31", Affects: testGTIN(1) + " lots from A100 to A199"})
 		n, err := st.StartRecallActions(ctx, a.ID, rc.ID)
 		if err != nil || n != 2 {
@@ -259,16 +259,16 @@ func TestRecallMatching(t *testing.T) {
 			t.Errorf("second start added %d", n)
 		}
 		acts, err := st.RecallActions(ctx, a.ID, rc.ID)
-		if err != nil || len(acts) != 2 || acts[0].Status != implant.ActionToContact || len(acts[0].Devices) != 1 {
+		if err != nil || len(acts) != 2 || acts[0].Status != devices.ActionToContact || len(acts[0].Devices) != 1 {
 			t.Fatalf("RecallActions = %+v, %v", acts, err)
 		}
 		if err := st.SetRecallAction(ctx, a.ID, rc.ID, acts[0].Patient.ID, "bogus", ""); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("bogus status: %v", err)
 		}
-		if err := st.SetRecallAction(ctx, b.ID, rc.ID, acts[0].Patient.ID, implant.ActionContacted, ""); !apperr.Is(err, apperr.NotFound) {
+		if err := st.SetRecallAction(ctx, b.ID, rc.ID, acts[0].Patient.ID, devices.ActionContacted, ""); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("org B sets org A's action: %v", err)
 		}
-		if err := st.SetRecallAction(ctx, a.ID, rc.ID, acts[0].Patient.ID, implant.ActionExplanted, "Revised"); err != nil {
+		if err := st.SetRecallAction(ctx, a.ID, rc.ID, acts[0].Patient.ID, devices.ActionExplanted, "Revised"); err != nil {
 			t.Fatal(err)
 		}
 		list, _ := st.ListRecalls(ctx, a.ID)
@@ -277,11 +277,11 @@ func TestRecallMatching(t *testing.T) {
 				t.Errorf("summary = %+v", r)
 			}
 		}
-		if pr, _ := st.PatientRecalls(ctx, a.ID, acts[0].Patient.ID); len(pr) != 1 || pr[0].Action != implant.ActionExplanted {
+		if pr, _ := st.PatientRecalls(ctx, a.ID, acts[0].Patient.ID); len(pr) != 1 || pr[0].Action != devices.ActionExplanted {
 			t.Errorf("PatientRecalls = %+v", pr)
 		}
 		// A recall reference is unique per organisation.
-		_, err = st.CreateRecall(ctx, a.ID, implant.RecallInput{Reference: "ACT", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01", Manufacturer: "Acme", ActionRequired: "x", Affects: testGTIN(1) + " all"})
+		_, err = st.CreateRecall(ctx, a.ID, devices.RecallInput{Reference: "ACT", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01", Manufacturer: "Acme", ActionRequired: "x", Affects: testGTIN(1) + " all"})
 		if apperr.FieldsOf(err)["reference"] == "" {
 			t.Errorf("duplicate reference: %v", err)
 		}
@@ -294,11 +294,11 @@ func TestRecallMatching(t *testing.T) {
 func TestImportImplantsRejectsBadRecords(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		a := mustOrg(t, st, "AAA")
-		good := store.BulkRecord{Patient: patientIn(1), Procedure: procIn, Devices: []implant.Device{{GTIN: testGTIN(1), Lot: "L", EntryType: "barcode"}}}
-		bad := store.BulkRecord{Patient: implant.PatientInput{NHSNumber: "123"}, Procedure: procIn, Devices: []implant.Device{{GTIN: "123", EntryType: "x"}}}
+		good := store.BulkRecord{Patient: patientIn(1), Procedure: procIn, Devices: []devices.Device{{GTIN: testGTIN(1), Lot: "L", EntryType: "barcode"}}}
+		bad := store.BulkRecord{Patient: devices.PatientInput{NHSNumber: "123"}, Procedure: procIn, Devices: []devices.Device{{GTIN: "123", EntryType: "x"}}}
 		before := auditCount(t, st)
 		_, err := st.ImportImplants(ctx, a.ID, slices.Values([]store.BulkRecord{good, bad}))
-		var rows implant.RowErrors
+		var rows devices.RowErrors
 		if !errors.As(err, &rows) || rows[0].Row != 2 {
 			t.Fatalf("err = %v, rows %+v", err, rows)
 		}
@@ -308,7 +308,7 @@ func TestImportImplantsRejectsBadRecords(t *testing.T) {
 		// Many records: several chunks, patients reused across chunks, one audit entry.
 		seq := iter.Seq[store.BulkRecord](func(yield func(store.BulkRecord) bool) {
 			for i := 0; i < 1234; i++ {
-				r := store.BulkRecord{Patient: patientIn(i % 700), Procedure: procIn, Devices: []implant.Device{
+				r := store.BulkRecord{Patient: patientIn(i % 700), Procedure: procIn, Devices: []devices.Device{
 					{GTIN: testGTIN(i % 5), Lot: fmt.Sprint("L", i%13), Serial: fmt.Sprint("S", i), EntryType: "barcode"},
 					{GTIN: testGTIN(7), Lot: "CEMENT", EntryType: "manual"}}}
 				if !yield(r) {

@@ -12,14 +12,14 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/clock"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/nhsnumber"
 )
 
 const recallCols = `id, reference, kind, issuer, issued_on, manufacturer, action_required, deadline, status, affects, created_at`
 
-func scanRecall(sc interface{ Scan(...any) error }) (implant.Recall, error) {
-	var r implant.Recall
+func scanRecall(sc interface{ Scan(...any) error }) (devices.Recall, error) {
+	var r devices.Recall
 	var affects string
 	if err := sc.Scan(&r.ID, &r.Reference, &r.Kind, &r.Issuer, &r.IssuedOn, &r.Manufacturer, &r.ActionRequired, &r.Deadline, &r.Status, &affects, &r.CreatedAt); err != nil {
 		return r, err
@@ -35,7 +35,7 @@ const maxRecallValues = 20000
 // CreateRecall records a recall. Invalid with per-field messages
 // (reference, kind, issuer, issued_on, manufacturer, action_required,
 // deadline, affects); a reference already used is an Invalid reference.
-func (s *Store) CreateRecall(ctx context.Context, orgID string, in implant.RecallInput) (implant.Recall, error) {
+func (s *Store) CreateRecall(ctx context.Context, orgID string, in devices.RecallInput) (devices.Recall, error) {
 	r, err := in.Recall(clock.Today(s.now()))
 	if err != nil {
 		return r, err
@@ -63,7 +63,7 @@ func (s *Store) CreateRecall(ctx context.Context, orgID string, in implant.Recal
 }
 
 // Recall returns one of the organisation's recalls.
-func (s *Store) Recall(ctx context.Context, orgID, id string) (implant.Recall, error) {
+func (s *Store) Recall(ctx context.Context, orgID, id string) (devices.Recall, error) {
 	r, err := scanRecall(s.db.QueryRowContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE id = $1 AND org_id = $2`, id, orgID))
 	if err == sql.ErrNoRows {
 		return r, notFound("Recall")
@@ -73,7 +73,7 @@ func (s *Store) Recall(ctx context.Context, orgID, id string) (implant.Recall, e
 
 // RecallSummary is a recall with the progress of its patient work.
 type RecallSummary struct {
-	implant.Recall
+	devices.Recall
 	Patients int `json:"patients"` // patients with an action
 	Done     int `json:"done"`     // of which complete
 }
@@ -123,7 +123,7 @@ func (s *Store) SetRecallStatus(ctx context.Context, orgID, id, status string) e
 // matchSQL builds the query of the devices a recall affects: one indexed
 // SELECT per rule, joined by UNION ALL, over devices still implanted. cols
 // is the select list over implants i.
-func matchSQL(orgID string, rules []implant.Rule, cols string) (string, []any) {
+func matchSQL(orgID string, rules []devices.Rule, cols string) (string, []any) {
 	args := []any{orgID}
 	p := func(v any) string {
 		args = append(args, v)
@@ -140,14 +140,14 @@ func matchSQL(orgID string, rules []implant.Rule, cols string) (string, []any) {
 	for _, r := range rules {
 		cond := "i.gtin = " + p(r.GTIN)
 		switch r.Kind {
-		case implant.RuleAll:
-		case implant.RuleLots:
+		case devices.RuleAll:
+		case devices.RuleLots:
 			cond += " AND i.lot IN (" + in(r.Lots) + ")"
-		case implant.RuleLotRange:
+		case devices.RuleLotRange:
 			cond += " AND i.lot >= " + p(r.From) + " AND i.lot <= " + p(r.To) + " AND LENGTH(i.lot) = " + p(len(r.From))
-		case implant.RuleSerials:
+		case devices.RuleSerials:
 			cond += " AND i.serial IN (" + in(r.Serials) + ")"
-		case implant.RuleExpiry:
+		case devices.RuleExpiry:
 			cond += " AND i.expiry >= " + p(r.From) + " AND i.expiry <= " + p(r.To)
 		default:
 			cond += " AND 1 = 0"
@@ -173,7 +173,7 @@ type AffectedDevice struct {
 // AffectedPatient is a patient with devices a recall affects, and the
 // recall work for them when it has been started.
 type AffectedPatient struct {
-	Patient   implant.Patient  `json:"patient"`
+	Patient   devices.Patient  `json:"patient"`
 	Devices   []AffectedDevice `json:"devices"`
 	Status    string           `json:"status,omitempty"`
 	Note      string           `json:"note,omitempty"`
@@ -194,7 +194,7 @@ type RecallMatch struct {
 // recall affects: up to limit patients (default and most 1,000), each with
 // their affected devices, in order of first device recorded. It reads only;
 // StartRecallActions records the work.
-func (s *Store) MatchRecall(ctx context.Context, orgID string, rc implant.Recall, limit int) (RecallMatch, error) {
+func (s *Store) MatchRecall(ctx context.Context, orgID string, rc devices.Recall, limit int) (RecallMatch, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
@@ -225,7 +225,7 @@ func (s *Store) MatchRecall(ctx context.Context, orgID string, rc implant.Recall
 			}
 			i = len(m.Patients)
 			byPatient[pid] = i
-			m.Patients = append(m.Patients, AffectedPatient{Patient: implant.Patient{ID: pid}})
+			m.Patients = append(m.Patients, AffectedPatient{Patient: devices.Patient{ID: pid}})
 		}
 		m.Patients[i].Devices = append(m.Patients[i].Devices, d)
 	}
@@ -260,7 +260,7 @@ func (s *Store) fillPatients(ctx context.Context, orgID, recallID string, ps []A
 			return s.wrap(err, "read affected patients")
 		}
 		for rows.Next() {
-			var p implant.Patient
+			var p devices.Patient
 			var nhs string
 			var st, note sql.NullString
 			var at sql.NullTime
@@ -292,7 +292,7 @@ type RecallCounts struct {
 
 // CountRecall counts the devices still implanted, and their patients, that
 // the recall affects.
-func (s *Store) CountRecall(ctx context.Context, orgID string, rc implant.Recall) (RecallCounts, error) {
+func (s *Store) CountRecall(ctx context.Context, orgID string, rc devices.Recall) (RecallCounts, error) {
 	q, args := matchSQL(orgID, rc.Rules, "i.id, i.patient_id")
 	var c RecallCounts
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT m.id), COUNT(DISTINCT m.patient_id) FROM (`+q+`) m`, args...).Scan(&c.Devices, &c.Patients)
@@ -347,7 +347,7 @@ func (s *Store) RecallActions(ctx context.Context, orgID, recallID string) ([]Af
 			rows.Close()
 			return nil, s.wrap(err, "scan recall action")
 		}
-		out = append(out, AffectedPatient{Patient: implant.Patient{ID: id}})
+		out = append(out, AffectedPatient{Patient: devices.Patient{ID: id}})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -380,7 +380,7 @@ func (s *Store) RecallActions(ctx context.Context, orgID, recallID string) ([]Af
 				rows.Close()
 				return nil, s.wrap(err, "scan recall device")
 			}
-			if rc.Affects(implant.Device{GTIN: d.GTIN, Lot: d.Lot, Serial: d.Serial, Expiry: d.Expiry}) {
+			if rc.Affects(devices.Device{GTIN: d.GTIN, Lot: d.Lot, Serial: d.Serial, Expiry: d.Expiry}) {
 				out[idx[pid]].Devices = append(out[idx[pid]].Devices, d)
 			}
 		}
@@ -393,12 +393,12 @@ func (s *Store) RecallActions(ctx context.Context, orgID, recallID string) ([]Af
 }
 
 // SetRecallAction records the progress of the recall work for a patient.
-// Invalid when status is not one of implant.ActionStatuses; NotFound when
+// Invalid when status is not one of devices.ActionStatuses; NotFound when
 // the patient has no action in the recall.
 func (s *Store) SetRecallAction(ctx context.Context, orgID, recallID, patientID, status, note string) error {
 	note = strings.TrimSpace(note)
 	var f apperr.Fields
-	f.Check(!implant.ValidAction(status), "status", "Select what has happened")
+	f.Check(!devices.ValidAction(status), "status", "Select what has happened")
 	f.Check(len(note) > 2000, "note", "Note must be 2000 characters or fewer")
 	if err := f.Err(); err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/clock"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/google/uuid"
 )
 
@@ -19,13 +19,13 @@ import (
 // of one hazard log, kept under DCB0129 (the organisation makes it) or
 // DCB0160 (the organisation deploys it).
 type System struct {
-	ID                string          `json:"id"`
-	Name              string          `json:"name"`
-	Manufacturer      string          `json:"manufacturer"`
-	IntendedUse       string          `json:"intended_use"`
-	ClinicalScope     string          `json:"clinical_scope"`
-	DeploymentContext string          `json:"deployment_context"`
-	Standard          hazard.Standard `json:"standard"`
+	ID                string        `json:"id"`
+	Name              string        `json:"name"`
+	Manufacturer      string        `json:"manufacturer"`
+	IntendedUse       string        `json:"intended_use"`
+	ClinicalScope     string        `json:"clinical_scope"`
+	DeploymentContext string        `json:"deployment_context"`
+	Standard          risk.Standard `json:"standard"`
 	// Phases are the lifecycle phases from the system's clinical risk
 	// management plan, in order.
 	Phases []string `json:"phases"`
@@ -61,10 +61,10 @@ func (s System) LatestRelease() string {
 
 // Info returns the system as the hazard package describes it, for issued
 // logs and reports. org is the organisation keeping the log.
-func (s System) Info(org string) hazard.SystemInfo {
-	si := hazard.SystemInfo{Name: s.Name, Version: s.LatestRelease(), Organisation: org, Standard: s.Standard,
+func (s System) Info(org string) risk.SystemInfo {
+	si := risk.SystemInfo{Name: s.Name, Version: s.LatestRelease(), Organisation: org, Standard: s.Standard,
 		IntendedUse: s.IntendedUse, ClinicalScope: s.ClinicalScope, Configuration: s.DeploymentContext}
-	if s.Standard == hazard.DCB0160 || s.Manufacturer != org {
+	if s.Standard == risk.DCB0160 || s.Manufacturer != org {
 		si.Supplier = s.Manufacturer
 	}
 	return si
@@ -75,12 +75,12 @@ func validateSystem(sys *System) *apperr.Fields {
 	sys.Manufacturer = strings.TrimSpace(sys.Manufacturer)
 	var f apperr.Fields
 	f.Check(sys.Name == "", "name", "Enter the product name")
-	f.Check(len(sys.Name) > hazard.MaxName, "name", "Product name must be 200 characters or fewer")
+	f.Check(len(sys.Name) > risk.MaxName, "name", "Product name must be 200 characters or fewer")
 	f.Check(sys.Manufacturer == "", "manufacturer", "Enter the manufacturer")
-	f.Check(len(sys.Manufacturer) > hazard.MaxName, "manufacturer", "Manufacturer must be 200 characters or fewer")
+	f.Check(len(sys.Manufacturer) > risk.MaxName, "manufacturer", "Manufacturer must be 200 characters or fewer")
 	f.Check(strings.TrimSpace(sys.IntendedUse) == "", "intended_use", "Enter the intended use")
 	for _, v := range []struct{ field, val string }{{"intended_use", sys.IntendedUse}, {"clinical_scope", sys.ClinicalScope}, {"deployment_context", sys.DeploymentContext}} {
-		f.Check(len(v.val) > hazard.MaxLongText, v.field, "This must be 10,000 characters or fewer")
+		f.Check(len(v.val) > risk.MaxLongText, v.field, "This must be 10,000 characters or fewer")
 	}
 	f.Check(!sys.Standard.Valid(), "standard", "Select DCB0129 (you make the system) or DCB0160 (you deploy it)")
 	var phases []string
@@ -90,7 +90,7 @@ func validateSystem(sys *System) *apperr.Fields {
 		}
 	}
 	sys.Phases = phases
-	f.Check(len(phases) > hazard.MaxItems, "phases", "Enter 100 phases or fewer")
+	f.Check(len(phases) > risk.MaxItems, "phases", "Enter 100 phases or fewer")
 	return &f
 }
 
@@ -210,7 +210,7 @@ func validateRelease(r *Release) error {
 	f.Check(r.Version == "", "version", "Enter the release version, like 4.2.0")
 	f.Check(len(r.Version) > 100, "version", "Version must be 100 characters or fewer")
 	f.Check(r.Date.IsZero(), "date", "Enter the release date")
-	f.Check(len(r.Notes) > hazard.MaxLongText, "notes", "Notes must be 10,000 characters or fewer")
+	f.Check(len(r.Notes) > risk.MaxLongText, "notes", "Notes must be 10,000 characters or fewer")
 	return f.Err()
 }
 
@@ -245,7 +245,7 @@ func scanSystem(sc interface{ Scan(...any) error }) (System, error) {
 	var sys System
 	var std, phases string
 	err := sc.Scan(&sys.ID, &sys.Name, &sys.Manufacturer, &sys.IntendedUse, &sys.ClinicalScope, &sys.DeploymentContext, &std, &phases, &sys.CreatedAt, &sys.UpdatedAt)
-	sys.Standard = hazard.Standard(std)
+	sys.Standard = risk.Standard(std)
 	if phases != "" {
 		sys.Phases = strings.Split(phases, "\n")
 	}
@@ -335,7 +335,7 @@ func (s *Store) ListSystems(ctx context.Context, orgID string) ([]SystemSummary,
 			&ss.CreatedAt, &ss.UpdatedAt, &ss.Hazards, &ss.OpenHazards, &ss.OverdueActions); err != nil {
 			return nil, s.wrap(err, "scan system")
 		}
-		ss.Standard = hazard.Standard(std)
+		ss.Standard = risk.Standard(std)
 		if phases != "" {
 			ss.Phases = strings.Split(phases, "\n")
 		}
@@ -348,10 +348,10 @@ func (s *Store) ListSystems(ctx context.Context, orgID string) ([]SystemSummary,
 // acceptability criteria (the matrix), the clinical risk management roles
 // and the lifecycle phases.
 type Plan struct {
-	Matrix    hazard.Matrix `json:"matrix"`
-	Roles     string        `json:"roles"`
-	Phases    string        `json:"phases"`
-	UpdatedAt time.Time     `json:"updated_at,omitzero"`
+	Matrix    risk.Matrix `json:"matrix"`
+	Roles     string      `json:"roles"`
+	Phases    string      `json:"phases"`
+	UpdatedAt time.Time   `json:"updated_at,omitzero"`
 }
 
 // Plan returns the organisation's plan; an organisation without one gets the
@@ -365,7 +365,7 @@ func (s *Store) plan(ctx context.Context, q queryer, orgID string) (Plan, error)
 	var m string
 	err := q.QueryRowContext(ctx, `SELECT matrix, roles, phases, updated_at FROM risk_plans WHERE org_id = $1`, orgID).Scan(&m, &p.Roles, &p.Phases, &p.UpdatedAt)
 	if err == sql.ErrNoRows {
-		return Plan{Matrix: hazard.DefaultMatrix()}, nil
+		return Plan{Matrix: risk.DefaultMatrix()}, nil
 	}
 	if err != nil {
 		return Plan{}, s.wrap(err, "get plan")
@@ -377,13 +377,13 @@ func (s *Store) plan(ctx context.Context, q queryer, orgID string) (Plan, error)
 }
 
 // Matrix returns the organisation's risk matrix.
-func (s *Store) Matrix(ctx context.Context, orgID string) (hazard.Matrix, error) {
+func (s *Store) Matrix(ctx context.Context, orgID string) (risk.Matrix, error) {
 	p, err := s.Plan(ctx, orgID)
 	return p.Matrix, err
 }
 
 // SavePlan replaces the organisation's plan. Invalid when the matrix is not
-// consistent (hazard.Matrix.Validate) or the text is too long.
+// consistent (risk.Matrix.Validate) or the text is too long.
 func (s *Store) SavePlan(ctx context.Context, orgID string, p Plan) (Plan, error) {
 	var f apperr.Fields
 	if err := p.Matrix.Validate(); err != nil {
@@ -391,8 +391,8 @@ func (s *Store) SavePlan(ctx context.Context, orgID string, p Plan) (Plan, error
 			f.Add(k, strings.ToUpper(v[:1])+v[1:])
 		}
 	}
-	f.Check(len(p.Roles) > hazard.MaxLongText, "roles", "Roles must be 10,000 characters or fewer")
-	f.Check(len(p.Phases) > hazard.MaxLongText, "phases", "Phases must be 10,000 characters or fewer")
+	f.Check(len(p.Roles) > risk.MaxLongText, "roles", "Roles must be 10,000 characters or fewer")
+	f.Check(len(p.Phases) > risk.MaxLongText, "phases", "Phases must be 10,000 characters or fewer")
 	if err := f.Err(); err != nil {
 		return Plan{}, err
 	}
@@ -414,14 +414,14 @@ func (s *Store) SavePlan(ctx context.Context, orgID string, p Plan) (Plan, error
 
 // ComplianceAnswer is the answer to one clause of the compliance checklist.
 type ComplianceAnswer struct {
-	Clause    string        `json:"clause"`
-	Answer    hazard.Answer `json:"answer"`
-	Evidence  string        `json:"evidence"`
-	UpdatedAt time.Time     `json:"updated_at,omitzero"`
+	Clause    string      `json:"clause"`
+	Answer    risk.Answer `json:"answer"`
+	Evidence  string      `json:"evidence"`
+	UpdatedAt time.Time   `json:"updated_at,omitzero"`
 }
 
 // Compliance returns the organisation's answers for a standard by clause.
-func (s *Store) Compliance(ctx context.Context, orgID string, std hazard.Standard) (map[string]ComplianceAnswer, error) {
+func (s *Store) Compliance(ctx context.Context, orgID string, std risk.Standard) (map[string]ComplianceAnswer, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT clause, answer, evidence, updated_at FROM compliance_answers WHERE org_id = $1 AND standard = $2`, orgID, string(std))
 	if err != nil {
 		return nil, s.wrap(err, "get compliance")
@@ -434,7 +434,7 @@ func (s *Store) Compliance(ctx context.Context, orgID string, std hazard.Standar
 		if err := rows.Scan(&a.Clause, &ans, &a.Evidence, &a.UpdatedAt); err != nil {
 			return nil, s.wrap(err, "scan compliance")
 		}
-		a.Answer = hazard.Answer(ans)
+		a.Answer = risk.Answer(ans)
 		out[a.Clause] = a
 	}
 	return out, s.wrap(rows.Err(), "get compliance")
@@ -443,9 +443,9 @@ func (s *Store) Compliance(ctx context.Context, orgID string, std hazard.Standar
 // SaveCompliance records answers for a standard's checklist. Each clause
 // must be on the checklist and each answer one of the five; an empty answer
 // clears the clause. Invalid with per-clause messages (field "answer-CLAUSE").
-func (s *Store) SaveCompliance(ctx context.Context, orgID string, std hazard.Standard, answers []ComplianceAnswer) error {
+func (s *Store) SaveCompliance(ctx context.Context, orgID string, std risk.Standard, answers []ComplianceAnswer) error {
 	known := map[string]bool{}
-	for _, g := range hazard.ClauseGroups(std) {
+	for _, g := range risk.ClauseGroups(std) {
 		for _, it := range g.Items {
 			known[it.Clause] = true
 		}
@@ -458,7 +458,7 @@ func (s *Store) SaveCompliance(ctx context.Context, orgID string, std hazard.Sta
 			f.Add("answer-"+a.Clause, "Clause "+a.Clause+" is not on the checklist")
 		case a.Answer != "" && !a.Answer.Valid():
 			f.Add("answer-"+a.Clause, "Select Yes, No, Not applicable, Partial or Awaiting for clause "+a.Clause)
-		case len(a.Evidence) > hazard.MaxLongText:
+		case len(a.Evidence) > risk.MaxLongText:
 			f.Add("evidence-"+a.Clause, "Evidence for clause "+a.Clause+" must be 10,000 characters or fewer")
 		}
 	}

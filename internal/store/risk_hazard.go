@@ -12,12 +12,12 @@ import (
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/clock"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 )
 
 // HazardEntry is a hazard with the system whose log it is in.
 type HazardEntry struct {
-	hazard.Hazard
+	risk.Hazard
 	SystemID string `json:"system_id"`
 }
 
@@ -27,7 +27,7 @@ func refScope(systemID string) string { return "hazard:" + systemID }
 // by a clinical safety officer of the organisation. It runs when the
 // justification is new or changed; imported hazards keep their source's
 // record (its CSO belongs to the supplier).
-func (s *Store) checkRiskBenefit(ctx context.Context, q queryer, orgID string, old, h *hazard.Hazard) error {
+func (s *Store) checkRiskBenefit(ctx context.Context, q queryer, orgID string, old, h *risk.Hazard) error {
 	rb := h.RiskBenefit
 	if rb.IsZero() || (old != nil && old.RiskBenefit.Justification == rb.Justification && old.RiskBenefit.ByUserID == rb.ByUserID) {
 		return nil
@@ -46,9 +46,9 @@ func (s *Store) checkRiskBenefit(ctx context.Context, q queryer, orgID string, o
 	return nil
 }
 
-func (s *Store) validateHazard(ctx context.Context, q queryer, orgID string, old, h *hazard.Hazard, m hazard.Matrix) error {
+func (s *Store) validateHazard(ctx context.Context, q queryer, orgID string, old, h *risk.Hazard, m risk.Matrix) error {
 	if h.Status == "" {
-		h.Status = hazard.Open
+		h.Status = risk.Open
 	}
 	var causes []string
 	for _, c := range h.Causes {
@@ -65,9 +65,9 @@ func (s *Store) validateHazard(ctx context.Context, q queryer, orgID string, old
 
 // CreateHazard adds a hazard to a system's log with the next number
 // (HAZ-001, HAZ-002, ... per system). Invalid with per-field messages (the
-// rules of hazard.Validate, and a risk-benefit justification recorded by a
+// rules of risk.Validate, and a risk-benefit justification recorded by a
 // non-CSO); NotFound when the system is not the organisation's.
-func (s *Store) CreateHazard(ctx context.Context, orgID, systemID string, h hazard.Hazard) (HazardEntry, error) {
+func (s *Store) CreateHazard(ctx context.Context, orgID, systemID string, h risk.Hazard) (HazardEntry, error) {
 	var out HazardEntry
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -77,7 +77,7 @@ func (s *Store) CreateHazard(ctx context.Context, orgID, systemID string, h haza
 	return out, err
 }
 
-func (s *Store) createHazard(ctx context.Context, tx *sql.Tx, orgID, systemID string, h hazard.Hazard) (HazardEntry, error) {
+func (s *Store) createHazard(ctx context.Context, tx *sql.Tx, orgID, systemID string, h risk.Hazard) (HazardEntry, error) {
 	if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 		return HazardEntry{}, err
 	}
@@ -93,7 +93,7 @@ func (s *Store) createHazard(ctx context.Context, tx *sql.Tx, orgID, systemID st
 	if err != nil {
 		return HazardEntry{}, err
 	}
-	h.Number, h.Ref = int(n), hazard.FormatRef(int(n))
+	h.Number, h.Ref = int(n), risk.FormatRef(int(n))
 	h.ID, h.CreatedAt, h.UpdatedAt, h.Version = NewID(), s.now(), s.now(), 1
 	if err := s.insertHazard(ctx, tx, orgID, systemID, &h); err != nil {
 		return HazardEntry{}, err
@@ -112,7 +112,7 @@ func nullTime(t time.Time) any {
 	return t.UTC()
 }
 
-func (s *Store) insertHazard(ctx context.Context, tx *sql.Tx, orgID, systemID string, h *hazard.Hazard) error {
+func (s *Store) insertHazard(ctx context.Context, tx *sql.Tx, orgID, systemID string, h *risk.Hazard) error {
 	causes, _ := json.Marshal(h.Causes)
 	prov := ""
 	if !h.Provenance.IsZero() {
@@ -137,7 +137,7 @@ func (s *Store) insertHazard(ctx context.Context, tx *sql.Tx, orgID, systemID st
 	return s.recordVersion(ctx, tx, orgID, h)
 }
 
-func (s *Store) insertChildren(ctx context.Context, tx *sql.Tx, orgID string, h *hazard.Hazard) error {
+func (s *Store) insertChildren(ctx context.Context, tx *sql.Tx, orgID string, h *risk.Hazard) error {
 	for i := range h.Controls {
 		c := &h.Controls[i]
 		c.ID = NewID()
@@ -164,7 +164,7 @@ func (s *Store) insertChildren(ctx context.Context, tx *sql.Tx, orgID string, h 
 	return nil
 }
 
-func (s *Store) recordVersion(ctx context.Context, tx *sql.Tx, orgID string, h *hazard.Hazard) error {
+func (s *Store) recordVersion(ctx context.Context, tx *sql.Tx, orgID string, h *risk.Hazard) error {
 	snap, err := json.Marshal(h)
 	if err != nil {
 		return s.wrap(err, "encode hazard version")
@@ -178,7 +178,7 @@ func (s *Store) recordVersion(ctx context.Context, tx *sql.Tx, orgID string, h *
 // not 0 it must be the version the edit started from, or the save is a
 // Conflict (someone else saved first). Number, reference and provenance
 // cannot change. Every save records a new version for the history.
-func (s *Store) UpdateHazard(ctx context.Context, orgID string, h hazard.Hazard) (HazardEntry, error) {
+func (s *Store) UpdateHazard(ctx context.Context, orgID string, h risk.Hazard) (HazardEntry, error) {
 	var out HazardEntry
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		old, err := s.hazard(ctx, tx, orgID, h.ID)
@@ -210,7 +210,7 @@ func (s *Store) UpdateHazard(ctx context.Context, orgID string, h hazard.Hazard)
 		if err := s.validateHazard(ctx, tx, orgID, &old.Hazard, &h, pl.Matrix); err != nil {
 			return err
 		}
-		changes := hazard.Diff(old.Hazard, h)
+		changes := risk.Diff(old.Hazard, h)
 		if len(changes) == 0 {
 			out = old
 			return nil
@@ -261,10 +261,10 @@ func scanHazard(sc interface{ Scan(...any) error }) (HazardEntry, error) {
 		&status, &h.RiskBenefit.Justification, &h.RiskBenefit.ByUserID, &h.RiskBenefit.ByName, &rbAt, &prov, &h.Version, &h.CreatedAt, &h.UpdatedAt); err != nil {
 		return e, err
 	}
-	h.Ref = hazard.FormatRef(h.Number)
-	h.InitialSeverity, h.InitialLikelihood = hazard.Severity(is), hazard.Likelihood(il)
-	h.ResidualSeverity, h.ResidualLikelihood = hazard.Severity(rs), hazard.Likelihood(rl)
-	h.Status = hazard.Status(status)
+	h.Ref = risk.FormatRef(h.Number)
+	h.InitialSeverity, h.InitialLikelihood = risk.Severity(is), risk.Likelihood(il)
+	h.ResidualSeverity, h.ResidualLikelihood = risk.Severity(rs), risk.Likelihood(rl)
+	h.Status = risk.Status(status)
 	if rbAt.Valid {
 		h.RiskBenefit.At = rbAt.Time.UTC()
 	}
@@ -288,7 +288,7 @@ func (s *Store) hazard(ctx context.Context, q queryer, orgID, id string) (Hazard
 	if err != nil {
 		return HazardEntry{}, s.wrap(err, "get hazard")
 	}
-	hs := []*hazard.Hazard{&e.Hazard}
+	hs := []*risk.Hazard{&e.Hazard}
 	if err := s.loadChildren(ctx, q, orgID, `h.id = $2`, id, hs); err != nil {
 		return HazardEntry{}, err
 	}
@@ -303,8 +303,8 @@ func (s *Store) Hazard(ctx context.Context, orgID, id string) (HazardEntry, erro
 
 // loadChildren fills the controls and actions of hs (hazards selected by
 // where on alias h with $1 the org and $2 arg).
-func (s *Store) loadChildren(ctx context.Context, q queryer, orgID, where, arg string, hs []*hazard.Hazard) error {
-	byID := make(map[string]*hazard.Hazard, len(hs))
+func (s *Store) loadChildren(ctx context.Context, q queryer, orgID, where, arg string, hs []*risk.Hazard) error {
+	byID := make(map[string]*risk.Hazard, len(hs))
 	for _, h := range hs {
 		byID[h.ID] = h
 	}
@@ -315,12 +315,12 @@ func (s *Store) loadChildren(ctx context.Context, q queryer, orgID, where, arg s
 	}
 	for rows.Next() {
 		var hid, typ, side string
-		var c hazard.Control
+		var c risk.Control
 		if err := rows.Scan(&hid, &c.ID, &c.Description, &typ, &c.Owner, &side, &c.ImplementationEvidence, &c.VerificationEvidence); err != nil {
 			rows.Close()
 			return s.wrap(err, "scan control")
 		}
-		c.Type, c.Side = hazard.ControlType(typ), hazard.Side(side)
+		c.Type, c.Side = risk.ControlType(typ), risk.Side(side)
 		if h := byID[hid]; h != nil {
 			h.Controls = append(h.Controls, c)
 		}
@@ -337,7 +337,7 @@ func (s *Store) loadChildren(ctx context.Context, q queryer, orgID, where, arg s
 	defer rows.Close()
 	for rows.Next() {
 		var hid string
-		var a hazard.Action
+		var a risk.Action
 		var doneAt sql.NullTime
 		if err := rows.Scan(&hid, &a.ID, &a.Summary, &a.Owner, &a.Due, &a.Done, &doneAt); err != nil {
 			return s.wrap(err, "scan action")
@@ -355,11 +355,11 @@ func (s *Store) loadChildren(ctx context.Context, q queryer, orgID, where, arg s
 
 // ListHazards returns a system's hazard log in number order, with controls
 // and actions. NotFound when the system is not the organisation's.
-func (s *Store) ListHazards(ctx context.Context, orgID, systemID string) ([]hazard.Hazard, error) {
+func (s *Store) ListHazards(ctx context.Context, orgID, systemID string) ([]risk.Hazard, error) {
 	return s.listHazards(ctx, s.db, orgID, systemID)
 }
 
-func (s *Store) listHazards(ctx context.Context, q queryer, orgID, systemID string) ([]hazard.Hazard, error) {
+func (s *Store) listHazards(ctx context.Context, q queryer, orgID, systemID string) ([]risk.Hazard, error) {
 	if _, err := s.system(ctx, q, orgID, systemID); err != nil {
 		return nil, err
 	}
@@ -367,7 +367,7 @@ func (s *Store) listHazards(ctx context.Context, q queryer, orgID, systemID stri
 	if err != nil {
 		return nil, s.wrap(err, "list hazards")
 	}
-	var out []hazard.Hazard
+	var out []risk.Hazard
 	for rows.Next() {
 		e, err := scanHazard(rows)
 		if err != nil {
@@ -380,7 +380,7 @@ func (s *Store) listHazards(ctx context.Context, q queryer, orgID, systemID stri
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap(err, "list hazards")
 	}
-	ps := make([]*hazard.Hazard, len(out))
+	ps := make([]*risk.Hazard, len(out))
 	for i := range out {
 		ps[i] = &out[i]
 	}
@@ -390,15 +390,15 @@ func (s *Store) listHazards(ctx context.Context, q queryer, orgID, systemID stri
 // HazardVersion is one saved version of a hazard, with what changed from
 // the version before.
 type HazardVersion struct {
-	Version   int             `json:"version"`
-	ChangedBy string          `json:"changed_by"`
-	ChangedAt time.Time       `json:"changed_at"`
-	Changes   []hazard.Change `json:"changes"`
-	Hazard    hazard.Hazard   `json:"hazard"`
+	Version   int           `json:"version"`
+	ChangedBy string        `json:"changed_by"`
+	ChangedAt time.Time     `json:"changed_at"`
+	Changes   []risk.Change `json:"changes"`
+	Hazard    risk.Hazard   `json:"hazard"`
 }
 
 // HazardHistory returns every version of a hazard, newest first, each with
-// its changes from the one before (hazard.Diff). NotFound for another
+// its changes from the one before (risk.Diff). NotFound for another
 // organisation's hazard.
 func (s *Store) HazardHistory(ctx context.Context, orgID, id string) ([]HazardVersion, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT version, snapshot, changed_by, changed_at FROM hazard_versions WHERE org_id = $1 AND hazard_id = $2 ORDER BY version`, orgID, id)
@@ -418,9 +418,9 @@ func (s *Store) HazardHistory(ctx context.Context, orgID, id string) ([]HazardVe
 			return nil, s.wrap(err, "read version")
 		}
 		if n := len(out); n > 0 {
-			v.Changes = hazard.Diff(out[n-1].Hazard, v.Hazard)
+			v.Changes = risk.Diff(out[n-1].Hazard, v.Hazard)
 		} else {
-			v.Changes = hazard.Diff(hazard.Hazard{}, v.Hazard)
+			v.Changes = risk.Diff(risk.Hazard{}, v.Hazard)
 		}
 		out = append(out, v)
 	}
@@ -438,12 +438,12 @@ func (s *Store) HazardHistory(ctx context.Context, orgID, id string) ([]HazardVe
 
 // OverdueAction is an action past its due date, with its hazard.
 type OverdueAction struct {
-	HazardID   string        `json:"hazard_id"`
-	Ref        string        `json:"ref"`
-	HazardName string        `json:"hazard_name"`
-	SystemID   string        `json:"system_id"`
-	SystemName string        `json:"system_name"`
-	Action     hazard.Action `json:"action"`
+	HazardID   string      `json:"hazard_id"`
+	Ref        string      `json:"ref"`
+	HazardName string      `json:"hazard_name"`
+	SystemID   string      `json:"system_id"`
+	SystemName string      `json:"system_name"`
+	Action     risk.Action `json:"action"`
 }
 
 // OverdueActions lists the organisation's open actions whose due date has
@@ -463,7 +463,7 @@ func (s *Store) OverdueActions(ctx context.Context, orgID, systemID string) ([]O
 		if err := rows.Scan(&o.HazardID, &n, &o.HazardName, &o.SystemID, &o.SystemName, &o.Action.ID, &o.Action.Summary, &o.Action.Owner, &o.Action.Due); err != nil {
 			return nil, s.wrap(err, "scan overdue action")
 		}
-		o.Ref, o.Action.Due = hazard.FormatRef(n), o.Action.Due.UTC()
+		o.Ref, o.Action.Due = risk.FormatRef(n), o.Action.Due.UTC()
 		out = append(out, o)
 	}
 	return out, s.wrap(rows.Err(), "overdue actions")
@@ -472,14 +472,14 @@ func (s *Store) OverdueActions(ctx context.Context, orgID, systemID string) ([]O
 // TransferredControl is a deployer-side control on a hazard that came from
 // a supplier's hazard log: a control the deploying organisation must own.
 type TransferredControl struct {
-	HazardID   string            `json:"hazard_id"`
-	Ref        string            `json:"ref"`
-	HazardName string            `json:"hazard_name"`
-	Status     hazard.Status     `json:"status"`
-	SystemID   string            `json:"system_id"`
-	SystemName string            `json:"system_name"`
-	Provenance hazard.Provenance `json:"provenance"`
-	Control    hazard.Control    `json:"control"`
+	HazardID   string          `json:"hazard_id"`
+	Ref        string          `json:"ref"`
+	HazardName string          `json:"hazard_name"`
+	Status     risk.Status     `json:"status"`
+	SystemID   string          `json:"system_id"`
+	SystemName string          `json:"system_name"`
+	Provenance risk.Provenance `json:"provenance"`
+	Control    risk.Control    `json:"control"`
 }
 
 // TransferredControls lists deployer-side controls on imported hazards.
@@ -501,7 +501,7 @@ func (s *Store) TransferredControls(ctx context.Context, orgID string) ([]Transf
 			&t.Control.ID, &t.Control.Description, &typ, &t.Control.Owner, &side, &t.Control.ImplementationEvidence, &t.Control.VerificationEvidence); err != nil {
 			return nil, s.wrap(err, "scan transferred control")
 		}
-		t.Ref, t.Status, t.Control.Type, t.Control.Side = hazard.FormatRef(n), hazard.Status(status), hazard.ControlType(typ), hazard.Side(side)
+		t.Ref, t.Status, t.Control.Type, t.Control.Side = risk.FormatRef(n), risk.Status(status), risk.ControlType(typ), risk.Side(side)
 		if err := json.Unmarshal([]byte(prov), &t.Provenance); err != nil {
 			return nil, fmt.Errorf("store: transferred control %s provenance: %w", t.Ref, err)
 		}

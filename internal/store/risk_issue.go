@@ -13,23 +13,23 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 )
 
 // LogIssue is an issued version of a system's hazard log: a snapshot
 // approved by a clinical safety officer. It is written once and has no
 // update path.
 type LogIssue struct {
-	ID             string     `json:"id"`
-	SystemID       string     `json:"system_id"`
-	Seq            int        `json:"seq"`
-	Version        string     `json:"version"`
-	ContentHash    string     `json:"content_hash"`
-	ApprovedByID   string     `json:"approved_by_id"`
-	ApprovedByName string     `json:"approved_by_name"`
-	IssuedAt       time.Time  `json:"issued_at"`
-	Comment        string     `json:"comment"`
-	Log            hazard.Log `json:"log"`
+	ID             string    `json:"id"`
+	SystemID       string    `json:"system_id"`
+	Seq            int       `json:"seq"`
+	Version        string    `json:"version"`
+	ContentHash    string    `json:"content_hash"`
+	ApprovedByID   string    `json:"approved_by_id"`
+	ApprovedByName string    `json:"approved_by_name"`
+	IssuedAt       time.Time `json:"issued_at"`
+	Comment        string    `json:"comment"`
+	Log            risk.Log  `json:"log"`
 	// Signature is the CSO's electronic signature (read by LogIssue).
 	Signature Signature `json:"signature"`
 }
@@ -49,16 +49,16 @@ func (s *Store) requireCSO(ctx context.Context, q queryer, orgID, what string) (
 }
 
 // CurrentLog returns a system's hazard log as it stands now, unissued.
-func (s *Store) CurrentLog(ctx context.Context, org Org, systemID string) (System, hazard.Log, error) {
+func (s *Store) CurrentLog(ctx context.Context, org Org, systemID string) (System, risk.Log, error) {
 	sys, err := s.System(ctx, org.ID, systemID)
 	if err != nil {
-		return System{}, hazard.Log{}, err
+		return System{}, risk.Log{}, err
 	}
 	hs, err := s.ListHazards(ctx, org.ID, systemID)
 	if err != nil {
-		return System{}, hazard.Log{}, err
+		return System{}, risk.Log{}, err
 	}
-	return sys, hazard.Log{System: sys.Info(org.Name), Hazards: hs}, nil
+	return sys, risk.Log{System: sys.Info(org.Name), Hazards: hs}, nil
 }
 
 // IssueLog approves the system's hazard log as it stands and stores it as
@@ -71,7 +71,7 @@ func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string,
 		return LogIssue{}, err
 	}
 	comment = strings.TrimSpace(comment)
-	if len(comment) > hazard.MaxLongText {
+	if len(comment) > risk.MaxLongText {
 		return LogIssue{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"comment": "Comment must be 10,000 characters or fewer"}}
 	}
 	var li LogIssue
@@ -96,7 +96,7 @@ func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string,
 		}
 		li.ID, li.SystemID, li.Version, li.IssuedAt, li.Comment = NewID(), systemID, fmt.Sprint(li.Seq), s.now(), comment
 		li.ApprovedByID, li.ApprovedByName = a.UserID, a.Name
-		li.Log = hazard.Log{System: sys.Info(org.Name), Version: li.Version, IssuedAt: li.IssuedAt, ApprovedBy: a.Name, Hazards: hs}
+		li.Log = risk.Log{System: sys.Info(org.Name), Version: li.Version, IssuedAt: li.IssuedAt, ApprovedBy: a.Name, Hazards: hs}
 		snap, err := li.Log.Canonical()
 		if err != nil {
 			return err
@@ -182,7 +182,7 @@ func (s *Store) signatureOf(ctx context.Context, q queryer, orgID, subject, id s
 
 // CSCRDraft is the editable state of a system's Clinical Safety Case
 // Report: document version, phase and the narrative of each section (keys
-// from hazard.SectionKeys; blank means the generated default).
+// from risk.SectionKeys; blank means the generated default).
 type CSCRDraft struct {
 	DocumentVersion string            `json:"document_version"`
 	Phase           string            `json:"phase"`
@@ -219,9 +219,9 @@ func (s *Store) SaveCSCRDraft(ctx context.Context, orgID, systemID string, d CSC
 	d.DocumentVersion, d.Phase = strings.TrimSpace(d.DocumentVersion), strings.TrimSpace(d.Phase)
 	f.Check(d.DocumentVersion == "", "document_version", "Enter the document version, like 1.0")
 	f.Check(len(d.DocumentVersion) > 50, "document_version", "Document version must be 50 characters or fewer")
-	f.Check(len(d.Phase) > hazard.MaxName, "phase", "Phase must be 200 characters or fewer")
+	f.Check(len(d.Phase) > risk.MaxName, "phase", "Phase must be 200 characters or fewer")
 	known := map[string]bool{}
-	for _, k := range hazard.SectionKeys() {
+	for _, k := range risk.SectionKeys() {
 		known[k] = true
 	}
 	clean := map[string]string{}
@@ -229,7 +229,7 @@ func (s *Store) SaveCSCRDraft(ctx context.Context, orgID, systemID string, d CSC
 		switch {
 		case !known[k]:
 			f.Add("section-"+k, "There is no report section "+k)
-		case len(v) > hazard.MaxLongText:
+		case len(v) > risk.MaxLongText:
 			f.Add("section-"+k, "Each section must be 10,000 characters or fewer")
 		case strings.TrimSpace(v) != "":
 			clean[k] = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
@@ -258,26 +258,26 @@ func (s *Store) SaveCSCRDraft(ctx context.Context, orgID, systemID string, d CSC
 }
 
 // BuildCSCR builds the report from the draft and an issued hazard log.
-func (s *Store) BuildCSCR(ctx context.Context, org Org, systemID string, li LogIssue, d CSCRDraft, cso string, at time.Time) (hazard.CSCR, error) {
+func (s *Store) BuildCSCR(ctx context.Context, org Org, systemID string, li LogIssue, d CSCRDraft, cso string, at time.Time) (risk.CSCR, error) {
 	m, err := s.Matrix(ctx, org.ID)
 	if err != nil {
-		return hazard.CSCR{}, err
+		return risk.CSCR{}, err
 	}
-	return hazard.BuildCSCR(li.Log.System, li.Log, d.Narratives, hazard.IssueInfo{DocumentVersion: d.DocumentVersion, Phase: d.Phase,
+	return risk.BuildCSCR(li.Log.System, li.Log, d.Narratives, risk.IssueInfo{DocumentVersion: d.DocumentVersion, Phase: d.Phase,
 		Date: at, Author: cso, CSOName: cso, ApprovedAt: at, Matrix: m, LogHash: li.ContentHash}), nil
 }
 
 // CSCRIssue is an issued Clinical Safety Case Report, immutable and tied to
 // the issued hazard log it was built from.
 type CSCRIssue struct {
-	ID              string      `json:"id"`
-	SystemID        string      `json:"system_id"`
-	LogIssueID      string      `json:"log_issue_id"`
-	DocumentVersion string      `json:"document_version"`
-	IssuedByID      string      `json:"issued_by_id"`
-	IssuedByName    string      `json:"issued_by_name"`
-	IssuedAt        time.Time   `json:"issued_at"`
-	Report          hazard.CSCR `json:"report"`
+	ID              string    `json:"id"`
+	SystemID        string    `json:"system_id"`
+	LogIssueID      string    `json:"log_issue_id"`
+	DocumentVersion string    `json:"document_version"`
+	IssuedByID      string    `json:"issued_by_id"`
+	IssuedByName    string    `json:"issued_by_name"`
+	IssuedAt        time.Time `json:"issued_at"`
+	Report          risk.CSCR `json:"report"`
 	// Signature is the CSO's electronic signature (read by CSCRIssue).
 	Signature Signature `json:"signature"`
 }
@@ -316,7 +316,7 @@ func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string, sg Sign
 		}
 		now := s.now()
 		ci = CSCRIssue{ID: NewID(), SystemID: systemID, LogIssueID: li.ID, DocumentVersion: d.DocumentVersion, IssuedByID: a.UserID, IssuedByName: a.Name, IssuedAt: now}
-		ci.Report = hazard.BuildCSCR(li.Log.System, li.Log, d.Narratives, hazard.IssueInfo{DocumentVersion: d.DocumentVersion, Phase: d.Phase,
+		ci.Report = risk.BuildCSCR(li.Log.System, li.Log, d.Narratives, risk.IssueInfo{DocumentVersion: d.DocumentVersion, Phase: d.Phase,
 			Date: now, Author: a.Name, CSOName: a.Name, ApprovedAt: now, Matrix: pl.Matrix, LogHash: li.ContentHash})
 		snap, err := json.Marshal(ci.Report)
 		if err != nil {
@@ -385,7 +385,7 @@ func (s *Store) CSCRIssue(ctx context.Context, orgID, id string) (CSCRIssue, err
 // marked as coming from l's organisation, document and issued version,
 // keeping its source reference. Invalid with fields "hazards.N.FIELD" when
 // a hazard breaks the rules.
-func (s *Store) ImportHazards(ctx context.Context, orgID, systemID string, l *hazard.Log, fromSupplier bool) (int, error) {
+func (s *Store) ImportHazards(ctx context.Context, orgID, systemID string, l *risk.Log, fromSupplier bool) (int, error) {
 	now := s.now()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for i, h := range l.Sorted() {
@@ -394,7 +394,7 @@ func (s *Store) ImportHazards(ctx context.Context, orgID, systemID string, l *ha
 				if src == "" {
 					src = l.System.Supplier
 				}
-				h.Provenance = hazard.Provenance{Source: src, Document: strings.TrimSpace(l.System.Name + " hazard log"), Version: l.Version, Ref: h.Ref, ImportedAt: now}
+				h.Provenance = risk.Provenance{Source: src, Document: strings.TrimSpace(l.System.Name + " hazard log"), Version: l.Version, Ref: h.Ref, ImportedAt: now}
 			}
 			h.ID = ""
 			if _, err := s.createHazard(ctx, tx, orgID, systemID, h); err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -18,12 +18,12 @@ func as(u store.User) context.Context {
 	return audit.WithActor(context.Background(), audit.Actor{UserID: u.ID, Name: u.Name})
 }
 
-func sampleHazard(name string) hazard.Hazard {
-	return hazard.Hazard{Name: name, Description: "d", Causes: []string{"cause one", " ", "cause two"},
-		InitialSeverity: hazard.Major, InitialLikelihood: hazard.Medium, Status: hazard.Open,
-		Controls: []hazard.Control{{Description: "Barcode check", Type: hazard.Design, Side: hazard.Manufacturer, Owner: "Dev"},
-			{Description: "Ward training", Type: hazard.Training, Side: hazard.Deployer, Owner: "Education"}},
-		Actions: []hazard.Action{{Summary: "Train staff", Owner: "Ward manager", Due: storetest.FixedTime.AddDate(0, 0, -3)}}}
+func sampleHazard(name string) risk.Hazard {
+	return risk.Hazard{Name: name, Description: "d", Causes: []string{"cause one", " ", "cause two"},
+		InitialSeverity: risk.Major, InitialLikelihood: risk.Medium, Status: risk.Open,
+		Controls: []risk.Control{{Description: "Barcode check", Type: risk.Design, Side: risk.Manufacturer, Owner: "Dev"},
+			{Description: "Ward training", Type: risk.Training, Side: risk.Deployer, Owner: "Education"}},
+		Actions: []risk.Action{{Summary: "Train staff", Owner: "Ward manager", Due: storetest.FixedTime.AddDate(0, 0, -3)}}}
 }
 
 func TestRiskSystemsAndHazards(t *testing.T) {
@@ -43,7 +43,7 @@ func TestRiskSystemsAndHazards(t *testing.T) {
 			}
 		}
 		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing",
-			Standard: hazard.DCB0160, Phases: []string{"Build", "", "Go-live"}, CSOs: []store.Person{{ID: cso.ID}},
+			Standard: risk.DCB0160, Phases: []string{"Build", "", "Go-live"}, CSOs: []store.Person{{ID: cso.ID}},
 			Releases: []store.Release{{Version: "4.2", Date: storetest.FixedTime}}})
 		if err != nil {
 			t.Fatal(err)
@@ -70,7 +70,7 @@ func TestRiskSystemsAndHazards(t *testing.T) {
 			t.Errorf("refs %s %s, want HAZ-001 HAZ-002", h1.Ref, h2.Ref)
 		}
 		got, err := st.Hazard(ctx, a.ID, h1.ID)
-		if err != nil || len(got.Causes) != 2 || len(got.Controls) != 2 || len(got.Actions) != 1 || got.Controls[1].Side != hazard.Deployer {
+		if err != nil || len(got.Causes) != 2 || len(got.Controls) != 2 || len(got.Actions) != 1 || got.Controls[1].Side != risk.Deployer {
 			t.Errorf("Hazard = %+v, %v", got, err)
 		}
 		if _, err := st.Hazard(ctx, b.ID, h1.ID); !apperr.Is(err, apperr.NotFound) {
@@ -88,17 +88,17 @@ func TestRiskSystemsAndHazards(t *testing.T) {
 			}
 		}
 		closed := got.Hazard
-		closed.Status = hazard.Closed
+		closed.Status = risk.Closed
 		if _, err := st.UpdateHazard(ctx, a.ID, closed); apperr.FieldsOf(err)["status"] == "" {
 			t.Errorf("closing with an open action: %v, want a status message", err)
 		}
 		// A residual 4 needs a justification recorded by a CSO.
 		high := got.Hazard
-		high.ResidualSeverity, high.ResidualLikelihood = hazard.Major, hazard.High
+		high.ResidualSeverity, high.ResidualLikelihood = risk.Major, risk.High
 		if _, err := st.UpdateHazard(ctx, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
 			t.Errorf("residual 4 without justification: %v, want risk_benefit message", err)
 		}
-		high.RiskBenefit = hazard.RiskBenefit{Justification: "Benefit outweighs", ByUserID: handler.ID, ByName: handler.Name, At: storetest.FixedTime}
+		high.RiskBenefit = risk.RiskBenefit{Justification: "Benefit outweighs", ByUserID: handler.ID, ByName: handler.Name, At: storetest.FixedTime}
 		if _, err := st.UpdateHazard(ctx, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
 			t.Errorf("justification by a handler: %v, want risk_benefit message", err)
 		}
@@ -165,7 +165,7 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 		a, b := mustOrg(t, st, "RAA"), mustOrg(t, st, "RBB")
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
 		admin := mustUser(t, st, a, "admin@a.test", auth.Admin)
-		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: hazard.DCB0129})
+		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0129})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +215,7 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := hazard.DiffLogs(again.Log, v2.Log)
+		d := risk.DiffLogs(again.Log, v2.Log)
 		if len(d.Changed) != 1 || d.Changed[0].Ref != "HAZ-001" {
 			t.Errorf("DiffLogs = %+v, want HAZ-001 changed", d)
 		}
@@ -225,7 +225,7 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 		if _, err := st.SaveCSCRDraft(ctx, a.ID, sys.ID, store.CSCRDraft{DocumentVersion: "1.0", Narratives: map[string]string{"nonsense": "x"}}); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("draft with unknown section: %v", err)
 		}
-		if _, err := st.SaveCSCRDraft(ctx, a.ID, sys.ID, store.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live", Narratives: map[string]string{hazard.SectionIntroduction: "Our intro"}}); err != nil {
+		if _, err := st.SaveCSCRDraft(ctx, a.ID, sys.ID, store.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live", Narratives: map[string]string{risk.SectionIntroduction: "Our intro"}}); err != nil {
 			t.Fatal(err)
 		}
 		ci, err := st.IssueCSCR(as(cso), a, sys.ID, sign(t, st, cso))
@@ -235,7 +235,7 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 		if ci.LogIssueID != v2.ID || ci.Report.LogHash != v2.ContentHash {
 			t.Errorf("report tied to %s/%s, want %s/%s", ci.LogIssueID, ci.Report.LogHash, v2.ID, v2.ContentHash)
 		}
-		if sec, _ := ci.Report.Section(hazard.SectionIntroduction); sec.Text != "Our intro" {
+		if sec, _ := ci.Report.Section(risk.SectionIntroduction); sec.Text != "Our intro" {
 			t.Errorf("introduction %q", sec.Text)
 		}
 		if _, err := st.DB().Exec(`UPDATE cscr_issues SET document_version = '9.9'`); err == nil {
@@ -251,11 +251,11 @@ func TestImportAndPlan(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		st.SetClock(func() time.Time { return storetest.FixedTime })
 		a := mustOrg(t, st, "RAA")
-		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: hazard.DCB0160})
+		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
 		if err != nil {
 			t.Fatal(err)
 		}
-		l := &hazard.Log{System: hazard.SystemInfo{Name: "ePMA", Organisation: "Meridian"}, Version: "3", Hazards: []hazard.Hazard{sampleHazard("One"), sampleHazard("")}}
+		l := &risk.Log{System: risk.SystemInfo{Name: "ePMA", Organisation: "Meridian"}, Version: "3", Hazards: []risk.Hazard{sampleHazard("One"), sampleHazard("")}}
 		l.Hazards[0].Number, l.Hazards[0].Ref = 7, "HAZ-007"
 		l.Hazards[1].Number, l.Hazards[1].Ref = 8, "HAZ-008"
 		if _, err := st.ImportHazards(ctx, a.ID, sys.ID, l, true); !apperr.Is(err, apperr.Invalid) {
@@ -274,14 +274,14 @@ func TestImportAndPlan(t *testing.T) {
 		}
 
 		p, err := st.Plan(ctx, a.ID)
-		if err != nil || p.Matrix != hazard.DefaultMatrix() {
+		if err != nil || p.Matrix != risk.DefaultMatrix() {
 			t.Fatalf("default plan = %+v, %v", p, err)
 		}
 		p.Matrix.Ratings[0][0] = 6
 		if _, err := st.SavePlan(ctx, a.ID, p); apperr.FieldsOf(err)["ratings"] == "" {
 			t.Errorf("bad matrix: %v", err)
 		}
-		p.Matrix = hazard.DefaultMatrix()
+		p.Matrix = risk.DefaultMatrix()
 		p.Matrix.Wording[4] = "Never acceptable here."
 		if _, err := st.SavePlan(ctx, a.ID, p); err != nil {
 			t.Fatal(err)
@@ -289,13 +289,13 @@ func TestImportAndPlan(t *testing.T) {
 		if m, _ := st.Matrix(ctx, a.ID); m.Wording[4] != "Never acceptable here." {
 			t.Errorf("saved wording %q", m.Wording[4])
 		}
-		if err := st.SaveCompliance(ctx, a.ID, hazard.DCB0160, []store.ComplianceAnswer{{Clause: "2.1", Answer: "perhaps"}}); apperr.FieldsOf(err)["answer-2.1"] == "" {
+		if err := st.SaveCompliance(ctx, a.ID, risk.DCB0160, []store.ComplianceAnswer{{Clause: "2.1", Answer: "perhaps"}}); apperr.FieldsOf(err)["answer-2.1"] == "" {
 			t.Errorf("bad answer: %v", err)
 		}
-		if err := st.SaveCompliance(ctx, a.ID, hazard.DCB0160, []store.ComplianceAnswer{{Clause: "2.1", Answer: hazard.Partial, Evidence: "https://example.nhs.uk/crms"}}); err != nil {
+		if err := st.SaveCompliance(ctx, a.ID, risk.DCB0160, []store.ComplianceAnswer{{Clause: "2.1", Answer: risk.Partial, Evidence: "https://example.nhs.uk/crms"}}); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := st.Compliance(ctx, a.ID, hazard.DCB0160); got["2.1"].Answer != hazard.Partial {
+		if got, _ := st.Compliance(ctx, a.ID, risk.DCB0160); got["2.1"].Answer != risk.Partial {
 			t.Errorf("compliance = %+v", got)
 		}
 	})
@@ -318,7 +318,7 @@ func TestConcurrentFirstHazards(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		a := mustOrg(t, st, "RAA")
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
-		sys, err := st.CreateSystem(as(cso), a.ID, store.System{Name: "ePMA", Manufacturer: "M", IntendedUse: "x", Standard: hazard.DCB0160})
+		sys, err := st.CreateSystem(as(cso), a.ID, store.System{Name: "ePMA", Manufacturer: "M", IntendedUse: "x", Standard: risk.DCB0160})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -17,7 +17,7 @@ func TestCheckCSOsReportsStoreFailure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		a := mustOrg(t, st, "AAA")
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
-		sys := store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: hazard.DCB0160}
+		sys := store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160}
 		for _, id := range []string{"not-an-id", "bad\x00id", store.NewID()} {
 			sys.CSOs = []store.Person{{ID: id}}
 			if _, err := st.CreateSystem(ctx, a.ID, sys); apperr.FieldsOf(err)["csos"] == "" {
@@ -40,14 +40,14 @@ func TestCheckCSOsReportsStoreFailure(t *testing.T) {
 func TestProvenanceErrorsAreReported(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		a := mustOrg(t, st, "AAA")
-		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: hazard.DCB0160})
+		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
 		if err != nil {
 			t.Fatal(err)
 		}
 		h := sampleHazard("Imported")
 		// encoding/json refuses a year past 9999 (before the fix the audit
 		// entry's snapshot caught this one; the row itself now does).
-		h.Provenance = hazard.Provenance{Source: "Acme", ImportedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+		h.Provenance = risk.Provenance{Source: "Acme", ImportedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
 		if e, err := st.CreateHazard(ctx, a.ID, sys.ID, h); err == nil {
 			got, _ := st.Hazard(ctx, a.ID, e.ID)
 			t.Errorf("CreateHazard with unwritable provenance: no error; stored provenance %+v", got.Provenance)

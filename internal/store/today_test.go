@@ -7,8 +7,8 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
-	"github.com/clinsafe/clinsafe/internal/hazard"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -41,12 +41,12 @@ func TestTodayIsLondon(t *testing.T) {
 				a := mustOrg(t, st, "AAA")
 				cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
 				sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing",
-					Standard: hazard.DCB0160, CSOs: []store.Person{{ID: cso.ID}}})
+					Standard: risk.DCB0160, CSOs: []store.Person{{ID: cso.ID}}})
 				if err != nil {
 					t.Fatal(err)
 				}
 				h := sampleHazard("Wrong dose")
-				h.Actions = []hazard.Action{
+				h.Actions = []risk.Action{
 					{Summary: "Due yesterday", Owner: "Ward manager", Due: date(c.yesterday)},
 					{Summary: "Due today", Owner: "Ward manager", Due: date(c.today)},
 					{Summary: "Due tomorrow", Owner: "Ward manager", Due: date(c.tomorrow)},
@@ -78,21 +78,21 @@ func TestTodayIsLondon(t *testing.T) {
 					t.Fatalf("at %v a procedure on %s: %v", c.now, c.wantToday, err)
 				}
 				// A device that expired yesterday warns; one that expires today does not.
-				r, err := st.AddImplant(ctx, a.ID, p.ID, implant.Device{GTIN: testGTIN(1), Lot: "L1", Expiry: c.yesterday, EntryType: "manual"})
+				r, err := st.AddImplant(ctx, a.ID, p.ID, devices.Device{GTIN: testGTIN(1), Lot: "L1", Expiry: c.yesterday, EntryType: "manual"})
 				if err != nil || !slices.ContainsFunc(r.Warnings, func(w store.Warning) bool { return w.Kind == "expired" }) {
 					t.Errorf("device expired %s, implanted %s: warnings %v, %v; want expired", c.yesterday, c.wantToday, r.Warnings, err)
 				}
-				r, err = st.AddImplant(ctx, a.ID, p.ID, implant.Device{GTIN: testGTIN(2), Lot: "L2", Expiry: c.wantToday, EntryType: "manual"})
+				r, err = st.AddImplant(ctx, a.ID, p.ID, devices.Device{GTIN: testGTIN(2), Lot: "L2", Expiry: c.wantToday, EntryType: "manual"})
 				if err != nil || slices.ContainsFunc(r.Warnings, func(w store.Warning) bool { return w.Kind == "expired" }) {
 					t.Errorf("device expiring %s, implanted %s: warnings %v, %v; want no expired", c.wantToday, c.wantToday, r.Warnings, err)
 				}
-				if err := st.Explant(ctx, a.ID, r.ID, implant.ExplantInput{Date: c.tomorrow, Reason: "Infection"}); apperr.FieldsOf(err)["explant_date"] == "" {
+				if err := st.Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: c.tomorrow, Reason: "Infection"}); apperr.FieldsOf(err)["explant_date"] == "" {
 					t.Errorf("at %v explant on %s: %v, want an explant_date message", c.now, c.tomorrow, err)
 				}
-				if err := st.Explant(ctx, a.ID, r.ID, implant.ExplantInput{Date: c.wantToday, Reason: "Infection"}); err != nil {
+				if err := st.Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: c.wantToday, Reason: "Infection"}); err != nil {
 					t.Errorf("at %v explant on %s: %v", c.now, c.wantToday, err)
 				}
-				rin := implant.RecallInput{Reference: "FSN-1", Kind: "fsn", Issuer: "Acme", IssuedOn: c.tomorrow, Manufacturer: "Acme", ActionRequired: "Quarantine", Affects: testGTIN(9) + " all"}
+				rin := devices.RecallInput{Reference: "FSN-1", Kind: "fsn", Issuer: "Acme", IssuedOn: c.tomorrow, Manufacturer: "Acme", ActionRequired: "Quarantine", Affects: testGTIN(9) + " all"}
 				if _, err := st.CreateRecall(ctx, a.ID, rin); apperr.FieldsOf(err)["issued_on"] == "" {
 					t.Errorf("at %v recall issued %s: %v, want an issued_on message", c.now, c.tomorrow, err)
 				}
@@ -101,7 +101,7 @@ func TestTodayIsLondon(t *testing.T) {
 					t.Errorf("at %v recall issued %s: %v", c.now, c.wantToday, err)
 				}
 				in.PerformedOn = c.wantToday
-				bulk := store.BulkRecord{Patient: patientIn(2), Procedure: in, Devices: []implant.Device{{GTIN: testGTIN(1), Lot: "L", EntryType: "barcode"}}}
+				bulk := store.BulkRecord{Patient: patientIn(2), Procedure: in, Devices: []devices.Device{{GTIN: testGTIN(1), Lot: "L", EntryType: "barcode"}}}
 				if _, err := st.ImportImplants(ctx, a.ID, slices.Values([]store.BulkRecord{bulk})); err != nil {
 					t.Errorf("at %v import of a procedure on %s: %v", c.now, c.wantToday, err)
 				}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/browsertest"
 	"github.com/clinsafe/clinsafe/internal/demo"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -126,7 +126,7 @@ func TestBrowserRisk(t *testing.T) {
 
 	// One from a template, in one step, then saved unchanged.
 	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
-	tpl := hazard.Templates()[2]
+	tpl := risk.Templates()[2]
 	browsertest.Select(t, ctx, "#template", tpl.Key)
 	browsertest.ClickNav(t, ctx, `form[action$="/hazards/template"] button`, http.StatusOK)
 	browsertest.ClickNav(t, ctx, "#save-hazard", http.StatusOK)
@@ -189,7 +189,7 @@ func TestBrowserRisk(t *testing.T) {
 		t.Fatalf("round trip: %d hazards became %d", len(a), len(b))
 	}
 	for i := range a {
-		if cs := hazard.Diff(a[i], b[i]); len(cs) > 0 {
+		if cs := risk.Diff(a[i], b[i]); len(cs) > 0 {
 			t.Errorf("round trip changed %s: %+v", a[i].Ref, cs)
 		}
 	}

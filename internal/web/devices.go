@@ -10,7 +10,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/text"
 	"github.com/clinsafe/clinsafe/nhsnumber"
@@ -88,7 +88,6 @@ func canReadDevices(r *http.Request) bool {
 	return auth.HasAny(principalFrom(r.Context()).Roles, devRead...)
 }
 
-
 // DevicesHome is the module's landing page.
 type DevicesHome struct {
 	Base
@@ -146,7 +145,7 @@ func (s *Server) devicesFindPatient(w http.ResponseWriter, r *http.Request) erro
 // DevicesPatientPage shows a patient's procedures, devices and recalls.
 type DevicesPatientPage struct {
 	Base
-	Patient    implant.Patient
+	Patient    devices.Patient
 	Procedures []store.ProcedureDetail
 	Recalls    []store.PatientRecall
 }
@@ -171,19 +170,19 @@ func (s *Server) devicesPatient(w http.ResponseWriter, r *http.Request) error {
 // DevicesCataloguePage lists the product catalogue and takes a CSV import.
 type DevicesCataloguePage struct {
 	Base
-	Products  []implant.Product
+	Products  []devices.Product
 	Q         string
 	CanWrite  bool
-	RowErrors implant.RowErrors
+	RowErrors devices.RowErrors
 	Columns   []string
-	Types     []implant.DeviceType
+	Types     []devices.DeviceType
 }
 
 func (s *Server) cataloguePage(w http.ResponseWriter, r *http.Request) (DevicesCataloguePage, error) {
 	q := r.URL.Query().Get("q")
 	ps, err := s.store.ListProducts(r.Context(), devOrg(r), q, 500)
 	return DevicesCataloguePage{Base: s.base(w, r, "Product catalogue"), Products: ps, Q: q, CanWrite: canWriteDevices(r),
-		Columns: implant.CatalogueColumns, Types: implant.DeviceTypes}, err
+		Columns: devices.CatalogueColumns, Types: devices.DeviceTypes}, err
 }
 
 func (s *Server) devicesCatalogue(w http.ResponseWriter, r *http.Request) error {
@@ -204,7 +203,7 @@ func (s *Server) devicesCatalogueCSV(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	var buf bytes.Buffer
-	if err := implant.WriteCatalogueCSV(&buf, ps); err != nil {
+	if err := devices.WriteCatalogueCSV(&buf, ps); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -223,7 +222,7 @@ func (s *Server) devicesImportCatalogue(w http.ResponseWriter, r *http.Request) 
 		if lerr != nil {
 			return lerr
 		}
-		var rows implant.RowErrors
+		var rows devices.RowErrors
 		if errors.As(err, &rows) {
 			d.RowErrors = rows
 			err = &apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"file": apperr.MessageOf(err) + ". See the list of problems below the form."}}
@@ -239,7 +238,7 @@ func (s *Server) devicesImportCatalogue(w http.ResponseWriter, r *http.Request) 
 		return apperr.Wrap(apperr.BadRequest, err, "The file could not be read")
 	}
 	defer f.Close()
-	ps, err := implant.ParseCatalogueCSV(f)
+	ps, err := devices.ParseCatalogueCSV(f)
 	if err != nil {
 		return fail(err)
 	}
@@ -259,7 +258,7 @@ func (s *Server) devicesImportCatalogue(w http.ResponseWriter, r *http.Request) 
 type DevicesDevicePage struct {
 	Base
 	GTIN, Serial string
-	Product      *implant.Product
+	Product      *devices.Product
 	History      []store.ImplantRecord
 	// EventsSeam is where safety events that involve this device will be
 	// listed once the safety-events module records device details.
@@ -267,7 +266,7 @@ type DevicesDevicePage struct {
 }
 
 func (s *Server) devicesDevice(w http.ResponseWriter, r *http.Request) error {
-	gtin, msg := implant.CheckGTIN(r.PathValue("gtin"))
+	gtin, msg := devices.CheckGTIN(r.PathValue("gtin"))
 	if msg != "" {
 		return apperr.New(apperr.NotFound, "There is no device with that GTIN: %s", msg)
 	}

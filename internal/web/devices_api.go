@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -16,7 +16,7 @@ import (
 // messages, keyed "row N" or "row N: column" ("file" for the line that
 // counts the problems not listed).
 func deviceRowFields(err error) error {
-	var rows implant.RowErrors
+	var rows devices.RowErrors
 	if !errors.As(err, &rows) {
 		return err
 	}
@@ -51,12 +51,12 @@ type apiCatalogueImport struct {
 }
 
 // apiImportCatalogue takes the catalogue as CSV (Content-Type text/csv, the
-// columns of implant.CatalogueColumns) or JSON {"items": [...]}.
+// columns of devices.CatalogueColumns) or JSON {"items": [...]}.
 func (s *Server) apiImportCatalogue(w http.ResponseWriter, r *http.Request) error {
-	var ps []implant.Product
+	var ps []devices.Product
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
 		var err error
-		if ps, err = implant.ParseCatalogueCSV(r.Body); err != nil {
+		if ps, err = devices.ParseCatalogueCSV(r.Body); err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
 				return mbe
@@ -64,7 +64,7 @@ func (s *Server) apiImportCatalogue(w http.ResponseWriter, r *http.Request) erro
 			return deviceRowFields(err)
 		}
 	} else {
-		var in list[implant.Product]
+		var in list[devices.Product]
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func (s *Server) apiImportCatalogue(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) apiProduct(w http.ResponseWriter, r *http.Request) error {
-	g, msg := implant.CheckGTIN(r.PathValue("gtin"))
+	g, msg := devices.CheckGTIN(r.PathValue("gtin"))
 	if msg != "" {
 		return apperr.New(apperr.NotFound, "No product with that GTIN: %s", msg)
 	}
@@ -99,8 +99,8 @@ func (s *Server) apiProcedures(w http.ResponseWriter, r *http.Request) error {
 }
 
 type apiProcedureIn struct {
-	Patient   implant.PatientInput   `json:"patient"`
-	Procedure implant.ProcedureInput `json:"procedure"`
+	Patient   devices.PatientInput   `json:"patient"`
+	Procedure devices.ProcedureInput `json:"procedure"`
 }
 
 func (s *Server) apiCreateProcedure(w http.ResponseWriter, r *http.Request) error {
@@ -130,7 +130,7 @@ func (s *Server) apiProcedure(w http.ResponseWriter, r *http.Request) error {
 
 type apiDeviceIn struct {
 	Barcode string `json:"barcode"`
-	implant.ManualInput
+	devices.ManualInput
 }
 
 func (s *Server) apiAddImplant(w http.ResponseWriter, r *http.Request) error {
@@ -138,13 +138,13 @@ func (s *Server) apiAddImplant(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	var d implant.Device
+	var d devices.Device
 	var err error
 	if in.Barcode != "" {
 		if in.GTIN != "" || in.Lot != "" || in.Serial != "" || in.Expiry != "" {
 			return &apperr.Error{Kind: apperr.Invalid, Message: "Send a barcode or the device's details, not both", Fields: map[string]string{"barcode": "send either barcode or gtin, lot, serial and expiry"}}
 		}
-		d, err = implant.ParseScan(in.Barcode, s.store.Now())
+		d, err = devices.ParseScan(in.Barcode, s.store.Now())
 	} else {
 		d, err = in.Device()
 	}
@@ -168,7 +168,7 @@ func (s *Server) apiImplant(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiExplant(w http.ResponseWriter, r *http.Request) error {
-	var in implant.ExplantInput
+	var in devices.ExplantInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -184,7 +184,7 @@ func (s *Server) apiExplant(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiDeviceHistory(w http.ResponseWriter, r *http.Request) error {
-	g, msg := implant.CheckGTIN(r.PathValue("gtin"))
+	g, msg := devices.CheckGTIN(r.PathValue("gtin"))
 	if msg != "" {
 		return apperr.New(apperr.NotFound, "No device with that GTIN: %s", msg)
 	}
@@ -204,7 +204,7 @@ func (s *Server) apiRecalls(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiCreateRecall(w http.ResponseWriter, r *http.Request) error {
-	var in implant.RecallInput
+	var in devices.RecallInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -217,7 +217,7 @@ func (s *Server) apiCreateRecall(w http.ResponseWriter, r *http.Request) error {
 }
 
 type apiRecallWithCounts struct {
-	implant.Recall
+	devices.Recall
 	Counts store.RecallCounts `json:"counts"`
 }
 

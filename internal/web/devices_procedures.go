@@ -8,12 +8,12 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/clock"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
 func lateralityLabel(code string) string {
-	for _, l := range implant.Lateralities {
+	for _, l := range devices.Lateralities {
 		if l.Code == code {
 			return l.Label
 		}
@@ -39,22 +39,22 @@ func (s *Server) devicesProcedures(w http.ResponseWriter, r *http.Request) error
 // DevicesNewProcedurePage is the form that starts recording a procedure.
 type DevicesNewProcedurePage struct {
 	Base
-	Patient      implant.PatientInput
-	Procedure    implant.ProcedureInput
+	Patient      devices.PatientInput
+	Procedure    devices.ProcedureInput
 	Lateralities []Option
 }
 
 var procedureFields = []string{"patient_nhs_number", "patient_name", "patient_birth_date", "patient_address", "patient_postcode", "patient_phone", "patient_email",
 	"performed_on", "site", "laterality", "clinician", "description"}
 
-func (s *Server) newProcedurePage(w http.ResponseWriter, r *http.Request, pin implant.PatientInput, in implant.ProcedureInput) DevicesNewProcedurePage {
+func (s *Server) newProcedurePage(w http.ResponseWriter, r *http.Request, pin devices.PatientInput, in devices.ProcedureInput) DevicesNewProcedurePage {
 	return DevicesNewProcedurePage{Base: s.base(w, r, "Record a procedure"), Patient: pin, Procedure: in,
-		Lateralities: options(implant.Lateralities, codeLabel, in.Laterality)}
+		Lateralities: options(devices.Lateralities, codeLabel, in.Laterality)}
 }
 
 func (s *Server) devicesNewProcedure(w http.ResponseWriter, r *http.Request) error {
-	in := implant.ProcedureInput{PerformedOn: clock.Date(s.store.Now())}
-	return s.render(w, http.StatusOK, "devices_procedure_new", s.newProcedurePage(w, r, implant.PatientInput{}, in))
+	in := devices.ProcedureInput{PerformedOn: clock.Date(s.store.Now())}
+	return s.render(w, http.StatusOK, "devices_procedure_new", s.newProcedurePage(w, r, devices.PatientInput{}, in))
 }
 
 func (s *Server) devicesCreateProcedure(w http.ResponseWriter, r *http.Request) error {
@@ -62,9 +62,9 @@ func (s *Server) devicesCreateProcedure(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	f := r.PostForm.Get
-	pin := implant.PatientInput{NHSNumber: f("patient_nhs_number"), Name: f("patient_name"), BirthDate: f("patient_birth_date"),
+	pin := devices.PatientInput{NHSNumber: f("patient_nhs_number"), Name: f("patient_name"), BirthDate: f("patient_birth_date"),
 		Address: f("patient_address"), Postcode: f("patient_postcode"), Phone: f("patient_phone"), Email: f("patient_email")}
-	in := implant.ProcedureInput{PerformedOn: f("performed_on"), Site: f("site"), Laterality: f("laterality"), Clinician: f("clinician"), Description: f("description")}
+	in := devices.ProcedureInput{PerformedOn: f("performed_on"), Site: f("site"), Laterality: f("laterality"), Clinician: f("clinician"), Description: f("description")}
 	p, err := s.store.CreateProcedure(r.Context(), devOrg(r), pin, in)
 	if apperr.Is(err, apperr.Invalid) {
 		d := s.newProcedurePage(w, r, pin, in)
@@ -84,7 +84,7 @@ type DevicesProcedurePage struct {
 	Proc     store.ProcedureDetail
 	CanWrite bool
 	Barcode  string
-	Manual   implant.ManualInput
+	Manual   devices.ManualInput
 	// ManualOpen shows the manual entry form expanded (after its errors).
 	ManualOpen bool
 	Today      string
@@ -152,7 +152,7 @@ func addedFlash(rec store.ImplantRecord) string {
 
 // addDevice records d in the procedure and answers as the page or the
 // script expects.
-func (s *Server) addDevice(w http.ResponseWriter, r *http.Request, d implant.Device) error {
+func (s *Server) addDevice(w http.ResponseWriter, r *http.Request, d devices.Device) error {
 	id := r.PathValue("id")
 	rec, err := s.store.AddImplant(r.Context(), devOrg(r), id, d)
 	if err != nil {
@@ -172,9 +172,9 @@ func (s *Server) devicesScan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	raw := r.PostForm.Get("barcode")
-	var d implant.Device
+	var d devices.Device
 	if err == nil {
-		d, err = implant.ParseScan(raw, s.store.Now())
+		d, err = devices.ParseScan(raw, s.store.Now())
 	}
 	if err != nil {
 		if scanFragment(r) {
@@ -202,7 +202,7 @@ func (s *Server) devicesManual(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(r); err != nil {
 		return err
 	}
-	in := implant.ManualInput{GTIN: r.PostForm.Get("gtin"), Lot: r.PostForm.Get("lot"), Serial: r.PostForm.Get("serial"), Expiry: r.PostForm.Get("expiry")}
+	in := devices.ManualInput{GTIN: r.PostForm.Get("gtin"), Lot: r.PostForm.Get("lot"), Serial: r.PostForm.Get("serial"), Expiry: r.PostForm.Get("expiry")}
 	d, err := in.Device()
 	if err != nil {
 		pd, perr := s.procedurePage(w, r)
@@ -236,7 +236,7 @@ func (s *Server) devicesExplant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = s.store.Explant(r.Context(), org, rec.ID, implant.ExplantInput{Date: r.PostForm.Get("explant_date"), Reason: r.PostForm.Get("explant_reason")})
+	err = s.store.Explant(r.Context(), org, rec.ID, devices.ExplantInput{Date: r.PostForm.Get("explant_date"), Reason: r.PostForm.Get("explant_reason")})
 	if apperr.Is(err, apperr.Invalid) {
 		p, perr := s.store.Patient(r.Context(), org, rec.PatientID)
 		if perr != nil {

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/text"
 )
@@ -32,19 +32,19 @@ func (s *Server) devicesRecalls(w http.ResponseWriter, r *http.Request) error {
 // Patient Safety Alert.
 type DevicesNewRecallPage struct {
 	Base
-	In    implant.RecallInput
+	In    devices.RecallInput
 	Kinds []Option
 }
 
 var recallFields = []string{"reference", "kind", "issuer", "issued_on", "manufacturer", "action_required", "deadline", "affects"}
 
-func (s *Server) newRecallPage(w http.ResponseWriter, r *http.Request, in implant.RecallInput) DevicesNewRecallPage {
+func (s *Server) newRecallPage(w http.ResponseWriter, r *http.Request, in devices.RecallInput) DevicesNewRecallPage {
 	return DevicesNewRecallPage{Base: s.base(w, r, "Record a recall"), In: in,
-		Kinds: options(implant.RecallKinds, codeLabel, in.Kind)}
+		Kinds: options(devices.RecallKinds, codeLabel, in.Kind)}
 }
 
 func (s *Server) devicesNewRecall(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, http.StatusOK, "devices_recall_new", s.newRecallPage(w, r, implant.RecallInput{}))
+	return s.render(w, http.StatusOK, "devices_recall_new", s.newRecallPage(w, r, devices.RecallInput{}))
 }
 
 func (s *Server) devicesCreateRecall(w http.ResponseWriter, r *http.Request) error {
@@ -52,7 +52,7 @@ func (s *Server) devicesCreateRecall(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	f := r.PostForm.Get
-	in := implant.RecallInput{Reference: f("reference"), Kind: f("kind"), Issuer: f("issuer"), IssuedOn: f("issued_on"), Manufacturer: f("manufacturer"),
+	in := devices.RecallInput{Reference: f("reference"), Kind: f("kind"), Issuer: f("issuer"), IssuedOn: f("issued_on"), Manufacturer: f("manufacturer"),
 		ActionRequired: f("action_required"), Deadline: f("deadline"), Affects: f("affects")}
 	rc, err := s.store.CreateRecall(r.Context(), devOrg(r), in)
 	if apperr.Is(err, apperr.Invalid) {
@@ -70,7 +70,7 @@ func (s *Server) devicesCreateRecall(w http.ResponseWriter, r *http.Request) err
 // for each.
 type DevicesRecallPage struct {
 	Base
-	Recall   implant.Recall
+	Recall   devices.Recall
 	Counts   store.RecallCounts
 	Match    store.RecallMatch
 	Actions  []store.AffectedPatient
@@ -86,7 +86,7 @@ func (s *Server) devicesRecall(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := DevicesRecallPage{Base: s.base(w, r, "Recall "+rc.Reference), Recall: rc, CanWrite: canWriteDevices(r),
-		Statuses: options(implant.ActionStatuses, codeLabel, "")}
+		Statuses: options(devices.ActionStatuses, codeLabel, "")}
 	if d.Counts, err = s.store.CountRecall(r.Context(), org, rc); err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Server) devicesRecall(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, a := range d.Actions {
-		if implant.ActionDone(a.Status) {
+		if devices.ActionDone(a.Status) {
 			d.Done++
 		}
 	}
@@ -137,7 +137,7 @@ func (s *Server) devicesRecallAction(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/devices/recalls/"+id+"#action-"+pid, "Recall action updated: "+implant.ActionLabel(r.PostForm.Get("status"))+".")
+	return s.redirect(w, r, "/devices/recalls/"+id+"#action-"+pid, "Recall action updated: "+devices.ActionLabel(r.PostForm.Get("status"))+".")
 }
 
 // devicesRecallCSV exports the patients with recall actions, for letters:
@@ -161,8 +161,8 @@ func (s *Server) devicesRecallCSV(w http.ResponseWriter, r *http.Request) error 
 			devs = append(devs, fmt.Sprintf("GTIN %s lot %s serial %s", d.GTIN, d.Lot, d.Serial))
 		}
 		p := a.Patient
-		_ = cw.Write([]string{implant.CSVSafe(rc.Reference), p.NHSNumber.Format(), implant.CSVSafe(p.Name), p.BirthDate, implant.CSVSafe(p.Address), implant.CSVSafe(p.Postcode),
-			implant.CSVSafe(p.Phone), implant.CSVSafe(p.Email), implant.CSVSafe(strings.Join(devs, "; ")), implant.ActionLabel(a.Status), rc.Deadline})
+		_ = cw.Write([]string{devices.CSVSafe(rc.Reference), p.NHSNumber.Format(), devices.CSVSafe(p.Name), p.BirthDate, devices.CSVSafe(p.Address), devices.CSVSafe(p.Postcode),
+			devices.CSVSafe(p.Phone), devices.CSVSafe(p.Email), devices.CSVSafe(strings.Join(devs, "; ")), devices.ActionLabel(a.Status), rc.Deadline})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/gs1"
 	"github.com/clinsafe/clinsafe/internal/audit"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -37,7 +37,7 @@ func TestDevicesScanFlow(t *testing.T) {
 		f := newFixture(t, st)
 		c := f.client(t, "A/devices")
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
-		if _, err := st.ImportCatalogue(ctx, f.orgA.ID, []implant.Product{{GTIN: devGTIN(1), Manufacturer: "Fictional Ortho", Brand: "Strata", Model: "Knee K2", DeviceType: 89}}); err != nil {
+		if _, err := st.ImportCatalogue(ctx, f.orgA.ID, []devices.Product{{GTIN: devGTIN(1), Manufacturer: "Fictional Ortho", Brand: "Strata", Model: "Knee K2", DeviceType: 89}}); err != nil {
 			t.Fatal(err)
 		}
 		// Bad input: per-field errors, 422, NHS.UK error summary.
@@ -166,12 +166,12 @@ func TestDevicesCatalogueAndRecall(t *testing.T) {
 		// Two patients, one affected.
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
 		for i, lot := range []string{"A150", "B150"} {
-			pin := implant.PatientInput{NHSNumber: []string{"9434765919", "9434765870"}[i], Name: fmt.Sprintf("Patient %s", lot), BirthDate: "1950-01-01", Address: "=HYPERLINK(x)"}
-			p, err := st.CreateProcedure(ctx, f.orgA.ID, pin, implant.ProcedureInput{PerformedOn: "2026-11-01", Site: "T1", Laterality: "left", Clinician: "Dr X", Description: "Knee"})
+			pin := devices.PatientInput{NHSNumber: []string{"9434765919", "9434765870"}[i], Name: fmt.Sprintf("Patient %s", lot), BirthDate: "1950-01-01", Address: "=HYPERLINK(x)"}
+			p, err := st.CreateProcedure(ctx, f.orgA.ID, pin, devices.ProcedureInput{PerformedOn: "2026-11-01", Site: "T1", Laterality: "left", Clinician: "Dr X", Description: "Knee"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := st.AddImplant(ctx, f.orgA.ID, p.ID, implant.Device{GTIN: devGTIN(1), Lot: lot, Serial: "S" + lot, EntryType: "manual"}); err != nil {
+			if _, err := st.AddImplant(ctx, f.orgA.ID, p.ID, devices.Device{GTIN: devGTIN(1), Lot: lot, Serial: "S" + lot, EntryType: "manual"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -209,8 +209,8 @@ func TestDevicesCatalogueAndRecall(t *testing.T) {
 			t.Errorf("letters CSV: %d\n%s", resp.StatusCode, got)
 		}
 		// A device scanned after the recall is warned about.
-		p, _ := st.CreateProcedure(ctx, f.orgA.ID, implant.PatientInput{NHSNumber: "9434765870", Name: "Patient B150", BirthDate: "1950-01-01"},
-			implant.ProcedureInput{PerformedOn: "2026-11-20", Site: "T1", Laterality: "left", Clinician: "Dr X", Description: "Knee revision"})
+		p, _ := st.CreateProcedure(ctx, f.orgA.ID, devices.PatientInput{NHSNumber: "9434765870", Name: "Patient B150", BirthDate: "1950-01-01"},
+			devices.ProcedureInput{PerformedOn: "2026-11-20", Site: "T1", Laterality: "left", Clinician: "Dr X", Description: "Knee revision"})
 		resp, got = do(t, c, "POST", f.srv.URL+"/devices/procedures/"+p.ID+"/scan", url.Values{"barcode": {"01" + devGTIN(1) + "10A120"}}.Encode(), "X-Clinsafe-Fragment", "scan")
 		if resp.StatusCode != 201 || !strings.Contains(got, "FSN-TEST-1") {
 			t.Errorf("scan under recall: %d %s", resp.StatusCode, got)
@@ -255,7 +255,7 @@ func TestDevicesAPI(t *testing.T) {
 		if resp.StatusCode != 201 {
 			t.Fatalf("recall: %d %s", resp.StatusCode, got)
 		}
-		var rc implant.Recall
+		var rc devices.Recall
 		json.Unmarshal([]byte(got), &rc)
 		resp, got = do(t, c, "GET", u+"/recalls/"+rc.ID, "")
 		if resp.StatusCode != 200 || !strings.Contains(got, `"patients": 1`) {
@@ -294,13 +294,13 @@ func TestDevicesNoCrossOrgLeak(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st)
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
-		p, err := st.CreateProcedure(ctx, f.orgB.ID, implant.PatientInput{NHSNumber: "9434765919", Name: "Bravo SECRETPATIENT", BirthDate: "1950-01-01"},
-			implant.ProcedureInput{PerformedOn: "2026-11-01", Site: "T", Laterality: "left", Clinician: "X", Description: "Hip"})
+		p, err := st.CreateProcedure(ctx, f.orgB.ID, devices.PatientInput{NHSNumber: "9434765919", Name: "Bravo SECRETPATIENT", BirthDate: "1950-01-01"},
+			devices.ProcedureInput{PerformedOn: "2026-11-01", Site: "T", Laterality: "left", Clinician: "X", Description: "Hip"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		imp, _ := st.AddImplant(ctx, f.orgB.ID, p.ID, implant.Device{GTIN: devGTIN(5), Lot: "L", Serial: "S", EntryType: "manual"})
-		rc, _ := st.CreateRecall(ctx, f.orgB.ID, implant.RecallInput{Reference: "B1", Kind: "fsn", Issuer: "X", IssuedOn: "2026-11-01", Manufacturer: "X", ActionRequired: "X", Affects: devGTIN(5) + " all"})
+		imp, _ := st.AddImplant(ctx, f.orgB.ID, p.ID, devices.Device{GTIN: devGTIN(5), Lot: "L", Serial: "S", EntryType: "manual"})
+		rc, _ := st.CreateRecall(ctx, f.orgB.ID, devices.RecallInput{Reference: "B1", Kind: "fsn", Issuer: "X", IssuedOn: "2026-11-01", Manufacturer: "X", ActionRequired: "X", Affects: devGTIN(5) + " all"})
 		st.StartRecallActions(ctx, f.orgB.ID, rc.ID)
 		c := f.client(t, "A/devices")
 		ids := map[string]string{"id": "", "patient": p.PatientID, "gtin": devGTIN(5), "serial": "S"}

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -14,11 +14,11 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // The risk page's heat maps are drawn exactly as in testdata: moving the
 // drawing to the chart package must not change a byte.
 func TestHeatMapGolden(t *testing.T) {
-	hs := []hazard.Hazard{
-		{InitialSeverity: hazard.Major, InitialLikelihood: hazard.Medium, ResidualSeverity: hazard.Minor, ResidualLikelihood: hazard.Low},
-		{InitialSeverity: hazard.Major, InitialLikelihood: hazard.Medium, ResidualSeverity: hazard.Minor, ResidualLikelihood: hazard.Low},
-		{InitialSeverity: hazard.Catastrophic, InitialLikelihood: hazard.VeryHigh},
-		{InitialSeverity: hazard.Minor, InitialLikelihood: hazard.VeryLow, ResidualSeverity: hazard.Minor, ResidualLikelihood: hazard.VeryLow},
+	hs := []risk.Hazard{
+		{InitialSeverity: risk.Major, InitialLikelihood: risk.Medium, ResidualSeverity: risk.Minor, ResidualLikelihood: risk.Low},
+		{InitialSeverity: risk.Major, InitialLikelihood: risk.Medium, ResidualSeverity: risk.Minor, ResidualLikelihood: risk.Low},
+		{InitialSeverity: risk.Catastrophic, InitialLikelihood: risk.VeryHigh},
+		{InitialSeverity: risk.Minor, InitialLikelihood: risk.VeryLow, ResidualSeverity: risk.Minor, ResidualLikelihood: risk.VeryLow},
 	}
 	for _, c := range []struct {
 		id, title string
@@ -26,7 +26,7 @@ func TestHeatMapGolden(t *testing.T) {
 		total     int
 		missing   int
 	}{{"initial", "Initial risk", false, 4, 0}, {"residual", "Residual <risk>", true, 3, 1}} {
-		hm := heatMap(c.id, c.title, hs, hazard.DefaultMatrix(), c.residual)
+		hm := heatMap(c.id, c.title, hs, risk.DefaultMatrix(), c.residual)
 		if hm.Total != c.total || hm.Missing != c.missing || len(hm.Rows) != 5 || len(hm.Severes) != 5 {
 			t.Errorf("heatMap(%s): total %d missing %d, %d rows, %d severities; want %d, %d, 5, 5", c.id, hm.Total, hm.Missing, len(hm.Rows), len(hm.Severes), c.total, c.missing)
 		}

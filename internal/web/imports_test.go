@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/clinsafe/clinsafe/internal/audit"
-	"github.com/clinsafe/clinsafe/internal/hazard/exchange"
+	"github.com/clinsafe/clinsafe/internal/risk/exchange"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/xuri/excelize/v2"

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/clinsafe/clinsafe/internal/audit"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -133,7 +133,7 @@ func TestSearchText(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st)
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
-		if _, err := st.ImportCatalogue(ctx, f.orgA.ID, []implant.Product{
+		if _, err := st.ImportCatalogue(ctx, f.orgA.ID, []devices.Product{
 			{GTIN: devGTIN(1), Manufacturer: "Fictional Ortho", Brand: "Strata", Model: "Knee K2", DeviceType: 89},
 			{GTIN: devGTIN(2), Manufacturer: "Other_Maker", Brand: "Hip", Model: "100%", DeviceType: 89},
 		}); err != nil {
@@ -160,7 +160,7 @@ func TestSearchText(t *testing.T) {
 		}
 		for q, want := range map[string]int{"%": 1, "_": 1, "100%": 1, "Other_": 1, "Ortho": 1, "%Ortho": 0, "O_her": 0} {
 			resp, body := do(t, dev, "GET", f.srv.URL+"/api/v1/devices/catalogue?q="+url.QueryEscape(q), "")
-			var got struct{ Items []implant.Product }
+			var got struct{ Items []devices.Product }
 			if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &got) != nil {
 				t.Fatalf("search %q: %d %s", q, resp.StatusCode, body)
 			}

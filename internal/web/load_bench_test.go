@@ -26,7 +26,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/demo"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -168,7 +168,7 @@ func newLoadFixture(b *testing.B, st *store.Store) *loadFixture {
 	for _, h := range hs {
 		f.hazards = append(f.hazards, h.ID)
 	}
-	ls, err := st.CreateSystem(ctx, trust.ID, store.System{Name: "Load test system", Manufacturer: "Bench", IntendedUse: "Load testing", Standard: hazard.DCB0160})
+	ls, err := st.CreateSystem(ctx, trust.ID, store.System{Name: "Load test system", Manufacturer: "Bench", IntendedUse: "Load testing", Standard: risk.DCB0160})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func (f *loadFixture) mixed(n int, r *rand.Rand) loadReq {
 	case k < 80:
 		return loadReq{kind: "device", method: "GET", path: "/devices/gtin/" + pick(f.gtins), want: 200}
 	case k < 90:
-		t := hazard.Templates()
+		t := risk.Templates()
 		return loadReq{kind: "create-hazard", method: "POST", path: "/api/v1/systems/" + f.loadSystem + "/hazards",
 			body: `{"template":"` + t[r.IntN(len(t))].Key + `"}`, ctype: "application/json", want: http.StatusCreated}
 	default:

@@ -18,7 +18,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/clock"
-	"github.com/clinsafe/clinsafe/internal/implant"
+	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -59,8 +59,8 @@ var funcs = template.FuncMap{
 
 	// Implanted devices.
 	"deviceHref":      deviceHref,
-	"deviceTypeLabel": implant.DeviceTypeLabel,
-	"actionLabel":     implant.ActionLabel,
+	"deviceTypeLabel": devices.DeviceTypeLabel,
+	"actionLabel":     devices.ActionLabel,
 	"lateralityLabel": lateralityLabel,
 
 	// dict builds the parameters of a partial: dict "Key" value ...

@@ -8,7 +8,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -93,7 +93,6 @@ func (s *Server) riskRoutes() []route {
 	}
 }
 
-
 // canEdit and canApprove tell templates which buttons to show.
 func canEdit(p *store.Principal) bool    { return p != nil && auth.HasAny(p.Roles, riskEdit...) }
 func canApprove(p *store.Principal) bool { return p != nil && auth.HasAny(p.Roles, riskApprove...) }
@@ -139,10 +138,10 @@ type CSOOption struct {
 	Checked  bool
 }
 
-func standardOptions(sel hazard.Standard) []Option {
+func standardOptions(sel risk.Standard) []Option {
 	return []Option{
-		{Value: string(hazard.DCB0129), Label: "DCB0129: we make the system (manufacturer)", Selected: sel == hazard.DCB0129},
-		{Value: string(hazard.DCB0160), Label: "DCB0160: we deploy the system (health organisation)", Selected: sel == hazard.DCB0160},
+		{Value: string(risk.DCB0129), Label: "DCB0129: we make the system (manufacturer)", Selected: sel == risk.DCB0129},
+		{Value: string(risk.DCB0160), Label: "DCB0160: we deploy the system (health organisation)", Selected: sel == risk.DCB0160},
 	}
 }
 
@@ -178,7 +177,7 @@ func (s *Server) riskNewSystemPage(w http.ResponseWriter, r *http.Request) error
 func systemFromForm(r *http.Request) store.System {
 	sys := store.System{Name: r.PostForm.Get("name"), Manufacturer: r.PostForm.Get("manufacturer"), IntendedUse: r.PostForm.Get("intended_use"),
 		ClinicalScope: r.PostForm.Get("clinical_scope"), DeploymentContext: r.PostForm.Get("deployment_context"),
-		Standard: hazard.Standard(r.PostForm.Get("standard")), Phases: strings.Split(strings.ReplaceAll(r.PostForm.Get("phases"), "\r\n", "\n"), "\n")}
+		Standard: risk.Standard(r.PostForm.Get("standard")), Phases: strings.Split(strings.ReplaceAll(r.PostForm.Get("phases"), "\r\n", "\n"), "\n")}
 	for _, id := range r.PostForm["csos"] {
 		sys.CSOs = append(sys.CSOs, store.Person{ID: id})
 	}
@@ -290,7 +289,7 @@ type SystemPage struct {
 	Release    store.Release
 	CanEdit    bool
 	CanApprove bool
-	Templates  []hazard.Template
+	Templates  []risk.Template
 	// Comment is the approval comment kept when signing failed.
 	Comment string
 }
@@ -299,7 +298,7 @@ type SystemPage struct {
 type HazardRow struct {
 	ID, Ref, Name           string
 	Initial, Residual       int
-	Status                  hazard.Status
+	Status                  risk.Status
 	Overdue, Open, Deployer int
 	Imported                bool
 }
@@ -310,7 +309,7 @@ type CountRow struct {
 	N     int
 }
 
-func hazardRows(hs []hazard.Hazard, m hazard.Matrix, now time.Time) []HazardRow {
+func hazardRows(hs []risk.Hazard, m risk.Matrix, now time.Time) []HazardRow {
 	out := make([]HazardRow, len(hs))
 	for i := range hs {
 		h := &hs[i]
@@ -318,7 +317,7 @@ func hazardRows(hs []hazard.Hazard, m hazard.Matrix, now time.Time) []HazardRow 
 		row.Initial, _ = h.InitialRating(m)
 		row.Residual, _ = h.ResidualRating(m)
 		for _, c := range h.Controls {
-			if c.Side == hazard.Deployer {
+			if c.Side == risk.Deployer {
 				row.Deployer++
 			}
 		}
@@ -327,9 +326,9 @@ func hazardRows(hs []hazard.Hazard, m hazard.Matrix, now time.Time) []HazardRow 
 	return out
 }
 
-func countRows(hs []hazard.Hazard, m hazard.Matrix) []CountRow {
+func countRows(hs []risk.Hazard, m risk.Matrix) []CountRow {
 	var out []CountRow
-	for _, st := range hazard.AllStatuses() {
+	for _, st := range risk.AllStatuses() {
 		n := 0
 		for _, h := range hs {
 			if h.Status == st {
@@ -384,7 +383,7 @@ func (s *Server) systemPage(w http.ResponseWriter, r *http.Request, id string) (
 	now := s.store.Now()
 	return SystemPage{Base: s.base(w, r, sys.Name), System: sys, Hazards: hazardRows(hs, m, now), Issues: issues, Reports: reports, Overdue: od,
 		Initial: heatMap("initial", "Initial risk", hs, m, false), Residual: heatMap("residual", "Residual risk", hs, m, true),
-		Counts: countRows(hs, m), CanEdit: canEdit(p), CanApprove: canApprove(p), Templates: hazard.Templates()}, nil
+		Counts: countRows(hs, m), CanEdit: canEdit(p), CanApprove: canApprove(p), Templates: risk.Templates()}, nil
 }
 
 func (s *Server) riskSystemPage(w http.ResponseWriter, r *http.Request) error {

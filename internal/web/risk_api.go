@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
-	"github.com/clinsafe/clinsafe/internal/hazard"
-	"github.com/clinsafe/clinsafe/internal/hazard/exchange"
-	"github.com/clinsafe/clinsafe/internal/hazard/report"
+	"github.com/clinsafe/clinsafe/internal/risk"
+	"github.com/clinsafe/clinsafe/internal/risk/exchange"
+	"github.com/clinsafe/clinsafe/internal/risk/report"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -37,9 +37,9 @@ type apiSystemIn struct {
 func (in apiSystemIn) system() store.System {
 	sys := store.System{Name: in.Name, Manufacturer: in.Manufacturer, IntendedUse: in.IntendedUse, ClinicalScope: in.ClinicalScope,
 		DeploymentContext: in.DeploymentContext, Phases: in.Phases, Releases: in.Releases}
-	sys.Standard, _ = hazard.ParseStandard(in.Standard)
+	sys.Standard, _ = risk.ParseStandard(in.Standard)
 	if in.Standard != "" && sys.Standard == "" {
-		sys.Standard = hazard.Standard(in.Standard)
+		sys.Standard = risk.Standard(in.Standard)
 	}
 	for _, id := range in.CSOIDs {
 		sys.CSOs = append(sys.CSOs, store.Person{ID: id})
@@ -117,7 +117,7 @@ func (s *Server) apiHazards(w http.ResponseWriter, r *http.Request) error {
 // apiHazardIn is a hazard as the API accepts it: the categories are read
 // as text so that an unknown value is a per-field error, not a broken body.
 type apiHazardIn struct {
-	hazard.Hazard
+	risk.Hazard
 	InitialSeverity    string `json:"initial_severity"`
 	InitialLikelihood  string `json:"initial_likelihood"`
 	ResidualSeverity   string `json:"residual_severity"`
@@ -129,24 +129,24 @@ type apiHazardIn struct {
 	Template string `json:"template"`
 }
 
-func (in apiHazardIn) hazard() (hazard.Hazard, error) {
+func (in apiHazardIn) hazard() (risk.Hazard, error) {
 	h := in.Hazard
 	var f apperr.Fields
-	sev := func(field, v string) hazard.Severity {
+	sev := func(field, v string) risk.Severity {
 		if v == "" {
 			return 0
 		}
-		s, err := hazard.ParseSeverity(v)
+		s, err := risk.ParseSeverity(v)
 		if err != nil {
 			f.Add(field, apperr.MessageOf(err))
 		}
 		return s
 	}
-	lik := func(field, v string) hazard.Likelihood {
+	lik := func(field, v string) risk.Likelihood {
 		if v == "" {
 			return 0
 		}
-		l, err := hazard.ParseLikelihood(v)
+		l, err := risk.ParseLikelihood(v)
 		if err != nil {
 			f.Add(field, apperr.MessageOf(err))
 		}
@@ -167,9 +167,9 @@ func (s *Server) apiCreateHazard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var h hazard.Hazard
+	var h risk.Hazard
 	if in.Template != "" {
-		t, err := hazard.TemplateByKey(in.Template)
+		t, err := risk.TemplateByKey(in.Template)
 		if err != nil {
 			return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"template": apperr.MessageOf(err)}}
 		}
@@ -182,7 +182,7 @@ func (s *Server) apiCreateHazard(w http.ResponseWriter, r *http.Request) error {
 	} else if !h.RiskBenefit.IsZero() {
 		stampRiskBenefit(p, nil, &h, strings.TrimSpace(h.RiskBenefit.Justification), s.store.Now())
 	}
-	h.Provenance = hazard.Provenance{}
+	h.Provenance = risk.Provenance{}
 	e, err := s.store.CreateHazard(r.Context(), p.Org.ID, sys.ID, h)
 	if err != nil {
 		return err
@@ -305,10 +305,10 @@ func (s *Server) apiDiff(w http.ResponseWriter, r *http.Request) error {
 		return &apperr.Error{Kind: apperr.Invalid, Message: "Give two issued versions to compare", Fields: map[string]string{"from": "required", "to": "required"}}
 	}
 	return writeJSON(w, http.StatusOK, struct {
-		From string         `json:"from"`
-		To   string         `json:"to"`
-		Diff hazard.LogDiff `json:"diff"`
-	}{a.ID, b.ID, hazard.DiffLogs(a.Log, b.Log)})
+		From string       `json:"from"`
+		To   string       `json:"to"`
+		Diff risk.LogDiff `json:"diff"`
+	}{a.ID, b.ID, risk.DiffLogs(a.Log, b.Log)})
 }
 
 func (s *Server) apiCSCRDraft(w http.ResponseWriter, r *http.Request) error {
@@ -440,7 +440,7 @@ func (s *Server) apiOverdue(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiTemplates(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, http.StatusOK, items(hazard.Templates()))
+	return writeJSON(w, http.StatusOK, items(risk.Templates()))
 }
 
 func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
@@ -464,7 +464,7 @@ func (s *Server) apiSavePlan(w http.ResponseWriter, r *http.Request) error {
 }
 
 type apiCompliance struct {
-	Standard hazard.Standard          `json:"standard"`
+	Standard risk.Standard            `json:"standard"`
 	Answers  []store.ComplianceAnswer `json:"answers"`
 }
 
@@ -475,7 +475,7 @@ func (s *Server) apiCompliance(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := apiCompliance{Standard: std, Answers: []store.ComplianceAnswer{}}
-	for _, g := range hazard.ClauseGroups(std) {
+	for _, g := range risk.ClauseGroups(std) {
 		for _, it := range g.Items {
 			if a, ok := m[it.Clause]; ok {
 				out.Answers = append(out.Answers, a)
@@ -491,7 +491,7 @@ func (s *Server) apiSaveCompliance(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if in.Standard == "" {
-		in.Standard = hazard.DCB0160
+		in.Standard = risk.DCB0160
 	}
 	if err := s.store.SaveCompliance(r.Context(), principalFrom(r.Context()).Org.ID, in.Standard, in.Answers); err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/config"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -35,17 +35,17 @@ func BenchmarkHazardLogPage500(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sys, err := st.CreateSystem(ctx, org.ID, store.System{Name: "ePMA", Manufacturer: "M", IntendedUse: "x", Standard: hazard.DCB0160})
+	sys, err := st.CreateSystem(ctx, org.ID, store.System{Name: "ePMA", Manufacturer: "M", IntendedUse: "x", Standard: risk.DCB0160})
 	if err != nil {
 		b.Fatal(err)
 	}
-	l := &hazard.Log{}
-	tpls := hazard.Templates()
+	l := &risk.Log{}
+	tpls := risk.Templates()
 	for i := range 500 {
 		h := tpls[i%len(tpls)].Hazard(0)
 		h.Name = fmt.Sprintf("%s %d", h.Name, i)
-		h.ResidualSeverity, h.ResidualLikelihood = h.InitialSeverity, hazard.VeryLow
-		h.Actions = []hazard.Action{{Summary: "Check", Owner: "Ward", Due: storetest.FixedTime.AddDate(0, 0, i%40-20)}}
+		h.ResidualSeverity, h.ResidualLikelihood = h.InitialSeverity, risk.VeryLow
+		h.Actions = []risk.Action{{Summary: "Check", Owner: "Ward", Due: storetest.FixedTime.AddDate(0, 0, i%40-20)}}
 		l.Hazards = append(l.Hazards, h)
 	}
 	if _, err := st.ImportHazards(ctx, org.ID, sys.ID, l, false); err != nil {

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
-	"github.com/clinsafe/clinsafe/internal/hazard"
-	"github.com/clinsafe/clinsafe/internal/hazard/exchange"
+	"github.com/clinsafe/clinsafe/internal/risk"
+	"github.com/clinsafe/clinsafe/internal/risk/exchange"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/text"
 )
@@ -38,7 +38,7 @@ var exchangeTypes = map[string]string{
 }
 
 // exportLog writes l in format.
-func exportLog(w io.Writer, format string, l hazard.Log, m hazard.Matrix, now time.Time) error {
+func exportLog(w io.Writer, format string, l risk.Log, m risk.Matrix, now time.Time) error {
 	switch format {
 	case "xlsx":
 		return exchange.ExportXLSXMatrix(w, l, m, now)
@@ -50,7 +50,7 @@ func exportLog(w io.Writer, format string, l hazard.Log, m hazard.Matrix, now ti
 }
 
 // importLog reads a hazard log in format; RowErrors on bad rows.
-func importLog(r io.Reader, format string, m hazard.Matrix) (*hazard.Log, error) {
+func importLog(r io.Reader, format string, m risk.Matrix) (*risk.Log, error) {
 	switch format {
 	case "xlsx":
 		return exchange.ImportXLSX(r, m)
@@ -61,7 +61,7 @@ func importLog(r io.Reader, format string, m hazard.Matrix) (*hazard.Log, error)
 	}
 }
 
-func (s *Server) sendLog(w http.ResponseWriter, r *http.Request, l hazard.Log, label string) error {
+func (s *Server) sendLog(w http.ResponseWriter, r *http.Request, l risk.Log, label string) error {
 	format, err := exchangeFormat(r.URL.Query().Get("format"), "")
 	if err != nil {
 		return err

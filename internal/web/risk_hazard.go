@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -17,7 +17,7 @@ import (
 type HazardForm struct {
 	Base
 	System      store.System
-	Hazard      hazard.Hazard
+	Hazard      risk.Hazard
 	Causes      string
 	Action      string
 	Severities  []Option
@@ -27,21 +27,21 @@ type HazardForm struct {
 	Sides       []Option
 	Controls    []ControlSlot
 	Actions     []ActionSlot
-	Matrix      hazard.Matrix
+	Matrix      risk.Matrix
 	IsCSO       bool
 }
 
 // ControlSlot is one row of control fields (filled or blank).
 type ControlSlot struct {
 	I int
-	hazard.Control
+	risk.Control
 }
 
 // ActionSlot is one row of action fields (filled or blank).
 type ActionSlot struct {
 	I   int
 	Due string
-	hazard.Action
+	risk.Action
 }
 
 // blankSlots is how many empty control and action rows the form offers.
@@ -49,7 +49,7 @@ const blankSlots = 2
 
 func severityOptions() []Option {
 	out := []Option{{Value: "", Label: "Not estimated"}}
-	for _, s := range hazard.AllSeverities() {
+	for _, s := range risk.AllSeverities() {
 		out = append(out, Option{Value: s.Code(), Label: s.String(), Hint: s.Description()})
 	}
 	return out
@@ -57,13 +57,13 @@ func severityOptions() []Option {
 
 func likelihoodOptions() []Option {
 	out := []Option{{Value: "", Label: "Not estimated"}}
-	for _, l := range hazard.AllLikelihoods() {
+	for _, l := range risk.AllLikelihoods() {
 		out = append(out, Option{Value: l.Code(), Label: l.String(), Hint: l.Description()})
 	}
 	return out
 }
 
-func (s *Server) hazardForm(w http.ResponseWriter, r *http.Request, title, action string, sys store.System, h hazard.Hazard, dueText map[int]string) (HazardForm, error) {
+func (s *Server) hazardForm(w http.ResponseWriter, r *http.Request, title, action string, sys store.System, h risk.Hazard, dueText map[int]string) (HazardForm, error) {
 	p := principalFrom(r.Context())
 	m, err := s.store.Matrix(r.Context(), p.Org.ID)
 	if err != nil {
@@ -71,19 +71,19 @@ func (s *Server) hazardForm(w http.ResponseWriter, r *http.Request, title, actio
 	}
 	d := HazardForm{Base: s.base(w, r, title), System: sys, Hazard: h, Causes: strings.Join(h.Causes, "\n"), Action: action,
 		Severities: severityOptions(), Likelihoods: likelihoodOptions(), Matrix: m, IsCSO: canApprove(p)}
-	for _, st := range hazard.AllStatuses() {
-		d.Statuses = append(d.Statuses, Option{Value: string(st), Label: st.Label(), Selected: h.Status == st || (h.Status == "" && st == hazard.Open)})
+	for _, st := range risk.AllStatuses() {
+		d.Statuses = append(d.Statuses, Option{Value: string(st), Label: st.Label(), Selected: h.Status == st || (h.Status == "" && st == risk.Open)})
 	}
-	for _, t := range hazard.AllControlTypes() {
+	for _, t := range risk.AllControlTypes() {
 		d.Types = append(d.Types, Option{Value: string(t), Label: t.Label()})
 	}
-	d.Sides = []Option{{Value: string(hazard.Manufacturer), Label: "Manufacturer"}, {Value: string(hazard.Deployer), Label: "Deployer"}}
+	d.Sides = []Option{{Value: string(risk.Manufacturer), Label: "Manufacturer"}, {Value: string(risk.Deployer), Label: "Deployer"}}
 	for i, c := range h.Controls {
 		d.Controls = append(d.Controls, ControlSlot{I: i, Control: c})
 	}
 	side := sys.Standard.Side()
 	for i := 0; i < blankSlots; i++ {
-		d.Controls = append(d.Controls, ControlSlot{I: len(h.Controls) + i, Control: hazard.Control{Side: side, Type: hazard.Design}})
+		d.Controls = append(d.Controls, ControlSlot{I: len(h.Controls) + i, Control: risk.Control{Side: side, Type: risk.Design}})
 	}
 	for i, a := range h.Actions {
 		due := ""
@@ -108,7 +108,7 @@ var hazardFieldOrder = []string{"name", "description", "clinical_impact", "cause
 // skipped; the returned maps give each kept row's index in the form, so
 // that error keys can point at the right fields.
 type formHazard struct {
-	h                   hazard.Hazard
+	h                   risk.Hazard
 	ctlIdx, actIdx      []int
 	dueText             map[int]string
 	errs                apperr.Fields
@@ -122,27 +122,27 @@ func readHazardForm(r *http.Request) formHazard {
 	h.Name, h.Description, h.ClinicalImpact = f.Get("name"), f.Get("description"), f.Get("clinical_impact")
 	h.ExistingControls = f.Get("existing_controls")
 	h.Causes = strings.Split(strings.ReplaceAll(f.Get("causes"), "\r\n", "\n"), "\n")
-	h.Status = hazard.Status(f.Get("status"))
+	h.Status = risk.Status(f.Get("status"))
 	if v, _ := strconv.Atoi(f.Get("version")); v > 0 {
 		h.Version = v
 	}
-	sev := func(field string) hazard.Severity {
+	sev := func(field string) risk.Severity {
 		v := f.Get(field)
 		if v == "" {
 			return 0
 		}
-		s, err := hazard.ParseSeverity(v)
+		s, err := risk.ParseSeverity(v)
 		if err != nil {
 			fh.errs.Add(field, "Select a severity from the list")
 		}
 		return s
 	}
-	lik := func(field string) hazard.Likelihood {
+	lik := func(field string) risk.Likelihood {
 		v := f.Get(field)
 		if v == "" {
 			return 0
 		}
-		l, err := hazard.ParseLikelihood(v)
+		l, err := risk.ParseLikelihood(v)
 		if err != nil {
 			fh.errs.Add(field, "Select a likelihood from the list")
 		}
@@ -151,25 +151,25 @@ func readHazardForm(r *http.Request) formHazard {
 	h.InitialSeverity, h.InitialLikelihood = sev("initial_severity"), lik("initial_likelihood")
 	h.ResidualSeverity, h.ResidualLikelihood = sev("residual_severity"), lik("residual_likelihood")
 	fh.justificationInForm = strings.TrimSpace(f.Get("risk_benefit"))
-	for i := 0; i < hazard.MaxItems+blankSlots; i++ {
+	for i := 0; i < risk.MaxItems+blankSlots; i++ {
 		k := fmt.Sprintf("controls.%d.", i)
 		if _, ok := f[k+"description"]; !ok {
 			break
 		}
-		c := hazard.Control{Description: f.Get(k + "description"), Type: hazard.ControlType(f.Get(k + "type")), Owner: f.Get(k + "owner"),
-			Side: hazard.Side(f.Get(k + "side")), ImplementationEvidence: f.Get(k + "implementation_evidence"), VerificationEvidence: f.Get(k + "verification_evidence")}
+		c := risk.Control{Description: f.Get(k + "description"), Type: risk.ControlType(f.Get(k + "type")), Owner: f.Get(k + "owner"),
+			Side: risk.Side(f.Get(k + "side")), ImplementationEvidence: f.Get(k + "implementation_evidence"), VerificationEvidence: f.Get(k + "verification_evidence")}
 		if strings.TrimSpace(c.Description+c.Owner+c.ImplementationEvidence+c.VerificationEvidence) == "" {
 			continue
 		}
 		h.Controls = append(h.Controls, c)
 		fh.ctlIdx = append(fh.ctlIdx, i)
 	}
-	for i := 0; i < hazard.MaxItems+blankSlots; i++ {
+	for i := 0; i < risk.MaxItems+blankSlots; i++ {
 		k := fmt.Sprintf("actions.%d.", i)
 		if _, ok := f[k+"summary"]; !ok {
 			break
 		}
-		a := hazard.Action{Summary: f.Get(k + "summary"), Owner: f.Get(k + "owner"), Done: f.Get(k+"done") == "yes"}
+		a := risk.Action{Summary: f.Get(k + "summary"), Owner: f.Get(k + "owner"), Done: f.Get(k+"done") == "yes"}
 		due := strings.TrimSpace(f.Get(k + "due"))
 		if strings.TrimSpace(a.Summary+a.Owner+due) == "" {
 			continue
@@ -237,16 +237,16 @@ func (fh formHazard) remap(err error) error {
 
 // stampRiskBenefit records the signed-in user as the author of a new or
 // changed risk-benefit justification (the store checks they are a CSO).
-func stampRiskBenefit(p *store.Principal, old *hazard.Hazard, h *hazard.Hazard, text string, now time.Time) {
+func stampRiskBenefit(p *store.Principal, old *risk.Hazard, h *risk.Hazard, text string, now time.Time) {
 	if text == "" {
-		h.RiskBenefit = hazard.RiskBenefit{}
+		h.RiskBenefit = risk.RiskBenefit{}
 		return
 	}
 	if old != nil && old.RiskBenefit.Justification == text {
 		h.RiskBenefit = old.RiskBenefit
 		return
 	}
-	h.RiskBenefit = hazard.RiskBenefit{Justification: text, ByUserID: p.User.ID, ByName: p.User.Name, At: now}
+	h.RiskBenefit = risk.RiskBenefit{Justification: text, ByUserID: p.User.ID, ByName: p.User.Name, At: now}
 }
 
 func (s *Server) riskNewHazardPage(w http.ResponseWriter, r *http.Request) error {
@@ -254,7 +254,7 @@ func (s *Server) riskNewHazardPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	h := hazard.Hazard{Status: hazard.Open}
+	h := risk.Hazard{Status: risk.Open}
 	d, err := s.hazardForm(w, r, "Add a hazard to "+sys.Name, "/risk/systems/"+sys.ID+"/hazards", sys, h, nil)
 	if err != nil {
 		return err
@@ -301,14 +301,14 @@ func (s *Server) riskHazardFromTemplate(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	t, err := hazard.TemplateByKey(r.PostForm.Get("template"))
+	t, err := risk.TemplateByKey(r.PostForm.Get("template"))
 	if err != nil {
 		return &apperr.Error{Kind: apperr.Invalid, Message: "Select a hazard template", Fields: map[string]string{"template": "Select a hazard template"}}
 	}
 	h := t.Hazard(0)
 	for i := range h.Controls {
-		if sys.Standard == hazard.DCB0160 && h.Controls[i].Side == "" {
-			h.Controls[i].Side = hazard.Deployer
+		if sys.Standard == risk.DCB0160 && h.Controls[i].Side == "" {
+			h.Controls[i].Side = risk.Deployer
 		}
 	}
 	e, err := s.store.CreateHazard(r.Context(), p.Org.ID, sys.ID, h)
@@ -322,10 +322,10 @@ func (s *Server) riskHazardFromTemplate(w http.ResponseWriter, r *http.Request) 
 type HazardPage struct {
 	Base
 	System     store.System
-	Hazard     hazard.Hazard
+	Hazard     risk.Hazard
 	Initial    int
 	Residual   int
-	Matrix     hazard.Matrix
+	Matrix     risk.Matrix
 	Now        time.Time
 	CanEdit    bool
 	NeedsJust  bool

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
-	"github.com/clinsafe/clinsafe/internal/hazard"
-	"github.com/clinsafe/clinsafe/internal/hazard/report"
+	"github.com/clinsafe/clinsafe/internal/risk"
+	"github.com/clinsafe/clinsafe/internal/risk/report"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -59,7 +59,7 @@ type DiffPage struct {
 	System   store.System
 	Issues   []store.LogIssue
 	From, To store.LogIssue
-	Diff     hazard.LogDiff
+	Diff     risk.LogDiff
 	Compared bool
 }
 
@@ -103,7 +103,7 @@ func (s *Server) riskDiffPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := DiffPage{Base: s.base(w, r, "Compare issued versions of "+sys.Name), System: sys, Issues: issues, From: a, To: b, Compared: ok}
 	if ok {
-		d.Diff = hazard.DiffLogs(a.Log, b.Log)
+		d.Diff = risk.DiffLogs(a.Log, b.Log)
 	}
 	return s.render(w, http.StatusOK, "risk_diff", d)
 }
@@ -114,7 +114,7 @@ type CSCRPage struct {
 	Base
 	System     store.System
 	Draft      store.CSCRDraft
-	Report     hazard.CSCR
+	Report     risk.CSCR
 	HasIssue   bool
 	Issue      store.LogIssue
 	Reports    []store.CSCRIssue
@@ -148,7 +148,7 @@ func (s *Server) cscrPage(w http.ResponseWriter, r *http.Request, draft *store.C
 	if d.Reports, err = s.store.CSCRIssues(ctx, p.Org.ID, sys.ID); err != nil {
 		return d, err
 	}
-	li := store.LogIssue{Log: hazard.Log{System: sys.Info(p.Org.Name)}}
+	li := store.LogIssue{Log: risk.Log{System: sys.Info(p.Org.Name)}}
 	if len(issues) > 0 {
 		li, d.HasIssue, d.Issue = issues[0], true, issues[0]
 	}
@@ -179,7 +179,7 @@ func (s *Server) riskSaveCSCR(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := principalFrom(r.Context())
 	in := store.CSCRDraft{DocumentVersion: r.PostForm.Get("document_version"), Phase: r.PostForm.Get("phase"), Narratives: map[string]string{}}
-	for _, k := range hazard.SectionKeys() {
+	for _, k := range risk.SectionKeys() {
 		in.Narratives[k] = r.PostForm.Get("section-" + k)
 	}
 	_, err := s.store.SaveCSCRDraft(r.Context(), p.Org.ID, r.PathValue("id"), in)
@@ -222,7 +222,7 @@ type CSCRIssuePage struct {
 
 // ReportSection is a report section split into paragraphs and bullets.
 type ReportSection struct {
-	hazard.Section
+	risk.Section
 	Blocks []Block
 }
 

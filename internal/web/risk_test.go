@@ -16,8 +16,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/clinsafe/clinsafe/internal/hazard"
-	"github.com/clinsafe/clinsafe/internal/hazard/exchange"
+	"github.com/clinsafe/clinsafe/internal/risk"
+	"github.com/clinsafe/clinsafe/internal/risk/exchange"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -160,12 +160,12 @@ func TestRiskFlow(t *testing.T) {
 			t.Fatalf("history lacks the edit")
 		}
 		// From a template in one step.
-		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/hazards/template", form("template", hazard.Templates()[0].Key))
+		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/hazards/template", form("template", risk.Templates()[0].Key))
 		tplID := location(t, resp, "/risk/hazards/")
 		get(t, cso, base+"/risk/hazards/"+tplID+"/edit", 200)
 
 		body = get(t, cso, base+"/risk/systems/"+sysID, 200)
-		if !strings.Contains(body, "<svg") || !strings.Contains(body, hazard.Templates()[0].Name) {
+		if !strings.Contains(body, "<svg") || !strings.Contains(body, risk.Templates()[0].Name) {
 			t.Fatalf("system page lacks heat map or template hazard")
 		}
 		for _, want := range []string{`<title id="initial-title">Initial risk heat map</title>`, `<desc id="residual-desc">`, "Initial risk as a table"} {
@@ -240,7 +240,7 @@ func TestRiskFlow(t *testing.T) {
 			t.Fatalf("round trip: %d hazards became %d", len(a), len(b))
 		}
 		for i := range a {
-			if cs := hazard.Diff(a[i], b[i]); len(cs) > 0 {
+			if cs := risk.Diff(a[i], b[i]); len(cs) > 0 {
 				t.Errorf("round trip changed %s: %+v", a[i].Ref, cs)
 			}
 		}
@@ -324,7 +324,7 @@ func TestRiskAPI(t *testing.T) {
 		if resp.StatusCode != 422 || e.Error.Fields["status"] == "" {
 			t.Fatalf("transferred without a deployer control: %d %s", resp.StatusCode, body)
 		}
-		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/hazards", `{"template":"`+hazard.Templates()[1].Key+`"}`)
+		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/hazards", `{"template":"`+risk.Templates()[1].Key+`"}`)
 		if resp.StatusCode != 201 {
 			t.Fatalf("template hazard: %d %s", resp.StatusCode, body)
 		}
@@ -361,7 +361,7 @@ func TestRiskAPI(t *testing.T) {
 		}
 		// The row errors of an XLSX with a formula name the cell.
 		var buf bytes.Buffer
-		l := hazard.Log{System: hazard.SystemInfo{Name: "x"}, Hazards: []hazard.Hazard{{Number: 1, Name: "A", InitialSeverity: hazard.Minor, InitialLikelihood: hazard.Low, Status: hazard.Open}}}
+		l := risk.Log{System: risk.SystemInfo{Name: "x"}, Hazards: []risk.Hazard{{Number: 1, Name: "A", InitialSeverity: risk.Minor, InitialLikelihood: risk.Low, Status: risk.Open}}}
 		if err := exchange.ExportXLSX(&buf, l); err != nil {
 			t.Fatal(err)
 		}
@@ -426,7 +426,7 @@ func TestRiskReadersAndConflicts(t *testing.T) {
 		}
 		// A spreadsheet with a broken cell names the row and column.
 		var buf bytes.Buffer
-		l := hazard.Log{System: hazard.SystemInfo{Name: "x"}, Hazards: []hazard.Hazard{{Number: 1, Name: "A", InitialSeverity: hazard.Minor, InitialLikelihood: hazard.Low, Status: hazard.Open}}}
+		l := risk.Log{System: risk.SystemInfo{Name: "x"}, Hazards: []risk.Hazard{{Number: 1, Name: "A", InitialSeverity: risk.Minor, InitialLikelihood: risk.Low, Status: risk.Open}}}
 		if err := exchange.ExportXLSX(&buf, l); err != nil {
 			t.Fatal(err)
 		}

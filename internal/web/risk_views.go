@@ -9,7 +9,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
-	"github.com/clinsafe/clinsafe/internal/hazard"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/text"
 	"github.com/clinsafe/clinsafe/internal/web/chart"
@@ -42,7 +42,7 @@ type HeatCell struct {
 
 var ratingFill = [6]string{"#ffffff", "#cce5d6", "#e6efc2", "#fff0b3", "#fbd3b5", "#f5c2c0"}
 
-func heatMap(id, title string, hs []hazard.Hazard, m hazard.Matrix, residual bool) HeatMap {
+func heatMap(id, title string, hs []risk.Hazard, m risk.Matrix, residual bool) HeatMap {
 	hm := HeatMap{ID: id, Title: title}
 	var counts [6][6]int
 	for _, h := range hs {
@@ -57,17 +57,17 @@ func heatMap(id, title string, hs []hazard.Hazard, m hazard.Matrix, residual boo
 		counts[sev][lik]++
 		hm.Total++
 	}
-	for _, s := range hazard.AllSeverities() {
+	for _, s := range risk.AllSeverities() {
 		hm.Severes = append(hm.Severes, s.String())
 	}
 	ch := chart.HeatMap{ID: id, Title: title, RowAxis: "Likelihood", ColumnAxis: "Severity", Columns: hm.Severes}
 	var desc []string
-	lk := hazard.AllLikelihoods()
+	lk := risk.AllLikelihoods()
 	for row := 0; row < 5; row++ {
 		l := lk[4-row]
 		hr := HeatRow{Likelihood: l.String()}
 		var cells []chart.Cell
-		for _, sev := range hazard.AllSeverities() {
+		for _, sev := range risk.AllSeverities() {
 			rating, _ := m.Rate(sev, l)
 			n := counts[sev][l]
 			hr.Cells = append(hr.Cells, HeatCell{Rating: rating, Count: n})
@@ -156,9 +156,9 @@ type PlanWording struct {
 
 func planPage(b Base, p store.Plan, edit bool) PlanPage {
 	d := PlanPage{Base: b, Plan: p, CanEdit: edit}
-	for si, sev := range hazard.AllSeverities() {
+	for si, sev := range risk.AllSeverities() {
 		row := PlanRow{Severity: sev.String()}
-		for li, l := range hazard.AllLikelihoods() {
+		for li, l := range risk.AllLikelihoods() {
 			row.Cells = append(row.Cells, PlanCell{Name: fmt.Sprintf("r-%d-%d", si+1, li+1), Label: sev.String() + " severity, " + strings.ToLower(l.String()) + " likelihood", Value: p.Matrix.Ratings[si][li]})
 		}
 		d.Grid = append(d.Grid, row)
@@ -217,7 +217,7 @@ func (s *Server) riskSavePlan(w http.ResponseWriter, r *http.Request) error {
 // CompliancePage is the checklist for one standard.
 type CompliancePage struct {
 	Base
-	Standard hazard.Standard
+	Standard risk.Standard
 	Groups   []ComplianceGroup
 	Answers  []Option
 	CanEdit  bool
@@ -225,25 +225,25 @@ type CompliancePage struct {
 
 // ComplianceGroup is a clause group with its items and answers.
 type ComplianceGroup struct {
-	hazard.ClauseGroup
+	risk.ClauseGroup
 	Rows []ComplianceRow
 }
 
 // ComplianceRow is one clause with its answer.
 type ComplianceRow struct {
-	hazard.ClauseItem
-	Answer   hazard.Answer
+	risk.ClauseItem
+	Answer   risk.Answer
 	Evidence string
 	Links    []string
 }
 
-func (s *Server) compliancePage(w http.ResponseWriter, r *http.Request, std hazard.Standard, answers map[string]store.ComplianceAnswer) CompliancePage {
+func (s *Server) compliancePage(w http.ResponseWriter, r *http.Request, std risk.Standard, answers map[string]store.ComplianceAnswer) CompliancePage {
 	p := principalFrom(r.Context())
 	d := CompliancePage{Base: s.base(w, r, "Compliance with "+string(std)), Standard: std, CanEdit: canEdit(p)}
-	for _, a := range hazard.AllAnswers() {
+	for _, a := range risk.AllAnswers() {
 		d.Answers = append(d.Answers, Option{Value: string(a), Label: a.Label()})
 	}
-	for _, g := range hazard.ClauseGroups(std) {
+	for _, g := range risk.ClauseGroups(std) {
 		cg := ComplianceGroup{ClauseGroup: g}
 		for _, it := range g.Items {
 			a := answers[it.Clause]
@@ -260,11 +260,11 @@ func (s *Server) compliancePage(w http.ResponseWriter, r *http.Request, std haza
 	return d
 }
 
-func standardParam(v string) hazard.Standard {
-	if st, err := hazard.ParseStandard(v); err == nil {
+func standardParam(v string) risk.Standard {
+	if st, err := risk.ParseStandard(v); err == nil {
 		return st
 	}
-	return hazard.DCB0160
+	return risk.DCB0160
 }
 
 func (s *Server) riskCompliancePage(w http.ResponseWriter, r *http.Request) error {
@@ -283,9 +283,9 @@ func (s *Server) riskSaveCompliance(w http.ResponseWriter, r *http.Request) erro
 	std := standardParam(r.PostForm.Get("standard"))
 	var in []store.ComplianceAnswer
 	form := map[string]store.ComplianceAnswer{}
-	for _, g := range hazard.ClauseGroups(std) {
+	for _, g := range risk.ClauseGroups(std) {
 		for _, it := range g.Items {
-			a := store.ComplianceAnswer{Clause: it.Clause, Answer: hazard.Answer(r.PostForm.Get("answer-" + it.Clause)), Evidence: r.PostForm.Get("evidence-" + it.Clause)}
+			a := store.ComplianceAnswer{Clause: it.Clause, Answer: risk.Answer(r.PostForm.Get("answer-" + it.Clause)), Evidence: r.PostForm.Get("evidence-" + it.Clause)}
 			in = append(in, a)
 			form[it.Clause] = a
 		}
