@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/rowerr"
@@ -70,26 +69,6 @@ func (e *rowErrors) result() RowErrors {
 	return append(e.list[:len(e.list):len(e.list)], RowError{Message: more + " not listed; fix the problems above and import the file again to see the rest"})
 }
 
-// badText says what is wrong with a cell that cannot be stored: bytes that
-// are not UTF-8, or a NUL character; "" when it is fine.
-func badText(s string) string {
-	if !utf8.ValidString(s) {
-		i := 0
-		for i < len(s) {
-			r, n := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			i += n
-		}
-		return fmt.Sprintf("The text is not UTF-8 (byte 0x%02X at position %d); save the file as \"CSV UTF-8\" and import it again", s[i], utf8.RuneCountInString(s[:i])+1)
-	}
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		return fmt.Sprintf("The cell holds a NUL character (at position %d), which cannot be stored; remove it and import again", utf8.RuneCountInString(s[:i])+1)
-	}
-	return ""
-}
-
 // ParseCatalogueCSV reads a catalogue file. It returns every product, or
 // an Invalid error wrapping RowErrors that lists the problems (the first 200,
 // then a line counting the rest). Text that is not UTF-8 or holds a NUL
@@ -118,7 +97,7 @@ func ParseCatalogueCSV(r io.Reader) ([]Product, error) {
 	col := map[string]int{}
 	var errs rowErrors
 	for i, h := range head {
-		if msg := badText(h); msg != "" {
+		if msg := badCell(h); msg != "" {
 			errs.add(RowError{Row: 1, Column: fmt.Sprintf("column %d", i+1), Message: msg})
 			continue
 		}
@@ -182,7 +161,7 @@ func ParseCatalogueCSV(r io.Reader) ([]Product, error) {
 		}
 		bad := false
 		for i, v := range rec {
-			if msg := badText(v); msg != "" {
+			if msg := badCell(v); msg != "" {
 				errs.add(RowError{Row: row, Column: colName[i], Message: msg})
 				bad = true
 			}
@@ -268,3 +247,7 @@ func sortedKeys(m map[string]string) []string {
 	sort.Slice(ks, func(i, j int) bool { return order[ks[i]] < order[ks[j]] })
 	return ks
 }
+
+// badCell is what is wrong with a catalogue cell that cannot be stored, as
+// a sentence; "" when it is fine.
+func badCell(s string) string { return text.Sentence(text.Unstorable(s)) }

@@ -22,7 +22,7 @@ func FuzzParseCatalogueCSV(f *testing.F) {
 		if err == nil {
 			for _, p := range ps {
 				for _, v := range []string{p.Manufacturer, p.Brand, p.Model, p.Description} {
-					if badText(v) != "" {
+					if badCell(v) != "" {
 						t.Fatalf("accepted text that cannot be stored: %q", v)
 					}
 				}

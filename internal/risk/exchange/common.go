@@ -7,10 +7,8 @@
 package exchange
 
 import (
-	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/risk"
@@ -97,24 +95,4 @@ func readRows(rows [][]string, m risk.Matrix, cellRefs bool, c *collector) []ris
 		c.add(hi+2, "", "", "the file has no hazards")
 	}
 	return out
-}
-
-// badText says what is wrong with text that cannot be stored: bytes that
-// are not UTF-8, or a NUL character. It returns "" for good text.
-func badText(s string) string {
-	if !utf8.ValidString(s) {
-		i := 0
-		for i < len(s) {
-			r, n := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			i += n
-		}
-		return fmt.Sprintf("the text is not UTF-8 (byte 0x%02X at position %d of the cell); save the file as \"CSV UTF-8\" and import it again", s[i], utf8.RuneCountInString(s[:i])+1)
-	}
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		return fmt.Sprintf("the cell holds a NUL character (at position %d), which cannot be stored; remove it and import again", utf8.RuneCountInString(s[:i])+1)
-	}
-	return ""
 }

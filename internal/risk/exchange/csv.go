@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/text"
 	"io"
 	"strings"
 
@@ -83,12 +84,12 @@ func checkCSVText(rows [][]string, c *collector) {
 	var head []string
 	for i, row := range rows {
 		for j, cell := range row {
-			msg := badText(cell)
+			msg := text.Unstorable(cell)
 			if msg == "" {
 				continue
 			}
 			col := strings.TrimRight(cellRef(j, 1), "1")
-			if j < len(head) && badText(head[j]) == "" && strings.TrimSpace(head[j]) != "" {
+			if j < len(head) && text.Unstorable(head[j]) == "" && strings.TrimSpace(head[j]) != "" {
 				col = strings.TrimSpace(head[j])
 			}
 			c.add(i+1, col, "", "%s", msg)

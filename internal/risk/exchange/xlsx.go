@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	textcheck "github.com/clinsafe/clinsafe/internal/text"
 	"io"
 	"strconv"
 	"strings"
@@ -273,7 +274,7 @@ func readSheet(f *excelize.File, sheet string, scans scanned) ([][]string, sheet
 		cells += len(row)
 		for i, v := range row {
 			text += len(v)
-			if msg := badText(v); msg != "" && len(bad) < maxRowErrors {
+			if msg := textcheck.Unstorable(v); msg != "" && len(bad) < maxRowErrors {
 				bad = append(bad, RowError{Row: n, Column: columnName(rows, i), Cell: cellRef(i, n), Message: msg})
 			}
 		}
