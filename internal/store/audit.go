@@ -172,20 +172,5 @@ type VerifyResult struct {
 // VerifyAudit walks the whole chain in order and reports the first broken
 // link, if any.
 func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY seq`)
-	if err != nil {
-		return VerifyResult{}, s.wrap(err, "verify audit")
-	}
-	defer rows.Close()
-	v := audit.NewVerifier()
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return VerifyResult{}, s.wrap(err, "scan audit")
-		}
-		if b := v.Next(e); b != nil {
-			return VerifyResult{Checked: v.Count(), Break: b}, nil
-		}
-	}
-	return VerifyResult{Checked: v.Count()}, s.wrap(rows.Err(), "verify audit")
+	return s.verifyChain(ctx, 0, audit.Genesis)
 }
