@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/browsertest"
-	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/demo"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
@@ -144,15 +143,7 @@ func browserDemoServer(t *testing.T, st *store.Store) (string, []store.Org) {
 	if !res.Loaded {
 		t.Fatal("demo data not loaded into a fresh store")
 	}
-	cfg, err := config.Load(nil, func(k string) (string, bool) {
-		if k == "CLINSAFE_SESSION_KEY" {
-			return strings.Repeat("k", 32), true
-		}
-		return "", false
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := testConfig(t)
 	srv, err := web.New(web.Options{Store: st, Config: cfg, Version: "test", Logger: quietLog})
 	if err != nil {
 		t.Fatal(err)

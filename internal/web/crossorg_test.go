@@ -16,7 +16,6 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
-	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/demo"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
@@ -427,12 +426,7 @@ func TestCrossOrgWalk(t *testing.T) {
 			}
 		}
 
-		cfg, _ := config.Load(nil, func(k string) (string, bool) {
-			if k == "CLINSAFE_SESSION_KEY" {
-				return strings.Repeat("k", 32), true
-			}
-			return "", false
-		})
+		cfg := testConfig(t)
 		srv, err := web.New(web.Options{Store: st, Config: cfg, Logger: quietLog})
 		if err != nil {
 			t.Fatal(err)

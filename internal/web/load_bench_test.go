@@ -24,7 +24,6 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
-	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/demo"
 	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -213,15 +212,7 @@ func newLoadFixture(b *testing.B, st *store.Store) *loadFixture {
 		}
 		f.emails = append(f.emails, email)
 	}
-	cfg, err := config.Load(nil, func(k string) (string, bool) {
-		if k == "CLINSAFE_SESSION_KEY" {
-			return strings.Repeat("k", 32), true
-		}
-		return "", false
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	cfg := testConfig(b)
 	s, err := web.New(web.Options{Store: st, Config: cfg, Version: "bench", Logger: quietLog})
 	if err != nil {
 		b.Fatal(err)

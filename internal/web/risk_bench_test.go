@@ -14,7 +14,6 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
-	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
@@ -98,15 +97,7 @@ func BenchmarkHazardLogPage500(b *testing.B) {
 
 // benchServer starts the real server on st and a session for u.
 func benchServer(b *testing.B, st *store.Store, u store.User) (string, string) {
-	cfg, err := config.Load(nil, func(k string) (string, bool) {
-		if k == "CLINSAFE_SESSION_KEY" {
-			return strings.Repeat("k", 32), true
-		}
-		return "", false
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	cfg := testConfig(b)
 	s, err := web.New(web.Options{Store: st, Config: cfg, Version: "bench", Logger: quietLog})
 	if err != nil {
 		b.Fatal(err)

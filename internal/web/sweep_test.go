@@ -22,7 +22,6 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
-	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -250,15 +249,7 @@ func TestBadInputSweep(t *testing.T) {
 		start := time.Now()
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "sweep", Operator: true})
 		var logBuf lockedBuffer
-		cfg, err := config.Load(nil, func(k string) (string, bool) {
-			if k == "CLINSAFE_SESSION_KEY" {
-				return strings.Repeat("k", 32), true
-			}
-			return "", false
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg := testConfig(t)
 		srv, err := web.New(web.Options{Store: st, Config: cfg, Version: "test",
 			Logger: slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 		if err != nil {

@@ -41,15 +41,7 @@ type fixture struct {
 func newFixture(t *testing.T, st *store.Store) *fixture {
 	t.Helper()
 	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "fixture", Operator: true})
-	cfg, err := config.Load(nil, func(k string) (string, bool) {
-		if k == "CLINSAFE_SESSION_KEY" {
-			return strings.Repeat("k", 32), true
-		}
-		return "", false
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := testConfig(t)
 	s, err := web.New(web.Options{Store: st, Config: cfg, Version: "test", Logger: quietLog})
 	if err != nil {
 		t.Fatal(err)
@@ -437,3 +429,19 @@ var volatile = regexp.MustCompile(`"(id|created_at|expires_at|request_id|invite_
 // shape is a JSON body with its ids, times, codes and email blanked, to
 // compare two answers that must not be told apart.
 func shape(body string) string { return volatile.ReplaceAllString(body, `"$1": ""`) }
+
+// testConfig is the configuration every test server uses: defaults and a
+// fixed session key.
+func testConfig(tb testing.TB) *config.Config {
+	tb.Helper()
+	cfg, err := config.Load(nil, func(k string) (string, bool) {
+		if k == "CLINSAFE_SESSION_KEY" {
+			return strings.Repeat("k", 32), true
+		}
+		return "", false
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
+}
