@@ -139,6 +139,10 @@ func TestBrowserRisk(t *testing.T) {
 	if got := browsertest.Text(t, ctx, "h1"); got != "Hazard log version 1" {
 		t.Errorf("issued page h1 = %q", got)
 	}
+	if got := browsertest.Text(t, ctx, ".app-signature"); !strings.Contains(got, "password re-entered at signing") {
+		t.Errorf("issued page signature = %q", got)
+	}
+	browsertest.Screenshot(t, ctx, "issued-signed")
 	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
 	browsertest.Fill(t, ctx, "#password", browserPassword)
 	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
