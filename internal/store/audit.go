@@ -12,7 +12,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/audit"
 )
 
-// Change describes an audited state change written with appendAudit.
+// Change describes an audited state change written with Tx.Audit.
 type Change struct {
 	OrgID    string // empty for instance-wide changes
 	Action   string // e.g. "user.create"

@@ -31,7 +31,7 @@ func (s *Store) ImportCatalogue(ctx context.Context, orgID string, ps []implant.
 		return 0, apperr.New(apperr.Invalid, "There are no products to import")
 	}
 	now := s.now()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO device_products (org_id, gtin, manufacturer, brand, model, description, device_type, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (org_id, gtin) DO UPDATE SET manufacturer = excluded.manufacturer, brand = excluded.brand,
@@ -50,7 +50,7 @@ func (s *Store) ImportCatalogue(ctx context.Context, orgID string, ps []implant.
 			AND gtin IN (SELECT gtin FROM device_products WHERE org_id = $1)`, orgID); err != nil {
 			return s.wrap(err, "flag catalogued implants")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "catalogue.import", Entity: "catalogue", EntityID: orgID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "catalogue.import", Entity: "catalogue", EntityID: orgID,
 			Summary: audit.Summarise("products", fmt.Sprint(len(ps)))})
 	})
 	return len(ps), err

@@ -85,7 +85,7 @@ var devicesTZ = func() *time.Location {
 
 // upsertPatient finds the organisation's patient with p's NHS number and
 // refreshes their details, or adds them. It returns the patient's id.
-func (s *Store) upsertPatient(ctx context.Context, tx *sql.Tx, orgID string, p implant.Patient) (string, error) {
+func (s *Store) upsertPatient(ctx context.Context, tx *Tx, orgID string, p implant.Patient) (string, error) {
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, p.NHSNumber.String()).Scan(&id)
 	switch {
@@ -95,7 +95,7 @@ func (s *Store) upsertPatient(ctx context.Context, tx *sql.Tx, orgID string, p i
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, orgID, p.NHSNumber.String(), p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, s.now()); err != nil {
 			return "", s.wrap(err, "add patient")
 		}
-		return id, s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant_patient.create", Entity: "implant_patient", EntityID: id, Summary: "patient added"})
+		return id, tx.Audit(ctx, Change{OrgID: orgID, Action: "implant_patient.create", Entity: "implant_patient", EntityID: id, Summary: "patient added"})
 	case err != nil:
 		return "", s.wrap(err, "find patient")
 	}
@@ -107,7 +107,7 @@ func (s *Store) upsertPatient(ctx context.Context, tx *sql.Tx, orgID string, p i
 		p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, id, orgID); err != nil {
 		return "", s.wrap(err, "update patient")
 	}
-	return id, s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant_patient.update", Entity: "implant_patient", EntityID: id, Summary: "patient details refreshed", before: before})
+	return id, tx.Audit(ctx, Change{OrgID: orgID, Action: "implant_patient.update", Entity: "implant_patient", EntityID: id, Summary: "patient details refreshed", before: before})
 }
 
 // CreateProcedure records a procedure for a patient, adding the patient or
@@ -132,7 +132,7 @@ func (s *Store) CreateProcedure(ctx context.Context, orgID string, pin implant.P
 			Fields: map[string]string{"performed_on": "Date of the procedure must be on or after the patient's date of birth"}}
 	}
 	proc.ID, proc.CreatedAt = NewID(), s.now()
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.Tx(ctx, func(tx *Tx) error {
 		pid, err := s.upsertPatient(ctx, tx, orgID, pat)
 		if err != nil {
 			return err
@@ -142,7 +142,7 @@ func (s *Store) CreateProcedure(ctx context.Context, orgID string, pin implant.P
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, proc.ID, orgID, pid, proc.PerformedOn, proc.Site, proc.Laterality, proc.Clinician, proc.Description, proc.CreatedAt); err != nil {
 			return s.wrap(err, "create procedure")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "procedure.create", Entity: "procedure", EntityID: proc.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "procedure.create", Entity: "procedure", EntityID: proc.ID,
 			Summary: audit.Summarise("patient_id", pid, "performed_on", proc.PerformedOn, "site", proc.Site)})
 	})
 	return proc, err
@@ -386,7 +386,7 @@ func firstLine(s string) string {
 // organisation's.
 func (s *Store) AddImplant(ctx context.Context, orgID, procID string, d implant.Device) (ImplantRecord, error) {
 	r := ImplantRecord{ID: NewID(), ProcedureID: procID, Device: d, CreatedAt: s.now()}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		var performedOn string
 		err := tx.QueryRowContext(ctx, `SELECT patient_id, performed_on FROM implant_procedures WHERE id = $1 AND org_id = $2`, procID, orgID).Scan(&r.PatientID, &performedOn)
 		if err == sql.ErrNoRows {
@@ -419,7 +419,7 @@ func (s *Store) AddImplant(ctx context.Context, orgID, procID string, d implant.
 		for i, w := range r.Warnings {
 			kinds[i] = w.Kind
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.create", Entity: "implant", EntityID: r.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.create", Entity: "implant", EntityID: r.ID,
 			Summary: audit.Summarise("procedure_id", procID, "gtin", d.GTIN, "entry", d.EntryType, "warnings", strings.Join(kinds, ","))})
 	})
 	return r, err
@@ -438,7 +438,7 @@ func (s *Store) Implant(ctx context.Context, orgID, id string) (ImplantRecord, e
 // RemoveImplant deletes a device recorded in error (a wrong scan), with an
 // audit entry. An explanted device is kept: use Explant.
 func (s *Store) RemoveImplant(ctx context.Context, orgID, id string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		var proc, gtin string
 		err := tx.QueryRowContext(ctx, `SELECT procedure_id, gtin FROM implants WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&proc, &gtin)
 		if err == sql.ErrNoRows {
@@ -454,7 +454,7 @@ func (s *Store) RemoveImplant(ctx context.Context, orgID, id string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM implants WHERE id = $1 AND org_id = $2`, id, orgID); err != nil {
 			return s.wrap(err, "remove implant")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.remove", Entity: "implant", EntityID: id,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.remove", Entity: "implant", EntityID: id,
 			Summary: audit.Summarise("procedure_id", proc, "gtin", gtin, "reason", "recorded in error"), before: before})
 	})
 }
@@ -462,7 +462,7 @@ func (s *Store) RemoveImplant(ctx context.Context, orgID, id string) error {
 // Explant records that a device was removed. Invalid with fields
 // explant_date and explant_reason; Conflict when already explanted.
 func (s *Store) Explant(ctx context.Context, orgID, id string, in implant.ExplantInput) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		var performedOn string
 		var exp sql.NullString
 		err := tx.QueryRowContext(ctx, `SELECT x.performed_on, i.explanted_on FROM implants i JOIN implant_procedures x ON x.id = i.procedure_id
@@ -487,7 +487,7 @@ func (s *Store) Explant(ctx context.Context, orgID, id string, in implant.Explan
 		if _, err := tx.ExecContext(ctx, `UPDATE implants SET explanted_on = $1, explant_reason = $2 WHERE id = $3 AND org_id = $4`, date, reason, id, orgID); err != nil {
 			return s.wrap(err, "explant")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.explant", Entity: "implant", EntityID: id,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.explant", Entity: "implant", EntityID: id,
 			Summary: audit.Summarise("explanted_on", date), before: before})
 	})
 }

@@ -46,7 +46,7 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 	// hashes are taken from these values (see trackBulk).
 	now := s.now().Truncate(time.Microsecond)
 	day := londonDay(now)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		catalogue := map[string]bool{}
 		rows, err := tx.QueryContext(ctx, `SELECT gtin FROM device_products WHERE org_id = $1`, orgID)
 		if err != nil {
@@ -191,7 +191,7 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 		if n == 0 {
 			return apperr.New(apperr.Invalid, "There are no records to import")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.bulk_import", Entity: "implant", EntityID: orgID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.bulk_import", Entity: "implant", EntityID: orgID,
 			Summary: audit.Summarise("patients_added", fmt.Sprint(res.Patients), "procedures", fmt.Sprint(res.Procedures), "devices", fmt.Sprint(res.Devices)),
 			content: set.terms()})
 	})
@@ -253,7 +253,7 @@ func validateBulk(r BulkRecord, day time.Time) (bulkValid, [][2]string) {
 // batcher writes rows with multi-row INSERT statements of up to max rows,
 // preparing the full-size statement once.
 type batcher struct {
-	tx    *sql.Tx
+	tx    *Tx
 	table string
 	cols  string
 	ncol  int
@@ -271,7 +271,7 @@ type batcher struct {
 	hasher *rowHasher
 }
 
-func newBatcher(tx *sql.Tx, table, cols string, ncol, max int, anonymous bool) *batcher {
+func newBatcher(tx *Tx, table, cols string, ncol, max int, anonymous bool) *batcher {
 	return &batcher{tx: tx, table: table, cols: cols, ncol: ncol, max: max, anon: anonymous, args: make([]any, 0, ncol*max*2)}
 }
 

@@ -127,7 +127,7 @@ func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID string, f *apper
 func (s *Store) CreateSystem(ctx context.Context, orgID string, sys System) (System, error) {
 	f := validateSystem(&sys)
 	sys.ID, sys.CreatedAt, sys.UpdatedAt = NewID(), s.now(), s.now()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		sys.CSOs = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs)
 		if err := f.Err(); err != nil {
 			return err
@@ -145,13 +145,13 @@ func (s *Store) CreateSystem(ctx context.Context, orgID string, sys System) (Sys
 				return err
 			}
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "system.create", Entity: "system", EntityID: sys.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "system.create", Entity: "system", EntityID: sys.ID,
 			Summary: audit.Summarise("name", sys.Name, "manufacturer", sys.Manufacturer, "standard", string(sys.Standard))})
 	})
 	return sys, err
 }
 
-func (s *Store) setCSOs(ctx context.Context, tx *sql.Tx, orgID, systemID string, ps []Person) error {
+func (s *Store) setCSOs(ctx context.Context, tx *Tx, orgID, systemID string, ps []Person) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM risk_system_csos WHERE org_id = $1 AND system_id = $2`, orgID, systemID); err != nil {
 		return s.wrap(err, "clear system CSOs")
 	}
@@ -166,7 +166,7 @@ func (s *Store) setCSOs(ctx context.Context, tx *sql.Tx, orgID, systemID string,
 // UpdateSystem changes a system's details and CSOs (not its releases).
 func (s *Store) UpdateSystem(ctx context.Context, orgID string, sys System) (System, error) {
 	f := validateSystem(&sys)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		old, err := s.system(ctx, tx, orgID, sys.ID)
 		if err != nil {
 			return err
@@ -185,7 +185,7 @@ func (s *Store) UpdateSystem(ctx context.Context, orgID string, sys System) (Sys
 		if err := s.setCSOs(ctx, tx, orgID, sys.ID, sys.CSOs); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "system.update", Entity: "system", EntityID: sys.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "system.update", Entity: "system", EntityID: sys.ID,
 			Summary: audit.Summarise("name", old.Name+" → "+sys.Name, "standard", string(old.Standard)+" → "+string(sys.Standard))})
 	})
 	return sys, err
@@ -201,7 +201,7 @@ func validateRelease(r *Release) error {
 	return f.Err()
 }
 
-func (s *Store) insertRelease(ctx context.Context, tx *sql.Tx, orgID, systemID string, r *Release) error {
+func (s *Store) insertRelease(ctx context.Context, tx *Tx, orgID, systemID string, r *Release) error {
 	if err := validateRelease(r); err != nil {
 		return err
 	}
@@ -213,14 +213,14 @@ func (s *Store) insertRelease(ctx context.Context, tx *sql.Tx, orgID, systemID s
 
 // AddRelease records a release of a system.
 func (s *Store) AddRelease(ctx context.Context, orgID, systemID string, r Release) (Release, error) {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 			return err
 		}
 		if err := s.insertRelease(ctx, tx, orgID, systemID, &r); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "system.release", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "system.release", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("version", r.Version, "date", r.Date.Format("2006-01-02"))})
 	})
 	return r, err
@@ -391,7 +391,7 @@ func (s *Store) SavePlan(ctx context.Context, orgID string, p Plan) (Plan, error
 	}
 	p.UpdatedAt = s.now()
 	mj, _ := json.Marshal(p.Matrix)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM risk_plans WHERE org_id = $1`, orgID); err != nil {
 			return s.wrap(err, "replace plan")
 		}
@@ -399,7 +399,7 @@ func (s *Store) SavePlan(ctx context.Context, orgID string, p Plan) (Plan, error
 			orgID, string(mj), p.Roles, p.Phases, p.UpdatedAt); err != nil {
 			return s.wrap(err, "save plan")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "plan.update", Entity: "plan", EntityID: orgID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "plan.update", Entity: "plan", EntityID: orgID,
 			Summary: audit.Summarise("matrix", string(mj))})
 	})
 	return p, err
@@ -458,7 +458,7 @@ func (s *Store) SaveCompliance(ctx context.Context, orgID string, std hazard.Sta
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		var changed []string
 		for _, a := range answers {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM compliance_answers WHERE org_id = $1 AND standard = $2 AND clause = $3`, orgID, string(std), a.Clause); err != nil {
@@ -473,7 +473,7 @@ func (s *Store) SaveCompliance(ctx context.Context, orgID string, std hazard.Sta
 			}
 			changed = append(changed, a.Clause+"="+string(a.Answer))
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "compliance.update", Entity: "compliance", EntityID: string(std),
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "compliance.update", Entity: "compliance", EntityID: string(std),
 			Summary: audit.Summarise("answers", strings.Join(changed, ", "))})
 	})
 }

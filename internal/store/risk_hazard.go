@@ -68,7 +68,7 @@ func (s *Store) validateHazard(ctx context.Context, q queryer, orgID string, old
 // non-CSO); NotFound when the system is not the organisation's.
 func (s *Store) CreateHazard(ctx context.Context, orgID, systemID string, h hazard.Hazard) (HazardEntry, error) {
 	var out HazardEntry
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		var err error
 		out, err = s.createHazard(ctx, tx, orgID, systemID, h)
 		return err
@@ -76,7 +76,7 @@ func (s *Store) CreateHazard(ctx context.Context, orgID, systemID string, h haza
 	return out, err
 }
 
-func (s *Store) createHazard(ctx context.Context, tx *sql.Tx, orgID, systemID string, h hazard.Hazard) (HazardEntry, error) {
+func (s *Store) createHazard(ctx context.Context, tx *Tx, orgID, systemID string, h hazard.Hazard) (HazardEntry, error) {
 	if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 		return HazardEntry{}, err
 	}
@@ -97,7 +97,7 @@ func (s *Store) createHazard(ctx context.Context, tx *sql.Tx, orgID, systemID st
 	if err := s.insertHazard(ctx, tx, orgID, systemID, &h); err != nil {
 		return HazardEntry{}, err
 	}
-	if err := s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "hazard.create", Entity: "hazard", EntityID: h.ID,
+	if err := tx.Audit(ctx, Change{OrgID: orgID, Action: "hazard.create", Entity: "hazard", EntityID: h.ID,
 		Summary: audit.Summarise("ref", h.Ref, "name", h.Name, "status", string(h.Status))}); err != nil {
 		return HazardEntry{}, err
 	}
@@ -111,7 +111,7 @@ func nullTime(t time.Time) any {
 	return t.UTC()
 }
 
-func (s *Store) insertHazard(ctx context.Context, tx *sql.Tx, orgID, systemID string, h *hazard.Hazard) error {
+func (s *Store) insertHazard(ctx context.Context, tx *Tx, orgID, systemID string, h *hazard.Hazard) error {
 	causes, _ := json.Marshal(h.Causes)
 	prov := ""
 	if !h.Provenance.IsZero() {
@@ -133,7 +133,7 @@ func (s *Store) insertHazard(ctx context.Context, tx *sql.Tx, orgID, systemID st
 	return s.recordVersion(ctx, tx, orgID, h)
 }
 
-func (s *Store) insertChildren(ctx context.Context, tx *sql.Tx, orgID string, h *hazard.Hazard) error {
+func (s *Store) insertChildren(ctx context.Context, tx *Tx, orgID string, h *hazard.Hazard) error {
 	for i := range h.Controls {
 		c := &h.Controls[i]
 		c.ID = NewID()
@@ -160,7 +160,7 @@ func (s *Store) insertChildren(ctx context.Context, tx *sql.Tx, orgID string, h 
 	return nil
 }
 
-func (s *Store) recordVersion(ctx context.Context, tx *sql.Tx, orgID string, h *hazard.Hazard) error {
+func (s *Store) recordVersion(ctx context.Context, tx *Tx, orgID string, h *hazard.Hazard) error {
 	snap, err := json.Marshal(h)
 	if err != nil {
 		return s.wrap(err, "encode hazard version")
@@ -176,7 +176,7 @@ func (s *Store) recordVersion(ctx context.Context, tx *sql.Tx, orgID string, h *
 // cannot change. Every save records a new version for the history.
 func (s *Store) UpdateHazard(ctx context.Context, orgID string, h hazard.Hazard) (HazardEntry, error) {
 	var out HazardEntry
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		old, err := s.hazard(ctx, tx, orgID, h.ID)
 		if err != nil {
 			return err
@@ -238,7 +238,7 @@ func (s *Store) UpdateHazard(ctx context.Context, orgID string, h hazard.Hazard)
 			labels[i] = c.Label
 		}
 		out = HazardEntry{Hazard: h, SystemID: old.SystemID}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "hazard.update", Entity: "hazard", EntityID: h.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "hazard.update", Entity: "hazard", EntityID: h.ID,
 			Summary: audit.Summarise("ref", h.Ref, "version", fmt.Sprint(h.Version), "changed", strings.Join(labels, ", "))})
 	})
 	return out, err

@@ -75,7 +75,7 @@ func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string,
 		return LogIssue{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"comment": "Comment must be 10,000 characters or fewer"}}
 	}
 	var li LogIssue
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		sys, err := s.system(ctx, tx, org.ID, systemID)
 		if err != nil {
 			return err
@@ -112,7 +112,7 @@ func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string,
 		if li.Signature, err = s.sign(ctx, tx, org.ID, systemID, sg, "hazard_log_issue", li.ID, "Approved and issued hazard log version "+li.Version+" of "+sys.Name, li.ContentHash); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: org.ID, Action: "hazardlog.issue", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, Change{OrgID: org.ID, Action: "hazardlog.issue", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("system", sys.Name, "version", li.Version, "hazards", fmt.Sprint(len(hs)), "hash", li.ContentHash, "signed_by", li.Signature.SignerName, "comment", comment)})
 	})
 	return li, err
@@ -240,7 +240,7 @@ func (s *Store) SaveCSCRDraft(ctx context.Context, orgID, systemID string, d CSC
 	}
 	d.Narratives, d.UpdatedAt = clean, s.now()
 	n, _ := json.Marshal(clean)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 			return err
 		}
@@ -251,7 +251,7 @@ func (s *Store) SaveCSCRDraft(ctx context.Context, orgID, systemID string, d CSC
 			systemID, orgID, d.DocumentVersion, d.Phase, string(n), d.UpdatedAt); err != nil {
 			return s.wrap(err, "save report draft")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "cscr.draft", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "cscr.draft", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("document_version", d.DocumentVersion, "phase", d.Phase)})
 	})
 	return d, err
@@ -290,7 +290,7 @@ func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string, sg Sign
 		return CSCRIssue{}, err
 	}
 	var ci CSCRIssue
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		sys, err := s.system(ctx, tx, org.ID, systemID)
 		if err != nil {
 			return err
@@ -330,7 +330,7 @@ func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string, sg Sign
 		if ci.Signature, err = s.sign(ctx, tx, org.ID, systemID, sg, "cscr_issue", ci.ID, "Approved and issued clinical safety case report "+ci.DocumentVersion+" of "+sys.Name, hex.EncodeToString(sum[:])); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: org.ID, Action: "cscr.issue", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, Change{OrgID: org.ID, Action: "cscr.issue", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("system", sys.Name, "document_version", ci.DocumentVersion, "hazard_log_version", li.Version, "hash", li.ContentHash, "signed_by", ci.Signature.SignerName)})
 	})
 	return ci, err
@@ -387,7 +387,7 @@ func (s *Store) CSCRIssue(ctx context.Context, orgID, id string) (CSCRIssue, err
 // a hazard breaks the rules.
 func (s *Store) ImportHazards(ctx context.Context, orgID, systemID string, l *hazard.Log, fromSupplier bool) (int, error) {
 	now := s.now()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		for i, h := range l.Sorted() {
 			if fromSupplier && h.Provenance.IsZero() {
 				src := l.System.Organisation
@@ -408,7 +408,7 @@ func (s *Store) ImportHazards(ctx context.Context, orgID, systemID string, l *ha
 				return err
 			}
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "hazardlog.import", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "hazardlog.import", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("hazards", fmt.Sprint(len(l.Hazards)), "source", l.System.Organisation, "version", l.Version, "supplier", boolString(fromSupplier))})
 	})
 	if err != nil {

@@ -240,7 +240,7 @@ func (s *Store) StartSession(ctx context.Context, userID, hash, preferOrg string
 		}
 	}
 	now := s.now()
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, org_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			hash, userID, org.ID, now, now, now.Add(maxAge)); err != nil {
 			return s.wrap(err, "start session")
@@ -248,7 +248,7 @@ func (s *Store) StartSession(ctx context.Context, userID, hash, preferOrg string
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, now, userID); err != nil {
 			return s.wrap(err, "record sign-in")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: org.ID, Action: "session.start", Entity: "user", EntityID: userID, Summary: "signed in"})
+		return tx.Audit(ctx, Change{OrgID: org.ID, Action: "session.start", Entity: "user", EntityID: userID, Summary: "signed in"})
 	})
 	if err != nil {
 		return Principal{}, err
@@ -322,7 +322,7 @@ func (s *Store) SwitchOrg(ctx context.Context, hash, userID, orgID string) error
 	if len(roles) == 0 {
 		return apperr.New(apperr.Forbidden, "You do not have a role in that organisation")
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE sessions SET org_id = $1 WHERE token_hash = $2 AND user_id = $3`, orgID, hash, userID)
 		if err != nil {
 			return s.wrap(err, "switch organisation")
@@ -333,13 +333,13 @@ func (s *Store) SwitchOrg(ctx context.Context, hash, userID, orgID string) error
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_org_id = $1 WHERE id = $2`, orgID, userID); err != nil {
 			return s.wrap(err, "remember organisation")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "session.switch_org", Entity: "user", EntityID: userID, Summary: "switched organisation"})
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "session.switch_org", Entity: "user", EntityID: userID, Summary: "switched organisation"})
 	})
 }
 
 // EndSession deletes a session (sign out).
 func (s *Store) EndSession(ctx context.Context, hash string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		var userID, orgID string
 		err := tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id, org_id`, hash).Scan(&userID, &orgID)
 		if err == sql.ErrNoRows {
@@ -348,7 +348,7 @@ func (s *Store) EndSession(ctx context.Context, hash string) error {
 		if err != nil {
 			return s.wrap(err, "end session")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "session.end", Entity: "user", EntityID: userID, Summary: "signed out"})
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "session.end", Entity: "user", EntityID: userID, Summary: "signed out"})
 	})
 }
 
@@ -407,7 +407,7 @@ func (s *Store) CreateToken(ctx context.Context, orgID, userID, name string, rol
 	roles = uniqueRoles(roles)
 	secret := auth.NewAPIToken()
 	t := APIToken{ID: NewID(), OrgID: orgID, UserID: userID, Name: name, Hint: secret[len(secret)-4:], CreatedAt: s.now(), ExpiresAt: expires, Roles: roles}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
 		if err != nil {
 			return err
@@ -426,7 +426,7 @@ func (s *Store) CreateToken(ctx context.Context, orgID, userID, name string, rol
 			t.ID, orgID, userID, name, auth.HashToken(nil, secret), t.Hint, t.CreatedAt, exp, tokenRoles(roles)); err != nil {
 			return s.wrap(err, "create token")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "token.create", Entity: "api_token", EntityID: t.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "token.create", Entity: "api_token", EntityID: t.ID,
 			Summary: audit.Summarise("name", name, "acts_as", u.Email, "roles", tokenRolesSummary(roles))})
 	})
 	return t, secret, err
@@ -450,7 +450,7 @@ func tokenRolesSummary(rs []auth.Role) string {
 
 // RevokeToken revokes one of the organisation's tokens.
 func (s *Store) RevokeToken(ctx context.Context, orgID, id string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		var name string
 		err := tx.QueryRowContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL RETURNING name`, s.now(), id, orgID).Scan(&name)
 		if err == sql.ErrNoRows {
@@ -459,7 +459,7 @@ func (s *Store) RevokeToken(ctx context.Context, orgID, id string) error {
 		if err != nil {
 			return s.wrap(err, "revoke token")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "token.revoke", Entity: "api_token", EntityID: id, Summary: audit.Summarise("name", name)})
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "token.revoke", Entity: "api_token", EntityID: id, Summary: audit.Summarise("name", name)})
 	})
 }
 
@@ -548,5 +548,5 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 // else in the database (for example an export).
 func (s *Store) RecordAction(ctx context.Context, c Change) error {
 	c.noContent = true
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.appendAudit(ctx, tx, c) })
+	return s.Tx(ctx, func(tx *Tx) error { return tx.Audit(ctx, c) })
 }

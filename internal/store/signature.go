@@ -91,7 +91,7 @@ func (s *Store) checkSigner(ctx context.Context, sg Signer) error {
 
 // sign records a signature inside tx, before the audit entry of parentID
 // (the audited entity the subject belongs to) is written.
-func (s *Store) sign(ctx context.Context, tx *sql.Tx, orgID, parentID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
+func (s *Store) sign(ctx context.Context, tx *Tx, orgID, parentID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
 	sig := Signature{ID: NewID(), Subject: subject, SubjectID: subjectID, Meaning: meaning, SignerID: sg.userID, SignerName: sg.name,
 		ContentHash: contentHash, Method: SignMethodPassword, SignedAt: s.now().Truncate(time.Microsecond)}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (id, org_id, subject, subject_id, parent_id, meaning, signer_id, signer_name, content_hash, method, signed_at)

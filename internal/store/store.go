@@ -120,9 +120,26 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // NewID returns a new UUIDv7 as a string.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// inTx runs fn in a transaction, committing when it returns nil and rolling
-// back otherwise.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// Tx is a writing transaction opened by Store.Tx. It embeds the
+// *sql.Tx, so queries run on it as usual; Audit writes the change's audit
+// entry in it.
+type Tx struct {
+	*sql.Tx
+	s *Store
+}
+
+// Audit writes the audit entry for c in the transaction, chained to the
+// previous entry (see appendAudit). Call it after the change's last write
+// to the entity.
+func (tx *Tx) Audit(ctx context.Context, c Change) error {
+	return tx.s.appendAudit(ctx, tx.Tx, c)
+}
+
+// Tx runs fn in one writing transaction. It commits when fn returns nil
+// and rolls back when fn returns an error or panics (the panic then goes
+// on), so a connection is never left in a transaction. On SQLite it first
+// waits for the writer slot (see Store.writers).
+func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	unlock, err := s.lockWrites(ctx)
 	if err != nil {
 		return err
@@ -132,8 +149,10 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", s.mapErr(err))
 	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
+	// Deferred, so it runs on a panic too, before the writer slot is
+	// released; after a commit it does nothing.
+	defer tx.Rollback()
+	if err := fn(&Tx{Tx: tx, s: s}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -157,7 +176,7 @@ func (s *Store) lockWrites(ctx context.Context) (func(), error) {
 }
 
 // exec runs one statement that writes outside a transaction, taking the
-// writer slot like inTx.
+// writer slot like Tx.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	unlock, err := s.lockWrites(ctx)
 	if err != nil {
