@@ -209,11 +209,8 @@ func (s *Store) RevokeInvitation(ctx context.Context, orgID, id string) error {
 		var email string
 		err := tx.QueryRowContext(ctx, `UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL AND accepted_at IS NULL RETURNING email`,
 			s.now(), id, orgID).Scan(&email)
-		if err == sql.ErrNoRows {
-			return notFound("Pending invitation")
-		}
 		if err != nil {
-			return s.wrap(err, "revoke invitation")
+			return s.one(err, "Pending invitation", "revoke invitation")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "invitation.revoke", Entity: "invitation", EntityID: id, Summary: audit.Summarise("email", email)})
 	})
@@ -234,7 +231,7 @@ func (s *Store) invitationByCode(ctx context.Context, q queryer, code string) (I
 	}
 	inv, err := scanInvitation(q.QueryRowContext(ctx, `SELECT `+invitationCols+` FROM invitations i JOIN organisations o ON o.id = i.org_id WHERE i.code_hash = $1`,
 		auth.HashToken(nil, code)))
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return Invitation{}, errInvitation
 	}
 	if err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -67,10 +66,7 @@ func scanProduct(sc interface{ Scan(...any) error }) (implant.Product, error) {
 // Product returns the catalogue entry for a GTIN; NotFound when there is none.
 func (s *Store) Product(ctx context.Context, orgID, gtin string) (implant.Product, error) {
 	p, err := scanProduct(s.db.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, gtin))
-	if err == sql.ErrNoRows {
-		return implant.Product{}, notFound("Product " + gtin)
-	}
-	return p, s.wrap(err, "get product")
+	return p, s.one(err, "Product "+gtin, "get product")
 }
 
 // ListProducts returns the catalogue, filtered by q (GTIN prefix, or part of

@@ -89,7 +89,7 @@ func (s *Store) upsertPatient(ctx context.Context, tx *Tx, orgID string, p impla
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, p.NHSNumber.String()).Scan(&id)
 	switch {
-	case err == sql.ErrNoRows:
+	case noRows(err):
 		id = NewID()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO implant_patients (id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, orgID, p.NHSNumber.String(), p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, s.now()); err != nil {
@@ -173,19 +173,13 @@ func scanPatient(sc interface{ Scan(...any) error }) (implant.Patient, error) {
 // Patient returns one of the organisation's patients.
 func (s *Store) Patient(ctx context.Context, orgID, id string) (implant.Patient, error) {
 	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE id = $1 AND org_id = $2`, id, orgID))
-	if err == sql.ErrNoRows {
-		return p, notFound("Patient")
-	}
-	return p, s.wrap(err, "get patient")
+	return p, s.one(err, "Patient", "get patient")
 }
 
 // PatientByNHSNumber finds the organisation's patient with the number.
 func (s *Store) PatientByNHSNumber(ctx context.Context, orgID string, n nhsnumber.Number) (implant.Patient, error) {
 	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, n.String()))
-	if err == sql.ErrNoRows {
-		return p, notFound("A patient with that NHS number")
-	}
-	return p, s.wrap(err, "find patient")
+	return p, s.one(err, "A patient with that NHS number", "find patient")
 }
 
 // PatientProcedures returns a patient's procedures, newest first, with
@@ -219,11 +213,8 @@ func (s *Store) PatientProcedures(ctx context.Context, orgID, patientID string) 
 // Procedure returns a procedure with its patient and devices.
 func (s *Store) Procedure(ctx context.Context, orgID, id string) (ProcedureDetail, error) {
 	p, err := scanProc(s.db.QueryRowContext(ctx, `SELECT `+procCols+` FROM implant_procedures WHERE id = $1 AND org_id = $2`, id, orgID))
-	if err == sql.ErrNoRows {
-		return ProcedureDetail{}, notFound("Procedure")
-	}
 	if err != nil {
-		return ProcedureDetail{}, s.wrap(err, "get procedure")
+		return ProcedureDetail{}, s.one(err, "Procedure", "get procedure")
 	}
 	d := ProcedureDetail{Procedure: p}
 	if d.Patient, err = s.Patient(ctx, orgID, p.PatientID); err != nil {
@@ -389,17 +380,14 @@ func (s *Store) AddImplant(ctx context.Context, orgID, procID string, d implant.
 	err := s.Tx(ctx, func(tx *Tx) error {
 		var performedOn string
 		err := tx.QueryRowContext(ctx, `SELECT patient_id, performed_on FROM implant_procedures WHERE id = $1 AND org_id = $2`, procID, orgID).Scan(&r.PatientID, &performedOn)
-		if err == sql.ErrNoRows {
-			return notFound("Procedure")
-		}
 		if err != nil {
-			return s.wrap(err, "get procedure")
+			return s.one(err, "Procedure", "get procedure")
 		}
 		p, err := scanProduct(tx.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, d.GTIN))
 		switch {
 		case err == nil:
 			r.Product = &p
-		case err != sql.ErrNoRows:
+		case !noRows(err):
 			return s.wrap(err, "look up product")
 		}
 		r.InCatalogue = r.Product != nil
@@ -429,10 +417,7 @@ func (s *Store) AddImplant(ctx context.Context, orgID, procID string, d implant.
 func (s *Store) Implant(ctx context.Context, orgID, id string) (ImplantRecord, error) {
 	r, err := scanImplant(s.db.QueryRowContext(ctx, `SELECT `+implantCols+` FROM implants i LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
 		WHERE i.id = $1 AND i.org_id = $2`, id, orgID))
-	if err == sql.ErrNoRows {
-		return r, notFound("Implant")
-	}
-	return r, s.wrap(err, "get implant")
+	return r, s.one(err, "Implant", "get implant")
 }
 
 // RemoveImplant deletes a device recorded in error (a wrong scan), with an
@@ -441,11 +426,8 @@ func (s *Store) RemoveImplant(ctx context.Context, orgID, id string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		var proc, gtin string
 		err := tx.QueryRowContext(ctx, `SELECT procedure_id, gtin FROM implants WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&proc, &gtin)
-		if err == sql.ErrNoRows {
-			return notFound("Implant")
-		}
 		if err != nil {
-			return s.wrap(err, "get implant")
+			return s.one(err, "Implant", "get implant")
 		}
 		before, err := s.bulkBefore(ctx, tx, "implant", orgID, id)
 		if err != nil {
@@ -467,11 +449,8 @@ func (s *Store) Explant(ctx context.Context, orgID, id string, in implant.Explan
 		var exp sql.NullString
 		err := tx.QueryRowContext(ctx, `SELECT x.performed_on, i.explanted_on FROM implants i JOIN implant_procedures x ON x.id = i.procedure_id
 			WHERE i.id = $1 AND i.org_id = $2`, id, orgID).Scan(&performedOn, &exp)
-		if err == sql.ErrNoRows {
-			return notFound("Implant")
-		}
 		if err != nil {
-			return s.wrap(err, "get implant")
+			return s.one(err, "Implant", "get implant")
 		}
 		if exp.Valid {
 			return apperr.New(apperr.Conflict, "This device is already recorded as removed on %s", exp.String)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"regexp"
 	"strings"
 	"time"
@@ -97,10 +96,7 @@ func scanOrg(sc interface{ Scan(...any) error }) (Org, error) {
 
 func getOrg(ctx context.Context, s *Store, q queryer, id string) (Org, error) {
 	o, err := scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organisations WHERE id = $1`, id))
-	if err == sql.ErrNoRows {
-		return Org{}, notFound("Organisation")
-	}
-	return o, s.wrap(err, "get org")
+	return o, s.one(err, "Organisation", "get org")
 }
 
 // Org returns an organisation by id.
@@ -109,10 +105,7 @@ func (s *Store) Org(ctx context.Context, id string) (Org, error) { return getOrg
 // OrgByODS returns an organisation by ODS code.
 func (s *Store) OrgByODS(ctx context.Context, code string) (Org, error) {
 	o, err := scanOrg(s.db.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organisations WHERE ods_code = $1`, strings.ToUpper(code)))
-	if err == sql.ErrNoRows {
-		return Org{}, notFound("Organisation " + code)
-	}
-	return o, s.wrap(err, "get org by ODS code")
+	return o, s.one(err, "Organisation "+code, "get org by ODS code")
 }
 
 // ListOrgs returns every organisation (instance administration).

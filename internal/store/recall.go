@@ -64,10 +64,7 @@ func (s *Store) CreateRecall(ctx context.Context, orgID string, in implant.Recal
 // Recall returns one of the organisation's recalls.
 func (s *Store) Recall(ctx context.Context, orgID, id string) (implant.Recall, error) {
 	r, err := scanRecall(s.db.QueryRowContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE id = $1 AND org_id = $2`, id, orgID))
-	if err == sql.ErrNoRows {
-		return r, notFound("Recall")
-	}
-	return r, s.wrap(err, "get recall")
+	return r, s.one(err, "Recall", "get recall")
 }
 
 // RecallSummary is a recall with the progress of its patient work.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strings"
 	"time"
@@ -242,11 +241,8 @@ func scanSystem(sc interface{ Scan(...any) error }) (System, error) {
 
 func (s *Store) system(ctx context.Context, q queryer, orgID, id string) (System, error) {
 	sys, err := scanSystem(q.QueryRowContext(ctx, `SELECT `+systemCols+` FROM risk_systems WHERE org_id = $1 AND id = $2`, orgID, id))
-	if err == sql.ErrNoRows {
-		return System{}, notFound("System")
-	}
 	if err != nil {
-		return System{}, s.wrap(err, "get system")
+		return System{}, s.one(err, "System", "get system")
 	}
 	rows, err := q.QueryContext(ctx, `SELECT u.id, u.name FROM risk_system_csos c JOIN users u ON u.id = c.user_id WHERE c.org_id = $1 AND c.system_id = $2 ORDER BY u.name`, orgID, id)
 	if err != nil {
@@ -286,11 +282,8 @@ func (s *Store) System(ctx context.Context, orgID, id string) (System, error) {
 func (s *Store) SystemByName(ctx context.Context, orgID, idOrName string) (System, error) {
 	var id string
 	err := s.db.QueryRowContext(ctx, `SELECT id FROM risk_systems WHERE org_id = $1 AND (id = $2 OR name = $2) ORDER BY created_at LIMIT 1`, orgID, idOrName).Scan(&id)
-	if err == sql.ErrNoRows {
-		return System{}, notFound("System " + idOrName)
-	}
 	if err != nil {
-		return System{}, s.wrap(err, "find system")
+		return System{}, s.one(err, "System "+idOrName, "find system")
 	}
 	return s.System(ctx, orgID, id)
 }
@@ -357,7 +350,7 @@ func (s *Store) plan(ctx context.Context, q queryer, orgID string) (Plan, error)
 	var p Plan
 	var m string
 	err := q.QueryRowContext(ctx, `SELECT matrix, roles, phases, updated_at FROM risk_plans WHERE org_id = $1`, orgID).Scan(&m, &p.Roles, &p.Phases, &p.UpdatedAt)
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return Plan{Matrix: hazard.DefaultMatrix()}, nil
 	}
 	if err != nil {

@@ -278,11 +278,8 @@ func scanHazard(sc interface{ Scan(...any) error }) (HazardEntry, error) {
 
 func (s *Store) hazard(ctx context.Context, q queryer, orgID, id string) (HazardEntry, error) {
 	e, err := scanHazard(q.QueryRowContext(ctx, `SELECT `+hazardCols+` FROM hazards WHERE org_id = $1 AND id = $2`, orgID, id))
-	if err == sql.ErrNoRows {
-		return HazardEntry{}, notFound("Hazard")
-	}
 	if err != nil {
-		return HazardEntry{}, s.wrap(err, "get hazard")
+		return HazardEntry{}, s.one(err, "Hazard", "get hazard")
 	}
 	hs := []*hazard.Hazard{&e.Hazard}
 	if err := s.loadChildren(ctx, q, orgID, `h.id = $2`, id, hs); err != nil {

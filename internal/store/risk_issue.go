@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -156,11 +155,8 @@ func (s *Store) LogIssue(ctx context.Context, orgID, id string) (LogIssue, error
 
 func (s *Store) logIssue(ctx context.Context, q queryer, orgID, id string) (LogIssue, error) {
 	li, err := scanIssue(q.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND id = $2`, orgID, id))
-	if err == sql.ErrNoRows {
-		return LogIssue{}, notFound("Issued hazard log")
-	}
 	if err != nil {
-		return LogIssue{}, s.wrap(err, "get issue")
+		return LogIssue{}, s.one(err, "Issued hazard log", "get issue")
 	}
 	li.Signature, err = s.signatureOf(ctx, q, orgID, "hazard_log_issue", li.ID)
 	return li, err
@@ -173,7 +169,7 @@ func (s *Store) signatureOf(ctx context.Context, q queryer, orgID, subject, id s
 	err := q.QueryRowContext(ctx, `SELECT id, subject, subject_id, meaning, signer_id, signer_name, content_hash, method, signed_at
 		FROM signatures WHERE org_id = $1 AND subject = $2 AND subject_id = $3 ORDER BY signed_at DESC, id DESC LIMIT 1`, orgID, subject, id).
 		Scan(&sig.ID, &sig.Subject, &sig.SubjectID, &sig.Meaning, &sig.SignerID, &sig.SignerName, &sig.ContentHash, &sig.Method, &sig.SignedAt)
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return Signature{}, nil
 	}
 	sig.SignedAt = sig.SignedAt.UTC()
@@ -203,7 +199,7 @@ func (s *Store) cscrDraft(ctx context.Context, q queryer, orgID, systemID string
 	var n string
 	err := q.QueryRowContext(ctx, `SELECT document_version, phase, narratives, updated_at FROM cscr_drafts WHERE org_id = $1 AND system_id = $2`, orgID, systemID).
 		Scan(&d.DocumentVersion, &d.Phase, &n, &d.UpdatedAt)
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return d, nil
 	}
 	if err != nil {
@@ -300,7 +296,7 @@ func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string, sg Sign
 			return err
 		}
 		li, err := scanIssue(tx.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2 ORDER BY seq DESC LIMIT 1`, org.ID, systemID))
-		if err == sql.ErrNoRows {
+		if noRows(err) {
 			return apperr.New(apperr.Invalid, "Issue the hazard log before issuing the safety case report")
 		}
 		if err != nil {
@@ -369,11 +365,8 @@ func (s *Store) CSCRIssues(ctx context.Context, orgID, systemID string) ([]CSCRI
 // CSCRIssue returns one issued report; NotFound for another organisation's.
 func (s *Store) CSCRIssue(ctx context.Context, orgID, id string) (CSCRIssue, error) {
 	ci, err := scanCSCR(s.db.QueryRowContext(ctx, `SELECT `+cscrCols+` FROM cscr_issues WHERE org_id = $1 AND id = $2`, orgID, id))
-	if err == sql.ErrNoRows {
-		return CSCRIssue{}, notFound("Safety case report")
-	}
 	if err != nil {
-		return CSCRIssue{}, s.wrap(err, "get report")
+		return CSCRIssue{}, s.one(err, "Safety case report", "get report")
 	}
 	ci.Signature, err = s.signatureOf(ctx, s.db, orgID, "cscr_issue", ci.ID)
 	return ci, err

@@ -149,14 +149,14 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 	row := s.db.QueryRowContext(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE email = $1`, email)
 	var last sql.NullTime
 	err = row.Scan(&u.ID, &u.Email, &u.Name, &u.PlatformAdmin, &u.Disabled, &u.CreatedAt, &last, &hash)
-	if err != nil && err != sql.ErrNoRows {
+	if err != nil && !noRows(err) {
 		return User{}, s.wrap(err, "read user")
 	}
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		hash = auth.DummyHash
 	}
 	ok, herr := auth.CheckPassword(hash, password)
-	if err == sql.ErrNoRows || herr != nil || !ok || u.Disabled {
+	if noRows(err) || herr != nil || !ok || u.Disabled {
 		if ferr := s.recordFailure(ctx, failSignIn, email, ip); ferr != nil {
 			return User{}, ferr
 		}
@@ -178,10 +178,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 func (s *Store) CheckCurrentPassword(ctx context.Context, userID, password, ip string) error {
 	var email, hash string
 	if err := s.db.QueryRowContext(ctx, `SELECT email, password_hash FROM users WHERE id = $1`, userID).Scan(&email, &hash); err != nil {
-		if err == sql.ErrNoRows {
-			return notFound("User")
-		}
-		return s.wrap(err, "read user")
+		return s.one(err, "User", "read user")
 	}
 	w, err := s.throttleWait(ctx, pairWindow, passwordFree, `kind = $2 AND email = $3`, failPassword, email)
 	if err != nil {
@@ -263,7 +260,7 @@ func (s *Store) Session(ctx context.Context, hash string, idle time.Duration) (P
 	var userID, orgID string
 	var lastSeen, expires time.Time
 	err := s.db.QueryRowContext(ctx, `SELECT user_id, org_id, last_seen_at, expires_at FROM sessions WHERE token_hash = $1`, hash).Scan(&userID, &orgID, &lastSeen, &expires)
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return Principal{}, apperr.New(apperr.Unauthenticated, "Sign in to continue")
 	}
 	if err != nil {
@@ -342,7 +339,7 @@ func (s *Store) EndSession(ctx context.Context, hash string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		var userID, orgID string
 		err := tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id, org_id`, hash).Scan(&userID, &orgID)
-		if err == sql.ErrNoRows {
+		if noRows(err) {
 			return nil
 		}
 		if err != nil {
@@ -453,11 +450,8 @@ func (s *Store) RevokeToken(ctx context.Context, orgID, id string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		var name string
 		err := tx.QueryRowContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL RETURNING name`, s.now(), id, orgID).Scan(&name)
-		if err == sql.ErrNoRows {
-			return notFound("Active API token")
-		}
 		if err != nil {
-			return s.wrap(err, "revoke token")
+			return s.one(err, "Active API token", "revoke token")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "token.revoke", Entity: "api_token", EntityID: id, Summary: audit.Summarise("name", name)})
 	})
@@ -507,7 +501,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 	var exp, rev, used sql.NullTime
 	err := s.db.QueryRowContext(ctx, `SELECT id, org_id, user_id, expires_at, revoked_at, last_used_at, roles FROM api_tokens WHERE token_hash = $1`,
 		auth.HashToken(nil, secret)).Scan(&id, &orgID, &userID, &exp, &rev, &used, &roles)
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return Principal{}, fail
 	}
 	if err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
@@ -62,7 +61,7 @@ func (s *Store) VerifySigner(ctx context.Context, password string) (Signer, erro
 	var u User
 	var disabled bool
 	err := s.db.QueryRowContext(ctx, `SELECT id, name, disabled FROM users WHERE id = $1`, a.UserID).Scan(&u.ID, &u.Name, &disabled)
-	if err == sql.ErrNoRows || disabled {
+	if noRows(err) || disabled {
 		return Signer{}, apperr.New(apperr.Forbidden, "Sign in to sign")
 	}
 	if err != nil {

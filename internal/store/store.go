@@ -199,7 +199,7 @@ func (s *Store) mapErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return &apperr.Error{Kind: apperr.NotFound, Message: "Not found", Err: err}
 	}
 	var se *sqlite.Error
@@ -221,6 +221,22 @@ func (s *Store) mapErr(err error) error {
 		}
 	}
 	return err
+}
+
+// noRows reports whether err says a query found no row. It is the one
+// place the store recognises database/sql's "no rows": a lookup of one
+// row maps its error with Store.one, and a query whose missing row means
+// something else (an optional row, a failed sign-in) asks noRows.
+func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// one maps the error of a query for one row: nil stays nil, no row is
+// NotFound naming what ("Hazard" gives "Hazard was not found"), and any
+// other error is wrapped with what was being done, as by Store.wrap.
+func (s *Store) one(err error, what, format string, args ...any) error {
+	if noRows(err) {
+		return notFound(what)
+	}
+	return s.wrap(err, format, args...)
 }
 
 // notFound returns a NotFound error naming what was looked for.

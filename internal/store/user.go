@@ -180,10 +180,7 @@ func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 
 func (s *Store) getUser(ctx context.Context, q queryer, id string) (User, error) {
 	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
-	if err == sql.ErrNoRows {
-		return User{}, notFound("User")
-	}
-	return u, s.wrap(err, "get user")
+	return u, s.one(err, "User", "get user")
 }
 
 // User returns a user by id, without roles (instance-level lookups).
@@ -209,10 +206,7 @@ func (s *Store) UserInOrg(ctx context.Context, orgID, id string) (User, error) {
 // UserByEmail returns a user by email address.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = $1`, normEmail(email)))
-	if err == sql.ErrNoRows {
-		return User{}, notFound("User " + email)
-	}
-	return u, s.wrap(err, "get user by email")
+	return u, s.one(err, "User "+email, "get user by email")
 }
 
 // ListUsers returns the members of an organisation with their roles there.
