@@ -61,10 +61,9 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 			catalogue[g] = true
 		}
 		rows.Close()
-		anon := s.dialect.name() == "sqlite"
-		patients := newBatcher(tx, "implant_patients", "id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at", 10, 500, anon)
-		procs := newBatcher(tx, "implant_procedures", "id, org_id, patient_id, performed_on, site, laterality, clinician, description, created_at", 9, 500, anon)
-		devs := newBatcher(tx, "implants", "id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at", 14, 500, anon)
+		patients := newBatcher(tx, "implant_patients", "id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at", 10, 500)
+		procs := newBatcher(tx, "implant_procedures", "id, org_id, patient_id, performed_on, site, laterality, clinician, description, created_at", 9, 500)
+		devs := newBatcher(tx, "implants", "id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at", 14, 500)
 		set := newBulkSet()
 		patients.trackBulk(set, "implant_patient")
 		procs.trackBulk(set, "procedure")
@@ -260,10 +259,6 @@ type batcher struct {
 	max   int
 	args  []any
 	full  *sql.Stmt
-	// anon writes ? placeholders instead of $N. SQLite looks up the name
-	// of each numbered parameter by a linear scan, which makes binding a
-	// statement with thousands of $N parameters quadratic; ? has no name.
-	anon bool
 	// set, when not nil, receives the content hash of every row queued,
 	// as entity (see trackBulk).
 	set    *bulkSet
@@ -271,8 +266,8 @@ type batcher struct {
 	hasher *rowHasher
 }
 
-func newBatcher(tx *Tx, table, cols string, ncol, max int, anonymous bool) *batcher {
-	return &batcher{tx: tx, table: table, cols: cols, ncol: ncol, max: max, anon: anonymous, args: make([]any, 0, ncol*max*2)}
+func newBatcher(tx *Tx, table, cols string, ncol, max int) *batcher {
+	return &batcher{tx: tx, table: table, cols: cols, ncol: ncol, max: max, args: make([]any, 0, ncol*max*2)}
 }
 
 // add queues a row; flush writes the queued rows.
@@ -297,11 +292,7 @@ func (b *batcher) sql(rows int) string {
 			if c > 0 {
 				sb.WriteString(", ")
 			}
-			if b.anon {
-				sb.WriteByte('?')
-			} else {
-				fmt.Fprintf(&sb, "$%d", n)
-			}
+			sb.WriteString(b.tx.s.dialect.bulkPlaceholder(n))
 			n++
 		}
 		sb.WriteByte(')')

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"runtime"
 	"strings"
 	"time"
 
@@ -60,17 +59,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	if d.name() == "sqlite" {
-		// WAL allows many readers and one writer; writes are serialised by
-		// the writer slot and BEGIN IMMEDIATE. The pool is twice the
-		// requests the web server admits at once, so that an admitted
-		// request (even one reading outside its transaction) never waits.
-		db.SetMaxOpenConns(max(32, 8*runtime.GOMAXPROCS(0)))
-	} else {
-		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(10)
-		db.SetConnMaxIdleTime(5 * time.Minute)
-	}
+	d.configurePool(db)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
@@ -78,7 +67,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", d.name(), err)
 	}
 	st := &Store{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }}
-	if d.name() == "sqlite" {
+	if d.oneWriter() {
 		st.writers = make(chan struct{}, 1)
 	}
 	return st, nil
