@@ -90,7 +90,7 @@ func (s *Store) AddMember(ctx context.Context, orgID, userID string, roles []aut
 		return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"roles": "Select at least one role"}}
 	}
 	auth.SortRoles(roles)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		u, err := s.getUser(ctx, tx, userID)
 		if err != nil {
 			return err
@@ -102,7 +102,7 @@ func (s *Store) AddMember(ctx context.Context, orgID, userID string, roles []aut
 		if err := s.setRoles(ctx, tx, orgID, userID, roles); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "user.member", Entity: "user", EntityID: userID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "user.member", Entity: "user", EntityID: userID,
 			Summary: audit.Summarise("email", u.Email, "roles", rolesString(old)+" → "+rolesString(roles))})
 	})
 }
@@ -157,13 +157,13 @@ func (s *Store) Invite(ctx context.Context, orgID, email, name string, roles []a
 	now := s.now()
 	inv := Invitation{ID: NewID(), OrgID: orgID, Email: email, Name: name, Roles: roles, CreatedAt: now, ExpiresAt: now.Add(InvitationTTL)}
 	a := audit.ActorFrom(ctx)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO invitations (id, org_id, email, name, roles, code_hash, created_by_id, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, inv.ID, orgID, email, name, rolesString(roles), auth.HashToken(nil, code),
 			nullable(a.UserID), now, inv.ExpiresAt); err != nil {
 			return s.wrap(err, "create invitation")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "invitation.create", Entity: "invitation", EntityID: inv.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "invitation.create", Entity: "invitation", EntityID: inv.ID,
 			Summary: audit.Summarise("email", email, "name", name, "roles", rolesString(roles))})
 	})
 	return inv, code, err
@@ -205,17 +205,14 @@ func (s *Store) ListInvitations(ctx context.Context, orgID string) ([]Invitation
 
 // RevokeInvitation withdraws one of the organisation's pending invitations.
 func (s *Store) RevokeInvitation(ctx context.Context, orgID, id string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		var email string
 		err := tx.QueryRowContext(ctx, `UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL AND accepted_at IS NULL RETURNING email`,
 			s.now(), id, orgID).Scan(&email)
-		if err == sql.ErrNoRows {
-			return notFound("Pending invitation")
-		}
 		if err != nil {
-			return s.wrap(err, "revoke invitation")
+			return s.one(err, "Pending invitation", "revoke invitation")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "invitation.revoke", Entity: "invitation", EntityID: id, Summary: audit.Summarise("email", email)})
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "invitation.revoke", Entity: "invitation", EntityID: id, Summary: audit.Summarise("email", email)})
 	})
 }
 
@@ -234,7 +231,7 @@ func (s *Store) invitationByCode(ctx context.Context, q queryer, code string) (I
 	}
 	inv, err := scanInvitation(q.QueryRowContext(ctx, `SELECT `+invitationCols+` FROM invitations i JOIN organisations o ON o.id = i.org_id WHERE i.code_hash = $1`,
 		auth.HashToken(nil, code)))
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return Invitation{}, errInvitation
 	}
 	if err != nil {
@@ -252,7 +249,7 @@ func (s *Store) invitationByCode(ctx context.Context, q queryer, code string) (I
 func (s *Store) AcceptInvitation(ctx context.Context, code string) (Invitation, error) {
 	a := audit.ActorFrom(ctx)
 	var inv Invitation
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		var err error
 		if inv, err = s.invitationByCode(ctx, tx, code); err != nil {
 			return err
@@ -269,7 +266,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, code string) (Invitation, 
 	return inv, err
 }
 
-func (s *Store) acceptInTx(ctx context.Context, tx *sql.Tx, inv Invitation, u User) error {
+func (s *Store) acceptInTx(ctx context.Context, tx *Tx, inv Invitation, u User) error {
 	old, err := s.rolesIn(ctx, tx, inv.OrgID, u.ID)
 	if err != nil {
 		return err
@@ -283,11 +280,11 @@ func (s *Store) acceptInTx(ctx context.Context, tx *sql.Tx, inv Invitation, u Us
 		return s.wrap(err, "accept invitation")
 	}
 	// Two entries: the invitation is used, and the person is a member.
-	if err := s.appendAudit(ctx, tx, Change{OrgID: inv.OrgID, Action: "invitation.accept", Entity: "invitation", EntityID: inv.ID,
+	if err := tx.Audit(ctx, Change{OrgID: inv.OrgID, Action: "invitation.accept", Entity: "invitation", EntityID: inv.ID,
 		Summary: audit.Summarise("email", u.Email)}); err != nil {
 		return err
 	}
-	return s.appendAudit(ctx, tx, Change{OrgID: inv.OrgID, Action: "user.member", Entity: "user", EntityID: u.ID,
+	return tx.Audit(ctx, Change{OrgID: inv.OrgID, Action: "user.member", Entity: "user", EntityID: u.ID,
 		Summary: audit.Summarise("email", u.Email, "invitation", inv.ID, "roles", rolesString(old)+" → "+rolesString(merged))})
 }
 
@@ -325,7 +322,7 @@ func (s *Store) AcceptInvitationNew(ctx context.Context, code, name, password st
 		return User{}, inv, err
 	}
 	u := User{ID: NewID(), Email: inv.Email, Name: name, CreatedAt: s.now(), Roles: inv.Roles}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.Tx(ctx, func(tx *Tx) error {
 		// Read again inside the transaction: the code is used once.
 		if inv, err = s.invitationByCode(ctx, tx, code); err != nil {
 			return err
@@ -338,7 +335,7 @@ func (s *Store) AcceptInvitationNew(ctx context.Context, code, name, password st
 			}
 			return s.wrap(err, "create user")
 		}
-		if err := s.appendAudit(ctx, tx, Change{OrgID: inv.OrgID, Action: "user.create", Entity: "user", EntityID: u.ID,
+		if err := tx.Audit(ctx, Change{OrgID: inv.OrgID, Action: "user.create", Entity: "user", EntityID: u.ID,
 			Summary: audit.Summarise("email", u.Email, "name", u.Name, "invitation", inv.ID)}); err != nil {
 			return err
 		}

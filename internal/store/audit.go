@@ -12,7 +12,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/audit"
 )
 
-// Change describes an audited state change written with appendAudit.
+// Change describes an audited state change written with Tx.Audit.
 type Change struct {
 	OrgID    string // empty for instance-wide changes
 	Action   string // e.g. "user.create"
@@ -44,7 +44,7 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, c Change) error {
 	prev := audit.Genesis
 	var seq int64
 	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
-	if err != nil && err != sql.ErrNoRows {
+	if err != nil && !noRows(err) {
 		return s.wrap(err, "read audit chain head")
 	}
 	a := audit.ActorFrom(ctx)

@@ -385,7 +385,7 @@ func (s *Store) contentHash(ctx context.Context, q queryer, d *entityDef, orgID,
 // bulkBefore returns the content hash of a bulk-capable entity before a
 // change, for Change.before: if the row came from a bulk import and has no
 // entry of its own yet, appendAudit takes it out of its bulk set.
-func (s *Store) bulkBefore(ctx context.Context, tx *sql.Tx, entity, orgID, id string) (string, error) {
+func (s *Store) bulkBefore(ctx context.Context, tx *Tx, entity, orgID, id string) (string, error) {
 	return s.contentHash(ctx, tx, entityByName(entity), orgID, id)
 }
 

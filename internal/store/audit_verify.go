@@ -20,7 +20,7 @@ import (
 func (s *Store) AuditHead(ctx context.Context) (int64, string, error) {
 	seq, head := int64(0), audit.Genesis
 	err := s.db.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &head)
-	if err != nil && err != sql.ErrNoRows {
+	if err != nil && !noRows(err) {
 		return 0, "", s.wrap(err, "read audit chain head")
 	}
 	return seq, head, nil
@@ -60,7 +60,7 @@ func (s *Store) CheckCheckpoint(ctx context.Context, c audit.Checkpoint) (*audit
 	var hash string
 	err := s.db.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE seq = $1`, c.Seq).Scan(&hash)
 	when := c.At.UTC().Format("2006-01-02 15:04:05Z")
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return &audit.Break{Seq: c.Seq, Reason: fmt.Sprintf("entry %d, signed in the checkpoint of %s, is missing (the trail was truncated)", c.Seq, when)}, nil
 	}
 	if err != nil {

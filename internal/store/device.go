@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -31,7 +30,7 @@ func (s *Store) ImportCatalogue(ctx context.Context, orgID string, ps []devices.
 		return 0, apperr.New(apperr.Invalid, "There are no products to import")
 	}
 	now := s.now()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO device_products (org_id, gtin, manufacturer, brand, model, description, device_type, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (org_id, gtin) DO UPDATE SET manufacturer = excluded.manufacturer, brand = excluded.brand,
@@ -50,7 +49,7 @@ func (s *Store) ImportCatalogue(ctx context.Context, orgID string, ps []devices.
 			AND gtin IN (SELECT gtin FROM device_products WHERE org_id = $1)`, orgID); err != nil {
 			return s.wrap(err, "flag catalogued implants")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "catalogue.import", Entity: "catalogue", EntityID: orgID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "catalogue.import", Entity: "catalogue", EntityID: orgID,
 			Summary: audit.Summarise("products", fmt.Sprint(len(ps)))})
 	})
 	return len(ps), err
@@ -67,10 +66,7 @@ func scanProduct(sc interface{ Scan(...any) error }) (devices.Product, error) {
 // Product returns the catalogue entry for a GTIN; NotFound when there is none.
 func (s *Store) Product(ctx context.Context, orgID, gtin string) (devices.Product, error) {
 	p, err := scanProduct(s.db.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, gtin))
-	if err == sql.ErrNoRows {
-		return devices.Product{}, notFound("Product " + gtin)
-	}
-	return p, s.wrap(err, "get product")
+	return p, s.one(err, "Product "+gtin, "get product")
 }
 
 // ListProducts returns the catalogue, filtered by q (GTIN prefix, or part of

@@ -3,7 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // dialect holds the few places where SQLite and PostgreSQL differ.
@@ -15,6 +21,18 @@ type dialect interface {
 	lockAudit(ctx context.Context, tx *sql.Tx) error
 	// ilike returns a case-insensitive LIKE operator.
 	ilike() string
+	// configurePool sizes the connection pool for the engine.
+	configurePool(db *sql.DB)
+	// oneWriter reports whether the engine admits one writing
+	// transaction at a time, so that writers queue for the store's
+	// writer slot (see Store.writers).
+	oneWriter() bool
+	// bulkPlaceholder returns the placeholder for argument n (from 1) of
+	// a multi-row INSERT with thousands of arguments.
+	bulkPlaceholder(n int) string
+	// backup writes a consistent online copy of the database to path,
+	// which does not exist yet; dsn is the database's address.
+	backup(ctx context.Context, s *Store, dsn, path string) error
 }
 
 type sqliteDialect struct{}
@@ -36,6 +54,32 @@ func (sqliteDialect) lockAudit(context.Context, *sql.Tx) error { return nil }
 
 func (sqliteDialect) ilike() string { return "LIKE" } // ASCII case-insensitive in SQLite
 
+// WAL allows many readers and one writer; writes are serialised by the
+// writer slot and BEGIN IMMEDIATE. The pool is twice the requests the web
+// server admits at once, so that an admitted request (even one reading
+// outside its transaction) never waits.
+func (sqliteDialect) configurePool(db *sql.DB) {
+	db.SetMaxOpenConns(max(32, 8*runtime.GOMAXPROCS(0)))
+}
+
+func (sqliteDialect) oneWriter() bool { return true }
+
+// SQLite looks up the name of each numbered parameter by a linear scan,
+// which makes binding a statement with thousands of $N parameters
+// quadratic; ? has no name.
+func (sqliteDialect) bulkPlaceholder(int) string { return "?" }
+
+// SQLite backs up with VACUUM INTO.
+func (sqliteDialect) backup(ctx context.Context, s *Store, _, path string) error {
+	if strings.ContainsRune(path, 0) {
+		return errors.New("store: backup: bad file name")
+	}
+	if _, err := s.db.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
+		return s.wrap(err, "backup to %s", path)
+	}
+	return nil
+}
+
 type postgresDialect struct{}
 
 func (postgresDialect) name() string { return "postgres" }
@@ -48,3 +92,27 @@ func (postgresDialect) lockAudit(ctx context.Context, tx *sql.Tx) error {
 }
 
 func (postgresDialect) ilike() string { return "ILIKE" }
+
+func (postgresDialect) configurePool(db *sql.DB) {
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+}
+
+// PostgreSQL writers wait only for the rows they lock.
+func (postgresDialect) oneWriter() bool { return false }
+
+func (postgresDialect) bulkPlaceholder(n int) string { return "$" + strconv.Itoa(n) }
+
+// PostgreSQL backs up with pg_dump (custom format), when it is on PATH.
+func (postgresDialect) backup(ctx context.Context, _ *Store, dsn, path string) error {
+	bin, err := exec.LookPath("pg_dump")
+	if err != nil {
+		return errors.New("store: backup: pg_dump is not on PATH; install the PostgreSQL client tools (Debian: apt-get install postgresql-client) or run pg_dump -Fc against the database yourself")
+	}
+	cmd := exec.CommandContext(ctx, bin, "--format=custom", "--file="+path, "--dbname="+dsn)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("store: backup: pg_dump failed: %s", strings.TrimSpace(string(out)))
+	}
+	return nil
+}

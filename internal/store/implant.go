@@ -76,17 +76,17 @@ func (p ProcedureSummary) LogValue() slog.Value { return slog.StringValue(p.ID) 
 
 // upsertPatient finds the organisation's patient with p's NHS number and
 // refreshes their details, or adds them. It returns the patient's id.
-func (s *Store) upsertPatient(ctx context.Context, tx *sql.Tx, orgID string, p devices.Patient) (string, error) {
+func (s *Store) upsertPatient(ctx context.Context, tx *Tx, orgID string, p devices.Patient) (string, error) {
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, p.NHSNumber.String()).Scan(&id)
 	switch {
-	case err == sql.ErrNoRows:
+	case noRows(err):
 		id = NewID()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO implant_patients (id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, orgID, p.NHSNumber.String(), p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, s.now()); err != nil {
 			return "", s.wrap(err, "add patient")
 		}
-		return id, s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant_patient.create", Entity: "implant_patient", EntityID: id, Summary: "patient added"})
+		return id, tx.Audit(ctx, Change{OrgID: orgID, Action: "implant_patient.create", Entity: "implant_patient", EntityID: id, Summary: "patient added"})
 	case err != nil:
 		return "", s.wrap(err, "find patient")
 	}
@@ -98,7 +98,7 @@ func (s *Store) upsertPatient(ctx context.Context, tx *sql.Tx, orgID string, p d
 		p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, id, orgID); err != nil {
 		return "", s.wrap(err, "update patient")
 	}
-	return id, s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant_patient.update", Entity: "implant_patient", EntityID: id, Summary: "patient details refreshed", before: before})
+	return id, tx.Audit(ctx, Change{OrgID: orgID, Action: "implant_patient.update", Entity: "implant_patient", EntityID: id, Summary: "patient details refreshed", before: before})
 }
 
 // CreateProcedure records a procedure for a patient, adding the patient or
@@ -123,7 +123,7 @@ func (s *Store) CreateProcedure(ctx context.Context, orgID string, pin devices.P
 			Fields: map[string]string{"performed_on": "Date of the procedure must be on or after the patient's date of birth"}}
 	}
 	proc.ID, proc.CreatedAt = NewID(), s.now()
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.Tx(ctx, func(tx *Tx) error {
 		pid, err := s.upsertPatient(ctx, tx, orgID, pat)
 		if err != nil {
 			return err
@@ -133,7 +133,7 @@ func (s *Store) CreateProcedure(ctx context.Context, orgID string, pin devices.P
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, proc.ID, orgID, pid, proc.PerformedOn, proc.Site, proc.Laterality, proc.Clinician, proc.Description, proc.CreatedAt); err != nil {
 			return s.wrap(err, "create procedure")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "procedure.create", Entity: "procedure", EntityID: proc.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "procedure.create", Entity: "procedure", EntityID: proc.ID,
 			Summary: audit.Summarise("patient_id", pid, "performed_on", proc.PerformedOn, "site", proc.Site)})
 	})
 	return proc, err
@@ -164,19 +164,13 @@ func scanPatient(sc interface{ Scan(...any) error }) (devices.Patient, error) {
 // Patient returns one of the organisation's patients.
 func (s *Store) Patient(ctx context.Context, orgID, id string) (devices.Patient, error) {
 	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE id = $1 AND org_id = $2`, id, orgID))
-	if err == sql.ErrNoRows {
-		return p, notFound("Patient")
-	}
-	return p, s.wrap(err, "get patient")
+	return p, s.one(err, "Patient", "get patient")
 }
 
 // PatientByNHSNumber finds the organisation's patient with the number.
 func (s *Store) PatientByNHSNumber(ctx context.Context, orgID string, n nhsnumber.Number) (devices.Patient, error) {
 	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, n.String()))
-	if err == sql.ErrNoRows {
-		return p, notFound("A patient with that NHS number")
-	}
-	return p, s.wrap(err, "find patient")
+	return p, s.one(err, "A patient with that NHS number", "find patient")
 }
 
 // PatientProcedures returns a patient's procedures, newest first, with
@@ -210,11 +204,8 @@ func (s *Store) PatientProcedures(ctx context.Context, orgID, patientID string) 
 // Procedure returns a procedure with its patient and devices.
 func (s *Store) Procedure(ctx context.Context, orgID, id string) (ProcedureDetail, error) {
 	p, err := scanProc(s.db.QueryRowContext(ctx, `SELECT `+procCols+` FROM implant_procedures WHERE id = $1 AND org_id = $2`, id, orgID))
-	if err == sql.ErrNoRows {
-		return ProcedureDetail{}, notFound("Procedure")
-	}
 	if err != nil {
-		return ProcedureDetail{}, s.wrap(err, "get procedure")
+		return ProcedureDetail{}, s.one(err, "Procedure", "get procedure")
 	}
 	d := ProcedureDetail{Procedure: p}
 	if d.Patient, err = s.Patient(ctx, orgID, p.PatientID); err != nil {
@@ -377,20 +368,17 @@ func firstLine(s string) string {
 // organisation's.
 func (s *Store) AddImplant(ctx context.Context, orgID, procID string, d devices.Device) (ImplantRecord, error) {
 	r := ImplantRecord{ID: NewID(), ProcedureID: procID, Device: d, CreatedAt: s.now()}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		var performedOn string
 		err := tx.QueryRowContext(ctx, `SELECT patient_id, performed_on FROM implant_procedures WHERE id = $1 AND org_id = $2`, procID, orgID).Scan(&r.PatientID, &performedOn)
-		if err == sql.ErrNoRows {
-			return notFound("Procedure")
-		}
 		if err != nil {
-			return s.wrap(err, "get procedure")
+			return s.one(err, "Procedure", "get procedure")
 		}
 		p, err := scanProduct(tx.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, d.GTIN))
 		switch {
 		case err == nil:
 			r.Product = &p
-		case err != sql.ErrNoRows:
+		case !noRows(err):
 			return s.wrap(err, "look up product")
 		}
 		r.InCatalogue = r.Product != nil
@@ -410,7 +398,7 @@ func (s *Store) AddImplant(ctx context.Context, orgID, procID string, d devices.
 		for i, w := range r.Warnings {
 			kinds[i] = w.Kind
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.create", Entity: "implant", EntityID: r.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.create", Entity: "implant", EntityID: r.ID,
 			Summary: audit.Summarise("procedure_id", procID, "gtin", d.GTIN, "entry", d.EntryType, "warnings", strings.Join(kinds, ","))})
 	})
 	return r, err
@@ -420,23 +408,17 @@ func (s *Store) AddImplant(ctx context.Context, orgID, procID string, d devices.
 func (s *Store) Implant(ctx context.Context, orgID, id string) (ImplantRecord, error) {
 	r, err := scanImplant(s.db.QueryRowContext(ctx, `SELECT `+implantCols+` FROM implants i LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
 		WHERE i.id = $1 AND i.org_id = $2`, id, orgID))
-	if err == sql.ErrNoRows {
-		return r, notFound("Implant")
-	}
-	return r, s.wrap(err, "get implant")
+	return r, s.one(err, "Implant", "get implant")
 }
 
 // RemoveImplant deletes a device recorded in error (a wrong scan), with an
 // audit entry. An explanted device is kept: use Explant.
 func (s *Store) RemoveImplant(ctx context.Context, orgID, id string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		var proc, gtin string
 		err := tx.QueryRowContext(ctx, `SELECT procedure_id, gtin FROM implants WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&proc, &gtin)
-		if err == sql.ErrNoRows {
-			return notFound("Implant")
-		}
 		if err != nil {
-			return s.wrap(err, "get implant")
+			return s.one(err, "Implant", "get implant")
 		}
 		before, err := s.bulkBefore(ctx, tx, "implant", orgID, id)
 		if err != nil {
@@ -445,7 +427,7 @@ func (s *Store) RemoveImplant(ctx context.Context, orgID, id string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM implants WHERE id = $1 AND org_id = $2`, id, orgID); err != nil {
 			return s.wrap(err, "remove implant")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.remove", Entity: "implant", EntityID: id,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.remove", Entity: "implant", EntityID: id,
 			Summary: audit.Summarise("procedure_id", proc, "gtin", gtin, "reason", "recorded in error"), before: before})
 	})
 }
@@ -453,16 +435,13 @@ func (s *Store) RemoveImplant(ctx context.Context, orgID, id string) error {
 // Explant records that a device was removed. Invalid with fields
 // explant_date and explant_reason; Conflict when already explanted.
 func (s *Store) Explant(ctx context.Context, orgID, id string, in devices.ExplantInput) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		var performedOn string
 		var exp sql.NullString
 		err := tx.QueryRowContext(ctx, `SELECT x.performed_on, i.explanted_on FROM implants i JOIN implant_procedures x ON x.id = i.procedure_id
 			WHERE i.id = $1 AND i.org_id = $2`, id, orgID).Scan(&performedOn, &exp)
-		if err == sql.ErrNoRows {
-			return notFound("Implant")
-		}
 		if err != nil {
-			return s.wrap(err, "get implant")
+			return s.one(err, "Implant", "get implant")
 		}
 		if exp.Valid {
 			return apperr.New(apperr.Conflict, "This device is already recorded as removed on %s", exp.String)
@@ -478,7 +457,7 @@ func (s *Store) Explant(ctx context.Context, orgID, id string, in devices.Explan
 		if _, err := tx.ExecContext(ctx, `UPDATE implants SET explanted_on = $1, explant_reason = $2 WHERE id = $3 AND org_id = $4`, date, reason, id, orgID); err != nil {
 			return s.wrap(err, "explant")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.explant", Entity: "implant", EntityID: id,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.explant", Entity: "implant", EntityID: id,
 			Summary: audit.Summarise("explanted_on", date), before: before})
 	})
 }

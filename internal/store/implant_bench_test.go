@@ -312,7 +312,7 @@ func bareInsert(b *testing.B, st *store.Store, orgID string, n int, nhs []string
 	procs := &table{name: "implant_procedures", cols: "id, org_id, patient_id, performed_on, site, laterality, clinician, description, created_at", ncol: 9}
 	devs := &table{name: "implants", cols: "id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at", ncol: 14}
 	stmts := map[string]string{}
-	anon := st.Engine() == "sqlite" // see the batcher in implant_bulk.go
+	anon := st.Engine() == "sqlite" // see sqliteDialect.bulkPlaceholder
 	flush := func(t *table) {
 		for start := 0; start < len(t.args); start += t.ncol * 500 {
 			part := t.args[start:min(len(t.args), start+t.ncol*500)]

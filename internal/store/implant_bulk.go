@@ -47,7 +47,7 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 	// hashes are taken from these values (see trackBulk).
 	now := s.now().Truncate(time.Microsecond)
 	day := clock.Today(now)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		catalogue := map[string]bool{}
 		rows, err := tx.QueryContext(ctx, `SELECT gtin FROM device_products WHERE org_id = $1`, orgID)
 		if err != nil {
@@ -62,10 +62,9 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 			catalogue[g] = true
 		}
 		rows.Close()
-		anon := s.dialect.name() == "sqlite"
-		patients := newBatcher(tx, "implant_patients", "id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at", 10, 500, anon)
-		procs := newBatcher(tx, "implant_procedures", "id, org_id, patient_id, performed_on, site, laterality, clinician, description, created_at", 9, 500, anon)
-		devs := newBatcher(tx, "implants", "id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at", 14, 500, anon)
+		patients := newBatcher(tx, "implant_patients", "id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at", 10, 500)
+		procs := newBatcher(tx, "implant_procedures", "id, org_id, patient_id, performed_on, site, laterality, clinician, description, created_at", 9, 500)
+		devs := newBatcher(tx, "implants", "id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at", 14, 500)
 		set := newBulkSet()
 		patients.trackBulk(set, "implant_patient")
 		procs.trackBulk(set, "procedure")
@@ -192,7 +191,7 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 		if n == 0 {
 			return apperr.New(apperr.Invalid, "There are no records to import")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "implant.bulk_import", Entity: "implant", EntityID: orgID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.bulk_import", Entity: "implant", EntityID: orgID,
 			Summary: audit.Summarise("patients_added", fmt.Sprint(res.Patients), "procedures", fmt.Sprint(res.Procedures), "devices", fmt.Sprint(res.Devices)),
 			content: set.terms()})
 	})
@@ -254,17 +253,13 @@ func validateBulk(r BulkRecord, day time.Time) (bulkValid, [][2]string) {
 // batcher writes rows with multi-row INSERT statements of up to max rows,
 // preparing the full-size statement once.
 type batcher struct {
-	tx    *sql.Tx
+	tx    *Tx
 	table string
 	cols  string
 	ncol  int
 	max   int
 	args  []any
 	full  *sql.Stmt
-	// anon writes ? placeholders instead of $N. SQLite looks up the name
-	// of each numbered parameter by a linear scan, which makes binding a
-	// statement with thousands of $N parameters quadratic; ? has no name.
-	anon bool
 	// set, when not nil, receives the content hash of every row queued,
 	// as entity (see trackBulk).
 	set    *bulkSet
@@ -272,8 +267,8 @@ type batcher struct {
 	hasher *rowHasher
 }
 
-func newBatcher(tx *sql.Tx, table, cols string, ncol, max int, anonymous bool) *batcher {
-	return &batcher{tx: tx, table: table, cols: cols, ncol: ncol, max: max, anon: anonymous, args: make([]any, 0, ncol*max*2)}
+func newBatcher(tx *Tx, table, cols string, ncol, max int) *batcher {
+	return &batcher{tx: tx, table: table, cols: cols, ncol: ncol, max: max, args: make([]any, 0, ncol*max*2)}
 }
 
 // add queues a row; flush writes the queued rows.
@@ -298,11 +293,7 @@ func (b *batcher) sql(rows int) string {
 			if c > 0 {
 				sb.WriteString(", ")
 			}
-			if b.anon {
-				sb.WriteByte('?')
-			} else {
-				fmt.Fprintf(&sb, "$%d", n)
-			}
+			sb.WriteString(b.tx.s.dialect.bulkPlaceholder(n))
 			n++
 		}
 		sb.WriteByte(')')

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -130,7 +129,7 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	}
 	var done []Migration
 	for _, m := range st.Pending {
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.Tx(ctx, func(tx *Tx) error {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("store: migration %d %s: %w", m.Version, m.Name, err)
 			}

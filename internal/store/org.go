@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"regexp"
 	"strings"
 	"time"
@@ -55,7 +54,7 @@ func (s *Store) CreateOrg(ctx context.Context, o Org) (Org, error) {
 		return Org{}, err
 	}
 	o.ID, o.CreatedAt = NewID(), s.now()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO organisations (id, ods_code, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			o.ID, o.ODSCode, o.Name, o.Kind, o.CreatedAt); err != nil {
 			if apperr.Is(s.mapErr(err), apperr.Conflict) {
@@ -63,7 +62,7 @@ func (s *Store) CreateOrg(ctx context.Context, o Org) (Org, error) {
 			}
 			return s.wrap(err, "create org %s", o.ODSCode)
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: o.ID, Action: "org.create", Entity: "organisation", EntityID: o.ID,
+		return tx.Audit(ctx, Change{OrgID: o.ID, Action: "org.create", Entity: "organisation", EntityID: o.ID,
 			Summary: audit.Summarise("ods_code", o.ODSCode, "name", o.Name, "kind", o.Kind)})
 	})
 	return o, err
@@ -74,7 +73,7 @@ func (s *Store) UpdateOrg(ctx context.Context, o Org) error {
 	if err := ValidateOrg(&o); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		old, err := getOrg(ctx, s, tx, o.ID)
 		if err != nil {
 			return err
@@ -82,7 +81,7 @@ func (s *Store) UpdateOrg(ctx context.Context, o Org) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET name = $1, kind = $2 WHERE id = $3`, o.Name, o.Kind, o.ID); err != nil {
 			return s.wrap(err, "update org")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: o.ID, Action: "org.update", Entity: "organisation", EntityID: o.ID,
+		return tx.Audit(ctx, Change{OrgID: o.ID, Action: "org.update", Entity: "organisation", EntityID: o.ID,
 			Summary: audit.Summarise("name", old.Name+" → "+o.Name, "kind", old.Kind+" → "+o.Kind)})
 	})
 }
@@ -97,10 +96,7 @@ func scanOrg(sc interface{ Scan(...any) error }) (Org, error) {
 
 func getOrg(ctx context.Context, s *Store, q queryer, id string) (Org, error) {
 	o, err := scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organisations WHERE id = $1`, id))
-	if err == sql.ErrNoRows {
-		return Org{}, notFound("Organisation")
-	}
-	return o, s.wrap(err, "get org")
+	return o, s.one(err, "Organisation", "get org")
 }
 
 // Org returns an organisation by id.
@@ -109,10 +105,7 @@ func (s *Store) Org(ctx context.Context, id string) (Org, error) { return getOrg
 // OrgByODS returns an organisation by ODS code.
 func (s *Store) OrgByODS(ctx context.Context, code string) (Org, error) {
 	o, err := scanOrg(s.db.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organisations WHERE ods_code = $1`, strings.ToUpper(code)))
-	if err == sql.ErrNoRows {
-		return Org{}, notFound("Organisation " + code)
-	}
-	return o, s.wrap(err, "get org by ODS code")
+	return o, s.one(err, "Organisation "+code, "get org by ODS code")
 }
 
 // ListOrgs returns every organisation (instance administration).
@@ -146,7 +139,7 @@ func (s *Store) queryOrgs(ctx context.Context, q string, args ...any) ([]Org, er
 // (e.g. scope "hazard:<system id>" or "event:2026") inside tx.
 //
 //lint:ignore U1000 used by the module stores as they land (hazard numbers, event references)
-func (s *Store) nextRef(ctx context.Context, tx *sql.Tx, orgID, scope string) (int64, error) {
+func (s *Store) nextRef(ctx context.Context, tx *Tx, orgID, scope string) (int64, error) {
 	// One upsert, so that two transactions taking the first reference of a
 	// scope at once both succeed (the second waits for the first's row).
 	var v int64

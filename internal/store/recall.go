@@ -48,7 +48,7 @@ func (s *Store) CreateRecall(ctx context.Context, orgID string, in devices.Recal
 		return r, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"affects": fmt.Sprintf("A recall may list at most %d lots and serial numbers in all", maxRecallValues)}}
 	}
 	r.ID, r.CreatedAt = NewID(), s.now()
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO recalls (`+recallCols+`, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			r.ID, r.Reference, r.Kind, r.Issuer, r.IssuedOn, r.Manufacturer, r.ActionRequired, r.Deadline, r.Status, rulesJSON(r.Rules), r.CreatedAt, orgID); err != nil {
 			if apperr.Is(s.mapErr(err), apperr.Conflict) {
@@ -56,7 +56,7 @@ func (s *Store) CreateRecall(ctx context.Context, orgID string, in devices.Recal
 			}
 			return s.wrap(err, "create recall")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "recall.create", Entity: "recall", EntityID: r.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "recall.create", Entity: "recall", EntityID: r.ID,
 			Summary: audit.Summarise("reference", r.Reference, "kind", r.Kind, "rules", fmt.Sprint(len(r.Rules)))})
 	})
 	return r, err
@@ -65,10 +65,7 @@ func (s *Store) CreateRecall(ctx context.Context, orgID string, in devices.Recal
 // Recall returns one of the organisation's recalls.
 func (s *Store) Recall(ctx context.Context, orgID, id string) (devices.Recall, error) {
 	r, err := scanRecall(s.db.QueryRowContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE id = $1 AND org_id = $2`, id, orgID))
-	if err == sql.ErrNoRows {
-		return r, notFound("Recall")
-	}
-	return r, s.wrap(err, "get recall")
+	return r, s.one(err, "Recall", "get recall")
 }
 
 // RecallSummary is a recall with the progress of its patient work.
@@ -108,7 +105,7 @@ func (s *Store) SetRecallStatus(ctx context.Context, orgID, id, status string) e
 	if status != "open" && status != "closed" {
 		return apperr.New(apperr.Invalid, "Status must be open or closed")
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE recalls SET status = $1 WHERE id = $2 AND org_id = $3`, status, id, orgID)
 		if err != nil {
 			return s.wrap(err, "set recall status")
@@ -116,7 +113,7 @@ func (s *Store) SetRecallStatus(ctx context.Context, orgID, id, status string) e
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("Recall")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "recall.status", Entity: "recall", EntityID: id, Summary: audit.Summarise("status", status)})
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "recall.status", Entity: "recall", EntityID: id, Summary: audit.Summarise("status", status)})
 	})
 }
 
@@ -309,7 +306,7 @@ func (s *Store) StartRecallActions(ctx context.Context, orgID, recallID string) 
 	}
 	q, args := matchSQL(orgID, rc.Rules, "i.id, i.patient_id")
 	n := 0
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.Tx(ctx, func(tx *Tx) error {
 		args = append(args, recallID, s.now())
 		r, p := len(args)-1, len(args)
 		res, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO recall_actions (org_id, recall_id, patient_id, status, note, devices, updated_at)
@@ -321,7 +318,7 @@ func (s *Store) StartRecallActions(ctx context.Context, orgID, recallID string) 
 		}
 		k, _ := res.RowsAffected()
 		n = int(k)
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "recall.match", Entity: "recall", EntityID: recallID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "recall.match", Entity: "recall", EntityID: recallID,
 			Summary: audit.Summarise("patients_added", fmt.Sprint(n))})
 	})
 	return n, err
@@ -403,7 +400,7 @@ func (s *Store) SetRecallAction(ctx context.Context, orgID, recallID, patientID,
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE recall_actions SET status = $1, note = $2, updated_at = $3 WHERE org_id = $4 AND recall_id = $5 AND patient_id = $6`,
 			status, note, s.now(), orgID, recallID, patientID)
 		if err != nil {
@@ -412,7 +409,7 @@ func (s *Store) SetRecallAction(ctx context.Context, orgID, recallID, patientID,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("Recall action")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "recall.action", Entity: "recall", EntityID: recallID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "recall.action", Entity: "recall", EntityID: recallID,
 			Summary: audit.Summarise("patient_id", patientID, "status", status)})
 	})
 }

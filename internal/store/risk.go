@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strings"
 	"time"
@@ -135,7 +134,7 @@ func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID string, f *apper
 func (s *Store) CreateSystem(ctx context.Context, orgID string, sys System) (System, error) {
 	f := validateSystem(&sys)
 	sys.ID, sys.CreatedAt, sys.UpdatedAt = NewID(), s.now(), s.now()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		var err error
 		if sys.CSOs, err = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs); err != nil {
 			return err
@@ -156,13 +155,13 @@ func (s *Store) CreateSystem(ctx context.Context, orgID string, sys System) (Sys
 				return err
 			}
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "system.create", Entity: "system", EntityID: sys.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "system.create", Entity: "system", EntityID: sys.ID,
 			Summary: audit.Summarise("name", sys.Name, "manufacturer", sys.Manufacturer, "standard", string(sys.Standard))})
 	})
 	return sys, err
 }
 
-func (s *Store) setCSOs(ctx context.Context, tx *sql.Tx, orgID, systemID string, ps []Person) error {
+func (s *Store) setCSOs(ctx context.Context, tx *Tx, orgID, systemID string, ps []Person) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM risk_system_csos WHERE org_id = $1 AND system_id = $2`, orgID, systemID); err != nil {
 		return s.wrap(err, "clear system CSOs")
 	}
@@ -177,7 +176,7 @@ func (s *Store) setCSOs(ctx context.Context, tx *sql.Tx, orgID, systemID string,
 // UpdateSystem changes a system's details and CSOs (not its releases).
 func (s *Store) UpdateSystem(ctx context.Context, orgID string, sys System) (System, error) {
 	f := validateSystem(&sys)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		old, err := s.system(ctx, tx, orgID, sys.ID)
 		if err != nil {
 			return err
@@ -198,7 +197,7 @@ func (s *Store) UpdateSystem(ctx context.Context, orgID string, sys System) (Sys
 		if err := s.setCSOs(ctx, tx, orgID, sys.ID, sys.CSOs); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "system.update", Entity: "system", EntityID: sys.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "system.update", Entity: "system", EntityID: sys.ID,
 			Summary: audit.Summarise("name", old.Name+" → "+sys.Name, "standard", string(old.Standard)+" → "+string(sys.Standard))})
 	})
 	return sys, err
@@ -214,7 +213,7 @@ func validateRelease(r *Release) error {
 	return f.Err()
 }
 
-func (s *Store) insertRelease(ctx context.Context, tx *sql.Tx, orgID, systemID string, r *Release) error {
+func (s *Store) insertRelease(ctx context.Context, tx *Tx, orgID, systemID string, r *Release) error {
 	if err := validateRelease(r); err != nil {
 		return err
 	}
@@ -226,14 +225,14 @@ func (s *Store) insertRelease(ctx context.Context, tx *sql.Tx, orgID, systemID s
 
 // AddRelease records a release of a system.
 func (s *Store) AddRelease(ctx context.Context, orgID, systemID string, r Release) (Release, error) {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 			return err
 		}
 		if err := s.insertRelease(ctx, tx, orgID, systemID, &r); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "system.release", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "system.release", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("version", r.Version, "date", r.Date.Format("2006-01-02"))})
 	})
 	return r, err
@@ -255,11 +254,8 @@ func scanSystem(sc interface{ Scan(...any) error }) (System, error) {
 
 func (s *Store) system(ctx context.Context, q queryer, orgID, id string) (System, error) {
 	sys, err := scanSystem(q.QueryRowContext(ctx, `SELECT `+systemCols+` FROM risk_systems WHERE org_id = $1 AND id = $2`, orgID, id))
-	if err == sql.ErrNoRows {
-		return System{}, notFound("System")
-	}
 	if err != nil {
-		return System{}, s.wrap(err, "get system")
+		return System{}, s.one(err, "System", "get system")
 	}
 	rows, err := q.QueryContext(ctx, `SELECT u.id, u.name FROM risk_system_csos c JOIN users u ON u.id = c.user_id WHERE c.org_id = $1 AND c.system_id = $2 ORDER BY u.name`, orgID, id)
 	if err != nil {
@@ -299,11 +295,8 @@ func (s *Store) System(ctx context.Context, orgID, id string) (System, error) {
 func (s *Store) SystemByName(ctx context.Context, orgID, idOrName string) (System, error) {
 	var id string
 	err := s.db.QueryRowContext(ctx, `SELECT id FROM risk_systems WHERE org_id = $1 AND (id = $2 OR name = $2) ORDER BY created_at LIMIT 1`, orgID, idOrName).Scan(&id)
-	if err == sql.ErrNoRows {
-		return System{}, notFound("System " + idOrName)
-	}
 	if err != nil {
-		return System{}, s.wrap(err, "find system")
+		return System{}, s.one(err, "System "+idOrName, "find system")
 	}
 	return s.System(ctx, orgID, id)
 }
@@ -364,7 +357,7 @@ func (s *Store) plan(ctx context.Context, q queryer, orgID string) (Plan, error)
 	var p Plan
 	var m string
 	err := q.QueryRowContext(ctx, `SELECT matrix, roles, phases, updated_at FROM risk_plans WHERE org_id = $1`, orgID).Scan(&m, &p.Roles, &p.Phases, &p.UpdatedAt)
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return Plan{Matrix: risk.DefaultMatrix()}, nil
 	}
 	if err != nil {
@@ -398,7 +391,7 @@ func (s *Store) SavePlan(ctx context.Context, orgID string, p Plan) (Plan, error
 	}
 	p.UpdatedAt = s.now()
 	mj, _ := json.Marshal(p.Matrix)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM risk_plans WHERE org_id = $1`, orgID); err != nil {
 			return s.wrap(err, "replace plan")
 		}
@@ -406,7 +399,7 @@ func (s *Store) SavePlan(ctx context.Context, orgID string, p Plan) (Plan, error
 			orgID, string(mj), p.Roles, p.Phases, p.UpdatedAt); err != nil {
 			return s.wrap(err, "save plan")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "plan.update", Entity: "plan", EntityID: orgID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "plan.update", Entity: "plan", EntityID: orgID,
 			Summary: audit.Summarise("matrix", string(mj))})
 	})
 	return p, err
@@ -465,7 +458,7 @@ func (s *Store) SaveCompliance(ctx context.Context, orgID string, std risk.Stand
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		var changed []string
 		for _, a := range answers {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM compliance_answers WHERE org_id = $1 AND standard = $2 AND clause = $3`, orgID, string(std), a.Clause); err != nil {
@@ -480,7 +473,7 @@ func (s *Store) SaveCompliance(ctx context.Context, orgID string, std risk.Stand
 			}
 			changed = append(changed, a.Clause+"="+string(a.Answer))
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "compliance.update", Entity: "compliance", EntityID: string(std),
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "compliance.update", Entity: "compliance", EntityID: string(std),
 			Summary: audit.Summarise("answers", strings.Join(changed, ", "))})
 	})
 }

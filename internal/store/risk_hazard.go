@@ -69,7 +69,7 @@ func (s *Store) validateHazard(ctx context.Context, q queryer, orgID string, old
 // non-CSO); NotFound when the system is not the organisation's.
 func (s *Store) CreateHazard(ctx context.Context, orgID, systemID string, h risk.Hazard) (HazardEntry, error) {
 	var out HazardEntry
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		var err error
 		out, err = s.createHazard(ctx, tx, orgID, systemID, h)
 		return err
@@ -77,7 +77,7 @@ func (s *Store) CreateHazard(ctx context.Context, orgID, systemID string, h risk
 	return out, err
 }
 
-func (s *Store) createHazard(ctx context.Context, tx *sql.Tx, orgID, systemID string, h risk.Hazard) (HazardEntry, error) {
+func (s *Store) createHazard(ctx context.Context, tx *Tx, orgID, systemID string, h risk.Hazard) (HazardEntry, error) {
 	if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 		return HazardEntry{}, err
 	}
@@ -98,7 +98,7 @@ func (s *Store) createHazard(ctx context.Context, tx *sql.Tx, orgID, systemID st
 	if err := s.insertHazard(ctx, tx, orgID, systemID, &h); err != nil {
 		return HazardEntry{}, err
 	}
-	if err := s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "hazard.create", Entity: "hazard", EntityID: h.ID,
+	if err := tx.Audit(ctx, Change{OrgID: orgID, Action: "hazard.create", Entity: "hazard", EntityID: h.ID,
 		Summary: audit.Summarise("ref", h.Ref, "name", h.Name, "status", string(h.Status))}); err != nil {
 		return HazardEntry{}, err
 	}
@@ -112,7 +112,7 @@ func nullTime(t time.Time) any {
 	return t.UTC()
 }
 
-func (s *Store) insertHazard(ctx context.Context, tx *sql.Tx, orgID, systemID string, h *risk.Hazard) error {
+func (s *Store) insertHazard(ctx context.Context, tx *Tx, orgID, systemID string, h *risk.Hazard) error {
 	causes, _ := json.Marshal(h.Causes)
 	prov := ""
 	if !h.Provenance.IsZero() {
@@ -137,7 +137,7 @@ func (s *Store) insertHazard(ctx context.Context, tx *sql.Tx, orgID, systemID st
 	return s.recordVersion(ctx, tx, orgID, h)
 }
 
-func (s *Store) insertChildren(ctx context.Context, tx *sql.Tx, orgID string, h *risk.Hazard) error {
+func (s *Store) insertChildren(ctx context.Context, tx *Tx, orgID string, h *risk.Hazard) error {
 	for i := range h.Controls {
 		c := &h.Controls[i]
 		c.ID = NewID()
@@ -164,7 +164,7 @@ func (s *Store) insertChildren(ctx context.Context, tx *sql.Tx, orgID string, h 
 	return nil
 }
 
-func (s *Store) recordVersion(ctx context.Context, tx *sql.Tx, orgID string, h *risk.Hazard) error {
+func (s *Store) recordVersion(ctx context.Context, tx *Tx, orgID string, h *risk.Hazard) error {
 	snap, err := json.Marshal(h)
 	if err != nil {
 		return s.wrap(err, "encode hazard version")
@@ -180,7 +180,7 @@ func (s *Store) recordVersion(ctx context.Context, tx *sql.Tx, orgID string, h *
 // cannot change. Every save records a new version for the history.
 func (s *Store) UpdateHazard(ctx context.Context, orgID string, h risk.Hazard) (HazardEntry, error) {
 	var out HazardEntry
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		old, err := s.hazard(ctx, tx, orgID, h.ID)
 		if err != nil {
 			return err
@@ -242,7 +242,7 @@ func (s *Store) UpdateHazard(ctx context.Context, orgID string, h risk.Hazard) (
 			labels[i] = c.Label
 		}
 		out = HazardEntry{Hazard: h, SystemID: old.SystemID}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "hazard.update", Entity: "hazard", EntityID: h.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "hazard.update", Entity: "hazard", EntityID: h.ID,
 			Summary: audit.Summarise("ref", h.Ref, "version", fmt.Sprint(h.Version), "changed", strings.Join(labels, ", "))})
 	})
 	return out, err
@@ -282,11 +282,8 @@ func scanHazard(sc interface{ Scan(...any) error }) (HazardEntry, error) {
 
 func (s *Store) hazard(ctx context.Context, q queryer, orgID, id string) (HazardEntry, error) {
 	e, err := scanHazard(q.QueryRowContext(ctx, `SELECT `+hazardCols+` FROM hazards WHERE org_id = $1 AND id = $2`, orgID, id))
-	if err == sql.ErrNoRows {
-		return HazardEntry{}, notFound("Hazard")
-	}
 	if err != nil {
-		return HazardEntry{}, s.wrap(err, "get hazard")
+		return HazardEntry{}, s.one(err, "Hazard", "get hazard")
 	}
 	hs := []*risk.Hazard{&e.Hazard}
 	if err := s.loadChildren(ctx, q, orgID, `h.id = $2`, id, hs); err != nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -75,7 +74,7 @@ func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string,
 		return LogIssue{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"comment": "Comment must be 10,000 characters or fewer"}}
 	}
 	var li LogIssue
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		sys, err := s.system(ctx, tx, org.ID, systemID)
 		if err != nil {
 			return err
@@ -112,7 +111,7 @@ func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string,
 		if li.Signature, err = s.sign(ctx, tx, org.ID, systemID, sg, "hazard_log_issue", li.ID, "Approved and issued hazard log version "+li.Version+" of "+sys.Name, li.ContentHash); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: org.ID, Action: "hazardlog.issue", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, Change{OrgID: org.ID, Action: "hazardlog.issue", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("system", sys.Name, "version", li.Version, "hazards", fmt.Sprint(len(hs)), "hash", li.ContentHash, "signed_by", li.Signature.SignerName, "comment", comment)})
 	})
 	return li, err
@@ -156,11 +155,8 @@ func (s *Store) LogIssue(ctx context.Context, orgID, id string) (LogIssue, error
 
 func (s *Store) logIssue(ctx context.Context, q queryer, orgID, id string) (LogIssue, error) {
 	li, err := scanIssue(q.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND id = $2`, orgID, id))
-	if err == sql.ErrNoRows {
-		return LogIssue{}, notFound("Issued hazard log")
-	}
 	if err != nil {
-		return LogIssue{}, s.wrap(err, "get issue")
+		return LogIssue{}, s.one(err, "Issued hazard log", "get issue")
 	}
 	li.Signature, err = s.signatureOf(ctx, q, orgID, "hazard_log_issue", li.ID)
 	return li, err
@@ -173,7 +169,7 @@ func (s *Store) signatureOf(ctx context.Context, q queryer, orgID, subject, id s
 	err := q.QueryRowContext(ctx, `SELECT id, subject, subject_id, meaning, signer_id, signer_name, content_hash, method, signed_at
 		FROM signatures WHERE org_id = $1 AND subject = $2 AND subject_id = $3 ORDER BY signed_at DESC, id DESC LIMIT 1`, orgID, subject, id).
 		Scan(&sig.ID, &sig.Subject, &sig.SubjectID, &sig.Meaning, &sig.SignerID, &sig.SignerName, &sig.ContentHash, &sig.Method, &sig.SignedAt)
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return Signature{}, nil
 	}
 	sig.SignedAt = sig.SignedAt.UTC()
@@ -203,7 +199,7 @@ func (s *Store) cscrDraft(ctx context.Context, q queryer, orgID, systemID string
 	var n string
 	err := q.QueryRowContext(ctx, `SELECT document_version, phase, narratives, updated_at FROM cscr_drafts WHERE org_id = $1 AND system_id = $2`, orgID, systemID).
 		Scan(&d.DocumentVersion, &d.Phase, &n, &d.UpdatedAt)
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return d, nil
 	}
 	if err != nil {
@@ -240,7 +236,7 @@ func (s *Store) SaveCSCRDraft(ctx context.Context, orgID, systemID string, d CSC
 	}
 	d.Narratives, d.UpdatedAt = clean, s.now()
 	n, _ := json.Marshal(clean)
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 			return err
 		}
@@ -251,7 +247,7 @@ func (s *Store) SaveCSCRDraft(ctx context.Context, orgID, systemID string, d CSC
 			systemID, orgID, d.DocumentVersion, d.Phase, string(n), d.UpdatedAt); err != nil {
 			return s.wrap(err, "save report draft")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "cscr.draft", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "cscr.draft", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("document_version", d.DocumentVersion, "phase", d.Phase)})
 	})
 	return d, err
@@ -290,7 +286,7 @@ func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string, sg Sign
 		return CSCRIssue{}, err
 	}
 	var ci CSCRIssue
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		sys, err := s.system(ctx, tx, org.ID, systemID)
 		if err != nil {
 			return err
@@ -300,7 +296,7 @@ func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string, sg Sign
 			return err
 		}
 		li, err := scanIssue(tx.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2 ORDER BY seq DESC LIMIT 1`, org.ID, systemID))
-		if err == sql.ErrNoRows {
+		if noRows(err) {
 			return apperr.New(apperr.Invalid, "Issue the hazard log before issuing the safety case report")
 		}
 		if err != nil {
@@ -330,7 +326,7 @@ func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string, sg Sign
 		if ci.Signature, err = s.sign(ctx, tx, org.ID, systemID, sg, "cscr_issue", ci.ID, "Approved and issued clinical safety case report "+ci.DocumentVersion+" of "+sys.Name, hex.EncodeToString(sum[:])); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: org.ID, Action: "cscr.issue", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, Change{OrgID: org.ID, Action: "cscr.issue", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("system", sys.Name, "document_version", ci.DocumentVersion, "hazard_log_version", li.Version, "hash", li.ContentHash, "signed_by", ci.Signature.SignerName)})
 	})
 	return ci, err
@@ -369,11 +365,8 @@ func (s *Store) CSCRIssues(ctx context.Context, orgID, systemID string) ([]CSCRI
 // CSCRIssue returns one issued report; NotFound for another organisation's.
 func (s *Store) CSCRIssue(ctx context.Context, orgID, id string) (CSCRIssue, error) {
 	ci, err := scanCSCR(s.db.QueryRowContext(ctx, `SELECT `+cscrCols+` FROM cscr_issues WHERE org_id = $1 AND id = $2`, orgID, id))
-	if err == sql.ErrNoRows {
-		return CSCRIssue{}, notFound("Safety case report")
-	}
 	if err != nil {
-		return CSCRIssue{}, s.wrap(err, "get report")
+		return CSCRIssue{}, s.one(err, "Safety case report", "get report")
 	}
 	ci.Signature, err = s.signatureOf(ctx, s.db, orgID, "cscr_issue", ci.ID)
 	return ci, err
@@ -387,7 +380,7 @@ func (s *Store) CSCRIssue(ctx context.Context, orgID, id string) (CSCRIssue, err
 // a hazard breaks the rules.
 func (s *Store) ImportHazards(ctx context.Context, orgID, systemID string, l *risk.Log, fromSupplier bool) (int, error) {
 	now := s.now()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		for i, h := range l.Sorted() {
 			if fromSupplier && h.Provenance.IsZero() {
 				src := l.System.Organisation
@@ -408,7 +401,7 @@ func (s *Store) ImportHazards(ctx context.Context, orgID, systemID string, l *ri
 				return err
 			}
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "hazardlog.import", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "hazardlog.import", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("hazards", fmt.Sprint(len(l.Hazards)), "source", l.System.Organisation, "version", l.Version, "supplier", boolString(fromSupplier))})
 	})
 	if err != nil {

@@ -149,14 +149,14 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 	row := s.db.QueryRowContext(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE email = $1`, email)
 	var last sql.NullTime
 	err = row.Scan(&u.ID, &u.Email, &u.Name, &u.PlatformAdmin, &u.Disabled, &u.CreatedAt, &last, &hash)
-	if err != nil && err != sql.ErrNoRows {
+	if err != nil && !noRows(err) {
 		return User{}, s.wrap(err, "read user")
 	}
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		hash = auth.DummyHash
 	}
 	ok, herr := auth.CheckPassword(hash, password)
-	if err == sql.ErrNoRows || herr != nil || !ok || u.Disabled {
+	if noRows(err) || herr != nil || !ok || u.Disabled {
 		if ferr := s.recordFailure(ctx, failSignIn, email, ip); ferr != nil {
 			return User{}, ferr
 		}
@@ -178,10 +178,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 func (s *Store) CheckCurrentPassword(ctx context.Context, userID, password, ip string) error {
 	var email, hash string
 	if err := s.db.QueryRowContext(ctx, `SELECT email, password_hash FROM users WHERE id = $1`, userID).Scan(&email, &hash); err != nil {
-		if err == sql.ErrNoRows {
-			return notFound("User")
-		}
-		return s.wrap(err, "read user")
+		return s.one(err, "User", "read user")
 	}
 	w, err := s.throttleWait(ctx, pairWindow, passwordFree, `kind = $2 AND email = $3`, failPassword, email)
 	if err != nil {
@@ -240,7 +237,7 @@ func (s *Store) StartSession(ctx context.Context, userID, hash, preferOrg string
 		}
 	}
 	now := s.now()
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, org_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			hash, userID, org.ID, now, now, now.Add(maxAge)); err != nil {
 			return s.wrap(err, "start session")
@@ -248,7 +245,7 @@ func (s *Store) StartSession(ctx context.Context, userID, hash, preferOrg string
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, now, userID); err != nil {
 			return s.wrap(err, "record sign-in")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: org.ID, Action: "session.start", Entity: "user", EntityID: userID, Summary: "signed in"})
+		return tx.Audit(ctx, Change{OrgID: org.ID, Action: "session.start", Entity: "user", EntityID: userID, Summary: "signed in"})
 	})
 	if err != nil {
 		return Principal{}, err
@@ -263,7 +260,7 @@ func (s *Store) Session(ctx context.Context, hash string, idle time.Duration) (P
 	var userID, orgID string
 	var lastSeen, expires time.Time
 	err := s.db.QueryRowContext(ctx, `SELECT user_id, org_id, last_seen_at, expires_at FROM sessions WHERE token_hash = $1`, hash).Scan(&userID, &orgID, &lastSeen, &expires)
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return Principal{}, apperr.New(apperr.Unauthenticated, "Sign in to continue")
 	}
 	if err != nil {
@@ -322,7 +319,7 @@ func (s *Store) SwitchOrg(ctx context.Context, hash, userID, orgID string) error
 	if len(roles) == 0 {
 		return apperr.New(apperr.Forbidden, "You do not have a role in that organisation")
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE sessions SET org_id = $1 WHERE token_hash = $2 AND user_id = $3`, orgID, hash, userID)
 		if err != nil {
 			return s.wrap(err, "switch organisation")
@@ -333,22 +330,22 @@ func (s *Store) SwitchOrg(ctx context.Context, hash, userID, orgID string) error
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_org_id = $1 WHERE id = $2`, orgID, userID); err != nil {
 			return s.wrap(err, "remember organisation")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "session.switch_org", Entity: "user", EntityID: userID, Summary: "switched organisation"})
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "session.switch_org", Entity: "user", EntityID: userID, Summary: "switched organisation"})
 	})
 }
 
 // EndSession deletes a session (sign out).
 func (s *Store) EndSession(ctx context.Context, hash string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		var userID, orgID string
 		err := tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id, org_id`, hash).Scan(&userID, &orgID)
-		if err == sql.ErrNoRows {
+		if noRows(err) {
 			return nil
 		}
 		if err != nil {
 			return s.wrap(err, "end session")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "session.end", Entity: "user", EntityID: userID, Summary: "signed out"})
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "session.end", Entity: "user", EntityID: userID, Summary: "signed out"})
 	})
 }
 
@@ -407,7 +404,7 @@ func (s *Store) CreateToken(ctx context.Context, orgID, userID, name string, rol
 	roles = uniqueRoles(roles)
 	secret := auth.NewAPIToken()
 	t := APIToken{ID: NewID(), OrgID: orgID, UserID: userID, Name: name, Hint: secret[len(secret)-4:], CreatedAt: s.now(), ExpiresAt: expires, Roles: roles}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
 		if err != nil {
 			return err
@@ -426,7 +423,7 @@ func (s *Store) CreateToken(ctx context.Context, orgID, userID, name string, rol
 			t.ID, orgID, userID, name, auth.HashToken(nil, secret), t.Hint, t.CreatedAt, exp, tokenRoles(roles)); err != nil {
 			return s.wrap(err, "create token")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "token.create", Entity: "api_token", EntityID: t.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "token.create", Entity: "api_token", EntityID: t.ID,
 			Summary: audit.Summarise("name", name, "acts_as", u.Email, "roles", tokenRolesSummary(roles))})
 	})
 	return t, secret, err
@@ -450,16 +447,13 @@ func tokenRolesSummary(rs []auth.Role) string {
 
 // RevokeToken revokes one of the organisation's tokens.
 func (s *Store) RevokeToken(ctx context.Context, orgID, id string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		var name string
 		err := tx.QueryRowContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL RETURNING name`, s.now(), id, orgID).Scan(&name)
-		if err == sql.ErrNoRows {
-			return notFound("Active API token")
-		}
 		if err != nil {
-			return s.wrap(err, "revoke token")
+			return s.one(err, "Active API token", "revoke token")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "token.revoke", Entity: "api_token", EntityID: id, Summary: audit.Summarise("name", name)})
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "token.revoke", Entity: "api_token", EntityID: id, Summary: audit.Summarise("name", name)})
 	})
 }
 
@@ -507,7 +501,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 	var exp, rev, used sql.NullTime
 	err := s.db.QueryRowContext(ctx, `SELECT id, org_id, user_id, expires_at, revoked_at, last_used_at, roles FROM api_tokens WHERE token_hash = $1`,
 		auth.HashToken(nil, secret)).Scan(&id, &orgID, &userID, &exp, &rev, &used, &roles)
-	if err == sql.ErrNoRows {
+	if noRows(err) {
 		return Principal{}, fail
 	}
 	if err != nil {
@@ -548,5 +542,5 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 // else in the database (for example an export).
 func (s *Store) RecordAction(ctx context.Context, c Change) error {
 	c.noContent = true
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.appendAudit(ctx, tx, c) })
+	return s.Tx(ctx, func(tx *Tx) error { return tx.Audit(ctx, c) })
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
@@ -62,7 +61,7 @@ func (s *Store) VerifySigner(ctx context.Context, password string) (Signer, erro
 	var u User
 	var disabled bool
 	err := s.db.QueryRowContext(ctx, `SELECT id, name, disabled FROM users WHERE id = $1`, a.UserID).Scan(&u.ID, &u.Name, &disabled)
-	if err == sql.ErrNoRows || disabled {
+	if noRows(err) || disabled {
 		return Signer{}, apperr.New(apperr.Forbidden, "Sign in to sign")
 	}
 	if err != nil {
@@ -91,7 +90,7 @@ func (s *Store) checkSigner(ctx context.Context, sg Signer) error {
 
 // sign records a signature inside tx, before the audit entry of parentID
 // (the audited entity the subject belongs to) is written.
-func (s *Store) sign(ctx context.Context, tx *sql.Tx, orgID, parentID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
+func (s *Store) sign(ctx context.Context, tx *Tx, orgID, parentID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
 	sig := Signature{ID: NewID(), Subject: subject, SubjectID: subjectID, Meaning: meaning, SignerID: sg.userID, SignerName: sg.name,
 		ContentHash: contentHash, Method: SignMethodPassword, SignedAt: s.now().Truncate(time.Microsecond)}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (id, org_id, subject, subject_id, parent_id, meaning, signer_id, signer_name, content_hash, method, signed_at)

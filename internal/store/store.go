@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"runtime"
 	"strings"
 	"time"
 
@@ -60,17 +59,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	if d.name() == "sqlite" {
-		// WAL allows many readers and one writer; writes are serialised by
-		// the writer slot and BEGIN IMMEDIATE. The pool is twice the
-		// requests the web server admits at once, so that an admitted
-		// request (even one reading outside its transaction) never waits.
-		db.SetMaxOpenConns(max(32, 8*runtime.GOMAXPROCS(0)))
-	} else {
-		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(10)
-		db.SetConnMaxIdleTime(5 * time.Minute)
-	}
+	d.configurePool(db)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
@@ -78,7 +67,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", d.name(), err)
 	}
 	st := &Store{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }}
-	if d.name() == "sqlite" {
+	if d.oneWriter() {
 		st.writers = make(chan struct{}, 1)
 	}
 	return st, nil
@@ -120,9 +109,26 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // NewID returns a new UUIDv7 as a string.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// inTx runs fn in a transaction, committing when it returns nil and rolling
-// back otherwise.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// Tx is a writing transaction opened by Store.Tx. It embeds the
+// *sql.Tx, so queries run on it as usual; Audit writes the change's audit
+// entry in it.
+type Tx struct {
+	*sql.Tx
+	s *Store
+}
+
+// Audit writes the audit entry for c in the transaction, chained to the
+// previous entry (see appendAudit). Call it after the change's last write
+// to the entity.
+func (tx *Tx) Audit(ctx context.Context, c Change) error {
+	return tx.s.appendAudit(ctx, tx.Tx, c)
+}
+
+// Tx runs fn in one writing transaction. It commits when fn returns nil
+// and rolls back when fn returns an error or panics (the panic then goes
+// on), so a connection is never left in a transaction. On SQLite it first
+// waits for the writer slot (see Store.writers).
+func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	unlock, err := s.lockWrites(ctx)
 	if err != nil {
 		return err
@@ -132,8 +138,10 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", s.mapErr(err))
 	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
+	// Deferred, so it runs on a panic too, before the writer slot is
+	// released; after a commit it does nothing.
+	defer tx.Rollback()
+	if err := fn(&Tx{Tx: tx, s: s}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -157,7 +165,7 @@ func (s *Store) lockWrites(ctx context.Context) (func(), error) {
 }
 
 // exec runs one statement that writes outside a transaction, taking the
-// writer slot like inTx.
+// writer slot like Tx.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	unlock, err := s.lockWrites(ctx)
 	if err != nil {
@@ -180,7 +188,7 @@ func (s *Store) mapErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, sql.ErrNoRows) {
+	if noRows(err) {
 		return &apperr.Error{Kind: apperr.NotFound, Message: "Not found", Err: err}
 	}
 	var se *sqlite.Error
@@ -202,6 +210,22 @@ func (s *Store) mapErr(err error) error {
 		}
 	}
 	return err
+}
+
+// noRows reports whether err says a query found no row. It is the one
+// place the store recognises database/sql's "no rows": a lookup of one
+// row maps its error with Store.one, and a query whose missing row means
+// something else (an optional row, a failed sign-in) asks noRows.
+func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// one maps the error of a query for one row: nil stays nil, no row is
+// NotFound naming what ("Hazard" gives "Hazard was not found"), and any
+// other error is wrapped with what was being done, as by Store.wrap.
+func (s *Store) one(err error, what, format string, args ...any) error {
+	if noRows(err) {
+		return notFound(what)
+	}
+	return s.wrap(err, format, args...)
 }
 
 // notFound returns a NotFound error naming what was looked for.

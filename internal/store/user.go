@@ -62,7 +62,7 @@ func (s *Store) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		return User{}, err
 	}
 	u := User{ID: NewID(), Email: in.Email, Name: in.Name, PlatformAdmin: in.PlatformAdmin, CreatedAt: s.now(), Roles: in.Roles}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, password_hash, platform_admin, disabled, created_at, last_org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			u.ID, u.Email, u.Name, hash, u.PlatformAdmin, false, u.CreatedAt, in.OrgID); err != nil {
 			if apperr.Is(s.mapErr(err), apperr.Conflict) {
@@ -73,7 +73,7 @@ func (s *Store) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		if err := s.setRoles(ctx, tx, in.OrgID, u.ID, in.Roles); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: in.OrgID, Action: "user.create", Entity: "user", EntityID: u.ID,
+		return tx.Audit(ctx, Change{OrgID: in.OrgID, Action: "user.create", Entity: "user", EntityID: u.ID,
 			Summary: audit.Summarise("email", u.Email, "name", u.Name, "roles", rolesString(in.Roles), "platform_admin", boolString(u.PlatformAdmin))})
 	})
 	return u, err
@@ -97,7 +97,7 @@ func boolString(b bool) string {
 	return "no"
 }
 
-func (s *Store) setRoles(ctx context.Context, tx *sql.Tx, orgID, userID string, roles []auth.Role) error {
+func (s *Store) setRoles(ctx context.Context, tx *Tx, orgID, userID string, roles []auth.Role) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM user_roles WHERE org_id = $1 AND user_id = $2`, orgID, userID); err != nil {
 		return s.wrap(err, "clear roles")
 	}
@@ -115,7 +115,7 @@ func (s *Store) setRoles(ctx context.Context, tx *sql.Tx, orgID, userID string, 
 // to remove the organisation's last admin.
 func (s *Store) SetRoles(ctx context.Context, orgID, userID string, roles []auth.Role) error {
 	auth.SortRoles(roles)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
 		if err != nil {
 			return err
@@ -137,7 +137,7 @@ func (s *Store) SetRoles(ctx context.Context, orgID, userID string, roles []auth
 		if len(roles) == 0 {
 			action = "user.remove"
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: action, Entity: "user", EntityID: userID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: action, Entity: "user", EntityID: userID,
 			Summary: audit.Summarise("email", u.Email, "roles", rolesString(old)+" → "+rolesString(roles))})
 	})
 }
@@ -180,10 +180,7 @@ func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 
 func (s *Store) getUser(ctx context.Context, q queryer, id string) (User, error) {
 	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
-	if err == sql.ErrNoRows {
-		return User{}, notFound("User")
-	}
-	return u, s.wrap(err, "get user")
+	return u, s.one(err, "User", "get user")
 }
 
 // User returns a user by id, without roles (instance-level lookups).
@@ -209,10 +206,7 @@ func (s *Store) UserInOrg(ctx context.Context, orgID, id string) (User, error) {
 // UserByEmail returns a user by email address.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = $1`, normEmail(email)))
-	if err == sql.ErrNoRows {
-		return User{}, notFound("User " + email)
-	}
-	return u, s.wrap(err, "get user by email")
+	return u, s.one(err, "User "+email, "get user by email")
 }
 
 // ListUsers returns the members of an organisation with their roles there.
@@ -278,7 +272,7 @@ func (s *Store) UpdateUser(ctx context.Context, orgID string, u User) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		old, err := s.memberInTx(ctx, tx, orgID, u.ID)
 		if err != nil {
 			return err
@@ -292,12 +286,12 @@ func (s *Store) UpdateUser(ctx context.Context, orgID string, u User) error {
 			}
 			return s.wrap(err, "update user")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "user.update", Entity: "user", EntityID: u.ID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "user.update", Entity: "user", EntityID: u.ID,
 			Summary: audit.Summarise("email", old.Email+" → "+u.Email, "name", old.Name+" → "+u.Name)})
 	})
 }
 
-func (s *Store) memberInTx(ctx context.Context, tx *sql.Tx, orgID, userID string) (User, error) {
+func (s *Store) memberInTx(ctx context.Context, tx *Tx, orgID, userID string) (User, error) {
 	u, err := s.getUser(ctx, tx, userID)
 	if err != nil {
 		return User{}, err
@@ -324,7 +318,7 @@ func (s *Store) SetPassword(ctx context.Context, orgID, userID, password string)
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
 		if err != nil {
 			return err
@@ -339,7 +333,7 @@ func (s *Store) SetPassword(ctx context.Context, orgID, userID, password string)
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
 			return s.wrap(err, "end sessions")
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: "user.password", Entity: "user", EntityID: userID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "user.password", Entity: "user", EntityID: userID,
 			Summary: audit.Summarise("email", u.Email, "password", "changed")})
 	})
 }
@@ -347,7 +341,7 @@ func (s *Store) SetPassword(ctx context.Context, orgID, userID, password string)
 // SetDisabled disables or re-enables a user. Disabling ends their sessions
 // and API tokens stop working.
 func (s *Store) SetDisabled(ctx context.Context, orgID, userID string, disabled bool) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.Tx(ctx, func(tx *Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
 		if err != nil {
 			return err
@@ -376,6 +370,6 @@ func (s *Store) SetDisabled(ctx context.Context, orgID, userID string, disabled 
 		if disabled {
 			action = "user.disable"
 		}
-		return s.appendAudit(ctx, tx, Change{OrgID: orgID, Action: action, Entity: "user", EntityID: userID, Summary: audit.Summarise("email", u.Email)})
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: action, Entity: "user", EntityID: userID, Summary: audit.Summarise("email", u.Email)})
 	})
 }

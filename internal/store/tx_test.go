@@ -1,0 +1,120 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/storetest"
+)
+
+// insertOrg writes an organisation row with the given ODS code in tx.
+func insertOrg(c context.Context, tx *store.Tx, ods string) (string, error) {
+	id := store.NewID()
+	_, err := tx.ExecContext(c, `INSERT INTO organisations (id, ods_code, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		id, ods, "Org "+ods, "trust", storetest.FixedTime)
+	return id, err
+}
+
+func countOrgs(t *testing.T, st *store.Store, ods string) int {
+	t.Helper()
+	var n int
+	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM organisations WHERE ods_code = $1`, ods).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A panic in a transaction's function rolls the transaction back before it
+// goes on: the row is not there, no connection is left in a transaction,
+// and the next write of the same row neither waits nor conflicts.
+func TestTxRollsBackOnPanic(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		var recovered any
+		returned := false
+		var insertErr error
+		func() {
+			defer func() { recovered = recover() }()
+			_ = st.Tx(ctx, func(tx *store.Tx) error {
+				_, insertErr = insertOrg(ctx, tx, "RP1")
+				panic("boom")
+			})
+			returned = true
+		}()
+		if insertErr != nil {
+			t.Fatalf("insert before the panic: %v", insertErr)
+		}
+		if returned || recovered != "boom" {
+			t.Fatalf("Tx with a panicking fn: returned %v, recovered %v; want the panic to go on", returned, recovered)
+		}
+		if n := st.DB().Stats().InUse; n != 0 {
+			t.Errorf("connections in use after the panic = %d, want 0 (transaction left open)", n)
+		}
+		if n := countOrgs(t, st, "RP1"); n != 0 {
+			t.Fatalf("rows after the panic = %d, want 0", n)
+		}
+		// The same row again: SQLite would wait for the open transaction's
+		// write lock, PostgreSQL for its uncommitted key.
+		c, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		if err := st.Tx(c, func(tx *store.Tx) error {
+			_, err := insertOrg(c, tx, "RP1")
+			return err
+		}); err != nil {
+			t.Fatalf("write after the panic: %v", err)
+		}
+		if n := countOrgs(t, st, "RP1"); n != 1 {
+			t.Fatalf("rows after the second write = %d, want 1", n)
+		}
+	})
+}
+
+// Tx commits the row and its audit entry together, or neither when fn
+// returns an error.
+func TestTxAuditCommitsOrRollsBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		before := auditCount(t, st)
+		errStop := errors.New("stop")
+		err := st.Tx(ctx, func(tx *store.Tx) error {
+			id, err := insertOrg(ctx, tx, "RR1")
+			if err != nil {
+				return err
+			}
+			if err := tx.Audit(ctx, store.Change{OrgID: id, Action: "org.create", Entity: "organisation", EntityID: id, Summary: "test"}); err != nil {
+				return err
+			}
+			return errStop
+		})
+		if !errors.Is(err, errStop) {
+			t.Fatalf("Tx returned %v, want fn's error", err)
+		}
+		if n, a := countOrgs(t, st, "RR1"), auditCount(t, st); n != 0 || a != before {
+			t.Fatalf("after a failed Tx: %d rows and %d audit entries, want 0 and %d", n, a, before)
+		}
+		var id string
+		if err := st.Tx(ctx, func(tx *store.Tx) error {
+			var err error
+			if id, err = insertOrg(ctx, tx, "RR1"); err != nil {
+				return err
+			}
+			return tx.Audit(ctx, store.Change{OrgID: id, Action: "org.create", Entity: "organisation", EntityID: id, Summary: "test"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n, a := countOrgs(t, st, "RR1"), auditCount(t, st); n != 1 || a != before+1 {
+			t.Fatalf("after a committed Tx: %d rows and %d audit entries, want 1 and %d", n, a, before+1)
+		}
+		e, err := st.ListAudit(ctx, store.AuditFilter{OrgID: id, Limit: 1})
+		if err != nil || len(e) != 1 || e[0].Action != "org.create" || e[0].EntityID != id || e[0].ContentHash == "" {
+			t.Fatalf("audit entry = %+v, %v; want the org.create entry with a content hash", e, err)
+		}
+		if r, err := st.VerifyAudit(ctx); err != nil || r.Break != nil {
+			t.Fatalf("audit chain after Tx.Audit: %+v, %v; want intact", r, err)
+		}
+		if f, _, err := st.VerifyContent(ctx); err != nil || len(f) != 0 {
+			t.Fatalf("content check after Tx.Audit: %+v, %v; want no findings", f, err)
+		}
+	})
+}
