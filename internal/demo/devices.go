@@ -196,7 +196,7 @@ func loadDevices(ctx context.Context, st *store.Store, trust, _ store.Org, _ map
 
 // AddImplants adds n generated devices (in procedures of about 2.5) to
 // the organisation, for benchmarks ("clinsafe demo -implants N").
-func AddImplants(ctx context.Context, st *store.Store, orgID string, n int) (store.BulkResult, error) {
+func AddImplants(ctx context.Context, st *store.Store, orgID store.OrgID, n int) (store.BulkResult, error) {
 	s, err := st.DeviceStats(ctx, orgID)
 	if err != nil {
 		return store.BulkResult{}, err

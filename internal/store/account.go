@@ -27,7 +27,7 @@ import (
 // the account of target, acting from orgID. orgID empty is an
 // instance-level change and needs the operator, the owner or an instance
 // administrator.
-func (s *Store) accountAuthority(ctx context.Context, q queryer, orgID string, target User) error {
+func (s *Store) accountAuthority(ctx context.Context, q queryer, orgID OrgID, target User) error {
 	a := audit.ActorFrom(ctx)
 	if a.Operator || (a.UserID != "" && a.UserID == target.ID) {
 		return nil
@@ -68,7 +68,7 @@ func (s *Store) accountAuthority(ctx context.Context, q queryer, orgID string, t
 // CanManageAccount reports whether the actor in ctx may change the account
 // (name, email, password, disabled) of a member of orgID, so that pages
 // offer only what will be allowed.
-func (s *Store) CanManageAccount(ctx context.Context, orgID, userID string) (bool, error) {
+func (s *Store) CanManageAccount(ctx context.Context, orgID OrgID, userID string) (bool, error) {
 	u, err := s.getUser(ctx, s.db, userID)
 	if err != nil {
 		return false, err
@@ -85,7 +85,7 @@ func (s *Store) CanManageAccount(ctx context.Context, orgID, userID string) (boo
 // the creator of a new organisation and for accepting an invitation; an
 // organisation's administrator adds people by invitation instead, and
 // changes the roles of existing members with SetRoles.
-func (s *Store) AddMember(ctx context.Context, orgID, userID string, roles []auth.Role) error {
+func (s *Store) AddMember(ctx context.Context, orgID OrgID, userID string, roles []auth.Role) error {
 	if len(roles) == 0 {
 		return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"roles": "Select at least one role"}}
 	}
@@ -111,7 +111,7 @@ func (s *Store) AddMember(ctx context.Context, orgID, userID string, roles []aut
 // shown once to the administrator who makes it and stored only as a hash.
 type Invitation struct {
 	ID         string      `json:"id"`
-	OrgID      string      `json:"org_id"`
+	OrgID      OrgID       `json:"org_id"`
 	OrgName    string      `json:"org_name,omitempty"`
 	Email      string      `json:"email"`
 	Name       string      `json:"name"`
@@ -144,7 +144,7 @@ const inviteCodePrefix = "csi_"
 // its one-time code. It behaves the same whether or not an account with
 // the email exists, so that making an invitation reveals nothing about
 // other organisations' people. Invalid on bad fields.
-func (s *Store) Invite(ctx context.Context, orgID, email, name string, roles []auth.Role) (Invitation, string, error) {
+func (s *Store) Invite(ctx context.Context, orgID OrgID, email, name string, roles []auth.Role) (Invitation, string, error) {
 	email, name = normEmail(email), strings.TrimSpace(name)
 	var f apperr.Fields
 	validateEmailName(&f, email, name)
@@ -185,7 +185,7 @@ func scanInvitation(sc interface{ Scan(...any) error }) (Invitation, error) {
 }
 
 // ListInvitations returns the organisation's invitations, newest first.
-func (s *Store) ListInvitations(ctx context.Context, orgID string) ([]Invitation, error) {
+func (s *Store) ListInvitations(ctx context.Context, orgID OrgID) ([]Invitation, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+invitationCols+` FROM invitations i JOIN organisations o ON o.id = i.org_id
 		WHERE i.org_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT 200`, orgID)
 	if err != nil {
@@ -204,7 +204,7 @@ func (s *Store) ListInvitations(ctx context.Context, orgID string) ([]Invitation
 }
 
 // RevokeInvitation withdraws one of the organisation's pending invitations.
-func (s *Store) RevokeInvitation(ctx context.Context, orgID, id string) error {
+func (s *Store) RevokeInvitation(ctx context.Context, orgID OrgID, id string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		var email string
 		err := tx.QueryRowContext(ctx, `UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL AND accepted_at IS NULL RETURNING email`,
@@ -346,6 +346,6 @@ func (s *Store) AcceptInvitationNew(ctx context.Context, code, name, password st
 
 // RemoveMember takes every role in orgID away from a member. It refuses to
 // remove the organisation's last administrator.
-func (s *Store) RemoveMember(ctx context.Context, orgID, userID string) error {
+func (s *Store) RemoveMember(ctx context.Context, orgID OrgID, userID string) error {
 	return s.SetRoles(ctx, orgID, userID, nil)
 }

@@ -14,7 +14,7 @@ import (
 
 // Change describes an audited state change written with Tx.Audit.
 type Change struct {
-	OrgID    string // empty for instance-wide changes
+	OrgID    OrgID  // empty for instance-wide changes
 	Action   string // e.g. "user.create"
 	Entity   string // e.g. "user"
 	EntityID string
@@ -49,7 +49,7 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, c Change) error {
 	}
 	a := audit.ActorFrom(ctx)
 	e := audit.Entry{
-		Seq: seq + 1, ID: NewID(), At: s.now().Truncate(time.Microsecond), OrgID: c.OrgID,
+		Seq: seq + 1, ID: NewID(), At: s.now().Truncate(time.Microsecond), OrgID: string(c.OrgID),
 		ActorID: a.UserID, ActorName: a.Name, Action: c.Action, Entity: c.Entity, EntityID: c.EntityID,
 		Summary: c.Summary, RequestID: a.RequestID, PrevHash: prev, ContentHash: content,
 	}
@@ -70,7 +70,7 @@ func nullable(s string) any {
 // AuditFilter narrows an audit listing. OrgID is required except for
 // instance-wide verification.
 type AuditFilter struct {
-	OrgID    string
+	OrgID    OrgID
 	ActorID  string
 	Action   string // prefix match, e.g. "user."
 	Entity   string

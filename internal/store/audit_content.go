@@ -342,7 +342,7 @@ func scanAny(rows *sql.Rows, n int) ([]any, error) {
 
 // contentHash returns the content hash of entity id (in orgID for an
 // org-scoped entity) as q sees it now.
-func (s *Store) contentHash(ctx context.Context, q queryer, d *entityDef, orgID, id string) (string, error) {
+func (s *Store) contentHash(ctx context.Context, q queryer, orgID OrgID, d *entityDef, id string) (string, error) {
 	args := []any{id}
 	if d.orgScoped {
 		args = []any{orgID, id}
@@ -385,8 +385,8 @@ func (s *Store) contentHash(ctx context.Context, q queryer, d *entityDef, orgID,
 // bulkBefore returns the content hash of a bulk-capable entity before a
 // change, for Change.before: if the row came from a bulk import and has no
 // entry of its own yet, appendAudit takes it out of its bulk set.
-func (s *Store) bulkBefore(ctx context.Context, tx *Tx, entity, orgID, id string) (string, error) {
-	return s.contentHash(ctx, tx, entityByName(entity), orgID, id)
+func (s *Store) bulkBefore(ctx context.Context, tx *Tx, orgID OrgID, entity, id string) (string, error) {
+	return s.contentHash(ctx, tx, orgID, entityByName(entity), id)
 }
 
 // changeContent returns the content_hash value for c: the entity's content
@@ -399,7 +399,7 @@ func (s *Store) changeContent(ctx context.Context, tx *sql.Tx, c Change) (string
 	if d == nil || c.noContent || noContentActions[c.Action] || c.EntityID == "" {
 		return "", nil
 	}
-	h, err := s.contentHash(ctx, tx, d, c.OrgID, c.EntityID)
+	h, err := s.contentHash(ctx, tx, c.OrgID, d, c.EntityID)
 	if err != nil {
 		return "", err
 	}

@@ -221,7 +221,7 @@ func TestDeepVerifyAfterDemoFindsDirectEdits(t *testing.T) {
 		exec(`DELETE FROM user_roles WHERE org_id = $1 AND user_id = $2 AND role = 'admin'`, trust.ID, u.ID)
 
 		// Signing in changes only columns outside the content: no finding.
-		if _, err := st.StartSession(ctx, u.ID, "session-hash", "", time.Hour); err != nil {
+		if _, err := st.StartSession(ctx, "", u.ID, "session-hash", time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		if got := findings(t, st); len(got) != 0 {
@@ -276,11 +276,11 @@ func TestDeepVerifyBulkRows(t *testing.T) {
 		if _, err := db.Exec(`UPDATE implants SET lot = 'FORGED' WHERE id = (SELECT MAX(id) FROM implants WHERE org_id = $1)`, o.ID); err != nil {
 			t.Fatal(err)
 		}
-		wantFinding(t, st, "bulk row edited", "implant rows of organisation "+o.ID, "content differs")
+		wantFinding(t, st, "bulk row edited", "implant rows of organisation "+string(o.ID), "content differs")
 		if _, err := db.Exec(`DELETE FROM implants WHERE lot = 'FORGED'`); err != nil {
 			t.Fatal(err)
 		}
-		wantFinding(t, st, "bulk row deleted", "implant rows of organisation "+o.ID, "deleted outside the audit trail")
+		wantFinding(t, st, "bulk row deleted", "implant rows of organisation "+string(o.ID), "deleted outside the audit trail")
 	})
 }
 
@@ -311,7 +311,7 @@ func TestDeepVerifyAcrossEntities(t *testing.T) {
 		for _, c := range []struct {
 			what, sql, want string
 		}{
-			{"organisation renamed", `UPDATE organisations SET name = 'Other' WHERE id = '` + o.ID + `'`, "organisation " + o.ID},
+			{"organisation renamed", `UPDATE organisations SET name = 'Other' WHERE id = '` + string(o.ID) + `'`, "organisation " + string(o.ID)},
 			{"token unrevoked", `UPDATE api_tokens SET name = 'other' WHERE id = '` + tok.ID + `'`, "api_token " + tok.ID},
 			{"release deleted", `DELETE FROM risk_releases WHERE system_id = '` + sys.ID + `'`, "system " + sys.ID},
 			{"organisation added", `INSERT INTO organisations (id, ods_code, name, kind, created_at) VALUES ('x1', 'XX1', 'Sneaky', 'trust', CURRENT_TIMESTAMP)`, "organisation x1: has no audit entry"},

@@ -14,7 +14,7 @@ import (
 // all in one transaction with one audit entry. Every product is validated
 // first; an Invalid error wrapping devices.RowErrors (row = index + 2, as in
 // a CSV with a header) is returned and nothing is written if any is bad.
-func (s *Store) ImportCatalogue(ctx context.Context, orgID string, ps []devices.Product) (int, error) {
+func (s *Store) ImportCatalogue(ctx context.Context, orgID OrgID, ps []devices.Product) (int, error) {
 	var errs devices.RowErrors
 	for i := range ps {
 		if err := devices.ValidateProduct(&ps[i]); err != nil {
@@ -49,7 +49,7 @@ func (s *Store) ImportCatalogue(ctx context.Context, orgID string, ps []devices.
 			AND gtin IN (SELECT gtin FROM device_products WHERE org_id = $1)`, orgID); err != nil {
 			return s.wrap(err, "flag catalogued implants")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "catalogue.import", Entity: "catalogue", EntityID: orgID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "catalogue.import", Entity: "catalogue", EntityID: string(orgID),
 			Summary: audit.Summarise("products", fmt.Sprint(len(ps)))})
 	})
 	return len(ps), err
@@ -64,7 +64,7 @@ func scanProduct(sc interface{ Scan(...any) error }) (devices.Product, error) {
 }
 
 // Product returns the catalogue entry for a GTIN; NotFound when there is none.
-func (s *Store) Product(ctx context.Context, orgID, gtin string) (devices.Product, error) {
+func (s *Store) Product(ctx context.Context, orgID OrgID, gtin string) (devices.Product, error) {
 	p, err := scanProduct(s.db.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, gtin))
 	return p, s.one(err, "Product "+gtin, "get product")
 }
@@ -72,7 +72,7 @@ func (s *Store) Product(ctx context.Context, orgID, gtin string) (devices.Produc
 // ListProducts returns the catalogue, filtered by q (GTIN prefix, or part of
 // the manufacturer, brand or model, taken literally), at most limit
 // (default 500). Search text over MaxSearchText is Invalid.
-func (s *Store) ListProducts(ctx context.Context, orgID, q string, limit int) ([]devices.Product, error) {
+func (s *Store) ListProducts(ctx context.Context, orgID OrgID, q string, limit int) ([]devices.Product, error) {
 	if limit <= 0 || limit > 5000 {
 		limit = 500
 	}
@@ -108,7 +108,7 @@ type ImplantStats struct {
 }
 
 // DeviceStats returns the counts of the register.
-func (s *Store) DeviceStats(ctx context.Context, orgID string) (ImplantStats, error) {
+func (s *Store) DeviceStats(ctx context.Context, orgID OrgID) (ImplantStats, error) {
 	var st ImplantStats
 	err := s.db.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM device_products WHERE org_id = $1),

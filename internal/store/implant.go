@@ -76,7 +76,7 @@ func (p ProcedureSummary) LogValue() slog.Value { return slog.StringValue(p.ID) 
 
 // upsertPatient finds the organisation's patient with p's NHS number and
 // refreshes their details, or adds them. It returns the patient's id.
-func (s *Store) upsertPatient(ctx context.Context, tx *Tx, orgID string, p devices.Patient) (string, error) {
+func (s *Store) upsertPatient(ctx context.Context, tx *Tx, orgID OrgID, p devices.Patient) (string, error) {
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, p.NHSNumber.String()).Scan(&id)
 	switch {
@@ -90,7 +90,7 @@ func (s *Store) upsertPatient(ctx context.Context, tx *Tx, orgID string, p devic
 	case err != nil:
 		return "", s.wrap(err, "find patient")
 	}
-	before, err := s.bulkBefore(ctx, tx, "implant_patient", orgID, id)
+	before, err := s.bulkBefore(ctx, tx, orgID, "implant_patient", id)
 	if err != nil {
 		return "", err
 	}
@@ -104,7 +104,7 @@ func (s *Store) upsertPatient(ctx context.Context, tx *Tx, orgID string, p devic
 // CreateProcedure records a procedure for a patient, adding the patient or
 // refreshing their details (matched by NHS number). Invalid with per-field
 // messages; patient fields are prefixed "patient_".
-func (s *Store) CreateProcedure(ctx context.Context, orgID string, pin devices.PatientInput, in devices.ProcedureInput) (devices.Procedure, error) {
+func (s *Store) CreateProcedure(ctx context.Context, orgID OrgID, pin devices.PatientInput, in devices.ProcedureInput) (devices.Procedure, error) {
 	today := clock.Today(s.now())
 	pat, perr := pin.Patient("patient_", today)
 	proc, err := in.Procedure(today)
@@ -162,20 +162,20 @@ func scanPatient(sc interface{ Scan(...any) error }) (devices.Patient, error) {
 }
 
 // Patient returns one of the organisation's patients.
-func (s *Store) Patient(ctx context.Context, orgID, id string) (devices.Patient, error) {
+func (s *Store) Patient(ctx context.Context, orgID OrgID, id string) (devices.Patient, error) {
 	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE id = $1 AND org_id = $2`, id, orgID))
 	return p, s.one(err, "Patient", "get patient")
 }
 
 // PatientByNHSNumber finds the organisation's patient with the number.
-func (s *Store) PatientByNHSNumber(ctx context.Context, orgID string, n nhsnumber.Number) (devices.Patient, error) {
+func (s *Store) PatientByNHSNumber(ctx context.Context, orgID OrgID, n nhsnumber.Number) (devices.Patient, error) {
 	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, n.String()))
 	return p, s.one(err, "A patient with that NHS number", "find patient")
 }
 
 // PatientProcedures returns a patient's procedures, newest first, with
 // their devices.
-func (s *Store) PatientProcedures(ctx context.Context, orgID, patientID string) ([]ProcedureDetail, error) {
+func (s *Store) PatientProcedures(ctx context.Context, orgID OrgID, patientID string) ([]ProcedureDetail, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+procCols+` FROM implant_procedures WHERE org_id = $1 AND patient_id = $2 ORDER BY performed_on DESC, id DESC`, orgID, patientID)
 	if err != nil {
 		return nil, s.wrap(err, "list patient procedures")
@@ -202,7 +202,7 @@ func (s *Store) PatientProcedures(ctx context.Context, orgID, patientID string) 
 }
 
 // Procedure returns a procedure with its patient and devices.
-func (s *Store) Procedure(ctx context.Context, orgID, id string) (ProcedureDetail, error) {
+func (s *Store) Procedure(ctx context.Context, orgID OrgID, id string) (ProcedureDetail, error) {
 	p, err := scanProc(s.db.QueryRowContext(ctx, `SELECT `+procCols+` FROM implant_procedures WHERE id = $1 AND org_id = $2`, id, orgID))
 	if err != nil {
 		return ProcedureDetail{}, s.one(err, "Procedure", "get procedure")
@@ -237,7 +237,7 @@ func scanImplant(sc interface{ Scan(...any) error }, extra ...any) (ImplantRecor
 	return r, nil
 }
 
-func (s *Store) procedureImplants(ctx context.Context, q queryer, orgID, procID string) ([]ImplantRecord, error) {
+func (s *Store) procedureImplants(ctx context.Context, q queryer, orgID OrgID, procID string) ([]ImplantRecord, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+implantCols+` FROM implants i LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
 		WHERE i.org_id = $1 AND i.procedure_id = $2 ORDER BY i.id`, orgID, procID)
 	if err != nil {
@@ -256,7 +256,7 @@ func (s *Store) procedureImplants(ctx context.Context, q queryer, orgID, procID 
 }
 
 // ListProcedures returns the organisation's procedures, newest first.
-func (s *Store) ListProcedures(ctx context.Context, orgID string, limit int) ([]ProcedureSummary, error) {
+func (s *Store) ListProcedures(ctx context.Context, orgID OrgID, limit int) ([]ProcedureSummary, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
@@ -282,7 +282,7 @@ func (s *Store) ListProcedures(ctx context.Context, orgID string, limit int) ([]
 }
 
 // openRecalls returns the organisation's open recalls.
-func (s *Store) openRecalls(ctx context.Context, q queryer, orgID string) ([]devices.Recall, error) {
+func (s *Store) openRecalls(ctx context.Context, q queryer, orgID OrgID) ([]devices.Recall, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE org_id = $1 AND status = 'open' ORDER BY issued_on DESC, id`, orgID)
 	if err != nil {
 		return nil, s.wrap(err, "list open recalls")
@@ -303,7 +303,7 @@ func (s *Store) openRecalls(ctx context.Context, q queryer, orgID string) ([]dev
 // procedure procID done on performedOn): expired before the procedure, a
 // serial recorded for another record (in this procedure or another), an
 // open recall, or a GTIN not in the catalogue.
-func (s *Store) deviceWarnings(ctx context.Context, q queryer, orgID, procID, id, performedOn string, d devices.Device, inCatalogue bool, recalls []devices.Recall) ([]Warning, error) {
+func (s *Store) deviceWarnings(ctx context.Context, q queryer, orgID OrgID, procID, id, performedOn string, d devices.Device, inCatalogue bool, recalls []devices.Recall) ([]Warning, error) {
 	var ws []Warning
 	if d.Expiry != "" && d.Expiry < performedOn {
 		ws = append(ws, Warning{"expired", "Expired on " + d.Expiry + ", before the date of the procedure. Do not implant: check with the device lead."})
@@ -337,7 +337,7 @@ func (s *Store) deviceWarnings(ctx context.Context, q queryer, orgID, procID, id
 }
 
 // annotate fills the warnings of a procedure's devices.
-func (s *Store) annotate(ctx context.Context, orgID, performedOn string, recs []ImplantRecord) error {
+func (s *Store) annotate(ctx context.Context, orgID OrgID, performedOn string, recs []ImplantRecord) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -366,7 +366,7 @@ func firstLine(s string) string {
 // it with its warnings. Warnings do not stop the record: the register must
 // say what was implanted. NotFound when the procedure is not the
 // organisation's.
-func (s *Store) AddImplant(ctx context.Context, orgID, procID string, d devices.Device) (ImplantRecord, error) {
+func (s *Store) AddImplant(ctx context.Context, orgID OrgID, procID string, d devices.Device) (ImplantRecord, error) {
 	r := ImplantRecord{ID: NewID(), ProcedureID: procID, Device: d, CreatedAt: s.now()}
 	err := s.Tx(ctx, func(tx *Tx) error {
 		var performedOn string
@@ -405,7 +405,7 @@ func (s *Store) AddImplant(ctx context.Context, orgID, procID string, d devices.
 }
 
 // Implant returns one implanted device.
-func (s *Store) Implant(ctx context.Context, orgID, id string) (ImplantRecord, error) {
+func (s *Store) Implant(ctx context.Context, orgID OrgID, id string) (ImplantRecord, error) {
 	r, err := scanImplant(s.db.QueryRowContext(ctx, `SELECT `+implantCols+` FROM implants i LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
 		WHERE i.id = $1 AND i.org_id = $2`, id, orgID))
 	return r, s.one(err, "Implant", "get implant")
@@ -413,14 +413,14 @@ func (s *Store) Implant(ctx context.Context, orgID, id string) (ImplantRecord, e
 
 // RemoveImplant deletes a device recorded in error (a wrong scan), with an
 // audit entry. An explanted device is kept: use Explant.
-func (s *Store) RemoveImplant(ctx context.Context, orgID, id string) error {
+func (s *Store) RemoveImplant(ctx context.Context, orgID OrgID, id string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		var proc, gtin string
 		err := tx.QueryRowContext(ctx, `SELECT procedure_id, gtin FROM implants WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&proc, &gtin)
 		if err != nil {
 			return s.one(err, "Implant", "get implant")
 		}
-		before, err := s.bulkBefore(ctx, tx, "implant", orgID, id)
+		before, err := s.bulkBefore(ctx, tx, orgID, "implant", id)
 		if err != nil {
 			return err
 		}
@@ -434,7 +434,7 @@ func (s *Store) RemoveImplant(ctx context.Context, orgID, id string) error {
 
 // Explant records that a device was removed. Invalid with fields
 // explant_date and explant_reason; Conflict when already explanted.
-func (s *Store) Explant(ctx context.Context, orgID, id string, in devices.ExplantInput) error {
+func (s *Store) Explant(ctx context.Context, orgID OrgID, id string, in devices.ExplantInput) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		var performedOn string
 		var exp sql.NullString
@@ -450,7 +450,7 @@ func (s *Store) Explant(ctx context.Context, orgID, id string, in devices.Explan
 		if err != nil {
 			return err
 		}
-		before, err := s.bulkBefore(ctx, tx, "implant", orgID, id)
+		before, err := s.bulkBefore(ctx, tx, orgID, "implant", id)
 		if err != nil {
 			return err
 		}
@@ -465,7 +465,7 @@ func (s *Store) Explant(ctx context.Context, orgID, id string, in devices.Explan
 // DeviceHistory returns every record of a GTIN (and serial, when given) in
 // the organisation, newest first, with the procedure date and patient, at
 // most 500.
-func (s *Store) DeviceHistory(ctx context.Context, orgID, gtin, serial string) ([]ImplantRecord, error) {
+func (s *Store) DeviceHistory(ctx context.Context, orgID OrgID, gtin, serial string) ([]ImplantRecord, error) {
 	q := `SELECT ` + implantCols + `, x.performed_on, pt.name, pt.nhs_number FROM implants i
 		LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
 		JOIN implant_procedures x ON x.id = i.procedure_id JOIN implant_patients pt ON pt.id = i.patient_id

@@ -295,7 +295,7 @@ func BenchmarkImplantImport(b *testing.B) {
 
 // bareInsert writes the same rows as benchRecords with multi-row INSERTs of
 // 500 rows in one transaction: no validation, no lookups, no audit.
-func bareInsert(b *testing.B, st *store.Store, orgID string, n int, nhs []string) int {
+func bareInsert(b *testing.B, st *store.Store, orgID store.OrgID, n int, nhs []string) int {
 	c := context.Background()
 	tx, err := st.DB().BeginTx(c, nil)
 	if err != nil {

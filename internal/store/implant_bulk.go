@@ -40,7 +40,7 @@ const bulkChunk = 500
 // in one transaction with one audit entry. On any invalid record nothing is
 // written and an Invalid error wrapping devices.RowErrors (row = record
 // number, from 1) lists the problems.
-func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[BulkRecord]) (BulkResult, error) {
+func (s *Store) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[BulkRecord]) (BulkResult, error) {
 	var res BulkResult
 	var errs devices.RowErrors
 	// To the microsecond, as both engines store it: the bulk set's row
@@ -191,7 +191,7 @@ func (s *Store) ImportImplants(ctx context.Context, orgID string, recs iter.Seq[
 		if n == 0 {
 			return apperr.New(apperr.Invalid, "There are no records to import")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.bulk_import", Entity: "implant", EntityID: orgID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.bulk_import", Entity: "implant", EntityID: string(orgID),
 			Summary: audit.Summarise("patients_added", fmt.Sprint(res.Patients), "procedures", fmt.Sprint(res.Procedures), "devices", fmt.Sprint(res.Devices)),
 			content: set.terms()})
 	})

@@ -10,10 +10,18 @@ import (
 	"github.com/clinsafe/clinsafe/internal/audit"
 )
 
+// OrgID is an organisation's id. It has a type of its own, apart from the
+// other ids that are plain strings, so that an organisation id passed where a
+// user, system or hazard id belongs (or the other way round) does not
+// compile: every store method that scopes by organisation takes an OrgID,
+// first after its context. Ids from outside (a form field, a flag, a path)
+// are converted once, where they come in.
+type OrgID string
+
 // Org is an organisation: an NHS body identified by its ODS code, or a
 // supplier.
 type Org struct {
-	ID        string    `json:"id"`
+	ID        OrgID     `json:"id"`
 	ODSCode   string    `json:"ods_code"`
 	Name      string    `json:"name"`
 	Kind      string    `json:"kind"`
@@ -53,7 +61,7 @@ func (s *Store) CreateOrg(ctx context.Context, o Org) (Org, error) {
 	if err := ValidateOrg(&o); err != nil {
 		return Org{}, err
 	}
-	o.ID, o.CreatedAt = NewID(), s.now()
+	o.ID, o.CreatedAt = OrgID(NewID()), s.now()
 	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO organisations (id, ods_code, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			o.ID, o.ODSCode, o.Name, o.Kind, o.CreatedAt); err != nil {
@@ -62,7 +70,7 @@ func (s *Store) CreateOrg(ctx context.Context, o Org) (Org, error) {
 			}
 			return s.wrap(err, "create org %s", o.ODSCode)
 		}
-		return tx.Audit(ctx, Change{OrgID: o.ID, Action: "org.create", Entity: "organisation", EntityID: o.ID,
+		return tx.Audit(ctx, Change{OrgID: o.ID, Action: "org.create", Entity: "organisation", EntityID: string(o.ID),
 			Summary: audit.Summarise("ods_code", o.ODSCode, "name", o.Name, "kind", o.Kind)})
 	})
 	return o, err
@@ -81,7 +89,7 @@ func (s *Store) UpdateOrg(ctx context.Context, o Org) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET name = $1, kind = $2 WHERE id = $3`, o.Name, o.Kind, o.ID); err != nil {
 			return s.wrap(err, "update org")
 		}
-		return tx.Audit(ctx, Change{OrgID: o.ID, Action: "org.update", Entity: "organisation", EntityID: o.ID,
+		return tx.Audit(ctx, Change{OrgID: o.ID, Action: "org.update", Entity: "organisation", EntityID: string(o.ID),
 			Summary: audit.Summarise("name", old.Name+" → "+o.Name, "kind", old.Kind+" → "+o.Kind)})
 	})
 }
@@ -94,13 +102,13 @@ func scanOrg(sc interface{ Scan(...any) error }) (Org, error) {
 	return o, err
 }
 
-func getOrg(ctx context.Context, s *Store, q queryer, id string) (Org, error) {
+func getOrg(ctx context.Context, s *Store, q queryer, id OrgID) (Org, error) {
 	o, err := scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organisations WHERE id = $1`, id))
 	return o, s.one(err, "Organisation", "get org")
 }
 
 // Org returns an organisation by id.
-func (s *Store) Org(ctx context.Context, id string) (Org, error) { return getOrg(ctx, s, s.db, id) }
+func (s *Store) Org(ctx context.Context, id OrgID) (Org, error) { return getOrg(ctx, s, s.db, id) }
 
 // OrgByODS returns an organisation by ODS code.
 func (s *Store) OrgByODS(ctx context.Context, code string) (Org, error) {
@@ -139,7 +147,7 @@ func (s *Store) queryOrgs(ctx context.Context, q string, args ...any) ([]Org, er
 // (e.g. scope "hazard:<system id>" or "event:2026") inside tx.
 //
 //lint:ignore U1000 used by the module stores as they land (hazard numbers, event references)
-func (s *Store) nextRef(ctx context.Context, tx *Tx, orgID, scope string) (int64, error) {
+func (s *Store) nextRef(ctx context.Context, tx *Tx, orgID OrgID, scope string) (int64, error) {
 	// One upsert, so that two transactions taking the first reference of a
 	// scope at once both succeed (the second waits for the first's row).
 	var v int64

@@ -35,7 +35,7 @@ const maxRecallValues = 20000
 // CreateRecall records a recall. Invalid with per-field messages
 // (reference, kind, issuer, issued_on, manufacturer, action_required,
 // deadline, affects); a reference already used is an Invalid reference.
-func (s *Store) CreateRecall(ctx context.Context, orgID string, in devices.RecallInput) (devices.Recall, error) {
+func (s *Store) CreateRecall(ctx context.Context, orgID OrgID, in devices.RecallInput) (devices.Recall, error) {
 	r, err := in.Recall(clock.Today(s.now()))
 	if err != nil {
 		return r, err
@@ -63,7 +63,7 @@ func (s *Store) CreateRecall(ctx context.Context, orgID string, in devices.Recal
 }
 
 // Recall returns one of the organisation's recalls.
-func (s *Store) Recall(ctx context.Context, orgID, id string) (devices.Recall, error) {
+func (s *Store) Recall(ctx context.Context, orgID OrgID, id string) (devices.Recall, error) {
 	r, err := scanRecall(s.db.QueryRowContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE id = $1 AND org_id = $2`, id, orgID))
 	return r, s.one(err, "Recall", "get recall")
 }
@@ -76,7 +76,7 @@ type RecallSummary struct {
 }
 
 // ListRecalls returns the organisation's recalls, open first, newest first.
-func (s *Store) ListRecalls(ctx context.Context, orgID string) ([]RecallSummary, error) {
+func (s *Store) ListRecalls(ctx context.Context, orgID OrgID) ([]RecallSummary, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+recallCols+`,
 		(SELECT COUNT(*) FROM recall_actions a WHERE a.recall_id = recalls.id),
 		(SELECT COUNT(*) FROM recall_actions a WHERE a.recall_id = recalls.id AND a.status IN ('reviewed', 'explanted', 'not_affected'))
@@ -101,7 +101,7 @@ func (s *Store) ListRecalls(ctx context.Context, orgID string) ([]RecallSummary,
 }
 
 // SetRecallStatus opens or closes a recall.
-func (s *Store) SetRecallStatus(ctx context.Context, orgID, id, status string) error {
+func (s *Store) SetRecallStatus(ctx context.Context, orgID OrgID, id, status string) error {
 	if status != "open" && status != "closed" {
 		return apperr.New(apperr.Invalid, "Status must be open or closed")
 	}
@@ -120,7 +120,7 @@ func (s *Store) SetRecallStatus(ctx context.Context, orgID, id, status string) e
 // matchSQL builds the query of the devices a recall affects: one indexed
 // SELECT per rule, joined by UNION ALL, over devices still implanted. cols
 // is the select list over implants i.
-func matchSQL(orgID string, rules []devices.Rule, cols string) (string, []any) {
+func matchSQL(orgID OrgID, rules []devices.Rule, cols string) (string, []any) {
 	args := []any{orgID}
 	p := func(v any) string {
 		args = append(args, v)
@@ -191,7 +191,7 @@ type RecallMatch struct {
 // recall affects: up to limit patients (default and most 1,000), each with
 // their affected devices, in order of first device recorded. It reads only;
 // StartRecallActions records the work.
-func (s *Store) MatchRecall(ctx context.Context, orgID string, rc devices.Recall, limit int) (RecallMatch, error) {
+func (s *Store) MatchRecall(ctx context.Context, orgID OrgID, rc devices.Recall, limit int) (RecallMatch, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
@@ -237,7 +237,7 @@ func (s *Store) MatchRecall(ctx context.Context, orgID string, rc devices.Recall
 }
 
 // fillPatients reads the patients' details and recall actions in chunks.
-func (s *Store) fillPatients(ctx context.Context, orgID, recallID string, ps []AffectedPatient) error {
+func (s *Store) fillPatients(ctx context.Context, orgID OrgID, recallID string, ps []AffectedPatient) error {
 	idx := make(map[string]int, len(ps))
 	for i, p := range ps {
 		idx[p.Patient.ID] = i
@@ -289,7 +289,7 @@ type RecallCounts struct {
 
 // CountRecall counts the devices still implanted, and their patients, that
 // the recall affects.
-func (s *Store) CountRecall(ctx context.Context, orgID string, rc devices.Recall) (RecallCounts, error) {
+func (s *Store) CountRecall(ctx context.Context, orgID OrgID, rc devices.Recall) (RecallCounts, error) {
 	q, args := matchSQL(orgID, rc.Rules, "i.id, i.patient_id")
 	var c RecallCounts
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT m.id), COUNT(DISTINCT m.patient_id) FROM (`+q+`) m`, args...).Scan(&c.Devices, &c.Patients)
@@ -299,7 +299,7 @@ func (s *Store) CountRecall(ctx context.Context, orgID string, rc devices.Recall
 // StartRecallActions adds a "to contact" action for every affected patient
 // who has none yet, and returns how many were added. Run it again after
 // more devices are recorded.
-func (s *Store) StartRecallActions(ctx context.Context, orgID, recallID string) (int, error) {
+func (s *Store) StartRecallActions(ctx context.Context, orgID OrgID, recallID string) (int, error) {
 	rc, err := s.Recall(ctx, orgID, recallID)
 	if err != nil {
 		return 0, err
@@ -327,7 +327,7 @@ func (s *Store) StartRecallActions(ctx context.Context, orgID, recallID string) 
 // RecallActions returns the patients with recall actions, with their
 // affected devices (still implanted, or explanted since), ordered by
 // status then name.
-func (s *Store) RecallActions(ctx context.Context, orgID, recallID string) ([]AffectedPatient, error) {
+func (s *Store) RecallActions(ctx context.Context, orgID OrgID, recallID string) ([]AffectedPatient, error) {
 	rc, err := s.Recall(ctx, orgID, recallID)
 	if err != nil {
 		return nil, err
@@ -392,7 +392,7 @@ func (s *Store) RecallActions(ctx context.Context, orgID, recallID string) ([]Af
 // SetRecallAction records the progress of the recall work for a patient.
 // Invalid when status is not one of devices.ActionStatuses; NotFound when
 // the patient has no action in the recall.
-func (s *Store) SetRecallAction(ctx context.Context, orgID, recallID, patientID, status, note string) error {
+func (s *Store) SetRecallAction(ctx context.Context, orgID OrgID, recallID, patientID, status, note string) error {
 	note = strings.TrimSpace(note)
 	var f apperr.Fields
 	f.Check(!devices.ValidAction(status), "status", "Select what has happened")
@@ -423,7 +423,7 @@ type PatientRecall struct {
 }
 
 // PatientRecalls returns the recalls with an action for a patient.
-func (s *Store) PatientRecalls(ctx context.Context, orgID, patientID string) ([]PatientRecall, error) {
+func (s *Store) PatientRecalls(ctx context.Context, orgID OrgID, patientID string) ([]PatientRecall, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.reference, r.status, a.status FROM recall_actions a JOIN recalls r ON r.id = a.recall_id
 		WHERE a.org_id = $1 AND a.patient_id = $2 ORDER BY r.issued_on DESC, r.id`, orgID, patientID)
 	if err != nil {

@@ -97,7 +97,7 @@ func validateSystem(sys *System) *apperr.Fields {
 // fills in their names. An unknown user, one without the role or a value
 // that is not an id is a field message in f; a failure to read them is
 // returned.
-func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID string, f *apperr.Fields, ps []Person) ([]Person, error) {
+func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID OrgID, f *apperr.Fields, ps []Person) ([]Person, error) {
 	var out []Person
 	seen := map[string]bool{}
 	for _, p := range ps {
@@ -131,7 +131,7 @@ func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID string, f *apper
 
 // CreateSystem adds a system to the organisation's register. Invalid with
 // per-field messages on bad input.
-func (s *Store) CreateSystem(ctx context.Context, orgID string, sys System) (System, error) {
+func (s *Store) CreateSystem(ctx context.Context, orgID OrgID, sys System) (System, error) {
 	f := validateSystem(&sys)
 	sys.ID, sys.CreatedAt, sys.UpdatedAt = NewID(), s.now(), s.now()
 	err := s.Tx(ctx, func(tx *Tx) error {
@@ -161,7 +161,7 @@ func (s *Store) CreateSystem(ctx context.Context, orgID string, sys System) (Sys
 	return sys, err
 }
 
-func (s *Store) setCSOs(ctx context.Context, tx *Tx, orgID, systemID string, ps []Person) error {
+func (s *Store) setCSOs(ctx context.Context, tx *Tx, orgID OrgID, systemID string, ps []Person) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM risk_system_csos WHERE org_id = $1 AND system_id = $2`, orgID, systemID); err != nil {
 		return s.wrap(err, "clear system CSOs")
 	}
@@ -174,7 +174,7 @@ func (s *Store) setCSOs(ctx context.Context, tx *Tx, orgID, systemID string, ps 
 }
 
 // UpdateSystem changes a system's details and CSOs (not its releases).
-func (s *Store) UpdateSystem(ctx context.Context, orgID string, sys System) (System, error) {
+func (s *Store) UpdateSystem(ctx context.Context, orgID OrgID, sys System) (System, error) {
 	f := validateSystem(&sys)
 	err := s.Tx(ctx, func(tx *Tx) error {
 		old, err := s.system(ctx, tx, orgID, sys.ID)
@@ -213,7 +213,7 @@ func validateRelease(r *Release) error {
 	return f.Err()
 }
 
-func (s *Store) insertRelease(ctx context.Context, tx *Tx, orgID, systemID string, r *Release) error {
+func (s *Store) insertRelease(ctx context.Context, tx *Tx, orgID OrgID, systemID string, r *Release) error {
 	if err := validateRelease(r); err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func (s *Store) insertRelease(ctx context.Context, tx *Tx, orgID, systemID strin
 }
 
 // AddRelease records a release of a system.
-func (s *Store) AddRelease(ctx context.Context, orgID, systemID string, r Release) (Release, error) {
+func (s *Store) AddRelease(ctx context.Context, orgID OrgID, systemID string, r Release) (Release, error) {
 	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 			return err
@@ -252,7 +252,7 @@ func scanSystem(sc interface{ Scan(...any) error }) (System, error) {
 	return sys, err
 }
 
-func (s *Store) system(ctx context.Context, q queryer, orgID, id string) (System, error) {
+func (s *Store) system(ctx context.Context, q queryer, orgID OrgID, id string) (System, error) {
 	sys, err := scanSystem(q.QueryRowContext(ctx, `SELECT `+systemCols+` FROM risk_systems WHERE org_id = $1 AND id = $2`, orgID, id))
 	if err != nil {
 		return System{}, s.one(err, "System", "get system")
@@ -287,12 +287,12 @@ func (s *Store) system(ctx context.Context, q queryer, orgID, id string) (System
 }
 
 // System returns one system of the organisation; NotFound for another's.
-func (s *Store) System(ctx context.Context, orgID, id string) (System, error) {
+func (s *Store) System(ctx context.Context, orgID OrgID, id string) (System, error) {
 	return s.system(ctx, s.db, orgID, id)
 }
 
 // SystemByName finds a system by id or exact name (command line).
-func (s *Store) SystemByName(ctx context.Context, orgID, idOrName string) (System, error) {
+func (s *Store) SystemByName(ctx context.Context, orgID OrgID, idOrName string) (System, error) {
 	var id string
 	err := s.db.QueryRowContext(ctx, `SELECT id FROM risk_systems WHERE org_id = $1 AND (id = $2 OR name = $2) ORDER BY created_at LIMIT 1`, orgID, idOrName).Scan(&id)
 	if err != nil {
@@ -310,7 +310,7 @@ type SystemSummary struct {
 }
 
 // ListSystems returns the organisation's register, by name.
-func (s *Store) ListSystems(ctx context.Context, orgID string) ([]SystemSummary, error) {
+func (s *Store) ListSystems(ctx context.Context, orgID OrgID) ([]SystemSummary, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+systemCols+`,
 		(SELECT COUNT(*) FROM hazards h WHERE h.system_id = risk_systems.id),
 		(SELECT COUNT(*) FROM hazards h WHERE h.system_id = risk_systems.id AND h.status <> 'closed'),
@@ -349,11 +349,11 @@ type Plan struct {
 
 // Plan returns the organisation's plan; an organisation without one gets the
 // default matrix and empty text.
-func (s *Store) Plan(ctx context.Context, orgID string) (Plan, error) {
+func (s *Store) Plan(ctx context.Context, orgID OrgID) (Plan, error) {
 	return s.plan(ctx, s.db, orgID)
 }
 
-func (s *Store) plan(ctx context.Context, q queryer, orgID string) (Plan, error) {
+func (s *Store) plan(ctx context.Context, q queryer, orgID OrgID) (Plan, error) {
 	var p Plan
 	var m string
 	err := q.QueryRowContext(ctx, `SELECT matrix, roles, phases, updated_at FROM risk_plans WHERE org_id = $1`, orgID).Scan(&m, &p.Roles, &p.Phases, &p.UpdatedAt)
@@ -370,14 +370,14 @@ func (s *Store) plan(ctx context.Context, q queryer, orgID string) (Plan, error)
 }
 
 // Matrix returns the organisation's risk matrix.
-func (s *Store) Matrix(ctx context.Context, orgID string) (risk.Matrix, error) {
+func (s *Store) Matrix(ctx context.Context, orgID OrgID) (risk.Matrix, error) {
 	p, err := s.Plan(ctx, orgID)
 	return p.Matrix, err
 }
 
 // SavePlan replaces the organisation's plan. Invalid when the matrix is not
 // consistent (risk.Matrix.Validate) or the text is too long.
-func (s *Store) SavePlan(ctx context.Context, orgID string, p Plan) (Plan, error) {
+func (s *Store) SavePlan(ctx context.Context, orgID OrgID, p Plan) (Plan, error) {
 	var f apperr.Fields
 	if err := p.Matrix.Validate(); err != nil {
 		for k, v := range apperr.FieldsOf(err) {
@@ -399,7 +399,7 @@ func (s *Store) SavePlan(ctx context.Context, orgID string, p Plan) (Plan, error
 			orgID, string(mj), p.Roles, p.Phases, p.UpdatedAt); err != nil {
 			return s.wrap(err, "save plan")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "plan.update", Entity: "plan", EntityID: orgID,
+		return tx.Audit(ctx, Change{OrgID: orgID, Action: "plan.update", Entity: "plan", EntityID: string(orgID),
 			Summary: audit.Summarise("matrix", string(mj))})
 	})
 	return p, err
@@ -414,7 +414,7 @@ type ComplianceAnswer struct {
 }
 
 // Compliance returns the organisation's answers for a standard by clause.
-func (s *Store) Compliance(ctx context.Context, orgID string, std risk.Standard) (map[string]ComplianceAnswer, error) {
+func (s *Store) Compliance(ctx context.Context, orgID OrgID, std risk.Standard) (map[string]ComplianceAnswer, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT clause, answer, evidence, updated_at FROM compliance_answers WHERE org_id = $1 AND standard = $2`, orgID, string(std))
 	if err != nil {
 		return nil, s.wrap(err, "get compliance")
@@ -436,7 +436,7 @@ func (s *Store) Compliance(ctx context.Context, orgID string, std risk.Standard)
 // SaveCompliance records answers for a standard's checklist. Each clause
 // must be on the checklist and each answer one of the five; an empty answer
 // clears the clause. Invalid with per-clause messages (field "answer-CLAUSE").
-func (s *Store) SaveCompliance(ctx context.Context, orgID string, std risk.Standard, answers []ComplianceAnswer) error {
+func (s *Store) SaveCompliance(ctx context.Context, orgID OrgID, std risk.Standard, answers []ComplianceAnswer) error {
 	known := map[string]bool{}
 	for _, g := range risk.ClauseGroups(std) {
 		for _, it := range g.Items {

@@ -27,7 +27,7 @@ func refScope(systemID string) string { return "hazard:" + systemID }
 // by a clinical safety officer of the organisation. It runs when the
 // justification is new or changed; imported hazards keep their source's
 // record (its CSO belongs to the supplier).
-func (s *Store) checkRiskBenefit(ctx context.Context, q queryer, orgID string, old, h *risk.Hazard) error {
+func (s *Store) checkRiskBenefit(ctx context.Context, q queryer, orgID OrgID, old, h *risk.Hazard) error {
 	rb := h.RiskBenefit
 	if rb.IsZero() || (old != nil && old.RiskBenefit.Justification == rb.Justification && old.RiskBenefit.ByUserID == rb.ByUserID) {
 		return nil
@@ -46,7 +46,7 @@ func (s *Store) checkRiskBenefit(ctx context.Context, q queryer, orgID string, o
 	return nil
 }
 
-func (s *Store) validateHazard(ctx context.Context, q queryer, orgID string, old, h *risk.Hazard, m risk.Matrix) error {
+func (s *Store) validateHazard(ctx context.Context, q queryer, orgID OrgID, old, h *risk.Hazard, m risk.Matrix) error {
 	if h.Status == "" {
 		h.Status = risk.Open
 	}
@@ -67,7 +67,7 @@ func (s *Store) validateHazard(ctx context.Context, q queryer, orgID string, old
 // (HAZ-001, HAZ-002, ... per system). Invalid with per-field messages (the
 // rules of risk.Validate, and a risk-benefit justification recorded by a
 // non-CSO); NotFound when the system is not the organisation's.
-func (s *Store) CreateHazard(ctx context.Context, orgID, systemID string, h risk.Hazard) (HazardEntry, error) {
+func (s *Store) CreateHazard(ctx context.Context, orgID OrgID, systemID string, h risk.Hazard) (HazardEntry, error) {
 	var out HazardEntry
 	err := s.Tx(ctx, func(tx *Tx) error {
 		var err error
@@ -77,7 +77,7 @@ func (s *Store) CreateHazard(ctx context.Context, orgID, systemID string, h risk
 	return out, err
 }
 
-func (s *Store) createHazard(ctx context.Context, tx *Tx, orgID, systemID string, h risk.Hazard) (HazardEntry, error) {
+func (s *Store) createHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID string, h risk.Hazard) (HazardEntry, error) {
 	if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 		return HazardEntry{}, err
 	}
@@ -112,7 +112,7 @@ func nullTime(t time.Time) any {
 	return t.UTC()
 }
 
-func (s *Store) insertHazard(ctx context.Context, tx *Tx, orgID, systemID string, h *risk.Hazard) error {
+func (s *Store) insertHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID string, h *risk.Hazard) error {
 	causes, _ := json.Marshal(h.Causes)
 	prov := ""
 	if !h.Provenance.IsZero() {
@@ -137,7 +137,7 @@ func (s *Store) insertHazard(ctx context.Context, tx *Tx, orgID, systemID string
 	return s.recordVersion(ctx, tx, orgID, h)
 }
 
-func (s *Store) insertChildren(ctx context.Context, tx *Tx, orgID string, h *risk.Hazard) error {
+func (s *Store) insertChildren(ctx context.Context, tx *Tx, orgID OrgID, h *risk.Hazard) error {
 	for i := range h.Controls {
 		c := &h.Controls[i]
 		c.ID = NewID()
@@ -164,7 +164,7 @@ func (s *Store) insertChildren(ctx context.Context, tx *Tx, orgID string, h *ris
 	return nil
 }
 
-func (s *Store) recordVersion(ctx context.Context, tx *Tx, orgID string, h *risk.Hazard) error {
+func (s *Store) recordVersion(ctx context.Context, tx *Tx, orgID OrgID, h *risk.Hazard) error {
 	snap, err := json.Marshal(h)
 	if err != nil {
 		return s.wrap(err, "encode hazard version")
@@ -178,7 +178,7 @@ func (s *Store) recordVersion(ctx context.Context, tx *Tx, orgID string, h *risk
 // not 0 it must be the version the edit started from, or the save is a
 // Conflict (someone else saved first). Number, reference and provenance
 // cannot change. Every save records a new version for the history.
-func (s *Store) UpdateHazard(ctx context.Context, orgID string, h risk.Hazard) (HazardEntry, error) {
+func (s *Store) UpdateHazard(ctx context.Context, orgID OrgID, h risk.Hazard) (HazardEntry, error) {
 	var out HazardEntry
 	err := s.Tx(ctx, func(tx *Tx) error {
 		old, err := s.hazard(ctx, tx, orgID, h.ID)
@@ -280,7 +280,7 @@ func scanHazard(sc interface{ Scan(...any) error }) (HazardEntry, error) {
 	return e, nil
 }
 
-func (s *Store) hazard(ctx context.Context, q queryer, orgID, id string) (HazardEntry, error) {
+func (s *Store) hazard(ctx context.Context, q queryer, orgID OrgID, id string) (HazardEntry, error) {
 	e, err := scanHazard(q.QueryRowContext(ctx, `SELECT `+hazardCols+` FROM hazards WHERE org_id = $1 AND id = $2`, orgID, id))
 	if err != nil {
 		return HazardEntry{}, s.one(err, "Hazard", "get hazard")
@@ -294,13 +294,13 @@ func (s *Store) hazard(ctx context.Context, q queryer, orgID, id string) (Hazard
 
 // Hazard returns one hazard of the organisation with its controls and
 // actions; NotFound for another organisation's.
-func (s *Store) Hazard(ctx context.Context, orgID, id string) (HazardEntry, error) {
+func (s *Store) Hazard(ctx context.Context, orgID OrgID, id string) (HazardEntry, error) {
 	return s.hazard(ctx, s.db, orgID, id)
 }
 
 // loadChildren fills the controls and actions of hs (hazards selected by
 // where on alias h with $1 the org and $2 arg).
-func (s *Store) loadChildren(ctx context.Context, q queryer, orgID, where, arg string, hs []*risk.Hazard) error {
+func (s *Store) loadChildren(ctx context.Context, q queryer, orgID OrgID, where, arg string, hs []*risk.Hazard) error {
 	byID := make(map[string]*risk.Hazard, len(hs))
 	for _, h := range hs {
 		byID[h.ID] = h
@@ -352,11 +352,11 @@ func (s *Store) loadChildren(ctx context.Context, q queryer, orgID, where, arg s
 
 // ListHazards returns a system's hazard log in number order, with controls
 // and actions. NotFound when the system is not the organisation's.
-func (s *Store) ListHazards(ctx context.Context, orgID, systemID string) ([]risk.Hazard, error) {
+func (s *Store) ListHazards(ctx context.Context, orgID OrgID, systemID string) ([]risk.Hazard, error) {
 	return s.listHazards(ctx, s.db, orgID, systemID)
 }
 
-func (s *Store) listHazards(ctx context.Context, q queryer, orgID, systemID string) ([]risk.Hazard, error) {
+func (s *Store) listHazards(ctx context.Context, q queryer, orgID OrgID, systemID string) ([]risk.Hazard, error) {
 	if _, err := s.system(ctx, q, orgID, systemID); err != nil {
 		return nil, err
 	}
@@ -397,7 +397,7 @@ type HazardVersion struct {
 // HazardHistory returns every version of a hazard, newest first, each with
 // its changes from the one before (risk.Diff). NotFound for another
 // organisation's hazard.
-func (s *Store) HazardHistory(ctx context.Context, orgID, id string) ([]HazardVersion, error) {
+func (s *Store) HazardHistory(ctx context.Context, orgID OrgID, id string) ([]HazardVersion, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT version, snapshot, changed_by, changed_at FROM hazard_versions WHERE org_id = $1 AND hazard_id = $2 ORDER BY version`, orgID, id)
 	if err != nil {
 		return nil, s.wrap(err, "hazard history")
@@ -445,7 +445,7 @@ type OverdueAction struct {
 
 // OverdueActions lists the organisation's open actions whose due date has
 // passed, oldest first; systemID narrows it to one system when not empty.
-func (s *Store) OverdueActions(ctx context.Context, orgID, systemID string) ([]OverdueAction, error) {
+func (s *Store) OverdueActions(ctx context.Context, orgID OrgID, systemID string) ([]OverdueAction, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT h.id, h.number, h.name, y.id, y.name, a.id, a.summary, a.owner, a.due
 		FROM hazard_actions a JOIN hazards h ON h.id = a.hazard_id JOIN risk_systems y ON y.id = h.system_id
 		WHERE a.org_id = $1 AND NOT a.done AND a.due < $2 AND ($3 = '' OR y.id = $3) ORDER BY a.due, h.number`, orgID, clock.Today(s.now()), systemID)
@@ -480,7 +480,7 @@ type TransferredControl struct {
 }
 
 // TransferredControls lists deployer-side controls on imported hazards.
-func (s *Store) TransferredControls(ctx context.Context, orgID string) ([]TransferredControl, error) {
+func (s *Store) TransferredControls(ctx context.Context, orgID OrgID) ([]TransferredControl, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT h.id, h.number, h.name, h.status, y.id, y.name, h.provenance,
 		c.id, c.description, c.type, c.owner, c.side, c.implementation_evidence, c.verification_evidence
 		FROM hazard_controls c JOIN hazards h ON h.id = c.hazard_id JOIN risk_systems y ON y.id = h.system_id

@@ -35,7 +35,7 @@ type LogIssue struct {
 
 // requireCSO returns Forbidden unless the actor in ctx holds the cso role
 // in orgID, and the actor otherwise.
-func (s *Store) requireCSO(ctx context.Context, q queryer, orgID, what string) (audit.Actor, error) {
+func (s *Store) requireCSO(ctx context.Context, q queryer, orgID OrgID, what string) (audit.Actor, error) {
 	a := audit.ActorFrom(ctx)
 	roles, err := s.rolesIn(ctx, q, orgID, a.UserID)
 	if err != nil {
@@ -130,7 +130,7 @@ func scanIssue(sc interface{ Scan(...any) error }) (LogIssue, error) {
 }
 
 // LogIssues returns a system's issued hazard log versions, newest first.
-func (s *Store) LogIssues(ctx context.Context, orgID, systemID string) ([]LogIssue, error) {
+func (s *Store) LogIssues(ctx context.Context, orgID OrgID, systemID string) ([]LogIssue, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2 ORDER BY seq DESC`, orgID, systemID)
 	if err != nil {
 		return nil, s.wrap(err, "list issues")
@@ -149,11 +149,11 @@ func (s *Store) LogIssues(ctx context.Context, orgID, systemID string) ([]LogIss
 
 // LogIssue returns one issued hazard log version; NotFound for another
 // organisation's.
-func (s *Store) LogIssue(ctx context.Context, orgID, id string) (LogIssue, error) {
+func (s *Store) LogIssue(ctx context.Context, orgID OrgID, id string) (LogIssue, error) {
 	return s.logIssue(ctx, s.db, orgID, id)
 }
 
-func (s *Store) logIssue(ctx context.Context, q queryer, orgID, id string) (LogIssue, error) {
+func (s *Store) logIssue(ctx context.Context, q queryer, orgID OrgID, id string) (LogIssue, error) {
 	li, err := scanIssue(q.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND id = $2`, orgID, id))
 	if err != nil {
 		return LogIssue{}, s.one(err, "Issued hazard log", "get issue")
@@ -164,7 +164,7 @@ func (s *Store) logIssue(ctx context.Context, q queryer, orgID, id string) (LogI
 
 // signatureOf returns the signature on a subject; the zero Signature for
 // versions issued before signatures were recorded.
-func (s *Store) signatureOf(ctx context.Context, q queryer, orgID, subject, id string) (Signature, error) {
+func (s *Store) signatureOf(ctx context.Context, q queryer, orgID OrgID, subject, id string) (Signature, error) {
 	var sig Signature
 	err := q.QueryRowContext(ctx, `SELECT id, subject, subject_id, meaning, signer_id, signer_name, content_hash, method, signed_at
 		FROM signatures WHERE org_id = $1 AND subject = $2 AND subject_id = $3 ORDER BY signed_at DESC, id DESC LIMIT 1`, orgID, subject, id).
@@ -187,11 +187,11 @@ type CSCRDraft struct {
 }
 
 // CSCRDraft returns the system's report draft (empty when none is saved).
-func (s *Store) CSCRDraft(ctx context.Context, orgID, systemID string) (CSCRDraft, error) {
+func (s *Store) CSCRDraft(ctx context.Context, orgID OrgID, systemID string) (CSCRDraft, error) {
 	return s.cscrDraft(ctx, s.db, orgID, systemID)
 }
 
-func (s *Store) cscrDraft(ctx context.Context, q queryer, orgID, systemID string) (CSCRDraft, error) {
+func (s *Store) cscrDraft(ctx context.Context, q queryer, orgID OrgID, systemID string) (CSCRDraft, error) {
 	if _, err := s.system(ctx, q, orgID, systemID); err != nil {
 		return CSCRDraft{}, err
 	}
@@ -210,7 +210,7 @@ func (s *Store) cscrDraft(ctx context.Context, q queryer, orgID, systemID string
 
 // SaveCSCRDraft stores the report draft. Invalid on unknown sections or
 // text that is too long.
-func (s *Store) SaveCSCRDraft(ctx context.Context, orgID, systemID string, d CSCRDraft) (CSCRDraft, error) {
+func (s *Store) SaveCSCRDraft(ctx context.Context, orgID OrgID, systemID string, d CSCRDraft) (CSCRDraft, error) {
 	var f apperr.Fields
 	d.DocumentVersion, d.Phase = strings.TrimSpace(d.DocumentVersion), strings.TrimSpace(d.Phase)
 	f.Check(d.DocumentVersion == "", "document_version", "Enter the document version, like 1.0")
@@ -345,7 +345,7 @@ func scanCSCR(sc interface{ Scan(...any) error }) (CSCRIssue, error) {
 }
 
 // CSCRIssues lists a system's issued reports, newest first.
-func (s *Store) CSCRIssues(ctx context.Context, orgID, systemID string) ([]CSCRIssue, error) {
+func (s *Store) CSCRIssues(ctx context.Context, orgID OrgID, systemID string) ([]CSCRIssue, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+cscrCols+` FROM cscr_issues WHERE org_id = $1 AND system_id = $2 ORDER BY issued_at DESC, id DESC`, orgID, systemID)
 	if err != nil {
 		return nil, s.wrap(err, "list reports")
@@ -363,7 +363,7 @@ func (s *Store) CSCRIssues(ctx context.Context, orgID, systemID string) ([]CSCRI
 }
 
 // CSCRIssue returns one issued report; NotFound for another organisation's.
-func (s *Store) CSCRIssue(ctx context.Context, orgID, id string) (CSCRIssue, error) {
+func (s *Store) CSCRIssue(ctx context.Context, orgID OrgID, id string) (CSCRIssue, error) {
 	ci, err := scanCSCR(s.db.QueryRowContext(ctx, `SELECT `+cscrCols+` FROM cscr_issues WHERE org_id = $1 AND id = $2`, orgID, id))
 	if err != nil {
 		return CSCRIssue{}, s.one(err, "Safety case report", "get report")
@@ -378,7 +378,7 @@ func (s *Store) CSCRIssue(ctx context.Context, orgID, id string) (CSCRIssue, err
 // marked as coming from l's organisation, document and issued version,
 // keeping its source reference. Invalid with fields "hazards.N.FIELD" when
 // a hazard breaks the rules.
-func (s *Store) ImportHazards(ctx context.Context, orgID, systemID string, l *risk.Log, fromSupplier bool) (int, error) {
+func (s *Store) ImportHazards(ctx context.Context, orgID OrgID, systemID string, l *risk.Log, fromSupplier bool) (int, error) {
 	now := s.now()
 	err := s.Tx(ctx, func(tx *Tx) error {
 		for i, h := range l.Sorted() {

@@ -215,7 +215,7 @@ func truncate(s string, n int) string {
 // the user last worked in (at first, the one their account was made in),
 // provided they still hold a role there; else in their first organisation
 // by name. hash is the stored form of the session token.
-func (s *Store) StartSession(ctx context.Context, userID, hash, preferOrg string, maxAge time.Duration) (Principal, error) {
+func (s *Store) StartSession(ctx context.Context, preferOrg OrgID, userID, hash string, maxAge time.Duration) (Principal, error) {
 	orgs, err := s.OrgsOfUser(ctx, userID)
 	if err != nil {
 		return Principal{}, err
@@ -225,7 +225,7 @@ func (s *Store) StartSession(ctx context.Context, userID, hash, preferOrg string
 		if err := s.db.QueryRowContext(ctx, `SELECT last_org_id FROM users WHERE id = $1`, userID).Scan(&last); err != nil {
 			return Principal{}, s.wrap(err, "read last organisation")
 		}
-		preferOrg = last.String
+		preferOrg = OrgID(last.String)
 	}
 	if len(orgs) == 0 {
 		return Principal{}, apperr.New(apperr.Forbidden, "Your account has no role in any organisation. Ask an administrator to give you one.")
@@ -257,7 +257,8 @@ func (s *Store) StartSession(ctx context.Context, userID, hash, preferOrg string
 // session when it has been idle longer than idle or has passed its absolute
 // expiry. Unauthenticated when there is no live session.
 func (s *Store) Session(ctx context.Context, hash string, idle time.Duration) (Principal, error) {
-	var userID, orgID string
+	var userID string
+	var orgID OrgID
 	var lastSeen, expires time.Time
 	err := s.db.QueryRowContext(ctx, `SELECT user_id, org_id, last_seen_at, expires_at FROM sessions WHERE token_hash = $1`, hash).Scan(&userID, &orgID, &lastSeen, &expires)
 	if noRows(err) {
@@ -273,7 +274,7 @@ func (s *Store) Session(ctx context.Context, hash string, idle time.Duration) (P
 		}
 		return Principal{}, apperr.New(apperr.Unauthenticated, "Your session has ended. Sign in again.")
 	}
-	p, err := s.principal(ctx, userID, orgID)
+	p, err := s.principal(ctx, orgID, userID)
 	if err != nil {
 		return Principal{}, err
 	}
@@ -286,7 +287,7 @@ func (s *Store) Session(ctx context.Context, hash string, idle time.Duration) (P
 	return p, nil
 }
 
-func (s *Store) principal(ctx context.Context, userID, orgID string) (Principal, error) {
+func (s *Store) principal(ctx context.Context, orgID OrgID, userID string) (Principal, error) {
 	u, err := s.getUser(ctx, s.db, userID)
 	if err != nil {
 		return Principal{}, err
@@ -311,7 +312,7 @@ func (s *Store) principal(ctx context.Context, userID, orgID string) (Principal,
 
 // SwitchOrg moves a session to another organisation in which the user holds
 // a role. Forbidden otherwise.
-func (s *Store) SwitchOrg(ctx context.Context, hash, userID, orgID string) error {
+func (s *Store) SwitchOrg(ctx context.Context, orgID OrgID, hash, userID string) error {
 	roles, err := s.rolesIn(ctx, s.db, orgID, userID)
 	if err != nil {
 		return err
@@ -337,7 +338,8 @@ func (s *Store) SwitchOrg(ctx context.Context, hash, userID, orgID string) error
 // EndSession deletes a session (sign out).
 func (s *Store) EndSession(ctx context.Context, hash string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
-		var userID, orgID string
+		var userID string
+		var orgID OrgID
 		err := tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id, org_id`, hash).Scan(&userID, &orgID)
 		if noRows(err) {
 			return nil
@@ -364,7 +366,7 @@ func (s *Store) PurgeExpired(ctx context.Context) error {
 // the user's roles in the token's organisation.
 type APIToken struct {
 	ID         string     `json:"id"`
-	OrgID      string     `json:"org_id"`
+	OrgID      OrgID      `json:"org_id"`
 	UserID     string     `json:"user_id"`
 	UserName   string     `json:"user_name"`
 	Name       string     `json:"name"`
@@ -384,7 +386,7 @@ type APIToken struct {
 // with at most their roles: roles narrows it to some of them, and empty
 // means all the roles they hold when the token is used. A token can never
 // sign (approve or issue).
-func (s *Store) CreateToken(ctx context.Context, orgID, userID, name string, roles []auth.Role, expires *time.Time) (APIToken, string, error) {
+func (s *Store) CreateToken(ctx context.Context, orgID OrgID, userID, name string, roles []auth.Role, expires *time.Time) (APIToken, string, error) {
 	name = strings.TrimSpace(name)
 	a := audit.ActorFrom(ctx)
 	if !a.Operator && (a.UserID == "" || a.UserID != userID) {
@@ -446,7 +448,7 @@ func tokenRolesSummary(rs []auth.Role) string {
 }
 
 // RevokeToken revokes one of the organisation's tokens.
-func (s *Store) RevokeToken(ctx context.Context, orgID, id string) error {
+func (s *Store) RevokeToken(ctx context.Context, orgID OrgID, id string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		var name string
 		err := tx.QueryRowContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL RETURNING name`, s.now(), id, orgID).Scan(&name)
@@ -458,7 +460,7 @@ func (s *Store) RevokeToken(ctx context.Context, orgID, id string) error {
 }
 
 // ListTokens returns the organisation's API tokens, newest first.
-func (s *Store) ListTokens(ctx context.Context, orgID string) ([]APIToken, error) {
+func (s *Store) ListTokens(ctx context.Context, orgID OrgID) ([]APIToken, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.org_id, t.user_id, u.name, t.name, t.hint, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.roles
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.org_id = $1 ORDER BY t.created_at DESC, t.id DESC`, orgID)
 	if err != nil {
@@ -497,7 +499,8 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 	if !strings.HasPrefix(secret, auth.TokenPrefix) {
 		return Principal{}, fail
 	}
-	var id, orgID, userID, roles string
+	var id, userID, roles string
+	var orgID OrgID
 	var exp, rev, used sql.NullTime
 	err := s.db.QueryRowContext(ctx, `SELECT id, org_id, user_id, expires_at, revoked_at, last_used_at, roles FROM api_tokens WHERE token_hash = $1`,
 		auth.HashToken(nil, secret)).Scan(&id, &orgID, &userID, &exp, &rev, &used, &roles)
@@ -511,7 +514,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 	if rev.Valid || (exp.Valid && now.After(exp.Time)) {
 		return Principal{}, fail
 	}
-	p, err := s.principal(ctx, userID, orgID)
+	p, err := s.principal(ctx, orgID, userID)
 	if err != nil {
 		return Principal{}, fail
 	}

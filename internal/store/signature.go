@@ -90,7 +90,7 @@ func (s *Store) checkSigner(ctx context.Context, sg Signer) error {
 
 // sign records a signature inside tx, before the audit entry of parentID
 // (the audited entity the subject belongs to) is written.
-func (s *Store) sign(ctx context.Context, tx *Tx, orgID, parentID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
+func (s *Store) sign(ctx context.Context, tx *Tx, orgID OrgID, parentID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
 	sig := Signature{ID: NewID(), Subject: subject, SubjectID: subjectID, Meaning: meaning, SignerID: sg.userID, SignerName: sg.name,
 		ContentHash: contentHash, Method: SignMethodPassword, SignedAt: s.now().Truncate(time.Microsecond)}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (id, org_id, subject, subject_id, parent_id, meaning, signer_id, signer_name, content_hash, method, signed_at)
@@ -101,7 +101,7 @@ func (s *Store) sign(ctx context.Context, tx *Tx, orgID, parentID string, sg Sig
 }
 
 // Signatures returns the signatures on one subject, oldest first.
-func (s *Store) Signatures(ctx context.Context, orgID, subject, subjectID string) ([]Signature, error) {
+func (s *Store) Signatures(ctx context.Context, orgID OrgID, subject, subjectID string) ([]Signature, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, subject, subject_id, meaning, signer_id, signer_name, content_hash, method, signed_at
 		FROM signatures WHERE org_id = $1 AND subject = $2 AND subject_id = $3 ORDER BY signed_at, id`, orgID, subject, subjectID)
 	if err != nil {

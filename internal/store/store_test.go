@@ -166,18 +166,18 @@ func TestSessions(t *testing.T) {
 		u := mustUser(t, st, a, "jo@example.com", auth.Reporter)
 		now := storetest.FixedTime
 		st.SetClock(func() time.Time { return now })
-		p, err := st.StartSession(ctx, u.ID, "hash1", "", 12*time.Hour)
+		p, err := st.StartSession(ctx, "", u.ID, "hash1", 12*time.Hour)
 		if err != nil || p.Org.ID != a.ID {
 			t.Fatalf("StartSession = %+v, %v", p, err)
 		}
 		// Switching to an org without a role is refused.
-		if err := st.SwitchOrg(ctx, "hash1", u.ID, b.ID); !apperr.Is(err, apperr.Forbidden) {
+		if err := st.SwitchOrg(ctx, b.ID, "hash1", u.ID); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("switch without role: got %v, want Forbidden", err)
 		}
 		if err := st.AddMember(ctx, b.ID, u.ID, []auth.Role{auth.Analyst}); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.SwitchOrg(ctx, "hash1", u.ID, b.ID); err != nil {
+		if err := st.SwitchOrg(ctx, b.ID, "hash1", u.ID); err != nil {
 			t.Fatal(err)
 		}
 		p, err = st.Session(ctx, "hash1", 30*time.Minute)
@@ -190,7 +190,7 @@ func TestSessions(t *testing.T) {
 			t.Fatalf("idle session: got %v, want Unauthenticated", err)
 		}
 		// Absolute timeout even with activity.
-		if _, err := st.StartSession(ctx, u.ID, "hash2", "", time.Hour); err != nil {
+		if _, err := st.StartSession(ctx, "", u.ID, "hash2", time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		for range 5 {
@@ -201,7 +201,7 @@ func TestSessions(t *testing.T) {
 			t.Fatalf("session past absolute expiry: got %v, want Unauthenticated", err)
 		}
 		// Disabling ends sessions.
-		if _, err := st.StartSession(ctx, u.ID, "hash3", "", time.Hour); err != nil {
+		if _, err := st.StartSession(ctx, "", u.ID, "hash3", time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		mustUser(t, st, a, "admin@example.com", auth.Admin)
@@ -314,14 +314,14 @@ func TestSignInReturnsToLastOrganisation(t *testing.T) {
 		if err := st.AddMember(ctx, a.ID, u.ID, []auth.Role{auth.Reporter}); err != nil {
 			t.Fatal(err)
 		}
-		p, err := st.StartSession(ctx, u.ID, "h1", "", time.Hour)
+		p, err := st.StartSession(ctx, "", u.ID, "h1", time.Hour)
 		if err != nil || p.Org.ID != z.ID {
 			t.Fatalf("first sign-in in %q, want the home organisation %q (err %v)", p.Org.Name, z.Name, err)
 		}
-		if err := st.SwitchOrg(ctx, "h1", u.ID, a.ID); err != nil {
+		if err := st.SwitchOrg(ctx, a.ID, "h1", u.ID); err != nil {
 			t.Fatal(err)
 		}
-		p, err = st.StartSession(ctx, u.ID, "h2", "", time.Hour)
+		p, err = st.StartSession(ctx, "", u.ID, "h2", time.Hour)
 		if err != nil || p.Org.ID != a.ID {
 			t.Fatalf("next sign-in in %q, want the last used %q (err %v)", p.Org.Name, a.Name, err)
 		}

@@ -11,8 +11,8 @@ import (
 )
 
 // insertOrg writes an organisation row with the given ODS code in tx.
-func insertOrg(c context.Context, tx *store.Tx, ods string) (string, error) {
-	id := store.NewID()
+func insertOrg(c context.Context, tx *store.Tx, ods string) (store.OrgID, error) {
+	id := store.OrgID(store.NewID())
 	_, err := tx.ExecContext(c, `INSERT INTO organisations (id, ods_code, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		id, ods, "Org "+ods, "trust", storetest.FixedTime)
 	return id, err
@@ -82,7 +82,7 @@ func TestTxAuditCommitsOrRollsBack(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if err := tx.Audit(ctx, store.Change{OrgID: id, Action: "org.create", Entity: "organisation", EntityID: id, Summary: "test"}); err != nil {
+			if err := tx.Audit(ctx, store.Change{OrgID: id, Action: "org.create", Entity: "organisation", EntityID: string(id), Summary: "test"}); err != nil {
 				return err
 			}
 			return errStop
@@ -93,13 +93,13 @@ func TestTxAuditCommitsOrRollsBack(t *testing.T) {
 		if n, a := countOrgs(t, st, "RR1"), auditCount(t, st); n != 0 || a != before {
 			t.Fatalf("after a failed Tx: %d rows and %d audit entries, want 0 and %d", n, a, before)
 		}
-		var id string
+		var id store.OrgID
 		if err := st.Tx(ctx, func(tx *store.Tx) error {
 			var err error
 			if id, err = insertOrg(ctx, tx, "RR1"); err != nil {
 				return err
 			}
-			return tx.Audit(ctx, store.Change{OrgID: id, Action: "org.create", Entity: "organisation", EntityID: id, Summary: "test"})
+			return tx.Audit(ctx, store.Change{OrgID: id, Action: "org.create", Entity: "organisation", EntityID: string(id), Summary: "test"})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func TestTxAuditCommitsOrRollsBack(t *testing.T) {
 			t.Fatalf("after a committed Tx: %d rows and %d audit entries, want 1 and %d", n, a, before+1)
 		}
 		e, err := st.ListAudit(ctx, store.AuditFilter{OrgID: id, Limit: 1})
-		if err != nil || len(e) != 1 || e[0].Action != "org.create" || e[0].EntityID != id || e[0].ContentHash == "" {
+		if err != nil || len(e) != 1 || e[0].Action != "org.create" || e[0].EntityID != string(id) || e[0].ContentHash == "" {
 			t.Fatalf("audit entry = %+v, %v; want the org.create entry with a content hash", e, err)
 		}
 		if r, err := st.VerifyAudit(ctx); err != nil || r.Break != nil {

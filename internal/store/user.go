@@ -28,7 +28,7 @@ type User struct {
 // NewUser is the input to CreateUser.
 type NewUser struct {
 	Email, Name, Password string
-	OrgID                 string      // organisation to grant Roles in
+	OrgID                 OrgID       // organisation to grant Roles in
 	Roles                 []auth.Role // at least one
 	PlatformAdmin         bool
 }
@@ -97,7 +97,7 @@ func boolString(b bool) string {
 	return "no"
 }
 
-func (s *Store) setRoles(ctx context.Context, tx *Tx, orgID, userID string, roles []auth.Role) error {
+func (s *Store) setRoles(ctx context.Context, tx *Tx, orgID OrgID, userID string, roles []auth.Role) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM user_roles WHERE org_id = $1 AND user_id = $2`, orgID, userID); err != nil {
 		return s.wrap(err, "clear roles")
 	}
@@ -113,7 +113,7 @@ func (s *Store) setRoles(ctx context.Context, tx *Tx, orgID, userID string, role
 // removes them from it. NotFound when the user is not already a member
 // (people join by invitation, see Invite, or through AddMember). It refuses
 // to remove the organisation's last admin.
-func (s *Store) SetRoles(ctx context.Context, orgID, userID string, roles []auth.Role) error {
+func (s *Store) SetRoles(ctx context.Context, orgID OrgID, userID string, roles []auth.Role) error {
 	auth.SortRoles(roles)
 	return s.Tx(ctx, func(tx *Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
@@ -142,7 +142,7 @@ func (s *Store) SetRoles(ctx context.Context, orgID, userID string, roles []auth
 	})
 }
 
-func (s *Store) rolesIn(ctx context.Context, q queryer, orgID, userID string) ([]auth.Role, error) {
+func (s *Store) rolesIn(ctx context.Context, q queryer, orgID OrgID, userID string) ([]auth.Role, error) {
 	rows, err := q.QueryContext(ctx, `SELECT role FROM user_roles WHERE org_id = $1 AND user_id = $2`, orgID, userID)
 	if err != nil {
 		return nil, s.wrap(err, "read roles")
@@ -161,7 +161,7 @@ func (s *Store) rolesIn(ctx context.Context, q queryer, orgID, userID string) ([
 }
 
 // RolesIn returns the roles the user holds in the organisation.
-func (s *Store) RolesIn(ctx context.Context, orgID, userID string) ([]auth.Role, error) {
+func (s *Store) RolesIn(ctx context.Context, orgID OrgID, userID string) ([]auth.Role, error) {
 	return s.rolesIn(ctx, s.db, orgID, userID)
 }
 
@@ -189,7 +189,7 @@ func (s *Store) User(ctx context.Context, id string) (User, error) { return s.ge
 // UserInOrg returns a user who holds a role in orgID, with those roles.
 // NotFound when the user is not a member: this is how one organisation is
 // kept from reading another's people.
-func (s *Store) UserInOrg(ctx context.Context, orgID, id string) (User, error) {
+func (s *Store) UserInOrg(ctx context.Context, orgID OrgID, id string) (User, error) {
 	u, err := s.getUser(ctx, s.db, id)
 	if err != nil {
 		return User{}, err
@@ -210,7 +210,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 }
 
 // ListUsers returns the members of an organisation with their roles there.
-func (s *Store) ListUsers(ctx context.Context, orgID string) ([]User, error) {
+func (s *Store) ListUsers(ctx context.Context, orgID OrgID) ([]User, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT u.id, u.email, u.name, u.platform_admin, u.disabled, u.created_at, u.last_login_at, r.role
 		FROM users u JOIN user_roles r ON r.user_id = u.id WHERE r.org_id = $1 ORDER BY u.name, u.id`, orgID)
 	if err != nil {
@@ -265,7 +265,7 @@ func (s *Store) ListAllUsers(ctx context.Context) ([]User, error) {
 // Forbidden unless the actor may change the account: its owner, an instance
 // administrator, or an admin of orgID when the person belongs to orgID
 // alone and is not an instance administrator.
-func (s *Store) UpdateUser(ctx context.Context, orgID string, u User) error {
+func (s *Store) UpdateUser(ctx context.Context, orgID OrgID, u User) error {
 	u.Email, u.Name = normEmail(u.Email), strings.TrimSpace(u.Name)
 	var f apperr.Fields
 	validateEmailName(&f, u.Email, u.Name)
@@ -291,7 +291,7 @@ func (s *Store) UpdateUser(ctx context.Context, orgID string, u User) error {
 	})
 }
 
-func (s *Store) memberInTx(ctx context.Context, tx *Tx, orgID, userID string) (User, error) {
+func (s *Store) memberInTx(ctx context.Context, tx *Tx, orgID OrgID, userID string) (User, error) {
 	u, err := s.getUser(ctx, tx, userID)
 	if err != nil {
 		return User{}, err
@@ -310,7 +310,7 @@ func (s *Store) memberInTx(ctx context.Context, tx *Tx, orgID, userID string) (U
 // SetPassword sets a new password. orgID scopes the change as UpdateUser
 // does; empty means an instance-level change (command line, own account).
 // Forbidden unless the actor may change the account (see accountAuthority).
-func (s *Store) SetPassword(ctx context.Context, orgID, userID, password string) error {
+func (s *Store) SetPassword(ctx context.Context, orgID OrgID, userID, password string) error {
 	if msg := auth.CheckPasswordStrength(password); msg != "" {
 		return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"password": msg}}
 	}
@@ -340,7 +340,7 @@ func (s *Store) SetPassword(ctx context.Context, orgID, userID, password string)
 
 // SetDisabled disables or re-enables a user. Disabling ends their sessions
 // and API tokens stop working.
-func (s *Store) SetDisabled(ctx context.Context, orgID, userID string, disabled bool) error {
+func (s *Store) SetDisabled(ctx context.Context, orgID OrgID, userID string, disabled bool) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
 		if err != nil {

@@ -397,7 +397,7 @@ type AuditPage struct {
 	NextQuery     string
 }
 
-func auditFilter(r *http.Request, orgID string) (store.AuditFilter, error) {
+func auditFilter(r *http.Request, orgID store.OrgID) (store.AuditFilter, error) {
 	q := r.URL.Query()
 	f := store.AuditFilter{OrgID: orgID, ActorID: q.Get("actor"), Action: strings.TrimSpace(q.Get("action")), Entity: q.Get("entity"), Limit: 50}
 	var fe apperr.Fields

@@ -33,7 +33,7 @@ func TestBaseLogsSwitcherFailure(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := &store.Principal{User: store.User{ID: store.NewID(), Name: "A person"}, Org: store.Org{ID: store.NewID(), Name: "Alpha"}, Roles: []auth.Role{auth.Admin}}
+		p := &store.Principal{User: store.User{ID: store.NewID(), Name: "A person"}, Org: store.Org{ID: store.OrgID(store.NewID()), Name: "Alpha"}, Roles: []auth.Role{auth.Admin}}
 		ctx := context.WithValue(context.WithValue(context.Background(), keyPrincipal, p), keyRequestID, "req-switcher-1")
 		r := httptest.NewRequest("GET", "/", nil).WithContext(ctx)
 

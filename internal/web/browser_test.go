@@ -108,7 +108,7 @@ func browserSwitchOrg(t *testing.T, ctx context.Context, org store.Org) {
 	if got := browsertest.Text(t, ctx, "#current-org"); got == org.Name {
 		t.Fatalf("browserSwitchOrg: already in %q", got)
 	}
-	browsertest.Select(t, ctx, "#org-switch", org.ID)
+	browsertest.Select(t, ctx, "#org-switch", string(org.ID))
 	browsertest.ClickNav(t, ctx, "button.app-org-bar__button", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "#current-org"); got != org.Name {
 		t.Errorf("after switching, current org = %q, want %q", got, org.Name)

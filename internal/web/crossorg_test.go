@@ -65,7 +65,7 @@ func paramKind(path, param string) string {
 
 type orgIDs map[string][]string
 
-func idsOf(t *testing.T, st *store.Store, orgID string) orgIDs {
+func idsOf(t *testing.T, st *store.Store, orgID store.OrgID) orgIDs {
 	t.Helper()
 	out := orgIDs{}
 	for kind, q := range idKinds {
@@ -154,7 +154,7 @@ var apiBodies = map[string]string{
 // (their accounts, their roles in any organisation, their sessions and
 // tokens), as sorted text: if any request of another organisation changes
 // it, the walk says so.
-func worldOf(t *testing.T, st *store.Store, orgID string, people []string) string {
+func worldOf(t *testing.T, st *store.Store, orgID store.OrgID, people []string) string {
 	t.Helper()
 	var tables []string
 	q := `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`
@@ -179,7 +179,7 @@ func worldOf(t *testing.T, st *store.Store, orgID string, people []string) strin
 		cols := columnsOf(t, st, table)
 		var conds []string
 		if cols["org_id"] {
-			conds = append(conds, "org_id = '"+orgID+"'")
+			conds = append(conds, "org_id = '"+string(orgID)+"'")
 		}
 		if cols["user_id"] {
 			conds = append(conds, "user_id IN ("+in+")")
@@ -188,7 +188,7 @@ func worldOf(t *testing.T, st *store.Store, orgID string, people []string) strin
 			conds = append(conds, "id IN ("+in+")")
 		}
 		if table == "organisations" {
-			conds = append(conds, "id = '"+orgID+"'")
+			conds = append(conds, "id = '"+string(orgID)+"'")
 		}
 		if len(conds) == 0 {
 			continue

@@ -78,7 +78,7 @@ func (s *Server) deviceRoutes() []route {
 	}
 }
 
-func devOrg(r *http.Request) string { return principalFrom(r.Context()).Org.ID }
+func devOrg(r *http.Request) store.OrgID { return principalFrom(r.Context()).Org.ID }
 
 func canWriteDevices(r *http.Request) bool {
 	return auth.HasAny(principalFrom(r.Context()).Roles, devWrite...)

@@ -88,7 +88,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, status, "login", d)
 	}
 	token := auth.NewSecret(32)
-	if _, err := s.store.StartSession(withActorUser(r, u), u.ID, auth.HashToken(s.sessionKey, token), "", s.cfg.MaxSession); err != nil {
+	if _, err := s.store.StartSession(withActorUser(r, u), "", u.ID, auth.HashToken(s.sessionKey, token), s.cfg.MaxSession); err != nil {
 		if apperr.KindOf(err) == apperr.Forbidden {
 			d.SetErrors(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"email": apperr.MessageOf(err)}}, "email")
 			return s.render(w, http.StatusForbidden, "login", d)
@@ -118,11 +118,11 @@ func (s *Server) switchOrg(w http.ResponseWriter, r *http.Request) error {
 	if p.SessionHash == "" {
 		return apperr.New(apperr.Invalid, "API tokens belong to one organisation and cannot switch")
 	}
-	orgID := r.PostForm.Get("org")
+	orgID := store.OrgID(r.PostForm.Get("org"))
 	if orgID == "" {
 		return &apperr.Error{Kind: apperr.Invalid, Message: "Select an organisation", Fields: map[string]string{"org": "Select an organisation"}}
 	}
-	if err := s.store.SwitchOrg(r.Context(), p.SessionHash, p.User.ID, orgID); err != nil {
+	if err := s.store.SwitchOrg(r.Context(), orgID, p.SessionHash, p.User.ID); err != nil {
 		return err
 	}
 	o, err := s.store.Org(r.Context(), orgID)

@@ -100,7 +100,7 @@ func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := principalFrom(r.Context())
 	if p.SessionHash != "" {
-		if err := s.store.SwitchOrg(r.Context(), p.SessionHash, p.User.ID, inv.OrgID); err != nil {
+		if err := s.store.SwitchOrg(r.Context(), inv.OrgID, p.SessionHash, p.User.ID); err != nil {
 			return err
 		}
 	}
@@ -108,9 +108,9 @@ func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request) error {
 }
 
 // signIn starts a session for u (preferring orgID) and sets its cookie.
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request, u store.User, orgID string) error {
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, u store.User, orgID store.OrgID) error {
 	token := auth.NewSecret(32)
-	if _, err := s.store.StartSession(withActorUser(r, u), u.ID, auth.HashToken(s.sessionKey, token), orgID, s.cfg.MaxSession); err != nil {
+	if _, err := s.store.StartSession(withActorUser(r, u), orgID, u.ID, auth.HashToken(s.sessionKey, token), s.cfg.MaxSession); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.Secure(),

@@ -106,7 +106,7 @@ func benchServer(b *testing.B, st *store.Store, u store.User) (string, string) {
 	b.Cleanup(srv.Close)
 	token := auth.NewSecret(16)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "bench"})
-	if _, err := st.StartSession(ctx, u.ID, auth.HashToken([]byte(strings.Repeat("k", 32)), token), "", time.Hour); err != nil {
+	if _, err := st.StartSession(ctx, "", u.ID, auth.HashToken([]byte(strings.Repeat("k", 32)), token), time.Hour); err != nil {
 		b.Fatal(err)
 	}
 	return srv.URL, "clinsafe_session=" + token

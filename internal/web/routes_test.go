@@ -23,7 +23,7 @@ func sessionFor(t *testing.T, st *store.Store, u store.User) string {
 	t.Helper()
 	token := auth.NewSecret(16)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
-	if _, err := st.StartSession(ctx, u.ID, auth.HashToken([]byte(strings.Repeat("k", 32)), token), "", time.Hour); err != nil {
+	if _, err := st.StartSession(ctx, "", u.ID, auth.HashToken([]byte(strings.Repeat("k", 32)), token), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	return token

@@ -154,7 +154,7 @@ type sweeper struct {
 func (sw *sweeper) newSession() {
 	token := auth.NewSecret(16)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "sweep", Operator: true})
-	if _, err := sw.st.StartSession(ctx, sw.user.ID, auth.HashToken([]byte(strings.Repeat("k", 32)), token), "", time.Hour); err != nil {
+	if _, err := sw.st.StartSession(ctx, "", sw.user.ID, auth.HashToken([]byte(strings.Repeat("k", 32)), token), time.Hour); err != nil {
 		sw.t.Errorf("start session: %v", err)
 	}
 	sw.session = token

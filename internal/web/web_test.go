@@ -73,7 +73,7 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	if _, _, err := st.CreateToken(ctx, f.orgB.ID, bAdmin.ID, "Bravo token SECRETTOKEN", nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	f.markersB = []string{"SECRETORG", "SECRETTOKEN", "b-reporter@example.com", "B admin person", f.orgB.ID}
+	f.markersB = []string{"SECRETORG", "SECRETTOKEN", "b-reporter@example.com", "B admin person", string(f.orgB.ID)}
 	return f
 }
 
@@ -358,7 +358,7 @@ func TestOrgSwitch(t *testing.T) {
 		if !strings.Contains(body, `id="org-switch"`) {
 			t.Fatal("no organisation switcher for a member of two organisations")
 		}
-		resp, _ := do(t, c, "POST", f.srv.URL+"/org", "org="+f.orgB.ID)
+		resp, _ := do(t, c, "POST", f.srv.URL+"/org", "org="+string(f.orgB.ID))
 		if resp.StatusCode != 303 {
 			t.Fatalf("switch: %d", resp.StatusCode)
 		}
@@ -368,7 +368,7 @@ func TestOrgSwitch(t *testing.T) {
 		}
 		// Switching to an organisation without a role is refused.
 		other := f.client(t, "A/reporter")
-		resp, _ = do(t, other, "POST", f.srv.URL+"/org", "org="+f.orgB.ID)
+		resp, _ = do(t, other, "POST", f.srv.URL+"/org", "org="+string(f.orgB.ID))
 		if resp.StatusCode != 403 {
 			t.Fatalf("switch without role: %d, want 403", resp.StatusCode)
 		}
