@@ -18,7 +18,7 @@ import (
 // command line, and a key and checkpoint directory outside it.
 type auditFixture struct {
 	t                *testing.T
-	st               *store.Store
+	st               *store.DB
 	dsn, key, cpDir  string
 	keyFlags, dbFlag []string
 }
@@ -51,7 +51,7 @@ func (f *auditFixture) ok(args ...string) string {
 
 func (f *auditFixture) exec(q string, args ...any) {
 	f.t.Helper()
-	if _, err := f.st.DB().Exec(q, args...); err != nil {
+	if _, err := f.st.SQL().Exec(q, args...); err != nil {
 		f.t.Fatalf("%s: %v", q, err)
 	}
 }

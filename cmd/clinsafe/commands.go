@@ -31,7 +31,7 @@ func cliCtx(ctx context.Context, e *env) context.Context {
 // openStore loads the database setting, opens it and checks the schema. On
 // SQLite pending migrations are applied; on PostgreSQL they must be applied
 // with 'clinsafe migrate' (or serve -migrate) unless migrate is true.
-func openStore(ctx context.Context, e *env, f *config.Flags, migrate bool) (*store.Store, *config.Config, error) {
+func openStore(ctx context.Context, e *env, f *config.Flags, migrate bool) (*store.DB, *config.Config, error) {
 	cfg, err := config.Load(f, e.lookup)
 	if err != nil {
 		return nil, nil, err
@@ -61,7 +61,7 @@ func openStore(ctx context.Context, e *env, f *config.Flags, migrate bool) (*sto
 
 // openOrg opens the store as openStore does and finds the organisation with
 // ODS code ods. The caller closes the store.
-func openOrg(ctx context.Context, e *env, f *config.Flags, ods string) (*store.Store, store.Org, error) {
+func openOrg(ctx context.Context, e *env, f *config.Flags, ods string) (*store.DB, store.Org, error) {
 	if ods == "" {
 		return nil, store.Org{}, errors.New("-org is required (an ODS code, see 'clinsafe org list')")
 	}
@@ -150,7 +150,7 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func loadDemo(ctx context.Context, e *env, st *store.Store, password string) error {
+func loadDemo(ctx context.Context, e *env, st *store.DB, password string) error {
 	res, err := demo.Load(ctx, st, demo.Options{Password: password})
 	if err != nil {
 		return err
@@ -199,7 +199,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 
 // demoImplants adds n generated implant records to the demo trust, or to
 // the only organisation of a database without it.
-func demoImplants(ctx context.Context, e *env, st *store.Store, n int) error {
+func demoImplants(ctx context.Context, e *env, st *store.DB, n int) error {
 	orgs, err := st.ListOrgs(ctx)
 	if err != nil {
 		return err
@@ -375,7 +375,7 @@ func auditVerify(ctx context.Context, e *env, args []string) error {
 
 // writeCheckpoint signs the chain head into the configured directory,
 // making the key first if there is none.
-func writeCheckpoint(ctx context.Context, e *env, st *store.Store, cfg *config.Config) (string, error) {
+func writeCheckpoint(ctx context.Context, e *env, st *store.DB, cfg *config.Config) (string, error) {
 	if cfg.Audit.KeyFile == "" || cfg.Audit.CheckpointDir == "" {
 		return "", errors.New("audit checkpoints are not configured: set CLINSAFE_AUDIT_KEY_FILE and CLINSAFE_AUDIT_CHECKPOINT_DIR")
 	}

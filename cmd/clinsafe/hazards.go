@@ -38,7 +38,7 @@ func hazardFormat(flagVal, file string) (string, error) {
 }
 
 // hazardTarget opens the store and finds the organisation and system.
-func hazardTarget(ctx context.Context, e *env, f *config.Flags, ods, system string) (*store.Store, store.Org, store.System, error) {
+func hazardTarget(ctx context.Context, e *env, f *config.Flags, ods, system string) (*store.DB, store.Org, store.System, error) {
 	if ods == "" || system == "" {
 		return nil, store.Org{}, store.System{}, errors.New("give -org ODS and -system ID or name")
 	}

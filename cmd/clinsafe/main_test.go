@@ -130,7 +130,7 @@ func TestCommandsOnBothEngines(t *testing.T) {
 				t.Fatal(err)
 			}
 			storetest.DropAuditGuard(t, st2)
-			if _, err := st2.DB().Exec(`UPDATE audit_log SET actor_name = 'someone else' WHERE seq = 2`); err != nil {
+			if _, err := st2.SQL().Exec(`UPDATE audit_log SET actor_name = 'someone else' WHERE seq = 2`); err != nil {
 				t.Fatal(err)
 			}
 			st2.Close()
@@ -145,7 +145,7 @@ func TestCommandsOnBothEngines(t *testing.T) {
 				}
 				return "", false
 			}}, nil, false)
-			if _, err := st3.DB().Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', CURRENT_TIMESTAMP)`); err != nil {
+			if _, err := st3.SQL().Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', CURRENT_TIMESTAMP)`); err != nil {
 				t.Fatal(err)
 			}
 			st3.Close()
@@ -188,7 +188,7 @@ func TestDemoAndPendingMigrations(t *testing.T) {
 			}
 			// Forget that migration 1 was applied: serve must refuse on
 			// PostgreSQL without -migrate, naming the fix.
-			if _, err := st.DB().Exec(`DELETE FROM schema_migrations WHERE version = 1`); err != nil {
+			if _, err := st.SQL().Exec(`DELETE FROM schema_migrations WHERE version = 1`); err != nil {
 				t.Fatal(err)
 			}
 			code, _, errOut = cli(t, "", "serve", "-db", dsn, "-listen", "127.0.0.1:0")

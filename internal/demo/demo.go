@@ -56,7 +56,7 @@ var People = []Person{
 // in Loaders.
 // password is every demo user's password (demo data that is signed, such as
 // issued hazard logs, is signed with it as a person would).
-type Loader func(ctx context.Context, st *store.Store, trust, supplier store.Org, people map[string]store.User, password string) error
+type Loader func(ctx context.Context, st *store.DB, trust, supplier store.Org, people map[string]store.User, password string) error
 
 // Loaders run in this order after the organisations and people exist.
 // The list is explicit: no module registers itself.
@@ -64,7 +64,7 @@ var Loaders = []Loader{loadRisk, loadDevices}
 
 // Load fills an empty database with demo data. When the database already
 // has an organisation it does nothing and returns Loaded=false.
-func Load(ctx context.Context, st *store.Store, o Options) (Result, error) {
+func Load(ctx context.Context, st *store.DB, o Options) (Result, error) {
 	ctx = audit.WithActor(ctx, audit.Actor{Name: "demo loader", Operator: true})
 	orgs, err := st.ListOrgs(ctx)
 	if err != nil {

@@ -160,7 +160,7 @@ func ImplantRecords(n, offset int) iter.Seq[store.BulkRecord] {
 	}
 }
 
-func loadDevices(ctx context.Context, st *store.Store, trust, _ store.Org, _ map[string]store.User, _ string) error {
+func loadDevices(ctx context.Context, st *store.DB, trust, _ store.Org, _ map[string]store.User, _ string) error {
 	var ps []devices.Product
 	for _, p := range demoProducts {
 		ps = append(ps, devices.Product{GTIN: demoGTIN(p.item), Manufacturer: p.manufacturer, Brand: p.brand, Model: p.model, Description: p.desc, DeviceType: p.deviceType})
@@ -196,7 +196,7 @@ func loadDevices(ctx context.Context, st *store.Store, trust, _ store.Org, _ map
 
 // AddImplants adds n generated devices (in procedures of about 2.5) to
 // the organisation, for benchmarks ("clinsafe demo -implants N").
-func AddImplants(ctx context.Context, st *store.Store, orgID store.OrgID, n int) (store.BulkResult, error) {
+func AddImplants(ctx context.Context, st *store.DB, orgID store.OrgID, n int) (store.BulkResult, error) {
 	s, err := st.DeviceStats(ctx, orgID)
 	if err != nil {
 		return store.BulkResult{}, err

@@ -94,7 +94,7 @@ func (b bespoke) hazard() risk.Hazard {
 		ResidualSeverity: b.rs, ResidualLikelihood: b.rl, Status: risk.Open, Controls: append([]risk.Control(nil), b.controls...)}
 }
 
-func loadRisk(ctx context.Context, st *store.Store, trust, supplier store.Org, people map[string]store.User, pw string) error {
+func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, people map[string]store.User, pw string) error {
 	now := st.Now()
 	day := func(d int) time.Time { return clock.Today(now).AddDate(0, 0, d) }
 	supCSO, trustCSO := people["cso@meridian.clinsafe.test"], people["cso@demo.clinsafe.test"]

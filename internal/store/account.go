@@ -27,7 +27,7 @@ import (
 // the account of target, acting from orgID. orgID empty is an
 // instance-level change and needs the operator, the owner or an instance
 // administrator.
-func (s *Store) accountAuthority(ctx context.Context, q queryer, orgID OrgID, target User) error {
+func (s *DB) accountAuthority(ctx context.Context, q Querier, orgID OrgID, target User) error {
 	a := audit.ActorFrom(ctx)
 	if a.Operator || (a.UserID != "" && a.UserID == target.ID) {
 		return nil
@@ -57,7 +57,7 @@ func (s *Store) accountAuthority(ctx context.Context, q queryer, orgID OrgID, ta
 	}
 	var others int
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(DISTINCT org_id) FROM user_roles WHERE user_id = $1 AND org_id <> $2`, target.ID, orgID).Scan(&others); err != nil {
-		return s.wrap(err, "count memberships")
+		return s.Wrap(err, "count memberships")
 	}
 	if others > 0 {
 		return apperr.New(apperr.Forbidden, "%s also belongs to other organisations: only they or an instance administrator can change their name, email, password or account status. You can change their roles here, or remove them from this organisation.", target.Name)
@@ -68,7 +68,7 @@ func (s *Store) accountAuthority(ctx context.Context, q queryer, orgID OrgID, ta
 // CanManageAccount reports whether the actor in ctx may change the account
 // (name, email, password, disabled) of a member of orgID, so that pages
 // offer only what will be allowed.
-func (s *Store) CanManageAccount(ctx context.Context, orgID OrgID, userID string) (bool, error) {
+func (s *DB) CanManageAccount(ctx context.Context, orgID OrgID, userID string) (bool, error) {
 	u, err := s.getUser(ctx, s.db, userID)
 	if err != nil {
 		return false, err
@@ -85,7 +85,7 @@ func (s *Store) CanManageAccount(ctx context.Context, orgID OrgID, userID string
 // the creator of a new organisation and for accepting an invitation; an
 // organisation's administrator adds people by invitation instead, and
 // changes the roles of existing members with SetRoles.
-func (s *Store) AddMember(ctx context.Context, orgID OrgID, userID string, roles []auth.Role) error {
+func (s *DB) AddMember(ctx context.Context, orgID OrgID, userID string, roles []auth.Role) error {
 	if len(roles) == 0 {
 		return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"roles": "Select at least one role"}}
 	}
@@ -144,7 +144,7 @@ const inviteCodePrefix = "csi_"
 // its one-time code. It behaves the same whether or not an account with
 // the email exists, so that making an invitation reveals nothing about
 // other organisations' people. Invalid on bad fields.
-func (s *Store) Invite(ctx context.Context, orgID OrgID, email, name string, roles []auth.Role) (Invitation, string, error) {
+func (s *DB) Invite(ctx context.Context, orgID OrgID, email, name string, roles []auth.Role) (Invitation, string, error) {
 	email, name = normEmail(email), strings.TrimSpace(name)
 	var f apperr.Fields
 	validateEmailName(&f, email, name)
@@ -160,8 +160,8 @@ func (s *Store) Invite(ctx context.Context, orgID OrgID, email, name string, rol
 	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO invitations (id, org_id, email, name, roles, code_hash, created_by_id, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, inv.ID, orgID, email, name, rolesString(roles), auth.HashToken(nil, code),
-			nullable(a.UserID), now, inv.ExpiresAt); err != nil {
-			return s.wrap(err, "create invitation")
+			Nullable(a.UserID), now, inv.ExpiresAt); err != nil {
+			return s.Wrap(err, "create invitation")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "invitation.create", Entity: "invitation", EntityID: inv.ID,
 			Summary: audit.Summarise("email", email, "name", name, "roles", rolesString(roles))})
@@ -179,38 +179,38 @@ func scanInvitation(sc interface{ Scan(...any) error }) (Invitation, error) {
 		return inv, err
 	}
 	inv.CreatedAt, inv.ExpiresAt = inv.CreatedAt.UTC(), inv.ExpiresAt.UTC()
-	inv.AcceptedAt, inv.RevokedAt = timePtr(acc), timePtr(rev)
+	inv.AcceptedAt, inv.RevokedAt = TimePtr(acc), TimePtr(rev)
 	inv.Roles, _ = auth.ParseRoles(roles)
 	return inv, nil
 }
 
 // ListInvitations returns the organisation's invitations, newest first.
-func (s *Store) ListInvitations(ctx context.Context, orgID OrgID) ([]Invitation, error) {
+func (s *DB) ListInvitations(ctx context.Context, orgID OrgID) ([]Invitation, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+invitationCols+` FROM invitations i JOIN organisations o ON o.id = i.org_id
 		WHERE i.org_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT 200`, orgID)
 	if err != nil {
-		return nil, s.wrap(err, "list invitations")
+		return nil, s.Wrap(err, "list invitations")
 	}
 	defer rows.Close()
 	var out []Invitation
 	for rows.Next() {
 		inv, err := scanInvitation(rows)
 		if err != nil {
-			return nil, s.wrap(err, "scan invitation")
+			return nil, s.Wrap(err, "scan invitation")
 		}
 		out = append(out, inv)
 	}
-	return out, s.wrap(rows.Err(), "list invitations")
+	return out, s.Wrap(rows.Err(), "list invitations")
 }
 
 // RevokeInvitation withdraws one of the organisation's pending invitations.
-func (s *Store) RevokeInvitation(ctx context.Context, orgID OrgID, id string) error {
+func (s *DB) RevokeInvitation(ctx context.Context, orgID OrgID, id string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		var email string
 		err := tx.QueryRowContext(ctx, `UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL AND accepted_at IS NULL RETURNING email`,
 			s.now(), id, orgID).Scan(&email)
 		if err != nil {
-			return s.one(err, "Pending invitation", "revoke invitation")
+			return s.One(err, "Pending invitation", "revoke invitation")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "invitation.revoke", Entity: "invitation", EntityID: id, Summary: audit.Summarise("email", email)})
 	})
@@ -220,22 +220,22 @@ var errInvitation = apperr.New(apperr.NotFound, "This invitation link is not val
 
 // InvitationByCode returns the pending invitation for a code. NotFound when
 // the code is unknown, used, withdrawn or expired (one message for all).
-func (s *Store) InvitationByCode(ctx context.Context, code string) (Invitation, error) {
+func (s *DB) InvitationByCode(ctx context.Context, code string) (Invitation, error) {
 	return s.invitationByCode(ctx, s.db, code)
 }
 
-func (s *Store) invitationByCode(ctx context.Context, q queryer, code string) (Invitation, error) {
+func (s *DB) invitationByCode(ctx context.Context, q Querier, code string) (Invitation, error) {
 	code = strings.TrimSpace(code)
 	if !strings.HasPrefix(code, inviteCodePrefix) || len(code) > 100 {
 		return Invitation{}, errInvitation
 	}
 	inv, err := scanInvitation(q.QueryRowContext(ctx, `SELECT `+invitationCols+` FROM invitations i JOIN organisations o ON o.id = i.org_id WHERE i.code_hash = $1`,
 		auth.HashToken(nil, code)))
-	if noRows(err) {
+	if NoRows(err) {
 		return Invitation{}, errInvitation
 	}
 	if err != nil {
-		return Invitation{}, s.wrap(err, "read invitation")
+		return Invitation{}, s.Wrap(err, "read invitation")
 	}
 	if inv.Status(s.now()) != "pending" {
 		return Invitation{}, errInvitation
@@ -246,7 +246,7 @@ func (s *Store) invitationByCode(ctx context.Context, q queryer, code string) (I
 // AcceptInvitation adds the signed-in user (the actor in ctx) to the
 // invitation's organisation with its roles. The user's email must be the
 // one invited: Forbidden otherwise.
-func (s *Store) AcceptInvitation(ctx context.Context, code string) (Invitation, error) {
+func (s *DB) AcceptInvitation(ctx context.Context, code string) (Invitation, error) {
 	a := audit.ActorFrom(ctx)
 	var inv Invitation
 	err := s.Tx(ctx, func(tx *Tx) error {
@@ -266,7 +266,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, code string) (Invitation, 
 	return inv, err
 }
 
-func (s *Store) acceptInTx(ctx context.Context, tx *Tx, inv Invitation, u User) error {
+func (s *DB) acceptInTx(ctx context.Context, tx *Tx, inv Invitation, u User) error {
 	old, err := s.rolesIn(ctx, tx, inv.OrgID, u.ID)
 	if err != nil {
 		return err
@@ -277,7 +277,7 @@ func (s *Store) acceptInTx(ctx context.Context, tx *Tx, inv Invitation, u User) 
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE invitations SET accepted_at = $1, accepted_user_id = $2 WHERE id = $3`, s.now(), u.ID, inv.ID); err != nil {
-		return s.wrap(err, "accept invitation")
+		return s.Wrap(err, "accept invitation")
 	}
 	// Two entries: the invitation is used, and the person is a member.
 	if err := tx.Audit(ctx, Change{OrgID: inv.OrgID, Action: "invitation.accept", Entity: "invitation", EntityID: inv.ID,
@@ -303,7 +303,7 @@ func uniqueRoles(rs []auth.Role) []auth.Role {
 // name and password they choose, and makes them a member. When an account
 // with the invited email already exists the person must sign in to accept
 // instead (Invalid, said only to the holder of the code).
-func (s *Store) AcceptInvitationNew(ctx context.Context, code, name, password string) (User, Invitation, error) {
+func (s *DB) AcceptInvitationNew(ctx context.Context, code, name, password string) (User, Invitation, error) {
 	name = strings.TrimSpace(name)
 	inv, err := s.InvitationByCode(ctx, code)
 	if err != nil {
@@ -333,7 +333,7 @@ func (s *Store) AcceptInvitationNew(ctx context.Context, code, name, password st
 			if apperr.Is(s.mapErr(err), apperr.Conflict) {
 				return apperr.New(apperr.Invalid, "You already have a clinsafe account with %s. Sign in to accept the invitation.", inv.Email)
 			}
-			return s.wrap(err, "create user")
+			return s.Wrap(err, "create user")
 		}
 		if err := tx.Audit(ctx, Change{OrgID: inv.OrgID, Action: "user.create", Entity: "user", EntityID: u.ID,
 			Summary: audit.Summarise("email", u.Email, "name", u.Name, "invitation", inv.ID)}); err != nil {
@@ -346,6 +346,6 @@ func (s *Store) AcceptInvitationNew(ctx context.Context, code, name, password st
 
 // RemoveMember takes every role in orgID away from a member. It refuses to
 // remove the organisation's last administrator.
-func (s *Store) RemoveMember(ctx context.Context, orgID OrgID, userID string) error {
+func (s *DB) RemoveMember(ctx context.Context, orgID OrgID, userID string) error {
 	return s.SetRoles(ctx, orgID, userID, nil)
 }

@@ -18,7 +18,7 @@ const pw = "correct horse battery"
 // organisation, and accounts only of people who belong to it alone and are
 // not instance administrators.
 func TestAccountAuthority(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a, b := mustOrg(t, st, "RAA"), mustOrg(t, st, "RBB")
 		adminA := mustUser(t, st, a, "admin@a.test", auth.Admin)
 		onlyA := mustUser(t, st, a, "only@a.test", auth.Reporter)
@@ -110,7 +110,7 @@ func TestAccountAuthority(t *testing.T) {
 }
 
 func TestInvitations(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		st.SetClock(func() time.Time { return storetest.FixedTime })
 		a, b := mustOrg(t, st, "RAA"), mustOrg(t, st, "RBB")
 		adminA := mustUser(t, st, a, "admin@a.test", auth.Admin)
@@ -184,7 +184,7 @@ func TestInvitations(t *testing.T) {
 
 // A token acts only as the person who creates it, with at most their roles.
 func TestTokensActAsTheirCreator(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "RAA")
 		admin := mustUser(t, st, a, "admin@a.test", auth.Admin, auth.Handler)
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
@@ -215,7 +215,7 @@ func TestTokensActAsTheirCreator(t *testing.T) {
 // Approving and issuing is an electronic signature: the signer's password,
 // never a token, and a record of who, when and what.
 func TestSignatures(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		st.SetClock(func() time.Time { return storetest.FixedTime })
 		a := mustOrg(t, st, "RAA")
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
@@ -246,7 +246,7 @@ func TestSignatures(t *testing.T) {
 			t.Errorf("issuing with a stale signature: %v, want Forbidden", err)
 		}
 		var n int
-		if err := st.DB().QueryRow(`SELECT COUNT(*) FROM hazard_log_issues`).Scan(&n); err != nil || n != 0 {
+		if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM hazard_log_issues`).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("refused issues wrote %d versions (%v)", n, err)
 		}
 		li, err := st.IssueLog(as(cso), a, sys.ID, "Go-live", sign(t, st, cso))
@@ -271,7 +271,7 @@ func TestSignatures(t *testing.T) {
 		}
 		assertContentAudited(t, st)
 		// A signature removed behind the store's back is found.
-		if _, err := st.DB().Exec(`DELETE FROM signatures WHERE id = $1`, sig.ID); err != nil {
+		if _, err := st.SQL().Exec(`DELETE FROM signatures WHERE id = $1`, sig.ID); err != nil {
 			t.Fatal(err)
 		}
 		if fs, _, err := st.VerifyContent(ctx); err != nil || len(fs) != 1 || fs[0].Entity != "system" {
@@ -282,7 +282,7 @@ func TestSignatures(t *testing.T) {
 
 // assertContentAudited fails when any live row differs from its last
 // audited content (every change went through the store).
-func assertContentAudited(t *testing.T, st *store.Store) {
+func assertContentAudited(t *testing.T, st *store.DB) {
 	t.Helper()
 	fs, _, err := st.VerifyContent(ctx)
 	if err != nil {

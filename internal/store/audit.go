@@ -33,19 +33,19 @@ type Change struct {
 // previous entry. The actor comes from ctx. The entry records the content
 // hash of the changed entity as it stands in tx (see contentRegistry), so
 // call it after the change's last write to that entity.
-func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, c Change) error {
+func (s *DB) appendAudit(ctx context.Context, tx *sql.Tx, c Change) error {
 	content, err := s.changeContent(ctx, tx, c)
 	if err != nil {
 		return err
 	}
 	if err := s.dialect.lockAudit(ctx, tx); err != nil {
-		return s.wrap(err, "lock audit log")
+		return s.Wrap(err, "lock audit log")
 	}
 	prev := audit.Genesis
 	var seq int64
 	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
-	if err != nil && !noRows(err) {
-		return s.wrap(err, "read audit chain head")
+	if err != nil && !NoRows(err) {
+		return s.Wrap(err, "read audit chain head")
 	}
 	a := audit.ActorFrom(ctx)
 	e := audit.Entry{
@@ -56,11 +56,11 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, c Change) error {
 	e.Hash = audit.ComputeHash(e)
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, id, at, org_id, actor_id, actor_name, action, entity, entity_id, summary, request_id, prev_hash, content_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		e.Seq, e.ID, e.At, nullable(e.OrgID), nullable(e.ActorID), e.ActorName, e.Action, e.Entity, e.EntityID, e.Summary, e.RequestID, e.PrevHash, e.ContentHash, e.Hash)
-	return s.wrap(err, "append audit entry")
+		e.Seq, e.ID, e.At, Nullable(e.OrgID), Nullable(e.ActorID), e.ActorName, e.Action, e.Entity, e.EntityID, e.Summary, e.RequestID, e.PrevHash, e.ContentHash, e.Hash)
+	return s.Wrap(err, "append audit entry")
 }
 
-func nullable(s string) any {
+func Nullable(s string) any {
 	if s == "" {
 		return nil
 	}
@@ -91,7 +91,7 @@ func scanAudit(sc interface{ Scan(...any) error }) (audit.Entry, error) {
 
 // ListAudit returns an organisation's audit entries, newest first. An
 // action prefix over MaxSearchText is Invalid.
-func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Entry, error) {
+func (s *DB) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Entry, error) {
 	if f.OrgID == "" {
 		return nil, fmt.Errorf("store: list audit: organisation required")
 	}
@@ -108,7 +108,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Entry, er
 		return nil, err
 	}
 	if f.Action != "" {
-		add(`action LIKE $%d ESCAPE '\'`, escapeLike(f.Action)+"%")
+		add(`action LIKE $%d ESCAPE '\'`, EscapeLike(f.Action)+"%")
 	}
 	if f.Entity != "" {
 		add("entity = $%d", f.Entity)
@@ -131,18 +131,18 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Entry, er
 	q := `SELECT ` + auditCols + ` FROM audit_log WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, f.Limit)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, s.wrap(err, "list audit")
+		return nil, s.Wrap(err, "list audit")
 	}
 	defer rows.Close()
 	var out []audit.Entry
 	for rows.Next() {
 		e, err := scanAudit(rows)
 		if err != nil {
-			return nil, s.wrap(err, "scan audit")
+			return nil, s.Wrap(err, "scan audit")
 		}
 		out = append(out, e)
 	}
-	return out, s.wrap(rows.Err(), "list audit")
+	return out, s.Wrap(rows.Err(), "list audit")
 }
 
 // MaxSearchText bounds search text (in characters): longer is Invalid, so a
@@ -158,7 +158,7 @@ func checkSearch(field, q string) error {
 	return nil
 }
 
-func escapeLike(s string) string {
+func EscapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
 }
@@ -171,6 +171,6 @@ type VerifyResult struct {
 
 // VerifyAudit walks the whole chain in order and reports the first broken
 // link, if any.
-func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
+func (s *DB) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 	return s.verifyChain(ctx, 0, audit.Genesis)
 }

@@ -342,7 +342,7 @@ func scanAny(rows *sql.Rows, n int) ([]any, error) {
 
 // contentHash returns the content hash of entity id (in orgID for an
 // org-scoped entity) as q sees it now.
-func (s *Store) contentHash(ctx context.Context, q queryer, orgID OrgID, d *entityDef, id string) (string, error) {
+func (s *DB) contentHash(ctx context.Context, q Querier, orgID OrgID, d *entityDef, id string) (string, error) {
 	args := []any{id}
 	if d.orgScoped {
 		args = []any{orgID, id}
@@ -355,25 +355,25 @@ func (s *Store) contentHash(ctx context.Context, q queryer, orgID OrgID, d *enti
 		}
 		rows, err := q.QueryContext(ctx, `SELECT * FROM `+p.table+` WHERE `+strings.Join(where, " AND "), args...)
 		if err != nil {
-			return "", s.wrap(err, "hash %s %s", d.entity, id)
+			return "", s.Wrap(err, "hash %s %s", d.entity, id)
 		}
 		cols, err := rows.Columns()
 		if err != nil {
 			rows.Close()
-			return "", s.wrap(err, "hash %s %s", d.entity, id)
+			return "", s.Wrap(err, "hash %s %s", d.entity, id)
 		}
 		h := newRowHasher(p.table, cols, p.exclude)
 		for rows.Next() {
 			vals, err := scanAny(rows, len(cols))
 			if err != nil {
 				rows.Close()
-				return "", s.wrap(err, "hash %s %s", d.entity, id)
+				return "", s.Wrap(err, "hash %s %s", d.entity, id)
 			}
 			parts[i] = append(parts[i], h.sum(vals))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return "", s.wrap(err, "hash %s %s", d.entity, id)
+			return "", s.Wrap(err, "hash %s %s", d.entity, id)
 		}
 		if i == 0 && len(parts[0]) == 0 {
 			return deletedContent, nil
@@ -385,13 +385,13 @@ func (s *Store) contentHash(ctx context.Context, q queryer, orgID OrgID, d *enti
 // bulkBefore returns the content hash of a bulk-capable entity before a
 // change, for Change.before: if the row came from a bulk import and has no
 // entry of its own yet, appendAudit takes it out of its bulk set.
-func (s *Store) bulkBefore(ctx context.Context, tx *Tx, orgID OrgID, entity, id string) (string, error) {
+func (s *DB) bulkBefore(ctx context.Context, tx *Tx, orgID OrgID, entity, id string) (string, error) {
 	return s.contentHash(ctx, tx, orgID, entityByName(entity), id)
 }
 
 // changeContent returns the content_hash value for c: the entity's content
 // hash after the change, and bulk-set terms.
-func (s *Store) changeContent(ctx context.Context, tx *sql.Tx, c Change) (string, error) {
+func (s *DB) changeContent(ctx context.Context, tx *sql.Tx, c Change) (string, error) {
 	if c.content != "" {
 		return c.content, nil
 	}
@@ -407,7 +407,7 @@ func (s *Store) changeContent(ctx context.Context, tx *sql.Tx, c Change) (string
 		var audited bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = $1 AND entity_id = $2 AND content_hash <> '')`,
 			c.Entity, c.EntityID).Scan(&audited); err != nil {
-			return "", s.wrap(err, "find audit entries of %s %s", c.Entity, c.EntityID)
+			return "", s.Wrap(err, "find audit entries of %s %s", c.Entity, c.EntityID)
 		}
 		if !audited {
 			h += " -" + c.Entity + ":1:" + c.before

@@ -19,7 +19,7 @@ import (
 
 // someEntries makes a short audit trail: an organisation, a user and two
 // password changes (four entries).
-func someEntries(t *testing.T, st *store.Store) (store.Org, store.User) {
+func someEntries(t *testing.T, st *store.DB) (store.Org, store.User) {
 	t.Helper()
 	o := mustOrg(t, st, "RA1")
 	u := mustUser(t, st, o, "jo@example.com", auth.Reporter)
@@ -32,7 +32,7 @@ func someEntries(t *testing.T, st *store.Store) (store.Org, store.User) {
 }
 
 func TestAuditLogRefusesUpdateAndDelete(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		someEntries(t, st)
 		before := auditCount(t, st)
 		for _, q := range []string{
@@ -40,12 +40,12 @@ func TestAuditLogRefusesUpdateAndDelete(t *testing.T) {
 			`DELETE FROM audit_log WHERE seq = 4`,
 			`DELETE FROM audit_log`,
 		} {
-			if _, err := st.DB().Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			if _, err := st.SQL().Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
 				t.Errorf("%s: err = %v, want the append-only refusal", q, err)
 			}
 		}
 		if st.Engine() == "postgres" {
-			if _, err := st.DB().Exec(`TRUNCATE audit_log`); err == nil || !strings.Contains(err.Error(), "append-only") {
+			if _, err := st.SQL().Exec(`TRUNCATE audit_log`); err == nil || !strings.Contains(err.Error(), "append-only") {
 				t.Errorf("TRUNCATE: err = %v, want the append-only refusal", err)
 			}
 		}
@@ -59,7 +59,7 @@ func TestAuditLogRefusesUpdateAndDelete(t *testing.T) {
 }
 
 // checkpoint signs the current head into a new directory.
-func checkpoint(t *testing.T, st *store.Store) (audit.Checkpoint, string) {
+func checkpoint(t *testing.T, st *store.DB) (audit.Checkpoint, string) {
 	t.Helper()
 	dir := t.TempDir()
 	key, err := audit.GenerateKey(filepath.Join(dir, "audit.key"))
@@ -77,7 +77,7 @@ func checkpoint(t *testing.T, st *store.Store) (audit.Checkpoint, string) {
 }
 
 func TestCheckpointCatchesTruncation(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		someEntries(t, st)
 		c, dir := checkpoint(t, st)
 		if c.Seq != 4 {
@@ -88,7 +88,7 @@ func TestCheckpointCatchesTruncation(t *testing.T) {
 		}
 		// Delete the last two entries: the chain that is left is valid.
 		storetest.DropAuditGuard(t, st)
-		if _, err := st.DB().Exec(`DELETE FROM audit_log WHERE seq > 2`); err != nil {
+		if _, err := st.SQL().Exec(`DELETE FROM audit_log WHERE seq > 2`); err != nil {
 			t.Fatal(err)
 		}
 		if res, err := st.VerifyAudit(ctx); err != nil || res.Break != nil {
@@ -110,7 +110,7 @@ func TestCheckpointCatchesTruncation(t *testing.T) {
 }
 
 func TestCheckpointCatchesRewrittenChain(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a, _ := someEntries(t, st)
 		c, _ := checkpoint(t, st)
 		// Rewrite entry 2 and recompute every later hash: the chain is
@@ -129,7 +129,7 @@ func TestCheckpointCatchesRewrittenChain(t *testing.T) {
 			e.PrevHash = prev
 			e.Hash = audit.ComputeHash(e)
 			prev = e.Hash
-			if _, err := st.DB().Exec(`UPDATE audit_log SET summary = $1, prev_hash = $2, hash = $3 WHERE seq = $4`, e.Summary, e.PrevHash, e.Hash, e.Seq); err != nil {
+			if _, err := st.SQL().Exec(`UPDATE audit_log SET summary = $1, prev_hash = $2, hash = $3 WHERE seq = $4`, e.Summary, e.PrevHash, e.Hash, e.Seq); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -144,7 +144,7 @@ func TestCheckpointCatchesRewrittenChain(t *testing.T) {
 }
 
 // findings runs VerifyContent and returns its lines.
-func findings(t *testing.T, st *store.Store) []string {
+func findings(t *testing.T, st *store.DB) []string {
 	t.Helper()
 	fs, _, err := st.VerifyContent(ctx)
 	if err != nil {
@@ -157,7 +157,7 @@ func findings(t *testing.T, st *store.Store) []string {
 	return out
 }
 
-func wantFinding(t *testing.T, st *store.Store, what string, parts ...string) {
+func wantFinding(t *testing.T, st *store.DB, what string, parts ...string) {
 	t.Helper()
 	got := findings(t, st)
 	for _, g := range got {
@@ -173,7 +173,7 @@ func wantFinding(t *testing.T, st *store.Store, what string, parts ...string) {
 }
 
 func TestDeepVerifyAfterDemoFindsDirectEdits(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		if _, err := demo.Load(ctx, st, demo.Options{Password: "demo password 123"}); err != nil {
 			t.Fatal(err)
 		}
@@ -185,7 +185,7 @@ func TestDeepVerifyAfterDemoFindsDirectEdits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		db := st.DB()
+		db := st.SQL()
 		exec := func(q string, args ...any) {
 			t.Helper()
 			if _, err := db.Exec(q, args...); err != nil {
@@ -246,7 +246,7 @@ func TestDeepVerifyAfterDemoFindsDirectEdits(t *testing.T) {
 }
 
 func TestDeepVerifyBulkRows(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		o := mustOrg(t, st, "RA1")
 		if _, err := st.ImportImplants(ctx, o.ID, demo.ImplantRecords(40, 0)); err != nil {
 			t.Fatal(err)
@@ -254,7 +254,7 @@ func TestDeepVerifyBulkRows(t *testing.T) {
 		if got := findings(t, st); len(got) != 0 {
 			t.Fatalf("after a bulk import: %q", got)
 		}
-		db := st.DB()
+		db := st.SQL()
 		var a, b string
 		if err := db.QueryRow(`SELECT MIN(id), MAX(id) FROM implants WHERE org_id = $1`, o.ID).Scan(&a, &b); err != nil {
 			t.Fatal(err)
@@ -285,7 +285,7 @@ func TestDeepVerifyBulkRows(t *testing.T) {
 }
 
 func TestDeepVerifyAcrossEntities(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		o, u := someEntries(t, st)
 		sys, err := st.CreateSystem(ctx, o.ID, store.System{Name: "EPR", Manufacturer: "Acme", IntendedUse: "Records", Standard: risk.DCB0160})
 		if err != nil {
@@ -307,7 +307,7 @@ func TestDeepVerifyAcrossEntities(t *testing.T) {
 		if got := findings(t, st); len(got) != 0 {
 			t.Fatalf("intact: %q", got)
 		}
-		db := st.DB()
+		db := st.SQL()
 		for _, c := range []struct {
 			what, sql, want string
 		}{
@@ -330,12 +330,12 @@ func TestDeepVerifyAcrossEntities(t *testing.T) {
 // Every table belongs to an audited entity or is deliberately unaudited,
 // so a table added by a later migration cannot escape the deep check.
 func TestEveryTableIsInTheContentRegistry(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
 		if st.Engine() == "postgres" {
 			q = `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`
 		}
-		rows, err := st.DB().Query(q)
+		rows, err := st.SQL().Query(q)
 		if err != nil {
 			t.Fatal(err)
 		}

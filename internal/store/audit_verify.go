@@ -17,34 +17,34 @@ import (
 
 // AuditHead returns the sequence number and hash of the newest audit entry
 // (0 and audit.Genesis when there is none).
-func (s *Store) AuditHead(ctx context.Context) (int64, string, error) {
+func (s *DB) AuditHead(ctx context.Context) (int64, string, error) {
 	seq, head := int64(0), audit.Genesis
 	err := s.db.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &head)
-	if err != nil && !noRows(err) {
-		return 0, "", s.wrap(err, "read audit chain head")
+	if err != nil && !NoRows(err) {
+		return 0, "", s.Wrap(err, "read audit chain head")
 	}
 	return seq, head, nil
 }
 
 // verifyChain walks the entries after seq (whose hash is hash) in order and
 // reports the first broken link.
-func (s *Store) verifyChain(ctx context.Context, seq int64, hash string) (VerifyResult, error) {
+func (s *DB) verifyChain(ctx context.Context, seq int64, hash string) (VerifyResult, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log WHERE seq > $1 ORDER BY seq`, seq)
 	if err != nil {
-		return VerifyResult{}, s.wrap(err, "verify audit")
+		return VerifyResult{}, s.Wrap(err, "verify audit")
 	}
 	defer rows.Close()
 	v := audit.NewVerifierAfter(seq, hash)
 	for rows.Next() {
 		e, err := scanAudit(rows)
 		if err != nil {
-			return VerifyResult{}, s.wrap(err, "scan audit")
+			return VerifyResult{}, s.Wrap(err, "scan audit")
 		}
 		if b := v.Next(e); b != nil {
 			return VerifyResult{Checked: v.Count(), Break: b}, nil
 		}
 	}
-	return VerifyResult{Checked: v.Count()}, s.wrap(rows.Err(), "verify audit")
+	return VerifyResult{Checked: v.Count()}, s.Wrap(rows.Err(), "verify audit")
 }
 
 // CheckCheckpoint compares the chain with a checkpoint whose signature the
@@ -53,18 +53,18 @@ func (s *Store) verifyChain(ctx context.Context, seq int64, hash string) (Verify
 // below the checkpoint; a different hash means the chain was rewritten up
 // to it. It returns nil when the chain agrees. Changes after the
 // checkpoint's entry that keep the chain valid cannot be seen this way.
-func (s *Store) CheckCheckpoint(ctx context.Context, c audit.Checkpoint) (*audit.Break, error) {
+func (s *DB) CheckCheckpoint(ctx context.Context, c audit.Checkpoint) (*audit.Break, error) {
 	if c.Seq == 0 {
 		return nil, nil
 	}
 	var hash string
 	err := s.db.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE seq = $1`, c.Seq).Scan(&hash)
 	when := c.At.UTC().Format("2006-01-02 15:04:05Z")
-	if noRows(err) {
+	if NoRows(err) {
 		return &audit.Break{Seq: c.Seq, Reason: fmt.Sprintf("entry %d, signed in the checkpoint of %s, is missing (the trail was truncated)", c.Seq, when)}, nil
 	}
 	if err != nil {
-		return nil, s.wrap(err, "read audit entry %d", c.Seq)
+		return nil, s.Wrap(err, "read audit entry %d", c.Seq)
 	}
 	if hash != c.Head {
 		return &audit.Break{Seq: c.Seq, Reason: fmt.Sprintf("entry %d does not have the hash signed in the checkpoint of %s (the trail was rewritten)", c.Seq, when)}, nil
@@ -78,7 +78,7 @@ func (s *Store) CheckCheckpoint(ctx context.Context, c audit.Checkpoint) (*audit
 // and refuses to sign a chain that is broken or disagrees with it. With
 // onlyIfChanged it writes nothing when that checkpoint already names the
 // head (path is then empty).
-func (s *Store) WriteCheckpoint(ctx context.Context, key ed25519.PrivateKey, dir string, onlyIfChanged bool) (audit.Checkpoint, string, error) {
+func (s *DB) WriteCheckpoint(ctx context.Context, key ed25519.PrivateKey, dir string, onlyIfChanged bool) (audit.Checkpoint, string, error) {
 	from, fromHash := int64(0), audit.Genesis
 	prev, _, err := audit.ReadCheckpoint(dir)
 	switch {
@@ -175,24 +175,24 @@ type lastContent struct {
 // entry of their own are checked as a set per organisation and entity: a
 // finding then says the set differs but cannot name the row. It returns
 // the findings and how many entities were checked.
-func (s *Store) VerifyContent(ctx context.Context) ([]Finding, int64, error) {
+func (s *DB) VerifyContent(ctx context.Context) ([]Finding, int64, error) {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
-		return nil, 0, s.wrap(err, "begin content check")
+		return nil, 0, s.Wrap(err, "begin content check")
 	}
 	defer tx.Rollback()
 	last := map[string]*lastContent{}
 	expected := map[string]*setSum{} // org|entity -> sum of bulk terms
 	rows, err := tx.QueryContext(ctx, `SELECT seq, COALESCE(org_id, ''), entity, entity_id, content_hash FROM audit_log WHERE content_hash <> '' ORDER BY seq`)
 	if err != nil {
-		return nil, 0, s.wrap(err, "read audit content hashes")
+		return nil, 0, s.Wrap(err, "read audit content hashes")
 	}
 	for rows.Next() {
 		var seq int64
 		var org, entity, id, content string
 		if err := rows.Scan(&seq, &org, &entity, &id, &content); err != nil {
 			rows.Close()
-			return nil, 0, s.wrap(err, "read audit content hashes")
+			return nil, 0, s.Wrap(err, "read audit content hashes")
 		}
 		for _, t := range strings.Fields(content) {
 			if t[0] == '+' || t[0] == '-' {
@@ -222,7 +222,7 @@ func (s *Store) VerifyContent(ctx context.Context) ([]Finding, int64, error) {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, 0, s.wrap(err, "read audit content hashes")
+		return nil, 0, s.Wrap(err, "read audit content hashes")
 	}
 	var out []Finding
 	var checked int64
@@ -302,15 +302,15 @@ func (s *Store) VerifyContent(ctx context.Context) ([]Finding, int64, error) {
 }
 
 // tableRows calls fn with each row of table, its key values and its hash.
-func (s *Store) tableRows(ctx context.Context, tx *sql.Tx, p part, fn func(key []string, org string, h [32]byte)) error {
+func (s *DB) tableRows(ctx context.Context, tx *sql.Tx, p part, fn func(key []string, org string, h [32]byte)) error {
 	rows, err := tx.QueryContext(ctx, `SELECT * FROM `+p.table)
 	if err != nil {
-		return s.wrap(err, "read %s", p.table)
+		return s.Wrap(err, "read %s", p.table)
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return s.wrap(err, "read %s", p.table)
+		return s.Wrap(err, "read %s", p.table)
 	}
 	keyIdx := make([]int, len(p.key))
 	orgIdx := -1
@@ -338,7 +338,7 @@ func (s *Store) tableRows(ctx context.Context, tx *sql.Tx, p part, fn func(key [
 	for rows.Next() {
 		vals, err := scanAny(rows, len(cols))
 		if err != nil {
-			return s.wrap(err, "read %s", p.table)
+			return s.Wrap(err, "read %s", p.table)
 		}
 		for k, i := range keyIdx {
 			key[k] = keyString(vals[i])
@@ -349,7 +349,7 @@ func (s *Store) tableRows(ctx context.Context, tx *sql.Tx, p part, fn func(key [
 		}
 		fn(key, org, h.sum(vals))
 	}
-	return s.wrap(rows.Err(), "read %s", p.table)
+	return s.Wrap(rows.Err(), "read %s", p.table)
 }
 
 func keyString(v any) string {
@@ -366,7 +366,7 @@ func keyString(v any) string {
 
 // checkEntity groups each part's rows by entity and compares the entity
 // hashes with the trail.
-func (s *Store) checkEntity(ctx context.Context, tx *sql.Tx, d *entityDef, compare func(d *entityDef, key, org, id, h string)) error {
+func (s *DB) checkEntity(ctx context.Context, tx *sql.Tx, d *entityDef, compare func(d *entityDef, key, org, id, h string)) error {
 	type group struct {
 		org, id string
 		parts   [][][32]byte
@@ -400,7 +400,7 @@ func (s *Store) checkEntity(ctx context.Context, tx *sql.Tx, d *entityDef, compa
 
 // checkBulkEntity streams a bulk-capable table: rows with entries of their
 // own are compared one by one, the rest are summed per organisation.
-func (s *Store) checkBulkEntity(ctx context.Context, tx *sql.Tx, d *entityDef, last map[string]*lastContent, actual map[string]*setSum, compare func(d *entityDef, key, org, id, h string)) error {
+func (s *DB) checkBulkEntity(ctx context.Context, tx *sql.Tx, d *entityDef, last map[string]*lastContent, actual map[string]*setSum, compare func(d *entityDef, key, org, id, h string)) error {
 	return s.tableRows(ctx, tx, d.parts[0], func(key []string, org string, row [32]byte) {
 		id := key[0]
 		h := singleHash(d.entity, row)

@@ -14,7 +14,7 @@ import (
 // all in one transaction with one audit entry. Every product is validated
 // first; an Invalid error wrapping devices.RowErrors (row = index + 2, as in
 // a CSV with a header) is returned and nothing is written if any is bad.
-func (s *Store) ImportCatalogue(ctx context.Context, orgID OrgID, ps []devices.Product) (int, error) {
+func (s *DB) ImportCatalogue(ctx context.Context, orgID OrgID, ps []devices.Product) (int, error) {
 	var errs devices.RowErrors
 	for i := range ps {
 		if err := devices.ValidateProduct(&ps[i]); err != nil {
@@ -36,18 +36,18 @@ func (s *Store) ImportCatalogue(ctx context.Context, orgID OrgID, ps []devices.P
 			ON CONFLICT (org_id, gtin) DO UPDATE SET manufacturer = excluded.manufacturer, brand = excluded.brand,
 			model = excluded.model, description = excluded.description, device_type = excluded.device_type, updated_at = excluded.updated_at`)
 		if err != nil {
-			return s.wrap(err, "prepare catalogue import")
+			return s.Wrap(err, "prepare catalogue import")
 		}
 		defer stmt.Close()
 		for _, p := range ps {
 			if _, err := stmt.ExecContext(ctx, orgID, p.GTIN, p.Manufacturer, p.Brand, p.Model, p.Description, p.DeviceType, now); err != nil {
-				return s.wrap(err, "import product %s", p.GTIN)
+				return s.Wrap(err, "import product %s", p.GTIN)
 			}
 		}
 		// Devices recorded before their product was catalogued are now known.
 		if _, err := tx.ExecContext(ctx, `UPDATE implants SET in_catalogue = TRUE WHERE org_id = $1 AND NOT in_catalogue
 			AND gtin IN (SELECT gtin FROM device_products WHERE org_id = $1)`, orgID); err != nil {
-			return s.wrap(err, "flag catalogued implants")
+			return s.Wrap(err, "flag catalogued implants")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "catalogue.import", Entity: "catalogue", EntityID: string(orgID),
 			Summary: audit.Summarise("products", fmt.Sprint(len(ps)))})
@@ -64,15 +64,15 @@ func scanProduct(sc interface{ Scan(...any) error }) (devices.Product, error) {
 }
 
 // Product returns the catalogue entry for a GTIN; NotFound when there is none.
-func (s *Store) Product(ctx context.Context, orgID OrgID, gtin string) (devices.Product, error) {
+func (s *DB) Product(ctx context.Context, orgID OrgID, gtin string) (devices.Product, error) {
 	p, err := scanProduct(s.db.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, gtin))
-	return p, s.one(err, "Product "+gtin, "get product")
+	return p, s.One(err, "Product "+gtin, "get product")
 }
 
 // ListProducts returns the catalogue, filtered by q (GTIN prefix, or part of
 // the manufacturer, brand or model, taken literally), at most limit
 // (default 500). Search text over MaxSearchText is Invalid.
-func (s *Store) ListProducts(ctx context.Context, orgID OrgID, q string, limit int) ([]devices.Product, error) {
+func (s *DB) ListProducts(ctx context.Context, orgID OrgID, q string, limit int) ([]devices.Product, error) {
 	if limit <= 0 || limit > 5000 {
 		limit = 500
 	}
@@ -81,25 +81,25 @@ func (s *Store) ListProducts(ctx context.Context, orgID OrgID, q string, limit i
 		return nil, err
 	}
 	if q = strings.TrimSpace(q); q != "" {
-		like := "%" + escapeLike(q) + "%"
+		like := "%" + EscapeLike(q) + "%"
 		op := s.dialect.ilike()
 		where += ` AND (gtin LIKE $2 ESCAPE '\' OR manufacturer ` + op + ` $3 ESCAPE '\' OR brand ` + op + ` $3 ESCAPE '\' OR model ` + op + ` $3 ESCAPE '\')`
-		args = append(args, escapeLike(q)+"%", like)
+		args = append(args, EscapeLike(q)+"%", like)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+productCols+` FROM device_products WHERE `+where+fmt.Sprintf(` ORDER BY manufacturer, brand, model, gtin LIMIT %d`, limit), args...)
 	if err != nil {
-		return nil, s.wrap(err, "list products")
+		return nil, s.Wrap(err, "list products")
 	}
 	defer rows.Close()
 	var out []devices.Product
 	for rows.Next() {
 		p, err := scanProduct(rows)
 		if err != nil {
-			return nil, s.wrap(err, "scan product")
+			return nil, s.Wrap(err, "scan product")
 		}
 		out = append(out, p)
 	}
-	return out, s.wrap(rows.Err(), "list products")
+	return out, s.Wrap(rows.Err(), "list products")
 }
 
 // ImplantStats counts an organisation's register, for the devices home page.
@@ -108,7 +108,7 @@ type ImplantStats struct {
 }
 
 // DeviceStats returns the counts of the register.
-func (s *Store) DeviceStats(ctx context.Context, orgID OrgID) (ImplantStats, error) {
+func (s *DB) DeviceStats(ctx context.Context, orgID OrgID) (ImplantStats, error) {
 	var st ImplantStats
 	err := s.db.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM device_products WHERE org_id = $1),
@@ -117,5 +117,5 @@ func (s *Store) DeviceStats(ctx context.Context, orgID OrgID) (ImplantStats, err
 		(SELECT COUNT(*) FROM implants WHERE org_id = $1),
 		(SELECT COUNT(*) FROM recalls WHERE org_id = $1 AND status = 'open')`, orgID).
 		Scan(&st.Products, &st.Patients, &st.Procedures, &st.Implants, &st.OpenRecalls)
-	return st, s.wrap(err, "device stats")
+	return st, s.Wrap(err, "device stats")
 }

@@ -32,7 +32,7 @@ type dialect interface {
 	bulkPlaceholder(n int) string
 	// backup writes a consistent online copy of the database to path,
 	// which does not exist yet; dsn is the database's address.
-	backup(ctx context.Context, s *Store, dsn, path string) error
+	backup(ctx context.Context, s *DB, dsn, path string) error
 }
 
 type sqliteDialect struct{}
@@ -70,12 +70,12 @@ func (sqliteDialect) oneWriter() bool { return true }
 func (sqliteDialect) bulkPlaceholder(int) string { return "?" }
 
 // SQLite backs up with VACUUM INTO.
-func (sqliteDialect) backup(ctx context.Context, s *Store, _, path string) error {
+func (sqliteDialect) backup(ctx context.Context, s *DB, _, path string) error {
 	if strings.ContainsRune(path, 0) {
 		return errors.New("store: backup: bad file name")
 	}
 	if _, err := s.db.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
-		return s.wrap(err, "backup to %s", path)
+		return s.Wrap(err, "backup to %s", path)
 	}
 	return nil
 }
@@ -105,7 +105,7 @@ func (postgresDialect) oneWriter() bool { return false }
 func (postgresDialect) bulkPlaceholder(n int) string { return "$" + strconv.Itoa(n) }
 
 // PostgreSQL backs up with pg_dump (custom format), when it is on PATH.
-func (postgresDialect) backup(ctx context.Context, _ *Store, dsn, path string) error {
+func (postgresDialect) backup(ctx context.Context, _ *DB, dsn, path string) error {
 	bin, err := exec.LookPath("pg_dump")
 	if err != nil {
 		return errors.New("store: backup: pg_dump is not on PATH; install the PostgreSQL client tools (Debian: apt-get install postgresql-client) or run pg_dump -Fc against the database yourself")

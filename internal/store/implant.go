@@ -76,19 +76,19 @@ func (p ProcedureSummary) LogValue() slog.Value { return slog.StringValue(p.ID) 
 
 // upsertPatient finds the organisation's patient with p's NHS number and
 // refreshes their details, or adds them. It returns the patient's id.
-func (s *Store) upsertPatient(ctx context.Context, tx *Tx, orgID OrgID, p devices.Patient) (string, error) {
+func (s *DB) upsertPatient(ctx context.Context, tx *Tx, orgID OrgID, p devices.Patient) (string, error) {
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, p.NHSNumber.String()).Scan(&id)
 	switch {
-	case noRows(err):
+	case NoRows(err):
 		id = NewID()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO implant_patients (id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, orgID, p.NHSNumber.String(), p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, s.now()); err != nil {
-			return "", s.wrap(err, "add patient")
+			return "", s.Wrap(err, "add patient")
 		}
 		return id, tx.Audit(ctx, Change{OrgID: orgID, Action: "implant_patient.create", Entity: "implant_patient", EntityID: id, Summary: "patient added"})
 	case err != nil:
-		return "", s.wrap(err, "find patient")
+		return "", s.Wrap(err, "find patient")
 	}
 	before, err := s.bulkBefore(ctx, tx, orgID, "implant_patient", id)
 	if err != nil {
@@ -96,7 +96,7 @@ func (s *Store) upsertPatient(ctx context.Context, tx *Tx, orgID OrgID, p device
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE implant_patients SET name = $1, birth_date = $2, address = $3, postcode = $4, phone = $5, email = $6 WHERE id = $7 AND org_id = $8`,
 		p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, id, orgID); err != nil {
-		return "", s.wrap(err, "update patient")
+		return "", s.Wrap(err, "update patient")
 	}
 	return id, tx.Audit(ctx, Change{OrgID: orgID, Action: "implant_patient.update", Entity: "implant_patient", EntityID: id, Summary: "patient details refreshed", before: before})
 }
@@ -104,7 +104,7 @@ func (s *Store) upsertPatient(ctx context.Context, tx *Tx, orgID OrgID, p device
 // CreateProcedure records a procedure for a patient, adding the patient or
 // refreshing their details (matched by NHS number). Invalid with per-field
 // messages; patient fields are prefixed "patient_".
-func (s *Store) CreateProcedure(ctx context.Context, orgID OrgID, pin devices.PatientInput, in devices.ProcedureInput) (devices.Procedure, error) {
+func (s *DB) CreateProcedure(ctx context.Context, orgID OrgID, pin devices.PatientInput, in devices.ProcedureInput) (devices.Procedure, error) {
 	today := clock.Today(s.now())
 	pat, perr := pin.Patient("patient_", today)
 	proc, err := in.Procedure(today)
@@ -131,7 +131,7 @@ func (s *Store) CreateProcedure(ctx context.Context, orgID OrgID, pin devices.Pa
 		proc.PatientID = pid
 		if _, err := tx.ExecContext(ctx, `INSERT INTO implant_procedures (id, org_id, patient_id, performed_on, site, laterality, clinician, description, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, proc.ID, orgID, pid, proc.PerformedOn, proc.Site, proc.Laterality, proc.Clinician, proc.Description, proc.CreatedAt); err != nil {
-			return s.wrap(err, "create procedure")
+			return s.Wrap(err, "create procedure")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "procedure.create", Entity: "procedure", EntityID: proc.ID,
 			Summary: audit.Summarise("patient_id", pid, "performed_on", proc.PerformedOn, "site", proc.Site)})
@@ -162,30 +162,30 @@ func scanPatient(sc interface{ Scan(...any) error }) (devices.Patient, error) {
 }
 
 // Patient returns one of the organisation's patients.
-func (s *Store) Patient(ctx context.Context, orgID OrgID, id string) (devices.Patient, error) {
+func (s *DB) Patient(ctx context.Context, orgID OrgID, id string) (devices.Patient, error) {
 	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE id = $1 AND org_id = $2`, id, orgID))
-	return p, s.one(err, "Patient", "get patient")
+	return p, s.One(err, "Patient", "get patient")
 }
 
 // PatientByNHSNumber finds the organisation's patient with the number.
-func (s *Store) PatientByNHSNumber(ctx context.Context, orgID OrgID, n nhsnumber.Number) (devices.Patient, error) {
+func (s *DB) PatientByNHSNumber(ctx context.Context, orgID OrgID, n nhsnumber.Number) (devices.Patient, error) {
 	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, n.String()))
-	return p, s.one(err, "A patient with that NHS number", "find patient")
+	return p, s.One(err, "A patient with that NHS number", "find patient")
 }
 
 // PatientProcedures returns a patient's procedures, newest first, with
 // their devices.
-func (s *Store) PatientProcedures(ctx context.Context, orgID OrgID, patientID string) ([]ProcedureDetail, error) {
+func (s *DB) PatientProcedures(ctx context.Context, orgID OrgID, patientID string) ([]ProcedureDetail, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+procCols+` FROM implant_procedures WHERE org_id = $1 AND patient_id = $2 ORDER BY performed_on DESC, id DESC`, orgID, patientID)
 	if err != nil {
-		return nil, s.wrap(err, "list patient procedures")
+		return nil, s.Wrap(err, "list patient procedures")
 	}
 	var out []ProcedureDetail
 	for rows.Next() {
 		p, err := scanProc(rows)
 		if err != nil {
 			rows.Close()
-			return nil, s.wrap(err, "scan procedure")
+			return nil, s.Wrap(err, "scan procedure")
 		}
 		out = append(out, ProcedureDetail{Procedure: p})
 	}
@@ -198,14 +198,14 @@ func (s *Store) PatientProcedures(ctx context.Context, orgID OrgID, patientID st
 			return nil, err
 		}
 	}
-	return out, s.wrap(rows.Err(), "list patient procedures")
+	return out, s.Wrap(rows.Err(), "list patient procedures")
 }
 
 // Procedure returns a procedure with its patient and devices.
-func (s *Store) Procedure(ctx context.Context, orgID OrgID, id string) (ProcedureDetail, error) {
+func (s *DB) Procedure(ctx context.Context, orgID OrgID, id string) (ProcedureDetail, error) {
 	p, err := scanProc(s.db.QueryRowContext(ctx, `SELECT `+procCols+` FROM implant_procedures WHERE id = $1 AND org_id = $2`, id, orgID))
 	if err != nil {
-		return ProcedureDetail{}, s.one(err, "Procedure", "get procedure")
+		return ProcedureDetail{}, s.One(err, "Procedure", "get procedure")
 	}
 	d := ProcedureDetail{Procedure: p}
 	if d.Patient, err = s.Patient(ctx, orgID, p.PatientID); err != nil {
@@ -237,26 +237,26 @@ func scanImplant(sc interface{ Scan(...any) error }, extra ...any) (ImplantRecor
 	return r, nil
 }
 
-func (s *Store) procedureImplants(ctx context.Context, q queryer, orgID OrgID, procID string) ([]ImplantRecord, error) {
+func (s *DB) procedureImplants(ctx context.Context, q Querier, orgID OrgID, procID string) ([]ImplantRecord, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+implantCols+` FROM implants i LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
 		WHERE i.org_id = $1 AND i.procedure_id = $2 ORDER BY i.id`, orgID, procID)
 	if err != nil {
-		return nil, s.wrap(err, "list implants")
+		return nil, s.Wrap(err, "list implants")
 	}
 	defer rows.Close()
 	var out []ImplantRecord
 	for rows.Next() {
 		r, err := scanImplant(rows)
 		if err != nil {
-			return nil, s.wrap(err, "scan implant")
+			return nil, s.Wrap(err, "scan implant")
 		}
 		out = append(out, r)
 	}
-	return out, s.wrap(rows.Err(), "list implants")
+	return out, s.Wrap(rows.Err(), "list implants")
 }
 
 // ListProcedures returns the organisation's procedures, newest first.
-func (s *Store) ListProcedures(ctx context.Context, orgID OrgID, limit int) ([]ProcedureSummary, error) {
+func (s *DB) ListProcedures(ctx context.Context, orgID OrgID, limit int) ([]ProcedureSummary, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
@@ -265,7 +265,7 @@ func (s *Store) ListProcedures(ctx context.Context, orgID OrgID, limit int) ([]P
 		FROM implant_procedures x JOIN implant_patients pt ON pt.id = x.patient_id
 		WHERE x.org_id = $1 ORDER BY x.id DESC LIMIT `+fmt.Sprint(limit), orgID)
 	if err != nil {
-		return nil, s.wrap(err, "list procedures")
+		return nil, s.Wrap(err, "list procedures")
 	}
 	defer rows.Close()
 	var out []ProcedureSummary
@@ -273,37 +273,37 @@ func (s *Store) ListProcedures(ctx context.Context, orgID OrgID, limit int) ([]P
 		var p ProcedureSummary
 		var nhs string
 		if err := rows.Scan(&p.ID, &p.PatientID, &p.PerformedOn, &p.Site, &p.Laterality, &p.Clinician, &p.Description, &p.CreatedAt, &p.PatientName, &nhs, &p.Devices); err != nil {
-			return nil, s.wrap(err, "scan procedure")
+			return nil, s.Wrap(err, "scan procedure")
 		}
 		p.NHSNumber, _ = nhsnumber.Parse(nhs)
 		out = append(out, p)
 	}
-	return out, s.wrap(rows.Err(), "list procedures")
+	return out, s.Wrap(rows.Err(), "list procedures")
 }
 
 // openRecalls returns the organisation's open recalls.
-func (s *Store) openRecalls(ctx context.Context, q queryer, orgID OrgID) ([]devices.Recall, error) {
+func (s *DB) openRecalls(ctx context.Context, q Querier, orgID OrgID) ([]devices.Recall, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE org_id = $1 AND status = 'open' ORDER BY issued_on DESC, id`, orgID)
 	if err != nil {
-		return nil, s.wrap(err, "list open recalls")
+		return nil, s.Wrap(err, "list open recalls")
 	}
 	defer rows.Close()
 	var out []devices.Recall
 	for rows.Next() {
 		r, err := scanRecall(rows)
 		if err != nil {
-			return nil, s.wrap(err, "scan recall")
+			return nil, s.Wrap(err, "scan recall")
 		}
 		out = append(out, r)
 	}
-	return out, s.wrap(rows.Err(), "list open recalls")
+	return out, s.Wrap(rows.Err(), "list open recalls")
 }
 
 // deviceWarnings returns the warnings for device d (record id, in
 // procedure procID done on performedOn): expired before the procedure, a
 // serial recorded for another record (in this procedure or another), an
 // open recall, or a GTIN not in the catalogue.
-func (s *Store) deviceWarnings(ctx context.Context, q queryer, orgID OrgID, procID, id, performedOn string, d devices.Device, inCatalogue bool, recalls []devices.Recall) ([]Warning, error) {
+func (s *DB) deviceWarnings(ctx context.Context, q Querier, orgID OrgID, procID, id, performedOn string, d devices.Device, inCatalogue bool, recalls []devices.Recall) ([]Warning, error) {
 	var ws []Warning
 	if d.Expiry != "" && d.Expiry < performedOn {
 		ws = append(ws, Warning{"expired", "Expired on " + d.Expiry + ", before the date of the procedure. Do not implant: check with the device lead."})
@@ -312,7 +312,7 @@ func (s *Store) deviceWarnings(ctx context.Context, q queryer, orgID OrgID, proc
 		var same, other int
 		if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN procedure_id = $4 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN procedure_id <> $4 THEN 1 ELSE 0 END), 0)
 			FROM implants WHERE org_id = $1 AND gtin = $2 AND serial = $3 AND id <> $5`, orgID, d.GTIN, d.Serial, procID, id).Scan(&same, &other); err != nil {
-			return nil, s.wrap(err, "check serial")
+			return nil, s.Wrap(err, "check serial")
 		}
 		switch {
 		case same > 0:
@@ -337,7 +337,7 @@ func (s *Store) deviceWarnings(ctx context.Context, q queryer, orgID OrgID, proc
 }
 
 // annotate fills the warnings of a procedure's devices.
-func (s *Store) annotate(ctx context.Context, orgID OrgID, performedOn string, recs []ImplantRecord) error {
+func (s *DB) annotate(ctx context.Context, orgID OrgID, performedOn string, recs []ImplantRecord) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -366,20 +366,20 @@ func firstLine(s string) string {
 // it with its warnings. Warnings do not stop the record: the register must
 // say what was implanted. NotFound when the procedure is not the
 // organisation's.
-func (s *Store) AddImplant(ctx context.Context, orgID OrgID, procID string, d devices.Device) (ImplantRecord, error) {
+func (s *DB) AddImplant(ctx context.Context, orgID OrgID, procID string, d devices.Device) (ImplantRecord, error) {
 	r := ImplantRecord{ID: NewID(), ProcedureID: procID, Device: d, CreatedAt: s.now()}
 	err := s.Tx(ctx, func(tx *Tx) error {
 		var performedOn string
 		err := tx.QueryRowContext(ctx, `SELECT patient_id, performed_on FROM implant_procedures WHERE id = $1 AND org_id = $2`, procID, orgID).Scan(&r.PatientID, &performedOn)
 		if err != nil {
-			return s.one(err, "Procedure", "get procedure")
+			return s.One(err, "Procedure", "get procedure")
 		}
 		p, err := scanProduct(tx.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, d.GTIN))
 		switch {
 		case err == nil:
 			r.Product = &p
-		case !noRows(err):
-			return s.wrap(err, "look up product")
+		case !NoRows(err):
+			return s.Wrap(err, "look up product")
 		}
 		r.InCatalogue = r.Product != nil
 		recalls, err := s.openRecalls(ctx, tx, orgID)
@@ -392,7 +392,7 @@ func (s *Store) AddImplant(ctx context.Context, orgID OrgID, procID string, d de
 		if _, err := tx.ExecContext(ctx, `INSERT INTO implants (id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, '', $12)`,
 			r.ID, orgID, procID, r.PatientID, d.GTIN, d.Lot, d.Serial, d.Expiry, d.Raw, d.EntryType, r.InCatalogue, r.CreatedAt); err != nil {
-			return s.wrap(err, "add implant")
+			return s.Wrap(err, "add implant")
 		}
 		kinds := make([]string, len(r.Warnings))
 		for i, w := range r.Warnings {
@@ -405,27 +405,27 @@ func (s *Store) AddImplant(ctx context.Context, orgID OrgID, procID string, d de
 }
 
 // Implant returns one implanted device.
-func (s *Store) Implant(ctx context.Context, orgID OrgID, id string) (ImplantRecord, error) {
+func (s *DB) Implant(ctx context.Context, orgID OrgID, id string) (ImplantRecord, error) {
 	r, err := scanImplant(s.db.QueryRowContext(ctx, `SELECT `+implantCols+` FROM implants i LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
 		WHERE i.id = $1 AND i.org_id = $2`, id, orgID))
-	return r, s.one(err, "Implant", "get implant")
+	return r, s.One(err, "Implant", "get implant")
 }
 
 // RemoveImplant deletes a device recorded in error (a wrong scan), with an
 // audit entry. An explanted device is kept: use Explant.
-func (s *Store) RemoveImplant(ctx context.Context, orgID OrgID, id string) error {
+func (s *DB) RemoveImplant(ctx context.Context, orgID OrgID, id string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		var proc, gtin string
 		err := tx.QueryRowContext(ctx, `SELECT procedure_id, gtin FROM implants WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&proc, &gtin)
 		if err != nil {
-			return s.one(err, "Implant", "get implant")
+			return s.One(err, "Implant", "get implant")
 		}
 		before, err := s.bulkBefore(ctx, tx, orgID, "implant", id)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM implants WHERE id = $1 AND org_id = $2`, id, orgID); err != nil {
-			return s.wrap(err, "remove implant")
+			return s.Wrap(err, "remove implant")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.remove", Entity: "implant", EntityID: id,
 			Summary: audit.Summarise("procedure_id", proc, "gtin", gtin, "reason", "recorded in error"), before: before})
@@ -434,14 +434,14 @@ func (s *Store) RemoveImplant(ctx context.Context, orgID OrgID, id string) error
 
 // Explant records that a device was removed. Invalid with fields
 // explant_date and explant_reason; Conflict when already explanted.
-func (s *Store) Explant(ctx context.Context, orgID OrgID, id string, in devices.ExplantInput) error {
+func (s *DB) Explant(ctx context.Context, orgID OrgID, id string, in devices.ExplantInput) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		var performedOn string
 		var exp sql.NullString
 		err := tx.QueryRowContext(ctx, `SELECT x.performed_on, i.explanted_on FROM implants i JOIN implant_procedures x ON x.id = i.procedure_id
 			WHERE i.id = $1 AND i.org_id = $2`, id, orgID).Scan(&performedOn, &exp)
 		if err != nil {
-			return s.one(err, "Implant", "get implant")
+			return s.One(err, "Implant", "get implant")
 		}
 		if exp.Valid {
 			return apperr.New(apperr.Conflict, "This device is already recorded as removed on %s", exp.String)
@@ -455,7 +455,7 @@ func (s *Store) Explant(ctx context.Context, orgID OrgID, id string, in devices.
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE implants SET explanted_on = $1, explant_reason = $2 WHERE id = $3 AND org_id = $4`, date, reason, id, orgID); err != nil {
-			return s.wrap(err, "explant")
+			return s.Wrap(err, "explant")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.explant", Entity: "implant", EntityID: id,
 			Summary: audit.Summarise("explanted_on", date), before: before})
@@ -465,7 +465,7 @@ func (s *Store) Explant(ctx context.Context, orgID OrgID, id string, in devices.
 // DeviceHistory returns every record of a GTIN (and serial, when given) in
 // the organisation, newest first, with the procedure date and patient, at
 // most 500.
-func (s *Store) DeviceHistory(ctx context.Context, orgID OrgID, gtin, serial string) ([]ImplantRecord, error) {
+func (s *DB) DeviceHistory(ctx context.Context, orgID OrgID, gtin, serial string) ([]ImplantRecord, error) {
 	q := `SELECT ` + implantCols + `, x.performed_on, pt.name, pt.nhs_number FROM implants i
 		LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
 		JOIN implant_procedures x ON x.id = i.procedure_id JOIN implant_patients pt ON pt.id = i.patient_id
@@ -477,7 +477,7 @@ func (s *Store) DeviceHistory(ctx context.Context, orgID OrgID, gtin, serial str
 	}
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY x.performed_on DESC, i.id DESC LIMIT 500`, args...)
 	if err != nil {
-		return nil, s.wrap(err, "device history")
+		return nil, s.Wrap(err, "device history")
 	}
 	defer rows.Close()
 	var out []ImplantRecord
@@ -486,13 +486,13 @@ func (s *Store) DeviceHistory(ctx context.Context, orgID OrgID, gtin, serial str
 		var performed, name string
 		r, err := scanImplant(rows, &performed, &name, &nhs)
 		if err != nil {
-			return nil, s.wrap(err, "scan device history")
+			return nil, s.Wrap(err, "scan device history")
 		}
 		n, _ := nhsnumber.Parse(nhs)
 		r.PerformedOn, r.PatientName, r.NHSNumber = performed, name, &n
 		out = append(out, r)
 	}
-	return out, s.wrap(rows.Err(), "device history")
+	return out, s.Wrap(rows.Err(), "device history")
 }
 
 func rulesJSON(rs []devices.Rule) string {

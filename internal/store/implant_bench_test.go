@@ -127,10 +127,10 @@ func BenchmarkRecallMatch(b *testing.B) {
 			}
 			build := time.Since(start)
 			if engine == "postgres" {
-				if _, err := st.DB().Exec(`ANALYZE`); err != nil {
+				if _, err := st.SQL().Exec(`ANALYZE`); err != nil {
 					b.Fatal(err)
 				}
-			} else if _, err := st.DB().Exec(`ANALYZE`); err != nil {
+			} else if _, err := st.SQL().Exec(`ANALYZE`); err != nil {
 				b.Fatal(err)
 			}
 			b.Logf("%s: built %d devices, %d procedures, %d patients in %s (%.0f devices/s)", engine, res.Devices, res.Procedures, res.Patients, build.Round(time.Second), float64(res.Devices)/build.Seconds())
@@ -154,7 +154,7 @@ func BenchmarkRecallMatch(b *testing.B) {
 				UNION ALL SELECT ` + cols + ` FROM implants i WHERE i.org_id = $1 AND i.gtin = $5 AND i.lot IN (` + ph(rc.Rules[1].Lots) + `) AND i.explanted_on IS NULL
 				UNION ALL SELECT ` + cols + ` FROM implants i WHERE i.org_id = $1 AND i.gtin = $6 AND i.serial IN (` + ph(rc.Rules[2].Serials) + `) AND i.explanted_on IS NULL`
 			handRun := func() (int, error) {
-				rows, err := st.DB().QueryContext(ctx, hand, args...)
+				rows, err := st.SQL().QueryContext(ctx, hand, args...)
 				if err != nil {
 					return 0, err
 				}
@@ -184,7 +184,7 @@ func BenchmarkRecallMatch(b *testing.B) {
 						pargs = append(pargs, id)
 						q = append(q, fmt.Sprintf("$%d", len(pargs)))
 					}
-					r2, err := st.DB().QueryContext(ctx, `SELECT id, nhs_number, name, birth_date, address, postcode, phone, email FROM implant_patients WHERE org_id = $1 AND id IN (`+strings.Join(q, ", ")+`)`, pargs...)
+					r2, err := st.SQL().QueryContext(ctx, `SELECT id, nhs_number, name, birth_date, address, postcode, phone, email FROM implant_patients WHERE org_id = $1 AND id IN (`+strings.Join(q, ", ")+`)`, pargs...)
 					if err != nil {
 						return 0, err
 					}
@@ -244,7 +244,7 @@ func BenchmarkRecallMatch(b *testing.B) {
 	}
 }
 
-func mustOrgB(b testing.TB, st *store.Store, ods string) store.Org {
+func mustOrgB(b testing.TB, st *store.DB, ods string) store.Org {
 	o, err := st.CreateOrg(ctx, store.Org{ODSCode: ods, Name: "Org " + ods, Kind: "trust"})
 	if err != nil {
 		b.Fatal(err)
@@ -295,9 +295,9 @@ func BenchmarkImplantImport(b *testing.B) {
 
 // bareInsert writes the same rows as benchRecords with multi-row INSERTs of
 // 500 rows in one transaction: no validation, no lookups, no audit.
-func bareInsert(b *testing.B, st *store.Store, orgID store.OrgID, n int, nhs []string) int {
+func bareInsert(b *testing.B, st *store.DB, orgID store.OrgID, n int, nhs []string) int {
 	c := context.Background()
-	tx, err := st.DB().BeginTx(c, nil)
+	tx, err := st.SQL().BeginTx(c, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -40,7 +40,7 @@ const bulkChunk = 500
 // in one transaction with one audit entry. On any invalid record nothing is
 // written and an Invalid error wrapping devices.RowErrors (row = record
 // number, from 1) lists the problems.
-func (s *Store) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[BulkRecord]) (BulkResult, error) {
+func (s *DB) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[BulkRecord]) (BulkResult, error) {
 	var res BulkResult
 	var errs devices.RowErrors
 	// To the microsecond, as both engines store it: the bulk set's row
@@ -51,13 +51,13 @@ func (s *Store) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[B
 		catalogue := map[string]bool{}
 		rows, err := tx.QueryContext(ctx, `SELECT gtin FROM device_products WHERE org_id = $1`, orgID)
 		if err != nil {
-			return s.wrap(err, "read catalogue")
+			return s.Wrap(err, "read catalogue")
 		}
 		for rows.Next() {
 			var g string
 			if err := rows.Scan(&g); err != nil {
 				rows.Close()
-				return s.wrap(err, "read catalogue")
+				return s.Wrap(err, "read catalogue")
 			}
 			catalogue[g] = true
 		}
@@ -81,7 +81,7 @@ func (s *Store) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[B
 		chunk := make([]valid, 0, bulkChunk)
 		var existing bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM implant_patients WHERE org_id = $1)`, orgID).Scan(&existing); err != nil {
-			return s.wrap(err, "find patients")
+			return s.Wrap(err, "find patients")
 		}
 		added := map[string]string{} // NHS number -> id of patients this import adds
 		flush := func() error {
@@ -107,19 +107,19 @@ func (s *Store) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[B
 				if len(ph) > 0 {
 					rows, err := tx.QueryContext(ctx, `SELECT nhs_number, id FROM implant_patients WHERE org_id = $1 AND nhs_number IN (`+strings.Join(ph, ", ")+`)`, args...)
 					if err != nil {
-						return s.wrap(err, "find patients")
+						return s.Wrap(err, "find patients")
 					}
 					for rows.Next() {
 						var n, id string
 						if err := rows.Scan(&n, &id); err != nil {
 							rows.Close()
-							return s.wrap(err, "find patients")
+							return s.Wrap(err, "find patients")
 						}
 						ids[n] = id
 					}
 					rows.Close()
 					if err := rows.Err(); err != nil {
-						return s.wrap(err, "find patients")
+						return s.Wrap(err, "find patients")
 					}
 				}
 			}
@@ -134,19 +134,19 @@ func (s *Store) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[B
 					added[n] = pid
 					p := v.pat
 					if err := patients.add(ctx, pid, orgID, n, p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, now); err != nil {
-						return s.wrap(err, "insert patients")
+						return s.Wrap(err, "insert patients")
 					}
 					res.Patients++
 				}
 				procID := NewID()
 				pr := v.proc
 				if err := procs.add(ctx, procID, orgID, pid, pr.PerformedOn, pr.Site, pr.Laterality, pr.Clinician, pr.Description, now); err != nil {
-					return s.wrap(err, "insert procedures")
+					return s.Wrap(err, "insert procedures")
 				}
 				res.Procedures++
 				for _, d := range v.devs {
 					if err := devs.add(ctx, NewID(), orgID, procID, pid, d.GTIN, d.Lot, d.Serial, d.Expiry, d.Raw, d.EntryType, catalogue[d.GTIN], nil, "", now); err != nil {
-						return s.wrap(err, "insert implants")
+						return s.Wrap(err, "insert implants")
 					}
 					res.Devices++
 				}
@@ -155,7 +155,7 @@ func (s *Store) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[B
 			// Parents before children: the foreign keys are checked per statement.
 			for _, b := range []*batcher{patients, procs, devs} {
 				if err := b.flush(ctx); err != nil {
-					return s.wrap(err, "insert %s", b.table)
+					return s.Wrap(err, "insert %s", b.table)
 				}
 			}
 			return nil

@@ -44,7 +44,7 @@ func patientIn(n int) devices.PatientInput {
 var procIn = devices.ProcedureInput{PerformedOn: "2026-11-20", Site: "Theatre 3", Laterality: "left", Clinician: "Ms A Surgeon", Description: "Left total hip replacement"}
 
 func TestCatalogueImport(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a, b := mustOrg(t, st, "AAA"), mustOrg(t, st, "BBB")
 		ps := []devices.Product{
 			{GTIN: testGTIN(1), Manufacturer: "Acme", Model: "Hip 1", DeviceType: 89},
@@ -83,7 +83,7 @@ func TestCatalogueImport(t *testing.T) {
 }
 
 func TestProcedureAndScanWarnings(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a, b := mustOrg(t, st, "AAA"), mustOrg(t, st, "BBB")
 		if _, err := st.ImportCatalogue(ctx, a.ID, []devices.Product{{GTIN: testGTIN(1), Manufacturer: "Acme", Model: "Hip", DeviceType: 89}}); err != nil {
 			t.Fatal(err)
@@ -165,7 +165,7 @@ func TestProcedureAndScanWarnings(t *testing.T) {
 		}
 		// Audit summaries never carry patient data.
 		var leaks int
-		if err := st.DB().QueryRow(`SELECT COUNT(*) FROM audit_log WHERE summary LIKE '%Patient 1%' OR summary LIKE $1`, "%"+testNHS(1)+"%").Scan(&leaks); err != nil || leaks != 0 {
+		if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM audit_log WHERE summary LIKE '%Patient 1%' OR summary LIKE $1`, "%"+testNHS(1)+"%").Scan(&leaks); err != nil || leaks != 0 {
 			t.Errorf("audit summaries carry patient data: %d, %v", leaks, err)
 		}
 	})
@@ -180,7 +180,7 @@ func kinds(ws []store.Warning) string {
 }
 
 func TestRecallMatching(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a, b := mustOrg(t, st, "AAA"), mustOrg(t, st, "BBB")
 		devs := []devices.Device{
 			{GTIN: testGTIN(1), Lot: "A100", Serial: "S1", Expiry: "2027-01-31"},
@@ -292,7 +292,7 @@ func TestRecallMatching(t *testing.T) {
 }
 
 func TestImportImplantsRejectsBadRecords(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "AAA")
 		good := store.BulkRecord{Patient: patientIn(1), Procedure: procIn, Devices: []devices.Device{{GTIN: testGTIN(1), Lot: "L", EntryType: "barcode"}}}
 		bad := store.BulkRecord{Patient: devices.PatientInput{NHSNumber: "123"}, Procedure: procIn, Devices: []devices.Device{{GTIN: "123", EntryType: "x"}}}

@@ -26,7 +26,7 @@ type Migration struct {
 }
 
 // Migrations returns the embedded migrations for the store's engine, in order.
-func (s *Store) Migrations() ([]Migration, error) {
+func (s *DB) Migrations() ([]Migration, error) {
 	entries, err := fs.ReadDir(migrationFS, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("store: read migrations: %w", err)
@@ -74,7 +74,7 @@ type SchemaStatus struct {
 // ErrSchemaTooNew is returned when the database was migrated by a newer binary.
 var ErrSchemaTooNew = apperr.New(apperr.Conflict, "the database schema is newer than this clinsafe binary; upgrade clinsafe")
 
-func (s *Store) ensureMigrationTable(ctx context.Context) error {
+func (s *DB) ensureMigrationTable(ctx context.Context) error {
 	_, err := s.db.ExecContext(ctx, s.dialect.prepareMigration(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`))
 	return err
@@ -82,31 +82,31 @@ func (s *Store) ensureMigrationTable(ctx context.Context) error {
 
 // Status returns the schema status. It returns ErrSchemaTooNew (wrapped)
 // when the database is ahead of the binary.
-func (s *Store) Status(ctx context.Context) (SchemaStatus, error) {
+func (s *DB) Status(ctx context.Context) (SchemaStatus, error) {
 	ms, err := s.Migrations()
 	if err != nil {
 		return SchemaStatus{}, err
 	}
 	if err := s.ensureMigrationTable(ctx); err != nil {
-		return SchemaStatus{}, s.wrap(err, "create schema_migrations")
+		return SchemaStatus{}, s.Wrap(err, "create schema_migrations")
 	}
 	applied := map[int]bool{}
 	rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
-		return SchemaStatus{}, s.wrap(err, "read schema_migrations")
+		return SchemaStatus{}, s.Wrap(err, "read schema_migrations")
 	}
 	defer rows.Close()
 	st := SchemaStatus{}
 	for rows.Next() {
 		var v int
 		if err := rows.Scan(&v); err != nil {
-			return SchemaStatus{}, s.wrap(err, "scan schema_migrations")
+			return SchemaStatus{}, s.Wrap(err, "scan schema_migrations")
 		}
 		applied[v] = true
 		st.Current = max(st.Current, v)
 	}
 	if err := rows.Err(); err != nil {
-		return SchemaStatus{}, s.wrap(err, "read schema_migrations")
+		return SchemaStatus{}, s.Wrap(err, "read schema_migrations")
 	}
 	for _, m := range ms {
 		st.Latest = max(st.Latest, m.Version)
@@ -122,7 +122,7 @@ func (s *Store) Status(ctx context.Context) (SchemaStatus, error) {
 
 // Migrate applies every pending migration, each in its own transaction, and
 // returns the ones applied.
-func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
+func (s *DB) Migrate(ctx context.Context) ([]Migration, error) {
 	st, err := s.Status(ctx)
 	if err != nil {
 		return nil, err

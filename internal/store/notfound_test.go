@@ -30,7 +30,7 @@ func TestNoRowsInOnePlace(t *testing.T) {
 			want = 1
 		}
 		if n := strings.Count(string(b), "ErrNoRows"); n != want {
-			t.Errorf("%s names ErrNoRows %d times, want %d: compare with noRows (or use Store.one) instead", f, n, want)
+			t.Errorf("%s names ErrNoRows %d times, want %d: compare with noRows (or use DB.One) instead", f, n, want)
 		}
 	}
 	if checked < 10 {

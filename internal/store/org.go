@@ -57,7 +57,7 @@ func ValidateOrg(o *Org) error {
 }
 
 // CreateOrg adds an organisation.
-func (s *Store) CreateOrg(ctx context.Context, o Org) (Org, error) {
+func (s *DB) CreateOrg(ctx context.Context, o Org) (Org, error) {
 	if err := ValidateOrg(&o); err != nil {
 		return Org{}, err
 	}
@@ -68,7 +68,7 @@ func (s *Store) CreateOrg(ctx context.Context, o Org) (Org, error) {
 			if apperr.Is(s.mapErr(err), apperr.Conflict) {
 				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"ods_code": "An organisation with this ODS code already exists"}}
 			}
-			return s.wrap(err, "create org %s", o.ODSCode)
+			return s.Wrap(err, "create org %s", o.ODSCode)
 		}
 		return tx.Audit(ctx, Change{OrgID: o.ID, Action: "org.create", Entity: "organisation", EntityID: string(o.ID),
 			Summary: audit.Summarise("ods_code", o.ODSCode, "name", o.Name, "kind", o.Kind)})
@@ -77,7 +77,7 @@ func (s *Store) CreateOrg(ctx context.Context, o Org) (Org, error) {
 }
 
 // UpdateOrg changes an organisation's name and kind.
-func (s *Store) UpdateOrg(ctx context.Context, o Org) error {
+func (s *DB) UpdateOrg(ctx context.Context, o Org) error {
 	if err := ValidateOrg(&o); err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (s *Store) UpdateOrg(ctx context.Context, o Org) error {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET name = $1, kind = $2 WHERE id = $3`, o.Name, o.Kind, o.ID); err != nil {
-			return s.wrap(err, "update org")
+			return s.Wrap(err, "update org")
 		}
 		return tx.Audit(ctx, Change{OrgID: o.ID, Action: "org.update", Entity: "organisation", EntityID: string(o.ID),
 			Summary: audit.Summarise("name", old.Name+" → "+o.Name, "kind", old.Kind+" → "+o.Kind)})
@@ -102,56 +102,54 @@ func scanOrg(sc interface{ Scan(...any) error }) (Org, error) {
 	return o, err
 }
 
-func getOrg(ctx context.Context, s *Store, q queryer, id OrgID) (Org, error) {
+func getOrg(ctx context.Context, s *DB, q Querier, id OrgID) (Org, error) {
 	o, err := scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organisations WHERE id = $1`, id))
-	return o, s.one(err, "Organisation", "get org")
+	return o, s.One(err, "Organisation", "get org")
 }
 
 // Org returns an organisation by id.
-func (s *Store) Org(ctx context.Context, id OrgID) (Org, error) { return getOrg(ctx, s, s.db, id) }
+func (s *DB) Org(ctx context.Context, id OrgID) (Org, error) { return getOrg(ctx, s, s.db, id) }
 
 // OrgByODS returns an organisation by ODS code.
-func (s *Store) OrgByODS(ctx context.Context, code string) (Org, error) {
+func (s *DB) OrgByODS(ctx context.Context, code string) (Org, error) {
 	o, err := scanOrg(s.db.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organisations WHERE ods_code = $1`, strings.ToUpper(code)))
-	return o, s.one(err, "Organisation "+code, "get org by ODS code")
+	return o, s.One(err, "Organisation "+code, "get org by ODS code")
 }
 
 // ListOrgs returns every organisation (instance administration).
-func (s *Store) ListOrgs(ctx context.Context) ([]Org, error) {
+func (s *DB) ListOrgs(ctx context.Context) ([]Org, error) {
 	return s.queryOrgs(ctx, `SELECT `+orgCols+` FROM organisations ORDER BY name`)
 }
 
 // OrgsOfUser returns the organisations in which the user holds a role.
-func (s *Store) OrgsOfUser(ctx context.Context, userID string) ([]Org, error) {
+func (s *DB) OrgsOfUser(ctx context.Context, userID string) ([]Org, error) {
 	return s.queryOrgs(ctx, `SELECT `+orgCols+` FROM organisations WHERE id IN (SELECT org_id FROM user_roles WHERE user_id = $1) ORDER BY name`, userID)
 }
 
-func (s *Store) queryOrgs(ctx context.Context, q string, args ...any) ([]Org, error) {
+func (s *DB) queryOrgs(ctx context.Context, q string, args ...any) ([]Org, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, s.wrap(err, "list orgs")
+		return nil, s.Wrap(err, "list orgs")
 	}
 	defer rows.Close()
 	var out []Org
 	for rows.Next() {
 		o, err := scanOrg(rows)
 		if err != nil {
-			return nil, s.wrap(err, "scan org")
+			return nil, s.Wrap(err, "scan org")
 		}
 		out = append(out, o)
 	}
-	return out, s.wrap(rows.Err(), "list orgs")
+	return out, s.Wrap(rows.Err(), "list orgs")
 }
 
-// nextRef returns the next value of an organisation's reference counter
+// NextRef returns the next value of an organisation's reference counter
 // (e.g. scope "hazard:<system id>" or "event:2026") inside tx.
-//
-//lint:ignore U1000 used by the module stores as they land (hazard numbers, event references)
-func (s *Store) nextRef(ctx context.Context, tx *Tx, orgID OrgID, scope string) (int64, error) {
+func (s *DB) NextRef(ctx context.Context, tx *Tx, orgID OrgID, scope string) (int64, error) {
 	// One upsert, so that two transactions taking the first reference of a
 	// scope at once both succeed (the second waits for the first's row).
 	var v int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO ref_counters (org_id, scope, value) VALUES ($1, $2, 1)
 		ON CONFLICT (org_id, scope) DO UPDATE SET value = ref_counters.value + 1 RETURNING value`, orgID, scope).Scan(&v)
-	return v, s.wrap(err, "next reference %s", scope)
+	return v, s.Wrap(err, "next reference %s", scope)
 }

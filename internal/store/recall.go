@@ -35,7 +35,7 @@ const maxRecallValues = 20000
 // CreateRecall records a recall. Invalid with per-field messages
 // (reference, kind, issuer, issued_on, manufacturer, action_required,
 // deadline, affects); a reference already used is an Invalid reference.
-func (s *Store) CreateRecall(ctx context.Context, orgID OrgID, in devices.RecallInput) (devices.Recall, error) {
+func (s *DB) CreateRecall(ctx context.Context, orgID OrgID, in devices.RecallInput) (devices.Recall, error) {
 	r, err := in.Recall(clock.Today(s.now()))
 	if err != nil {
 		return r, err
@@ -54,7 +54,7 @@ func (s *Store) CreateRecall(ctx context.Context, orgID OrgID, in devices.Recall
 			if apperr.Is(s.mapErr(err), apperr.Conflict) {
 				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"reference": "A recall with this reference is already recorded"}}
 			}
-			return s.wrap(err, "create recall")
+			return s.Wrap(err, "create recall")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "recall.create", Entity: "recall", EntityID: r.ID,
 			Summary: audit.Summarise("reference", r.Reference, "kind", r.Kind, "rules", fmt.Sprint(len(r.Rules)))})
@@ -63,9 +63,9 @@ func (s *Store) CreateRecall(ctx context.Context, orgID OrgID, in devices.Recall
 }
 
 // Recall returns one of the organisation's recalls.
-func (s *Store) Recall(ctx context.Context, orgID OrgID, id string) (devices.Recall, error) {
+func (s *DB) Recall(ctx context.Context, orgID OrgID, id string) (devices.Recall, error) {
 	r, err := scanRecall(s.db.QueryRowContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE id = $1 AND org_id = $2`, id, orgID))
-	return r, s.one(err, "Recall", "get recall")
+	return r, s.One(err, "Recall", "get recall")
 }
 
 // RecallSummary is a recall with the progress of its patient work.
@@ -76,13 +76,13 @@ type RecallSummary struct {
 }
 
 // ListRecalls returns the organisation's recalls, open first, newest first.
-func (s *Store) ListRecalls(ctx context.Context, orgID OrgID) ([]RecallSummary, error) {
+func (s *DB) ListRecalls(ctx context.Context, orgID OrgID) ([]RecallSummary, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+recallCols+`,
 		(SELECT COUNT(*) FROM recall_actions a WHERE a.recall_id = recalls.id),
 		(SELECT COUNT(*) FROM recall_actions a WHERE a.recall_id = recalls.id AND a.status IN ('reviewed', 'explanted', 'not_affected'))
 		FROM recalls WHERE org_id = $1 ORDER BY status DESC, issued_on DESC, id DESC LIMIT 500`, orgID)
 	if err != nil {
-		return nil, s.wrap(err, "list recalls")
+		return nil, s.Wrap(err, "list recalls")
 	}
 	defer rows.Close()
 	var out []RecallSummary
@@ -90,28 +90,28 @@ func (s *Store) ListRecalls(ctx context.Context, orgID OrgID) ([]RecallSummary, 
 		var r RecallSummary
 		var affects string
 		if err := rows.Scan(&r.ID, &r.Reference, &r.Kind, &r.Issuer, &r.IssuedOn, &r.Manufacturer, &r.ActionRequired, &r.Deadline, &r.Status, &affects, &r.CreatedAt, &r.Patients, &r.Done); err != nil {
-			return nil, s.wrap(err, "scan recall")
+			return nil, s.Wrap(err, "scan recall")
 		}
 		if err := json.Unmarshal([]byte(affects), &r.Rules); err != nil {
 			return nil, fmt.Errorf("store: recall %s affects: %w", r.ID, err)
 		}
 		out = append(out, r)
 	}
-	return out, s.wrap(rows.Err(), "list recalls")
+	return out, s.Wrap(rows.Err(), "list recalls")
 }
 
 // SetRecallStatus opens or closes a recall.
-func (s *Store) SetRecallStatus(ctx context.Context, orgID OrgID, id, status string) error {
+func (s *DB) SetRecallStatus(ctx context.Context, orgID OrgID, id, status string) error {
 	if status != "open" && status != "closed" {
 		return apperr.New(apperr.Invalid, "Status must be open or closed")
 	}
 	return s.Tx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE recalls SET status = $1 WHERE id = $2 AND org_id = $3`, status, id, orgID)
 		if err != nil {
-			return s.wrap(err, "set recall status")
+			return s.Wrap(err, "set recall status")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("Recall")
+			return NotFound("Recall")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "recall.status", Entity: "recall", EntityID: id, Summary: audit.Summarise("status", status)})
 	})
@@ -191,14 +191,14 @@ type RecallMatch struct {
 // recall affects: up to limit patients (default and most 1,000), each with
 // their affected devices, in order of first device recorded. It reads only;
 // StartRecallActions records the work.
-func (s *Store) MatchRecall(ctx context.Context, orgID OrgID, rc devices.Recall, limit int) (RecallMatch, error) {
+func (s *DB) MatchRecall(ctx context.Context, orgID OrgID, rc devices.Recall, limit int) (RecallMatch, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
 	q, args := matchSQL(orgID, rc.Rules, "i.id, i.procedure_id, i.patient_id, i.gtin, i.lot, i.serial, i.expiry")
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return RecallMatch{}, s.wrap(err, "match recall")
+		return RecallMatch{}, s.Wrap(err, "match recall")
 	}
 	var m RecallMatch
 	byPatient := map[string]int{}
@@ -208,7 +208,7 @@ func (s *Store) MatchRecall(ctx context.Context, orgID OrgID, rc devices.Recall,
 		var pid string
 		if err := rows.Scan(&d.ImplantID, &d.ProcedureID, &pid, &d.GTIN, &d.Lot, &d.Serial, &d.Expiry); err != nil {
 			rows.Close()
-			return RecallMatch{}, s.wrap(err, "scan match")
+			return RecallMatch{}, s.Wrap(err, "scan match")
 		}
 		if seen[d.ImplantID] { // two rules matched one device
 			continue
@@ -228,7 +228,7 @@ func (s *Store) MatchRecall(ctx context.Context, orgID OrgID, rc devices.Recall,
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return RecallMatch{}, s.wrap(err, "match recall")
+		return RecallMatch{}, s.Wrap(err, "match recall")
 	}
 	if err := s.fillPatients(ctx, orgID, rc.ID, m.Patients); err != nil {
 		return RecallMatch{}, err
@@ -237,7 +237,7 @@ func (s *Store) MatchRecall(ctx context.Context, orgID OrgID, rc devices.Recall,
 }
 
 // fillPatients reads the patients' details and recall actions in chunks.
-func (s *Store) fillPatients(ctx context.Context, orgID OrgID, recallID string, ps []AffectedPatient) error {
+func (s *DB) fillPatients(ctx context.Context, orgID OrgID, recallID string, ps []AffectedPatient) error {
 	idx := make(map[string]int, len(ps))
 	for i, p := range ps {
 		idx[p.Patient.ID] = i
@@ -254,7 +254,7 @@ func (s *Store) fillPatients(ctx context.Context, orgID OrgID, recallID string, 
 			FROM implant_patients pt LEFT JOIN recall_actions a ON a.patient_id = pt.id AND a.recall_id = $2
 			WHERE pt.org_id = $1 AND pt.id IN (`+strings.Join(ph, ", ")+`)`, args...)
 		if err != nil {
-			return s.wrap(err, "read affected patients")
+			return s.Wrap(err, "read affected patients")
 		}
 		for rows.Next() {
 			var p devices.Patient
@@ -263,7 +263,7 @@ func (s *Store) fillPatients(ctx context.Context, orgID OrgID, recallID string, 
 			var at sql.NullTime
 			if err := rows.Scan(&p.ID, &nhs, &p.Name, &p.BirthDate, &p.Address, &p.Postcode, &p.Phone, &p.Email, &st, &note, &at); err != nil {
 				rows.Close()
-				return s.wrap(err, "scan affected patient")
+				return s.Wrap(err, "scan affected patient")
 			}
 			p.NHSNumber, _ = nhsnumber.Parse(nhs)
 			a := &ps[idx[p.ID]]
@@ -275,7 +275,7 @@ func (s *Store) fillPatients(ctx context.Context, orgID OrgID, recallID string, 
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return s.wrap(err, "read affected patients")
+			return s.Wrap(err, "read affected patients")
 		}
 	}
 	return nil
@@ -289,17 +289,17 @@ type RecallCounts struct {
 
 // CountRecall counts the devices still implanted, and their patients, that
 // the recall affects.
-func (s *Store) CountRecall(ctx context.Context, orgID OrgID, rc devices.Recall) (RecallCounts, error) {
+func (s *DB) CountRecall(ctx context.Context, orgID OrgID, rc devices.Recall) (RecallCounts, error) {
 	q, args := matchSQL(orgID, rc.Rules, "i.id, i.patient_id")
 	var c RecallCounts
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT m.id), COUNT(DISTINCT m.patient_id) FROM (`+q+`) m`, args...).Scan(&c.Devices, &c.Patients)
-	return c, s.wrap(err, "count recall")
+	return c, s.Wrap(err, "count recall")
 }
 
 // StartRecallActions adds a "to contact" action for every affected patient
 // who has none yet, and returns how many were added. Run it again after
 // more devices are recorded.
-func (s *Store) StartRecallActions(ctx context.Context, orgID OrgID, recallID string) (int, error) {
+func (s *DB) StartRecallActions(ctx context.Context, orgID OrgID, recallID string) (int, error) {
 	rc, err := s.Recall(ctx, orgID, recallID)
 	if err != nil {
 		return 0, err
@@ -314,7 +314,7 @@ func (s *Store) StartRecallActions(ctx context.Context, orgID OrgID, recallID st
 			WHERE NOT EXISTS (SELECT 1 FROM recall_actions a WHERE a.recall_id = $%d AND a.patient_id = m.patient_id)
 			GROUP BY m.patient_id`, r, p, q, r), args...)
 		if err != nil {
-			return s.wrap(err, "start recall actions")
+			return s.Wrap(err, "start recall actions")
 		}
 		k, _ := res.RowsAffected()
 		n = int(k)
@@ -327,7 +327,7 @@ func (s *Store) StartRecallActions(ctx context.Context, orgID OrgID, recallID st
 // RecallActions returns the patients with recall actions, with their
 // affected devices (still implanted, or explanted since), ordered by
 // status then name.
-func (s *Store) RecallActions(ctx context.Context, orgID OrgID, recallID string) ([]AffectedPatient, error) {
+func (s *DB) RecallActions(ctx context.Context, orgID OrgID, recallID string) ([]AffectedPatient, error) {
 	rc, err := s.Recall(ctx, orgID, recallID)
 	if err != nil {
 		return nil, err
@@ -335,20 +335,20 @@ func (s *Store) RecallActions(ctx context.Context, orgID OrgID, recallID string)
 	rows, err := s.db.QueryContext(ctx, `SELECT a.patient_id FROM recall_actions a JOIN implant_patients pt ON pt.id = a.patient_id
 		WHERE a.org_id = $1 AND a.recall_id = $2 ORDER BY CASE a.status WHEN 'to_contact' THEN 0 WHEN 'contacted' THEN 1 ELSE 2 END, pt.name, pt.id`, orgID, recallID)
 	if err != nil {
-		return nil, s.wrap(err, "list recall actions")
+		return nil, s.Wrap(err, "list recall actions")
 	}
 	var out []AffectedPatient
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
-			return nil, s.wrap(err, "scan recall action")
+			return nil, s.Wrap(err, "scan recall action")
 		}
 		out = append(out, AffectedPatient{Patient: devices.Patient{ID: id}})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, s.wrap(err, "list recall actions")
+		return nil, s.Wrap(err, "list recall actions")
 	}
 	if err := s.fillPatients(ctx, orgID, recallID, out); err != nil {
 		return nil, err
@@ -368,14 +368,14 @@ func (s *Store) RecallActions(ctx context.Context, orgID OrgID, recallID string)
 		}
 		rows, err := s.db.QueryContext(ctx, `SELECT id, procedure_id, patient_id, gtin, lot, serial, expiry FROM implants WHERE org_id = $1 AND patient_id IN (`+strings.Join(ph, ", ")+`) ORDER BY id`, args...)
 		if err != nil {
-			return nil, s.wrap(err, "read recall devices")
+			return nil, s.Wrap(err, "read recall devices")
 		}
 		for rows.Next() {
 			var d AffectedDevice
 			var pid string
 			if err := rows.Scan(&d.ImplantID, &d.ProcedureID, &pid, &d.GTIN, &d.Lot, &d.Serial, &d.Expiry); err != nil {
 				rows.Close()
-				return nil, s.wrap(err, "scan recall device")
+				return nil, s.Wrap(err, "scan recall device")
 			}
 			if rc.Affects(devices.Device{GTIN: d.GTIN, Lot: d.Lot, Serial: d.Serial, Expiry: d.Expiry}) {
 				out[idx[pid]].Devices = append(out[idx[pid]].Devices, d)
@@ -383,7 +383,7 @@ func (s *Store) RecallActions(ctx context.Context, orgID OrgID, recallID string)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, s.wrap(err, "read recall devices")
+			return nil, s.Wrap(err, "read recall devices")
 		}
 	}
 	return out, nil
@@ -392,7 +392,7 @@ func (s *Store) RecallActions(ctx context.Context, orgID OrgID, recallID string)
 // SetRecallAction records the progress of the recall work for a patient.
 // Invalid when status is not one of devices.ActionStatuses; NotFound when
 // the patient has no action in the recall.
-func (s *Store) SetRecallAction(ctx context.Context, orgID OrgID, recallID, patientID, status, note string) error {
+func (s *DB) SetRecallAction(ctx context.Context, orgID OrgID, recallID, patientID, status, note string) error {
 	note = strings.TrimSpace(note)
 	var f apperr.Fields
 	f.Check(!devices.ValidAction(status), "status", "Select what has happened")
@@ -404,10 +404,10 @@ func (s *Store) SetRecallAction(ctx context.Context, orgID OrgID, recallID, pati
 		res, err := tx.ExecContext(ctx, `UPDATE recall_actions SET status = $1, note = $2, updated_at = $3 WHERE org_id = $4 AND recall_id = $5 AND patient_id = $6`,
 			status, note, s.now(), orgID, recallID, patientID)
 		if err != nil {
-			return s.wrap(err, "set recall action")
+			return s.Wrap(err, "set recall action")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("Recall action")
+			return NotFound("Recall action")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "recall.action", Entity: "recall", EntityID: recallID,
 			Summary: audit.Summarise("patient_id", patientID, "status", status)})
@@ -423,20 +423,20 @@ type PatientRecall struct {
 }
 
 // PatientRecalls returns the recalls with an action for a patient.
-func (s *Store) PatientRecalls(ctx context.Context, orgID OrgID, patientID string) ([]PatientRecall, error) {
+func (s *DB) PatientRecalls(ctx context.Context, orgID OrgID, patientID string) ([]PatientRecall, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.reference, r.status, a.status FROM recall_actions a JOIN recalls r ON r.id = a.recall_id
 		WHERE a.org_id = $1 AND a.patient_id = $2 ORDER BY r.issued_on DESC, r.id`, orgID, patientID)
 	if err != nil {
-		return nil, s.wrap(err, "patient recalls")
+		return nil, s.Wrap(err, "patient recalls")
 	}
 	defer rows.Close()
 	var out []PatientRecall
 	for rows.Next() {
 		var r PatientRecall
 		if err := rows.Scan(&r.RecallID, &r.Reference, &r.RecallStatus, &r.Action); err != nil {
-			return nil, s.wrap(err, "scan patient recall")
+			return nil, s.Wrap(err, "scan patient recall")
 		}
 		out = append(out, r)
 	}
-	return out, s.wrap(rows.Err(), "patient recalls")
+	return out, s.Wrap(rows.Err(), "patient recalls")
 }

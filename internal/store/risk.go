@@ -97,7 +97,7 @@ func validateSystem(sys *System) *apperr.Fields {
 // fills in their names. An unknown user, one without the role or a value
 // that is not an id is a field message in f; a failure to read them is
 // returned.
-func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID OrgID, f *apperr.Fields, ps []Person) ([]Person, error) {
+func (s *DB) checkCSOs(ctx context.Context, q Querier, orgID OrgID, f *apperr.Fields, ps []Person) ([]Person, error) {
 	var out []Person
 	seen := map[string]bool{}
 	for _, p := range ps {
@@ -131,7 +131,7 @@ func (s *Store) checkCSOs(ctx context.Context, q queryer, orgID OrgID, f *apperr
 
 // CreateSystem adds a system to the organisation's register. Invalid with
 // per-field messages on bad input.
-func (s *Store) CreateSystem(ctx context.Context, orgID OrgID, sys System) (System, error) {
+func (s *DB) CreateSystem(ctx context.Context, orgID OrgID, sys System) (System, error) {
 	f := validateSystem(&sys)
 	sys.ID, sys.CreatedAt, sys.UpdatedAt = NewID(), s.now(), s.now()
 	err := s.Tx(ctx, func(tx *Tx) error {
@@ -145,7 +145,7 @@ func (s *Store) CreateSystem(ctx context.Context, orgID OrgID, sys System) (Syst
 		if _, err := tx.ExecContext(ctx, `INSERT INTO risk_systems (id, org_id, name, manufacturer, intended_use, clinical_scope, deployment_context, standard, phases, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, sys.ID, orgID, sys.Name, sys.Manufacturer, sys.IntendedUse, sys.ClinicalScope,
 			sys.DeploymentContext, string(sys.Standard), strings.Join(sys.Phases, "\n"), sys.CreatedAt, sys.UpdatedAt); err != nil {
-			return s.wrap(err, "create system")
+			return s.Wrap(err, "create system")
 		}
 		if err := s.setCSOs(ctx, tx, orgID, sys.ID, sys.CSOs); err != nil {
 			return err
@@ -161,20 +161,20 @@ func (s *Store) CreateSystem(ctx context.Context, orgID OrgID, sys System) (Syst
 	return sys, err
 }
 
-func (s *Store) setCSOs(ctx context.Context, tx *Tx, orgID OrgID, systemID string, ps []Person) error {
+func (s *DB) setCSOs(ctx context.Context, tx *Tx, orgID OrgID, systemID string, ps []Person) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM risk_system_csos WHERE org_id = $1 AND system_id = $2`, orgID, systemID); err != nil {
-		return s.wrap(err, "clear system CSOs")
+		return s.Wrap(err, "clear system CSOs")
 	}
 	for _, p := range ps {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO risk_system_csos (org_id, system_id, user_id) VALUES ($1, $2, $3)`, orgID, systemID, p.ID); err != nil {
-			return s.wrap(err, "add system CSO")
+			return s.Wrap(err, "add system CSO")
 		}
 	}
 	return nil
 }
 
 // UpdateSystem changes a system's details and CSOs (not its releases).
-func (s *Store) UpdateSystem(ctx context.Context, orgID OrgID, sys System) (System, error) {
+func (s *DB) UpdateSystem(ctx context.Context, orgID OrgID, sys System) (System, error) {
 	f := validateSystem(&sys)
 	err := s.Tx(ctx, func(tx *Tx) error {
 		old, err := s.system(ctx, tx, orgID, sys.ID)
@@ -192,7 +192,7 @@ func (s *Store) UpdateSystem(ctx context.Context, orgID OrgID, sys System) (Syst
 			deployment_context = $5, standard = $6, phases = $7, updated_at = $8 WHERE org_id = $9 AND id = $10`,
 			sys.Name, sys.Manufacturer, sys.IntendedUse, sys.ClinicalScope, sys.DeploymentContext, string(sys.Standard),
 			strings.Join(sys.Phases, "\n"), sys.UpdatedAt, orgID, sys.ID); err != nil {
-			return s.wrap(err, "update system")
+			return s.Wrap(err, "update system")
 		}
 		if err := s.setCSOs(ctx, tx, orgID, sys.ID, sys.CSOs); err != nil {
 			return err
@@ -213,18 +213,18 @@ func validateRelease(r *Release) error {
 	return f.Err()
 }
 
-func (s *Store) insertRelease(ctx context.Context, tx *Tx, orgID OrgID, systemID string, r *Release) error {
+func (s *DB) insertRelease(ctx context.Context, tx *Tx, orgID OrgID, systemID string, r *Release) error {
 	if err := validateRelease(r); err != nil {
 		return err
 	}
 	r.ID = NewID()
 	_, err := tx.ExecContext(ctx, `INSERT INTO risk_releases (id, org_id, system_id, version, released_on, notes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		r.ID, orgID, systemID, r.Version, r.Date.UTC(), r.Notes, s.now())
-	return s.wrap(err, "add release")
+	return s.Wrap(err, "add release")
 }
 
 // AddRelease records a release of a system.
-func (s *Store) AddRelease(ctx context.Context, orgID OrgID, systemID string, r Release) (Release, error) {
+func (s *DB) AddRelease(ctx context.Context, orgID OrgID, systemID string, r Release) (Release, error) {
 	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 			return err
@@ -252,51 +252,51 @@ func scanSystem(sc interface{ Scan(...any) error }) (System, error) {
 	return sys, err
 }
 
-func (s *Store) system(ctx context.Context, q queryer, orgID OrgID, id string) (System, error) {
+func (s *DB) system(ctx context.Context, q Querier, orgID OrgID, id string) (System, error) {
 	sys, err := scanSystem(q.QueryRowContext(ctx, `SELECT `+systemCols+` FROM risk_systems WHERE org_id = $1 AND id = $2`, orgID, id))
 	if err != nil {
-		return System{}, s.one(err, "System", "get system")
+		return System{}, s.One(err, "System", "get system")
 	}
 	rows, err := q.QueryContext(ctx, `SELECT u.id, u.name FROM risk_system_csos c JOIN users u ON u.id = c.user_id WHERE c.org_id = $1 AND c.system_id = $2 ORDER BY u.name`, orgID, id)
 	if err != nil {
-		return System{}, s.wrap(err, "get system CSOs")
+		return System{}, s.Wrap(err, "get system CSOs")
 	}
 	for rows.Next() {
 		var p Person
 		if err := rows.Scan(&p.ID, &p.Name); err != nil {
 			rows.Close()
-			return System{}, s.wrap(err, "scan CSO")
+			return System{}, s.Wrap(err, "scan CSO")
 		}
 		sys.CSOs = append(sys.CSOs, p)
 	}
 	rows.Close()
 	rows, err = q.QueryContext(ctx, `SELECT id, version, released_on, notes FROM risk_releases WHERE org_id = $1 AND system_id = $2 ORDER BY released_on, created_at`, orgID, id)
 	if err != nil {
-		return System{}, s.wrap(err, "get releases")
+		return System{}, s.Wrap(err, "get releases")
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r Release
 		if err := rows.Scan(&r.ID, &r.Version, &r.Date, &r.Notes); err != nil {
-			return System{}, s.wrap(err, "scan release")
+			return System{}, s.Wrap(err, "scan release")
 		}
 		r.Date = r.Date.UTC()
 		sys.Releases = append(sys.Releases, r)
 	}
-	return sys, s.wrap(rows.Err(), "get releases")
+	return sys, s.Wrap(rows.Err(), "get releases")
 }
 
 // System returns one system of the organisation; NotFound for another's.
-func (s *Store) System(ctx context.Context, orgID OrgID, id string) (System, error) {
+func (s *DB) System(ctx context.Context, orgID OrgID, id string) (System, error) {
 	return s.system(ctx, s.db, orgID, id)
 }
 
 // SystemByName finds a system by id or exact name (command line).
-func (s *Store) SystemByName(ctx context.Context, orgID OrgID, idOrName string) (System, error) {
+func (s *DB) SystemByName(ctx context.Context, orgID OrgID, idOrName string) (System, error) {
 	var id string
 	err := s.db.QueryRowContext(ctx, `SELECT id FROM risk_systems WHERE org_id = $1 AND (id = $2 OR name = $2) ORDER BY created_at LIMIT 1`, orgID, idOrName).Scan(&id)
 	if err != nil {
-		return System{}, s.one(err, "System "+idOrName, "find system")
+		return System{}, s.One(err, "System "+idOrName, "find system")
 	}
 	return s.System(ctx, orgID, id)
 }
@@ -310,14 +310,14 @@ type SystemSummary struct {
 }
 
 // ListSystems returns the organisation's register, by name.
-func (s *Store) ListSystems(ctx context.Context, orgID OrgID) ([]SystemSummary, error) {
+func (s *DB) ListSystems(ctx context.Context, orgID OrgID) ([]SystemSummary, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+systemCols+`,
 		(SELECT COUNT(*) FROM hazards h WHERE h.system_id = risk_systems.id),
 		(SELECT COUNT(*) FROM hazards h WHERE h.system_id = risk_systems.id AND h.status <> 'closed'),
 		(SELECT COUNT(*) FROM hazard_actions a JOIN hazards h ON h.id = a.hazard_id WHERE h.system_id = risk_systems.id AND NOT a.done AND a.due < $2)
 		FROM risk_systems WHERE org_id = $1 ORDER BY name, id`, orgID, clock.Today(s.now()))
 	if err != nil {
-		return nil, s.wrap(err, "list systems")
+		return nil, s.Wrap(err, "list systems")
 	}
 	defer rows.Close()
 	var out []SystemSummary
@@ -326,7 +326,7 @@ func (s *Store) ListSystems(ctx context.Context, orgID OrgID) ([]SystemSummary, 
 		var std, phases string
 		if err := rows.Scan(&ss.ID, &ss.Name, &ss.Manufacturer, &ss.IntendedUse, &ss.ClinicalScope, &ss.DeploymentContext, &std, &phases,
 			&ss.CreatedAt, &ss.UpdatedAt, &ss.Hazards, &ss.OpenHazards, &ss.OverdueActions); err != nil {
-			return nil, s.wrap(err, "scan system")
+			return nil, s.Wrap(err, "scan system")
 		}
 		ss.Standard = risk.Standard(std)
 		if phases != "" {
@@ -334,7 +334,7 @@ func (s *Store) ListSystems(ctx context.Context, orgID OrgID) ([]SystemSummary, 
 		}
 		out = append(out, ss)
 	}
-	return out, s.wrap(rows.Err(), "list systems")
+	return out, s.Wrap(rows.Err(), "list systems")
 }
 
 // Plan is an organisation's Clinical Risk Management Plan: its risk
@@ -349,35 +349,35 @@ type Plan struct {
 
 // Plan returns the organisation's plan; an organisation without one gets the
 // default matrix and empty text.
-func (s *Store) Plan(ctx context.Context, orgID OrgID) (Plan, error) {
+func (s *DB) Plan(ctx context.Context, orgID OrgID) (Plan, error) {
 	return s.plan(ctx, s.db, orgID)
 }
 
-func (s *Store) plan(ctx context.Context, q queryer, orgID OrgID) (Plan, error) {
+func (s *DB) plan(ctx context.Context, q Querier, orgID OrgID) (Plan, error) {
 	var p Plan
 	var m string
 	err := q.QueryRowContext(ctx, `SELECT matrix, roles, phases, updated_at FROM risk_plans WHERE org_id = $1`, orgID).Scan(&m, &p.Roles, &p.Phases, &p.UpdatedAt)
-	if noRows(err) {
+	if NoRows(err) {
 		return Plan{Matrix: risk.DefaultMatrix()}, nil
 	}
 	if err != nil {
-		return Plan{}, s.wrap(err, "get plan")
+		return Plan{}, s.Wrap(err, "get plan")
 	}
 	if err := json.Unmarshal([]byte(m), &p.Matrix); err != nil {
-		return Plan{}, s.wrap(err, "read plan matrix")
+		return Plan{}, s.Wrap(err, "read plan matrix")
 	}
 	return p, nil
 }
 
 // Matrix returns the organisation's risk matrix.
-func (s *Store) Matrix(ctx context.Context, orgID OrgID) (risk.Matrix, error) {
+func (s *DB) Matrix(ctx context.Context, orgID OrgID) (risk.Matrix, error) {
 	p, err := s.Plan(ctx, orgID)
 	return p.Matrix, err
 }
 
 // SavePlan replaces the organisation's plan. Invalid when the matrix is not
 // consistent (risk.Matrix.Validate) or the text is too long.
-func (s *Store) SavePlan(ctx context.Context, orgID OrgID, p Plan) (Plan, error) {
+func (s *DB) SavePlan(ctx context.Context, orgID OrgID, p Plan) (Plan, error) {
 	var f apperr.Fields
 	if err := p.Matrix.Validate(); err != nil {
 		for k, v := range apperr.FieldsOf(err) {
@@ -393,11 +393,11 @@ func (s *Store) SavePlan(ctx context.Context, orgID OrgID, p Plan) (Plan, error)
 	mj, _ := json.Marshal(p.Matrix)
 	err := s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM risk_plans WHERE org_id = $1`, orgID); err != nil {
-			return s.wrap(err, "replace plan")
+			return s.Wrap(err, "replace plan")
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO risk_plans (org_id, matrix, roles, phases, updated_at) VALUES ($1, $2, $3, $4, $5)`,
 			orgID, string(mj), p.Roles, p.Phases, p.UpdatedAt); err != nil {
-			return s.wrap(err, "save plan")
+			return s.Wrap(err, "save plan")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "plan.update", Entity: "plan", EntityID: string(orgID),
 			Summary: audit.Summarise("matrix", string(mj))})
@@ -414,10 +414,10 @@ type ComplianceAnswer struct {
 }
 
 // Compliance returns the organisation's answers for a standard by clause.
-func (s *Store) Compliance(ctx context.Context, orgID OrgID, std risk.Standard) (map[string]ComplianceAnswer, error) {
+func (s *DB) Compliance(ctx context.Context, orgID OrgID, std risk.Standard) (map[string]ComplianceAnswer, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT clause, answer, evidence, updated_at FROM compliance_answers WHERE org_id = $1 AND standard = $2`, orgID, string(std))
 	if err != nil {
-		return nil, s.wrap(err, "get compliance")
+		return nil, s.Wrap(err, "get compliance")
 	}
 	defer rows.Close()
 	out := map[string]ComplianceAnswer{}
@@ -425,18 +425,18 @@ func (s *Store) Compliance(ctx context.Context, orgID OrgID, std risk.Standard) 
 		var a ComplianceAnswer
 		var ans string
 		if err := rows.Scan(&a.Clause, &ans, &a.Evidence, &a.UpdatedAt); err != nil {
-			return nil, s.wrap(err, "scan compliance")
+			return nil, s.Wrap(err, "scan compliance")
 		}
 		a.Answer = risk.Answer(ans)
 		out[a.Clause] = a
 	}
-	return out, s.wrap(rows.Err(), "get compliance")
+	return out, s.Wrap(rows.Err(), "get compliance")
 }
 
 // SaveCompliance records answers for a standard's checklist. Each clause
 // must be on the checklist and each answer one of the five; an empty answer
 // clears the clause. Invalid with per-clause messages (field "answer-CLAUSE").
-func (s *Store) SaveCompliance(ctx context.Context, orgID OrgID, std risk.Standard, answers []ComplianceAnswer) error {
+func (s *DB) SaveCompliance(ctx context.Context, orgID OrgID, std risk.Standard, answers []ComplianceAnswer) error {
 	known := map[string]bool{}
 	for _, g := range risk.ClauseGroups(std) {
 		for _, it := range g.Items {
@@ -462,14 +462,14 @@ func (s *Store) SaveCompliance(ctx context.Context, orgID OrgID, std risk.Standa
 		var changed []string
 		for _, a := range answers {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM compliance_answers WHERE org_id = $1 AND standard = $2 AND clause = $3`, orgID, string(std), a.Clause); err != nil {
-				return s.wrap(err, "clear answer")
+				return s.Wrap(err, "clear answer")
 			}
 			if a.Answer == "" && strings.TrimSpace(a.Evidence) == "" {
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO compliance_answers (org_id, standard, clause, answer, evidence, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 				orgID, string(std), a.Clause, string(a.Answer), strings.TrimSpace(a.Evidence), s.now()); err != nil {
-				return s.wrap(err, "save answer")
+				return s.Wrap(err, "save answer")
 			}
 			changed = append(changed, a.Clause+"="+string(a.Answer))
 		}

@@ -27,7 +27,7 @@ func refScope(systemID string) string { return "hazard:" + systemID }
 // by a clinical safety officer of the organisation. It runs when the
 // justification is new or changed; imported hazards keep their source's
 // record (its CSO belongs to the supplier).
-func (s *Store) checkRiskBenefit(ctx context.Context, q queryer, orgID OrgID, old, h *risk.Hazard) error {
+func (s *DB) checkRiskBenefit(ctx context.Context, q Querier, orgID OrgID, old, h *risk.Hazard) error {
 	rb := h.RiskBenefit
 	if rb.IsZero() || (old != nil && old.RiskBenefit.Justification == rb.Justification && old.RiskBenefit.ByUserID == rb.ByUserID) {
 		return nil
@@ -46,7 +46,7 @@ func (s *Store) checkRiskBenefit(ctx context.Context, q queryer, orgID OrgID, ol
 	return nil
 }
 
-func (s *Store) validateHazard(ctx context.Context, q queryer, orgID OrgID, old, h *risk.Hazard, m risk.Matrix) error {
+func (s *DB) validateHazard(ctx context.Context, q Querier, orgID OrgID, old, h *risk.Hazard, m risk.Matrix) error {
 	if h.Status == "" {
 		h.Status = risk.Open
 	}
@@ -67,7 +67,7 @@ func (s *Store) validateHazard(ctx context.Context, q queryer, orgID OrgID, old,
 // (HAZ-001, HAZ-002, ... per system). Invalid with per-field messages (the
 // rules of risk.Validate, and a risk-benefit justification recorded by a
 // non-CSO); NotFound when the system is not the organisation's.
-func (s *Store) CreateHazard(ctx context.Context, orgID OrgID, systemID string, h risk.Hazard) (HazardEntry, error) {
+func (s *DB) CreateHazard(ctx context.Context, orgID OrgID, systemID string, h risk.Hazard) (HazardEntry, error) {
 	var out HazardEntry
 	err := s.Tx(ctx, func(tx *Tx) error {
 		var err error
@@ -77,7 +77,7 @@ func (s *Store) CreateHazard(ctx context.Context, orgID OrgID, systemID string, 
 	return out, err
 }
 
-func (s *Store) createHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID string, h risk.Hazard) (HazardEntry, error) {
+func (s *DB) createHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID string, h risk.Hazard) (HazardEntry, error) {
 	if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 		return HazardEntry{}, err
 	}
@@ -89,7 +89,7 @@ func (s *Store) createHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID 
 	if err := s.validateHazard(ctx, tx, orgID, nil, &h, pl.Matrix); err != nil {
 		return HazardEntry{}, err
 	}
-	n, err := s.nextRef(ctx, tx, orgID, refScope(systemID))
+	n, err := s.NextRef(ctx, tx, orgID, refScope(systemID))
 	if err != nil {
 		return HazardEntry{}, err
 	}
@@ -112,7 +112,7 @@ func nullTime(t time.Time) any {
 	return t.UTC()
 }
 
-func (s *Store) insertHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID string, h *risk.Hazard) error {
+func (s *DB) insertHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID string, h *risk.Hazard) error {
 	causes, _ := json.Marshal(h.Causes)
 	prov := ""
 	if !h.Provenance.IsZero() {
@@ -129,7 +129,7 @@ func (s *Store) insertHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID 
 		int(h.InitialSeverity), int(h.InitialLikelihood), int(h.ResidualSeverity), int(h.ResidualLikelihood), string(h.Status),
 		h.RiskBenefit.Justification, h.RiskBenefit.ByUserID, h.RiskBenefit.ByName, nullTime(h.RiskBenefit.At),
 		prov, h.Version, h.CreatedAt, h.UpdatedAt); err != nil {
-		return s.wrap(err, "create hazard")
+		return s.Wrap(err, "create hazard")
 	}
 	if err := s.insertChildren(ctx, tx, orgID, h); err != nil {
 		return err
@@ -137,14 +137,14 @@ func (s *Store) insertHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID 
 	return s.recordVersion(ctx, tx, orgID, h)
 }
 
-func (s *Store) insertChildren(ctx context.Context, tx *Tx, orgID OrgID, h *risk.Hazard) error {
+func (s *DB) insertChildren(ctx context.Context, tx *Tx, orgID OrgID, h *risk.Hazard) error {
 	for i := range h.Controls {
 		c := &h.Controls[i]
 		c.ID = NewID()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO hazard_controls (id, org_id, hazard_id, position, description, type, owner, side, implementation_evidence, verification_evidence)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, c.ID, orgID, h.ID, i, c.Description, string(c.Type), c.Owner, string(c.Side),
 			c.ImplementationEvidence, c.VerificationEvidence); err != nil {
-			return s.wrap(err, "add control")
+			return s.Wrap(err, "add control")
 		}
 	}
 	for i := range h.Actions {
@@ -158,27 +158,27 @@ func (s *Store) insertChildren(ctx context.Context, tx *Tx, orgID OrgID, h *risk
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO hazard_actions (id, org_id, hazard_id, position, summary, owner, due, done, done_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, a.ID, orgID, h.ID, i, a.Summary, a.Owner, a.Due.UTC(), a.Done, nullTime(a.DoneAt)); err != nil {
-			return s.wrap(err, "add action")
+			return s.Wrap(err, "add action")
 		}
 	}
 	return nil
 }
 
-func (s *Store) recordVersion(ctx context.Context, tx *Tx, orgID OrgID, h *risk.Hazard) error {
+func (s *DB) recordVersion(ctx context.Context, tx *Tx, orgID OrgID, h *risk.Hazard) error {
 	snap, err := json.Marshal(h)
 	if err != nil {
-		return s.wrap(err, "encode hazard version")
+		return s.Wrap(err, "encode hazard version")
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO hazard_versions (id, org_id, hazard_id, version, snapshot, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		NewID(), orgID, h.ID, h.Version, string(snap), audit.ActorFrom(ctx).Name, h.UpdatedAt)
-	return s.wrap(err, "record hazard version")
+	return s.Wrap(err, "record hazard version")
 }
 
 // UpdateHazard saves an edit of a hazard. h.ID names it; when h.Version is
 // not 0 it must be the version the edit started from, or the save is a
 // Conflict (someone else saved first). Number, reference and provenance
 // cannot change. Every save records a new version for the history.
-func (s *Store) UpdateHazard(ctx context.Context, orgID OrgID, h risk.Hazard) (HazardEntry, error) {
+func (s *DB) UpdateHazard(ctx context.Context, orgID OrgID, h risk.Hazard) (HazardEntry, error) {
 	var out HazardEntry
 	err := s.Tx(ctx, func(tx *Tx) error {
 		old, err := s.hazard(ctx, tx, orgID, h.ID)
@@ -224,11 +224,11 @@ func (s *Store) UpdateHazard(ctx context.Context, orgID OrgID, h risk.Hazard) (H
 			int(h.InitialSeverity), int(h.InitialLikelihood), int(h.ResidualSeverity), int(h.ResidualLikelihood), string(h.Status),
 			h.RiskBenefit.Justification, h.RiskBenefit.ByUserID, h.RiskBenefit.ByName, nullTime(h.RiskBenefit.At), h.Version, h.UpdatedAt,
 			orgID, h.ID); err != nil {
-			return s.wrap(err, "update hazard")
+			return s.Wrap(err, "update hazard")
 		}
 		for _, t := range []string{"hazard_controls", "hazard_actions"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE org_id = $1 AND hazard_id = $2`, orgID, h.ID); err != nil {
-				return s.wrap(err, "replace %s", t)
+				return s.Wrap(err, "replace %s", t)
 			}
 		}
 		if err := s.insertChildren(ctx, tx, orgID, &h); err != nil {
@@ -280,10 +280,10 @@ func scanHazard(sc interface{ Scan(...any) error }) (HazardEntry, error) {
 	return e, nil
 }
 
-func (s *Store) hazard(ctx context.Context, q queryer, orgID OrgID, id string) (HazardEntry, error) {
+func (s *DB) hazard(ctx context.Context, q Querier, orgID OrgID, id string) (HazardEntry, error) {
 	e, err := scanHazard(q.QueryRowContext(ctx, `SELECT `+hazardCols+` FROM hazards WHERE org_id = $1 AND id = $2`, orgID, id))
 	if err != nil {
-		return HazardEntry{}, s.one(err, "Hazard", "get hazard")
+		return HazardEntry{}, s.One(err, "Hazard", "get hazard")
 	}
 	hs := []*risk.Hazard{&e.Hazard}
 	if err := s.loadChildren(ctx, q, orgID, `h.id = $2`, id, hs); err != nil {
@@ -294,13 +294,13 @@ func (s *Store) hazard(ctx context.Context, q queryer, orgID OrgID, id string) (
 
 // Hazard returns one hazard of the organisation with its controls and
 // actions; NotFound for another organisation's.
-func (s *Store) Hazard(ctx context.Context, orgID OrgID, id string) (HazardEntry, error) {
+func (s *DB) Hazard(ctx context.Context, orgID OrgID, id string) (HazardEntry, error) {
 	return s.hazard(ctx, s.db, orgID, id)
 }
 
 // loadChildren fills the controls and actions of hs (hazards selected by
 // where on alias h with $1 the org and $2 arg).
-func (s *Store) loadChildren(ctx context.Context, q queryer, orgID OrgID, where, arg string, hs []*risk.Hazard) error {
+func (s *DB) loadChildren(ctx context.Context, q Querier, orgID OrgID, where, arg string, hs []*risk.Hazard) error {
 	byID := make(map[string]*risk.Hazard, len(hs))
 	for _, h := range hs {
 		byID[h.ID] = h
@@ -308,14 +308,14 @@ func (s *Store) loadChildren(ctx context.Context, q queryer, orgID OrgID, where,
 	rows, err := q.QueryContext(ctx, `SELECT c.hazard_id, c.id, c.description, c.type, c.owner, c.side, c.implementation_evidence, c.verification_evidence
 		FROM hazard_controls c JOIN hazards h ON h.id = c.hazard_id WHERE c.org_id = $1 AND `+where+` ORDER BY c.hazard_id, c.position`, orgID, arg)
 	if err != nil {
-		return s.wrap(err, "get controls")
+		return s.Wrap(err, "get controls")
 	}
 	for rows.Next() {
 		var hid, typ, side string
 		var c risk.Control
 		if err := rows.Scan(&hid, &c.ID, &c.Description, &typ, &c.Owner, &side, &c.ImplementationEvidence, &c.VerificationEvidence); err != nil {
 			rows.Close()
-			return s.wrap(err, "scan control")
+			return s.Wrap(err, "scan control")
 		}
 		c.Type, c.Side = risk.ControlType(typ), risk.Side(side)
 		if h := byID[hid]; h != nil {
@@ -324,12 +324,12 @@ func (s *Store) loadChildren(ctx context.Context, q queryer, orgID OrgID, where,
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return s.wrap(err, "get controls")
+		return s.Wrap(err, "get controls")
 	}
 	rows, err = q.QueryContext(ctx, `SELECT a.hazard_id, a.id, a.summary, a.owner, a.due, a.done, a.done_at
 		FROM hazard_actions a JOIN hazards h ON h.id = a.hazard_id WHERE a.org_id = $1 AND `+where+` ORDER BY a.hazard_id, a.position`, orgID, arg)
 	if err != nil {
-		return s.wrap(err, "get actions")
+		return s.Wrap(err, "get actions")
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -337,7 +337,7 @@ func (s *Store) loadChildren(ctx context.Context, q queryer, orgID OrgID, where,
 		var a risk.Action
 		var doneAt sql.NullTime
 		if err := rows.Scan(&hid, &a.ID, &a.Summary, &a.Owner, &a.Due, &a.Done, &doneAt); err != nil {
-			return s.wrap(err, "scan action")
+			return s.Wrap(err, "scan action")
 		}
 		a.Due = a.Due.UTC()
 		if doneAt.Valid {
@@ -347,35 +347,35 @@ func (s *Store) loadChildren(ctx context.Context, q queryer, orgID OrgID, where,
 			h.Actions = append(h.Actions, a)
 		}
 	}
-	return s.wrap(rows.Err(), "get actions")
+	return s.Wrap(rows.Err(), "get actions")
 }
 
 // ListHazards returns a system's hazard log in number order, with controls
 // and actions. NotFound when the system is not the organisation's.
-func (s *Store) ListHazards(ctx context.Context, orgID OrgID, systemID string) ([]risk.Hazard, error) {
+func (s *DB) ListHazards(ctx context.Context, orgID OrgID, systemID string) ([]risk.Hazard, error) {
 	return s.listHazards(ctx, s.db, orgID, systemID)
 }
 
-func (s *Store) listHazards(ctx context.Context, q queryer, orgID OrgID, systemID string) ([]risk.Hazard, error) {
+func (s *DB) listHazards(ctx context.Context, q Querier, orgID OrgID, systemID string) ([]risk.Hazard, error) {
 	if _, err := s.system(ctx, q, orgID, systemID); err != nil {
 		return nil, err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+hazardCols+` FROM hazards WHERE org_id = $1 AND system_id = $2 ORDER BY number`, orgID, systemID)
 	if err != nil {
-		return nil, s.wrap(err, "list hazards")
+		return nil, s.Wrap(err, "list hazards")
 	}
 	var out []risk.Hazard
 	for rows.Next() {
 		e, err := scanHazard(rows)
 		if err != nil {
 			rows.Close()
-			return nil, s.wrap(err, "scan hazard")
+			return nil, s.Wrap(err, "scan hazard")
 		}
 		out = append(out, e.Hazard)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, s.wrap(err, "list hazards")
+		return nil, s.Wrap(err, "list hazards")
 	}
 	ps := make([]*risk.Hazard, len(out))
 	for i := range out {
@@ -397,10 +397,10 @@ type HazardVersion struct {
 // HazardHistory returns every version of a hazard, newest first, each with
 // its changes from the one before (risk.Diff). NotFound for another
 // organisation's hazard.
-func (s *Store) HazardHistory(ctx context.Context, orgID OrgID, id string) ([]HazardVersion, error) {
+func (s *DB) HazardHistory(ctx context.Context, orgID OrgID, id string) ([]HazardVersion, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT version, snapshot, changed_by, changed_at FROM hazard_versions WHERE org_id = $1 AND hazard_id = $2 ORDER BY version`, orgID, id)
 	if err != nil {
-		return nil, s.wrap(err, "hazard history")
+		return nil, s.Wrap(err, "hazard history")
 	}
 	defer rows.Close()
 	var out []HazardVersion
@@ -408,11 +408,11 @@ func (s *Store) HazardHistory(ctx context.Context, orgID OrgID, id string) ([]Ha
 		var v HazardVersion
 		var snap string
 		if err := rows.Scan(&v.Version, &snap, &v.ChangedBy, &v.ChangedAt); err != nil {
-			return nil, s.wrap(err, "scan version")
+			return nil, s.Wrap(err, "scan version")
 		}
 		v.ChangedAt = v.ChangedAt.UTC()
 		if err := json.Unmarshal([]byte(snap), &v.Hazard); err != nil {
-			return nil, s.wrap(err, "read version")
+			return nil, s.Wrap(err, "read version")
 		}
 		if n := len(out); n > 0 {
 			v.Changes = risk.Diff(out[n-1].Hazard, v.Hazard)
@@ -422,10 +422,10 @@ func (s *Store) HazardHistory(ctx context.Context, orgID OrgID, id string) ([]Ha
 		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.wrap(err, "hazard history")
+		return nil, s.Wrap(err, "hazard history")
 	}
 	if len(out) == 0 {
-		return nil, notFound("Hazard")
+		return nil, NotFound("Hazard")
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
@@ -445,12 +445,12 @@ type OverdueAction struct {
 
 // OverdueActions lists the organisation's open actions whose due date has
 // passed, oldest first; systemID narrows it to one system when not empty.
-func (s *Store) OverdueActions(ctx context.Context, orgID OrgID, systemID string) ([]OverdueAction, error) {
+func (s *DB) OverdueActions(ctx context.Context, orgID OrgID, systemID string) ([]OverdueAction, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT h.id, h.number, h.name, y.id, y.name, a.id, a.summary, a.owner, a.due
 		FROM hazard_actions a JOIN hazards h ON h.id = a.hazard_id JOIN risk_systems y ON y.id = h.system_id
 		WHERE a.org_id = $1 AND NOT a.done AND a.due < $2 AND ($3 = '' OR y.id = $3) ORDER BY a.due, h.number`, orgID, clock.Today(s.now()), systemID)
 	if err != nil {
-		return nil, s.wrap(err, "overdue actions")
+		return nil, s.Wrap(err, "overdue actions")
 	}
 	defer rows.Close()
 	var out []OverdueAction
@@ -458,12 +458,12 @@ func (s *Store) OverdueActions(ctx context.Context, orgID OrgID, systemID string
 		var o OverdueAction
 		var n int
 		if err := rows.Scan(&o.HazardID, &n, &o.HazardName, &o.SystemID, &o.SystemName, &o.Action.ID, &o.Action.Summary, &o.Action.Owner, &o.Action.Due); err != nil {
-			return nil, s.wrap(err, "scan overdue action")
+			return nil, s.Wrap(err, "scan overdue action")
 		}
 		o.Ref, o.Action.Due = risk.FormatRef(n), o.Action.Due.UTC()
 		out = append(out, o)
 	}
-	return out, s.wrap(rows.Err(), "overdue actions")
+	return out, s.Wrap(rows.Err(), "overdue actions")
 }
 
 // TransferredControl is a deployer-side control on a hazard that came from
@@ -480,13 +480,13 @@ type TransferredControl struct {
 }
 
 // TransferredControls lists deployer-side controls on imported hazards.
-func (s *Store) TransferredControls(ctx context.Context, orgID OrgID) ([]TransferredControl, error) {
+func (s *DB) TransferredControls(ctx context.Context, orgID OrgID) ([]TransferredControl, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT h.id, h.number, h.name, h.status, y.id, y.name, h.provenance,
 		c.id, c.description, c.type, c.owner, c.side, c.implementation_evidence, c.verification_evidence
 		FROM hazard_controls c JOIN hazards h ON h.id = c.hazard_id JOIN risk_systems y ON y.id = h.system_id
 		WHERE c.org_id = $1 AND c.side = 'deployer' AND h.provenance <> '' ORDER BY y.name, h.number, c.position`, orgID)
 	if err != nil {
-		return nil, s.wrap(err, "transferred controls")
+		return nil, s.Wrap(err, "transferred controls")
 	}
 	defer rows.Close()
 	var out []TransferredControl
@@ -496,7 +496,7 @@ func (s *Store) TransferredControls(ctx context.Context, orgID OrgID) ([]Transfe
 		var status, prov, typ, side string
 		if err := rows.Scan(&t.HazardID, &n, &t.HazardName, &status, &t.SystemID, &t.SystemName, &prov,
 			&t.Control.ID, &t.Control.Description, &typ, &t.Control.Owner, &side, &t.Control.ImplementationEvidence, &t.Control.VerificationEvidence); err != nil {
-			return nil, s.wrap(err, "scan transferred control")
+			return nil, s.Wrap(err, "scan transferred control")
 		}
 		t.Ref, t.Status, t.Control.Type, t.Control.Side = risk.FormatRef(n), risk.Status(status), risk.ControlType(typ), risk.Side(side)
 		if err := json.Unmarshal([]byte(prov), &t.Provenance); err != nil {
@@ -504,5 +504,5 @@ func (s *Store) TransferredControls(ctx context.Context, orgID OrgID) ([]Transfe
 		}
 		out = append(out, t)
 	}
-	return out, s.wrap(rows.Err(), "transferred controls")
+	return out, s.Wrap(rows.Err(), "transferred controls")
 }

@@ -35,7 +35,7 @@ type LogIssue struct {
 
 // requireCSO returns Forbidden unless the actor in ctx holds the cso role
 // in orgID, and the actor otherwise.
-func (s *Store) requireCSO(ctx context.Context, q queryer, orgID OrgID, what string) (audit.Actor, error) {
+func (s *DB) requireCSO(ctx context.Context, q Querier, orgID OrgID, what string) (audit.Actor, error) {
 	a := audit.ActorFrom(ctx)
 	roles, err := s.rolesIn(ctx, q, orgID, a.UserID)
 	if err != nil {
@@ -48,7 +48,7 @@ func (s *Store) requireCSO(ctx context.Context, q queryer, orgID OrgID, what str
 }
 
 // CurrentLog returns a system's hazard log as it stands now, unissued.
-func (s *Store) CurrentLog(ctx context.Context, org Org, systemID string) (System, risk.Log, error) {
+func (s *DB) CurrentLog(ctx context.Context, org Org, systemID string) (System, risk.Log, error) {
 	sys, err := s.System(ctx, org.ID, systemID)
 	if err != nil {
 		return System{}, risk.Log{}, err
@@ -65,7 +65,7 @@ func (s *Store) CurrentLog(ctx context.Context, org Org, systemID string) (Syste
 // sg (see VerifySigner). Forbidden unless the actor is a CSO of the
 // organisation and sg is their fresh signature; Invalid when the log is
 // empty or the comment too long.
-func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string, sg Signer) (LogIssue, error) {
+func (s *DB) IssueLog(ctx context.Context, org Org, systemID, comment string, sg Signer) (LogIssue, error) {
 	if err := s.checkSigner(ctx, sg); err != nil {
 		return LogIssue{}, err
 	}
@@ -91,7 +91,7 @@ func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string,
 			return apperr.New(apperr.Invalid, "Add at least one hazard before issuing the hazard log")
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2`, org.ID, systemID).Scan(&li.Seq); err != nil {
-			return s.wrap(err, "next issue")
+			return s.Wrap(err, "next issue")
 		}
 		li.ID, li.SystemID, li.Version, li.IssuedAt, li.Comment = NewID(), systemID, fmt.Sprint(li.Seq), s.now(), comment
 		li.ApprovedByID, li.ApprovedByName = a.UserID, a.Name
@@ -106,7 +106,7 @@ func (s *Store) IssueLog(ctx context.Context, org Org, systemID, comment string,
 		if _, err := tx.ExecContext(ctx, `INSERT INTO hazard_log_issues (id, org_id, system_id, seq, version, snapshot, content_hash, approved_by_id, approved_by_name, issued_at, comment)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, li.ID, org.ID, systemID, li.Seq, li.Version, string(snap), li.ContentHash,
 			li.ApprovedByID, li.ApprovedByName, li.IssuedAt, li.Comment); err != nil {
-			return s.wrap(err, "issue hazard log")
+			return s.Wrap(err, "issue hazard log")
 		}
 		if li.Signature, err = s.sign(ctx, tx, org.ID, systemID, sg, "hazard_log_issue", li.ID, "Approved and issued hazard log version "+li.Version+" of "+sys.Name, li.ContentHash); err != nil {
 			return err
@@ -130,33 +130,33 @@ func scanIssue(sc interface{ Scan(...any) error }) (LogIssue, error) {
 }
 
 // LogIssues returns a system's issued hazard log versions, newest first.
-func (s *Store) LogIssues(ctx context.Context, orgID OrgID, systemID string) ([]LogIssue, error) {
+func (s *DB) LogIssues(ctx context.Context, orgID OrgID, systemID string) ([]LogIssue, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2 ORDER BY seq DESC`, orgID, systemID)
 	if err != nil {
-		return nil, s.wrap(err, "list issues")
+		return nil, s.Wrap(err, "list issues")
 	}
 	defer rows.Close()
 	var out []LogIssue
 	for rows.Next() {
 		li, err := scanIssue(rows)
 		if err != nil {
-			return nil, s.wrap(err, "scan issue")
+			return nil, s.Wrap(err, "scan issue")
 		}
 		out = append(out, li)
 	}
-	return out, s.wrap(rows.Err(), "list issues")
+	return out, s.Wrap(rows.Err(), "list issues")
 }
 
 // LogIssue returns one issued hazard log version; NotFound for another
 // organisation's.
-func (s *Store) LogIssue(ctx context.Context, orgID OrgID, id string) (LogIssue, error) {
+func (s *DB) LogIssue(ctx context.Context, orgID OrgID, id string) (LogIssue, error) {
 	return s.logIssue(ctx, s.db, orgID, id)
 }
 
-func (s *Store) logIssue(ctx context.Context, q queryer, orgID OrgID, id string) (LogIssue, error) {
+func (s *DB) logIssue(ctx context.Context, q Querier, orgID OrgID, id string) (LogIssue, error) {
 	li, err := scanIssue(q.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND id = $2`, orgID, id))
 	if err != nil {
-		return LogIssue{}, s.one(err, "Issued hazard log", "get issue")
+		return LogIssue{}, s.One(err, "Issued hazard log", "get issue")
 	}
 	li.Signature, err = s.signatureOf(ctx, q, orgID, "hazard_log_issue", li.ID)
 	return li, err
@@ -164,16 +164,16 @@ func (s *Store) logIssue(ctx context.Context, q queryer, orgID OrgID, id string)
 
 // signatureOf returns the signature on a subject; the zero Signature for
 // versions issued before signatures were recorded.
-func (s *Store) signatureOf(ctx context.Context, q queryer, orgID OrgID, subject, id string) (Signature, error) {
+func (s *DB) signatureOf(ctx context.Context, q Querier, orgID OrgID, subject, id string) (Signature, error) {
 	var sig Signature
 	err := q.QueryRowContext(ctx, `SELECT id, subject, subject_id, meaning, signer_id, signer_name, content_hash, method, signed_at
 		FROM signatures WHERE org_id = $1 AND subject = $2 AND subject_id = $3 ORDER BY signed_at DESC, id DESC LIMIT 1`, orgID, subject, id).
 		Scan(&sig.ID, &sig.Subject, &sig.SubjectID, &sig.Meaning, &sig.SignerID, &sig.SignerName, &sig.ContentHash, &sig.Method, &sig.SignedAt)
-	if noRows(err) {
+	if NoRows(err) {
 		return Signature{}, nil
 	}
 	sig.SignedAt = sig.SignedAt.UTC()
-	return sig, s.wrap(err, "read signature")
+	return sig, s.Wrap(err, "read signature")
 }
 
 // CSCRDraft is the editable state of a system's Clinical Safety Case
@@ -187,11 +187,11 @@ type CSCRDraft struct {
 }
 
 // CSCRDraft returns the system's report draft (empty when none is saved).
-func (s *Store) CSCRDraft(ctx context.Context, orgID OrgID, systemID string) (CSCRDraft, error) {
+func (s *DB) CSCRDraft(ctx context.Context, orgID OrgID, systemID string) (CSCRDraft, error) {
 	return s.cscrDraft(ctx, s.db, orgID, systemID)
 }
 
-func (s *Store) cscrDraft(ctx context.Context, q queryer, orgID OrgID, systemID string) (CSCRDraft, error) {
+func (s *DB) cscrDraft(ctx context.Context, q Querier, orgID OrgID, systemID string) (CSCRDraft, error) {
 	if _, err := s.system(ctx, q, orgID, systemID); err != nil {
 		return CSCRDraft{}, err
 	}
@@ -199,18 +199,18 @@ func (s *Store) cscrDraft(ctx context.Context, q queryer, orgID OrgID, systemID 
 	var n string
 	err := q.QueryRowContext(ctx, `SELECT document_version, phase, narratives, updated_at FROM cscr_drafts WHERE org_id = $1 AND system_id = $2`, orgID, systemID).
 		Scan(&d.DocumentVersion, &d.Phase, &n, &d.UpdatedAt)
-	if noRows(err) {
+	if NoRows(err) {
 		return d, nil
 	}
 	if err != nil {
-		return CSCRDraft{}, s.wrap(err, "get report draft")
+		return CSCRDraft{}, s.Wrap(err, "get report draft")
 	}
-	return d, s.wrap(json.Unmarshal([]byte(n), &d.Narratives), "read report draft")
+	return d, s.Wrap(json.Unmarshal([]byte(n), &d.Narratives), "read report draft")
 }
 
 // SaveCSCRDraft stores the report draft. Invalid on unknown sections or
 // text that is too long.
-func (s *Store) SaveCSCRDraft(ctx context.Context, orgID OrgID, systemID string, d CSCRDraft) (CSCRDraft, error) {
+func (s *DB) SaveCSCRDraft(ctx context.Context, orgID OrgID, systemID string, d CSCRDraft) (CSCRDraft, error) {
 	var f apperr.Fields
 	d.DocumentVersion, d.Phase = strings.TrimSpace(d.DocumentVersion), strings.TrimSpace(d.Phase)
 	f.Check(d.DocumentVersion == "", "document_version", "Enter the document version, like 1.0")
@@ -241,11 +241,11 @@ func (s *Store) SaveCSCRDraft(ctx context.Context, orgID OrgID, systemID string,
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM cscr_drafts WHERE org_id = $1 AND system_id = $2`, orgID, systemID); err != nil {
-			return s.wrap(err, "replace report draft")
+			return s.Wrap(err, "replace report draft")
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cscr_drafts (system_id, org_id, document_version, phase, narratives, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			systemID, orgID, d.DocumentVersion, d.Phase, string(n), d.UpdatedAt); err != nil {
-			return s.wrap(err, "save report draft")
+			return s.Wrap(err, "save report draft")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "cscr.draft", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("document_version", d.DocumentVersion, "phase", d.Phase)})
@@ -254,7 +254,7 @@ func (s *Store) SaveCSCRDraft(ctx context.Context, orgID OrgID, systemID string,
 }
 
 // BuildCSCR builds the report from the draft and an issued hazard log.
-func (s *Store) BuildCSCR(ctx context.Context, org Org, systemID string, li LogIssue, d CSCRDraft, cso string, at time.Time) (risk.CSCR, error) {
+func (s *DB) BuildCSCR(ctx context.Context, org Org, systemID string, li LogIssue, d CSCRDraft, cso string, at time.Time) (risk.CSCR, error) {
 	m, err := s.Matrix(ctx, org.ID)
 	if err != nil {
 		return risk.CSCR{}, err
@@ -281,7 +281,7 @@ type CSCRIssue struct {
 // IssueCSCR issues the system's report from its draft and the latest issued
 // hazard log, signed by sg. Forbidden unless the actor is a CSO and sg is
 // their fresh signature; Invalid when the hazard log has never been issued.
-func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string, sg Signer) (CSCRIssue, error) {
+func (s *DB) IssueCSCR(ctx context.Context, org Org, systemID string, sg Signer) (CSCRIssue, error) {
 	if err := s.checkSigner(ctx, sg); err != nil {
 		return CSCRIssue{}, err
 	}
@@ -296,11 +296,11 @@ func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string, sg Sign
 			return err
 		}
 		li, err := scanIssue(tx.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2 ORDER BY seq DESC LIMIT 1`, org.ID, systemID))
-		if noRows(err) {
+		if NoRows(err) {
 			return apperr.New(apperr.Invalid, "Issue the hazard log before issuing the safety case report")
 		}
 		if err != nil {
-			return s.wrap(err, "latest issue")
+			return s.Wrap(err, "latest issue")
 		}
 		d, err := s.cscrDraft(ctx, tx, org.ID, systemID)
 		if err != nil {
@@ -316,11 +316,11 @@ func (s *Store) IssueCSCR(ctx context.Context, org Org, systemID string, sg Sign
 			Date: now, Author: a.Name, CSOName: a.Name, ApprovedAt: now, Matrix: pl.Matrix, LogHash: li.ContentHash})
 		snap, err := json.Marshal(ci.Report)
 		if err != nil {
-			return s.wrap(err, "encode report")
+			return s.Wrap(err, "encode report")
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cscr_issues (id, org_id, system_id, log_issue_id, document_version, snapshot, issued_by_id, issued_by_name, issued_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, ci.ID, org.ID, systemID, li.ID, ci.DocumentVersion, string(snap), a.UserID, a.Name, now); err != nil {
-			return s.wrap(err, "issue report")
+			return s.Wrap(err, "issue report")
 		}
 		sum := sha256.Sum256(snap)
 		if ci.Signature, err = s.sign(ctx, tx, org.ID, systemID, sg, "cscr_issue", ci.ID, "Approved and issued clinical safety case report "+ci.DocumentVersion+" of "+sys.Name, hex.EncodeToString(sum[:])); err != nil {
@@ -345,28 +345,28 @@ func scanCSCR(sc interface{ Scan(...any) error }) (CSCRIssue, error) {
 }
 
 // CSCRIssues lists a system's issued reports, newest first.
-func (s *Store) CSCRIssues(ctx context.Context, orgID OrgID, systemID string) ([]CSCRIssue, error) {
+func (s *DB) CSCRIssues(ctx context.Context, orgID OrgID, systemID string) ([]CSCRIssue, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+cscrCols+` FROM cscr_issues WHERE org_id = $1 AND system_id = $2 ORDER BY issued_at DESC, id DESC`, orgID, systemID)
 	if err != nil {
-		return nil, s.wrap(err, "list reports")
+		return nil, s.Wrap(err, "list reports")
 	}
 	defer rows.Close()
 	var out []CSCRIssue
 	for rows.Next() {
 		ci, err := scanCSCR(rows)
 		if err != nil {
-			return nil, s.wrap(err, "scan report")
+			return nil, s.Wrap(err, "scan report")
 		}
 		out = append(out, ci)
 	}
-	return out, s.wrap(rows.Err(), "list reports")
+	return out, s.Wrap(rows.Err(), "list reports")
 }
 
 // CSCRIssue returns one issued report; NotFound for another organisation's.
-func (s *Store) CSCRIssue(ctx context.Context, orgID OrgID, id string) (CSCRIssue, error) {
+func (s *DB) CSCRIssue(ctx context.Context, orgID OrgID, id string) (CSCRIssue, error) {
 	ci, err := scanCSCR(s.db.QueryRowContext(ctx, `SELECT `+cscrCols+` FROM cscr_issues WHERE org_id = $1 AND id = $2`, orgID, id))
 	if err != nil {
-		return CSCRIssue{}, s.one(err, "Safety case report", "get report")
+		return CSCRIssue{}, s.One(err, "Safety case report", "get report")
 	}
 	ci.Signature, err = s.signatureOf(ctx, s.db, orgID, "cscr_issue", ci.ID)
 	return ci, err
@@ -378,7 +378,7 @@ func (s *Store) CSCRIssue(ctx context.Context, orgID OrgID, id string) (CSCRIssu
 // marked as coming from l's organisation, document and issued version,
 // keeping its source reference. Invalid with fields "hazards.N.FIELD" when
 // a hazard breaks the rules.
-func (s *Store) ImportHazards(ctx context.Context, orgID OrgID, systemID string, l *risk.Log, fromSupplier bool) (int, error) {
+func (s *DB) ImportHazards(ctx context.Context, orgID OrgID, systemID string, l *risk.Log, fromSupplier bool) (int, error) {
 	now := s.now()
 	err := s.Tx(ctx, func(tx *Tx) error {
 		for i, h := range l.Sorted() {

@@ -27,7 +27,7 @@ func sampleHazard(name string) risk.Hazard {
 }
 
 func TestRiskSystemsAndHazards(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		st.SetClock(func() time.Time { return storetest.FixedTime })
 		a, b := mustOrg(t, st, "RAA"), mustOrg(t, st, "RBB")
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
@@ -160,7 +160,7 @@ func TestRiskSystemsAndHazards(t *testing.T) {
 }
 
 func TestIssuedLogIsImmutable(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		st.SetClock(func() time.Time { return storetest.FixedTime })
 		a, b := mustOrg(t, st, "RAA"), mustOrg(t, st, "RBB")
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
@@ -207,7 +207,7 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 		}
 		// The database itself refuses to change or remove an issued version.
 		for _, q := range []string{`UPDATE hazard_log_issues SET comment = 'tampered'`, `DELETE FROM hazard_log_issues`} {
-			if _, err := st.DB().Exec(q); err == nil {
+			if _, err := st.SQL().Exec(q); err == nil {
 				t.Errorf("%s: no error, want the trigger to refuse it", q)
 			}
 		}
@@ -238,7 +238,7 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 		if sec, _ := ci.Report.Section(risk.SectionIntroduction); sec.Text != "Our intro" {
 			t.Errorf("introduction %q", sec.Text)
 		}
-		if _, err := st.DB().Exec(`UPDATE cscr_issues SET document_version = '9.9'`); err == nil {
+		if _, err := st.SQL().Exec(`UPDATE cscr_issues SET document_version = '9.9'`); err == nil {
 			t.Errorf("updating an issued report: no error")
 		}
 		if _, err := st.CSCRIssue(ctx, b.ID, ci.ID); !apperr.Is(err, apperr.NotFound) {
@@ -248,7 +248,7 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 }
 
 func TestImportAndPlan(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		st.SetClock(func() time.Time { return storetest.FixedTime })
 		a := mustOrg(t, st, "RAA")
 		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
@@ -303,7 +303,7 @@ func TestImportAndPlan(t *testing.T) {
 
 // sign returns u's signature made with their password, as the signing
 // pages do.
-func sign(t *testing.T, st *store.Store, u store.User) store.Signer {
+func sign(t *testing.T, st *store.DB, u store.User) store.Signer {
 	t.Helper()
 	sg, err := st.VerifySigner(as(u), "correct horse battery")
 	if err != nil {
@@ -315,7 +315,7 @@ func sign(t *testing.T, st *store.Store, u store.User) store.Signer {
 // The first hazards of a new system, created at the same moment, each get
 // a reference: the counter's first row must not make all but one conflict.
 func TestConcurrentFirstHazards(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "RAA")
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
 		sys, err := st.CreateSystem(as(cso), a.ID, store.System{Name: "ePMA", Manufacturer: "M", IntendedUse: "x", Standard: risk.DCB0160})

@@ -102,12 +102,12 @@ func delayAfter(n, free int) time.Duration {
 
 // throttleWait returns how long an attempt on one key must still wait:
 // where selects the key's failures, with $1 (at > $1) the window's start.
-func (s *Store) throttleWait(ctx context.Context, window time.Duration, free int, where string, args ...any) (time.Duration, error) {
+func (s *DB) throttleWait(ctx context.Context, window time.Duration, free int, where string, args ...any) (time.Duration, error) {
 	now := s.now()
 	args = append([]any{now.Add(-window)}, args...)
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_failures WHERE at > $1 AND `+where, args...).Scan(&n); err != nil {
-		return 0, s.wrap(err, "count sign-in failures")
+		return 0, s.Wrap(err, "count sign-in failures")
 	}
 	d := delayAfter(n, free)
 	if d == 0 {
@@ -115,15 +115,15 @@ func (s *Store) throttleWait(ctx context.Context, window time.Duration, free int
 	}
 	var last time.Time
 	if err := s.db.QueryRowContext(ctx, `SELECT at FROM login_failures WHERE at > $1 AND `+where+` ORDER BY at DESC LIMIT 1`, args...).Scan(&last); err != nil {
-		return 0, s.wrap(err, "read last sign-in failure")
+		return 0, s.Wrap(err, "read last sign-in failure")
 	}
 	return max(0, last.Add(d).Sub(now)), nil
 }
 
-func (s *Store) recordFailure(ctx context.Context, kind, email, ip string) error {
+func (s *DB) recordFailure(ctx context.Context, kind, email, ip string) error {
 	_, err := s.exec(ctx, `INSERT INTO login_failures (id, email, ip, at, kind) VALUES ($1, $2, $3, $4, $5)`,
 		NewID(), truncate(email, 254), truncate(ip, 64), s.now(), kind)
-	return s.wrap(err, "record sign-in failure")
+	return s.Wrap(err, "record sign-in failure")
 }
 
 // Authenticate checks an email and password from client address ip. Past
@@ -131,7 +131,7 @@ func (s *Store) recordFailure(ctx context.Context, kind, email, ip string) error
 // over all accounts, it refuses the attempt unchecked with a *ThrottleError
 // (kind TooMany) saying how long to wait. It returns ErrBadCredentials on
 // any other failure, which it counts.
-func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (User, error) {
+func (s *DB) Authenticate(ctx context.Context, email, password, ip string) (User, error) {
 	email = normEmail(email)
 	pair, err := s.throttleWait(ctx, pairWindow, pairFree, `kind = $2 AND email = $3 AND ip = $4`, failSignIn, truncate(email, 254), truncate(ip, 64))
 	if err != nil {
@@ -149,14 +149,14 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 	row := s.db.QueryRowContext(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE email = $1`, email)
 	var last sql.NullTime
 	err = row.Scan(&u.ID, &u.Email, &u.Name, &u.PlatformAdmin, &u.Disabled, &u.CreatedAt, &last, &hash)
-	if err != nil && !noRows(err) {
-		return User{}, s.wrap(err, "read user")
+	if err != nil && !NoRows(err) {
+		return User{}, s.Wrap(err, "read user")
 	}
-	if noRows(err) {
+	if NoRows(err) {
 		hash = auth.DummyHash
 	}
 	ok, herr := auth.CheckPassword(hash, password)
-	if noRows(err) || herr != nil || !ok || u.Disabled {
+	if NoRows(err) || herr != nil || !ok || u.Disabled {
 		if ferr := s.recordFailure(ctx, failSignIn, email, ip); ferr != nil {
 			return User{}, ferr
 		}
@@ -165,7 +165,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 	// Only this address's failures for the account are forgiven: the
 	// owner signing in elsewhere does not reset an attacker's count.
 	if _, err := s.exec(ctx, `DELETE FROM login_failures WHERE kind = $1 AND email = $2 AND ip = $3`, failSignIn, email, truncate(ip, 64)); err != nil {
-		return User{}, s.wrap(err, "clear sign-in failures")
+		return User{}, s.Wrap(err, "clear sign-in failures")
 	}
 	return u, nil
 }
@@ -175,10 +175,10 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 // never as sign-in failures; past passwordFree of them it refuses unchecked
 // with a *ThrottleError (kind TooMany). A wrong password is Invalid, with
 // the message on the current_password field.
-func (s *Store) CheckCurrentPassword(ctx context.Context, userID, password, ip string) error {
+func (s *DB) CheckCurrentPassword(ctx context.Context, userID, password, ip string) error {
 	var email, hash string
 	if err := s.db.QueryRowContext(ctx, `SELECT email, password_hash FROM users WHERE id = $1`, userID).Scan(&email, &hash); err != nil {
-		return s.one(err, "User", "read user")
+		return s.One(err, "User", "read user")
 	}
 	w, err := s.throttleWait(ctx, pairWindow, passwordFree, `kind = $2 AND email = $3`, failPassword, email)
 	if err != nil {
@@ -196,7 +196,7 @@ func (s *Store) CheckCurrentPassword(ctx context.Context, userID, password, ip s
 			Fields: map[string]string{"current_password": "Your current password is not right"}}
 	}
 	_, err = s.exec(ctx, `DELETE FROM login_failures WHERE kind = $1 AND email = $2`, failPassword, email)
-	return s.wrap(err, "clear password failures")
+	return s.Wrap(err, "clear password failures")
 }
 
 // truncate shortens s to at most n bytes, cutting between characters.
@@ -215,7 +215,7 @@ func truncate(s string, n int) string {
 // the user last worked in (at first, the one their account was made in),
 // provided they still hold a role there; else in their first organisation
 // by name. hash is the stored form of the session token.
-func (s *Store) StartSession(ctx context.Context, preferOrg OrgID, userID, hash string, maxAge time.Duration) (Principal, error) {
+func (s *DB) StartSession(ctx context.Context, preferOrg OrgID, userID, hash string, maxAge time.Duration) (Principal, error) {
 	orgs, err := s.OrgsOfUser(ctx, userID)
 	if err != nil {
 		return Principal{}, err
@@ -223,7 +223,7 @@ func (s *Store) StartSession(ctx context.Context, preferOrg OrgID, userID, hash 
 	if preferOrg == "" {
 		var last sql.NullString
 		if err := s.db.QueryRowContext(ctx, `SELECT last_org_id FROM users WHERE id = $1`, userID).Scan(&last); err != nil {
-			return Principal{}, s.wrap(err, "read last organisation")
+			return Principal{}, s.Wrap(err, "read last organisation")
 		}
 		preferOrg = OrgID(last.String)
 	}
@@ -240,10 +240,10 @@ func (s *Store) StartSession(ctx context.Context, preferOrg OrgID, userID, hash 
 	err = s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, org_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			hash, userID, org.ID, now, now, now.Add(maxAge)); err != nil {
-			return s.wrap(err, "start session")
+			return s.Wrap(err, "start session")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $1 WHERE id = $2`, now, userID); err != nil {
-			return s.wrap(err, "record sign-in")
+			return s.Wrap(err, "record sign-in")
 		}
 		return tx.Audit(ctx, Change{OrgID: org.ID, Action: "session.start", Entity: "user", EntityID: userID, Summary: "signed in"})
 	})
@@ -256,21 +256,21 @@ func (s *Store) StartSession(ctx context.Context, preferOrg OrgID, userID, hash 
 // Session returns the Principal for a stored session hash, ending the
 // session when it has been idle longer than idle or has passed its absolute
 // expiry. Unauthenticated when there is no live session.
-func (s *Store) Session(ctx context.Context, hash string, idle time.Duration) (Principal, error) {
+func (s *DB) Session(ctx context.Context, hash string, idle time.Duration) (Principal, error) {
 	var userID string
 	var orgID OrgID
 	var lastSeen, expires time.Time
 	err := s.db.QueryRowContext(ctx, `SELECT user_id, org_id, last_seen_at, expires_at FROM sessions WHERE token_hash = $1`, hash).Scan(&userID, &orgID, &lastSeen, &expires)
-	if noRows(err) {
+	if NoRows(err) {
 		return Principal{}, apperr.New(apperr.Unauthenticated, "Sign in to continue")
 	}
 	if err != nil {
-		return Principal{}, s.wrap(err, "read session")
+		return Principal{}, s.Wrap(err, "read session")
 	}
 	now := s.now()
 	if now.After(expires) || now.Sub(lastSeen) > idle {
 		if _, err := s.exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash); err != nil {
-			return Principal{}, s.wrap(err, "end session")
+			return Principal{}, s.Wrap(err, "end session")
 		}
 		return Principal{}, apperr.New(apperr.Unauthenticated, "Your session has ended. Sign in again.")
 	}
@@ -281,13 +281,13 @@ func (s *Store) Session(ctx context.Context, hash string, idle time.Duration) (P
 	p.SessionHash = hash
 	if now.Sub(lastSeen) > time.Minute {
 		if _, err := s.exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, hash); err != nil {
-			return Principal{}, s.wrap(err, "touch session")
+			return Principal{}, s.Wrap(err, "touch session")
 		}
 	}
 	return p, nil
 }
 
-func (s *Store) principal(ctx context.Context, orgID OrgID, userID string) (Principal, error) {
+func (s *DB) principal(ctx context.Context, orgID OrgID, userID string) (Principal, error) {
 	u, err := s.getUser(ctx, s.db, userID)
 	if err != nil {
 		return Principal{}, err
@@ -312,7 +312,7 @@ func (s *Store) principal(ctx context.Context, orgID OrgID, userID string) (Prin
 
 // SwitchOrg moves a session to another organisation in which the user holds
 // a role. Forbidden otherwise.
-func (s *Store) SwitchOrg(ctx context.Context, orgID OrgID, hash, userID string) error {
+func (s *DB) SwitchOrg(ctx context.Context, orgID OrgID, hash, userID string) error {
 	roles, err := s.rolesIn(ctx, s.db, orgID, userID)
 	if err != nil {
 		return err
@@ -323,29 +323,29 @@ func (s *Store) SwitchOrg(ctx context.Context, orgID OrgID, hash, userID string)
 	return s.Tx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE sessions SET org_id = $1 WHERE token_hash = $2 AND user_id = $3`, orgID, hash, userID)
 		if err != nil {
-			return s.wrap(err, "switch organisation")
+			return s.Wrap(err, "switch organisation")
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.New(apperr.Unauthenticated, "Sign in to continue")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_org_id = $1 WHERE id = $2`, orgID, userID); err != nil {
-			return s.wrap(err, "remember organisation")
+			return s.Wrap(err, "remember organisation")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "session.switch_org", Entity: "user", EntityID: userID, Summary: "switched organisation"})
 	})
 }
 
 // EndSession deletes a session (sign out).
-func (s *Store) EndSession(ctx context.Context, hash string) error {
+func (s *DB) EndSession(ctx context.Context, hash string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		var userID string
 		var orgID OrgID
 		err := tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id, org_id`, hash).Scan(&userID, &orgID)
-		if noRows(err) {
+		if NoRows(err) {
 			return nil
 		}
 		if err != nil {
-			return s.wrap(err, "end session")
+			return s.Wrap(err, "end session")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "session.end", Entity: "user", EntityID: userID, Summary: "signed out"})
 	})
@@ -353,13 +353,13 @@ func (s *Store) EndSession(ctx context.Context, hash string) error {
 
 // PurgeExpired deletes expired sessions and sign-in failures too old to
 // count, so that login_failures stays small.
-func (s *Store) PurgeExpired(ctx context.Context) error {
+func (s *DB) PurgeExpired(ctx context.Context) error {
 	now := s.now()
 	if _, err := s.exec(ctx, `DELETE FROM sessions WHERE expires_at < $1`, now); err != nil {
-		return s.wrap(err, "purge sessions")
+		return s.Wrap(err, "purge sessions")
 	}
 	_, err := s.exec(ctx, `DELETE FROM login_failures WHERE at < $1`, now.Add(-pairWindow))
-	return s.wrap(err, "purge sign-in failures")
+	return s.Wrap(err, "purge sign-in failures")
 }
 
 // APIToken is a bearer token for the JSON API. It acts as its user, with
@@ -386,7 +386,7 @@ type APIToken struct {
 // with at most their roles: roles narrows it to some of them, and empty
 // means all the roles they hold when the token is used. A token can never
 // sign (approve or issue).
-func (s *Store) CreateToken(ctx context.Context, orgID OrgID, userID, name string, roles []auth.Role, expires *time.Time) (APIToken, string, error) {
+func (s *DB) CreateToken(ctx context.Context, orgID OrgID, userID, name string, roles []auth.Role, expires *time.Time) (APIToken, string, error) {
 	name = strings.TrimSpace(name)
 	a := audit.ActorFrom(ctx)
 	if !a.Operator && (a.UserID == "" || a.UserID != userID) {
@@ -423,7 +423,7 @@ func (s *Store) CreateToken(ctx context.Context, orgID OrgID, userID, name strin
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, org_id, user_id, name, token_hash, hint, created_at, expires_at, roles) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			t.ID, orgID, userID, name, auth.HashToken(nil, secret), t.Hint, t.CreatedAt, exp, tokenRoles(roles)); err != nil {
-			return s.wrap(err, "create token")
+			return s.Wrap(err, "create token")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "token.create", Entity: "api_token", EntityID: t.ID,
 			Summary: audit.Summarise("name", name, "acts_as", u.Email, "roles", tokenRolesSummary(roles))})
@@ -448,23 +448,23 @@ func tokenRolesSummary(rs []auth.Role) string {
 }
 
 // RevokeToken revokes one of the organisation's tokens.
-func (s *Store) RevokeToken(ctx context.Context, orgID OrgID, id string) error {
+func (s *DB) RevokeToken(ctx context.Context, orgID OrgID, id string) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		var name string
 		err := tx.QueryRowContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND org_id = $3 AND revoked_at IS NULL RETURNING name`, s.now(), id, orgID).Scan(&name)
 		if err != nil {
-			return s.one(err, "Active API token", "revoke token")
+			return s.One(err, "Active API token", "revoke token")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "token.revoke", Entity: "api_token", EntityID: id, Summary: audit.Summarise("name", name)})
 	})
 }
 
 // ListTokens returns the organisation's API tokens, newest first.
-func (s *Store) ListTokens(ctx context.Context, orgID OrgID) ([]APIToken, error) {
+func (s *DB) ListTokens(ctx context.Context, orgID OrgID) ([]APIToken, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.org_id, t.user_id, u.name, t.name, t.hint, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.roles
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.org_id = $1 ORDER BY t.created_at DESC, t.id DESC`, orgID)
 	if err != nil {
-		return nil, s.wrap(err, "list tokens")
+		return nil, s.Wrap(err, "list tokens")
 	}
 	defer rows.Close()
 	var out []APIToken
@@ -473,18 +473,18 @@ func (s *Store) ListTokens(ctx context.Context, orgID OrgID) ([]APIToken, error)
 		var exp, used, rev sql.NullTime
 		var roles string
 		if err := rows.Scan(&t.ID, &t.OrgID, &t.UserID, &t.UserName, &t.Name, &t.Hint, &t.CreatedAt, &exp, &used, &rev, &roles); err != nil {
-			return nil, s.wrap(err, "scan token")
+			return nil, s.Wrap(err, "scan token")
 		}
 		if roles != "" {
 			t.Roles, _ = auth.ParseRoles(roles)
 		}
-		t.ExpiresAt, t.LastUsedAt, t.RevokedAt = timePtr(exp), timePtr(used), timePtr(rev)
+		t.ExpiresAt, t.LastUsedAt, t.RevokedAt = TimePtr(exp), TimePtr(used), TimePtr(rev)
 		out = append(out, t)
 	}
-	return out, s.wrap(rows.Err(), "list tokens")
+	return out, s.Wrap(rows.Err(), "list tokens")
 }
 
-func timePtr(t sql.NullTime) *time.Time {
+func TimePtr(t sql.NullTime) *time.Time {
 	if !t.Valid {
 		return nil
 	}
@@ -494,7 +494,7 @@ func timePtr(t sql.NullTime) *time.Time {
 
 // TokenPrincipal authenticates an API token secret. Unauthenticated when
 // the token is unknown, revoked, expired or its user is disabled.
-func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, error) {
+func (s *DB) TokenPrincipal(ctx context.Context, secret string) (Principal, error) {
 	fail := apperr.New(apperr.Unauthenticated, "The API token is not valid")
 	if !strings.HasPrefix(secret, auth.TokenPrefix) {
 		return Principal{}, fail
@@ -504,11 +504,11 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 	var exp, rev, used sql.NullTime
 	err := s.db.QueryRowContext(ctx, `SELECT id, org_id, user_id, expires_at, revoked_at, last_used_at, roles FROM api_tokens WHERE token_hash = $1`,
 		auth.HashToken(nil, secret)).Scan(&id, &orgID, &userID, &exp, &rev, &used, &roles)
-	if noRows(err) {
+	if NoRows(err) {
 		return Principal{}, fail
 	}
 	if err != nil {
-		return Principal{}, s.wrap(err, "read token")
+		return Principal{}, s.Wrap(err, "read token")
 	}
 	now := s.now()
 	if rev.Valid || (exp.Valid && now.After(exp.Time)) {
@@ -535,7 +535,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 	p.TokenID = id
 	if !used.Valid || now.Sub(used.Time) > time.Minute {
 		if _, err := s.exec(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, now, id); err != nil {
-			return Principal{}, s.wrap(err, "touch token")
+			return Principal{}, s.Wrap(err, "touch token")
 		}
 	}
 	return p, nil
@@ -543,7 +543,7 @@ func (s *Store) TokenPrincipal(ctx context.Context, secret string) (Principal, e
 
 // RecordAction writes an audit entry for an action that changes nothing
 // else in the database (for example an export).
-func (s *Store) RecordAction(ctx context.Context, c Change) error {
+func (s *DB) RecordAction(ctx context.Context, c Change) error {
 	c.noContent = true
 	return s.Tx(ctx, func(tx *Tx) error { return tx.Audit(ctx, c) })
 }

@@ -47,7 +47,7 @@ const signerTTL = 2 * time.Minute
 // VerifySigner checks the password of the person in ctx so that they can
 // sign. Forbidden when the request came with an API token or has no
 // signed-in person; Invalid (field "password") when the password is wrong.
-func (s *Store) VerifySigner(ctx context.Context, password string) (Signer, error) {
+func (s *DB) VerifySigner(ctx context.Context, password string) (Signer, error) {
 	a := audit.ActorFrom(ctx)
 	if a.ViaToken {
 		return Signer{}, apperr.New(apperr.Forbidden, "An API token cannot sign. Approving and issuing is an electronic signature: sign in to clinsafe and enter your password to sign.")
@@ -61,11 +61,11 @@ func (s *Store) VerifySigner(ctx context.Context, password string) (Signer, erro
 	var u User
 	var disabled bool
 	err := s.db.QueryRowContext(ctx, `SELECT id, name, disabled FROM users WHERE id = $1`, a.UserID).Scan(&u.ID, &u.Name, &disabled)
-	if noRows(err) || disabled {
+	if NoRows(err) || disabled {
 		return Signer{}, apperr.New(apperr.Forbidden, "Sign in to sign")
 	}
 	if err != nil {
-		return Signer{}, s.wrap(err, "read signer")
+		return Signer{}, s.Wrap(err, "read signer")
 	}
 	// The same check, and the same growing wait after repeated failures,
 	// as a change of password.
@@ -80,7 +80,7 @@ func (s *Store) VerifySigner(ctx context.Context, password string) (Signer, erro
 
 // check returns Forbidden unless sg was made for the actor in ctx within
 // signerTTL.
-func (s *Store) checkSigner(ctx context.Context, sg Signer) error {
+func (s *DB) checkSigner(ctx context.Context, sg Signer) error {
 	a := audit.ActorFrom(ctx)
 	if sg.userID == "" || a.ViaToken || sg.userID != a.UserID || s.now().Sub(sg.at) > signerTTL {
 		return apperr.New(apperr.Forbidden, "Enter your password to sign: approving and issuing is an electronic signature")
@@ -90,32 +90,32 @@ func (s *Store) checkSigner(ctx context.Context, sg Signer) error {
 
 // sign records a signature inside tx, before the audit entry of parentID
 // (the audited entity the subject belongs to) is written.
-func (s *Store) sign(ctx context.Context, tx *Tx, orgID OrgID, parentID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
+func (s *DB) sign(ctx context.Context, tx *Tx, orgID OrgID, parentID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
 	sig := Signature{ID: NewID(), Subject: subject, SubjectID: subjectID, Meaning: meaning, SignerID: sg.userID, SignerName: sg.name,
 		ContentHash: contentHash, Method: SignMethodPassword, SignedAt: s.now().Truncate(time.Microsecond)}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (id, org_id, subject, subject_id, parent_id, meaning, signer_id, signer_name, content_hash, method, signed_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, sig.ID, orgID, subject, subjectID, parentID, meaning, sig.SignerID, sig.SignerName, contentHash, sig.Method, sig.SignedAt); err != nil {
-		return Signature{}, s.wrap(err, "record signature")
+		return Signature{}, s.Wrap(err, "record signature")
 	}
 	return sig, nil
 }
 
 // Signatures returns the signatures on one subject, oldest first.
-func (s *Store) Signatures(ctx context.Context, orgID OrgID, subject, subjectID string) ([]Signature, error) {
+func (s *DB) Signatures(ctx context.Context, orgID OrgID, subject, subjectID string) ([]Signature, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, subject, subject_id, meaning, signer_id, signer_name, content_hash, method, signed_at
 		FROM signatures WHERE org_id = $1 AND subject = $2 AND subject_id = $3 ORDER BY signed_at, id`, orgID, subject, subjectID)
 	if err != nil {
-		return nil, s.wrap(err, "list signatures")
+		return nil, s.Wrap(err, "list signatures")
 	}
 	defer rows.Close()
 	var out []Signature
 	for rows.Next() {
 		var sig Signature
 		if err := rows.Scan(&sig.ID, &sig.Subject, &sig.SubjectID, &sig.Meaning, &sig.SignerID, &sig.SignerName, &sig.ContentHash, &sig.Method, &sig.SignedAt); err != nil {
-			return nil, s.wrap(err, "scan signature")
+			return nil, s.Wrap(err, "scan signature")
 		}
 		sig.SignedAt = sig.SignedAt.UTC()
 		out = append(out, sig)
 	}
-	return out, s.wrap(rows.Err(), "list signatures")
+	return out, s.Wrap(rows.Err(), "list signatures")
 }

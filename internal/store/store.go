@@ -1,7 +1,12 @@
-// Package store holds all of clinsafe's SQL, for SQLite (modernc.org/sqlite)
-// and PostgreSQL (pgx). Every method that changes state owns one transaction
-// and writes its audit entry inside it, so a failed request leaves nothing
-// half-written. Every query on organisation data is scoped by organisation.
+// Package store is the database kernel of clinsafe, for SQLite
+// (modernc.org/sqlite) and PostgreSQL (pgx): DB, transactions with their
+// audit entries, error mapping, the dialect, the one ordered stream of
+// migrations, and organisations, people, sessions and tokens. The SQL of
+// each pillar is on its way to the pillar's own db package; until then it
+// lives here in risk*.go and implant*.go, device.go and recall.go. Every
+// method that changes state owns one transaction and writes its audit
+// entry inside it, so a failed request leaves nothing half-written. Every
+// query on organisation data is scoped by organisation.
 package store
 
 import (
@@ -25,8 +30,11 @@ import (
 // Clock returns the current time. Tests inject a fixed clock.
 type Clock func() time.Time
 
-// Store is a clinsafe database.
-type Store struct {
+// DB is a clinsafe database: the kernel that every wing's SQL runs on. It
+// owns the connection pool, the dialect, the clock, transactions (Tx) and
+// the audit trail (Tx.Audit), and maps driver errors to error kinds (Wrap,
+// One, NotFound).
+type DB struct {
 	db      *sql.DB
 	dialect dialect
 	now     Clock
@@ -40,7 +48,7 @@ type Store struct {
 
 // Open connects to dsn (sqlite:PATH or postgres://...) and checks the
 // connection. It does not migrate.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+func Open(ctx context.Context, dsn string) (*DB, error) {
 	var (
 		db  *sql.DB
 		d   dialect
@@ -66,7 +74,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", d.name(), err)
 	}
-	st := &Store{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }}
+	st := &DB{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }}
 	if d.oneWriter() {
 		st.writers = make(chan struct{}, 1)
 	}
@@ -89,22 +97,22 @@ func sqliteDSN(path string) string {
 }
 
 // SetClock replaces the store's clock (tests).
-func (s *Store) SetClock(c Clock) { s.now = func() time.Time { return c().UTC() } }
+func (s *DB) SetClock(c Clock) { s.now = func() time.Time { return c().UTC() } }
 
 // Now returns the store's current time in UTC.
-func (s *Store) Now() time.Time { return s.now() }
+func (s *DB) Now() time.Time { return s.now() }
 
 // Engine names the database engine: "sqlite" or "postgres".
-func (s *Store) Engine() string { return s.dialect.name() }
+func (s *DB) Engine() string { return s.dialect.name() }
 
-// DB exposes the handle for tests and benchmarks.
-func (s *Store) DB() *sql.DB { return s.db }
+// SQL exposes the database/sql handle for tests and benchmarks.
+func (s *DB) SQL() *sql.DB { return s.db }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *DB) Close() error { return s.db.Close() }
 
 // Ping checks the database answers (readiness).
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // NewID returns a new UUIDv7 as a string.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -114,7 +122,7 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 // entry in it.
 type Tx struct {
 	*sql.Tx
-	s *Store
+	s *DB
 }
 
 // Audit writes the audit entry for c in the transaction, chained to the
@@ -128,7 +136,7 @@ func (tx *Tx) Audit(ctx context.Context, c Change) error {
 // and rolls back when fn returns an error or panics (the panic then goes
 // on), so a connection is never left in a transaction. On SQLite it first
 // waits for the writer slot (see Store.writers).
-func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+func (s *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	unlock, err := s.lockWrites(ctx)
 	if err != nil {
 		return err
@@ -152,7 +160,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // lockWrites waits for the SQLite writer slot (see Store.writers); it
 // returns at once on PostgreSQL.
-func (s *Store) lockWrites(ctx context.Context) (func(), error) {
+func (s *DB) lockWrites(ctx context.Context) (func(), error) {
 	if s.writers == nil {
 		return func() {}, nil
 	}
@@ -166,7 +174,7 @@ func (s *Store) lockWrites(ctx context.Context) (func(), error) {
 
 // exec runs one statement that writes outside a transaction, taking the
 // writer slot like Tx.
-func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (s *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	unlock, err := s.lockWrites(ctx)
 	if err != nil {
 		return nil, err
@@ -175,8 +183,8 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 	return s.db.ExecContext(ctx, query, args...)
 }
 
-// queryer is satisfied by *sql.DB and *sql.Tx.
-type queryer interface {
+// Querier is satisfied by *sql.DB, *sql.Tx and *Tx: what a read needs.
+type Querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
@@ -184,11 +192,11 @@ type queryer interface {
 
 // mapErr turns driver errors into domain kinds: no rows becomes NotFound,
 // unique violations Conflict, foreign-key violations Invalid.
-func (s *Store) mapErr(err error) error {
+func (s *DB) mapErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if noRows(err) {
+	if NoRows(err) {
 		return &apperr.Error{Kind: apperr.NotFound, Message: "Not found", Err: err}
 	}
 	var se *sqlite.Error
@@ -212,29 +220,30 @@ func (s *Store) mapErr(err error) error {
 	return err
 }
 
-// noRows reports whether err says a query found no row. It is the one
+// NoRows reports whether err says a query found no row. It is the one
 // place the store recognises database/sql's "no rows": a lookup of one
-// row maps its error with Store.one, and a query whose missing row means
-// something else (an optional row, a failed sign-in) asks noRows.
-func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+// row maps its error with DB.One, and a query whose missing row means
+// something else (an optional row, a failed sign-in) asks NoRows.
+func NoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
-// one maps the error of a query for one row: nil stays nil, no row is
+// One maps the error of a query for one row: nil stays nil, no row is
 // NotFound naming what ("Hazard" gives "Hazard was not found"), and any
-// other error is wrapped with what was being done, as by Store.wrap.
-func (s *Store) one(err error, what, format string, args ...any) error {
-	if noRows(err) {
-		return notFound(what)
+// other error is wrapped with what was being done, as by DB.Wrap.
+func (s *DB) One(err error, what, format string, args ...any) error {
+	if NoRows(err) {
+		return NotFound(what)
 	}
-	return s.wrap(err, format, args...)
+	return s.Wrap(err, format, args...)
 }
 
-// notFound returns a NotFound error naming what was looked for.
-func notFound(what string) error {
+// NotFound returns a NotFound error naming what was looked for.
+func NotFound(what string) error {
 	return apperr.New(apperr.NotFound, "%s was not found", what)
 }
 
-// wrap adds what was being done to a mapped error.
-func (s *Store) wrap(err error, format string, args ...any) error {
+// Wrap adds what was being done to a mapped error: the wings call it on
+// every database error they return.
+func (s *DB) Wrap(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
 	}

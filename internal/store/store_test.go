@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 // ctx acts as the instance operator (as the command line does).
 var ctx = audit.WithActor(context.Background(), audit.Actor{Name: "test", Operator: true})
 
-func mustOrg(t *testing.T, st *store.Store, ods string) store.Org {
+func mustOrg(t *testing.T, st *store.DB, ods string) store.Org {
 	t.Helper()
 	o, err := st.CreateOrg(ctx, store.Org{ODSCode: ods, Name: "Org " + ods, Kind: "trust"})
 	if err != nil {
@@ -27,7 +27,7 @@ func mustOrg(t *testing.T, st *store.Store, ods string) store.Org {
 	return o
 }
 
-func mustUser(t *testing.T, st *store.Store, org store.Org, email string, roles ...auth.Role) store.User {
+func mustUser(t *testing.T, st *store.DB, org store.Org, email string, roles ...auth.Role) store.User {
 	t.Helper()
 	u, err := st.CreateUser(ctx, store.NewUser{Email: email, Name: "User " + email, Password: "correct horse battery", OrgID: org.ID, Roles: roles})
 	if err != nil {
@@ -36,17 +36,17 @@ func mustUser(t *testing.T, st *store.Store, org store.Org, email string, roles 
 	return u
 }
 
-func auditCount(t *testing.T, st *store.Store) int {
+func auditCount(t *testing.T, st *store.DB) int {
 	t.Helper()
 	var n int
-	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM audit_log`).Scan(&n); err != nil {
+	if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM audit_log`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
 }
 
 func TestMigrationsAreCurrent(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		status, err := st.Status(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -55,7 +55,7 @@ func TestMigrationsAreCurrent(t *testing.T) {
 			t.Fatalf("status = %+v, want no pending and current = latest > 0", status)
 		}
 		// A schema newer than the binary is refused.
-		if _, err := st.DB().Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', $1)`, storetest.FixedTime); err != nil {
+		if _, err := st.SQL().Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', $1)`, storetest.FixedTime); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.Status(ctx); !apperr.Is(err, apperr.Conflict) {
@@ -65,7 +65,7 @@ func TestMigrationsAreCurrent(t *testing.T) {
 }
 
 func TestOrgsAndUsers(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "RA1")
 		b := mustOrg(t, st, "RB2")
 		before := auditCount(t, st)
@@ -110,7 +110,7 @@ func TestOrgsAndUsers(t *testing.T) {
 }
 
 func TestLastAdminIsKept(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "RA1")
 		admin := mustUser(t, st, a, "admin@example.com", auth.Admin)
 		if err := st.SetRoles(ctx, a.ID, admin.ID, []auth.Role{auth.Reporter}); apperr.FieldsOf(err)["roles"] == "" {
@@ -132,7 +132,7 @@ func TestLastAdminIsKept(t *testing.T) {
 }
 
 func TestAuthenticateAndThrottle(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "RA1")
 		mustUser(t, st, a, "jo@example.com", auth.Reporter)
 		if _, err := st.Authenticate(ctx, "JO@example.com", "correct horse battery", "10.0.0.1"); err != nil {
@@ -160,7 +160,7 @@ func TestAuthenticateAndThrottle(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "RA1")
 		b := mustOrg(t, st, "RB2")
 		u := mustUser(t, st, a, "jo@example.com", auth.Reporter)
@@ -215,7 +215,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestAPITokens(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "RA1")
 		b := mustOrg(t, st, "RB2")
 		u := mustUser(t, st, a, "jo@example.com", auth.Admin)
@@ -227,7 +227,7 @@ func TestAPITokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		var stored int
-		if err := st.DB().QueryRow(`SELECT COUNT(*) FROM api_tokens WHERE token_hash = $1`, secret).Scan(&stored); err != nil || stored != 0 {
+		if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM api_tokens WHERE token_hash = $1`, secret).Scan(&stored); err != nil || stored != 0 {
 			t.Fatalf("token secret stored in clear (count %d, err %v)", stored, err)
 		}
 		p, err := st.TokenPrincipal(ctx, secret)
@@ -260,7 +260,7 @@ func TestAPITokens(t *testing.T) {
 }
 
 func TestAuditChain(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "RA1")
 		u := mustUser(t, st, a, "jo@example.com", auth.Reporter)
 		if err := st.SetPassword(ctx, a.ID, u.ID, "another long password"); err != nil {
@@ -291,7 +291,7 @@ func TestAuditChain(t *testing.T) {
 		// Tamper with the second entry, as the database owner could after
 		// dropping the append-only triggers.
 		storetest.DropAuditGuard(t, st)
-		if _, err := st.DB().Exec(`UPDATE audit_log SET summary = 'nothing happened' WHERE seq = 2`); err != nil {
+		if _, err := st.SQL().Exec(`UPDATE audit_log SET summary = 'nothing happened' WHERE seq = 2`); err != nil {
 			t.Fatal(err)
 		}
 		res, err = st.VerifyAudit(ctx)
@@ -302,7 +302,7 @@ func TestAuditChain(t *testing.T) {
 }
 
 func TestSignInReturnsToLastOrganisation(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		// "Zulu" is made first but sorts last: the home organisation wins
 		// over alphabetical order.
 		z := mustOrg(t, st, "RZZ")

@@ -14,7 +14,7 @@ import (
 // A CSO that cannot be checked because the database failed is a failure,
 // not "not a CSO"; an id that is not an id is still a field message.
 func TestCheckCSOsReportsStoreFailure(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "AAA")
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
 		sys := store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160}
@@ -24,7 +24,7 @@ func TestCheckCSOsReportsStoreFailure(t *testing.T) {
 				t.Errorf("CreateSystem with CSO id %q: %v, want a csos message", id, err)
 			}
 		}
-		if _, err := st.DB().Exec(`ALTER TABLE user_roles RENAME TO user_roles_gone`); err != nil {
+		if _, err := st.SQL().Exec(`ALTER TABLE user_roles RENAME TO user_roles_gone`); err != nil {
 			t.Fatal(err)
 		}
 		sys.CSOs = []store.Person{{ID: cso.ID}}
@@ -38,7 +38,7 @@ func TestCheckCSOsReportsStoreFailure(t *testing.T) {
 // Provenance that cannot be written or read back is an error, never
 // silently dropped.
 func TestProvenanceErrorsAreReported(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "AAA")
 		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
 		if err != nil {
@@ -60,7 +60,7 @@ func TestProvenanceErrorsAreReported(t *testing.T) {
 		if tc, err := st.TransferredControls(ctx, a.ID); err != nil || len(tc) != 1 || tc[0].Provenance.Source != "Acme" {
 			t.Fatalf("TransferredControls = %+v, %v; want one control from Acme", tc, err)
 		}
-		if _, err := st.DB().Exec(`UPDATE hazards SET provenance = '{"source": ' WHERE id = $1`, e.ID); err != nil {
+		if _, err := st.SQL().Exec(`UPDATE hazards SET provenance = '{"source": ' WHERE id = $1`, e.ID); err != nil {
 			t.Fatal(err)
 		}
 		if tc, err := st.TransferredControls(ctx, a.ID); err == nil {

@@ -29,7 +29,7 @@ func waitOf(t *testing.T, err error) time.Duration {
 // another, and from the failing address they bring a growing delay, not a
 // lock.
 func TestThrottleOwnerFromAnotherAddress(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		now := storetest.FixedTime
 		st.SetClock(func() time.Time { return now })
 		a := mustOrg(t, st, "RA1")
@@ -87,7 +87,7 @@ func mustFail(_ store.User, err error) error { return err }
 // Thirty failures from one address, over many accounts, slow every
 // account from that address and none from elsewhere.
 func TestThrottleAddress(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "RA1")
 		mustUser(t, st, a, "jo@example.com", auth.Reporter)
 		for i := range 30 {
@@ -107,7 +107,7 @@ func TestThrottleAddress(t *testing.T) {
 // A wrong current password on the change-password page is not a sign-in
 // failure, but it is limited for the account on its own.
 func TestCheckCurrentPassword(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		now := storetest.FixedTime
 		st.SetClock(func() time.Time { return now })
 		a := mustOrg(t, st, "RA1")
@@ -140,7 +140,7 @@ func TestCheckCurrentPassword(t *testing.T) {
 
 // Housekeeping removes failures that no longer count.
 func TestPurgeOldFailures(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		now := storetest.FixedTime
 		st.SetClock(func() time.Time { return now })
 		for i := range 3 {
@@ -152,7 +152,7 @@ func TestPurgeOldFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		var n int
-		if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM login_failures`).Scan(&n); err != nil || n != 1 {
+		if err := st.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM login_failures`).Scan(&n); err != nil || n != 1 {
 			t.Fatalf("failures left = %d, %v; want 1 (the recent one)", n, err)
 		}
 	})

@@ -29,7 +29,7 @@ func TestTodayIsLondon(t *testing.T) {
 		{"first hour after the clocks go back", time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC), "2026-10-24", "2026-10-25", "2026-10-26", "2026-10-25"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			storetest.Each(t, func(t *testing.T, st *store.Store) {
+			storetest.Each(t, func(t *testing.T, st *store.DB) {
 				st.SetClock(func() time.Time { return c.now })
 				date := func(s string) time.Time {
 					d, err := time.Parse(time.DateOnly, s)

@@ -18,10 +18,10 @@ func insertOrg(c context.Context, tx *store.Tx, ods string) (store.OrgID, error)
 	return id, err
 }
 
-func countOrgs(t *testing.T, st *store.Store, ods string) int {
+func countOrgs(t *testing.T, st *store.DB, ods string) int {
 	t.Helper()
 	var n int
-	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM organisations WHERE ods_code = $1`, ods).Scan(&n); err != nil {
+	if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM organisations WHERE ods_code = $1`, ods).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -31,7 +31,7 @@ func countOrgs(t *testing.T, st *store.Store, ods string) int {
 // goes on: the row is not there, no connection is left in a transaction,
 // and the next write of the same row neither waits nor conflicts.
 func TestTxRollsBackOnPanic(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		var recovered any
 		returned := false
 		var insertErr error
@@ -49,7 +49,7 @@ func TestTxRollsBackOnPanic(t *testing.T) {
 		if returned || recovered != "boom" {
 			t.Fatalf("Tx with a panicking fn: returned %v, recovered %v; want the panic to go on", returned, recovered)
 		}
-		if n := st.DB().Stats().InUse; n != 0 {
+		if n := st.SQL().Stats().InUse; n != 0 {
 			t.Errorf("connections in use after the panic = %d, want 0 (transaction left open)", n)
 		}
 		if n := countOrgs(t, st, "RP1"); n != 0 {
@@ -74,7 +74,7 @@ func TestTxRollsBackOnPanic(t *testing.T) {
 // Tx commits the row and its audit entry together, or neither when fn
 // returns an error.
 func TestTxAuditCommitsOrRollsBack(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		before := auditCount(t, st)
 		errStop := errors.New("stop")
 		err := st.Tx(ctx, func(tx *store.Tx) error {

@@ -45,7 +45,7 @@ func validateEmailName(f *apperr.Fields, email, name string) {
 
 // CreateUser adds a user with roles in one organisation. Invalid on bad
 // fields (per-field messages), including an email already in use.
-func (s *Store) CreateUser(ctx context.Context, in NewUser) (User, error) {
+func (s *DB) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	in.Email, in.Name = normEmail(in.Email), strings.TrimSpace(in.Name)
 	var f apperr.Fields
 	validateEmailName(&f, in.Email, in.Name)
@@ -68,7 +68,7 @@ func (s *Store) CreateUser(ctx context.Context, in NewUser) (User, error) {
 			if apperr.Is(s.mapErr(err), apperr.Conflict) {
 				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"email": "A user with this email address already exists"}}
 			}
-			return s.wrap(err, "create user")
+			return s.Wrap(err, "create user")
 		}
 		if err := s.setRoles(ctx, tx, in.OrgID, u.ID, in.Roles); err != nil {
 			return err
@@ -97,13 +97,13 @@ func boolString(b bool) string {
 	return "no"
 }
 
-func (s *Store) setRoles(ctx context.Context, tx *Tx, orgID OrgID, userID string, roles []auth.Role) error {
+func (s *DB) setRoles(ctx context.Context, tx *Tx, orgID OrgID, userID string, roles []auth.Role) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM user_roles WHERE org_id = $1 AND user_id = $2`, orgID, userID); err != nil {
-		return s.wrap(err, "clear roles")
+		return s.Wrap(err, "clear roles")
 	}
 	for _, r := range roles {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO user_roles (org_id, user_id, role) VALUES ($1, $2, $3)`, orgID, userID, string(r)); err != nil {
-			return s.wrap(err, "grant role %s", r)
+			return s.Wrap(err, "grant role %s", r)
 		}
 	}
 	return nil
@@ -113,7 +113,7 @@ func (s *Store) setRoles(ctx context.Context, tx *Tx, orgID OrgID, userID string
 // removes them from it. NotFound when the user is not already a member
 // (people join by invitation, see Invite, or through AddMember). It refuses
 // to remove the organisation's last admin.
-func (s *Store) SetRoles(ctx context.Context, orgID OrgID, userID string, roles []auth.Role) error {
+func (s *DB) SetRoles(ctx context.Context, orgID OrgID, userID string, roles []auth.Role) error {
 	auth.SortRoles(roles)
 	return s.Tx(ctx, func(tx *Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
@@ -124,7 +124,7 @@ func (s *Store) SetRoles(ctx context.Context, orgID OrgID, userID string, roles 
 		if auth.HasAny(old, auth.Admin) && !auth.HasAny(roles, auth.Admin) {
 			var admins int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.org_id = $1 AND r.role = 'admin' AND NOT u.disabled`, orgID).Scan(&admins); err != nil {
-				return s.wrap(err, "count admins")
+				return s.Wrap(err, "count admins")
 			}
 			if admins <= 1 {
 				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"roles": "The organisation must keep at least one administrator"}}
@@ -142,26 +142,26 @@ func (s *Store) SetRoles(ctx context.Context, orgID OrgID, userID string, roles 
 	})
 }
 
-func (s *Store) rolesIn(ctx context.Context, q queryer, orgID OrgID, userID string) ([]auth.Role, error) {
+func (s *DB) rolesIn(ctx context.Context, q Querier, orgID OrgID, userID string) ([]auth.Role, error) {
 	rows, err := q.QueryContext(ctx, `SELECT role FROM user_roles WHERE org_id = $1 AND user_id = $2`, orgID, userID)
 	if err != nil {
-		return nil, s.wrap(err, "read roles")
+		return nil, s.Wrap(err, "read roles")
 	}
 	defer rows.Close()
 	var out []auth.Role
 	for rows.Next() {
 		var r string
 		if err := rows.Scan(&r); err != nil {
-			return nil, s.wrap(err, "scan role")
+			return nil, s.Wrap(err, "scan role")
 		}
 		out = append(out, auth.Role(r))
 	}
 	auth.SortRoles(out)
-	return out, s.wrap(rows.Err(), "read roles")
+	return out, s.Wrap(rows.Err(), "read roles")
 }
 
 // RolesIn returns the roles the user holds in the organisation.
-func (s *Store) RolesIn(ctx context.Context, orgID OrgID, userID string) ([]auth.Role, error) {
+func (s *DB) RolesIn(ctx context.Context, orgID OrgID, userID string) ([]auth.Role, error) {
 	return s.rolesIn(ctx, s.db, orgID, userID)
 }
 
@@ -178,18 +178,18 @@ func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 	return u, err
 }
 
-func (s *Store) getUser(ctx context.Context, q queryer, id string) (User, error) {
+func (s *DB) getUser(ctx context.Context, q Querier, id string) (User, error) {
 	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
-	return u, s.one(err, "User", "get user")
+	return u, s.One(err, "User", "get user")
 }
 
 // User returns a user by id, without roles (instance-level lookups).
-func (s *Store) User(ctx context.Context, id string) (User, error) { return s.getUser(ctx, s.db, id) }
+func (s *DB) User(ctx context.Context, id string) (User, error) { return s.getUser(ctx, s.db, id) }
 
 // UserInOrg returns a user who holds a role in orgID, with those roles.
 // NotFound when the user is not a member: this is how one organisation is
 // kept from reading another's people.
-func (s *Store) UserInOrg(ctx context.Context, orgID OrgID, id string) (User, error) {
+func (s *DB) UserInOrg(ctx context.Context, orgID OrgID, id string) (User, error) {
 	u, err := s.getUser(ctx, s.db, id)
 	if err != nil {
 		return User{}, err
@@ -198,23 +198,23 @@ func (s *Store) UserInOrg(ctx context.Context, orgID OrgID, id string) (User, er
 		return User{}, err
 	}
 	if len(u.Roles) == 0 {
-		return User{}, notFound("User")
+		return User{}, NotFound("User")
 	}
 	return u, nil
 }
 
 // UserByEmail returns a user by email address.
-func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+func (s *DB) UserByEmail(ctx context.Context, email string) (User, error) {
 	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = $1`, normEmail(email)))
-	return u, s.one(err, "User "+email, "get user by email")
+	return u, s.One(err, "User "+email, "get user by email")
 }
 
 // ListUsers returns the members of an organisation with their roles there.
-func (s *Store) ListUsers(ctx context.Context, orgID OrgID) ([]User, error) {
+func (s *DB) ListUsers(ctx context.Context, orgID OrgID) ([]User, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT u.id, u.email, u.name, u.platform_admin, u.disabled, u.created_at, u.last_login_at, r.role
 		FROM users u JOIN user_roles r ON r.user_id = u.id WHERE r.org_id = $1 ORDER BY u.name, u.id`, orgID)
 	if err != nil {
-		return nil, s.wrap(err, "list users")
+		return nil, s.Wrap(err, "list users")
 	}
 	defer rows.Close()
 	var out []User
@@ -223,7 +223,7 @@ func (s *Store) ListUsers(ctx context.Context, orgID OrgID) ([]User, error) {
 		var last sql.NullTime
 		var role string
 		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.PlatformAdmin, &u.Disabled, &u.CreatedAt, &last, &role); err != nil {
-			return nil, s.wrap(err, "scan user")
+			return nil, s.Wrap(err, "scan user")
 		}
 		if last.Valid {
 			t := last.Time.UTC()
@@ -239,25 +239,25 @@ func (s *Store) ListUsers(ctx context.Context, orgID OrgID) ([]User, error) {
 	for i := range out {
 		auth.SortRoles(out[i].Roles)
 	}
-	return out, s.wrap(rows.Err(), "list users")
+	return out, s.Wrap(rows.Err(), "list users")
 }
 
 // ListAllUsers returns every user (command line).
-func (s *Store) ListAllUsers(ctx context.Context) ([]User, error) {
+func (s *DB) ListAllUsers(ctx context.Context) ([]User, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY email`)
 	if err != nil {
-		return nil, s.wrap(err, "list users")
+		return nil, s.Wrap(err, "list users")
 	}
 	defer rows.Close()
 	var out []User
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
-			return nil, s.wrap(err, "scan user")
+			return nil, s.Wrap(err, "scan user")
 		}
 		out = append(out, u)
 	}
-	return out, s.wrap(rows.Err(), "list users")
+	return out, s.Wrap(rows.Err(), "list users")
 }
 
 // UpdateUser changes name and email. orgID is the organisation the change is
@@ -265,7 +265,7 @@ func (s *Store) ListAllUsers(ctx context.Context) ([]User, error) {
 // Forbidden unless the actor may change the account: its owner, an instance
 // administrator, or an admin of orgID when the person belongs to orgID
 // alone and is not an instance administrator.
-func (s *Store) UpdateUser(ctx context.Context, orgID OrgID, u User) error {
+func (s *DB) UpdateUser(ctx context.Context, orgID OrgID, u User) error {
 	u.Email, u.Name = normEmail(u.Email), strings.TrimSpace(u.Name)
 	var f apperr.Fields
 	validateEmailName(&f, u.Email, u.Name)
@@ -284,14 +284,14 @@ func (s *Store) UpdateUser(ctx context.Context, orgID OrgID, u User) error {
 			if apperr.Is(s.mapErr(err), apperr.Conflict) {
 				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"email": "A user with this email address already exists"}}
 			}
-			return s.wrap(err, "update user")
+			return s.Wrap(err, "update user")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "user.update", Entity: "user", EntityID: u.ID,
 			Summary: audit.Summarise("email", old.Email+" → "+u.Email, "name", old.Name+" → "+u.Name)})
 	})
 }
 
-func (s *Store) memberInTx(ctx context.Context, tx *Tx, orgID OrgID, userID string) (User, error) {
+func (s *DB) memberInTx(ctx context.Context, tx *Tx, orgID OrgID, userID string) (User, error) {
 	u, err := s.getUser(ctx, tx, userID)
 	if err != nil {
 		return User{}, err
@@ -301,7 +301,7 @@ func (s *Store) memberInTx(ctx context.Context, tx *Tx, orgID OrgID, userID stri
 		return User{}, err
 	}
 	if orgID != "" && len(roles) == 0 {
-		return User{}, notFound("User")
+		return User{}, NotFound("User")
 	}
 	u.Roles = roles
 	return u, nil
@@ -310,7 +310,7 @@ func (s *Store) memberInTx(ctx context.Context, tx *Tx, orgID OrgID, userID stri
 // SetPassword sets a new password. orgID scopes the change as UpdateUser
 // does; empty means an instance-level change (command line, own account).
 // Forbidden unless the actor may change the account (see accountAuthority).
-func (s *Store) SetPassword(ctx context.Context, orgID OrgID, userID, password string) error {
+func (s *DB) SetPassword(ctx context.Context, orgID OrgID, userID, password string) error {
 	if msg := auth.CheckPasswordStrength(password); msg != "" {
 		return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"password": msg}}
 	}
@@ -327,11 +327,11 @@ func (s *Store) SetPassword(ctx context.Context, orgID OrgID, userID, password s
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID); err != nil {
-			return s.wrap(err, "set password")
+			return s.Wrap(err, "set password")
 		}
 		// A new password ends every other session.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
-			return s.wrap(err, "end sessions")
+			return s.Wrap(err, "end sessions")
 		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "user.password", Entity: "user", EntityID: userID,
 			Summary: audit.Summarise("email", u.Email, "password", "changed")})
@@ -340,7 +340,7 @@ func (s *Store) SetPassword(ctx context.Context, orgID OrgID, userID, password s
 
 // SetDisabled disables or re-enables a user. Disabling ends their sessions
 // and API tokens stop working.
-func (s *Store) SetDisabled(ctx context.Context, orgID OrgID, userID string, disabled bool) error {
+func (s *DB) SetDisabled(ctx context.Context, orgID OrgID, userID string, disabled bool) error {
 	return s.Tx(ctx, func(tx *Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
 		if err != nil {
@@ -352,18 +352,18 @@ func (s *Store) SetDisabled(ctx context.Context, orgID OrgID, userID string, dis
 		if disabled && orgID != "" && auth.HasAny(u.Roles, auth.Admin) {
 			var admins int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.org_id = $1 AND r.role = 'admin' AND NOT u.disabled AND u.id <> $2`, orgID, userID).Scan(&admins); err != nil {
-				return s.wrap(err, "count admins")
+				return s.Wrap(err, "count admins")
 			}
 			if admins == 0 {
 				return apperr.New(apperr.Invalid, "You cannot disable the organisation's last administrator")
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled = $1 WHERE id = $2`, disabled, userID); err != nil {
-			return s.wrap(err, "disable user")
+			return s.Wrap(err, "disable user")
 		}
 		if disabled {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
-				return s.wrap(err, "end sessions")
+				return s.Wrap(err, "end sessions")
 			}
 		}
 		action := "user.enable"

@@ -38,7 +38,7 @@ func Main(m *testing.M) {
 
 // Each runs fn once per engine as subtests named "sqlite" and "postgres",
 // each with its own freshly migrated store.
-func Each(t *testing.T, fn func(t *testing.T, st *store.Store)) {
+func Each(t *testing.T, fn func(t *testing.T, st *store.DB)) {
 	t.Helper()
 	for _, e := range Engines {
 		t.Run(e, func(t *testing.T) {
@@ -53,7 +53,7 @@ var FixedTime = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 // Open returns a fresh, migrated store on engine and its DSN; it is closed
 // when the test ends.
-func Open(t testing.TB, engine string) (*store.Store, string) {
+func Open(t testing.TB, engine string) (*store.DB, string) {
 	t.Helper()
 	ctx := context.Background()
 	var dsn string
@@ -174,14 +174,14 @@ func copyFile(from, to string) error {
 // DropAuditGuard removes the triggers that make audit_log append-only, as
 // an attacker with the database owner's rights could, so a test can tamper
 // with the trail and show that verification finds it.
-func DropAuditGuard(t testing.TB, st *store.Store) {
+func DropAuditGuard(t testing.TB, st *store.DB) {
 	t.Helper()
 	stmts := []string{`DROP TRIGGER audit_log_no_update`, `DROP TRIGGER audit_log_no_delete`}
 	if st.Engine() == "postgres" {
 		stmts = []string{`DROP TRIGGER audit_log_no_change ON audit_log`, `DROP TRIGGER audit_log_no_truncate ON audit_log`}
 	}
 	for _, q := range stmts {
-		if _, err := st.DB().Exec(q); err != nil {
+		if _, err := st.SQL().Exec(q); err != nil {
 			t.Fatalf("storetest: %s: %v", q, err)
 		}
 	}

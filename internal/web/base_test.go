@@ -18,7 +18,7 @@ import (
 // renders (without the switcher) and the failure is logged once with the
 // request id.
 func TestBaseLogsSwitcherFailure(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		cfg, err := config.Load(nil, func(k string) (string, bool) {
 			if k == "CLINSAFE_SESSION_KEY" {
 				return strings.Repeat("k", 32), true

@@ -134,7 +134,7 @@ func browserSignIn(t *testing.T, ctx context.Context, email string) {
 }
 
 // browserDemoServer loads the demo data into st and serves it on loopback.
-func browserDemoServer(t *testing.T, st *store.Store) (string, []store.Org) {
+func browserDemoServer(t *testing.T, st *store.DB) (string, []store.Org) {
 	t.Helper()
 	res, err := demo.Load(context.Background(), st, demo.Options{Password: browserPassword})
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 // serve signs a checkpoint of the audit trail when it starts (and then
 // periodically), making the key when there is none.
 func TestServeWritesAuditCheckpoints(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
 		if _, err := st.CreateOrg(ctx, store.Org{ODSCode: "RA1", Name: "Org", Kind: "trust"}); err != nil {
 			t.Fatal(err)

@@ -65,11 +65,11 @@ func paramKind(path, param string) string {
 
 type orgIDs map[string][]string
 
-func idsOf(t *testing.T, st *store.Store, orgID store.OrgID) orgIDs {
+func idsOf(t *testing.T, st *store.DB, orgID store.OrgID) orgIDs {
 	t.Helper()
 	out := orgIDs{}
 	for kind, q := range idKinds {
-		rows, err := st.DB().Query(q, orgID)
+		rows, err := st.SQL().Query(q, orgID)
 		if err != nil {
 			t.Fatalf("%s ids: %v", kind, err)
 		}
@@ -154,14 +154,14 @@ var apiBodies = map[string]string{
 // (their accounts, their roles in any organisation, their sessions and
 // tokens), as sorted text: if any request of another organisation changes
 // it, the walk says so.
-func worldOf(t *testing.T, st *store.Store, orgID store.OrgID, people []string) string {
+func worldOf(t *testing.T, st *store.DB, orgID store.OrgID, people []string) string {
 	t.Helper()
 	var tables []string
 	q := `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`
 	if st.Engine() == "sqlite" {
 		q = `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1`
 	}
-	rows, err := st.DB().Query(q)
+	rows, err := st.SQL().Query(q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func worldOf(t *testing.T, st *store.Store, orgID store.OrgID, people []string) 
 		if len(conds) == 0 {
 			continue
 		}
-		rs, err := st.DB().Query(`SELECT * FROM ` + table + ` WHERE ` + strings.Join(conds, " OR "))
+		rs, err := st.SQL().Query(`SELECT * FROM ` + table + ` WHERE ` + strings.Join(conds, " OR "))
 		if err != nil {
 			t.Fatalf("%s: %v", table, err)
 		}
@@ -224,9 +224,9 @@ func worldOf(t *testing.T, st *store.Store, orgID store.OrgID, people []string) 
 	return b.String()
 }
 
-func columnsOf(t *testing.T, st *store.Store, table string) map[string]bool {
+func columnsOf(t *testing.T, st *store.DB, table string) map[string]bool {
 	t.Helper()
-	rs, err := st.DB().Query(`SELECT * FROM ` + table + ` WHERE 1 = 0`)
+	rs, err := st.SQL().Query(`SELECT * FROM ` + table + ` WHERE 1 = 0`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +344,7 @@ func harvest(body string, into map[string]url.Values) {
 // route, every row of B and of B's people must be exactly as before, and
 // no answer may show B's records.
 func TestCrossOrgWalk(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		op := audit.WithActor(context.Background(), audit.Actor{Name: "walk", Operator: true})
 		if _, err := demo.Load(op, st, demo.Options{Password: password}); err != nil {
 			t.Fatal(err)
@@ -588,7 +588,7 @@ func (ids orgIDs) fillBody(body string, n int) string {
 	})
 }
 
-func userByEmail(t *testing.T, st *store.Store, email string) store.User {
+func userByEmail(t *testing.T, st *store.DB, email string) store.User {
 	t.Helper()
 	u, err := st.UserByEmail(context.Background(), email)
 	if err != nil {

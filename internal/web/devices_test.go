@@ -33,7 +33,7 @@ var procForm = url.Values{
 var locProc = regexp.MustCompile(`^/devices/procedures/([0-9a-f-]{36})$`)
 
 func TestDevicesScanFlow(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		c := f.client(t, "A/devices")
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
@@ -143,7 +143,7 @@ func multipartFile(t *testing.T, field, name, content string) (string, string) {
 }
 
 func TestDevicesCatalogueAndRecall(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		c := f.client(t, "A/devices")
 		// A file with bad rows imports nothing and lists each problem.
@@ -219,7 +219,7 @@ func TestDevicesCatalogueAndRecall(t *testing.T) {
 }
 
 func TestDevicesAPI(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		c := f.client(t, "A/devices")
 		u := f.srv.URL + "/api/v1/devices"
@@ -291,7 +291,7 @@ func TestDevicesAPI(t *testing.T) {
 // devices user, naming organisation B's procedure, patient, implant and
 // recall: each answer is "not found" and never shows B's patient.
 func TestDevicesNoCrossOrgLeak(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
 		p, err := st.CreateProcedure(ctx, f.orgB.ID, devices.PatientInput{NHSNumber: "9434765919", Name: "Bravo SECRETPATIENT", BirthDate: "1950-01-01"},

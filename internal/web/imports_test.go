@@ -56,7 +56,7 @@ func createSystem(t *testing.T, c *http.Client, f *fixture) string {
 // (hazard log and catalogue, page and API) refuses another at once with 429
 // and Retry-After, without reading its body; when they finish, imports run.
 func TestImportsAtOnce(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test", Operator: true})
 		cso, dev := f.client(t, "A/cso"), f.client(t, "A/devices")
@@ -169,7 +169,7 @@ func zipBomb(t *testing.T) []byte {
 // answer. Nothing is imported.
 func TestImportLimitsHTTP(t *testing.T) {
 	bomb := zipBomb(t)
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		cso, dev := f.client(t, "A/cso"), f.client(t, "A/devices")
 		sysID := createSystem(t, cso, f)

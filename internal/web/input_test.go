@@ -32,7 +32,7 @@ func apiFields(t *testing.T, body string) map[string]string {
 // strings at any depth, query parameters and path values. Each is a clear
 // 4xx on both engines, never a 500.
 func TestBadTextRefused(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		admin := f.client(t, "A/admin")
 		cso := f.client(t, "A/cso")
@@ -130,7 +130,7 @@ func TestBadTextRefused(t *testing.T) {
 // TestSearchText caps the length of search text with a clear message and
 // takes LIKE wildcards literally.
 func TestSearchText(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
 		if _, err := st.ImportCatalogue(ctx, f.orgA.ID, []devices.Product{
@@ -174,7 +174,7 @@ func TestSearchText(t *testing.T) {
 // TestSignInNext keeps the destination after sign-in to a local path
 // without control characters.
 func TestSignInNext(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		u := f.users["A/reporter"]
 		signed := f.client(t, "A/reporter")

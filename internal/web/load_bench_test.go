@@ -147,7 +147,7 @@ func sampleHeap(peak *atomic.Uint64) func() {
 	return func() { close(done); wg.Wait() }
 }
 
-func newLoadFixture(b *testing.B, st *store.Store) *loadFixture {
+func newLoadFixture(b *testing.B, st *store.DB) *loadFixture {
 	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "bench"})
 	res, err := demo.Load(ctx, st, demo.Options{Password: password})
 	if err != nil {
@@ -203,11 +203,11 @@ func newLoadFixture(b *testing.B, st *store.Store) *loadFixture {
 	f.emails = append(f.emails, first.Email)
 	for i := 1; i < loadClients; i++ {
 		id, email := store.NewID(), fmt.Sprintf("load-%d@bench.test", i)
-		if _, err := st.DB().ExecContext(ctx, `INSERT INTO users (id, email, name, password_hash, platform_admin, disabled, created_at)
+		if _, err := st.SQL().ExecContext(ctx, `INSERT INTO users (id, email, name, password_hash, platform_admin, disabled, created_at)
 			SELECT $1, $2, $3, password_hash, platform_admin, disabled, created_at FROM users WHERE id = $4`, id, email, fmt.Sprintf("Load %d", i), first.ID); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := st.DB().ExecContext(ctx, `INSERT INTO user_roles (org_id, user_id, role) SELECT org_id, $1, role FROM user_roles WHERE user_id = $2`, id, first.ID); err != nil {
+		if _, err := st.SQL().ExecContext(ctx, `INSERT INTO user_roles (org_id, user_id, role) SELECT org_id, $1, role FROM user_roles WHERE user_id = $2`, id, first.ID); err != nil {
 			b.Fatal(err)
 		}
 		f.emails = append(f.emails, email)

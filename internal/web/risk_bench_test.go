@@ -96,7 +96,7 @@ func BenchmarkHazardLogPage500(b *testing.B) {
 }
 
 // benchServer starts the real server on st and a session for u.
-func benchServer(b *testing.B, st *store.Store, u store.User) (string, string) {
+func benchServer(b *testing.B, st *store.DB, u store.User) (string, string) {
 	cfg := testConfig(b)
 	s, err := web.New(web.Options{Store: st, Config: cfg, Version: "bench", Logger: quietLog})
 	if err != nil {

@@ -97,7 +97,7 @@ func get(t *testing.T, c *http.Client, u string, want int) string {
 // register a system, add hazards (by form and from a template), fail
 // validation, approve the log, issue the CSCR as PDF, export and import.
 func TestRiskFlow(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		cso := f.client(t, "A/cso")
 		base := f.srv.URL
@@ -289,7 +289,7 @@ func TestRiskFlow(t *testing.T) {
 }
 
 func TestRiskAPI(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		cso := f.client(t, "A/cso")
 		base := f.srv.URL + "/api/v1"
@@ -394,7 +394,7 @@ func TestRiskAPI(t *testing.T) {
 }
 
 func TestRiskReadersAndConflicts(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		base := f.srv.URL
 		// A reporter may open the landing page from the navigation but sees

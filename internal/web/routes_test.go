@@ -19,7 +19,7 @@ import (
 // sessionFor starts a session for u directly in the store and returns the
 // cookie value, so that each request of the route walk has its own session
 // (some routes, like sign out, end it).
-func sessionFor(t *testing.T, st *store.Store, u store.User) string {
+func sessionFor(t *testing.T, st *store.DB, u store.User) string {
 	t.Helper()
 	token := auth.NewSecret(16)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
@@ -36,7 +36,7 @@ var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
 // parameters name organisation B's records, so any answer other than "not
 // found" or "forbidden" would be a leak. No response may show B's data.
 func TestRouteRoleMatrix(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
 		platform, err := st.CreateUser(ctx, store.NewUser{Email: "platform@example.com", Name: "Platform Admin", Password: password,

@@ -21,7 +21,7 @@ import (
 
 // Server is the HTTP side of clinsafe.
 type Server struct {
-	store      *store.Store
+	store      *store.DB
 	cfg        *config.Config
 	log        *slog.Logger
 	pages      *pages
@@ -35,7 +35,7 @@ type Server struct {
 
 // Options configure a Server.
 type Options struct {
-	Store   *store.Store
+	Store   *store.DB
 	Config  *config.Config
 	Logger  *slog.Logger
 	Version string

@@ -137,7 +137,7 @@ const recallExample = `{"reference":"FSN-2026-031","kind":"fsn","issuer":"Northw
 
 type sweeper struct {
 	t        *testing.T
-	st       *store.Store
+	st       *store.DB
 	base     string
 	client   *http.Client
 	user     store.User
@@ -245,7 +245,7 @@ func withBadParams(pattern, valid string) []string {
 }
 
 func TestBadInputSweep(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		start := time.Now()
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "sweep", Operator: true})
 		var logBuf lockedBuffer

@@ -16,7 +16,7 @@ import (
 
 // serverWith starts a second server on the fixture's store with extra
 // settings (e.g. trusted proxies).
-func serverWith(t *testing.T, st *store.Store, kv ...string) string {
+func serverWith(t *testing.T, st *store.DB, kv ...string) string {
 	t.Helper()
 	set := map[string]string{"CLINSAFE_SESSION_KEY": strings.Repeat("k", 32)}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -59,7 +59,7 @@ func wantThrottled(t *testing.T, resp *http.Response, body, what string) {
 // behind it shares its address (and a client's own X-Forwarded-For is
 // ignored); with the proxy trusted, each client is counted on its own.
 func TestSignInThrottleBehindProxy(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		admin := f.users["A/admin"].Email
 		c := f.client(t, "")
@@ -103,7 +103,7 @@ func TestSignInThrottleBehindProxy(t *testing.T) {
 // The owner signs in from another address after five failures elsewhere;
 // the failing address gets a short wait, not a lock.
 func TestSignInThrottleOwnerElsewhere(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		admin := f.users["A/admin"].Email
 		trusted := serverWith(t, st, "CLINSAFE_TRUSTED_PROXIES", "127.0.0.1")
@@ -124,7 +124,7 @@ func TestSignInThrottleOwnerElsewhere(t *testing.T) {
 // Wrong current passwords on the change-password page do not count toward
 // sign-in throttling, and are limited on their own.
 func TestChangePasswordThrottle(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		c := f.client(t, "A/reporter")
 		form := url.Values{"current_password": {"wrong"}, "new_password": {"a brand new password"}, "confirm_password": {"a brand new password"}}.Encode()

@@ -28,7 +28,7 @@ const password = "correct horse battery"
 
 // fixture is a server with two organisations, each with a user per role.
 type fixture struct {
-	st    *store.Store
+	st    *store.DB
 	web   *web.Server
 	srv   *httptest.Server
 	orgA  store.Org
@@ -38,7 +38,7 @@ type fixture struct {
 	markersB []string
 }
 
-func newFixture(t *testing.T, st *store.Store) *fixture {
+func newFixture(t *testing.T, st *store.DB) *fixture {
 	t.Helper()
 	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "fixture", Operator: true})
 	cfg := testConfig(t)
@@ -128,7 +128,7 @@ func do(t *testing.T, c *http.Client, method, u, body string, hdr ...string) (*h
 }
 
 func TestSecurityHeadersAndErrors(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		c := f.client(t, "A/reporter")
 		resp, body := do(t, c, "GET", f.srv.URL+"/", "")
@@ -179,7 +179,7 @@ func TestSecurityHeadersAndErrors(t *testing.T) {
 }
 
 func TestLoginFormErrors(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		c := f.client(t, "")
 		resp, body := do(t, c, "POST", f.srv.URL+"/login", "email=&password=")
@@ -201,7 +201,7 @@ func TestLoginFormErrors(t *testing.T) {
 }
 
 func TestAPI(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		anon := f.client(t, "")
 		resp, body := do(t, anon, "GET", f.srv.URL+"/api/v1/me", "")
@@ -281,7 +281,7 @@ func TestAPI(t *testing.T) {
 }
 
 func TestAdminUserFlow(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		admin := f.client(t, "A/admin")
 		resp, body := do(t, admin, "POST", f.srv.URL+"/admin/users", "name=&email=bad&password=short")
@@ -346,7 +346,7 @@ func TestAdminUserFlow(t *testing.T) {
 }
 
 func TestOrgSwitch(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
 		u := f.users["A/cso"]
@@ -379,7 +379,7 @@ func TestOrgSwitch(t *testing.T) {
 var quietLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 func TestErrorPages(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		c := f.client(t, "A/admin")
 		// 400: a form body that cannot be parsed.
