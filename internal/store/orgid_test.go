@@ -12,7 +12,7 @@ import (
 // Organisation ids have a type of their own (OrgID), so that one passed in
 // another id's place does not compile. This keeps it so: no function of the
 // package takes an organisation id as a plain string, every function that
-// takes an OrgID takes it first after its context (and the queryer or
+// takes an OrgID takes it first after its context (and the Querier or
 // transaction it runs in), and every struct field named OrgID is an OrgID.
 func TestOrgIDTyped(t *testing.T) {
 	files, err := filepath.Glob("*.go")
@@ -64,7 +64,7 @@ func TestOrgIDTyped(t *testing.T) {
 }
 
 // checkOrgParams reports parameters that look like organisation ids but
-// are strings, and an OrgID that is not first after the context, queryer
+// are strings, and an OrgID that is not first after the context, Querier
 // or transaction. It says whether fn takes an OrgID.
 func checkOrgParams(t *testing.T, fset *token.FileSet, fn *ast.FuncDecl, plainOK bool) bool {
 	t.Helper()
@@ -77,7 +77,7 @@ func checkOrgParams(t *testing.T, fset *token.FileSet, fn *ast.FuncDecl, plainOK
 		}
 		for _, name := range names {
 			switch ty {
-			case "context.Context", "*Store", "queryer", "*Tx", "*sql.Tx":
+			case "context.Context", "*DB", "Querier", "*Tx", "*sql.Tx":
 			default:
 				if ty == "OrgID" {
 					found = true
