@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"io"
 	"os"
 	"path/filepath"
@@ -38,18 +39,18 @@ func hazardFormat(flagVal, file string) (string, error) {
 }
 
 // hazardTarget opens the store and finds the organisation and system.
-func hazardTarget(ctx context.Context, e *env, f *config.Flags, ods, system string) (*store.DB, store.Org, store.System, error) {
+func hazardTarget(ctx context.Context, e *env, f *config.Flags, ods, system string) (*store.DB, store.Org, riskdb.System, error) {
 	if ods == "" || system == "" {
-		return nil, store.Org{}, store.System{}, errors.New("give -org ODS and -system ID or name")
+		return nil, store.Org{}, riskdb.System{}, errors.New("give -org ODS and -system ID or name")
 	}
 	st, o, err := openOrg(ctx, e, f, ods)
 	if err != nil {
-		return nil, store.Org{}, store.System{}, err
+		return nil, store.Org{}, riskdb.System{}, err
 	}
-	sys, err := st.SystemByName(ctx, o.ID, system)
+	sys, err := riskdb.New(st).SystemByName(ctx, o.ID, system)
 	if err != nil {
 		st.Close()
-		return nil, store.Org{}, store.System{}, err
+		return nil, store.Org{}, riskdb.System{}, err
 	}
 	return st, o, sys, nil
 }
@@ -87,7 +88,7 @@ func hazardsImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	m, err := st.Matrix(ctx, o.ID)
+	m, err := riskdb.New(st).Matrix(ctx, o.ID)
 	if err != nil {
 		return err
 	}
@@ -110,7 +111,7 @@ func hazardsImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	n, err := st.ImportHazards(cliCtx(ctx, e), o.ID, sys.ID, l, *supplier)
+	n, err := riskdb.New(st).ImportHazards(cliCtx(ctx, e), o.ID, sys.ID, l, *supplier)
 	if err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func hazardsExport(ctx context.Context, e *env, args []string) error {
 	defer st.Close()
 	var l risk.Log
 	if *issued != "" {
-		lis, err := st.LogIssues(ctx, o.ID, sys.ID)
+		lis, err := riskdb.New(st).LogIssues(ctx, o.ID, sys.ID)
 		if err != nil {
 			return err
 		}
@@ -153,10 +154,10 @@ func hazardsExport(ctx context.Context, e *env, args []string) error {
 		if l.Version == "" {
 			return fmt.Errorf("%s has no issued version %q", sys.Name, *issued)
 		}
-	} else if _, l, err = st.CurrentLog(ctx, o, sys.ID); err != nil {
+	} else if _, l, err = riskdb.New(st).CurrentLog(ctx, o, sys.ID); err != nil {
 		return err
 	}
-	m, err := st.Matrix(ctx, o.ID)
+	m, err := riskdb.New(st).Matrix(ctx, o.ID)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,15 +25,15 @@ func TestHazardsImportExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	o, _ := st.OrgByODS(ctx, "RX1")
-	sys, err := st.CreateSystem(ctx, o.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
+	sys, err := riskdb.New(st).CreateSystem(ctx, o.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateSystem(ctx, o.ID, store.System{Name: "Copy", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160}); err != nil {
+	if _, err := riskdb.New(st).CreateSystem(ctx, o.ID, riskdb.System{Name: "Copy", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tpl := range risk.Templates()[:3] {
-		if _, err := st.CreateHazard(ctx, o.ID, sys.ID, tpl.Hazard(0)); err != nil {
+		if _, err := riskdb.New(st).CreateHazard(ctx, o.ID, sys.ID, tpl.Hazard(0)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/audit"
@@ -95,6 +96,7 @@ func (b bespoke) hazard() risk.Hazard {
 }
 
 func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, people map[string]store.User, pw string) error {
+	rk := riskdb.New(st)
 	now := st.Now()
 	day := func(d int) time.Time { return clock.Today(now).AddDate(0, 0, d) }
 	supCSO, trustCSO := people["cso@meridian.clinsafe.test"], people["cso@demo.clinsafe.test"]
@@ -103,11 +105,11 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 	}
 
 	// The supplier's DCB0129 log for its product, issued once.
-	product, err := st.CreateSystem(ctx, supplier.ID, store.System{Name: "Meridian MedChart ePMA", Manufacturer: supplier.Name,
+	product, err := rk.CreateSystem(ctx, supplier.ID, riskdb.System{Name: "Meridian MedChart ePMA", Manufacturer: supplier.Name,
 		IntendedUse:   "Electronic prescribing, pharmacist verification and recording of medicines administration for adult and paediatric inpatients.",
 		ClinicalScope: "Inpatient wards, day units and discharge prescribing. Not for chemotherapy or neonatal intensive care.", Standard: risk.DCB0129,
-		Phases: []string{"Design", "Build and test", "Release", "Live service"}, CSOs: []store.Person{{ID: supCSO.ID}},
-		Releases: []store.Release{{Version: "5.0", Date: day(-300), Notes: "First release of the new administration chart."}, {Version: "5.2", Date: day(-60), Notes: "Time-critical medicines marker."}}})
+		Phases: []string{"Design", "Build and test", "Release", "Live service"}, CSOs: []riskdb.Person{{ID: supCSO.ID}},
+		Releases: []riskdb.Release{{Version: "5.0", Date: day(-300), Notes: "First release of the new administration chart."}, {Version: "5.2", Date: day(-60), Notes: "Time-critical medicines marker."}}})
 	if err != nil {
 		return fmt.Errorf("demo: supplier system: %w", err)
 	}
@@ -119,7 +121,7 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 		if !hasDeployer(h) {
 			h.Status = risk.Closed
 		}
-		if _, err := st.CreateHazard(as(supCSO), supplier.ID, product.ID, h); err != nil {
+		if _, err := rk.CreateHazard(as(supCSO), supplier.ID, product.ID, h); err != nil {
 			return fmt.Errorf("demo: supplier hazard %q: %w", b.name, err)
 		}
 	}
@@ -127,22 +129,22 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 	if err != nil {
 		return err
 	}
-	supIssue, err := st.IssueLog(as(supCSO), supplier, product.ID, "Issued with release 5.2 for customers.", sg)
+	supIssue, err := rk.IssueLog(as(supCSO), supplier, product.ID, "Issued with release 5.2 for customers.", sg)
 	if err != nil {
 		return fmt.Errorf("demo: supplier issue: %w", err)
 	}
 
 	// The trust's DCB0160 deployment of the product.
-	sys, err := st.CreateSystem(ctx, trust.ID, store.System{Name: "MedChart ePMA", Manufacturer: supplier.Name,
+	sys, err := rk.CreateSystem(ctx, trust.ID, riskdb.System{Name: "MedChart ePMA", Manufacturer: supplier.Name,
 		IntendedUse:       "Electronic prescribing and medicines administration on all adult and children's inpatient wards of the trust.",
 		ClinicalScope:     "Inpatient prescribing, administration, pharmacist verification and discharge prescriptions.",
 		DeploymentContext: "Hosted by the supplier; integrated with the trust's patient administration system and the discharge summary interface; ward roll-out in four waves.",
 		Standard:          risk.DCB0160, Phases: []string{"Procurement", "Configuration", "Testing", "Go-live by wave", "Live service"},
-		CSOs: []store.Person{{ID: trustCSO.ID}}, Releases: []store.Release{{Version: "5.2", Date: day(-30), Notes: "Wave 1 go-live: medical wards."}}})
+		CSOs: []riskdb.Person{{ID: trustCSO.ID}}, Releases: []riskdb.Release{{Version: "5.2", Date: day(-30), Notes: "Wave 1 go-live: medical wards."}}})
 	if err != nil {
 		return fmt.Errorf("demo: trust system: %w", err)
 	}
-	if _, err := st.ImportHazards(as(trustCSO), trust.ID, sys.ID, &supIssue.Log, true); err != nil {
+	if _, err := rk.ImportHazards(as(trustCSO), trust.ID, sys.ID, &supIssue.Log, true); err != nil {
 		return fmt.Errorf("demo: import supplier log: %w", err)
 	}
 	n := 0
@@ -163,7 +165,7 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 		if n%4 == 0 {
 			h.Actions[0].Done = true
 		}
-		if _, err := st.CreateHazard(as(trustCSO), trust.ID, sys.ID, h); err != nil {
+		if _, err := rk.CreateHazard(as(trustCSO), trust.ID, sys.ID, h); err != nil {
 			return fmt.Errorf("demo: template hazard %s: %w", key, err)
 		}
 	}
@@ -173,7 +175,7 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 		if i == 3 {
 			h.RiskBenefit = risk.RiskBenefit{Justification: "Temporary accounts carry some risk but the alternative, paper charts for locum shifts, is worse.", ByUserID: trustCSO.ID, ByName: trustCSO.Name, At: now}
 		}
-		if _, err := st.CreateHazard(as(trustCSO), trust.ID, sys.ID, h); err != nil {
+		if _, err := rk.CreateHazard(as(trustCSO), trust.ID, sys.ID, h); err != nil {
 			return fmt.Errorf("demo: trust hazard %q: %w", b.name, err)
 		}
 	}
@@ -181,18 +183,18 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 	if err != nil {
 		return err
 	}
-	if _, err := st.IssueLog(as(trustCSO), trust, sys.ID, "Approved for wave 1 go-live.", sg); err != nil {
+	if _, err := rk.IssueLog(as(trustCSO), trust, sys.ID, "Approved for wave 1 go-live.", sg); err != nil {
 		return fmt.Errorf("demo: trust issue: %w", err)
 	}
-	if _, err := st.SaveCSCRDraft(ctx, trust.ID, sys.ID, store.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live, wave 1 (medical wards)", Narratives: map[string]string{
+	if _, err := rk.SaveCSCRDraft(ctx, trust.ID, sys.ID, riskdb.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live, wave 1 (medical wards)", Narratives: map[string]string{
 		risk.SectionIntroduction: "This report sets out the clinical safety case for the deployment of MedChart ePMA on the medical wards of Northfield Hospitals (demo), under DCB0160.",
 	}}); err != nil {
 		return err
 	}
-	if _, err := st.IssueCSCR(as(trustCSO), trust, sys.ID, sg); err != nil {
+	if _, err := rk.IssueCSCR(as(trustCSO), trust, sys.ID, sg); err != nil {
 		return fmt.Errorf("demo: CSCR: %w", err)
 	}
-	return st.SaveCompliance(ctx, trust.ID, risk.DCB0160, []store.ComplianceAnswer{
+	return rk.SaveCompliance(ctx, trust.ID, risk.DCB0160, []riskdb.ComplianceAnswer{
 		{Clause: "2.1", Answer: risk.Yes, Evidence: "Clinical risk management process, version 3 (intranet)"},
 		{Clause: "2.3", Answer: risk.Yes, Evidence: "Dr Sam Okafor appointed CSO by the medical director"},
 		{Clause: "2.4", Answer: risk.Partial, Evidence: "Two of five team members have completed CSO training"},

@@ -35,7 +35,7 @@ func (s *DB) accountAuthority(ctx context.Context, q Querier, orgID OrgID, targe
 	if a.UserID == "" {
 		return apperr.New(apperr.Forbidden, "Sign in to change an account")
 	}
-	actor, err := s.getUser(ctx, q, a.UserID)
+	actor, err := s.UserQ(ctx, q, a.UserID)
 	if err != nil {
 		return apperr.New(apperr.Forbidden, "Sign in to change an account")
 	}
@@ -45,7 +45,7 @@ func (s *DB) accountAuthority(ctx context.Context, q Querier, orgID OrgID, targe
 	if orgID == "" {
 		return apperr.New(apperr.Forbidden, "Only the person themselves or an instance administrator can change this account")
 	}
-	held, err := s.rolesIn(ctx, q, orgID, a.UserID)
+	held, err := s.MemberRoles(ctx, q, orgID, a.UserID)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (s *DB) accountAuthority(ctx context.Context, q Querier, orgID OrgID, targe
 // (name, email, password, disabled) of a member of orgID, so that pages
 // offer only what will be allowed.
 func (s *DB) CanManageAccount(ctx context.Context, orgID OrgID, userID string) (bool, error) {
-	u, err := s.getUser(ctx, s.db, userID)
+	u, err := s.UserQ(ctx, s.db, userID)
 	if err != nil {
 		return false, err
 	}
@@ -91,11 +91,11 @@ func (s *DB) AddMember(ctx context.Context, orgID OrgID, userID string, roles []
 	}
 	auth.SortRoles(roles)
 	return s.Tx(ctx, func(tx *Tx) error {
-		u, err := s.getUser(ctx, tx, userID)
+		u, err := s.UserQ(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
-		old, err := s.rolesIn(ctx, tx, orgID, userID)
+		old, err := s.MemberRoles(ctx, tx, orgID, userID)
 		if err != nil {
 			return err
 		}
@@ -254,7 +254,7 @@ func (s *DB) AcceptInvitation(ctx context.Context, code string) (Invitation, err
 		if inv, err = s.invitationByCode(ctx, tx, code); err != nil {
 			return err
 		}
-		u, err := s.getUser(ctx, tx, a.UserID)
+		u, err := s.UserQ(ctx, tx, a.UserID)
 		if err != nil {
 			return apperr.New(apperr.Unauthenticated, "Sign in to accept the invitation")
 		}
@@ -267,7 +267,7 @@ func (s *DB) AcceptInvitation(ctx context.Context, code string) (Invitation, err
 }
 
 func (s *DB) acceptInTx(ctx context.Context, tx *Tx, inv Invitation, u User) error {
-	old, err := s.rolesIn(ctx, tx, inv.OrgID, u.ID)
+	old, err := s.MemberRoles(ctx, tx, inv.OrgID, u.ID)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"testing"
 	"time"
 
@@ -220,11 +221,11 @@ func TestSignatures(t *testing.T) {
 		a := mustOrg(t, st, "RAA")
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
 		other := mustUser(t, st, a, "cso2@a.test", auth.CSO)
-		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0129})
+		sys, err := riskdb.New(st).CreateSystem(ctx, a.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0129})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.CreateHazard(ctx, a.ID, sys.ID, sampleHazard("Wrong dose")); err != nil {
+		if _, err := riskdb.New(st).CreateHazard(ctx, a.ID, sys.ID, sampleHazard("Wrong dose")); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.VerifySigner(as(cso), "wrong password"); apperr.FieldsOf(err)["password"] == "" {
@@ -234,26 +235,26 @@ func TestSignatures(t *testing.T) {
 		if _, err := st.VerifySigner(viaToken, pw); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("signing with a token: %v, want Forbidden", err)
 		}
-		if _, err := st.IssueLog(as(cso), a, sys.ID, "", store.Signer{}); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := riskdb.New(st).IssueLog(as(cso), a, sys.ID, "", store.Signer{}); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("issuing without a signature: %v, want Forbidden", err)
 		}
-		if _, err := st.IssueLog(as(cso), a, sys.ID, "", sign(t, st, other)); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := riskdb.New(st).IssueLog(as(cso), a, sys.ID, "", sign(t, st, other)); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("issuing with another person's signature: %v, want Forbidden", err)
 		}
 		stale := sign(t, st, cso)
 		st.SetClock(func() time.Time { return storetest.FixedTime.Add(5 * time.Minute) })
-		if _, err := st.IssueLog(as(cso), a, sys.ID, "", stale); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := riskdb.New(st).IssueLog(as(cso), a, sys.ID, "", stale); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("issuing with a stale signature: %v, want Forbidden", err)
 		}
 		var n int
 		if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM hazard_log_issues`).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("refused issues wrote %d versions (%v)", n, err)
 		}
-		li, err := st.IssueLog(as(cso), a, sys.ID, "Go-live", sign(t, st, cso))
+		li, err := riskdb.New(st).IssueLog(as(cso), a, sys.ID, "Go-live", sign(t, st, cso))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := st.LogIssue(ctx, a.ID, li.ID)
+		got, err := riskdb.New(st).LogIssue(ctx, a.ID, li.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -261,11 +262,11 @@ func TestSignatures(t *testing.T) {
 		if sig.SignerID != cso.ID || sig.ContentHash != li.ContentHash || sig.Method != store.SignMethodPassword || sig.Subject != "hazard_log_issue" || sig.SignedAt.IsZero() {
 			t.Errorf("signature = %+v, want %s signing %s", sig, cso.ID, li.ContentHash)
 		}
-		ci, err := st.IssueCSCR(as(cso), a, sys.ID, sign(t, st, cso))
+		ci, err := riskdb.New(st).IssueCSCR(as(cso), a, sys.ID, sign(t, st, cso))
 		if err != nil {
 			t.Fatal(err)
 		}
-		gotc, err := st.CSCRIssue(ctx, a.ID, ci.ID)
+		gotc, err := riskdb.New(st).CSCRIssue(ctx, a.ID, ci.ID)
 		if err != nil || gotc.Signature.SignerID != cso.ID || len(gotc.Signature.ContentHash) != 64 {
 			t.Errorf("report signature = %+v, %v", gotc.Signature, err)
 		}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"crypto/ed25519"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -287,11 +288,11 @@ func TestDeepVerifyBulkRows(t *testing.T) {
 func TestDeepVerifyAcrossEntities(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		o, u := someEntries(t, st)
-		sys, err := st.CreateSystem(ctx, o.ID, store.System{Name: "EPR", Manufacturer: "Acme", IntendedUse: "Records", Standard: risk.DCB0160})
+		sys, err := riskdb.New(st).CreateSystem(ctx, o.ID, riskdb.System{Name: "EPR", Manufacturer: "Acme", IntendedUse: "Records", Standard: risk.DCB0160})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.AddRelease(ctx, o.ID, sys.ID, store.Release{Version: "1.0", Date: storetest.FixedTime}); err != nil {
+		if _, err := riskdb.New(st).AddRelease(ctx, o.ID, sys.ID, riskdb.Release{Version: "1.0", Date: storetest.FixedTime}); err != nil {
 			t.Fatal(err)
 		}
 		tok, _, err := st.CreateToken(ctx, o.ID, u.ID, "feed", nil, nil)

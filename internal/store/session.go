@@ -288,7 +288,7 @@ func (s *DB) Session(ctx context.Context, hash string, idle time.Duration) (Prin
 }
 
 func (s *DB) principal(ctx context.Context, orgID OrgID, userID string) (Principal, error) {
-	u, err := s.getUser(ctx, s.db, userID)
+	u, err := s.UserQ(ctx, s.db, userID)
 	if err != nil {
 		return Principal{}, err
 	}
@@ -299,7 +299,7 @@ func (s *DB) principal(ctx context.Context, orgID OrgID, userID string) (Princip
 	if err != nil {
 		return Principal{}, err
 	}
-	roles, err := s.rolesIn(ctx, s.db, orgID, userID)
+	roles, err := s.MemberRoles(ctx, s.db, orgID, userID)
 	if err != nil {
 		return Principal{}, err
 	}
@@ -313,7 +313,7 @@ func (s *DB) principal(ctx context.Context, orgID OrgID, userID string) (Princip
 // SwitchOrg moves a session to another organisation in which the user holds
 // a role. Forbidden otherwise.
 func (s *DB) SwitchOrg(ctx context.Context, orgID OrgID, hash, userID string) error {
-	roles, err := s.rolesIn(ctx, s.db, orgID, userID)
+	roles, err := s.MemberRoles(ctx, s.db, orgID, userID)
 	if err != nil {
 		return err
 	}

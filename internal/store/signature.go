@@ -80,7 +80,7 @@ func (s *DB) VerifySigner(ctx context.Context, password string) (Signer, error) 
 
 // check returns Forbidden unless sg was made for the actor in ctx within
 // signerTTL.
-func (s *DB) checkSigner(ctx context.Context, sg Signer) error {
+func (s *DB) CheckSigner(ctx context.Context, sg Signer) error {
 	a := audit.ActorFrom(ctx)
 	if sg.userID == "" || a.ViaToken || sg.userID != a.UserID || s.now().Sub(sg.at) > signerTTL {
 		return apperr.New(apperr.Forbidden, "Enter your password to sign: approving and issuing is an electronic signature")
@@ -90,7 +90,7 @@ func (s *DB) checkSigner(ctx context.Context, sg Signer) error {
 
 // sign records a signature inside tx, before the audit entry of parentID
 // (the audited entity the subject belongs to) is written.
-func (s *DB) sign(ctx context.Context, tx *Tx, orgID OrgID, parentID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
+func (s *DB) Sign(ctx context.Context, tx *Tx, orgID OrgID, parentID string, sg Signer, subject, subjectID, meaning, contentHash string) (Signature, error) {
 	sig := Signature{ID: NewID(), Subject: subject, SubjectID: subjectID, Meaning: meaning, SignerID: sg.userID, SignerName: sg.name,
 		ContentHash: contentHash, Method: SignMethodPassword, SignedAt: s.now().Truncate(time.Microsecond)}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO signatures (id, org_id, subject, subject_id, parent_id, meaning, signer_id, signer_name, content_hash, method, signed_at)

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"testing"
 	"time"
 
@@ -17,18 +18,18 @@ func TestCheckCSOsReportsStoreFailure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "AAA")
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
-		sys := store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160}
+		sys := riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160}
 		for _, id := range []string{"not-an-id", "bad\x00id", store.NewID()} {
-			sys.CSOs = []store.Person{{ID: id}}
-			if _, err := st.CreateSystem(ctx, a.ID, sys); apperr.FieldsOf(err)["csos"] == "" {
+			sys.CSOs = []riskdb.Person{{ID: id}}
+			if _, err := riskdb.New(st).CreateSystem(ctx, a.ID, sys); apperr.FieldsOf(err)["csos"] == "" {
 				t.Errorf("CreateSystem with CSO id %q: %v, want a csos message", id, err)
 			}
 		}
 		if _, err := st.SQL().Exec(`ALTER TABLE user_roles RENAME TO user_roles_gone`); err != nil {
 			t.Fatal(err)
 		}
-		sys.CSOs = []store.Person{{ID: cso.ID}}
-		_, err := st.CreateSystem(ctx, a.ID, sys)
+		sys.CSOs = []riskdb.Person{{ID: cso.ID}}
+		_, err := riskdb.New(st).CreateSystem(ctx, a.ID, sys)
 		if err == nil || apperr.Is(err, apperr.Invalid) {
 			t.Errorf("CreateSystem when the roles cannot be read: %v, want an internal error", err)
 		}
@@ -40,7 +41,7 @@ func TestCheckCSOsReportsStoreFailure(t *testing.T) {
 func TestProvenanceErrorsAreReported(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "AAA")
-		sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
+		sys, err := riskdb.New(st).CreateSystem(ctx, a.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,25 +49,25 @@ func TestProvenanceErrorsAreReported(t *testing.T) {
 		// encoding/json refuses a year past 9999 (before the fix the audit
 		// entry's snapshot caught this one; the row itself now does).
 		h.Provenance = risk.Provenance{Source: "Acme", ImportedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
-		if e, err := st.CreateHazard(ctx, a.ID, sys.ID, h); err == nil {
-			got, _ := st.Hazard(ctx, a.ID, e.ID)
+		if e, err := riskdb.New(st).CreateHazard(ctx, a.ID, sys.ID, h); err == nil {
+			got, _ := riskdb.New(st).Hazard(ctx, a.ID, e.ID)
 			t.Errorf("CreateHazard with unwritable provenance: no error; stored provenance %+v", got.Provenance)
 		}
 		h.Provenance.ImportedAt = storetest.FixedTime
-		e, err := st.CreateHazard(ctx, a.ID, sys.ID, h)
+		e, err := riskdb.New(st).CreateHazard(ctx, a.ID, sys.ID, h)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tc, err := st.TransferredControls(ctx, a.ID); err != nil || len(tc) != 1 || tc[0].Provenance.Source != "Acme" {
+		if tc, err := riskdb.New(st).TransferredControls(ctx, a.ID); err != nil || len(tc) != 1 || tc[0].Provenance.Source != "Acme" {
 			t.Fatalf("TransferredControls = %+v, %v; want one control from Acme", tc, err)
 		}
 		if _, err := st.SQL().Exec(`UPDATE hazards SET provenance = '{"source": ' WHERE id = $1`, e.ID); err != nil {
 			t.Fatal(err)
 		}
-		if tc, err := st.TransferredControls(ctx, a.ID); err == nil {
+		if tc, err := riskdb.New(st).TransferredControls(ctx, a.ID); err == nil {
 			t.Errorf("TransferredControls with corrupt provenance = %+v, want an error", tc)
 		}
-		if _, err := st.Hazard(ctx, a.ID, e.ID); err == nil {
+		if _, err := riskdb.New(st).Hazard(ctx, a.ID, e.ID); err == nil {
 			t.Errorf("Hazard with corrupt provenance: no error")
 		}
 	})

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"slices"
 	"testing"
 	"time"
@@ -40,8 +41,8 @@ func TestTodayIsLondon(t *testing.T) {
 				}
 				a := mustOrg(t, st, "AAA")
 				cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
-				sys, err := st.CreateSystem(ctx, a.ID, store.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing",
-					Standard: risk.DCB0160, CSOs: []store.Person{{ID: cso.ID}}})
+				sys, err := riskdb.New(st).CreateSystem(ctx, a.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing",
+					Standard: risk.DCB0160, CSOs: []riskdb.Person{{ID: cso.ID}}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -51,15 +52,15 @@ func TestTodayIsLondon(t *testing.T) {
 					{Summary: "Due today", Owner: "Ward manager", Due: date(c.today)},
 					{Summary: "Due tomorrow", Owner: "Ward manager", Due: date(c.tomorrow)},
 				}
-				hz, err := st.CreateHazard(ctx, a.ID, sys.ID, h)
+				hz, err := riskdb.New(st).CreateHazard(ctx, a.ID, sys.ID, h)
 				if err != nil {
 					t.Fatal(err)
 				}
-				od, err := st.OverdueActions(ctx, a.ID, "")
+				od, err := riskdb.New(st).OverdueActions(ctx, a.ID, "")
 				if err != nil || len(od) != 1 || od[0].Action.Summary != "Due yesterday" {
 					t.Errorf("at %v OverdueActions = %+v, %v; want only the action due %s", c.now, od, err, c.yesterday)
 				}
-				if list, err := st.ListSystems(ctx, a.ID); err != nil || len(list) != 1 || list[0].OverdueActions != 1 {
+				if list, err := riskdb.New(st).ListSystems(ctx, a.ID); err != nil || len(list) != 1 || list[0].OverdueActions != 1 {
 					t.Errorf("at %v ListSystems = %+v, %v; want 1 overdue action", c.now, list, err)
 				}
 				if got := hz.OverdueActions(st.Now()); len(got) != 1 || got[0].Summary != "Due yesterday" {

@@ -74,7 +74,7 @@ func (s *DB) CreateUser(ctx context.Context, in NewUser) (User, error) {
 			return err
 		}
 		return tx.Audit(ctx, Change{OrgID: in.OrgID, Action: "user.create", Entity: "user", EntityID: u.ID,
-			Summary: audit.Summarise("email", u.Email, "name", u.Name, "roles", rolesString(in.Roles), "platform_admin", boolString(u.PlatformAdmin))})
+			Summary: audit.Summarise("email", u.Email, "name", u.Name, "roles", rolesString(in.Roles), "platform_admin", YesNo(u.PlatformAdmin))})
 	})
 	return u, err
 }
@@ -90,7 +90,7 @@ func rolesString(rs []auth.Role) string {
 	return strings.Join(s, ",")
 }
 
-func boolString(b bool) string {
+func YesNo(b bool) string {
 	if b {
 		return "yes"
 	}
@@ -142,7 +142,7 @@ func (s *DB) SetRoles(ctx context.Context, orgID OrgID, userID string, roles []a
 	})
 }
 
-func (s *DB) rolesIn(ctx context.Context, q Querier, orgID OrgID, userID string) ([]auth.Role, error) {
+func (s *DB) MemberRoles(ctx context.Context, q Querier, orgID OrgID, userID string) ([]auth.Role, error) {
 	rows, err := q.QueryContext(ctx, `SELECT role FROM user_roles WHERE org_id = $1 AND user_id = $2`, orgID, userID)
 	if err != nil {
 		return nil, s.Wrap(err, "read roles")
@@ -162,7 +162,7 @@ func (s *DB) rolesIn(ctx context.Context, q Querier, orgID OrgID, userID string)
 
 // RolesIn returns the roles the user holds in the organisation.
 func (s *DB) RolesIn(ctx context.Context, orgID OrgID, userID string) ([]auth.Role, error) {
-	return s.rolesIn(ctx, s.db, orgID, userID)
+	return s.MemberRoles(ctx, s.db, orgID, userID)
 }
 
 const userCols = `id, email, name, platform_admin, disabled, created_at, last_login_at`
@@ -178,23 +178,23 @@ func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 	return u, err
 }
 
-func (s *DB) getUser(ctx context.Context, q Querier, id string) (User, error) {
+func (s *DB) UserQ(ctx context.Context, q Querier, id string) (User, error) {
 	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
 	return u, s.One(err, "User", "get user")
 }
 
 // User returns a user by id, without roles (instance-level lookups).
-func (s *DB) User(ctx context.Context, id string) (User, error) { return s.getUser(ctx, s.db, id) }
+func (s *DB) User(ctx context.Context, id string) (User, error) { return s.UserQ(ctx, s.db, id) }
 
 // UserInOrg returns a user who holds a role in orgID, with those roles.
 // NotFound when the user is not a member: this is how one organisation is
 // kept from reading another's people.
 func (s *DB) UserInOrg(ctx context.Context, orgID OrgID, id string) (User, error) {
-	u, err := s.getUser(ctx, s.db, id)
+	u, err := s.UserQ(ctx, s.db, id)
 	if err != nil {
 		return User{}, err
 	}
-	if u.Roles, err = s.rolesIn(ctx, s.db, orgID, id); err != nil {
+	if u.Roles, err = s.MemberRoles(ctx, s.db, orgID, id); err != nil {
 		return User{}, err
 	}
 	if len(u.Roles) == 0 {
@@ -292,11 +292,11 @@ func (s *DB) UpdateUser(ctx context.Context, orgID OrgID, u User) error {
 }
 
 func (s *DB) memberInTx(ctx context.Context, tx *Tx, orgID OrgID, userID string) (User, error) {
-	u, err := s.getUser(ctx, tx, userID)
+	u, err := s.UserQ(ctx, tx, userID)
 	if err != nil {
 		return User{}, err
 	}
-	roles, err := s.rolesIn(ctx, tx, orgID, userID)
+	roles, err := s.MemberRoles(ctx, tx, orgID, userID)
 	if err != nil {
 		return User{}, err
 	}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"io"
 	"net/http"
 	"os"
@@ -187,8 +188,8 @@ func TestBrowserRisk(t *testing.T) {
 	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
 	sysID := sysURL[strings.LastIndex(sysURL, "/")+1:]
 	copyID := copyURL[strings.LastIndex(copyURL, "/")+1:]
-	a, _ := st.ListHazards(context.Background(), trust.ID, sysID)
-	b, _ := st.ListHazards(context.Background(), trust.ID, copyID)
+	a, _ := riskdb.New(st).ListHazards(context.Background(), trust.ID, sysID)
+	b, _ := riskdb.New(st).ListHazards(context.Background(), trust.ID, copyID)
 	if len(a) != 2 || len(b) != 2 {
 		t.Fatalf("round trip: %d hazards became %d", len(a), len(b))
 	}

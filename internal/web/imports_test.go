@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -45,7 +46,7 @@ func (b *readCounter) Close() error { return nil }
 func createSystem(t *testing.T, c *http.Client, f *fixture) string {
 	t.Helper()
 	resp, body := do(t, c, "POST", f.srv.URL+"/api/v1/systems", `{"name":"ePMA","manufacturer":"Meridian","intended_use":"Prescribing","standard":"DCB0129"}`)
-	var sys store.System
+	var sys riskdb.System
 	if err := json.Unmarshal([]byte(body), &sys); err != nil || resp.StatusCode != 201 {
 		t.Fatalf("create system: %d %s", resp.StatusCode, body)
 	}
@@ -198,7 +199,7 @@ func TestImportLimitsHTTP(t *testing.T) {
 				t.Errorf("hazard CSV %s: got %d %.300s, want 422 naming row 2, %s", tc.name, resp.StatusCode, body, exchange.ColDescription)
 			}
 		}
-		if _, l, err := st.CurrentLog(context.Background(), f.orgA, sysID); err != nil || len(l.Hazards) != 0 {
+		if _, l, err := riskdb.New(st).CurrentLog(context.Background(), f.orgA, sysID); err != nil || len(l.Hazards) != 0 {
 			t.Errorf("after refused imports: got %d hazards (%v), want none", len(l.Hazards), err)
 		}
 

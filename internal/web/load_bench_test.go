@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"io"
 	"maps"
 	"math/rand/v2"
@@ -155,19 +156,19 @@ func newLoadFixture(b *testing.B, st *store.DB) *loadFixture {
 	}
 	trust := res.Orgs[0]
 	f := &loadFixture{}
-	systems, err := st.ListSystems(ctx, trust.ID)
+	systems, err := riskdb.New(st).ListSystems(ctx, trust.ID)
 	if err != nil || len(systems) == 0 {
 		b.Fatalf("demo systems: %v (%d)", err, len(systems))
 	}
 	f.demoSystem = systems[0].ID
-	hs, err := st.ListHazards(ctx, trust.ID, f.demoSystem)
+	hs, err := riskdb.New(st).ListHazards(ctx, trust.ID, f.demoSystem)
 	if err != nil || len(hs) == 0 {
 		b.Fatalf("demo hazards: %v (%d)", err, len(hs))
 	}
 	for _, h := range hs {
 		f.hazards = append(f.hazards, h.ID)
 	}
-	ls, err := st.CreateSystem(ctx, trust.ID, store.System{Name: "Load test system", Manufacturer: "Bench", IntendedUse: "Load testing", Standard: risk.DCB0160})
+	ls, err := riskdb.New(st).CreateSystem(ctx, trust.ID, riskdb.System{Name: "Load test system", Manufacturer: "Bench", IntendedUse: "Load testing", Standard: risk.DCB0160})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"net/http"
 	"strconv"
 	"strings"
@@ -100,8 +101,8 @@ func canApprove(p *store.Principal) bool { return p != nil && auth.HasAny(p.Role
 // RiskHome is the clinical risk landing page: the systems register.
 type RiskHome struct {
 	Base
-	Systems []store.SystemSummary
-	Overdue []store.OverdueAction
+	Systems []riskdb.SystemSummary
+	Overdue []riskdb.OverdueAction
 	CanEdit bool
 	CanView bool
 }
@@ -111,11 +112,11 @@ func (s *Server) riskHome(w http.ResponseWriter, r *http.Request) error {
 	if !auth.HasAny(p.Roles, riskView...) {
 		return s.render(w, http.StatusOK, "risk_home", RiskHome{Base: s.base(w, r, "Clinical risk")})
 	}
-	systems, err := s.store.ListSystems(r.Context(), p.Org.ID)
+	systems, err := s.risk.ListSystems(r.Context(), p.Org.ID)
 	if err != nil {
 		return err
 	}
-	od, err := s.store.OverdueActions(r.Context(), p.Org.ID, "")
+	od, err := s.risk.OverdueActions(r.Context(), p.Org.ID, "")
 	if err != nil {
 		return err
 	}
@@ -125,7 +126,7 @@ func (s *Server) riskHome(w http.ResponseWriter, r *http.Request) error {
 // SystemForm adds or edits a system in the register.
 type SystemForm struct {
 	Base
-	System   store.System
+	System   riskdb.System
 	Phases   string
 	CSOs     []CSOOption
 	Action   string
@@ -145,7 +146,7 @@ func standardOptions(sel risk.Standard) []Option {
 	}
 }
 
-func (s *Server) systemForm(w http.ResponseWriter, r *http.Request, title, action string, sys store.System) (SystemForm, error) {
+func (s *Server) systemForm(w http.ResponseWriter, r *http.Request, title, action string, sys riskdb.System) (SystemForm, error) {
 	p := principalFrom(r.Context())
 	users, err := s.store.ListUsers(r.Context(), p.Org.ID)
 	if err != nil {
@@ -167,19 +168,19 @@ func (s *Server) systemForm(w http.ResponseWriter, r *http.Request, title, actio
 var systemFields = []string{"name", "manufacturer", "intended_use", "clinical_scope", "deployment_context", "standard", "phases", "csos"}
 
 func (s *Server) riskNewSystemPage(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.systemForm(w, r, "Add a health IT system", "/risk/systems", store.System{})
+	d, err := s.systemForm(w, r, "Add a health IT system", "/risk/systems", riskdb.System{})
 	if err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "risk_system_form", d)
 }
 
-func systemFromForm(r *http.Request) store.System {
-	sys := store.System{Name: r.PostForm.Get("name"), Manufacturer: r.PostForm.Get("manufacturer"), IntendedUse: r.PostForm.Get("intended_use"),
+func systemFromForm(r *http.Request) riskdb.System {
+	sys := riskdb.System{Name: r.PostForm.Get("name"), Manufacturer: r.PostForm.Get("manufacturer"), IntendedUse: r.PostForm.Get("intended_use"),
 		ClinicalScope: r.PostForm.Get("clinical_scope"), DeploymentContext: r.PostForm.Get("deployment_context"),
 		Standard: risk.Standard(r.PostForm.Get("standard")), Phases: strings.Split(strings.ReplaceAll(r.PostForm.Get("phases"), "\r\n", "\n"), "\n")}
 	for _, id := range r.PostForm["csos"] {
-		sys.CSOs = append(sys.CSOs, store.Person{ID: id})
+		sys.CSOs = append(sys.CSOs, riskdb.Person{ID: id})
 	}
 	return sys
 }
@@ -189,7 +190,7 @@ func (s *Server) riskCreateSystem(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	p := principalFrom(r.Context())
-	sys, err := s.store.CreateSystem(r.Context(), p.Org.ID, systemFromForm(r))
+	sys, err := s.risk.CreateSystem(r.Context(), p.Org.ID, systemFromForm(r))
 	if apperr.Is(err, apperr.Invalid) {
 		d, derr := s.systemForm(w, r, "Add a health IT system", "/risk/systems", systemFromForm(r))
 		if derr != nil {
@@ -205,7 +206,7 @@ func (s *Server) riskCreateSystem(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) riskEditSystemPage(w http.ResponseWriter, r *http.Request) error {
-	sys, err := s.store.System(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -223,7 +224,7 @@ func (s *Server) riskUpdateSystem(w http.ResponseWriter, r *http.Request) error 
 	p := principalFrom(r.Context())
 	in := systemFromForm(r)
 	in.ID = r.PathValue("id")
-	sys, err := s.store.UpdateSystem(r.Context(), p.Org.ID, in)
+	sys, err := s.risk.UpdateSystem(r.Context(), p.Org.ID, in)
 	if apperr.Is(err, apperr.Invalid) {
 		d, derr := s.systemForm(w, r, "Edit system", "/risk/systems/"+in.ID, in)
 		if derr != nil {
@@ -244,7 +245,7 @@ func (s *Server) riskAddRelease(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := principalFrom(r.Context())
 	id := r.PathValue("id")
-	rel := store.Release{Version: r.PostForm.Get("version"), Notes: r.PostForm.Get("notes")}
+	rel := riskdb.Release{Version: r.PostForm.Get("version"), Notes: r.PostForm.Get("notes")}
 	var ferr error
 	if v := strings.TrimSpace(r.PostForm.Get("date")); v != "" {
 		t, err := time.Parse("2006-01-02", v)
@@ -255,7 +256,7 @@ func (s *Server) riskAddRelease(w http.ResponseWriter, r *http.Request) error {
 	}
 	var err error
 	if ferr == nil {
-		_, err = s.store.AddRelease(r.Context(), p.Org.ID, id, rel)
+		_, err = s.risk.AddRelease(r.Context(), p.Org.ID, id, rel)
 	} else {
 		err = ferr
 	}
@@ -278,15 +279,15 @@ func (s *Server) riskAddRelease(w http.ResponseWriter, r *http.Request) error {
 // maps, issued versions and safety case reports.
 type SystemPage struct {
 	Base
-	System     store.System
+	System     riskdb.System
 	Hazards    []HazardRow
-	Issues     []store.LogIssue
-	Reports    []store.CSCRIssue
-	Overdue    []store.OverdueAction
+	Issues     []riskdb.LogIssue
+	Reports    []riskdb.CSCRIssue
+	Overdue    []riskdb.OverdueAction
 	Initial    HeatMap
 	Residual   HeatMap
 	Counts     []CountRow
-	Release    store.Release
+	Release    riskdb.Release
 	CanEdit    bool
 	CanApprove bool
 	Templates  []risk.Template
@@ -356,27 +357,27 @@ func countRows(hs []risk.Hazard, m risk.Matrix) []CountRow {
 func (s *Server) systemPage(w http.ResponseWriter, r *http.Request, id string) (SystemPage, error) {
 	p := principalFrom(r.Context())
 	ctx := r.Context()
-	sys, err := s.store.System(ctx, p.Org.ID, id)
+	sys, err := s.risk.System(ctx, p.Org.ID, id)
 	if err != nil {
 		return SystemPage{}, err
 	}
-	hs, err := s.store.ListHazards(ctx, p.Org.ID, id)
+	hs, err := s.risk.ListHazards(ctx, p.Org.ID, id)
 	if err != nil {
 		return SystemPage{}, err
 	}
-	m, err := s.store.Matrix(ctx, p.Org.ID)
+	m, err := s.risk.Matrix(ctx, p.Org.ID)
 	if err != nil {
 		return SystemPage{}, err
 	}
-	issues, err := s.store.LogIssues(ctx, p.Org.ID, id)
+	issues, err := s.risk.LogIssues(ctx, p.Org.ID, id)
 	if err != nil {
 		return SystemPage{}, err
 	}
-	reports, err := s.store.CSCRIssues(ctx, p.Org.ID, id)
+	reports, err := s.risk.CSCRIssues(ctx, p.Org.ID, id)
 	if err != nil {
 		return SystemPage{}, err
 	}
-	od, err := s.store.OverdueActions(ctx, p.Org.ID, id)
+	od, err := s.risk.OverdueActions(ctx, p.Org.ID, id)
 	if err != nil {
 		return SystemPage{}, err
 	}

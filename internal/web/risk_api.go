@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"errors"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"net/http"
 	"strings"
 
@@ -10,11 +11,10 @@ import (
 	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/risk/exchange"
 	"github.com/clinsafe/clinsafe/internal/risk/report"
-	"github.com/clinsafe/clinsafe/internal/store"
 )
 
 func (s *Server) apiSystems(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.store.ListSystems(r.Context(), principalFrom(r.Context()).Org.ID)
+	list, err := s.risk.ListSystems(r.Context(), principalFrom(r.Context()).Org.ID)
 	if err != nil {
 		return err
 	}
@@ -23,26 +23,26 @@ func (s *Server) apiSystems(w http.ResponseWriter, r *http.Request) error {
 
 // apiSystemIn is the body of POST and PUT /api/v1/systems.
 type apiSystemIn struct {
-	Name              string          `json:"name"`
-	Manufacturer      string          `json:"manufacturer"`
-	IntendedUse       string          `json:"intended_use"`
-	ClinicalScope     string          `json:"clinical_scope"`
-	DeploymentContext string          `json:"deployment_context"`
-	Standard          string          `json:"standard"`
-	Phases            []string        `json:"phases"`
-	CSOIDs            []string        `json:"cso_ids"`
-	Releases          []store.Release `json:"releases"`
+	Name              string           `json:"name"`
+	Manufacturer      string           `json:"manufacturer"`
+	IntendedUse       string           `json:"intended_use"`
+	ClinicalScope     string           `json:"clinical_scope"`
+	DeploymentContext string           `json:"deployment_context"`
+	Standard          string           `json:"standard"`
+	Phases            []string         `json:"phases"`
+	CSOIDs            []string         `json:"cso_ids"`
+	Releases          []riskdb.Release `json:"releases"`
 }
 
-func (in apiSystemIn) system() store.System {
-	sys := store.System{Name: in.Name, Manufacturer: in.Manufacturer, IntendedUse: in.IntendedUse, ClinicalScope: in.ClinicalScope,
+func (in apiSystemIn) system() riskdb.System {
+	sys := riskdb.System{Name: in.Name, Manufacturer: in.Manufacturer, IntendedUse: in.IntendedUse, ClinicalScope: in.ClinicalScope,
 		DeploymentContext: in.DeploymentContext, Phases: in.Phases, Releases: in.Releases}
 	sys.Standard, _ = risk.ParseStandard(in.Standard)
 	if in.Standard != "" && sys.Standard == "" {
 		sys.Standard = risk.Standard(in.Standard)
 	}
 	for _, id := range in.CSOIDs {
-		sys.CSOs = append(sys.CSOs, store.Person{ID: id})
+		sys.CSOs = append(sys.CSOs, riskdb.Person{ID: id})
 	}
 	return sys
 }
@@ -52,7 +52,7 @@ func (s *Server) apiCreateSystem(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	sys, err := s.store.CreateSystem(r.Context(), principalFrom(r.Context()).Org.ID, in.system())
+	sys, err := s.risk.CreateSystem(r.Context(), principalFrom(r.Context()).Org.ID, in.system())
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (s *Server) apiCreateSystem(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiSystem(w http.ResponseWriter, r *http.Request) error {
-	sys, err := s.store.System(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *Server) apiUpdateSystem(w http.ResponseWriter, r *http.Request) error {
 	}
 	sys := in.system()
 	sys.ID = r.PathValue("id")
-	sys, err := s.store.UpdateSystem(r.Context(), principalFrom(r.Context()).Org.ID, sys)
+	sys, err := s.risk.UpdateSystem(r.Context(), principalFrom(r.Context()).Org.ID, sys)
 	if err != nil {
 		return err
 	}
@@ -95,11 +95,11 @@ func (s *Server) apiAddRelease(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rel := store.Release{Version: in.Version, Notes: in.Notes}
+	rel := riskdb.Release{Version: in.Version, Notes: in.Notes}
 	if d != nil {
 		rel.Date = *d
 	}
-	rel, err = s.store.AddRelease(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"), rel)
+	rel, err = s.risk.AddRelease(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"), rel)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (s *Server) apiAddRelease(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiHazards(w http.ResponseWriter, r *http.Request) error {
-	hs, err := s.store.ListHazards(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	hs, err := s.risk.ListHazards(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (s *Server) apiCreateHazard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principalFrom(r.Context())
-	sys, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (s *Server) apiCreateHazard(w http.ResponseWriter, r *http.Request) error {
 		stampRiskBenefit(p, nil, &h, strings.TrimSpace(h.RiskBenefit.Justification), s.store.Now())
 	}
 	h.Provenance = risk.Provenance{}
-	e, err := s.store.CreateHazard(r.Context(), p.Org.ID, sys.ID, h)
+	e, err := s.risk.CreateHazard(r.Context(), p.Org.ID, sys.ID, h)
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func (s *Server) apiCreateHazard(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiHazard(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.store.Hazard(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	e, err := s.risk.Hazard(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func (s *Server) apiUpdateHazard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principalFrom(r.Context())
-	old, err := s.store.Hazard(r.Context(), p.Org.ID, r.PathValue("id"))
+	old, err := s.risk.Hazard(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func (s *Server) apiUpdateHazard(w http.ResponseWriter, r *http.Request) error {
 		just = strings.TrimSpace(*in.RiskBenefitJustification)
 	}
 	stampRiskBenefit(p, &old.Hazard, &h, just, s.store.Now())
-	e, err := s.store.UpdateHazard(r.Context(), p.Org.ID, h)
+	e, err := s.risk.UpdateHazard(r.Context(), p.Org.ID, h)
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func (s *Server) apiUpdateHazard(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiHazardHistory(w http.ResponseWriter, r *http.Request) error {
-	vs, err := s.store.HazardHistory(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	vs, err := s.risk.HazardHistory(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -249,10 +249,10 @@ type apiIssueSummary struct {
 
 func (s *Server) apiIssues(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	if _, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id")); err != nil {
+	if _, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id")); err != nil {
 		return err
 	}
-	lis, err := s.store.LogIssues(r.Context(), p.Org.ID, r.PathValue("id"))
+	lis, err := s.risk.LogIssues(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -277,7 +277,7 @@ func (s *Server) apiIssueLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	li, err := s.store.IssueLog(r.Context(), p.Org, r.PathValue("id"), in.Comment, sg)
+	li, err := s.risk.IssueLog(r.Context(), p.Org, r.PathValue("id"), in.Comment, sg)
 	if err != nil {
 		return err
 	}
@@ -286,7 +286,7 @@ func (s *Server) apiIssueLog(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiIssue(w http.ResponseWriter, r *http.Request) error {
-	li, err := s.store.LogIssue(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	li, err := s.risk.LogIssue(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func (s *Server) apiDiff(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiCSCRDraft(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.store.CSCRDraft(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	d, err := s.risk.CSCRDraft(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -320,11 +320,11 @@ func (s *Server) apiCSCRDraft(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiSaveCSCRDraft(w http.ResponseWriter, r *http.Request) error {
-	var in store.CSCRDraft
+	var in riskdb.CSCRDraft
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	d, err := s.store.SaveCSCRDraft(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"), in)
+	d, err := s.risk.SaveCSCRDraft(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
@@ -333,10 +333,10 @@ func (s *Server) apiSaveCSCRDraft(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	if _, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id")); err != nil {
+	if _, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id")); err != nil {
 		return err
 	}
-	cs, err := s.store.CSCRIssues(r.Context(), p.Org.ID, r.PathValue("id"))
+	cs, err := s.risk.CSCRIssues(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -355,7 +355,7 @@ func (s *Server) apiIssueReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ci, err := s.store.IssueCSCR(r.Context(), p.Org, r.PathValue("id"), sg)
+	ci, err := s.risk.IssueCSCR(r.Context(), p.Org, r.PathValue("id"), sg)
 	if err != nil {
 		return err
 	}
@@ -402,7 +402,7 @@ type apiImportError struct {
 
 func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	sys, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -424,7 +424,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiTransferred(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.store.TransferredControls(r.Context(), principalFrom(r.Context()).Org.ID)
+	cs, err := s.risk.TransferredControls(r.Context(), principalFrom(r.Context()).Org.ID)
 	if err != nil {
 		return err
 	}
@@ -432,7 +432,7 @@ func (s *Server) apiTransferred(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiOverdue(w http.ResponseWriter, r *http.Request) error {
-	od, err := s.store.OverdueActions(r.Context(), principalFrom(r.Context()).Org.ID, "")
+	od, err := s.risk.OverdueActions(r.Context(), principalFrom(r.Context()).Org.ID, "")
 	if err != nil {
 		return err
 	}
@@ -444,7 +444,7 @@ func (s *Server) apiTemplates(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
-	pl, err := s.store.Plan(r.Context(), principalFrom(r.Context()).Org.ID)
+	pl, err := s.risk.Plan(r.Context(), principalFrom(r.Context()).Org.ID)
 	if err != nil {
 		return err
 	}
@@ -452,11 +452,11 @@ func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiSavePlan(w http.ResponseWriter, r *http.Request) error {
-	var in store.Plan
+	var in riskdb.Plan
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	pl, err := s.store.SavePlan(r.Context(), principalFrom(r.Context()).Org.ID, in)
+	pl, err := s.risk.SavePlan(r.Context(), principalFrom(r.Context()).Org.ID, in)
 	if err != nil {
 		return err
 	}
@@ -464,17 +464,17 @@ func (s *Server) apiSavePlan(w http.ResponseWriter, r *http.Request) error {
 }
 
 type apiCompliance struct {
-	Standard risk.Standard            `json:"standard"`
-	Answers  []store.ComplianceAnswer `json:"answers"`
+	Standard risk.Standard             `json:"standard"`
+	Answers  []riskdb.ComplianceAnswer `json:"answers"`
 }
 
 func (s *Server) apiCompliance(w http.ResponseWriter, r *http.Request) error {
 	std := standardParam(r.URL.Query().Get("standard"))
-	m, err := s.store.Compliance(r.Context(), principalFrom(r.Context()).Org.ID, std)
+	m, err := s.risk.Compliance(r.Context(), principalFrom(r.Context()).Org.ID, std)
 	if err != nil {
 		return err
 	}
-	out := apiCompliance{Standard: std, Answers: []store.ComplianceAnswer{}}
+	out := apiCompliance{Standard: std, Answers: []riskdb.ComplianceAnswer{}}
 	for _, g := range risk.ClauseGroups(std) {
 		for _, it := range g.Items {
 			if a, ok := m[it.Clause]; ok {
@@ -493,7 +493,7 @@ func (s *Server) apiSaveCompliance(w http.ResponseWriter, r *http.Request) error
 	if in.Standard == "" {
 		in.Standard = risk.DCB0160
 	}
-	if err := s.store.SaveCompliance(r.Context(), principalFrom(r.Context()).Org.ID, in.Standard, in.Answers); err != nil {
+	if err := s.risk.SaveCompliance(r.Context(), principalFrom(r.Context()).Org.ID, in.Standard, in.Answers); err != nil {
 		return err
 	}
 	r.URL.RawQuery = "standard=" + string(in.Standard)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"html/template"
 	"io"
 	"net/http"
@@ -34,7 +35,7 @@ func BenchmarkHazardLogPage500(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sys, err := st.CreateSystem(ctx, org.ID, store.System{Name: "ePMA", Manufacturer: "M", IntendedUse: "x", Standard: risk.DCB0160})
+	sys, err := riskdb.New(st).CreateSystem(ctx, org.ID, riskdb.System{Name: "ePMA", Manufacturer: "M", IntendedUse: "x", Standard: risk.DCB0160})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func BenchmarkHazardLogPage500(b *testing.B) {
 		h.Actions = []risk.Action{{Summary: "Check", Owner: "Ward", Due: storetest.FixedTime.AddDate(0, 0, i%40-20)}}
 		l.Hazards = append(l.Hazards, h)
 	}
-	if _, err := st.ImportHazards(ctx, org.ID, sys.ID, l, false); err != nil {
+	if _, err := riskdb.New(st).ImportHazards(ctx, org.ID, sys.ID, l, false); err != nil {
 		b.Fatal(err)
 	}
 	u, err := st.CreateUser(ctx, store.NewUser{Email: "cso@bench.test", Name: "Bench CSO", Password: password, OrgID: org.ID, Roles: []auth.Role{auth.CSO}})
@@ -78,7 +79,7 @@ func BenchmarkHazardLogPage500(b *testing.B) {
 	b.StopTimer()
 	start = time.Now()
 	for range b.N {
-		hs, err := st.ListHazards(ctx, org.ID, sys.ID)
+		hs, err := riskdb.New(st).ListHazards(ctx, org.ID, sys.ID)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"errors"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"io"
 	"net/http"
 	"path"
@@ -13,7 +14,6 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/risk/exchange"
-	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/text"
 )
 
@@ -66,7 +66,7 @@ func (s *Server) sendLog(w http.ResponseWriter, r *http.Request, l risk.Log, lab
 	if err != nil {
 		return err
 	}
-	m, err := s.store.Matrix(r.Context(), principalFrom(r.Context()).Org.ID)
+	m, err := s.risk.Matrix(r.Context(), principalFrom(r.Context()).Org.ID)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (s *Server) sendLog(w http.ResponseWriter, r *http.Request, l risk.Log, lab
 
 func (s *Server) riskExport(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	sys, l, err := s.store.CurrentLog(r.Context(), p.Org, r.PathValue("id"))
+	sys, l, err := s.risk.CurrentLog(r.Context(), p.Org, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (s *Server) riskExport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) riskExportIssue(w http.ResponseWriter, r *http.Request) error {
-	li, err := s.store.LogIssue(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	li, err := s.risk.LogIssue(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -98,13 +98,13 @@ func (s *Server) riskExportIssue(w http.ResponseWriter, r *http.Request) error {
 // could not be read when an import fails.
 type ImportPage struct {
 	Base
-	System    store.System
+	System    riskdb.System
 	RowErrors exchange.RowErrors
 	Supplier  bool
 }
 
 func (s *Server) riskImportPage(w http.ResponseWriter, r *http.Request) error {
-	sys, err := s.store.System(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -112,9 +112,9 @@ func (s *Server) riskImportPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // importInto reads and imports a file: all hazards or none.
-func (s *Server) importInto(r *http.Request, sys store.System, body io.Reader, format string, supplier bool) (int, error) {
+func (s *Server) importInto(r *http.Request, sys riskdb.System, body io.Reader, format string, supplier bool) (int, error) {
 	p := principalFrom(r.Context())
-	m, err := s.store.Matrix(r.Context(), p.Org.ID)
+	m, err := s.risk.Matrix(r.Context(), p.Org.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -125,7 +125,7 @@ func (s *Server) importInto(r *http.Request, sys store.System, body io.Reader, f
 	if len(l.Hazards) == 0 {
 		return 0, exchange.RowErrors{{Message: "The file has no hazards"}}
 	}
-	n, err := s.store.ImportHazards(r.Context(), p.Org.ID, sys.ID, l, supplier)
+	n, err := s.risk.ImportHazards(r.Context(), p.Org.ID, sys.ID, l, supplier)
 	if fs := apperr.FieldsOf(err); len(fs) > 0 {
 		var res exchange.RowErrors
 		for k, v := range fs {
@@ -141,7 +141,7 @@ func (s *Server) importInto(r *http.Request, sys store.System, body io.Reader, f
 
 func (s *Server) riskImport(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	sys, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -16,7 +17,7 @@ import (
 // HazardForm adds or edits a hazard.
 type HazardForm struct {
 	Base
-	System      store.System
+	System      riskdb.System
 	Hazard      risk.Hazard
 	Causes      string
 	Action      string
@@ -63,9 +64,9 @@ func likelihoodOptions() []Option {
 	return out
 }
 
-func (s *Server) hazardForm(w http.ResponseWriter, r *http.Request, title, action string, sys store.System, h risk.Hazard, dueText map[int]string) (HazardForm, error) {
+func (s *Server) hazardForm(w http.ResponseWriter, r *http.Request, title, action string, sys riskdb.System, h risk.Hazard, dueText map[int]string) (HazardForm, error) {
 	p := principalFrom(r.Context())
-	m, err := s.store.Matrix(r.Context(), p.Org.ID)
+	m, err := s.risk.Matrix(r.Context(), p.Org.ID)
 	if err != nil {
 		return HazardForm{}, err
 	}
@@ -196,7 +197,7 @@ func (s *Server) formErr(r *http.Request, fh formHazard) error {
 	if ferr == nil {
 		return nil
 	}
-	m, err := s.store.Matrix(r.Context(), principalFrom(r.Context()).Org.ID)
+	m, err := s.risk.Matrix(r.Context(), principalFrom(r.Context()).Org.ID)
 	if err != nil {
 		return err
 	}
@@ -250,7 +251,7 @@ func stampRiskBenefit(p *store.Principal, old *risk.Hazard, h *risk.Hazard, text
 }
 
 func (s *Server) riskNewHazardPage(w http.ResponseWriter, r *http.Request) error {
-	sys, err := s.store.System(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -267,16 +268,16 @@ func (s *Server) riskCreateHazard(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	p := principalFrom(r.Context())
-	sys, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	fh := readHazardForm(r)
 	stampRiskBenefit(p, nil, &fh.h, fh.justificationInForm, s.store.Now())
 	err = s.formErr(r, fh)
-	var e store.HazardEntry
+	var e riskdb.HazardEntry
 	if err == nil {
-		e, err = s.store.CreateHazard(r.Context(), p.Org.ID, sys.ID, fh.h)
+		e, err = s.risk.CreateHazard(r.Context(), p.Org.ID, sys.ID, fh.h)
 	}
 	if apperr.Is(err, apperr.Invalid) {
 		d, derr := s.hazardForm(w, r, "Add a hazard to "+sys.Name, "/risk/systems/"+sys.ID+"/hazards", sys, fh.h, fh.dueText)
@@ -297,7 +298,7 @@ func (s *Server) riskHazardFromTemplate(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	p := principalFrom(r.Context())
-	sys, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -311,7 +312,7 @@ func (s *Server) riskHazardFromTemplate(w http.ResponseWriter, r *http.Request) 
 			h.Controls[i].Side = risk.Deployer
 		}
 	}
-	e, err := s.store.CreateHazard(r.Context(), p.Org.ID, sys.ID, h)
+	e, err := s.risk.CreateHazard(r.Context(), p.Org.ID, sys.ID, h)
 	if err != nil {
 		return err
 	}
@@ -321,7 +322,7 @@ func (s *Server) riskHazardFromTemplate(w http.ResponseWriter, r *http.Request) 
 // HazardPage shows one hazard.
 type HazardPage struct {
 	Base
-	System     store.System
+	System     riskdb.System
 	Hazard     risk.Hazard
 	Initial    int
 	Residual   int
@@ -334,15 +335,15 @@ type HazardPage struct {
 
 func (s *Server) riskHazardPage(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	e, err := s.store.Hazard(r.Context(), p.Org.ID, r.PathValue("id"))
+	e, err := s.risk.Hazard(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	sys, err := s.store.System(r.Context(), p.Org.ID, e.SystemID)
+	sys, err := s.risk.System(r.Context(), p.Org.ID, e.SystemID)
 	if err != nil {
 		return err
 	}
-	m, err := s.store.Matrix(r.Context(), p.Org.ID)
+	m, err := s.risk.Matrix(r.Context(), p.Org.ID)
 	if err != nil {
 		return err
 	}
@@ -356,11 +357,11 @@ func (s *Server) riskHazardPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) riskEditHazardPage(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	e, err := s.store.Hazard(r.Context(), p.Org.ID, r.PathValue("id"))
+	e, err := s.risk.Hazard(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	sys, err := s.store.System(r.Context(), p.Org.ID, e.SystemID)
+	sys, err := s.risk.System(r.Context(), p.Org.ID, e.SystemID)
 	if err != nil {
 		return err
 	}
@@ -376,7 +377,7 @@ func (s *Server) riskUpdateHazard(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	p := principalFrom(r.Context())
-	old, err := s.store.Hazard(r.Context(), p.Org.ID, r.PathValue("id"))
+	old, err := s.risk.Hazard(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -385,10 +386,10 @@ func (s *Server) riskUpdateHazard(w http.ResponseWriter, r *http.Request) error 
 	stampRiskBenefit(p, &old.Hazard, &fh.h, fh.justificationInForm, s.store.Now())
 	err = s.formErr(r, fh)
 	if err == nil {
-		_, err = s.store.UpdateHazard(r.Context(), p.Org.ID, fh.h)
+		_, err = s.risk.UpdateHazard(r.Context(), p.Org.ID, fh.h)
 	}
 	if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
-		sys, serr := s.store.System(r.Context(), p.Org.ID, old.SystemID)
+		sys, serr := s.risk.System(r.Context(), p.Org.ID, old.SystemID)
 		if serr != nil {
 			return serr
 		}
@@ -413,17 +414,17 @@ func (s *Server) riskUpdateHazard(w http.ResponseWriter, r *http.Request) error 
 // HistoryPage lists every saved version of a hazard with its changes.
 type HistoryPage struct {
 	Base
-	Hazard   store.HazardEntry
-	Versions []store.HazardVersion
+	Hazard   riskdb.HazardEntry
+	Versions []riskdb.HazardVersion
 }
 
 func (s *Server) riskHistoryPage(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	e, err := s.store.Hazard(r.Context(), p.Org.ID, r.PathValue("id"))
+	e, err := s.risk.Hazard(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	vs, err := s.store.HazardHistory(r.Context(), p.Org.ID, e.ID)
+	vs, err := s.risk.HazardHistory(r.Context(), p.Org.ID, e.ID)
 	if err != nil {
 		return err
 	}

@@ -2,13 +2,13 @@ package web
 
 import (
 	"bytes"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"net/http"
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/risk/report"
-	"github.com/clinsafe/clinsafe/internal/store"
 )
 
 func (s *Server) riskIssueLog(w http.ResponseWriter, r *http.Request) error {
@@ -20,7 +20,7 @@ func (s *Server) riskIssueLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.signFailed(w, r, err)
 	}
-	li, err := s.store.IssueLog(r.Context(), p.Org, r.PathValue("id"), r.PostForm.Get("comment"), sg)
+	li, err := s.risk.IssueLog(r.Context(), p.Org, r.PathValue("id"), r.PostForm.Get("comment"), sg)
 	if err != nil {
 		return err
 	}
@@ -30,22 +30,22 @@ func (s *Server) riskIssueLog(w http.ResponseWriter, r *http.Request) error {
 // IssuePage shows an issued hazard log version.
 type IssuePage struct {
 	Base
-	Issue   store.LogIssue
+	Issue   riskdb.LogIssue
 	Hazards []HazardRow
-	Others  []store.LogIssue
+	Others  []riskdb.LogIssue
 }
 
 func (s *Server) riskIssuePage(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	li, err := s.store.LogIssue(r.Context(), p.Org.ID, r.PathValue("id"))
+	li, err := s.risk.LogIssue(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	m, err := s.store.Matrix(r.Context(), p.Org.ID)
+	m, err := s.risk.Matrix(r.Context(), p.Org.ID)
 	if err != nil {
 		return err
 	}
-	others, err := s.store.LogIssues(r.Context(), p.Org.ID, li.SystemID)
+	others, err := s.risk.LogIssues(r.Context(), p.Org.ID, li.SystemID)
 	if err != nil {
 		return err
 	}
@@ -56,22 +56,22 @@ func (s *Server) riskIssuePage(w http.ResponseWriter, r *http.Request) error {
 // DiffPage compares two issued versions of a hazard log.
 type DiffPage struct {
 	Base
-	System   store.System
-	Issues   []store.LogIssue
-	From, To store.LogIssue
+	System   riskdb.System
+	Issues   []riskdb.LogIssue
+	From, To riskdb.LogIssue
 	Diff     risk.LogDiff
 	Compared bool
 }
 
-func (s *Server) diffOf(r *http.Request) (store.System, []store.LogIssue, store.LogIssue, store.LogIssue, bool, error) {
+func (s *Server) diffOf(r *http.Request) (riskdb.System, []riskdb.LogIssue, riskdb.LogIssue, riskdb.LogIssue, bool, error) {
 	p := principalFrom(r.Context())
-	sys, err := s.store.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id"))
 	if err != nil {
-		return sys, nil, store.LogIssue{}, store.LogIssue{}, false, err
+		return sys, nil, riskdb.LogIssue{}, riskdb.LogIssue{}, false, err
 	}
-	issues, err := s.store.LogIssues(r.Context(), p.Org.ID, sys.ID)
+	issues, err := s.risk.LogIssues(r.Context(), p.Org.ID, sys.ID)
 	if err != nil {
-		return sys, nil, store.LogIssue{}, store.LogIssue{}, false, err
+		return sys, nil, riskdb.LogIssue{}, riskdb.LogIssue{}, false, err
 	}
 	q := r.URL.Query()
 	from, to := q.Get("from"), q.Get("to")
@@ -79,9 +79,9 @@ func (s *Server) diffOf(r *http.Request) (store.System, []store.LogIssue, store.
 		from, to = issues[1].ID, issues[0].ID
 	}
 	if from == "" || to == "" {
-		return sys, issues, store.LogIssue{}, store.LogIssue{}, false, nil
+		return sys, issues, riskdb.LogIssue{}, riskdb.LogIssue{}, false, nil
 	}
-	var a, b store.LogIssue
+	var a, b riskdb.LogIssue
 	for _, li := range issues {
 		if li.ID == from {
 			a = li
@@ -112,12 +112,12 @@ func (s *Server) riskDiffPage(w http.ResponseWriter, r *http.Request) error {
 // log and edits its narrative sections.
 type CSCRPage struct {
 	Base
-	System     store.System
-	Draft      store.CSCRDraft
+	System     riskdb.System
+	Draft      riskdb.CSCRDraft
 	Report     risk.CSCR
 	HasIssue   bool
-	Issue      store.LogIssue
-	Reports    []store.CSCRIssue
+	Issue      riskdb.LogIssue
+	Reports    []riskdb.CSCRIssue
 	CanEdit    bool
 	CanApprove bool
 	Sections   []SectionField
@@ -128,34 +128,34 @@ type SectionField struct {
 	Key, Title, Text, Default string
 }
 
-func (s *Server) cscrPage(w http.ResponseWriter, r *http.Request, draft *store.CSCRDraft) (CSCRPage, error) {
+func (s *Server) cscrPage(w http.ResponseWriter, r *http.Request, draft *riskdb.CSCRDraft) (CSCRPage, error) {
 	p := principalFrom(r.Context())
 	ctx := r.Context()
-	sys, err := s.store.System(ctx, p.Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(ctx, p.Org.ID, r.PathValue("id"))
 	if err != nil {
 		return CSCRPage{}, err
 	}
 	d := CSCRPage{Base: s.base(w, r, "Clinical safety case report for "+sys.Name), System: sys, CanEdit: canEdit(p), CanApprove: canApprove(p)}
 	if draft != nil {
 		d.Draft = *draft
-	} else if d.Draft, err = s.store.CSCRDraft(ctx, p.Org.ID, sys.ID); err != nil {
+	} else if d.Draft, err = s.risk.CSCRDraft(ctx, p.Org.ID, sys.ID); err != nil {
 		return d, err
 	}
-	issues, err := s.store.LogIssues(ctx, p.Org.ID, sys.ID)
+	issues, err := s.risk.LogIssues(ctx, p.Org.ID, sys.ID)
 	if err != nil {
 		return d, err
 	}
-	if d.Reports, err = s.store.CSCRIssues(ctx, p.Org.ID, sys.ID); err != nil {
+	if d.Reports, err = s.risk.CSCRIssues(ctx, p.Org.ID, sys.ID); err != nil {
 		return d, err
 	}
-	li := store.LogIssue{Log: risk.Log{System: sys.Info(p.Org.Name)}}
+	li := riskdb.LogIssue{Log: risk.Log{System: sys.Info(p.Org.Name)}}
 	if len(issues) > 0 {
 		li, d.HasIssue, d.Issue = issues[0], true, issues[0]
 	}
-	if d.Report, err = s.store.BuildCSCR(ctx, p.Org, sys.ID, li, d.Draft, p.User.Name, s.store.Now()); err != nil {
+	if d.Report, err = s.risk.BuildCSCR(ctx, p.Org, sys.ID, li, d.Draft, p.User.Name, s.store.Now()); err != nil {
 		return d, err
 	}
-	blank, err := s.store.BuildCSCR(ctx, p.Org, sys.ID, li, store.CSCRDraft{DocumentVersion: d.Draft.DocumentVersion}, p.User.Name, s.store.Now())
+	blank, err := s.risk.BuildCSCR(ctx, p.Org, sys.ID, li, riskdb.CSCRDraft{DocumentVersion: d.Draft.DocumentVersion}, p.User.Name, s.store.Now())
 	if err != nil {
 		return d, err
 	}
@@ -178,11 +178,11 @@ func (s *Server) riskSaveCSCR(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principalFrom(r.Context())
-	in := store.CSCRDraft{DocumentVersion: r.PostForm.Get("document_version"), Phase: r.PostForm.Get("phase"), Narratives: map[string]string{}}
+	in := riskdb.CSCRDraft{DocumentVersion: r.PostForm.Get("document_version"), Phase: r.PostForm.Get("phase"), Narratives: map[string]string{}}
 	for _, k := range risk.SectionKeys() {
 		in.Narratives[k] = r.PostForm.Get("section-" + k)
 	}
-	_, err := s.store.SaveCSCRDraft(r.Context(), p.Org.ID, r.PathValue("id"), in)
+	_, err := s.risk.SaveCSCRDraft(r.Context(), p.Org.ID, r.PathValue("id"), in)
 	if apperr.Is(err, apperr.Invalid) {
 		d, derr := s.cscrPage(w, r, &in)
 		if derr != nil {
@@ -206,7 +206,7 @@ func (s *Server) riskIssueCSCR(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.signFailed(w, r, err)
 	}
-	ci, err := s.store.IssueCSCR(r.Context(), p.Org, r.PathValue("id"), sg)
+	ci, err := s.risk.IssueCSCR(r.Context(), p.Org, r.PathValue("id"), sg)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (s *Server) riskIssueCSCR(w http.ResponseWriter, r *http.Request) error {
 // CSCRIssuePage shows an issued report, laid out to print.
 type CSCRIssuePage struct {
 	Base
-	Issue    store.CSCRIssue
+	Issue    riskdb.CSCRIssue
 	Sections []ReportSection
 }
 
@@ -253,8 +253,8 @@ func blocks(text string) []Block {
 	return out
 }
 
-func (s *Server) cscrIssue(r *http.Request) (store.CSCRIssue, error) {
-	return s.store.CSCRIssue(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+func (s *Server) cscrIssue(r *http.Request) (riskdb.CSCRIssue, error) {
+	return s.risk.CSCRIssue(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
 }
 
 func (s *Server) riskCSCRIssuePage(w http.ResponseWriter, r *http.Request) error {

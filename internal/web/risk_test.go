@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -122,7 +123,7 @@ func TestRiskFlow(t *testing.T) {
 		if resp.StatusCode != 422 || !strings.Contains(body, `href="#status"`) {
 			t.Fatalf("closed with an open action: %d", resp.StatusCode)
 		}
-		if hs, _ := st.ListHazards(t.Context(), f.orgA.ID, sysID); len(hs) != 0 {
+		if hs, _ := riskdb.New(st).ListHazards(t.Context(), f.orgA.ID, sysID); len(hs) != 0 {
 			t.Fatalf("failed forms saved %d hazards", len(hs))
 		}
 		resp, _ = do(t, cso, "POST", base+"/risk/systems/"+sysID+"/hazards", form("name", "Wrong dose SENTINELDOSE", "description", "d",
@@ -234,8 +235,8 @@ func TestRiskFlow(t *testing.T) {
 		copyID := location(t, resp, "/risk/systems/")
 		resp, _ = upload(t, cso, base+"/risk/systems/"+copyID+"/import", "log.xlsx", []byte(xlsx))
 		location(t, resp, "/risk/systems/")
-		a, _ := st.ListHazards(t.Context(), f.orgA.ID, sysID)
-		b, _ := st.ListHazards(t.Context(), f.orgA.ID, copyID)
+		a, _ := riskdb.New(st).ListHazards(t.Context(), f.orgA.ID, sysID)
+		b, _ := riskdb.New(st).ListHazards(t.Context(), f.orgA.ID, copyID)
 		if len(a) != len(b) {
 			t.Fatalf("round trip: %d hazards became %d", len(a), len(b))
 		}
@@ -253,7 +254,7 @@ func TestRiskFlow(t *testing.T) {
 		if resp.StatusCode != 422 || !strings.Contains(body, "Rows that could not be read") {
 			t.Fatalf("bad xlsx: %d", resp.StatusCode)
 		}
-		if n, _ := st.ListHazards(t.Context(), f.orgA.ID, copyID); len(n) != len(a) {
+		if n, _ := riskdb.New(st).ListHazards(t.Context(), f.orgA.ID, copyID); len(n) != len(a) {
 			t.Errorf("a failed import changed the log to %d hazards", len(n))
 		}
 
@@ -297,7 +298,7 @@ func TestRiskAPI(t *testing.T) {
 		if resp.StatusCode != 201 {
 			t.Fatalf("create system: %d %s", resp.StatusCode, body)
 		}
-		var sys store.System
+		var sys riskdb.System
 		json.Unmarshal([]byte(body), &sys)
 		resp, body = do(t, cso, "POST", base+"/systems/"+sys.ID+"/hazards", `{"name":"","initial_severity":"extreme","initial_likelihood":"often","status":"pending"}`)
 		var e struct {
@@ -317,7 +318,7 @@ func TestRiskAPI(t *testing.T) {
 		if resp.StatusCode != 201 {
 			t.Fatalf("create hazard: %d %s", resp.StatusCode, body)
 		}
-		var h store.HazardEntry
+		var h riskdb.HazardEntry
 		json.Unmarshal([]byte(body), &h)
 		resp, body = do(t, cso, "PUT", base+"/hazards/"+h.ID, `{"name":"Wrong dose","initial_severity":"major","initial_likelihood":"medium","status":"transferred"}`)
 		json.Unmarshal([]byte(body), &e)
@@ -340,7 +341,7 @@ func TestRiskAPI(t *testing.T) {
 		if resp.StatusCode != 201 {
 			t.Fatalf("report: %d %s", resp.StatusCode, body)
 		}
-		var ci store.CSCRIssue
+		var ci riskdb.CSCRIssue
 		json.Unmarshal([]byte(body), &ci)
 		if pdf := get(t, cso, base+"/reports/"+ci.ID+"?format=pdf", 200); !strings.HasPrefix(pdf, "%PDF-") {
 			t.Errorf("report PDF is not a PDF")
@@ -445,7 +446,7 @@ func TestRiskReadersAndConflicts(t *testing.T) {
 		if resp.StatusCode != 422 || !strings.Contains(body, "Dreadful") && !strings.Contains(body, exchange.ColInitialSeverity) {
 			t.Errorf("broken cell: %d", resp.StatusCode)
 		}
-		if hs, _ := st.ListHazards(t.Context(), f.orgA.ID, sysID); len(hs) != 1 {
+		if hs, _ := riskdb.New(st).ListHazards(t.Context(), f.orgA.ID, sysID); len(hs) != 1 {
 			t.Errorf("a failed import left %d hazards, want 1", len(hs))
 		}
 	})

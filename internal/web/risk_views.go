@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"html/template"
 	"net/http"
 	"strings"
@@ -93,7 +94,7 @@ func riskAttention(ctx context.Context, s *Server, p *store.Principal) ([]Attent
 	if !auth.HasAny(p.Roles, auth.CSO) {
 		return nil, nil
 	}
-	od, err := s.store.OverdueActions(ctx, p.Org.ID, "")
+	od, err := s.risk.OverdueActions(ctx, p.Org.ID, "")
 	if err != nil || len(od) == 0 {
 		return nil, err
 	}
@@ -116,11 +117,11 @@ func riskAttention(ctx context.Context, s *Server, p *store.Principal) ([]Attent
 // TransferredPage lists the deployer-side controls of imported hazards.
 type TransferredPage struct {
 	Base
-	Controls []store.TransferredControl
+	Controls []riskdb.TransferredControl
 }
 
 func (s *Server) riskTransferredPage(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.store.TransferredControls(r.Context(), principalFrom(r.Context()).Org.ID)
+	cs, err := s.risk.TransferredControls(r.Context(), principalFrom(r.Context()).Org.ID)
 	if err != nil {
 		return err
 	}
@@ -130,7 +131,7 @@ func (s *Server) riskTransferredPage(w http.ResponseWriter, r *http.Request) err
 // PlanPage shows and edits the Clinical Risk Management Plan.
 type PlanPage struct {
 	Base
-	Plan    store.Plan
+	Plan    riskdb.Plan
 	Grid    []PlanRow
 	Wording []PlanWording
 	CanEdit bool
@@ -154,7 +155,7 @@ type PlanWording struct {
 	Text   string
 }
 
-func planPage(b Base, p store.Plan, edit bool) PlanPage {
+func planPage(b Base, p riskdb.Plan, edit bool) PlanPage {
 	d := PlanPage{Base: b, Plan: p, CanEdit: edit}
 	for si, sev := range risk.AllSeverities() {
 		row := PlanRow{Severity: sev.String()}
@@ -171,7 +172,7 @@ func planPage(b Base, p store.Plan, edit bool) PlanPage {
 
 func (s *Server) riskPlanPage(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
-	pl, err := s.store.Plan(r.Context(), p.Org.ID)
+	pl, err := s.risk.Plan(r.Context(), p.Org.ID)
 	if err != nil {
 		return err
 	}
@@ -183,7 +184,7 @@ func (s *Server) riskSavePlan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principalFrom(r.Context())
-	pl := store.Plan{Roles: r.PostForm.Get("roles"), Phases: r.PostForm.Get("phases")}
+	pl := riskdb.Plan{Roles: r.PostForm.Get("roles"), Phases: r.PostForm.Get("phases")}
 	var f apperr.Fields
 	for si := range 5 {
 		for li := range 5 {
@@ -201,7 +202,7 @@ func (s *Server) riskSavePlan(w http.ResponseWriter, r *http.Request) error {
 	fmt.Sscanf(r.PostForm.Get("justify_from"), "%d", &pl.Matrix.JustifyFrom)
 	err := f.Err()
 	if err == nil {
-		_, err = s.store.SavePlan(r.Context(), p.Org.ID, pl)
+		_, err = s.risk.SavePlan(r.Context(), p.Org.ID, pl)
 	}
 	if apperr.Is(err, apperr.Invalid) {
 		d := planPage(s.base(w, r, "Clinical risk management plan"), pl, true)
@@ -237,7 +238,7 @@ type ComplianceRow struct {
 	Links    []string
 }
 
-func (s *Server) compliancePage(w http.ResponseWriter, r *http.Request, std risk.Standard, answers map[string]store.ComplianceAnswer) CompliancePage {
+func (s *Server) compliancePage(w http.ResponseWriter, r *http.Request, std risk.Standard, answers map[string]riskdb.ComplianceAnswer) CompliancePage {
 	p := principalFrom(r.Context())
 	d := CompliancePage{Base: s.base(w, r, "Compliance with "+string(std)), Standard: std, CanEdit: canEdit(p)}
 	for _, a := range risk.AllAnswers() {
@@ -269,7 +270,7 @@ func standardParam(v string) risk.Standard {
 
 func (s *Server) riskCompliancePage(w http.ResponseWriter, r *http.Request) error {
 	std := standardParam(r.URL.Query().Get("standard"))
-	answers, err := s.store.Compliance(r.Context(), principalFrom(r.Context()).Org.ID, std)
+	answers, err := s.risk.Compliance(r.Context(), principalFrom(r.Context()).Org.ID, std)
 	if err != nil {
 		return err
 	}
@@ -281,16 +282,16 @@ func (s *Server) riskSaveCompliance(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	std := standardParam(r.PostForm.Get("standard"))
-	var in []store.ComplianceAnswer
-	form := map[string]store.ComplianceAnswer{}
+	var in []riskdb.ComplianceAnswer
+	form := map[string]riskdb.ComplianceAnswer{}
 	for _, g := range risk.ClauseGroups(std) {
 		for _, it := range g.Items {
-			a := store.ComplianceAnswer{Clause: it.Clause, Answer: risk.Answer(r.PostForm.Get("answer-" + it.Clause)), Evidence: r.PostForm.Get("evidence-" + it.Clause)}
+			a := riskdb.ComplianceAnswer{Clause: it.Clause, Answer: risk.Answer(r.PostForm.Get("answer-" + it.Clause)), Evidence: r.PostForm.Get("evidence-" + it.Clause)}
 			in = append(in, a)
 			form[it.Clause] = a
 		}
 	}
-	err := s.store.SaveCompliance(r.Context(), principalFrom(r.Context()).Org.ID, std, in)
+	err := s.risk.SaveCompliance(r.Context(), principalFrom(r.Context()).Org.ID, std, in)
 	if apperr.Is(err, apperr.Invalid) {
 		d := s.compliancePage(w, r, std, form)
 		d.SetErrors(err)

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,9 +27,11 @@ type Server struct {
 	log        *slog.Logger
 	pages      *pages
 	sessionKey []byte
-	handler    http.Handler
-	version    string
-	imports    *importSlots // bounds the imports running at once
+	// risk is the clinical risk pillar's SQL.
+	risk    *riskdb.DB
+	handler http.Handler
+	version string
+	imports *importSlots // bounds the imports running at once
 	// active admits a bounded number of requests at once (see admit).
 	active chan struct{}
 }
@@ -59,7 +62,7 @@ func New(o Options) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{store: o.Store, cfg: o.Config, log: log, pages: p, sessionKey: key, version: o.Version,
+	s := &Server{store: o.Store, risk: riskdb.New(o.Store), cfg: o.Config, log: log, pages: p, sessionKey: key, version: o.Version,
 		imports: newImportSlots(maxImports), active: make(chan struct{}, maxActive())}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

@@ -1,4 +1,4 @@
-package store
+package riskdb
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/store"
 	"strings"
 	"time"
 
@@ -29,15 +30,15 @@ type LogIssue struct {
 	IssuedAt       time.Time `json:"issued_at"`
 	Comment        string    `json:"comment"`
 	Log            risk.Log  `json:"log"`
-	// Signature is the CSO's electronic signature (read by LogIssue).
-	Signature Signature `json:"signature"`
+	// store.Signature is the CSO's electronic signature (read by LogIssue).
+	Signature store.Signature `json:"signature"`
 }
 
 // requireCSO returns Forbidden unless the actor in ctx holds the cso role
 // in orgID, and the actor otherwise.
-func (s *DB) requireCSO(ctx context.Context, q Querier, orgID OrgID, what string) (audit.Actor, error) {
+func (s *DB) requireCSO(ctx context.Context, q store.Querier, orgID store.OrgID, what string) (audit.Actor, error) {
 	a := audit.ActorFrom(ctx)
-	roles, err := s.rolesIn(ctx, q, orgID, a.UserID)
+	roles, err := s.MemberRoles(ctx, q, orgID, a.UserID)
 	if err != nil {
 		return a, err
 	}
@@ -48,7 +49,7 @@ func (s *DB) requireCSO(ctx context.Context, q Querier, orgID OrgID, what string
 }
 
 // CurrentLog returns a system's hazard log as it stands now, unissued.
-func (s *DB) CurrentLog(ctx context.Context, org Org, systemID string) (System, risk.Log, error) {
+func (s *DB) CurrentLog(ctx context.Context, org store.Org, systemID string) (System, risk.Log, error) {
 	sys, err := s.System(ctx, org.ID, systemID)
 	if err != nil {
 		return System{}, risk.Log{}, err
@@ -65,8 +66,8 @@ func (s *DB) CurrentLog(ctx context.Context, org Org, systemID string) (System, 
 // sg (see VerifySigner). Forbidden unless the actor is a CSO of the
 // organisation and sg is their fresh signature; Invalid when the log is
 // empty or the comment too long.
-func (s *DB) IssueLog(ctx context.Context, org Org, systemID, comment string, sg Signer) (LogIssue, error) {
-	if err := s.checkSigner(ctx, sg); err != nil {
+func (s *DB) IssueLog(ctx context.Context, org store.Org, systemID, comment string, sg store.Signer) (LogIssue, error) {
+	if err := s.CheckSigner(ctx, sg); err != nil {
 		return LogIssue{}, err
 	}
 	comment = strings.TrimSpace(comment)
@@ -74,7 +75,7 @@ func (s *DB) IssueLog(ctx context.Context, org Org, systemID, comment string, sg
 		return LogIssue{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"comment": "Comment must be 10,000 characters or fewer"}}
 	}
 	var li LogIssue
-	err := s.Tx(ctx, func(tx *Tx) error {
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		sys, err := s.system(ctx, tx, org.ID, systemID)
 		if err != nil {
 			return err
@@ -93,7 +94,7 @@ func (s *DB) IssueLog(ctx context.Context, org Org, systemID, comment string, sg
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2`, org.ID, systemID).Scan(&li.Seq); err != nil {
 			return s.Wrap(err, "next issue")
 		}
-		li.ID, li.SystemID, li.Version, li.IssuedAt, li.Comment = NewID(), systemID, fmt.Sprint(li.Seq), s.now(), comment
+		li.ID, li.SystemID, li.Version, li.IssuedAt, li.Comment = store.NewID(), systemID, fmt.Sprint(li.Seq), s.Now(), comment
 		li.ApprovedByID, li.ApprovedByName = a.UserID, a.Name
 		li.Log = risk.Log{System: sys.Info(org.Name), Version: li.Version, IssuedAt: li.IssuedAt, ApprovedBy: a.Name, Hazards: hs}
 		snap, err := li.Log.Canonical()
@@ -108,10 +109,10 @@ func (s *DB) IssueLog(ctx context.Context, org Org, systemID, comment string, sg
 			li.ApprovedByID, li.ApprovedByName, li.IssuedAt, li.Comment); err != nil {
 			return s.Wrap(err, "issue hazard log")
 		}
-		if li.Signature, err = s.sign(ctx, tx, org.ID, systemID, sg, "hazard_log_issue", li.ID, "Approved and issued hazard log version "+li.Version+" of "+sys.Name, li.ContentHash); err != nil {
+		if li.Signature, err = s.Sign(ctx, tx, org.ID, systemID, sg, "hazard_log_issue", li.ID, "Approved and issued hazard log version "+li.Version+" of "+sys.Name, li.ContentHash); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, Change{OrgID: org.ID, Action: "hazardlog.issue", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, store.Change{OrgID: org.ID, Action: "hazardlog.issue", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("system", sys.Name, "version", li.Version, "hazards", fmt.Sprint(len(hs)), "hash", li.ContentHash, "signed_by", li.Signature.SignerName, "comment", comment)})
 	})
 	return li, err
@@ -130,8 +131,8 @@ func scanIssue(sc interface{ Scan(...any) error }) (LogIssue, error) {
 }
 
 // LogIssues returns a system's issued hazard log versions, newest first.
-func (s *DB) LogIssues(ctx context.Context, orgID OrgID, systemID string) ([]LogIssue, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2 ORDER BY seq DESC`, orgID, systemID)
+func (s *DB) LogIssues(ctx context.Context, orgID store.OrgID, systemID string) ([]LogIssue, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2 ORDER BY seq DESC`, orgID, systemID)
 	if err != nil {
 		return nil, s.Wrap(err, "list issues")
 	}
@@ -147,13 +148,13 @@ func (s *DB) LogIssues(ctx context.Context, orgID OrgID, systemID string) ([]Log
 	return out, s.Wrap(rows.Err(), "list issues")
 }
 
-// LogIssue returns one issued hazard log version; NotFound for another
+// LogIssue returns one issued hazard log version; store.NotFound for another
 // organisation's.
-func (s *DB) LogIssue(ctx context.Context, orgID OrgID, id string) (LogIssue, error) {
-	return s.logIssue(ctx, s.db, orgID, id)
+func (s *DB) LogIssue(ctx context.Context, orgID store.OrgID, id string) (LogIssue, error) {
+	return s.logIssue(ctx, s.SQL(), orgID, id)
 }
 
-func (s *DB) logIssue(ctx context.Context, q Querier, orgID OrgID, id string) (LogIssue, error) {
+func (s *DB) logIssue(ctx context.Context, q store.Querier, orgID store.OrgID, id string) (LogIssue, error) {
 	li, err := scanIssue(q.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND id = $2`, orgID, id))
 	if err != nil {
 		return LogIssue{}, s.One(err, "Issued hazard log", "get issue")
@@ -162,15 +163,15 @@ func (s *DB) logIssue(ctx context.Context, q Querier, orgID OrgID, id string) (L
 	return li, err
 }
 
-// signatureOf returns the signature on a subject; the zero Signature for
+// signatureOf returns the signature on a subject; the zero store.Signature for
 // versions issued before signatures were recorded.
-func (s *DB) signatureOf(ctx context.Context, q Querier, orgID OrgID, subject, id string) (Signature, error) {
-	var sig Signature
+func (s *DB) signatureOf(ctx context.Context, q store.Querier, orgID store.OrgID, subject, id string) (store.Signature, error) {
+	var sig store.Signature
 	err := q.QueryRowContext(ctx, `SELECT id, subject, subject_id, meaning, signer_id, signer_name, content_hash, method, signed_at
 		FROM signatures WHERE org_id = $1 AND subject = $2 AND subject_id = $3 ORDER BY signed_at DESC, id DESC LIMIT 1`, orgID, subject, id).
 		Scan(&sig.ID, &sig.Subject, &sig.SubjectID, &sig.Meaning, &sig.SignerID, &sig.SignerName, &sig.ContentHash, &sig.Method, &sig.SignedAt)
-	if NoRows(err) {
-		return Signature{}, nil
+	if store.NoRows(err) {
+		return store.Signature{}, nil
 	}
 	sig.SignedAt = sig.SignedAt.UTC()
 	return sig, s.Wrap(err, "read signature")
@@ -187,11 +188,11 @@ type CSCRDraft struct {
 }
 
 // CSCRDraft returns the system's report draft (empty when none is saved).
-func (s *DB) CSCRDraft(ctx context.Context, orgID OrgID, systemID string) (CSCRDraft, error) {
-	return s.cscrDraft(ctx, s.db, orgID, systemID)
+func (s *DB) CSCRDraft(ctx context.Context, orgID store.OrgID, systemID string) (CSCRDraft, error) {
+	return s.cscrDraft(ctx, s.SQL(), orgID, systemID)
 }
 
-func (s *DB) cscrDraft(ctx context.Context, q Querier, orgID OrgID, systemID string) (CSCRDraft, error) {
+func (s *DB) cscrDraft(ctx context.Context, q store.Querier, orgID store.OrgID, systemID string) (CSCRDraft, error) {
 	if _, err := s.system(ctx, q, orgID, systemID); err != nil {
 		return CSCRDraft{}, err
 	}
@@ -199,7 +200,7 @@ func (s *DB) cscrDraft(ctx context.Context, q Querier, orgID OrgID, systemID str
 	var n string
 	err := q.QueryRowContext(ctx, `SELECT document_version, phase, narratives, updated_at FROM cscr_drafts WHERE org_id = $1 AND system_id = $2`, orgID, systemID).
 		Scan(&d.DocumentVersion, &d.Phase, &n, &d.UpdatedAt)
-	if NoRows(err) {
+	if store.NoRows(err) {
 		return d, nil
 	}
 	if err != nil {
@@ -210,7 +211,7 @@ func (s *DB) cscrDraft(ctx context.Context, q Querier, orgID OrgID, systemID str
 
 // SaveCSCRDraft stores the report draft. Invalid on unknown sections or
 // text that is too long.
-func (s *DB) SaveCSCRDraft(ctx context.Context, orgID OrgID, systemID string, d CSCRDraft) (CSCRDraft, error) {
+func (s *DB) SaveCSCRDraft(ctx context.Context, orgID store.OrgID, systemID string, d CSCRDraft) (CSCRDraft, error) {
 	var f apperr.Fields
 	d.DocumentVersion, d.Phase = strings.TrimSpace(d.DocumentVersion), strings.TrimSpace(d.Phase)
 	f.Check(d.DocumentVersion == "", "document_version", "Enter the document version, like 1.0")
@@ -234,9 +235,9 @@ func (s *DB) SaveCSCRDraft(ctx context.Context, orgID OrgID, systemID string, d 
 	if err := f.Err(); err != nil {
 		return d, err
 	}
-	d.Narratives, d.UpdatedAt = clean, s.now()
+	d.Narratives, d.UpdatedAt = clean, s.Now()
 	n, _ := json.Marshal(clean)
-	err := s.Tx(ctx, func(tx *Tx) error {
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 			return err
 		}
@@ -247,14 +248,14 @@ func (s *DB) SaveCSCRDraft(ctx context.Context, orgID OrgID, systemID string, d 
 			systemID, orgID, d.DocumentVersion, d.Phase, string(n), d.UpdatedAt); err != nil {
 			return s.Wrap(err, "save report draft")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "cscr.draft", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "cscr.draft", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("document_version", d.DocumentVersion, "phase", d.Phase)})
 	})
 	return d, err
 }
 
 // BuildCSCR builds the report from the draft and an issued hazard log.
-func (s *DB) BuildCSCR(ctx context.Context, org Org, systemID string, li LogIssue, d CSCRDraft, cso string, at time.Time) (risk.CSCR, error) {
+func (s *DB) BuildCSCR(ctx context.Context, org store.Org, systemID string, li LogIssue, d CSCRDraft, cso string, at time.Time) (risk.CSCR, error) {
 	m, err := s.Matrix(ctx, org.ID)
 	if err != nil {
 		return risk.CSCR{}, err
@@ -274,19 +275,19 @@ type CSCRIssue struct {
 	IssuedByName    string    `json:"issued_by_name"`
 	IssuedAt        time.Time `json:"issued_at"`
 	Report          risk.CSCR `json:"report"`
-	// Signature is the CSO's electronic signature (read by CSCRIssue).
-	Signature Signature `json:"signature"`
+	// store.Signature is the CSO's electronic signature (read by CSCRIssue).
+	Signature store.Signature `json:"signature"`
 }
 
 // IssueCSCR issues the system's report from its draft and the latest issued
 // hazard log, signed by sg. Forbidden unless the actor is a CSO and sg is
 // their fresh signature; Invalid when the hazard log has never been issued.
-func (s *DB) IssueCSCR(ctx context.Context, org Org, systemID string, sg Signer) (CSCRIssue, error) {
-	if err := s.checkSigner(ctx, sg); err != nil {
+func (s *DB) IssueCSCR(ctx context.Context, org store.Org, systemID string, sg store.Signer) (CSCRIssue, error) {
+	if err := s.CheckSigner(ctx, sg); err != nil {
 		return CSCRIssue{}, err
 	}
 	var ci CSCRIssue
-	err := s.Tx(ctx, func(tx *Tx) error {
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		sys, err := s.system(ctx, tx, org.ID, systemID)
 		if err != nil {
 			return err
@@ -296,7 +297,7 @@ func (s *DB) IssueCSCR(ctx context.Context, org Org, systemID string, sg Signer)
 			return err
 		}
 		li, err := scanIssue(tx.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2 ORDER BY seq DESC LIMIT 1`, org.ID, systemID))
-		if NoRows(err) {
+		if store.NoRows(err) {
 			return apperr.New(apperr.Invalid, "Issue the hazard log before issuing the safety case report")
 		}
 		if err != nil {
@@ -310,8 +311,8 @@ func (s *DB) IssueCSCR(ctx context.Context, org Org, systemID string, sg Signer)
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		ci = CSCRIssue{ID: NewID(), SystemID: systemID, LogIssueID: li.ID, DocumentVersion: d.DocumentVersion, IssuedByID: a.UserID, IssuedByName: a.Name, IssuedAt: now}
+		now := s.Now()
+		ci = CSCRIssue{ID: store.NewID(), SystemID: systemID, LogIssueID: li.ID, DocumentVersion: d.DocumentVersion, IssuedByID: a.UserID, IssuedByName: a.Name, IssuedAt: now}
 		ci.Report = risk.BuildCSCR(li.Log.System, li.Log, d.Narratives, risk.IssueInfo{DocumentVersion: d.DocumentVersion, Phase: d.Phase,
 			Date: now, Author: a.Name, CSOName: a.Name, ApprovedAt: now, Matrix: pl.Matrix, LogHash: li.ContentHash})
 		snap, err := json.Marshal(ci.Report)
@@ -323,10 +324,10 @@ func (s *DB) IssueCSCR(ctx context.Context, org Org, systemID string, sg Signer)
 			return s.Wrap(err, "issue report")
 		}
 		sum := sha256.Sum256(snap)
-		if ci.Signature, err = s.sign(ctx, tx, org.ID, systemID, sg, "cscr_issue", ci.ID, "Approved and issued clinical safety case report "+ci.DocumentVersion+" of "+sys.Name, hex.EncodeToString(sum[:])); err != nil {
+		if ci.Signature, err = s.Sign(ctx, tx, org.ID, systemID, sg, "cscr_issue", ci.ID, "Approved and issued clinical safety case report "+ci.DocumentVersion+" of "+sys.Name, hex.EncodeToString(sum[:])); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, Change{OrgID: org.ID, Action: "cscr.issue", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, store.Change{OrgID: org.ID, Action: "cscr.issue", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("system", sys.Name, "document_version", ci.DocumentVersion, "hazard_log_version", li.Version, "hash", li.ContentHash, "signed_by", ci.Signature.SignerName)})
 	})
 	return ci, err
@@ -345,8 +346,8 @@ func scanCSCR(sc interface{ Scan(...any) error }) (CSCRIssue, error) {
 }
 
 // CSCRIssues lists a system's issued reports, newest first.
-func (s *DB) CSCRIssues(ctx context.Context, orgID OrgID, systemID string) ([]CSCRIssue, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+cscrCols+` FROM cscr_issues WHERE org_id = $1 AND system_id = $2 ORDER BY issued_at DESC, id DESC`, orgID, systemID)
+func (s *DB) CSCRIssues(ctx context.Context, orgID store.OrgID, systemID string) ([]CSCRIssue, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT `+cscrCols+` FROM cscr_issues WHERE org_id = $1 AND system_id = $2 ORDER BY issued_at DESC, id DESC`, orgID, systemID)
 	if err != nil {
 		return nil, s.Wrap(err, "list reports")
 	}
@@ -362,13 +363,13 @@ func (s *DB) CSCRIssues(ctx context.Context, orgID OrgID, systemID string) ([]CS
 	return out, s.Wrap(rows.Err(), "list reports")
 }
 
-// CSCRIssue returns one issued report; NotFound for another organisation's.
-func (s *DB) CSCRIssue(ctx context.Context, orgID OrgID, id string) (CSCRIssue, error) {
-	ci, err := scanCSCR(s.db.QueryRowContext(ctx, `SELECT `+cscrCols+` FROM cscr_issues WHERE org_id = $1 AND id = $2`, orgID, id))
+// CSCRIssue returns one issued report; store.NotFound for another organisation's.
+func (s *DB) CSCRIssue(ctx context.Context, orgID store.OrgID, id string) (CSCRIssue, error) {
+	ci, err := scanCSCR(s.SQL().QueryRowContext(ctx, `SELECT `+cscrCols+` FROM cscr_issues WHERE org_id = $1 AND id = $2`, orgID, id))
 	if err != nil {
 		return CSCRIssue{}, s.One(err, "Safety case report", "get report")
 	}
-	ci.Signature, err = s.signatureOf(ctx, s.db, orgID, "cscr_issue", ci.ID)
+	ci.Signature, err = s.signatureOf(ctx, s.SQL(), orgID, "cscr_issue", ci.ID)
 	return ci, err
 }
 
@@ -378,9 +379,9 @@ func (s *DB) CSCRIssue(ctx context.Context, orgID OrgID, id string) (CSCRIssue, 
 // marked as coming from l's organisation, document and issued version,
 // keeping its source reference. Invalid with fields "hazards.N.FIELD" when
 // a hazard breaks the rules.
-func (s *DB) ImportHazards(ctx context.Context, orgID OrgID, systemID string, l *risk.Log, fromSupplier bool) (int, error) {
-	now := s.now()
-	err := s.Tx(ctx, func(tx *Tx) error {
+func (s *DB) ImportHazards(ctx context.Context, orgID store.OrgID, systemID string, l *risk.Log, fromSupplier bool) (int, error) {
+	now := s.Now()
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		for i, h := range l.Sorted() {
 			if fromSupplier && h.Provenance.IsZero() {
 				src := l.System.Organisation
@@ -401,8 +402,8 @@ func (s *DB) ImportHazards(ctx context.Context, orgID OrgID, systemID string, l 
 				return err
 			}
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "hazardlog.import", Entity: "system", EntityID: systemID,
-			Summary: audit.Summarise("hazards", fmt.Sprint(len(l.Hazards)), "source", l.System.Organisation, "version", l.Version, "supplier", boolString(fromSupplier))})
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "hazardlog.import", Entity: "system", EntityID: systemID,
+			Summary: audit.Summarise("hazards", fmt.Sprint(len(l.Hazards)), "source", l.System.Organisation, "version", l.Version, "supplier", store.YesNo(fromSupplier))})
 	})
 	if err != nil {
 		return 0, err

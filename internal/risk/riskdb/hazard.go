@@ -1,10 +1,11 @@
-package store
+package riskdb
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/store"
 	"strings"
 	"time"
 
@@ -27,7 +28,7 @@ func refScope(systemID string) string { return "hazard:" + systemID }
 // by a clinical safety officer of the organisation. It runs when the
 // justification is new or changed; imported hazards keep their source's
 // record (its CSO belongs to the supplier).
-func (s *DB) checkRiskBenefit(ctx context.Context, q Querier, orgID OrgID, old, h *risk.Hazard) error {
+func (s *DB) checkRiskBenefit(ctx context.Context, q store.Querier, orgID store.OrgID, old, h *risk.Hazard) error {
 	rb := h.RiskBenefit
 	if rb.IsZero() || (old != nil && old.RiskBenefit.Justification == rb.Justification && old.RiskBenefit.ByUserID == rb.ByUserID) {
 		return nil
@@ -35,7 +36,7 @@ func (s *DB) checkRiskBenefit(ctx context.Context, q Querier, orgID OrgID, old, 
 	if !h.Provenance.IsZero() && old == nil {
 		return nil
 	}
-	roles, err := s.rolesIn(ctx, q, orgID, rb.ByUserID)
+	roles, err := s.MemberRoles(ctx, q, orgID, rb.ByUserID)
 	if err != nil {
 		return err
 	}
@@ -46,7 +47,7 @@ func (s *DB) checkRiskBenefit(ctx context.Context, q Querier, orgID OrgID, old, 
 	return nil
 }
 
-func (s *DB) validateHazard(ctx context.Context, q Querier, orgID OrgID, old, h *risk.Hazard, m risk.Matrix) error {
+func (s *DB) validateHazard(ctx context.Context, q store.Querier, orgID store.OrgID, old, h *risk.Hazard, m risk.Matrix) error {
 	if h.Status == "" {
 		h.Status = risk.Open
 	}
@@ -57,7 +58,7 @@ func (s *DB) validateHazard(ctx context.Context, q Querier, orgID OrgID, old, h 
 		}
 	}
 	h.Causes = causes
-	if err := h.Validate(m, s.now()); err != nil {
+	if err := h.Validate(m, s.Now()); err != nil {
 		return err
 	}
 	return s.checkRiskBenefit(ctx, q, orgID, old, h)
@@ -66,10 +67,10 @@ func (s *DB) validateHazard(ctx context.Context, q Querier, orgID OrgID, old, h 
 // CreateHazard adds a hazard to a system's log with the next number
 // (HAZ-001, HAZ-002, ... per system). Invalid with per-field messages (the
 // rules of risk.Validate, and a risk-benefit justification recorded by a
-// non-CSO); NotFound when the system is not the organisation's.
-func (s *DB) CreateHazard(ctx context.Context, orgID OrgID, systemID string, h risk.Hazard) (HazardEntry, error) {
+// non-CSO); store.NotFound when the system is not the organisation's.
+func (s *DB) CreateHazard(ctx context.Context, orgID store.OrgID, systemID string, h risk.Hazard) (HazardEntry, error) {
 	var out HazardEntry
-	err := s.Tx(ctx, func(tx *Tx) error {
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		out, err = s.createHazard(ctx, tx, orgID, systemID, h)
 		return err
@@ -77,7 +78,7 @@ func (s *DB) CreateHazard(ctx context.Context, orgID OrgID, systemID string, h r
 	return out, err
 }
 
-func (s *DB) createHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID string, h risk.Hazard) (HazardEntry, error) {
+func (s *DB) createHazard(ctx context.Context, tx *store.Tx, orgID store.OrgID, systemID string, h risk.Hazard) (HazardEntry, error) {
 	if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 		return HazardEntry{}, err
 	}
@@ -94,11 +95,11 @@ func (s *DB) createHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID str
 		return HazardEntry{}, err
 	}
 	h.Number, h.Ref = int(n), risk.FormatRef(int(n))
-	h.ID, h.CreatedAt, h.UpdatedAt, h.Version = NewID(), s.now(), s.now(), 1
+	h.ID, h.CreatedAt, h.UpdatedAt, h.Version = store.NewID(), s.Now(), s.Now(), 1
 	if err := s.insertHazard(ctx, tx, orgID, systemID, &h); err != nil {
 		return HazardEntry{}, err
 	}
-	if err := tx.Audit(ctx, Change{OrgID: orgID, Action: "hazard.create", Entity: "hazard", EntityID: h.ID,
+	if err := tx.Audit(ctx, store.Change{OrgID: orgID, Action: "hazard.create", Entity: "hazard", EntityID: h.ID,
 		Summary: audit.Summarise("ref", h.Ref, "name", h.Name, "status", string(h.Status))}); err != nil {
 		return HazardEntry{}, err
 	}
@@ -112,7 +113,7 @@ func nullTime(t time.Time) any {
 	return t.UTC()
 }
 
-func (s *DB) insertHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID string, h *risk.Hazard) error {
+func (s *DB) insertHazard(ctx context.Context, tx *store.Tx, orgID store.OrgID, systemID string, h *risk.Hazard) error {
 	causes, _ := json.Marshal(h.Causes)
 	prov := ""
 	if !h.Provenance.IsZero() {
@@ -137,10 +138,10 @@ func (s *DB) insertHazard(ctx context.Context, tx *Tx, orgID OrgID, systemID str
 	return s.recordVersion(ctx, tx, orgID, h)
 }
 
-func (s *DB) insertChildren(ctx context.Context, tx *Tx, orgID OrgID, h *risk.Hazard) error {
+func (s *DB) insertChildren(ctx context.Context, tx *store.Tx, orgID store.OrgID, h *risk.Hazard) error {
 	for i := range h.Controls {
 		c := &h.Controls[i]
-		c.ID = NewID()
+		c.ID = store.NewID()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO hazard_controls (id, org_id, hazard_id, position, description, type, owner, side, implementation_evidence, verification_evidence)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, c.ID, orgID, h.ID, i, c.Description, string(c.Type), c.Owner, string(c.Side),
 			c.ImplementationEvidence, c.VerificationEvidence); err != nil {
@@ -149,9 +150,9 @@ func (s *DB) insertChildren(ctx context.Context, tx *Tx, orgID OrgID, h *risk.Ha
 	}
 	for i := range h.Actions {
 		a := &h.Actions[i]
-		a.ID = NewID()
+		a.ID = store.NewID()
 		if a.Done && a.DoneAt.IsZero() {
-			a.DoneAt = s.now()
+			a.DoneAt = s.Now()
 		}
 		if !a.Done {
 			a.DoneAt = time.Time{}
@@ -164,13 +165,13 @@ func (s *DB) insertChildren(ctx context.Context, tx *Tx, orgID OrgID, h *risk.Ha
 	return nil
 }
 
-func (s *DB) recordVersion(ctx context.Context, tx *Tx, orgID OrgID, h *risk.Hazard) error {
+func (s *DB) recordVersion(ctx context.Context, tx *store.Tx, orgID store.OrgID, h *risk.Hazard) error {
 	snap, err := json.Marshal(h)
 	if err != nil {
 		return s.Wrap(err, "encode hazard version")
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO hazard_versions (id, org_id, hazard_id, version, snapshot, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		NewID(), orgID, h.ID, h.Version, string(snap), audit.ActorFrom(ctx).Name, h.UpdatedAt)
+		store.NewID(), orgID, h.ID, h.Version, string(snap), audit.ActorFrom(ctx).Name, h.UpdatedAt)
 	return s.Wrap(err, "record hazard version")
 }
 
@@ -178,9 +179,9 @@ func (s *DB) recordVersion(ctx context.Context, tx *Tx, orgID OrgID, h *risk.Haz
 // not 0 it must be the version the edit started from, or the save is a
 // Conflict (someone else saved first). Number, reference and provenance
 // cannot change. Every save records a new version for the history.
-func (s *DB) UpdateHazard(ctx context.Context, orgID OrgID, h risk.Hazard) (HazardEntry, error) {
+func (s *DB) UpdateHazard(ctx context.Context, orgID store.OrgID, h risk.Hazard) (HazardEntry, error) {
 	var out HazardEntry
-	err := s.Tx(ctx, func(tx *Tx) error {
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		old, err := s.hazard(ctx, tx, orgID, h.ID)
 		if err != nil {
 			return err
@@ -215,7 +216,7 @@ func (s *DB) UpdateHazard(ctx context.Context, orgID OrgID, h risk.Hazard) (Haza
 			out = old
 			return nil
 		}
-		h.Version, h.UpdatedAt = old.Version+1, s.now()
+		h.Version, h.UpdatedAt = old.Version+1, s.Now()
 		causes, _ := json.Marshal(h.Causes)
 		if _, err := tx.ExecContext(ctx, `UPDATE hazards SET name = $1, description = $2, clinical_impact = $3, causes = $4, existing_controls = $5,
 			initial_severity = $6, initial_likelihood = $7, residual_severity = $8, residual_likelihood = $9, status = $10,
@@ -242,7 +243,7 @@ func (s *DB) UpdateHazard(ctx context.Context, orgID OrgID, h risk.Hazard) (Haza
 			labels[i] = c.Label
 		}
 		out = HazardEntry{Hazard: h, SystemID: old.SystemID}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "hazard.update", Entity: "hazard", EntityID: h.ID,
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "hazard.update", Entity: "hazard", EntityID: h.ID,
 			Summary: audit.Summarise("ref", h.Ref, "version", fmt.Sprint(h.Version), "changed", strings.Join(labels, ", "))})
 	})
 	return out, err
@@ -280,7 +281,7 @@ func scanHazard(sc interface{ Scan(...any) error }) (HazardEntry, error) {
 	return e, nil
 }
 
-func (s *DB) hazard(ctx context.Context, q Querier, orgID OrgID, id string) (HazardEntry, error) {
+func (s *DB) hazard(ctx context.Context, q store.Querier, orgID store.OrgID, id string) (HazardEntry, error) {
 	e, err := scanHazard(q.QueryRowContext(ctx, `SELECT `+hazardCols+` FROM hazards WHERE org_id = $1 AND id = $2`, orgID, id))
 	if err != nil {
 		return HazardEntry{}, s.One(err, "Hazard", "get hazard")
@@ -293,14 +294,14 @@ func (s *DB) hazard(ctx context.Context, q Querier, orgID OrgID, id string) (Haz
 }
 
 // Hazard returns one hazard of the organisation with its controls and
-// actions; NotFound for another organisation's.
-func (s *DB) Hazard(ctx context.Context, orgID OrgID, id string) (HazardEntry, error) {
-	return s.hazard(ctx, s.db, orgID, id)
+// actions; store.NotFound for another organisation's.
+func (s *DB) Hazard(ctx context.Context, orgID store.OrgID, id string) (HazardEntry, error) {
+	return s.hazard(ctx, s.SQL(), orgID, id)
 }
 
 // loadChildren fills the controls and actions of hs (hazards selected by
 // where on alias h with $1 the org and $2 arg).
-func (s *DB) loadChildren(ctx context.Context, q Querier, orgID OrgID, where, arg string, hs []*risk.Hazard) error {
+func (s *DB) loadChildren(ctx context.Context, q store.Querier, orgID store.OrgID, where, arg string, hs []*risk.Hazard) error {
 	byID := make(map[string]*risk.Hazard, len(hs))
 	for _, h := range hs {
 		byID[h.ID] = h
@@ -351,12 +352,12 @@ func (s *DB) loadChildren(ctx context.Context, q Querier, orgID OrgID, where, ar
 }
 
 // ListHazards returns a system's hazard log in number order, with controls
-// and actions. NotFound when the system is not the organisation's.
-func (s *DB) ListHazards(ctx context.Context, orgID OrgID, systemID string) ([]risk.Hazard, error) {
-	return s.listHazards(ctx, s.db, orgID, systemID)
+// and actions. store.NotFound when the system is not the organisation's.
+func (s *DB) ListHazards(ctx context.Context, orgID store.OrgID, systemID string) ([]risk.Hazard, error) {
+	return s.listHazards(ctx, s.SQL(), orgID, systemID)
 }
 
-func (s *DB) listHazards(ctx context.Context, q Querier, orgID OrgID, systemID string) ([]risk.Hazard, error) {
+func (s *DB) listHazards(ctx context.Context, q store.Querier, orgID store.OrgID, systemID string) ([]risk.Hazard, error) {
 	if _, err := s.system(ctx, q, orgID, systemID); err != nil {
 		return nil, err
 	}
@@ -395,10 +396,10 @@ type HazardVersion struct {
 }
 
 // HazardHistory returns every version of a hazard, newest first, each with
-// its changes from the one before (risk.Diff). NotFound for another
+// its changes from the one before (risk.Diff). store.NotFound for another
 // organisation's hazard.
-func (s *DB) HazardHistory(ctx context.Context, orgID OrgID, id string) ([]HazardVersion, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT version, snapshot, changed_by, changed_at FROM hazard_versions WHERE org_id = $1 AND hazard_id = $2 ORDER BY version`, orgID, id)
+func (s *DB) HazardHistory(ctx context.Context, orgID store.OrgID, id string) ([]HazardVersion, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT version, snapshot, changed_by, changed_at FROM hazard_versions WHERE org_id = $1 AND hazard_id = $2 ORDER BY version`, orgID, id)
 	if err != nil {
 		return nil, s.Wrap(err, "hazard history")
 	}
@@ -425,7 +426,7 @@ func (s *DB) HazardHistory(ctx context.Context, orgID OrgID, id string) ([]Hazar
 		return nil, s.Wrap(err, "hazard history")
 	}
 	if len(out) == 0 {
-		return nil, NotFound("Hazard")
+		return nil, store.NotFound("Hazard")
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
@@ -445,10 +446,10 @@ type OverdueAction struct {
 
 // OverdueActions lists the organisation's open actions whose due date has
 // passed, oldest first; systemID narrows it to one system when not empty.
-func (s *DB) OverdueActions(ctx context.Context, orgID OrgID, systemID string) ([]OverdueAction, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT h.id, h.number, h.name, y.id, y.name, a.id, a.summary, a.owner, a.due
+func (s *DB) OverdueActions(ctx context.Context, orgID store.OrgID, systemID string) ([]OverdueAction, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT h.id, h.number, h.name, y.id, y.name, a.id, a.summary, a.owner, a.due
 		FROM hazard_actions a JOIN hazards h ON h.id = a.hazard_id JOIN risk_systems y ON y.id = h.system_id
-		WHERE a.org_id = $1 AND NOT a.done AND a.due < $2 AND ($3 = '' OR y.id = $3) ORDER BY a.due, h.number`, orgID, clock.Today(s.now()), systemID)
+		WHERE a.org_id = $1 AND NOT a.done AND a.due < $2 AND ($3 = '' OR y.id = $3) ORDER BY a.due, h.number`, orgID, clock.Today(s.Now()), systemID)
 	if err != nil {
 		return nil, s.Wrap(err, "overdue actions")
 	}
@@ -480,8 +481,8 @@ type TransferredControl struct {
 }
 
 // TransferredControls lists deployer-side controls on imported hazards.
-func (s *DB) TransferredControls(ctx context.Context, orgID OrgID) ([]TransferredControl, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT h.id, h.number, h.name, h.status, y.id, y.name, h.provenance,
+func (s *DB) TransferredControls(ctx context.Context, orgID store.OrgID) ([]TransferredControl, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT h.id, h.number, h.name, h.status, y.id, y.name, h.provenance,
 		c.id, c.description, c.type, c.owner, c.side, c.implementation_evidence, c.verification_evidence
 		FROM hazard_controls c JOIN hazards h ON h.id = c.hazard_id JOIN risk_systems y ON y.id = h.system_id
 		WHERE c.org_id = $1 AND c.side = 'deployer' AND h.provenance <> '' ORDER BY y.name, h.number, c.position`, orgID)

@@ -1,8 +1,9 @@
-package store
+package riskdb
 
 import (
 	"context"
 	"encoding/json"
+	"github.com/clinsafe/clinsafe/internal/store"
 	"strings"
 	"time"
 
@@ -97,7 +98,7 @@ func validateSystem(sys *System) *apperr.Fields {
 // fills in their names. An unknown user, one without the role or a value
 // that is not an id is a field message in f; a failure to read them is
 // returned.
-func (s *DB) checkCSOs(ctx context.Context, q Querier, orgID OrgID, f *apperr.Fields, ps []Person) ([]Person, error) {
+func (s *DB) checkCSOs(ctx context.Context, q store.Querier, orgID store.OrgID, f *apperr.Fields, ps []Person) ([]Person, error) {
 	var out []Person
 	seen := map[string]bool{}
 	for _, p := range ps {
@@ -105,13 +106,13 @@ func (s *DB) checkCSOs(ctx context.Context, q Querier, orgID OrgID, f *apperr.Fi
 			continue
 		}
 		seen[p.ID] = true
-		ok, u := false, User{}
+		ok, u := false, store.User{}
 		// A value that is not an id may not even be text the database accepts.
 		if _, err := uuid.Parse(p.ID); err == nil {
-			u, err = s.getUser(ctx, q, p.ID)
+			u, err = s.UserQ(ctx, q, p.ID)
 			switch {
 			case err == nil:
-				roles, err := s.rolesIn(ctx, q, orgID, p.ID)
+				roles, err := s.MemberRoles(ctx, q, orgID, p.ID)
 				if err != nil {
 					return nil, err
 				}
@@ -131,10 +132,10 @@ func (s *DB) checkCSOs(ctx context.Context, q Querier, orgID OrgID, f *apperr.Fi
 
 // CreateSystem adds a system to the organisation's register. Invalid with
 // per-field messages on bad input.
-func (s *DB) CreateSystem(ctx context.Context, orgID OrgID, sys System) (System, error) {
+func (s *DB) CreateSystem(ctx context.Context, orgID store.OrgID, sys System) (System, error) {
 	f := validateSystem(&sys)
-	sys.ID, sys.CreatedAt, sys.UpdatedAt = NewID(), s.now(), s.now()
-	err := s.Tx(ctx, func(tx *Tx) error {
+	sys.ID, sys.CreatedAt, sys.UpdatedAt = store.NewID(), s.Now(), s.Now()
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		if sys.CSOs, err = s.checkCSOs(ctx, tx, orgID, f, sys.CSOs); err != nil {
 			return err
@@ -155,13 +156,13 @@ func (s *DB) CreateSystem(ctx context.Context, orgID OrgID, sys System) (System,
 				return err
 			}
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "system.create", Entity: "system", EntityID: sys.ID,
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "system.create", Entity: "system", EntityID: sys.ID,
 			Summary: audit.Summarise("name", sys.Name, "manufacturer", sys.Manufacturer, "standard", string(sys.Standard))})
 	})
 	return sys, err
 }
 
-func (s *DB) setCSOs(ctx context.Context, tx *Tx, orgID OrgID, systemID string, ps []Person) error {
+func (s *DB) setCSOs(ctx context.Context, tx *store.Tx, orgID store.OrgID, systemID string, ps []Person) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM risk_system_csos WHERE org_id = $1 AND system_id = $2`, orgID, systemID); err != nil {
 		return s.Wrap(err, "clear system CSOs")
 	}
@@ -174,9 +175,9 @@ func (s *DB) setCSOs(ctx context.Context, tx *Tx, orgID OrgID, systemID string, 
 }
 
 // UpdateSystem changes a system's details and CSOs (not its releases).
-func (s *DB) UpdateSystem(ctx context.Context, orgID OrgID, sys System) (System, error) {
+func (s *DB) UpdateSystem(ctx context.Context, orgID store.OrgID, sys System) (System, error) {
 	f := validateSystem(&sys)
-	err := s.Tx(ctx, func(tx *Tx) error {
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		old, err := s.system(ctx, tx, orgID, sys.ID)
 		if err != nil {
 			return err
@@ -187,7 +188,7 @@ func (s *DB) UpdateSystem(ctx context.Context, orgID OrgID, sys System) (System,
 		if err := f.Err(); err != nil {
 			return err
 		}
-		sys.CreatedAt, sys.UpdatedAt, sys.Releases = old.CreatedAt, s.now(), old.Releases
+		sys.CreatedAt, sys.UpdatedAt, sys.Releases = old.CreatedAt, s.Now(), old.Releases
 		if _, err := tx.ExecContext(ctx, `UPDATE risk_systems SET name = $1, manufacturer = $2, intended_use = $3, clinical_scope = $4,
 			deployment_context = $5, standard = $6, phases = $7, updated_at = $8 WHERE org_id = $9 AND id = $10`,
 			sys.Name, sys.Manufacturer, sys.IntendedUse, sys.ClinicalScope, sys.DeploymentContext, string(sys.Standard),
@@ -197,7 +198,7 @@ func (s *DB) UpdateSystem(ctx context.Context, orgID OrgID, sys System) (System,
 		if err := s.setCSOs(ctx, tx, orgID, sys.ID, sys.CSOs); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "system.update", Entity: "system", EntityID: sys.ID,
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "system.update", Entity: "system", EntityID: sys.ID,
 			Summary: audit.Summarise("name", old.Name+" → "+sys.Name, "standard", string(old.Standard)+" → "+string(sys.Standard))})
 	})
 	return sys, err
@@ -213,26 +214,26 @@ func validateRelease(r *Release) error {
 	return f.Err()
 }
 
-func (s *DB) insertRelease(ctx context.Context, tx *Tx, orgID OrgID, systemID string, r *Release) error {
+func (s *DB) insertRelease(ctx context.Context, tx *store.Tx, orgID store.OrgID, systemID string, r *Release) error {
 	if err := validateRelease(r); err != nil {
 		return err
 	}
-	r.ID = NewID()
+	r.ID = store.NewID()
 	_, err := tx.ExecContext(ctx, `INSERT INTO risk_releases (id, org_id, system_id, version, released_on, notes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		r.ID, orgID, systemID, r.Version, r.Date.UTC(), r.Notes, s.now())
+		r.ID, orgID, systemID, r.Version, r.Date.UTC(), r.Notes, s.Now())
 	return s.Wrap(err, "add release")
 }
 
 // AddRelease records a release of a system.
-func (s *DB) AddRelease(ctx context.Context, orgID OrgID, systemID string, r Release) (Release, error) {
-	err := s.Tx(ctx, func(tx *Tx) error {
+func (s *DB) AddRelease(ctx context.Context, orgID store.OrgID, systemID string, r Release) (Release, error) {
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 			return err
 		}
 		if err := s.insertRelease(ctx, tx, orgID, systemID, &r); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "system.release", Entity: "system", EntityID: systemID,
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "system.release", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("version", r.Version, "date", r.Date.Format("2006-01-02"))})
 	})
 	return r, err
@@ -252,7 +253,7 @@ func scanSystem(sc interface{ Scan(...any) error }) (System, error) {
 	return sys, err
 }
 
-func (s *DB) system(ctx context.Context, q Querier, orgID OrgID, id string) (System, error) {
+func (s *DB) system(ctx context.Context, q store.Querier, orgID store.OrgID, id string) (System, error) {
 	sys, err := scanSystem(q.QueryRowContext(ctx, `SELECT `+systemCols+` FROM risk_systems WHERE org_id = $1 AND id = $2`, orgID, id))
 	if err != nil {
 		return System{}, s.One(err, "System", "get system")
@@ -286,15 +287,15 @@ func (s *DB) system(ctx context.Context, q Querier, orgID OrgID, id string) (Sys
 	return sys, s.Wrap(rows.Err(), "get releases")
 }
 
-// System returns one system of the organisation; NotFound for another's.
-func (s *DB) System(ctx context.Context, orgID OrgID, id string) (System, error) {
-	return s.system(ctx, s.db, orgID, id)
+// System returns one system of the organisation; store.NotFound for another's.
+func (s *DB) System(ctx context.Context, orgID store.OrgID, id string) (System, error) {
+	return s.system(ctx, s.SQL(), orgID, id)
 }
 
 // SystemByName finds a system by id or exact name (command line).
-func (s *DB) SystemByName(ctx context.Context, orgID OrgID, idOrName string) (System, error) {
+func (s *DB) SystemByName(ctx context.Context, orgID store.OrgID, idOrName string) (System, error) {
 	var id string
-	err := s.db.QueryRowContext(ctx, `SELECT id FROM risk_systems WHERE org_id = $1 AND (id = $2 OR name = $2) ORDER BY created_at LIMIT 1`, orgID, idOrName).Scan(&id)
+	err := s.SQL().QueryRowContext(ctx, `SELECT id FROM risk_systems WHERE org_id = $1 AND (id = $2 OR name = $2) ORDER BY created_at LIMIT 1`, orgID, idOrName).Scan(&id)
 	if err != nil {
 		return System{}, s.One(err, "System "+idOrName, "find system")
 	}
@@ -310,12 +311,12 @@ type SystemSummary struct {
 }
 
 // ListSystems returns the organisation's register, by name.
-func (s *DB) ListSystems(ctx context.Context, orgID OrgID) ([]SystemSummary, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+systemCols+`,
+func (s *DB) ListSystems(ctx context.Context, orgID store.OrgID) ([]SystemSummary, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT `+systemCols+`,
 		(SELECT COUNT(*) FROM hazards h WHERE h.system_id = risk_systems.id),
 		(SELECT COUNT(*) FROM hazards h WHERE h.system_id = risk_systems.id AND h.status <> 'closed'),
 		(SELECT COUNT(*) FROM hazard_actions a JOIN hazards h ON h.id = a.hazard_id WHERE h.system_id = risk_systems.id AND NOT a.done AND a.due < $2)
-		FROM risk_systems WHERE org_id = $1 ORDER BY name, id`, orgID, clock.Today(s.now()))
+		FROM risk_systems WHERE org_id = $1 ORDER BY name, id`, orgID, clock.Today(s.Now()))
 	if err != nil {
 		return nil, s.Wrap(err, "list systems")
 	}
@@ -349,15 +350,15 @@ type Plan struct {
 
 // Plan returns the organisation's plan; an organisation without one gets the
 // default matrix and empty text.
-func (s *DB) Plan(ctx context.Context, orgID OrgID) (Plan, error) {
-	return s.plan(ctx, s.db, orgID)
+func (s *DB) Plan(ctx context.Context, orgID store.OrgID) (Plan, error) {
+	return s.plan(ctx, s.SQL(), orgID)
 }
 
-func (s *DB) plan(ctx context.Context, q Querier, orgID OrgID) (Plan, error) {
+func (s *DB) plan(ctx context.Context, q store.Querier, orgID store.OrgID) (Plan, error) {
 	var p Plan
 	var m string
 	err := q.QueryRowContext(ctx, `SELECT matrix, roles, phases, updated_at FROM risk_plans WHERE org_id = $1`, orgID).Scan(&m, &p.Roles, &p.Phases, &p.UpdatedAt)
-	if NoRows(err) {
+	if store.NoRows(err) {
 		return Plan{Matrix: risk.DefaultMatrix()}, nil
 	}
 	if err != nil {
@@ -370,14 +371,14 @@ func (s *DB) plan(ctx context.Context, q Querier, orgID OrgID) (Plan, error) {
 }
 
 // Matrix returns the organisation's risk matrix.
-func (s *DB) Matrix(ctx context.Context, orgID OrgID) (risk.Matrix, error) {
+func (s *DB) Matrix(ctx context.Context, orgID store.OrgID) (risk.Matrix, error) {
 	p, err := s.Plan(ctx, orgID)
 	return p.Matrix, err
 }
 
 // SavePlan replaces the organisation's plan. Invalid when the matrix is not
 // consistent (risk.Matrix.Validate) or the text is too long.
-func (s *DB) SavePlan(ctx context.Context, orgID OrgID, p Plan) (Plan, error) {
+func (s *DB) SavePlan(ctx context.Context, orgID store.OrgID, p Plan) (Plan, error) {
 	var f apperr.Fields
 	if err := p.Matrix.Validate(); err != nil {
 		for k, v := range apperr.FieldsOf(err) {
@@ -389,9 +390,9 @@ func (s *DB) SavePlan(ctx context.Context, orgID OrgID, p Plan) (Plan, error) {
 	if err := f.Err(); err != nil {
 		return Plan{}, err
 	}
-	p.UpdatedAt = s.now()
+	p.UpdatedAt = s.Now()
 	mj, _ := json.Marshal(p.Matrix)
-	err := s.Tx(ctx, func(tx *Tx) error {
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM risk_plans WHERE org_id = $1`, orgID); err != nil {
 			return s.Wrap(err, "replace plan")
 		}
@@ -399,7 +400,7 @@ func (s *DB) SavePlan(ctx context.Context, orgID OrgID, p Plan) (Plan, error) {
 			orgID, string(mj), p.Roles, p.Phases, p.UpdatedAt); err != nil {
 			return s.Wrap(err, "save plan")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "plan.update", Entity: "plan", EntityID: string(orgID),
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "plan.update", Entity: "plan", EntityID: string(orgID),
 			Summary: audit.Summarise("matrix", string(mj))})
 	})
 	return p, err
@@ -414,8 +415,8 @@ type ComplianceAnswer struct {
 }
 
 // Compliance returns the organisation's answers for a standard by clause.
-func (s *DB) Compliance(ctx context.Context, orgID OrgID, std risk.Standard) (map[string]ComplianceAnswer, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT clause, answer, evidence, updated_at FROM compliance_answers WHERE org_id = $1 AND standard = $2`, orgID, string(std))
+func (s *DB) Compliance(ctx context.Context, orgID store.OrgID, std risk.Standard) (map[string]ComplianceAnswer, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT clause, answer, evidence, updated_at FROM compliance_answers WHERE org_id = $1 AND standard = $2`, orgID, string(std))
 	if err != nil {
 		return nil, s.Wrap(err, "get compliance")
 	}
@@ -436,7 +437,7 @@ func (s *DB) Compliance(ctx context.Context, orgID OrgID, std risk.Standard) (ma
 // SaveCompliance records answers for a standard's checklist. Each clause
 // must be on the checklist and each answer one of the five; an empty answer
 // clears the clause. Invalid with per-clause messages (field "answer-CLAUSE").
-func (s *DB) SaveCompliance(ctx context.Context, orgID OrgID, std risk.Standard, answers []ComplianceAnswer) error {
+func (s *DB) SaveCompliance(ctx context.Context, orgID store.OrgID, std risk.Standard, answers []ComplianceAnswer) error {
 	known := map[string]bool{}
 	for _, g := range risk.ClauseGroups(std) {
 		for _, it := range g.Items {
@@ -458,7 +459,7 @@ func (s *DB) SaveCompliance(ctx context.Context, orgID OrgID, std risk.Standard,
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return s.Tx(ctx, func(tx *Tx) error {
+	return s.Tx(ctx, func(tx *store.Tx) error {
 		var changed []string
 		for _, a := range answers {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM compliance_answers WHERE org_id = $1 AND standard = $2 AND clause = $3`, orgID, string(std), a.Clause); err != nil {
@@ -468,12 +469,12 @@ func (s *DB) SaveCompliance(ctx context.Context, orgID OrgID, std risk.Standard,
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO compliance_answers (org_id, standard, clause, answer, evidence, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-				orgID, string(std), a.Clause, string(a.Answer), strings.TrimSpace(a.Evidence), s.now()); err != nil {
+				orgID, string(std), a.Clause, string(a.Answer), strings.TrimSpace(a.Evidence), s.Now()); err != nil {
 				return s.Wrap(err, "save answer")
 			}
 			changed = append(changed, a.Clause+"="+string(a.Answer))
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "compliance.update", Entity: "compliance", EntityID: string(std),
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "compliance.update", Entity: "compliance", EntityID: string(std),
 			Summary: audit.Summarise("answers", strings.Join(changed, ", "))})
 	})
 }
