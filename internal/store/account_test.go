@@ -32,7 +32,7 @@ func TestAccountAuthority(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		asAdmin := as(adminA)
+		asAdmin := storetest.As(adminA)
 
 		// Someone of another organisation cannot be made a member, nor
 		// their account touched: they are not found.
@@ -86,14 +86,14 @@ func TestAccountAuthority(t *testing.T) {
 			t.Errorf("password of a sole member: %v", err)
 		}
 		// A reporter of A is no admin, whatever route calls the store.
-		if err := st.SetPassword(as(onlyA), a.ID, shared.ID, "a brand new password"); !apperr.Is(err, apperr.Forbidden) {
+		if err := st.SetPassword(storetest.As(onlyA), a.ID, shared.ID, "a brand new password"); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("reporter setting a password: %v, want Forbidden", err)
 		}
 		// Instance administrators and the owner may.
-		if err := st.SetPassword(as(platform), a.ID, shared.ID, "platform set this one"); err != nil {
+		if err := st.SetPassword(storetest.As(platform), a.ID, shared.ID, "platform set this one"); err != nil {
 			t.Errorf("platform admin: %v", err)
 		}
-		if err := st.SetPassword(as(shared), "", shared.ID, "my own new password"); err != nil {
+		if err := st.SetPassword(storetest.As(shared), "", shared.ID, "my own new password"); err != nil {
 			t.Errorf("owner: %v", err)
 		}
 		// Removing a member takes their roles here only.
@@ -116,7 +116,7 @@ func TestInvitations(t *testing.T) {
 		a, b := mustOrg(t, st, "RAA"), mustOrg(t, st, "RBB")
 		adminA := mustUser(t, st, a, "admin@a.test", auth.Admin)
 		existing := mustUser(t, st, b, "existing@b.test", auth.CSO)
-		asAdmin := as(adminA)
+		asAdmin := storetest.As(adminA)
 
 		// Inviting an email with an account and one without look the same.
 		inv1, code1, err1 := st.Invite(asAdmin, a.ID, "existing@b.test", "Existing", []auth.Role{auth.Reporter})
@@ -128,19 +128,19 @@ func TestInvitations(t *testing.T) {
 			t.Errorf("bad invitation: %v, want email, name and roles errors", err)
 		}
 		// The existing person must sign in as themselves to accept.
-		if _, err := st.AcceptInvitation(as(adminA), code1); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := st.AcceptInvitation(storetest.As(adminA), code1); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("accept as the wrong person: %v, want Forbidden", err)
 		}
 		if _, _, err := st.AcceptInvitationNew(ctx, code1, "Someone", "a long enough password"); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("new account for an email that has one: %v, want Invalid", err)
 		}
-		if _, err := st.AcceptInvitation(as(existing), code1); err != nil {
+		if _, err := st.AcceptInvitation(storetest.As(existing), code1); err != nil {
 			t.Fatal(err)
 		}
 		if roles, _ := st.RolesIn(ctx, a.ID, existing.ID); len(roles) != 1 || roles[0] != auth.Reporter {
 			t.Errorf("roles after accepting = %v", roles)
 		}
-		if _, err := st.AcceptInvitation(as(existing), code1); !apperr.Is(err, apperr.NotFound) {
+		if _, err := st.AcceptInvitation(storetest.As(existing), code1); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("accepting twice: %v, want NotFound", err)
 		}
 		// A new person creates an account.
@@ -154,7 +154,7 @@ func TestInvitations(t *testing.T) {
 		// Withdrawn and expired invitations do not work; unknown codes neither.
 		_, code3, _ := st.Invite(asAdmin, a.ID, "later@a.test", "Later", []auth.Role{auth.Reporter})
 		inv4, code4, _ := st.Invite(asAdmin, a.ID, "withdrawn@a.test", "Withdrawn", []auth.Role{auth.Reporter})
-		if err := st.RevokeInvitation(as(mustUser(t, st, b, "adminb@b.test", auth.Admin)), b.ID, inv4.ID); !apperr.Is(err, apperr.NotFound) {
+		if err := st.RevokeInvitation(storetest.As(mustUser(t, st, b, "adminb@b.test", auth.Admin)), b.ID, inv4.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("revoking from another organisation: %v, want NotFound", err)
 		}
 		if err := st.RevokeInvitation(asAdmin, a.ID, inv4.ID); err != nil {
@@ -189,13 +189,13 @@ func TestTokensActAsTheirCreator(t *testing.T) {
 		a := mustOrg(t, st, "RAA")
 		admin := mustUser(t, st, a, "admin@a.test", auth.Admin, auth.Handler)
 		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
-		if _, _, err := st.CreateToken(as(admin), a.ID, cso.ID, "as the CSO", nil, nil); !apperr.Is(err, apperr.Forbidden) {
+		if _, _, err := st.CreateToken(storetest.As(admin), a.ID, cso.ID, "as the CSO", nil, nil); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("token acting as someone else: %v, want Forbidden", err)
 		}
-		if _, _, err := st.CreateToken(as(admin), a.ID, admin.ID, "more roles", []auth.Role{auth.CSO}, nil); apperr.FieldsOf(err)["roles"] == "" {
+		if _, _, err := st.CreateToken(storetest.As(admin), a.ID, admin.ID, "more roles", []auth.Role{auth.CSO}, nil); apperr.FieldsOf(err)["roles"] == "" {
 			t.Errorf("token with a role its creator lacks: %v, want a roles error", err)
 		}
-		_, secret, err := st.CreateToken(as(admin), a.ID, admin.ID, "handler only", []auth.Role{auth.Handler}, nil)
+		_, secret, err := st.CreateToken(storetest.As(admin), a.ID, admin.ID, "handler only", []auth.Role{auth.Handler}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,32 +225,32 @@ func TestSignatures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := riskdb.New(st).CreateHazard(ctx, a.ID, sys.ID, sampleHazard("Wrong dose")); err != nil {
+		if _, err := riskdb.New(st).CreateHazard(ctx, a.ID, sys.ID, storetest.SampleHazard("Wrong dose")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.VerifySigner(as(cso), "wrong password"); apperr.FieldsOf(err)["password"] == "" {
+		if _, err := st.VerifySigner(storetest.As(cso), "wrong password"); apperr.FieldsOf(err)["password"] == "" {
 			t.Errorf("wrong password: %v, want a password field error", err)
 		}
 		viaToken := audit.WithActor(ctx, audit.Actor{UserID: cso.ID, Name: cso.Name, ViaToken: true})
 		if _, err := st.VerifySigner(viaToken, pw); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("signing with a token: %v, want Forbidden", err)
 		}
-		if _, err := riskdb.New(st).IssueLog(as(cso), a, sys.ID, "", store.Signer{}); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := riskdb.New(st).IssueLog(storetest.As(cso), a, sys.ID, "", store.Signer{}); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("issuing without a signature: %v, want Forbidden", err)
 		}
-		if _, err := riskdb.New(st).IssueLog(as(cso), a, sys.ID, "", sign(t, st, other)); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := riskdb.New(st).IssueLog(storetest.As(cso), a, sys.ID, "", storetest.Signer(t, st, other)); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("issuing with another person's signature: %v, want Forbidden", err)
 		}
-		stale := sign(t, st, cso)
+		stale := storetest.Signer(t, st, cso)
 		st.SetClock(func() time.Time { return storetest.FixedTime.Add(5 * time.Minute) })
-		if _, err := riskdb.New(st).IssueLog(as(cso), a, sys.ID, "", stale); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := riskdb.New(st).IssueLog(storetest.As(cso), a, sys.ID, "", stale); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("issuing with a stale signature: %v, want Forbidden", err)
 		}
 		var n int
 		if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM hazard_log_issues`).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("refused issues wrote %d versions (%v)", n, err)
 		}
-		li, err := riskdb.New(st).IssueLog(as(cso), a, sys.ID, "Go-live", sign(t, st, cso))
+		li, err := riskdb.New(st).IssueLog(storetest.As(cso), a, sys.ID, "Go-live", storetest.Signer(t, st, cso))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,7 +262,7 @@ func TestSignatures(t *testing.T) {
 		if sig.SignerID != cso.ID || sig.ContentHash != li.ContentHash || sig.Method != store.SignMethodPassword || sig.Subject != "hazard_log_issue" || sig.SignedAt.IsZero() {
 			t.Errorf("signature = %+v, want %s signing %s", sig, cso.ID, li.ContentHash)
 		}
-		ci, err := riskdb.New(st).IssueCSCR(as(cso), a, sys.ID, sign(t, st, cso))
+		ci, err := riskdb.New(st).IssueCSCR(storetest.As(cso), a, sys.ID, storetest.Signer(t, st, cso))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,13 +1,11 @@
 package store_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
-	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
@@ -16,34 +14,15 @@ import (
 func TestMain(m *testing.M) { storetest.Main(m) }
 
 // ctx acts as the instance operator (as the command line does).
-var ctx = audit.WithActor(context.Background(), audit.Actor{Name: "test", Operator: true})
+var ctx = storetest.Operator
 
-func mustOrg(t *testing.T, st *store.DB, ods string) store.Org {
-	t.Helper()
-	o, err := st.CreateOrg(ctx, store.Org{ODSCode: ods, Name: "Org " + ods, Kind: "trust"})
-	if err != nil {
-		t.Fatalf("CreateOrg(%s): %v", ods, err)
-	}
-	return o
-}
+func mustOrg(t *testing.T, st *store.DB, ods string) store.Org { return storetest.Org(t, st, ods) }
 
 func mustUser(t *testing.T, st *store.DB, org store.Org, email string, roles ...auth.Role) store.User {
-	t.Helper()
-	u, err := st.CreateUser(ctx, store.NewUser{Email: email, Name: "User " + email, Password: "correct horse battery", OrgID: org.ID, Roles: roles})
-	if err != nil {
-		t.Fatalf("CreateUser(%s): %v", email, err)
-	}
-	return u
+	return storetest.User(t, st, org, email, roles...)
 }
 
-func auditCount(t *testing.T, st *store.DB) int {
-	t.Helper()
-	var n int
-	if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM audit_log`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
+func auditCount(t *testing.T, st *store.DB) int { return storetest.AuditCount(t, st) }
 
 func TestMigrationsAreCurrent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {

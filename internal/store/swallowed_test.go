@@ -45,7 +45,7 @@ func TestProvenanceErrorsAreReported(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := sampleHazard("Imported")
+		h := storetest.SampleHazard("Imported")
 		// encoding/json refuses a year past 9999 (before the fix the audit
 		// entry's snapshot caught this one; the row itself now does).
 		h.Provenance = risk.Provenance{Source: "Acme", ImportedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}

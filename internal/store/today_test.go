@@ -46,7 +46,7 @@ func TestTodayIsLondon(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				h := sampleHazard("Wrong dose")
+				h := storetest.SampleHazard("Wrong dose")
 				h.Actions = []risk.Action{
 					{Summary: "Due yesterday", Owner: "Ward manager", Due: date(c.yesterday)},
 					{Summary: "Due today", Owner: "Ward manager", Due: date(c.today)},

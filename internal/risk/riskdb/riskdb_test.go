@@ -1,87 +1,73 @@
-package store_test
+package riskdb_test
 
 import (
-	"context"
 	"fmt"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"testing"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
-	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
 
-func as(u store.User) context.Context {
-	return audit.WithActor(context.Background(), audit.Actor{UserID: u.ID, Name: u.Name})
-}
-
-func sampleHazard(name string) risk.Hazard {
-	return risk.Hazard{Name: name, Description: "d", Causes: []string{"cause one", " ", "cause two"},
-		InitialSeverity: risk.Major, InitialLikelihood: risk.Medium, Status: risk.Open,
-		Controls: []risk.Control{{Description: "Barcode check", Type: risk.Design, Side: risk.Manufacturer, Owner: "Dev"},
-			{Description: "Ward training", Type: risk.Training, Side: risk.Deployer, Owner: "Education"}},
-		Actions: []risk.Action{{Summary: "Train staff", Owner: "Ward manager", Due: storetest.FixedTime.AddDate(0, 0, -3)}}}
-}
-
 func TestRiskSystemsAndHazards(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		st.SetClock(func() time.Time { return storetest.FixedTime })
-		a, b := mustOrg(t, st, "RAA"), mustOrg(t, st, "RBB")
-		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
-		handler := mustUser(t, st, a, "h@a.test", auth.Handler)
-		bcso := mustUser(t, st, b, "cso@b.test", auth.CSO)
+		a, b := storetest.Org(t, st, "RAA"), storetest.Org(t, st, "RBB")
+		cso := storetest.User(t, st, a, "cso@a.test", auth.CSO)
+		handler := storetest.User(t, st, a, "h@a.test", auth.Handler)
+		bcso := storetest.User(t, st, b, "cso@b.test", auth.CSO)
 
 		// Bad input: per-field messages and nothing saved.
-		_, err := riskdb.New(st).CreateSystem(ctx, a.ID, riskdb.System{Standard: "DCB9999", CSOs: []riskdb.Person{{ID: handler.ID}}})
+		_, err := riskdb.New(st).CreateSystem(storetest.Operator, a.ID, riskdb.System{Standard: "DCB9999", CSOs: []riskdb.Person{{ID: handler.ID}}})
 		fs := apperr.FieldsOf(err)
 		for _, k := range []string{"name", "manufacturer", "intended_use", "standard", "csos"} {
 			if fs[k] == "" {
 				t.Errorf("CreateSystem(bad): no message for %s in %v", k, fs)
 			}
 		}
-		sys, err := riskdb.New(st).CreateSystem(ctx, a.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing",
+		sys, err := riskdb.New(st).CreateSystem(storetest.Operator, a.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing",
 			Standard: risk.DCB0160, Phases: []string{"Build", "", "Go-live"}, CSOs: []riskdb.Person{{ID: cso.ID}},
 			Releases: []riskdb.Release{{Version: "4.2", Date: storetest.FixedTime}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := riskdb.New(st).System(ctx, a.ID, sys.ID); len(got.Phases) != 2 || len(got.CSOs) != 1 || got.LatestRelease() != "4.2" {
+		if got, _ := riskdb.New(st).System(storetest.Operator, a.ID, sys.ID); len(got.Phases) != 2 || len(got.CSOs) != 1 || got.LatestRelease() != "4.2" {
 			t.Errorf("System = %+v, want 2 phases, 1 CSO, release 4.2", got)
 		}
-		if _, err := riskdb.New(st).System(ctx, b.ID, sys.ID); !apperr.Is(err, apperr.NotFound) {
+		if _, err := riskdb.New(st).System(storetest.Operator, b.ID, sys.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("System from org B: %v, want NotFound", err)
 		}
-		if _, err := riskdb.New(st).CreateHazard(ctx, b.ID, sys.ID, sampleHazard("x")); !apperr.Is(err, apperr.NotFound) {
+		if _, err := riskdb.New(st).CreateHazard(storetest.Operator, b.ID, sys.ID, storetest.SampleHazard("x")); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("CreateHazard in org B's name: %v, want NotFound", err)
 		}
 
-		h1, err := riskdb.New(st).CreateHazard(ctx, a.ID, sys.ID, sampleHazard("Wrong dose"))
+		h1, err := riskdb.New(st).CreateHazard(storetest.Operator, a.ID, sys.ID, storetest.SampleHazard("Wrong dose"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		h2, err := riskdb.New(st).CreateHazard(ctx, a.ID, sys.ID, sampleHazard("Wrong patient"))
+		h2, err := riskdb.New(st).CreateHazard(storetest.Operator, a.ID, sys.ID, storetest.SampleHazard("Wrong patient"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if h1.Ref != "HAZ-001" || h2.Ref != "HAZ-002" {
 			t.Errorf("refs %s %s, want HAZ-001 HAZ-002", h1.Ref, h2.Ref)
 		}
-		got, err := riskdb.New(st).Hazard(ctx, a.ID, h1.ID)
+		got, err := riskdb.New(st).Hazard(storetest.Operator, a.ID, h1.ID)
 		if err != nil || len(got.Causes) != 2 || len(got.Controls) != 2 || len(got.Actions) != 1 || got.Controls[1].Side != risk.Deployer {
 			t.Errorf("Hazard = %+v, %v", got, err)
 		}
-		if _, err := riskdb.New(st).Hazard(ctx, b.ID, h1.ID); !apperr.Is(err, apperr.NotFound) {
+		if _, err := riskdb.New(st).Hazard(storetest.Operator, b.ID, h1.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("Hazard from org B: %v, want NotFound", err)
 		}
 
 		// Bad hazards: categories, status and the status rules.
-		bad := sampleHazard("")
+		bad := storetest.SampleHazard("")
 		bad.InitialSeverity, bad.Status = 9, "maybe"
-		_, err = riskdb.New(st).CreateHazard(ctx, a.ID, sys.ID, bad)
+		_, err = riskdb.New(st).CreateHazard(storetest.Operator, a.ID, sys.ID, bad)
 		fs = apperr.FieldsOf(err)
 		for _, k := range []string{"name", "initial_severity", "status"} {
 			if fs[k] == "" {
@@ -90,25 +76,25 @@ func TestRiskSystemsAndHazards(t *testing.T) {
 		}
 		closed := got.Hazard
 		closed.Status = risk.Closed
-		if _, err := riskdb.New(st).UpdateHazard(ctx, a.ID, closed); apperr.FieldsOf(err)["status"] == "" {
+		if _, err := riskdb.New(st).UpdateHazard(storetest.Operator, a.ID, closed); apperr.FieldsOf(err)["status"] == "" {
 			t.Errorf("closing with an open action: %v, want a status message", err)
 		}
 		// A residual 4 needs a justification recorded by a CSO.
 		high := got.Hazard
 		high.ResidualSeverity, high.ResidualLikelihood = risk.Major, risk.High
-		if _, err := riskdb.New(st).UpdateHazard(ctx, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
+		if _, err := riskdb.New(st).UpdateHazard(storetest.Operator, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
 			t.Errorf("residual 4 without justification: %v, want risk_benefit message", err)
 		}
 		high.RiskBenefit = risk.RiskBenefit{Justification: "Benefit outweighs", ByUserID: handler.ID, ByName: handler.Name, At: storetest.FixedTime}
-		if _, err := riskdb.New(st).UpdateHazard(ctx, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
+		if _, err := riskdb.New(st).UpdateHazard(storetest.Operator, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
 			t.Errorf("justification by a handler: %v, want risk_benefit message", err)
 		}
 		high.RiskBenefit.ByUserID, high.RiskBenefit.ByName = bcso.ID, bcso.Name
-		if _, err := riskdb.New(st).UpdateHazard(ctx, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
+		if _, err := riskdb.New(st).UpdateHazard(storetest.Operator, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
 			t.Errorf("justification by another org's CSO: %v, want risk_benefit message", err)
 		}
 		high.RiskBenefit.ByUserID, high.RiskBenefit.ByName = cso.ID, cso.Name
-		upd, err := riskdb.New(st).UpdateHazard(as(cso), a.ID, high)
+		upd, err := riskdb.New(st).UpdateHazard(storetest.As(cso), a.ID, high)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,42 +104,42 @@ func TestRiskSystemsAndHazards(t *testing.T) {
 		// A stale edit is a conflict.
 		stale := got.Hazard
 		stale.Name = "Stale"
-		if _, err := riskdb.New(st).UpdateHazard(ctx, a.ID, stale); !apperr.Is(err, apperr.Conflict) {
+		if _, err := riskdb.New(st).UpdateHazard(storetest.Operator, a.ID, stale); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("stale edit: %v, want Conflict", err)
 		}
 		// Marking the action done, then saving again without its date,
 		// keeps the first completion date and records no change.
 		done := upd.Hazard
 		done.Actions[0].Done = true
-		if upd, err = riskdb.New(st).UpdateHazard(as(cso), a.ID, done); err != nil {
+		if upd, err = riskdb.New(st).UpdateHazard(storetest.As(cso), a.ID, done); err != nil {
 			t.Fatal(err)
 		}
 		again := upd.Hazard
 		again.Actions[0].DoneAt = time.Time{}
-		if upd2, err := riskdb.New(st).UpdateHazard(as(cso), a.ID, again); err != nil || upd2.Version != upd.Version || !upd2.Actions[0].DoneAt.Equal(upd.Actions[0].DoneAt) {
+		if upd2, err := riskdb.New(st).UpdateHazard(storetest.As(cso), a.ID, again); err != nil || upd2.Version != upd.Version || !upd2.Actions[0].DoneAt.Equal(upd.Actions[0].DoneAt) {
 			t.Errorf("re-save of a done action: version %d → %d, %v", upd.Version, upd2.Version, err)
 		}
 		undone := upd.Hazard
 		undone.Actions[0].Done, undone.Actions[0].DoneAt = false, time.Time{}
-		if _, err := riskdb.New(st).UpdateHazard(as(cso), a.ID, undone); err != nil {
+		if _, err := riskdb.New(st).UpdateHazard(storetest.As(cso), a.ID, undone); err != nil {
 			t.Fatal(err)
 		}
-		hist, err := riskdb.New(st).HazardHistory(ctx, a.ID, h1.ID)
+		hist, err := riskdb.New(st).HazardHistory(storetest.Operator, a.ID, h1.ID)
 		if err != nil || len(hist) != 4 || hist[0].ChangedBy != cso.Name || len(hist[0].Changes) == 0 {
 			t.Fatalf("history = %+v, %v", hist, err)
 		}
-		if _, err := riskdb.New(st).HazardHistory(ctx, b.ID, h1.ID); !apperr.Is(err, apperr.NotFound) {
+		if _, err := riskdb.New(st).HazardHistory(storetest.Operator, b.ID, h1.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("history from org B: %v", err)
 		}
 
-		od, err := riskdb.New(st).OverdueActions(ctx, a.ID, "")
+		od, err := riskdb.New(st).OverdueActions(storetest.Operator, a.ID, "")
 		if err != nil || len(od) != 2 {
 			t.Errorf("OverdueActions = %d, %v; want 2", len(od), err)
 		}
-		if od, _ := riskdb.New(st).OverdueActions(ctx, b.ID, ""); len(od) != 0 {
+		if od, _ := riskdb.New(st).OverdueActions(storetest.Operator, b.ID, ""); len(od) != 0 {
 			t.Errorf("org B sees %d overdue actions", len(od))
 		}
-		list, err := riskdb.New(st).ListSystems(ctx, a.ID)
+		list, err := riskdb.New(st).ListSystems(storetest.Operator, a.ID)
 		if err != nil || len(list) != 1 || list[0].Hazards != 2 || list[0].OverdueActions != 2 {
 			t.Errorf("ListSystems = %+v, %v", list, err)
 		}
@@ -163,43 +149,43 @@ func TestRiskSystemsAndHazards(t *testing.T) {
 func TestIssuedLogIsImmutable(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		st.SetClock(func() time.Time { return storetest.FixedTime })
-		a, b := mustOrg(t, st, "RAA"), mustOrg(t, st, "RBB")
-		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
-		admin := mustUser(t, st, a, "admin@a.test", auth.Admin)
-		sys, err := riskdb.New(st).CreateSystem(ctx, a.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0129})
+		a, b := storetest.Org(t, st, "RAA"), storetest.Org(t, st, "RBB")
+		cso := storetest.User(t, st, a, "cso@a.test", auth.CSO)
+		admin := storetest.User(t, st, a, "admin@a.test", auth.Admin)
+		sys, err := riskdb.New(st).CreateSystem(storetest.Operator, a.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0129})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := riskdb.New(st).IssueLog(as(cso), a, sys.ID, "", sign(t, st, cso)); !apperr.Is(err, apperr.Invalid) {
+		if _, err := riskdb.New(st).IssueLog(storetest.As(cso), a, sys.ID, "", storetest.Signer(t, st, cso)); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("issuing an empty log: %v, want Invalid", err)
 		}
-		h, err := riskdb.New(st).CreateHazard(ctx, a.ID, sys.ID, sampleHazard("Wrong dose"))
+		h, err := riskdb.New(st).CreateHazard(storetest.Operator, a.ID, sys.ID, storetest.SampleHazard("Wrong dose"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := riskdb.New(st).IssueLog(as(admin), a, sys.ID, "", sign(t, st, admin)); !apperr.Is(err, apperr.Forbidden) {
+		if _, err := riskdb.New(st).IssueLog(storetest.As(admin), a, sys.ID, "", storetest.Signer(t, st, admin)); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("admin approving: %v, want Forbidden", err)
 		}
-		if _, err := riskdb.New(st).IssueCSCR(as(cso), a, sys.ID, sign(t, st, cso)); !apperr.Is(err, apperr.Invalid) {
+		if _, err := riskdb.New(st).IssueCSCR(storetest.As(cso), a, sys.ID, storetest.Signer(t, st, cso)); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("report before an issued log: %v, want Invalid", err)
 		}
-		before := auditCount(t, st)
-		v1, err := riskdb.New(st).IssueLog(as(cso), a, sys.ID, "First issue", sign(t, st, cso))
+		before := storetest.AuditCount(t, st)
+		v1, err := riskdb.New(st).IssueLog(storetest.As(cso), a, sys.ID, "First issue", storetest.Signer(t, st, cso))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if auditCount(t, st) != before+1 {
-			t.Errorf("issuing wrote %d audit entries, want 1", auditCount(t, st)-before)
+		if storetest.AuditCount(t, st) != before+1 {
+			t.Errorf("issuing wrote %d audit entries, want 1", storetest.AuditCount(t, st)-before)
 		}
 		if want, _ := v1.Log.ContentHash(); v1.ContentHash != want || v1.Version != "1" || v1.ApprovedByName != cso.Name {
 			t.Errorf("issue = %+v", v1)
 		}
 		// Editing the hazard afterwards leaves the issued version unchanged.
 		h.Name = "Wrong dose calculated"
-		if _, err := riskdb.New(st).UpdateHazard(ctx, a.ID, h.Hazard); err != nil {
+		if _, err := riskdb.New(st).UpdateHazard(storetest.Operator, a.ID, h.Hazard); err != nil {
 			t.Fatal(err)
 		}
-		again, err := riskdb.New(st).LogIssue(ctx, a.ID, v1.ID)
+		again, err := riskdb.New(st).LogIssue(storetest.Operator, a.ID, v1.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +198,7 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 				t.Errorf("%s: no error, want the trigger to refuse it", q)
 			}
 		}
-		v2, err := riskdb.New(st).IssueLog(as(cso), a, sys.ID, "", sign(t, st, cso))
+		v2, err := riskdb.New(st).IssueLog(storetest.As(cso), a, sys.ID, "", storetest.Signer(t, st, cso))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -220,16 +206,16 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 		if len(d.Changed) != 1 || d.Changed[0].Ref != "HAZ-001" {
 			t.Errorf("DiffLogs = %+v, want HAZ-001 changed", d)
 		}
-		if _, err := riskdb.New(st).LogIssue(ctx, b.ID, v1.ID); !apperr.Is(err, apperr.NotFound) {
+		if _, err := riskdb.New(st).LogIssue(storetest.Operator, b.ID, v1.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("issue from org B: %v", err)
 		}
-		if _, err := riskdb.New(st).SaveCSCRDraft(ctx, a.ID, sys.ID, riskdb.CSCRDraft{DocumentVersion: "1.0", Narratives: map[string]string{"nonsense": "x"}}); !apperr.Is(err, apperr.Invalid) {
+		if _, err := riskdb.New(st).SaveCSCRDraft(storetest.Operator, a.ID, sys.ID, riskdb.CSCRDraft{DocumentVersion: "1.0", Narratives: map[string]string{"nonsense": "x"}}); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("draft with unknown section: %v", err)
 		}
-		if _, err := riskdb.New(st).SaveCSCRDraft(ctx, a.ID, sys.ID, riskdb.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live", Narratives: map[string]string{risk.SectionIntroduction: "Our intro"}}); err != nil {
+		if _, err := riskdb.New(st).SaveCSCRDraft(storetest.Operator, a.ID, sys.ID, riskdb.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live", Narratives: map[string]string{risk.SectionIntroduction: "Our intro"}}); err != nil {
 			t.Fatal(err)
 		}
-		ci, err := riskdb.New(st).IssueCSCR(as(cso), a, sys.ID, sign(t, st, cso))
+		ci, err := riskdb.New(st).IssueCSCR(storetest.As(cso), a, sys.ID, storetest.Signer(t, st, cso))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +228,7 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 		if _, err := st.SQL().Exec(`UPDATE cscr_issues SET document_version = '9.9'`); err == nil {
 			t.Errorf("updating an issued report: no error")
 		}
-		if _, err := riskdb.New(st).CSCRIssue(ctx, b.ID, ci.ID); !apperr.Is(err, apperr.NotFound) {
+		if _, err := riskdb.New(st).CSCRIssue(storetest.Operator, b.ID, ci.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("report from org B: %v", err)
 		}
 	})
@@ -251,75 +237,64 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 func TestImportAndPlan(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		st.SetClock(func() time.Time { return storetest.FixedTime })
-		a := mustOrg(t, st, "RAA")
-		sys, err := riskdb.New(st).CreateSystem(ctx, a.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
+		a := storetest.Org(t, st, "RAA")
+		sys, err := riskdb.New(st).CreateSystem(storetest.Operator, a.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
 		if err != nil {
 			t.Fatal(err)
 		}
-		l := &risk.Log{System: risk.SystemInfo{Name: "ePMA", Organisation: "Meridian"}, Version: "3", Hazards: []risk.Hazard{sampleHazard("One"), sampleHazard("")}}
+		l := &risk.Log{System: risk.SystemInfo{Name: "ePMA", Organisation: "Meridian"}, Version: "3", Hazards: []risk.Hazard{storetest.SampleHazard("One"), storetest.SampleHazard("")}}
 		l.Hazards[0].Number, l.Hazards[0].Ref = 7, "HAZ-007"
 		l.Hazards[1].Number, l.Hazards[1].Ref = 8, "HAZ-008"
-		if _, err := riskdb.New(st).ImportHazards(ctx, a.ID, sys.ID, l, true); !apperr.Is(err, apperr.Invalid) {
+		if _, err := riskdb.New(st).ImportHazards(storetest.Operator, a.ID, sys.ID, l, true); !apperr.Is(err, apperr.Invalid) {
 			t.Fatalf("import with a bad hazard: %v, want Invalid", err)
 		}
-		if hs, _ := riskdb.New(st).ListHazards(ctx, a.ID, sys.ID); len(hs) != 0 {
+		if hs, _ := riskdb.New(st).ListHazards(storetest.Operator, a.ID, sys.ID); len(hs) != 0 {
 			t.Fatalf("a failed import saved %d hazards", len(hs))
 		}
 		l.Hazards[1].Name = "Two"
-		if n, err := riskdb.New(st).ImportHazards(ctx, a.ID, sys.ID, l, true); err != nil || n != 2 {
+		if n, err := riskdb.New(st).ImportHazards(storetest.Operator, a.ID, sys.ID, l, true); err != nil || n != 2 {
 			t.Fatalf("import = %d, %v", n, err)
 		}
-		tc, err := riskdb.New(st).TransferredControls(ctx, a.ID)
+		tc, err := riskdb.New(st).TransferredControls(storetest.Operator, a.ID)
 		if err != nil || len(tc) != 2 || tc[0].Provenance.Ref != "HAZ-007" || tc[0].Provenance.Source != "Meridian" || tc[0].Ref != "HAZ-001" {
 			t.Errorf("TransferredControls = %+v, %v", tc, err)
 		}
 
-		p, err := riskdb.New(st).Plan(ctx, a.ID)
+		p, err := riskdb.New(st).Plan(storetest.Operator, a.ID)
 		if err != nil || p.Matrix != risk.DefaultMatrix() {
 			t.Fatalf("default plan = %+v, %v", p, err)
 		}
 		p.Matrix.Ratings[0][0] = 6
-		if _, err := riskdb.New(st).SavePlan(ctx, a.ID, p); apperr.FieldsOf(err)["ratings"] == "" {
+		if _, err := riskdb.New(st).SavePlan(storetest.Operator, a.ID, p); apperr.FieldsOf(err)["ratings"] == "" {
 			t.Errorf("bad matrix: %v", err)
 		}
 		p.Matrix = risk.DefaultMatrix()
 		p.Matrix.Wording[4] = "Never acceptable here."
-		if _, err := riskdb.New(st).SavePlan(ctx, a.ID, p); err != nil {
+		if _, err := riskdb.New(st).SavePlan(storetest.Operator, a.ID, p); err != nil {
 			t.Fatal(err)
 		}
-		if m, _ := riskdb.New(st).Matrix(ctx, a.ID); m.Wording[4] != "Never acceptable here." {
+		if m, _ := riskdb.New(st).Matrix(storetest.Operator, a.ID); m.Wording[4] != "Never acceptable here." {
 			t.Errorf("saved wording %q", m.Wording[4])
 		}
-		if err := riskdb.New(st).SaveCompliance(ctx, a.ID, risk.DCB0160, []riskdb.ComplianceAnswer{{Clause: "2.1", Answer: "perhaps"}}); apperr.FieldsOf(err)["answer-2.1"] == "" {
+		if err := riskdb.New(st).SaveCompliance(storetest.Operator, a.ID, risk.DCB0160, []riskdb.ComplianceAnswer{{Clause: "2.1", Answer: "perhaps"}}); apperr.FieldsOf(err)["answer-2.1"] == "" {
 			t.Errorf("bad answer: %v", err)
 		}
-		if err := riskdb.New(st).SaveCompliance(ctx, a.ID, risk.DCB0160, []riskdb.ComplianceAnswer{{Clause: "2.1", Answer: risk.Partial, Evidence: "https://example.nhs.uk/crms"}}); err != nil {
+		if err := riskdb.New(st).SaveCompliance(storetest.Operator, a.ID, risk.DCB0160, []riskdb.ComplianceAnswer{{Clause: "2.1", Answer: risk.Partial, Evidence: "https://example.nhs.uk/crms"}}); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := riskdb.New(st).Compliance(ctx, a.ID, risk.DCB0160); got["2.1"].Answer != risk.Partial {
+		if got, _ := riskdb.New(st).Compliance(storetest.Operator, a.ID, risk.DCB0160); got["2.1"].Answer != risk.Partial {
 			t.Errorf("compliance = %+v", got)
 		}
 	})
-}
-
-// sign returns u's signature made with their password, as the signing
-// pages do.
-func sign(t *testing.T, st *store.DB, u store.User) store.Signer {
-	t.Helper()
-	sg, err := st.VerifySigner(as(u), "correct horse battery")
-	if err != nil {
-		t.Fatalf("VerifySigner(%s): %v", u.Email, err)
-	}
-	return sg
 }
 
 // The first hazards of a new system, created at the same moment, each get
 // a reference: the counter's first row must not make all but one conflict.
 func TestConcurrentFirstHazards(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
-		a := mustOrg(t, st, "RAA")
-		cso := mustUser(t, st, a, "cso@a.test", auth.CSO)
-		sys, err := riskdb.New(st).CreateSystem(as(cso), a.ID, riskdb.System{Name: "ePMA", Manufacturer: "M", IntendedUse: "x", Standard: risk.DCB0160})
+		a := storetest.Org(t, st, "RAA")
+		cso := storetest.User(t, st, a, "cso@a.test", auth.CSO)
+		sys, err := riskdb.New(st).CreateSystem(storetest.As(cso), a.ID, riskdb.System{Name: "ePMA", Manufacturer: "M", IntendedUse: "x", Standard: risk.DCB0160})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -327,7 +302,7 @@ func TestConcurrentFirstHazards(t *testing.T) {
 		errs := make(chan error, n)
 		for i := range n {
 			go func() {
-				_, err := riskdb.New(st).CreateHazard(as(cso), a.ID, sys.ID, sampleHazard(fmt.Sprintf("Hazard %d", i)))
+				_, err := riskdb.New(st).CreateHazard(storetest.As(cso), a.ID, sys.ID, storetest.SampleHazard(fmt.Sprintf("Hazard %d", i)))
 				errs <- err
 			}()
 		}
@@ -336,7 +311,7 @@ func TestConcurrentFirstHazards(t *testing.T) {
 				t.Errorf("concurrent create: %v", err)
 			}
 		}
-		hs, err := riskdb.New(st).ListHazards(ctx, a.ID, sys.ID)
+		hs, err := riskdb.New(st).ListHazards(storetest.Operator, a.ID, sys.ID)
 		if err != nil || len(hs) != n {
 			t.Fatalf("hazards = %d, %v; want %d", len(hs), err, n)
 		}
@@ -349,3 +324,5 @@ func TestConcurrentFirstHazards(t *testing.T) {
 		}
 	})
 }
+
+func TestMain(m *testing.M) { storetest.Main(m) }
