@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"iter"
 	"math/rand/v2"
 	"strconv"
@@ -109,9 +110,9 @@ func demoNHSNumbers(n int) []string {
 // Patients come from the NHS number test range; with more procedures than
 // numbers, patients have several procedures. offset shifts the generator so
 // that a second batch differs from the first.
-func ImplantRecords(n, offset int) iter.Seq[store.BulkRecord] {
+func ImplantRecords(n, offset int) iter.Seq[devicesdb.BulkRecord] {
 	patients := demoNHSNumbers(min(max(n*4/5, 1), 900000))
-	return func(yield func(store.BulkRecord) bool) {
+	return func(yield func(devicesdb.BulkRecord) bool) {
 		r := rand.New(rand.NewPCG(20261124, uint64(offset)))
 		start := time.Date(2022, 1, 3, 0, 0, 0, 0, time.UTC)
 		ndev := 0
@@ -121,7 +122,7 @@ func ImplantRecords(n, offset int) iter.Seq[store.BulkRecord] {
 			on := start.AddDate(0, 0, r.IntN(1780))
 			first, last := demoFirst[pi%len(demoFirst)], demoLast[(pi/len(demoFirst))%len(demoLast)]
 			born := time.Date(1935+pi%60, time.Month(1+pi%12), 1+pi%28, 0, 0, 0, 0, time.UTC)
-			rec := store.BulkRecord{
+			rec := devicesdb.BulkRecord{
 				Patient: devices.PatientInput{NHSNumber: patients[pi], Name: first + " " + last, BirthDate: born.Format(time.DateOnly),
 					Address: fmt.Sprintf("%d %s, Northfield", 1+pi%120, demoStreets[pi%len(demoStreets)]), Postcode: fmt.Sprintf("NF%d %dAB", 1+pi%9, pi%10),
 					Phone: fmt.Sprintf("01632 %06d", pi%1000000)},
@@ -165,7 +166,7 @@ func loadDevices(ctx context.Context, st *store.DB, trust, _ store.Org, _ map[st
 	for _, p := range demoProducts {
 		ps = append(ps, devices.Product{GTIN: demoGTIN(p.item), Manufacturer: p.manufacturer, Brand: p.brand, Model: p.model, Description: p.desc, DeviceType: p.deviceType})
 	}
-	if _, err := st.ImportCatalogue(ctx, trust.ID, ps); err != nil {
+	if _, err := devicesdb.New(st).ImportCatalogue(ctx, trust.ID, ps); err != nil {
 		return fmt.Errorf("demo: catalogue: %w", err)
 	}
 	// About 2.5 devices per procedure: count the devices of 3,000 procedures.
@@ -177,18 +178,18 @@ func loadDevices(ctx context.Context, st *store.DB, trust, _ store.Org, _ map[st
 			break
 		}
 	}
-	if _, err := st.ImportImplants(ctx, trust.ID, ImplantRecords(n, 0)); err != nil {
+	if _, err := devicesdb.New(st).ImportImplants(ctx, trust.ID, ImplantRecords(n, 0)); err != nil {
 		return fmt.Errorf("demo: implants: %w", err)
 	}
 	// An open recall of some Meridia hip stems made in spring 2024.
-	rc, err := st.CreateRecall(ctx, trust.ID, devices.RecallInput{Reference: DemoRecall, Kind: "fsn", Issuer: "Northwind Orthopaedics (fictional)",
+	rc, err := devicesdb.New(st).CreateRecall(ctx, trust.ID, devices.RecallInput{Reference: DemoRecall, Kind: "fsn", Issuer: "Northwind Orthopaedics (fictional)",
 		IssuedOn: "2026-10-14", Manufacturer: "Northwind Orthopaedics (fictional)", Deadline: "2026-12-31",
 		ActionRequired: "Some size 3 Meridia hip stems from these lots may loosen early. Review each patient in clinic, with X-ray, and record the outcome. Quarantine any unused stock.",
 		Affects:        demoGTIN(1) + " lots from HS24031 to HS24063\n" + demoGTIN(1) + " serials 100007"})
 	if err != nil {
 		return fmt.Errorf("demo: recall: %w", err)
 	}
-	if _, err := st.StartRecallActions(ctx, trust.ID, rc.ID); err != nil {
+	if _, err := devicesdb.New(st).StartRecallActions(ctx, trust.ID, rc.ID); err != nil {
 		return fmt.Errorf("demo: recall actions: %w", err)
 	}
 	return nil
@@ -196,10 +197,10 @@ func loadDevices(ctx context.Context, st *store.DB, trust, _ store.Org, _ map[st
 
 // AddImplants adds n generated devices (in procedures of about 2.5) to
 // the organisation, for benchmarks ("clinsafe demo -implants N").
-func AddImplants(ctx context.Context, st *store.DB, orgID store.OrgID, n int) (store.BulkResult, error) {
-	s, err := st.DeviceStats(ctx, orgID)
+func AddImplants(ctx context.Context, st *store.DB, orgID store.OrgID, n int) (devicesdb.BulkResult, error) {
+	s, err := devicesdb.New(st).DeviceStats(ctx, orgID)
 	if err != nil {
-		return store.BulkResult{}, err
+		return devicesdb.BulkResult{}, err
 	}
-	return st.ImportImplants(ctx, orgID, ImplantRecords(n, s.Implants+1))
+	return devicesdb.New(st).ImportImplants(ctx, orgID, ImplantRecords(n, s.Implants+1))
 }

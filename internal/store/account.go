@@ -330,7 +330,7 @@ func (s *DB) AcceptInvitationNew(ctx context.Context, code, name, password strin
 		ctx := audit.WithActor(ctx, audit.Actor{UserID: u.ID, Name: u.Name, RequestID: audit.ActorFrom(ctx).RequestID})
 		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, password_hash, platform_admin, disabled, created_at, last_org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			u.ID, u.Email, u.Name, hash, false, false, u.CreatedAt, inv.OrgID); err != nil {
-			if apperr.Is(s.mapErr(err), apperr.Conflict) {
+			if apperr.Is(s.MapErr(err), apperr.Conflict) {
 				return apperr.New(apperr.Invalid, "You already have a clinsafe account with %s. Sign in to accept the invitation.", inv.Email)
 			}
 			return s.Wrap(err, "create user")

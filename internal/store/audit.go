@@ -20,13 +20,14 @@ type Change struct {
 	EntityID string
 	Summary  string // never a password or token; see audit.Summarise
 
-	// content, when set, is the content hash to record as it is (the bulk
-	// set terms of a bulk write); noContent records none (an action that
-	// changes nothing); before is the entity's content hash before the
-	// change, for a row a bulk write may have added (see bulkBefore).
-	content   string
-	noContent bool
-	before    string
+	// BulkContent, set only by bulk writers, is the content hash to record
+	// as it is (the BulkSet terms of a bulk write); Before is the entity's
+	// content hash before the change, for a row a bulk write may have
+	// added (see DB.BulkBefore). noContent records none (an action that
+	// changes nothing).
+	BulkContent string
+	noContent   bool
+	Before      string
 }
 
 // appendAudit writes the audit entry for c inside tx, chained to the
@@ -104,7 +105,7 @@ func (s *DB) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Entry, error
 	if f.ActorID != "" {
 		add("actor_id = $%d", f.ActorID)
 	}
-	if err := checkSearch("action", f.Action); err != nil {
+	if err := CheckSearch("action", f.Action); err != nil {
 		return nil, err
 	}
 	if f.Action != "" {
@@ -150,7 +151,7 @@ func (s *DB) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Entry, error
 const MaxSearchText = 200
 
 // checkSearch refuses search text longer than MaxSearchText, naming field.
-func checkSearch(field, q string) error {
+func CheckSearch(field, q string) error {
 	if n := utf8.RuneCountInString(q); n > MaxSearchText {
 		return &apperr.Error{Kind: apperr.Invalid, Message: "The search text is too long",
 			Fields: map[string]string{field: fmt.Sprintf("Search text must be %d characters or fewer (it has %d)", MaxSearchText, n)}}

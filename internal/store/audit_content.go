@@ -283,14 +283,14 @@ func parseSetSum(n, hx string) (setSum, bool) {
 }
 
 // bulkSet collects, per entity, the sum of the rows a bulk write adds.
-type bulkSet struct {
+type BulkSet struct {
 	order []string
 	sums  map[string]*setSum
 }
 
-func newBulkSet() *bulkSet { return &bulkSet{sums: map[string]*setSum{}} }
+func NewBulkSet() *BulkSet { return &BulkSet{sums: map[string]*setSum{}} }
 
-func (b *bulkSet) add(entity string, row [32]byte) {
+func (b *BulkSet) Add(entity string, row [32]byte) {
 	s, ok := b.sums[entity]
 	if !ok {
 		s = &setSum{}
@@ -301,7 +301,7 @@ func (b *bulkSet) add(entity string, row [32]byte) {
 }
 
 // terms renders the set as content-hash terms "+ENTITY:COUNT:SUM".
-func (b *bulkSet) terms() string {
+func (b *BulkSet) Terms() string {
 	var t []string
 	for _, e := range b.order {
 		s := b.sums[e]
@@ -324,7 +324,7 @@ func singleHash(entity string, row [32]byte) [32]byte {
 
 // trackBulk makes the batcher add each row it queues to set under entity,
 // hashed as the content registry hashes the table's rows.
-func (b *batcher) trackBulk(set *bulkSet, entity string) {
+func (b *Batcher) TrackBulk(set *BulkSet, entity string) {
 	d := entityByName(entity)
 	b.set, b.entity = set, entity
 	b.hasher = newRowHasher(b.table, strings.Split(b.cols, ","), d.parts[0].exclude)
@@ -385,15 +385,15 @@ func (s *DB) contentHash(ctx context.Context, q Querier, orgID OrgID, d *entityD
 // bulkBefore returns the content hash of a bulk-capable entity before a
 // change, for Change.before: if the row came from a bulk import and has no
 // entry of its own yet, appendAudit takes it out of its bulk set.
-func (s *DB) bulkBefore(ctx context.Context, tx *Tx, orgID OrgID, entity, id string) (string, error) {
+func (s *DB) BulkBefore(ctx context.Context, tx *Tx, orgID OrgID, entity, id string) (string, error) {
 	return s.contentHash(ctx, tx, orgID, entityByName(entity), id)
 }
 
 // changeContent returns the content_hash value for c: the entity's content
 // hash after the change, and bulk-set terms.
 func (s *DB) changeContent(ctx context.Context, tx *sql.Tx, c Change) (string, error) {
-	if c.content != "" {
-		return c.content, nil
+	if c.BulkContent != "" {
+		return c.BulkContent, nil
 	}
 	d := entityByName(c.Entity)
 	if d == nil || c.noContent || noContentActions[c.Action] || c.EntityID == "" {
@@ -403,14 +403,14 @@ func (s *DB) changeContent(ctx context.Context, tx *sql.Tx, c Change) (string, e
 	if err != nil {
 		return "", err
 	}
-	if d.bulk && c.before != "" && c.before != deletedContent {
+	if d.bulk && c.Before != "" && c.Before != deletedContent {
 		var audited bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = $1 AND entity_id = $2 AND content_hash <> '')`,
 			c.Entity, c.EntityID).Scan(&audited); err != nil {
 			return "", s.Wrap(err, "find audit entries of %s %s", c.Entity, c.EntityID)
 		}
 		if !audited {
-			h += " -" + c.Entity + ":1:" + c.before
+			h += " -" + c.Entity + ":1:" + c.Before
 		}
 	}
 	return h, nil

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"crypto/ed25519"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"path/filepath"
 	"slices"
@@ -234,7 +235,7 @@ func TestDeepVerifyAfterDemoFindsDirectEdits(t *testing.T) {
 		if err := db.QueryRow(`SELECT id FROM implant_procedures WHERE org_id = $1 ORDER BY id LIMIT 1`, trust.ID).Scan(&proc); err != nil {
 			t.Fatal(err)
 		}
-		rec, err := st.AddImplant(ctx, trust.ID, proc, devices.Device{GTIN: "09506000134352", Lot: "LOT1", Serial: "SN-DEEP-1", Expiry: "2030-01-01", EntryType: "manual"})
+		rec, err := devicesdb.New(st).AddImplant(ctx, trust.ID, proc, devices.Device{GTIN: "09506000134352", Lot: "LOT1", Serial: "SN-DEEP-1", Expiry: "2030-01-01", EntryType: "manual"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,7 +250,7 @@ func TestDeepVerifyAfterDemoFindsDirectEdits(t *testing.T) {
 func TestDeepVerifyBulkRows(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		o := mustOrg(t, st, "RA1")
-		if _, err := st.ImportImplants(ctx, o.ID, demo.ImplantRecords(40, 0)); err != nil {
+		if _, err := devicesdb.New(st).ImportImplants(ctx, o.ID, demo.ImplantRecords(40, 0)); err != nil {
 			t.Fatal(err)
 		}
 		if got := findings(t, st); len(got) != 0 {
@@ -261,13 +262,13 @@ func TestDeepVerifyBulkRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Audited changes to bulk rows take them out of the bulk set.
-		if err := st.Explant(ctx, o.ID, a, devices.ExplantInput{Date: "2026-11-24", Reason: "infection"}); err != nil {
+		if err := devicesdb.New(st).Explant(ctx, o.ID, a, devices.ExplantInput{Date: "2026-11-24", Reason: "infection"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.RemoveImplant(ctx, o.ID, b); err != nil {
+		if err := devicesdb.New(st).RemoveImplant(ctx, o.ID, b); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.ImportCatalogue(ctx, o.ID, []devices.Product{{GTIN: "09506000134352", Manufacturer: "Acme", Brand: "Hip", Model: "H1", Description: "Hip stem", DeviceType: 36}}); err != nil {
+		if _, err := devicesdb.New(st).ImportCatalogue(ctx, o.ID, []devices.Product{{GTIN: "09506000134352", Manufacturer: "Acme", Brand: "Hip", Model: "H1", Description: "Hip stem", DeviceType: 36}}); err != nil {
 			t.Fatal(err)
 		}
 		if got := findings(t, st); len(got) != 0 {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"iter"
 	"os"
 	"slices"
@@ -63,11 +64,11 @@ func benchDevice(i int) devices.Device {
 
 // benchRecords yields n devices, two per procedure, patients reused once
 // the test range is spent.
-func benchRecords(n int, nhs []string) iter.Seq[store.BulkRecord] {
-	return func(yield func(store.BulkRecord) bool) {
+func benchRecords(n int, nhs []string) iter.Seq[devicesdb.BulkRecord] {
+	return func(yield func(devicesdb.BulkRecord) bool) {
 		for i := 0; i < n; i += 2 {
 			p := (i / 2) % len(nhs)
-			rec := store.BulkRecord{
+			rec := devicesdb.BulkRecord{
 				Patient:   devices.PatientInput{NHSNumber: nhs[p], Name: "Bench Patient " + strconv.Itoa(p), BirthDate: "1955-06-15", Address: "1 Test Street", Postcode: "LS1 4AP"},
 				Procedure: devices.ProcedureInput{PerformedOn: "2026-06-01", Site: "Theatre 1", Laterality: "left", Clinician: "Bench Surgeon", Description: "Hip replacement"},
 				Devices:   []devices.Device{benchDevice(i)},
@@ -121,7 +122,7 @@ func BenchmarkRecallMatch(b *testing.B) {
 			ctx := ctx
 			org := mustOrgB(b, st, "BENCH")
 			start := time.Now()
-			res, err := st.ImportImplants(ctx, org.ID, benchRecords(n, nhs))
+			res, err := devicesdb.New(st).ImportImplants(ctx, org.ID, benchRecords(n, nhs))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -134,7 +135,7 @@ func BenchmarkRecallMatch(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Logf("%s: built %d devices, %d procedures, %d patients in %s (%.0f devices/s)", engine, res.Devices, res.Procedures, res.Patients, build.Round(time.Second), float64(res.Devices)/build.Seconds())
-			rc, err := st.CreateRecall(ctx, org.ID, benchRecall(n))
+			rc, err := devicesdb.New(st).CreateRecall(ctx, org.ID, benchRecall(n))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -199,7 +200,7 @@ func BenchmarkRecallMatch(b *testing.B) {
 				}
 				return len(pats), nil
 			}
-			m, err := st.MatchRecall(ctx, org.ID, rc, 1000)
+			m, err := devicesdb.New(st).MatchRecall(ctx, org.ID, rc, 1000)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -219,7 +220,7 @@ func BenchmarkRecallMatch(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				t0 := time.Now()
-				if _, err := st.MatchRecall(ctx, org.ID, rc, 1000); err != nil {
+				if _, err := devicesdb.New(st).MatchRecall(ctx, org.ID, rc, 1000); err != nil {
 					b.Fatal(err)
 				}
 				t1 := time.Now()
@@ -267,7 +268,7 @@ func BenchmarkImplantImport(b *testing.B) {
 				org1 := mustOrgB(b, st1, "IMP")
 				b.StartTimer()
 				t0 := time.Now()
-				res, err := st1.ImportImplants(ctx, org1.ID, benchRecords(n, nhs))
+				res, err := devicesdb.New(st1).ImportImplants(ctx, org1.ID, benchRecords(n, nhs))
 				if err != nil {
 					b.Fatal(err)
 				}

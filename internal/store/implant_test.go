@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"iter"
 	"slices"
 	"strings"
@@ -50,7 +51,7 @@ func TestCatalogueImport(t *testing.T) {
 			{GTIN: testGTIN(1), Manufacturer: "Acme", Model: "Hip 1", DeviceType: 89},
 			{GTIN: testGTIN(2), Manufacturer: "Acme", Model: "Hip 2", DeviceType: 89},
 		}
-		if n, err := st.ImportCatalogue(ctx, a.ID, ps); err != nil || n != 2 {
+		if n, err := devicesdb.New(st).ImportCatalogue(ctx, a.ID, ps); err != nil || n != 2 {
 			t.Fatalf("ImportCatalogue = %d, %v", n, err)
 		}
 		bad := []devices.Product{
@@ -58,25 +59,25 @@ func TestCatalogueImport(t *testing.T) {
 			{GTIN: "05012340000019", Manufacturer: "Acme", Model: "Bad", DeviceType: 89},
 			{GTIN: testGTIN(4), Manufacturer: "", Model: "X", DeviceType: 7},
 		}
-		_, err := st.ImportCatalogue(ctx, a.ID, bad)
+		_, err := devicesdb.New(st).ImportCatalogue(ctx, a.ID, bad)
 		var rows devices.RowErrors
 		if !apperr.Is(err, apperr.Invalid) || !errors.As(err, &rows) || len(rows) != 3 {
 			t.Fatalf("bad import: err %v rows %+v, want 3 row errors", err, rows)
 		}
-		if _, err := st.Product(ctx, a.ID, testGTIN(3)); !apperr.Is(err, apperr.NotFound) {
+		if _, err := devicesdb.New(st).Product(ctx, a.ID, testGTIN(3)); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("a failed import wrote a row: %v", err)
 		}
-		if _, err := st.Product(ctx, b.ID, testGTIN(1)); !apperr.Is(err, apperr.NotFound) {
+		if _, err := devicesdb.New(st).Product(ctx, b.ID, testGTIN(1)); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("org B sees org A's catalogue: %v", err)
 		}
 		ps[0].Model = "Hip 1 mk2"
-		if _, err := st.ImportCatalogue(ctx, a.ID, ps[:1]); err != nil {
+		if _, err := devicesdb.New(st).ImportCatalogue(ctx, a.ID, ps[:1]); err != nil {
 			t.Fatal(err)
 		}
-		if p, _ := st.Product(ctx, a.ID, testGTIN(1)); p.Model != "Hip 1 mk2" {
+		if p, _ := devicesdb.New(st).Product(ctx, a.ID, testGTIN(1)); p.Model != "Hip 1 mk2" {
 			t.Errorf("re-import did not update: %+v", p)
 		}
-		if got, _ := st.ListProducts(ctx, a.ID, "mk2", 0); len(got) != 1 {
+		if got, _ := devicesdb.New(st).ListProducts(ctx, a.ID, "mk2", 0); len(got) != 1 {
 			t.Errorf("search mk2 = %d products, want 1", len(got))
 		}
 	})
@@ -85,81 +86,81 @@ func TestCatalogueImport(t *testing.T) {
 func TestProcedureAndScanWarnings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a, b := mustOrg(t, st, "AAA"), mustOrg(t, st, "BBB")
-		if _, err := st.ImportCatalogue(ctx, a.ID, []devices.Product{{GTIN: testGTIN(1), Manufacturer: "Acme", Model: "Hip", DeviceType: 89}}); err != nil {
+		if _, err := devicesdb.New(st).ImportCatalogue(ctx, a.ID, []devices.Product{{GTIN: testGTIN(1), Manufacturer: "Acme", Model: "Hip", DeviceType: 89}}); err != nil {
 			t.Fatal(err)
 		}
 		// Per-field errors.
-		_, err := st.CreateProcedure(ctx, a.ID, devices.PatientInput{NHSNumber: "943 476 5918", BirthDate: "1990-02-30"}, devices.ProcedureInput{PerformedOn: "2099-01-01"})
+		_, err := devicesdb.New(st).CreateProcedure(ctx, a.ID, devices.PatientInput{NHSNumber: "943 476 5918", BirthDate: "1990-02-30"}, devices.ProcedureInput{PerformedOn: "2099-01-01"})
 		f := apperr.FieldsOf(err)
 		for _, k := range []string{"patient_nhs_number", "patient_name", "patient_birth_date", "performed_on", "site", "laterality", "clinician", "description"} {
 			if f[k] == "" {
 				t.Errorf("no error for %s; got %v", k, f)
 			}
 		}
-		p, err := st.CreateProcedure(ctx, a.ID, patientIn(1), procIn)
+		p, err := devicesdb.New(st).CreateProcedure(ctx, a.ID, patientIn(1), procIn)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.Procedure(ctx, b.ID, p.ID); !apperr.Is(err, apperr.NotFound) {
+		if _, err := devicesdb.New(st).Procedure(ctx, b.ID, p.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("org B reads org A's procedure: %v", err)
 		}
-		if _, err := st.AddImplant(ctx, b.ID, p.ID, devices.Device{GTIN: testGTIN(1), Lot: "L1", EntryType: "manual"}); !apperr.Is(err, apperr.NotFound) {
+		if _, err := devicesdb.New(st).AddImplant(ctx, b.ID, p.ID, devices.Device{GTIN: testGTIN(1), Lot: "L1", EntryType: "manual"}); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("org B adds to org A's procedure: %v", err)
 		}
 		d, err := devices.ParseScan("]d201"+testGTIN(1)+"17261231"+"10LOT1<GS>21SN1", storetest.FixedTime)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := st.AddImplant(ctx, a.ID, p.ID, d)
+		r, err := devicesdb.New(st).AddImplant(ctx, a.ID, p.ID, d)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(r.Warnings) != 0 || !r.InCatalogue || r.Product == nil || r.Lot != "LOT1" || r.Serial != "SN1" || r.Expiry != "2026-12-31" {
 			t.Errorf("first scan: %+v", r)
 		}
-		r, _ = st.AddImplant(ctx, a.ID, p.ID, d)
+		r, _ = devicesdb.New(st).AddImplant(ctx, a.ID, p.ID, d)
 		if kinds(r.Warnings) != "duplicate_serial" {
 			t.Errorf("second scan warnings = %v, want duplicate_serial", r.Warnings)
 		}
-		p2, err := st.CreateProcedure(ctx, a.ID, patientIn(2), procIn)
+		p2, err := devicesdb.New(st).CreateProcedure(ctx, a.ID, patientIn(2), procIn)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.CreateRecall(ctx, a.ID, devices.RecallInput{Reference: "FSN-1", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01",
+		if _, err := devicesdb.New(st).CreateRecall(ctx, a.ID, devices.RecallInput{Reference: "FSN-1", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01",
 			Manufacturer: "Acme", ActionRequired: "Quarantine", Affects: testGTIN(9) + " lots OLD1"}); err != nil {
 			t.Fatal(err)
 		}
-		r, _ = st.AddImplant(ctx, a.ID, p2.ID, devices.Device{GTIN: testGTIN(9), Lot: "OLD1", Serial: "SN1", Expiry: "2026-01-01", EntryType: "manual"})
+		r, _ = devicesdb.New(st).AddImplant(ctx, a.ID, p2.ID, devices.Device{GTIN: testGTIN(9), Lot: "OLD1", Serial: "SN1", Expiry: "2026-01-01", EntryType: "manual"})
 		if kinds(r.Warnings) != "expired,recall,not_in_catalogue" {
 			t.Errorf("warnings = %v", r.Warnings)
 		}
-		r, _ = st.AddImplant(ctx, a.ID, p2.ID, devices.Device{GTIN: testGTIN(1), Lot: "X", Serial: "SN1", EntryType: "manual"})
+		r, _ = devicesdb.New(st).AddImplant(ctx, a.ID, p2.ID, devices.Device{GTIN: testGTIN(1), Lot: "X", Serial: "SN1", EntryType: "manual"})
 		if kinds(r.Warnings) != "duplicate_serial" || !strings.Contains(r.Warnings[0].Message, "another procedure") {
 			t.Errorf("serial in another procedure: %v", r.Warnings)
 		}
-		got, err := st.Procedure(ctx, a.ID, p2.ID)
+		got, err := devicesdb.New(st).Procedure(ctx, a.ID, p2.ID)
 		if err != nil || len(got.Implants) != 2 || got.Patient.Name != "Patient 2" {
 			t.Fatalf("Procedure = %+v, %v", got, err)
 		}
-		hist, err := st.DeviceHistory(ctx, a.ID, testGTIN(1), "SN1")
+		hist, err := devicesdb.New(st).DeviceHistory(ctx, a.ID, testGTIN(1), "SN1")
 		if err != nil || len(hist) != 3 {
 			t.Errorf("history = %d records, %v; want 3", len(hist), err)
 		}
-		if h, _ := st.DeviceHistory(ctx, b.ID, testGTIN(1), ""); len(h) != 0 {
+		if h, _ := devicesdb.New(st).DeviceHistory(ctx, b.ID, testGTIN(1), ""); len(h) != 0 {
 			t.Errorf("org B sees org A's device history")
 		}
 		// Explant.
-		if err := st.Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: "2026-11-01", Reason: "x"}); apperr.FieldsOf(err)["explant_date"] == "" {
+		if err := devicesdb.New(st).Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: "2026-11-01", Reason: "x"}); apperr.FieldsOf(err)["explant_date"] == "" {
 			t.Errorf("explant before implant: %v", err)
 		}
-		if err := st.Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: "2026-11-22", Reason: "Infection"}); err != nil {
+		if err := devicesdb.New(st).Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: "2026-11-22", Reason: "Infection"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: "2026-11-22", Reason: "Infection"}); !apperr.Is(err, apperr.Conflict) {
+		if err := devicesdb.New(st).Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: "2026-11-22", Reason: "Infection"}); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("second explant: %v", err)
 		}
 		// The same NHS number reuses the patient.
-		p3, _ := st.CreateProcedure(ctx, a.ID, patientIn(1), procIn)
+		p3, _ := devicesdb.New(st).CreateProcedure(ctx, a.ID, patientIn(1), procIn)
 		if p3.PatientID != p.PatientID {
 			t.Errorf("same NHS number made a new patient")
 		}
@@ -171,7 +172,7 @@ func TestProcedureAndScanWarnings(t *testing.T) {
 	})
 }
 
-func kinds(ws []store.Warning) string {
+func kinds(ws []devicesdb.Warning) string {
 	var k []string
 	for _, w := range ws {
 		k = append(k, w.Kind)
@@ -190,15 +191,15 @@ func TestRecallMatching(t *testing.T) {
 			{GTIN: testGTIN(2), Lot: "A120", Serial: "S5", Expiry: "2027-02-01"},
 			{GTIN: testGTIN(2), Lot: "", Serial: "S6", Expiry: "2028-01-01"},
 		}
-		var recs []store.BulkRecord
+		var recs []devicesdb.BulkRecord
 		for i, d := range devs {
 			d.EntryType = devices.EntryManual
-			recs = append(recs, store.BulkRecord{Patient: patientIn(i), Procedure: procIn, Devices: []devices.Device{d}})
+			recs = append(recs, devicesdb.BulkRecord{Patient: patientIn(i), Procedure: procIn, Devices: []devices.Device{d}})
 		}
-		if res, err := st.ImportImplants(ctx, a.ID, slices.Values(recs)); err != nil || res.Devices != 6 || res.Patients != 6 {
+		if res, err := devicesdb.New(st).ImportImplants(ctx, a.ID, slices.Values(recs)); err != nil || res.Devices != 6 || res.Patients != 6 {
 			t.Fatalf("ImportImplants = %+v, %v", res, err)
 		}
-		if _, err := st.ImportImplants(ctx, b.ID, slices.Values(recs)); err != nil {
+		if _, err := devicesdb.New(st).ImportImplants(ctx, b.ID, slices.Values(recs)); err != nil {
 			t.Fatal(err)
 		}
 		cases := []struct {
@@ -214,12 +215,12 @@ func TestRecallMatching(t *testing.T) {
 			{testGTIN(3) + " all", nil},
 		}
 		for i, c := range cases {
-			rc, err := st.CreateRecall(ctx, a.ID, devices.RecallInput{Reference: fmt.Sprintf("R%d", i), Kind: "natpsa", Issuer: "NHS England",
+			rc, err := devicesdb.New(st).CreateRecall(ctx, a.ID, devices.RecallInput{Reference: fmt.Sprintf("R%d", i), Kind: "natpsa", Issuer: "NHS England",
 				IssuedOn: "2026-11-01", Manufacturer: "Acme", ActionRequired: "Review", Affects: c.affects})
 			if err != nil {
 				t.Fatalf("%q: %v", c.affects, err)
 			}
-			m, err := st.MatchRecall(ctx, a.ID, rc, 0)
+			m, err := devicesdb.New(st).MatchRecall(ctx, a.ID, rc, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -240,52 +241,52 @@ func TestRecallMatching(t *testing.T) {
 			if !slices.Equal(got, c.want) {
 				t.Errorf("%q: matched %v, want %v", c.affects, got, c.want)
 			}
-			cnt, err := st.CountRecall(ctx, a.ID, rc)
+			cnt, err := devicesdb.New(st).CountRecall(ctx, a.ID, rc)
 			if err != nil || cnt.Devices != len(c.want) || cnt.Patients != len(c.want) {
 				t.Errorf("%q: counts %+v, %v", c.affects, cnt, err)
 			}
-			if _, err := st.Recall(ctx, b.ID, rc.ID); !apperr.Is(err, apperr.NotFound) {
+			if _, err := devicesdb.New(st).Recall(ctx, b.ID, rc.ID); !apperr.Is(err, apperr.NotFound) {
 				t.Errorf("org B reads org A's recall")
 			}
 		}
 		// Actions to completion.
-		rc, _ := st.CreateRecall(ctx, a.ID, devices.RecallInput{Reference: "ACT", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01",
+		rc, _ := devicesdb.New(st).CreateRecall(ctx, a.ID, devices.RecallInput{Reference: "ACT", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01",
 			Manufacturer: "Acme", ActionRequired: "Review", Deadline: "2026-12-31", Affects: testGTIN(1) + " lots from A100 to A199"})
-		n, err := st.StartRecallActions(ctx, a.ID, rc.ID)
+		n, err := devicesdb.New(st).StartRecallActions(ctx, a.ID, rc.ID)
 		if err != nil || n != 2 {
 			t.Fatalf("StartRecallActions = %d, %v", n, err)
 		}
-		if n, _ := st.StartRecallActions(ctx, a.ID, rc.ID); n != 0 {
+		if n, _ := devicesdb.New(st).StartRecallActions(ctx, a.ID, rc.ID); n != 0 {
 			t.Errorf("second start added %d", n)
 		}
-		acts, err := st.RecallActions(ctx, a.ID, rc.ID)
+		acts, err := devicesdb.New(st).RecallActions(ctx, a.ID, rc.ID)
 		if err != nil || len(acts) != 2 || acts[0].Status != devices.ActionToContact || len(acts[0].Devices) != 1 {
 			t.Fatalf("RecallActions = %+v, %v", acts, err)
 		}
-		if err := st.SetRecallAction(ctx, a.ID, rc.ID, acts[0].Patient.ID, "bogus", ""); !apperr.Is(err, apperr.Invalid) {
+		if err := devicesdb.New(st).SetRecallAction(ctx, a.ID, rc.ID, acts[0].Patient.ID, "bogus", ""); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("bogus status: %v", err)
 		}
-		if err := st.SetRecallAction(ctx, b.ID, rc.ID, acts[0].Patient.ID, devices.ActionContacted, ""); !apperr.Is(err, apperr.NotFound) {
+		if err := devicesdb.New(st).SetRecallAction(ctx, b.ID, rc.ID, acts[0].Patient.ID, devices.ActionContacted, ""); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("org B sets org A's action: %v", err)
 		}
-		if err := st.SetRecallAction(ctx, a.ID, rc.ID, acts[0].Patient.ID, devices.ActionExplanted, "Revised"); err != nil {
+		if err := devicesdb.New(st).SetRecallAction(ctx, a.ID, rc.ID, acts[0].Patient.ID, devices.ActionExplanted, "Revised"); err != nil {
 			t.Fatal(err)
 		}
-		list, _ := st.ListRecalls(ctx, a.ID)
+		list, _ := devicesdb.New(st).ListRecalls(ctx, a.ID)
 		for _, r := range list {
 			if r.ID == rc.ID && (r.Patients != 2 || r.Done != 1) {
 				t.Errorf("summary = %+v", r)
 			}
 		}
-		if pr, _ := st.PatientRecalls(ctx, a.ID, acts[0].Patient.ID); len(pr) != 1 || pr[0].Action != devices.ActionExplanted {
+		if pr, _ := devicesdb.New(st).PatientRecalls(ctx, a.ID, acts[0].Patient.ID); len(pr) != 1 || pr[0].Action != devices.ActionExplanted {
 			t.Errorf("PatientRecalls = %+v", pr)
 		}
 		// A recall reference is unique per organisation.
-		_, err = st.CreateRecall(ctx, a.ID, devices.RecallInput{Reference: "ACT", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01", Manufacturer: "Acme", ActionRequired: "x", Affects: testGTIN(1) + " all"})
+		_, err = devicesdb.New(st).CreateRecall(ctx, a.ID, devices.RecallInput{Reference: "ACT", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01", Manufacturer: "Acme", ActionRequired: "x", Affects: testGTIN(1) + " all"})
 		if apperr.FieldsOf(err)["reference"] == "" {
 			t.Errorf("duplicate reference: %v", err)
 		}
-		if err := st.SetRecallStatus(ctx, a.ID, rc.ID, "closed"); err != nil {
+		if err := devicesdb.New(st).SetRecallStatus(ctx, a.ID, rc.ID, "closed"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -294,21 +295,21 @@ func TestRecallMatching(t *testing.T) {
 func TestImportImplantsRejectsBadRecords(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		a := mustOrg(t, st, "AAA")
-		good := store.BulkRecord{Patient: patientIn(1), Procedure: procIn, Devices: []devices.Device{{GTIN: testGTIN(1), Lot: "L", EntryType: "barcode"}}}
-		bad := store.BulkRecord{Patient: devices.PatientInput{NHSNumber: "123"}, Procedure: procIn, Devices: []devices.Device{{GTIN: "123", EntryType: "x"}}}
+		good := devicesdb.BulkRecord{Patient: patientIn(1), Procedure: procIn, Devices: []devices.Device{{GTIN: testGTIN(1), Lot: "L", EntryType: "barcode"}}}
+		bad := devicesdb.BulkRecord{Patient: devices.PatientInput{NHSNumber: "123"}, Procedure: procIn, Devices: []devices.Device{{GTIN: "123", EntryType: "x"}}}
 		before := auditCount(t, st)
-		_, err := st.ImportImplants(ctx, a.ID, slices.Values([]store.BulkRecord{good, bad}))
+		_, err := devicesdb.New(st).ImportImplants(ctx, a.ID, slices.Values([]devicesdb.BulkRecord{good, bad}))
 		var rows devices.RowErrors
 		if !errors.As(err, &rows) || rows[0].Row != 2 {
 			t.Fatalf("err = %v, rows %+v", err, rows)
 		}
-		if s, _ := st.DeviceStats(ctx, a.ID); s.Implants != 0 || s.Patients != 0 {
+		if s, _ := devicesdb.New(st).DeviceStats(ctx, a.ID); s.Implants != 0 || s.Patients != 0 {
 			t.Errorf("a failed import wrote %+v", s)
 		}
 		// Many records: several chunks, patients reused across chunks, one audit entry.
-		seq := iter.Seq[store.BulkRecord](func(yield func(store.BulkRecord) bool) {
+		seq := iter.Seq[devicesdb.BulkRecord](func(yield func(devicesdb.BulkRecord) bool) {
 			for i := 0; i < 1234; i++ {
-				r := store.BulkRecord{Patient: patientIn(i % 700), Procedure: procIn, Devices: []devices.Device{
+				r := devicesdb.BulkRecord{Patient: patientIn(i % 700), Procedure: procIn, Devices: []devices.Device{
 					{GTIN: testGTIN(i % 5), Lot: fmt.Sprint("L", i%13), Serial: fmt.Sprint("S", i), EntryType: "barcode"},
 					{GTIN: testGTIN(7), Lot: "CEMENT", EntryType: "manual"}}}
 				if !yield(r) {
@@ -316,7 +317,7 @@ func TestImportImplantsRejectsBadRecords(t *testing.T) {
 				}
 			}
 		})
-		res, err := st.ImportImplants(ctx, a.ID, seq)
+		res, err := devicesdb.New(st).ImportImplants(ctx, a.ID, seq)
 		if err != nil || res.Procedures != 1234 || res.Devices != 2468 || res.Patients != 700 {
 			t.Fatalf("ImportImplants = %+v, %v", res, err)
 		}
@@ -324,11 +325,11 @@ func TestImportImplantsRejectsBadRecords(t *testing.T) {
 			t.Errorf("%d audit entries, want 1", got)
 		}
 		// A second import finds the patients already registered.
-		res, err = st.ImportImplants(ctx, a.ID, slices.Values([]store.BulkRecord{good, {Patient: patientIn(699), Procedure: procIn, Devices: good.Devices}, {Patient: patientIn(9999), Procedure: procIn, Devices: good.Devices}}))
+		res, err = devicesdb.New(st).ImportImplants(ctx, a.ID, slices.Values([]devicesdb.BulkRecord{good, {Patient: patientIn(699), Procedure: procIn, Devices: good.Devices}, {Patient: patientIn(9999), Procedure: procIn, Devices: good.Devices}}))
 		if err != nil || res.Patients != 1 || res.Procedures != 3 {
 			t.Errorf("second import = %+v, %v; want 1 new patient", res, err)
 		}
-		if s, _ := st.DeviceStats(ctx, a.ID); s.Patients != 701 {
+		if s, _ := devicesdb.New(st).DeviceStats(ctx, a.ID); s.Patients != 701 {
 			t.Errorf("%d patients, want 701", s.Patients)
 		}
 	})

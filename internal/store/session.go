@@ -122,7 +122,7 @@ func (s *DB) throttleWait(ctx context.Context, window time.Duration, free int, w
 
 func (s *DB) recordFailure(ctx context.Context, kind, email, ip string) error {
 	_, err := s.exec(ctx, `INSERT INTO login_failures (id, email, ip, at, kind) VALUES ($1, $2, $3, $4, $5)`,
-		NewID(), truncate(email, 254), truncate(ip, 64), s.now(), kind)
+		NewID(), Truncate(email, 254), Truncate(ip, 64), s.now(), kind)
 	return s.Wrap(err, "record sign-in failure")
 }
 
@@ -133,11 +133,11 @@ func (s *DB) recordFailure(ctx context.Context, kind, email, ip string) error {
 // any other failure, which it counts.
 func (s *DB) Authenticate(ctx context.Context, email, password, ip string) (User, error) {
 	email = normEmail(email)
-	pair, err := s.throttleWait(ctx, pairWindow, pairFree, `kind = $2 AND email = $3 AND ip = $4`, failSignIn, truncate(email, 254), truncate(ip, 64))
+	pair, err := s.throttleWait(ctx, pairWindow, pairFree, `kind = $2 AND email = $3 AND ip = $4`, failSignIn, Truncate(email, 254), Truncate(ip, 64))
 	if err != nil {
 		return User{}, err
 	}
-	addr, err := s.throttleWait(ctx, addressWindow, addressFree, `kind = $2 AND ip = $3`, failSignIn, truncate(ip, 64))
+	addr, err := s.throttleWait(ctx, addressWindow, addressFree, `kind = $2 AND ip = $3`, failSignIn, Truncate(ip, 64))
 	if err != nil {
 		return User{}, err
 	}
@@ -164,7 +164,7 @@ func (s *DB) Authenticate(ctx context.Context, email, password, ip string) (User
 	}
 	// Only this address's failures for the account are forgiven: the
 	// owner signing in elsewhere does not reset an attacker's count.
-	if _, err := s.exec(ctx, `DELETE FROM login_failures WHERE kind = $1 AND email = $2 AND ip = $3`, failSignIn, email, truncate(ip, 64)); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM login_failures WHERE kind = $1 AND email = $2 AND ip = $3`, failSignIn, email, Truncate(ip, 64)); err != nil {
 		return User{}, s.Wrap(err, "clear sign-in failures")
 	}
 	return u, nil
@@ -200,7 +200,7 @@ func (s *DB) CheckCurrentPassword(ctx context.Context, userID, password, ip stri
 }
 
 // truncate shortens s to at most n bytes, cutting between characters.
-func truncate(s string, n int) string {
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

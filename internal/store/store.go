@@ -1,12 +1,12 @@
 // Package store is the database kernel of clinsafe, for SQLite
 // (modernc.org/sqlite) and PostgreSQL (pgx): DB, transactions with their
 // audit entries, error mapping, the dialect, the one ordered stream of
-// migrations, and organisations, people, sessions and tokens. The SQL of
-// each pillar is on its way to the pillar's own db package; until then it
-// lives here in risk*.go and implant*.go, device.go and recall.go. Every
-// method that changes state owns one transaction and writes its audit
-// entry inside it, so a failed request leaves nothing half-written. Every
-// query on organisation data is scoped by organisation.
+// migrations, organisations, people, sessions and tokens, signatures and
+// the bulk writer. Each pillar's SQL is in the pillar's own db package
+// (riskdb, devicesdb), on this DB. Every method that changes state owns
+// one transaction and writes its audit entry inside it, so a failed
+// request leaves nothing half-written. Every query on organisation data is
+// scoped by organisation.
 package store
 
 import (
@@ -144,7 +144,7 @@ func (s *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	defer unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", s.mapErr(err))
+		return fmt.Errorf("store: begin: %w", s.MapErr(err))
 	}
 	// Deferred, so it runs on a panic too, before the writer slot is
 	// released; after a commit it does nothing.
@@ -153,7 +153,7 @@ func (s *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", s.mapErr(err))
+		return fmt.Errorf("store: commit: %w", s.MapErr(err))
 	}
 	return nil
 }
@@ -192,7 +192,7 @@ type Querier interface {
 
 // mapErr turns driver errors into domain kinds: no rows becomes NotFound,
 // unique violations Conflict, foreign-key violations Invalid.
-func (s *DB) mapErr(err error) error {
+func (s *DB) MapErr(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -247,5 +247,5 @@ func (s *DB) Wrap(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("store: "+format+": %w", append(args, s.mapErr(err))...)
+	return fmt.Errorf("store: "+format+": %w", append(args, s.MapErr(err))...)
 }

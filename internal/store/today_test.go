@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"slices"
 	"testing"
@@ -70,40 +71,40 @@ func TestTodayIsLondon(t *testing.T) {
 				// Devices: today's date is not in the future, tomorrow's is.
 				in := procIn
 				in.PerformedOn = c.tomorrow
-				if _, err := st.CreateProcedure(ctx, a.ID, patientIn(1), in); apperr.FieldsOf(err)["performed_on"] == "" {
+				if _, err := devicesdb.New(st).CreateProcedure(ctx, a.ID, patientIn(1), in); apperr.FieldsOf(err)["performed_on"] == "" {
 					t.Errorf("at %v a procedure on %s: %v, want a performed_on message", c.now, c.tomorrow, err)
 				}
 				in.PerformedOn = c.wantToday
-				p, err := st.CreateProcedure(ctx, a.ID, patientIn(1), in)
+				p, err := devicesdb.New(st).CreateProcedure(ctx, a.ID, patientIn(1), in)
 				if err != nil {
 					t.Fatalf("at %v a procedure on %s: %v", c.now, c.wantToday, err)
 				}
 				// A device that expired yesterday warns; one that expires today does not.
-				r, err := st.AddImplant(ctx, a.ID, p.ID, devices.Device{GTIN: testGTIN(1), Lot: "L1", Expiry: c.yesterday, EntryType: "manual"})
-				if err != nil || !slices.ContainsFunc(r.Warnings, func(w store.Warning) bool { return w.Kind == "expired" }) {
+				r, err := devicesdb.New(st).AddImplant(ctx, a.ID, p.ID, devices.Device{GTIN: testGTIN(1), Lot: "L1", Expiry: c.yesterday, EntryType: "manual"})
+				if err != nil || !slices.ContainsFunc(r.Warnings, func(w devicesdb.Warning) bool { return w.Kind == "expired" }) {
 					t.Errorf("device expired %s, implanted %s: warnings %v, %v; want expired", c.yesterday, c.wantToday, r.Warnings, err)
 				}
-				r, err = st.AddImplant(ctx, a.ID, p.ID, devices.Device{GTIN: testGTIN(2), Lot: "L2", Expiry: c.wantToday, EntryType: "manual"})
-				if err != nil || slices.ContainsFunc(r.Warnings, func(w store.Warning) bool { return w.Kind == "expired" }) {
+				r, err = devicesdb.New(st).AddImplant(ctx, a.ID, p.ID, devices.Device{GTIN: testGTIN(2), Lot: "L2", Expiry: c.wantToday, EntryType: "manual"})
+				if err != nil || slices.ContainsFunc(r.Warnings, func(w devicesdb.Warning) bool { return w.Kind == "expired" }) {
 					t.Errorf("device expiring %s, implanted %s: warnings %v, %v; want no expired", c.wantToday, c.wantToday, r.Warnings, err)
 				}
-				if err := st.Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: c.tomorrow, Reason: "Infection"}); apperr.FieldsOf(err)["explant_date"] == "" {
+				if err := devicesdb.New(st).Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: c.tomorrow, Reason: "Infection"}); apperr.FieldsOf(err)["explant_date"] == "" {
 					t.Errorf("at %v explant on %s: %v, want an explant_date message", c.now, c.tomorrow, err)
 				}
-				if err := st.Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: c.wantToday, Reason: "Infection"}); err != nil {
+				if err := devicesdb.New(st).Explant(ctx, a.ID, r.ID, devices.ExplantInput{Date: c.wantToday, Reason: "Infection"}); err != nil {
 					t.Errorf("at %v explant on %s: %v", c.now, c.wantToday, err)
 				}
 				rin := devices.RecallInput{Reference: "FSN-1", Kind: "fsn", Issuer: "Acme", IssuedOn: c.tomorrow, Manufacturer: "Acme", ActionRequired: "Quarantine", Affects: testGTIN(9) + " all"}
-				if _, err := st.CreateRecall(ctx, a.ID, rin); apperr.FieldsOf(err)["issued_on"] == "" {
+				if _, err := devicesdb.New(st).CreateRecall(ctx, a.ID, rin); apperr.FieldsOf(err)["issued_on"] == "" {
 					t.Errorf("at %v recall issued %s: %v, want an issued_on message", c.now, c.tomorrow, err)
 				}
 				rin.IssuedOn = c.wantToday
-				if _, err := st.CreateRecall(ctx, a.ID, rin); err != nil {
+				if _, err := devicesdb.New(st).CreateRecall(ctx, a.ID, rin); err != nil {
 					t.Errorf("at %v recall issued %s: %v", c.now, c.wantToday, err)
 				}
 				in.PerformedOn = c.wantToday
-				bulk := store.BulkRecord{Patient: patientIn(2), Procedure: in, Devices: []devices.Device{{GTIN: testGTIN(1), Lot: "L", EntryType: "barcode"}}}
-				if _, err := st.ImportImplants(ctx, a.ID, slices.Values([]store.BulkRecord{bulk})); err != nil {
+				bulk := devicesdb.BulkRecord{Patient: patientIn(2), Procedure: in, Devices: []devices.Device{{GTIN: testGTIN(1), Lot: "L", EntryType: "barcode"}}}
+				if _, err := devicesdb.New(st).ImportImplants(ctx, a.ID, slices.Values([]devicesdb.BulkRecord{bulk})); err != nil {
 					t.Errorf("at %v import of a procedure on %s: %v", c.now, c.wantToday, err)
 				}
 			})

@@ -65,7 +65,7 @@ func (s *DB) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	err = s.Tx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, password_hash, platform_admin, disabled, created_at, last_org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			u.ID, u.Email, u.Name, hash, u.PlatformAdmin, false, u.CreatedAt, in.OrgID); err != nil {
-			if apperr.Is(s.mapErr(err), apperr.Conflict) {
+			if apperr.Is(s.MapErr(err), apperr.Conflict) {
 				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"email": "A user with this email address already exists"}}
 			}
 			return s.Wrap(err, "create user")
@@ -281,7 +281,7 @@ func (s *DB) UpdateUser(ctx context.Context, orgID OrgID, u User) error {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $1, name = $2 WHERE id = $3`, u.Email, u.Name, u.ID); err != nil {
-			if apperr.Is(s.mapErr(err), apperr.Conflict) {
+			if apperr.Is(s.MapErr(err), apperr.Conflict) {
 				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"email": "A user with this email address already exists"}}
 			}
 			return s.Wrap(err, "update user")

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -402,11 +403,11 @@ func TestCrossOrgWalk(t *testing.T) {
 			if _, _, err := st.Invite(op, o.org.ID, "invitee@example.com", "Invitee", []auth.Role{auth.Reporter}); err != nil {
 				t.Fatal(err)
 			}
-			recalls, err := st.ListRecalls(op, o.org.ID)
+			recalls, err := devicesdb.New(st).ListRecalls(op, o.org.ID)
 			if err != nil || len(recalls) == 0 {
 				t.Fatalf("recalls: %d, %v", len(recalls), err)
 			}
-			if _, err := st.StartRecallActions(op, o.org.ID, recalls[0].ID); err != nil {
+			if _, err := devicesdb.New(st).StartRecallActions(op, o.org.ID, recalls[0].ID); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"net/http"
 	"net/url"
 	"strings"
@@ -91,7 +92,7 @@ func canReadDevices(r *http.Request) bool {
 // DevicesHome is the module's landing page.
 type DevicesHome struct {
 	Base
-	Stats    store.ImplantStats
+	Stats    devicesdb.ImplantStats
 	CanRead  bool
 	CanWrite bool
 	Catalog  bool
@@ -99,7 +100,7 @@ type DevicesHome struct {
 }
 
 func (s *Server) devicesHome(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.store.DeviceStats(r.Context(), devOrg(r))
+	st, err := s.dev.DeviceStats(r.Context(), devOrg(r))
 	if err != nil {
 		return err
 	}
@@ -116,7 +117,7 @@ func (s *Server) devicesFindPatient(w http.ResponseWriter, r *http.Request) erro
 	}
 	raw := r.PostForm.Get("nhs_number")
 	fail := func(msg string, status int) error {
-		st, err := s.store.DeviceStats(r.Context(), devOrg(r))
+		st, err := s.dev.DeviceStats(r.Context(), devOrg(r))
 		if err != nil {
 			return err
 		}
@@ -131,7 +132,7 @@ func (s *Server) devicesFindPatient(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return fail("Enter a valid NHS number: "+strings.TrimPrefix(err.Error(), "NHS number: "), http.StatusUnprocessableEntity)
 	}
-	p, err := s.store.PatientByNHSNumber(r.Context(), devOrg(r), n)
+	p, err := s.dev.PatientByNHSNumber(r.Context(), devOrg(r), n)
 	if apperr.Is(err, apperr.NotFound) {
 		return fail("No implant is recorded for a patient with this NHS number", http.StatusNotFound)
 	}
@@ -146,21 +147,21 @@ func (s *Server) devicesFindPatient(w http.ResponseWriter, r *http.Request) erro
 type DevicesPatientPage struct {
 	Base
 	Patient    devices.Patient
-	Procedures []store.ProcedureDetail
-	Recalls    []store.PatientRecall
+	Procedures []devicesdb.ProcedureDetail
+	Recalls    []devicesdb.PatientRecall
 }
 
 func (s *Server) devicesPatient(w http.ResponseWriter, r *http.Request) error {
 	org := devOrg(r)
-	p, err := s.store.Patient(r.Context(), org, r.PathValue("id"))
+	p, err := s.dev.Patient(r.Context(), org, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	procs, err := s.store.PatientProcedures(r.Context(), org, p.ID)
+	procs, err := s.dev.PatientProcedures(r.Context(), org, p.ID)
 	if err != nil {
 		return err
 	}
-	rcs, err := s.store.PatientRecalls(r.Context(), org, p.ID)
+	rcs, err := s.dev.PatientRecalls(r.Context(), org, p.ID)
 	if err != nil {
 		return err
 	}
@@ -180,7 +181,7 @@ type DevicesCataloguePage struct {
 
 func (s *Server) cataloguePage(w http.ResponseWriter, r *http.Request) (DevicesCataloguePage, error) {
 	q := r.URL.Query().Get("q")
-	ps, err := s.store.ListProducts(r.Context(), devOrg(r), q, 500)
+	ps, err := s.dev.ListProducts(r.Context(), devOrg(r), q, 500)
 	return DevicesCataloguePage{Base: s.base(w, r, "Product catalogue"), Products: ps, Q: q, CanWrite: canWriteDevices(r),
 		Columns: devices.CatalogueColumns, Types: devices.DeviceTypes}, err
 }
@@ -198,7 +199,7 @@ func (s *Server) devicesCatalogue(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) devicesCatalogueCSV(w http.ResponseWriter, r *http.Request) error {
-	ps, err := s.store.ListProducts(r.Context(), devOrg(r), "", 5000)
+	ps, err := s.dev.ListProducts(r.Context(), devOrg(r), "", 5000)
 	if err != nil {
 		return err
 	}
@@ -242,7 +243,7 @@ func (s *Server) devicesImportCatalogue(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return fail(err)
 	}
-	n, err := s.store.ImportCatalogue(r.Context(), devOrg(r), ps)
+	n, err := s.dev.ImportCatalogue(r.Context(), devOrg(r), ps)
 	if err != nil {
 		if apperr.Is(err, apperr.Invalid) {
 			return fail(err)
@@ -259,7 +260,7 @@ type DevicesDevicePage struct {
 	Base
 	GTIN, Serial string
 	Product      *devices.Product
-	History      []store.ImplantRecord
+	History      []devicesdb.ImplantRecord
 	// EventsSeam is where safety events that involve this device will be
 	// listed once the safety-events module records device details.
 	EventsSeam bool
@@ -273,13 +274,13 @@ func (s *Server) devicesDevice(w http.ResponseWriter, r *http.Request) error {
 	serial := r.PathValue("serial")
 	org := devOrg(r)
 	d := DevicesDevicePage{GTIN: gtin, Serial: serial, EventsSeam: true}
-	if p, err := s.store.Product(r.Context(), org, gtin); err == nil {
+	if p, err := s.dev.Product(r.Context(), org, gtin); err == nil {
 		d.Product = &p
 	} else if !apperr.Is(err, apperr.NotFound) {
 		return err
 	}
 	var err error
-	if d.History, err = s.store.DeviceHistory(r.Context(), org, gtin, serial); err != nil {
+	if d.History, err = s.dev.DeviceHistory(r.Context(), org, gtin, serial); err != nil {
 		return err
 	}
 	if d.Product == nil && len(d.History) == 0 {

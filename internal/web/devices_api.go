@@ -3,13 +3,13 @@ package web
 import (
 	"errors"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/devices"
-	"github.com/clinsafe/clinsafe/internal/store"
 )
 
 // deviceRowFields turns the row errors of an import into the API's per-field
@@ -39,7 +39,7 @@ func deviceRowFields(err error) error {
 }
 
 func (s *Server) apiCatalogue(w http.ResponseWriter, r *http.Request) error {
-	ps, err := s.store.ListProducts(r.Context(), devOrg(r), r.URL.Query().Get("q"), 5000)
+	ps, err := s.dev.ListProducts(r.Context(), devOrg(r), r.URL.Query().Get("q"), 5000)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Server) apiImportCatalogue(w http.ResponseWriter, r *http.Request) erro
 		}
 		ps = in.Items
 	}
-	n, err := s.store.ImportCatalogue(r.Context(), devOrg(r), ps)
+	n, err := s.dev.ImportCatalogue(r.Context(), devOrg(r), ps)
 	if err != nil {
 		return deviceRowFields(err)
 	}
@@ -82,7 +82,7 @@ func (s *Server) apiProduct(w http.ResponseWriter, r *http.Request) error {
 	if msg != "" {
 		return apperr.New(apperr.NotFound, "No product with that GTIN: %s", msg)
 	}
-	p, err := s.store.Product(r.Context(), devOrg(r), g)
+	p, err := s.dev.Product(r.Context(), devOrg(r), g)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (s *Server) apiProduct(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiProcedures(w http.ResponseWriter, r *http.Request) error {
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	ps, err := s.store.ListProcedures(r.Context(), devOrg(r), limit)
+	ps, err := s.dev.ListProcedures(r.Context(), devOrg(r), limit)
 	if err != nil {
 		return err
 	}
@@ -108,11 +108,11 @@ func (s *Server) apiCreateProcedure(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	p, err := s.store.CreateProcedure(r.Context(), devOrg(r), in.Patient, in.Procedure)
+	p, err := s.dev.CreateProcedure(r.Context(), devOrg(r), in.Patient, in.Procedure)
 	if err != nil {
 		return err
 	}
-	d, err := s.store.Procedure(r.Context(), devOrg(r), p.ID)
+	d, err := s.dev.Procedure(r.Context(), devOrg(r), p.ID)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (s *Server) apiCreateProcedure(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) apiProcedure(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.store.Procedure(r.Context(), devOrg(r), r.PathValue("id"))
+	d, err := s.dev.Procedure(r.Context(), devOrg(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func (s *Server) apiAddImplant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rec, err := s.store.AddImplant(r.Context(), devOrg(r), r.PathValue("id"), d)
+	rec, err := s.dev.AddImplant(r.Context(), devOrg(r), r.PathValue("id"), d)
 	if err != nil {
 		return err
 	}
@@ -160,7 +160,7 @@ func (s *Server) apiAddImplant(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiImplant(w http.ResponseWriter, r *http.Request) error {
-	rec, err := s.store.Implant(r.Context(), devOrg(r), r.PathValue("id"))
+	rec, err := s.dev.Implant(r.Context(), devOrg(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -173,10 +173,10 @@ func (s *Server) apiExplant(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	org, id := devOrg(r), r.PathValue("id")
-	if err := s.store.Explant(r.Context(), org, id, in); err != nil {
+	if err := s.dev.Explant(r.Context(), org, id, in); err != nil {
 		return err
 	}
-	rec, err := s.store.Implant(r.Context(), org, id)
+	rec, err := s.dev.Implant(r.Context(), org, id)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func (s *Server) apiDeviceHistory(w http.ResponseWriter, r *http.Request) error 
 	if msg != "" {
 		return apperr.New(apperr.NotFound, "No device with that GTIN: %s", msg)
 	}
-	h, err := s.store.DeviceHistory(r.Context(), devOrg(r), g, r.URL.Query().Get("serial"))
+	h, err := s.dev.DeviceHistory(r.Context(), devOrg(r), g, r.URL.Query().Get("serial"))
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (s *Server) apiDeviceHistory(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiRecalls(w http.ResponseWriter, r *http.Request) error {
-	rs, err := s.store.ListRecalls(r.Context(), devOrg(r))
+	rs, err := s.dev.ListRecalls(r.Context(), devOrg(r))
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func (s *Server) apiCreateRecall(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	rc, err := s.store.CreateRecall(r.Context(), devOrg(r), in)
+	rc, err := s.dev.CreateRecall(r.Context(), devOrg(r), in)
 	if err != nil {
 		return err
 	}
@@ -218,16 +218,16 @@ func (s *Server) apiCreateRecall(w http.ResponseWriter, r *http.Request) error {
 
 type apiRecallWithCounts struct {
 	devices.Recall
-	Counts store.RecallCounts `json:"counts"`
+	Counts devicesdb.RecallCounts `json:"counts"`
 }
 
 func (s *Server) apiRecall(w http.ResponseWriter, r *http.Request) error {
 	org := devOrg(r)
-	rc, err := s.store.Recall(r.Context(), org, r.PathValue("id"))
+	rc, err := s.dev.Recall(r.Context(), org, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	c, err := s.store.CountRecall(r.Context(), org, rc)
+	c, err := s.dev.CountRecall(r.Context(), org, rc)
 	if err != nil {
 		return err
 	}
@@ -235,8 +235,8 @@ func (s *Server) apiRecall(w http.ResponseWriter, r *http.Request) error {
 }
 
 type apiRecallPatients struct {
-	Items     []store.AffectedPatient `json:"items"`
-	Truncated bool                    `json:"truncated"`
+	Items     []devicesdb.AffectedPatient `json:"items"`
+	Truncated bool                        `json:"truncated"`
 }
 
 // apiRecallPatients lists the affected patients: with ?actions=1 those with
@@ -244,19 +244,19 @@ type apiRecallPatients struct {
 // ?limit=, at most 1000).
 func (s *Server) apiRecallPatients(w http.ResponseWriter, r *http.Request) error {
 	org := devOrg(r)
-	rc, err := s.store.Recall(r.Context(), org, r.PathValue("id"))
+	rc, err := s.dev.Recall(r.Context(), org, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	if r.URL.Query().Get("actions") == "1" {
-		acts, err := s.store.RecallActions(r.Context(), org, rc.ID)
+		acts, err := s.dev.RecallActions(r.Context(), org, rc.ID)
 		if err != nil {
 			return err
 		}
 		return writeJSON(w, http.StatusOK, apiRecallPatients{Items: items(acts).Items})
 	}
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	m, err := s.store.MatchRecall(r.Context(), org, rc, limit)
+	m, err := s.dev.MatchRecall(r.Context(), org, rc, limit)
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ type apiRecallMatchResult struct {
 }
 
 func (s *Server) apiMatchRecall(w http.ResponseWriter, r *http.Request) error {
-	n, err := s.store.StartRecallActions(r.Context(), devOrg(r), r.PathValue("id"))
+	n, err := s.dev.StartRecallActions(r.Context(), devOrg(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -285,7 +285,7 @@ func (s *Server) apiRecallAction(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.store.SetRecallAction(r.Context(), devOrg(r), r.PathValue("id"), r.PathValue("patient"), in.Status, in.Note); err != nil {
+	if err := s.dev.SetRecallAction(r.Context(), devOrg(r), r.PathValue("id"), r.PathValue("patient"), in.Status, in.Note); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

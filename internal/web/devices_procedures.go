@@ -3,13 +3,13 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"net/http"
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/devices"
-	"github.com/clinsafe/clinsafe/internal/store"
 )
 
 func lateralityLabel(code string) string {
@@ -24,12 +24,12 @@ func lateralityLabel(code string) string {
 // DevicesProceduresPage lists recent procedures.
 type DevicesProceduresPage struct {
 	Base
-	Procedures []store.ProcedureSummary
+	Procedures []devicesdb.ProcedureSummary
 	CanWrite   bool
 }
 
 func (s *Server) devicesProcedures(w http.ResponseWriter, r *http.Request) error {
-	ps, err := s.store.ListProcedures(r.Context(), devOrg(r), 100)
+	ps, err := s.dev.ListProcedures(r.Context(), devOrg(r), 100)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (s *Server) devicesCreateProcedure(w http.ResponseWriter, r *http.Request) 
 	pin := devices.PatientInput{NHSNumber: f("patient_nhs_number"), Name: f("patient_name"), BirthDate: f("patient_birth_date"),
 		Address: f("patient_address"), Postcode: f("patient_postcode"), Phone: f("patient_phone"), Email: f("patient_email")}
 	in := devices.ProcedureInput{PerformedOn: f("performed_on"), Site: f("site"), Laterality: f("laterality"), Clinician: f("clinician"), Description: f("description")}
-	p, err := s.store.CreateProcedure(r.Context(), devOrg(r), pin, in)
+	p, err := s.dev.CreateProcedure(r.Context(), devOrg(r), pin, in)
 	if apperr.Is(err, apperr.Invalid) {
 		d := s.newProcedurePage(w, r, pin, in)
 		d.SetErrors(err, procedureFields...)
@@ -81,7 +81,7 @@ func (s *Server) devicesCreateProcedure(w http.ResponseWriter, r *http.Request) 
 // devices and, for the devices role, the scan field.
 type DevicesProcedurePage struct {
 	Base
-	Proc     store.ProcedureDetail
+	Proc     devicesdb.ProcedureDetail
 	CanWrite bool
 	Barcode  string
 	Manual   devices.ManualInput
@@ -91,7 +91,7 @@ type DevicesProcedurePage struct {
 }
 
 func (s *Server) procedurePage(w http.ResponseWriter, r *http.Request) (DevicesProcedurePage, error) {
-	p, err := s.store.Procedure(r.Context(), devOrg(r), r.PathValue("id"))
+	p, err := s.dev.Procedure(r.Context(), devOrg(r), r.PathValue("id"))
 	if err != nil {
 		return DevicesProcedurePage{}, err
 	}
@@ -113,7 +113,7 @@ func scanFragment(r *http.Request) bool { return r.Header.Get("X-Clinsafe-Fragme
 
 // ScanLine is the data of one device line of the scan page.
 type ScanLine struct {
-	R        store.ImplantRecord
+	R        devicesdb.ImplantRecord
 	CanWrite bool
 	New      bool
 }
@@ -135,7 +135,7 @@ func (s *Server) renderFragment(w http.ResponseWriter, status int, name string, 
 	return err
 }
 
-func addedFlash(rec store.ImplantRecord) string {
+func addedFlash(rec devicesdb.ImplantRecord) string {
 	msg := "Device added: GTIN " + rec.GTIN
 	if rec.Lot != "" {
 		msg += ", lot " + rec.Lot
@@ -154,7 +154,7 @@ func addedFlash(rec store.ImplantRecord) string {
 // script expects.
 func (s *Server) addDevice(w http.ResponseWriter, r *http.Request, d devices.Device) error {
 	id := r.PathValue("id")
-	rec, err := s.store.AddImplant(r.Context(), devOrg(r), id, d)
+	rec, err := s.dev.AddImplant(r.Context(), devOrg(r), id, d)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (s *Server) devicesScan(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		if scanFragment(r) {
-			if _, perr := s.store.Procedure(r.Context(), devOrg(r), r.PathValue("id")); perr != nil {
+			if _, perr := s.dev.Procedure(r.Context(), devOrg(r), r.PathValue("id")); perr != nil {
 				return perr
 			}
 			msg := apperr.FieldsOf(err)["barcode"]
@@ -217,11 +217,11 @@ func (s *Server) devicesManual(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) devicesRemoveImplant(w http.ResponseWriter, r *http.Request) error {
-	rec, err := s.store.Implant(r.Context(), devOrg(r), r.PathValue("id"))
+	rec, err := s.dev.Implant(r.Context(), devOrg(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if err := s.store.RemoveImplant(r.Context(), devOrg(r), rec.ID); err != nil {
+	if err := s.dev.RemoveImplant(r.Context(), devOrg(r), rec.ID); err != nil {
 		return err
 	}
 	return s.redirect(w, r, "/devices/procedures/"+rec.ProcedureID+"#barcode", "Device line removed (recorded in error).")
@@ -232,21 +232,21 @@ func (s *Server) devicesExplant(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	org := devOrg(r)
-	rec, err := s.store.Implant(r.Context(), org, r.PathValue("id"))
+	rec, err := s.dev.Implant(r.Context(), org, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	err = s.store.Explant(r.Context(), org, rec.ID, devices.ExplantInput{Date: r.PostForm.Get("explant_date"), Reason: r.PostForm.Get("explant_reason")})
+	err = s.dev.Explant(r.Context(), org, rec.ID, devices.ExplantInput{Date: r.PostForm.Get("explant_date"), Reason: r.PostForm.Get("explant_reason")})
 	if apperr.Is(err, apperr.Invalid) {
-		p, perr := s.store.Patient(r.Context(), org, rec.PatientID)
+		p, perr := s.dev.Patient(r.Context(), org, rec.PatientID)
 		if perr != nil {
 			return perr
 		}
-		procs, perr := s.store.PatientProcedures(r.Context(), org, p.ID)
+		procs, perr := s.dev.PatientProcedures(r.Context(), org, p.ID)
 		if perr != nil {
 			return perr
 		}
-		rcs, perr := s.store.PatientRecalls(r.Context(), org, p.ID)
+		rcs, perr := s.dev.PatientRecalls(r.Context(), org, p.ID)
 		if perr != nil {
 			return perr
 		}

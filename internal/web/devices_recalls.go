@@ -4,24 +4,24 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"net/http"
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/devices"
-	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/text"
 )
 
 // DevicesRecallsPage lists recalls.
 type DevicesRecallsPage struct {
 	Base
-	Recalls  []store.RecallSummary
+	Recalls  []devicesdb.RecallSummary
 	CanWrite bool
 }
 
 func (s *Server) devicesRecalls(w http.ResponseWriter, r *http.Request) error {
-	rs, err := s.store.ListRecalls(r.Context(), devOrg(r))
+	rs, err := s.dev.ListRecalls(r.Context(), devOrg(r))
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (s *Server) devicesCreateRecall(w http.ResponseWriter, r *http.Request) err
 	f := r.PostForm.Get
 	in := devices.RecallInput{Reference: f("reference"), Kind: f("kind"), Issuer: f("issuer"), IssuedOn: f("issued_on"), Manufacturer: f("manufacturer"),
 		ActionRequired: f("action_required"), Deadline: f("deadline"), Affects: f("affects")}
-	rc, err := s.store.CreateRecall(r.Context(), devOrg(r), in)
+	rc, err := s.dev.CreateRecall(r.Context(), devOrg(r), in)
 	if apperr.Is(err, apperr.Invalid) {
 		d := s.newRecallPage(w, r, in)
 		d.SetErrors(err, recallFields...)
@@ -71,9 +71,9 @@ func (s *Server) devicesCreateRecall(w http.ResponseWriter, r *http.Request) err
 type DevicesRecallPage struct {
 	Base
 	Recall   devices.Recall
-	Counts   store.RecallCounts
-	Match    store.RecallMatch
-	Actions  []store.AffectedPatient
+	Counts   devicesdb.RecallCounts
+	Match    devicesdb.RecallMatch
+	Actions  []devicesdb.AffectedPatient
 	Done     int
 	CanWrite bool
 	Statuses []Option
@@ -81,19 +81,19 @@ type DevicesRecallPage struct {
 
 func (s *Server) devicesRecall(w http.ResponseWriter, r *http.Request) error {
 	org := devOrg(r)
-	rc, err := s.store.Recall(r.Context(), org, r.PathValue("id"))
+	rc, err := s.dev.Recall(r.Context(), org, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	d := DevicesRecallPage{Base: s.base(w, r, "Recall "+rc.Reference), Recall: rc, CanWrite: canWriteDevices(r),
 		Statuses: options(devices.ActionStatuses, codeLabel, "")}
-	if d.Counts, err = s.store.CountRecall(r.Context(), org, rc); err != nil {
+	if d.Counts, err = s.dev.CountRecall(r.Context(), org, rc); err != nil {
 		return err
 	}
-	if d.Match, err = s.store.MatchRecall(r.Context(), org, rc, 1000); err != nil {
+	if d.Match, err = s.dev.MatchRecall(r.Context(), org, rc, 1000); err != nil {
 		return err
 	}
-	if d.Actions, err = s.store.RecallActions(r.Context(), org, rc.ID); err != nil {
+	if d.Actions, err = s.dev.RecallActions(r.Context(), org, rc.ID); err != nil {
 		return err
 	}
 	for _, a := range d.Actions {
@@ -106,7 +106,7 @@ func (s *Server) devicesRecall(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) devicesMatchRecall(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	n, err := s.store.StartRecallActions(r.Context(), devOrg(r), id)
+	n, err := s.dev.StartRecallActions(r.Context(), devOrg(r), id)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (s *Server) devicesRecallStatus(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	id, st := r.PathValue("id"), r.PostForm.Get("status")
-	if err := s.store.SetRecallStatus(r.Context(), devOrg(r), id, st); err != nil {
+	if err := s.dev.SetRecallStatus(r.Context(), devOrg(r), id, st); err != nil {
 		return err
 	}
 	return s.redirect(w, r, "/devices/recalls/"+id, "Recall marked "+st+".")
@@ -133,7 +133,7 @@ func (s *Server) devicesRecallAction(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	id, pid := r.PathValue("id"), r.PathValue("patient")
-	err := s.store.SetRecallAction(r.Context(), devOrg(r), id, pid, r.PostForm.Get("status"), r.PostForm.Get("note"))
+	err := s.dev.SetRecallAction(r.Context(), devOrg(r), id, pid, r.PostForm.Get("status"), r.PostForm.Get("note"))
 	if err != nil {
 		return err
 	}
@@ -144,11 +144,11 @@ func (s *Server) devicesRecallAction(w http.ResponseWriter, r *http.Request) err
 // one row per patient, with the affected devices joined.
 func (s *Server) devicesRecallCSV(w http.ResponseWriter, r *http.Request) error {
 	org := devOrg(r)
-	rc, err := s.store.Recall(r.Context(), org, r.PathValue("id"))
+	rc, err := s.dev.Recall(r.Context(), org, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	acts, err := s.store.RecallActions(r.Context(), org, rc.ID)
+	acts, err := s.dev.RecallActions(r.Context(), org, rc.ID)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"mime/multipart"
 	"net/url"
 	"regexp"
@@ -37,7 +38,7 @@ func TestDevicesScanFlow(t *testing.T) {
 		f := newFixture(t, st)
 		c := f.client(t, "A/devices")
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
-		if _, err := st.ImportCatalogue(ctx, f.orgA.ID, []devices.Product{{GTIN: devGTIN(1), Manufacturer: "Fictional Ortho", Brand: "Strata", Model: "Knee K2", DeviceType: 89}}); err != nil {
+		if _, err := devicesdb.New(st).ImportCatalogue(ctx, f.orgA.ID, []devices.Product{{GTIN: devGTIN(1), Manufacturer: "Fictional Ortho", Brand: "Strata", Model: "Knee K2", DeviceType: 89}}); err != nil {
 			t.Fatal(err)
 		}
 		// Bad input: per-field errors, 422, NHS.UK error summary.
@@ -153,7 +154,7 @@ func TestDevicesCatalogueAndRecall(t *testing.T) {
 		if resp.StatusCode != 422 || !strings.Contains(got, `id="import-problems"`) || !strings.Contains(got, "check digit") || !strings.Contains(got, "Enter the manufacturer") {
 			t.Fatalf("bad import: %d\n%s", resp.StatusCode, got)
 		}
-		if ps, _ := st.ListProducts(context.Background(), f.orgA.ID, "", 0); len(ps) != 0 {
+		if ps, _ := devicesdb.New(st).ListProducts(context.Background(), f.orgA.ID, "", 0); len(ps) != 0 {
 			t.Fatalf("a failed import wrote %d products", len(ps))
 		}
 		body, ct = multipartFile(t, "file", "cat.csv", "gtin,manufacturer,brand,model,description,device_type\n"+devGTIN(1)+",Fictional Ortho,Strata,K2,Knee,89\n")
@@ -167,11 +168,11 @@ func TestDevicesCatalogueAndRecall(t *testing.T) {
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
 		for i, lot := range []string{"A150", "B150"} {
 			pin := devices.PatientInput{NHSNumber: []string{"9434765919", "9434765870"}[i], Name: fmt.Sprintf("Patient %s", lot), BirthDate: "1950-01-01", Address: "=HYPERLINK(x)"}
-			p, err := st.CreateProcedure(ctx, f.orgA.ID, pin, devices.ProcedureInput{PerformedOn: "2026-11-01", Site: "T1", Laterality: "left", Clinician: "Dr X", Description: "Knee"})
+			p, err := devicesdb.New(st).CreateProcedure(ctx, f.orgA.ID, pin, devices.ProcedureInput{PerformedOn: "2026-11-01", Site: "T1", Laterality: "left", Clinician: "Dr X", Description: "Knee"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := st.AddImplant(ctx, f.orgA.ID, p.ID, devices.Device{GTIN: devGTIN(1), Lot: lot, Serial: "S" + lot, EntryType: "manual"}); err != nil {
+			if _, err := devicesdb.New(st).AddImplant(ctx, f.orgA.ID, p.ID, devices.Device{GTIN: devGTIN(1), Lot: lot, Serial: "S" + lot, EntryType: "manual"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -209,7 +210,7 @@ func TestDevicesCatalogueAndRecall(t *testing.T) {
 			t.Errorf("letters CSV: %d\n%s", resp.StatusCode, got)
 		}
 		// A device scanned after the recall is warned about.
-		p, _ := st.CreateProcedure(ctx, f.orgA.ID, devices.PatientInput{NHSNumber: "9434765870", Name: "Patient B150", BirthDate: "1950-01-01"},
+		p, _ := devicesdb.New(st).CreateProcedure(ctx, f.orgA.ID, devices.PatientInput{NHSNumber: "9434765870", Name: "Patient B150", BirthDate: "1950-01-01"},
 			devices.ProcedureInput{PerformedOn: "2026-11-20", Site: "T1", Laterality: "left", Clinician: "Dr X", Description: "Knee revision"})
 		resp, got = do(t, c, "POST", f.srv.URL+"/devices/procedures/"+p.ID+"/scan", url.Values{"barcode": {"01" + devGTIN(1) + "10A120"}}.Encode(), "X-Clinsafe-Fragment", "scan")
 		if resp.StatusCode != 201 || !strings.Contains(got, "FSN-TEST-1") {
@@ -239,7 +240,7 @@ func TestDevicesAPI(t *testing.T) {
 		if resp.StatusCode != 201 {
 			t.Fatalf("procedure: %d %s", resp.StatusCode, got)
 		}
-		var proc store.ProcedureDetail
+		var proc devicesdb.ProcedureDetail
 		if err := json.Unmarshal([]byte(got), &proc); err != nil || proc.ID == "" || proc.Patient.NHSNumber.String() != "9434765919" {
 			t.Fatalf("decode procedure: %v %s", err, got)
 		}
@@ -294,14 +295,14 @@ func TestDevicesNoCrossOrgLeak(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
-		p, err := st.CreateProcedure(ctx, f.orgB.ID, devices.PatientInput{NHSNumber: "9434765919", Name: "Bravo SECRETPATIENT", BirthDate: "1950-01-01"},
+		p, err := devicesdb.New(st).CreateProcedure(ctx, f.orgB.ID, devices.PatientInput{NHSNumber: "9434765919", Name: "Bravo SECRETPATIENT", BirthDate: "1950-01-01"},
 			devices.ProcedureInput{PerformedOn: "2026-11-01", Site: "T", Laterality: "left", Clinician: "X", Description: "Hip"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		imp, _ := st.AddImplant(ctx, f.orgB.ID, p.ID, devices.Device{GTIN: devGTIN(5), Lot: "L", Serial: "S", EntryType: "manual"})
-		rc, _ := st.CreateRecall(ctx, f.orgB.ID, devices.RecallInput{Reference: "B1", Kind: "fsn", Issuer: "X", IssuedOn: "2026-11-01", Manufacturer: "X", ActionRequired: "X", Affects: devGTIN(5) + " all"})
-		st.StartRecallActions(ctx, f.orgB.ID, rc.ID)
+		imp, _ := devicesdb.New(st).AddImplant(ctx, f.orgB.ID, p.ID, devices.Device{GTIN: devGTIN(5), Lot: "L", Serial: "S", EntryType: "manual"})
+		rc, _ := devicesdb.New(st).CreateRecall(ctx, f.orgB.ID, devices.RecallInput{Reference: "B1", Kind: "fsn", Issuer: "X", IssuedOn: "2026-11-01", Manufacturer: "X", ActionRequired: "X", Affects: devGTIN(5) + " all"})
+		devicesdb.New(st).StartRecallActions(ctx, f.orgB.ID, rc.ID)
 		c := f.client(t, "A/devices")
 		ids := map[string]string{"id": "", "patient": p.PatientID, "gtin": devGTIN(5), "serial": "S"}
 		srv := f.srv.URL
@@ -327,7 +328,7 @@ func TestDevicesNoCrossOrgLeak(t *testing.T) {
 				t.Errorf("POST %s: %d", u, resp.StatusCode)
 			}
 		}
-		if d, _ := st.Procedure(ctx, f.orgB.ID, p.ID); len(d.Implants) != 1 || d.Implants[0].ExplantedOn != "" {
+		if d, _ := devicesdb.New(st).Procedure(ctx, f.orgB.ID, p.ID); len(d.Implants) != 1 || d.Implants[0].ExplantedOn != "" {
 			t.Errorf("org A changed org B's procedure: %+v", d.Implants)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"io"
 	"net/http"
@@ -236,7 +237,7 @@ func TestImportLimitsHTTP(t *testing.T) {
 		if resp.StatusCode != 422 || !strings.Contains(body, "NUL character") {
 			t.Errorf("catalogue page NUL: got %d, want 422 naming the NUL", resp.StatusCode)
 		}
-		if ps, err := st.ListProducts(context.Background(), f.orgA.ID, "", 10); err != nil || len(ps) != 0 {
+		if ps, err := devicesdb.New(st).ListProducts(context.Background(), f.orgA.ID, "", 10); err != nil || len(ps) != 0 {
 			t.Errorf("after refused catalogue imports: got %d products (%v), want none", len(ps), err)
 		}
 	})

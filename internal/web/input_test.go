@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"net/url"
 	"strings"
 	"testing"
@@ -133,7 +134,7 @@ func TestSearchText(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newFixture(t, st)
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
-		if _, err := st.ImportCatalogue(ctx, f.orgA.ID, []devices.Product{
+		if _, err := devicesdb.New(st).ImportCatalogue(ctx, f.orgA.ID, []devices.Product{
 			{GTIN: devGTIN(1), Manufacturer: "Fictional Ortho", Brand: "Strata", Model: "Knee K2", DeviceType: 89},
 			{GTIN: devGTIN(2), Manufacturer: "Other_Maker", Brand: "Hip", Model: "100%", DeviceType: 89},
 		}); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"io"
 	"maps"
@@ -65,7 +66,7 @@ type loadFixture struct {
 	loadSystem string   // where the mix adds hazards
 	hazards    []string // hazards of the demo log
 	gtins      []string
-	patients   []store.BulkRecord
+	patients   []devicesdb.BulkRecord
 }
 
 func benchLoad(b *testing.B, engine string) {

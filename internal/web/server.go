@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"io"
 	"log/slog"
@@ -27,8 +28,9 @@ type Server struct {
 	log        *slog.Logger
 	pages      *pages
 	sessionKey []byte
-	// risk is the clinical risk pillar's SQL.
+	// risk and dev are the clinical risk and implanted devices pillars' SQL.
 	risk    *riskdb.DB
+	dev     *devicesdb.DB
 	handler http.Handler
 	version string
 	imports *importSlots // bounds the imports running at once
@@ -62,7 +64,7 @@ func New(o Options) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{store: o.Store, risk: riskdb.New(o.Store), cfg: o.Config, log: log, pages: p, sessionKey: key, version: o.Version,
+	s := &Server{store: o.Store, risk: riskdb.New(o.Store), dev: devicesdb.New(o.Store), cfg: o.Config, log: log, pages: p, sessionKey: key, version: o.Version,
 		imports: newImportSlots(maxImports), active: make(chan struct{}, maxActive())}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

@@ -1,10 +1,11 @@
-package store
+package devicesdb
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/store"
 	"log/slog"
 	"strings"
 	"time"
@@ -35,8 +36,8 @@ const maxRecallValues = 20000
 // CreateRecall records a recall. Invalid with per-field messages
 // (reference, kind, issuer, issued_on, manufacturer, action_required,
 // deadline, affects); a reference already used is an Invalid reference.
-func (s *DB) CreateRecall(ctx context.Context, orgID OrgID, in devices.RecallInput) (devices.Recall, error) {
-	r, err := in.Recall(clock.Today(s.now()))
+func (s *DB) CreateRecall(ctx context.Context, orgID store.OrgID, in devices.RecallInput) (devices.Recall, error) {
+	r, err := in.Recall(clock.Today(s.Now()))
 	if err != nil {
 		return r, err
 	}
@@ -47,24 +48,24 @@ func (s *DB) CreateRecall(ctx context.Context, orgID OrgID, in devices.RecallInp
 	if n > maxRecallValues {
 		return r, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"affects": fmt.Sprintf("A recall may list at most %d lots and serial numbers in all", maxRecallValues)}}
 	}
-	r.ID, r.CreatedAt = NewID(), s.now()
-	err = s.Tx(ctx, func(tx *Tx) error {
+	r.ID, r.CreatedAt = store.NewID(), s.Now()
+	err = s.Tx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO recalls (`+recallCols+`, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			r.ID, r.Reference, r.Kind, r.Issuer, r.IssuedOn, r.Manufacturer, r.ActionRequired, r.Deadline, r.Status, rulesJSON(r.Rules), r.CreatedAt, orgID); err != nil {
-			if apperr.Is(s.mapErr(err), apperr.Conflict) {
+			if apperr.Is(s.MapErr(err), apperr.Conflict) {
 				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"reference": "A recall with this reference is already recorded"}}
 			}
 			return s.Wrap(err, "create recall")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "recall.create", Entity: "recall", EntityID: r.ID,
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "recall.create", Entity: "recall", EntityID: r.ID,
 			Summary: audit.Summarise("reference", r.Reference, "kind", r.Kind, "rules", fmt.Sprint(len(r.Rules)))})
 	})
 	return r, err
 }
 
 // Recall returns one of the organisation's recalls.
-func (s *DB) Recall(ctx context.Context, orgID OrgID, id string) (devices.Recall, error) {
-	r, err := scanRecall(s.db.QueryRowContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE id = $1 AND org_id = $2`, id, orgID))
+func (s *DB) Recall(ctx context.Context, orgID store.OrgID, id string) (devices.Recall, error) {
+	r, err := scanRecall(s.SQL().QueryRowContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE id = $1 AND org_id = $2`, id, orgID))
 	return r, s.One(err, "Recall", "get recall")
 }
 
@@ -76,8 +77,8 @@ type RecallSummary struct {
 }
 
 // ListRecalls returns the organisation's recalls, open first, newest first.
-func (s *DB) ListRecalls(ctx context.Context, orgID OrgID) ([]RecallSummary, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+recallCols+`,
+func (s *DB) ListRecalls(ctx context.Context, orgID store.OrgID) ([]RecallSummary, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT `+recallCols+`,
 		(SELECT COUNT(*) FROM recall_actions a WHERE a.recall_id = recalls.id),
 		(SELECT COUNT(*) FROM recall_actions a WHERE a.recall_id = recalls.id AND a.status IN ('reviewed', 'explanted', 'not_affected'))
 		FROM recalls WHERE org_id = $1 ORDER BY status DESC, issued_on DESC, id DESC LIMIT 500`, orgID)
@@ -101,26 +102,26 @@ func (s *DB) ListRecalls(ctx context.Context, orgID OrgID) ([]RecallSummary, err
 }
 
 // SetRecallStatus opens or closes a recall.
-func (s *DB) SetRecallStatus(ctx context.Context, orgID OrgID, id, status string) error {
+func (s *DB) SetRecallStatus(ctx context.Context, orgID store.OrgID, id, status string) error {
 	if status != "open" && status != "closed" {
 		return apperr.New(apperr.Invalid, "Status must be open or closed")
 	}
-	return s.Tx(ctx, func(tx *Tx) error {
+	return s.Tx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE recalls SET status = $1 WHERE id = $2 AND org_id = $3`, status, id, orgID)
 		if err != nil {
 			return s.Wrap(err, "set recall status")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return NotFound("Recall")
+			return store.NotFound("Recall")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "recall.status", Entity: "recall", EntityID: id, Summary: audit.Summarise("status", status)})
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "recall.status", Entity: "recall", EntityID: id, Summary: audit.Summarise("status", status)})
 	})
 }
 
 // matchSQL builds the query of the devices a recall affects: one indexed
 // SELECT per rule, joined by UNION ALL, over devices still implanted. cols
 // is the select list over implants i.
-func matchSQL(orgID OrgID, rules []devices.Rule, cols string) (string, []any) {
+func matchSQL(orgID store.OrgID, rules []devices.Rule, cols string) (string, []any) {
 	args := []any{orgID}
 	p := func(v any) string {
 		args = append(args, v)
@@ -191,12 +192,12 @@ type RecallMatch struct {
 // recall affects: up to limit patients (default and most 1,000), each with
 // their affected devices, in order of first device recorded. It reads only;
 // StartRecallActions records the work.
-func (s *DB) MatchRecall(ctx context.Context, orgID OrgID, rc devices.Recall, limit int) (RecallMatch, error) {
+func (s *DB) MatchRecall(ctx context.Context, orgID store.OrgID, rc devices.Recall, limit int) (RecallMatch, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
 	q, args := matchSQL(orgID, rc.Rules, "i.id, i.procedure_id, i.patient_id, i.gtin, i.lot, i.serial, i.expiry")
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.SQL().QueryContext(ctx, q, args...)
 	if err != nil {
 		return RecallMatch{}, s.Wrap(err, "match recall")
 	}
@@ -237,7 +238,7 @@ func (s *DB) MatchRecall(ctx context.Context, orgID OrgID, rc devices.Recall, li
 }
 
 // fillPatients reads the patients' details and recall actions in chunks.
-func (s *DB) fillPatients(ctx context.Context, orgID OrgID, recallID string, ps []AffectedPatient) error {
+func (s *DB) fillPatients(ctx context.Context, orgID store.OrgID, recallID string, ps []AffectedPatient) error {
 	idx := make(map[string]int, len(ps))
 	for i, p := range ps {
 		idx[p.Patient.ID] = i
@@ -250,7 +251,7 @@ func (s *DB) fillPatients(ctx context.Context, orgID OrgID, recallID string, ps 
 			args = append(args, p.Patient.ID)
 			ph = append(ph, fmt.Sprintf("$%d", len(args)))
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT pt.id, pt.nhs_number, pt.name, pt.birth_date, pt.address, pt.postcode, pt.phone, pt.email, a.status, a.note, a.updated_at
+		rows, err := s.SQL().QueryContext(ctx, `SELECT pt.id, pt.nhs_number, pt.name, pt.birth_date, pt.address, pt.postcode, pt.phone, pt.email, a.status, a.note, a.updated_at
 			FROM implant_patients pt LEFT JOIN recall_actions a ON a.patient_id = pt.id AND a.recall_id = $2
 			WHERE pt.org_id = $1 AND pt.id IN (`+strings.Join(ph, ", ")+`)`, args...)
 		if err != nil {
@@ -289,25 +290,25 @@ type RecallCounts struct {
 
 // CountRecall counts the devices still implanted, and their patients, that
 // the recall affects.
-func (s *DB) CountRecall(ctx context.Context, orgID OrgID, rc devices.Recall) (RecallCounts, error) {
+func (s *DB) CountRecall(ctx context.Context, orgID store.OrgID, rc devices.Recall) (RecallCounts, error) {
 	q, args := matchSQL(orgID, rc.Rules, "i.id, i.patient_id")
 	var c RecallCounts
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT m.id), COUNT(DISTINCT m.patient_id) FROM (`+q+`) m`, args...).Scan(&c.Devices, &c.Patients)
+	err := s.SQL().QueryRowContext(ctx, `SELECT COUNT(DISTINCT m.id), COUNT(DISTINCT m.patient_id) FROM (`+q+`) m`, args...).Scan(&c.Devices, &c.Patients)
 	return c, s.Wrap(err, "count recall")
 }
 
 // StartRecallActions adds a "to contact" action for every affected patient
 // who has none yet, and returns how many were added. Run it again after
 // more devices are recorded.
-func (s *DB) StartRecallActions(ctx context.Context, orgID OrgID, recallID string) (int, error) {
+func (s *DB) StartRecallActions(ctx context.Context, orgID store.OrgID, recallID string) (int, error) {
 	rc, err := s.Recall(ctx, orgID, recallID)
 	if err != nil {
 		return 0, err
 	}
 	q, args := matchSQL(orgID, rc.Rules, "i.id, i.patient_id")
 	n := 0
-	err = s.Tx(ctx, func(tx *Tx) error {
-		args = append(args, recallID, s.now())
+	err = s.Tx(ctx, func(tx *store.Tx) error {
+		args = append(args, recallID, s.Now())
 		r, p := len(args)-1, len(args)
 		res, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO recall_actions (org_id, recall_id, patient_id, status, note, devices, updated_at)
 			SELECT $1, $%d, m.patient_id, 'to_contact', '', COUNT(DISTINCT m.id), $%d FROM (%s) m
@@ -318,7 +319,7 @@ func (s *DB) StartRecallActions(ctx context.Context, orgID OrgID, recallID strin
 		}
 		k, _ := res.RowsAffected()
 		n = int(k)
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "recall.match", Entity: "recall", EntityID: recallID,
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "recall.match", Entity: "recall", EntityID: recallID,
 			Summary: audit.Summarise("patients_added", fmt.Sprint(n))})
 	})
 	return n, err
@@ -327,12 +328,12 @@ func (s *DB) StartRecallActions(ctx context.Context, orgID OrgID, recallID strin
 // RecallActions returns the patients with recall actions, with their
 // affected devices (still implanted, or explanted since), ordered by
 // status then name.
-func (s *DB) RecallActions(ctx context.Context, orgID OrgID, recallID string) ([]AffectedPatient, error) {
+func (s *DB) RecallActions(ctx context.Context, orgID store.OrgID, recallID string) ([]AffectedPatient, error) {
 	rc, err := s.Recall(ctx, orgID, recallID)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT a.patient_id FROM recall_actions a JOIN implant_patients pt ON pt.id = a.patient_id
+	rows, err := s.SQL().QueryContext(ctx, `SELECT a.patient_id FROM recall_actions a JOIN implant_patients pt ON pt.id = a.patient_id
 		WHERE a.org_id = $1 AND a.recall_id = $2 ORDER BY CASE a.status WHEN 'to_contact' THEN 0 WHEN 'contacted' THEN 1 ELSE 2 END, pt.name, pt.id`, orgID, recallID)
 	if err != nil {
 		return nil, s.Wrap(err, "list recall actions")
@@ -366,7 +367,7 @@ func (s *DB) RecallActions(ctx context.Context, orgID OrgID, recallID string) ([
 			args = append(args, a.Patient.ID)
 			ph = append(ph, fmt.Sprintf("$%d", len(args)))
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT id, procedure_id, patient_id, gtin, lot, serial, expiry FROM implants WHERE org_id = $1 AND patient_id IN (`+strings.Join(ph, ", ")+`) ORDER BY id`, args...)
+		rows, err := s.SQL().QueryContext(ctx, `SELECT id, procedure_id, patient_id, gtin, lot, serial, expiry FROM implants WHERE org_id = $1 AND patient_id IN (`+strings.Join(ph, ", ")+`) ORDER BY id`, args...)
 		if err != nil {
 			return nil, s.Wrap(err, "read recall devices")
 		}
@@ -390,9 +391,9 @@ func (s *DB) RecallActions(ctx context.Context, orgID OrgID, recallID string) ([
 }
 
 // SetRecallAction records the progress of the recall work for a patient.
-// Invalid when status is not one of devices.ActionStatuses; NotFound when
+// Invalid when status is not one of devices.ActionStatuses; store.NotFound when
 // the patient has no action in the recall.
-func (s *DB) SetRecallAction(ctx context.Context, orgID OrgID, recallID, patientID, status, note string) error {
+func (s *DB) SetRecallAction(ctx context.Context, orgID store.OrgID, recallID, patientID, status, note string) error {
 	note = strings.TrimSpace(note)
 	var f apperr.Fields
 	f.Check(!devices.ValidAction(status), "status", "Select what has happened")
@@ -400,16 +401,16 @@ func (s *DB) SetRecallAction(ctx context.Context, orgID OrgID, recallID, patient
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return s.Tx(ctx, func(tx *Tx) error {
+	return s.Tx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE recall_actions SET status = $1, note = $2, updated_at = $3 WHERE org_id = $4 AND recall_id = $5 AND patient_id = $6`,
-			status, note, s.now(), orgID, recallID, patientID)
+			status, note, s.Now(), orgID, recallID, patientID)
 		if err != nil {
 			return s.Wrap(err, "set recall action")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return NotFound("Recall action")
+			return store.NotFound("Recall action")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "recall.action", Entity: "recall", EntityID: recallID,
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "recall.action", Entity: "recall", EntityID: recallID,
 			Summary: audit.Summarise("patient_id", patientID, "status", status)})
 	})
 }
@@ -423,8 +424,8 @@ type PatientRecall struct {
 }
 
 // PatientRecalls returns the recalls with an action for a patient.
-func (s *DB) PatientRecalls(ctx context.Context, orgID OrgID, patientID string) ([]PatientRecall, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.reference, r.status, a.status FROM recall_actions a JOIN recalls r ON r.id = a.recall_id
+func (s *DB) PatientRecalls(ctx context.Context, orgID store.OrgID, patientID string) ([]PatientRecall, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT r.id, r.reference, r.status, a.status FROM recall_actions a JOIN recalls r ON r.id = a.recall_id
 		WHERE a.org_id = $1 AND a.patient_id = $2 ORDER BY r.issued_on DESC, r.id`, orgID, patientID)
 	if err != nil {
 		return nil, s.Wrap(err, "patient recalls")

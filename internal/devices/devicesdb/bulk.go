@@ -1,9 +1,9 @@
-package store
+package devicesdb
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/store"
 	"iter"
 	"strings"
 	"time"
@@ -40,14 +40,14 @@ const bulkChunk = 500
 // in one transaction with one audit entry. On any invalid record nothing is
 // written and an Invalid error wrapping devices.RowErrors (row = record
 // number, from 1) lists the problems.
-func (s *DB) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[BulkRecord]) (BulkResult, error) {
+func (s *DB) ImportImplants(ctx context.Context, orgID store.OrgID, recs iter.Seq[BulkRecord]) (BulkResult, error) {
 	var res BulkResult
 	var errs devices.RowErrors
 	// To the microsecond, as both engines store it: the bulk set's row
 	// hashes are taken from these values (see trackBulk).
-	now := s.now().Truncate(time.Microsecond)
+	now := s.Now().Truncate(time.Microsecond)
 	day := clock.Today(now)
-	err := s.Tx(ctx, func(tx *Tx) error {
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		catalogue := map[string]bool{}
 		rows, err := tx.QueryContext(ctx, `SELECT gtin FROM device_products WHERE org_id = $1`, orgID)
 		if err != nil {
@@ -62,16 +62,16 @@ func (s *DB) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[Bulk
 			catalogue[g] = true
 		}
 		rows.Close()
-		patients := newBatcher(tx, "implant_patients", "id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at", 10, 500)
-		procs := newBatcher(tx, "implant_procedures", "id, org_id, patient_id, performed_on, site, laterality, clinician, description, created_at", 9, 500)
-		devs := newBatcher(tx, "implants", "id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at", 14, 500)
-		set := newBulkSet()
-		patients.trackBulk(set, "implant_patient")
-		procs.trackBulk(set, "procedure")
-		devs.trackBulk(set, "implant")
-		defer patients.close()
-		defer procs.close()
-		defer devs.close()
+		patients := store.NewBatcher(tx, "implant_patients", "id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at", 10, 500)
+		procs := store.NewBatcher(tx, "implant_procedures", "id, org_id, patient_id, performed_on, site, laterality, clinician, description, created_at", 9, 500)
+		devs := store.NewBatcher(tx, "implants", "id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at", 14, 500)
+		set := store.NewBulkSet()
+		patients.TrackBulk(set, "implant_patient")
+		procs.TrackBulk(set, "procedure")
+		devs.TrackBulk(set, "implant")
+		defer patients.Close()
+		defer procs.Close()
+		defer devs.Close()
 
 		type valid struct {
 			pat  devices.Patient
@@ -130,22 +130,22 @@ func (s *DB) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[Bulk
 					pid, ok = added[n]
 				}
 				if !ok {
-					pid = NewID()
+					pid = store.NewID()
 					added[n] = pid
 					p := v.pat
-					if err := patients.add(ctx, pid, orgID, n, p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, now); err != nil {
+					if err := patients.Add(ctx, pid, orgID, n, p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, now); err != nil {
 						return s.Wrap(err, "insert patients")
 					}
 					res.Patients++
 				}
-				procID := NewID()
+				procID := store.NewID()
 				pr := v.proc
-				if err := procs.add(ctx, procID, orgID, pid, pr.PerformedOn, pr.Site, pr.Laterality, pr.Clinician, pr.Description, now); err != nil {
+				if err := procs.Add(ctx, procID, orgID, pid, pr.PerformedOn, pr.Site, pr.Laterality, pr.Clinician, pr.Description, now); err != nil {
 					return s.Wrap(err, "insert procedures")
 				}
 				res.Procedures++
 				for _, d := range v.devs {
-					if err := devs.add(ctx, NewID(), orgID, procID, pid, d.GTIN, d.Lot, d.Serial, d.Expiry, d.Raw, d.EntryType, catalogue[d.GTIN], nil, "", now); err != nil {
+					if err := devs.Add(ctx, store.NewID(), orgID, procID, pid, d.GTIN, d.Lot, d.Serial, d.Expiry, d.Raw, d.EntryType, catalogue[d.GTIN], nil, "", now); err != nil {
 						return s.Wrap(err, "insert implants")
 					}
 					res.Devices++
@@ -153,9 +153,9 @@ func (s *DB) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[Bulk
 			}
 			chunk = chunk[:0]
 			// Parents before children: the foreign keys are checked per statement.
-			for _, b := range []*batcher{patients, procs, devs} {
-				if err := b.flush(ctx); err != nil {
-					return s.Wrap(err, "insert %s", b.table)
+			for _, b := range []*store.Batcher{patients, procs, devs} {
+				if err := b.Flush(ctx); err != nil {
+					return s.Wrap(err, "insert %s", b.Table())
 				}
 			}
 			return nil
@@ -191,9 +191,9 @@ func (s *DB) ImportImplants(ctx context.Context, orgID OrgID, recs iter.Seq[Bulk
 		if n == 0 {
 			return apperr.New(apperr.Invalid, "There are no records to import")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.bulk_import", Entity: "implant", EntityID: string(orgID),
-			Summary: audit.Summarise("patients_added", fmt.Sprint(res.Patients), "procedures", fmt.Sprint(res.Procedures), "devices", fmt.Sprint(res.Devices)),
-			content: set.terms()})
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "implant.bulk_import", Entity: "implant", EntityID: string(orgID),
+			Summary:     audit.Summarise("patients_added", fmt.Sprint(res.Patients), "procedures", fmt.Sprint(res.Procedures), "devices", fmt.Sprint(res.Devices)),
+			BulkContent: set.Terms()})
 	})
 	if err != nil {
 		return BulkResult{}, err
@@ -248,84 +248,4 @@ func validateBulk(r BulkRecord, day time.Time) (bulkValid, [][2]string) {
 		v.devs = append(v.devs, d)
 	}
 	return v, out
-}
-
-// batcher writes rows with multi-row INSERT statements of up to max rows,
-// preparing the full-size statement once.
-type batcher struct {
-	tx    *Tx
-	table string
-	cols  string
-	ncol  int
-	max   int
-	args  []any
-	full  *sql.Stmt
-	// set, when not nil, receives the content hash of every row queued,
-	// as entity (see trackBulk).
-	set    *bulkSet
-	entity string
-	hasher *rowHasher
-}
-
-func newBatcher(tx *Tx, table, cols string, ncol, max int) *batcher {
-	return &batcher{tx: tx, table: table, cols: cols, ncol: ncol, max: max, args: make([]any, 0, ncol*max*2)}
-}
-
-// add queues a row; flush writes the queued rows.
-func (b *batcher) add(_ context.Context, vals ...any) error {
-	if b.set != nil {
-		b.set.add(b.entity, b.hasher.sum(vals))
-	}
-	b.args = append(b.args, vals...)
-	return nil
-}
-
-func (b *batcher) sql(rows int) string {
-	var sb strings.Builder
-	sb.WriteString("INSERT INTO " + b.table + " (" + b.cols + ") VALUES ")
-	n := 1
-	for r := 0; r < rows; r++ {
-		if r > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteByte('(')
-		for c := 0; c < b.ncol; c++ {
-			if c > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString(b.tx.s.dialect.bulkPlaceholder(n))
-			n++
-		}
-		sb.WriteByte(')')
-	}
-	return sb.String()
-}
-
-func (b *batcher) flush(ctx context.Context) error {
-	defer func() { b.args = b.args[:0] }()
-	for start := 0; start < len(b.args); start += b.ncol * b.max {
-		part := b.args[start:min(len(b.args), start+b.ncol*b.max)]
-		rows := len(part) / b.ncol
-		var err error
-		if rows == b.max {
-			if b.full == nil {
-				if b.full, err = b.tx.PrepareContext(ctx, b.sql(rows)); err != nil {
-					return err
-				}
-			}
-			_, err = b.full.ExecContext(ctx, part...)
-		} else {
-			_, err = b.tx.ExecContext(ctx, b.sql(rows), part...)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (b *batcher) close() {
-	if b.full != nil {
-		b.full.Close()
-	}
 }

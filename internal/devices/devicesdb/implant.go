@@ -1,10 +1,11 @@
-package store
+package devicesdb
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/store"
 	"log/slog"
 	"strings"
 	"time"
@@ -76,21 +77,21 @@ func (p ProcedureSummary) LogValue() slog.Value { return slog.StringValue(p.ID) 
 
 // upsertPatient finds the organisation's patient with p's NHS number and
 // refreshes their details, or adds them. It returns the patient's id.
-func (s *DB) upsertPatient(ctx context.Context, tx *Tx, orgID OrgID, p devices.Patient) (string, error) {
+func (s *DB) upsertPatient(ctx context.Context, tx *store.Tx, orgID store.OrgID, p devices.Patient) (string, error) {
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, p.NHSNumber.String()).Scan(&id)
 	switch {
-	case NoRows(err):
-		id = NewID()
+	case store.NoRows(err):
+		id = store.NewID()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO implant_patients (id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, orgID, p.NHSNumber.String(), p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, s.now()); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, orgID, p.NHSNumber.String(), p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, s.Now()); err != nil {
 			return "", s.Wrap(err, "add patient")
 		}
-		return id, tx.Audit(ctx, Change{OrgID: orgID, Action: "implant_patient.create", Entity: "implant_patient", EntityID: id, Summary: "patient added"})
+		return id, tx.Audit(ctx, store.Change{OrgID: orgID, Action: "implant_patient.create", Entity: "implant_patient", EntityID: id, Summary: "patient added"})
 	case err != nil:
 		return "", s.Wrap(err, "find patient")
 	}
-	before, err := s.bulkBefore(ctx, tx, orgID, "implant_patient", id)
+	before, err := s.BulkBefore(ctx, tx, orgID, "implant_patient", id)
 	if err != nil {
 		return "", err
 	}
@@ -98,14 +99,14 @@ func (s *DB) upsertPatient(ctx context.Context, tx *Tx, orgID OrgID, p devices.P
 		p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, id, orgID); err != nil {
 		return "", s.Wrap(err, "update patient")
 	}
-	return id, tx.Audit(ctx, Change{OrgID: orgID, Action: "implant_patient.update", Entity: "implant_patient", EntityID: id, Summary: "patient details refreshed", before: before})
+	return id, tx.Audit(ctx, store.Change{OrgID: orgID, Action: "implant_patient.update", Entity: "implant_patient", EntityID: id, Summary: "patient details refreshed", Before: before})
 }
 
 // CreateProcedure records a procedure for a patient, adding the patient or
 // refreshing their details (matched by NHS number). Invalid with per-field
 // messages; patient fields are prefixed "patient_".
-func (s *DB) CreateProcedure(ctx context.Context, orgID OrgID, pin devices.PatientInput, in devices.ProcedureInput) (devices.Procedure, error) {
-	today := clock.Today(s.now())
+func (s *DB) CreateProcedure(ctx context.Context, orgID store.OrgID, pin devices.PatientInput, in devices.ProcedureInput) (devices.Procedure, error) {
+	today := clock.Today(s.Now())
 	pat, perr := pin.Patient("patient_", today)
 	proc, err := in.Procedure(today)
 	if perr != nil || err != nil {
@@ -122,8 +123,8 @@ func (s *DB) CreateProcedure(ctx context.Context, orgID OrgID, pin devices.Patie
 		return devices.Procedure{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered",
 			Fields: map[string]string{"performed_on": "Date of the procedure must be on or after the patient's date of birth"}}
 	}
-	proc.ID, proc.CreatedAt = NewID(), s.now()
-	err = s.Tx(ctx, func(tx *Tx) error {
+	proc.ID, proc.CreatedAt = store.NewID(), s.Now()
+	err = s.Tx(ctx, func(tx *store.Tx) error {
 		pid, err := s.upsertPatient(ctx, tx, orgID, pat)
 		if err != nil {
 			return err
@@ -133,7 +134,7 @@ func (s *DB) CreateProcedure(ctx context.Context, orgID OrgID, pin devices.Patie
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, proc.ID, orgID, pid, proc.PerformedOn, proc.Site, proc.Laterality, proc.Clinician, proc.Description, proc.CreatedAt); err != nil {
 			return s.Wrap(err, "create procedure")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "procedure.create", Entity: "procedure", EntityID: proc.ID,
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "procedure.create", Entity: "procedure", EntityID: proc.ID,
 			Summary: audit.Summarise("patient_id", pid, "performed_on", proc.PerformedOn, "site", proc.Site)})
 	})
 	return proc, err
@@ -162,21 +163,21 @@ func scanPatient(sc interface{ Scan(...any) error }) (devices.Patient, error) {
 }
 
 // Patient returns one of the organisation's patients.
-func (s *DB) Patient(ctx context.Context, orgID OrgID, id string) (devices.Patient, error) {
-	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE id = $1 AND org_id = $2`, id, orgID))
+func (s *DB) Patient(ctx context.Context, orgID store.OrgID, id string) (devices.Patient, error) {
+	p, err := scanPatient(s.SQL().QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE id = $1 AND org_id = $2`, id, orgID))
 	return p, s.One(err, "Patient", "get patient")
 }
 
 // PatientByNHSNumber finds the organisation's patient with the number.
-func (s *DB) PatientByNHSNumber(ctx context.Context, orgID OrgID, n nhsnumber.Number) (devices.Patient, error) {
-	p, err := scanPatient(s.db.QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, n.String()))
+func (s *DB) PatientByNHSNumber(ctx context.Context, orgID store.OrgID, n nhsnumber.Number) (devices.Patient, error) {
+	p, err := scanPatient(s.SQL().QueryRowContext(ctx, `SELECT `+patientCols+` FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, n.String()))
 	return p, s.One(err, "A patient with that NHS number", "find patient")
 }
 
 // PatientProcedures returns a patient's procedures, newest first, with
 // their devices.
-func (s *DB) PatientProcedures(ctx context.Context, orgID OrgID, patientID string) ([]ProcedureDetail, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+procCols+` FROM implant_procedures WHERE org_id = $1 AND patient_id = $2 ORDER BY performed_on DESC, id DESC`, orgID, patientID)
+func (s *DB) PatientProcedures(ctx context.Context, orgID store.OrgID, patientID string) ([]ProcedureDetail, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT `+procCols+` FROM implant_procedures WHERE org_id = $1 AND patient_id = $2 ORDER BY performed_on DESC, id DESC`, orgID, patientID)
 	if err != nil {
 		return nil, s.Wrap(err, "list patient procedures")
 	}
@@ -191,7 +192,7 @@ func (s *DB) PatientProcedures(ctx context.Context, orgID OrgID, patientID strin
 	}
 	rows.Close()
 	for i := range out {
-		if out[i].Implants, err = s.procedureImplants(ctx, s.db, orgID, out[i].ID); err != nil {
+		if out[i].Implants, err = s.procedureImplants(ctx, s.SQL(), orgID, out[i].ID); err != nil {
 			return nil, err
 		}
 		if err := s.annotate(ctx, orgID, out[i].PerformedOn, out[i].Implants); err != nil {
@@ -202,8 +203,8 @@ func (s *DB) PatientProcedures(ctx context.Context, orgID OrgID, patientID strin
 }
 
 // Procedure returns a procedure with its patient and devices.
-func (s *DB) Procedure(ctx context.Context, orgID OrgID, id string) (ProcedureDetail, error) {
-	p, err := scanProc(s.db.QueryRowContext(ctx, `SELECT `+procCols+` FROM implant_procedures WHERE id = $1 AND org_id = $2`, id, orgID))
+func (s *DB) Procedure(ctx context.Context, orgID store.OrgID, id string) (ProcedureDetail, error) {
+	p, err := scanProc(s.SQL().QueryRowContext(ctx, `SELECT `+procCols+` FROM implant_procedures WHERE id = $1 AND org_id = $2`, id, orgID))
 	if err != nil {
 		return ProcedureDetail{}, s.One(err, "Procedure", "get procedure")
 	}
@@ -211,7 +212,7 @@ func (s *DB) Procedure(ctx context.Context, orgID OrgID, id string) (ProcedureDe
 	if d.Patient, err = s.Patient(ctx, orgID, p.PatientID); err != nil {
 		return d, err
 	}
-	if d.Implants, err = s.procedureImplants(ctx, s.db, orgID, id); err != nil {
+	if d.Implants, err = s.procedureImplants(ctx, s.SQL(), orgID, id); err != nil {
 		return d, err
 	}
 	return d, s.annotate(ctx, orgID, p.PerformedOn, d.Implants)
@@ -237,7 +238,7 @@ func scanImplant(sc interface{ Scan(...any) error }, extra ...any) (ImplantRecor
 	return r, nil
 }
 
-func (s *DB) procedureImplants(ctx context.Context, q Querier, orgID OrgID, procID string) ([]ImplantRecord, error) {
+func (s *DB) procedureImplants(ctx context.Context, q store.Querier, orgID store.OrgID, procID string) ([]ImplantRecord, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+implantCols+` FROM implants i LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
 		WHERE i.org_id = $1 AND i.procedure_id = $2 ORDER BY i.id`, orgID, procID)
 	if err != nil {
@@ -256,11 +257,11 @@ func (s *DB) procedureImplants(ctx context.Context, q Querier, orgID OrgID, proc
 }
 
 // ListProcedures returns the organisation's procedures, newest first.
-func (s *DB) ListProcedures(ctx context.Context, orgID OrgID, limit int) ([]ProcedureSummary, error) {
+func (s *DB) ListProcedures(ctx context.Context, orgID store.OrgID, limit int) ([]ProcedureSummary, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT x.id, x.patient_id, x.performed_on, x.site, x.laterality, x.clinician, x.description, x.created_at, pt.name, pt.nhs_number,
+	rows, err := s.SQL().QueryContext(ctx, `SELECT x.id, x.patient_id, x.performed_on, x.site, x.laterality, x.clinician, x.description, x.created_at, pt.name, pt.nhs_number,
 		(SELECT COUNT(*) FROM implants i WHERE i.procedure_id = x.id)
 		FROM implant_procedures x JOIN implant_patients pt ON pt.id = x.patient_id
 		WHERE x.org_id = $1 ORDER BY x.id DESC LIMIT `+fmt.Sprint(limit), orgID)
@@ -282,7 +283,7 @@ func (s *DB) ListProcedures(ctx context.Context, orgID OrgID, limit int) ([]Proc
 }
 
 // openRecalls returns the organisation's open recalls.
-func (s *DB) openRecalls(ctx context.Context, q Querier, orgID OrgID) ([]devices.Recall, error) {
+func (s *DB) openRecalls(ctx context.Context, q store.Querier, orgID store.OrgID) ([]devices.Recall, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE org_id = $1 AND status = 'open' ORDER BY issued_on DESC, id`, orgID)
 	if err != nil {
 		return nil, s.Wrap(err, "list open recalls")
@@ -303,7 +304,7 @@ func (s *DB) openRecalls(ctx context.Context, q Querier, orgID OrgID) ([]devices
 // procedure procID done on performedOn): expired before the procedure, a
 // serial recorded for another record (in this procedure or another), an
 // open recall, or a GTIN not in the catalogue.
-func (s *DB) deviceWarnings(ctx context.Context, q Querier, orgID OrgID, procID, id, performedOn string, d devices.Device, inCatalogue bool, recalls []devices.Recall) ([]Warning, error) {
+func (s *DB) deviceWarnings(ctx context.Context, q store.Querier, orgID store.OrgID, procID, id, performedOn string, d devices.Device, inCatalogue bool, recalls []devices.Recall) ([]Warning, error) {
 	var ws []Warning
 	if d.Expiry != "" && d.Expiry < performedOn {
 		ws = append(ws, Warning{"expired", "Expired on " + d.Expiry + ", before the date of the procedure. Do not implant: check with the device lead."})
@@ -337,17 +338,17 @@ func (s *DB) deviceWarnings(ctx context.Context, q Querier, orgID OrgID, procID,
 }
 
 // annotate fills the warnings of a procedure's devices.
-func (s *DB) annotate(ctx context.Context, orgID OrgID, performedOn string, recs []ImplantRecord) error {
+func (s *DB) annotate(ctx context.Context, orgID store.OrgID, performedOn string, recs []ImplantRecord) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	recalls, err := s.openRecalls(ctx, s.db, orgID)
+	recalls, err := s.openRecalls(ctx, s.SQL(), orgID)
 	if err != nil {
 		return err
 	}
 	for i := range recs {
 		r := &recs[i]
-		if r.Warnings, err = s.deviceWarnings(ctx, s.db, orgID, r.ProcedureID, r.ID, performedOn, r.Device, r.Product != nil, recalls); err != nil {
+		if r.Warnings, err = s.deviceWarnings(ctx, s.SQL(), orgID, r.ProcedureID, r.ID, performedOn, r.Device, r.Product != nil, recalls); err != nil {
 			return err
 		}
 	}
@@ -357,18 +358,18 @@ func (s *DB) annotate(ctx context.Context, orgID OrgID, performedOn string, recs
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	if len(s) > 200 {
-		s = truncate(s, 200) + "…"
+		s = store.Truncate(s, 200) + "…"
 	}
 	return s
 }
 
 // AddImplant records a device (scanned or typed) in a procedure and returns
 // it with its warnings. Warnings do not stop the record: the register must
-// say what was implanted. NotFound when the procedure is not the
+// say what was implanted. store.NotFound when the procedure is not the
 // organisation's.
-func (s *DB) AddImplant(ctx context.Context, orgID OrgID, procID string, d devices.Device) (ImplantRecord, error) {
-	r := ImplantRecord{ID: NewID(), ProcedureID: procID, Device: d, CreatedAt: s.now()}
-	err := s.Tx(ctx, func(tx *Tx) error {
+func (s *DB) AddImplant(ctx context.Context, orgID store.OrgID, procID string, d devices.Device) (ImplantRecord, error) {
+	r := ImplantRecord{ID: store.NewID(), ProcedureID: procID, Device: d, CreatedAt: s.Now()}
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		var performedOn string
 		err := tx.QueryRowContext(ctx, `SELECT patient_id, performed_on FROM implant_procedures WHERE id = $1 AND org_id = $2`, procID, orgID).Scan(&r.PatientID, &performedOn)
 		if err != nil {
@@ -378,7 +379,7 @@ func (s *DB) AddImplant(ctx context.Context, orgID OrgID, procID string, d devic
 		switch {
 		case err == nil:
 			r.Product = &p
-		case !NoRows(err):
+		case !store.NoRows(err):
 			return s.Wrap(err, "look up product")
 		}
 		r.InCatalogue = r.Product != nil
@@ -398,44 +399,44 @@ func (s *DB) AddImplant(ctx context.Context, orgID OrgID, procID string, d devic
 		for i, w := range r.Warnings {
 			kinds[i] = w.Kind
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.create", Entity: "implant", EntityID: r.ID,
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "implant.create", Entity: "implant", EntityID: r.ID,
 			Summary: audit.Summarise("procedure_id", procID, "gtin", d.GTIN, "entry", d.EntryType, "warnings", strings.Join(kinds, ","))})
 	})
 	return r, err
 }
 
 // Implant returns one implanted device.
-func (s *DB) Implant(ctx context.Context, orgID OrgID, id string) (ImplantRecord, error) {
-	r, err := scanImplant(s.db.QueryRowContext(ctx, `SELECT `+implantCols+` FROM implants i LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
+func (s *DB) Implant(ctx context.Context, orgID store.OrgID, id string) (ImplantRecord, error) {
+	r, err := scanImplant(s.SQL().QueryRowContext(ctx, `SELECT `+implantCols+` FROM implants i LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
 		WHERE i.id = $1 AND i.org_id = $2`, id, orgID))
 	return r, s.One(err, "Implant", "get implant")
 }
 
 // RemoveImplant deletes a device recorded in error (a wrong scan), with an
 // audit entry. An explanted device is kept: use Explant.
-func (s *DB) RemoveImplant(ctx context.Context, orgID OrgID, id string) error {
-	return s.Tx(ctx, func(tx *Tx) error {
+func (s *DB) RemoveImplant(ctx context.Context, orgID store.OrgID, id string) error {
+	return s.Tx(ctx, func(tx *store.Tx) error {
 		var proc, gtin string
 		err := tx.QueryRowContext(ctx, `SELECT procedure_id, gtin FROM implants WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&proc, &gtin)
 		if err != nil {
 			return s.One(err, "Implant", "get implant")
 		}
-		before, err := s.bulkBefore(ctx, tx, orgID, "implant", id)
+		before, err := s.BulkBefore(ctx, tx, orgID, "implant", id)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM implants WHERE id = $1 AND org_id = $2`, id, orgID); err != nil {
 			return s.Wrap(err, "remove implant")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.remove", Entity: "implant", EntityID: id,
-			Summary: audit.Summarise("procedure_id", proc, "gtin", gtin, "reason", "recorded in error"), before: before})
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "implant.remove", Entity: "implant", EntityID: id,
+			Summary: audit.Summarise("procedure_id", proc, "gtin", gtin, "reason", "recorded in error"), Before: before})
 	})
 }
 
 // Explant records that a device was removed. Invalid with fields
 // explant_date and explant_reason; Conflict when already explanted.
-func (s *DB) Explant(ctx context.Context, orgID OrgID, id string, in devices.ExplantInput) error {
-	return s.Tx(ctx, func(tx *Tx) error {
+func (s *DB) Explant(ctx context.Context, orgID store.OrgID, id string, in devices.ExplantInput) error {
+	return s.Tx(ctx, func(tx *store.Tx) error {
 		var performedOn string
 		var exp sql.NullString
 		err := tx.QueryRowContext(ctx, `SELECT x.performed_on, i.explanted_on FROM implants i JOIN implant_procedures x ON x.id = i.procedure_id
@@ -446,26 +447,26 @@ func (s *DB) Explant(ctx context.Context, orgID OrgID, id string, in devices.Exp
 		if exp.Valid {
 			return apperr.New(apperr.Conflict, "This device is already recorded as removed on %s", exp.String)
 		}
-		date, reason, err := in.Validate(performedOn, clock.Today(s.now()))
+		date, reason, err := in.Validate(performedOn, clock.Today(s.Now()))
 		if err != nil {
 			return err
 		}
-		before, err := s.bulkBefore(ctx, tx, orgID, "implant", id)
+		before, err := s.BulkBefore(ctx, tx, orgID, "implant", id)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE implants SET explanted_on = $1, explant_reason = $2 WHERE id = $3 AND org_id = $4`, date, reason, id, orgID); err != nil {
 			return s.Wrap(err, "explant")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "implant.explant", Entity: "implant", EntityID: id,
-			Summary: audit.Summarise("explanted_on", date), before: before})
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "implant.explant", Entity: "implant", EntityID: id,
+			Summary: audit.Summarise("explanted_on", date), Before: before})
 	})
 }
 
 // DeviceHistory returns every record of a GTIN (and serial, when given) in
 // the organisation, newest first, with the procedure date and patient, at
 // most 500.
-func (s *DB) DeviceHistory(ctx context.Context, orgID OrgID, gtin, serial string) ([]ImplantRecord, error) {
+func (s *DB) DeviceHistory(ctx context.Context, orgID store.OrgID, gtin, serial string) ([]ImplantRecord, error) {
 	q := `SELECT ` + implantCols + `, x.performed_on, pt.name, pt.nhs_number FROM implants i
 		LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
 		JOIN implant_procedures x ON x.id = i.procedure_id JOIN implant_patients pt ON pt.id = i.patient_id
@@ -475,7 +476,7 @@ func (s *DB) DeviceHistory(ctx context.Context, orgID OrgID, gtin, serial string
 		q += ` AND i.serial = $3`
 		args = append(args, serial)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY x.performed_on DESC, i.id DESC LIMIT 500`, args...)
+	rows, err := s.SQL().QueryContext(ctx, q+` ORDER BY x.performed_on DESC, i.id DESC LIMIT 500`, args...)
 	if err != nil {
 		return nil, s.Wrap(err, "device history")
 	}

@@ -1,8 +1,9 @@
-package store
+package devicesdb
 
 import (
 	"context"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/store"
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
@@ -14,7 +15,7 @@ import (
 // all in one transaction with one audit entry. Every product is validated
 // first; an Invalid error wrapping devices.RowErrors (row = index + 2, as in
 // a CSV with a header) is returned and nothing is written if any is bad.
-func (s *DB) ImportCatalogue(ctx context.Context, orgID OrgID, ps []devices.Product) (int, error) {
+func (s *DB) ImportCatalogue(ctx context.Context, orgID store.OrgID, ps []devices.Product) (int, error) {
 	var errs devices.RowErrors
 	for i := range ps {
 		if err := devices.ValidateProduct(&ps[i]); err != nil {
@@ -29,8 +30,8 @@ func (s *DB) ImportCatalogue(ctx context.Context, orgID OrgID, ps []devices.Prod
 	if len(ps) == 0 {
 		return 0, apperr.New(apperr.Invalid, "There are no products to import")
 	}
-	now := s.now()
-	err := s.Tx(ctx, func(tx *Tx) error {
+	now := s.Now()
+	err := s.Tx(ctx, func(tx *store.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO device_products (org_id, gtin, manufacturer, brand, model, description, device_type, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (org_id, gtin) DO UPDATE SET manufacturer = excluded.manufacturer, brand = excluded.brand,
@@ -49,7 +50,7 @@ func (s *DB) ImportCatalogue(ctx context.Context, orgID OrgID, ps []devices.Prod
 			AND gtin IN (SELECT gtin FROM device_products WHERE org_id = $1)`, orgID); err != nil {
 			return s.Wrap(err, "flag catalogued implants")
 		}
-		return tx.Audit(ctx, Change{OrgID: orgID, Action: "catalogue.import", Entity: "catalogue", EntityID: string(orgID),
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "catalogue.import", Entity: "catalogue", EntityID: string(orgID),
 			Summary: audit.Summarise("products", fmt.Sprint(len(ps)))})
 	})
 	return len(ps), err
@@ -63,30 +64,30 @@ func scanProduct(sc interface{ Scan(...any) error }) (devices.Product, error) {
 	return p, err
 }
 
-// Product returns the catalogue entry for a GTIN; NotFound when there is none.
-func (s *DB) Product(ctx context.Context, orgID OrgID, gtin string) (devices.Product, error) {
-	p, err := scanProduct(s.db.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, gtin))
+// Product returns the catalogue entry for a GTIN; store.NotFound when there is none.
+func (s *DB) Product(ctx context.Context, orgID store.OrgID, gtin string) (devices.Product, error) {
+	p, err := scanProduct(s.SQL().QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, gtin))
 	return p, s.One(err, "Product "+gtin, "get product")
 }
 
 // ListProducts returns the catalogue, filtered by q (GTIN prefix, or part of
 // the manufacturer, brand or model, taken literally), at most limit
-// (default 500). Search text over MaxSearchText is Invalid.
-func (s *DB) ListProducts(ctx context.Context, orgID OrgID, q string, limit int) ([]devices.Product, error) {
+// (default 500). Search text over store.MaxSearchText is Invalid.
+func (s *DB) ListProducts(ctx context.Context, orgID store.OrgID, q string, limit int) ([]devices.Product, error) {
 	if limit <= 0 || limit > 5000 {
 		limit = 500
 	}
 	where, args := `org_id = $1`, []any{orgID}
-	if err := checkSearch("q", q); err != nil {
+	if err := store.CheckSearch("q", q); err != nil {
 		return nil, err
 	}
 	if q = strings.TrimSpace(q); q != "" {
-		like := "%" + EscapeLike(q) + "%"
-		op := s.dialect.ilike()
+		like := "%" + store.EscapeLike(q) + "%"
+		op := s.ILike()
 		where += ` AND (gtin LIKE $2 ESCAPE '\' OR manufacturer ` + op + ` $3 ESCAPE '\' OR brand ` + op + ` $3 ESCAPE '\' OR model ` + op + ` $3 ESCAPE '\')`
-		args = append(args, EscapeLike(q)+"%", like)
+		args = append(args, store.EscapeLike(q)+"%", like)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+productCols+` FROM device_products WHERE `+where+fmt.Sprintf(` ORDER BY manufacturer, brand, model, gtin LIMIT %d`, limit), args...)
+	rows, err := s.SQL().QueryContext(ctx, `SELECT `+productCols+` FROM device_products WHERE `+where+fmt.Sprintf(` ORDER BY manufacturer, brand, model, gtin LIMIT %d`, limit), args...)
 	if err != nil {
 		return nil, s.Wrap(err, "list products")
 	}
@@ -108,9 +109,9 @@ type ImplantStats struct {
 }
 
 // DeviceStats returns the counts of the register.
-func (s *DB) DeviceStats(ctx context.Context, orgID OrgID) (ImplantStats, error) {
+func (s *DB) DeviceStats(ctx context.Context, orgID store.OrgID) (ImplantStats, error) {
 	var st ImplantStats
-	err := s.db.QueryRowContext(ctx, `SELECT
+	err := s.SQL().QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM device_products WHERE org_id = $1),
 		(SELECT COUNT(*) FROM implant_patients WHERE org_id = $1),
 		(SELECT COUNT(*) FROM implant_procedures WHERE org_id = $1),

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+)
+
+// Batcher writes rows with multi-row INSERT statements of up to max rows,
+// preparing the full-size statement once.
+type Batcher struct {
+	tx    *Tx
+	table string
+	cols  string
+	ncol  int
+	max   int
+	args  []any
+	full  *sql.Stmt
+	// set, when not nil, receives the content hash of every row queued,
+	// as entity (see trackBulk).
+	set    *BulkSet
+	entity string
+	hasher *rowHasher
+}
+
+func NewBatcher(tx *Tx, table, cols string, ncol, max int) *Batcher {
+	return &Batcher{tx: tx, table: table, cols: cols, ncol: ncol, max: max, args: make([]any, 0, ncol*max*2)}
+}
+
+// add queues a row; flush writes the queued rows.
+func (b *Batcher) Add(_ context.Context, vals ...any) error {
+	if b.set != nil {
+		b.set.Add(b.entity, b.hasher.sum(vals))
+	}
+	b.args = append(b.args, vals...)
+	return nil
+}
+
+func (b *Batcher) sql(rows int) string {
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO " + b.table + " (" + b.cols + ") VALUES ")
+	n := 1
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for c := 0; c < b.ncol; c++ {
+			if c > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(b.tx.s.dialect.bulkPlaceholder(n))
+			n++
+		}
+		sb.WriteByte(')')
+	}
+	return sb.String()
+}
+
+func (b *Batcher) Flush(ctx context.Context) error {
+	defer func() { b.args = b.args[:0] }()
+	for start := 0; start < len(b.args); start += b.ncol * b.max {
+		part := b.args[start:min(len(b.args), start+b.ncol*b.max)]
+		rows := len(part) / b.ncol
+		var err error
+		if rows == b.max {
+			if b.full == nil {
+				if b.full, err = b.tx.PrepareContext(ctx, b.sql(rows)); err != nil {
+					return err
+				}
+			}
+			_, err = b.full.ExecContext(ctx, part...)
+		} else {
+			_, err = b.tx.ExecContext(ctx, b.sql(rows), part...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *Batcher) Close() {
+	if b.full != nil {
+		b.full.Close()
+	}
+}
+
+// ILike is the case-insensitive LIKE operator of the engine.
+func (s *DB) ILike() string { return s.dialect.ilike() }
+
+// Table is the table the batcher writes.
+func (b *Batcher) Table() string { return b.table }
