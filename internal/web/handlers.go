@@ -87,17 +87,25 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.render(w, status, "login", d)
 	}
-	token := auth.NewSecret(32)
-	if _, err := s.store.StartSession(withActorUser(r, u), "", u.ID, auth.HashToken(s.sessionKey, token), s.cfg.MaxSession); err != nil {
+	if err := s.signIn(w, r, u, ""); err != nil {
 		if apperr.KindOf(err) == apperr.Forbidden {
 			d.SetErrors(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"email": apperr.MessageOf(err)}}, "email")
 			return s.render(w, http.StatusForbidden, "login", d)
 		}
 		return err
 	}
+	return s.redirect(w, r, d.Next, "")
+}
+
+// signIn starts a session for u (preferring orgID) and sets its cookie.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, u store.User, orgID store.OrgID) error {
+	token := auth.NewSecret(32)
+	if _, err := s.store.StartSession(withActorUser(r, u), orgID, u.ID, auth.HashToken(s.sessionKey, token), s.cfg.MaxSession); err != nil {
+		return err
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.Secure(),
 		SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.MaxSession.Seconds())})
-	return s.redirect(w, r, d.Next, "")
+	return nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {

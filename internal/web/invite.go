@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
-	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -107,16 +106,6 @@ func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request) error {
 	return s.redirect(w, r, "/", "You are now a member of "+inv.OrgName+". Use the organisation switcher to move between your organisations.")
 }
 
-// signIn starts a session for u (preferring orgID) and sets its cookie.
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request, u store.User, orgID store.OrgID) error {
-	token := auth.NewSecret(32)
-	if _, err := s.store.StartSession(withActorUser(r, u), orgID, u.ID, auth.HashToken(s.sessionKey, token), s.cfg.MaxSession); err != nil {
-		return err
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.Secure(),
-		SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.MaxSession.Seconds())})
-	return nil
-}
 
 func (s *Server) adminRevokeInvitation(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
