@@ -106,7 +106,6 @@ func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request) error {
 	return s.redirect(w, r, "/", "You are now a member of "+inv.OrgName+". Use the organisation switcher to move between your organisations.")
 }
 
-
 func (s *Server) adminRevokeInvitation(w http.ResponseWriter, r *http.Request) error {
 	p := principalFrom(r.Context())
 	if err := s.store.RevokeInvitation(r.Context(), p.Org.ID, r.PathValue("id")); err != nil {
