@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 )
 
 // Kind classifies an error for the user-facing adapters.
@@ -33,6 +34,9 @@ type Error struct {
 	Message string
 	Fields  map[string]string
 	Err     error
+	// RetryAfter, for TooMany, is how long to wait before trying again
+	// (sent as the Retry-After header).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -64,8 +64,9 @@ func newThrottleError(what string, wait time.Duration) *ThrottleError {
 	if wait < time.Second {
 		wait = time.Second
 	}
-	return &ThrottleError{Wait: wait, err: apperr.New(apperr.TooMany,
-		"There have been too many failed attempts to %s. Wait %s and try again.", what, waitText(wait))}
+	e := apperr.New(apperr.TooMany, "There have been too many failed attempts to %s. Wait %s and try again.", what, waitText(wait))
+	e.RetryAfter = wait
+	return &ThrottleError{Wait: wait, err: e}
 }
 
 func (e *ThrottleError) Error() string { return e.err.Error() }

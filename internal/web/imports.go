@@ -1,8 +1,8 @@
 package web
 
 import (
-	"net/http"
-	"strconv"
+	"fmt"
+	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 )
@@ -33,15 +33,14 @@ func (s *importSlots) tryAcquire() (release func(), ok bool) {
 	}
 }
 
-var importsBusy = apperr.New(apperr.TooMany,
-	"The server is busy with other imports (at most %d run at once). Nothing was imported: try again in a minute.", maxImports)
+var importsBusy = &apperr.Error{Kind: apperr.TooMany, RetryAfter: importRetrySecond * time.Second,
+	Message: fmt.Sprintf("The server is busy with other imports (at most %d run at once). Nothing was imported: try again in a minute.", maxImports)}
 
-// importSlot wraps an import route's handler: it takes a slot or refuses
-// the request, unread, with 429 and Retry-After.
-func (s *Server) importSlot(w http.ResponseWriter) (release func(), err error) {
+// importSlot takes a slot for an import route or refuses the request,
+// unread, with 429 and Retry-After.
+func (s *Server) importSlot() (release func(), err error) {
 	release, ok := s.imports.tryAcquire()
 	if !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(importRetrySecond))
 		return nil, importsBusy
 	}
 	return release, nil

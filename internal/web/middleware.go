@@ -225,7 +225,7 @@ func (s *Server) guard(rt route) http.Handler {
 			return
 		}
 		if rt.Upload {
-			release, err := s.importSlot(w)
+			release, err := s.importSlot()
 			if err != nil {
 				s.fail(w, r, api, err)
 				return
@@ -326,10 +326,11 @@ func (s *Server) trusted(a netip.Addr) bool {
 	return false
 }
 
-// setRetryAfter tells the client how long to wait when err is a throttle.
+// setRetryAfter tells the client how long to wait when err says so (a
+// sign-in throttle, the import slots).
 func setRetryAfter(w http.ResponseWriter, err error) {
-	var te *store.ThrottleError
-	if errors.As(err, &te) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(te.Wait.Round(time.Second)/time.Second)))
+	var e *apperr.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
 }
