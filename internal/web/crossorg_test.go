@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -437,27 +436,12 @@ func TestCrossOrgWalk(t *testing.T) {
 		ts := hs.URL
 		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		send := func(method, path, body string, u *store.User) (int, string) {
-			req, err := http.NewRequest(method, ts+path, strings.NewReader(body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if body != "" {
-				if strings.HasPrefix(body, "{") {
-					req.Header.Set("Content-Type", "application/json")
-				} else {
-					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				}
-			}
+			var hdr []string
 			if u != nil {
-				req.Header.Set("Cookie", "clinsafe_session="+sessionFor(t, st, *u))
+				hdr = []string{"Cookie", "clinsafe_session=" + sessionFor(t, st, *u)}
 			}
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			return resp.StatusCode, string(b)
+			resp, got := do(t, client, method, ts+path, body, hdr...)
+			return resp.StatusCode, got
 		}
 
 		routes := srv.Routes()
