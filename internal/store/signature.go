@@ -99,23 +99,3 @@ func (s *DB) Sign(ctx context.Context, tx *Tx, orgID OrgID, parentID string, sg 
 	}
 	return sig, nil
 }
-
-// Signatures returns the signatures on one subject, oldest first.
-func (s *DB) Signatures(ctx context.Context, orgID OrgID, subject, subjectID string) ([]Signature, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, subject, subject_id, meaning, signer_id, signer_name, content_hash, method, signed_at
-		FROM signatures WHERE org_id = $1 AND subject = $2 AND subject_id = $3 ORDER BY signed_at, id`, orgID, subject, subjectID)
-	if err != nil {
-		return nil, s.Wrap(err, "list signatures")
-	}
-	defer rows.Close()
-	var out []Signature
-	for rows.Next() {
-		var sig Signature
-		if err := rows.Scan(&sig.ID, &sig.Subject, &sig.SubjectID, &sig.Meaning, &sig.SignerID, &sig.SignerName, &sig.ContentHash, &sig.Method, &sig.SignedAt); err != nil {
-			return nil, s.Wrap(err, "scan signature")
-		}
-		sig.SignedAt = sig.SignedAt.UTC()
-		out = append(out, sig)
-	}
-	return out, s.Wrap(rows.Err(), "list signatures")
-}
