@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/app"
 	"log/slog"
 	"os"
 	"strings"
@@ -99,7 +100,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	srv, err := web.New(web.Options{Store: st, Config: cfg, Logger: log, Version: version})
+	srv, err := app.NewServer(web.Options{Store: st, Config: cfg, Logger: log, Version: version})
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 type AdminHome struct{ Base }
 
 func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, http.StatusOK, "admin", AdminHome{Base: s.base(w, r, "Admin")})
+	return s.Render(w, http.StatusOK, "admin", AdminHome{Base: s.Base(w, r, "Admin")})
 }
 
 // UsersPage lists the organisation's people and its invitations.
@@ -34,7 +34,7 @@ type InvitationRow struct {
 }
 
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
+	p := PrincipalFrom(r.Context())
 	users, err := s.store.ListUsers(r.Context(), p.Org.ID)
 	if err != nil {
 		return err
@@ -43,12 +43,12 @@ func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := UsersPage{Base: s.base(w, r, "Users"), Users: users}
+	d := UsersPage{Base: s.Base(w, r, "Users"), Users: users}
 	now := s.store.Now()
 	for _, inv := range invs {
 		d.Invitations = append(d.Invitations, InvitationRow{Invitation: inv, Status: inv.Status(now)})
 	}
-	return s.render(w, http.StatusOK, "users", d)
+	return s.Render(w, http.StatusOK, "users", d)
 }
 
 // RoleOption is a role checkbox.
@@ -73,7 +73,7 @@ type NewUserPage struct {
 }
 
 func (s *Server) adminNewUserPage(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, http.StatusOK, "user_new", NewUserPage{Base: s.base(w, r, "Add a user"), Roles: roleOptions([]auth.Role{auth.Reporter})})
+	return s.Render(w, http.StatusOK, "user_new", NewUserPage{Base: s.Base(w, r, "Add a user"), Roles: roleOptions([]auth.Role{auth.Reporter})})
 }
 
 // formRoles reads the role checkboxes; unknown values are an error.
@@ -85,8 +85,8 @@ func formRoles(r *http.Request) ([]auth.Role, error) {
 // email already has an account, the answer is the same: an invitation
 // link to give them.
 func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
-	if err := parseForm(r); err != nil {
+	p := PrincipalFrom(r.Context())
+	if err := ParseForm(r); err != nil {
 		return err
 	}
 	email, name := r.PostForm.Get("email"), r.PostForm.Get("name")
@@ -100,14 +100,14 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 		inv, code, err = s.store.Invite(r.Context(), p.Org.ID, email, name, rs)
 	}
 	if apperr.Is(err, apperr.Invalid) {
-		d := NewUserPage{Base: s.base(w, r, "Add a user"), Email: email, Name: name, Roles: roleOptions(rs)}
+		d := NewUserPage{Base: s.Base(w, r, "Add a user"), Email: email, Name: name, Roles: roleOptions(rs)}
 		d.SetErrors(err, "name", "email", "roles")
-		return s.render(w, http.StatusUnprocessableEntity, "user_new", d)
+		return s.Render(w, http.StatusUnprocessableEntity, "user_new", d)
 	}
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusCreated, "user_invited", InvitedPage{Base: s.base(w, r, "Invitation created"), Invitation: inv, Link: s.inviteLink(code)})
+	return s.Render(w, http.StatusCreated, "user_invited", InvitedPage{Base: s.Base(w, r, "Invitation created"), Invitation: inv, Link: s.inviteLink(code)})
 }
 
 // UserPage shows and edits one member of the organisation.
@@ -124,7 +124,7 @@ type UserPage struct {
 }
 
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request, id string) (UserPage, error) {
-	p := principalFrom(r.Context())
+	p := PrincipalFrom(r.Context())
 	u, err := s.store.UserInOrg(r.Context(), p.Org.ID, id)
 	if err != nil {
 		return UserPage{}, err
@@ -137,7 +137,7 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request, id string) (Us
 	if err != nil {
 		return UserPage{}, err
 	}
-	return UserPage{Base: s.base(w, r, u.Name), User: u, Email: u.Email, Name: u.Name, Roles: roleOptions(u.Roles), Audit: entries, CanManage: can}, nil
+	return UserPage{Base: s.Base(w, r, u.Name), User: u, Email: u.Email, Name: u.Name, Roles: roleOptions(u.Roles), Audit: entries, CanManage: can}, nil
 }
 
 func (s *Server) adminUserPage(w http.ResponseWriter, r *http.Request) error {
@@ -145,14 +145,14 @@ func (s *Server) adminUserPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "user", d)
+	return s.Render(w, http.StatusOK, "user", d)
 }
 
 // userForm runs a change to a user and re-renders the user page with the
 // field errors when it is Invalid.
 func (s *Server) userForm(w http.ResponseWriter, r *http.Request, flash string, change func(p *store.Principal, id string) error, fill func(d *UserPage)) error {
-	p := principalFrom(r.Context())
-	if err := parseForm(r); err != nil {
+	p := PrincipalFrom(r.Context())
+	if err := ParseForm(r); err != nil {
 		return err
 	}
 	id := r.PathValue("id")
@@ -166,12 +166,12 @@ func (s *Server) userForm(w http.ResponseWriter, r *http.Request, flash string, 
 			fill(&d)
 		}
 		d.SetErrors(err, "name", "email", "roles", "password")
-		return s.render(w, http.StatusUnprocessableEntity, "user", d)
+		return s.Render(w, http.StatusUnprocessableEntity, "user", d)
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/admin/users/"+id, flash)
+	return s.Redirect(w, r, "/admin/users/"+id, flash)
 }
 
 func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request) error {
@@ -228,8 +228,8 @@ type OrgsPage struct {
 }
 
 func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request) (OrgsPage, error) {
-	p := principalFrom(r.Context())
-	d := OrgsPage{Base: s.base(w, r, "Organisations"), Kinds: options(store.OrgKinds, codeLabel, ""), Edit: p.Org,
+	p := PrincipalFrom(r.Context())
+	d := OrgsPage{Base: s.Base(w, r, "Organisations"), Kinds: Choices(store.OrgKinds, CodeLabel, ""), Edit: p.Org,
 		CanAdd: p.User.PlatformAdmin, CanEdit: auth.HasAny(p.Roles, auth.Admin), New: store.Org{Kind: "trust"}}
 	var err error
 	if p.User.PlatformAdmin {
@@ -245,12 +245,12 @@ func (s *Server) adminOrgs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "orgs", d)
+	return s.Render(w, http.StatusOK, "orgs", d)
 }
 
 func (s *Server) adminCreateOrg(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
-	if err := parseForm(r); err != nil {
+	p := PrincipalFrom(r.Context())
+	if err := ParseForm(r); err != nil {
 		return err
 	}
 	o := store.Org{ODSCode: r.PostForm.Get("ods_code"), Name: r.PostForm.Get("name"), Kind: r.PostForm.Get("kind")}
@@ -266,17 +266,17 @@ func (s *Server) adminCreateOrg(w http.ResponseWriter, r *http.Request) error {
 		}
 		d.New = o
 		d.SetErrors(err, "ods_code", "name", "kind")
-		return s.render(w, http.StatusUnprocessableEntity, "orgs", d)
+		return s.Render(w, http.StatusUnprocessableEntity, "orgs", d)
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/admin/orgs", "Added "+created.Name+". You are its first administrator; switch to it to add people.")
+	return s.Redirect(w, r, "/admin/orgs", "Added "+created.Name+". You are its first administrator; switch to it to add people.")
 }
 
 func (s *Server) adminUpdateOrg(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
-	if err := parseForm(r); err != nil {
+	p := PrincipalFrom(r.Context())
+	if err := ParseForm(r); err != nil {
 		return err
 	}
 	o := p.Org
@@ -289,12 +289,12 @@ func (s *Server) adminUpdateOrg(w http.ResponseWriter, r *http.Request) error {
 		}
 		d.Edit = o
 		d.SetErrors(err, "name", "kind")
-		return s.render(w, http.StatusUnprocessableEntity, "orgs", d)
+		return s.Render(w, http.StatusUnprocessableEntity, "orgs", d)
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/admin/orgs", "Organisation details saved.")
+	return s.Redirect(w, r, "/admin/orgs", "Organisation details saved.")
 }
 
 // TokensPage lists API tokens and shows a new token once.
@@ -309,12 +309,12 @@ type TokensPage struct {
 }
 
 func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) (TokensPage, error) {
-	p := principalFrom(r.Context())
+	p := PrincipalFrom(r.Context())
 	toks, err := s.store.ListTokens(r.Context(), p.Org.ID)
 	if err != nil {
 		return TokensPage{}, err
 	}
-	d := TokensPage{Base: s.base(w, r, "API tokens"), Tokens: toks}
+	d := TokensPage{Base: s.Base(w, r, "API tokens"), Tokens: toks}
 	for _, role := range p.Roles {
 		d.Roles = append(d.Roles, RoleOption{Role: role})
 	}
@@ -326,10 +326,11 @@ func (s *Server) adminTokens(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "tokens", d)
+	return s.Render(w, http.StatusOK, "tokens", d)
 }
 
-func parseDate(field, v string) (*time.Time, error) {
+// ParseDate reads an optional date field (YYYY-MM-DD, London).
+func ParseDate(field, v string) (*time.Time, error) {
 	if strings.TrimSpace(v) == "" {
 		return nil, nil
 	}
@@ -343,12 +344,12 @@ func parseDate(field, v string) (*time.Time, error) {
 // adminCreateToken makes a token that acts as the administrator who makes
 // it, with all or some of their roles here.
 func (s *Server) adminCreateToken(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
-	if err := parseForm(r); err != nil {
+	p := PrincipalFrom(r.Context())
+	if err := ParseForm(r); err != nil {
 		return err
 	}
 	name, exp := r.PostForm.Get("name"), r.PostForm.Get("expires")
-	expires, err := parseDate("expires", exp)
+	expires, err := ParseDate("expires", exp)
 	rs, rerr := formRoles(r)
 	if err == nil && rerr != nil {
 		err = &apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"roles": "Select roles from the list"}}
@@ -367,22 +368,22 @@ func (s *Server) adminCreateToken(w http.ResponseWriter, r *http.Request) error 
 			d.Roles[i].Checked = auth.HasAny(rs, d.Roles[i].Role)
 		}
 		d.SetErrors(err, "name", "roles", "expires")
-		return s.render(w, http.StatusUnprocessableEntity, "tokens", d)
+		return s.Render(w, http.StatusUnprocessableEntity, "tokens", d)
 	}
 	if err != nil {
 		return err
 	}
 	// The secret is shown on this response only; it is not stored.
 	d.NewToken = secret
-	return s.render(w, http.StatusCreated, "tokens", d)
+	return s.Render(w, http.StatusCreated, "tokens", d)
 }
 
 func (s *Server) adminRevokeToken(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
+	p := PrincipalFrom(r.Context())
 	if err := s.store.RevokeToken(r.Context(), p.Org.ID, r.PathValue("id")); err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/admin/tokens", "Token revoked. Systems using it can no longer sign in with it.")
+	return s.Redirect(w, r, "/admin/tokens", "Token revoked. Systems using it can no longer sign in with it.")
 }
 
 // AuditPage browses the organisation's audit trail with filters.
@@ -401,12 +402,12 @@ func auditFilter(r *http.Request, orgID store.OrgID) (store.AuditFilter, error) 
 	q := r.URL.Query()
 	f := store.AuditFilter{OrgID: orgID, ActorID: q.Get("actor"), Action: strings.TrimSpace(q.Get("action")), Entity: q.Get("entity"), Limit: 50}
 	var fe apperr.Fields
-	if from, err := parseDate("from", q.Get("from")); err != nil {
+	if from, err := ParseDate("from", q.Get("from")); err != nil {
 		fe.Add("from", "Enter a real date, like 2026-11-01")
 	} else if from != nil {
 		f.From = *from
 	}
-	if to, err := parseDate("to", q.Get("to")); err != nil {
+	if to, err := ParseDate("to", q.Get("to")); err != nil {
 		fe.Add("to", "Enter a real date, like 2026-11-30")
 	} else if to != nil {
 		f.To = to.AddDate(0, 0, 1)
@@ -425,9 +426,9 @@ func auditFilter(r *http.Request, orgID store.OrgID) (store.AuditFilter, error) 
 }
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
+	p := PrincipalFrom(r.Context())
 	q := r.URL.Query()
-	d := AuditPage{Base: s.base(w, r, "Audit trail"), Actor: q.Get("actor"), Action: q.Get("action"), Entity: q.Get("entity"), From: q.Get("from"), To: q.Get("to")}
+	d := AuditPage{Base: s.Base(w, r, "Audit trail"), Actor: q.Get("actor"), Action: q.Get("action"), Entity: q.Get("entity"), From: q.Get("from"), To: q.Get("to")}
 	users, err := s.store.ListUsers(r.Context(), p.Org.ID)
 	if err != nil {
 		return err
@@ -436,12 +437,12 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) error {
 	f, err := auditFilter(r, p.Org.ID)
 	if err != nil {
 		d.SetErrors(err, "from", "to")
-		return s.render(w, http.StatusUnprocessableEntity, "audit", d)
+		return s.Render(w, http.StatusUnprocessableEntity, "audit", d)
 	}
 	if d.Entries, err = s.store.ListAudit(r.Context(), f); err != nil {
 		if apperr.Is(err, apperr.Invalid) {
 			d.SetErrors(err, "action")
-			return s.render(w, http.StatusUnprocessableEntity, "audit", d)
+			return s.Render(w, http.StatusUnprocessableEntity, "audit", d)
 		}
 		return err
 	}
@@ -451,5 +452,5 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) error {
 		nq.Set("before", strconv.FormatInt(d.Next, 10))
 		d.NextQuery = nq.Encode()
 	}
-	return s.render(w, http.StatusOK, "audit", d)
+	return s.Render(w, http.StatusOK, "audit", d)
 }

@@ -17,27 +17,29 @@ type apiMeResponse struct {
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
+	p := PrincipalFrom(r.Context())
 	via := "session"
 	if p.TokenID != "" {
 		via = "token"
 	}
-	return writeJSON(w, http.StatusOK, apiMeResponse{User: p.User, Organisation: p.Org, Roles: p.Roles, Via: via})
+	return WriteJSON(w, http.StatusOK, apiMeResponse{User: p.User, Organisation: p.Org, Roles: p.Roles, Via: via})
 }
 
-type list[T any] struct {
+// List is the API's shape of a list.
+type List[T any] struct {
 	Items []T `json:"items"`
 }
 
-func items[T any](v []T) list[T] {
+// Items wraps a list in the API's {"items": [...]} shape (never null).
+func Items[T any](v []T) List[T] {
 	if v == nil {
 		v = []T{}
 	}
-	return list[T]{Items: v}
+	return List[T]{Items: v}
 }
 
 func (s *Server) apiOrgs(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
+	p := PrincipalFrom(r.Context())
 	orgs, err := s.store.OrgsOfUser(r.Context(), p.User.ID)
 	if err != nil {
 		return err
@@ -45,23 +47,23 @@ func (s *Server) apiOrgs(w http.ResponseWriter, r *http.Request) error {
 	if p.TokenID != "" { // a token belongs to one organisation
 		orgs = []store.Org{p.Org}
 	}
-	return writeJSON(w, http.StatusOK, items(orgs))
+	return WriteJSON(w, http.StatusOK, Items(orgs))
 }
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.store.ListUsers(r.Context(), principalFrom(r.Context()).Org.ID)
+	users, err := s.store.ListUsers(r.Context(), PrincipalFrom(r.Context()).Org.ID)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, items(users))
+	return WriteJSON(w, http.StatusOK, Items(users))
 }
 
 func (s *Server) apiUser(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.store.UserInOrg(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	u, err := s.store.UserInOrg(r.Context(), PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, u)
+	return WriteJSON(w, http.StatusOK, u)
 }
 
 type apiNewUser struct {
@@ -94,30 +96,30 @@ type apiInvitation struct {
 // the answer is the same whether or not the email has an account.
 func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 	var in apiNewUser
-	if err := decodeJSON(r, &in); err != nil {
+	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	rs, err := rolesOf(in.Roles, "roles")
 	if err != nil {
 		return err
 	}
-	inv, code, err := s.store.Invite(r.Context(), principalFrom(r.Context()).Org.ID, in.Email, in.Name, rs)
+	inv, code, err := s.store.Invite(r.Context(), PrincipalFrom(r.Context()).Org.ID, in.Email, in.Name, rs)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, apiInvitation{Invitation: inv, InviteURL: s.inviteLink(code)})
+	return WriteJSON(w, http.StatusCreated, apiInvitation{Invitation: inv, InviteURL: s.inviteLink(code)})
 }
 
 func (s *Server) apiInvitations(w http.ResponseWriter, r *http.Request) error {
-	invs, err := s.store.ListInvitations(r.Context(), principalFrom(r.Context()).Org.ID)
+	invs, err := s.store.ListInvitations(r.Context(), PrincipalFrom(r.Context()).Org.ID)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, items(invs))
+	return WriteJSON(w, http.StatusOK, Items(invs))
 }
 
 func (s *Server) apiRevokeInvitation(w http.ResponseWriter, r *http.Request) error {
-	if err := s.store.RevokeInvitation(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id")); err != nil {
+	if err := s.store.RevokeInvitation(r.Context(), PrincipalFrom(r.Context()).Org.ID, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -130,14 +132,14 @@ type apiRoles struct {
 
 func (s *Server) apiSetRoles(w http.ResponseWriter, r *http.Request) error {
 	var in apiRoles
-	if err := decodeJSON(r, &in); err != nil {
+	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	rs, err := rolesOf(in.Roles, "roles")
 	if err != nil {
 		return err
 	}
-	p := principalFrom(r.Context())
+	p := PrincipalFrom(r.Context())
 	id := r.PathValue("id")
 	if _, err := s.store.UserInOrg(r.Context(), p.Org.ID, id); err != nil {
 		return err
@@ -153,15 +155,15 @@ func (s *Server) apiSetRoles(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, u)
+	return WriteJSON(w, http.StatusOK, u)
 }
 
 func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) error {
-	toks, err := s.store.ListTokens(r.Context(), principalFrom(r.Context()).Org.ID)
+	toks, err := s.store.ListTokens(r.Context(), PrincipalFrom(r.Context()).Org.ID)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, items(toks))
+	return WriteJSON(w, http.StatusOK, Items(toks))
 }
 
 type apiNewToken struct {
@@ -180,14 +182,14 @@ type apiCreatedToken struct {
 
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
 	var in apiNewToken
-	if err := decodeJSON(r, &in); err != nil {
+	if err := DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	p := principalFrom(r.Context())
+	p := PrincipalFrom(r.Context())
 	if in.UserID == "" {
 		in.UserID = p.User.ID
 	}
-	exp, err := parseDate("expires_on", in.ExpiresOn)
+	exp, err := ParseDate("expires_on", in.ExpiresOn)
 	if err != nil {
 		return err
 	}
@@ -199,11 +201,11 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, apiCreatedToken{APIToken: t, Token: secret})
+	return WriteJSON(w, http.StatusCreated, apiCreatedToken{APIToken: t, Token: secret})
 }
 
 func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) error {
-	if err := s.store.RevokeToken(r.Context(), principalFrom(r.Context()).Org.ID, r.PathValue("id")); err != nil {
+	if err := s.store.RevokeToken(r.Context(), PrincipalFrom(r.Context()).Org.ID, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -216,7 +218,7 @@ type apiAuditPage struct {
 }
 
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
-	f, err := auditFilter(r, principalFrom(r.Context()).Org.ID)
+	f, err := auditFilter(r, PrincipalFrom(r.Context()).Org.ID)
 	if err != nil {
 		return err
 	}
@@ -224,10 +226,10 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := apiAuditPage{Items: items(entries).Items}
+	out := apiAuditPage{Items: Items(entries).Items}
 	if len(entries) == f.Limit {
 		n := entries[len(entries)-1].Seq
 		out.NextBefore = &n
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return WriteJSON(w, http.StatusOK, out)
 }

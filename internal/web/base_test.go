@@ -38,7 +38,7 @@ func TestBaseLogsSwitcherFailure(t *testing.T) {
 		r := httptest.NewRequest("GET", "/", nil).WithContext(ctx)
 
 		st.Close() // every query fails from here
-		b := s.base(httptest.NewRecorder(), r, "Home")
+		b := s.Base(httptest.NewRecorder(), r, "Home")
 		if b.P != p || b.Orgs != nil || len(b.Nav) == 0 {
 			t.Errorf("base = %+v, want the principal and navigation, no organisations", b)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/browsertest"
 	"github.com/clinsafe/clinsafe/internal/demo"
 	"github.com/clinsafe/clinsafe/internal/storetest"
+	"github.com/clinsafe/clinsafe/internal/webtest"
 )
 
 // TestBrowserInvitation drives, at 320 px wide, an administrator inviting
@@ -19,7 +20,7 @@ import (
 func TestBrowserInvitation(t *testing.T) {
 	browsertest.Enabled(t)
 	st, _ := storetest.Open(t, "sqlite")
-	base, _ := browserDemoServer(t, st)
+	base, _ := webtest.BrowserDemoServer(t, st)
 	ctx := browsertest.New(t)
 	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
 		t.Fatal(err)
@@ -32,7 +33,7 @@ func TestBrowserInvitation(t *testing.T) {
 	}
 
 	browsertest.Visit(t, ctx, base+"/login", http.StatusOK)
-	browserSignIn(t, ctx, demo.AdminEmail)
+	webtest.BrowserSignIn(t, ctx, demo.AdminEmail)
 	browsertest.Visit(t, ctx, base+"/admin/users/new", http.StatusOK)
 	fits("add a user")
 	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusUnprocessableEntity)
@@ -57,9 +58,9 @@ func TestBrowserInvitation(t *testing.T) {
 	// the demo admin, an instance administrator who also works for the
 	// trust, with roles only; and a person of the supplier alone in full.
 	browsertest.ClickNav(t, ctx, ".nhsuk-header__account button", http.StatusOK)
-	browserSignIn(t, ctx, "cso@meridian.clinsafe.test")
+	webtest.BrowserSignIn(t, ctx, "cso@meridian.clinsafe.test")
 	accountForms := `document.querySelectorAll('form[action$="/password"], form[action$="/disable"]').length`
-	browsertest.Visit(t, ctx, base+"/admin/users/"+userByEmail(t, st, demo.AdminEmail).ID, http.StatusOK)
+	browsertest.Visit(t, ctx, base+"/admin/users/"+webtest.UserByEmail(t, st, demo.AdminEmail).ID, http.StatusOK)
 	if n := browsertest.Eval[int](t, ctx, accountForms); n != 0 {
 		t.Errorf("an instance administrator's page offers %d account forms to an organisation admin", n)
 	}
@@ -67,7 +68,7 @@ func TestBrowserInvitation(t *testing.T) {
 		t.Errorf("the page does not say why the account cannot be changed here")
 	}
 	browsertest.Screenshot(t, ctx, "user-roles-only-320")
-	browsertest.Visit(t, ctx, base+"/admin/users/"+userByEmail(t, st, "cso@meridian.clinsafe.test").ID, http.StatusOK)
+	browsertest.Visit(t, ctx, base+"/admin/users/"+webtest.UserByEmail(t, st, "cso@meridian.clinsafe.test").ID, http.StatusOK)
 	if n := browsertest.Eval[int](t, ctx, accountForms); n != 2 {
 		t.Errorf("own page (a member of this organisation alone): %d account forms, want 2", n)
 	}
@@ -94,7 +95,7 @@ func TestBrowserInvitation(t *testing.T) {
 	// The tokens page says what a token can do.
 	browsertest.Visit(t, ctx, base+"/account", http.StatusOK)
 	browsertest.ClickNav(t, ctx, ".nhsuk-header__account button", http.StatusOK)
-	browserSignIn(t, ctx, demo.AdminEmail)
+	webtest.BrowserSignIn(t, ctx, demo.AdminEmail)
 	browsertest.Visit(t, ctx, base+"/admin/tokens", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "cannot approve or issue") {
 		t.Errorf("tokens page does not say a token cannot sign")

@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +10,8 @@ import (
 	"github.com/clinsafe/clinsafe/internal/demo"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
-	"github.com/clinsafe/clinsafe/internal/web"
+	"github.com/clinsafe/clinsafe/internal/webtest"
 )
-
-const browserPassword = "browser test password 1"
 
 // TestBrowserFoundation drives the real server in headless Chromium through
 // sign-in, the organisation switcher, the admin pages and a refused page,
@@ -24,7 +20,7 @@ func TestBrowserFoundation(t *testing.T) {
 	browsertest.Enabled(t)
 	start := time.Now()
 	st, _ := storetest.Open(t, "sqlite")
-	base, demoOrgs := browserDemoServer(t, st)
+	base, demoOrgs := webtest.BrowserDemoServer(t, st)
 	ctx := browsertest.New(t)
 	t.Cleanup(func() { t.Logf("browser test took %s", time.Since(start).Round(time.Millisecond)) })
 
@@ -51,7 +47,7 @@ func TestBrowserFoundation(t *testing.T) {
 	}
 
 	// Sign in as the demo admin.
-	browserSignIn(t, ctx, demo.AdminEmail)
+	webtest.BrowserSignIn(t, ctx, demo.AdminEmail)
 	if got := browsertest.Text(t, ctx, "h1"); got != "Hello, Alex Admin" {
 		t.Errorf("home h1 = %q, want %q", got, "Hello, Alex Admin")
 	}
@@ -61,7 +57,7 @@ func TestBrowserFoundation(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "home-signed-in")
 
 	// Switch organisation with the header switcher.
-	browserSwitchOrg(t, ctx, supplier)
+	webtest.BrowserSwitchOrg(t, ctx, supplier)
 	if got := browsertest.Text(t, ctx, "#current-org"); got != "Meridian Clinical Software Ltd (demo)" {
 		t.Errorf("current org = %q, want the demo supplier", got)
 	}
@@ -88,7 +84,7 @@ func TestBrowserFoundation(t *testing.T) {
 	if got := browsertest.Text(t, ctx, ".nhsuk-notification-banner--success"); !strings.Contains(got, "You have signed out") {
 		t.Errorf("after sign out, banner = %q", got)
 	}
-	browserSignIn(t, ctx, "reporter@demo.clinsafe.test")
+	webtest.BrowserSignIn(t, ctx, "reporter@demo.clinsafe.test")
 	if got := browsertest.Text(t, ctx, "h1"); got != "Hello, Jo Evans" {
 		t.Errorf("reporter home h1 = %q", got)
 	}
@@ -99,56 +95,4 @@ func TestBrowserFoundation(t *testing.T) {
 	if got := browsertest.Text(t, ctx, "h1"); got != "You do not have access to this page" {
 		t.Errorf("403 page h1 = %q", got)
 	}
-}
-
-// browserSwitchOrg uses the organisation switcher in the org bar to move to org,
-// which must not be the current one.
-func browserSwitchOrg(t *testing.T, ctx context.Context, org store.Org) {
-	t.Helper()
-	if got := browsertest.Text(t, ctx, "#current-org"); got == org.Name {
-		t.Fatalf("browserSwitchOrg: already in %q", got)
-	}
-	browsertest.Select(t, ctx, "#org-switch", string(org.ID))
-	browsertest.ClickNav(t, ctx, "button.app-org-bar__button", http.StatusOK)
-	if got := browsertest.Text(t, ctx, "#current-org"); got != org.Name {
-		t.Errorf("after switching, current org = %q, want %q", got, org.Name)
-	}
-	if got := browsertest.Text(t, ctx, ".nhsuk-notification-banner--success"); !strings.Contains(got, org.Name) {
-		t.Errorf("after switching to %q, success banner = %q", org.Name, got)
-	}
-}
-
-// browserSignIn fills in the login form (visiting /login first if needed) and
-// lands on the home page.
-func browserSignIn(t *testing.T, ctx context.Context, email string) {
-	t.Helper()
-	if u := browsertest.Location(t, ctx); !strings.Contains(u, "/login") {
-		t.Fatalf("browserSignIn: not on the login page but %s", u)
-	}
-	browsertest.Fill(t, ctx, "#email", email)
-	browsertest.Fill(t, ctx, "#password", browserPassword)
-	browsertest.ClickNav(t, ctx, "main button[type=submit]", http.StatusOK)
-	if u := browsertest.Location(t, ctx); strings.Contains(u, "/login") {
-		t.Fatalf("browserSignIn %s: still on %s: %s", email, u, browsertest.Text(t, ctx, "main"))
-	}
-}
-
-// browserDemoServer loads the demo data into st and serves it on loopback.
-func browserDemoServer(t *testing.T, st *store.DB) (string, []store.Org) {
-	t.Helper()
-	res, err := demo.Load(context.Background(), st, demo.Options{Password: browserPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Loaded {
-		t.Fatal("demo data not loaded into a fresh store")
-	}
-	cfg := testConfig(t)
-	srv, err := web.New(web.Options{Store: st, Config: cfg, Version: "test", Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return ts.URL, res.Orgs
 }

@@ -6,11 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/web"
+	"github.com/clinsafe/clinsafe/internal/webtest"
 )
 
 // serve signs a checkpoint of the audit trail when it starts (and then
@@ -34,7 +36,7 @@ func TestServeWritesAuditCheckpoints(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv, err := web.New(web.Options{Store: st, Config: cfg, Version: "test", Logger: quietLog})
+		srv, err := app.NewServer(web.Options{Store: st, Config: cfg, Version: "test", Logger: webtest.QuietLog})
 		if err != nil {
 			t.Fatal(err)
 		}

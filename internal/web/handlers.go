@@ -15,7 +15,7 @@ import (
 )
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // readyz answers 200 when the database is reachable and its schema is
@@ -24,13 +24,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 	}
 	st, err := s.store.Status(ctx)
 	if err != nil || len(st.Pending) > 0 {
-		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "schema not current"})
+		return WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "schema not current"})
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "engine": s.store.Engine(), "schema": st.Current})
+	return WriteJSON(w, http.StatusOK, map[string]any{"status": "ready", "engine": s.store.Engine(), "schema": st.Current})
 }
 
 // LoginPage is the sign-in form.
@@ -53,25 +53,25 @@ func safeNext(next string) string {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
-	if principalFrom(r.Context()) != nil {
+	if PrincipalFrom(r.Context()) != nil {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	return s.render(w, http.StatusOK, "login", LoginPage{Base: s.base(w, r, "Sign in"), Next: safeNext(r.URL.Query().Get("next"))})
+	return s.Render(w, http.StatusOK, "login", LoginPage{Base: s.Base(w, r, "Sign in"), Next: safeNext(r.URL.Query().Get("next"))})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := ParseForm(r); err != nil {
 		return err
 	}
 	email, pw := strings.TrimSpace(r.PostForm.Get("email")), r.PostForm.Get("password")
-	d := LoginPage{Base: s.base(w, r, "Sign in"), Email: email, Next: safeNext(r.PostForm.Get("next"))}
+	d := LoginPage{Base: s.Base(w, r, "Sign in"), Email: email, Next: safeNext(r.PostForm.Get("next"))}
 	var f apperr.Fields
 	f.Check(email == "", "email", "Enter your email address")
 	f.Check(pw == "", "password", "Enter your password")
 	if err := f.Err(); err != nil {
 		d.SetErrors(err, "email", "password")
-		return s.render(w, http.StatusUnprocessableEntity, "login", d)
+		return s.Render(w, http.StatusUnprocessableEntity, "login", d)
 	}
 	u, err := s.store.Authenticate(r.Context(), email, pw, s.clientIP(r))
 	if err != nil {
@@ -85,16 +85,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 			status = http.StatusTooManyRequests
 			setRetryAfter(w, err)
 		}
-		return s.render(w, status, "login", d)
+		return s.Render(w, status, "login", d)
 	}
 	if err := s.signIn(w, r, u, ""); err != nil {
 		if apperr.KindOf(err) == apperr.Forbidden {
 			d.SetErrors(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"email": apperr.MessageOf(err)}}, "email")
-			return s.render(w, http.StatusForbidden, "login", d)
+			return s.Render(w, http.StatusForbidden, "login", d)
 		}
 		return err
 	}
-	return s.redirect(w, r, d.Next, "")
+	return s.Redirect(w, r, d.Next, "")
 }
 
 // signIn starts a session for u (preferring orgID) and sets its cookie.
@@ -109,18 +109,18 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, u store.User, or
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	if p := principalFrom(r.Context()); p != nil && p.SessionHash != "" {
+	if p := PrincipalFrom(r.Context()); p != nil && p.SessionHash != "" {
 		if err := s.store.EndSession(r.Context(), p.SessionHash); err != nil {
 			return err
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode})
-	return s.redirect(w, r, "/login", "You have signed out.")
+	return s.Redirect(w, r, "/login", "You have signed out.")
 }
 
 func (s *Server) switchOrg(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
-	if err := parseForm(r); err != nil {
+	p := PrincipalFrom(r.Context())
+	if err := ParseForm(r); err != nil {
 		return err
 	}
 	if p.SessionHash == "" {
@@ -137,7 +137,7 @@ func (s *Server) switchOrg(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/", "You are now working in "+o.Name+".")
+	return s.Redirect(w, r, "/", "You are now working in "+o.Name+".")
 }
 
 // HomePage shows what needs the user's attention.
@@ -156,20 +156,23 @@ type Attention struct {
 // PillarCard is one area of clinsafe: its navigation label, its card on the
 // home page and, until the module is built (Ready), its placeholder page.
 type PillarCard struct {
+	// Area names a wing's templates and static files (see Module).
+	Area                      string
 	Nav, Title, Href, Summary string
 	// Intro is the placeholder page's introduction.
 	Intro string
 	Ready bool
 }
 
-// pillarCards lists the pillars in navigation order. A pillar that is not
-// Ready gets a placeholder page that says so; a built module serves its
-// own Href.
-var pillarCards = []PillarCard{
+// plannedPillars lists the pillars in navigation order, as placeholders
+// until a wing serves them (see Server.pillars).
+var plannedPillars = []PillarCard{
 	{Nav: "Events", Title: "Safety events", Href: "/events", Summary: "Report and learn from incidents, outcomes, risks and good care.",
 		Intro: "Record patient safety incidents, outcomes, risks and good care, aligned to the national LFPSE taxonomy, and learn from them."},
-	{Nav: "Clinical risk", Title: "Clinical risk", Href: "/risk", Summary: "Hazard logs, CSO approval and safety case reports.", Ready: true},
-	{Nav: "Devices", Title: "Implanted devices", Href: "/devices", Summary: "Scan implants and find affected patients in a recall.", Ready: true},
+	{Nav: "Clinical risk", Title: "Clinical risk", Href: "/risk", Summary: "Hazard logs, CSO approval and safety case reports.",
+		Intro: "Hazard logs, clinical safety officer approval and safety case reports under DCB0129 and DCB0160."},
+	{Nav: "Devices", Title: "Implanted devices", Href: "/devices", Summary: "Scan implants and find affected patients in a recall.",
+		Intro: "Scan implants at the point of care and find every affected patient when a recall comes."},
 	{Nav: "Training", Title: "Training", Href: "/training", Summary: "Digital clinical safety training and competency records.",
 		Intro: "Digital clinical safety training for the whole workforce, and the competency records DCB0129 requires."},
 	{Nav: "Knowledge", Title: "Knowledge hub", Href: "/knowledge", Summary: "Standards, guidance and best-practice blueprints.",
@@ -178,30 +181,29 @@ var pillarCards = []PillarCard{
 		Intro: "Statistical process control charts and the before and after effect of digital changes."},
 }
 
-// attentionSource adds home-page items.
-type attentionSource func(ctx context.Context, s *Server, p *store.Principal) ([]Attention, error)
-
-// attentionSources are listed here, in the order their items show: no
-// module registers itself.
-var attentionSources = []attentionSource{adminAttention, riskAttention}
-
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
-	d := HomePage{Base: s.base(w, r, "Home"), Pillars: pillarCards}
-	for _, src := range attentionSources {
-		items, err := src(r.Context(), s, p)
+	p := PrincipalFrom(r.Context())
+	d := HomePage{Base: s.Base(w, r, "Home"), Pillars: s.pillars()}
+	items, err := s.adminAttention(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	d.Attention = items
+	// Then each wing's, in the order internal/app lists them.
+	for _, m := range s.modules {
+		items, err := m.Attention(r.Context(), p)
 		if err != nil {
 			return err
 		}
 		d.Attention = append(d.Attention, items...)
 	}
-	return s.render(w, http.StatusOK, "home", d)
+	return s.Render(w, http.StatusOK, "home", d)
 }
 
 // adminAttention warns administrators about gaps in the organisation's
 // set-up: no clinical safety officer, people who never signed in, and API
 // tokens about to expire.
-func adminAttention(ctx context.Context, s *Server, p *store.Principal) ([]Attention, error) {
+func (s *Server) adminAttention(ctx context.Context, p *store.Principal) ([]Attention, error) {
 	if !auth.HasAny(p.Roles, auth.Admin) {
 		return nil, nil
 	}
@@ -253,7 +255,7 @@ type PillarPage struct {
 
 func (s *Server) pillar(p PillarCard) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		return s.render(w, http.StatusOK, "pillar", PillarPage{Base: s.base(w, r, p.Title), Summary: p.Intro})
+		return s.Render(w, http.StatusOK, "pillar", PillarPage{Base: s.Base(w, r, p.Title), Summary: p.Intro})
 	}
 }
 
@@ -263,16 +265,16 @@ type AccountPage struct {
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, http.StatusOK, "account", AccountPage{Base: s.base(w, r, "Your account")})
+	return s.Render(w, http.StatusOK, "account", AccountPage{Base: s.Base(w, r, "Your account")})
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
-	if err := parseForm(r); err != nil {
+	p := PrincipalFrom(r.Context())
+	if err := ParseForm(r); err != nil {
 		return err
 	}
 	cur, pw, confirm := r.PostForm.Get("current_password"), r.PostForm.Get("new_password"), r.PostForm.Get("confirm_password")
-	d := AccountPage{Base: s.base(w, r, "Your account")}
+	d := AccountPage{Base: s.Base(w, r, "Your account")}
 	var f apperr.Fields
 	f.Check(cur == "", "current_password", "Enter your current password")
 	if msg := auth.CheckPasswordStrength(pw); msg != "" {
@@ -298,16 +300,16 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := f.Err(); err != nil {
 		d.SetErrors(err, "current_password", "new_password", "confirm_password")
-		return s.render(w, status, "account", d)
+		return s.Render(w, status, "account", d)
 	}
 	if err := s.store.SetPassword(r.Context(), "", p.User.ID, pw); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1})
-	return s.redirect(w, r, "/login", "Your password has been changed. Sign in with your new password.")
+	return s.Redirect(w, r, "/login", "Your password has been changed. Sign in with your new password.")
 }
 
 // withActorUser names the user who is signing in as the audit actor.
 func withActorUser(r *http.Request, u store.User) context.Context {
-	return audit.WithActor(r.Context(), audit.Actor{UserID: u.ID, Name: u.Name, RequestID: requestIDFrom(r.Context())})
+	return audit.WithActor(r.Context(), audit.Actor{UserID: u.ID, Name: u.Name, RequestID: RequestIDFrom(r.Context())})
 }

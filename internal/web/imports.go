@@ -36,9 +36,9 @@ func (s *importSlots) tryAcquire() (release func(), ok bool) {
 var importsBusy = &apperr.Error{Kind: apperr.TooMany, RetryAfter: importRetrySecond * time.Second,
 	Message: fmt.Sprintf("The server is busy with other imports (at most %d run at once). Nothing was imported: try again in a minute.", maxImports)}
 
-// importSlot takes a slot for an import route or refuses the request,
+// ImportSlot takes a slot for an import route or refuses the request,
 // unread, with 429 and Retry-After.
-func (s *Server) importSlot() (release func(), err error) {
+func (s *Server) ImportSlot() (release func(), err error) {
 	release, ok := s.imports.tryAcquire()
 	if !ok {
 		return nil, importsBusy

@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
-	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,11 +12,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/webtest"
+
+	"github.com/xuri/excelize/v2"
+
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/risk/exchange"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
-	"github.com/xuri/excelize/v2"
 )
 
 // hazardCSV is a header and one data row of the eighteen template columns that
@@ -44,9 +47,9 @@ func (b *readCounter) Read(p []byte) (int, error) {
 
 func (b *readCounter) Close() error { return nil }
 
-func createSystem(t *testing.T, c *http.Client, f *fixture) string {
+func createSystem(t *testing.T, c *http.Client, f *webtest.Fixture) string {
 	t.Helper()
-	resp, body := do(t, c, "POST", f.srv.URL+"/api/v1/systems", `{"name":"ePMA","manufacturer":"Meridian","intended_use":"Prescribing","standard":"DCB0129"}`)
+	resp, body := webtest.Do(t, c, "POST", f.Srv.URL+"/api/v1/systems", `{"name":"ePMA","manufacturer":"Meridian","intended_use":"Prescribing","standard":"DCB0129"}`)
 	var sys riskdb.System
 	if err := json.Unmarshal([]byte(body), &sys); err != nil || resp.StatusCode != 201 {
 		t.Fatalf("create system: %d %s", resp.StatusCode, body)
@@ -59,19 +62,19 @@ func createSystem(t *testing.T, c *http.Client, f *fixture) string {
 // and Retry-After, without reading its body; when they finish, imports run.
 func TestImportsAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
-		f := newFixture(t, st)
+		f := webtest.NewFixture(t, st)
 		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test", Operator: true})
-		cso, dev := f.client(t, "A/cso"), f.client(t, "A/devices")
+		cso, dev := f.Client(t, "A/cso"), f.Client(t, "A/devices")
 		sysID := createSystem(t, cso, f)
-		_, csoTok, err := st.CreateToken(ctx, f.orgA.ID, f.users["A/cso"].ID, "imports", nil, nil)
+		_, csoTok, err := st.CreateToken(ctx, f.OrgA.ID, f.Users["A/cso"].ID, "imports", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, devTok, err := st.CreateToken(ctx, f.orgA.ID, f.users["A/devices"].ID, "imports", nil, nil)
+		_, devTok, err := st.CreateToken(ctx, f.OrgA.ID, f.Users["A/devices"].ID, "imports", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, _ := url.Parse(f.srv.URL)
+		u, _ := url.Parse(f.Srv.URL)
 		cookie := func(c *http.Client) string {
 			var parts []string
 			for _, ck := range c.Jar.Cookies(u) {
@@ -79,8 +82,8 @@ func TestImportsAtOnce(t *testing.T) {
 			}
 			return strings.Join(parts, "; ")
 		}
-		hzPage, hzType := multipartFile(t, "file", "log.csv", hazardCSV("Desc"))
-		catPage, catType := multipartFile(t, "file", "catalogue.csv", catalogueCSV)
+		hzPage, hzType := webtest.MultipartFile(t, "file", "log.csv", hazardCSV("Desc"))
+		catPage, catType := webtest.MultipartFile(t, "file", "catalogue.csv", catalogueCSV)
 		cases := []struct {
 			name, path, ctype, authKey, authVal string
 			body                                []byte
@@ -97,10 +100,10 @@ func TestImportsAtOnce(t *testing.T) {
 			req.Header.Set("Content-Type", ctype)
 			req.Header.Set(key, val)
 			rec := httptest.NewRecorder()
-			f.web.ServeHTTP(rec, req)
+			f.Web.ServeHTTP(rec, req)
 			return rec, rc
 		}
-		release := f.web.HoldImports()
+		release := f.Web.HoldImports()
 		for _, tc := range cases {
 			rec, rc := post(tc.path, tc.ctype, tc.authKey, tc.authVal, tc.body)
 			if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "30" ||
@@ -172,16 +175,16 @@ func zipBomb(t *testing.T) []byte {
 func TestImportLimitsHTTP(t *testing.T) {
 	bomb := zipBomb(t)
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
-		f := newFixture(t, st)
-		cso, dev := f.client(t, "A/cso"), f.client(t, "A/devices")
+		f := webtest.NewFixture(t, st)
+		cso, dev := f.Client(t, "A/cso"), f.Client(t, "A/devices")
 		sysID := createSystem(t, cso, f)
-		api := f.srv.URL + "/api/v1"
+		api := f.Srv.URL + "/api/v1"
 
-		resp, body := do(t, cso, "POST", api+"/systems/"+sysID+"/import?format=xlsx", string(bomb), "Content-Type", "application/octet-stream")
+		resp, body := webtest.Do(t, cso, "POST", api+"/systems/"+sysID+"/import?format=xlsx", string(bomb), "Content-Type", "application/octet-stream")
 		if resp.StatusCode != 413 || !strings.Contains(body, `"too_large"`) || !strings.Contains(body, "unpacks to more than 64.0 MB") {
 			t.Errorf("API zip bomb: got %d %.300s, want 413 naming the limit", resp.StatusCode, body)
 		}
-		resp, body = upload(t, cso, f.srv.URL+"/risk/systems/"+sysID+"/import", "bomb.xlsx", bomb)
+		resp, body = webtest.Upload(t, cso, f.Srv.URL+"/risk/systems/"+sysID+"/import", "bomb.xlsx", bomb)
 		if resp.StatusCode != 413 || !strings.Contains(body, "unpacks to more than 64.0 MB") {
 			t.Errorf("page zip bomb: got %d, want 413 naming the limit", resp.StatusCode)
 		}
@@ -190,7 +193,7 @@ func TestImportLimitsHTTP(t *testing.T) {
 			{"latin-1", "Caf\xe9", "not UTF-8 (byte 0xE9 at position 4"},
 			{"NUL", "a\x00b", "NUL character"},
 		} {
-			resp, body = do(t, cso, "POST", api+"/systems/"+sysID+"/import?format=csv", hazardCSV(tc.desc), "Content-Type", "text/csv")
+			resp, body = webtest.Do(t, cso, "POST", api+"/systems/"+sysID+"/import?format=csv", hazardCSV(tc.desc), "Content-Type", "text/csv")
 			var e struct {
 				Error struct{ Rows exchange.RowErrors } `json:"error"`
 			}
@@ -200,20 +203,20 @@ func TestImportLimitsHTTP(t *testing.T) {
 				t.Errorf("hazard CSV %s: got %d %.300s, want 422 naming row 2, %s", tc.name, resp.StatusCode, body, exchange.ColDescription)
 			}
 		}
-		if _, l, err := riskdb.New(st).CurrentLog(context.Background(), f.orgA, sysID); err != nil || len(l.Hazards) != 0 {
+		if _, l, err := riskdb.New(st).CurrentLog(context.Background(), f.OrgA, sysID); err != nil || len(l.Hazards) != 0 {
 			t.Errorf("after refused imports: got %d hazards (%v), want none", len(l.Hazards), err)
 		}
 
 		wide := "gtin,manufacturer,model,device_type" + strings.Repeat(",x", 300000) + "\n09521234543213,Acme,H1,89\n"
-		resp, body = upload(t, dev, f.srv.URL+"/devices/catalogue", "catalogue.csv", []byte(wide))
+		resp, body = webtest.Upload(t, dev, f.Srv.URL+"/devices/catalogue", "catalogue.csv", []byte(wide))
 		if resp.StatusCode != 422 || len(body) > 200<<10 || !strings.Contains(body, "The first row has 300004 columns") {
 			t.Errorf("catalogue page, 300,000 columns: got %d, %d bytes; want 422 with one short problem", resp.StatusCode, len(body))
 		}
-		resp, body = do(t, dev, "POST", api+"/devices/catalogue", wide, "Content-Type", "text/csv")
+		resp, body = webtest.Do(t, dev, "POST", api+"/devices/catalogue", wide, "Content-Type", "text/csv")
 		if resp.StatusCode != 422 || len(body) > 10<<10 {
 			t.Errorf("catalogue API, 300,000 columns: got %d, %d bytes; want a short 422", resp.StatusCode, len(body))
 		}
-		resp, body = do(t, dev, "POST", api+"/devices/catalogue", "gtin,manufacturer,model,device_type\n"+strings.Repeat("1,,,\n", 1000), "Content-Type", "text/csv")
+		resp, body = webtest.Do(t, dev, "POST", api+"/devices/catalogue", "gtin,manufacturer,model,device_type\n"+strings.Repeat("1,,,\n", 1000), "Content-Type", "text/csv")
 		var e struct {
 			Error struct{ Fields map[string]string } `json:"error"`
 		}
@@ -226,18 +229,18 @@ func TestImportLimitsHTTP(t *testing.T) {
 			{"latin-1", "gtin,manufacturer,model,device_type\n09521234543213,Caf\xe9,H1,89\n", "row 2: manufacturer"},
 			{"NUL", "gtin,manufacturer,model,device_type\n09521234543213,Acme,H\x001,89\n", "row 2: model"},
 		} {
-			resp, body = do(t, dev, "POST", api+"/devices/catalogue", tc.in, "Content-Type", "text/csv")
+			resp, body = webtest.Do(t, dev, "POST", api+"/devices/catalogue", tc.in, "Content-Type", "text/csv")
 			e.Error.Fields = nil
 			json.Unmarshal([]byte(body), &e)
 			if resp.StatusCode != 422 || e.Error.Fields[tc.field] == "" {
 				t.Errorf("catalogue API %s: got %d %.300s, want 422 with %q", tc.name, resp.StatusCode, body, tc.field)
 			}
 		}
-		resp, body = upload(t, dev, f.srv.URL+"/devices/catalogue", "catalogue.csv", []byte("gtin,manufacturer,model,device_type\n09521234543213,Acme,H\x001,89\n"))
+		resp, body = webtest.Upload(t, dev, f.Srv.URL+"/devices/catalogue", "catalogue.csv", []byte("gtin,manufacturer,model,device_type\n09521234543213,Acme,H\x001,89\n"))
 		if resp.StatusCode != 422 || !strings.Contains(body, "NUL character") {
 			t.Errorf("catalogue page NUL: got %d, want 422 naming the NUL", resp.StatusCode)
 		}
-		if ps, err := devicesdb.New(st).ListProducts(context.Background(), f.orgA.ID, "", 10); err != nil || len(ps) != 0 {
+		if ps, err := devicesdb.New(st).ListProducts(context.Background(), f.OrgA.ID, "", 10); err != nil || len(ps) != 0 {
 			t.Errorf("after refused catalogue imports: got %d products (%v), want none", len(ps), err)
 		}
 	})

@@ -43,7 +43,7 @@ func (s *Server) invitePage(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	d := InvitePage{Base: s.base(w, r, "Join "+inv.OrgName), Invitation: inv, Code: code, Name: inv.Name,
+	d := InvitePage{Base: s.Base(w, r, "Join "+inv.OrgName), Invitation: inv, Code: code, Name: inv.Name,
 		LoginHref: "/login?next=" + url.QueryEscape("/invite?code="+code)}
 	if d.P != nil && d.P.User.Email != inv.Email {
 		d.WrongUser = true
@@ -51,7 +51,7 @@ func (s *Server) invitePage(w http.ResponseWriter, r *http.Request, status int, 
 	if fill != nil {
 		fill(&d)
 	}
-	return s.render(w, status, "invite", d)
+	return s.Render(w, status, "invite", d)
 }
 
 func (s *Server) inviteGet(w http.ResponseWriter, r *http.Request) error {
@@ -61,7 +61,7 @@ func (s *Server) inviteGet(w http.ResponseWriter, r *http.Request) error {
 // inviteCreateAccount accepts an invitation by creating an account, and
 // signs the new person in.
 func (s *Server) inviteCreateAccount(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := ParseForm(r); err != nil {
 		return err
 	}
 	code, name, pw := r.PostForm.Get("code"), r.PostForm.Get("name"), r.PostForm.Get("password")
@@ -85,37 +85,37 @@ func (s *Server) inviteCreateAccount(w http.ResponseWriter, r *http.Request) err
 	if err := s.signIn(w, r, u, inv.OrgID); err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/", "Welcome to clinsafe. You are now a member of "+inv.OrgName+".")
+	return s.Redirect(w, r, "/", "Welcome to clinsafe. You are now a member of "+inv.OrgName+".")
 }
 
 // inviteAccept accepts an invitation as the signed-in person.
 func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
+	if err := ParseForm(r); err != nil {
 		return err
 	}
 	inv, err := s.store.AcceptInvitation(r.Context(), r.PostForm.Get("code"))
 	if err != nil {
 		return err
 	}
-	p := principalFrom(r.Context())
+	p := PrincipalFrom(r.Context())
 	if p.SessionHash != "" {
 		if err := s.store.SwitchOrg(r.Context(), inv.OrgID, p.SessionHash, p.User.ID); err != nil {
 			return err
 		}
 	}
-	return s.redirect(w, r, "/", "You are now a member of "+inv.OrgName+". Use the organisation switcher to move between your organisations.")
+	return s.Redirect(w, r, "/", "You are now a member of "+inv.OrgName+". Use the organisation switcher to move between your organisations.")
 }
 
 func (s *Server) adminRevokeInvitation(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
+	p := PrincipalFrom(r.Context())
 	if err := s.store.RevokeInvitation(r.Context(), p.Org.ID, r.PathValue("id")); err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/admin/users", "Invitation withdrawn. Its link no longer works.")
+	return s.Redirect(w, r, "/admin/users", "Invitation withdrawn. Its link no longer works.")
 }
 
 func (s *Server) adminRemoveMember(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
+	p := PrincipalFrom(r.Context())
 	id := r.PathValue("id")
 	u, err := s.store.UserInOrg(r.Context(), p.Org.ID, id)
 	if err != nil {
@@ -135,10 +135,10 @@ func (s *Server) adminRemoveMember(w http.ResponseWriter, r *http.Request) error
 			err = &apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"remove": f["roles"]}}
 		}
 		d.SetErrors(err, "remove")
-		return s.render(w, http.StatusUnprocessableEntity, "user", d)
+		return s.Render(w, http.StatusUnprocessableEntity, "user", d)
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirect(w, r, "/admin/users", strings.TrimSpace(u.Name)+" no longer has a role in "+p.Org.Name+". Their account is otherwise unchanged.")
+	return s.Redirect(w, r, "/admin/users", strings.TrimSpace(u.Name)+" no longer has a role in "+p.Org.Name+". Their account is otherwise unchanged.")
 }

@@ -39,12 +39,15 @@ var (
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
 
-func requestIDFrom(ctx context.Context) string {
+// RequestIDFrom is the id the server gave the request (also its X-Request-Id).
+func RequestIDFrom(ctx context.Context) string {
 	id, _ := ctx.Value(keyRequestID).(string)
 	return id
 }
 
-func principalFrom(ctx context.Context) *store.Principal {
+// PrincipalFrom is who is acting: set by the guard from the session or token,
+// nil on a public route.
+func PrincipalFrom(ctx context.Context) *store.Principal {
 	p, _ := ctx.Value(keyPrincipal).(*store.Principal)
 	return p
 }
@@ -112,7 +115,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			return
 		}
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"ms", time.Since(start).Milliseconds(), "request_id", requestIDFrom(r.Context()))
+			"ms", time.Since(start).Milliseconds(), "request_id", RequestIDFrom(r.Context()))
 	})
 }
 
@@ -123,7 +126,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "value", v, "path", r.URL.Path, "request_id", requestIDFrom(r.Context()))
+				s.log.Error("panic", "value", v, "path", r.URL.Path, "request_id", RequestIDFrom(r.Context()))
 				s.fail(w, r, isAPI(r), errors.New("panic"))
 			}
 		}()
@@ -162,7 +165,7 @@ func (s *Server) authenticate(r *http.Request) (*store.Principal, error) {
 // guard wraps a route: body limit, authentication, the route's role check,
 // the check of path values and query text, a slot for an upload (import)
 // route, and error rendering.
-func (s *Server) guard(rt route) http.Handler {
+func (s *Server) guard(rt Route) http.Handler {
 	params := pathParams(rt.Path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(maxBody)
@@ -190,9 +193,9 @@ func (s *Server) guard(rt route) http.Handler {
 		ctx := r.Context()
 		if p != nil {
 			ctx = context.WithValue(ctx, keyPrincipal, p)
-			ctx = audit.WithActor(ctx, audit.Actor{UserID: p.User.ID, Name: p.User.Name, RequestID: requestIDFrom(ctx), ViaToken: p.TokenID != ""})
+			ctx = audit.WithActor(ctx, audit.Actor{UserID: p.User.ID, Name: p.User.Name, RequestID: RequestIDFrom(ctx), ViaToken: p.TokenID != ""})
 		} else {
-			ctx = audit.WithActor(ctx, audit.Actor{Name: "anonymous", RequestID: requestIDFrom(ctx)})
+			ctx = audit.WithActor(ctx, audit.Actor{Name: "anonymous", RequestID: RequestIDFrom(ctx)})
 		}
 		r = r.WithContext(ctx)
 		if !rt.Public {
@@ -225,7 +228,7 @@ func (s *Server) guard(rt route) http.Handler {
 			return
 		}
 		if rt.Upload {
-			release, err := s.importSlot()
+			release, err := s.ImportSlot()
 			if err != nil {
 				s.fail(w, r, api, err)
 				return
@@ -249,10 +252,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, err erro
 	status := statusOf(kind)
 	setRetryAfter(w, err)
 	if kind == apperr.Internal {
-		s.log.Error("request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", requestIDFrom(r.Context()))
+		s.log.Error("request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", RequestIDFrom(r.Context()))
 	}
 	if api {
-		writeJSONError(w, status, err)
+		WriteJSONError(w, status, err)
 		return
 	}
 	s.renderError(w, r, status, err)

@@ -7,9 +7,9 @@ type Option struct {
 	Selected           bool
 }
 
-// options turns a list of code and label pairs into choices, with the one
+// Choices turns a list of code and label pairs into choices, with the one
 // whose code is selected marked.
-func options[T any](xs []T, value func(T) (code, label string), selected string) []Option {
+func Choices[T any](xs []T, value func(T) (code, label string), selected string) []Option {
 	out := make([]Option, 0, len(xs))
 	for _, x := range xs {
 		v, l := value(x)
@@ -18,6 +18,6 @@ func options[T any](xs []T, value func(T) (code, label string), selected string)
 	return out
 }
 
-// codeLabel reads the code and label lists of the domain packages
+// CodeLabel reads the code and label lists of the domain packages
 // (organisation kinds, lateralities, recall kinds, ...).
-func codeLabel(k struct{ Code, Label string }) (string, string) { return k.Code, k.Label }
+func CodeLabel(k struct{ Code, Label string }) (string, string) { return k.Code, k.Label }

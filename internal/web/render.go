@@ -9,16 +9,17 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/clock"
-	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -57,12 +58,6 @@ var funcs = template.FuncMap{
 	"join":    strings.Join,
 	"add":     func(a, b int) int { return a + b },
 
-	// Implanted devices.
-	"deviceHref":      deviceHref,
-	"deviceTypeLabel": devices.DeviceTypeLabel,
-	"actionLabel":     devices.ActionLabel,
-	"lateralityLabel": lateralityLabel,
-
 	// dict builds the parameters of a partial: dict "Key" value ...
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
@@ -84,23 +79,104 @@ type pages struct {
 	sets map[string]*template.Template
 }
 
-// parsePages parses every page in templates/pages with the layout and
-// partials into its own set. A missing or broken template fails start-up.
-func parsePages() (*pages, error) {
+// kernelFiles are the layout and the kernel's partials, in every page set.
+var kernelFiles = []string{"templates/layout.html", "templates/partials/*.html"}
+
+// parsePages parses each page into its own set: the kernel's pages (named
+// after their file) with the layout and kernel partials, and each wing's
+// pages (named "area/page") with the layout, kernel partials and that
+// wing's partials only, so two wings can never replace each other's blocks.
+// A missing or broken template fails start-up.
+func parsePages(mods []Module) (*pages, error) {
+	p := &pages{sets: map[string]*template.Template{}}
 	files, err := fs.Glob(templateFS, "templates/pages/*.html")
 	if err != nil || len(files) == 0 {
 		return nil, fmt.Errorf("web: no page templates found")
 	}
-	p := &pages{sets: map[string]*template.Template{}}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", f)
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, append(slices.Clone(kernelFiles), f)...)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
 		}
 		p.sets[name] = t
 	}
+	for _, m := range mods {
+		if err := p.parseModule(m); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
+}
+
+// parseModule adds the page sets of one wing.
+func (p *pages) parseModule(m Module) error {
+	area := m.Pillar().Area
+	mfs := m.Templates()
+	if area == "" || strings.Contains(area, "/") || mfs == nil {
+		return fmt.Errorf("web: a module needs an area name without slashes and its templates")
+	}
+	fm := template.FuncMap{}
+	maps.Copy(fm, funcs)
+	for k, f := range m.Funcs() {
+		if _, ok := funcs[k]; ok {
+			return fmt.Errorf("web: module %s: template function %q is the kernel's", area, k)
+		}
+		fm[k] = f
+	}
+	partials, err := fs.Glob(mfs, "partials/*.html")
+	if err != nil {
+		return fmt.Errorf("web: module %s: %w", area, err)
+	}
+	if len(partials) > 0 {
+		// A wing's own blocks are area-qualified, so that they can never
+		// replace the kernel's or another wing's.
+		t, err := template.New("").Funcs(fm).ParseFS(mfs, partials...)
+		if err != nil {
+			return fmt.Errorf("web: module %s: parse partials: %w", area, err)
+		}
+		files := map[string]bool{"": true}
+		for _, f := range partials {
+			files[path.Base(f)] = true // the file itself, outside its blocks
+		}
+		for _, d := range t.Templates() {
+			if n := d.Name(); !files[n] && !strings.HasPrefix(n, area+"/") {
+				return fmt.Errorf("web: module %s: partial %q must be named %s/NAME", area, n, area)
+			}
+		}
+	}
+	files, err := fs.Glob(mfs, "pages/*.html")
+	if err != nil || len(files) == 0 {
+		return fmt.Errorf("web: module %s: no page templates found", area)
+	}
+	for _, f := range files {
+		name := area + "/" + strings.TrimSuffix(path.Base(f), ".html")
+		t, err := template.New(name).Funcs(fm).ParseFS(templateFS, kernelFiles...)
+		if err == nil && len(partials) > 0 {
+			t, err = t.ParseFS(mfs, partials...)
+		}
+		if err == nil {
+			t, err = t.ParseFS(mfs, f)
+		}
+		if err != nil {
+			return fmt.Errorf("web: parse template %s: %w", name, err)
+		}
+		p.sets[name] = t
+	}
+	return nil
+}
+
+// PageNames lists every page set ("home", "risk/hazard", ...), sorted.
+func (s *Server) PageNames() []string { return slices.Sorted(maps.Keys(s.pages.sets)) }
+
+// ExecutePage renders page name with data into w, as Render does, so that a
+// wing's test can execute every page with typed sample data.
+func (s *Server) ExecutePage(w io.Writer, name string, data any) error {
+	t, ok := s.pages.sets[name]
+	if !ok {
+		return fmt.Errorf("web: no template %q", name)
+	}
+	return t.ExecuteTemplate(w, "layout", data)
 }
 
 // Base is embedded in every page's data.
@@ -153,19 +229,19 @@ func (b *Base) SetErrors(err error, order ...string) {
 func (b Base) HasErrors() bool { return len(b.ErrorList) > 0 }
 
 // navItems is the header navigation: the pillars, then Admin.
-var navItems = func() []NavItem {
+func navItems(ps []PillarCard) []NavItem {
 	var out []NavItem
-	for _, p := range pillarCards {
+	for _, p := range ps {
 		out = append(out, NavItem{Label: p.Nav, Href: p.Href})
 	}
 	return append(out, NavItem{Label: "Admin", Href: "/admin"})
-}()
+}
 
-// base builds the common page data for r.
-func (s *Server) base(w http.ResponseWriter, r *http.Request, title string) Base {
-	b := Base{Title: title, P: principalFrom(r.Context()), Path: r.URL.Path, Version: s.version}
+// Base builds the common page data for r.
+func (s *Server) Base(w http.ResponseWriter, r *http.Request, title string) Base {
+	b := Base{Title: title, P: PrincipalFrom(r.Context()), Path: r.URL.Path, Version: s.version}
 	if b.P != nil {
-		for _, n := range navItems {
+		for _, n := range s.nav {
 			if n.Href == "/admin" && !auth.HasAny(b.P.Roles, auth.Admin) {
 				continue
 			}
@@ -175,7 +251,7 @@ func (s *Server) base(w http.ResponseWriter, r *http.Request, title string) Base
 		orgs, err := s.store.OrgsOfUser(r.Context(), b.P.User.ID)
 		if err != nil && r.Context().Err() == nil {
 			// The organisation switcher is not worth failing the page for.
-			s.log.Error("list organisations for the switcher", "err", err, "request_id", requestIDFrom(r.Context()))
+			s.log.Error("list organisations for the switcher", "err", err, "request_id", RequestIDFrom(r.Context()))
 		}
 		b.Orgs = orgs
 	}
@@ -183,15 +259,22 @@ func (s *Server) base(w http.ResponseWriter, r *http.Request, title string) Base
 	return b
 }
 
-// render executes page name with data and writes it with status.
-func (s *Server) render(w http.ResponseWriter, status int, name string, data any) error {
+// Render executes page name ("home", "risk/hazard") with data and writes
+// it with status.
+func (s *Server) Render(w http.ResponseWriter, status int, name string, data any) error {
+	return s.RenderFragment(w, status, name, "layout", data)
+}
+
+// RenderFragment executes one block of page name's set (a line of a list
+// answered to a script, say) and writes it with status.
+func (s *Server) RenderFragment(w http.ResponseWriter, status int, name, block string, data any) error {
 	t, ok := s.pages.sets[name]
 	if !ok {
 		return fmt.Errorf("web: no template %q", name)
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		return fmt.Errorf("web: render %s: %w", name, err)
+	if err := t.ExecuteTemplate(&buf, block, data); err != nil {
+		return fmt.Errorf("web: render %s (%s): %w", name, block, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -230,8 +313,8 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 	} else if status == http.StatusNotFound && errors.Is(err, notFoundErr) {
 		msg = "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address."
 	}
-	d := ErrorPage{Base: s.base(w, r, heading), Status: status, Heading: heading, Message: msg, RequestID: requestIDFrom(r.Context())}
-	if rerr := s.render(w, status, "error", d); rerr != nil {
+	d := ErrorPage{Base: s.Base(w, r, heading), Status: status, Heading: heading, Message: msg, RequestID: RequestIDFrom(r.Context())}
+	if rerr := s.Render(w, status, "error", d); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		http.Error(w, heading, status)
 	}
@@ -259,8 +342,8 @@ func takeFlash(w http.ResponseWriter, r *http.Request) string {
 	return v
 }
 
-// redirect finishes a successful POST with a flash message.
-func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash string) error {
+// Redirect finishes a successful POST with a flash message.
+func (s *Server) Redirect(w http.ResponseWriter, r *http.Request, to, flash string) error {
 	if flash != "" {
 		s.setFlash(w, flash)
 	}
@@ -268,10 +351,10 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 	return nil
 }
 
-// parseForm reads a form body (URL-encoded or multipart): an oversize body
+// ParseForm reads a form body (URL-encoded or multipart): an oversize body
 // is TooLarge (413), an unreadable one BadRequest (400), and a field that is
 // not valid text (checkFormText) Invalid (422).
-func parseForm(r *http.Request) error {
+func ParseForm(r *http.Request) error {
 	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		err = r.ParseMultipartForm(8 << 20)
@@ -308,12 +391,14 @@ type apiErrorBody struct {
 	RequestID string            `json:"request_id,omitempty"`
 }
 
-func writeJSONError(w http.ResponseWriter, status int, err error) {
-	writeJSON(w, status, apiError{Error: apiErrorBody{Kind: string(apperr.KindOf(err)), Message: apperr.MessageOf(err),
+// WriteJSONError writes err in the API's one error shape.
+func WriteJSONError(w http.ResponseWriter, status int, err error) {
+	WriteJSON(w, status, apiError{Error: apiErrorBody{Kind: string(apperr.KindOf(err)), Message: apperr.MessageOf(err),
 		Fields: apperr.FieldsOf(err), RequestID: w.Header().Get("X-Request-Id")}})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) error {
+// WriteJSON writes v as indented JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -322,10 +407,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return enc.Encode(v)
 }
 
-// decodeJSON reads a JSON body strictly: unknown fields, trailing data,
+// DecodeJSON reads a JSON body strictly: unknown fields, trailing data,
 // wrong types and text that is not valid (checkJSONText) are Invalid errors
 // naming the problem; nesting too deep is BadRequest.
-func decodeJSON(r *http.Request, v any) error {
+func DecodeJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return apperr.New(apperr.Invalid, "Send the body as application/json")
 	}
@@ -369,9 +454,10 @@ func decodeJSON(r *http.Request, v any) error {
 
 // assetHandler serves the embedded static files (our own CSS and JS and the
 // NHS.UK frontend copied from npm at build time) with long caching.
-func assetHandler() http.Handler {
-	sub, _ := fs.Sub(staticFS, "static")
-	fsrv := http.StripPrefix("/assets/", http.FileServerFS(sub))
+// A wing's own static files are served under /assets/AREA/.
+func assetHandler(prefix string, root fs.FS) http.Handler {
+	sub, _ := fs.Sub(root, "static")
+	fsrv := http.StripPrefix(prefix, http.FileServerFS(sub))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/") {
 			http.NotFound(w, r)

@@ -6,10 +6,10 @@ import (
 	"github.com/clinsafe/clinsafe/internal/auth"
 )
 
-// route is one entry of the declared route table: every route of clinsafe
+// Route is one entry of the declared route table: every route of clinsafe
 // is listed here with the roles allowed to use it. The route × role test
 // walks this table.
-type route struct {
+type Route struct {
 	Method, Path string
 	// Roles allowed; empty means any signed-in user. Ignored when Public.
 	Roles []auth.Role
@@ -23,14 +23,16 @@ type route struct {
 	Handle       func(http.ResponseWriter, *http.Request) error
 }
 
-var anyone []auth.Role // any signed-in user
+// Anyone, as a route's Roles, admits any signed-in user.
+var Anyone []auth.Role
 
-func roles(rs ...auth.Role) []auth.Role { return rs }
+// Roles lists the roles a route admits.
+func Roles(rs ...auth.Role) []auth.Role { return rs }
 
 // routes returns the route table. Modules add their routes here.
-func (s *Server) routes() []route {
-	admin := roles(auth.Admin)
-	rs := []route{
+func (s *Server) routes() []Route {
+	admin := Roles(auth.Admin)
+	rs := []Route{
 		// Health and readiness for load balancers and orchestration.
 		{Method: "GET", Path: "/healthz", Public: true, Handle: s.healthz},
 		{Method: "GET", Path: "/readyz", Public: true, Handle: s.readyz},
@@ -38,18 +40,18 @@ func (s *Server) routes() []route {
 		// Signing in and out, and the organisation switcher.
 		{Method: "GET", Path: "/login", Public: true, Handle: s.loginPage},
 		{Method: "POST", Path: "/login", Public: true, Handle: s.login},
-		{Method: "POST", Path: "/logout", Roles: anyone, Handle: s.logout},
-		{Method: "POST", Path: "/org", Roles: anyone, Handle: s.switchOrg},
-		{Method: "GET", Path: "/account", Roles: anyone, Handle: s.accountPage},
-		{Method: "POST", Path: "/account/password", Roles: anyone, Handle: s.changePassword},
+		{Method: "POST", Path: "/logout", Roles: Anyone, Handle: s.logout},
+		{Method: "POST", Path: "/org", Roles: Anyone, Handle: s.switchOrg},
+		{Method: "GET", Path: "/account", Roles: Anyone, Handle: s.accountPage},
+		{Method: "POST", Path: "/account/password", Roles: Anyone, Handle: s.changePassword},
 
 		// Invitations to join an organisation: the invitee's side.
 		{Method: "GET", Path: "/invite", Public: true, Handle: s.inviteGet},
 		{Method: "POST", Path: "/invite", Public: true, Handle: s.inviteCreateAccount},
-		{Method: "POST", Path: "/invite/accept", Roles: anyone, Handle: s.inviteAccept},
+		{Method: "POST", Path: "/invite/accept", Roles: Anyone, Handle: s.inviteAccept},
 
 		// Home and the pillars.
-		{Method: "GET", Path: "/{$}", Roles: anyone, Handle: s.home},
+		{Method: "GET", Path: "/{$}", Roles: Anyone, Handle: s.home},
 
 		// Administration of the current organisation.
 		{Method: "GET", Path: "/admin", Roles: admin, Handle: s.adminHome},
@@ -72,8 +74,8 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/admin/audit", Roles: admin, Handle: s.adminAudit},
 
 		// JSON API.
-		{Method: "GET", Path: "/api/v1/me", Roles: anyone, API: true, Handle: s.apiMe},
-		{Method: "GET", Path: "/api/v1/orgs", Roles: anyone, API: true, Handle: s.apiOrgs},
+		{Method: "GET", Path: "/api/v1/me", Roles: Anyone, API: true, Handle: s.apiMe},
+		{Method: "GET", Path: "/api/v1/orgs", Roles: Anyone, API: true, Handle: s.apiOrgs},
 		{Method: "GET", Path: "/api/v1/users", Roles: admin, API: true, Handle: s.apiUsers},
 		{Method: "POST", Path: "/api/v1/users", Roles: admin, API: true, Handle: s.apiCreateUser},
 		{Method: "GET", Path: "/api/v1/users/{id}", Roles: admin, API: true, Handle: s.apiUser},
@@ -86,14 +88,15 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/api/v1/audit", Roles: admin, API: true, Handle: s.apiAudit},
 	}
 	// Pillars not built yet have a page that says so.
-	for _, p := range pillarCards {
+	for _, p := range s.pillars() {
 		if !p.Ready {
-			rs = append(rs, route{Method: "GET", Path: p.Href, Roles: anyone, Handle: s.pillar(p)})
+			rs = append(rs, Route{Method: "GET", Path: p.Href, Roles: Anyone, Handle: s.pillar(p)})
 		}
 	}
-	// Each module declares its routes in its own file.
-	rs = append(rs, s.riskRoutes()...)
-	rs = append(rs, s.deviceRoutes()...)
+	// Each wing declares its own routes.
+	for _, m := range s.modules {
+		rs = append(rs, m.Routes()...)
+	}
 	return rs
 }
 

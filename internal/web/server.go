@@ -8,8 +8,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
-	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,9 +26,9 @@ type Server struct {
 	log        *slog.Logger
 	pages      *pages
 	sessionKey []byte
-	// risk and dev are the clinical risk and implanted devices pillars' SQL.
-	risk    *riskdb.DB
-	dev     *devicesdb.DB
+	// modules are the wings, in the order internal/app lists them.
+	modules []Module
+	nav     []NavItem
 	handler http.Handler
 	version string
 	imports *importSlots // bounds the imports running at once
@@ -44,15 +42,13 @@ type Options struct {
 	Config  *config.Config
 	Logger  *slog.Logger
 	Version string
+	// Modules make the wings served beside the kernel (see internal/app).
+	Modules []ModuleFunc
 }
 
-// New builds a Server: it parses every template (failing on a missing one)
-// and assembles the route table.
+// New builds a Server with its wings: it parses every template (failing on
+// a missing one) and assembles the route table.
 func New(o Options) (*Server, error) {
-	p, err := parsePages()
-	if err != nil {
-		return nil, err
-	}
 	key := o.Config.SessionKey
 	if len(key) == 0 {
 		key = make([]byte, 32)
@@ -64,13 +60,32 @@ func New(o Options) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{store: o.Store, risk: riskdb.New(o.Store), dev: devicesdb.New(o.Store), cfg: o.Config, log: log, pages: p, sessionKey: key, version: o.Version,
+	s := &Server{store: o.Store, cfg: o.Config, log: log, sessionKey: key, version: o.Version,
 		imports: newImportSlots(maxImports), active: make(chan struct{}, maxActive())}
+	areas := map[string]bool{"": true, "vendor": true, "images": true}
+	for _, mf := range o.Modules {
+		m := mf(s)
+		if a := m.Pillar().Area; areas[a] {
+			return nil, fmt.Errorf("web: module area %q is taken", a)
+		}
+		areas[m.Pillar().Area] = true
+		s.modules = append(s.modules, m)
+	}
+	p, err := parsePages(s.modules)
+	if err != nil {
+		return nil, err
+	}
+	s.pages = p
+	s.nav = navItems(s.pillars())
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))
 	}
-	mux.Handle("GET /assets/", assetHandler())
+	mux.Handle("GET /assets/", assetHandler("/assets/", staticFS))
+	for _, m := range s.modules {
+		a := m.Pillar().Area
+		mux.Handle("GET /assets/"+a+"/", assetHandler("/assets/"+a+"/", m.Templates()))
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, false, notFoundErr)
 	})

@@ -1,0 +1,294 @@
+package devicesweb
+
+import (
+	"errors"
+	"fmt"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
+	"github.com/clinsafe/clinsafe/internal/web"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/devices"
+)
+
+// deviceRowFields turns the row errors of an import into the API's per-field
+// messages, keyed "row N" or "row N: column" ("file" for the line that
+// counts the problems not listed).
+func deviceRowFields(err error) error {
+	var rows devices.RowErrors
+	if !errors.As(err, &rows) {
+		return err
+	}
+	f := map[string]string{}
+	for _, r := range rows {
+		k := fmt.Sprintf("row %d", r.Row)
+		if r.Row == 0 {
+			k = "file"
+		}
+		if r.Column != "" {
+			k += ": " + r.Column
+		}
+		if old, ok := f[k]; ok {
+			f[k] = old + "; " + r.Message
+		} else {
+			f[k] = r.Message
+		}
+	}
+	return &apperr.Error{Kind: apperr.Invalid, Message: apperr.MessageOf(err), Fields: f, Err: err}
+}
+
+func (s *Module) apiCatalogue(w http.ResponseWriter, r *http.Request) error {
+	ps, err := s.dev.ListProducts(r.Context(), devOrg(r), r.URL.Query().Get("q"), 5000)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, web.Items(ps))
+}
+
+type apiCatalogueImport struct {
+	Imported int `json:"imported"`
+}
+
+// apiImportCatalogue takes the catalogue as CSV (Content-Type text/csv, the
+// columns of devices.CatalogueColumns) or JSON {"items": [...]}.
+func (s *Module) apiImportCatalogue(w http.ResponseWriter, r *http.Request) error {
+	var ps []devices.Product
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
+		var err error
+		if ps, err = devices.ParseCatalogueCSV(r.Body); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return mbe
+			}
+			return deviceRowFields(err)
+		}
+	} else {
+		var in web.List[devices.Product]
+		if err := web.DecodeJSON(r, &in); err != nil {
+			return err
+		}
+		ps = in.Items
+	}
+	n, err := s.dev.ImportCatalogue(r.Context(), devOrg(r), ps)
+	if err != nil {
+		return deviceRowFields(err)
+	}
+	return web.WriteJSON(w, http.StatusOK, apiCatalogueImport{Imported: n})
+}
+
+func (s *Module) apiProduct(w http.ResponseWriter, r *http.Request) error {
+	g, msg := devices.CheckGTIN(r.PathValue("gtin"))
+	if msg != "" {
+		return apperr.New(apperr.NotFound, "No product with that GTIN: %s", msg)
+	}
+	p, err := s.dev.Product(r.Context(), devOrg(r), g)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, p)
+}
+
+func (s *Module) apiProcedures(w http.ResponseWriter, r *http.Request) error {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	ps, err := s.dev.ListProcedures(r.Context(), devOrg(r), limit)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, web.Items(ps))
+}
+
+type apiProcedureIn struct {
+	Patient   devices.PatientInput   `json:"patient"`
+	Procedure devices.ProcedureInput `json:"procedure"`
+}
+
+func (s *Module) apiCreateProcedure(w http.ResponseWriter, r *http.Request) error {
+	var in apiProcedureIn
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	p, err := s.dev.CreateProcedure(r.Context(), devOrg(r), in.Patient, in.Procedure)
+	if err != nil {
+		return err
+	}
+	d, err := s.dev.Procedure(r.Context(), devOrg(r), p.ID)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/devices/procedures/"+p.ID)
+	return web.WriteJSON(w, http.StatusCreated, d)
+}
+
+func (s *Module) apiProcedure(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.dev.Procedure(r.Context(), devOrg(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, d)
+}
+
+type apiDeviceIn struct {
+	Barcode string `json:"barcode"`
+	devices.ManualInput
+}
+
+func (s *Module) apiAddImplant(w http.ResponseWriter, r *http.Request) error {
+	var in apiDeviceIn
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	var d devices.Device
+	var err error
+	if in.Barcode != "" {
+		if in.GTIN != "" || in.Lot != "" || in.Serial != "" || in.Expiry != "" {
+			return &apperr.Error{Kind: apperr.Invalid, Message: "Send a barcode or the device's details, not both", Fields: map[string]string{"barcode": "send either barcode or gtin, lot, serial and expiry"}}
+		}
+		d, err = devices.ParseScan(in.Barcode, s.k.Store().Now())
+	} else {
+		d, err = in.Device()
+	}
+	if err != nil {
+		return err
+	}
+	rec, err := s.dev.AddImplant(r.Context(), devOrg(r), r.PathValue("id"), d)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/devices/implants/"+rec.ID)
+	return web.WriteJSON(w, http.StatusCreated, rec)
+}
+
+func (s *Module) apiImplant(w http.ResponseWriter, r *http.Request) error {
+	rec, err := s.dev.Implant(r.Context(), devOrg(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, rec)
+}
+
+func (s *Module) apiExplant(w http.ResponseWriter, r *http.Request) error {
+	var in devices.ExplantInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	org, id := devOrg(r), r.PathValue("id")
+	if err := s.dev.Explant(r.Context(), org, id, in); err != nil {
+		return err
+	}
+	rec, err := s.dev.Implant(r.Context(), org, id)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, rec)
+}
+
+func (s *Module) apiDeviceHistory(w http.ResponseWriter, r *http.Request) error {
+	g, msg := devices.CheckGTIN(r.PathValue("gtin"))
+	if msg != "" {
+		return apperr.New(apperr.NotFound, "No device with that GTIN: %s", msg)
+	}
+	h, err := s.dev.DeviceHistory(r.Context(), devOrg(r), g, r.URL.Query().Get("serial"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, web.Items(h))
+}
+
+func (s *Module) apiRecalls(w http.ResponseWriter, r *http.Request) error {
+	rs, err := s.dev.ListRecalls(r.Context(), devOrg(r))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, web.Items(rs))
+}
+
+func (s *Module) apiCreateRecall(w http.ResponseWriter, r *http.Request) error {
+	var in devices.RecallInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	rc, err := s.dev.CreateRecall(r.Context(), devOrg(r), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/devices/recalls/"+rc.ID)
+	return web.WriteJSON(w, http.StatusCreated, rc)
+}
+
+type apiRecallWithCounts struct {
+	devices.Recall
+	Counts devicesdb.RecallCounts `json:"counts"`
+}
+
+func (s *Module) apiRecall(w http.ResponseWriter, r *http.Request) error {
+	org := devOrg(r)
+	rc, err := s.dev.Recall(r.Context(), org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	c, err := s.dev.CountRecall(r.Context(), org, rc)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, apiRecallWithCounts{Recall: rc, Counts: c})
+}
+
+type apiRecallPatients struct {
+	Items     []devicesdb.AffectedPatient `json:"items"`
+	Truncated bool                        `json:"truncated"`
+}
+
+// apiRecallPatients lists the affected patients: with ?actions=1 those with
+// recall actions (all, with status), otherwise the live match (up to
+// ?limit=, at most 1000).
+func (s *Module) apiRecallPatients(w http.ResponseWriter, r *http.Request) error {
+	org := devOrg(r)
+	rc, err := s.dev.Recall(r.Context(), org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("actions") == "1" {
+		acts, err := s.dev.RecallActions(r.Context(), org, rc.ID)
+		if err != nil {
+			return err
+		}
+		return web.WriteJSON(w, http.StatusOK, apiRecallPatients{Items: web.Items(acts).Items})
+	}
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	m, err := s.dev.MatchRecall(r.Context(), org, rc, limit)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, apiRecallPatients{Items: web.Items(m.Patients).Items, Truncated: m.Truncated})
+}
+
+type apiRecallMatchResult struct {
+	Added int `json:"added"`
+}
+
+func (s *Module) apiMatchRecall(w http.ResponseWriter, r *http.Request) error {
+	n, err := s.dev.StartRecallActions(r.Context(), devOrg(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, apiRecallMatchResult{Added: n})
+}
+
+type apiRecallActionIn struct {
+	Status string `json:"status"`
+	Note   string `json:"note"`
+}
+
+func (s *Module) apiRecallAction(w http.ResponseWriter, r *http.Request) error {
+	var in apiRecallActionIn
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.dev.SetRecallAction(r.Context(), devOrg(r), r.PathValue("id"), r.PathValue("patient"), in.Status, in.Note); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,146 @@
+package devicesweb_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/clinsafe/clinsafe/internal/browsertest"
+	"github.com/clinsafe/clinsafe/internal/storetest"
+	"github.com/clinsafe/clinsafe/internal/webtest"
+)
+
+// devicesScan types a barcode into the scan field as a keyboard-wedge
+// scanner does, characters then Enter, and waits until the page shows want
+// device lines (or an error).
+func devicesScan(t *testing.T, ctx context.Context, data string, want int, wantError bool) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.SendKeys(chromedp.CSS("#barcode"), data+"\n", chromedp.NodeVisible)); err != nil {
+		t.Fatalf("scan %q: %v", data, err)
+	}
+	for {
+		rows := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#implant-lines tr').length`)
+		shown := browsertest.Eval[bool](t, ctx, `!document.getElementById('barcode-error').hidden`)
+		if rows == want && shown == wantError && (wantError || strings.Contains(browsertest.Eval[string](t, ctx, `document.getElementById('scan-status').textContent`), "Device added")) {
+			return
+		}
+		select {
+		case <-sctx.Done():
+			t.Fatalf("after scanning %q: %d lines (want %d), error shown %v (want %v): %s", data, rows, want, shown, wantError, browsertest.Text(t, ctx, "main"))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func devicesSetValue(t *testing.T, ctx context.Context, sel, value string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(sel), value, chromedp.NodeVisible)); err != nil {
+		t.Fatalf("set %s: %v", sel, err)
+	}
+}
+
+// TestBrowserDevices records a procedure at the point of care by typing
+// scans into the scan field, as a wedge scanner does, then records a recall
+// and finds the patient through it. axe-core runs on every page, and again
+// on the scan page after lines and an error were added without a reload.
+func TestBrowserDevices(t *testing.T) {
+	browsertest.Enabled(t)
+	st, _ := storetest.Open(t, "sqlite")
+	base, _ := webtest.BrowserDemoServer(t, st)
+	ctx := browsertest.New(t)
+
+	browsertest.Visit(t, ctx, base+"/login", http.StatusOK)
+	webtest.BrowserSignIn(t, ctx, "theatre@demo.clinsafe.test")
+	browsertest.Visit(t, ctx, base+"/devices", http.StatusOK)
+	browsertest.ClickNav(t, ctx, `a[href="/devices/procedures/new"]`, http.StatusOK)
+
+	// The procedure form, first with a bad NHS number.
+	browsertest.Fill(t, ctx, "#patient_nhs_number", "943 476 5918")
+	browsertest.Fill(t, ctx, "#patient_name", "Rowan Browser")
+	browsertest.Fill(t, ctx, "#patient_birth_date", "1961-04-09")
+	browsertest.Fill(t, ctx, "#performed_on", "2026-11-23")
+	browsertest.Fill(t, ctx, "#site", "Orthopaedic theatre 3")
+	browsertest.Select(t, ctx, "#laterality", "left")
+	browsertest.Fill(t, ctx, "#clinician", "Ms R Achebe")
+	devicesSetValue(t, ctx, "#description", "Total hip replacement")
+	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusUnprocessableEntity)
+	if got := browsertest.Text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(got, "check digit") {
+		t.Errorf("error summary = %q, want the NHS number's check digit", got)
+	}
+	browsertest.Fill(t, ctx, "#patient_nhs_number", "943 476 5919")
+	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "h1"); got != "Total hip replacement" {
+		t.Fatalf("scan page h1 = %q", got)
+	}
+	if id := browsertest.Eval[string](t, ctx, `document.activeElement && document.activeElement.id`); id != "barcode" {
+		t.Errorf("focus is on %q, want the scan field", id)
+	}
+
+	// Scans, typed as a wedge scanner types them, each followed by Enter.
+	devicesScan(t, ctx, "]d20105099990000010172912311"+"0HS24041<GS>21BRW0001", 1, false)
+	devicesScan(t, ctx, "0105099990000034173001311"+"0AC26101{GS}21BRW0002", 2, false)
+	devicesScan(t, ctx, "not a barcode", 2, true)
+	if got := browsertest.Text(t, ctx, "#barcode-error"); !strings.Contains(got, "not a GS1") {
+		t.Errorf("scan error = %q", got)
+	}
+	devicesScan(t, ctx, "(01)05099990000041(10)LN2610", 3, false)
+	// The live region reads the new line as a sentence.
+	if got := browsertest.Text(t, ctx, "#scan-status"); !strings.Contains(got, "Meridia Liner 52 mm, Highly") || !strings.Contains(got, "lot LN2610, serial none.") {
+		t.Errorf("scan status = %q, want the product and \"serial none.\"", got)
+	}
+	if id := browsertest.Eval[string](t, ctx, `document.activeElement.id`); id != "barcode" {
+		t.Errorf("after scanning, focus is on %q, want the scan field", id)
+	}
+	// The stem is under the demo's open recall: its line warns.
+	if got := browsertest.Text(t, ctx, "#implant-lines tr:first-child"); !strings.Contains(got, "Recall") || !strings.Contains(got, "Meridia Hip stem size 3") {
+		t.Errorf("first line = %q, want the product and a recall warning", got)
+	}
+	browsertest.CheckA11y(t, ctx)
+	browsertest.Screenshot(t, ctx, "devices-scan")
+
+	// Reload: the lines were saved, the warnings are still shown.
+	browsertest.Visit(t, ctx, browsertest.Location(t, ctx), http.StatusOK)
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#implant-lines tr').length`); n != 3 {
+		t.Errorf("after reload, %d lines, want 3", n)
+	}
+
+	// A recall of one serial number finds this patient.
+	browsertest.Visit(t, ctx, base+"/devices/recalls", http.StatusOK)
+	browsertest.ClickNav(t, ctx, `a[href="/devices/recalls/new"]`, http.StatusOK)
+	browsertest.Fill(t, ctx, "#reference", "FSN-BROWSER-1")
+	browsertest.Select(t, ctx, "#kind", "fsn")
+	browsertest.Fill(t, ctx, "#issuer", "Northwind Orthopaedics (fictional)")
+	browsertest.Fill(t, ctx, "#issued_on", "2026-11-23")
+	browsertest.Fill(t, ctx, "#manufacturer", "Northwind Orthopaedics (fictional)")
+	devicesSetValue(t, ctx, "#action_required", "Review in clinic")
+	devicesSetValue(t, ctx, "#affects", "05099990000034 serials BRW0002")
+	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "#recall-counts"); !strings.HasPrefix(got, "1 patient has 1 affected device") {
+		t.Errorf("recall counts = %q", got)
+	}
+	if got := browsertest.Text(t, ctx, "#affected-patients"); !strings.Contains(got, "Rowan Browser") || !strings.Contains(got, "943 476 5919") {
+		t.Fatalf("affected patients = %q", got)
+	}
+	browsertest.ClickNav(t, ctx, "main form[action$='/match'] button", http.StatusOK)
+	browsertest.ClickNav(t, ctx, "#affected-patients a", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "h1"); got != "Rowan Browser" {
+		t.Errorf("patient page h1 = %q", got)
+	}
+	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "FSN-BROWSER-1") || !strings.Contains(got, "To contact") {
+		t.Errorf("patient page lacks the recall: %q", got)
+	}
+	// The device page, the catalogue and the procedures list.
+	browsertest.Visit(t, ctx, base+"/devices/gtin/05099990000034/serial/BRW0002", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "main table"); !strings.Contains(got, "Rowan Browser") {
+		t.Errorf("device history = %q", got)
+	}
+	browsertest.Visit(t, ctx, base+"/devices/catalogue", http.StatusOK)
+	browsertest.Visit(t, ctx, base+"/devices/procedures", http.StatusOK)
+	browsertest.Visit(t, ctx, base+"/devices/recalls", http.StatusOK)
+}

@@ -1,0 +1,502 @@
+package riskweb
+
+import (
+	"bytes"
+	"errors"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/web"
+	"net/http"
+	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/risk"
+	"github.com/clinsafe/clinsafe/internal/risk/exchange"
+	"github.com/clinsafe/clinsafe/internal/risk/report"
+)
+
+func (s *Module) apiSystems(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.risk.ListSystems(r.Context(), web.PrincipalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, web.Items(list))
+}
+
+// apiSystemIn is the body of POST and PUT /api/v1/systems.
+type apiSystemIn struct {
+	Name              string           `json:"name"`
+	Manufacturer      string           `json:"manufacturer"`
+	IntendedUse       string           `json:"intended_use"`
+	ClinicalScope     string           `json:"clinical_scope"`
+	DeploymentContext string           `json:"deployment_context"`
+	Standard          string           `json:"standard"`
+	Phases            []string         `json:"phases"`
+	CSOIDs            []string         `json:"cso_ids"`
+	Releases          []riskdb.Release `json:"releases"`
+}
+
+func (in apiSystemIn) system() riskdb.System {
+	sys := riskdb.System{Name: in.Name, Manufacturer: in.Manufacturer, IntendedUse: in.IntendedUse, ClinicalScope: in.ClinicalScope,
+		DeploymentContext: in.DeploymentContext, Phases: in.Phases, Releases: in.Releases}
+	sys.Standard, _ = risk.ParseStandard(in.Standard)
+	if in.Standard != "" && sys.Standard == "" {
+		sys.Standard = risk.Standard(in.Standard)
+	}
+	for _, id := range in.CSOIDs {
+		sys.CSOs = append(sys.CSOs, riskdb.Person{ID: id})
+	}
+	return sys
+}
+
+func (s *Module) apiCreateSystem(w http.ResponseWriter, r *http.Request) error {
+	var in apiSystemIn
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	sys, err := s.risk.CreateSystem(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, in.system())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/systems/"+sys.ID)
+	return web.WriteJSON(w, http.StatusCreated, sys)
+}
+
+func (s *Module) apiSystem(w http.ResponseWriter, r *http.Request) error {
+	sys, err := s.risk.System(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, sys)
+}
+
+func (s *Module) apiUpdateSystem(w http.ResponseWriter, r *http.Request) error {
+	var in apiSystemIn
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	sys := in.system()
+	sys.ID = r.PathValue("id")
+	sys, err := s.risk.UpdateSystem(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, sys)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, sys)
+}
+
+func (s *Module) apiAddRelease(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Version string `json:"version"`
+		Date    string `json:"date"`
+		Notes   string `json:"notes"`
+	}
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	d, err := web.ParseDate("date", in.Date)
+	if err != nil {
+		return err
+	}
+	rel := riskdb.Release{Version: in.Version, Notes: in.Notes}
+	if d != nil {
+		rel.Date = *d
+	}
+	rel, err = s.risk.AddRelease(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"), rel)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusCreated, rel)
+}
+
+func (s *Module) apiHazards(w http.ResponseWriter, r *http.Request) error {
+	hs, err := s.risk.ListHazards(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, web.Items(hs))
+}
+
+// apiHazardIn is a hazard as the API accepts it: the categories are read
+// as text so that an unknown value is a per-field error, not a broken body.
+type apiHazardIn struct {
+	risk.Hazard
+	InitialSeverity    string `json:"initial_severity"`
+	InitialLikelihood  string `json:"initial_likelihood"`
+	ResidualSeverity   string `json:"residual_severity"`
+	ResidualLikelihood string `json:"residual_likelihood"`
+	// RiskBenefitJustification sets the justification, recorded as the
+	// caller's (who must be a CSO) when it changes.
+	RiskBenefitJustification *string `json:"risk_benefit_justification"`
+	// Template creates the hazard from a built-in template instead.
+	Template string `json:"template"`
+}
+
+func (in apiHazardIn) hazard() (risk.Hazard, error) {
+	h := in.Hazard
+	var f apperr.Fields
+	sev := func(field, v string) risk.Severity {
+		if v == "" {
+			return 0
+		}
+		s, err := risk.ParseSeverity(v)
+		if err != nil {
+			f.Add(field, apperr.MessageOf(err))
+		}
+		return s
+	}
+	lik := func(field, v string) risk.Likelihood {
+		if v == "" {
+			return 0
+		}
+		l, err := risk.ParseLikelihood(v)
+		if err != nil {
+			f.Add(field, apperr.MessageOf(err))
+		}
+		return l
+	}
+	h.InitialSeverity, h.InitialLikelihood = sev("initial_severity", in.InitialSeverity), lik("initial_likelihood", in.InitialLikelihood)
+	h.ResidualSeverity, h.ResidualLikelihood = sev("residual_severity", in.ResidualSeverity), lik("residual_likelihood", in.ResidualLikelihood)
+	return h, f.Err()
+}
+
+func (s *Module) apiCreateHazard(w http.ResponseWriter, r *http.Request) error {
+	var in apiHazardIn
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	p := web.PrincipalFrom(r.Context())
+	sys, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var h risk.Hazard
+	if in.Template != "" {
+		t, err := risk.TemplateByKey(in.Template)
+		if err != nil {
+			return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"template": apperr.MessageOf(err)}}
+		}
+		h = t.Hazard(0)
+	} else if h, err = in.hazard(); err != nil {
+		return err
+	}
+	if in.RiskBenefitJustification != nil {
+		stampRiskBenefit(p, nil, &h, strings.TrimSpace(*in.RiskBenefitJustification), s.k.Store().Now())
+	} else if !h.RiskBenefit.IsZero() {
+		stampRiskBenefit(p, nil, &h, strings.TrimSpace(h.RiskBenefit.Justification), s.k.Store().Now())
+	}
+	h.Provenance = risk.Provenance{}
+	e, err := s.risk.CreateHazard(r.Context(), p.Org.ID, sys.ID, h)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/hazards/"+e.ID)
+	return web.WriteJSON(w, http.StatusCreated, e)
+}
+
+func (s *Module) apiHazard(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.risk.Hazard(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, e)
+}
+
+func (s *Module) apiUpdateHazard(w http.ResponseWriter, r *http.Request) error {
+	var in apiHazardIn
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	p := web.PrincipalFrom(r.Context())
+	old, err := s.risk.Hazard(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	h, err := in.hazard()
+	if err != nil {
+		return err
+	}
+	h.ID = old.ID
+	just := strings.TrimSpace(h.RiskBenefit.Justification)
+	if in.RiskBenefitJustification != nil {
+		just = strings.TrimSpace(*in.RiskBenefitJustification)
+	}
+	stampRiskBenefit(p, &old.Hazard, &h, just, s.k.Store().Now())
+	e, err := s.risk.UpdateHazard(r.Context(), p.Org.ID, h)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, e)
+}
+
+func (s *Module) apiHazardHistory(w http.ResponseWriter, r *http.Request) error {
+	vs, err := s.risk.HazardHistory(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, web.Items(vs))
+}
+
+// apiIssueSummary is an issued version without its snapshot.
+type apiIssueSummary struct {
+	ID             string `json:"id"`
+	SystemID       string `json:"system_id"`
+	Version        string `json:"version"`
+	ContentHash    string `json:"content_hash"`
+	ApprovedByID   string `json:"approved_by_id"`
+	ApprovedByName string `json:"approved_by_name"`
+	IssuedAt       string `json:"issued_at"`
+	Comment        string `json:"comment"`
+	Hazards        int    `json:"hazards"`
+}
+
+func (s *Module) apiIssues(w http.ResponseWriter, r *http.Request) error {
+	p := web.PrincipalFrom(r.Context())
+	if _, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	lis, err := s.risk.LogIssues(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var out []apiIssueSummary
+	for _, li := range lis {
+		out = append(out, apiIssueSummary{ID: li.ID, SystemID: li.SystemID, Version: li.Version, ContentHash: li.ContentHash, ApprovedByID: li.ApprovedByID,
+			ApprovedByName: li.ApprovedByName, IssuedAt: li.IssuedAt.Format("2006-01-02T15:04:05Z07:00"), Comment: li.Comment, Hazards: len(li.Log.Hazards)})
+	}
+	return web.WriteJSON(w, http.StatusOK, web.Items(out))
+}
+
+func (s *Module) apiIssueLog(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Comment  string `json:"comment"`
+		Password string `json:"password"`
+	}
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	p := web.PrincipalFrom(r.Context())
+	sg, err := s.k.Store().VerifySigner(r.Context(), in.Password)
+	if err != nil {
+		return err
+	}
+	li, err := s.risk.IssueLog(r.Context(), p.Org, r.PathValue("id"), in.Comment, sg)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/issues/"+li.ID)
+	return web.WriteJSON(w, http.StatusCreated, li)
+}
+
+func (s *Module) apiIssue(w http.ResponseWriter, r *http.Request) error {
+	li, err := s.risk.LogIssue(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("format") != "" {
+		return s.sendLog(w, r, li.Log, li.Log.System.Name+" hazard log version "+li.Version)
+	}
+	return web.WriteJSON(w, http.StatusOK, li)
+}
+
+func (s *Module) apiDiff(w http.ResponseWriter, r *http.Request) error {
+	_, _, a, b, ok, err := s.diffOf(r)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &apperr.Error{Kind: apperr.Invalid, Message: "Give two issued versions to compare", Fields: map[string]string{"from": "required", "to": "required"}}
+	}
+	return web.WriteJSON(w, http.StatusOK, struct {
+		From string       `json:"from"`
+		To   string       `json:"to"`
+		Diff risk.LogDiff `json:"diff"`
+	}{a.ID, b.ID, risk.DiffLogs(a.Log, b.Log)})
+}
+
+func (s *Module) apiCSCRDraft(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.risk.CSCRDraft(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, d)
+}
+
+func (s *Module) apiSaveCSCRDraft(w http.ResponseWriter, r *http.Request) error {
+	var in riskdb.CSCRDraft
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	d, err := s.risk.SaveCSCRDraft(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, d)
+}
+
+func (s *Module) apiReports(w http.ResponseWriter, r *http.Request) error {
+	p := web.PrincipalFrom(r.Context())
+	if _, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	cs, err := s.risk.CSCRIssues(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, web.Items(cs))
+}
+
+func (s *Module) apiIssueReport(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Password string `json:"password"`
+	}
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	p := web.PrincipalFrom(r.Context())
+	sg, err := s.k.Store().VerifySigner(r.Context(), in.Password)
+	if err != nil {
+		return err
+	}
+	ci, err := s.risk.IssueCSCR(r.Context(), p.Org, r.PathValue("id"), sg)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/reports/"+ci.ID)
+	return web.WriteJSON(w, http.StatusCreated, ci)
+}
+
+func (s *Module) apiReport(w http.ResponseWriter, r *http.Request) error {
+	ci, err := s.cscrIssue(r)
+	if err != nil {
+		return err
+	}
+	switch r.URL.Query().Get("format") {
+	case "", "json":
+		return web.WriteJSON(w, http.StatusOK, ci)
+	case "pdf":
+		var buf bytes.Buffer
+		if err := report.PDF(ci.Report, &buf); err != nil {
+			return err
+		}
+		return sendFile(w, "application/pdf", fileName(ci.Report.System.Name+" CSCR "+ci.DocumentVersion, "pdf"), buf.Bytes())
+	case "markdown":
+		return sendFile(w, "text/markdown; charset=utf-8", fileName(ci.Report.System.Name+" CSCR "+ci.DocumentVersion, "md"), report.Markdown(ci.Report))
+	}
+	return &apperr.Error{Kind: apperr.Invalid, Message: "Unknown format", Fields: map[string]string{"format": "must be json, pdf or markdown"}}
+}
+
+func (s *Module) apiExport(w http.ResponseWriter, r *http.Request) error { return s.riskExport(w, r) }
+
+// apiImportResult answers an import.
+type apiImportResult struct {
+	Imported int `json:"imported"`
+}
+
+// apiImportError is the 422 answer to a failed import: every row that
+// could not be read.
+type apiImportError struct {
+	Error struct {
+		Kind    string             `json:"kind"`
+		Message string             `json:"message"`
+		Rows    exchange.RowErrors `json:"rows"`
+	} `json:"error"`
+}
+
+func (s *Module) apiImport(w http.ResponseWriter, r *http.Request) error {
+	p := web.PrincipalFrom(r.Context())
+	sys, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	format, err := exchangeFormat(r.URL.Query().Get("format"), "")
+	if err != nil {
+		return err
+	}
+	n, err := s.importInto(r, sys, r.Body, format, r.URL.Query().Get("supplier") == "true")
+	var res exchange.RowErrors
+	if errors.As(err, &res) {
+		var out apiImportError
+		out.Error.Kind, out.Error.Message, out.Error.Rows = "invalid", "The file could not be imported; nothing was imported", res
+		return web.WriteJSON(w, http.StatusUnprocessableEntity, out)
+	}
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusCreated, apiImportResult{Imported: n})
+}
+
+func (s *Module) apiTransferred(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.risk.TransferredControls(r.Context(), web.PrincipalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, web.Items(cs))
+}
+
+func (s *Module) apiOverdue(w http.ResponseWriter, r *http.Request) error {
+	od, err := s.risk.OverdueActions(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, "")
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, web.Items(od))
+}
+
+func (s *Module) apiTemplates(w http.ResponseWriter, r *http.Request) error {
+	return web.WriteJSON(w, http.StatusOK, web.Items(risk.Templates()))
+}
+
+func (s *Module) apiPlan(w http.ResponseWriter, r *http.Request) error {
+	pl, err := s.risk.Plan(r.Context(), web.PrincipalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, pl)
+}
+
+func (s *Module) apiSavePlan(w http.ResponseWriter, r *http.Request) error {
+	var in riskdb.Plan
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	pl, err := s.risk.SavePlan(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, in)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, pl)
+}
+
+type apiCompliance struct {
+	Standard risk.Standard             `json:"standard"`
+	Answers  []riskdb.ComplianceAnswer `json:"answers"`
+}
+
+func (s *Module) apiCompliance(w http.ResponseWriter, r *http.Request) error {
+	std := standardParam(r.URL.Query().Get("standard"))
+	m, err := s.risk.Compliance(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, std)
+	if err != nil {
+		return err
+	}
+	out := apiCompliance{Standard: std, Answers: []riskdb.ComplianceAnswer{}}
+	for _, g := range risk.ClauseGroups(std) {
+		for _, it := range g.Items {
+			if a, ok := m[it.Clause]; ok {
+				out.Answers = append(out.Answers, a)
+			}
+		}
+	}
+	return web.WriteJSON(w, http.StatusOK, out)
+}
+
+func (s *Module) apiSaveCompliance(w http.ResponseWriter, r *http.Request) error {
+	var in apiCompliance
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Standard == "" {
+		in.Standard = risk.DCB0160
+	}
+	if err := s.risk.SaveCompliance(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, in.Standard, in.Answers); err != nil {
+		return err
+	}
+	r.URL.RawQuery = "standard=" + string(in.Standard)
+	return s.apiCompliance(w, r)
+}

@@ -1,0 +1,177 @@
+package riskweb_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/webtest"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/clinsafe/clinsafe/internal/browsertest"
+	"github.com/clinsafe/clinsafe/internal/demo"
+	"github.com/clinsafe/clinsafe/internal/risk"
+	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/storetest"
+)
+
+// TestBrowserRisk walks the demo CSO through the clinical risk module in
+// Chromium: register a system, add hazards with controls (one from a
+// template), approve the hazard log, issue the safety case report and check
+// its PDF, and round-trip the log through XLSX. axe-core runs on every page.
+func TestBrowserRisk(t *testing.T) {
+	browsertest.Enabled(t)
+	start := time.Now()
+	st, _ := storetest.Open(t, "sqlite")
+	base, orgs := webtest.BrowserDemoServer(t, st)
+	ctx := browsertest.New(t)
+	t.Cleanup(func() { t.Logf("browser risk test took %s", time.Since(start).Round(time.Millisecond)) })
+	var trust store.Org
+	for _, o := range orgs {
+		if o.ODSCode == demo.TrustODS {
+			trust = o
+		}
+	}
+
+	browsertest.Visit(t, ctx, base+"/login", http.StatusOK)
+	webtest.BrowserSignIn(t, ctx, "cso@demo.clinsafe.test")
+	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "overdue actions") {
+		t.Errorf("the CSO's home page does not show hazards with overdue actions")
+	}
+
+	// The demo's pages.
+	browsertest.Visit(t, ctx, base+"/risk", http.StatusOK)
+	for _, p := range []string{"/risk/plan", "/risk/compliance?standard=DCB0160", "/risk/transferred"} {
+		browsertest.Visit(t, ctx, base+p, http.StatusOK)
+	}
+	browsertest.Visit(t, ctx, base+"/risk", http.StatusOK)
+	browsertest.ClickNav(t, ctx, `a[href^="/risk/systems/0"]`, http.StatusOK)
+	browsertest.Screenshot(t, ctx, "risk-system")
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('.app-hazard-table tbody tr').length`); n < 25 {
+		t.Errorf("demo hazard log has %d hazards, want about 30", n)
+	}
+	browsertest.ClickNav(t, ctx, `.app-hazard-table a`, http.StatusOK)
+	browsertest.Screenshot(t, ctx, "risk-hazard")
+	browsertest.ClickNav(t, ctx, `a[href$="/history"]`, http.StatusOK)
+
+	// Register a system, with a form error first.
+	browsertest.Visit(t, ctx, base+"/risk/systems/new", http.StatusOK)
+	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusUnprocessableEntity)
+	browsertest.Fill(t, ctx, "#name", "Theatre scheduling")
+	browsertest.Fill(t, ctx, "#manufacturer", "Acme Health")
+	browsertest.Fill(t, ctx, "#intended_use", "Scheduling of theatre lists")
+	browsertest.Click(t, ctx, "#standard-DCB0160")
+	browsertest.Fill(t, ctx, "#phases", "Configuration")
+	browsertest.Click(t, ctx, "#csos")
+	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
+	sysURL := browsertest.Location(t, ctx)
+	if got := browsertest.Text(t, ctx, "h1"); got != "Theatre scheduling" {
+		t.Fatalf("system page h1 = %q", got)
+	}
+
+	// A hazard with a control and an action, by the form, after a rule
+	// break (closed with an open action) shown in the error summary.
+	browsertest.ClickNav(t, ctx, `a[href$="/hazards/new"]`, http.StatusOK)
+	browsertest.Fill(t, ctx, `[id="actions.0.summary"]`, "x")
+	browsertest.Click(t, ctx, "#status-closed")
+	browsertest.ClickNav(t, ctx, "#save-hazard", http.StatusUnprocessableEntity)
+	if got := browsertest.Text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(got, "Enter a hazard name") {
+		t.Errorf("error summary = %q", got)
+	}
+	browsertest.Click(t, ctx, "#status")
+	browsertest.Fill(t, ctx, "#name", "Patient listed for the wrong procedure BROWSERHAZ")
+	browsertest.Select(t, ctx, "#initial_severity", "major")
+	browsertest.Select(t, ctx, "#initial_likelihood", "medium")
+	browsertest.Fill(t, ctx, `[id="controls.0.description"]`, "Check the consent form against the list")
+	browsertest.Select(t, ctx, `[id="controls.0.type"]`, "business_process_change")
+	browsertest.Fill(t, ctx, `[id="controls.0.owner"]`, "Theatre manager")
+	browsertest.Select(t, ctx, "#residual_severity", "major")
+	browsertest.Select(t, ctx, "#residual_likelihood", "low")
+	browsertest.Fill(t, ctx, `[id="actions.0.summary"]`, "Add the check to the WHO checklist")
+	browsertest.Fill(t, ctx, `[id="actions.0.owner"]`, "Theatre manager")
+	browsertest.Fill(t, ctx, `[id="actions.0.due"]`, "2027-03-31")
+	browsertest.ClickNav(t, ctx, "#save-hazard", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "h1"); !strings.Contains(got, "BROWSERHAZ") {
+		t.Fatalf("hazard page h1 = %q", got)
+	}
+
+	// One from a template, in one step, then saved unchanged.
+	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
+	tpl := risk.Templates()[2]
+	browsertest.Select(t, ctx, "#template", tpl.Key)
+	browsertest.ClickNav(t, ctx, `form[action$="/hazards/template"] button`, http.StatusOK)
+	browsertest.ClickNav(t, ctx, "#save-hazard", http.StatusOK)
+
+	// Approve the hazard log.
+	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
+	browsertest.Fill(t, ctx, "#comment", "Approved in the browser test")
+	browsertest.Fill(t, ctx, "#password", webtest.BrowserPassword)
+	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "h1"); got != "Hazard log version 1" {
+		t.Errorf("issued page h1 = %q", got)
+	}
+	if got := browsertest.Text(t, ctx, ".app-signature"); !strings.Contains(got, "password re-entered at signing") {
+		t.Errorf("issued page signature = %q", got)
+	}
+	browsertest.Screenshot(t, ctx, "issued-signed")
+	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
+	browsertest.Fill(t, ctx, "#password", webtest.BrowserPassword)
+	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
+	browsertest.ClickNav(t, ctx, "main form[action$=\"/diff\"] button", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "same content") {
+		t.Errorf("diff of two identical issues: %q", got)
+	}
+
+	// Issue the safety case report and check its PDF.
+	browsertest.Visit(t, ctx, sysURL+"/cscr", http.StatusOK)
+	browsertest.Fill(t, ctx, "#password", webtest.BrowserPassword)
+	browsertest.ClickNav(t, ctx, "#issue-cscr", http.StatusOK)
+	pdfURL := base + browsertest.Eval[string](t, ctx, `document.querySelector('a[href$="/pdf"]').getAttribute('href')`)
+	pdf := webtest.BrowserGet(t, ctx, pdfURL)
+	if !strings.HasPrefix(string(pdf), "%PDF-") {
+		t.Fatalf("the report is not a PDF: %q", pdf[:min(len(pdf), 20)])
+	}
+	text := webtest.PDFText(pdf)
+	for _, want := range []string{"BROWSERHAZ", tpl.Name[:20]} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF does not contain %q", want)
+		}
+	}
+
+	// XLSX export, then import into a new system: nothing lost.
+	xlsx := webtest.BrowserGet(t, ctx, sysURL+"/export?format=xlsx")
+	file := filepath.Join(t.TempDir(), "log.xlsx")
+	if err := os.WriteFile(file, xlsx, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Visit(t, ctx, base+"/risk/systems/new", http.StatusOK)
+	browsertest.Fill(t, ctx, "#name", "Theatre scheduling copy")
+	browsertest.Fill(t, ctx, "#manufacturer", "Acme Health")
+	browsertest.Fill(t, ctx, "#intended_use", "Scheduling of theatre lists")
+	browsertest.Click(t, ctx, "#standard-DCB0160")
+	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
+	copyURL := browsertest.Location(t, ctx)
+	browsertest.ClickNav(t, ctx, `a[href$="/import"]`, http.StatusOK)
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file})); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
+	sysID := sysURL[strings.LastIndex(sysURL, "/")+1:]
+	copyID := copyURL[strings.LastIndex(copyURL, "/")+1:]
+	a, _ := riskdb.New(st).ListHazards(context.Background(), trust.ID, sysID)
+	b, _ := riskdb.New(st).ListHazards(context.Background(), trust.ID, copyID)
+	if len(a) != 2 || len(b) != 2 {
+		t.Fatalf("round trip: %d hazards became %d", len(a), len(b))
+	}
+	for i := range a {
+		if cs := risk.Diff(a[i], b[i]); len(cs) > 0 {
+			t.Errorf("round trip changed %s: %+v", a[i].Ref, cs)
+		}
+	}
+}

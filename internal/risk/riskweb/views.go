@@ -1,0 +1,305 @@
+package riskweb
+
+import (
+	"context"
+	"fmt"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/web"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/risk"
+	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/text"
+	"github.com/clinsafe/clinsafe/internal/web/chart"
+)
+
+// HeatMap is a 5×5 grid of hazard counts by severity and likelihood, drawn
+// as SVG on the server (by package chart), with a data table as its text
+// alternative.
+type HeatMap struct {
+	ID, Title string
+	SVG       template.HTML
+	// Rows are likelihoods from very high to very low; cells are severities
+	// from minor to catastrophic.
+	Rows    []HeatRow
+	Severes []string
+	Total   int
+	Missing int
+}
+
+// HeatRow is one likelihood of a heat map.
+type HeatRow struct {
+	Likelihood string
+	Cells      []HeatCell
+}
+
+// HeatCell is one severity × likelihood cell.
+type HeatCell struct {
+	Rating, Count int
+}
+
+var ratingFill = [6]string{"#ffffff", "#cce5d6", "#e6efc2", "#fff0b3", "#fbd3b5", "#f5c2c0"}
+
+func heatMap(id, title string, hs []risk.Hazard, m risk.Matrix, residual bool) HeatMap {
+	hm := HeatMap{ID: id, Title: title}
+	var counts [6][6]int
+	for _, h := range hs {
+		sev, lik := h.InitialSeverity, h.InitialLikelihood
+		if residual {
+			sev, lik = h.ResidualSeverity, h.ResidualLikelihood
+		}
+		if !sev.Valid() || !lik.Valid() {
+			hm.Missing++
+			continue
+		}
+		counts[sev][lik]++
+		hm.Total++
+	}
+	for _, s := range risk.AllSeverities() {
+		hm.Severes = append(hm.Severes, s.String())
+	}
+	ch := chart.HeatMap{ID: id, Title: title, RowAxis: "Likelihood", ColumnAxis: "Severity", Columns: hm.Severes}
+	var desc []string
+	lk := risk.AllLikelihoods()
+	for row := 0; row < 5; row++ {
+		l := lk[4-row]
+		hr := HeatRow{Likelihood: l.String()}
+		var cells []chart.Cell
+		for _, sev := range risk.AllSeverities() {
+			rating, _ := m.Rate(sev, l)
+			n := counts[sev][l]
+			hr.Cells = append(hr.Cells, HeatCell{Rating: rating, Count: n})
+			cells = append(cells, chart.Cell{Count: n, Tag: fmt.Sprintf("R%d", rating), Fill: ratingFill[rating]})
+			if n > 0 {
+				desc = append(desc, fmt.Sprintf("%d with %s severity and %s likelihood (rating %d)", n, strings.ToLower(sev.String()), strings.ToLower(l.String()), rating))
+			}
+		}
+		hm.Rows = append(hm.Rows, hr)
+		ch.Rows, ch.Cells = append(ch.Rows, hr.Likelihood), append(ch.Cells, cells)
+	}
+	ch.Desc = "No hazards have a " + strings.ToLower(title) + " estimate."
+	if len(desc) > 0 {
+		ch.Desc = "Hazards: " + strings.Join(desc, "; ") + "."
+	}
+	hm.SVG = ch.SVG()
+	return hm
+}
+
+// Attention tells clinical safety officers about hazards with overdue
+// actions.
+func (s *Module) Attention(ctx context.Context, p *store.Principal) ([]web.Attention, error) {
+	if !auth.HasAny(p.Roles, auth.CSO) {
+		return nil, nil
+	}
+	od, err := s.risk.OverdueActions(ctx, p.Org.ID, "")
+	if err != nil || len(od) == 0 {
+		return nil, err
+	}
+	hazards := map[string]bool{}
+	var refs []string
+	for _, o := range od {
+		if !hazards[o.HazardID] {
+			hazards[o.HazardID] = true
+			refs = append(refs, o.SystemName+" "+o.Ref)
+		}
+	}
+	if len(refs) > 5 {
+		refs = append(refs[:5], "and others")
+	}
+	return []web.Attention{{Title: text.Count(len(hazards), "hazard has", "hazards have") + " overdue actions", Warning: true,
+		Detail: text.Count(len(od), "action is", "actions are") + " past the due date: " + strings.Join(refs, ", ") + ".",
+		Href:   "/risk#overdue", Link: "See overdue hazard actions"}}, nil
+}
+
+// TransferredPage lists the deployer-side controls of imported hazards.
+type TransferredPage struct {
+	web.Base
+	Controls []riskdb.TransferredControl
+}
+
+func (s *Module) riskTransferredPage(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.risk.TransferredControls(r.Context(), web.PrincipalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	return s.k.Render(w, http.StatusOK, "risk/transferred", TransferredPage{Base: s.k.Base(w, r, "Controls transferred to us"), Controls: cs})
+}
+
+// PlanPage shows and edits the Clinical Risk Management Plan.
+type PlanPage struct {
+	web.Base
+	Plan    riskdb.Plan
+	Grid    []PlanRow
+	Wording []PlanWording
+	CanEdit bool
+}
+
+// PlanRow is one severity of the editable matrix.
+type PlanRow struct {
+	Severity string
+	Cells    []PlanCell
+}
+
+// PlanCell is one editable rating.
+type PlanCell struct {
+	Name, Label string
+	Value       int
+}
+
+// PlanWording is the acceptability wording of one rating.
+type PlanWording struct {
+	Rating int
+	Text   string
+}
+
+func planPage(b web.Base, p riskdb.Plan, edit bool) PlanPage {
+	d := PlanPage{Base: b, Plan: p, CanEdit: edit}
+	for si, sev := range risk.AllSeverities() {
+		row := PlanRow{Severity: sev.String()}
+		for li, l := range risk.AllLikelihoods() {
+			row.Cells = append(row.Cells, PlanCell{Name: fmt.Sprintf("r-%d-%d", si+1, li+1), Label: sev.String() + " severity, " + strings.ToLower(l.String()) + " likelihood", Value: p.Matrix.Ratings[si][li]})
+		}
+		d.Grid = append(d.Grid, row)
+	}
+	for i, w := range p.Matrix.Wording {
+		d.Wording = append(d.Wording, PlanWording{Rating: i + 1, Text: w})
+	}
+	return d
+}
+
+func (s *Module) riskPlanPage(w http.ResponseWriter, r *http.Request) error {
+	p := web.PrincipalFrom(r.Context())
+	pl, err := s.risk.Plan(r.Context(), p.Org.ID)
+	if err != nil {
+		return err
+	}
+	return s.k.Render(w, http.StatusOK, "risk/plan", planPage(s.k.Base(w, r, "Clinical risk management plan"), pl, canEdit(p)))
+}
+
+func (s *Module) riskSavePlan(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	p := web.PrincipalFrom(r.Context())
+	pl := riskdb.Plan{Roles: r.PostForm.Get("roles"), Phases: r.PostForm.Get("phases")}
+	var f apperr.Fields
+	for si := range 5 {
+		for li := range 5 {
+			v := strings.TrimSpace(r.PostForm.Get(fmt.Sprintf("r-%d-%d", si+1, li+1)))
+			n := 0
+			if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n < 1 || n > 5 {
+				f.Add("ratings", "Enter every rating as a whole number from 1 to 5")
+			}
+			pl.Matrix.Ratings[si][li] = n
+		}
+	}
+	for i := range 5 {
+		pl.Matrix.Wording[i] = strings.TrimSpace(r.PostForm.Get(fmt.Sprintf("wording-%d", i+1)))
+	}
+	fmt.Sscanf(r.PostForm.Get("justify_from"), "%d", &pl.Matrix.JustifyFrom)
+	err := f.Err()
+	if err == nil {
+		_, err = s.risk.SavePlan(r.Context(), p.Org.ID, pl)
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		d := planPage(s.k.Base(w, r, "Clinical risk management plan"), pl, true)
+		d.SetErrors(err, "ratings", "acceptability", "justify_from", "roles", "phases")
+		return s.k.Render(w, http.StatusUnprocessableEntity, "risk/plan", d)
+	}
+	if err != nil {
+		return err
+	}
+	return s.k.Redirect(w, r, "/risk/plan", "The clinical risk management plan has been saved.")
+}
+
+// CompliancePage is the checklist for one standard.
+type CompliancePage struct {
+	web.Base
+	Standard risk.Standard
+	Groups   []ComplianceGroup
+	Answers  []web.Option
+	CanEdit  bool
+}
+
+// ComplianceGroup is a clause group with its items and answers.
+type ComplianceGroup struct {
+	risk.ClauseGroup
+	Rows []ComplianceRow
+}
+
+// ComplianceRow is one clause with its answer.
+type ComplianceRow struct {
+	risk.ClauseItem
+	Answer   risk.Answer
+	Evidence string
+	Links    []string
+}
+
+func (s *Module) compliancePage(w http.ResponseWriter, r *http.Request, std risk.Standard, answers map[string]riskdb.ComplianceAnswer) CompliancePage {
+	p := web.PrincipalFrom(r.Context())
+	d := CompliancePage{Base: s.k.Base(w, r, "Compliance with "+string(std)), Standard: std, CanEdit: canEdit(p)}
+	for _, a := range risk.AllAnswers() {
+		d.Answers = append(d.Answers, web.Option{Value: string(a), Label: a.Label()})
+	}
+	for _, g := range risk.ClauseGroups(std) {
+		cg := ComplianceGroup{ClauseGroup: g}
+		for _, it := range g.Items {
+			a := answers[it.Clause]
+			row := ComplianceRow{ClauseItem: it, Answer: a.Answer, Evidence: a.Evidence}
+			for _, f := range strings.Fields(a.Evidence) {
+				if strings.HasPrefix(f, "https://") || strings.HasPrefix(f, "http://") {
+					row.Links = append(row.Links, f)
+				}
+			}
+			cg.Rows = append(cg.Rows, row)
+		}
+		d.Groups = append(d.Groups, cg)
+	}
+	return d
+}
+
+func standardParam(v string) risk.Standard {
+	if st, err := risk.ParseStandard(v); err == nil {
+		return st
+	}
+	return risk.DCB0160
+}
+
+func (s *Module) riskCompliancePage(w http.ResponseWriter, r *http.Request) error {
+	std := standardParam(r.URL.Query().Get("standard"))
+	answers, err := s.risk.Compliance(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, std)
+	if err != nil {
+		return err
+	}
+	return s.k.Render(w, http.StatusOK, "risk/compliance", s.compliancePage(w, r, std, answers))
+}
+
+func (s *Module) riskSaveCompliance(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	std := standardParam(r.PostForm.Get("standard"))
+	var in []riskdb.ComplianceAnswer
+	form := map[string]riskdb.ComplianceAnswer{}
+	for _, g := range risk.ClauseGroups(std) {
+		for _, it := range g.Items {
+			a := riskdb.ComplianceAnswer{Clause: it.Clause, Answer: risk.Answer(r.PostForm.Get("answer-" + it.Clause)), Evidence: r.PostForm.Get("evidence-" + it.Clause)}
+			in = append(in, a)
+			form[it.Clause] = a
+		}
+	}
+	err := s.risk.SaveCompliance(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, std, in)
+	if apperr.Is(err, apperr.Invalid) {
+		d := s.compliancePage(w, r, std, form)
+		d.SetErrors(err)
+		return s.k.Render(w, http.StatusUnprocessableEntity, "risk/compliance", d)
+	}
+	if err != nil {
+		return err
+	}
+	return s.k.Redirect(w, r, "/risk/compliance?standard="+string(std), "Compliance answers saved.")
+}
