@@ -24,23 +24,36 @@ type HazardEntry struct {
 
 func refScope(systemID string) string { return "hazard:" + systemID }
 
-// checkRiskBenefit enforces that a risk-benefit justification is recorded
-// by a clinical safety officer of the organisation. It runs when the
-// justification is new or changed; imported hazards keep their source's
-// record (its CSO belongs to the supplier).
-func (s *DB) checkRiskBenefit(ctx context.Context, q store.Querier, orgID store.OrgID, old, h *risk.Hazard) error {
-	rb := h.RiskBenefit
-	if rb.IsZero() || (old != nil && old.RiskBenefit.Justification == rb.Justification && old.RiskBenefit.ByUserID == rb.ByUserID) {
-		return nil
+// stampRiskBenefit records who wrote a new or changed risk-benefit
+// justification: the person acting, from the context, never what the
+// caller put in the record. An unchanged justification keeps its author;
+// an imported hazard keeps its source's record (its CSO belongs to the
+// supplier). It reports whether the justification is the actor's to check.
+func (s *DB) stampRiskBenefit(ctx context.Context, old, h *risk.Hazard) bool {
+	text := strings.TrimSpace(h.RiskBenefit.Justification)
+	switch {
+	case text == "":
+		h.RiskBenefit = risk.RiskBenefit{}
+		return false
+	case old != nil && old.RiskBenefit.Justification == text:
+		h.RiskBenefit = old.RiskBenefit
+		return false
+	case !h.Provenance.IsZero() && old == nil:
+		return false
 	}
-	if !h.Provenance.IsZero() && old == nil {
-		return nil
-	}
-	roles, err := s.MemberRoles(ctx, q, orgID, rb.ByUserID)
+	a := audit.ActorFrom(ctx)
+	h.RiskBenefit = risk.RiskBenefit{Justification: text, ByUserID: a.UserID, ByName: a.Name, At: s.Now()}
+	return true
+}
+
+// checkRiskBenefit enforces that a new justification's author is a
+// clinical safety officer of the organisation.
+func (s *DB) checkRiskBenefit(ctx context.Context, q store.Querier, orgID store.OrgID, h *risk.Hazard) error {
+	roles, err := s.MemberRoles(ctx, q, orgID, h.RiskBenefit.ByUserID)
 	if err != nil {
 		return err
 	}
-	if rb.ByUserID == "" || !auth.HasAny(roles, auth.CSO) {
+	if h.RiskBenefit.ByUserID == "" || !auth.HasAny(roles, auth.CSO) {
 		return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem",
 			Fields: map[string]string{"risk_benefit": "Only a clinical safety officer can record a risk-benefit justification"}}
 	}
@@ -58,10 +71,14 @@ func (s *DB) validateHazard(ctx context.Context, q store.Querier, orgID store.Or
 		}
 	}
 	h.Causes = causes
+	byActor := s.stampRiskBenefit(ctx, old, h)
 	if err := h.Validate(m, s.Now()); err != nil {
 		return err
 	}
-	return s.checkRiskBenefit(ctx, q, orgID, old, h)
+	if !byActor {
+		return nil
+	}
+	return s.checkRiskBenefit(ctx, q, orgID, h)
 }
 
 // CreateHazard adds a hazard to a system's log with the next number

@@ -85,21 +85,26 @@ func TestRiskSystemsAndHazards(t *testing.T) {
 		if _, err := riskdb.New(st).UpdateHazard(storetest.Operator, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
 			t.Errorf("residual 4 without justification: %v, want risk_benefit message", err)
 		}
-		high.RiskBenefit = risk.RiskBenefit{Justification: "Benefit outweighs", ByUserID: handler.ID, ByName: handler.Name, At: storetest.FixedTime}
-		if _, err := riskdb.New(st).UpdateHazard(storetest.Operator, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
-			t.Errorf("justification by a handler: %v, want risk_benefit message", err)
+		// The justification's author is who is acting, never what the
+		// caller writes into the record: naming the CSO does not help a
+		// handler, nor another organisation's CSO.
+		high.RiskBenefit = risk.RiskBenefit{Justification: "Benefit outweighs", ByUserID: cso.ID, ByName: cso.Name, At: storetest.FixedTime}
+		if _, err := riskdb.New(st).UpdateHazard(storetest.As(handler), a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
+			t.Errorf("justification by a handler naming the CSO: %v, want risk_benefit message", err)
 		}
-		high.RiskBenefit.ByUserID, high.RiskBenefit.ByName = bcso.ID, bcso.Name
-		if _, err := riskdb.New(st).UpdateHazard(storetest.Operator, a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
+		if _, err := riskdb.New(st).UpdateHazard(storetest.As(bcso), a.ID, high); apperr.FieldsOf(err)["risk_benefit"] == "" {
 			t.Errorf("justification by another org's CSO: %v, want risk_benefit message", err)
 		}
-		high.RiskBenefit.ByUserID, high.RiskBenefit.ByName = cso.ID, cso.Name
+		high.RiskBenefit = risk.RiskBenefit{Justification: "Benefit outweighs", ByUserID: handler.ID, ByName: "Someone else"}
 		upd, err := riskdb.New(st).UpdateHazard(storetest.As(cso), a.ID, high)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if upd.Version != 2 {
 			t.Errorf("version after edit %d, want 2", upd.Version)
+		}
+		if rb := upd.RiskBenefit; rb.ByUserID != cso.ID || rb.ByName != cso.Name || !rb.At.Equal(st.Now()) {
+			t.Errorf("justification recorded as %+v, want by the acting CSO %s now", rb, cso.ID)
 		}
 		// A stale edit is a conflict.
 		stale := got.Hazard

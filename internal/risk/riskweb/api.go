@@ -3,10 +3,10 @@ package riskweb
 import (
 	"bytes"
 	"errors"
+	"net/http"
+
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/web"
-	"net/http"
-	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/risk"
@@ -178,11 +178,12 @@ func (s *Module) apiCreateHazard(w http.ResponseWriter, r *http.Request) error {
 	} else if h, err = in.hazard(); err != nil {
 		return err
 	}
+	// Only the text is taken: the store records who wrote it.
+	just := h.RiskBenefit.Justification
 	if in.RiskBenefitJustification != nil {
-		stampRiskBenefit(p, nil, &h, strings.TrimSpace(*in.RiskBenefitJustification), s.k.Store().Now())
-	} else if !h.RiskBenefit.IsZero() {
-		stampRiskBenefit(p, nil, &h, strings.TrimSpace(h.RiskBenefit.Justification), s.k.Store().Now())
+		just = *in.RiskBenefitJustification
 	}
+	h.RiskBenefit = risk.RiskBenefit{Justification: just}
 	h.Provenance = risk.Provenance{}
 	e, err := s.risk.CreateHazard(r.Context(), p.Org.ID, sys.ID, h)
 	if err != nil {
@@ -215,11 +216,11 @@ func (s *Module) apiUpdateHazard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.ID = old.ID
-	just := strings.TrimSpace(h.RiskBenefit.Justification)
+	just := h.RiskBenefit.Justification
 	if in.RiskBenefitJustification != nil {
-		just = strings.TrimSpace(*in.RiskBenefitJustification)
+		just = *in.RiskBenefitJustification
 	}
-	stampRiskBenefit(p, &old.Hazard, &h, just, s.k.Store().Now())
+	h.RiskBenefit = risk.RiskBenefit{Justification: just} // the store records who wrote it
 	e, err := s.risk.UpdateHazard(r.Context(), p.Org.ID, h)
 	if err != nil {
 		return err

@@ -3,14 +3,15 @@ package riskweb
 import (
 	"bytes"
 	"errors"
-	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
-	"github.com/clinsafe/clinsafe/internal/web"
 	"io"
 	"net/http"
 	"path"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/web"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/risk"

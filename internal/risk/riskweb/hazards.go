@@ -2,17 +2,17 @@ package riskweb
 
 import (
 	"fmt"
-	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
-	"github.com/clinsafe/clinsafe/internal/web"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/web"
+
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/risk"
-	"github.com/clinsafe/clinsafe/internal/store"
 )
 
 // HazardForm adds or edits a hazard.
@@ -237,20 +237,6 @@ func (fh formHazard) remap(err error) error {
 	return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: out}
 }
 
-// stampRiskBenefit records the signed-in user as the author of a new or
-// changed risk-benefit justification (the store checks they are a CSO).
-func stampRiskBenefit(p *store.Principal, old *risk.Hazard, h *risk.Hazard, text string, now time.Time) {
-	if text == "" {
-		h.RiskBenefit = risk.RiskBenefit{}
-		return
-	}
-	if old != nil && old.RiskBenefit.Justification == text {
-		h.RiskBenefit = old.RiskBenefit
-		return
-	}
-	h.RiskBenefit = risk.RiskBenefit{Justification: text, ByUserID: p.User.ID, ByName: p.User.Name, At: now}
-}
-
 func (s *Module) riskNewHazardPage(w http.ResponseWriter, r *http.Request) error {
 	sys, err := s.risk.System(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
@@ -274,7 +260,7 @@ func (s *Module) riskCreateHazard(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	fh := readHazardForm(r)
-	stampRiskBenefit(p, nil, &fh.h, fh.justificationInForm, s.k.Store().Now())
+	fh.h.RiskBenefit = risk.RiskBenefit{Justification: fh.justificationInForm} // its author is recorded by the store
 	err = s.formErr(r, fh)
 	var e riskdb.HazardEntry
 	if err == nil {
@@ -384,7 +370,7 @@ func (s *Module) riskUpdateHazard(w http.ResponseWriter, r *http.Request) error 
 	}
 	fh := readHazardForm(r)
 	fh.h.ID = old.ID
-	stampRiskBenefit(p, &old.Hazard, &fh.h, fh.justificationInForm, s.k.Store().Now())
+	fh.h.RiskBenefit = risk.RiskBenefit{Justification: fh.justificationInForm} // its author is recorded by the store
 	err = s.formErr(r, fh)
 	if err == nil {
 		_, err = s.risk.UpdateHazard(r.Context(), p.Org.ID, fh.h)

@@ -2,10 +2,11 @@ package riskweb
 
 import (
 	"bytes"
-	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
-	"github.com/clinsafe/clinsafe/internal/web"
 	"net/http"
 	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/web"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/risk"

@@ -1,12 +1,13 @@
 package riskweb
 
 import (
-	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
-	"github.com/clinsafe/clinsafe/internal/web"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/web"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"

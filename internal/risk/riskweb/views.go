@@ -3,11 +3,12 @@ package riskweb
 import (
 	"context"
 	"fmt"
-	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
-	"github.com/clinsafe/clinsafe/internal/web"
 	"html/template"
 	"net/http"
 	"strings"
+
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/web"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
