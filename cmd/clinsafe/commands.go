@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/config"
@@ -36,7 +37,7 @@ func openStore(ctx context.Context, e *env, f *config.Flags, migrate bool) (*sto
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, cfg.DB)
+	st, err := store.Open(ctx, cfg.DB, app.Content()...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -130,7 +131,7 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DB)
+	st, err := store.Open(ctx, cfg.DB, app.Content()...)
 	if err != nil {
 		return err
 	}

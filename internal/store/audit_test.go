@@ -274,7 +274,7 @@ func TestEveryTableIsInTheContentRegistry(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer rows.Close()
-		known := store.ContentTables()
+		known := st.ContentTables()
 		for rows.Next() {
 			var name string
 			if err := rows.Scan(&name); err != nil {
