@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/config"
@@ -37,7 +38,7 @@ func openStore(ctx context.Context, e *env, f *config.Flags, migrate bool) (*sto
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, cfg.DB)
+	st, err := store.Open(ctx, cfg.DB, app.Content()...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -131,7 +132,7 @@ func cmdMigrate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DB)
+	st, err := store.Open(ctx, cfg.DB, app.Content()...)
 	if err != nil {
 		return err
 	}

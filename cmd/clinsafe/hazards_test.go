@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -20,7 +21,7 @@ func TestHazardsImportExport(t *testing.T) {
 		t.Fatalf("org add: %s", errOut)
 	}
 	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
-	st, err := store.Open(ctx, db)
+	st, err := store.Open(ctx, db, app.Content()...)
 	if err != nil {
 		t.Fatal(err)
 	}

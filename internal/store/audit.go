@@ -32,7 +32,7 @@ type Change struct {
 
 // appendAudit writes the audit entry for c inside tx, chained to the
 // previous entry. The actor comes from ctx. The entry records the content
-// hash of the changed entity as it stands in tx (see contentRegistry), so
+// hash of the changed entity as it stands in tx (see DB.content), so
 // call it after the change's last write to that entity.
 func (s *DB) appendAudit(ctx context.Context, tx *sql.Tx, c Change) error {
 	content, err := s.changeContent(ctx, tx, c)

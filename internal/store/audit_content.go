@@ -7,9 +7,11 @@ import (
 	"database/sql/driver"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/bits"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -23,67 +25,52 @@ import (
 // change, so a change made to a table directly, outside the store, is found
 // and named.
 
-// part is one table's share of an entity's content.
-type part struct {
-	table string
-	// key names the columns that identify the entity in this table: its
-	// own id in the entity's table, the parent id in a child table.
-	key []string
-	// exclude names columns that change without an audit entry (sign-in
+// Part is one table's share of an entity's content.
+type Part struct {
+	Table string
+	// Key names the column that identifies the entity in this table: its
+	// own id in the entity's table, the parent id in a child table; for an
+	// org-scoped entity, org_id and then that column.
+	Key []string
+	// Exclude names columns that change without an audit entry (sign-in
 	// times, a token's last use, a flag derived from another table).
-	exclude []string
+	Exclude []string
 }
 
-// entityDef is one audited entity.
-type entityDef struct {
-	entity string
-	// orgScoped: the entity id is unique only within its organisation, so
-	// the key is (organisation id, entity id) and parts[0].key has two columns.
-	orgScoped bool
-	// parts[0] holds the entity's own rows: none means it was deleted.
-	parts []part
-	// bulk: rows may be written many at once under one audit entry
-	// (ImportImplants). Such a row, until it gets an entry of its own, is
-	// checked as part of its organisation's bulk set: a sum of row hashes
-	// recorded by the bulk entries. Only single-part entities can be bulk.
-	bulk bool
+// Entity is one audited entity: the Entity of the Changes that write it,
+// and the rows that hold its content.
+type Entity struct {
+	Name string
+	// OrgScoped: the entity id is unique only within its organisation, so
+	// the key is (organisation id, entity id).
+	OrgScoped bool
+	// Parts[0] holds the entity's own rows: none means it was deleted.
+	Parts []Part
+	// Bulk: rows may be written many at once under one audit entry
+	// (devicesdb's ImportImplants). Such a row, until it gets an entry of
+	// its own, is checked as part of its organisation's bulk set: a sum of
+	// row hashes recorded by the bulk entries. A bulk entity has one part.
+	Bulk bool
+	// NoContent names the entity's actions that change none of its
+	// content, so they record no content hash: recording one would make a
+	// direct edit made before them look audited.
+	NoContent []string
 }
 
-// contentRegistry lists every audited entity. A table that belongs to no
-// entity must be in unauditedTables (a test checks every table is in one).
-var contentRegistry = []entityDef{
-	{entity: "organisation", parts: []part{{table: "organisations", key: []string{"id"}}}},
-	{entity: "user", parts: []part{
-		{table: "users", key: []string{"id"}, exclude: []string{"last_login_at", "last_org_id"}},
-		{table: "user_roles", key: []string{"user_id"}},
-	}},
-	{entity: "api_token", parts: []part{{table: "api_tokens", key: []string{"id"}, exclude: []string{"last_used_at"}}}},
-	{entity: "system", parts: []part{
-		{table: "risk_systems", key: []string{"id"}},
-		{table: "risk_system_csos", key: []string{"system_id"}},
-		{table: "risk_releases", key: []string{"system_id"}},
-		{table: "cscr_drafts", key: []string{"system_id"}},
-		{table: "hazard_log_issues", key: []string{"system_id"}},
-		{table: "cscr_issues", key: []string{"system_id"}},
-		{table: "signatures", key: []string{"parent_id"}},
-	}},
-	{entity: "invitation", parts: []part{{table: "invitations", key: []string{"id"}}}},
-	{entity: "hazard", parts: []part{
-		{table: "hazards", key: []string{"id"}},
-		{table: "hazard_controls", key: []string{"hazard_id"}},
-		{table: "hazard_actions", key: []string{"hazard_id"}},
-		{table: "hazard_versions", key: []string{"hazard_id"}},
-	}},
-	{entity: "plan", parts: []part{{table: "risk_plans", key: []string{"org_id"}}}},
-	{entity: "compliance", orgScoped: true, parts: []part{{table: "compliance_answers", key: []string{"org_id", "standard"}}}},
-	{entity: "catalogue", parts: []part{{table: "device_products", key: []string{"org_id"}}}},
-	{entity: "implant_patient", bulk: true, parts: []part{{table: "implant_patients", key: []string{"id"}}}},
-	{entity: "procedure", bulk: true, parts: []part{{table: "implant_procedures", key: []string{"id"}}}},
-	{entity: "implant", bulk: true, parts: []part{{table: "implants", key: []string{"id"}, exclude: []string{"in_catalogue"}}}},
-	{entity: "recall", parts: []part{
-		{table: "recalls", key: []string{"id"}},
-		{table: "recall_actions", key: []string{"recall_id"}},
-	}},
+// kernelContent lists the kernel's own audited entities. Each wing's db
+// package lists its own (riskdb.Content, devicesdb.Content), and whoever
+// opens the DB passes them to Open: a table that belongs to no entity
+// must be in unauditedTables (a test checks every table is in one).
+func kernelContent() []Entity {
+	return []Entity{
+		{Name: "organisation", Parts: []Part{{Table: "organisations", Key: []string{"id"}}}},
+		{Name: "user", NoContent: []string{"session.start", "session.switch_org", "session.end"}, Parts: []Part{
+			{Table: "users", Key: []string{"id"}, Exclude: []string{"last_login_at", "last_org_id"}},
+			{Table: "user_roles", Key: []string{"user_id"}},
+		}},
+		{Name: "api_token", Parts: []Part{{Table: "api_tokens", Key: []string{"id"}, Exclude: []string{"last_used_at"}}}},
+		{Name: "invitation", Parts: []Part{{Table: "invitations", Key: []string{"id"}}}},
+	}
 }
 
 // unauditedTables change without audit entries by design: the trail
@@ -91,32 +78,89 @@ var contentRegistry = []entityDef{
 // reference counters (each number is recorded with the entity it names).
 var unauditedTables = []string{"audit_log", "schema_migrations", "sessions", "login_failures", "ref_counters"}
 
-// noContentActions change no audited content of their entity, so they
-// record no content hash: recording one would make a direct edit made
-// before them look audited. (hazardlog.import records one entry per
-// imported hazard as well.)
-var noContentActions = map[string]bool{
-	"session.start": true, "session.switch_org": true, "session.end": true, "hazardlog.import": true,
-}
-
 // deletedContent is the content hash of an entity that no longer exists.
 const deletedContent = "deleted"
 
-func entityByName(name string) *entityDef {
-	for i := range contentRegistry {
-		if contentRegistry[i].entity == name {
-			return &contentRegistry[i]
+// registry is a DB's content registry: the kernel's entities and those
+// the wings passed to Open, checked once and never changed after.
+type registry struct {
+	entities []Entity
+	byName   map[string]*Entity
+}
+
+// plainName matches the table and column names a registry may hold: they
+// are put into SQL as they are.
+var plainName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// newRegistry checks the kernel's and the wings' entities together: names
+// plain and listed once, every table in one entity only and not
+// unaudited, keys of the shape contentHash queries by.
+func newRegistry(wings []Entity) (*registry, error) {
+	r := &registry{byName: map[string]*Entity{}}
+	for _, e := range append(kernelContent(), wings...) {
+		e.Parts = slices.Clone(e.Parts)
+		e.NoContent = slices.Clone(e.NoContent)
+		r.entities = append(r.entities, e)
+	}
+	owner := map[string]string{}
+	for _, t := range unauditedTables {
+		owner[t] = ""
+	}
+	for i := range r.entities {
+		e := &r.entities[i]
+		switch {
+		case e.Name == "":
+			return nil, errors.New("store: content registry: an entity has no name")
+		case r.byName[e.Name] != nil:
+			return nil, fmt.Errorf("store: content registry: entity %q is listed twice", e.Name)
+		case len(e.Parts) == 0:
+			return nil, fmt.Errorf("store: content registry: entity %q has no tables", e.Name)
+		case e.Bulk && len(e.Parts) > 1:
+			return nil, fmt.Errorf("store: content registry: entity %q is written in bulk, so it can have only one table", e.Name)
+		}
+		r.byName[e.Name] = e
+		for _, p := range e.Parts {
+			if !plainName.MatchString(p.Table) {
+				return nil, fmt.Errorf("store: content registry: entity %q: table %q is not a plain name", e.Name, p.Table)
+			}
+			for _, c := range append(slices.Clone(p.Key), p.Exclude...) {
+				if !plainName.MatchString(c) {
+					return nil, fmt.Errorf("store: content registry: entity %q: table %q: column %q is not a plain name", e.Name, p.Table, c)
+				}
+			}
+			if o, ok := owner[p.Table]; ok {
+				if o == "" {
+					return nil, fmt.Errorf("store: content registry: entity %q: table %q is unaudited", e.Name, p.Table)
+				}
+				return nil, fmt.Errorf("store: content registry: table %q is in entities %q and %q", p.Table, o, e.Name)
+			}
+			owner[p.Table] = e.Name
+			if e.OrgScoped && (len(p.Key) != 2 || p.Key[0] != "org_id") {
+				return nil, fmt.Errorf("store: content registry: entity %q: table %q needs a key of org_id and 1 column", e.Name, p.Table)
+			}
+			if !e.OrgScoped && len(p.Key) != 1 {
+				return nil, fmt.Errorf("store: content registry: entity %q: table %q needs a key of 1 column", e.Name, p.Table)
+			}
 		}
 	}
-	return nil
+	return r, nil
+}
+
+// entity returns the registered entity called name, or nil.
+func (s *DB) entity(name string) *Entity { return s.content.byName[name] }
+
+// notRegistered is the error for a change or bulk write of an entity the
+// DB was opened without.
+func notRegistered(what, entity string) error {
+	return fmt.Errorf("store: %s: entity %q is not in the content registry (its wing's content was not passed to store.Open)", what, entity)
 }
 
 // contentKey identifies an entity in VerifyContent's maps.
-func (d *entityDef) contentKey(orgID, entityID string) string {
-	if d.orgScoped {
-		return d.entity + "|" + orgID + "|" + entityID
+func (d *Entity) contentKey(orgID, entityID string) string {
+	if d.OrgScoped {
+		return d.Name + "|" + orgID + "|" + entityID
 	}
-	return d.entity + "|" + entityID
+	return d.Name + "|" + entityID
 }
 
 // canonValue encodes one column value the same way whichever engine or Go
@@ -322,12 +366,22 @@ func singleHash(entity string, row [32]byte) [32]byte {
 	return sha256.Sum256(b)
 }
 
-// trackBulk makes the batcher add each row it queues to set under entity,
-// hashed as the content registry hashes the table's rows.
+// TrackBulk makes the batcher add each row it queues to set under entity,
+// hashed as the content registry hashes the table's rows. If the DB was
+// opened without entity, or entity is not bulk or not this table's, Add
+// fails.
 func (b *Batcher) TrackBulk(set *BulkSet, entity string) {
-	d := entityByName(entity)
+	d := b.tx.s.entity(entity)
+	switch {
+	case d == nil:
+		b.err = notRegistered("bulk write to "+b.table, entity)
+		return
+	case !d.Bulk || d.Parts[0].Table != b.table:
+		b.err = fmt.Errorf("store: bulk write to %s: entity %q is not written in bulk to that table", b.table, entity)
+		return
+	}
 	b.set, b.entity = set, entity
-	b.hasher = newRowHasher(b.table, strings.Split(b.cols, ","), d.parts[0].exclude)
+	b.hasher = newRowHasher(b.table, strings.Split(b.cols, ","), d.Parts[0].Exclude)
 }
 
 // scanAny reads the current row as generic values.
@@ -342,68 +396,80 @@ func scanAny(rows *sql.Rows, n int) ([]any, error) {
 
 // contentHash returns the content hash of entity id (in orgID for an
 // org-scoped entity) as q sees it now.
-func (s *DB) contentHash(ctx context.Context, q Querier, orgID OrgID, d *entityDef, id string) (string, error) {
+func (s *DB) contentHash(ctx context.Context, q Querier, orgID OrgID, d *Entity, id string) (string, error) {
 	args := []any{id}
-	if d.orgScoped {
+	if d.OrgScoped {
 		args = []any{orgID, id}
 	}
-	parts := make([][][32]byte, len(d.parts))
-	for i, p := range d.parts {
-		where := make([]string, len(p.key))
-		for k, c := range p.key {
+	parts := make([][][32]byte, len(d.Parts))
+	for i, p := range d.Parts {
+		where := make([]string, len(p.Key))
+		for k, c := range p.Key {
 			where[k] = fmt.Sprintf("%s = $%d", c, k+1)
 		}
-		rows, err := q.QueryContext(ctx, `SELECT * FROM `+p.table+` WHERE `+strings.Join(where, " AND "), args...)
+		rows, err := q.QueryContext(ctx, `SELECT * FROM `+p.Table+` WHERE `+strings.Join(where, " AND "), args...)
 		if err != nil {
-			return "", s.Wrap(err, "hash %s %s", d.entity, id)
+			return "", s.Wrap(err, "hash %s %s", d.Name, id)
 		}
 		cols, err := rows.Columns()
 		if err != nil {
 			rows.Close()
-			return "", s.Wrap(err, "hash %s %s", d.entity, id)
+			return "", s.Wrap(err, "hash %s %s", d.Name, id)
 		}
-		h := newRowHasher(p.table, cols, p.exclude)
+		h := newRowHasher(p.Table, cols, p.Exclude)
 		for rows.Next() {
 			vals, err := scanAny(rows, len(cols))
 			if err != nil {
 				rows.Close()
-				return "", s.Wrap(err, "hash %s %s", d.entity, id)
+				return "", s.Wrap(err, "hash %s %s", d.Name, id)
 			}
 			parts[i] = append(parts[i], h.sum(vals))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return "", s.Wrap(err, "hash %s %s", d.entity, id)
+			return "", s.Wrap(err, "hash %s %s", d.Name, id)
 		}
 		if i == 0 && len(parts[0]) == 0 {
 			return deletedContent, nil
 		}
 	}
-	return entityHash(d.entity, parts), nil
+	return entityHash(d.Name, parts), nil
 }
 
-// bulkBefore returns the content hash of a bulk-capable entity before a
+// BulkBefore returns the content hash of a bulk-capable entity before a
 // change, for Change.before: if the row came from a bulk import and has no
 // entry of its own yet, appendAudit takes it out of its bulk set.
 func (s *DB) BulkBefore(ctx context.Context, tx *Tx, orgID OrgID, entity, id string) (string, error) {
-	return s.contentHash(ctx, tx, orgID, entityByName(entity), id)
+	d := s.entity(entity)
+	if d == nil {
+		return "", notRegistered("hash "+entity+" "+id, entity)
+	}
+	return s.contentHash(ctx, tx, orgID, d, id)
 }
 
 // changeContent returns the content_hash value for c: the entity's content
-// hash after the change, and bulk-set terms.
+// hash after the change, and bulk-set terms. A change to an entity the DB
+// was opened without is refused: recorded without its content, a later
+// direct edit of the entity would pass the deep check.
 func (s *DB) changeContent(ctx context.Context, tx *sql.Tx, c Change) (string, error) {
+	if c.noContent {
+		return "", nil
+	}
+	d := s.entity(c.Entity)
+	if d == nil {
+		return "", notRegistered("audit "+c.Action, c.Entity)
+	}
 	if c.BulkContent != "" {
 		return c.BulkContent, nil
 	}
-	d := entityByName(c.Entity)
-	if d == nil || c.noContent || noContentActions[c.Action] || c.EntityID == "" {
+	if c.EntityID == "" || slices.Contains(d.NoContent, c.Action) {
 		return "", nil
 	}
 	h, err := s.contentHash(ctx, tx, c.OrgID, d, c.EntityID)
 	if err != nil {
 		return "", err
 	}
-	if d.bulk && c.Before != "" && c.Before != deletedContent {
+	if d.Bulk && c.Before != "" && c.Before != deletedContent {
 		var audited bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = $1 AND entity_id = $2 AND content_hash <> '')`,
 			c.Entity, c.EntityID).Scan(&audited); err != nil {

@@ -145,35 +145,6 @@ func TestCheckpointCatchesRewrittenChain(t *testing.T) {
 	})
 }
 
-// findings runs VerifyContent and returns its lines.
-func findings(t *testing.T, st *store.DB) []string {
-	t.Helper()
-	fs, _, err := st.VerifyContent(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, f := range fs {
-		out = append(out, f.String())
-	}
-	return out
-}
-
-func wantFinding(t *testing.T, st *store.DB, what string, parts ...string) {
-	t.Helper()
-	got := findings(t, st)
-	for _, g := range got {
-		ok := true
-		for _, p := range parts {
-			ok = ok && strings.Contains(g, p)
-		}
-		if ok && len(got) == 1 {
-			return
-		}
-	}
-	t.Fatalf("%s: findings %q, want exactly one containing %q", what, got, parts)
-}
-
 func TestDeepVerifyAfterDemoFindsDirectEdits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		if _, err := demo.Load(ctx, st, demo.Options{Password: "demo password 123"}); err != nil {
@@ -202,9 +173,9 @@ func TestDeepVerifyAfterDemoFindsDirectEdits(t *testing.T) {
 			t.Fatal(err)
 		}
 		exec(`UPDATE hazards SET residual_severity = $1 WHERE id = $2`, rs%5+1, hz)
-		wantFinding(t, st, "hazard rating edited", "hazard "+hz, "changed outside the audit trail")
+		storetest.WantFinding(t, st, "hazard rating edited", "hazard "+hz, "changed outside the audit trail")
 		exec(`UPDATE hazards SET residual_severity = $1 WHERE id = $2`, rs, hz)
-		if got := findings(t, st); len(got) != 0 {
+		if got := storetest.Findings(t, st); len(got) != 0 {
 			t.Fatalf("after undoing the edit: %q", got)
 		}
 
@@ -214,19 +185,19 @@ func TestDeepVerifyAfterDemoFindsDirectEdits(t *testing.T) {
 			t.Fatal(err)
 		}
 		exec(`UPDATE users SET platform_admin = $1 WHERE id = $2`, true, u.ID)
-		wantFinding(t, st, "platform_admin granted", "user "+u.ID, "changed outside the audit trail")
+		storetest.WantFinding(t, st, "platform_admin granted", "user "+u.ID, "changed outside the audit trail")
 		exec(`UPDATE users SET platform_admin = $1 WHERE id = $2`, false, u.ID)
 
 		// A role granted directly is part of the user's content too.
 		exec(`INSERT INTO user_roles (org_id, user_id, role) VALUES ($1, $2, 'admin')`, trust.ID, u.ID)
-		wantFinding(t, st, "role granted", "user "+u.ID, "changed outside the audit trail")
+		storetest.WantFinding(t, st, "role granted", "user "+u.ID, "changed outside the audit trail")
 		exec(`DELETE FROM user_roles WHERE org_id = $1 AND user_id = $2 AND role = 'admin'`, trust.ID, u.ID)
 
 		// Signing in changes only columns outside the content: no finding.
 		if _, err := st.StartSession(ctx, "", u.ID, "session-hash", time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		if got := findings(t, st); len(got) != 0 {
+		if got := storetest.Findings(t, st); len(got) != 0 {
 			t.Fatalf("after signing in: %q", got)
 		}
 
@@ -239,50 +210,11 @@ func TestDeepVerifyAfterDemoFindsDirectEdits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := findings(t, st); len(got) != 0 {
+		if got := storetest.Findings(t, st); len(got) != 0 {
 			t.Fatalf("after AddImplant: %q", got)
 		}
 		exec(`DELETE FROM implants WHERE id = $1`, rec.ID)
-		wantFinding(t, st, "implant deleted", "implant "+rec.ID, "no longer exists")
-	})
-}
-
-func TestDeepVerifyBulkRows(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.DB) {
-		o := mustOrg(t, st, "RA1")
-		if _, err := devicesdb.New(st).ImportImplants(ctx, o.ID, demo.ImplantRecords(40, 0)); err != nil {
-			t.Fatal(err)
-		}
-		if got := findings(t, st); len(got) != 0 {
-			t.Fatalf("after a bulk import: %q", got)
-		}
-		db := st.SQL()
-		var a, b string
-		if err := db.QueryRow(`SELECT MIN(id), MAX(id) FROM implants WHERE org_id = $1`, o.ID).Scan(&a, &b); err != nil {
-			t.Fatal(err)
-		}
-		// Audited changes to bulk rows take them out of the bulk set.
-		if err := devicesdb.New(st).Explant(ctx, o.ID, a, devices.ExplantInput{Date: "2026-11-24", Reason: "infection"}); err != nil {
-			t.Fatal(err)
-		}
-		if err := devicesdb.New(st).RemoveImplant(ctx, o.ID, b); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := devicesdb.New(st).ImportCatalogue(ctx, o.ID, []devices.Product{{GTIN: "09506000134352", Manufacturer: "Acme", Brand: "Hip", Model: "H1", Description: "Hip stem", DeviceType: 36}}); err != nil {
-			t.Fatal(err)
-		}
-		if got := findings(t, st); len(got) != 0 {
-			t.Fatalf("after explant, removal and a catalogue import: %q", got)
-		}
-		// A direct edit of a bulk row is found, though it cannot be named.
-		if _, err := db.Exec(`UPDATE implants SET lot = 'FORGED' WHERE id = (SELECT MAX(id) FROM implants WHERE org_id = $1)`, o.ID); err != nil {
-			t.Fatal(err)
-		}
-		wantFinding(t, st, "bulk row edited", "implant rows of organisation "+string(o.ID), "content differs")
-		if _, err := db.Exec(`DELETE FROM implants WHERE lot = 'FORGED'`); err != nil {
-			t.Fatal(err)
-		}
-		wantFinding(t, st, "bulk row deleted", "implant rows of organisation "+string(o.ID), "deleted outside the audit trail")
+		storetest.WantFinding(t, st, "implant deleted", "implant "+rec.ID, "no longer exists")
 	})
 }
 
@@ -306,7 +238,7 @@ func TestDeepVerifyAcrossEntities(t *testing.T) {
 		if err := st.RecordAction(ctx, store.Change{OrgID: o.ID, Action: "user.export", Entity: "user", EntityID: u.ID, Summary: "exported"}); err != nil {
 			t.Fatal(err)
 		}
-		if got := findings(t, st); len(got) != 0 {
+		if got := storetest.Findings(t, st); len(got) != 0 {
 			t.Fatalf("intact: %q", got)
 		}
 		db := st.SQL()
@@ -321,7 +253,7 @@ func TestDeepVerifyAcrossEntities(t *testing.T) {
 			if _, err := db.Exec(c.sql); err != nil {
 				t.Fatalf("%s: %v", c.what, err)
 			}
-			got := findings(t, st)
+			got := storetest.Findings(t, st)
 			if len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), c.want) {
 				t.Errorf("%s: findings %q, want one naming %q", c.what, got, c.want)
 			}
@@ -342,7 +274,7 @@ func TestEveryTableIsInTheContentRegistry(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer rows.Close()
-		known := store.ContentTables()
+		known := st.ContentTables()
 		for rows.Next() {
 			var name string
 			if err := rows.Scan(&name); err != nil {

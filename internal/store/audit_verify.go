@@ -141,10 +141,11 @@ func baseName(p string) string {
 	return p
 }
 
-// Finding is a live row that does not match the audit trail.
+// Finding is a live row that does not match the audit trail, or an
+// audited entity the DB was opened without and so could not check.
 type Finding struct {
 	Entity  string
-	ID      string // the entity's id; for a bulk set, empty
+	ID      string // the entity's id; for a bulk set or an unknown entity, empty
 	OrgID   string
 	Seq     int64 // the entity's last audit entry with a content hash; 0 if none
 	Problem string
@@ -152,6 +153,8 @@ type Finding struct {
 
 func (f Finding) String() string {
 	switch {
+	case f.ID == "" && f.OrgID == "":
+		return fmt.Sprintf("%s: %s", f.Entity, f.Problem)
 	case f.ID == "":
 		return fmt.Sprintf("%s rows of organisation %s written in bulk: %s", f.Entity, f.OrgID, f.Problem)
 	case f.Seq > 0:
@@ -173,8 +176,10 @@ type lastContent struct {
 // written before content hashes were recorded) and audited entities that
 // no longer exist (deleted outside it). Rows written in bulk without an
 // entry of their own are checked as a set per organisation and entity: a
-// finding then says the set differs but cannot name the row. It returns
-// the findings and how many entities were checked.
+// finding then says the set differs but cannot name the row. An entity
+// with audited content that is not in the DB's content registry (its wing
+// was not passed to Open) is named as unchecked. It returns the findings
+// and how many entities were checked.
 func (s *DB) VerifyContent(ctx context.Context) ([]Finding, int64, error) {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
@@ -183,6 +188,7 @@ func (s *DB) VerifyContent(ctx context.Context) ([]Finding, int64, error) {
 	defer tx.Rollback()
 	last := map[string]*lastContent{}
 	expected := map[string]*setSum{} // org|entity -> sum of bulk terms
+	unknown := map[string]bool{}     // audited entities the DB was opened without
 	rows, err := tx.QueryContext(ctx, `SELECT seq, COALESCE(org_id, ''), entity, entity_id, content_hash FROM audit_log WHERE content_hash <> '' ORDER BY seq`)
 	if err != nil {
 		return nil, 0, s.Wrap(err, "read audit content hashes")
@@ -204,6 +210,10 @@ func (s *DB) VerifyContent(ctx context.Context) ([]Finding, int64, error) {
 				if !ok {
 					continue
 				}
+				if s.entity(f[0]) == nil {
+					unknown[f[0]] = true
+					continue
+				}
 				k := org + "|" + f[0]
 				if expected[k] == nil {
 					expected[k] = &setSum{}
@@ -215,8 +225,10 @@ func (s *DB) VerifyContent(ctx context.Context) ([]Finding, int64, error) {
 				expected[k].addSum(sum, sign)
 				continue
 			}
-			if d := entityByName(entity); d != nil {
+			if d := s.entity(entity); d != nil {
 				last[d.contentKey(org, id)] = &lastContent{seq: seq, hash: t, entity: entity, org: org, id: id}
+			} else {
+				unknown[entity] = true
 			}
 		}
 	}
@@ -227,26 +239,29 @@ func (s *DB) VerifyContent(ctx context.Context) ([]Finding, int64, error) {
 	var out []Finding
 	var checked int64
 	actual := map[string]*setSum{}
-	compare := func(d *entityDef, key, org, id, h string) {
+	compare := func(d *Entity, key, org, id, h string) {
 		checked++
 		lc := last[key]
 		switch {
 		case lc == nil:
-			out = append(out, Finding{Entity: d.entity, ID: id, OrgID: org, Problem: "has no audit entry recording its content (added outside the audit trail, or before content hashes were recorded)"})
+			out = append(out, Finding{Entity: d.Name, ID: id, OrgID: org, Problem: "has no audit entry recording its content (added outside the audit trail, or before content hashes were recorded)"})
 		case lc.hash == deletedContent:
 			lc.seen = true
-			out = append(out, Finding{Entity: d.entity, ID: id, OrgID: org, Seq: lc.seq, Problem: "exists although the audit trail recorded it deleted"})
+			out = append(out, Finding{Entity: d.Name, ID: id, OrgID: org, Seq: lc.seq, Problem: "exists although the audit trail recorded it deleted"})
 		case lc.hash != h:
 			lc.seen = true
-			out = append(out, Finding{Entity: d.entity, ID: id, OrgID: org, Seq: lc.seq, Problem: "changed outside the audit trail"})
+			out = append(out, Finding{Entity: d.Name, ID: id, OrgID: org, Seq: lc.seq, Problem: "changed outside the audit trail"})
 		default:
 			lc.seen = true
 		}
 	}
-	for i := range contentRegistry {
-		d := &contentRegistry[i]
+	for e := range unknown {
+		out = append(out, Finding{Entity: e, Problem: "has audited content, but is not in the content registry, so its rows were not checked (its wing's content was not passed to store.Open)"})
+	}
+	for i := range s.content.entities {
+		d := &s.content.entities[i]
 		var err error
-		if d.bulk {
+		if d.Bulk {
 			err = s.checkBulkEntity(ctx, tx, d, last, actual, compare)
 		} else {
 			err = s.checkEntity(ctx, tx, d, compare)
@@ -302,24 +317,24 @@ func (s *DB) VerifyContent(ctx context.Context) ([]Finding, int64, error) {
 }
 
 // tableRows calls fn with each row of table, its key values and its hash.
-func (s *DB) tableRows(ctx context.Context, tx *sql.Tx, p part, fn func(key []string, org string, h [32]byte)) error {
-	rows, err := tx.QueryContext(ctx, `SELECT * FROM `+p.table)
+func (s *DB) tableRows(ctx context.Context, tx *sql.Tx, p Part, fn func(key []string, org string, h [32]byte)) error {
+	rows, err := tx.QueryContext(ctx, `SELECT * FROM `+p.Table)
 	if err != nil {
-		return s.Wrap(err, "read %s", p.table)
+		return s.Wrap(err, "read %s", p.Table)
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return s.Wrap(err, "read %s", p.table)
+		return s.Wrap(err, "read %s", p.Table)
 	}
-	keyIdx := make([]int, len(p.key))
+	keyIdx := make([]int, len(p.Key))
 	orgIdx := -1
 	for i := range keyIdx {
 		keyIdx[i] = -1
 	}
 	for i, c := range cols {
 		c = strings.ToLower(c)
-		for k, kc := range p.key {
+		for k, kc := range p.Key {
 			if c == kc {
 				keyIdx[k] = i
 			}
@@ -330,15 +345,15 @@ func (s *DB) tableRows(ctx context.Context, tx *sql.Tx, p part, fn func(key []st
 	}
 	for _, i := range keyIdx {
 		if i < 0 {
-			return fmt.Errorf("store: content registry: %s has no column %v", p.table, p.key)
+			return fmt.Errorf("store: content registry: %s has no column %v", p.Table, p.Key)
 		}
 	}
-	h := newRowHasher(p.table, cols, p.exclude)
-	key := make([]string, len(p.key))
+	h := newRowHasher(p.Table, cols, p.Exclude)
+	key := make([]string, len(p.Key))
 	for rows.Next() {
 		vals, err := scanAny(rows, len(cols))
 		if err != nil {
-			return s.Wrap(err, "read %s", p.table)
+			return s.Wrap(err, "read %s", p.Table)
 		}
 		for k, i := range keyIdx {
 			key[k] = keyString(vals[i])
@@ -349,7 +364,7 @@ func (s *DB) tableRows(ctx context.Context, tx *sql.Tx, p part, fn func(key []st
 		}
 		fn(key, org, h.sum(vals))
 	}
-	return s.Wrap(rows.Err(), "read %s", p.table)
+	return s.Wrap(rows.Err(), "read %s", p.Table)
 }
 
 func keyString(v any) string {
@@ -366,14 +381,14 @@ func keyString(v any) string {
 
 // checkEntity groups each part's rows by entity and compares the entity
 // hashes with the trail.
-func (s *DB) checkEntity(ctx context.Context, tx *sql.Tx, d *entityDef, compare func(d *entityDef, key, org, id, h string)) error {
+func (s *DB) checkEntity(ctx context.Context, tx *sql.Tx, d *Entity, compare func(d *Entity, key, org, id, h string)) error {
 	type group struct {
 		org, id string
 		parts   [][][32]byte
 	}
 	groups := map[string]*group{}
 	var order []string
-	for i, p := range d.parts {
+	for i, p := range d.Parts {
 		err := s.tableRows(ctx, tx, p, func(key []string, org string, h [32]byte) {
 			k := strings.Join(key, "|")
 			g := groups[k]
@@ -381,7 +396,7 @@ func (s *DB) checkEntity(ctx context.Context, tx *sql.Tx, d *entityDef, compare 
 				if i > 0 {
 					return // a child without its entity's row: the foreign keys make this impossible
 				}
-				g = &group{org: org, id: key[len(key)-1], parts: make([][][32]byte, len(d.parts))}
+				g = &group{org: org, id: key[len(key)-1], parts: make([][][32]byte, len(d.Parts))}
 				groups[k] = g
 				order = append(order, k)
 			}
@@ -393,23 +408,23 @@ func (s *DB) checkEntity(ctx context.Context, tx *sql.Tx, d *entityDef, compare 
 	}
 	for _, k := range order {
 		g := groups[k]
-		compare(d, d.contentKey(g.org, g.id), g.org, g.id, entityHash(d.entity, g.parts))
+		compare(d, d.contentKey(g.org, g.id), g.org, g.id, entityHash(d.Name, g.parts))
 	}
 	return nil
 }
 
 // checkBulkEntity streams a bulk-capable table: rows with entries of their
 // own are compared one by one, the rest are summed per organisation.
-func (s *DB) checkBulkEntity(ctx context.Context, tx *sql.Tx, d *entityDef, last map[string]*lastContent, actual map[string]*setSum, compare func(d *entityDef, key, org, id, h string)) error {
-	return s.tableRows(ctx, tx, d.parts[0], func(key []string, org string, row [32]byte) {
+func (s *DB) checkBulkEntity(ctx context.Context, tx *sql.Tx, d *Entity, last map[string]*lastContent, actual map[string]*setSum, compare func(d *Entity, key, org, id, h string)) error {
+	return s.tableRows(ctx, tx, d.Parts[0], func(key []string, org string, row [32]byte) {
 		id := key[0]
-		h := singleHash(d.entity, row)
+		h := singleHash(d.Name, row)
 		k := d.contentKey(org, id)
 		if last[k] != nil {
 			compare(d, k, org, id, hex.EncodeToString(h[:]))
 			return
 		}
-		sk := org + "|" + d.entity
+		sk := org + "|" + d.Name
 		if actual[sk] == nil {
 			actual[sk] = &setSum{}
 		}

@@ -17,10 +17,11 @@ type Batcher struct {
 	args  []any
 	full  *sql.Stmt
 	// set, when not nil, receives the content hash of every row queued,
-	// as entity (see trackBulk).
+	// as entity (see TrackBulk).
 	set    *BulkSet
 	entity string
 	hasher *rowHasher
+	err    error // from TrackBulk, returned by Add
 }
 
 func NewBatcher(tx *Tx, table, cols string, ncol, max int) *Batcher {
@@ -29,6 +30,9 @@ func NewBatcher(tx *Tx, table, cols string, ncol, max int) *Batcher {
 
 // add queues a row; flush writes the queued rows.
 func (b *Batcher) Add(_ context.Context, vals ...any) error {
+	if b.err != nil {
+		return b.err
+	}
 	if b.set != nil {
 		b.set.Add(b.entity, b.hasher.sum(vals))
 	}

@@ -1,12 +1,12 @@
 package store
 
-// ContentTables returns every table the content registry covers or lists
-// as unaudited.
-func ContentTables() map[string]bool {
+// ContentTables returns every table the DB's content registry covers or
+// lists as unaudited.
+func (s *DB) ContentTables() map[string]bool {
 	out := map[string]bool{}
-	for _, d := range contentRegistry {
-		for _, p := range d.parts {
-			out[p.table] = true
+	for _, d := range s.content.entities {
+		for _, p := range d.Parts {
+			out[p.Table] = true
 		}
 	}
 	for _, t := range unauditedTables {

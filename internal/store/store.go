@@ -44,15 +44,25 @@ type DB struct {
 	// (which under load starves readers of connections and adds tens of
 	// milliseconds per wait). Nil on PostgreSQL, which has row locks.
 	writers chan struct{}
+	// content is the content registry: the kernel's audited entities and
+	// the wings' (see Open).
+	content *registry
 }
 
 // Open connects to dsn (sqlite:PATH or postgres://...) and checks the
-// connection. It does not migrate.
-func Open(ctx context.Context, dsn string) (*DB, error) {
+// connection. It does not migrate. content lists the wings' audited
+// entities (app.Content gives every wing's): the DB audits and
+// deep-checks those and the kernel's own, and refuses to audit a change
+// to any other entity. Open fails if two entities share a name or a
+// table, or an entity is malformed.
+func Open(ctx context.Context, dsn string, content ...Entity) (*DB, error) {
+	reg, err := newRegistry(content)
+	if err != nil {
+		return nil, err
+	}
 	var (
-		db  *sql.DB
-		d   dialect
-		err error
+		db *sql.DB
+		d  dialect
 	)
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
@@ -74,7 +84,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", d.name(), err)
 	}
-	st := &DB{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }}
+	st := &DB{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }, content: reg}
 	if d.oneWriter() {
 		st.writers = make(chan struct{}, 1)
 	}

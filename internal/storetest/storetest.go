@@ -51,8 +51,9 @@ func Each(t *testing.T, fn func(t *testing.T, st *store.DB)) {
 // FixedTime is the clock tests start from.
 var FixedTime = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
-// Open returns a fresh, migrated store on engine and its DSN; it is closed
-// when the test ends.
+// Open returns a fresh, migrated store on engine, with every wing's
+// content registered (Content), and its DSN; it is closed when the test
+// ends.
 func Open(t testing.TB, engine string) (*store.DB, string) {
 	t.Helper()
 	ctx := context.Background()
@@ -84,7 +85,7 @@ func Open(t testing.TB, engine string) (*store.DB, string) {
 	default:
 		t.Fatalf("storetest: unknown engine %q", engine)
 	}
-	st, err := store.Open(ctx, dsn)
+	st, err := store.Open(ctx, dsn, Content()...)
 	if err != nil {
 		t.Fatalf("storetest: open %s: %v", engine, err)
 	}
@@ -145,7 +146,7 @@ func pgTemplate() (*pgtest.Cluster, string, error) {
 
 func migrate(dsn string) error {
 	ctx := context.Background()
-	st, err := store.Open(ctx, dsn)
+	st, err := store.Open(ctx, dsn, Content()...)
 	if err != nil {
 		return err
 	}

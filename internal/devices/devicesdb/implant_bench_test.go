@@ -1,4 +1,4 @@
-package store_test
+package devicesdb_test
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 
 // Benchmarks of the implant register. They run only with -bench:
 //
-//	CLINSAFE_BENCH_IMPLANTS=1000000 go test ./internal/store/ -run XXX -bench 'RecallMatch|ImplantImport' -benchtime 200x
+//	CLINSAFE_BENCH_IMPLANTS=1000000 go test ./internal/devices/devicesdb/ -run XXX -bench 'RecallMatch|ImplantImport' -benchtime 200x
 //
 // CLINSAFE_BENCH_IMPLANTS sets the register size for recall matching
 // (default 10,000,000); CLINSAFE_BENCH_IMPORT the rows of the import
@@ -120,7 +120,7 @@ func BenchmarkRecallMatch(b *testing.B) {
 		b.Run(engine, func(b *testing.B) {
 			st, _ := storetest.Open(b, engine)
 			ctx := ctx
-			org := mustOrgB(b, st, "BENCH")
+			org := storetest.Org(b, st, "BENCH")
 			start := time.Now()
 			res, err := devicesdb.New(st).ImportImplants(ctx, org.ID, benchRecords(n, nhs))
 			if err != nil {
@@ -245,14 +245,6 @@ func BenchmarkRecallMatch(b *testing.B) {
 	}
 }
 
-func mustOrgB(b testing.TB, st *store.DB, ods string) store.Org {
-	o, err := st.CreateOrg(ctx, store.Org{ODSCode: ods, Name: "Org " + ods, Kind: "trust"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return o
-}
-
 // BenchmarkImplantImport compares ImportImplants (validation, patient
 // matching, audit) with a bare batched INSERT of the same rows into an
 // empty store, on each engine. The target is a ratio of at least 0.5.
@@ -265,7 +257,7 @@ func BenchmarkImplantImport(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				st1, _ := storetest.Open(b, engine)
-				org1 := mustOrgB(b, st1, "IMP")
+				org1 := storetest.Org(b, st1, "IMP")
 				b.StartTimer()
 				t0 := time.Now()
 				res, err := devicesdb.New(st1).ImportImplants(ctx, org1.ID, benchRecords(n, nhs))
@@ -277,7 +269,7 @@ func BenchmarkImplantImport(b *testing.B) {
 				oursRate = float64(rows) / d.Seconds()
 				b.StopTimer()
 				st2, _ := storetest.Open(b, engine)
-				org2 := mustOrgB(b, st2, "BARE")
+				org2 := storetest.Org(b, st2, "BARE")
 				b.StartTimer()
 				t1 := time.Now()
 				bare := bareInsert(b, st2, org2.ID, n, nhs)

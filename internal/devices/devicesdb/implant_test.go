@@ -1,4 +1,4 @@
-package store_test
+package devicesdb_test
 
 import (
 	"errors"
@@ -46,7 +46,7 @@ var procIn = devices.ProcedureInput{PerformedOn: "2026-11-20", Site: "Theatre 3"
 
 func TestCatalogueImport(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
-		a, b := mustOrg(t, st, "AAA"), mustOrg(t, st, "BBB")
+		a, b := storetest.Org(t, st, "AAA"), storetest.Org(t, st, "BBB")
 		ps := []devices.Product{
 			{GTIN: testGTIN(1), Manufacturer: "Acme", Model: "Hip 1", DeviceType: 89},
 			{GTIN: testGTIN(2), Manufacturer: "Acme", Model: "Hip 2", DeviceType: 89},
@@ -85,7 +85,7 @@ func TestCatalogueImport(t *testing.T) {
 
 func TestProcedureAndScanWarnings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
-		a, b := mustOrg(t, st, "AAA"), mustOrg(t, st, "BBB")
+		a, b := storetest.Org(t, st, "AAA"), storetest.Org(t, st, "BBB")
 		if _, err := devicesdb.New(st).ImportCatalogue(ctx, a.ID, []devices.Product{{GTIN: testGTIN(1), Manufacturer: "Acme", Model: "Hip", DeviceType: 89}}); err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +182,7 @@ func kinds(ws []devicesdb.Warning) string {
 
 func TestRecallMatching(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
-		a, b := mustOrg(t, st, "AAA"), mustOrg(t, st, "BBB")
+		a, b := storetest.Org(t, st, "AAA"), storetest.Org(t, st, "BBB")
 		devs := []devices.Device{
 			{GTIN: testGTIN(1), Lot: "A100", Serial: "S1", Expiry: "2027-01-31"},
 			{GTIN: testGTIN(1), Lot: "A150", Serial: "S2", Expiry: "2027-03-31"},
@@ -294,10 +294,10 @@ func TestRecallMatching(t *testing.T) {
 
 func TestImportImplantsRejectsBadRecords(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
-		a := mustOrg(t, st, "AAA")
+		a := storetest.Org(t, st, "AAA")
 		good := devicesdb.BulkRecord{Patient: patientIn(1), Procedure: procIn, Devices: []devices.Device{{GTIN: testGTIN(1), Lot: "L", EntryType: "barcode"}}}
 		bad := devicesdb.BulkRecord{Patient: devices.PatientInput{NHSNumber: "123"}, Procedure: procIn, Devices: []devices.Device{{GTIN: "123", EntryType: "x"}}}
-		before := auditCount(t, st)
+		before := storetest.AuditCount(t, st)
 		_, err := devicesdb.New(st).ImportImplants(ctx, a.ID, slices.Values([]devicesdb.BulkRecord{good, bad}))
 		var rows devices.RowErrors
 		if !errors.As(err, &rows) || rows[0].Row != 2 {
@@ -321,7 +321,7 @@ func TestImportImplantsRejectsBadRecords(t *testing.T) {
 		if err != nil || res.Procedures != 1234 || res.Devices != 2468 || res.Patients != 700 {
 			t.Fatalf("ImportImplants = %+v, %v", res, err)
 		}
-		if got := auditCount(t, st) - before; got != 1 {
+		if got := storetest.AuditCount(t, st) - before; got != 1 {
 			t.Errorf("%d audit entries, want 1", got)
 		}
 		// A second import finds the patients already registered.

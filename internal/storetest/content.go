@@ -1,0 +1,20 @@
+package storetest
+
+import (
+	"slices"
+
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+// Content lists every wing's audited entities, as app.Content does; Open
+// registers it. It cannot call app.Content: app wires the web packages,
+// whose own tests use storetest, so that import would be a cycle. The
+// command's tests check that the two lists are the same.
+func Content() []store.Entity {
+	return slices.Concat(
+		riskdb.Content(),
+		devicesdb.Content(),
+	)
+}
