@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"github.com/clinsafe/clinsafe/internal/app"
 	"log/slog"
 	"os"
 	"strings"
