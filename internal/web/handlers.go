@@ -1,8 +1,10 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -151,7 +153,30 @@ type HomePage struct {
 type Attention struct {
 	Title, Detail, Href, Link string
 	Warning                   bool
+	// Urgency orders the list, most urgent first.
+	Urgency Urgency
+	// Items name the things concerned, each a link of its own (at most
+	// MaxAttentionItems; Href then leads to the rest).
+	Items []AttentionItem
 }
+
+// AttentionItem is one thing an Attention is about, with its page.
+type AttentionItem struct{ Text, Href string }
+
+// MaxAttentionItems is how many things one Attention names.
+const MaxAttentionItems = 8
+
+// Urgency ranks what needs attention.
+type Urgency int
+
+const (
+	// UrgencyInfo: worth knowing (people who never signed in).
+	UrgencyInfo Urgency = iota
+	// UrgencySoon: work that is due or a gap in the safety process.
+	UrgencySoon
+	// UrgencyNow: patients may be at risk until someone acts (an open recall).
+	UrgencyNow
+)
 
 // PillarCard is one area of clinsafe: its navigation label, its card on the
 // home page and, until the module is built (Ready), its placeholder page.
@@ -189,7 +214,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Attention = items
-	// Then each wing's, in the order internal/app lists them.
+	// Then each wing's, in the order internal/app lists them, and the
+	// whole list by urgency (stable, so that order breaks ties).
 	for _, m := range s.modules {
 		items, err := m.Attention(r.Context(), p)
 		if err != nil {
@@ -197,6 +223,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		}
 		d.Attention = append(d.Attention, items...)
 	}
+	slices.SortStableFunc(d.Attention, func(a, b Attention) int { return cmp.Compare(b.Urgency, a.Urgency) })
 	return s.Render(w, http.StatusOK, "home", d)
 }
 
@@ -222,7 +249,7 @@ func (s *Server) adminAttention(ctx context.Context, p *store.Principal) ([]Atte
 		}
 	}
 	if !cso {
-		out = append(out, Attention{Title: "No clinical safety officer", Warning: true,
+		out = append(out, Attention{Title: "No clinical safety officer", Warning: true, Urgency: UrgencySoon,
 			Detail: "DCB0129 and DCB0160 need a named clinical safety officer. Nobody in " + p.Org.Name + " holds the CSO role.",
 			Href:   "/admin/users", Link: "Give someone the CSO role"})
 	}
@@ -241,7 +268,7 @@ func (s *Server) adminAttention(ctx context.Context, p *store.Principal) ([]Atte
 		}
 	}
 	if soon > 0 {
-		out = append(out, Attention{Title: text.Count(soon, "API token expires", "API tokens expire") + " within 14 days",
+		out = append(out, Attention{Title: text.Count(soon, "API token expires", "API tokens expire") + " within 14 days", Urgency: UrgencySoon,
 			Detail: "Systems using them will stop working.", Href: "/admin/tokens", Link: "See API tokens"})
 	}
 	return out, nil

@@ -5,10 +5,13 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
+	"strconv"
 
+	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/text"
 	"github.com/clinsafe/clinsafe/internal/web"
 )
 
@@ -46,7 +49,40 @@ func (s *Module) Funcs() template.FuncMap {
 	}
 }
 
-// Attention: the devices wing adds nothing to the home page yet.
-func (s *Module) Attention(context.Context, *store.Principal) ([]web.Attention, error) {
-	return nil, nil
+// Attention tells the people who work recalls (devices staff, CSOs and
+// handlers) about every open recall, each a link, with how many of its
+// patients are still outstanding: patients may be at risk until each is
+// followed up, so this comes first on the home page.
+func (s *Module) Attention(ctx context.Context, p *store.Principal) ([]web.Attention, error) {
+	if !auth.HasAny(p.Roles, devRead...) {
+		return nil, nil
+	}
+	rs, err := s.dev.ListRecalls(ctx, p.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	var items []web.AttentionItem
+	open, outstanding := 0, 0
+	for _, r := range rs {
+		if r.Status == "closed" {
+			continue
+		}
+		open++
+		left := r.Patients - r.Done
+		outstanding += left
+		what := "no patients matched yet"
+		if r.Patients > 0 {
+			what = text.Count(left, "patient", "patients") + " of " + strconv.Itoa(r.Patients) + " outstanding"
+		}
+		if len(items) < web.MaxAttentionItems {
+			items = append(items, web.AttentionItem{Text: r.Reference + ": " + what, Href: "/devices/recalls/" + r.ID})
+		}
+	}
+	if open == 0 {
+		return nil, nil
+	}
+	return []web.Attention{{Title: text.Count(open, "recall is", "recalls are") + " open", Warning: true, Urgency: web.UrgencyNow,
+		Items:  items,
+		Detail: text.Count(outstanding, "patient has", "patients have") + " not yet been followed up.",
+		Href:   "/devices/recalls", Link: "See recalls"}}, nil
 }

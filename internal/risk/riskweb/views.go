@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/web"
 
@@ -91,29 +92,58 @@ func heatMap(id, title string, hs []risk.Hazard, m risk.Matrix, residual bool) H
 }
 
 // Attention tells clinical safety officers about hazards with overdue
-// actions.
+// actions, each a link, and clinical safety officers and administrators
+// about transferred (deployer-side) controls that nobody owns yet.
 func (s *Module) Attention(ctx context.Context, p *store.Principal) ([]web.Attention, error) {
-	if !auth.HasAny(p.Roles, auth.CSO) {
-		return nil, nil
-	}
-	od, err := s.risk.OverdueActions(ctx, p.Org.ID, "")
-	if err != nil || len(od) == 0 {
-		return nil, err
-	}
-	hazards := map[string]bool{}
-	var refs []string
-	for _, o := range od {
-		if !hazards[o.HazardID] {
+	var out []web.Attention
+	if auth.HasAny(p.Roles, auth.CSO) {
+		od, err := s.risk.OverdueActions(ctx, p.Org.ID, "")
+		if err != nil {
+			return nil, err
+		}
+		hazards := map[string]bool{}
+		var items []web.AttentionItem
+		for _, o := range od {
+			if hazards[o.HazardID] {
+				continue
+			}
 			hazards[o.HazardID] = true
-			refs = append(refs, o.SystemName+" "+o.Ref)
+			if len(items) < web.MaxAttentionItems {
+				items = append(items, web.AttentionItem{Text: o.SystemName + " " + o.Ref + ": " + o.HazardName +
+					" (due " + o.Action.Due.In(clock.London).Format("2 January 2006") + ")", Href: "/risk/hazards/" + o.HazardID})
+			}
+		}
+		if len(od) > 0 {
+			out = append(out, web.Attention{Title: text.Count(len(hazards), "hazard has", "hazards have") + " overdue actions",
+				Warning: true, Urgency: web.UrgencySoon, Items: items,
+				Detail: text.Count(len(od), "action is", "actions are") + " past the due date.",
+				Href:   "/risk#overdue", Link: "See every overdue hazard action"})
 		}
 	}
-	if len(refs) > 5 {
-		refs = append(refs[:5], "and others")
+	if canEdit(p) {
+		tcs, err := s.risk.TransferredControls(ctx, p.Org.ID)
+		if err != nil {
+			return nil, err
+		}
+		var items []web.AttentionItem
+		n := 0
+		for _, t := range tcs {
+			if strings.TrimSpace(t.Control.Owner) != "" || t.Status == risk.Closed {
+				continue
+			}
+			n++
+			if len(items) < web.MaxAttentionItems {
+				items = append(items, web.AttentionItem{Text: t.SystemName + " " + t.Ref + ": " + t.Control.Description, Href: "/risk/hazards/" + t.HazardID})
+			}
+		}
+		if n > 0 {
+			out = append(out, web.Attention{Title: text.Count(n, "transferred control has", "transferred controls have") + " no owner",
+				Warning: true, Urgency: web.UrgencySoon, Items: items,
+				Detail: "A supplier's hazard log leaves these controls to " + p.Org.Name + ". Name who is responsible for each.",
+				Href:   "/risk/transferred", Link: "See transferred controls"})
+		}
 	}
-	return []web.Attention{{Title: text.Count(len(hazards), "hazard has", "hazards have") + " overdue actions", Warning: true,
-		Detail: text.Count(len(od), "action is", "actions are") + " past the due date: " + strings.Join(refs, ", ") + ".",
-		Href:   "/risk#overdue", Link: "See overdue hazard actions"}}, nil
+	return out, nil
 }
 
 // TransferredPage lists the deployer-side controls of imported hazards.
