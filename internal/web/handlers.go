@@ -35,6 +35,34 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	return WriteJSON(w, http.StatusOK, map[string]any{"status": "ready", "engine": s.store.Engine(), "schema": st.Current})
 }
 
+// StatusPage is the service status page of the footer, for people:
+// /healthz and /readyz answer load balancers.
+type StatusPage struct {
+	Base
+	DatabaseOK    bool
+	SchemaCurrent bool
+	Schema        int
+	Engine        string
+	Checked       time.Time
+}
+
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	d := StatusPage{Base: s.Base(w, r, "Service status"), Engine: s.store.Engine(), Checked: s.store.Now()}
+	status := http.StatusOK
+	if err := s.store.Ping(ctx); err == nil {
+		d.DatabaseOK = true
+		if st, err := s.store.Status(ctx); err == nil {
+			d.SchemaCurrent, d.Schema = len(st.Pending) == 0, st.Current
+		}
+	}
+	if !d.DatabaseOK || !d.SchemaCurrent {
+		status = http.StatusServiceUnavailable
+	}
+	return s.Render(w, status, "status", d)
+}
+
 // LoginPage is the sign-in form.
 type LoginPage struct {
 	Base

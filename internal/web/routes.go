@@ -36,6 +36,7 @@ func (s *Server) routes() []Route {
 		// Health and readiness for load balancers and orchestration.
 		{Method: "GET", Path: "/healthz", Public: true, Handle: s.healthz},
 		{Method: "GET", Path: "/readyz", Public: true, Handle: s.readyz},
+		{Method: "GET", Path: "/status", Public: true, Handle: s.statusPage},
 
 		// Signing in and out, and the organisation switcher.
 		{Method: "GET", Path: "/login", Public: true, Handle: s.loginPage},

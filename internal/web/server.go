@@ -87,6 +87,10 @@ func New(o Options) (*Server, error) {
 		mux.Handle("GET /assets/"+a+"/", assetHandler("/assets/"+a+"/", m.Templates()))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// The page not found keeps the header of whoever is signed in.
+		if p, err := s.authenticate(r); err == nil && p != nil {
+			r = r.WithContext(context.WithValue(r.Context(), keyPrincipal, p))
+		}
 		s.fail(w, r, false, notFoundErr)
 	})
 	cop := http.NewCrossOriginProtection()

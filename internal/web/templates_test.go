@@ -21,11 +21,12 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"login":        web.LoginPage{Base: b},
 			"orgs":         web.OrgsPage{Base: b},
 			"pillar":       web.PillarPage{Base: b},
+			"status":       web.StatusPage{Base: b},
 			"tokens":       web.TokensPage{Base: b},
 			"user":         web.UserPage{Base: b},
 			"user_invited": web.InvitedPage{Base: b},
 			"user_new":     web.NewUserPage{Base: b},
 			"users":        web.UsersPage{Base: b},
 		}
-	}, "login", "error", "invite")
+	}, "login", "error", "invite", "status")
 }

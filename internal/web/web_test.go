@@ -296,3 +296,31 @@ func TestErrorPages(t *testing.T) {
 		}
 	})
 }
+
+// The page not found keeps the signed-in header, and the footer's service
+// status is a page for people (and says when the database is down).
+func TestNotFoundAndStatusPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		c := f.Client(t, "A/reporter")
+		resp, body := webtest.Do(t, c, "GET", f.Srv.URL+"/no/such/page", "")
+		if resp.StatusCode != 404 || !strings.Contains(body, "Page not found") {
+			t.Errorf("404 signed in: status %d, want the page with the signed-in header", resp.StatusCode)
+		}
+		if !strings.Contains(body, `action="/logout"`) {
+			t.Error("404 page signed in has no sign-out button")
+		}
+		resp, body = webtest.Do(t, f.Client(t, ""), "GET", f.Srv.URL+"/status", "")
+		if resp.StatusCode != 200 || !strings.Contains(body, `id="service-ok"`) || !strings.Contains(body, "Service status") || strings.HasPrefix(body, "{") {
+			t.Errorf("status page: %d", resp.StatusCode)
+		}
+		if !strings.Contains(body, `href="/status"`) {
+			t.Error("footer does not link to the status page")
+		}
+		st.Close()
+		resp, body = webtest.Do(t, f.Client(t, ""), "GET", f.Srv.URL+"/status", "")
+		if resp.StatusCode != 503 || !strings.Contains(body, `id="service-problem"`) {
+			t.Errorf("status page with the database down: %d", resp.StatusCode)
+		}
+	})
+}
