@@ -47,16 +47,18 @@ func (f Form) String() string {
 // Options control parsing. The zero value parses strictly against the
 // current time.
 type Options struct {
-	// Lenient repairs a missing GS separator where the AI table allows only
-	// one reading (see the package documentation), accepts an element string
-	// behind a symbology identifier that does not mark GS1 data, and trims
-	// spaces around bracketed values. Each repair is noted in Result.Notes.
+	// Lenient allows for the known habits of scanners (see the package
+	// documentation): a missing GS separator is repaired where only one
+	// reading is plausible and reported as ambiguous ([KindAmbiguous]) where
+	// more are; a misplaced GS is accepted; spaces around bracketed values
+	// are trimmed. Each tolerance is noted in Result.Notes.
 	Lenient bool
 	// TextGS reads the text spellings of the GS separator that some
 	// keyboard-wedge scanners and people type (<GS>, {GS}, [GS], \x1d and
-	// \u001d, see [NormalizeGS]) as the separator itself. Set it only for
-	// a scanner known to send them: "<GS>" is also valid data in a lot or
-	// serial number. The replacement is noted in Result.Notes.
+	// \u001d, see [NormalizeGS]) as the separator itself, in [Parse] and
+	// [ParseElementString]. Set it only for a scanner known to send them:
+	// "<GS>" is also valid data in a lot or serial number. The replacement
+	// is noted in Result.Notes; error positions refer to the data after it.
 	TextGS bool
 	// Now fixes the current time for the century of two-digit years; the
 	// zero value means time.Now().
