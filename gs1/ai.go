@@ -189,8 +189,9 @@ var predefinedLength = map[string]int{
 // (a GS1 check character pair ends the value), hasnondigit, zero (the digit
 // 0), hyphen (the character "-"), iso3166 (an ISO 3166 numeric country code),
 // iso3166999 (a country code or 999), iso3166list (one to five country
-// codes), iso4217 (an ISO 4217 numeric currency code) and iso5218 (an ISO
-// 5218 code for sex). A component in square brackets may be absent.
+// codes), iso3166alpha2, iso4217 (an ISO 4217 numeric currency code),
+// iso5218 (an ISO 5218 code for sex), yesno, nozeroprefix, nonzero, winding
+// and pieceoftotal. A component in square brackets may be absent.
 type spec struct{ code, format, title string }
 
 var specs = []spec{
@@ -247,7 +248,7 @@ var specs = []spec{
 	{"4304", "X..70", "SHIP TO SUB"},
 	{"4305", "X..70", "SHIP TO LOC"},
 	{"4306", "X..70", "SHIP TO REG"},
-	{"4307", "X2", "SHIP TO COUNTRY"},
+	{"4307", "X2,iso3166alpha2", "SHIP TO COUNTRY"},
 	{"4308", "X..30", "SHIP TO PHONE"},
 	{"4309", "N20", "SHIP TO GEO"},
 	{"4310", "X..35", "RTN TO COMP"},
@@ -257,13 +258,13 @@ var specs = []spec{
 	{"4314", "X..70", "RTN TO SUB"},
 	{"4315", "X..70", "RTN TO LOC"},
 	{"4316", "X..70", "RTN TO REG"},
-	{"4317", "X2", "RTN TO COUNTRY"},
+	{"4317", "X2,iso3166alpha2", "RTN TO COUNTRY"},
 	{"4318", "X..20", "RTN TO POST"},
 	{"4319", "X..30", "RTN TO PHONE"},
 	{"4320", "X..35", "SRV DESCRIPTION"},
-	{"4321", "N1", "DANGEROUS GOODS"},
-	{"4322", "N1", "AUTH TO LEAVE"},
-	{"4323", "N1", "SIG REQUIRED"},
+	{"4321", "N1,yesno", "DANGEROUS GOODS"},
+	{"4322", "N1,yesno", "AUTH TO LEAVE"},
+	{"4323", "N1,yesno", "SIG REQUIRED"},
 	{"4324", "N6,yymmd0+N4,hhmm", "NOT BEF DEL DT"},
 	{"4325", "N6,yymmd0+N4,hhmm", "NOT AFT DEL DT"},
 	{"4326", "N6,yymmdd", "REL DATE"},
@@ -309,17 +310,17 @@ var specs = []spec{
 	{"7257", "X..70", "PERSON ADDR"},
 	{"7258", "N1+X1+N1", "BIRTH SEQUENCE"},
 	{"7259", "X..40", "BABY"},
-	{"8001", "N14", "DIMENSIONS"},
+	{"8001", "N4,nonzero+N5,nonzero+N3,nonzero+N1,winding+N1", "DIMENSIONS"},
 	{"8002", "X..20", "CMT No."},
 	{"8003", "N1,zero+N13,csum+[X..16]", "GRAI"},
 	{"8004", "X..30", "GIAI"},
 	{"8005", "N6", "PRICE PER UNIT"},
-	{"8006", "N14,csum+N4", "ITIP"},
+	{"8006", "N14,csum+N4,pieceoftotal", "ITIP"},
 	{"8007", "X..34", "IBAN"},
 	{"8008", "N8,yymmddhh+[N..4,mmoptss]", "PROD TIME"},
 	{"8009", "X..50", "OPTSEN"},
 	{"8010", "Y..30", "CPID"},
-	{"8011", "N..12", "CPID SERIAL"},
+	{"8011", "N..12,nozeroprefix", "CPID SERIAL"},
 	{"8012", "X..20", "VERSION"},
 	{"8013", "X..25,csumalpha", "GMN"},
 	{"8014", "X..25,csumalpha,hasnondigit", "MUDI"},
@@ -327,7 +328,7 @@ var specs = []spec{
 	{"8018", "N18,csum", "GSRN - RECIPIENT"},
 	{"8019", "N..10", "SRIN"},
 	{"8020", "X..25", "REF No."},
-	{"8026", "N14,csum+N4", "ITIP CONTENT"},
+	{"8026", "N14,csum+N4,pieceoftotal", "ITIP CONTENT"},
 	{"8030", "Z..90", "DIGSIG"},
 	{"8040", "N15", "IMEI"},
 	{"8041", "N15", "IMEI2"},

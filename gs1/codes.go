@@ -7,27 +7,39 @@ import "strings"
 type lint uint16
 
 const (
-	lintCheckPair    lint = 1 << iota // ends in a GS1 check character pair
-	lintNonDigit                      // holds at least one character that is not a digit
-	lintZero                          // is the digit 0
-	lintHyphen                        // is "-"
-	lintISO3166                       // an ISO 3166-1 numeric country code
-	lintISO3166Or999                  // a country code, or 999
-	lintISO3166List                   // one or more country codes, three digits each
-	lintISO4217                       // an ISO 4217 numeric currency code
-	lintISO5218                       // an ISO 5218 code for sex
+	lintCheckPair     lint = 1 << iota // ends in a GS1 check character pair
+	lintNonDigit                       // holds at least one character that is not a digit
+	lintZero                           // is the digit 0
+	lintHyphen                         // is "-"
+	lintISO3166                        // an ISO 3166-1 numeric country code
+	lintISO3166Or999                   // a country code, or 999
+	lintISO3166List                    // one or more country codes, three digits each
+	lintISO4217                        // an ISO 4217 numeric currency code
+	lintISO5218                        // an ISO 5218 code for sex
+	lintISO3166Alpha2                  // an ISO 3166-1 alpha-2 country code
+	lintYesNo                          // 0 (no) or 1 (yes)
+	lintNoZeroPrefix                   // no leading zero, unless the value is 0
+	lintNonZero                        // not all zeros
+	lintWinding                        // 0 (face out), 1 (face in) or 9 (undefined)
+	lintPieceOfTotal                   // two two-digit numbers: piece of total, 1 <= piece <= total
 )
 
 var lintNames = map[string]lint{
-	"csumalpha":   lintCheckPair,
-	"hasnondigit": lintNonDigit,
-	"zero":        lintZero,
-	"hyphen":      lintHyphen,
-	"iso3166":     lintISO3166,
-	"iso3166999":  lintISO3166Or999,
-	"iso3166list": lintISO3166List,
-	"iso4217":     lintISO4217,
-	"iso5218":     lintISO5218,
+	"csumalpha":     lintCheckPair,
+	"hasnondigit":   lintNonDigit,
+	"zero":          lintZero,
+	"hyphen":        lintHyphen,
+	"iso3166":       lintISO3166,
+	"iso3166999":    lintISO3166Or999,
+	"iso3166list":   lintISO3166List,
+	"iso4217":       lintISO4217,
+	"iso5218":       lintISO5218,
+	"iso3166alpha2": lintISO3166Alpha2,
+	"yesno":         lintYesNo,
+	"nozeroprefix":  lintNoZeroPrefix,
+	"nonzero":       lintNonZero,
+	"winding":       lintWinding,
+	"pieceoftotal":  lintPieceOfTotal,
 }
 
 // The code lists, as of the Syntax Dictionary release named by
@@ -64,10 +76,33 @@ const (
 946 947 948 949 950 951 952 953 955 956 957 958 959
 960 961 962 963 964 965 967 968 969 970 971 972 973 975 976 977 978 979 980 981
 984 985 986 990 994 997 999`
+
+	// iso3166Alpha2Codes are the ISO 3166-1 alpha-2 country codes.
+	iso3166Alpha2Codes = `
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ
+CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET
+FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY
+HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP
+KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY
+MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ
+NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
+SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ
+TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW`
 )
 
 // iso3166, iso4217: membership of the three-digit codes, indexed by value.
 var iso3166, iso4217 [1000]bool
+
+// iso3166alpha2: membership of the alpha-2 codes, indexed by alpha2Index.
+var iso3166alpha2 [26 * 26]bool
+
+// alpha2Index returns the index of two upper-case letters, or -1.
+func alpha2Index(s string) int {
+	if len(s) != 2 || !isUpper(s[0]) || !isUpper(s[1]) {
+		return -1
+	}
+	return int(s[0]-'A')*26 + int(s[1]-'A')
+}
 
 func init() {
 	for _, l := range []struct {
@@ -80,6 +115,13 @@ func init() {
 			}
 			l.set[atoi(c)] = true
 		}
+	}
+	for _, c := range strings.Fields(iso3166Alpha2Codes) {
+		i := alpha2Index(c)
+		if i < 0 {
+			panic("gs1: bad code " + c)
+		}
+		iso3166alpha2[i] = true
 	}
 }
 
@@ -167,6 +209,29 @@ func checkLints(c *Component, part string, pos int, code string) *ParseError {
 	}
 	if l&lintISO5218 != 0 && part != "0" && part != "1" && part != "2" && part != "9" {
 		return errk(KindCode, pos+1, code, "%s is not an ISO 5218 code for sex (0, 1, 2 or 9)", part)
+	}
+	if l&lintISO3166Alpha2 != 0 {
+		if i := alpha2Index(part); i < 0 || !iso3166alpha2[i] {
+			return errk(KindCode, pos+1, code, "%q is not an ISO 3166 alpha-2 country code", part)
+		}
+	}
+	if l&lintYesNo != 0 && part != "0" && part != "1" {
+		return errk(KindCode, pos+1, code, "%s is not 0 (no) or 1 (yes)", part)
+	}
+	if l&lintNoZeroPrefix != 0 && len(part) > 1 && part[0] == '0' {
+		return errk(KindCharacter, pos+1, code, "value %q may not start with 0", part)
+	}
+	if l&lintNonZero != 0 && strings.Trim(part, "0") == "" {
+		return errk(KindCode, pos+1, code, "%s may not be zero", part)
+	}
+	if l&lintWinding != 0 && part != "0" && part != "1" && part != "9" {
+		return errk(KindCode, pos+1, code, "winding direction %s is not 0, 1 or 9", part)
+	}
+	if l&lintPieceOfTotal != 0 {
+		piece, total := atoi2(part), atoi2(part[2:])
+		if piece == 0 || total == 0 || piece > total {
+			return errk(KindCode, pos+1, code, "piece %d of %d: want 1 <= piece <= total", piece, total)
+		}
 	}
 	return nil
 }

@@ -37,6 +37,15 @@ var dlKeys = []dlKey{
 	{"8013", nil},
 }
 
+// notDataAttribute are the AIs that the Syntax Dictionary does not permit
+// as Digital Link data attributes (query parameters): key qualifiers and the
+// others without its "?" flag.
+var notDataAttribute = map[string]bool{
+	"03": true, "21": true, "22": true, "235": true, "254": true, "7040": true, "7041": true,
+	"8011": true, "8014": true, "8019": true, "8020": true,
+	"8040": true, "8041": true, "8042": true, "8043": true, "8200": true,
+}
+
 func findKey(ai string) *dlKey {
 	for i := range dlKeys {
 		if dlKeys[i].ai == ai {
@@ -66,7 +75,8 @@ func hasPrefixFold(s, prefix string) bool {
 // not all digits (such as linkType) and the fragment are ignored. Values
 // are percent-decoded. As the GS1 Digital Link standard requires, a GTIN
 // has its 14 digits, the path does not end in "/", a key qualifier (such as
-// the lot or serial number of a GTIN) is never a query parameter, and no AI
+// the lot or serial number of a GTIN) is never a query parameter, nor is an
+// AI the Syntax Dictionary does not permit as a data attribute, and no AI
 // appears twice. It returns a *ParseError when the URI is not valid.
 func ParseDigitalLink(s string, opts Options) (*Result, error) {
 	return parseDigitalLink(s, splitSymbology(s), opts)
@@ -163,6 +173,9 @@ func parseDigitalLink(s string, off int, opts Options) (*Result, error) {
 			}
 			if key.qualifies(name) {
 				return nil, errk(KindDigitalLink, j+1, name, "a key qualifier of (%s) belongs in the path, not in the query string", key.ai)
+			}
+			if notDataAttribute[name] {
+				return nil, errk(KindDigitalLink, j+1, name, "not permitted as a Digital Link query parameter")
 			}
 			v, bad := unescape(value)
 			if bad >= 0 {
@@ -286,8 +299,9 @@ func escape(b *strings.Builder, v string) {
 // its qualifiers in order (for a GTIN: 01, 22, 10, 21); the other elements
 // follow as query parameters in the order read, percent-encoded, each AI
 // once. It returns "" when the elements hold no GS1 primary key, when they
-// hold key qualifiers that no one path can carry (such as (235) with (21)),
-// and for HIBC data.
+// hold key qualifiers that no one path can carry (such as (235) with (21))
+// or an AI that may not be a query parameter (such as (8200)), and for HIBC
+// data.
 func (r *Result) DigitalLink(domain string) string {
 	var key *dlKey
 	keyIdx := -1
@@ -324,8 +338,8 @@ func (r *Result) DigitalLink(domain string) string {
 		}
 	}
 	for i, e := range r.Elements {
-		if !used[i] && key.qualifies(e.AI) && r.index(e.AI) == i {
-			return "" // a qualifier that cannot go in the path with the others
+		if !used[i] && (key.qualifies(e.AI) || notDataAttribute[e.AI]) {
+			return "" // a qualifier that cannot go in the path with the others, or no data attribute
 		}
 	}
 	sep := byte('?')

@@ -142,7 +142,7 @@ func TestDigitalLinkRoundTrip(t *testing.T) {
 		"(414)9521234000006(254)EXT",
 		"(414)9521234000006(7040)1ABC",
 		"(8017)795260646688514634(8019)1",
-		"(253)9521234000006DOC1(8200)https://example.com/a?b=c",
+		"(253)9521234000006DOC1(8009)https://example.com/a?b=c",
 		"(8006)095212345432130102(22)X(10)Y(21)Z",
 	} {
 		r, err := Parse(in, Options{Now: now, Lenient: true})

@@ -300,3 +300,70 @@ func TestPlainMessages(t *testing.T) {
 		t.Errorf("Message(other error) = %q", got)
 	}
 }
+
+func TestMoreContentRules(t *testing.T) {
+	for _, in := range []string{
+		"00106141411234567897" + "4307" + "GB",
+		"00106141411234567897" + "4321" + "1",
+		"8010" + "ABC" + gsByte + "8011" + "0",
+		"8010" + "ABC" + gsByte + "8011" + "120",
+		"01" + gtin + "8001" + "12345678901210",
+		"8006" + "095212345432130102",
+	} {
+		if _, err := Parse(in, Options{Now: now}); err != nil {
+			t.Errorf("Parse(%q): %v, want it valid", in, err)
+		}
+	}
+	for _, tt := range []struct {
+		in   string
+		kind ErrorKind
+		ai   string
+	}{
+		{"4307" + "UK", KindCode, "4307"},
+		{"4317" + "XX", KindCode, "4317"},
+		{"4322" + "2", KindCode, "4322"},
+		{"8011" + "012", KindCharacter, "8011"},
+		{"8001" + "00005678901210", KindCode, "8001"},
+		{"8001" + "12345678901250", KindCode, "8001"},
+		{"8006" + "095212345432130302", KindCode, "8006"},
+		{"8006" + "095212345432130002", KindCode, "8006"},
+	} {
+		pe := parseErr(t, tt.in, Options{Now: now})
+		if pe.Kind != tt.kind || pe.AI != tt.ai {
+			t.Errorf("Parse(%q): %v, kind %v; want kind %v for AI %s", tt.in, pe, pe.Kind, tt.kind, tt.ai)
+		}
+	}
+	n := 0
+	for _, ok := range iso3166alpha2 {
+		if ok {
+			n++
+		}
+	}
+	if n != 249 {
+		t.Errorf("%d ISO 3166 alpha-2 codes, want 249", n)
+	}
+}
+
+// TestDigitalLinkDataAttributes: only AIs the Syntax Dictionary permits as
+// Digital Link data attributes may be query parameters, and clinsafe never
+// writes a URI that breaks the rule.
+func TestDigitalLinkDataAttributes(t *testing.T) {
+	for _, in := range []string{
+		"https://id.gs1.org/01/09521234543213?8200=https%3A%2F%2Fexample.com",
+		"https://id.gs1.org/00/106141411234567897?21=S1",
+		"https://id.gs1.org/01/09521234543213?8019=1",
+	} {
+		_, err := ParseDigitalLink(in, Options{Now: now})
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Kind != KindDigitalLink {
+			t.Errorf("ParseDigitalLink(%q): %v, want a Digital Link error", in, err)
+		}
+	}
+	r, err := Parse("(01)09521234543213(8200)https://example.com", Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dl := r.DigitalLink(""); dl != "" {
+		t.Errorf("DigitalLink with (8200) = %q, want none", dl)
+	}
+}
