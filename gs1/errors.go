@@ -136,6 +136,16 @@ func Message(err error) string {
 	return "The barcode could not be read. Scan it again, or type the details from the label."
 }
 
+// Candidates returns the readings offered by an error of [KindAmbiguous]
+// (see [ParseError].Candidates), or nil for any other error.
+func Candidates(err error) []*Result {
+	var pe *ParseError
+	if errors.As(err, &pe) && pe.Kind == KindAmbiguous {
+		return pe.Candidates
+	}
+	return nil
+}
+
 // fieldNames name the AIs a practitioner meets, in plain words.
 var fieldNames = map[string]string{
 	"00":   "shipping container code (SSCC)",

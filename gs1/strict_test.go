@@ -49,6 +49,12 @@ func TestAmbiguousMissingSeparator(t *testing.T) {
 	if len(got) != 2 || got["ABC12317261231"] != want["ABC12317261231"] || got["ABC123"] != want["ABC123"] {
 		t.Errorf("candidates (lot: expiry) = %v, want %v", got, want)
 	}
+	if got := Candidates(pe); !slices.Equal(got, pe.Candidates) {
+		t.Errorf("Candidates(err) = %v, want the error's candidates", got)
+	}
+	if got := Candidates(errors.New("x")); got != nil {
+		t.Errorf("Candidates(other error) = %v, want nil", got)
+	}
 	if !strings.Contains(pe.Message(), "more than one way") {
 		t.Errorf("Message() = %q, want it to say the barcode reads more than one way", pe.Message())
 	}
