@@ -67,6 +67,8 @@ type Component struct {
 	// check digit over the digits before it.
 	Check bool
 	Date  DateKind
+
+	lints lint // further content rules of the component
 }
 
 // AI describes one GS1 Application Identifier. The values returned by
@@ -140,6 +142,14 @@ func (a AI) Date() DateKind {
 	return a.Components[0].Date
 }
 
+// SyntaxDictionary names the release of the GS1 Barcode Syntax Dictionary
+// that the AI table below follows: formats, character sets, check digits
+// and check character pairs, dates, code lists (ISO 3166 countries, ISO 4217
+// currencies, ISO 5218 sex) and the other content rules it gives. A new GS1
+// release is one reviewed change to this table, its code lists (codes.go)
+// and this name.
+const SyntaxDictionary = "GS1 Barcode Syntax Dictionary as published with the GS1 General Specifications Release 25.0 (2025)"
+
 // LookupAI returns the definition of the AI with the given code.
 func LookupAI(code string) (AI, bool) {
 	a := lookupCode(code)
@@ -173,10 +183,15 @@ var predefinedLength = map[string]int{
 //
 // The format is components joined by "+". Each is a character set letter
 // (N, X, Y, Z), then a fixed length ("14") or a maximum ("..20"), then
-// optional flags after commas: csum (check digit), and a date layout
+// optional flags after commas: csum (check digit), a date layout
 // (yymmdd, yymmd0, yymmddhh, yymmddhhmm, hhmm, mmoptss, yyyymmdd,
-// yyyymmddhhmm). A component in square brackets may be
-// absent.
+// yyyymmddhhmm), and the content rules of the Syntax Dictionary: csumalpha
+// (a GS1 check character pair ends the value), hasnondigit, zero (the digit
+// 0), hyphen (the character "-"), iso3166 (an ISO 3166 numeric country code),
+// iso3166999 (a country code or 999), iso3166list (one to five country
+// codes), iso3166alpha2, iso4217 (an ISO 4217 numeric currency code),
+// iso5218 (an ISO 5218 code for sex), yesno, nozeroprefix, nonzero, winding
+// and pieceoftotal. A component in square brackets may be absent.
 type spec struct{ code, format, title string }
 
 var specs = []spec{
@@ -219,12 +234,12 @@ var specs = []spec{
 	{"416", "N13,csum", "PROD/SERV LOC"},
 	{"417", "N13,csum", "PARTY"},
 	{"420", "X..20", "SHIP TO POST"},
-	{"421", "N3+X..9", "SHIP TO POST"},
-	{"422", "N3", "ORIGIN"},
-	{"423", "N..15", "COUNTRY - INITIAL PROCESS"},
-	{"424", "N3", "COUNTRY - PROCESS"},
-	{"425", "N..15", "COUNTRY - DISASSEMBLY"},
-	{"426", "N3", "COUNTRY - FULL PROCESS"},
+	{"421", "N3,iso3166+X..9", "SHIP TO POST"},
+	{"422", "N3,iso3166", "ORIGIN"},
+	{"423", "N..15,iso3166list", "COUNTRY - INITIAL PROCESS"},
+	{"424", "N3,iso3166", "COUNTRY - PROCESS"},
+	{"425", "N..15,iso3166list", "COUNTRY - DISASSEMBLY"},
+	{"426", "N3,iso3166", "COUNTRY - FULL PROCESS"},
 	{"427", "X..3", "ORIGIN SUBDIVISION"},
 	{"4300", "X..35", "SHIP TO COMP"},
 	{"4301", "X..35", "SHIP TO NAME"},
@@ -233,7 +248,7 @@ var specs = []spec{
 	{"4304", "X..70", "SHIP TO SUB"},
 	{"4305", "X..70", "SHIP TO LOC"},
 	{"4306", "X..70", "SHIP TO REG"},
-	{"4307", "X2", "SHIP TO COUNTRY"},
+	{"4307", "X2,iso3166alpha2", "SHIP TO COUNTRY"},
 	{"4308", "X..30", "SHIP TO PHONE"},
 	{"4309", "N20", "SHIP TO GEO"},
 	{"4310", "X..35", "RTN TO COMP"},
@@ -243,20 +258,20 @@ var specs = []spec{
 	{"4314", "X..70", "RTN TO SUB"},
 	{"4315", "X..70", "RTN TO LOC"},
 	{"4316", "X..70", "RTN TO REG"},
-	{"4317", "X2", "RTN TO COUNTRY"},
+	{"4317", "X2,iso3166alpha2", "RTN TO COUNTRY"},
 	{"4318", "X..20", "RTN TO POST"},
 	{"4319", "X..30", "RTN TO PHONE"},
 	{"4320", "X..35", "SRV DESCRIPTION"},
-	{"4321", "N1", "DANGEROUS GOODS"},
-	{"4322", "N1", "AUTH TO LEAVE"},
-	{"4323", "N1", "SIG REQUIRED"},
+	{"4321", "N1,yesno", "DANGEROUS GOODS"},
+	{"4322", "N1,yesno", "AUTH TO LEAVE"},
+	{"4323", "N1,yesno", "SIG REQUIRED"},
 	{"4324", "N6,yymmd0+N4,hhmm", "NOT BEF DEL DT"},
 	{"4325", "N6,yymmd0+N4,hhmm", "NOT AFT DEL DT"},
 	{"4326", "N6,yymmdd", "REL DATE"},
-	{"4330", "N6+[X1]", "MAX TEMP F."},
-	{"4331", "N6+[X1]", "MAX TEMP C."},
-	{"4332", "N6+[X1]", "MIN TEMP F."},
-	{"4333", "N6+[X1]", "MIN TEMP C."},
+	{"4330", "N6+[X1,hyphen]", "MAX TEMP F."},
+	{"4331", "N6+[X1,hyphen]", "MAX TEMP C."},
+	{"4332", "N6+[X1,hyphen]", "MIN TEMP F."},
+	{"4333", "N6+[X1,hyphen]", "MIN TEMP C."},
 	{"7001", "N13", "NSN"},
 	{"7002", "X..30", "MEAT CUT"},
 	{"7003", "N10,yymmddhhmm", "EXPIRY TIME"},
@@ -273,19 +288,21 @@ var specs = []spec{
 	{"7022", "X..20", "REV STAT"},
 	{"7023", "X..30", "GIAI - ASSEMBLY"},
 	{"7040", "N1+X3", "UIC+EXT"},
+	{"7041", "X..4", "UFRGT UNIT TYPE"},
 	{"710", "X..20", "NHRN PZN"},
 	{"711", "X..20", "NHRN CIP"},
 	{"712", "X..20", "NHRN CN"},
 	{"713", "X..20", "NHRN DRN"},
 	{"714", "X..20", "NHRN AIM"},
 	{"715", "X..20", "NHRN NDC"},
-	{"716", "X..20", "NHRN NII"},
+	{"716", "X..20", "NHRN AIC"},
+	{"717", "X..20", "NHRN SRN"},
 	{"7240", "X..20", "PROTOCOL"},
 	{"7241", "N2", "AIDC MEDIA TYPE"},
 	{"7242", "X..25", "VCN"},
 	{"7250", "N8,yyyymmdd", "DOB"},
 	{"7251", "N12,yyyymmddhhmm", "DOB TIME"},
-	{"7252", "N1", "BIO SEX"},
+	{"7252", "N1,iso5218", "BIO SEX"},
 	{"7253", "X..40", "FAMILY NAME"},
 	{"7254", "X..40", "GIVEN NAME"},
 	{"7255", "X..10", "SUFFIX"},
@@ -293,25 +310,30 @@ var specs = []spec{
 	{"7257", "X..70", "PERSON ADDR"},
 	{"7258", "N1+X1+N1", "BIRTH SEQUENCE"},
 	{"7259", "X..40", "BABY"},
-	{"8001", "N14", "DIMENSIONS"},
+	{"8001", "N4,nonzero+N5,nonzero+N3,nonzero+N1,winding+N1", "DIMENSIONS"},
 	{"8002", "X..20", "CMT No."},
-	{"8003", "N14,csum+[X..16]", "GRAI"},
+	{"8003", "N1,zero+N13,csum+[X..16]", "GRAI"},
 	{"8004", "X..30", "GIAI"},
 	{"8005", "N6", "PRICE PER UNIT"},
-	{"8006", "N14,csum+N4", "ITIP"},
+	{"8006", "N14,csum+N4,pieceoftotal", "ITIP"},
 	{"8007", "X..34", "IBAN"},
 	{"8008", "N8,yymmddhh+[N..4,mmoptss]", "PROD TIME"},
 	{"8009", "X..50", "OPTSEN"},
 	{"8010", "Y..30", "CPID"},
-	{"8011", "N..12", "CPID SERIAL"},
+	{"8011", "N..12,nozeroprefix", "CPID SERIAL"},
 	{"8012", "X..20", "VERSION"},
-	{"8013", "X..25", "GMN"},
+	{"8013", "X..25,csumalpha", "GMN"},
+	{"8014", "X..25,csumalpha,hasnondigit", "MUDI"},
 	{"8017", "N18,csum", "GSRN - PROVIDER"},
 	{"8018", "N18,csum", "GSRN - RECIPIENT"},
 	{"8019", "N..10", "SRIN"},
 	{"8020", "X..25", "REF No."},
-	{"8026", "N14,csum+N4", "ITIP CONTENT"},
+	{"8026", "N14,csum+N4,pieceoftotal", "ITIP CONTENT"},
 	{"8030", "Z..90", "DIGSIG"},
+	{"8040", "N15", "IMEI"},
+	{"8041", "N15", "IMEI2"},
+	{"8042", "N32", "ESIM"},
+	{"8043", "N18+[N..2]", "PSIM"},
 	{"8110", "X..70", "Coupon code"},
 	{"8111", "N4", "POINTS"},
 	{"8112", "X..70", "Paperless coupon code"},
@@ -381,23 +403,26 @@ var measures = []struct {
 	{"368", 5, "N6", "VOLUME (ft³), log"},
 	{"369", 5, "N6", "VOLUME (yd³), log"},
 	{"390", 9, "N..15", "AMOUNT"},
-	{"391", 9, "N3+N..15", "AMOUNT"},
+	{"391", 9, "N3,iso4217+N..15", "AMOUNT"},
 	{"392", 9, "N..15", "PRICE"},
-	{"393", 9, "N3+N..15", "PRICE"},
+	{"393", 9, "N3,iso4217+N..15", "PRICE"},
 	{"394", 3, "N4", "PRCNT OFF"},
 	{"395", 5, "N6", "PRICE/UoM"},
 }
 
 // Families of AIs that share a format and differ in their last digit.
+// The title's number is the last digit plus first: PROCESSOR # 0 is AI
+// 7030, but CERT # 1 is AI 7230.
 var families = []struct {
 	prefix   string
 	from, to int
 	format   string
 	title    string
+	first    int
 }{
-	{"703", 0, 9, "N3+X..27", "PROCESSOR # %d"},
-	{"723", 0, 9, "X2+X..28", "CERT # %d"},
-	{"9", 1, 9, "X..90", "INTERNAL"},
+	{"703", 0, 9, "N3,iso3166999+X..27", "PROCESSOR # %d", 0},
+	{"723", 0, 9, "X2+X..28", "CERT # %d", 1},
+	{"9", 1, 9, "X..90", "INTERNAL", 0},
 }
 
 var (
@@ -429,7 +454,7 @@ func init() {
 		for d := f.from; d <= f.to; d++ {
 			title := f.title
 			if strings.Contains(title, "%d") {
-				title = fmt.Sprintf(title, d)
+				title = fmt.Sprintf(title, d+f.first)
 			}
 			add(f.prefix+strconv.Itoa(d), f.format, title, -1)
 		}
@@ -508,7 +533,11 @@ func mustComponents(code, format string) []Component {
 			case "yyyymmddhhmm":
 				c.Date = YYYYMMDDHHMM
 			default:
-				panic("gs1: bad flag for AI " + code + ": " + format)
+				l, ok := lintNames[flag]
+				if !ok {
+					panic("gs1: bad flag for AI " + code + ": " + format)
+				}
+				c.lints |= l
 			}
 		}
 		out = append(out, c)

@@ -10,9 +10,10 @@ import (
 //
 //	(01)09521234543213(17)261231(10)ABC123(21)SN001
 //
-// A value ends where the next "(" starts a known AI in parentheses, so a
-// value may itself contain "(" and ")"; write "\(" for a "(" that would
-// otherwise be read as the start of an AI. In lenient mode spaces around a
+// A value ends where the next "(" starts an AI in parentheses (two to four
+// digits), so a value may itself contain "(" and ")"; write "\(" for a "("
+// that would otherwise be read as the start of an AI. An AI in parentheses
+// that GS1 has not defined is an error. In lenient mode spaces around a
 // value are dropped. It returns a *ParseError when the data is not valid.
 func ParseBracketed(s string, opts Options) (*Result, error) {
 	return parseBracketed(s, splitSymbology(s), opts)
@@ -28,7 +29,7 @@ func parseBracketed(s string, off int, opts Options) (*Result, error) {
 	}
 	for i < len(s) {
 		if s[i] != '(' {
-			return nil, errorf(i+1, "", "expected \"(\" to open an AI, found %s", quoteByte(s[i]))
+			return nil, errk(KindInvalid, i+1, "", "expected \"(\" to open an AI, found %s", quoteByte(s[i]))
 		}
 		j := i + 1
 		for j < len(s) && isDigit(s[j]) {
@@ -40,7 +41,7 @@ func parseBracketed(s string, off int, opts Options) (*Result, error) {
 		code := s[i+1 : j]
 		a := lookupCode(code)
 		if a == nil {
-			return nil, errorf(i+2, code, "unknown AI")
+			return nil, errk(KindUnknownAI, i+2, code, "unknown AI")
 		}
 		vs := j + 1
 		ve := nextBracket(s, vs)
@@ -61,13 +62,15 @@ func parseBracketed(s string, off int, opts Options) (*Result, error) {
 		i = ve
 	}
 	if len(p.r.Elements) == 0 {
-		return nil, errorf(0, "", "no GS1 data")
+		return nil, errk(KindNoData, 0, "", "no GS1 data")
 	}
 	return p.r, nil
 }
 
-// nextBracket returns the index of the next "(" at or after i that opens a
-// known AI in parentheses and is not escaped by a backslash, or len(s).
+// nextBracket returns the index of the next "(" at or after i that is not
+// escaped by a backslash and is followed by two to four digits and ")", as
+// an AI is, or len(s). An unknown AI there is an error, not part of the
+// value before it.
 func nextBracket(s string, i int) int {
 	for ; i < len(s); i++ {
 		if s[i] != '(' || (i > 0 && s[i-1] == '\\') {
@@ -77,7 +80,7 @@ func nextBracket(s string, i int) int {
 		for j < len(s) && j-i <= 5 && isDigit(s[j]) {
 			j++
 		}
-		if j < len(s) && s[j] == ')' && lookupCode(s[i+1:j]) != nil {
+		if n := j - i - 1; j < len(s) && s[j] == ')' && n >= 2 && n <= 4 {
 			return i
 		}
 	}

@@ -13,11 +13,11 @@ import (
 // empty or holds a character other than a digit.
 func CheckDigit(data string) (byte, error) {
 	if data == "" {
-		return 0, errorf(0, "", "no digits")
+		return 0, errk(KindLength, 0, "", "no digits")
 	}
 	for i := 0; i < len(data); i++ {
 		if !isDigit(data[i]) {
-			return 0, errorf(i+1, "", "%s is not a digit", quoteByte(data[i]))
+			return 0, errk(KindCharacter, i+1, "", "%s is not a digit", quoteByte(data[i]))
 		}
 	}
 	return checkDigit(data), nil
@@ -45,15 +45,15 @@ func NormalizeGTIN(s string) (string, error) {
 	switch len(s) {
 	case 8, 12, 13, 14:
 	default:
-		return "", errorf(0, "01", "a GTIN has 8, 12, 13 or 14 digits, not %d", len(s))
+		return "", errk(KindLength, 0, "01", "a GTIN has 8, 12, 13 or 14 digits, not %d", len(s))
 	}
 	for i := 0; i < len(s); i++ {
 		if !isDigit(s[i]) {
-			return "", errorf(i+1, "01", "%s is not a digit", quoteByte(s[i]))
+			return "", errk(KindCharacter, i+1, "01", "%s is not a digit", quoteByte(s[i]))
 		}
 	}
 	if want := checkDigit(s[:len(s)-1]); want != s[len(s)-1] {
-		return "", errorf(len(s), "01", "check digit is %c, want %c", s[len(s)-1], want)
+		return "", errk(KindCheckDigit, len(s), "01", "check digit is %c, want %c", s[len(s)-1], want)
 	}
 	return "00000000000000"[:14-len(s)] + s, nil
 }

@@ -37,6 +37,15 @@ var dlKeys = []dlKey{
 	{"8013", nil},
 }
 
+// notDataAttribute are the AIs that the Syntax Dictionary does not permit
+// as Digital Link data attributes (query parameters): key qualifiers and the
+// others without its "?" flag.
+var notDataAttribute = map[string]bool{
+	"03": true, "21": true, "22": true, "235": true, "254": true, "7040": true, "7041": true,
+	"8011": true, "8014": true, "8019": true, "8020": true,
+	"8040": true, "8041": true, "8042": true, "8043": true, "8200": true,
+}
+
 func findKey(ai string) *dlKey {
 	for i := range dlKeys {
 		if dlKeys[i].ai == ai {
@@ -64,8 +73,11 @@ func hasPrefixFold(s, prefix string) bool {
 // 22, 10 and 21, in that order, each optional) are path segments; other AIs
 // are query parameters with numeric names. Query parameters whose names are
 // not all digits (such as linkType) and the fragment are ignored. Values
-// are percent-decoded; a GTIN of 8, 12 or 13 digits is padded to 14. It
-// returns a *ParseError when the URI is not valid.
+// are percent-decoded. As the GS1 Digital Link standard requires, a GTIN
+// has its 14 digits, the path does not end in "/", a key qualifier (such as
+// the lot or serial number of a GTIN) is never a query parameter, nor is an
+// AI the Syntax Dictionary does not permit as a data attribute, and no AI
+// appears twice. It returns a *ParseError when the URI is not valid.
 func ParseDigitalLink(s string, opts Options) (*Result, error) {
 	return parseDigitalLink(s, splitSymbology(s), opts)
 }
@@ -82,7 +94,7 @@ func parseDigitalLink(s string, off int, opts Options) (*Result, error) {
 	case hasPrefixFold(s[i:], "https://"):
 		i += len("https://")
 	default:
-		return nil, errorf(off+1, "", "a Digital Link URI starts with http:// or https://")
+		return nil, errk(KindDigitalLink, off+1, "", "a Digital Link URI starts with http:// or https://")
 	}
 	end := len(s)
 	if h := strings.IndexByte(s[i:], '#'); h >= 0 {
@@ -97,11 +109,11 @@ func parseDigitalLink(s string, off int, opts Options) (*Result, error) {
 		hostEnd = i + sl
 	}
 	if hostEnd == i {
-		return nil, errorf(i+1, "", "no domain in the URI")
+		return nil, errk(KindDigitalLink, i+1, "", "no domain in the URI")
 	}
 	for j := i; j < hostEnd; j++ {
 		if c := s[j]; c <= ' ' || c >= 0x7f {
-			return nil, errorf(j+1, "", "%s is not allowed in a domain", quoteByte(c))
+			return nil, errk(KindDigitalLink, j+1, "", "%s is not allowed in a domain", quoteByte(c))
 		}
 	}
 
@@ -116,31 +128,30 @@ func parseDigitalLink(s string, off int, opts Options) (*Result, error) {
 		j = e
 	}
 	if n := len(segs); n > 0 && segs[n-1].start == segs[n-1].end {
-		segs = segs[:n-1] // a trailing slash
+		return nil, errk(KindDigitalLink, segs[n-1].start, "", "a Digital Link URI may not end its path with \"/\"")
 	}
 	at := -1
+	var key *dlKey
 	for j := 0; j+1 < len(segs) && at < 0; j++ {
 		if k := findKey(s[segs[j].start:segs[j].end]); k != nil && qualifiersFit(s, k, segs[j+2:]) {
-			at = j
+			at, key = j, k
 		}
 	}
 	if at < 0 {
-		return nil, errorf(hostEnd+1, "", "no GS1 primary key (such as /01/ and a GTIN) with valid key qualifiers in the path")
+		return nil, errk(KindDigitalLink, hostEnd+1, "", "no GS1 primary key (such as /01/ and a GTIN) with valid key qualifiers in the path")
 	}
 	for j := at; j+1 < len(segs); j += 2 {
 		code := s[segs[j].start:segs[j].end]
 		a := lookupCode(code)
 		v, bad := unescape(s[segs[j+1].start:segs[j+1].end])
 		if bad >= 0 {
-			return nil, errorf(segs[j+1].start+bad+1, code, "bad percent-encoding")
+			return nil, errk(KindDigitalLink, segs[j+1].start+bad+1, code, "bad percent-encoding")
 		}
 		pos := segs[j+1].start
 		if code == "01" && (len(v) == 8 || len(v) == 12 || len(v) == 13) {
-			// Positions in the padded value map back to the input.
-			pos -= 14 - len(v)
-			v = "00000000000000"[:14-len(v)] + v
+			return nil, errk(KindDigitalLink, pos+1, code, "a GTIN in a Digital Link URI has 14 digits: pad the GTIN-%d with zeros on the left", len(v))
 		}
-		if err := p.add(a, v, pos); err != nil {
+		if err := p.addOnce(a, v, pos); err != nil {
 			return nil, err
 		}
 	}
@@ -155,22 +166,49 @@ func parseDigitalLink(s string, off int, opts Options) (*Result, error) {
 		if name != "" && charsetOK(Numeric, name) < 0 {
 			a := lookupCode(name)
 			if a == nil {
-				return nil, errorf(j+1, name, "unknown AI")
+				return nil, errk(KindUnknownAI, j+1, name, "unknown AI")
 			}
 			if !hasValue {
-				return nil, errorf(j+1, name, "query parameter has no value")
+				return nil, errk(KindDigitalLink, j+1, name, "query parameter has no value")
+			}
+			if key.qualifies(name) {
+				return nil, errk(KindDigitalLink, j+1, name, "a key qualifier of (%s) belongs in the path, not in the query string", key.ai)
+			}
+			if notDataAttribute[name] {
+				return nil, errk(KindDigitalLink, j+1, name, "not permitted as a Digital Link query parameter")
 			}
 			v, bad := unescape(value)
 			if bad >= 0 {
-				return nil, errorf(j+len(name)+2+bad, name, "bad percent-encoding")
+				return nil, errk(KindDigitalLink, j+len(name)+2+bad, name, "bad percent-encoding")
 			}
-			if err := p.add(a, v, j+len(name)+1); err != nil {
+			if err := p.addOnce(a, v, j+len(name)+1); err != nil {
 				return nil, err
 			}
 		}
 		j = e + 1
 	}
 	return p.r, nil
+}
+
+// qualifies reports whether ai is one of the key qualifiers of k.
+func (k *dlKey) qualifies(ai string) bool {
+	for _, seq := range k.quals {
+		for _, q := range seq {
+			if q == ai {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// addOnce records the value v of a, at offset pos, which must be the first
+// of its AI: a Digital Link URI may not repeat an AI.
+func (p *parser) addOnce(a *AI, v string, pos int) *ParseError {
+	if p.r.index(a.Code) >= 0 {
+		return errk(KindDigitalLink, pos+1, a.Code, "appears more than once: a Digital Link URI may not repeat an AI")
+	}
+	return p.add(a, v, pos)
 }
 
 // qualifiersFit reports whether the segments after a primary key's value
@@ -259,8 +297,11 @@ func escape(b *strings.Builder, v string) {
 // domain, such as "https://id.example.com" or "id.example.com/path" (https
 // is assumed); "" means [DefaultDomain]. The path holds the primary key and
 // its qualifiers in order (for a GTIN: 01, 22, 10, 21); the other elements
-// follow as query parameters in the order read, percent-encoded. It
-// returns "" when the elements hold no GS1 primary key, and for HIBC data.
+// follow as query parameters in the order read, percent-encoded, each AI
+// once. It returns "" when the elements hold no GS1 primary key, when they
+// hold key qualifiers that no one path can carry (such as (235) with (21))
+// or an AI that may not be a query parameter (such as (8200)), and for HIBC
+// data.
 func (r *Result) DigitalLink(domain string) string {
 	var key *dlKey
 	keyIdx := -1
@@ -296,10 +337,15 @@ func (r *Result) DigitalLink(domain string) string {
 			break
 		}
 	}
+	for i, e := range r.Elements {
+		if !used[i] && (key.qualifies(e.AI) || notDataAttribute[e.AI]) {
+			return "" // a qualifier that cannot go in the path with the others, or no data attribute
+		}
+	}
 	sep := byte('?')
 	for i, e := range r.Elements {
-		if used[i] {
-			continue
+		if used[i] || r.index(e.AI) != i {
+			continue // written, or a repeat of an AI already written
 		}
 		b.WriteByte(sep)
 		b.WriteString(e.AI)

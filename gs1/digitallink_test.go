@@ -24,16 +24,12 @@ func TestParseDigitalLink(t *testing.T) {
 			in:    "https://brand.example/products/01/shop/01/09521234543213/21/12345",
 			elems: el("01", gtin, "21", "12345"),
 		},
-		{ // GTIN-13 padded to 14 digits
-			in:    "https://id.gs1.org/01/1234567890128",
-			elems: el("01", "01234567890128"),
-		},
 		{ // percent-decoding; non-AI parameters and the fragment ignored
 			in:    "https://id.gs1.org/01/09521234543213/10/ABC%2f123?17=261231&linkType=gs1:pip&3103=000189#top",
 			elems: el("01", gtin, "10", "ABC/123", "17", "261231", "3103", "000189"),
 		},
 		{ // all three GTIN qualifiers in order; "+" is itself
-			in:    "https://example.com/01/09521234543213/22/2A/10/A+B/21/XYZ/",
+			in:    "https://example.com/01/09521234543213/22/2A/10/A+B/21/XYZ",
 			elems: el("01", gtin, "22", "2A", "10", "A+B", "21", "XYZ"),
 		},
 		{
@@ -82,7 +78,9 @@ func TestParseDigitalLinkErrors(t *testing.T) {
 		{"https://id.gs1.org/01", "position 19: no GS1 primary key (such as /01/ and a GTIN) with valid key qualifiers in the path"},
 		{"https://id.gs1.org/01/09521234543214", "position 36: AI (01): check digit is 4, want 3"},
 		{"https://id.gs1.org/01/123", `position 23: AI (01): value "123" has 3 characters, want 14`},
-		{"https://id.gs1.org/01/09521234543213/10/", "position 19: no GS1 primary key (such as /01/ and a GTIN) with valid key qualifiers in the path"},
+		{"https://id.gs1.org/01/09521234543213/10/", `position 40: a Digital Link URI may not end its path with "/"`},
+		{"https://id.gs1.org/01/1234567890128", "position 23: AI (01): a GTIN in a Digital Link URI has 14 digits: pad the GTIN-13 with zeros on the left"},
+		{"https://id.gs1.org/01/09521234543213/10/A?17=261231&17=261231", "position 56: AI (17): appears more than once: a Digital Link URI may not repeat an AI"},
 		{"https://id.gs1.org/01/09521234543213/10//21/X", "position 41: AI (10): no value"},
 		{"https://id.gs1.org/01/09521234543213/10/A%2", "position 42: AI (10): bad percent-encoding"},
 		{"https://id.gs1.org/01/09521234543213/10/A%G1", "position 42: AI (10): bad percent-encoding"},
@@ -93,7 +91,7 @@ func TestParseDigitalLinkErrors(t *testing.T) {
 		{"https://id.gs1.org/01/09521234543213/10/A%20B", "position 42: AI (10): space is not in GS1 character set 82"},
 		{"https:///01/09521234543213", "position 9: no domain in the URI"},
 		{"https://id .org/01/09521234543213", "position 11: space is not allowed in a domain"},
-		{"https://id.gs1.org/01/09521234543213/10/A?10=B", `position 46: AI (10): appears twice with different values "A" and "B"`},
+		{"https://id.gs1.org/01/09521234543213/10/A?10=B", "position 43: AI (10): a key qualifier of (01) belongs in the path, not in the query string"},
 	}
 	for _, tt := range tests {
 		_, err := ParseDigitalLink(tt.in, Options{Now: now})
@@ -122,6 +120,8 @@ func TestDigitalLinkOutput(t *testing.T) {
 		{"(00)106141411234567897(10)L", "", "https://id.gs1.org/00/106141411234567897?10=L"},
 		{"(8018)795260646688514634(8019)12", "", "https://id.gs1.org/8018/795260646688514634/8019/12"},
 		{"(10)L(21)S", "", ""},
+		// 254 and 7040 qualify a GLN in different paths: no one URI holds both.
+		{"(414)9521234000006(254)EXT(7040)1ABC", "", ""},
 	}
 	for _, tt := range tests {
 		r, err := Parse(tt.in, Options{Now: now})
@@ -139,9 +139,10 @@ func TestDigitalLinkRoundTrip(t *testing.T) {
 		typical,
 		"(01)09521234543213(22)V1(10)A/B&C(21)%X?(17)261200(3103)000189(7003)2612311430",
 		"(00)106141411234567897(02)09521234543213(37)24",
-		"(414)9521234000006(254)EXT(7040)1ABC",
+		"(414)9521234000006(254)EXT",
+		"(414)9521234000006(7040)1ABC",
 		"(8017)795260646688514634(8019)1",
-		"(253)9521234000006DOC1(8200)https://example.com/a?b=c",
+		"(253)9521234000006DOC1(8009)https://example.com/a?b=c",
 		"(8006)095212345432130102(22)X(10)Y(21)Z",
 	} {
 		r, err := Parse(in, Options{Now: now, Lenient: true})

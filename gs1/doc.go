@@ -20,40 +20,69 @@
 //     before the primary key;
 //   - an HIBC supplier label, which starts with "+".
 //
+// A symbology identifier that does not mark GS1 data (]d1, ]Q1, ]C0 ...)
+// in front of an element string is not a GS1 barcode and is refused, in
+// either mode; an EAN-13 (]E0) or EAN-8 (]E4) is read as the product code
+// (GTIN) it is and nothing more ([FormEAN]). A Digital Link URI or an HIBC
+// label may come in any symbology.
+//
 // The explicit functions [ParseElementString], [ParseBracketed],
 // [ParseDigitalLink] and [ParseHIBC] accept one form each.
 //
 // # Validation
 //
-// Every value is checked against the AI table ([LookupAI]): length, character
-// set (digits, or GS1 character set 82, 39 or 64), GS1 mod-10 check digits,
-// and dates. YYMMDD years are resolved with the GS1 General Specifications
-// century rule (section 7.12): the year lies between 49 years before and 50
-// years after the current year, taken from [Options].Now. A day of 00, allowed
-// in the date AIs 11 to 17, means the last day of the month.
+// Every value is checked against the AI table ([LookupAI]), which follows
+// the GS1 Barcode Syntax Dictionary release named by [SyntaxDictionary]:
+// length, character set (digits, or GS1 character set 82, 39 or 64), GS1
+// mod-10 check digits, the check character pair of AIs 8013 and 8014 ([CheckPair]),
+// dates, and the code lists (ISO 3166 country codes in 421-426 and 703s,
+// ISO 4217 currency codes in 391n and 393n, ISO 5218 in 7252). YYMMDD years
+// are resolved with the GS1 General Specifications century rule (section
+// 7.12): the year lies between 49 years before and 50 years after the
+// current year, taken from [Options].Now. A day of 00, allowed in the date
+// AIs 11 to 17, means the last day of the month.
 //
-// Errors are of type [*ParseError], which names the position and the AI.
+// In an element string a GS ends a value that is not of predefined length
+// and is not last. A GS anywhere else (at the start, at the end, doubled, or
+// after a value of predefined length) is an error in strict mode. In the
+// bracketed form an AI in parentheses that GS1 has not defined is an error.
+// A Digital Link URI must keep the rules of the GS1 Digital Link standard:
+// a 14-digit GTIN, key qualifiers (such as lot and serial number) in the
+// path in their order and never in the query string, no AI twice, and no
+// "/" at the end of the path.
 //
-// # Lenient recovery
+// Errors are of type [*ParseError]. Its Error (or Detail) names the position,
+// the AI and the rule, for logs and tests; its Message says what is wrong in
+// plain words, with what to do, for the person at the scanner ([Message]).
 //
-// Some scanners drop the GS separator. In lenient mode ([Options].Lenient),
-// the parser repairs two cases where the AI table leaves exactly one reading:
+// # Strict and lenient
 //
-//  1. A variable-length value that is invalid as read (too long, or a bad
-//     character) is split at a position k when the text from k to the end of
-//     its segment (the next GS or the end of the data) reads completely as
-//     one or more predefined fixed-length element strings (AIs beginning 00-04,
-//     11-20, 31-36 or 41) whose values are all valid, and the text before k
-//     is a valid value for the variable-length AI. The split is made only
-//     when exactly one k qualifies; otherwise the original error is returned.
-//  2. A fixed-length AI that is not of predefined length, such as AI 7003
+// Parsing is strict by default. The text spellings of GS that some scanners
+// send ("<GS>" and others, see [NormalizeGS]) are read as the separator only
+// when [Options].TextGS says so, since "<GS>" is also valid lot data.
+//
+// In lenient mode ([Options].Lenient) the parser allows for the known habits
+// of scanners, and every tolerance is reported in the result's Notes:
+//
+//   - a GS at the start, at the end, doubled, or after a value of predefined
+//     length is accepted;
+//   - a fixed-length AI that is not of predefined length, such as AI 7003
 //     or AI 8017, must be followed by GS when it is not last; its length is
-//     known, so a missing GS is simply noted.
+//     known, so a missing GS is simply noted (Recovered is set);
+//   - some scanners drop the GS separators altogether. A variable-length
+//     value could then end at any place k from which the rest of its
+//     segment (to the next GS or the end of the data) reads completely and
+//     validly as element strings. Each such k is a reading, and so is the
+//     value as read when it is valid. The value as read is the only reading
+//     when the data holds a GS elsewhere (the scanner sends them) and the
+//     value is valid. One reading is taken (Recovered is set if it splits
+//     the value); more than one is an error of [KindAmbiguous] whose
+//     Candidates are the readings, each complete and valid, for the person
+//     scanning to choose from the label. No guess is ever presented as
+//     certain. Readings whose AIs would clash across segments are dropped.
 //
-// A repaired result has Recovered set and a note in Notes. In strict mode the
-// same inputs are errors. A value that is valid as read is never split: a
-// lot "ABC12317261231" stays a lot even though it ends with text that could
-// be an expiry date, because nothing in the data says otherwise.
+// In strict mode the scanner is trusted to send every GS, and the data has
+// the one reading the GS1 rules give.
 //
 // Parse never panics, whatever its input.
 package gs1

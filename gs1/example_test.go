@@ -1,6 +1,7 @@
 package gs1_test
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,9 +28,35 @@ func ExampleParse() {
 
 func ExampleParse_error() {
 	_, err := gs1.Parse("(01)09521234543214(17)261231", gs1.Options{})
+	// For the person at the scanner:
+	fmt.Println(gs1.Message(err))
+	// For the log:
 	fmt.Println(err)
 	// Output:
+	// The product code (GTIN) fails its check digit: the barcode may be damaged or mistyped. Scan again or type it from the label.
 	// position 18: AI (01): check digit is 4, want 3
+}
+
+func ExampleParse_ambiguous() {
+	// GTIN, then "10ABC12317261231" with no GS anywhere: a lot
+	// "ABC12317261231", or a lot "ABC123" whose GS the scanner dropped
+	// before the expiry date 17261231. Only the label can say which.
+	scan := "0109521234543213" + "10ABC12317261231"
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	_, err := gs1.Parse(scan, gs1.Options{Now: now, Lenient: true})
+	var pe *gs1.ParseError
+	if errors.As(err, &pe) && pe.Kind == gs1.KindAmbiguous {
+		fmt.Println(pe.Message())
+		for _, c := range pe.Candidates {
+			// Show each reading; submit the chosen one's ElementString(),
+			// which parses strictly to that reading alone.
+			fmt.Printf("lot %s, expiry %q: %s\n", c.Lot, c.ExpiryISO(), c.HRI())
+		}
+	}
+	// Output:
+	// The scanner left out a separator, so this barcode can be read in more than one way. Choose the reading that matches the label.
+	// lot ABC12317261231, expiry "": (01)09521234543213(10)ABC12317261231
+	// lot ABC123, expiry "2026-12-31": (01)09521234543213(10)ABC123(17)261231
 }
 
 func ExampleParse_lenient() {

@@ -29,6 +29,15 @@ var fuzzSeeds = []string{
 	"+A123BJC5D6E71/$$3261231LOT123",
 	"+$$3261231LOT123G",
 	"]d1+A99912345/$$52001510X3",
+	"01" + gtin + "10ABC12317261231",
+	"01" + gtin + "10LOT21SN1" + "17261231",
+	"]E0" + "1234567890128",
+	"]Q1" + "01" + gtin,
+	"(10)LOT1(7041)BX(238)X",
+	"8013" + "1987654Ad4X4bL5ttr2310c2K" + gsByte + "423826250" + gsByte + "3911826100",
+	"https://id.gs1.org/01/09521234543213/10/L?17=261231&17=261231",
+	"https://id.gs1.org/01/09521234543213?21=S",
+	gsByte + "01" + gtin + gsByte + gsByte + "17261231" + gsByte,
 }
 
 // checkResult asserts the round-trip invariants of a successful parse: the
@@ -72,7 +81,7 @@ func checkResult(t *testing.T, in string, r *Result) {
 		if err != nil {
 			t.Fatalf("Parse(%q): Digital Link %q does not re-parse: %v", in, dl, err)
 		}
-		if got, want := sorted(d.Elements), sorted(r.Elements); !slices.Equal(got, want) {
+		if got, want := sorted(d.Elements), slices.Compact(sorted(r.Elements)); !slices.Equal(got, want) {
 			t.Fatalf("Parse(%q): Digital Link %q re-parses to %v, want %v", in, dl, got, want)
 		}
 	}
@@ -86,6 +95,16 @@ func checkError(t *testing.T, in string, err error) {
 	}
 	if pe.Pos < 0 || pe.Pos > len(in)+1 {
 		t.Fatalf("Parse(%q): error position %d outside the input", in, pe.Pos)
+	}
+	if pe.Message() == "" || strings.Contains(pe.Message(), "position") {
+		t.Fatalf("Parse(%q): plain message %q", in, pe.Message())
+	}
+	if len(pe.Candidates) > 0 && (pe.Kind != KindAmbiguous || len(pe.Candidates) < 2 || len(pe.Candidates) > maxCandidates) {
+		t.Fatalf("Parse(%q): %d candidates with kind %v", in, len(pe.Candidates), pe.Kind)
+	}
+	for _, c := range pe.Candidates {
+		// Every reading offered is complete and valid on its own.
+		checkResult(t, in, c)
 	}
 }
 

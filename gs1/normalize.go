@@ -8,9 +8,9 @@ var gsTokens = []string{"<GS>", "{GS}", "[GS]", `\x1d`, `\u001d`}
 
 // NormalizeGS replaces each textual stand-in for the GS separator (<GS>,
 // {GS}, [GS], \x1d and \u001d, in any case) with the GS byte itself,
-// ASCII 29. Of these characters only "<" and ">" can occur in GS1 data, so
-// a value that really contains the text "<GS>" would be misread; no real
-// label is known to.
+// ASCII 29. "<GS>" is also valid lot or serial data (GS1 character set 82
+// holds "<" and ">"), so the replacement is a scanner setting, never a
+// default: [Options].TextGS asks [Parse] to apply it.
 func NormalizeGS(s string) string {
 	if !strings.ContainsAny(s, `<{[\`) {
 		return s

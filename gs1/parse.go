@@ -22,6 +22,9 @@ const (
 	FormDigitalLink
 	// FormHIBC is an HIBC supplier label.
 	FormHIBC
+	// FormEAN is an EAN-13 or EAN-8 barcode (symbology identifier ]E0 or
+	// ]E4): a product code (GTIN) and nothing more.
+	FormEAN
 )
 
 // String returns a short name of the form.
@@ -35,6 +38,8 @@ func (f Form) String() string {
 		return "digital link"
 	case FormHIBC:
 		return "HIBC"
+	case FormEAN:
+		return "EAN/UPC"
 	}
 	return "unknown"
 }
@@ -42,11 +47,19 @@ func (f Form) String() string {
 // Options control parsing. The zero value parses strictly against the
 // current time.
 type Options struct {
-	// Lenient repairs a missing GS separator where the AI table allows only
-	// one reading (see the package documentation), accepts an element string
-	// behind a symbology identifier that does not mark GS1 data, and trims
-	// spaces around bracketed values. Each repair is noted in Result.Notes.
+	// Lenient allows for the known habits of scanners (see the package
+	// documentation): a missing GS separator is repaired where only one
+	// reading is plausible and reported as ambiguous ([KindAmbiguous]) where
+	// more are; a misplaced GS is accepted; spaces around bracketed values
+	// are trimmed. Each tolerance is noted in Result.Notes.
 	Lenient bool
+	// TextGS reads the text spellings of the GS separator that some
+	// keyboard-wedge scanners and people type (<GS>, {GS}, [GS], \x1d and
+	// \u001d, see [NormalizeGS]) as the separator itself, in [Parse] and
+	// [ParseElementString]. Set it only for a scanner known to send them:
+	// "<GS>" is also valid data in a lot or serial number. The replacement
+	// is noted in Result.Notes; error positions refer to the data after it.
+	TextGS bool
 	// Now fixes the current time for the century of two-digit years; the
 	// zero value means time.Now().
 	Now time.Time
@@ -152,26 +165,58 @@ func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 //
 // It returns a *ParseError when the data is not valid. It never panics.
 func Parse(s string, opts Options) (*Result, error) {
+	in := s
+	s, textGS := applyTextGS(s, opts)
 	off := splitSymbology(s)
 	body := s[off:]
+	var (
+		r   *Result
+		err error
+	)
 	switch {
 	case hasHTTPScheme(body):
-		return parseDigitalLink(s, off, opts)
+		r, err = parseDigitalLink(s, off, opts)
 	case strings.HasPrefix(body, "("):
-		return parseBracketed(s, off, opts)
+		r, err = parseBracketed(s, off, opts)
 	case strings.HasPrefix(body, "+"):
-		return parseHIBCResult(s, off, opts)
+		r, err = parseHIBCResult(s, off, opts)
+	default:
+		r, err = parseElementString(s, off, opts)
 	}
-	return parseElementString(s, off, opts)
+	return textGSResult(in, textGS, r, err)
 }
 
 // ParseElementString parses a GS1 element string as a scanner sends it: an
 // optional symbology identifier, then AIs and values, with GS (ASCII 29)
-// for FNC1 after each value that is not of predefined length. A GS at the
-// start, at the end or doubled is ignored. It returns a *ParseError when
-// the data is not valid.
+// for FNC1 after each value that is not of predefined length, except the
+// last. A GS at the start or the end, a doubled GS and a GS after a value of
+// predefined length are errors in strict mode and noted in lenient mode. It
+// returns a *ParseError when the data is not valid.
 func ParseElementString(s string, opts Options) (*Result, error) {
-	return parseElementString(s, splitSymbology(s), opts)
+	in := s
+	s, textGS := applyTextGS(s, opts)
+	r, err := parseElementString(s, splitSymbology(s), opts)
+	return textGSResult(in, textGS, r, err)
+}
+
+// applyTextGS replaces the text spellings of GS when opts asks for it, and
+// reports whether it replaced any.
+func applyTextGS(s string, opts Options) (string, bool) {
+	if !opts.TextGS {
+		return s, false
+	}
+	n := NormalizeGS(s)
+	return n, n != s
+}
+
+// textGSResult records the original input and notes the replacement.
+func textGSResult(in string, textGS bool, r *Result, err error) (*Result, error) {
+	if err != nil || !textGS {
+		return r, err
+	}
+	r.Input = in
+	r.Notes = append(r.Notes, "text spellings of GS (such as <GS>) read as separators, as the scanner setting asks; positions refer to the data after that")
+	return r, nil
 }
 
 // parser holds the state of one parse.
@@ -180,6 +225,24 @@ type parser struct {
 	year int // current year, 0 until needed
 	r    *Result
 	seen map[string]string // first value of each AI, once there are many
+	amb  []ambiguity       // places with more than one plausible reading
+}
+
+// ambiguity is a variable-length value that can end in more than one place
+// because a GS may be missing: the readings of its segment, to be placed at
+// index at of the elements read around it.
+type ambiguity struct {
+	at       int
+	pos      int // 0-based offset of the value
+	ai       string
+	readings []reading
+}
+
+// reading is one way to read a segment: its elements and, for a split, the
+// note that says where.
+type reading struct {
+	elems []Element
+	note  string
 }
 
 func newParser(s string, off int, form Form, opts Options) *parser {
@@ -211,20 +274,50 @@ func (p *parser) recovered(format string, args ...any) {
 	p.note(format, args...)
 }
 
+// tolerate returns a separator error in strict mode; in lenient mode it
+// notes the tolerance and returns nil.
+func (p *parser) tolerate(pos int, ai, msg string) *ParseError {
+	if !p.opts.Lenient {
+		return errk(KindSeparator, pos, ai, "%s", msg)
+	}
+	if ai != "" {
+		p.note("position %d: AI (%s): %s; accepted", pos, ai, msg)
+	} else {
+		p.note("position %d: %s; accepted", pos, msg)
+	}
+	return nil
+}
+
 func parseElementString(s string, off int, opts Options) (*Result, error) {
 	p := newParser(s, off, FormElementString, opts)
 	if off > 0 && !IsGS1Symbology(p.r.Symbology) {
-		if !opts.Lenient {
-			return nil, errorf(1, "", "symbology identifier %s does not mark GS1 data", p.r.Symbology)
-		}
-		p.note("symbology identifier %s does not mark GS1 data; read as a GS1 element string", p.r.Symbology)
+		return parseNonGS1(s, off, p)
 	}
+	// A GS anywhere shows that the scanner sends the separators.
+	hasGS := strings.IndexByte(s[off:], gs) >= 0
 	i := off
+	prevFixed := "" // the predefined-length AI just read, if any
 	for i < len(s) {
 		if s[i] == gs {
+			var err *ParseError
+			switch {
+			case i == off:
+				err = p.tolerate(i+1, "", "GS (FNC1) at the start of the data")
+			case i == len(s)-1:
+				err = p.tolerate(i+1, "", "GS (FNC1) at the end of the data")
+			case s[i-1] == gs:
+				err = p.tolerate(i+1, "", "GS (FNC1) doubled")
+			case prevFixed != "":
+				err = p.tolerate(i+1, prevFixed, "GS (FNC1) after a value of predefined length, where none belongs")
+			}
+			if err != nil {
+				return nil, err
+			}
+			prevFixed = ""
 			i++
 			continue
 		}
+		prevFixed = ""
 		a, n, err := lookupAt(s, i, len(s))
 		if err != nil {
 			return nil, err
@@ -239,9 +332,11 @@ func parseElementString(s string, off int, opts Options) (*Result, error) {
 				return nil, err
 			}
 			i = end
-			if !a.Predefined && i < len(s) && s[i] != gs {
+			if a.Predefined {
+				prevFixed = a.Code
+			} else if i < len(s) && s[i] != gs {
 				if !opts.Lenient {
-					return nil, errorf(i+1, a.Code, "GS (FNC1) missing after the value: this AI is not of predefined length")
+					return nil, errk(KindSeparator, i+1, a.Code, "GS (FNC1) missing after the value: this AI is not of predefined length")
 				}
 				p.recovered("AI (%s): GS missing after its fixed-length value; next AI read from position %d", a.Code, i+1)
 			}
@@ -252,21 +347,74 @@ func parseElementString(s string, off int, opts Options) (*Result, error) {
 			end = start + g
 		}
 		t, err := p.validate(a, s[start:end], start)
-		if err == nil {
-			err = p.addValid(a, s[start:end], start, t)
-		} else if opts.Lenient {
-			if k, ok := p.split(a, s, start, end); ok {
-				err = p.addSplit(a, s, start, k, end)
+		if !opts.Lenient {
+			if err == nil {
+				err = p.addValid(a, s[start:end], start, t)
 			}
+			if err != nil {
+				return nil, err
+			}
+			i = end
+			continue
 		}
-		if err != nil {
+		// Lenient: where the scanner may have dropped a GS, every place the
+		// value could end is a reading.
+		var readings []reading
+		if err == nil {
+			readings = append(readings, reading{elems: []Element{{a.Code, s[start:end]}}})
+		}
+		if err != nil || !hasGS {
+			readings = append(readings, p.splits(a, s, start, end)...)
+		}
+		switch {
+		case len(readings) == 0:
 			return nil, err
+		case len(readings) == 1 && err == nil:
+			if err := p.addValid(a, s[start:end], start, t); err != nil {
+				return nil, err
+			}
+		case len(readings) == 1:
+			if err := p.addReading(readings[0], start); err != nil {
+				return nil, err
+			}
+		default:
+			p.amb = append(p.amb, ambiguity{at: len(p.r.Elements), pos: start, ai: a.Code, readings: readings})
 		}
 		i = end
 	}
-	if len(p.r.Elements) == 0 {
-		return nil, errorf(0, "", "no GS1 data")
+	if len(p.amb) > 0 {
+		return p.resolve(s, off)
 	}
+	if len(p.r.Elements) == 0 {
+		return nil, errk(KindNoData, 0, "", "no GS1 data")
+	}
+	return p.r, nil
+}
+
+// parseNonGS1 reads data behind a symbology identifier that does not mark
+// GS1 data. Only an EAN-13 (]E0) or EAN-8 (]E4) is read, as the product code
+// it is; anything else is not a GS1 barcode, in either mode.
+func parseNonGS1(s string, off int, p *parser) (*Result, error) {
+	body := s[off:]
+	want := 0
+	switch p.r.Symbology {
+	case "]E0":
+		want = 13
+	case "]E4":
+		want = 8
+	}
+	if want == 0 || len(body) != want || charsetOK(Numeric, body) >= 0 {
+		return nil, errk(KindNotGS1, 1, "", "symbology identifier %s does not mark GS1 data: not a GS1 barcode", p.r.Symbology)
+	}
+	g, err := NormalizeGTIN(body)
+	if err != nil {
+		pe := err.(*ParseError)
+		return nil, errk(pe.Kind, off+pe.Pos, "", "EAN-%d: %s", want, pe.Msg)
+	}
+	p.r.Form = FormEAN
+	p.r.Elements = append(p.r.Elements, Element{AI: "01", Value: g})
+	p.r.GTIN = g
+	p.note("EAN-%d barcode (%s): a product code only, read as GTIN %s", want, p.r.Symbology, g)
 	return p.r, nil
 }
 
@@ -274,26 +422,26 @@ func parseElementString(s string, off int, opts Options) (*Result, error) {
 // It returns the AI and the number of digits it has.
 func lookupAt(s string, i, end int) (*AI, int, *ParseError) {
 	if !isDigit(s[i]) {
-		return nil, 0, errorf(i+1, "", "expected an AI (digits), found %s", quoteByte(s[i]))
+		return nil, 0, errk(KindInvalid, i+1, "", "expected an AI (digits), found %s", quoteByte(s[i]))
 	}
 	if i+1 >= end || !isDigit(s[i+1]) {
-		return nil, 0, errorf(i+1, "", "incomplete AI %q", s[i:min(i+2, end)])
+		return nil, 0, errk(KindLength, i+1, "", "incomplete AI %q", s[i:min(i+2, end)])
 	}
 	n := int(aiLen[atoi2(s[i:])])
 	if n == 0 {
-		return nil, 0, errorf(i+1, s[i:i+2], "unknown AI: no GS1 Application Identifier begins %s", s[i:i+2])
+		return nil, 0, errk(KindUnknownAI, i+1, s[i:i+2], "unknown AI: no GS1 Application Identifier begins %s", s[i:i+2])
 	}
 	if i+n > end {
-		return nil, 0, errorf(i+1, "", "incomplete AI %q", s[i:end])
+		return nil, 0, errk(KindLength, i+1, "", "incomplete AI %q", s[i:end])
 	}
 	for j := i + 2; j < i+n; j++ {
 		if !isDigit(s[j]) {
-			return nil, 0, errorf(j+1, "", "incomplete AI %q: %s is not a digit", s[i:j], quoteByte(s[j]))
+			return nil, 0, errk(KindLength, j+1, "", "incomplete AI %q: %s is not a digit", s[i:j], quoteByte(s[j]))
 		}
 	}
 	a := lookupCode(s[i : i+n])
 	if a == nil {
-		return nil, 0, errorf(i+1, s[i:i+n], "unknown AI")
+		return nil, 0, errk(KindUnknownAI, i+1, s[i:i+n], "unknown AI")
 	}
 	return a, n, nil
 }
@@ -309,7 +457,7 @@ func fixedEnd(a *AI, s string, start, end int) (int, *ParseError) {
 		stop = start + g
 	}
 	if got := stop - start; got < a.fixed {
-		return 0, errorf(start+1, a.Code, "value %q has %d characters, want %d", s[start:stop], got, a.fixed)
+		return 0, errk(KindLength, start+1, a.Code, "value %q has %d characters, want %d", s[start:stop], got, a.fixed)
 	}
 	return stop, nil
 }
@@ -330,13 +478,13 @@ func (p *parser) validate(a *AI, v string, pos int) (time.Time, *ParseError) {
 	var first time.Time
 	switch {
 	case v == "":
-		return first, errorf(pos+1, a.Code, "no value")
+		return first, errk(KindLength, pos+1, a.Code, "no value")
 	case len(v) > a.max:
-		return first, errorf(pos+1, a.Code, "value has %d characters, at most %d allowed", len(v), a.max)
+		return first, errk(KindLength, pos+1, a.Code, "value has %d characters, at most %d allowed", len(v), a.max)
 	case len(v) < a.min && a.fixed > 0:
-		return first, errorf(pos+1, a.Code, "value %q has %d characters, want %d", v, len(v), a.fixed)
+		return first, errk(KindLength, pos+1, a.Code, "value %q has %d characters, want %d", v, len(v), a.fixed)
 	case len(v) < a.min:
-		return first, errorf(pos+1, a.Code, "value %q has %d characters, want at least %d", v, len(v), a.min)
+		return first, errk(KindLength, pos+1, a.Code, "value %q has %d characters, want at least %d", v, len(v), a.min)
 	}
 	off := 0
 	for ci := range a.Components {
@@ -347,28 +495,33 @@ func (p *parser) validate(a *AI, v string, pos int) (time.Time, *ParseError) {
 		} else if part == "" && c.Optional {
 			break
 		} else if len(part) < c.Min || len(part) > c.Max {
-			return first, errorf(pos+off+1, a.Code, "value %q: the part from character %d has %d characters, want %s",
+			return first, errk(KindLength, pos+off+1, a.Code, "value %q: the part from character %d has %d characters, want %s",
 				v, off+1, len(part), lengthRange(c))
 		}
 		if bad := charsetOK(c.Charset, part); bad >= 0 {
 			at := pos + off + bad + 1
 			if c.Charset == Numeric {
-				return first, errorf(at, a.Code, "%s is not a digit", quoteByte(part[bad]))
+				return first, errk(KindCharacter, at, a.Code, "%s is not a digit", quoteByte(part[bad]))
 			}
-			return first, errorf(at, a.Code, "%s is not in GS1 character set %s", quoteByte(part[bad]), charsetName(c.Charset))
+			return first, errk(KindCharacter, at, a.Code, "%s is not in GS1 character set %s", quoteByte(part[bad]), charsetName(c.Charset))
 		}
 		if c.Check {
 			if want := checkDigit(part[:len(part)-1]); want != part[len(part)-1] {
-				return first, errorf(pos+off+len(part), a.Code, "check digit is %c, want %c", part[len(part)-1], want)
+				return first, errk(KindCheckDigit, pos+off+len(part), a.Code, "check digit is %c, want %c", part[len(part)-1], want)
 			}
 		}
 		if c.Date != NoDate {
 			t, de := parseDate(c.Date, part, p.currentYear())
 			if de != nil {
-				return first, errorf(pos+off+de.off+1, a.Code, "date %s: %s", part, de.msg)
+				return first, errk(KindDate, pos+off+de.off+1, a.Code, "date %s: %s", part, de.msg)
 			}
 			if ci == 0 {
 				first = t
+			}
+		}
+		if c.lints != 0 {
+			if err := checkLints(c, part, pos+off, a.Code); err != nil {
+				return first, err
 			}
 		}
 		off += len(part)
@@ -458,13 +611,13 @@ func (p *parser) checkDuplicate(a *AI, v string, pos int) *ParseError {
 		if !ok {
 			p.seen[a.Code] = v
 		} else if prev != v {
-			return errorf(pos+1, a.Code, "appears twice with different values %q and %q", prev, v)
+			return errk(KindDuplicate, pos+1, a.Code, "appears twice with different values %q and %q", prev, v)
 		}
 		return nil
 	}
 	for _, e := range els {
 		if e.AI == a.Code && e.Value != v {
-			return errorf(pos+1, a.Code, "appears twice with different values %q and %q", e.Value, v)
+			return errk(KindDuplicate, pos+1, a.Code, "appears twice with different values %q and %q", e.Value, v)
 		}
 	}
 	return nil
@@ -479,72 +632,136 @@ func atoi(s string) int {
 	return n
 }
 
-// split looks for the one place k at which the variable-length value of a
-// that starts at s[start] can end, when its segment (to end, the next GS or
-// the end of the data) is invalid as read: s[start:k] must be a valid value
-// of a, and s[k:end] must read completely as predefined fixed-length
-// element strings with valid values. It fails unless exactly one k fits.
-func (p *parser) split(a *AI, s string, start, end int) (int, bool) {
-	found := -1
+// maxCandidates is the most readings offered for one scan; beyond it the
+// scan is refused as too ambiguous to offer.
+const maxCandidates = 8
+
+// splits returns the readings of the segment s[start:end] of the
+// variable-length AI a in which its value ends early, at k, because a GS
+// may have been dropped: s[start:k] must be a valid value of a, and
+// s[k:end] must read completely and strictly as element strings.
+func (p *parser) splits(a *AI, s string, start, end int) []reading {
+	var out []reading
 	for k := start + a.min; k <= start+a.max && k < end; k++ {
-		if !p.fixedRun(s, k, end) {
+		if !isDigit(s[k]) {
+			continue
+		}
+		rest, ok := p.strictRun(s, k, end)
+		if !ok {
 			continue
 		}
 		if _, err := p.validate(a, s[start:k], start); err != nil {
 			continue
 		}
-		if found >= 0 {
-			return 0, false
+		var ais strings.Builder
+		for _, e := range rest {
+			fmt.Fprintf(&ais, "(%s)", e.AI)
 		}
-		found = k
+		out = append(out, reading{
+			elems: append([]Element{{a.Code, s[start:k]}}, rest...),
+			note:  fmt.Sprintf("AI (%s): GS missing after the value; split at position %d, before %s", a.Code, k+1, ais.String()),
+		})
+		if len(out) > maxCandidates {
+			break
+		}
 	}
-	return found, found >= 0
+	return out
 }
 
-// fixedRun reports whether s[i:end] reads completely as predefined
-// fixed-length element strings with valid values.
-func (p *parser) fixedRun(s string, i, end int) bool {
-	if i >= end {
-		return false
-	}
+// strictRun reads s[i:end], a stretch with no GS in it, completely as
+// element strings with valid values, and returns them.
+func (p *parser) strictRun(s string, i, end int) ([]Element, bool) {
+	var out []Element
 	for i < end {
 		a, n, err := lookupAt(s, i, end)
-		if err != nil || !a.Predefined || a.fixed == 0 {
-			return false
+		if err != nil {
+			return nil, false
 		}
-		vs, ve := i+n, i+n+a.fixed
-		if ve > end {
-			return false
+		vs, ve := i+n, end
+		if a.fixed > 0 {
+			ve = vs + a.fixed
+			if ve > end || (!a.Predefined && ve < end) {
+				return nil, false
+			}
 		}
 		if _, err := p.validate(a, s[vs:ve], vs); err != nil {
-			return false
+			return nil, false
 		}
+		out = append(out, Element{a.Code, s[vs:ve]})
 		i = ve
 	}
-	return true
+	return out, len(out) > 0
 }
 
-// addSplit records the value of a from start to k and the fixed-length
-// elements from k to end, which split has found valid.
-func (p *parser) addSplit(a *AI, s string, start, k, end int) *ParseError {
-	if err := p.add(a, s[start:k], start); err != nil {
-		return err
-	}
-	n := len(p.r.Elements)
-	for i := k; i < end; {
-		b, m, err := lookupAt(s, i, end)
-		if err != nil {
+// addReading records the elements of a reading of the segment that starts
+// at offset pos, and its note.
+func (p *parser) addReading(rd reading, pos int) *ParseError {
+	for _, e := range rd.elems {
+		if err := p.add(lookupCode(e.AI), e.Value, pos); err != nil {
 			return err
 		}
-		if err := p.add(b, s[i+m:i+m+b.fixed], i+m); err != nil {
-			return err
-		}
-		i += m + b.fixed
 	}
-	var ais strings.Builder
-	for _, e := range p.r.Elements[n:] {
-		fmt.Fprintf(&ais, "(%s)", e.AI)
+	if rd.note != "" {
+		p.recovered("%s", rd.note)
 	}
-	p.recovered("AI (%s): GS missing after the value; split at position %d, before %s", a.Code, k+1, ais.String())
 	return nil
+}
+
+// resolve builds every complete reading of data with ambiguous segments.
+// Readings that break a rule across segments (an AI twice with different
+// values) are dropped. One valid reading is the result; more are returned
+// as the Candidates of a KindAmbiguous error.
+func (p *parser) resolve(s string, off int) (*Result, error) {
+	total := 1
+	for _, a := range p.amb {
+		total *= len(a.readings)
+		if total > maxCandidates {
+			a0 := p.amb[0]
+			return nil, errk(KindAmbiguous, a0.pos+1, a0.ai, "GS (FNC1) may be missing: more than %d readings are possible", maxCandidates)
+		}
+	}
+	var (
+		out      []*Result
+		firstErr *ParseError
+	)
+	choice := make([]int, len(p.amb))
+	for range total {
+		c := newParser(s, off, FormElementString, p.opts)
+		c.year = p.year
+		c.r.Notes = append(c.r.Notes, p.r.Notes...)
+		c.r.Recovered = p.r.Recovered
+		var err *ParseError
+		next := 0
+		for ai, amb := range p.amb {
+			for ; next < amb.at && err == nil; next++ {
+				err = c.add(lookupCode(p.r.Elements[next].AI), p.r.Elements[next].Value, 0)
+			}
+			if err == nil {
+				err = c.addReading(amb.readings[choice[ai]], amb.pos)
+			}
+		}
+		for ; next < len(p.r.Elements) && err == nil; next++ {
+			err = c.add(lookupCode(p.r.Elements[next].AI), p.r.Elements[next].Value, 0)
+		}
+		if err == nil {
+			out = append(out, c.r)
+		} else if firstErr == nil {
+			firstErr = err
+		}
+		for j := len(choice) - 1; j >= 0; j-- {
+			if choice[j]++; choice[j] < len(p.amb[j].readings) {
+				break
+			}
+			choice[j] = 0
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil, firstErr
+	case 1:
+		return out[0], nil
+	}
+	a0 := p.amb[0]
+	return nil, &ParseError{Pos: a0.pos + 1, AI: a0.ai, Kind: KindAmbiguous, Candidates: out,
+		Msg: fmt.Sprintf("GS (FNC1) may be missing: %d readings are possible", len(out))}
 }
