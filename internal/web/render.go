@@ -29,7 +29,7 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-var funcs = template.FuncMap{
+var baseFuncs = template.FuncMap{
 	"datetime": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -87,7 +87,7 @@ var kernelFiles = []string{"templates/layout.html", "templates/partials/*.html"}
 // pages (named "area/page") with the layout, kernel partials and that
 // wing's partials only, so two wings can never replace each other's blocks.
 // A missing or broken template fails start-up.
-func parsePages(mods []Module) (*pages, error) {
+func parsePages(mods []Module, funcs template.FuncMap) (*pages, error) {
 	p := &pages{sets: map[string]*template.Template{}}
 	files, err := fs.Glob(templateFS, "templates/pages/*.html")
 	if err != nil || len(files) == 0 {
@@ -102,7 +102,7 @@ func parsePages(mods []Module) (*pages, error) {
 		p.sets[name] = t
 	}
 	for _, m := range mods {
-		if err := p.parseModule(m); err != nil {
+		if err := p.parseModule(m, funcs); err != nil {
 			return nil, err
 		}
 	}
@@ -110,7 +110,7 @@ func parsePages(mods []Module) (*pages, error) {
 }
 
 // parseModule adds the page sets of one wing.
-func (p *pages) parseModule(m Module) error {
+func (p *pages) parseModule(m Module, funcs template.FuncMap) error {
 	area := m.Pillar().Area
 	mfs := m.Templates()
 	if area == "" || strings.Contains(area, "/") || mfs == nil {

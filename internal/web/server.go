@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime"
 	"time"
@@ -29,9 +30,11 @@ type Server struct {
 	// modules are the wings, in the order internal/app lists them.
 	modules []Module
 	nav     []NavItem
-	handler http.Handler
-	version string
-	imports *importSlots // bounds the imports running at once
+	// auditWords says audit actions in words (see actionWords).
+	auditWords map[string]string
+	handler    http.Handler
+	version    string
+	imports    *importSlots // bounds the imports running at once
 	// active admits a bounded number of requests at once (see admit).
 	active chan struct{}
 }
@@ -71,7 +74,10 @@ func New(o Options) (*Server, error) {
 		areas[m.Pillar().Area] = true
 		s.modules = append(s.modules, m)
 	}
-	p, err := parsePages(s.modules)
+	s.auditWords = auditWords(s.modules)
+	fm := maps.Clone(baseFuncs)
+	fm["actionWords"] = s.actionWords
+	p, err := parsePages(s.modules, fm)
 	if err != nil {
 		return nil, err
 	}

@@ -324,3 +324,19 @@ func TestNotFoundAndStatusPages(t *testing.T) {
 		}
 	})
 }
+
+// The audit page says each action in words, keeping the code beside it.
+func TestAuditActionsInWords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		body := webtest.Get(t, f.Client(t, "A/admin"), f.Srv.URL+"/admin/audit", 200)
+		for _, want := range []string{"Person added", "Signed in", "(user.create)"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("audit page lacks %q", want)
+			}
+		}
+		if strings.Contains(body, "<code>user.create</code>") {
+			t.Error("audit page shows the bare action code")
+		}
+	})
+}

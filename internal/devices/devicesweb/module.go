@@ -86,3 +86,15 @@ func (s *Module) Attention(ctx context.Context, p *store.Principal) ([]web.Atten
 		Detail: text.Count(outstanding, "patient has", "patients have") + " not yet been followed up.",
 		Href:   "/devices/recalls", Link: "See recalls"}}, nil
 }
+
+// AuditWords are the words of the implanted devices wing's audit actions.
+func (s *Module) AuditWords() map[string]string {
+	return map[string]string{
+		"catalogue": "Product catalogue", "implant": "Implant", "implant_patient": "Patient", "procedure": "Procedure", "recall": "Recall",
+		"implant.explant": "Implant explanted",
+		"recall.action":   "Recall patient action recorded",
+		"recall.actions":  "Recall patient actions changed together",
+		"recall.match":    "Recall matched to patients",
+		"recall.close":    "Recall closed",
+	}
+}

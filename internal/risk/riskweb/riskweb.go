@@ -38,3 +38,14 @@ func (s *Module) Templates() fs.FS {
 
 // Funcs: the risk pages need only the kernel's template functions.
 func (s *Module) Funcs() template.FuncMap { return nil }
+
+// AuditWords are the words of the clinical risk wing's audit actions.
+func (s *Module) AuditWords() map[string]string {
+	return map[string]string{
+		"system": "Health IT system", "hazard": "Hazard", "hazardlog": "Hazard log", "cscr": "Safety case report",
+		"plan": "Clinical risk management plan", "compliance": "Compliance checklist",
+		"system.release":  "Release added to a system",
+		"hazardlog.issue": "Hazard log approved and issued",
+		"cscr.draft":      "Safety case report draft saved",
+	}
+}
