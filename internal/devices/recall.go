@@ -409,6 +409,10 @@ type Recall struct {
 	Status         string    `json:"status"` // open or closed
 	Rules          []Rule    `json:"affects"`
 	CreatedAt      time.Time `json:"created_at"`
+	// ClosedReason and ClosedAt say why and when it was closed (the reason
+	// is required while patients' recall work was open).
+	ClosedReason string     `json:"closed_reason,omitempty"`
+	ClosedAt     *time.Time `json:"closed_at,omitempty"`
 }
 
 // KindLabel names the recall's kind.
