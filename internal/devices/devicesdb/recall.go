@@ -217,6 +217,7 @@ func (s *DB) CloseRecall(ctx context.Context, orgID store.OrgID, id string, in d
 				"not_started", fmt.Sprint(w.NotStarted), "reason", reason)})
 	})
 }
+
 // PatientRecall is a recall in which a patient has an action.
 type PatientRecall struct {
 	RecallID     string `json:"recall_id"`

@@ -65,19 +65,90 @@ type matched struct {
 	dev       AffectedDevice
 }
 
-// matchDevices classifies the organisation's devices that may be of the
-// recall's products, with devices.Matcher, in the order they were
-// recorded; only (when not nil) narrows them to those patients. The SQL
-// only finds candidates: the devices of the recalled GTINs, of catalogue
-// entries whose catalogue number is near a recalled one, and devices
-// recorded without a GTIN; the matcher decides.
+// nearKeySQL is devices.NearCode in SQL, for lots and serial numbers of
+// the characters a label can carry. Migration 0011 indexes it over
+// implants (org_id, gtin, lot) and (org_id, gtin, serial) spelt exactly
+// so, which lets both engines find near values from the index.
+func nearKeySQL(col string) string {
+	return `LTRIM(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(UPPER(` + col + `), '-', ''), '.', ''), '/', ''), '_', ''), ' ', ''), '0')`
+}
+
+// candidateSQL builds the query of the devices that may match a recall:
+// one indexed SELECT per rule, joined by UNION ALL. Each finds, for the
+// rule's product (the GTIN, or the catalogue entries whose catalogue
+// number is near the rule's, and devices recorded without a GTIN), the
+// devices whose near lot, serial or expiry is the rule's or is not
+// recorded. It is a superset: devices.Matcher decides.
+func candidateSQL(orgID store.OrgID, rules []devices.Rule, cols string, only []string) (string, []any) {
+	args := []any{orgID}
+	p := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	in := func(vs []string) string {
+		ph := make([]string, len(vs))
+		for i, v := range vs {
+			ph[i] = p(v)
+		}
+		return strings.Join(ph, ", ")
+	}
+	keys := func(vs []string) []string {
+		out := []string{""} // not recorded
+		for _, v := range vs {
+			out = append(out, devices.NearCode(v))
+		}
+		return out
+	}
+	patients := ""
+	if len(only) > 0 {
+		patients = " AND i.patient_id IN (" + in(only) + ")"
+	}
+	var parts []string
+	for _, r := range rules {
+		var product string
+		switch {
+		case r.GTIN != "":
+			product = "i.gtin IN (" + p(r.GTIN) + ", '')"
+		case devices.NearCode(r.Catalogue) != "":
+			product = "i.gtin IN (SELECT gtin FROM device_products WHERE org_id = $1 AND catalogue_key = " + p(devices.NearCode(r.Catalogue)) + " UNION SELECT '')"
+		default:
+			continue
+		}
+		var value string
+		switch r.Kind {
+		case devices.RuleAll:
+		case devices.RuleLots:
+			value = " AND " + nearKeySQL("i.lot") + " IN (" + in(keys(r.Lots)) + ")"
+		case devices.RuleSerials:
+			value = " AND " + nearKeySQL("i.serial") + " IN (" + in(keys(r.Serials)) + ")"
+		case devices.RuleLotRange:
+			// Near keys of equal length in byte order hold the range's
+			// lots; ends of different near lengths read the product's lots.
+			if f, t := devices.NearCode(r.From), devices.NearCode(r.To); len(f) == len(t) {
+				k := nearKeySQL("i.lot")
+				value = " AND (" + k + " BETWEEN " + p(f) + " AND " + p(t) + " OR " + k + " = '')"
+			}
+		case devices.RuleExpiry:
+			value = " AND (i.expiry BETWEEN " + p(r.From) + " AND " + p(r.To) + " OR i.expiry = '')"
+		default:
+			continue
+		}
+		parts = append(parts, "SELECT "+cols+" FROM implants i WHERE i.org_id = $1 AND "+product+value+patients)
+	}
+	if len(parts) == 0 {
+		return "SELECT " + cols + " FROM implants i WHERE 1 = 0", args
+	}
+	return strings.Join(parts, " UNION ALL "), args
+}
+
+// matchDevices classifies the organisation's devices that may match the
+// recall (candidateSQL) with devices.Matcher, in the order they were
+// recorded; only (when not nil) narrows them to those patients.
 func (s *DB) matchDevices(ctx context.Context, q store.Querier, orgID store.OrgID, rc devices.Recall, only []string) ([]matched, error) {
-	var gtins, keys []string
+	var gtins []string
 	for _, r := range rc.Rules {
 		if r.GTIN != "" {
 			gtins = append(gtins, r.GTIN)
-		} else if k := devices.NearCode(r.Catalogue); k != "" {
-			keys = append(keys, k)
 		}
 	}
 	products, err := s.productsOf(ctx, q, orgID, gtins)
@@ -86,32 +157,12 @@ func (s *DB) matchDevices(ctx context.Context, q store.Querier, orgID store.OrgI
 	}
 	m := devices.NewMatcher(rc, products)
 	var out []matched
+	seen := map[string]bool{}
 	run := func(patients []string) error {
-		args := []any{orgID}
-		in := func(vs []string) string {
-			ph := make([]string, len(vs))
-			for i, v := range vs {
-				args = append(args, v)
-				ph[i] = fmt.Sprintf("$%d", len(args))
-			}
-			return strings.Join(ph, ", ")
-		}
-		// Devices recorded without a GTIN are candidates for every recall.
-		conds := []string{"i.gtin = ''"}
-		if len(gtins) > 0 {
-			conds = append(conds, "i.gtin IN ("+in(gtins)+")")
-		}
-		if len(keys) > 0 {
-			conds = append(conds, "i.gtin IN (SELECT gtin FROM device_products WHERE org_id = $1 AND catalogue_key IN ("+in(keys)+"))")
-		}
-		where := "i.org_id = $1 AND (" + strings.Join(conds, " OR ") + ")"
-		if patients != nil {
-			where += " AND i.patient_id IN (" + in(patients) + ")"
-		}
-		rows, err := q.QueryContext(ctx, `SELECT i.id, i.procedure_id, i.patient_id, i.gtin, i.lot, i.serial, i.expiry, COALESCE(i.explanted_on, ''),
+		cand, args := candidateSQL(orgID, rc.Rules, "i.id, i.procedure_id, i.patient_id, i.gtin, i.lot, i.serial, i.expiry, i.explanted_on", patients)
+		rows, err := q.QueryContext(ctx, `SELECT c.id, c.procedure_id, c.patient_id, c.gtin, c.lot, c.serial, c.expiry, COALESCE(c.explanted_on, ''),
 			COALESCE(p.manufacturer, ''), COALESCE(p.model, ''), COALESCE(p.catalogue_number, '')
-			FROM implants i LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
-			WHERE `+where+` ORDER BY i.id`, args...)
+			FROM (`+cand+`) c LEFT JOIN device_products p ON p.org_id = $1 AND p.gtin = c.gtin ORDER BY c.id`, args...)
 		if err != nil {
 			return s.Wrap(err, "match recall")
 		}
@@ -123,6 +174,10 @@ func (s *DB) matchDevices(ctx context.Context, q store.Querier, orgID store.OrgI
 				&d.Manufacturer, &d.Model, &d.CatalogueNumber); err != nil {
 				return s.Wrap(err, "scan match")
 			}
+			if seen[x.dev.ImplantID] { // two rules found one device
+				continue
+			}
+			seen[x.dev.ImplantID] = true
 			level, reasons := m.Classify(d)
 			if level == devices.MatchNone {
 				continue

@@ -279,3 +279,44 @@ func TestRecallPatientListAtScale(t *testing.T) {
 		}
 	})
 }
+
+// TestRecallNearValuesFound: values that differ from a notice's only in
+// case, separators or leading zeros are found by the database, as the
+// matcher classifies them.
+func TestRecallNearValuesFound(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		db := devicesdb.New(st)
+		org := storetest.Org(t, st, "RN1").ID
+		rcImplant(t, db, org, 0,
+			devices.Device{GTIN: rcGTIN(1), Lot: "abc-123", Serial: "N0"}, // possible: separator
+			devices.Device{GTIN: rcGTIN(1), Lot: "Q", Serial: "sn001"},    // affected: case
+			devices.Device{GTIN: rcGTIN(1), Lot: "Q", Serial: "0SN001"},   // possible: leading zero
+			devices.Device{GTIN: rcGTIN(2), Lot: "a150", Serial: "N3"},    // affected: range, case
+			devices.Device{GTIN: rcGTIN(2), Lot: "0A150", Serial: "N4"},   // possible: range, leading zero
+			devices.Device{GTIN: rcGTIN(2), Lot: "A250", Serial: "N5"},    // not affected
+			devices.Device{GTIN: rcGTIN(3), Lot: "0120", Serial: "N6"},    // affected: range of ends 0050 to 0150
+			devices.Device{GTIN: rcGTIN(3), Lot: "120", Serial: "N7"},     // possible: same without its zero
+			devices.Device{GTIN: rcGTIN(3), Lot: "0200", Serial: "N8"},    // not affected
+		)
+		rc := rcRecall(t, db, org, "FSN-NEAR", rcGTIN(1)+" lots ABC123\n"+rcGTIN(1)+" serials SN001\n"+
+			rcGTIN(2)+" lots from A100 to A199\n"+rcGTIN(3)+" lots from 0050 to 0150")
+		m, err := db.MatchRecall(ctx, org, rc, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotA, gotP []string
+		for _, p := range m.Patients {
+			gotA = append(gotA, p.Patient.Name)
+		}
+		for _, p := range m.Possible {
+			gotP = append(gotP, p.Patient.Name)
+		}
+		slices.Sort(gotA)
+		slices.Sort(gotP)
+		wantA := []string{rcName(1), rcName(3), rcName(6)}
+		wantP := []string{rcName(0), rcName(2), rcName(4), rcName(7)}
+		if !slices.Equal(gotA, wantA) || !slices.Equal(gotP, wantP) {
+			t.Errorf("affected %v, possible %v; want %v and %v", gotA, gotP, wantA, wantP)
+		}
+	})
+}

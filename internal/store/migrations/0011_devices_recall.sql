@@ -16,3 +16,13 @@ ALTER TABLE recalls ADD COLUMN closed_at TIMESTAMPTZ;
 -- affected, to check) or explanted (only devices since removed match).
 ALTER TABLE recall_actions ADD COLUMN basis TEXT NOT NULL DEFAULT 'affected';
 CREATE INDEX recall_actions_list ON recall_actions (recall_id, basis, status);
+
+-- Recalls compare lots and serial numbers by their near form
+-- (devices.NearCode: upper case, without - . / _ and spaces, without
+-- leading zeros), so that "abc123", "ABC-123" and "0ABC123" are all found
+-- for review. The expressions are spelt exactly as devicesdb's
+-- nearKeySQL writes them, so that both engines use these indexes. The
+-- byte-for-byte lot index served only recalls and is replaced.
+DROP INDEX implants_gtin_lot;
+CREATE INDEX implants_gtin_lot_key ON implants (org_id, gtin, LTRIM(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(UPPER(lot), '-', ''), '.', ''), '/', ''), '_', ''), ' ', ''), '0'));
+CREATE INDEX implants_gtin_serial_key ON implants (org_id, gtin, LTRIM(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(UPPER(serial), '-', ''), '.', ''), '/', ''), '_', ''), ' ', ''), '0'));
