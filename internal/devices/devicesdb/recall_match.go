@@ -337,8 +337,8 @@ func (s *DB) fillPatients(ctx context.Context, orgID store.OrgID, recallID strin
 			p.NHSNumber, _ = nhsnumber.Parse(nhs)
 			a := &ps[idx[p.ID]]
 			a.Patient, a.Status, a.Note = p, st.String, note.String
-			if a.Basis == "" {
-				a.Basis = basis.String
+			if a.Basis == "" && basis.Valid {
+				a.Basis = basisOfRow(basis.String)
 			}
 			if at.Valid {
 				t := at.Time.UTC()

@@ -320,3 +320,29 @@ func TestRecallNearValuesFound(t *testing.T) {
 		}
 	})
 }
+
+// TestRecallActionsBeforeBasis: actions recorded before patients were
+// listed by basis (basis ”) are the affected ones.
+func TestRecallActionsBeforeBasis(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		db := devicesdb.New(st)
+		org := storetest.Org(t, st, "RB1").ID
+		rcImplant(t, db, org, 0, devices.Device{GTIN: rcGTIN(1), Lot: "L1", Serial: "B0"}, devices.Device{GTIN: rcGTIN(1), Serial: "B1"})
+		rc := rcRecall(t, db, org, "FSN-OLD", rcGTIN(1)+" lots L1")
+		if _, err := db.StartRecallActions(ctx, org, rc.ID); err != nil {
+			t.Fatal(err)
+		}
+		// As a database migrated from before the basis column holds them.
+		if _, err := st.SQL().Exec(`UPDATE recall_actions SET basis = '' WHERE basis = 'affected'`); err != nil {
+			t.Fatal(err)
+		}
+		p, err := db.RecallPatients(ctx, org, rc.ID, devicesdb.RecallPatientQuery{Basis: devices.BasisAffected})
+		if err != nil || p.Total != 1 || len(p.Patients) != 1 || p.Patients[0].Basis != devices.BasisAffected || p.ByBasis[devices.BasisAffected] != 1 || p.ByBasis[devices.BasisPossible] != 1 {
+			t.Errorf("RecallPatients(affected) = %+v, %v; want the one affected patient", p, err)
+		}
+		all, err := db.RecallActions(ctx, org, rc.ID)
+		if err != nil || len(all) != 2 || all[0].Basis != devices.BasisAffected || all[1].Basis != devices.BasisPossible {
+			t.Errorf("RecallActions = %+v, %v; want the affected patient first, then the possible one", all, err)
+		}
+	})
+}

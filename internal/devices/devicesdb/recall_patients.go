@@ -36,7 +36,16 @@ func (p RecallPatientPage) HasNext() bool { return p.Offset+len(p.Patients) < p.
 // recallListOrder is the order of the patient list: by basis (affected,
 // possible, explanted), then name, then id. It does not depend on the
 // status, so a page stays put while people change statuses.
-const recallListOrder = `CASE a.basis WHEN 'affected' THEN 0 WHEN 'possible' THEN 1 ELSE 2 END, pt.name, pt.id`
+const recallListOrder = `CASE a.basis WHEN 'possible' THEN 1 WHEN 'explanted' THEN 2 ELSE 0 END, pt.name, pt.id`
+
+// basisOfRow reads recall_actions.basis: ” on rows written before the
+// column, when every patient listed was affected.
+func basisOfRow(b string) string {
+	if b == "" {
+		return devices.BasisAffected
+	}
+	return b
+}
 
 // RecallPatients returns a page of the patients with actions in a recall,
 // filtered by status and basis, in a stable order (recallListOrder), each
@@ -74,7 +83,7 @@ func (s *DB) RecallPatients(ctx context.Context, orgID store.OrgID, recallID str
 			return page, s.Wrap(err, "count recall actions")
 		}
 		page.ByStatus[st] += n
-		page.ByBasis[basis] += n
+		page.ByBasis[basisOfRow(basis)] += n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -89,7 +98,11 @@ func (s *DB) RecallPatients(ctx context.Context, orgID store.OrgID, recallID str
 		}
 		where += " AND a.status IN (" + strings.Join(ph, ", ") + ")"
 	}
-	if q.Basis != "" {
+	switch q.Basis {
+	case "":
+	case devices.BasisAffected:
+		where += " AND a.basis IN ('affected', '')"
+	default:
 		args = append(args, q.Basis)
 		where += fmt.Sprintf(" AND a.basis = $%d", len(args))
 	}

@@ -14,7 +14,10 @@ ALTER TABLE recalls ADD COLUMN closed_at TIMESTAMPTZ;
 
 -- Why a patient is in the recall's list: affected, possible (possibly
 -- affected, to check) or explanted (only devices since removed match).
-ALTER TABLE recall_actions ADD COLUMN basis TEXT NOT NULL DEFAULT 'affected';
+-- '' on rows written before this column: they were all affected. The
+-- new columns are empty on earlier rows, so those rows keep the audit
+-- content hash recorded for them.
+ALTER TABLE recall_actions ADD COLUMN basis TEXT NOT NULL DEFAULT '';
 CREATE INDEX recall_actions_list ON recall_actions (recall_id, basis, status);
 
 -- Recalls compare lots and serial numbers by their near form
