@@ -17,10 +17,10 @@ import (
 // CatalogueColumns are the columns of a catalogue CSV file, in the order
 // clinsafe writes them. A file must have a header row naming each of them,
 // in any order; no other column is accepted.
-var CatalogueColumns = []string{"gtin", "manufacturer", "brand", "model", "description", "device_type"}
+var CatalogueColumns = []string{"gtin", "manufacturer", "brand", "model", "description", "device_type", "catalogue_number"}
 
 // Limits on one catalogue import: products (data rows) and columns in a row
-// (the header names at most the six CatalogueColumns; a file with many more
+// (the header names at most the seven CatalogueColumns; a file with many more
 // is not a catalogue and gets one error, not one per column).
 const (
 	MaxCatalogueRows    = 100000
@@ -116,7 +116,7 @@ func ParseCatalogueCSV(r io.Reader) ([]Product, error) {
 		}
 	}
 	for _, c := range CatalogueColumns {
-		if col[c] == 0 && c != "brand" && c != "description" {
+		if col[c] == 0 && c != "brand" && c != "description" && c != "catalogue_number" {
 			errs.add(RowError{Row: 1, Column: c, Message: fmt.Sprintf("The header has no %q column", c)})
 		}
 	}
@@ -170,7 +170,7 @@ func ParseCatalogueCSV(r io.Reader) ([]Product, error) {
 			continue
 		}
 		p := Product{GTIN: get(rec, "gtin"), Manufacturer: get(rec, "manufacturer"), Brand: get(rec, "brand"),
-			Model: get(rec, "model"), Description: get(rec, "description")}
+			Model: get(rec, "model"), Description: get(rec, "description"), CatalogueNumber: get(rec, "catalogue_number")}
 		dt := strings.TrimSpace(get(rec, "device_type"))
 		n, convErr := strconv.Atoi(dt)
 		p.DeviceType = n
@@ -211,7 +211,7 @@ func WriteCatalogueCSV(w io.Writer, ps []Product) error {
 		return err
 	}
 	for _, p := range ps {
-		if err := cw.Write([]string{p.GTIN, CSVSafe(p.Manufacturer), CSVSafe(p.Brand), CSVSafe(p.Model), CSVSafe(p.Description), strconv.Itoa(p.DeviceType)}); err != nil {
+		if err := cw.Write([]string{p.GTIN, CSVSafe(p.Manufacturer), CSVSafe(p.Brand), CSVSafe(p.Model), CSVSafe(p.Description), strconv.Itoa(p.DeviceType), CSVSafe(p.CatalogueNumber)}); err != nil {
 			return err
 		}
 	}

@@ -58,6 +58,9 @@ type Product struct {
 	Model        string `json:"model"`
 	Description  string `json:"description"`
 	DeviceType   int    `json:"device_type"`
+	// CatalogueNumber is the manufacturer's reference (REF on the label);
+	// recalls may name products by it.
+	CatalogueNumber string `json:"catalogue_number,omitempty"`
 }
 
 // TypeLabel is the label of the product's device type.
@@ -101,6 +104,9 @@ func ValidateProduct(p *Product) error {
 	f.Check(p.Model == "", "model", "Enter the model")
 	f.Check(len(p.Model) > 200, "model", "Model must be 200 characters or fewer")
 	f.Check(len(p.Description) > 1000, "description", "Description must be 1000 characters or fewer")
+	p.CatalogueNumber = strings.TrimSpace(p.CatalogueNumber)
+	f.Check(len(p.CatalogueNumber) > MaxCatalogueNumber || p.CatalogueNumber != "" && !gs1.InCS82(p.CatalogueNumber), "catalogue_number",
+		fmt.Sprintf("Catalogue number must be up to %d letters, digits and the punctuation allowed on labels", MaxCatalogueNumber))
 	f.Check(DeviceTypeLabel(p.DeviceType) == "", "device_type", "Device type must be one of the LFPSE implant codes 36, 40, 89 to 96 or 100")
 	return f.Err()
 }

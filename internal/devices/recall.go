@@ -18,9 +18,10 @@ var RecallKinds = []struct{ Code, Label string }{
 	{"natpsa", "National Patient Safety Alert"},
 }
 
-// Rule kinds: which devices of a GTIN a recall affects.
+// Rule kinds: which devices of a product a recall affects. Lots and
+// serial numbers compare as NormalizeCode gives them (see recall_match.go).
 const (
-	RuleAll      = "all"       // every device of the GTIN
+	RuleAll      = "all"       // every device of the product
 	RuleLots     = "lots"      // listed lots
 	RuleLotRange = "lot_range" // lots From..To: same length, byte order, inclusive
 	RuleSerials  = "serials"   // listed serial numbers
@@ -28,61 +29,73 @@ const (
 )
 
 // Rule is one line of what a recall affects. A device matches a recall when
-// it matches any of its rules.
+// it matches any of its rules. The product is named by its GTIN or, when
+// GTIN is empty, by its catalogue number (REF on the label) with the
+// recall's manufacturer.
 type Rule struct {
-	GTIN    string   `json:"gtin"`
-	Kind    string   `json:"kind"`
-	Lots    []string `json:"lots,omitempty"`
-	Serials []string `json:"serials,omitempty"`
-	From    string   `json:"from,omitempty"`
-	To      string   `json:"to,omitempty"`
+	GTIN      string   `json:"gtin"`
+	Catalogue string   `json:"catalogue_number,omitempty"`
+	Kind      string   `json:"kind"`
+	Lots      []string `json:"lots,omitempty"`
+	Serials   []string `json:"serials,omitempty"`
+	From      string   `json:"from,omitempty"`
+	To        string   `json:"to,omitempty"`
 }
 
-// Matches reports whether d is affected by the rule. The store's SQL
-// implements the same semantics.
+// Matches reports whether d, identified by its GTIN, is affected by the
+// rule (the same value, as NormalizeCode compares). A rule naming a
+// catalogue number needs the device's product: see Matcher.
 func (r Rule) Matches(d Device) bool {
-	if d.GTIN != r.GTIN {
-		return false
-	}
-	switch r.Kind {
-	case RuleAll:
-		return true
-	case RuleLots:
-		return d.Lot != "" && contains(r.Lots, d.Lot)
-	case RuleLotRange:
-		return d.Lot != "" && len(d.Lot) == len(r.From) && d.Lot >= r.From && d.Lot <= r.To
-	case RuleSerials:
-		return d.Serial != "" && contains(r.Serials, d.Serial)
-	case RuleExpiry:
-		return d.Expiry != "" && d.Expiry >= r.From && d.Expiry <= r.To
-	}
-	return false
+	level, _ := NewMatcher(Recall{Rules: []Rule{r}}, nil).Classify(RecordedDevice{Device: d})
+	return level == MatchAffected
 }
 
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
+// head is the product a rule names, as written in the text form.
+func (r Rule) head() string {
+	if r.GTIN == "" && r.Catalogue != "" {
+		return "REF " + r.Catalogue
+	}
+	return r.GTIN
+}
+
+// onePerLine reports whether a list must be written one value per line:
+// a value holds a comma, or the first reads as the start of a range.
+func onePerLine(xs []string) bool {
+	for i, x := range xs {
+		if strings.Contains(x, ",") || i == 0 && strings.EqualFold(x, "from") {
 			return true
 		}
 	}
 	return false
 }
 
-// String writes the rule in the text form ParseAffects reads.
+// String writes the rule in the text form ParseAffects reads (several
+// lines when a lot or serial number holds a comma).
 func (r Rule) String() string {
+	h := r.head()
+	list := func(one, many string, xs []string) string {
+		if !onePerLine(xs) {
+			return h + " " + many + " " + strings.Join(xs, ", ")
+		}
+		lines := make([]string, len(xs))
+		for i, x := range xs {
+			lines[i] = h + " " + one + " " + x
+		}
+		return strings.Join(lines, "\n")
+	}
 	switch r.Kind {
 	case RuleAll:
-		return r.GTIN + " all"
+		return h + " all"
 	case RuleLots:
-		return r.GTIN + " lots " + strings.Join(r.Lots, ", ")
+		return list("lot", "lots", r.Lots)
 	case RuleLotRange:
-		return r.GTIN + " lots from " + r.From + " to " + r.To
+		return h + " lots from " + r.From + " to " + r.To
 	case RuleSerials:
-		return r.GTIN + " serials " + strings.Join(r.Serials, ", ")
+		return list("serial", "serials", r.Serials)
 	case RuleExpiry:
-		return r.GTIN + " expiry from " + r.From + " to " + r.To
+		return h + " expiry from " + r.From + " to " + r.To
 	}
-	return r.GTIN + " " + r.Kind
+	return h + " " + r.Kind
 }
 
 // Describe is a sentence for people.
@@ -108,18 +121,36 @@ const (
 	MaxValuesInRule = 5000
 )
 
-// Validate normalises r and returns a message for the person, or "".
+// MaxCatalogueNumber is the longest catalogue number a rule may name.
+const MaxCatalogueNumber = 30
+
+// Validate normalises r and returns a message for the person, or "". A
+// rule names a GTIN or a catalogue number, not both. Lots and serial
+// numbers that are the same after NormalizeCode are listed once.
 func (r *Rule) Validate() string {
-	g, msg := CheckGTIN(r.GTIN)
-	if msg != "" {
-		return msg
+	r.Catalogue = strings.TrimSpace(r.Catalogue)
+	switch {
+	case strings.TrimSpace(r.GTIN) != "" && r.Catalogue != "":
+		return "name the product by its GTIN or by its catalogue number, not both"
+	case r.Catalogue != "":
+		if len(r.Catalogue) > MaxCatalogueNumber || !isCS82(r.Catalogue) {
+			return fmt.Sprintf("catalogue number %q must be up to %d characters that can appear on a label", trunc(r.Catalogue), MaxCatalogueNumber)
+		}
+		r.GTIN = ""
+	default:
+		g, msg := CheckGTIN(r.GTIN)
+		if msg != "" {
+			return msg
+		}
+		r.GTIN = g
 	}
-	r.GTIN = g
+	var msg string
 	checkList := func(what string, xs []string) ([]string, string) {
 		var out []string
 		seen := map[string]bool{}
 		for _, x := range xs {
-			if x == "" || seen[x] {
+			x = strings.TrimSpace(x)
+			if x == "" || seen[NormalizeCode(x)] {
 				continue
 			}
 			if len(x) > 20 {
@@ -128,7 +159,7 @@ func (r *Rule) Validate() string {
 			if !isCS82(x) {
 				return nil, fmt.Sprintf("%s %q has characters that cannot appear on a GS1 label", what, trunc(x))
 			}
-			seen[x] = true
+			seen[NormalizeCode(x)] = true
 			out = append(out, x)
 		}
 		if len(out) == 0 {
@@ -144,9 +175,6 @@ func (r *Rule) Validate() string {
 		r.Lots, r.Serials, r.From, r.To = nil, nil, "", ""
 	case RuleLots:
 		r.Lots, msg = checkList("lot", r.Lots)
-		if msg == "" && strings.EqualFold(r.Lots[0], "from") {
-			msg = "a lot called \"from\" reads as a range: list another lot first"
-		}
 		r.Serials, r.From, r.To = nil, "", ""
 	case RuleSerials:
 		r.Serials, msg = checkList("serial number", r.Serials)
@@ -161,7 +189,7 @@ func (r *Rule) Validate() string {
 			msg = "the first and last lot of a range must have the same number of characters"
 		case len(r.From) > 20 || !isCS82(r.From) || !isCS82(r.To):
 			msg = "lots must be up to 20 characters that can appear on a GS1 label"
-		case r.From > r.To:
+		case NormalizeCode(r.From) > NormalizeCode(r.To):
 			msg = "the first lot of the range comes after the last"
 		}
 	case RuleExpiry:
@@ -201,13 +229,19 @@ func trunc(s string) string {
 //
 //	05012345678906 all
 //	05012345678906 lots A123, A124
+//	05012345678906 lot A,125
 //	05012345678906 lots from A100 to A199
 //	05012345678906 serials SN001, SN002
 //	05012345678906 expiry from 2026-01-01 to 2026-06-30
+//	REF 71-345 lots A123
 //
-// Values are separated by commas or spaces; blank lines and lines starting
-// with # are ignored. It returns the rules, or an Invalid error whose field
-// "affects" names every bad line. It never panics.
+// A line names the product by its GTIN, or by REF and its catalogue
+// number (the recall's manufacturer's). After lots and serials, values are
+// separated by commas or spaces; after lot and serial the rest of the line
+// is one value, so a lot holding a comma is typed one per line (following
+// lot or serial lines of the same product make one rule). Blank lines and
+// lines starting with # are ignored. It returns the rules, or an Invalid
+// error whose field "affects" names every bad line. It never panics.
 func ParseAffects(text string) ([]Rule, error) {
 	var rules []Rule
 	var problems []string
@@ -228,6 +262,15 @@ func ParseAffects(text string) ([]Rule, error) {
 			}
 			continue
 		}
+		if n := len(rules); n > 0 && mergeable(rules[n-1], r) {
+			rules[n-1].Lots = appendNew(rules[n-1].Lots, r.Lots)
+			rules[n-1].Serials = appendNew(rules[n-1].Serials, r.Serials)
+			if len(rules[n-1].Lots)+len(rules[n-1].Serials) > MaxValuesInRule {
+				problems = append(problems, fmt.Sprintf("line %d: list at most %d values for one product", i+1, MaxValuesInRule))
+				break
+			}
+			continue
+		}
 		rules = append(rules, r)
 	}
 	if len(problems) == 0 && len(rules) == 0 {
@@ -243,37 +286,93 @@ func ParseAffects(text string) ([]Rule, error) {
 	return rules, nil
 }
 
-func parseRuleLine(line string) (Rule, string) {
-	words := strings.FieldsFunc(line, func(c rune) bool { return unicode.IsSpace(c) || c == ',' })
-	if len(words) < 2 {
-		return Rule{}, "write a GTIN, then all, lots, serials or expiry"
+// mergeable reports whether b continues a's list: the same product and
+// both lots, or both serial numbers.
+func mergeable(a, b Rule) bool {
+	return a.GTIN == b.GTIN && a.Catalogue == b.Catalogue && a.Kind == b.Kind && (a.Kind == RuleLots || a.Kind == RuleSerials)
+}
+
+// appendNew adds the values of add not already in xs (as NormalizeCode
+// compares them).
+func appendNew(xs, add []string) []string {
+	for _, a := range add {
+		dup := false
+		for _, x := range xs {
+			dup = dup || NormalizeCode(x) == NormalizeCode(a)
+		}
+		if !dup {
+			xs = append(xs, a)
+		}
 	}
-	r := Rule{GTIN: words[0]}
-	kw, rest := strings.ToLower(words[1]), words[2:]
+	return xs
+}
+
+// nextWord splits the first word (ended by white space; a trailing comma
+// dropped) from the rest of s, trimmed.
+func nextWord(s string) (string, string) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, unicode.IsSpace)
+	if i < 0 {
+		return strings.TrimRight(s, ","), ""
+	}
+	return strings.TrimRight(s[:i], ","), strings.TrimSpace(s[i:])
+}
+
+func parseRuleLine(line string) (Rule, string) {
+	first, rest := nextWord(line)
+	var r Rule
+	if strings.EqualFold(first, "ref") {
+		r.Catalogue, rest = nextWord(rest)
+		if r.Catalogue == "" {
+			return r, "write the catalogue number after REF"
+		}
+	} else {
+		r.GTIN = first
+	}
+	kwWord, rest := nextWord(rest)
+	if kwWord == "" {
+		return Rule{}, "write a GTIN (or REF and a catalogue number), then all, lots, serials or expiry"
+	}
+	kw := strings.ToLower(kwWord)
+	words := strings.FieldsFunc(rest, func(c rune) bool { return unicode.IsSpace(c) || c == ',' })
 	fromTo := func() (string, string, bool) {
-		if len(rest) == 4 && strings.EqualFold(rest[0], "from") && strings.EqualFold(rest[2], "to") {
-			return rest[1], rest[3], true
+		if len(words) == 4 && strings.EqualFold(words[0], "from") && strings.EqualFold(words[2], "to") {
+			return words[1], words[3], true
 		}
 		return "", "", false
 	}
 	switch kw {
 	case "all":
-		if len(rest) > 0 {
+		if rest != "" {
 			return r, "nothing may follow all"
 		}
 		r.Kind = RuleAll
 	case "lot", "lots":
-		if len(rest) > 0 && strings.EqualFold(rest[0], "from") {
-			f, t, ok := fromTo()
-			if !ok {
-				return r, "write a lot range as: lots from FIRST to LAST"
-			}
+		if f, t, ok := fromTo(); ok {
 			r.Kind, r.From, r.To = RuleLotRange, f, t
+		} else if kw == "lot" {
+			r.Kind = RuleLots
+			if strings.ContainsFunc(rest, unicode.IsSpace) {
+				return r, "a lot cannot hold spaces: to list several lots write lots A1, A2"
+			}
+			if rest != "" {
+				r.Lots = []string{rest}
+			}
+		} else if len(words) > 0 && strings.EqualFold(words[0], "from") {
+			return r, "write a lot range as: lots from FIRST to LAST (or a lot called from as: lot from)"
 		} else {
-			r.Kind, r.Lots = RuleLots, rest
+			r.Kind, r.Lots = RuleLots, words
 		}
-	case "serial", "serials":
-		r.Kind, r.Serials = RuleSerials, rest
+	case "serial":
+		r.Kind = RuleSerials
+		if strings.ContainsFunc(rest, unicode.IsSpace) {
+			return r, "a serial number cannot hold spaces: to list several write serials S1, S2"
+		}
+		if rest != "" {
+			r.Serials = []string{rest}
+		}
+	case "serials":
+		r.Kind, r.Serials = RuleSerials, words
 	case "expiry":
 		f, t, ok := fromTo()
 		if !ok {
@@ -281,7 +380,7 @@ func parseRuleLine(line string) (Rule, string) {
 		}
 		r.Kind, r.From, r.To = RuleExpiry, f, t
 	default:
-		return r, fmt.Sprintf("after the GTIN write all, lots, serials or expiry, not %q", trunc(words[1]))
+		return r, fmt.Sprintf("after the GTIN write all, lots, serials or expiry, not %q", trunc(kwWord))
 	}
 	return r, ""
 }
@@ -310,6 +409,10 @@ type Recall struct {
 	Status         string    `json:"status"` // open or closed
 	Rules          []Rule    `json:"affects"`
 	CreatedAt      time.Time `json:"created_at"`
+	// ClosedReason and ClosedAt say why and when it was closed (the reason
+	// is required while patients' recall work was open).
+	ClosedReason string     `json:"closed_reason,omitempty"`
+	ClosedAt     *time.Time `json:"closed_at,omitempty"`
 }
 
 // KindLabel names the recall's kind.
@@ -392,7 +495,11 @@ func (in RecallInput) Recall(today time.Time) (Recall, error) {
 }
 
 // Action statuses of a patient in a recall, in the order they progress.
+// A possibly affected patient, or one whose recalled device has been
+// removed, starts at ActionToCheck: a person decides whether the notice
+// applies to them.
 const (
+	ActionToCheck     = "to_check"
 	ActionToContact   = "to_contact"
 	ActionContacted   = "contacted"
 	ActionReviewed    = "reviewed"
@@ -402,6 +509,7 @@ const (
 
 // ActionStatuses lists the statuses with labels.
 var ActionStatuses = []struct{ Code, Label string }{
+	{ActionToCheck, "To check"},
 	{ActionToContact, "To contact"},
 	{ActionContacted, "Contacted"},
 	{ActionReviewed, "Reviewed"},
@@ -425,4 +533,99 @@ func ValidAction(code string) bool { return ActionLabel(code) != code }
 // ActionDone reports whether a status completes the patient's recall work.
 func ActionDone(code string) bool {
 	return code == ActionReviewed || code == ActionExplanted || code == ActionNotAffected
+}
+
+// Bases on which a patient is in a recall's list, in the order the list
+// shows them: their devices still implanted are affected, or possibly
+// affected (see Matcher), or only devices since removed are.
+const (
+	BasisAffected  = "affected"
+	BasisPossible  = "possible"
+	BasisExplanted = "explanted"
+)
+
+// Bases lists the bases with labels, in list order.
+var Bases = []struct{ Code, Label string }{
+	{BasisAffected, "Affected"},
+	{BasisPossible, "Possibly affected: check"},
+	{BasisExplanted, "Device removed: check whether follow-up is needed"},
+}
+
+// BasisLabel names a basis.
+func BasisLabel(code string) string {
+	for _, b := range Bases {
+		if b.Code == code {
+			return b.Label
+		}
+	}
+	return code
+}
+
+// FirstAction is the status a patient's recall work starts at.
+func FirstAction(basis string) string {
+	if basis == BasisAffected {
+		return ActionToContact
+	}
+	return ActionToCheck
+}
+
+// MaxBulkPatients bounds the patients of one bulk status change.
+const MaxBulkPatients = 1000
+
+// RecallActionsInput is one status change for several patients of a
+// recall, as chosen on the patient list or sent to the API.
+type RecallActionsInput struct {
+	PatientIDs []string `json:"patient_ids"`
+	Status     string   `json:"status"`
+	Note       string   `json:"note"` // added to each patient's note; blank keeps the notes
+}
+
+// Validate trims and de-duplicates the patient ids and checks the status
+// and note. Invalid with fields patient_ids, status, note.
+func (in *RecallActionsInput) Validate() error {
+	var f apperr.Fields
+	seen := map[string]bool{}
+	var ids []string
+	for _, id := range in.PatientIDs {
+		if id = strings.TrimSpace(id); id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	in.PatientIDs, in.Note = ids, strings.TrimSpace(in.Note)
+	f.Check(len(ids) == 0, "patient_ids", "Select at least one patient")
+	f.Check(len(ids) > MaxBulkPatients, "patient_ids", fmt.Sprintf("Select at most %d patients at a time", MaxBulkPatients))
+	f.Check(!ValidAction(in.Status), "status", "Select what has happened")
+	f.Check(len(in.Note) > 2000, "note", "Note must be 2000 characters or fewer")
+	return f.Err()
+}
+
+// CloseRecallInput is the request to close a recall. While patients'
+// recall work is open, the person confirms how many they are closing it
+// with (ConfirmOpen, the number they were shown) and says why.
+type CloseRecallInput struct {
+	ConfirmOpen int    `json:"confirm_open"`
+	Reason      string `json:"reason"`
+}
+
+// Validate checks in against open, the patients whose recall work is not
+// done now, and returns the trimmed reason. With open patients it needs
+// ConfirmOpen equal to open (a count that has changed since the page was
+// shown is refused) and a reason. Invalid with fields confirm_open and
+// reason.
+func (in CloseRecallInput) Validate(open int) (string, error) {
+	var f apperr.Fields
+	reason := strings.TrimSpace(in.Reason)
+	f.Check(len(reason) > 2000, "reason", "Reason must be 2000 characters or fewer")
+	if open > 0 {
+		who := text.Count(open, "patient", "patients")
+		switch {
+		case in.ConfirmOpen == 0:
+			f.Add("confirm_open", fmt.Sprintf("Confirm that you are closing this recall with %s whose recall work is not done", who))
+		case in.ConfirmOpen != open:
+			f.Add("confirm_open", fmt.Sprintf("The recall work of %s is not done now (you confirmed %d): check the list and confirm again", who, in.ConfirmOpen))
+		}
+		f.Check(reason == "", "reason", fmt.Sprintf("Enter why the recall is being closed while the work for %s is not done", who))
+	}
+	return reason, f.Err()
 }

@@ -32,16 +32,17 @@ func (s *DB) ImportCatalogue(ctx context.Context, orgID store.OrgID, ps []device
 	}
 	now := s.Now()
 	err := s.Tx(ctx, func(tx *store.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO device_products (org_id, gtin, manufacturer, brand, model, description, device_type, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO device_products (org_id, gtin, manufacturer, brand, model, description, device_type, updated_at, catalogue_number, catalogue_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (org_id, gtin) DO UPDATE SET manufacturer = excluded.manufacturer, brand = excluded.brand,
-			model = excluded.model, description = excluded.description, device_type = excluded.device_type, updated_at = excluded.updated_at`)
+			model = excluded.model, description = excluded.description, device_type = excluded.device_type, updated_at = excluded.updated_at,
+			catalogue_number = excluded.catalogue_number, catalogue_key = excluded.catalogue_key`)
 		if err != nil {
 			return s.Wrap(err, "prepare catalogue import")
 		}
 		defer stmt.Close()
 		for _, p := range ps {
-			if _, err := stmt.ExecContext(ctx, orgID, p.GTIN, p.Manufacturer, p.Brand, p.Model, p.Description, p.DeviceType, now); err != nil {
+			if _, err := stmt.ExecContext(ctx, orgID, p.GTIN, p.Manufacturer, p.Brand, p.Model, p.Description, p.DeviceType, now, p.CatalogueNumber, devices.NearCode(p.CatalogueNumber)); err != nil {
 				return s.Wrap(err, "import product %s", p.GTIN)
 			}
 		}
@@ -56,11 +57,11 @@ func (s *DB) ImportCatalogue(ctx context.Context, orgID store.OrgID, ps []device
 	return len(ps), err
 }
 
-const productCols = `gtin, manufacturer, brand, model, description, device_type`
+const productCols = `gtin, manufacturer, brand, model, description, device_type, catalogue_number`
 
 func scanProduct(sc interface{ Scan(...any) error }) (devices.Product, error) {
 	var p devices.Product
-	err := sc.Scan(&p.GTIN, &p.Manufacturer, &p.Brand, &p.Model, &p.Description, &p.DeviceType)
+	err := sc.Scan(&p.GTIN, &p.Manufacturer, &p.Brand, &p.Model, &p.Description, &p.DeviceType, &p.CatalogueNumber)
 	return p, err
 }
 

@@ -286,7 +286,11 @@ func TestRecallMatching(t *testing.T) {
 		if apperr.FieldsOf(err)["reference"] == "" {
 			t.Errorf("duplicate reference: %v", err)
 		}
-		if err := devicesdb.New(st).SetRecallStatus(ctx, a.ID, rc.ID, "closed"); err != nil {
+		// One patient's work is open: closing needs the count and a reason.
+		if err := devicesdb.New(st).SetRecallStatus(ctx, a.ID, rc.ID, "closed"); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("closing with open work: %v, want Invalid", err)
+		}
+		if err := devicesdb.New(st).CloseRecall(ctx, a.ID, rc.ID, devices.CloseRecallInput{ConfirmOpen: 1, Reason: "Handed over"}); err != nil {
 			t.Fatal(err)
 		}
 	})

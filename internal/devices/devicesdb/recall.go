@@ -6,27 +6,32 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/clinsafe/clinsafe/internal/store"
-	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/devices"
-	"github.com/clinsafe/clinsafe/nhsnumber"
 )
 
-const recallCols = `id, reference, kind, issuer, issued_on, manufacturer, action_required, deadline, status, affects, created_at`
+const recallCols = `id, reference, kind, issuer, issued_on, manufacturer, action_required, deadline, status, affects, created_at, closed_reason, closed_at`
 
-func scanRecall(sc interface{ Scan(...any) error }) (devices.Recall, error) {
+func scanRecall(sc interface{ Scan(...any) error }, extra ...any) (devices.Recall, error) {
 	var r devices.Recall
 	var affects string
-	if err := sc.Scan(&r.ID, &r.Reference, &r.Kind, &r.Issuer, &r.IssuedOn, &r.Manufacturer, &r.ActionRequired, &r.Deadline, &r.Status, &affects, &r.CreatedAt); err != nil {
+	var closed sql.NullTime
+	if err := sc.Scan(append([]any{&r.ID, &r.Reference, &r.Kind, &r.Issuer, &r.IssuedOn, &r.Manufacturer, &r.ActionRequired, &r.Deadline, &r.Status, &affects, &r.CreatedAt, &r.ClosedReason, &closed}, extra...)...); err != nil {
 		return r, err
 	}
 	r.CreatedAt = r.CreatedAt.UTC()
-	return r, json.Unmarshal([]byte(affects), &r.Rules)
+	if closed.Valid {
+		t := closed.Time.UTC()
+		r.ClosedAt = &t
+	}
+	if err := json.Unmarshal([]byte(affects), &r.Rules); err != nil {
+		return r, fmt.Errorf("store: recall %s affects: %w", r.ID, err)
+	}
+	return r, nil
 }
 
 // maxRecallValues bounds the lots and serials of one recall, so that its
@@ -50,7 +55,8 @@ func (s *DB) CreateRecall(ctx context.Context, orgID store.OrgID, in devices.Rec
 	}
 	r.ID, r.CreatedAt = store.NewID(), s.Now()
 	err = s.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO recalls (`+recallCols+`, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO recalls (id, reference, kind, issuer, issued_on, manufacturer, action_required, deadline, status, affects, created_at, org_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			r.ID, r.Reference, r.Kind, r.Issuer, r.IssuedOn, r.Manufacturer, r.ActionRequired, r.Deadline, r.Status, rulesJSON(r.Rules), r.CreatedAt, orgID); err != nil {
 			if apperr.Is(s.MapErr(err), apperr.Conflict) {
 				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"reference": "A recall with this reference is already recorded"}}
@@ -89,25 +95,30 @@ func (s *DB) ListRecalls(ctx context.Context, orgID store.OrgID) ([]RecallSummar
 	var out []RecallSummary
 	for rows.Next() {
 		var r RecallSummary
-		var affects string
-		if err := rows.Scan(&r.ID, &r.Reference, &r.Kind, &r.Issuer, &r.IssuedOn, &r.Manufacturer, &r.ActionRequired, &r.Deadline, &r.Status, &affects, &r.CreatedAt, &r.Patients, &r.Done); err != nil {
+		var err error
+		if r.Recall, err = scanRecall(rows, &r.Patients, &r.Done); err != nil {
 			return nil, s.Wrap(err, "scan recall")
-		}
-		if err := json.Unmarshal([]byte(affects), &r.Rules); err != nil {
-			return nil, fmt.Errorf("store: recall %s affects: %w", r.ID, err)
 		}
 		out = append(out, r)
 	}
 	return out, s.Wrap(rows.Err(), "list recalls")
 }
 
-// SetRecallStatus opens or closes a recall.
+// SetRecallStatus opens or closes a recall. Closing goes through
+// CloseRecall without a confirmation, so it is refused (Invalid, fields
+// confirm_open and reason) while any patient's recall work is open;
+// reopening clears the closing reason (the audit trail keeps it).
+// store.NotFound for another organisation's recall.
 func (s *DB) SetRecallStatus(ctx context.Context, orgID store.OrgID, id, status string) error {
-	if status != "open" && status != "closed" {
+	switch status {
+	case "closed":
+		return s.CloseRecall(ctx, orgID, id, devices.CloseRecallInput{})
+	case "open":
+	default:
 		return apperr.New(apperr.Invalid, "Status must be open or closed")
 	}
 	return s.Tx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE recalls SET status = $1 WHERE id = $2 AND org_id = $3`, status, id, orgID)
+		res, err := tx.ExecContext(ctx, `UPDATE recalls SET status = 'open', closed_reason = '', closed_at = NULL WHERE id = $1 AND org_id = $2`, id, orgID)
 		if err != nil {
 			return s.Wrap(err, "set recall status")
 		}
@@ -118,300 +129,92 @@ func (s *DB) SetRecallStatus(ctx context.Context, orgID store.OrgID, id, status 
 	})
 }
 
-// matchSQL builds the query of the devices a recall affects: one indexed
-// SELECT per rule, joined by UNION ALL, over devices still implanted. cols
-// is the select list over implants i.
-func matchSQL(orgID store.OrgID, rules []devices.Rule, cols string) (string, []any) {
-	args := []any{orgID}
-	p := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	in := func(vs []string) string {
-		ph := make([]string, len(vs))
-		for i, v := range vs {
-			ph[i] = p(v)
+// OpenWork is the recall work not yet done: patients whose action is not
+// complete (devices.ActionDone), and patients the recall finds (affected,
+// possibly affected or with a removed device) who have no action yet.
+type OpenWork struct {
+	OpenActions int `json:"open_actions"`
+	NotStarted  int `json:"not_started"`
+}
+
+// Total is the number of patients whose recall work is open.
+func (w OpenWork) Total() int { return w.OpenActions + w.NotStarted }
+
+// doneStatuses is the SQL list of the statuses that complete a patient's
+// recall work.
+func doneStatuses() string {
+	var q []string
+	for _, st := range devices.ActionStatuses {
+		if devices.ActionDone(st.Code) {
+			q = append(q, "'"+st.Code+"'")
 		}
-		return strings.Join(ph, ", ")
 	}
-	var parts []string
-	for _, r := range rules {
-		cond := "i.gtin = " + p(r.GTIN)
-		switch r.Kind {
-		case devices.RuleAll:
-		case devices.RuleLots:
-			cond += " AND i.lot IN (" + in(r.Lots) + ")"
-		case devices.RuleLotRange:
-			cond += " AND i.lot >= " + p(r.From) + " AND i.lot <= " + p(r.To) + " AND LENGTH(i.lot) = " + p(len(r.From))
-		case devices.RuleSerials:
-			cond += " AND i.serial IN (" + in(r.Serials) + ")"
-		case devices.RuleExpiry:
-			cond += " AND i.expiry >= " + p(r.From) + " AND i.expiry <= " + p(r.To)
-		default:
-			cond += " AND 1 = 0"
-		}
-		parts = append(parts, "SELECT "+cols+" FROM implants i WHERE i.org_id = $1 AND "+cond+" AND i.explanted_on IS NULL")
-	}
-	if len(parts) == 0 {
-		return "SELECT " + cols + " FROM implants i WHERE 1 = 0", args
-	}
-	return strings.Join(parts, " UNION ALL "), args
+	return strings.Join(q, ", ")
 }
 
-// AffectedDevice is a device a recall affects.
-type AffectedDevice struct {
-	ImplantID   string `json:"implant_id"`
-	ProcedureID string `json:"procedure_id"`
-	GTIN        string `json:"gtin"`
-	Lot         string `json:"lot"`
-	Serial      string `json:"serial"`
-	Expiry      string `json:"expiry"`
-}
-
-// AffectedPatient is a patient with devices a recall affects, and the
-// recall work for them when it has been started.
-type AffectedPatient struct {
-	Patient   devices.Patient  `json:"patient"`
-	Devices   []AffectedDevice `json:"devices"`
-	Status    string           `json:"status,omitempty"`
-	Note      string           `json:"note,omitempty"`
-	UpdatedAt *time.Time       `json:"updated_at,omitempty"`
-}
-
-// LogValue keeps patient data out of logs.
-func (a AffectedPatient) LogValue() slog.Value { return slog.StringValue(a.Patient.ID) }
-
-// RecallMatch is the outcome of matching a recall against the register.
-type RecallMatch struct {
-	Patients []AffectedPatient `json:"patients"`
-	// Truncated is set when more patients are affected than were listed.
-	Truncated bool `json:"truncated"`
-}
-
-// MatchRecall finds the patients with devices still implanted that the
-// recall affects: up to limit patients (default and most 1,000), each with
-// their affected devices, in order of first device recorded. It reads only;
-// StartRecallActions records the work.
-func (s *DB) MatchRecall(ctx context.Context, orgID store.OrgID, rc devices.Recall, limit int) (RecallMatch, error) {
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
-	q, args := matchSQL(orgID, rc.Rules, "i.id, i.procedure_id, i.patient_id, i.gtin, i.lot, i.serial, i.expiry")
-	rows, err := s.SQL().QueryContext(ctx, q, args...)
+// RecallOpenWork counts the patients whose recall work is open, for the
+// confirmation to close a recall. store.NotFound for another
+// organisation's recall.
+func (s *DB) RecallOpenWork(ctx context.Context, orgID store.OrgID, id string) (OpenWork, error) {
+	rc, err := s.Recall(ctx, orgID, id)
 	if err != nil {
-		return RecallMatch{}, s.Wrap(err, "match recall")
+		return OpenWork{}, err
 	}
-	var m RecallMatch
-	byPatient := map[string]int{}
-	seen := map[string]bool{}
-	for rows.Next() {
-		var d AffectedDevice
-		var pid string
-		if err := rows.Scan(&d.ImplantID, &d.ProcedureID, &pid, &d.GTIN, &d.Lot, &d.Serial, &d.Expiry); err != nil {
-			rows.Close()
-			return RecallMatch{}, s.Wrap(err, "scan match")
-		}
-		if seen[d.ImplantID] { // two rules matched one device
-			continue
-		}
-		seen[d.ImplantID] = true
-		i, ok := byPatient[pid]
-		if !ok {
-			if len(m.Patients) == limit {
-				m.Truncated = true
-				break
-			}
-			i = len(m.Patients)
-			byPatient[pid] = i
-			m.Patients = append(m.Patients, AffectedPatient{Patient: devices.Patient{ID: pid}})
-		}
-		m.Patients[i].Devices = append(m.Patients[i].Devices, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return RecallMatch{}, s.Wrap(err, "match recall")
-	}
-	if err := s.fillPatients(ctx, orgID, rc.ID, m.Patients); err != nil {
-		return RecallMatch{}, err
-	}
-	return m, nil
+	return s.openWork(ctx, s.SQL(), orgID, rc)
 }
 
-// fillPatients reads the patients' details and recall actions in chunks.
-func (s *DB) fillPatients(ctx context.Context, orgID store.OrgID, recallID string, ps []AffectedPatient) error {
-	idx := make(map[string]int, len(ps))
-	for i, p := range ps {
-		idx[p.Patient.ID] = i
+func (s *DB) openWork(ctx context.Context, q store.Querier, orgID store.OrgID, rc devices.Recall) (OpenWork, error) {
+	var w OpenWork
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM recall_actions WHERE org_id = $1 AND recall_id = $2 AND status NOT IN (`+doneStatuses()+`)`,
+		orgID, rc.ID).Scan(&w.OpenActions); err != nil {
+		return w, s.Wrap(err, "count open recall actions")
 	}
-	for start := 0; start < len(ps); start += 500 {
-		end := min(start+500, len(ps))
-		args := []any{orgID, recallID}
-		ph := make([]string, 0, end-start)
-		for _, p := range ps[start:end] {
-			args = append(args, p.Patient.ID)
-			ph = append(ph, fmt.Sprintf("$%d", len(args)))
-		}
-		rows, err := s.SQL().QueryContext(ctx, `SELECT pt.id, pt.nhs_number, pt.name, pt.birth_date, pt.address, pt.postcode, pt.phone, pt.email, a.status, a.note, a.updated_at
-			FROM implant_patients pt LEFT JOIN recall_actions a ON a.patient_id = pt.id AND a.recall_id = $2
-			WHERE pt.org_id = $1 AND pt.id IN (`+strings.Join(ph, ", ")+`)`, args...)
-		if err != nil {
-			return s.Wrap(err, "read affected patients")
-		}
-		for rows.Next() {
-			var p devices.Patient
-			var nhs string
-			var st, note sql.NullString
-			var at sql.NullTime
-			if err := rows.Scan(&p.ID, &nhs, &p.Name, &p.BirthDate, &p.Address, &p.Postcode, &p.Phone, &p.Email, &st, &note, &at); err != nil {
-				rows.Close()
-				return s.Wrap(err, "scan affected patient")
-			}
-			p.NHSNumber, _ = nhsnumber.Parse(nhs)
-			a := &ps[idx[p.ID]]
-			a.Patient, a.Status, a.Note = p, st.String, note.String
-			if at.Valid {
-				t := at.Time.UTC()
-				a.UpdatedAt = &t
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return s.Wrap(err, "read affected patients")
-		}
-	}
-	return nil
-}
-
-// RecallCounts are the numbers a recall affects.
-type RecallCounts struct {
-	Devices  int `json:"devices"`
-	Patients int `json:"patients"`
-}
-
-// CountRecall counts the devices still implanted, and their patients, that
-// the recall affects.
-func (s *DB) CountRecall(ctx context.Context, orgID store.OrgID, rc devices.Recall) (RecallCounts, error) {
-	q, args := matchSQL(orgID, rc.Rules, "i.id, i.patient_id")
-	var c RecallCounts
-	err := s.SQL().QueryRowContext(ctx, `SELECT COUNT(DISTINCT m.id), COUNT(DISTINCT m.patient_id) FROM (`+q+`) m`, args...).Scan(&c.Devices, &c.Patients)
-	return c, s.Wrap(err, "count recall")
-}
-
-// StartRecallActions adds a "to contact" action for every affected patient
-// who has none yet, and returns how many were added. Run it again after
-// more devices are recorded.
-func (s *DB) StartRecallActions(ctx context.Context, orgID store.OrgID, recallID string) (int, error) {
-	rc, err := s.Recall(ctx, orgID, recallID)
+	ms, err := s.matchDevices(ctx, q, orgID, rc, nil)
 	if err != nil {
-		return 0, err
+		return w, err
 	}
-	q, args := matchSQL(orgID, rc.Rules, "i.id, i.patient_id")
-	n := 0
-	err = s.Tx(ctx, func(tx *store.Tx) error {
-		args = append(args, recallID, s.Now())
-		r, p := len(args)-1, len(args)
-		res, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO recall_actions (org_id, recall_id, patient_id, status, note, devices, updated_at)
-			SELECT $1, $%d, m.patient_id, 'to_contact', '', COUNT(DISTINCT m.id), $%d FROM (%s) m
-			WHERE NOT EXISTS (SELECT 1 FROM recall_actions a WHERE a.recall_id = $%d AND a.patient_id = m.patient_id)
-			GROUP BY m.patient_id`, r, p, q, r), args...)
-		if err != nil {
-			return s.Wrap(err, "start recall actions")
+	started, err := s.actionPatients(ctx, q, orgID, rc.ID)
+	if err != nil {
+		return w, err
+	}
+	for _, p := range groupByPatient(ms) {
+		if !started[p.id] {
+			w.NotStarted++
 		}
-		k, _ := res.RowsAffected()
-		n = int(k)
-		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "recall.match", Entity: "recall", EntityID: recallID,
-			Summary: audit.Summarise("patients_added", fmt.Sprint(n))})
-	})
-	return n, err
+	}
+	return w, nil
 }
 
-// RecallActions returns the patients with recall actions, with their
-// affected devices (still implanted, or explanted since), ordered by
-// status then name.
-func (s *DB) RecallActions(ctx context.Context, orgID store.OrgID, recallID string) ([]AffectedPatient, error) {
-	rc, err := s.Recall(ctx, orgID, recallID)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.SQL().QueryContext(ctx, `SELECT a.patient_id FROM recall_actions a JOIN implant_patients pt ON pt.id = a.patient_id
-		WHERE a.org_id = $1 AND a.recall_id = $2 ORDER BY CASE a.status WHEN 'to_contact' THEN 0 WHEN 'contacted' THEN 1 ELSE 2 END, pt.name, pt.id`, orgID, recallID)
-	if err != nil {
-		return nil, s.Wrap(err, "list recall actions")
-	}
-	var out []AffectedPatient
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, s.Wrap(err, "scan recall action")
-		}
-		out = append(out, AffectedPatient{Patient: devices.Patient{ID: id}})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, s.Wrap(err, "list recall actions")
-	}
-	if err := s.fillPatients(ctx, orgID, recallID, out); err != nil {
-		return nil, err
-	}
-	// The devices of each patient that the recall names, explanted or not.
-	idx := map[string]int{}
-	for i, a := range out {
-		idx[a.Patient.ID] = i
-	}
-	for start := 0; start < len(out); start += 500 {
-		end := min(start+500, len(out))
-		args := []any{orgID}
-		ph := []string{}
-		for _, a := range out[start:end] {
-			args = append(args, a.Patient.ID)
-			ph = append(ph, fmt.Sprintf("$%d", len(args)))
-		}
-		rows, err := s.SQL().QueryContext(ctx, `SELECT id, procedure_id, patient_id, gtin, lot, serial, expiry FROM implants WHERE org_id = $1 AND patient_id IN (`+strings.Join(ph, ", ")+`) ORDER BY id`, args...)
-		if err != nil {
-			return nil, s.Wrap(err, "read recall devices")
-		}
-		for rows.Next() {
-			var d AffectedDevice
-			var pid string
-			if err := rows.Scan(&d.ImplantID, &d.ProcedureID, &pid, &d.GTIN, &d.Lot, &d.Serial, &d.Expiry); err != nil {
-				rows.Close()
-				return nil, s.Wrap(err, "scan recall device")
-			}
-			if rc.Affects(devices.Device{GTIN: d.GTIN, Lot: d.Lot, Serial: d.Serial, Expiry: d.Expiry}) {
-				out[idx[pid]].Devices = append(out[idx[pid]].Devices, d)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, s.Wrap(err, "read recall devices")
-		}
-	}
-	return out, nil
-}
-
-// SetRecallAction records the progress of the recall work for a patient.
-// Invalid when status is not one of devices.ActionStatuses; store.NotFound when
-// the patient has no action in the recall.
-func (s *DB) SetRecallAction(ctx context.Context, orgID store.OrgID, recallID, patientID, status, note string) error {
-	note = strings.TrimSpace(note)
-	var f apperr.Fields
-	f.Check(!devices.ValidAction(status), "status", "Select what has happened")
-	f.Check(len(note) > 2000, "note", "Note must be 2000 characters or fewer")
-	if err := f.Err(); err != nil {
-		return err
-	}
+// CloseRecall closes a recall. While patients' recall work is open (see
+// OpenWork) it needs in.ConfirmOpen to be the number open now and a
+// reason: otherwise Invalid with per-field messages (confirm_open,
+// reason) naming how many are open, and nothing changes. The reason and
+// the number open are audited. Closing a closed recall changes nothing.
+// store.NotFound for another organisation's recall.
+func (s *DB) CloseRecall(ctx context.Context, orgID store.OrgID, id string, in devices.CloseRecallInput) error {
 	return s.Tx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE recall_actions SET status = $1, note = $2, updated_at = $3 WHERE org_id = $4 AND recall_id = $5 AND patient_id = $6`,
-			status, note, s.Now(), orgID, recallID, patientID)
+		rc, err := scanRecall(tx.QueryRowContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE id = $1 AND org_id = $2`, id, orgID))
+		if err := s.One(err, "Recall", "get recall"); err != nil {
+			return err
+		}
+		if rc.Status == "closed" {
+			return nil
+		}
+		w, err := s.openWork(ctx, tx, orgID, rc)
 		if err != nil {
-			return s.Wrap(err, "set recall action")
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return store.NotFound("Recall action")
+		reason, err := in.Validate(w.Total())
+		if err != nil {
+			return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with closing the recall", Fields: apperr.FieldsOf(err)}
 		}
-		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "recall.action", Entity: "recall", EntityID: recallID,
-			Summary: audit.Summarise("patient_id", patientID, "status", status)})
+		if _, err := tx.ExecContext(ctx, `UPDATE recalls SET status = 'closed', closed_reason = $1, closed_at = $2 WHERE id = $3 AND org_id = $4`,
+			reason, s.Now(), id, orgID); err != nil {
+			return s.Wrap(err, "close recall")
+		}
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "recall.close", Entity: "recall", EntityID: id,
+			Summary: audit.Summarise("status", "closed", "open_patients", fmt.Sprint(w.Total()), "open_actions", fmt.Sprint(w.OpenActions),
+				"not_started", fmt.Sprint(w.NotStarted), "reason", reason)})
 	})
 }
 

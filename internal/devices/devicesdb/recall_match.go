@@ -1,0 +1,463 @@
+package devicesdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/devices"
+	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/nhsnumber"
+)
+
+// AffectedDevice is a device a recall affects or possibly affects.
+type AffectedDevice struct {
+	ImplantID   string `json:"implant_id"`
+	ProcedureID string `json:"procedure_id"`
+	GTIN        string `json:"gtin"`
+	Lot         string `json:"lot"`
+	Serial      string `json:"serial"`
+	Expiry      string `json:"expiry"`
+	// Match is devices.MatchAffected or devices.MatchPossible; Reasons say
+	// what to check for a possible match.
+	Match   string   `json:"match"`
+	Reasons []string `json:"reasons,omitempty"`
+	// ExplantedOn is set when the device has been removed.
+	ExplantedOn string `json:"explanted_on,omitempty"`
+}
+
+// AffectedPatient is a patient with devices a recall affects or possibly
+// affects, why they are listed (Basis: devices.BasisAffected,
+// BasisPossible or BasisExplanted), and the recall work for them when it
+// has been started.
+type AffectedPatient struct {
+	Patient   devices.Patient  `json:"patient"`
+	Basis     string           `json:"basis"`
+	Devices   []AffectedDevice `json:"devices"`
+	Status    string           `json:"status,omitempty"`
+	Note      string           `json:"note,omitempty"`
+	UpdatedAt *time.Time       `json:"updated_at,omitempty"`
+}
+
+// LogValue keeps patient data out of logs.
+func (a AffectedPatient) LogValue() slog.Value { return slog.StringValue(a.Patient.ID) }
+
+// RecallMatch is the outcome of matching a recall against the register,
+// in three lists that are never merged: patients with an affected device
+// still implanted; patients whose implanted devices are only possibly
+// affected (to check, with the reasons); and patients whose matching
+// devices have all been removed (some notices still need them followed up).
+type RecallMatch struct {
+	Patients  []AffectedPatient `json:"patients"`
+	Possible  []AffectedPatient `json:"possible"`
+	Explanted []AffectedPatient `json:"explanted"`
+	// Truncated is set when a list holds fewer patients than match.
+	Truncated bool `json:"truncated"`
+}
+
+// matched is one classified device and its patient.
+type matched struct {
+	patientID string
+	dev       AffectedDevice
+}
+
+// nearKeySQL is devices.NearCode in SQL, for lots and serial numbers of
+// the characters a label can carry. Migration 0011 indexes it over
+// implants (org_id, gtin, lot) and (org_id, gtin, serial) spelt exactly
+// so, which lets both engines find near values from the index.
+func nearKeySQL(col string) string {
+	return `LTRIM(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(UPPER(` + col + `), '-', ''), '.', ''), '/', ''), '_', ''), ' ', ''), '0')`
+}
+
+// candidateSQL builds the query of the devices that may match a recall:
+// one indexed SELECT per rule, joined by UNION ALL. Each finds, for the
+// rule's product (the GTIN, or the catalogue entries whose catalogue
+// number is near the rule's, and devices recorded without a GTIN), the
+// devices whose near lot, serial or expiry is the rule's or is not
+// recorded. It is a superset: devices.Matcher decides.
+func candidateSQL(orgID store.OrgID, rules []devices.Rule, cols string, only []string) (string, []any) {
+	args := []any{orgID}
+	p := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	in := func(vs []string) string {
+		ph := make([]string, len(vs))
+		for i, v := range vs {
+			ph[i] = p(v)
+		}
+		return strings.Join(ph, ", ")
+	}
+	keys := func(vs []string) []string {
+		out := []string{""} // not recorded
+		for _, v := range vs {
+			out = append(out, devices.NearCode(v))
+		}
+		return out
+	}
+	patients := ""
+	if len(only) > 0 {
+		patients = " AND i.patient_id IN (" + in(only) + ")"
+	}
+	var parts []string
+	for _, r := range rules {
+		var product string
+		switch {
+		case r.GTIN != "":
+			product = "i.gtin IN (" + p(r.GTIN) + ", '')"
+		case devices.NearCode(r.Catalogue) != "":
+			product = "i.gtin IN (SELECT gtin FROM device_products WHERE org_id = $1 AND catalogue_key = " + p(devices.NearCode(r.Catalogue)) + " UNION SELECT '')"
+		default:
+			continue
+		}
+		var value string
+		switch r.Kind {
+		case devices.RuleAll:
+		case devices.RuleLots:
+			value = " AND " + nearKeySQL("i.lot") + " IN (" + in(keys(r.Lots)) + ")"
+		case devices.RuleSerials:
+			value = " AND " + nearKeySQL("i.serial") + " IN (" + in(keys(r.Serials)) + ")"
+		case devices.RuleLotRange:
+			// Near keys of equal length in byte order hold the range's
+			// lots; ends of different near lengths read the product's lots.
+			if f, t := devices.NearCode(r.From), devices.NearCode(r.To); len(f) == len(t) {
+				k := nearKeySQL("i.lot")
+				value = " AND (" + k + " BETWEEN " + p(f) + " AND " + p(t) + " OR " + k + " = '')"
+			}
+		case devices.RuleExpiry:
+			value = " AND (i.expiry BETWEEN " + p(r.From) + " AND " + p(r.To) + " OR i.expiry = '')"
+		default:
+			continue
+		}
+		parts = append(parts, "SELECT "+cols+" FROM implants i WHERE i.org_id = $1 AND "+product+value+patients)
+	}
+	if len(parts) == 0 {
+		return "SELECT " + cols + " FROM implants i WHERE 1 = 0", args
+	}
+	return strings.Join(parts, " UNION ALL "), args
+}
+
+// matchDevices classifies the organisation's devices that may match the
+// recall (candidateSQL) with devices.Matcher, in the order they were
+// recorded; only (when not nil) narrows them to those patients.
+func (s *DB) matchDevices(ctx context.Context, q store.Querier, orgID store.OrgID, rc devices.Recall, only []string) ([]matched, error) {
+	var gtins []string
+	for _, r := range rc.Rules {
+		if r.GTIN != "" {
+			gtins = append(gtins, r.GTIN)
+		}
+	}
+	products, err := s.productsOf(ctx, q, orgID, gtins)
+	if err != nil {
+		return nil, err
+	}
+	m := devices.NewMatcher(rc, products)
+	var out []matched
+	seen := map[string]bool{}
+	run := func(patients []string) error {
+		cand, args := candidateSQL(orgID, rc.Rules, "i.id, i.procedure_id, i.patient_id, i.gtin, i.lot, i.serial, i.expiry, i.explanted_on", patients)
+		rows, err := q.QueryContext(ctx, `SELECT c.id, c.procedure_id, c.patient_id, c.gtin, c.lot, c.serial, c.expiry, COALESCE(c.explanted_on, ''),
+			COALESCE(p.manufacturer, ''), COALESCE(p.model, ''), COALESCE(p.catalogue_number, '')
+			FROM (`+cand+`) c LEFT JOIN device_products p ON p.org_id = $1 AND p.gtin = c.gtin ORDER BY c.id`, args...)
+		if err != nil {
+			return s.Wrap(err, "match recall")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var x matched
+			var d devices.RecordedDevice
+			if err := rows.Scan(&x.dev.ImplantID, &x.dev.ProcedureID, &x.patientID, &d.GTIN, &d.Lot, &d.Serial, &d.Expiry, &x.dev.ExplantedOn,
+				&d.Manufacturer, &d.Model, &d.CatalogueNumber); err != nil {
+				return s.Wrap(err, "scan match")
+			}
+			if seen[x.dev.ImplantID] { // two rules found one device
+				continue
+			}
+			seen[x.dev.ImplantID] = true
+			level, reasons := m.Classify(d)
+			if level == devices.MatchNone {
+				continue
+			}
+			x.dev.GTIN, x.dev.Lot, x.dev.Serial, x.dev.Expiry, x.dev.Match, x.dev.Reasons = d.GTIN, d.Lot, d.Serial, d.Expiry, level, reasons
+			out = append(out, x)
+		}
+		return s.Wrap(rows.Err(), "match recall")
+	}
+	if only == nil {
+		return out, run(nil)
+	}
+	for start := 0; start < len(only); start += 500 {
+		if err := run(only[start:min(start+500, len(only))]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// productsOf returns the catalogue entries of the GTINs.
+func (s *DB) productsOf(ctx context.Context, q store.Querier, orgID store.OrgID, gtins []string) ([]devices.Product, error) {
+	if len(gtins) == 0 {
+		return nil, nil
+	}
+	args := []any{orgID}
+	ph := make([]string, len(gtins))
+	for i, g := range gtins {
+		args = append(args, g)
+		ph[i] = fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, s.Wrap(err, "recalled products")
+	}
+	defer rows.Close()
+	var out []devices.Product
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return nil, s.Wrap(err, "scan product")
+		}
+		out = append(out, p)
+	}
+	return out, s.Wrap(rows.Err(), "recalled products")
+}
+
+// patientMatch is one patient's classified devices and the basis they are
+// listed on.
+type patientMatch struct {
+	id, basis string
+	devs      []AffectedDevice
+}
+
+// basisOf is why a patient with these devices is listed: an affected
+// device still implanted, else a possibly affected one still implanted,
+// else only removed devices match.
+func basisOf(devs []AffectedDevice) string {
+	basis := devices.BasisExplanted
+	for _, d := range devs {
+		switch {
+		case d.ExplantedOn != "":
+		case d.Match == devices.MatchAffected:
+			return devices.BasisAffected
+		default:
+			basis = devices.BasisPossible
+		}
+	}
+	return basis
+}
+
+// groupByPatient groups classified devices by patient, in the order of
+// each patient's first device.
+func groupByPatient(ms []matched) []patientMatch {
+	idx := map[string]int{}
+	var out []patientMatch
+	for _, m := range ms {
+		i, ok := idx[m.patientID]
+		if !ok {
+			i = len(out)
+			idx[m.patientID] = i
+			out = append(out, patientMatch{id: m.patientID})
+		}
+		out[i].devs = append(out[i].devs, m.dev)
+	}
+	for i := range out {
+		out[i].basis = basisOf(out[i].devs)
+	}
+	return out
+}
+
+// MatchRecall finds the patients the recall affects, possibly affects, or
+// affected through a device since removed (see RecallMatch): up to limit
+// patients in each list (default and most 1,000), each with their devices
+// (affected, possibly affected with reasons, removed), in order of first
+// device recorded. It reads only; StartRecallActions records the work.
+func (s *DB) MatchRecall(ctx context.Context, orgID store.OrgID, rc devices.Recall, limit int) (RecallMatch, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	ms, err := s.matchDevices(ctx, s.SQL(), orgID, rc, nil)
+	if err != nil {
+		return RecallMatch{}, err
+	}
+	m := RecallMatch{Patients: []AffectedPatient{}, Possible: []AffectedPatient{}, Explanted: []AffectedPatient{}}
+	for _, p := range groupByPatient(ms) {
+		list := &m.Patients
+		switch p.basis {
+		case devices.BasisPossible:
+			list = &m.Possible
+		case devices.BasisExplanted:
+			list = &m.Explanted
+		}
+		if len(*list) == limit {
+			m.Truncated = true
+			continue
+		}
+		*list = append(*list, AffectedPatient{Patient: devices.Patient{ID: p.id}, Basis: p.basis, Devices: p.devs})
+	}
+	for _, l := range [][]AffectedPatient{m.Patients, m.Possible, m.Explanted} {
+		if err := s.fillPatients(ctx, orgID, rc.ID, l); err != nil {
+			return RecallMatch{}, err
+		}
+	}
+	return m, nil
+}
+
+// fillPatients reads the patients' details and recall actions in chunks.
+func (s *DB) fillPatients(ctx context.Context, orgID store.OrgID, recallID string, ps []AffectedPatient) error {
+	idx := make(map[string]int, len(ps))
+	for i, p := range ps {
+		idx[p.Patient.ID] = i
+	}
+	for start := 0; start < len(ps); start += 500 {
+		end := min(start+500, len(ps))
+		args := []any{orgID, recallID}
+		ph := make([]string, 0, end-start)
+		for _, p := range ps[start:end] {
+			args = append(args, p.Patient.ID)
+			ph = append(ph, fmt.Sprintf("$%d", len(args)))
+		}
+		rows, err := s.SQL().QueryContext(ctx, `SELECT pt.id, pt.nhs_number, pt.name, pt.birth_date, pt.address, pt.postcode, pt.phone, pt.email, a.status, a.note, a.updated_at, a.basis
+			FROM implant_patients pt LEFT JOIN recall_actions a ON a.patient_id = pt.id AND a.recall_id = $2
+			WHERE pt.org_id = $1 AND pt.id IN (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return s.Wrap(err, "read affected patients")
+		}
+		for rows.Next() {
+			var p devices.Patient
+			var nhs string
+			var st, note, basis sql.NullString
+			var at sql.NullTime
+			if err := rows.Scan(&p.ID, &nhs, &p.Name, &p.BirthDate, &p.Address, &p.Postcode, &p.Phone, &p.Email, &st, &note, &at, &basis); err != nil {
+				rows.Close()
+				return s.Wrap(err, "scan affected patient")
+			}
+			p.NHSNumber, _ = nhsnumber.Parse(nhs)
+			a := &ps[idx[p.ID]]
+			a.Patient, a.Status, a.Note = p, st.String, note.String
+			if a.Basis == "" && basis.Valid {
+				a.Basis = basisOfRow(basis.String)
+			}
+			if at.Valid {
+				t := at.Time.UTC()
+				a.UpdatedAt = &t
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return s.Wrap(err, "read affected patients")
+		}
+	}
+	return nil
+}
+
+// RecallCounts are the numbers a recall finds: affected devices still
+// implanted and their patients, possibly affected ones, and patients whose
+// matching devices have all been removed.
+type RecallCounts struct {
+	Devices           int `json:"devices"`
+	Patients          int `json:"patients"`
+	PossibleDevices   int `json:"possible_devices"`
+	PossiblePatients  int `json:"possible_patients"`
+	ExplantedDevices  int `json:"explanted_devices"`
+	ExplantedPatients int `json:"explanted_patients"`
+}
+
+// CountRecall counts what the recall finds (see RecallCounts).
+func (s *DB) CountRecall(ctx context.Context, orgID store.OrgID, rc devices.Recall) (RecallCounts, error) {
+	ms, err := s.matchDevices(ctx, s.SQL(), orgID, rc, nil)
+	if err != nil {
+		return RecallCounts{}, err
+	}
+	var c RecallCounts
+	for _, m := range ms {
+		switch {
+		case m.dev.ExplantedOn != "":
+			c.ExplantedDevices++
+		case m.dev.Match == devices.MatchAffected:
+			c.Devices++
+		default:
+			c.PossibleDevices++
+		}
+	}
+	for _, p := range groupByPatient(ms) {
+		switch p.basis {
+		case devices.BasisAffected:
+			c.Patients++
+		case devices.BasisPossible:
+			c.PossiblePatients++
+		default:
+			c.ExplantedPatients++
+		}
+	}
+	return c, nil
+}
+
+// actionPatients returns the patients with an action in the recall.
+func (s *DB) actionPatients(ctx context.Context, q store.Querier, orgID store.OrgID, recallID string) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT patient_id FROM recall_actions WHERE org_id = $1 AND recall_id = $2`, orgID, recallID)
+	if err != nil {
+		return nil, s.Wrap(err, "read recall actions")
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, s.Wrap(err, "scan recall action")
+		}
+		out[id] = true
+	}
+	return out, s.Wrap(rows.Err(), "read recall actions")
+}
+
+// StartRecallActions adds an action for every patient the recall finds
+// who has none yet: "to contact" for the affected, "to check" for the
+// possibly affected and those whose devices were removed; it returns how
+// many were added. Run it again after more devices are recorded.
+func (s *DB) StartRecallActions(ctx context.Context, orgID store.OrgID, recallID string) (int, error) {
+	rc, err := s.Recall(ctx, orgID, recallID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = s.Tx(ctx, func(tx *store.Tx) error {
+		ms, err := s.matchDevices(ctx, tx, orgID, rc, nil)
+		if err != nil {
+			return err
+		}
+		started, err := s.actionPatients(ctx, tx, orgID, recallID)
+		if err != nil {
+			return err
+		}
+		var todo []patientMatch
+		byBasis := map[string]int{}
+		for _, p := range groupByPatient(ms) {
+			if !started[p.id] {
+				todo = append(todo, p)
+				byBasis[p.basis]++
+			}
+		}
+		now := s.Now()
+		for start := 0; start < len(todo); start += 200 {
+			var vals []string
+			var args []any
+			for _, p := range todo[start:min(start+200, len(todo))] {
+				args = append(args, orgID, recallID, p.id, devices.FirstAction(p.basis), len(p.devs), now, p.basis)
+				k := len(args)
+				vals = append(vals, fmt.Sprintf("($%d, $%d, $%d, $%d, '', $%d, $%d, $%d)", k-6, k-5, k-4, k-3, k-2, k-1, k))
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO recall_actions (org_id, recall_id, patient_id, status, note, devices, updated_at, basis) VALUES `+
+				strings.Join(vals, ", "), args...); err != nil {
+				return s.Wrap(err, "start recall actions")
+			}
+		}
+		n = len(todo)
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "recall.match", Entity: "recall", EntityID: recallID,
+			Summary: audit.Summarise("patients_added", fmt.Sprint(n), "affected", fmt.Sprint(byBasis[devices.BasisAffected]),
+				"possible", fmt.Sprint(byBasis[devices.BasisPossible]), "explanted", fmt.Sprint(byBasis[devices.BasisExplanted]))})
+	})
+	return n, err
+}
