@@ -68,7 +68,8 @@ type LogChanges struct {
 	// Log is the log as it would be issued, with the rating basis from the
 	// plan as it stands (Version, IssuedAt and ApprovedBy are not set).
 	Log risk.Log `json:"log"`
-	// Last is the latest issued version; nil when none has been issued.
+	// Last is the latest issued version (its Signature is not read); nil
+	// when none has been issued.
 	Last *LogIssue `json:"last,omitempty"`
 	// NextVersion is the version number issuing would give.
 	NextVersion string `json:"next_version"`

@@ -239,8 +239,14 @@ func TestIssueUnchangedLogRefused(t *testing.T) {
 		if err != nil || !ch.Changed || ch.NextVersion != "2" || len(ch.Diff.Changed) != 1 || ch.Diff.Changed[0].Ref != "HAZ-001" {
 			t.Fatalf("LogChanges after an edit = %+v, %v", ch, err)
 		}
-		if v2 := f.issueLog(t); v2.Version != "2" {
+		v2 := f.issueLog(t)
+		if v2.Version != "2" {
 			t.Errorf("second version %q, want 2", v2.Version)
+		}
+		// The database refuses a second version 2 however it is written.
+		if _, err := st.SQL().Exec(`INSERT INTO hazard_log_issues (id, org_id, system_id, seq, version, snapshot, content_hash, approved_by_id, approved_by_name, issued_at, comment)
+			VALUES ($1, $2, $3, 99, '2', '{}', 'x', $4, 'x', $5, '')`, store.NewID(), f.org.ID, f.sys.ID, f.cso.ID, storetest.FixedTime); err == nil {
+			t.Errorf("a second hazard log version 2 was stored by the database")
 		}
 		if _, err := f.rk.LogChanges(storetest.Operator, storetest.Org(t, st, "RBB"), f.sys.ID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("LogChanges from another organisation: %v, want NotFound", err)
