@@ -54,7 +54,7 @@ func Markdown(c risk.CSCR) []byte {
 
 // factsLead introduces the lines of a section drawn from the data, so a
 // reader can tell them from the author's words.
-const factsLead = "From the issued hazard log:"
+const factsLead = "Recorded by clinsafe:"
 
 // draftNote marks text that is clinsafe's, not the author's. An issued
 // report has none in its required sections; a preview may.

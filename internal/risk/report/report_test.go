@@ -131,7 +131,7 @@ func TestReportContents(t *testing.T) {
 		"## 8. Assessment of third-party products", "The hosting provider was assessed.",
 		"## 11. Formal review before delivery", "Configuration recorded: Build 4.2.1 with the maternity module",
 		"Not yet written: this section is for the Clinical Safety Officer to write.",
-		"HAZ-001 Wrong patient: residual rating 5", "From the issued hazard log:",
+		"HAZ-001 Wrong patient: residual rating 5", "Recorded by clinsafe:",
 		"- **Author:** Sam Writer", "- **Clinical Safety Officer:** Dr Jane Smith (GMC 1234567)",
 	} {
 		if !strings.Contains(md, want) {
