@@ -186,9 +186,17 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 	if _, err := rk.IssueLog(as(trustCSO), trust, sys.ID, "Approved for wave 1 go-live.", sg); err != nil {
 		return fmt.Errorf("demo: trust issue: %w", err)
 	}
-	if _, err := rk.SaveCSCRDraft(ctx, trust.ID, sys.ID, riskdb.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live, wave 1 (medical wards)", Narratives: map[string]string{
-		risk.SectionIntroduction: "This report sets out the clinical safety case for the deployment of MedChart ePMA on the medical wards of Northfield Hospitals (demo), under DCB0160.",
-	}}); err != nil {
+	if _, err := rk.SaveCSCRDraft(ctx, trust.ID, sys.ID, riskdb.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live, wave 1 (medical wards)",
+		Author: "Digital services clinical safety team (demo)", CSORegistration: "GMC 0000000 (demo)", Narratives: map[string]string{
+			risk.SectionIntroduction:    "This report sets out the clinical safety case for the deployment of MedChart ePMA on the medical wards of Northfield Hospitals (demo), under DCB0160.",
+			risk.SectionSystem:          "MedChart ePMA supports prescribing, pharmacist verification and administration on adult and children's inpatient wards, hosted by the supplier.",
+			risk.SectionCRMSystem:       "Clinical risk is managed under the trust's clinical risk management system (demo), following DCB0160.",
+			risk.SectionRiskAnalysis:    "Hazards were identified in three workshops with ward nurses, pharmacists and the supplier's CSO, and from the supplier's issued hazard log (demo).",
+			risk.SectionThirdParty:      "The supplier's DCB0129 safety case and hazard log for release 5.2 were reviewed by the trust CSO (demo).",
+			risk.SectionTestIssues:      "Two test issues remain open; neither affects the medical wards in wave 1 (demo).",
+			risk.SectionReview:          "A go-live review of release 5.2 as configured for the medical wards was held by the CSO, the chief pharmacist and the ward matrons (demo).",
+			risk.SectionSafetyStatement: "The open actions listed below must be completed before wave 2; until then the system is used on the medical wards only (demo).",
+		}}); err != nil {
 		return err
 	}
 	if _, err := rk.IssueCSCR(as(trustCSO), trust, sys.ID, sg); err != nil {

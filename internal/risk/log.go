@@ -37,8 +37,103 @@ type Log struct {
 	Version  string    `json:"version,omitempty"`
 	IssuedAt time.Time `json:"issued_at,omitzero"`
 	// ApprovedBy names the CSO who approved this version.
-	ApprovedBy string   `json:"approved_by,omitempty"`
-	Hazards    []Hazard `json:"hazards"`
+	ApprovedBy string `json:"approved_by,omitempty"`
+	// Basis is what the hazards were rated with when the log was issued:
+	// the matrix and the severity and likelihood scales. An issued log
+	// carries it so that a later change to the plan cannot re-rate it under
+	// the same content hash; it is nil in logs issued before it was kept
+	// and in exported working copies.
+	Basis   *RatingBasis `json:"rating_basis,omitempty"`
+	Hazards []Hazard     `json:"hazards"`
+}
+
+// ScaleLevel is one category of a severity or likelihood scale as it was
+// worded when a log was issued.
+type ScaleLevel struct {
+	Value       int    `json:"value"`
+	Code        string `json:"code"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// RatingBasis is everything a hazard log's ratings are read with: the
+// organisation's matrix (ratings, acceptability wording and the rating that
+// needs a risk-benefit justification) and the severity and likelihood
+// scales with their words.
+type RatingBasis struct {
+	Matrix      Matrix       `json:"matrix"`
+	Severities  []ScaleLevel `json:"severities"`
+	Likelihoods []ScaleLevel `json:"likelihoods"`
+}
+
+// CurrentBasis returns the rating basis of matrix m (the zero Matrix means
+// DefaultMatrix) with the scales as clinsafe words them now.
+func CurrentBasis(m Matrix) RatingBasis {
+	b := RatingBasis{Matrix: m.orDefault()}
+	for _, v := range AllSeverities() {
+		b.Severities = append(b.Severities, ScaleLevel{Value: int(v), Code: v.Code(), Name: v.String(), Description: v.Description()})
+	}
+	for _, v := range AllLikelihoods() {
+		b.Likelihoods = append(b.Likelihoods, ScaleLevel{Value: int(v), Code: v.Code(), Name: v.String(), Description: v.Description()})
+	}
+	return b
+}
+
+// RatingMatrix returns the matrix the log was issued with, or fallback (in
+// practice the plan's current matrix) for a log that carries none.
+func (l Log) RatingMatrix(fallback Matrix) Matrix {
+	if l.Basis != nil {
+		return l.Basis.Matrix.orDefault()
+	}
+	return fallback.orDefault()
+}
+
+// SeverityName returns the name of severity v in the log's own scale,
+// falling back to clinsafe's current wording.
+func (l Log) SeverityName(v Severity) string {
+	if l.Basis != nil {
+		for _, s := range l.Basis.Severities {
+			if s.Value == int(v) {
+				return s.Name
+			}
+		}
+	}
+	return v.String()
+}
+
+// LikelihoodName returns the name of likelihood v in the log's own scale,
+// falling back to clinsafe's current wording.
+func (l Log) LikelihoodName(v Likelihood) string {
+	if l.Basis != nil {
+		for _, s := range l.Basis.Likelihoods {
+			if s.Value == int(v) {
+				return s.Name
+			}
+		}
+	}
+	return v.String()
+}
+
+// SameContent reports whether l and o hold the same hazard log: the same
+// system, rating basis and hazards, ignoring what only says when and by whom
+// it was issued (Version, IssuedAt, ApprovedBy) and the store's bookkeeping
+// on each hazard (created and updated times and edit count). Issuing a log
+// with the same content as the last issued version is refused.
+func (l Log) SameContent(o Log) bool {
+	a, errA := l.contentOnly().Canonical()
+	b, errB := o.contentOnly().Canonical()
+	return errA == nil && errB == nil && string(a) == string(b)
+}
+
+func (l Log) contentOnly() Log {
+	c := l
+	c.Version, c.IssuedAt, c.ApprovedBy = "", time.Time{}, ""
+	c.Hazards = make([]Hazard, len(l.Hazards))
+	for i, h := range l.Hazards {
+		h.CreatedAt, h.UpdatedAt, h.Version = time.Time{}, time.Time{}, 0
+		c.Hazards[i] = h
+	}
+	return c
 }
 
 // Sorted returns a copy of the hazards ordered by number, then reference.
@@ -220,6 +315,26 @@ func riskBenefitText(r RiskBenefit) string {
 	return s + ")"
 }
 
+// basisText renders a rating basis for the diff: the matrix rows, the
+// acceptability wording and the scale words, or "(not recorded)".
+func basisText(b *RatingBasis) string {
+	if b == nil {
+		return "(not recorded)"
+	}
+	var w strings.Builder
+	for i, row := range b.Matrix.Ratings {
+		fmt.Fprintf(&w, "%s: %v\n", Severity(i+1), row)
+	}
+	for i, t := range b.Matrix.Wording {
+		fmt.Fprintf(&w, "Rating %d: %s\n", i+1, t)
+	}
+	fmt.Fprintf(&w, "Risk-benefit justification needed from rating %d\n", b.Matrix.JustifyFrom)
+	for _, l := range append(append([]ScaleLevel(nil), b.Severities...), b.Likelihoods...) {
+		fmt.Fprintf(&w, "%s: %s\n", l.Name, l.Description)
+	}
+	return strings.TrimSpace(w.String())
+}
+
 // HazardSummary identifies a hazard in a LogDiff.
 type HazardSummary struct {
 	Ref  string `json:"ref"`
@@ -264,6 +379,7 @@ func DiffLogs(a, b Log) LogDiff {
 	sys("system.intended_use", "Intended use", a.System.IntendedUse, b.System.IntendedUse)
 	sys("system.clinical_scope", "Clinical scope", a.System.ClinicalScope, b.System.ClinicalScope)
 	sys("system.configuration", "Configuration", a.System.Configuration, b.System.Configuration)
+	sys("rating_basis", "Risk matrix and scales", basisText(a.Basis), basisText(b.Basis))
 
 	old := map[string]Hazard{}
 	for _, h := range a.Sorted() {

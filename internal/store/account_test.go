@@ -262,6 +262,13 @@ func TestSignatures(t *testing.T) {
 		if sig.SignerID != cso.ID || sig.ContentHash != li.ContentHash || sig.Method != store.SignMethodPassword || sig.Subject != "hazard_log_issue" || sig.SignedAt.IsZero() {
 			t.Errorf("signature = %+v, want %s signing %s", sig, cso.ID, li.ContentHash)
 		}
+		written := map[string]string{}
+		for _, k := range risk.SectionKeys() {
+			written[k] = "Written for " + k + "."
+		}
+		if _, err := riskdb.New(st).SaveCSCRDraft(ctx, a.ID, sys.ID, riskdb.CSCRDraft{DocumentVersion: "1.0", Author: "A N Author", CSORegistration: "GMC 1234567", Narratives: written}); err != nil {
+			t.Fatal(err)
+		}
 		ci, err := riskdb.New(st).IssueCSCR(storetest.As(cso), a, sys.ID, storetest.Signer(t, st, cso))
 		if err != nil {
 			t.Fatal(err)

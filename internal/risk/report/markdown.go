@@ -21,9 +21,19 @@ func Markdown(c risk.CSCR) []byte {
 		fmt.Fprintf(&b, "- **%s:** %s\n", kv[0], mdInline(kv[1]))
 	}
 	for i, s := range c.Sections {
-		fmt.Fprintf(&b, "\n## %d. %s\n\n", i+1, mdInline(s.Title))
-		b.WriteString(strings.TrimSpace(s.Text))
-		b.WriteString("\n")
+		fmt.Fprintf(&b, "\n## %d. %s\n", i+1, mdInline(s.Title))
+		if t := strings.TrimSpace(s.Text); t != "" {
+			if s.Generated {
+				b.WriteString("\n*" + draftNote(s) + "*\n")
+			}
+			b.WriteString("\n" + t + "\n")
+		}
+		if len(s.Facts) > 0 {
+			b.WriteString("\n" + factsLead + "\n\n")
+			for _, f := range s.Facts {
+				fmt.Fprintf(&b, "- %s\n", mdInline(f))
+			}
+		}
 		if s.Key == risk.SectionHazardLog {
 			b.WriteString("\n| Ref | Hazard | Initial rating | Residual rating | Status |\n|---|---|:-:|:-:|---|\n")
 			for _, h := range c.Hazards {
@@ -42,6 +52,19 @@ func Markdown(c risk.CSCR) []byte {
 	return b.Bytes()
 }
 
+// factsLead introduces the lines of a section drawn from the data, so a
+// reader can tell them from the author's words.
+const factsLead = "Recorded by clinsafe:"
+
+// draftNote marks text that is clinsafe's, not the author's. An issued
+// report has none in its required sections; a preview may.
+func draftNote(s risk.Section) string {
+	if s.ToWrite {
+		return "Not yet written: this section is for the Clinical Safety Officer to write."
+	}
+	return "Draft written by clinsafe from the data: not yet reviewed by the author."
+}
+
 // details are the document-control facts shown under the title.
 func details(c risk.CSCR) [][2]string {
 	var out [][2]string
@@ -55,11 +78,16 @@ func details(c risk.CSCR) [][2]string {
 	add("Organisation", c.System.Organisation)
 	add("Standard", string(c.System.Standard))
 	add("Lifecycle phase", c.Issue.Phase)
+	add("Author", c.Issue.Author)
 	add("Document version", c.Issue.DocumentVersion)
 	if !c.Issue.Date.IsZero() {
 		add("Date", c.Issue.Date.UTC().Format("2 January 2006"))
 	}
-	add("Clinical Safety Officer", strings.TrimSpace(c.Issue.CSOName+" "+c.Issue.CSORegistration))
+	cso := c.Issue.CSOName
+	if r := strings.TrimSpace(c.Issue.CSORegistration); r != "" {
+		cso += " (" + r + ")"
+	}
+	add("Clinical Safety Officer", strings.TrimSpace(cso))
 	add("Hazard log version", c.LogVersion)
 	add("Hazard log fingerprint (SHA-256)", c.LogHash)
 	return out

@@ -67,7 +67,20 @@ func PDFWithOptions(c risk.CSCR, w io.Writer, opts Options) error {
 	pdf.AddPage()
 	for i, s := range c.Sections {
 		heading(pdf, fmt.Sprintf("%d. %s", i+1, s.Title), tr)
-		body(pdf, s.Text, tr)
+		if strings.TrimSpace(s.Text) != "" {
+			if s.Generated {
+				pdf.SetFont(font, "I", bodySize)
+				pdf.MultiCell(0, lineH, tr(draftNote(s)), "", "L", false)
+				pdf.Ln(1)
+			}
+			body(pdf, s.Text, tr)
+		}
+		if len(s.Facts) > 0 {
+			pdf.SetFont(font, "B", bodySize)
+			pdf.MultiCell(0, lineH, tr(factsLead), "", "L", false)
+			pdf.Ln(1)
+			body(pdf, "- "+strings.Join(s.Facts, "\n- "), tr)
+		}
 		if s.Key == risk.SectionHazardLog {
 			hazardTable(pdf, c, tr)
 		}

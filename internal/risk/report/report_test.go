@@ -67,7 +67,7 @@ func TestMarkdown(t *testing.T) {
 	c := sampleCSCR(3)
 	out := string(Markdown(c))
 	for _, want := range []string{"# Clinical Safety Case Report: Cost £5 – Acme’s EPR", "## 1. Introduction",
-		"## 7. Hazard log", "## 11. Configuration control", "| HAZ-003 | Sample hazard number 3 | 2 | 1 | Open |", "- First issue"} {
+		"## 9. Hazard log", "## 14. Configuration control", "| HAZ-003 | Sample hazard number 3 | 2 | 1 | Open |", "- First issue"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Markdown: %q not found in\n%s", want, out)
 		}
@@ -111,4 +111,43 @@ func BenchmarkPDF500(b *testing.B) {
 	b.ReportMetric(float64(ours)/float64(bare), "x-baseline")
 	// The limit is 3 s per report; above 1 is too slow.
 	b.ReportMetric(float64(ours.Milliseconds())/float64(b.N)/3000, "of-3s-limit")
+}
+
+// The report carries what DCB0129 asks of it: the transferred controls,
+// third-party products, the formal review with the configuration reviewed,
+// author and approver with the CSO's registration; facts from the data are
+// set apart from the author's words, and unwritten sections are marked.
+func TestReportContents(t *testing.T) {
+	h := risk.Hazard{Number: 1, Ref: "HAZ-001", Name: "Wrong patient", InitialSeverity: risk.Catastrophic, InitialLikelihood: risk.High,
+		ResidualSeverity: risk.Catastrophic, ResidualLikelihood: risk.High, Status: risk.Open,
+		Controls: []risk.Control{{Description: "Wristband check", Type: risk.BusinessProcessChange, Side: risk.Deployer, Owner: "Ward sisters"}}}
+	sys := risk.SystemInfo{Name: "EPR", Version: "4.2", Configuration: "Build 4.2.1 with the maternity module", Standard: risk.DCB0129}
+	log := risk.Log{System: sys, Version: "3", Hazards: []risk.Hazard{h}}
+	c := risk.BuildCSCR(sys, log, map[string]string{risk.SectionThirdParty: "The hosting provider was assessed."},
+		risk.IssueInfo{DocumentVersion: "2.0", Author: "Sam Writer", CSOName: "Dr Jane Smith", CSORegistration: "GMC 1234567"})
+	md := string(Markdown(c))
+	for _, want := range []string{
+		"## 7. Controls transferred to the deploying organisation", `HAZ-001 Wrong patient: Business Process Change control "Wristband check", owner Ward sisters`,
+		"## 8. Assessment of third-party products", "The hosting provider was assessed.",
+		"## 11. Formal review before delivery", "Configuration recorded: Build 4.2.1 with the maternity module",
+		"Not yet written: this section is for the Clinical Safety Officer to write.",
+		"HAZ-001 Wrong patient: residual rating 5", "Recorded by clinsafe:",
+		"- **Author:** Sam Writer", "- **Clinical Safety Officer:** Dr Jane Smith (GMC 1234567)",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown: %q not found in\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "No test issues") || strings.Contains(md, "are acceptable for the stated") {
+		t.Errorf("Markdown asserts what clinsafe cannot know:\n%s", md)
+	}
+	var buf bytes.Buffer
+	if err := PDFWithOptions(c, &buf, Options{Uncompressed: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Controls transferred to the deploying organisation", "Wristband check", "Formal review before delivery", "GMC 1234567", "Sam Writer"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("PDF: %q not found", want)
+		}
+	}
 }

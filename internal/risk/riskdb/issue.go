@@ -61,11 +61,67 @@ func (s *DB) CurrentLog(ctx context.Context, org store.Org, systemID string) (Sy
 	return sys, risk.Log{System: sys.Info(org.Name), Hazards: hs}, nil
 }
 
+// LogChanges is what issuing a system's hazard log now would change, for
+// the check-your-answers step before issuing.
+type LogChanges struct {
+	System System `json:"system"`
+	// Log is the log as it would be issued, with the rating basis from the
+	// plan as it stands (Version, IssuedAt and ApprovedBy are not set).
+	Log risk.Log `json:"log"`
+	// Last is the latest issued version (its Signature is not read); nil
+	// when none has been issued.
+	Last *LogIssue `json:"last,omitempty"`
+	// NextVersion is the version number issuing would give.
+	NextVersion string `json:"next_version"`
+	// Diff lists the changes since Last (every hazard added when nil).
+	Diff risk.LogDiff `json:"diff"`
+	// Changed is false when the log has the same content as Last, and
+	// issuing would be refused.
+	Changed bool `json:"changed"`
+}
+
+// LogChanges returns what changed in a system's hazard log since its last
+// issued version. NotFound for another organisation's system.
+func (s *DB) LogChanges(ctx context.Context, org store.Org, systemID string) (LogChanges, error) {
+	return s.logChanges(ctx, s.SQL(), org, systemID)
+}
+
+func (s *DB) logChanges(ctx context.Context, q store.Querier, org store.Org, systemID string) (LogChanges, error) {
+	sys, err := s.system(ctx, q, org.ID, systemID)
+	if err != nil {
+		return LogChanges{}, err
+	}
+	hs, err := s.listHazards(ctx, q, org.ID, systemID)
+	if err != nil {
+		return LogChanges{}, err
+	}
+	pl, err := s.plan(ctx, q, org.ID)
+	if err != nil {
+		return LogChanges{}, err
+	}
+	basis := risk.CurrentBasis(pl.Matrix)
+	ch := LogChanges{System: sys, Log: risk.Log{System: sys.Info(org.Name), Basis: &basis, Hazards: hs}, NextVersion: "1", Changed: true}
+	last, err := scanIssue(q.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2 ORDER BY seq DESC LIMIT 1`, org.ID, systemID))
+	switch {
+	case store.NoRows(err):
+		ch.Diff = risk.DiffLogs(risk.Log{System: ch.Log.System, Basis: &basis}, ch.Log)
+		return ch, nil
+	case err != nil:
+		return LogChanges{}, s.Wrap(err, "latest issue")
+	}
+	ch.Last, ch.NextVersion = &last, fmt.Sprint(last.Seq+1)
+	ch.Diff = risk.DiffLogs(last.Log, ch.Log)
+	ch.Changed = !last.Log.SameContent(ch.Log)
+	return ch, nil
+}
+
 // IssueLog approves the system's hazard log as it stands and stores it as
 // the next issued version ("1", "2", ...) with its content hash, signed by
-// sg (see VerifySigner). Forbidden unless the actor is a CSO of the
-// organisation and sg is their fresh signature; Invalid when the log is
-// empty or the comment too long.
+// sg (see VerifySigner). The issued log carries the matrix and scales it
+// was rated with (risk.Log.Basis). Forbidden unless the actor is a CSO of
+// the organisation and sg is their fresh signature; Invalid when the log is
+// empty or the comment too long; Conflict when nothing has changed since the
+// last issued version.
 func (s *DB) IssueLog(ctx context.Context, org store.Org, systemID, comment string, sg store.Signer) (LogIssue, error) {
 	if err := s.CheckSigner(ctx, sg); err != nil {
 		return LogIssue{}, err
@@ -76,27 +132,30 @@ func (s *DB) IssueLog(ctx context.Context, org store.Org, systemID, comment stri
 	}
 	var li LogIssue
 	err := s.Tx(ctx, func(tx *store.Tx) error {
-		sys, err := s.system(ctx, tx, org.ID, systemID)
+		ch, err := s.logChanges(ctx, tx, org, systemID)
 		if err != nil {
 			return err
 		}
+		sys := ch.System
 		a, err := s.requireCSO(ctx, tx, org.ID, "approve a hazard log")
 		if err != nil {
 			return err
 		}
-		hs, err := s.listHazards(ctx, tx, org.ID, systemID)
-		if err != nil {
-			return err
-		}
+		hs := ch.Log.Hazards
 		if len(hs) == 0 {
 			return apperr.New(apperr.Invalid, "Add at least one hazard before issuing the hazard log")
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2`, org.ID, systemID).Scan(&li.Seq); err != nil {
-			return s.Wrap(err, "next issue")
+		if !ch.Changed {
+			return apperr.New(apperr.Conflict, "Nothing has changed since version %s was issued, so there is no new version to issue", ch.Last.Version)
+		}
+		li.Seq = 1
+		if ch.Last != nil {
+			li.Seq = ch.Last.Seq + 1
 		}
 		li.ID, li.SystemID, li.Version, li.IssuedAt, li.Comment = store.NewID(), systemID, fmt.Sprint(li.Seq), s.Now(), comment
 		li.ApprovedByID, li.ApprovedByName = a.UserID, a.Name
-		li.Log = risk.Log{System: sys.Info(org.Name), Version: li.Version, IssuedAt: li.IssuedAt, ApprovedBy: a.Name, Hazards: hs}
+		li.Log = ch.Log
+		li.Log.Version, li.Log.IssuedAt, li.Log.ApprovedBy = li.Version, li.IssuedAt, a.Name
 		snap, err := li.Log.Canonical()
 		if err != nil {
 			return err
@@ -181,8 +240,14 @@ func (s *DB) signatureOf(ctx context.Context, q store.Querier, orgID store.OrgID
 // Report: document version, phase and the narrative of each section (keys
 // from risk.SectionKeys; blank means the generated default).
 type CSCRDraft struct {
-	DocumentVersion string            `json:"document_version"`
-	Phase           string            `json:"phase"`
+	DocumentVersion string `json:"document_version"`
+	Phase           string `json:"phase"`
+	// Author names who wrote the report; the approver is the CSO who signs
+	// it when it is issued, and may be someone else.
+	Author string `json:"author"`
+	// CSORegistration is the approving CSO's professional registration,
+	// e.g. "GMC 1234567" (DCB0129/DCB0160 2.3.2).
+	CSORegistration string            `json:"cso_registration"`
 	Narratives      map[string]string `json:"narratives"`
 	UpdatedAt       time.Time         `json:"updated_at,omitzero"`
 }
@@ -198,8 +263,8 @@ func (s *DB) cscrDraft(ctx context.Context, q store.Querier, orgID store.OrgID, 
 	}
 	d := CSCRDraft{DocumentVersion: "1.0", Narratives: map[string]string{}}
 	var n string
-	err := q.QueryRowContext(ctx, `SELECT document_version, phase, narratives, updated_at FROM cscr_drafts WHERE org_id = $1 AND system_id = $2`, orgID, systemID).
-		Scan(&d.DocumentVersion, &d.Phase, &n, &d.UpdatedAt)
+	err := q.QueryRowContext(ctx, `SELECT document_version, phase, author, cso_registration, narratives, updated_at FROM cscr_drafts WHERE org_id = $1 AND system_id = $2`, orgID, systemID).
+		Scan(&d.DocumentVersion, &d.Phase, &d.Author, &d.CSORegistration, &n, &d.UpdatedAt)
 	if store.NoRows(err) {
 		return d, nil
 	}
@@ -210,13 +275,17 @@ func (s *DB) cscrDraft(ctx context.Context, q store.Querier, orgID store.OrgID, 
 }
 
 // SaveCSCRDraft stores the report draft. Invalid on unknown sections or
-// text that is too long.
+// text that is too long. The author and registration may be left blank
+// while drafting; issuing needs them.
 func (s *DB) SaveCSCRDraft(ctx context.Context, orgID store.OrgID, systemID string, d CSCRDraft) (CSCRDraft, error) {
 	var f apperr.Fields
 	d.DocumentVersion, d.Phase = strings.TrimSpace(d.DocumentVersion), strings.TrimSpace(d.Phase)
+	d.Author, d.CSORegistration = strings.Join(strings.Fields(d.Author), " "), strings.Join(strings.Fields(d.CSORegistration), " ")
 	f.Check(d.DocumentVersion == "", "document_version", "Enter the document version, like 1.0")
 	f.Check(len(d.DocumentVersion) > 50, "document_version", "Document version must be 50 characters or fewer")
 	f.Check(len(d.Phase) > risk.MaxName, "phase", "Phase must be 200 characters or fewer")
+	f.Check(len(d.Author) > risk.MaxName, "author", "Author must be 200 characters or fewer")
+	f.Check(len(d.CSORegistration) > 100, "cso_registration", "Professional registration must be 100 characters or fewer")
 	known := map[string]bool{}
 	for _, k := range risk.SectionKeys() {
 		known[k] = true
@@ -244,24 +313,33 @@ func (s *DB) SaveCSCRDraft(ctx context.Context, orgID store.OrgID, systemID stri
 		if _, err := tx.ExecContext(ctx, `DELETE FROM cscr_drafts WHERE org_id = $1 AND system_id = $2`, orgID, systemID); err != nil {
 			return s.Wrap(err, "replace report draft")
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO cscr_drafts (system_id, org_id, document_version, phase, narratives, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			systemID, orgID, d.DocumentVersion, d.Phase, string(n), d.UpdatedAt); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cscr_drafts (system_id, org_id, document_version, phase, author, cso_registration, narratives, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			systemID, orgID, d.DocumentVersion, d.Phase, d.Author, d.CSORegistration, string(n), d.UpdatedAt); err != nil {
 			return s.Wrap(err, "save report draft")
 		}
 		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "cscr.draft", Entity: "system", EntityID: systemID,
-			Summary: audit.Summarise("document_version", d.DocumentVersion, "phase", d.Phase)})
+			Summary: audit.Summarise("document_version", d.DocumentVersion, "phase", d.Phase, "author", d.Author, "cso_registration", d.CSORegistration)})
 	})
 	return d, err
 }
 
-// BuildCSCR builds the report from the draft and an issued hazard log.
+// BuildCSCR builds the report from the draft and an issued hazard log, as
+// cso would issue it at at: the hazards are rated with the matrix the log
+// was issued with (the plan's current matrix only for a log issued before
+// issued logs carried one). The result's ReadyToIssue says what stops it
+// being issued.
 func (s *DB) BuildCSCR(ctx context.Context, org store.Org, systemID string, li LogIssue, d CSCRDraft, cso string, at time.Time) (risk.CSCR, error) {
 	m, err := s.Matrix(ctx, org.ID)
 	if err != nil {
 		return risk.CSCR{}, err
 	}
+	return buildCSCR(li, d, cso, at, m), nil
+}
+
+func buildCSCR(li LogIssue, d CSCRDraft, cso string, at time.Time, planMatrix risk.Matrix) risk.CSCR {
 	return risk.BuildCSCR(li.Log.System, li.Log, d.Narratives, risk.IssueInfo{DocumentVersion: d.DocumentVersion, Phase: d.Phase,
-		Date: at, Author: cso, CSOName: cso, ApprovedAt: at, Matrix: m, LogHash: li.ContentHash}), nil
+		Date: at, Author: d.Author, CSOName: cso, CSORegistration: d.CSORegistration, ApprovedAt: at,
+		Matrix: li.Log.RatingMatrix(planMatrix), LogHash: li.ContentHash})
 }
 
 // CSCRIssue is an issued Clinical Safety Case Report, immutable and tied to
@@ -280,8 +358,12 @@ type CSCRIssue struct {
 }
 
 // IssueCSCR issues the system's report from its draft and the latest issued
-// hazard log, signed by sg. Forbidden unless the actor is a CSO and sg is
-// their fresh signature; Invalid when the hazard log has never been issued.
+// hazard log, signed by sg: the signer is the approving CSO, the draft names
+// the author. Forbidden unless the actor is a CSO and sg is their fresh
+// signature; Invalid when the hazard log has never been issued, when the
+// report is not ready (risk.CSCR.ReadyToIssue: per-field messages for
+// unedited or empty sections, author and registration) or when its document
+// version has been issued before (field "document_version").
 func (s *DB) IssueCSCR(ctx context.Context, org store.Org, systemID string, sg store.Signer) (CSCRIssue, error) {
 	if err := s.CheckSigner(ctx, sg); err != nil {
 		return CSCRIssue{}, err
@@ -313,8 +395,19 @@ func (s *DB) IssueCSCR(ctx context.Context, org store.Org, systemID string, sg s
 		}
 		now := s.Now()
 		ci = CSCRIssue{ID: store.NewID(), SystemID: systemID, LogIssueID: li.ID, DocumentVersion: d.DocumentVersion, IssuedByID: a.UserID, IssuedByName: a.Name, IssuedAt: now}
-		ci.Report = risk.BuildCSCR(li.Log.System, li.Log, d.Narratives, risk.IssueInfo{DocumentVersion: d.DocumentVersion, Phase: d.Phase,
-			Date: now, Author: a.Name, CSOName: a.Name, ApprovedAt: now, Matrix: pl.Matrix, LogHash: li.ContentHash})
+		ci.Report = buildCSCR(li, d, a.Name, now, pl.Matrix)
+		if err := ci.Report.ReadyToIssue(); err != nil {
+			return err
+		}
+		var prev string
+		err = tx.QueryRowContext(ctx, `SELECT cscr_issue_id FROM cscr_versions WHERE org_id = $1 AND system_id = $2 AND document_version = $3`, org.ID, systemID, d.DocumentVersion).Scan(&prev)
+		if err == nil {
+			return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{
+				"document_version": "Report version " + d.DocumentVersion + " has already been issued: enter a new document version"}}
+		}
+		if !store.NoRows(err) {
+			return s.Wrap(err, "check report version")
+		}
 		snap, err := json.Marshal(ci.Report)
 		if err != nil {
 			return s.Wrap(err, "encode report")

@@ -217,7 +217,13 @@ func TestIssuedLogIsImmutable(t *testing.T) {
 		if _, err := riskdb.New(st).SaveCSCRDraft(storetest.Operator, a.ID, sys.ID, riskdb.CSCRDraft{DocumentVersion: "1.0", Narratives: map[string]string{"nonsense": "x"}}); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("draft with unknown section: %v", err)
 		}
-		if _, err := riskdb.New(st).SaveCSCRDraft(storetest.Operator, a.ID, sys.ID, riskdb.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live", Narratives: map[string]string{risk.SectionIntroduction: "Our intro"}}); err != nil {
+		written := map[string]string{}
+		for _, k := range risk.SectionKeys() {
+			written[k] = "The CSO's own " + k + "."
+		}
+		written[risk.SectionIntroduction] = "Our intro"
+		if _, err := riskdb.New(st).SaveCSCRDraft(storetest.Operator, a.ID, sys.ID, riskdb.CSCRDraft{DocumentVersion: "1.0", Phase: "Go-live",
+			Author: "A N Author", CSORegistration: "NMC 12A3456B", Narratives: written}); err != nil {
 			t.Fatal(err)
 		}
 		ci, err := riskdb.New(st).IssueCSCR(storetest.As(cso), a, sys.ID, storetest.Signer(t, st, cso))
