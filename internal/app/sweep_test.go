@@ -448,6 +448,7 @@ func (sw *sweeper) setUp() {
 	sw.ids["systems"] = id(create("POST", "/api/v1/systems", jsonExamples["POST /api/v1/systems"], 201))
 	sw.ids["hazards"] = id(create("POST", "/api/v1/systems/"+sw.ids["systems"]+"/hazards", hazardExample, 201))
 	sw.ids["issues"] = id(create("POST", "/api/v1/systems/"+sw.ids["systems"]+"/issues", jsonExamples["POST /api/v1/systems/{id}/issues"], 201))
+	create("PUT", "/api/v1/systems/"+sw.ids["systems"]+"/cscr", webtest.CSCRDraftJSON("1.0"), 200)
 	sw.ids["cscrs"] = id(create("POST", "/api/v1/systems/"+sw.ids["systems"]+"/reports", jsonExamples["POST /api/v1/systems/{id}/reports"], 201))
 	sw.ids["reports"] = sw.ids["cscrs"]
 	create("POST", "/api/v1/devices/catalogue", jsonExamples["POST /api/v1/devices/catalogue"], 200)

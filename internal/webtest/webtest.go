@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -33,6 +34,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/browsertest"
 	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/demo"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/web"
 )
@@ -408,4 +410,27 @@ func UserByEmail(t *testing.T, st *store.DB, email string) store.User {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// CSCRDraftJSON is a complete safety case report draft as
+// PUT /api/v1/systems/{id}/cscr takes it: an author, the CSO's
+// registration and every section written, so that the report can be issued.
+func CSCRDraftJSON(version string) string {
+	d := map[string]any{"document_version": version, "phase": "Go-live", "author": "Report Author", "cso_registration": "GMC 1234567"}
+	narr := map[string]string{}
+	for _, k := range risk.SectionKeys() {
+		narr[k] = "Written by the CSO for " + k + "."
+	}
+	d["narratives"] = narr
+	b, _ := json.Marshal(d)
+	return string(b)
+}
+
+// CSCRDraftForm is the same complete draft as the report page's form.
+func CSCRDraftForm(version string) string {
+	v := url.Values{"document_version": {version}, "phase": {"Go-live"}, "author": {"Report Author"}, "cso_registration": {"GMC 1234567"}}
+	for _, k := range risk.SectionKeys() {
+		v.Set("section-"+k, "Written by the CSO for "+k+".")
+	}
+	return v.Encode()
 }

@@ -108,11 +108,15 @@ func TestBrowserRisk(t *testing.T) {
 	browsertest.ClickNav(t, ctx, `form[action$="/hazards/template"] button`, http.StatusOK)
 	browsertest.ClickNav(t, ctx, "#save-hazard", http.StatusOK)
 
-	// Approve the hazard log.
+	// Approve the hazard log: check what changed, then sign.
 	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
+	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "#next-version"); got != "Version 1" {
+		t.Errorf("check page: version to be issued %q", got)
+	}
 	browsertest.Fill(t, ctx, "#comment", "Approved in the browser test")
 	browsertest.Fill(t, ctx, "#password", webtest.BrowserPassword)
-	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
+	browsertest.ClickNav(t, ctx, "#issue-log", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "h1"); got != "Hazard log version 1" {
 		t.Errorf("issued page h1 = %q", got)
 	}
@@ -120,16 +124,28 @@ func TestBrowserRisk(t *testing.T) {
 		t.Errorf("issued page signature = %q", got)
 	}
 	browsertest.Screenshot(t, ctx, "issued-signed")
+	// Nothing changed since: the check page says so and offers no signature.
 	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
-	browsertest.Fill(t, ctx, "#password", webtest.BrowserPassword)
 	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
-	browsertest.ClickNav(t, ctx, "main form[action$=\"/diff\"] button", http.StatusOK)
-	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "same content") {
-		t.Errorf("diff of two identical issues: %q", got)
+	if got := browsertest.Text(t, ctx, "#nothing-changed"); !strings.Contains(got, "Nothing has changed since version 1") {
+		t.Errorf("check page of an unchanged log: %q", got)
+	}
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#issue-log').length`); n != 0 {
+		t.Error("an unchanged log can still be issued")
 	}
 
-	// Issue the safety case report and check its PDF.
+	// The safety case report: issuing it unwritten is refused and says what
+	// is missing; written, it issues.
 	browsertest.Visit(t, ctx, sysURL+"/cscr", http.StatusOK)
+	browsertest.Fill(t, ctx, "#password", webtest.BrowserPassword)
+	browsertest.ClickNav(t, ctx, "#issue-cscr", http.StatusUnprocessableEntity)
+	if got := browsertest.Text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(got, "author") && !strings.Contains(got, "Author") {
+		t.Errorf("refused report: error summary %q, want the missing author named", got)
+	}
+	browsertest.Fill(t, ctx, "#author", "Browser Author")
+	browsertest.Fill(t, ctx, "#cso_registration", "GMC 1234567")
+	browsertest.Eval[bool](t, ctx, `(document.querySelectorAll('textarea[id^="section-"]').forEach(e => { e.value = 'Written by the CSO for ' + e.id + '.' }), true)`)
+	browsertest.ClickNav(t, ctx, `form[action$="/cscr"] button[type=submit]`, http.StatusOK)
 	browsertest.Fill(t, ctx, "#password", webtest.BrowserPassword)
 	browsertest.ClickNav(t, ctx, "#issue-cscr", http.StatusOK)
 	pdfURL := base + browsertest.Eval[string](t, ctx, `document.querySelector('a[href$="/pdf"]').getAttribute('href')`)

@@ -13,6 +13,37 @@ import (
 	"github.com/clinsafe/clinsafe/internal/risk/report"
 )
 
+// IssueCheckPage is the check-your-answers step before a hazard log is
+// issued: what changed since the last issued version, and the signature.
+type IssueCheckPage struct {
+	web.Base
+	Changes     riskdb.LogChanges
+	LastVersion string
+	Comment     string
+	CanApprove  bool
+}
+
+func (s *Module) issueCheckPage(w http.ResponseWriter, r *http.Request) (IssueCheckPage, error) {
+	p := web.PrincipalFrom(r.Context())
+	ch, err := s.risk.LogChanges(r.Context(), p.Org, r.PathValue("id"))
+	if err != nil {
+		return IssueCheckPage{}, err
+	}
+	d := IssueCheckPage{Base: s.k.Base(w, r, "Check the hazard log of "+ch.System.Name+" before you issue it"), Changes: ch, CanApprove: canApprove(p)}
+	if ch.Last != nil {
+		d.LastVersion = ch.Last.Version
+	}
+	return d, nil
+}
+
+func (s *Module) riskIssueCheckPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.issueCheckPage(w, r)
+	if err != nil {
+		return err
+	}
+	return s.k.Render(w, http.StatusOK, "risk/issue_check", d)
+}
+
 func (s *Module) riskIssueLog(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
@@ -128,6 +159,11 @@ type CSCRPage struct {
 // SectionField is one editable report section.
 type SectionField struct {
 	Key, Title, Text, Default string
+	// Required: the report cannot be issued until the section is written
+	// (ToWrite: clinsafe cannot know its content at all).
+	Required, ToWrite bool
+	// Facts are what clinsafe records under the section from the log.
+	Facts []string
 }
 
 func (s *Module) cscrPage(w http.ResponseWriter, r *http.Request, draft *riskdb.CSCRDraft) (CSCRPage, error) {
@@ -161,10 +197,20 @@ func (s *Module) cscrPage(w http.ResponseWriter, r *http.Request, draft *riskdb.
 	if err != nil {
 		return d, err
 	}
-	for i, sec := range blank.Sections {
-		d.Sections = append(d.Sections, SectionField{Key: sec.Key, Title: sec.Title, Text: d.Draft.Narratives[sec.Key], Default: blank.Sections[i].Text})
+	for _, sec := range blank.Sections {
+		d.Sections = append(d.Sections, SectionField{Key: sec.Key, Title: sec.Title, Text: d.Draft.Narratives[sec.Key], Default: sec.Text,
+			Required: sec.Required, ToWrite: sec.ToWrite, Facts: sec.Facts})
 	}
 	return d, nil
+}
+
+// cscrFields are the report form's fields in page order.
+func cscrFields() []string {
+	out := []string{"password", "document_version", "phase", "author", "cso_registration"}
+	for _, k := range risk.SectionKeys() {
+		out = append(out, "section-"+k)
+	}
+	return out
 }
 
 func (s *Module) riskCSCRPage(w http.ResponseWriter, r *http.Request) error {
@@ -180,7 +226,8 @@ func (s *Module) riskSaveCSCR(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := web.PrincipalFrom(r.Context())
-	in := riskdb.CSCRDraft{DocumentVersion: r.PostForm.Get("document_version"), Phase: r.PostForm.Get("phase"), Narratives: map[string]string{}}
+	in := riskdb.CSCRDraft{DocumentVersion: r.PostForm.Get("document_version"), Phase: r.PostForm.Get("phase"),
+		Author: r.PostForm.Get("author"), CSORegistration: r.PostForm.Get("cso_registration"), Narratives: map[string]string{}}
 	for _, k := range risk.SectionKeys() {
 		in.Narratives[k] = r.PostForm.Get("section-" + k)
 	}
@@ -190,7 +237,7 @@ func (s *Module) riskSaveCSCR(w http.ResponseWriter, r *http.Request) error {
 		if derr != nil {
 			return derr
 		}
-		d.SetErrors(err, "document_version", "phase")
+		d.SetErrors(err, cscrFields()...)
 		return s.k.Render(w, http.StatusUnprocessableEntity, "risk/cscr", d)
 	}
 	if err != nil {
@@ -209,6 +256,16 @@ func (s *Module) riskIssueCSCR(w http.ResponseWriter, r *http.Request) error {
 		return s.signFailed(w, r, err)
 	}
 	ci, err := s.risk.IssueCSCR(r.Context(), p.Org, r.PathValue("id"), sg)
+	if apperr.Is(err, apperr.Invalid) {
+		// What the report still needs, on the draft form in the
+		// error-summary pattern.
+		d, derr := s.cscrPage(w, r, nil)
+		if derr != nil {
+			return derr
+		}
+		d.SetErrors(err, cscrFields()...)
+		return s.k.Render(w, http.StatusUnprocessableEntity, "risk/cscr", d)
+	}
 	if err != nil {
 		return err
 	}
@@ -333,11 +390,11 @@ func (s *Module) signFailed(w http.ResponseWriter, r *http.Request, err error) e
 		d.SetErrors(err, "password")
 		return s.k.Render(w, http.StatusUnprocessableEntity, "risk/cscr", d)
 	}
-	d, derr := s.systemPage(w, r, r.PathValue("id"))
+	d, derr := s.issueCheckPage(w, r)
 	if derr != nil {
 		return derr
 	}
 	d.Comment = r.PostForm.Get("comment")
 	d.SetErrors(err, "password")
-	return s.k.Render(w, http.StatusUnprocessableEntity, "risk/system", d)
+	return s.k.Render(w, http.StatusUnprocessableEntity, "risk/issue_check", d)
 }

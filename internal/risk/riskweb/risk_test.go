@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -126,14 +127,19 @@ func TestRiskFlow(t *testing.T) {
 		if body := webtest.Get(t, cso, base+"/risk/issues/"+issueID, 200); !strings.Contains(body, "Electronic signature") || !strings.Contains(body, "password re-entered at signing") {
 			t.Errorf("issued version does not show its signature")
 		}
-		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues", webtest.Form("comment", "Second", "password", webtest.Password))
-		webtest.Location(t, resp, "/risk/issues/")
-		body = webtest.Get(t, cso, base+"/risk/systems/"+sysID+"/diff", 200)
-		if !strings.Contains(body, "same content") {
-			t.Errorf("diff of identical versions does not say so")
+		// Nothing changed since version 1: the check page says so and
+		// issuing again is refused, so no version has the same content.
+		body = webtest.Get(t, cso, base+"/risk/systems/"+sysID+"/issue", 200)
+		if !strings.Contains(body, "Nothing has changed since version 1") || strings.Contains(body, `id="issue-log"`) {
+			t.Errorf("check page of an unchanged log offers to issue it")
+		}
+		resp, body = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues", webtest.Form("comment", "Second", "password", webtest.Password))
+		if resp.StatusCode != 409 || !strings.Contains(body, "Nothing has changed since version 1") {
+			t.Errorf("issuing an unchanged log: %d, want 409 saying nothing changed", resp.StatusCode)
 		}
 
-		// The CSCR: draft, issue, HTML, PDF, Markdown.
+		// The CSCR: a draft that leaves the CSO's sections unwritten
+		// cannot be issued, and the page says what is missing.
 		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscr", webtest.Form("document_version", "1.0", "phase", "Go-live", "section-introduction", "Our introduction."))
 		webtest.Location(t, resp, "/risk/systems/")
 		webtest.Get(t, cso, base+"/risk/systems/"+sysID+"/cscr", 200)
@@ -141,6 +147,15 @@ func TestRiskFlow(t *testing.T) {
 		if resp.StatusCode != 422 || !strings.Contains(body, "Enter your password to sign") {
 			t.Fatalf("issuing a report without a password: %d", resp.StatusCode)
 		}
+		resp, body = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscrs", webtest.Form("password", webtest.Password))
+		if resp.StatusCode != 422 || !strings.Contains(body, "nhsuk-error-summary") || !strings.Contains(body, "author") {
+			t.Fatalf("issuing an unwritten report: %d, want 422 naming what is missing", resp.StatusCode)
+		}
+		// Written in full (keeping our introduction), it issues.
+		full := webtest.CSCRDraftForm("1.0")
+		full = strings.Replace(full, "section-introduction="+url.QueryEscape("Written by the CSO for introduction."), "section-introduction="+url.QueryEscape("Our introduction."), 1)
+		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscr", full)
+		webtest.Location(t, resp, "/risk/systems/")
 		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscrs", webtest.Form("password", webtest.Password))
 		cscrID := webtest.Location(t, resp, "/risk/cscrs/")
 		body = webtest.Get(t, cso, base+"/risk/cscrs/"+cscrID, 200)
@@ -263,6 +278,13 @@ func TestRiskAPI(t *testing.T) {
 		resp, body = webtest.Do(t, cso, "POST", base+"/systems/"+sys.ID+"/issues", `{"comment":"v1","password":"`+webtest.Password+`"}`)
 		if resp.StatusCode != 201 || !strings.Contains(body, `"content_hash"`) {
 			t.Fatalf("issue: %d %s", resp.StatusCode, body)
+		}
+		resp, body = webtest.Do(t, cso, "POST", base+"/systems/"+sys.ID+"/reports", `{"password":"`+webtest.Password+`"}`)
+		if resp.StatusCode != 422 || !strings.Contains(body, `"author"`) {
+			t.Fatalf("report from an unwritten draft: %d %s, want 422 naming author", resp.StatusCode, body)
+		}
+		if resp, body = webtest.Do(t, cso, "PUT", base+"/systems/"+sys.ID+"/cscr", webtest.CSCRDraftJSON("1.0")); resp.StatusCode != 200 {
+			t.Fatalf("save draft: %d %s", resp.StatusCode, body)
 		}
 		resp, body = webtest.Do(t, cso, "POST", base+"/systems/"+sys.ID+"/reports", `{"password":"`+webtest.Password+`"}`)
 		if resp.StatusCode != 201 {

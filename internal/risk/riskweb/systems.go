@@ -45,6 +45,7 @@ func (s *Module) Routes() []web.Route {
 		{Method: "GET", Path: "/risk/hazards/{id}/edit", Roles: riskEdit, Handle: s.riskEditHazardPage},
 		{Method: "POST", Path: "/risk/hazards/{id}", Roles: riskEdit, Handle: s.riskUpdateHazard},
 		{Method: "GET", Path: "/risk/hazards/{id}/history", Roles: riskView, Handle: s.riskHistoryPage},
+		{Method: "GET", Path: "/risk/systems/{id}/issue", Roles: riskApprove, Handle: s.riskIssueCheckPage},
 		{Method: "POST", Path: "/risk/systems/{id}/issues", Roles: riskApprove, Handle: s.riskIssueLog},
 		{Method: "GET", Path: "/risk/issues/{id}", Roles: riskView, Handle: s.riskIssuePage},
 		{Method: "GET", Path: "/risk/issues/{id}/export", Roles: riskView, Handle: s.riskExportIssue},

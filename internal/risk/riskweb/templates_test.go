@@ -22,6 +22,7 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"history":     riskweb.HistoryPage{Base: b},
 			"home":        riskweb.RiskHome{Base: b},
 			"import":      riskweb.ImportPage{Base: b},
+			"issue_check": riskweb.IssueCheckPage{Base: b},
 			"issue":       riskweb.IssuePage{Base: b},
 			"plan":        riskweb.PlanPage{Base: b},
 			"system":      riskweb.SystemPage{Base: b},
