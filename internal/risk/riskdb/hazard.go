@@ -61,6 +61,10 @@ func (s *DB) validateHazard(ctx context.Context, q store.Querier, orgID store.Or
 	if err := h.Validate(m, s.Now()); err != nil {
 		return err
 	}
+	// Controls are kept in the guidance's order of preference, so every
+	// list, export and report shows them that way. (Sorted after
+	// validation, so messages name the controls in the order entered.)
+	risk.SortControls(h.Controls)
 	return s.checkRiskBenefit(ctx, q, orgID, old, h)
 }
 
