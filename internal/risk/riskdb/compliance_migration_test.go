@@ -2,6 +2,7 @@ package riskdb_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,18 @@ func TestComplianceMigration(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+			}
+			// A plan that asked for a rationale only from 4.
+			m := risk.DefaultMatrix()
+			m.JustifyFrom = 4
+			mj, _ := json.Marshal(m)
+			if err := st.Tx(ctx, func(tx *store.Tx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO risk_plans (org_id, matrix, roles, phases, updated_at) VALUES ($1, $2, '', '', $3)`, org.ID, string(mj), storetest.FixedTime); err != nil {
+					return err
+				}
+				return tx.Audit(ctx, store.Change{OrgID: org.ID, Action: "plan.update", Entity: "plan", EntityID: string(org.ID)})
+			}); err != nil {
+				t.Fatal(err)
 			}
 			// Another organisation's single answer stays its own.
 			if err := st.Tx(ctx, func(tx *store.Tx) error {
@@ -108,6 +121,10 @@ func TestComplianceMigration(t *testing.T) {
 			}
 			if got, _ := db.Compliance(storetest.Operator, other.ID, risk.DCB0160); len(got) != 1 || got["4.2.2"].Evidence != "theirs" {
 				t.Errorf("other organisation's answers = %+v, want only its own 4.2.2", got)
+			}
+
+			if got, err := db.Matrix(storetest.Operator, org.ID); err != nil || got.JustifyFrom != 3 {
+				t.Errorf("plan after migration: justify_from %d (%v), want 3", got.JustifyFrom, err)
 			}
 
 			// The migration's changes are in the audit trail.

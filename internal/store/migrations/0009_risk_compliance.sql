@@ -17,6 +17,7 @@
 -- before this migration and names the audited entities it changes, and an
 -- audit entry is written for each, in the same transaction, after it.
 -- audit-entity compliance: SELECT DISTINCT org_id, standard FROM compliance_answers
+-- audit-entity plan: SELECT org_id, org_id FROM risk_plans WHERE matrix LIKE '%"justify_from":4%' OR matrix LIKE '%"justify_from":5%'
 
 ALTER TABLE compliance_answers ADD COLUMN carried_from TEXT NOT NULL DEFAULT '';
 ALTER TABLE compliance_answers ADD COLUMN old_text TEXT NOT NULL DEFAULT '';
@@ -107,3 +108,9 @@ WHERE carried_from = '' AND EXISTS (
     WHERE m.standard = compliance_answers.standard AND m.old_clause = compliance_answers.clause);
 
 DROP TABLE compliance_map_0009;
+
+-- A residual rating of 3 or more needs a recorded rationale whatever the
+-- plan says (risk.JustifyFloor): plans that asked for one only from 4 or 5
+-- now ask from 3.
+UPDATE risk_plans SET matrix = REPLACE(REPLACE(matrix, '"justify_from":4', '"justify_from":3'), '"justify_from":5', '"justify_from":3')
+WHERE matrix LIKE '%"justify_from":4%' OR matrix LIKE '%"justify_from":5%';
