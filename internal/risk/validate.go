@@ -112,7 +112,7 @@ func (h *Hazard) Validate(m Matrix, now time.Time) error {
 		}
 		checkLen(&f, p+"description", c.Description, MaxLineText, false)
 		if !c.Type.Valid() {
-			f.Add(p+"type", fmt.Sprintf("Control %d needs a type: Design, Test, Training or Business Process Change", n))
+			f.Add(p+"type", fmt.Sprintf("Control %d needs a type: Design, Business Process Change, Training or Test", n))
 		}
 		if !c.Side.Valid() {
 			f.Add(p+"side", fmt.Sprintf("Control %d needs a side: manufacturer or deployer", n))
