@@ -105,7 +105,7 @@ var jsonExamples = map[string]string{
 	"POST /api/v1/systems/{id}/reports":                   `{"password":"` + webtest.Password + `"}`,
 	"POST /api/v1/systems/{id}/import":                    `{"format":"clinsafe-hazard-log","version":1,"log":{"version":"1","hazards":[` + hazardExample + `]}}`,
 	"PUT /api/v1/risk/plan":                               "GET:",
-	"PUT /api/v1/risk/compliance":                         `{"standard":"DCB0160","answers":[{"clause":"2.1","answer":"partial","evidence":"https://example.org/e"}]}`,
+	"PUT /api/v1/risk/compliance":                         `{"standard":"DCB0160","answers":[{"clause":"2.1.1","answer":"partial","evidence":"https://example.org/e"}]}`,
 	"POST /api/v1/devices/catalogue":                      `{"items":[{"gtin":"{gtin}","manufacturer":"Northwind Orthopaedics (fictional)","brand":"Meridia","model":"Hip stem size 3","description":"Cementless femoral stem","device_type":89}]}`,
 	"POST /api/v1/devices/procedures":                     procedureExample,
 	"POST /api/v1/devices/procedures/{id}/implants":       `{"gtin":"{gtin}","lot":"HS24041","serial":"100007","expiry":"2029-12-31"}`,

@@ -121,6 +121,7 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 		if !hasDeployer(h) {
 			h.Status = risk.Closed
 		}
+		justify(&h, supCSO, now, "Further reduction is not practicable in this release; the benefit of electronic prescribing and administration records outweighs the residual risk.")
 		if _, err := rk.CreateHazard(as(supCSO), supplier.ID, product.ID, h); err != nil {
 			return fmt.Errorf("demo: supplier hazard %q: %w", b.name, err)
 		}
@@ -165,6 +166,7 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 		if n%4 == 0 {
 			h.Actions[0].Done = true
 		}
+		justify(&h, trustCSO, now, "The controls make the hazard very unlikely and no further control is practicable; the benefit of the system outweighs the residual risk.")
 		if _, err := rk.CreateHazard(as(trustCSO), trust.ID, sys.ID, h); err != nil {
 			return fmt.Errorf("demo: template hazard %s: %w", key, err)
 		}
@@ -175,6 +177,7 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 		if i == 3 {
 			h.RiskBenefit = risk.RiskBenefit{Justification: "Temporary accounts carry some risk but the alternative, paper charts for locum shifts, is worse.", ByUserID: trustCSO.ID, ByName: trustCSO.Name, At: now}
 		}
+		justify(&h, trustCSO, now, "Further reduction is not practicable before the next wave; the benefit of electronic prescribing outweighs the residual risk, which is reviewed at each wave.")
 		if _, err := rk.CreateHazard(as(trustCSO), trust.ID, sys.ID, h); err != nil {
 			return fmt.Errorf("demo: trust hazard %q: %w", b.name, err)
 		}
@@ -203,10 +206,22 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 		return fmt.Errorf("demo: CSCR: %w", err)
 	}
 	return rk.SaveCompliance(ctx, trust.ID, risk.DCB0160, []riskdb.ComplianceAnswer{
-		{Clause: "2.1", Answer: risk.Yes, Evidence: "Clinical risk management process, version 3 (intranet)"},
-		{Clause: "2.3", Answer: risk.Yes, Evidence: "Dr Sam Okafor appointed CSO by the medical director"},
-		{Clause: "2.4", Answer: risk.Partial, Evidence: "Two of five team members have completed CSO training"},
+		{Clause: "2.1.1", Answer: risk.Yes, Evidence: "Clinical risk management process, version 3 (intranet)"},
+		{Clause: "2.2.1", Answer: risk.Yes, Evidence: "Dr Sam Okafor nominated CSO by the medical director"},
+		{Clause: "2.3.2", Answer: risk.Yes, Evidence: "GMC registration checked on appointment"},
+		{Clause: "2.4.1", Answer: risk.Partial, Evidence: "Two of five team members have completed CSO training"},
+		{Clause: "2.5.1", Answer: risk.Yes, Evidence: "Supplier's DCB0129 safety case report reviewed at procurement"},
 	})
+}
+
+// justify records the CSO's risk-benefit rationale on a demo hazard whose
+// residual rating needs one (3 and above) and has none.
+func justify(h *risk.Hazard, cso store.User, at time.Time, why string) {
+	r, err := h.ResidualRating(risk.DefaultMatrix())
+	if err != nil || !risk.DefaultMatrix().NeedsJustification(r) || !h.RiskBenefit.IsZero() {
+		return
+	}
+	h.RiskBenefit = risk.RiskBenefit{Justification: why, ByUserID: cso.ID, ByName: cso.Name, At: at}
 }
 
 func hasDeployer(h risk.Hazard) bool {

@@ -26,8 +26,8 @@ var severityInfo = [...]struct{ code, name, desc string }{
 	{"minor", "Minor", "One patient suffers a minor injury that heals quickly, minor distress or inconvenience, or any negligible consequence."},
 	{"significant", "Significant", "One patient suffers a minor injury without quick recovery or significant distress; or several patients suffer minor, quickly recovered injury, minor distress or inconvenience."},
 	{"considerable", "Considerable", "One patient suffers a severe injury or incapacity with short-term recovery, or severe psychological trauma; or several patients suffer minor injury without quick recovery or significant distress."},
-	{"major", "Major", "One patient dies or is left with permanent, life-changing incapacity; or several patients suffer severe injury or incapacity with short-term recovery, or severe psychological trauma."},
-	{"catastrophic", "Catastrophic", "Several patients die or are left with permanent, life-changing incapacity."},
+	{"major", "Major", "One patient dies, is left with permanent, life-changing incapacity, has a condition whose prognosis is death or permanent life-changing incapacity, or suffers severe injury or incapacity from which recovery is not expected in the short term; or several patients suffer severe injury or incapacity from which they recover in the short term, or severe psychological trauma."},
+	{"catastrophic", "Catastrophic", "Several patients die, are left with permanent, life-changing incapacity, have a condition whose prognosis is death or permanent life-changing incapacity, or suffer severe injury or incapacity from which recovery is not expected in the short term."},
 }
 
 // AllSeverities returns the severity categories from least to most severe.

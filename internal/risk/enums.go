@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
@@ -54,8 +55,10 @@ func ParseStatus(s string) (Status, error) {
 }
 
 // ControlType classifies a risk control. AllControlTypes lists them in the
-// preferred order of control: a design measure beats a test, a test beats
-// training, and training beats a change of business process.
+// order of preference of the DCB0129/DCB0160 implementation guidance: a
+// control designed into the system first, then a change of business
+// process, then training. A test comes last: it shows that a control
+// works rather than reducing the risk itself.
 type ControlType string
 
 // The control types.
@@ -68,7 +71,20 @@ const (
 
 // AllControlTypes returns the control types in order of preference.
 func AllControlTypes() []ControlType {
-	return []ControlType{Design, Test, Training, BusinessProcessChange}
+	return []ControlType{Design, BusinessProcessChange, Training, Test}
+}
+
+// SortControls puts controls in order of preference of their type (see
+// AllControlTypes), keeping the recorded order within a type; controls of
+// an unknown type go last.
+func SortControls(cs []Control) {
+	rank := func(t ControlType) int {
+		if r := t.Rank(); r > 0 {
+			return r
+		}
+		return len(AllControlTypes()) + 1
+	}
+	slices.SortStableFunc(cs, func(a, b Control) int { return rank(a.Type) - rank(b.Type) })
 }
 
 // Valid reports whether t is a known control type.
@@ -109,7 +125,7 @@ func ParseControlType(s string) (ControlType, error) {
 			return v, nil
 		}
 	}
-	return "", apperr.New(apperr.Invalid, "control type %q is not one of Design, Test, Training or Business Process Change", strings.TrimSpace(s))
+	return "", apperr.New(apperr.Invalid, "control type %q is not one of Design, Business Process Change, Training or Test", strings.TrimSpace(s))
 }
 
 // Side says which organisation owns a control: the manufacturer of the

@@ -110,12 +110,17 @@ func TestValidateStatusRulesSatisfied(t *testing.T) {
 	if f := fieldsOf(t, h); f != nil {
 		t.Fatalf("Validate(transferred) = %v, want nil", f)
 	}
-	// A custom matrix that only needs justification at 5.
+	// A plan may ask for a justification from a lower rating than 3
+	// (never from a higher one: see TestRationaleFloorIsThree).
 	m := DefaultMatrix()
-	m.JustifyFrom = 5
+	m.JustifyFrom = 2
 	h.RiskBenefit = RiskBenefit{}
-	if err := h.Validate(m, now); err != nil {
-		t.Fatalf("Validate with JustifyFrom 5, residual 4: got %v, want nil", err)
+	h.ResidualSeverity, h.ResidualLikelihood = Minor, Medium // 2
+	if err := h.Validate(m, now); apperr.FieldsOf(err)["risk_benefit"] == "" {
+		t.Fatalf("Validate with JustifyFrom 2, residual 2: got %v, want a risk_benefit message", err)
+	}
+	if err := h.Validate(DefaultMatrix(), now); err != nil {
+		t.Fatalf("Validate with the default matrix, residual 2: got %v, want nil", err)
 	}
 }
 

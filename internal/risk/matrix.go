@@ -20,13 +20,23 @@ type Matrix struct {
 	// Wording is the acceptability wording of each rating, indexed by rating-1.
 	Wording [5]string `json:"acceptability"`
 	// JustifyFrom is the lowest residual rating that needs a risk-benefit
-	// justification recorded by a Clinical Safety Officer.
+	// justification recorded by a Clinical Safety Officer. It is at most
+	// JustifyFloor: a plan may ask for a rationale from a lower rating,
+	// never from a higher one.
 	JustifyFrom int `json:"justify_from"`
 }
 
+// JustifyFloor is the residual rating from which a recorded risk-benefit
+// rationale is always needed, whatever the plan says: in the guidance's
+// acceptability table a rating of 3 is undesirable, acceptable only where
+// further risk reduction is impractical, so accepting it is a decision the
+// Clinical Safety Officer must record with its reasons (DCB0129 and
+// DCB0160 6.1.4 and 6.2.1).
+const JustifyFloor = 3
+
 // DefaultMatrix returns the example matrix from the DCB0129/DCB0160
 // implementation guidance, with acceptability wording in our own words.
-// Residual ratings of 4 and 5 need a risk-benefit justification.
+// Residual ratings of 3 and above need a risk-benefit justification.
 func DefaultMatrix() Matrix {
 	return Matrix{
 		// Columns: very low, low, medium, high, very high.
@@ -44,7 +54,7 @@ func DefaultMatrix() Matrix {
 			"Not acceptable as it stands: the risk must be removed or controlled down to an acceptable level.",
 			"Unacceptable.",
 		},
-		JustifyFrom: 4,
+		JustifyFrom: JustifyFloor,
 	}
 }
 
@@ -85,15 +95,16 @@ func (m Matrix) Acceptability(rating int) string {
 }
 
 // NeedsJustification reports whether a residual rating needs a recorded
-// risk-benefit justification.
+// risk-benefit justification: from m.JustifyFrom, and from JustifyFloor
+// whatever m says.
 func (m Matrix) NeedsJustification(rating int) bool {
 	m = m.orDefault()
-	return rating >= m.JustifyFrom
+	return rating >= min(m.JustifyFrom, JustifyFloor)
 }
 
 // Validate checks that every cell holds a rating 1-5, that ratings never fall
 // as severity or likelihood rises, that each rating has wording and that
-// JustifyFrom is 1-5. It returns an Invalid error with per-field messages
+// JustifyFrom is 1 to JustifyFloor. It returns an Invalid error with per-field messages
 // (fields "ratings", "acceptability", "justify_from").
 func (m Matrix) Validate() error {
 	var f apperr.Fields
@@ -120,6 +131,7 @@ func (m Matrix) Validate() error {
 			f.Add("acceptability", fmt.Sprintf("rating %d has no acceptability wording", i+1))
 		}
 	}
-	f.Check(m.JustifyFrom < 1 || m.JustifyFrom > 5, "justify_from", "the rating that needs a risk-benefit justification must be 1 to 5")
+	f.Check(m.JustifyFrom < 1 || m.JustifyFrom > JustifyFloor, "justify_from",
+		fmt.Sprintf("the rating that needs a risk-benefit justification must be 1 to %d: the standards need a recorded rationale for any residual risk rated %d or more", JustifyFloor, JustifyFloor))
 	return f.Err()
 }

@@ -29,12 +29,16 @@ const (
 // field names: "name", "initial_severity", "status", "risk_benefit",
 // "controls.0.type", "actions.2.due" and so on (item indexes are 0-based).
 //
-// Status rules:
+// Status rules (DCB0129 and DCB0160 6.1.4, 6.2 and 6.3):
 //   - a hazard cannot be Closed while any of its actions is open (on "status");
-//   - a residual rating at or above m.JustifyFrom (4 and 5 by default) needs a
-//     risk-benefit justification with the recording CSO and time (on
-//     "risk_benefit"); whether the recorded user really is a CSO is for the
-//     caller to check, as only it knows users' roles;
+//   - Closed and Transferred need the residual risk estimated (on
+//     "residual_severity" and "residual_likelihood"), and Closed needs at
+//     least one control behind that estimate (on "controls");
+//   - a residual rating of JustifyFloor (3) or more, or from m.JustifyFrom
+//     where the plan sets it lower, needs a risk-benefit justification with
+//     the recording CSO and time (on "risk_benefit"); whether the recorded
+//     user really is a CSO is for the caller to check, as only it knows
+//     users' roles;
 //   - Transferred needs at least one control owned by the deployer (on "status").
 func (h *Hazard) Validate(m Matrix, now time.Time) error {
 	m = m.orDefault()
@@ -108,7 +112,7 @@ func (h *Hazard) Validate(m Matrix, now time.Time) error {
 		}
 		checkLen(&f, p+"description", c.Description, MaxLineText, false)
 		if !c.Type.Valid() {
-			f.Add(p+"type", fmt.Sprintf("Control %d needs a type: Design, Test, Training or Business Process Change", n))
+			f.Add(p+"type", fmt.Sprintf("Control %d needs a type: Design, Business Process Change, Training or Test", n))
 		}
 		if !c.Side.Valid() {
 			f.Add(p+"side", fmt.Sprintf("Control %d needs a side: manufacturer or deployer", n))
@@ -176,6 +180,18 @@ func (h *Hazard) Validate(m Matrix, now time.Time) error {
 	}
 	if h.Status == Transferred && deployerControls == 0 {
 		f.Add("status", "A transferred hazard needs at least one control owned by the deployer")
+	}
+	if h.Status == Closed || h.Status == Transferred {
+		st := strings.ToLower(h.Status.Label())
+		if h.ResidualSeverity == 0 {
+			f.Add("residual_severity", fmt.Sprintf("Select a residual severity: a %s hazard needs its residual risk estimated", st))
+		}
+		if h.ResidualLikelihood == 0 {
+			f.Add("residual_likelihood", fmt.Sprintf("Select a residual likelihood: a %s hazard needs its residual risk estimated", st))
+		}
+	}
+	if h.Status == Closed && len(h.Controls) == 0 {
+		f.Add("controls", "Add the controls behind the residual risk: a closed hazard needs at least one control")
 	}
 	if residualOK {
 		if r, err := m.Rate(h.ResidualSeverity, h.ResidualLikelihood); err == nil && m.NeedsJustification(r) &&

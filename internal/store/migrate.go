@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/audit"
 )
 
 //go:embed migrations/*.sql
@@ -130,10 +131,19 @@ func (s *DB) Migrate(ctx context.Context) ([]Migration, error) {
 	var done []Migration
 	for _, m := range st.Pending {
 		err := s.Tx(ctx, func(tx *Tx) error {
+			changed, err := s.migrationChanges(ctx, tx, m)
+			if err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("store: migration %d %s: %w", m.Version, m.Name, err)
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+			for _, c := range changed {
+				if err := tx.Audit(ctx, c); err != nil {
+					return fmt.Errorf("store: migration %d %s: audit: %w", m.Version, m.Name, err)
+				}
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
 				m.Version, m.Name, s.now())
 			return err
 		})
@@ -143,4 +153,48 @@ func (s *DB) Migrate(ctx context.Context) ([]Migration, error) {
 		done = append(done, m)
 	}
 	return done, nil
+}
+
+// migrationChanges reads a migration's "-- audit-entity ENTITY: QUERY" lines. A
+// migration that changes the content of audited entities (a data
+// migration) names them so: QUERY, run before the migration, returns the
+// organisation id and entity id of each entity it will change. Migrate
+// writes an audit entry for each after the migration's SQL, in the same
+// transaction, so the content hashes of the audit trail stay true. A line
+// naming an entity of a wing this DB was opened without is skipped: such a
+// DB refuses that wing's changes and cannot check its content either
+// (clinsafe itself always opens with every wing, see internal/app).
+func (s *DB) migrationChanges(ctx context.Context, tx *Tx, m Migration) ([]Change, error) {
+	var out []Change
+	for _, line := range strings.Split(m.SQL, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "-- audit-entity ")
+		if !ok {
+			continue
+		}
+		entity, query, ok := strings.Cut(rest, ":")
+		if !ok || strings.TrimSpace(entity) == "" || strings.TrimSpace(query) == "" {
+			return nil, fmt.Errorf("store: migration %d %s: audit line %q must name an audited entity and a query", m.Version, m.Name, line)
+		}
+		if s.entity(strings.TrimSpace(entity)) == nil {
+			continue
+		}
+		rows, err := tx.QueryContext(ctx, query)
+		if err != nil {
+			return nil, fmt.Errorf("store: migration %d %s: audit query: %w", m.Version, m.Name, err)
+		}
+		for rows.Next() {
+			var org, id string
+			if err := rows.Scan(&org, &id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: migration %d %s: audit query: %w", m.Version, m.Name, err)
+			}
+			out = append(out, Change{OrgID: OrgID(org), Action: "schema.migrate", Entity: strings.TrimSpace(entity), EntityID: id,
+				Summary: audit.Summarise("migration", fmt.Sprintf("%04d %s", m.Version, m.Name))})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: migration %d %s: audit query: %w", m.Version, m.Name, err)
+		}
+	}
+	return out, nil
 }

@@ -25,6 +25,7 @@ var kernelAuditWords = map[string]string{
 	"invitation.accept":  "Invitation accepted",
 	"invitation.revoke":  "Invitation withdrawn",
 	"token.revoke":       "API token revoked",
+	"schema.migrate":     "Changed by a database upgrade",
 }
 
 // auditVerbs word the common verbs after an entity's name.

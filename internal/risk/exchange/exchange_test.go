@@ -33,7 +33,8 @@ func sampleLog() risk.Log {
 				ExistingControls: "Banner",
 				InitialSeverity:  risk.Major, InitialLikelihood: risk.High,
 				ResidualSeverity: risk.Major, ResidualLikelihood: risk.Medium,
-				Status: risk.Transferred,
+				Status:      risk.Transferred,
+				RiskBenefit: risk.RiskBenefit{Justification: "Banner and SOP; no safer workflow", ByName: "Dr Jane Smith", At: at},
 				Controls: []risk.Control{
 					{ID: "c1", Description: "Banner — always on; check: later", Type: risk.Design, Owner: "Dev (core) team",
 						Side: risk.Manufacturer, ImplementationEvidence: "Release 4.2; note", VerificationEvidence: `TR-9 \ ok — yes`},
@@ -59,7 +60,9 @@ func sampleLog() risk.Log {
 			{
 				Ref: "HAZ-1234", Number: 1234, Name: "=SUM(1,2)", Description: "-leading dash", ClinicalImpact: "'=quoted",
 				InitialSeverity: risk.Minor, InitialLikelihood: risk.VeryLow, Status: risk.Closed,
-				Actions: []risk.Action{{Summary: "done", Owner: "x", Due: day(2025, 1, 1), Done: true}},
+				ResidualSeverity: risk.Minor, ResidualLikelihood: risk.VeryLow,
+				Controls: []risk.Control{{Description: "Escape formulae on export", Type: risk.Design, Side: risk.Manufacturer}},
+				Actions:  []risk.Action{{Summary: "done", Owner: "x", Due: day(2025, 1, 1), Done: true}},
 			},
 		},
 	}

@@ -75,6 +75,10 @@ func (s *DB) validateHazard(ctx context.Context, q store.Querier, orgID store.Or
 	if err := h.Validate(m, s.Now()); err != nil {
 		return err
 	}
+	// Controls are kept in the guidance's order of preference, so every
+	// list, export and report shows them that way. (Sorted after
+	// validation, so messages name the controls in the order entered.)
+	risk.SortControls(h.Controls)
 	if !byActor {
 		return nil
 	}
@@ -344,6 +348,11 @@ func (s *DB) loadChildren(ctx context.Context, q store.Querier, orgID store.OrgI
 	if err := rows.Err(); err != nil {
 		return s.Wrap(err, "get controls")
 	}
+	// Hazards saved before controls were kept in order of preference are
+	// listed in that order too.
+	for _, h := range hs {
+		risk.SortControls(h.Controls)
+	}
 	rows, err = q.QueryContext(ctx, `SELECT a.hazard_id, a.id, a.summary, a.owner, a.due, a.done, a.done_at
 		FROM hazard_actions a JOIN hazards h ON h.id = a.hazard_id WHERE a.org_id = $1 AND `+where+` ORDER BY a.hazard_id, a.position`, orgID, arg)
 	if err != nil {
@@ -497,12 +506,14 @@ type TransferredControl struct {
 	Control    risk.Control    `json:"control"`
 }
 
-// TransferredControls lists deployer-side controls on imported hazards.
+// TransferredControls lists deployer-side controls on imported hazards,
+// each hazard's in the order of preference of risk.AllControlTypes.
 func (s *DB) TransferredControls(ctx context.Context, orgID store.OrgID) ([]TransferredControl, error) {
 	rows, err := s.SQL().QueryContext(ctx, `SELECT h.id, h.number, h.name, h.status, y.id, y.name, h.provenance,
 		c.id, c.description, c.type, c.owner, c.side, c.implementation_evidence, c.verification_evidence
 		FROM hazard_controls c JOIN hazards h ON h.id = c.hazard_id JOIN risk_systems y ON y.id = h.system_id
-		WHERE c.org_id = $1 AND c.side = 'deployer' AND h.provenance <> '' ORDER BY y.name, h.number, c.position`, orgID)
+		WHERE c.org_id = $1 AND c.side = 'deployer' AND h.provenance <> ''
+		ORDER BY y.name, h.number, CASE c.type WHEN 'design' THEN 1 WHEN 'business_process_change' THEN 2 WHEN 'training' THEN 3 ELSE 4 END, c.position`, orgID)
 	if err != nil {
 		return nil, s.Wrap(err, "transferred controls")
 	}

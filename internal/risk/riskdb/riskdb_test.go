@@ -287,13 +287,13 @@ func TestImportAndPlan(t *testing.T) {
 		if m, _ := riskdb.New(st).Matrix(storetest.Operator, a.ID); m.Wording[4] != "Never acceptable here." {
 			t.Errorf("saved wording %q", m.Wording[4])
 		}
-		if err := riskdb.New(st).SaveCompliance(storetest.Operator, a.ID, risk.DCB0160, []riskdb.ComplianceAnswer{{Clause: "2.1", Answer: "perhaps"}}); apperr.FieldsOf(err)["answer-2.1"] == "" {
+		if err := riskdb.New(st).SaveCompliance(storetest.Operator, a.ID, risk.DCB0160, []riskdb.ComplianceAnswer{{Clause: "2.1.1", Answer: "perhaps"}}); apperr.FieldsOf(err)["answer-2.1.1"] == "" {
 			t.Errorf("bad answer: %v", err)
 		}
-		if err := riskdb.New(st).SaveCompliance(storetest.Operator, a.ID, risk.DCB0160, []riskdb.ComplianceAnswer{{Clause: "2.1", Answer: risk.Partial, Evidence: "https://example.nhs.uk/crms"}}); err != nil {
+		if err := riskdb.New(st).SaveCompliance(storetest.Operator, a.ID, risk.DCB0160, []riskdb.ComplianceAnswer{{Clause: "2.1.1", Answer: risk.Partial, Evidence: "https://example.nhs.uk/crms"}}); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := riskdb.New(st).Compliance(storetest.Operator, a.ID, risk.DCB0160); got["2.1"].Answer != risk.Partial {
+		if got, _ := riskdb.New(st).Compliance(storetest.Operator, a.ID, risk.DCB0160); got["2.1.1"].Answer != risk.Partial {
 			t.Errorf("compliance = %+v", got)
 		}
 	})

@@ -412,11 +412,18 @@ type ComplianceAnswer struct {
 	Answer    risk.Answer `json:"answer"`
 	Evidence  string      `json:"evidence"`
 	UpdatedAt time.Time   `json:"updated_at,omitzero"`
+	// CarriedFrom is set on an answer carried over from the old checklist
+	// (risk.OldChecklist) and names the old clause; it is cleared when
+	// someone saves the answer. Such an answer was given to a coarser
+	// question and should be checked.
+	CarriedFrom string `json:"carried_from,omitempty"`
 }
 
-// Compliance returns the organisation's answers for a standard by clause.
+// Compliance returns the organisation's answers for a standard by clause
+// of the current checklist (risk.ClauseGroups).
 func (s *DB) Compliance(ctx context.Context, orgID store.OrgID, std risk.Standard) (map[string]ComplianceAnswer, error) {
-	rows, err := s.SQL().QueryContext(ctx, `SELECT clause, answer, evidence, updated_at FROM compliance_answers WHERE org_id = $1 AND standard = $2`, orgID, string(std))
+	rows, err := s.SQL().QueryContext(ctx, `SELECT clause, answer, evidence, updated_at, carried_from FROM compliance_answers
+		WHERE org_id = $1 AND standard = $2 AND old_text = ''`, orgID, string(std))
 	if err != nil {
 		return nil, s.Wrap(err, "get compliance")
 	}
@@ -425,13 +432,65 @@ func (s *DB) Compliance(ctx context.Context, orgID store.OrgID, std risk.Standar
 	for rows.Next() {
 		var a ComplianceAnswer
 		var ans string
-		if err := rows.Scan(&a.Clause, &ans, &a.Evidence, &a.UpdatedAt); err != nil {
+		if err := rows.Scan(&a.Clause, &ans, &a.Evidence, &a.UpdatedAt, &a.CarriedFrom); err != nil {
 			return nil, s.Wrap(err, "scan compliance")
 		}
 		a.Answer = risk.Answer(ans)
 		out[a.Clause] = a
 	}
 	return out, s.Wrap(rows.Err(), "get compliance")
+}
+
+// OldComplianceAnswer is an answer given to the old checklist, before it
+// followed the standards' requirement numbering, kept as it was.
+type OldComplianceAnswer struct {
+	Clause    string      `json:"clause"`
+	Text      string      `json:"text"`
+	Answer    risk.Answer `json:"answer"`
+	Evidence  string      `json:"evidence"`
+	UpdatedAt time.Time   `json:"updated_at,omitzero"`
+	// MapsTo lists the current requirements the answer was carried over
+	// to; empty when none says the same thing, so the answer needs the
+	// Clinical Safety Officer's review.
+	MapsTo []string `json:"maps_to"`
+}
+
+// OldComplianceAnswers returns the organisation's answers to the old
+// checklist of a standard, in clause order (none for an organisation that
+// started on the current one).
+func (s *DB) OldComplianceAnswers(ctx context.Context, orgID store.OrgID, std risk.Standard) ([]OldComplianceAnswer, error) {
+	maps := map[string][]string{}
+	var order []string
+	for _, o := range risk.OldChecklist(std) {
+		maps[o.Clause] = o.MapsTo
+		order = append(order, o.Clause)
+	}
+	rows, err := s.SQL().QueryContext(ctx, `SELECT clause, old_text, answer, evidence, updated_at FROM compliance_answers
+		WHERE org_id = $1 AND standard = $2 AND old_text <> ''`, orgID, string(std))
+	if err != nil {
+		return nil, s.Wrap(err, "get old compliance answers")
+	}
+	defer rows.Close()
+	byClause := map[string]OldComplianceAnswer{}
+	for rows.Next() {
+		var a OldComplianceAnswer
+		var ans string
+		if err := rows.Scan(&a.Clause, &a.Text, &ans, &a.Evidence, &a.UpdatedAt); err != nil {
+			return nil, s.Wrap(err, "scan old compliance answer")
+		}
+		a.Answer, a.UpdatedAt, a.MapsTo = risk.Answer(ans), a.UpdatedAt.UTC(), maps[a.Clause]
+		byClause[a.Clause] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.Wrap(err, "get old compliance answers")
+	}
+	out := []OldComplianceAnswer{}
+	for _, c := range order {
+		if a, ok := byClause[c]; ok {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // SaveCompliance records answers for a standard's checklist. Each clause
@@ -462,7 +521,7 @@ func (s *DB) SaveCompliance(ctx context.Context, orgID store.OrgID, std risk.Sta
 	return s.Tx(ctx, func(tx *store.Tx) error {
 		var changed []string
 		for _, a := range answers {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM compliance_answers WHERE org_id = $1 AND standard = $2 AND clause = $3`, orgID, string(std), a.Clause); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM compliance_answers WHERE org_id = $1 AND standard = $2 AND clause = $3 AND old_text = ''`, orgID, string(std), a.Clause); err != nil {
 				return s.Wrap(err, "clear answer")
 			}
 			if a.Answer == "" && strings.TrimSpace(a.Evidence) == "" {

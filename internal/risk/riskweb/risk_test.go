@@ -217,7 +217,7 @@ func TestRiskFlow(t *testing.T) {
 		if resp.StatusCode != 422 || !strings.Contains(body, "whole number from 1 to 5") {
 			t.Errorf("bad plan: %d", resp.StatusCode)
 		}
-		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/compliance", webtest.Form("standard", "DCB0160", "answer-2.1", "yes", "evidence-2.1", "https://example.nhs.uk/crms"))
+		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/compliance", webtest.Form("standard", "DCB0160", "answer-2.1.1", "yes", "evidence-2.1.1", "https://example.nhs.uk/crms"))
 		webtest.Location(t, resp, "/risk/compliance")
 
 		// Org B's CSO sees none of it.
