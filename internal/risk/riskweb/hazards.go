@@ -103,7 +103,7 @@ func (s *Module) hazardForm(w http.ResponseWriter, r *http.Request, title, actio
 	return d, nil
 }
 
-var hazardFieldOrder = []string{"name", "description", "clinical_impact", "causes", "existing_controls", "initial_severity", "initial_likelihood",
+var hazardFieldOrder = []string{"name", "description", "clinical_impact", "causes", "existing_controls", "initial_severity", "initial_likelihood", "controls",
 	"residual_severity", "residual_likelihood", "status", "risk_benefit"}
 
 // formHazard reads the hazard form. Blank control and action rows are
