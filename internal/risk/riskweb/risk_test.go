@@ -400,3 +400,20 @@ func TestRiskReadersAndConflicts(t *testing.T) {
 		}
 	})
 }
+
+// The compliance page follows the standards' own numbering, one line per
+// requirement, and names the document it follows.
+func TestCompliancePageNumbering(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		body := webtest.Get(t, f.Client(t, "A/cso"), f.Srv.URL+"/risk/compliance?standard=DCB0129", 200)
+		for _, want := range []string{`id="answer-6.1.4"`, `id="answer-4.2.1"`, "compliance assessment template", "nhsuk-table-responsive"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("DCB0129 checklist lacks %s", want)
+			}
+		}
+		if strings.Contains(body, `id="answer-5.2"`) || strings.Contains(body, `id="answer-6.5"`) {
+			t.Error("DCB0129 checklist has requirements the standard does not")
+		}
+	})
+}

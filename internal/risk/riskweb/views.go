@@ -251,9 +251,14 @@ func (s *Module) riskSavePlan(w http.ResponseWriter, r *http.Request) error {
 type CompliancePage struct {
 	web.Base
 	Standard risk.Standard
-	Groups   []ComplianceGroup
-	Answers  []web.Option
-	CanEdit  bool
+	// Source names the published documents the checklist follows.
+	Source  string
+	Groups  []ComplianceGroup
+	Answers []web.Option
+	CanEdit bool
+	// Old are the answers given to clinsafe's earlier, coarser checklist:
+	// kept, with where each was carried to, for the CSO to review.
+	Old []riskdb.OldComplianceAnswer
 }
 
 // ComplianceGroup is a clause group with its items and answers.
@@ -268,19 +273,27 @@ type ComplianceRow struct {
 	Answer   risk.Answer
 	Evidence string
 	Links    []string
+	// CarriedFrom names the old clause an answer was carried over from,
+	// until someone saves it.
+	CarriedFrom string
+	// NewHeading is set on the first row of a sub-section.
+	NewHeading bool
 }
 
 func (s *Module) compliancePage(w http.ResponseWriter, r *http.Request, std risk.Standard, answers map[string]riskdb.ComplianceAnswer) CompliancePage {
 	p := web.PrincipalFrom(r.Context())
-	d := CompliancePage{Base: s.k.Base(w, r, "Compliance with "+string(std)), Standard: std, CanEdit: canEdit(p)}
+	d := CompliancePage{Base: s.k.Base(w, r, "Compliance with "+string(std)), Standard: std, CanEdit: canEdit(p), Source: risk.ChecklistSource(std)}
 	for _, a := range risk.AllAnswers() {
 		d.Answers = append(d.Answers, web.Option{Value: string(a), Label: a.Label()})
 	}
 	for _, g := range risk.ClauseGroups(std) {
 		cg := ComplianceGroup{ClauseGroup: g}
+		heading := ""
 		for _, it := range g.Items {
 			a := answers[it.Clause]
-			row := ComplianceRow{ClauseItem: it, Answer: a.Answer, Evidence: a.Evidence}
+			row := ComplianceRow{ClauseItem: it, Answer: a.Answer, Evidence: a.Evidence, CarriedFrom: a.CarriedFrom,
+				NewHeading: it.Heading != "" && it.Heading != heading}
+			heading = it.Heading
 			for _, f := range strings.Fields(a.Evidence) {
 				if strings.HasPrefix(f, "https://") || strings.HasPrefix(f, "http://") {
 					row.Links = append(row.Links, f)
@@ -302,11 +315,16 @@ func standardParam(v string) risk.Standard {
 
 func (s *Module) riskCompliancePage(w http.ResponseWriter, r *http.Request) error {
 	std := standardParam(r.URL.Query().Get("standard"))
-	answers, err := s.risk.Compliance(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, std)
+	org := web.PrincipalFrom(r.Context()).Org.ID
+	answers, err := s.risk.Compliance(r.Context(), org, std)
 	if err != nil {
 		return err
 	}
-	return s.k.Render(w, http.StatusOK, "risk/compliance", s.compliancePage(w, r, std, answers))
+	d := s.compliancePage(w, r, std, answers)
+	if d.Old, err = s.risk.OldComplianceAnswers(r.Context(), org, std); err != nil {
+		return err
+	}
+	return s.k.Render(w, http.StatusOK, "risk/compliance", d)
 }
 
 func (s *Module) riskSaveCompliance(w http.ResponseWriter, r *http.Request) error {
