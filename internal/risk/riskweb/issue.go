@@ -74,10 +74,14 @@ func (s *Module) riskIssuePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.risk.Matrix(r.Context(), p.Org.ID)
+	// Rated with the matrix it was issued with: a later change of the
+	// plan does not re-rate an issued version (older versions carry none
+	// and fall back to the plan's).
+	plan, err := s.risk.Matrix(r.Context(), p.Org.ID)
 	if err != nil {
 		return err
 	}
+	m := li.Log.RatingMatrix(plan)
 	others, err := s.risk.LogIssues(r.Context(), p.Org.ID, li.SystemID)
 	if err != nil {
 		return err
