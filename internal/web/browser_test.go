@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/clinsafe/clinsafe/internal/browsertest"
 	"github.com/clinsafe/clinsafe/internal/demo"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -68,6 +69,23 @@ func TestBrowserFoundation(t *testing.T) {
 		if got := browsertest.Text(t, ctx, "h1"); got == "" || strings.Contains(got, "You do not have access") {
 			t.Errorf("%s: h1 = %q", p, got)
 		}
+	}
+
+	// At 320 px (WCAG 1.4.10) the organisation switcher of someone in
+	// several organisations, and the kernel's pages, fit without scrolling
+	// sideways.
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/", "/account", "/admin", "/admin/users", "/admin/tokens", "/admin/audit", "/admin/orgs", "/status"} {
+		browsertest.Visit(t, ctx, base+p, http.StatusOK)
+		if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
+			t.Errorf("%s: page is %d px wide at a 320 px viewport", p, w)
+		}
+	}
+	browsertest.Screenshot(t, ctx, "home-320")
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(1024, 800)); err != nil {
+		t.Fatal(err)
 	}
 
 	// A pillar page.
