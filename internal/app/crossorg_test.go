@@ -133,7 +133,7 @@ var apiBodies = map[string]string{
 	"POST /api/v1/systems/{id}/hazards":                   `{"template":"wrong-patient"}`,
 	"PUT /api/v1/hazards/{id}":                            `{"name":"Renamed hazard","description":"d","initial_severity":"major","initial_likelihood":"medium","status":"open","version":{version}}`,
 	"POST /api/v1/systems/{id}/issues":                    `{"comment":"walk","password":"` + webtest.Password + `"}`,
-	"PUT /api/v1/systems/{id}/cscr":                       `{"document_version":"9.9","phase":"walk","narratives":{}}`,
+	"PUT /api/v1/systems/{id}/cscr":                       webtest.CSCRDraftJSON("9.9"),
 	"POST /api/v1/systems/{id}/reports":                   `{"password":"` + webtest.Password + `"}`,
 	"POST /api/v1/devices/procedures/{id}/implants":       `{"barcode":"(01)09506000134376(17)301231(10)WALK1(21)WALK1"}`,
 	"POST /api/v1/devices/implants/{id}/explant":          `{"date":"2026-01-02","reason":"walk"}`,
@@ -538,7 +538,11 @@ func TestCrossOrgWalk(t *testing.T) {
 		if len(noForm) > 0 {
 			t.Errorf("no page of organisation A offers a form for %d routes, so they were walked with a dummy body: %v", len(noForm), noForm)
 		}
-		// The JSON bodies are real: each works on A's own records.
+		// The JSON bodies are real: each works on A's own records (after a
+		// complete report draft, which issuing a report needs).
+		if code, got := send("PUT", idsA.fill("/api/v1/systems/{id}/cscr", 0), apiBodies["PUT /api/v1/systems/{id}/cscr"], &all); code != 200 {
+			t.Errorf("complete report draft for A: %d %.300s", code, got)
+		}
 		for key, body := range apiBodies {
 			if body == "" {
 				continue

@@ -171,6 +171,7 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 			return fmt.Errorf("demo: template hazard %s: %w", key, err)
 		}
 	}
+	var first riskdb.HazardEntry
 	for i, b := range trustHazards {
 		h := b.hazard()
 		h.Actions = []risk.Action{{Summary: "Evidence the control before the next wave", Owner: "Chief pharmacist", Due: day(60 - 7*i)}}
@@ -178,8 +179,12 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 			h.RiskBenefit = risk.RiskBenefit{Justification: "Temporary accounts carry some risk but the alternative, paper charts for locum shifts, is worse.", ByUserID: trustCSO.ID, ByName: trustCSO.Name, At: now}
 		}
 		justify(&h, trustCSO, now, "Further reduction is not practicable before the next wave; the benefit of electronic prescribing outweighs the residual risk, which is reviewed at each wave.")
-		if _, err := rk.CreateHazard(as(trustCSO), trust.ID, sys.ID, h); err != nil {
+		e, err := rk.CreateHazard(as(trustCSO), trust.ID, sys.ID, h)
+		if err != nil {
 			return fmt.Errorf("demo: trust hazard %q: %w", b.name, err)
+		}
+		if i == 0 {
+			first = e
 		}
 	}
 	sg, err = st.VerifySigner(as(trustCSO), pw)
@@ -204,6 +209,15 @@ func loadRisk(ctx context.Context, st *store.DB, trust, supplier store.Org, peop
 	}
 	if _, err := rk.IssueCSCR(as(trustCSO), trust, sys.ID, sg); err != nil {
 		return fmt.Errorf("demo: CSCR: %w", err)
+	}
+	// Work goes on after the issue: the log has changed since version 1,
+	// as a live one would have, so there is something to check and issue.
+	if first.ID != "" {
+		h := first.Hazard
+		h.Actions[0].Done = true
+		if _, err := rk.UpdateHazard(as(trustCSO), trust.ID, h); err != nil {
+			return fmt.Errorf("demo: trust hazard after the issue: %w", err)
+		}
 	}
 	return rk.SaveCompliance(ctx, trust.ID, risk.DCB0160, []riskdb.ComplianceAnswer{
 		{Clause: "2.1.1", Answer: risk.Yes, Evidence: "Clinical risk management process, version 3 (intranet)"},

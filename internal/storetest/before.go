@@ -41,7 +41,7 @@ func OpenBefore(t testing.TB, engine string, version int) (*store.DB, string) {
 	default:
 		t.Fatalf("storetest: unknown engine %q", engine)
 	}
-	st, err := store.Open(ctx, dsn)
+	st, err := store.Open(ctx, dsn, Content()...)
 	if err != nil {
 		t.Fatalf("storetest: open %s: %v", engine, err)
 	}

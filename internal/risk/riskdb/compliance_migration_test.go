@@ -64,7 +64,7 @@ func TestComplianceMigration(t *testing.T) {
 
 			// The upgraded binary opens the database afresh and migrates.
 			st.Close()
-			st, err := store.Open(ctx, dsn)
+			st, err := store.Open(ctx, dsn, storetest.Content()...)
 			if err != nil {
 				t.Fatal(err)
 			}

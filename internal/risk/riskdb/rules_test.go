@@ -66,9 +66,9 @@ func TestHazardClosingRules(t *testing.T) {
 			t.Errorf("after refused updates: status %s version %d, want open version 1", got.Status, got.Version)
 		}
 
-		// With the rationale recorded by the CSO it closes.
-		h.RiskBenefit = risk.RiskBenefit{Justification: "Benefit of electronic prescribing outweighs it", ByUserID: cso.ID, ByName: "Dr C", At: storetest.FixedTime}
-		got, err := db.UpdateHazard(ctx, org.ID, h.Hazard)
+		// With the rationale recorded by the CSO (the person acting) it closes.
+		h.RiskBenefit = risk.RiskBenefit{Justification: "Benefit of electronic prescribing outweighs it"}
+		got, err := db.UpdateHazard(storetest.As(cso), org.ID, h.Hazard)
 		if err != nil || got.Status != risk.Closed {
 			t.Fatalf("UpdateHazard(closed, justified): %+v, %v; want closed", got.Status, err)
 		}
