@@ -303,7 +303,7 @@ type TokensPage struct {
 	Tokens   []store.APIToken
 	NewToken string
 	Name     string
-	Expires  string
+	Expires  DateParts
 	// Roles are the creator's own roles, to narrow a new token to.
 	Roles []RoleOption
 }
@@ -348,8 +348,15 @@ func (s *Server) adminCreateToken(w http.ResponseWriter, r *http.Request) error 
 	if err := ParseForm(r); err != nil {
 		return err
 	}
-	name, exp := r.PostForm.Get("name"), r.PostForm.Get("expires")
-	expires, err := ParseDate("expires", exp)
+	name := r.PostForm.Get("name")
+	exp, expTyped, msg := FormDate(r.PostForm, "expires", "the expiry date")
+	var expires *time.Time
+	var err error
+	if msg != "" {
+		err = &apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"expires": msg}}
+	} else {
+		expires, err = ParseDate("expires", exp)
+	}
 	rs, rerr := formRoles(r)
 	if err == nil && rerr != nil {
 		err = &apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"roles": "Select roles from the list"}}
@@ -363,7 +370,7 @@ func (s *Server) adminCreateToken(w http.ResponseWriter, r *http.Request) error 
 		return derr
 	}
 	if apperr.Is(err, apperr.Invalid) {
-		d.Name, d.Expires = name, exp
+		d.Name, d.Expires = name, expTyped
 		for i := range d.Roles {
 			d.Roles[i].Checked = auth.HasAny(rs, d.Roles[i].Role)
 		}
@@ -393,7 +400,7 @@ type AuditPage struct {
 	Users         []store.User
 	Actor, Action string
 	Entity        string
-	From, To      string
+	From, To      DateParts
 	Next          int64
 	NextQuery     string
 }
@@ -402,15 +409,15 @@ func auditFilter(r *http.Request, orgID store.OrgID) (store.AuditFilter, error) 
 	q := r.URL.Query()
 	f := store.AuditFilter{OrgID: orgID, ActorID: q.Get("actor"), Action: strings.TrimSpace(q.Get("action")), Entity: q.Get("entity"), Limit: 50}
 	var fe apperr.Fields
-	if from, err := ParseDate("from", q.Get("from")); err != nil {
-		fe.Add("from", "Enter a real date, like 2026-11-01")
-	} else if from != nil {
-		f.From = *from
+	if from, _, msg := FormDate(q, "from", "the first date"); msg != "" {
+		fe.Add("from", msg)
+	} else if t, _ := ParseDate("from", from); t != nil {
+		f.From = *t
 	}
-	if to, err := ParseDate("to", q.Get("to")); err != nil {
-		fe.Add("to", "Enter a real date, like 2026-11-30")
-	} else if to != nil {
-		f.To = to.AddDate(0, 0, 1)
+	if to, _, msg := FormDate(q, "to", "the last date"); msg != "" {
+		fe.Add("to", msg)
+	} else if t, _ := ParseDate("to", to); t != nil {
+		f.To = t.AddDate(0, 0, 1)
 	}
 	if b := q.Get("before"); b != "" {
 		n, err := strconv.ParseInt(b, 10, 64)
@@ -428,7 +435,9 @@ func auditFilter(r *http.Request, orgID store.OrgID) (store.AuditFilter, error) 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) error {
 	p := PrincipalFrom(r.Context())
 	q := r.URL.Query()
-	d := AuditPage{Base: s.Base(w, r, "Audit trail"), Actor: q.Get("actor"), Action: q.Get("action"), Entity: q.Get("entity"), From: q.Get("from"), To: q.Get("to")}
+	d := AuditPage{Base: s.Base(w, r, "Audit trail"), Actor: q.Get("actor"), Action: q.Get("action"), Entity: q.Get("entity")}
+	_, d.From, _ = FormDate(q, "from", "")
+	_, d.To, _ = FormDate(q, "to", "")
 	users, err := s.store.ListUsers(r.Context(), p.Org.ID)
 	if err != nil {
 		return err

@@ -56,7 +56,9 @@ var baseFuncs = template.FuncMap{
 	},
 	"hasRole": func(held []auth.Role, r string) bool { return auth.HasAny(held, auth.Role(r)) },
 	"join":    strings.Join,
-	"add":     func(a, b int) int { return a + b },
+	// dateParts fills the boxes of the "dateInput" partial.
+	"dateParts": PartsOf,
+	"add":       func(a, b int) int { return a + b },
 
 	// dict builds the parameters of a partial: dict "Key" value ...
 	"dict": func(kv ...any) (map[string]any, error) {

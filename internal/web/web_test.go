@@ -219,7 +219,7 @@ func TestAdminUserFlow(t *testing.T) {
 			t.Fatalf("audit page: %d", resp.StatusCode)
 		}
 		resp, body = webtest.Do(t, admin, "GET", f.Srv.URL+"/admin/audit?from=notadate", "")
-		if resp.StatusCode != 422 || !strings.Contains(body, "Enter a real date") {
+		if resp.StatusCode != 422 || !strings.Contains(body, "Enter the first date as a real date") {
 			t.Fatalf("audit bad filter: %d", resp.StatusCode)
 		}
 		// Token created on the page is shown once.

@@ -95,7 +95,9 @@ func TestBrowserRisk(t *testing.T) {
 	browsertest.Select(t, ctx, "#residual_likelihood", "low")
 	browsertest.Fill(t, ctx, `[id="actions.0.summary"]`, "Add the check to the WHO checklist")
 	browsertest.Fill(t, ctx, `[id="actions.0.owner"]`, "Theatre manager")
-	browsertest.Fill(t, ctx, `[id="actions.0.due"]`, "2027-03-31")
+	browsertest.Fill(t, ctx, `[id="actions.0.due-day"]`, "31")
+	browsertest.Fill(t, ctx, `[id="actions.0.due-month"]`, "3")
+	browsertest.Fill(t, ctx, `[id="actions.0.due-year"]`, "2027")
 	browsertest.ClickNav(t, ctx, "#save-hazard", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "h1"); !strings.Contains(got, "BROWSERHAZ") {
 		t.Fatalf("hazard page h1 = %q", got)

@@ -42,7 +42,7 @@ type ControlSlot struct {
 // ActionSlot is one row of action fields (filled or blank).
 type ActionSlot struct {
 	I   int
-	Due string
+	Due web.DateParts
 	risk.Action
 }
 
@@ -65,7 +65,7 @@ func likelihoodOptions() []web.Option {
 	return out
 }
 
-func (s *Module) hazardForm(w http.ResponseWriter, r *http.Request, title, action string, sys riskdb.System, h risk.Hazard, dueText map[int]string) (HazardForm, error) {
+func (s *Module) hazardForm(w http.ResponseWriter, r *http.Request, title, action string, sys riskdb.System, h risk.Hazard, dueText map[int]web.DateParts) (HazardForm, error) {
 	p := web.PrincipalFrom(r.Context())
 	m, err := s.risk.Matrix(r.Context(), p.Org.ID)
 	if err != nil {
@@ -88,10 +88,7 @@ func (s *Module) hazardForm(w http.ResponseWriter, r *http.Request, title, actio
 		d.Controls = append(d.Controls, ControlSlot{I: len(h.Controls) + i, Control: risk.Control{Side: side, Type: risk.Design}})
 	}
 	for i, a := range h.Actions {
-		due := ""
-		if !a.Due.IsZero() {
-			due = a.Due.Format("2006-01-02")
-		}
+		due := web.PartsOf(a.Due)
 		if t, ok := dueText[i]; ok {
 			due = t
 		}
@@ -112,14 +109,14 @@ var hazardFieldOrder = []string{"name", "description", "clinical_impact", "cause
 type formHazard struct {
 	h                   risk.Hazard
 	ctlIdx, actIdx      []int
-	dueText             map[int]string
+	dueText             map[int]web.DateParts
 	errs                apperr.Fields
 	justificationInForm string
 }
 
 func readHazardForm(r *http.Request) formHazard {
 	f := r.PostForm
-	fh := formHazard{dueText: map[int]string{}}
+	fh := formHazard{dueText: map[int]web.DateParts{}}
 	h := &fh.h
 	h.Name, h.Description, h.ClinicalImpact = f.Get("name"), f.Get("description"), f.Get("clinical_impact")
 	h.ExistingControls = f.Get("existing_controls")
@@ -172,18 +169,16 @@ func readHazardForm(r *http.Request) formHazard {
 			break
 		}
 		a := risk.Action{Summary: f.Get(k + "summary"), Owner: f.Get(k + "owner"), Done: f.Get(k+"done") == "yes"}
-		due := strings.TrimSpace(f.Get(k + "due"))
-		if strings.TrimSpace(a.Summary+a.Owner+due) == "" {
+		due, typed, msg := web.FormDate(f, k+"due", fmt.Sprintf("the due date of action %d", len(h.Actions)+1))
+		if strings.TrimSpace(a.Summary+a.Owner+due) == "" && msg == "" && typed == (web.DateParts{}) {
 			continue
 		}
-		if due != "" {
-			t, err := time.Parse("2006-01-02", due)
-			if err != nil {
-				fh.errs.Add(k+"due", fmt.Sprintf("Enter the due date of action %d as a real date", len(h.Actions)+1))
-			}
-			a.Due = t
+		if msg != "" {
+			fh.errs.Add(k+"due", msg)
+		} else if due != "" {
+			a.Due, _ = time.Parse("2006-01-02", due)
 		}
-		fh.dueText[len(h.Actions)] = due
+		fh.dueText[len(h.Actions)] = typed
 		h.Actions = append(h.Actions, a)
 		fh.actIdx = append(fh.actIdx, i)
 	}

@@ -417,3 +417,28 @@ func TestCompliancePageNumbering(t *testing.T) {
 		}
 	})
 }
+
+// Due dates are typed in the NHS.UK date input, or as people write them;
+// a date that is not real keeps what was typed and says what is wrong.
+func TestHazardDueDates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		cso := f.Client(t, "A/cso")
+		base := f.Srv.URL
+		resp, _ := webtest.Do(t, cso, "POST", base+"/risk/systems", webtest.Form("name", "ePMA", "manufacturer", "Meridian", "intended_use", "Prescribing", "standard", "DCB0160"))
+		sysID := webtest.Location(t, resp, "/risk/systems/")
+		hz := func(kv ...string) (*http.Response, string) {
+			return webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/hazards", webtest.Form(append([]string{"name", "Wrong dose", "description", "d",
+				"initial_severity", "major", "initial_likelihood", "medium", "status", "open", "actions.0.summary", "Train", "actions.0.owner", "Ward"}, kv...)...))
+		}
+		resp, body := hz("actions.0.due-day", "30", "actions.0.due-month", "2", "actions.0.due-year", "2027")
+		if resp.StatusCode != 422 || !strings.Contains(body, "The due date of action 1 must be a real date") || !strings.Contains(body, `value="30"`) {
+			t.Errorf("30 February: %d, want 422 naming the due date and keeping the day", resp.StatusCode)
+		}
+		resp, _ = hz("actions.0.due", "15/01/2027")
+		id := webtest.Location(t, resp, "/risk/hazards/")
+		if body := webtest.Get(t, cso, base+"/risk/hazards/"+id, 200); !strings.Contains(body, "15 January 2027") {
+			t.Error("a due date typed as 15/01/2027 is not shown as 15 January 2027")
+		}
+	})
+}

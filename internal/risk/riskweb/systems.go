@@ -250,12 +250,10 @@ func (s *Module) riskAddRelease(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	rel := riskdb.Release{Version: r.PostForm.Get("version"), Notes: r.PostForm.Get("notes")}
 	var ferr error
-	if v := strings.TrimSpace(r.PostForm.Get("date")); v != "" {
-		t, err := time.Parse("2006-01-02", v)
-		if err != nil {
-			ferr = &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"date": "Enter the release date as a real date"}}
-		}
-		rel.Date = t
+	if v, _, msg := web.FormDate(r.PostForm, "date", "the release date"); msg != "" {
+		ferr = &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"date": msg}}
+	} else if v != "" {
+		rel.Date, _ = time.Parse("2006-01-02", v)
 	}
 	var err error
 	if ferr == nil {
