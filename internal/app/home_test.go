@@ -43,14 +43,32 @@ func TestHomeAttentionByUrgency(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// Issued, then changed: the issued version no longer shows the log.
+		cso := f.Users["A/cso"]
+		sg, err := st.VerifySigner(storetest.As(cso), webtest.Password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rk.IssueLog(storetest.As(cso), f.OrgA, sys.ID, "v1", sg); err != nil {
+			t.Fatal(err)
+		}
 		body := webtest.Get(t, f.Client(t, "A/cso"), f.Srv.URL+"/", 200)
+		if strings.Contains(body, "changed since last issued") {
+			t.Error("a log just issued is said to have changed")
+		}
+		e.Name = "Dose given twice (renamed)"
+		if e, err = rk.UpdateHazard(storetest.As(cso), f.OrgA.ID, e.Hazard); err != nil {
+			t.Fatal(err)
+		}
+
+		body = webtest.Get(t, f.Client(t, "A/cso"), f.Srv.URL+"/", 200)
 		recall := strings.Index(body, "1 recall is open")
 		overdue := strings.Index(body, "1 hazard has overdue actions")
 		owner := strings.Index(body, "1 transferred control has no owner")
 		if recall < 0 || overdue < 0 || owner < 0 || !(recall < overdue && overdue < owner) {
 			t.Errorf("attention at %d (recall), %d (overdue), %d (no owner): want all three, in that order", recall, overdue, owner)
 		}
-		for _, link := range []string{`href="/devices/recalls/` + rc.ID + `"`, `href="/risk/hazards/` + e.ID + `"`, "FSN-2026-031: no patients matched yet", "ePMA HAZ-001: Dose given twice"} {
+		for _, link := range []string{`href="/devices/recalls/` + rc.ID + `"`, `href="/risk/hazards/` + e.ID + `"`, "FSN-2026-031: no patients matched yet", "ePMA HAZ-001: Dose given twice", `href="/risk/systems/` + sys.ID + `/issue"`, "1 hazard log has changed since last issued"} {
 			if !strings.Contains(body, link) {
 				t.Errorf("home page lacks %s", link)
 			}

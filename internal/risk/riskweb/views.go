@@ -120,6 +120,18 @@ func (s *Module) Attention(ctx context.Context, p *store.Principal) ([]web.Atten
 				Href:   "/risk#overdue", Link: "See every overdue hazard action"})
 		}
 	}
+	if auth.HasAny(p.Roles, auth.CSO) {
+		changed, err := s.changedSinceIssue(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if len(changed) > 0 {
+			items := changed[:min(len(changed), web.MaxAttentionItems)]
+			out = append(out, web.Attention{Title: text.Count(len(changed), "hazard log has", "hazard logs have") + " changed since last issued",
+				Urgency: web.UrgencySoon, Items: items,
+				Detail: "The issued version, and any safety case report built on it, no longer shows the log as it is. Check the changes and issue a new version."})
+		}
+	}
 	if canEdit(p) {
 		tcs, err := s.risk.TransferredControls(ctx, p.Org.ID)
 		if err != nil {
@@ -141,6 +153,27 @@ func (s *Module) Attention(ctx context.Context, p *store.Principal) ([]web.Atten
 				Warning: true, Urgency: web.UrgencySoon, Items: items,
 				Detail: "A supplier's hazard log leaves these controls to " + p.Org.Name + ". Name who is responsible for each.",
 				Href:   "/risk/transferred", Link: "See transferred controls"})
+		}
+	}
+	return out, nil
+}
+
+// changedSinceIssue lists the organisation's systems whose hazard log has
+// been issued and has changed since, each a link to the check before
+// issuing.
+func (s *Module) changedSinceIssue(ctx context.Context, p *store.Principal) ([]web.AttentionItem, error) {
+	sys, err := s.risk.ListSystems(ctx, p.Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []web.AttentionItem
+	for _, y := range sys {
+		ch, err := s.risk.LogChanges(ctx, p.Org, y.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ch.Last != nil && ch.Changed {
+			out = append(out, web.AttentionItem{Text: y.Name + ": changed since version " + ch.Last.Version, Href: "/risk/systems/" + y.ID + "/issue"})
 		}
 	}
 	return out, nil
