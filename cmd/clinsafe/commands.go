@@ -162,7 +162,7 @@ func loadDemo(ctx context.Context, e *env, st *store.DB, password string) error 
 	}
 	fmt.Fprintf(e.stdout, "\nDemo data loaded.\n\n  Sign in as:  %s\n  Password:    %s\n\nThe same password works for every demo user:\n", res.AdminEmail, res.Password)
 	for _, u := range res.Users {
-		fmt.Fprintf(e.stdout, "  %s\n", u)
+		fmt.Fprintf(e.stdout, "  %-36s %s\n", u.Email, u.RoleWords())
 	}
 	fmt.Fprintln(e.stdout, "\nThis password is shown only once.")
 	return nil

@@ -73,7 +73,7 @@ type Var struct {
 var Vars = []Var{
 	{"CLINSAFE_LISTEN", "listen", "localhost:8080", "address to listen on (host:port)"},
 	{"CLINSAFE_DB", "db", "sqlite:./clinsafe.db", "database: sqlite:PATH or postgres://user:pass@host/db"},
-	{"CLINSAFE_BASE_URL", "base-url", "http://localhost:8080", "public base URL; https makes cookies Secure"},
+	{"CLINSAFE_BASE_URL", "base-url", "", "public base URL; https makes cookies Secure (default: http:// and the listen address)"},
 	{"CLINSAFE_SESSION_KEY", "session-key", "(random per start)", "secret of at least 32 characters used to protect session tokens; CLINSAFE_SESSION_KEY_FILE reads it from a file"},
 	{"CLINSAFE_LOG_FORMAT", "log-format", "text", "log format: text or json"},
 	{"CLINSAFE_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error"},
@@ -188,6 +188,9 @@ func Load(f *Flags, env Env) (*Config, error) {
 	if err := CheckDB(c.DB); err != nil {
 		return nil, err
 	}
+	if c.BaseURL == "" {
+		c.BaseURL = defaultBaseURL(c.Listen)
+	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("config: CLINSAFE_BASE_URL %q must be an http or https URL", c.BaseURL)
@@ -287,4 +290,15 @@ func positiveDuration(name, s string) (time.Duration, error) {
 		return 0, fmt.Errorf("config: %s %q must be a positive duration such as 30m", name, s)
 	}
 	return d, nil
+}
+
+// defaultBaseURL is where a person on this machine reaches clinsafe when no
+// public base URL is set: the listen address, with a wildcard host read as
+// localhost.
+func defaultBaseURL(listen string) string {
+	host, port, _ := net.SplitHostPort(listen)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

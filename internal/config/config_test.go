@@ -120,3 +120,27 @@ func TestTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+// Without a public base URL, links and the start-up log use the address
+// clinsafe listens on, not a fixed default that may be wrong.
+func TestBaseURLFollowsListen(t *testing.T) {
+	for listen, want := range map[string]string{
+		"localhost:8080": "http://localhost:8080",
+		":9000":          "http://localhost:9000",
+		"0.0.0.0:9001":   "http://localhost:9001",
+		"[::]:9002":      "http://localhost:9002",
+		"10.1.2.3:9003":  "http://10.1.2.3:9003",
+	} {
+		c, err := Load(nil, env("CLINSAFE_LISTEN", listen))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.BaseURL != want {
+			t.Errorf("listen %s: base URL %q, want %q", listen, c.BaseURL, want)
+		}
+	}
+	c, err := Load(nil, env("CLINSAFE_LISTEN", ":9000", "CLINSAFE_BASE_URL", "https://clinsafe.example.nhs.uk/"))
+	if err != nil || c.BaseURL != "https://clinsafe.example.nhs.uk" {
+		t.Errorf("an explicit base URL: %q, %v", c.BaseURL, err)
+	}
+}

@@ -7,6 +7,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
@@ -24,8 +25,24 @@ type Result struct {
 	Loaded     bool // false when the database already had organisations
 	AdminEmail string
 	Password   string
-	Users      []string
+	Users      []User
 	Orgs       []store.Org
+}
+
+// User is a demo user as loaded: who, where and in which roles (the
+// supplier's people are in the supplier's organisation).
+type User struct {
+	Email, Name, Org string
+	Roles            []auth.Role
+}
+
+// RoleWords says a demo user's roles in words, with the organisation.
+func (u User) RoleWords() string {
+	var ws []string
+	for _, r := range u.Roles {
+		ws = append(ws, r.Label())
+	}
+	return strings.Join(ws, ", ") + " (" + u.Org + ")"
 }
 
 // Person is a demo user.
@@ -93,7 +110,7 @@ func Load(ctx context.Context, st *store.DB, o Options) (Result, error) {
 			return Result{}, fmt.Errorf("demo: user %s: %w", p.Email, err)
 		}
 		people[p.Email] = u
-		res.Users = append(res.Users, p.Email)
+		res.Users = append(res.Users, User{Email: p.Email, Name: p.Name, Org: trust.Name, Roles: p.Roles})
 	}
 	// The admin and the CSO also work for the supplier, so the organisation
 	// switcher has something to switch to.
@@ -105,7 +122,7 @@ func Load(ctx context.Context, st *store.DB, o Options) (Result, error) {
 		return Result{}, fmt.Errorf("demo: supplier CSO: %w", err)
 	}
 	people[sup.Email] = sup
-	res.Users = append(res.Users, sup.Email)
+	res.Users = append(res.Users, User{Email: sup.Email, Name: sup.Name, Org: supplier.Name, Roles: []auth.Role{auth.CSO, auth.Admin}})
 	for _, l := range Loaders {
 		if err := l(ctx, st, trust, supplier, people, pw); err != nil {
 			return Result{}, err
