@@ -93,6 +93,8 @@ func TestBrowserRisk(t *testing.T) {
 	browsertest.Fill(t, ctx, `[id="controls.0.owner"]`, "Theatre manager")
 	browsertest.Select(t, ctx, "#residual_severity", "major")
 	browsertest.Select(t, ctx, "#residual_likelihood", "low")
+	// A residual rating of 3 needs the CSO's risk-benefit rationale.
+	browsertest.Fill(t, ctx, "#risk_benefit", "Listing errors remain possible, but the check catches them before anaesthesia.")
 	browsertest.Fill(t, ctx, `[id="actions.0.summary"]`, "Add the check to the WHO checklist")
 	browsertest.Fill(t, ctx, `[id="actions.0.owner"]`, "Theatre manager")
 	browsertest.Fill(t, ctx, `[id="actions.0.due-day"]`, "31")
