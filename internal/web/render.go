@@ -48,6 +48,15 @@ var baseFuncs = template.FuncMap{
 		}
 		return t.In(clock.London).Format("2006-01-02")
 	},
+	// day shows a stored YYYY-MM-DD date as "1 December 2026" (anything
+	// else as it is).
+	"day": func(iso string) string {
+		t, err := time.Parse("2006-01-02", iso)
+		if err != nil {
+			return iso
+		}
+		return t.Format("2 January 2006")
+	},
 	"deref": func(t *time.Time) time.Time {
 		if t == nil {
 			return time.Time{}

@@ -58,7 +58,7 @@ func TestDevicesScanFlow(t *testing.T) {
 			t.Fatalf("scan: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
 		_, body = webtest.Do(t, c, "GET", f.Srv.URL+page, "")
-		if !strings.Contains(body, "Device added: GTIN "+webtest.GTIN(1)+", lot LOT7, serial SER1") || !strings.Contains(body, "Strata Knee K2") || !strings.Contains(body, "2027-12-31") {
+		if !strings.Contains(body, "Device added: GTIN "+webtest.GTIN(1)+", lot LOT7, serial SER1") || !strings.Contains(body, "Strata Knee K2") || !strings.Contains(body, "31 December 2027") {
 			t.Fatalf("after scan, page lacks the line or flash:\n%s", body)
 		}
 		// The same scan again, as the script sends it: a line with a duplicate warning.

@@ -51,6 +51,8 @@ if (form) {
     const cells = [...row.cells].map((c) => {
       const parts = [...c.childNodes]
         .filter((n) => !(n.nodeType === Node.TEXT_NODE && n.textContent.trim() === '–'))
+        // The small-screen column headings are not part of the value.
+        .filter((n) => !(n.nodeType === Node.ELEMENT_NODE && n.classList.contains('nhsuk-table-responsive__heading')))
         .map((n) => n.textContent.replace(/\s+/g, ' ').trim())
         .filter((t) => t !== '')
       return parts.join(', ')
