@@ -28,20 +28,24 @@ const (
 )
 
 // Rule is one line of what a recall affects. A device matches a recall when
-// it matches any of its rules.
+// it matches any of its rules. A rule names its product by GTIN or, for
+// HIBC-labelled devices without one, by HIBC labeler code and catalogue
+// number (written "A123/BJC5D6E7" in the text form).
 type Rule struct {
-	GTIN    string   `json:"gtin"`
-	Kind    string   `json:"kind"`
-	Lots    []string `json:"lots,omitempty"`
-	Serials []string `json:"serials,omitempty"`
-	From    string   `json:"from,omitempty"`
-	To      string   `json:"to,omitempty"`
+	GTIN      string   `json:"gtin"`
+	Labeler   string   `json:"labeler,omitempty"`
+	Catalogue string   `json:"catalogue,omitempty"`
+	Kind      string   `json:"kind"`
+	Lots      []string `json:"lots,omitempty"`
+	Serials   []string `json:"serials,omitempty"`
+	From      string   `json:"from,omitempty"`
+	To        string   `json:"to,omitempty"`
 }
 
 // Matches reports whether d is affected by the rule. The store's SQL
 // implements the same semantics.
 func (r Rule) Matches(d Device) bool {
-	if d.GTIN != r.GTIN {
+	if !r.names(d) {
 		return false
 	}
 	switch r.Kind {
@@ -59,6 +63,23 @@ func (r Rule) Matches(d Device) bool {
 	return false
 }
 
+// names reports whether d is of the rule's product: the same GTIN, or for
+// an HIBC rule the same labeler code and catalogue number.
+func (r Rule) names(d Device) bool {
+	if r.GTIN != "" {
+		return d.GTIN == r.GTIN
+	}
+	return r.Labeler != "" && d.Labeler == r.Labeler && d.Catalogue == r.Catalogue
+}
+
+// product writes the rule's product as the text form does.
+func (r Rule) product() string {
+	if r.GTIN == "" && r.Labeler != "" {
+		return r.Labeler + "/" + r.Catalogue
+	}
+	return r.GTIN
+}
+
 func contains(xs []string, x string) bool {
 	for _, v := range xs {
 		if v == x {
@@ -72,17 +93,17 @@ func contains(xs []string, x string) bool {
 func (r Rule) String() string {
 	switch r.Kind {
 	case RuleAll:
-		return r.GTIN + " all"
+		return r.product() + " all"
 	case RuleLots:
-		return r.GTIN + " lots " + strings.Join(r.Lots, ", ")
+		return r.product() + " lots " + strings.Join(r.Lots, ", ")
 	case RuleLotRange:
-		return r.GTIN + " lots from " + r.From + " to " + r.To
+		return r.product() + " lots from " + r.From + " to " + r.To
 	case RuleSerials:
-		return r.GTIN + " serials " + strings.Join(r.Serials, ", ")
+		return r.product() + " serials " + strings.Join(r.Serials, ", ")
 	case RuleExpiry:
-		return r.GTIN + " expiry from " + r.From + " to " + r.To
+		return r.product() + " expiry from " + r.From + " to " + r.To
 	}
-	return r.GTIN + " " + r.Kind
+	return r.product() + " " + r.Kind
 }
 
 // Describe is a sentence for people.
@@ -110,11 +131,27 @@ const (
 
 // Validate normalises r and returns a message for the person, or "".
 func (r *Rule) Validate() string {
-	g, msg := CheckGTIN(r.GTIN)
-	if msg != "" {
-		return msg
+	if r.GTIN == "" && (r.Labeler != "" || r.Catalogue != "") {
+		l, msg := CheckLabeler(r.Labeler)
+		if msg != "" {
+			return msg
+		}
+		c, msg := CheckHIBCCatalogue(r.Catalogue)
+		if msg != "" {
+			return msg
+		}
+		r.Labeler, r.Catalogue = l, c
+	} else {
+		if r.Labeler != "" || r.Catalogue != "" {
+			return "name the product by its GTIN or by its HIBC labeler code and catalogue number, not both"
+		}
+		g, msg := CheckGTIN(r.GTIN)
+		if msg != "" {
+			return msg
+		}
+		r.GTIN = g
 	}
-	r.GTIN = g
+	var msg string
 	checkList := func(what string, xs []string) ([]string, string) {
 		var out []string
 		seen := map[string]bool{}
@@ -204,7 +241,10 @@ func trunc(s string) string {
 //	05012345678906 lots from A100 to A199
 //	05012345678906 serials SN001, SN002
 //	05012345678906 expiry from 2026-01-01 to 2026-06-30
+//	A123/BJC5D6E7 lots L1, L2
 //
+// A product without a GTIN is written as its HIBC labeler code, "/" and
+// catalogue number.
 // Values are separated by commas or spaces; blank lines and lines starting
 // with # are ignored. It returns the rules, or an Invalid error whose field
 // "affects" names every bad line. It never panics.
@@ -249,6 +289,12 @@ func parseRuleLine(line string) (Rule, string) {
 		return Rule{}, "write a GTIN, then all, lots, serials or expiry"
 	}
 	r := Rule{GTIN: words[0]}
+	if l, c, ok := strings.Cut(words[0], "/"); ok {
+		r = Rule{Labeler: l, Catalogue: c}
+		if l == "" || c == "" || strings.Contains(c, "/") {
+			return r, "write an HIBC product as its labeler code and catalogue number, like A123/BJC5D6E7"
+		}
+	}
 	kw, rest := strings.ToLower(words[1]), words[2:]
 	fromTo := func() (string, string, bool) {
 		if len(rest) == 4 && strings.EqualFold(rest[0], "from") && strings.EqualFold(rest[2], "to") {
