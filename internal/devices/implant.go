@@ -131,6 +131,11 @@ type PatientInput struct {
 	Postcode  string `json:"postcode"`
 	Phone     string `json:"phone"`
 	Email     string `json:"email"`
+	// UpdateDetails is the deliberate step of changing the details on file
+	// of the patient with this NHS number to these (blank fields keep what
+	// is stored). Without it, details that differ from those on file stop
+	// the procedure.
+	UpdateDetails bool `json:"update_details,omitempty"`
 }
 
 // LogValue keeps patient data out of logs.

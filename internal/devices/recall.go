@@ -34,7 +34,7 @@ const (
 type Rule struct {
 	GTIN      string   `json:"gtin"`
 	Labeler   string   `json:"labeler,omitempty"`
-	Catalogue string   `json:"catalogue,omitempty"`
+	Catalogue string   `json:"catalogue_number,omitempty"`
 	Kind      string   `json:"kind"`
 	Lots      []string `json:"lots,omitempty"`
 	Serials   []string `json:"serials,omitempty"`

@@ -32,6 +32,10 @@ type part struct {
 	// exclude names columns that change without an audit entry (sign-in
 	// times, a token's last use, a flag derived from another table).
 	exclude []string
+	// omitEmpty names columns added after rows of the table were audited:
+	// a value is hashed only when it is not empty ('' or NULL), so a row
+	// written before the column existed keeps the hash recorded for it.
+	omitEmpty []string
 }
 
 // entityDef is one audited entity.
@@ -79,7 +83,8 @@ var contentRegistry = []entityDef{
 	{entity: "catalogue", parts: []part{{table: "device_products", key: []string{"org_id"}}}},
 	{entity: "implant_patient", bulk: true, parts: []part{{table: "implant_patients", key: []string{"id"}}}},
 	{entity: "procedure", bulk: true, parts: []part{{table: "implant_procedures", key: []string{"id"}}}},
-	{entity: "implant", bulk: true, parts: []part{{table: "implants", key: []string{"id"}, exclude: []string{"in_catalogue"}}}},
+	{entity: "implant", bulk: true, parts: []part{{table: "implants", key: []string{"id"}, exclude: []string{"in_catalogue"},
+		omitEmpty: []string{"labeler", "manufacturer", "catalogue", "unit_of_measure"}}}},
 	{entity: "recall", parts: []part{
 		{table: "recalls", key: []string{"id"}},
 		{table: "recall_actions", key: []string{"recall_id"}},
@@ -171,12 +176,13 @@ func canonValue(b []byte, v any) []byte {
 type rowHasher struct {
 	table string
 	names []string
-	idx   []int // positions of names in the row's column order
+	idx   []int  // positions of names in the row's column order
+	omit  []bool // hash the value only when it is not empty (part.omitEmpty)
 	buf   []byte
 	val   []byte
 }
 
-func newRowHasher(table string, cols, exclude []string) *rowHasher {
+func newRowHasher(table string, cols []string, p part) *rowHasher {
 	h := &rowHasher{table: table}
 	type col struct {
 		name string
@@ -185,7 +191,7 @@ func newRowHasher(table string, cols, exclude []string) *rowHasher {
 	var cs []col
 	for i, c := range cols {
 		c = strings.ToLower(strings.TrimSpace(c))
-		if !slices.Contains(exclude, c) {
+		if !slices.Contains(p.exclude, c) {
 			cs = append(cs, col{c, i})
 		}
 	}
@@ -193,6 +199,7 @@ func newRowHasher(table string, cols, exclude []string) *rowHasher {
 	for _, c := range cs {
 		h.names = append(h.names, c.name)
 		h.idx = append(h.idx, c.i)
+		h.omit = append(h.omit, slices.Contains(p.omitEmpty, c.name))
 	}
 	return h
 }
@@ -201,10 +208,13 @@ func (h *rowHasher) sum(vals []any) [32]byte {
 	b := append(h.buf[:0], h.table...)
 	b = append(b, 0)
 	for k, i := range h.idx {
+		h.val = canonValue(h.val[:0], vals[i])
+		if h.omit[k] && (string(h.val) == "s" || string(h.val) == "n") {
+			continue
+		}
 		b = strconv.AppendInt(b, int64(len(h.names[k])), 10)
 		b = append(b, ':')
 		b = append(b, h.names[k]...)
-		h.val = canonValue(h.val[:0], vals[i])
 		b = strconv.AppendInt(b, int64(len(h.val)), 10)
 		b = append(b, ':')
 		b = append(b, h.val...)
@@ -327,7 +337,7 @@ func singleHash(entity string, row [32]byte) [32]byte {
 func (b *Batcher) TrackBulk(set *BulkSet, entity string) {
 	d := entityByName(entity)
 	b.set, b.entity = set, entity
-	b.hasher = newRowHasher(b.table, strings.Split(b.cols, ","), d.parts[0].exclude)
+	b.hasher = newRowHasher(b.table, strings.Split(b.cols, ","), d.parts[0])
 }
 
 // scanAny reads the current row as generic values.
@@ -362,7 +372,7 @@ func (s *DB) contentHash(ctx context.Context, q Querier, orgID OrgID, d *entityD
 			rows.Close()
 			return "", s.Wrap(err, "hash %s %s", d.entity, id)
 		}
-		h := newRowHasher(p.table, cols, p.exclude)
+		h := newRowHasher(p.table, cols, p)
 		for rows.Next() {
 			vals, err := scanAny(rows, len(cols))
 			if err != nil {

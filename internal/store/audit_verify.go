@@ -333,7 +333,7 @@ func (s *DB) tableRows(ctx context.Context, tx *sql.Tx, p part, fn func(key []st
 			return fmt.Errorf("store: content registry: %s has no column %v", p.table, p.key)
 		}
 	}
-	h := newRowHasher(p.table, cols, p.exclude)
+	h := newRowHasher(p.table, cols, p)
 	key := make([]string, len(p.key))
 	for rows.Next() {
 		vals, err := scanAny(rows, len(cols))

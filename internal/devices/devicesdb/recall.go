@@ -136,7 +136,12 @@ func matchSQL(orgID store.OrgID, rules []devices.Rule, cols string) (string, []a
 	}
 	var parts []string
 	for _, r := range rules {
-		cond := "i.gtin = " + p(r.GTIN)
+		var cond string
+		if r.GTIN != "" {
+			cond = "i.gtin = " + p(r.GTIN)
+		} else { // an HIBC product: labeler code and catalogue number
+			cond = "i.gtin = '' AND i.labeler = " + p(r.Labeler) + " AND i.catalogue = " + p(r.Catalogue)
+		}
 		switch r.Kind {
 		case devices.RuleAll:
 		case devices.RuleLots:
@@ -163,6 +168,8 @@ type AffectedDevice struct {
 	ImplantID   string `json:"implant_id"`
 	ProcedureID string `json:"procedure_id"`
 	GTIN        string `json:"gtin"`
+	Labeler     string `json:"labeler,omitempty"`   // HIBC labeler code, for a device without a GTIN
+	Catalogue   string `json:"catalogue,omitempty"` // its catalogue number
 	Lot         string `json:"lot"`
 	Serial      string `json:"serial"`
 	Expiry      string `json:"expiry"`
@@ -196,7 +203,7 @@ func (s *DB) MatchRecall(ctx context.Context, orgID store.OrgID, rc devices.Reca
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	q, args := matchSQL(orgID, rc.Rules, "i.id, i.procedure_id, i.patient_id, i.gtin, i.lot, i.serial, i.expiry")
+	q, args := matchSQL(orgID, rc.Rules, "i.id, i.procedure_id, i.patient_id, i.gtin, i.labeler, i.catalogue, i.lot, i.serial, i.expiry")
 	rows, err := s.SQL().QueryContext(ctx, q, args...)
 	if err != nil {
 		return RecallMatch{}, s.Wrap(err, "match recall")
@@ -207,7 +214,7 @@ func (s *DB) MatchRecall(ctx context.Context, orgID store.OrgID, rc devices.Reca
 	for rows.Next() {
 		var d AffectedDevice
 		var pid string
-		if err := rows.Scan(&d.ImplantID, &d.ProcedureID, &pid, &d.GTIN, &d.Lot, &d.Serial, &d.Expiry); err != nil {
+		if err := rows.Scan(&d.ImplantID, &d.ProcedureID, &pid, &d.GTIN, &d.Labeler, &d.Catalogue, &d.Lot, &d.Serial, &d.Expiry); err != nil {
 			rows.Close()
 			return RecallMatch{}, s.Wrap(err, "scan match")
 		}
@@ -367,18 +374,18 @@ func (s *DB) RecallActions(ctx context.Context, orgID store.OrgID, recallID stri
 			args = append(args, a.Patient.ID)
 			ph = append(ph, fmt.Sprintf("$%d", len(args)))
 		}
-		rows, err := s.SQL().QueryContext(ctx, `SELECT id, procedure_id, patient_id, gtin, lot, serial, expiry FROM implants WHERE org_id = $1 AND patient_id IN (`+strings.Join(ph, ", ")+`) ORDER BY id`, args...)
+		rows, err := s.SQL().QueryContext(ctx, `SELECT id, procedure_id, patient_id, gtin, labeler, catalogue, lot, serial, expiry FROM implants WHERE org_id = $1 AND patient_id IN (`+strings.Join(ph, ", ")+`) ORDER BY id`, args...)
 		if err != nil {
 			return nil, s.Wrap(err, "read recall devices")
 		}
 		for rows.Next() {
 			var d AffectedDevice
 			var pid string
-			if err := rows.Scan(&d.ImplantID, &d.ProcedureID, &pid, &d.GTIN, &d.Lot, &d.Serial, &d.Expiry); err != nil {
+			if err := rows.Scan(&d.ImplantID, &d.ProcedureID, &pid, &d.GTIN, &d.Labeler, &d.Catalogue, &d.Lot, &d.Serial, &d.Expiry); err != nil {
 				rows.Close()
 				return nil, s.Wrap(err, "scan recall device")
 			}
-			if rc.Affects(devices.Device{GTIN: d.GTIN, Lot: d.Lot, Serial: d.Serial, Expiry: d.Expiry}) {
+			if rc.Affects(devices.Device{GTIN: d.GTIN, Labeler: d.Labeler, Catalogue: d.Catalogue, Lot: d.Lot, Serial: d.Serial, Expiry: d.Expiry}) {
 				out[idx[pid]].Devices = append(out[idx[pid]].Devices, d)
 			}
 		}
