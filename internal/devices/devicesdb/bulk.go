@@ -231,6 +231,9 @@ func validateBulk(r BulkRecord, day time.Time) (bulkValid, [][2]string) {
 			out = append(out, [2]string{f + "gtin", msg})
 		}
 		d.GTIN = g
+		if d.Labeler != "" || d.Manufacturer != "" || d.Catalogue != "" || d.UnitOfMeasure != "" {
+			out = append(out, [2]string{f + "catalogue", "Devices are imported by GTIN alone: record a device without a GTIN, or with its catalogue number, in its procedure"})
+		}
 		if len(d.Lot) > 20 || len(d.Serial) > 20 || !gs1.InCS82(d.Lot) || !gs1.InCS82(d.Serial) {
 			out = append(out, [2]string{f + "lot", "Lot and serial number must be up to 20 characters allowed on GS1 labels"})
 		}

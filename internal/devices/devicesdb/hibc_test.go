@@ -1,12 +1,15 @@
 package devicesdb_test
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/clinsafe/clinsafe/gs1"
+	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -205,5 +208,25 @@ func TestImplantContentHashSurvivesNewColumns(t *testing.T) {
 		st.SQL().SetMaxIdleConns(0)
 		st.SQL().SetMaxIdleConns(2)
 		hxVerify(t, st)
+	})
+}
+
+// The bulk import writes devices by GTIN alone: a device carrying a
+// labeler or catalogue number is refused, not imported without them.
+func TestImportRefusesDevicesItCannotStoreWhole(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		org := storetest.Org(t, st, "HXD")
+		db := devicesdb.New(st)
+		rec := devicesdb.BulkRecord{
+			Patient:   devices.PatientInput{NHSNumber: hxNHS(5), Name: "Patient 5", BirthDate: "1960-05-01"},
+			Procedure: devices.ProcedureInput{PerformedOn: "2026-11-20", Site: "Theatre 1", Laterality: "left", Clinician: "Ms A Surgeon", Description: "Hip"},
+			Devices:   []devices.Device{{GTIN: "09521234543213", Catalogue: "REF1", Lot: "L1", EntryType: devices.EntryManual}},
+		}
+		_, err := db.ImportImplants(ctx, org.ID, slices.Values([]devicesdb.BulkRecord{rec}))
+		var rows devices.RowErrors
+		if !apperr.Is(err, apperr.Invalid) || !errors.As(err, &rows) || len(rows) != 1 || rows[0].Column != "devices[0].catalogue" {
+			t.Errorf("ImportImplants(device with a catalogue number) = %v (%+v); want one devices[0].catalogue row error", err, rows)
+		}
 	})
 }

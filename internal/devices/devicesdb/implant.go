@@ -505,8 +505,11 @@ func rulesJSON(rs []devices.Rule) string {
 }
 
 // productCond is the SQL condition that a device (columns prefixed by
-// alias) is of the product key, its parameters appended to args (the
-// query's parameters before them). A key with nothing set matches nothing.
+// alias) is of the product key: the same GTIN; or the same labeler code
+// and catalogue number; or the same manufacturer (without regard to case)
+// and catalogue number, whether or not the device also has a GTIN. Its
+// parameters are appended to args (the query's parameters before them). A
+// key with nothing set matches nothing.
 func productCond(key devices.ProductKey, alias string, args ...any) (string, []any) {
 	p := func(v string) string {
 		args = append(args, v)
@@ -516,10 +519,9 @@ func productCond(key devices.ProductKey, alias string, args ...any) (string, []a
 	case key.GTIN != "":
 		return alias + "gtin = " + p(key.GTIN), args
 	case key.Labeler != "" && key.Catalogue != "":
-		return alias + "gtin = '' AND " + alias + "labeler = " + p(key.Labeler) + " AND " + alias + "catalogue = " + p(key.Catalogue), args
+		return alias + "labeler = " + p(key.Labeler) + " AND " + alias + "catalogue = " + p(key.Catalogue), args
 	case key.Manufacturer != "" && key.Catalogue != "":
-		return alias + "gtin = '' AND " + alias + "labeler = '' AND LOWER(" + alias + "manufacturer) = LOWER(" + p(key.Manufacturer) + ") AND " +
-			alias + "catalogue = " + p(key.Catalogue), args
+		return "LOWER(" + alias + "manufacturer) = LOWER(" + p(key.Manufacturer) + ") AND " + alias + "catalogue = " + p(key.Catalogue), args
 	}
 	return "1 = 0", args
 }

@@ -140,7 +140,7 @@ func matchSQL(orgID store.OrgID, rules []devices.Rule, cols string) (string, []a
 		if r.GTIN != "" {
 			cond = "i.gtin = " + p(r.GTIN)
 		} else { // an HIBC product: labeler code and catalogue number
-			cond = "i.gtin = '' AND i.labeler = " + p(r.Labeler) + " AND i.catalogue = " + p(r.Catalogue)
+			cond = "i.labeler = " + p(r.Labeler) + " AND i.catalogue = " + p(r.Catalogue)
 		}
 		switch r.Kind {
 		case devices.RuleAll:
