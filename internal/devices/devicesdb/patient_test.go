@@ -1,6 +1,8 @@
 package devicesdb_test
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -207,6 +209,51 @@ func TestUpdatePatient(t *testing.T) {
 		}
 		if _, err := db.UpdatePatient(ctx, other.ID, a.PatientID, in); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("UpdatePatient from another organisation = %v; want NotFound", err)
+		}
+		hxVerify(t, st)
+	})
+}
+
+// The bulk import matches patients by NHS number too: a record whose name
+// or date of birth differs from the patient on file, or from an earlier
+// record of the same import, is refused rather than filed under them.
+func TestImportDoesNotFileUnderAnotherPatient(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		org := storetest.Org(t, st, "PTF")
+		db := devicesdb.New(st)
+		a, err := db.CreateProcedure(ctx, org.ID, ptX(), ptProc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dev := []devices.Device{{GTIN: "09521234543213", Lot: "L1", EntryType: devices.EntryManual}}
+		rec := func(nhs, name, born string) devicesdb.BulkRecord {
+			return devicesdb.BulkRecord{Patient: devices.PatientInput{NHSNumber: nhs, Name: name, BirthDate: born}, Procedure: ptProc, Devices: dev}
+		}
+		check := func(recs []devicesdb.BulkRecord, row int, field string) {
+			t.Helper()
+			n := storetest.AuditCount(t, st)
+			_, err := db.ImportImplants(ctx, org.ID, slices.Values(recs))
+			var rows devices.RowErrors
+			if !apperr.Is(err, apperr.Invalid) || !errors.As(err, &rows) || len(rows) != 1 || rows[0].Row != row || rows[0].Column != field {
+				t.Errorf("ImportImplants: %v (%+v); want one row %d %s problem", err, rows, row, field)
+			}
+			if storetest.AuditCount(t, st) != n || ptProcedures(t, db, org.ID, a.PatientID) != 1 {
+				t.Errorf("a refused import wrote something")
+			}
+		}
+		// Against the patient on file.
+		check([]devicesdb.BulkRecord{rec(hxNHS(41), "Carl Other", "1950-01-01"), rec(hxNHS(40), "Bob Jones", "1960-05-01")}, 2, "patient_name")
+		check([]devicesdb.BulkRecord{rec(hxNHS(40), "ann smith", "1960-05-02")}, 1, "patient_birth_date")
+		// Against an earlier record of the same import.
+		check([]devicesdb.BulkRecord{rec(hxNHS(42), "Dee New", "1970-01-01"), rec(hxNHS(42), "Eve New", "1970-01-01")}, 2, "patient_name")
+		// The same patients, as on file, import.
+		res, err := db.ImportImplants(ctx, org.ID, slices.Values([]devicesdb.BulkRecord{rec(hxNHS(40), "Ann  Smith", "1960-05-01"), rec(hxNHS(42), "Dee New", "1970-01-01"), rec(hxNHS(42), "dee new", "1970-01-01")}))
+		if err != nil || res.Patients != 1 || res.Procedures != 3 {
+			t.Errorf("ImportImplants(matching patients) = %+v, %v; want 1 new patient and 3 procedures", res, err)
+		}
+		if p, _ := db.Patient(ctx, org.ID, a.PatientID); p.Name != "Ann Smith" || p.Address != "1 High Street, Leeds" {
+			t.Errorf("import changed the patient on file: %+v", p)
 		}
 		hxVerify(t, st)
 	})
