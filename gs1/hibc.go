@@ -1,6 +1,7 @@
 package gs1
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -19,15 +20,21 @@ import (
 //     character (the check character of the primary it belongs to);
 //   - primary and secondary together: primary, "/", secondary data.
 //
-// Secondary data may be:
+// Secondary data is one of the structures of ANSI/HIBC 2.6, named by the
+// flag at its start:
 //
+//   - "$" then the lot, and nothing else;
+//   - "$+" then the serial number, and nothing else (no date);
 //   - "$$" then an optional quantity ("8" and 2 digits, or "9" and 5
-//     digits), then an expiry date, then the lot. The expiry date is MMYY
-//     when its first digit is 0 or 1; otherwise a format digit: 2 MMDDYY,
-//     3 YYMMDD, 4 YYMMDDHH, 5 YYJJJ (Julian day), 6 YYJJJHH, 7 no date;
-//   - "$+" then an expiry date as above, then the serial number;
-//   - "$" then the lot, with no date;
+//     digits), then an expiry date, then the lot. A quantity may stand on
+//     its own, with no date and no lot after it;
+//   - "$$+" then an expiry date, then the serial number (no quantity);
 //   - five digits YYJJJ (Julian expiry date), then the lot (the older form).
+//
+// An expiry date starts with its format code: 0 or 1 is the first digit of
+// MMYY; otherwise 2 MMDDYY, 3 YYMMDD, 4 YYMMDDHH, 5 YYJJJ (Julian day),
+// 6 YYJJJHH, 7 no date. An hour given (4 and 6), 00 included, is kept: see
+// [HIBC.HasExpiryHour].
 //
 // Lot and serial numbers are 0-18 letters or digits. After them may come
 // supplemental fields, each "/" and a data identifier: "S" serial number,
@@ -74,6 +81,33 @@ type HIBC struct {
 // the primary label p, by their link and check characters.
 func (h *HIBC) LinksTo(p *HIBC) bool {
 	return h.Link != 0 && p.HasPrimary && h.Link == p.Check
+}
+
+// HasExpiryHour reports whether the expiry date came with an hour (formats
+// YYMMDDHH and YYJJJHH): an hour of 00 is then midnight at the start of
+// that day, not "no hour given".
+func (h *HIBC) HasExpiryHour() bool { return strings.HasSuffix(h.ExpiryFormat, "HH") }
+
+// JoinHIBC combines a primary label and the stand-alone secondary label
+// that belongs to it (two symbols on one pack) into one HIBC, as if they
+// were concatenated. It returns an error, safe to show, when primary is
+// not primary data alone, secondary is not stand-alone secondary data, or
+// the secondary's link character is not the primary's check character
+// (the labels belong to different products). Neither argument is changed.
+func JoinHIBC(primary, secondary *HIBC) (*HIBC, error) {
+	switch {
+	case !primary.HasPrimary || primary.HasSecondary:
+		return nil, errors.New("the first label is not an HIBC primary label on its own")
+	case secondary.HasPrimary || !secondary.HasSecondary || secondary.Link == 0:
+		return nil, errors.New("the second label is not an HIBC secondary label on its own")
+	case !secondary.LinksTo(primary):
+		return nil, fmt.Errorf("the secondary label's link character %c does not match the primary label's check character %c: the two labels are of different products",
+			secondary.Link, primary.Check)
+	}
+	j := *secondary
+	j.HasPrimary, j.Labeler, j.Product, j.UnitOfMeasure = true, primary.Labeler, primary.Product, primary.UnitOfMeasure
+	j.Notes = append(append([]string(nil), primary.Notes...), secondary.Notes...) // Link and Check stay the secondary's
+	return &j, nil
 }
 
 // hibcChars is the HIBC character set, in the order of the mod-43 values.
@@ -214,6 +248,21 @@ func (hp *hibcParser) secondary(d string, pos int) *ParseError {
 	core, supp, hasSupp := strings.Cut(d, "/")
 	var err *ParseError
 	switch {
+	case strings.HasPrefix(core, "$$+"):
+		i := 3
+		if i >= len(core) {
+			return errorf(pos+i+1, "", "no expiry date format after $$+")
+		}
+		if c := core[i]; c == '8' || c == '9' {
+			return errorf(pos+i+1, "", "unknown expiry date format %s after $$+: want MMYY or a format digit 2-7 (a quantity is only defined after $$)", quoteByte(c))
+		}
+		if i, err = hp.expiry(core, i, pos, "$$+"); err != nil {
+			return err
+		}
+		if i == len(core) {
+			return errorf(pos+i+1, "", "no serial number after $$+")
+		}
+		h.Serial, err = hibcField("serial number", core[i:], pos+i)
 	case strings.HasPrefix(core, "$$"):
 		i := 2
 		if i < len(core) && (core[i] == '8' || core[i] == '9') {
@@ -227,21 +276,23 @@ func (hp *hibcParser) secondary(d string, pos int) *ParseError {
 			}
 			h.Quantity = atoi(q)
 			i += 1 + n
+			if i == len(core) {
+				break // a quantity on its own
+			}
 		}
 		if i, err = hp.expiry(core, i, pos, "$$"); err != nil {
 			return err
 		}
 		h.Lot, err = hibcField("lot", core[i:], pos+i)
 	case strings.HasPrefix(core, "$+"):
-		i := 2
-		if i, err = hp.expiry(core, i, pos, "$+"); err != nil {
-			return err
+		if len(core) == 2 {
+			return errorf(pos+3, "", "no serial number after $+")
 		}
-		if i == len(core) {
-			return errorf(pos+i+1, "", "no serial number after $+")
-		}
-		h.Serial, err = hibcField("serial number", core[i:], pos+i)
+		h.Serial, err = hibcField("serial number", core[2:], pos+2)
 	case strings.HasPrefix(core, "$"):
+		if len(core) == 1 {
+			return errorf(pos+2, "", "no lot after $")
+		}
 		h.Lot, err = hibcField("lot", core[1:], pos+1)
 	case core != "" && isDigit(core[0]):
 		if len(core) < 5 || charsetOK(Numeric, core[:5]) >= 0 {
@@ -252,7 +303,7 @@ func (hp *hibcParser) secondary(d string, pos int) *ParseError {
 		}
 		h.Lot, err = hibcField("lot", core[5:], pos+5)
 	default:
-		return errorf(pos+1, "", "secondary data %q must start with $, $$, $+ or a 5-digit Julian date", core)
+		return errorf(pos+1, "", "secondary data %q must start with $, $$, $+, $$+ or a 5-digit Julian date", core)
 	}
 	if err != nil || !hasSupp {
 		return err
@@ -260,8 +311,8 @@ func (hp *hibcParser) secondary(d string, pos int) *ParseError {
 	return hp.supplemental(supp, pos+len(core)+1)
 }
 
-// expiry reads the expiry date in core at i, after the flag ("$$" or "$+"),
-// and returns the index after it.
+// expiry reads the expiry date in core at i, after the flag ("$$", with
+// any quantity, or "$$+"), and returns the index after it.
 func (hp *hibcParser) expiry(core string, i, pos int, flag string) (int, *ParseError) {
 	if i >= len(core) {
 		return i, errorf(pos+i+1, "", "no expiry date format or lot after %s", flag)

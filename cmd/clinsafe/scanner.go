@@ -254,7 +254,7 @@ func (c scanner) output(r *gs1.Result) *Output {
 		}
 		if !h.Expiry.IsZero() {
 			ho.Expiry = h.Expiry.Format(time.DateOnly)
-			if h.Expiry.Hour() != 0 {
+			if h.HasExpiryHour() {
 				ho.Expiry = h.Expiry.Format("2006-01-02T15:04")
 			}
 		}

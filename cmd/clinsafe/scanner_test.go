@@ -90,6 +90,12 @@ func TestScanOne(t *testing.T) {
 				`"lot":"LOT123","expiry":"2026-12-31","expiry_format":"YYMMDD","check":"H"}}` + "\n",
 		},
 		{
+			"HIBC expiry with an hour of 00",
+			[]string{withCheck(t, "+$$426123100LOTG")},
+			`{"lot":"LOT","expiry":"2026-12-31","hibc":{"lot":"LOT","expiry":"2026-12-31T00:00",` +
+				`"expiry_format":"YYMMDDHH","link":"G","check":"` + lastChar(withCheck(t, "+$$426123100LOTG")) + `"}}` + "\n",
+		},
+		{
 			"HIBC secondary with hour, quantity and link",
 			[]string{withCheck(t, "+$$8054261231143LOTG")},
 			`{"lot":"3LOT","expiry":"2026-12-31","hibc":{"quantity":5,"lot":"3LOT","expiry":"2026-12-31T14:00",` +

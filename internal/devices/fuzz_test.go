@@ -56,9 +56,20 @@ func FuzzParseScan(f *testing.F) {
 	f.Add("]d20109521234543213172612311" + "0ABC<GS>21S")
 	f.Add("(01)09521234543213(10)A")
 	f.Add("+A99912341/$$52001510X3")
+	f.Add("+A123BJC5D6E71/$+123456780")
+	f.Add("+A123BJC5D6E71/$$+3261231SER1Y")
 	f.Fuzz(func(t *testing.T, in string) {
 		d, err := ParseScan(in, now)
-		if err == nil && (len(d.GTIN) != 14 || d.EntryType != EntryBarcode) {
+		if err != nil {
+			return
+		}
+		// A device is identified by a GTIN, or by an HIBC labeler code and
+		// catalogue number, never by neither.
+		gs1OK := len(d.GTIN) == 14 && d.Labeler == "" && d.Catalogue == ""
+		_, lmsg := CheckLabeler(d.Labeler)
+		_, cmsg := CheckHIBCCatalogue(d.Catalogue)
+		hibcOK := d.GTIN == "" && lmsg == "" && cmsg == "" && len(d.UnitOfMeasure) == 1
+		if !(gs1OK || hibcOK) || d.EntryType != EntryBarcode || d.Raw == "" {
 			t.Fatalf("ParseScan(%q) = %+v", in, d)
 		}
 	})

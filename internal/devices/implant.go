@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 
@@ -136,6 +137,11 @@ type PatientInput struct {
 	Postcode  string `json:"postcode"`
 	Phone     string `json:"phone"`
 	Email     string `json:"email"`
+	// UpdateDetails is the deliberate step of changing the details on file
+	// of the patient with this NHS number to these (blank fields keep what
+	// is stored). Without it, details that differ from those on file stop
+	// the procedure.
+	UpdateDetails bool `json:"update_details,omitempty"`
 }
 
 // LogValue keeps patient data out of logs.
@@ -266,16 +272,99 @@ const (
 	EntryManual  = "manual"
 )
 
-// Device is the identity of one device as scanned or typed.
+// Device is the identity of one device as scanned or typed. A device is
+// identified by its GTIN or, when it has none (an HIBC label, or a label
+// with only a catalogue number), by its labeler or manufacturer and its
+// catalogue number: see [Device.Key].
 type Device struct {
-	GTIN      string   `json:"gtin"`
-	Lot       string   `json:"lot"`
-	Serial    string   `json:"serial"`
-	Expiry    string   `json:"expiry"` // YYYY-MM-DD or ""
-	Raw       string   `json:"raw"`    // the scanned string; "" for manual entry
-	EntryType string   `json:"entry_type"`
-	Notes     []string `json:"notes,omitempty"` // lenient repairs made by the parser
+	GTIN string `json:"gtin"` // 14 digits, or "" for a device without one
+	// Labeler is the HIBC labeler identification code (LIC), 4 letters or
+	// digits; Manufacturer is the manufacturer's name as typed, for a
+	// device with neither a GTIN nor an HIBC label.
+	Labeler      string `json:"labeler,omitempty"`
+	Manufacturer string `json:"manufacturer,omitempty"`
+	// Catalogue is the product or catalogue number (the HIBC PCN, or the
+	// REF on the label); UnitOfMeasure the HIBC unit of measure digit
+	// (packaging level), "" when not known.
+	Catalogue     string   `json:"catalogue,omitempty"`
+	UnitOfMeasure string   `json:"unit_of_measure,omitempty"`
+	Lot           string   `json:"lot"`
+	Serial        string   `json:"serial"`
+	Expiry        string   `json:"expiry"` // YYYY-MM-DD or ""
+	Raw           string   `json:"raw"`    // the scanned string; "" for manual entry
+	EntryType     string   `json:"entry_type"`
+	Notes         []string `json:"notes,omitempty"` // lenient repairs made by the parser
 }
+
+// ProductKey identifies the product a device is one of: its GTIN; or, for
+// a device without one, its HIBC labeler code and catalogue number; or the
+// manufacturer's name and catalogue number. Exactly one form is set.
+type ProductKey struct {
+	GTIN         string `json:"gtin,omitempty"`
+	Labeler      string `json:"labeler,omitempty"`
+	Manufacturer string `json:"manufacturer,omitempty"`
+	Catalogue    string `json:"catalogue,omitempty"`
+}
+
+// Key returns the identity of the device's product: the GTIN when it has
+// one, else the labeler code and catalogue number, else the manufacturer
+// and catalogue number.
+func (d Device) Key() ProductKey {
+	switch {
+	case d.GTIN != "":
+		return ProductKey{GTIN: d.GTIN}
+	case d.Labeler != "":
+		return ProductKey{Labeler: d.Labeler, Catalogue: d.Catalogue}
+	}
+	return ProductKey{Manufacturer: d.Manufacturer, Catalogue: d.Catalogue}
+}
+
+// String names the product for people: the GTIN, "A123/BJC5D6E7" (HIBC
+// labeler code and catalogue number) or "Acme, catalogue number REF1".
+func (k ProductKey) String() string {
+	switch {
+	case k.GTIN != "":
+		return k.GTIN
+	case k.Labeler != "":
+		return k.Labeler + "/" + k.Catalogue
+	}
+	return k.Manufacturer + ", catalogue number " + k.Catalogue
+}
+
+// CheckLabeler validates an HIBC labeler identification code (LIC) and
+// returns it in capitals, or a message for the person who typed it.
+func CheckLabeler(s string) (string, string) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	ok := len(s) == 4 && s[0] >= 'A' && s[0] <= 'Z'
+	for i := 0; ok && i < len(s); i++ {
+		ok = isUpperAlnum(s[i])
+	}
+	if !ok {
+		return "", "HIBC labeler code must be 4 letters or digits, the first a letter, like H123"
+	}
+	return s, ""
+}
+
+// CheckHIBCCatalogue validates a catalogue number that goes with an HIBC
+// labeler code (the HIBC product or catalogue number, PCN) and returns it
+// in capitals, or a message.
+func CheckHIBCCatalogue(s string) (string, string) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	switch {
+	case s == "":
+		return "", "Enter the catalogue number"
+	case len(s) > 18:
+		return "", "HIBC catalogue number must be 18 characters or fewer"
+	}
+	for i := 0; i < len(s); i++ {
+		if !isUpperAlnum(s[i]) {
+			return "", "HIBC catalogue number must use only letters and digits"
+		}
+	}
+	return s, ""
+}
+
+func isUpperAlnum(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
 
 // MaxScan is the longest scan accepted, in bytes.
 const MaxScan = 512
@@ -283,25 +372,28 @@ const MaxScan = 512
 // ParseScan reads one scan from a keyboard-wedge scanner: textual stand-ins
 // for the GS separator are replaced (scan.NormalizeGS) and the data parsed
 // leniently by gs1.Parse. Field "barcode" carries the message of an
-// Invalid error. A GS1 barcode without a GTIN, or an HIBC label, is refused
-// with a message pointing to manual entry.
+// Invalid error. A GS1 barcode without a GTIN is refused with a message
+// pointing to manual entry. An HIBC label gives a device without a GTIN,
+// identified by labeler code and catalogue number; one of a pair of HIBC
+// labels on its own (the product code, or the lot and expiry) is refused:
+// read the pair with ParseHIBCPair.
 func ParseScan(raw string, now time.Time) (Device, error) {
-	bad := func(msg string) (Device, error) {
-		return Device{}, &apperr.Error{Kind: apperr.Invalid, Message: "The barcode could not be read", Fields: map[string]string{"barcode": msg}}
-	}
-	data := strings.TrimSpace(gs1.NormalizeGS(raw))
-	if data == "" {
-		return bad("Scan the barcode on the device label, or enter the details by hand")
-	}
-	if len(data) > MaxScan {
-		return bad(fmt.Sprintf("The scan is too long (%d characters); scan one barcode at a time", len(data)))
-	}
-	r, err := gs1.Parse(data, gs1.Options{Lenient: true, Now: now})
+	data, r, err := parseScan(raw, now)
 	if err != nil {
-		return bad("This is not a GS1 or HIBC barcode we can read: " + err.Error())
+		return Device{}, err
 	}
-	if r.HIBC != nil || r.GTIN == "" {
-		return bad("The barcode has no GTIN (AI 01); scan the GS1 barcode on the label, or enter the details by hand")
+	if r.HIBC != nil {
+		h := r.HIBC
+		switch {
+		case h.HasPrimary && !h.HasSecondary:
+			return badScan("This HIBC label has only the product code: scan its second HIBC label (lot, serial number or expiry) with it, or enter the details by hand")
+		case !h.HasPrimary:
+			return badScan("This HIBC label has the lot, serial number or expiry but no product code: scan the HIBC label with the product code first, or enter the details by hand")
+		}
+		return hibcDevice(h, data), nil
+	}
+	if r.GTIN == "" {
+		return badScan("The barcode has no GTIN (AI 01); scan the GS1 barcode on the label, or enter the details by hand")
 	}
 	d := Device{GTIN: r.GTIN, Lot: r.Lot, Serial: r.Serial, Expiry: r.ExpiryISO(), Raw: data, EntryType: EntryBarcode, Notes: r.Notes}
 	if d.Expiry == "" && !r.ExpiryTime.IsZero() {
@@ -310,22 +402,114 @@ func ParseScan(raw string, now time.Time) (Device, error) {
 	return d, nil
 }
 
-// ManualInput is a device typed by hand when there is no readable barcode.
-type ManualInput struct {
-	GTIN   string `json:"gtin"`
-	Lot    string `json:"lot"`
-	Serial string `json:"serial"`
-	Expiry string `json:"expiry"`
+func badScan(msg string) (Device, error) {
+	return Device{}, &apperr.Error{Kind: apperr.Invalid, Message: "The barcode could not be read", Fields: map[string]string{"barcode": msg}}
 }
 
-// Device validates a manual entry: the GTIN check digit, GS1 characters in
-// lot and serial (at most 20), and a real expiry date.
+// parseScan normalises and parses one scan.
+func parseScan(raw string, now time.Time) (string, *gs1.Result, error) {
+	data := strings.TrimSpace(gs1.NormalizeGS(raw))
+	if data == "" {
+		_, err := badScan("Scan the barcode on the device label, or enter the details by hand")
+		return "", nil, err
+	}
+	if len(data) > MaxScan {
+		_, err := badScan(fmt.Sprintf("The scan is too long (%d characters); scan one barcode at a time", len(data)))
+		return "", nil, err
+	}
+	r, err := gs1.Parse(data, gs1.Options{Lenient: true, Now: now})
+	if err != nil {
+		_, err := badScan("This is not a GS1 or HIBC barcode we can read: " + err.Error())
+		return "", nil, err
+	}
+	return data, r, nil
+}
+
+// hibcDevice is the device of HIBC data holding primary and secondary data.
+func hibcDevice(h *gs1.HIBC, raw string) Device {
+	d := Device{Labeler: h.Labeler, Catalogue: h.Product, UnitOfMeasure: strconv.Itoa(h.UnitOfMeasure),
+		Lot: h.Lot, Serial: h.Serial, Raw: raw, EntryType: EntryBarcode, Notes: h.Notes}
+	if !h.Expiry.IsZero() {
+		d.Expiry = h.Expiry.Format(time.DateOnly)
+	}
+	return d
+}
+
+// ParseHIBCPair reads a device from its two HIBC labels scanned one after
+// the other: the primary label (labeler code, catalogue number, unit of
+// measure) and the secondary label (lot or serial number, expiry), whose
+// link character must be the primary's check character. Raw is the two
+// scans separated by a space. Invalid with field "barcode" otherwise.
+func ParseHIBCPair(primary, secondary string, now time.Time) (Device, error) {
+	pd, pr, err := parseScan(primary, now)
+	if err != nil {
+		return Device{}, err
+	}
+	sd, sr, err := parseScan(secondary, now)
+	if err != nil {
+		return Device{}, err
+	}
+	if pr.HIBC == nil || sr.HIBC == nil {
+		return badScan("Both barcodes must be HIBC labels (starting with +): the label with the product code, then the one with the lot or serial number")
+	}
+	if !pr.HIBC.HasPrimary || pr.HIBC.HasSecondary {
+		return badScan("Scan the HIBC label with the product code first, then the one with the lot or serial number")
+	}
+	h, err := gs1.JoinHIBC(pr.HIBC, sr.HIBC)
+	if err != nil {
+		return badScan("These two HIBC labels do not belong together: " + err.Error())
+	}
+	return hibcDevice(h, pd+" "+sd), nil
+}
+
+// ManualInput is a device typed by hand when there is no readable barcode.
+// A device without a GTIN is entered by its manufacturer (or HIBC labeler
+// code) and catalogue number.
+type ManualInput struct {
+	GTIN         string `json:"gtin"`
+	Labeler      string `json:"labeler"`
+	Manufacturer string `json:"manufacturer"`
+	Catalogue    string `json:"catalogue"`
+	Lot          string `json:"lot"`
+	Serial       string `json:"serial"`
+	Expiry       string `json:"expiry"`
+}
+
+// Device validates a manual entry: the GTIN check digit, or, without a
+// GTIN, a catalogue number with an HIBC labeler code or a manufacturer;
+// GS1 characters in lot and serial (at most 20), and a real expiry date.
+// A catalogue number typed with a GTIN is kept with it. Invalid with
+// fields gtin, labeler, manufacturer, catalogue, lot, serial and expiry.
 func (in ManualInput) Device() (Device, error) {
 	var f apperr.Fields
-	d := Device{Lot: strings.TrimSpace(in.Lot), Serial: strings.TrimSpace(in.Serial), EntryType: EntryManual}
-	g, msg := CheckGTIN(in.GTIN)
-	f.Check(msg != "", "gtin", msg)
-	d.GTIN = g
+	d := Device{Lot: strings.TrimSpace(in.Lot), Serial: strings.TrimSpace(in.Serial), EntryType: EntryManual,
+		Manufacturer: strings.TrimSpace(in.Manufacturer), Catalogue: strings.TrimSpace(in.Catalogue)}
+	labeler := strings.TrimSpace(in.Labeler)
+	if strings.TrimSpace(in.GTIN) != "" || (labeler == "" && d.Manufacturer == "" && d.Catalogue == "") {
+		g, msg := CheckGTIN(in.GTIN)
+		if msg == "Enter the GTIN" {
+			msg = "Enter the GTIN, or the manufacturer and catalogue number if the label has no GTIN"
+		}
+		f.Check(msg != "", "gtin", msg)
+		d.GTIN = g
+	} else {
+		f.Check(labeler == "" && d.Manufacturer == "", "manufacturer", "Enter the manufacturer or its HIBC labeler code")
+		f.Check(d.Catalogue == "", "catalogue", "Enter the catalogue number")
+	}
+	if labeler != "" {
+		l, msg := CheckLabeler(labeler)
+		f.Check(msg != "", "labeler", msg)
+		d.Labeler = l
+		if d.Catalogue != "" {
+			c, msg := CheckHIBCCatalogue(d.Catalogue)
+			f.Check(msg != "", "catalogue", msg)
+			d.Catalogue = c
+		}
+	} else if d.Catalogue != "" {
+		f.Check(len(d.Catalogue) > 40, "catalogue", "Catalogue number must be 40 characters or fewer")
+		f.Check(!gs1.InCS82(d.Catalogue), "catalogue", "Catalogue number must use only letters, digits and the punctuation allowed on GS1 labels")
+	}
+	f.Check(len(d.Manufacturer) > 200, "manufacturer", "Manufacturer must be 200 characters or fewer")
 	checkX := func(field, label, v string) {
 		f.Check(len(v) > 20, field, label+" must be 20 characters or fewer")
 		f.Check(v != "" && !gs1.InCS82(v), field, label+" must use only letters, digits and the punctuation allowed on GS1 labels")

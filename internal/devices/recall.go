@@ -30,10 +30,13 @@ const (
 
 // Rule is one line of what a recall affects. A device matches a recall when
 // it matches any of its rules. The product is named by its GTIN or, when
-// GTIN is empty, by its catalogue number (REF on the label) with the
-// recall's manufacturer.
+// GTIN is empty, by its catalogue number: with Labeler, the HIBC labeler
+// code (for HIBC-labelled devices without a GTIN, written "A123/BJC5D6E7"
+// in the text form); without, the REF on the label with the recall's
+// manufacturer.
 type Rule struct {
 	GTIN      string   `json:"gtin"`
+	Labeler   string   `json:"labeler,omitempty"`
 	Catalogue string   `json:"catalogue_number,omitempty"`
 	Kind      string   `json:"kind"`
 	Lots      []string `json:"lots,omitempty"`
@@ -52,7 +55,10 @@ func (r Rule) Matches(d Device) bool {
 
 // head is the product a rule names, as written in the text form.
 func (r Rule) head() string {
-	if r.GTIN == "" && r.Catalogue != "" {
+	switch {
+	case r.GTIN == "" && r.Labeler != "":
+		return r.Labeler + "/" + r.Catalogue
+	case r.GTIN == "" && r.Catalogue != "":
 		return "REF " + r.Catalogue
 	}
 	return r.GTIN
@@ -125,13 +131,25 @@ const (
 const MaxCatalogueNumber = 30
 
 // Validate normalises r and returns a message for the person, or "". A
-// rule names a GTIN or a catalogue number, not both. Lots and serial
-// numbers that are the same after NormalizeCode are listed once.
+// rule names a GTIN, a catalogue number, or an HIBC labeler code and
+// catalogue number: one of them. Lots and serial numbers that are the
+// same after NormalizeCode are listed once.
 func (r *Rule) Validate() string {
 	r.Catalogue = strings.TrimSpace(r.Catalogue)
+	r.Labeler = strings.TrimSpace(r.Labeler)
 	switch {
-	case strings.TrimSpace(r.GTIN) != "" && r.Catalogue != "":
+	case strings.TrimSpace(r.GTIN) != "" && (r.Catalogue != "" || r.Labeler != ""):
 		return "name the product by its GTIN or by its catalogue number, not both"
+	case r.Labeler != "":
+		l, msg := CheckLabeler(r.Labeler)
+		if msg != "" {
+			return msg
+		}
+		c, msg := CheckHIBCCatalogue(r.Catalogue)
+		if msg != "" {
+			return msg
+		}
+		r.Labeler, r.Catalogue, r.GTIN = l, c, ""
 	case r.Catalogue != "":
 		if len(r.Catalogue) > MaxCatalogueNumber || !isCS82(r.Catalogue) {
 			return fmt.Sprintf("catalogue number %q must be up to %d characters that can appear on a label", trunc(r.Catalogue), MaxCatalogueNumber)
@@ -234,14 +252,17 @@ func trunc(s string) string {
 //	05012345678906 serials SN001, SN002
 //	05012345678906 expiry from 2026-01-01 to 2026-06-30
 //	REF 71-345 lots A123
+//	A123/BJC5D6E7 lots L1, L2
 //
-// A line names the product by its GTIN, or by REF and its catalogue
-// number (the recall's manufacturer's). After lots and serials, values are
-// separated by commas or spaces; after lot and serial the rest of the line
-// is one value, so a lot holding a comma is typed one per line (following
-// lot or serial lines of the same product make one rule). Blank lines and
-// lines starting with # are ignored. It returns the rules, or an Invalid
-// error whose field "affects" names every bad line. It never panics.
+// A line names the product by its GTIN, by REF and its catalogue number
+// (the recall's manufacturer's), or, for an HIBC-labelled product without
+// a GTIN, by its HIBC labeler code, "/" and catalogue number. After lots
+// and serials, values are separated by commas or spaces; after lot and
+// serial the rest of the line is one value, so a lot holding a comma is
+// typed one per line (following lot or serial lines of the same product
+// make one rule). Blank lines and lines starting with # are ignored. It
+// returns the rules, or an Invalid error whose field "affects" names every
+// bad line. It never panics.
 func ParseAffects(text string) ([]Rule, error) {
 	var rules []Rule
 	var problems []string
@@ -289,7 +310,7 @@ func ParseAffects(text string) ([]Rule, error) {
 // mergeable reports whether b continues a's list: the same product and
 // both lots, or both serial numbers.
 func mergeable(a, b Rule) bool {
-	return a.GTIN == b.GTIN && a.Catalogue == b.Catalogue && a.Kind == b.Kind && (a.Kind == RuleLots || a.Kind == RuleSerials)
+	return a.GTIN == b.GTIN && a.Labeler == b.Labeler && a.Catalogue == b.Catalogue && a.Kind == b.Kind && (a.Kind == RuleLots || a.Kind == RuleSerials)
 }
 
 // appendNew adds the values of add not already in xs (as NormalizeCode
@@ -326,12 +347,17 @@ func parseRuleLine(line string) (Rule, string) {
 		if r.Catalogue == "" {
 			return r, "write the catalogue number after REF"
 		}
+	} else if l, c, ok := strings.Cut(first, "/"); ok {
+		r.Labeler, r.Catalogue = l, c
+		if l == "" || c == "" || strings.Contains(c, "/") {
+			return r, "write an HIBC product as its labeler code and catalogue number, like A123/BJC5D6E7"
+		}
 	} else {
 		r.GTIN = first
 	}
 	kwWord, rest := nextWord(rest)
 	if kwWord == "" {
-		return Rule{}, "write a GTIN (or REF and a catalogue number), then all, lots, serials or expiry"
+		return Rule{}, "write a GTIN (or REF and a catalogue number, or an HIBC labeler code/catalogue number), then all, lots, serials or expiry"
 	}
 	kw := strings.ToLower(kwWord)
 	words := strings.FieldsFunc(rest, func(c rune) bool { return unicode.IsSpace(c) || c == ',' })

@@ -26,8 +26,12 @@ import (
 // that lists lots, serial numbers or an expiry window and a device of the
 // recalled product with no lot, serial or expiry recorded; and a device
 // recorded without a GTIN whose manufacturer and model (or catalogue
-// number) are those of a recalled GTIN's catalogue entry. Manufacturer and
-// model names compare by NormalizeName. Nothing that is possibly affected
+// number) are those of a recalled GTIN's catalogue entry. A rule naming an
+// HIBC labeler code and catalogue number affects the devices of that
+// labeler and catalogue number; a near catalogue number of that labeler,
+// or one recorded without a GTIN or labeler code under the recall's
+// manufacturer, is possibly affected. Manufacturer and model names
+// compare by NormalizeName. Nothing that is possibly affected
 // is dropped: the lists show it apart from the affected devices, with the
 // reason, for review.
 
@@ -89,13 +93,30 @@ func NormalizeName(s string) string {
 
 // RecordedDevice is what the recall matcher knows of a device on the
 // register: its identity, and its product's manufacturer, model and
-// catalogue number (from the catalogue, or as recorded for a device
-// without a GTIN; "" when not known).
+// catalogue number (as recorded with the device, else from the catalogue;
+// "" when not known). Left empty, Manufacturer and CatalogueNumber are
+// read from the Device's own Manufacturer and Catalogue.
 type RecordedDevice struct {
 	Device
 	Manufacturer    string
 	Model           string
 	CatalogueNumber string
+}
+
+// maker is the device's manufacturer as the matcher compares it.
+func (d RecordedDevice) maker() string {
+	if d.Manufacturer != "" {
+		return d.Manufacturer
+	}
+	return d.Device.Manufacturer
+}
+
+// catalogue is the device's catalogue number as the matcher compares it.
+func (d RecordedDevice) catalogue() string {
+	if d.CatalogueNumber != "" {
+		return d.CatalogueNumber
+	}
+	return d.Device.Catalogue
 }
 
 // Matcher classifies recorded devices against one recall.
@@ -141,36 +162,53 @@ func (m *Matcher) Classify(d RecordedDevice) (string, []string) {
 }
 
 // identity says whether d is the product the rule names: affected for the
-// same GTIN (or manufacturer and catalogue number), possible with a reason
-// for a near identity.
+// same GTIN (or manufacturer and catalogue number, or HIBC labeler code
+// and catalogue number), possible with a reason for a near identity.
 func (m *Matcher) identity(r Rule, d RecordedDevice) (string, string) {
+	maker, cat := d.maker(), d.catalogue()
 	if r.GTIN != "" {
 		if d.GTIN == r.GTIN {
 			return MatchAffected, ""
 		}
 		p, ok := m.products[r.GTIN]
-		if d.GTIN != "" || !ok || NormalizeName(d.Manufacturer) == "" || NormalizeName(d.Manufacturer) != NormalizeName(p.Manufacturer) {
+		if d.GTIN != "" || !ok || NormalizeName(maker) == "" || NormalizeName(maker) != NormalizeName(p.Manufacturer) {
 			return MatchNone, ""
 		}
 		if NormalizeName(d.Model) != "" && NormalizeName(d.Model) == NormalizeName(p.Model) {
 			return MatchPossible, fmt.Sprintf("recorded without a GTIN; same manufacturer and model as GTIN %s", r.GTIN)
 		}
-		if p.CatalogueNumber != "" && NearCode(d.CatalogueNumber) == NearCode(p.CatalogueNumber) {
+		if p.CatalogueNumber != "" && NearCode(cat) == NearCode(p.CatalogueNumber) {
 			return MatchPossible, fmt.Sprintf("recorded without a GTIN; same manufacturer and catalogue number as GTIN %s", r.GTIN)
 		}
 		return MatchNone, ""
 	}
-	if r.Catalogue == "" || d.CatalogueNumber == "" {
+	if r.Catalogue == "" || cat == "" {
 		return MatchNone, ""
 	}
-	sameMaker := NormalizeName(d.Manufacturer) == NormalizeName(m.recall.Manufacturer)
+	near := NearCode(cat) == NearCode(r.Catalogue) && NearCode(r.Catalogue) != ""
+	if r.Labeler != "" {
+		switch {
+		case d.Labeler == "" && d.GTIN == "" && near && NormalizeName(maker) != "" && NormalizeName(maker) == NormalizeName(m.recall.Manufacturer):
+			return MatchPossible, fmt.Sprintf("recorded without an HIBC labeler code; same manufacturer and catalogue number as %s/%s", r.Labeler, r.Catalogue)
+		case NormalizeCode(d.Labeler) != NormalizeCode(r.Labeler):
+			return MatchNone, ""
+		case NormalizeCode(cat) == NormalizeCode(r.Catalogue):
+			return MatchAffected, ""
+		case near:
+			return MatchPossible, fmt.Sprintf("catalogue number %s is close to the listed %s", cat, r.Catalogue)
+		}
+		return MatchNone, ""
+	}
+	sameMaker := NormalizeName(maker) == NormalizeName(m.recall.Manufacturer)
 	switch {
-	case NormalizeCode(d.CatalogueNumber) == NormalizeCode(r.Catalogue) && sameMaker:
+	case NormalizeCode(cat) == NormalizeCode(r.Catalogue) && sameMaker:
 		return MatchAffected, ""
-	case NormalizeCode(d.CatalogueNumber) == NormalizeCode(r.Catalogue):
-		return MatchPossible, fmt.Sprintf("catalogue number %s is listed, but the manufacturer is recorded as %q", d.CatalogueNumber, d.Manufacturer)
-	case NearCode(d.CatalogueNumber) == NearCode(r.Catalogue) && NearCode(r.Catalogue) != "":
-		return MatchPossible, fmt.Sprintf("catalogue number %s is close to the listed %s", d.CatalogueNumber, r.Catalogue)
+	case NormalizeCode(cat) == NormalizeCode(r.Catalogue) && maker == "" && d.Labeler != "":
+		return MatchPossible, fmt.Sprintf("catalogue number %s is listed; the device is recorded by HIBC labeler code %s, not by manufacturer", cat, d.Labeler)
+	case NormalizeCode(cat) == NormalizeCode(r.Catalogue):
+		return MatchPossible, fmt.Sprintf("catalogue number %s is listed, but the manufacturer is recorded as %q", cat, maker)
+	case near:
+		return MatchPossible, fmt.Sprintf("catalogue number %s is close to the listed %s", cat, r.Catalogue)
 	}
 	return MatchNone, ""
 }

@@ -204,3 +204,62 @@ func TestCloseRecallInput(t *testing.T) {
 		}
 	}
 }
+
+// A rule naming an HIBC labeler code and catalogue number: the same
+// labeler and catalogue number is affected, a near catalogue number of
+// that labeler, or a device typed without a GTIN or labeler code under
+// the recall's manufacturer, is possibly affected; a REF rule finds an
+// HIBC device of its catalogue number for review.
+func TestMatcherClassifyHIBC(t *testing.T) {
+	rc := func(affects string) Recall {
+		t.Helper()
+		rules, err := ParseAffects(affects)
+		if err != nil {
+			t.Fatalf("ParseAffects(%q): %v", affects, err)
+		}
+		return Recall{Manufacturer: "Northwind Orthopaedics", Rules: rules}
+	}
+	hibc := func(labeler, catalogue, lot string) RecordedDevice {
+		return RecordedDevice{Device: Device{Labeler: labeler, Catalogue: catalogue, Lot: lot}}
+	}
+	cases := []struct {
+		name    string
+		affects string
+		d       RecordedDevice
+		want    string
+		reason  string
+	}{
+		{"same product and lot", "H123/HIP22 lots L1", hibc("H123", "HIP22", "l1"), MatchAffected, ""},
+		{"catalogue number case", "h123/hip22 all", hibc("H123", "HIP22", ""), MatchAffected, ""},
+		{"near catalogue number", "H123/HIP22 lots L1", hibc("H123", "0HIP22", "L1"), MatchPossible, "catalogue number 0HIP22 is close to the listed HIP22"},
+		{"near catalogue number and lot", "H123/HIP22 lots L1", hibc("H123", "0HIP22", "L-1"), MatchPossible, "lot L-1 is close"},
+		{"other catalogue number", "H123/HIP22 all", hibc("H123", "HIP23", ""), MatchNone, ""},
+		{"other labeler", "H123/HIP22 all", hibc("B456", "HIP22", ""), MatchNone, ""},
+		{"other lot", "H123/HIP22 lots L1", hibc("H123", "HIP22", "L2"), MatchNone, ""},
+		{"typed under the recall's manufacturer", "H123/HIP22 all",
+			RecordedDevice{Device: Device{Manufacturer: "NORTHWIND ORTHOPAEDICS LTD", Catalogue: "HIP-22"}}, MatchPossible, "recorded without an HIBC labeler code"},
+		{"typed under another manufacturer", "H123/HIP22 all", RecordedDevice{Device: Device{Manufacturer: "Contoso", Catalogue: "HIP22"}}, MatchNone, ""},
+		{"a GS1 device of the catalogue number", "H123/HIP22 all",
+			RecordedDevice{Device: Device{GTIN: rcG}, Manufacturer: "Northwind Orthopaedics", CatalogueNumber: "HIP22"}, MatchNone, ""},
+		{"REF rule, HIBC device", "REF HIP22 all", hibc("H123", "HIP22", ""), MatchPossible, "HIBC labeler code H123"},
+		{"GTIN rule, HIBC device", rcG + " all", hibc("H123", "HIP22", ""), MatchNone, ""},
+	}
+	for _, c := range cases {
+		got, reasons := NewMatcher(rc(c.affects), nil).Classify(c.d)
+		joined := strings.Join(reasons, "; ")
+		if got != c.want || (c.reason != "" && !strings.Contains(joined, c.reason)) || (c.want == MatchAffected && len(reasons) > 0) {
+			t.Errorf("%s: Classify(%+v) under %q = %q %q, want %q with reason %q", c.name, c.d, c.affects, got, joined, c.want, c.reason)
+		}
+	}
+	// The three ways of naming a product are written back as they are read.
+	text := rcG + " lots L1\nREF 71-345 lot A,1\nH123/HIP22 serials S1, S2\n"
+	rules, err := ParseAffects(text)
+	if err != nil || len(rules) != 3 || FormatAffects(rules) != text {
+		t.Errorf("ParseAffects then FormatAffects(%q) = %q (%+v), %v", text, FormatAffects(rules), rules, err)
+	}
+	for _, bad := range []string{"H123/HIP-22 all", "H12/HIP22 all", "H123/ all"} {
+		if _, err := ParseAffects(bad); err == nil {
+			t.Errorf("ParseAffects(%q): no error", bad)
+		}
+	}
+}

@@ -35,6 +35,10 @@ type Part struct {
 	// Exclude names columns that change without an audit entry (sign-in
 	// times, a token's last use, a flag derived from another table).
 	Exclude []string
+	// OmitEmpty names columns added after rows of the table were audited:
+	// a value is hashed only when it is not empty ('' or NULL), so a row
+	// written before the column existed keeps the hash recorded for it.
+	OmitEmpty []string
 }
 
 // Entity is one audited entity: the Entity of the Changes that write it,
@@ -124,7 +128,7 @@ func newRegistry(wings []Entity) (*registry, error) {
 			if !plainName.MatchString(p.Table) {
 				return nil, fmt.Errorf("store: content registry: entity %q: table %q is not a plain name", e.Name, p.Table)
 			}
-			for _, c := range append(slices.Clone(p.Key), p.Exclude...) {
+			for _, c := range slices.Concat(p.Key, p.Exclude, p.OmitEmpty) {
 				if !plainName.MatchString(c) {
 					return nil, fmt.Errorf("store: content registry: entity %q: table %q: column %q is not a plain name", e.Name, p.Table, c)
 				}
@@ -216,12 +220,13 @@ func canonValue(b []byte, v any) []byte {
 type rowHasher struct {
 	table string
 	names []string
-	idx   []int // positions of names in the row's column order
+	idx   []int  // positions of names in the row's column order
+	omit  []bool // hash the value only when it is not empty (Part.OmitEmpty)
 	buf   []byte
 	val   []byte
 }
 
-func newRowHasher(table string, cols, exclude []string) *rowHasher {
+func newRowHasher(table string, cols []string, p Part) *rowHasher {
 	h := &rowHasher{table: table}
 	type col struct {
 		name string
@@ -230,7 +235,7 @@ func newRowHasher(table string, cols, exclude []string) *rowHasher {
 	var cs []col
 	for i, c := range cols {
 		c = strings.ToLower(strings.TrimSpace(c))
-		if !slices.Contains(exclude, c) {
+		if !slices.Contains(p.Exclude, c) {
 			cs = append(cs, col{c, i})
 		}
 	}
@@ -238,6 +243,7 @@ func newRowHasher(table string, cols, exclude []string) *rowHasher {
 	for _, c := range cs {
 		h.names = append(h.names, c.name)
 		h.idx = append(h.idx, c.i)
+		h.omit = append(h.omit, slices.Contains(p.OmitEmpty, c.name))
 	}
 	return h
 }
@@ -246,10 +252,13 @@ func (h *rowHasher) sum(vals []any) [32]byte {
 	b := append(h.buf[:0], h.table...)
 	b = append(b, 0)
 	for k, i := range h.idx {
+		h.val = canonValue(h.val[:0], vals[i])
+		if h.omit[k] && (string(h.val) == "s" || string(h.val) == "n") {
+			continue
+		}
 		b = strconv.AppendInt(b, int64(len(h.names[k])), 10)
 		b = append(b, ':')
 		b = append(b, h.names[k]...)
-		h.val = canonValue(h.val[:0], vals[i])
 		b = strconv.AppendInt(b, int64(len(h.val)), 10)
 		b = append(b, ':')
 		b = append(b, h.val...)
@@ -382,7 +391,7 @@ func (b *Batcher) TrackBulk(set *BulkSet, entity string) {
 		return
 	}
 	b.set, b.entity = set, entity
-	b.hasher = newRowHasher(b.table, strings.Split(b.cols, ","), d.Parts[0].Exclude)
+	b.hasher = newRowHasher(b.table, strings.Split(b.cols, ","), d.Parts[0])
 }
 
 // scanAny reads the current row as generic values.
@@ -417,7 +426,7 @@ func (s *DB) contentHash(ctx context.Context, q Querier, orgID OrgID, d *Entity,
 			rows.Close()
 			return "", s.Wrap(err, "hash %s %s", d.Name, id)
 		}
-		h := newRowHasher(p.Table, cols, p.Exclude)
+		h := newRowHasher(p.Table, cols, p)
 		for rows.Next() {
 			vals, err := scanAny(rows, len(cols))
 			if err != nil {

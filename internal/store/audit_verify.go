@@ -348,7 +348,7 @@ func (s *DB) tableRows(ctx context.Context, tx *sql.Tx, p Part, fn func(key []st
 			return fmt.Errorf("store: content registry: %s has no column %v", p.Table, p.Key)
 		}
 	}
-	h := newRowHasher(p.Table, cols, p.Exclude)
+	h := newRowHasher(p.Table, cols, p)
 	key := make([]string, len(p.Key))
 	for rows.Next() {
 		vals, err := scanAny(rows, len(cols))

@@ -31,6 +31,9 @@ func TestOpenChecksTheContentRegistry(t *testing.T) {
 				{"SQL in a table name", []store.Entity{{Name: "widget", Parts: one("widgets; DROP TABLE users", "id")}}, `entity "widget": table "widgets; DROP TABLE users" is not a plain name`},
 				{"SQL in a key", []store.Entity{{Name: "widget", Parts: one("widgets", "id = id OR 1")}}, `is not a plain name`},
 				{"SQL in an exclusion", []store.Entity{{Name: "widget", Parts: []store.Part{{Table: "widgets", Key: []string{"id"}, Exclude: []string{"x--"}}}}}, `is not a plain name`},
+				// The row hasher compares lower-case column names: another
+				// spelling would never be left out.
+				{"a column to omit when empty not spelt plain", []store.Entity{{Name: "widget", Parts: []store.Part{{Table: "widgets", Key: []string{"id"}, OmitEmpty: []string{"Closed_At"}}}}}, `column "Closed_At" is not a plain name`},
 				{"a two-column key", []store.Entity{{Name: "widget", Parts: one("widgets", "org_id", "id")}}, `entity "widget": table "widgets" needs a key of 1 column`},
 				{"an org-scoped one-column key", []store.Entity{{Name: "widget", OrgScoped: true, Parts: one("widgets", "id")}}, `entity "widget": table "widgets" needs a key of org_id and 1 column`},
 				{"an org-scoped key not led by org_id", []store.Entity{{Name: "widget", OrgScoped: true, Parts: one("widgets", "id", "org_id")}}, `needs a key of org_id and 1 column`},

@@ -36,7 +36,9 @@ const bulkChunk = 500
 // ImportImplants records many procedures at once (migration from another
 // register, demo and benchmark data): every record is validated as the
 // pages validate it, patients are matched by NHS number (existing ones are
-// reused unchanged), and rows are written with batched multi-row INSERTs
+// reused unchanged; a record whose name or date of birth differs from the
+// patient on file, or from an earlier record of the import, is a problem
+// of that record), and rows are written with batched multi-row INSERTs
 // in one transaction with one audit entry. On any invalid record nothing is
 // written and an Invalid error wrapping devices.RowErrors (row = record
 // number, from 1) lists the problems.
@@ -77,6 +79,7 @@ func (s *DB) ImportImplants(ctx context.Context, orgID store.OrgID, recs iter.Se
 			pat  devices.Patient
 			proc devices.Procedure
 			devs []devices.Device
+			row  int
 		}
 		chunk := make([]valid, 0, bulkChunk)
 		var existing bool
@@ -84,6 +87,18 @@ func (s *DB) ImportImplants(ctx context.Context, orgID store.OrgID, recs iter.Se
 			return s.Wrap(err, "find patients")
 		}
 		added := map[string]string{} // NHS number -> id of patients this import adds
+		// The name and date of birth each patient is matched on: those on
+		// file, or those of the first record of this import that added them.
+		identity := map[string]devices.Patient{}
+		mismatch := func(v valid, onFile devices.Patient) bool {
+			diffs := devices.PatientDifferences(onFile, devices.Patient{Name: v.pat.Name, BirthDate: v.pat.BirthDate}, "patient_")
+			for k, m := range diffs {
+				if len(errs) < 200 {
+					errs = append(errs, devices.RowError{Row: v.row, Column: k, Message: m})
+				}
+			}
+			return len(diffs) > 0
+		}
 		flush := func() error {
 			if len(chunk) == 0 || len(errs) > 0 {
 				chunk = chunk[:0]
@@ -105,17 +120,18 @@ func (s *DB) ImportImplants(ctx context.Context, orgID store.OrgID, recs iter.Se
 					}
 				}
 				if len(ph) > 0 {
-					rows, err := tx.QueryContext(ctx, `SELECT nhs_number, id FROM implant_patients WHERE org_id = $1 AND nhs_number IN (`+strings.Join(ph, ", ")+`)`, args...)
+					rows, err := tx.QueryContext(ctx, `SELECT nhs_number, id, name, birth_date FROM implant_patients WHERE org_id = $1 AND nhs_number IN (`+strings.Join(ph, ", ")+`)`, args...)
 					if err != nil {
 						return s.Wrap(err, "find patients")
 					}
 					for rows.Next() {
 						var n, id string
-						if err := rows.Scan(&n, &id); err != nil {
+						var p devices.Patient
+						if err := rows.Scan(&n, &id, &p.Name, &p.BirthDate); err != nil {
 							rows.Close()
 							return s.Wrap(err, "find patients")
 						}
-						ids[n] = id
+						ids[n], identity[n] = id, p
 					}
 					rows.Close()
 					if err := rows.Err(); err != nil {
@@ -129,9 +145,13 @@ func (s *DB) ImportImplants(ctx context.Context, orgID store.OrgID, recs iter.Se
 				if !ok {
 					pid, ok = added[n]
 				}
+				if ok && mismatch(v, identity[n]) {
+					continue
+				}
 				if !ok {
 					pid = store.NewID()
 					added[n] = pid
+					identity[n] = devices.Patient{Name: v.pat.Name, BirthDate: v.pat.BirthDate}
 					p := v.pat
 					if err := patients.Add(ctx, pid, orgID, n, p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, now); err != nil {
 						return s.Wrap(err, "insert patients")
@@ -167,6 +187,7 @@ func (s *DB) ImportImplants(ctx context.Context, orgID store.OrgID, recs iter.Se
 				return err
 			}
 			v, problems := validateBulk(rec, day)
+			v.row = n
 			for _, p := range problems {
 				if len(errs) < 200 {
 					errs = append(errs, devices.RowError{Row: n, Column: p[0], Message: p[1]})
@@ -205,6 +226,7 @@ type bulkValid struct {
 	pat  devices.Patient
 	proc devices.Procedure
 	devs []devices.Device
+	row  int
 }
 
 // validateBulk checks one record; problems are [field, message] pairs.
@@ -231,6 +253,9 @@ func validateBulk(r BulkRecord, day time.Time) (bulkValid, [][2]string) {
 			out = append(out, [2]string{f + "gtin", msg})
 		}
 		d.GTIN = g
+		if d.Labeler != "" || d.Manufacturer != "" || d.Catalogue != "" || d.UnitOfMeasure != "" {
+			out = append(out, [2]string{f + "catalogue", "Devices are imported by GTIN alone: record a device without a GTIN, or with its catalogue number, in its procedure"})
+		}
 		if len(d.Lot) > 20 || len(d.Serial) > 20 || !gs1.InCS82(d.Lot) || !gs1.InCS82(d.Serial) {
 			out = append(out, [2]string{f + "lot", "Lot and serial number must be up to 20 characters allowed on GS1 labels"})
 		}

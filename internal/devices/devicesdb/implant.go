@@ -75,36 +75,14 @@ type ProcedureSummary struct {
 // LogValue keeps patient data out of logs.
 func (p ProcedureSummary) LogValue() slog.Value { return slog.StringValue(p.ID) }
 
-// upsertPatient finds the organisation's patient with p's NHS number and
-// refreshes their details, or adds them. It returns the patient's id.
-func (s *DB) upsertPatient(ctx context.Context, tx *store.Tx, orgID store.OrgID, p devices.Patient) (string, error) {
-	var id string
-	err := tx.QueryRowContext(ctx, `SELECT id FROM implant_patients WHERE org_id = $1 AND nhs_number = $2`, orgID, p.NHSNumber.String()).Scan(&id)
-	switch {
-	case store.NoRows(err):
-		id = store.NewID()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO implant_patients (id, org_id, nhs_number, name, birth_date, address, postcode, phone, email, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, orgID, p.NHSNumber.String(), p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, s.Now()); err != nil {
-			return "", s.Wrap(err, "add patient")
-		}
-		return id, tx.Audit(ctx, store.Change{OrgID: orgID, Action: "implant_patient.create", Entity: "implant_patient", EntityID: id, Summary: "patient added"})
-	case err != nil:
-		return "", s.Wrap(err, "find patient")
-	}
-	before, err := s.BulkBefore(ctx, tx, orgID, "implant_patient", id)
-	if err != nil {
-		return "", err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE implant_patients SET name = $1, birth_date = $2, address = $3, postcode = $4, phone = $5, email = $6 WHERE id = $7 AND org_id = $8`,
-		p.Name, p.BirthDate, p.Address, p.Postcode, p.Phone, p.Email, id, orgID); err != nil {
-		return "", s.Wrap(err, "update patient")
-	}
-	return id, tx.Audit(ctx, store.Change{OrgID: orgID, Action: "implant_patient.update", Entity: "implant_patient", EntityID: id, Summary: "patient details refreshed", Before: before})
-}
-
-// CreateProcedure records a procedure for a patient, adding the patient or
-// refreshing their details (matched by NHS number). Invalid with per-field
-// messages; patient fields are prefixed "patient_".
+// CreateProcedure records a procedure for a patient, adding the patient
+// or, matched by NHS number, using the one on file. Details that differ
+// from the patient on file (a name or date of birth: perhaps the wrong NHS
+// number; other details not left blank) stop it with a message per field,
+// unless pin.UpdateDetails is set: they are then written, audited with
+// their values before and after (see MatchPatient to show the patient on
+// file first). Blank fields never erase what is stored. Invalid with
+// per-field messages; patient fields are prefixed "patient_".
 func (s *DB) CreateProcedure(ctx context.Context, orgID store.OrgID, pin devices.PatientInput, in devices.ProcedureInput) (devices.Procedure, error) {
 	today := clock.Today(s.Now())
 	pat, perr := pin.Patient("patient_", today)
@@ -125,7 +103,7 @@ func (s *DB) CreateProcedure(ctx context.Context, orgID store.OrgID, pin devices
 	}
 	proc.ID, proc.CreatedAt = store.NewID(), s.Now()
 	err = s.Tx(ctx, func(tx *store.Tx) error {
-		pid, err := s.upsertPatient(ctx, tx, orgID, pat)
+		pid, err := s.findOrAddPatient(ctx, tx, orgID, pat, pin.UpdateDetails)
 		if err != nil {
 			return err
 		}
@@ -219,7 +197,7 @@ func (s *DB) Procedure(ctx context.Context, orgID store.OrgID, id string) (Proce
 }
 
 const implantCols = `i.id, i.procedure_id, i.patient_id, i.gtin, i.lot, i.serial, i.expiry, i.raw, i.entry_type, i.in_catalogue, i.explanted_on, i.explant_reason, i.created_at,
-	p.gtin, p.manufacturer, p.brand, p.model, p.description, p.device_type`
+	i.labeler, i.manufacturer, i.catalogue, i.unit_of_measure, p.gtin, p.manufacturer, p.brand, p.model, p.description, p.device_type`
 
 func scanImplant(sc interface{ Scan(...any) error }, extra ...any) (ImplantRecord, error) {
 	var r ImplantRecord
@@ -227,7 +205,7 @@ func scanImplant(sc interface{ Scan(...any) error }, extra ...any) (ImplantRecor
 	var pg, pm, pb, pmo, pd sql.NullString
 	var pt sql.NullInt64
 	dest := append([]any{&r.ID, &r.ProcedureID, &r.PatientID, &r.GTIN, &r.Lot, &r.Serial, &r.Expiry, &r.Raw, &r.EntryType, &r.InCatalogue, &exp, &r.ExplantReason, &r.CreatedAt,
-		&pg, &pm, &pb, &pmo, &pd, &pt}, extra...)
+		&r.Labeler, &r.Manufacturer, &r.Catalogue, &r.UnitOfMeasure, &pg, &pm, &pb, &pmo, &pd, &pt}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return r, err
 	}
@@ -311,15 +289,20 @@ func (s *DB) deviceWarnings(ctx context.Context, q store.Querier, orgID store.Or
 	}
 	if d.Serial != "" {
 		var same, other int
-		if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN procedure_id = $4 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN procedure_id <> $4 THEN 1 ELSE 0 END), 0)
-			FROM implants WHERE org_id = $1 AND gtin = $2 AND serial = $3 AND id <> $5`, orgID, d.GTIN, d.Serial, procID, id).Scan(&same, &other); err != nil {
+		cond, args := productCond(d.Key(), "", orgID, d.Serial, procID, id)
+		if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN procedure_id = $3 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN procedure_id <> $3 THEN 1 ELSE 0 END), 0)
+			FROM implants WHERE org_id = $1 AND serial = $2 AND id <> $4 AND `+cond, args...).Scan(&same, &other); err != nil {
 			return nil, s.Wrap(err, "check serial")
+		}
+		what := "GTIN"
+		if d.GTIN == "" {
+			what = "catalogue number"
 		}
 		switch {
 		case same > 0:
-			ws = append(ws, Warning{"duplicate_serial", "The same device (GTIN and serial number) is scanned twice in this procedure. Remove the extra line if it was scanned in error."})
+			ws = append(ws, Warning{"duplicate_serial", "The same device (" + what + " and serial number) is scanned twice in this procedure. Remove the extra line if it was scanned in error."})
 		case other > 0:
-			ws = append(ws, Warning{"duplicate_serial", "A device with this GTIN and serial number is also recorded in another procedure. A serial number identifies one device: check the label."})
+			ws = append(ws, Warning{"duplicate_serial", "A device with this " + what + " and serial number is also recorded in another procedure. A serial number identifies one device: check the label."})
 		}
 	}
 	for _, r := range recalls {
@@ -331,7 +314,10 @@ func (s *DB) deviceWarnings(ctx context.Context, q store.Querier, orgID store.Or
 			ws = append(ws, Warning{"recall", msg + ": " + firstLine(r.ActionRequired)})
 		}
 	}
-	if !inCatalogue {
+	switch {
+	case d.GTIN == "":
+		ws = append(ws, Warning{"not_in_catalogue", "This device has no GTIN (" + d.Key().String() + "), so it cannot be checked against the catalogue; it is recorded and flagged for the device lead."})
+	case !inCatalogue:
 		ws = append(ws, Warning{"not_in_catalogue", "GTIN " + d.GTIN + " is not in the catalogue; it is recorded and flagged for the device lead."})
 	}
 	return ws, nil
@@ -375,12 +361,14 @@ func (s *DB) AddImplant(ctx context.Context, orgID store.OrgID, procID string, d
 		if err != nil {
 			return s.One(err, "Procedure", "get procedure")
 		}
-		p, err := scanProduct(tx.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, d.GTIN))
-		switch {
-		case err == nil:
-			r.Product = &p
-		case !store.NoRows(err):
-			return s.Wrap(err, "look up product")
+		if d.GTIN != "" {
+			p, err := scanProduct(tx.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, d.GTIN))
+			switch {
+			case err == nil:
+				r.Product = &p
+			case !store.NoRows(err):
+				return s.Wrap(err, "look up product")
+			}
 		}
 		r.InCatalogue = r.Product != nil
 		recalls, err := s.openRecalls(ctx, tx, orgID)
@@ -390,17 +378,23 @@ func (s *DB) AddImplant(ctx context.Context, orgID store.OrgID, procID string, d
 		if r.Warnings, err = s.deviceWarnings(ctx, tx, orgID, procID, r.ID, performedOn, d, r.InCatalogue, recalls); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO implants (id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, '', $12)`,
-			r.ID, orgID, procID, r.PatientID, d.GTIN, d.Lot, d.Serial, d.Expiry, d.Raw, d.EntryType, r.InCatalogue, r.CreatedAt); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO implants (id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at,
+			labeler, manufacturer, catalogue, unit_of_measure)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, '', $12, $13, $14, $15, $16)`,
+			r.ID, orgID, procID, r.PatientID, d.GTIN, d.Lot, d.Serial, d.Expiry, d.Raw, d.EntryType, r.InCatalogue, r.CreatedAt,
+			d.Labeler, d.Manufacturer, d.Catalogue, d.UnitOfMeasure); err != nil {
 			return s.Wrap(err, "add implant")
 		}
 		kinds := make([]string, len(r.Warnings))
 		for i, w := range r.Warnings {
 			kinds[i] = w.Kind
 		}
+		product := []string{"gtin", d.GTIN}
+		if d.GTIN == "" {
+			product = []string{"product", d.Key().String()}
+		}
 		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "implant.create", Entity: "implant", EntityID: r.ID,
-			Summary: audit.Summarise("procedure_id", procID, "gtin", d.GTIN, "entry", d.EntryType, "warnings", strings.Join(kinds, ","))})
+			Summary: audit.Summarise("procedure_id", procID, product[0], product[1], "entry", d.EntryType, "warnings", strings.Join(kinds, ","))})
 	})
 	return r, err
 }
@@ -467,14 +461,23 @@ func (s *DB) Explant(ctx context.Context, orgID store.OrgID, id string, in devic
 // the organisation, newest first, with the procedure date and patient, at
 // most 500.
 func (s *DB) DeviceHistory(ctx context.Context, orgID store.OrgID, gtin, serial string) ([]ImplantRecord, error) {
+	return s.DeviceHistoryOf(ctx, orgID, devices.ProductKey{GTIN: gtin}, serial)
+}
+
+// DeviceHistoryOf returns every record of a product (and serial, when
+// given) in the organisation, newest first, with the procedure date and
+// patient, at most 500. The product is a GTIN, an HIBC labeler code and
+// catalogue number, or a manufacturer (compared without regard to case)
+// and catalogue number: see devices.Device.Key.
+func (s *DB) DeviceHistoryOf(ctx context.Context, orgID store.OrgID, key devices.ProductKey, serial string) ([]ImplantRecord, error) {
+	cond, args := productCond(key, "i.", orgID)
 	q := `SELECT ` + implantCols + `, x.performed_on, pt.name, pt.nhs_number FROM implants i
 		LEFT JOIN device_products p ON p.org_id = i.org_id AND p.gtin = i.gtin
 		JOIN implant_procedures x ON x.id = i.procedure_id JOIN implant_patients pt ON pt.id = i.patient_id
-		WHERE i.org_id = $1 AND i.gtin = $2`
-	args := []any{orgID, gtin}
+		WHERE i.org_id = $1 AND ` + cond
 	if serial != "" {
-		q += ` AND i.serial = $3`
 		args = append(args, serial)
+		q += fmt.Sprintf(` AND i.serial = $%d`, len(args))
 	}
 	rows, err := s.SQL().QueryContext(ctx, q+` ORDER BY x.performed_on DESC, i.id DESC LIMIT 500`, args...)
 	if err != nil {
@@ -499,4 +502,26 @@ func (s *DB) DeviceHistory(ctx context.Context, orgID store.OrgID, gtin, serial 
 func rulesJSON(rs []devices.Rule) string {
 	b, _ := json.Marshal(rs)
 	return string(b)
+}
+
+// productCond is the SQL condition that a device (columns prefixed by
+// alias) is of the product key: the same GTIN; or the same labeler code
+// and catalogue number; or the same manufacturer (without regard to case)
+// and catalogue number, whether or not the device also has a GTIN. Its
+// parameters are appended to args (the query's parameters before them). A
+// key with nothing set matches nothing.
+func productCond(key devices.ProductKey, alias string, args ...any) (string, []any) {
+	p := func(v string) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	switch {
+	case key.GTIN != "":
+		return alias + "gtin = " + p(key.GTIN), args
+	case key.Labeler != "" && key.Catalogue != "":
+		return alias + "labeler = " + p(key.Labeler) + " AND " + alias + "catalogue = " + p(key.Catalogue), args
+	case key.Manufacturer != "" && key.Catalogue != "":
+		return "LOWER(" + alias + "manufacturer) = LOWER(" + p(key.Manufacturer) + ") AND " + alias + "catalogue = " + p(key.Catalogue), args
+	}
+	return "1 = 0", args
 }

@@ -19,6 +19,8 @@ type AffectedDevice struct {
 	ImplantID   string `json:"implant_id"`
 	ProcedureID string `json:"procedure_id"`
 	GTIN        string `json:"gtin"`
+	Labeler     string `json:"labeler,omitempty"`   // HIBC labeler code, for a device without a GTIN
+	Catalogue   string `json:"catalogue,omitempty"` // its catalogue number, as recorded with the device
 	Lot         string `json:"lot"`
 	Serial      string `json:"serial"`
 	Expiry      string `json:"expiry"`
@@ -76,9 +78,11 @@ func nearKeySQL(col string) string {
 // candidateSQL builds the query of the devices that may match a recall:
 // one indexed SELECT per rule, joined by UNION ALL. Each finds, for the
 // rule's product (the GTIN, or the catalogue entries whose catalogue
-// number is near the rule's, and devices recorded without a GTIN), the
-// devices whose near lot, serial or expiry is the rule's or is not
-// recorded. It is a superset: devices.Matcher decides.
+// number is near the rule's, and devices recorded without a GTIN; for an
+// HIBC rule, the devices of its labeler code and those recorded with
+// neither a GTIN nor a labeler code), the devices whose near lot, serial
+// or expiry is the rule's or is not recorded. It is a superset:
+// devices.Matcher decides.
 func candidateSQL(orgID store.OrgID, rules []devices.Rule, cols string, only []string) (string, []any) {
 	args := []any{orgID}
 	p := func(v any) string {
@@ -109,6 +113,8 @@ func candidateSQL(orgID store.OrgID, rules []devices.Rule, cols string, only []s
 		switch {
 		case r.GTIN != "":
 			product = "i.gtin IN (" + p(r.GTIN) + ", '')"
+		case r.Labeler != "":
+			product = "i.gtin = '' AND i.labeler IN (" + p(r.Labeler) + ", '')"
 		case devices.NearCode(r.Catalogue) != "":
 			product = "i.gtin IN (SELECT gtin FROM device_products WHERE org_id = $1 AND catalogue_key = " + p(devices.NearCode(r.Catalogue)) + " UNION SELECT '')"
 		default:
@@ -159,9 +165,11 @@ func (s *DB) matchDevices(ctx context.Context, q store.Querier, orgID store.OrgI
 	var out []matched
 	seen := map[string]bool{}
 	run := func(patients []string) error {
-		cand, args := candidateSQL(orgID, rc.Rules, "i.id, i.procedure_id, i.patient_id, i.gtin, i.lot, i.serial, i.expiry, i.explanted_on", patients)
-		rows, err := q.QueryContext(ctx, `SELECT c.id, c.procedure_id, c.patient_id, c.gtin, c.lot, c.serial, c.expiry, COALESCE(c.explanted_on, ''),
-			COALESCE(p.manufacturer, ''), COALESCE(p.model, ''), COALESCE(p.catalogue_number, '')
+		cand, args := candidateSQL(orgID, rc.Rules, "i.id, i.procedure_id, i.patient_id, i.gtin, i.labeler, i.manufacturer, i.catalogue, i.lot, i.serial, i.expiry, i.explanted_on", patients)
+		// The manufacturer and catalogue number recorded with a device
+		// (one without a GTIN) come first, then its catalogue entry's.
+		rows, err := q.QueryContext(ctx, `SELECT c.id, c.procedure_id, c.patient_id, c.gtin, c.labeler, c.manufacturer, c.catalogue, c.lot, c.serial, c.expiry, COALESCE(c.explanted_on, ''),
+			COALESCE(NULLIF(c.manufacturer, ''), p.manufacturer, ''), COALESCE(p.model, ''), COALESCE(NULLIF(c.catalogue, ''), p.catalogue_number, '')
 			FROM (`+cand+`) c LEFT JOIN device_products p ON p.org_id = $1 AND p.gtin = c.gtin ORDER BY c.id`, args...)
 		if err != nil {
 			return s.Wrap(err, "match recall")
@@ -170,7 +178,7 @@ func (s *DB) matchDevices(ctx context.Context, q store.Querier, orgID store.OrgI
 		for rows.Next() {
 			var x matched
 			var d devices.RecordedDevice
-			if err := rows.Scan(&x.dev.ImplantID, &x.dev.ProcedureID, &x.patientID, &d.GTIN, &d.Lot, &d.Serial, &d.Expiry, &x.dev.ExplantedOn,
+			if err := rows.Scan(&x.dev.ImplantID, &x.dev.ProcedureID, &x.patientID, &d.GTIN, &d.Labeler, &d.Device.Manufacturer, &d.Catalogue, &d.Lot, &d.Serial, &d.Expiry, &x.dev.ExplantedOn,
 				&d.Manufacturer, &d.Model, &d.CatalogueNumber); err != nil {
 				return s.Wrap(err, "scan match")
 			}
@@ -182,7 +190,8 @@ func (s *DB) matchDevices(ctx context.Context, q store.Querier, orgID store.OrgI
 			if level == devices.MatchNone {
 				continue
 			}
-			x.dev.GTIN, x.dev.Lot, x.dev.Serial, x.dev.Expiry, x.dev.Match, x.dev.Reasons = d.GTIN, d.Lot, d.Serial, d.Expiry, level, reasons
+			x.dev.GTIN, x.dev.Labeler, x.dev.Catalogue = d.GTIN, d.Labeler, d.Catalogue
+			x.dev.Lot, x.dev.Serial, x.dev.Expiry, x.dev.Match, x.dev.Reasons = d.Lot, d.Serial, d.Expiry, level, reasons
 			out = append(out, x)
 		}
 		return s.Wrap(rows.Err(), "match recall")
