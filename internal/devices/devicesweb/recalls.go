@@ -353,11 +353,16 @@ func (s *Module) devicesRecallStatus(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	id, st := r.PathValue("id"), r.PostForm.Get("status")
-	err := s.dev.SetRecallStatus(r.Context(), devOrg(r), id, st)
-	if st == "closed" && apperr.Is(err, apperr.Invalid) {
-		return s.k.Redirect(w, r, "/devices/recalls/"+id+"/close", "Patients' recall work is still open: confirm how many to close the recall.")
+	if st == "closed" {
+		// Closing asks for a reason, and a confirmation while work is
+		// open: the page's button leads to the confirmation page.
+		if _, err := s.dev.Recall(r.Context(), devOrg(r), id); err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/devices/recalls/"+id+"/close", http.StatusSeeOther)
+		return nil
 	}
-	if err != nil {
+	if err := s.dev.SetRecallStatus(r.Context(), devOrg(r), id, st); err != nil {
 		return err
 	}
 	return s.k.Redirect(w, r, "/devices/recalls/"+id, "Recall marked "+st+".")

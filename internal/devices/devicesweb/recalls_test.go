@@ -297,8 +297,11 @@ func TestRecallCloseConfirmation(t *testing.T) {
 			t.Fatalf("old close button: %d to %q, want the confirmation page", resp.StatusCode, loc)
 		}
 		body := webtest.Get(t, w.c, w.url(""), 200)
-		if !strings.Contains(body, `href="/devices/recalls/`+w.rc.ID+`/close"`) {
-			t.Errorf("the recall page has no link to the confirmation page")
+		if !strings.Contains(body, `name="status" value="closed"><button class="nhsuk-button nhsuk-button--secondary" type="submit" id="close-recall"`) {
+			t.Errorf("the recall page has no close button")
+		}
+		if resp, _ := webtest.Do(t, w.c, "POST", w.f.Srv.URL+"/devices/recalls/01936f0e-0000-7000-8000-000000000000/status", "status=closed"); resp.StatusCode != 404 {
+			t.Errorf("close button of an unknown recall: %d, want 404", resp.StatusCode)
 		}
 		body = webtest.Get(t, w.c, w.url("/close"), 200)
 		if !strings.Contains(body, "I confirm 65 patients are still open") || !strings.Contains(body, `name="confirm_open" type="checkbox" value="65"`) {
