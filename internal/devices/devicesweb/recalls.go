@@ -8,6 +8,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/web"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -113,14 +114,14 @@ type RecallFilter struct {
 const recallPageSize = 50
 
 // recallListQuery reads the patient list's filters and offset (status,
-// repeated or comma-separated; basis; offset) from v. Invalid, with a
+// repeated or comma-separated, each once; basis; offset) from v. Invalid, with a
 // clear message, for an offset that is not a whole number; RecallPatients
 // checks the statuses and basis.
 func recallListQuery(v url.Values) (devicesdb.RecallPatientQuery, error) {
 	var q devicesdb.RecallPatientQuery
 	for _, st := range v["status"] {
 		for _, x := range strings.Split(st, ",") {
-			if x = strings.TrimSpace(x); x != "" {
+			if x = strings.TrimSpace(x); x != "" && !slices.Contains(q.Statuses, x) {
 				q.Statuses = append(q.Statuses, x)
 			}
 		}
