@@ -139,6 +139,8 @@ var apiBodies = map[string]string{
 	"POST /api/v1/devices/implants/{id}/explant":          `{"date":"2026-01-02","reason":"walk"}`,
 	"POST /api/v1/devices/recalls/{id}/match":             `{}`,
 	"PUT /api/v1/devices/recalls/{id}/patients/{patient}": `{"status":"contacted","note":"walk"}`,
+	"POST /api/v1/devices/recalls/{id}/patients":          `{"patient_ids":["{patient}"],"status":"contacted","note":"walk"}`,
+	"POST /api/v1/devices/recalls/{id}/close":             ``,
 	"PUT /api/v1/users/{id}/roles":                        `{"roles":["admin","cso"]}`,
 	"POST /api/v1/tokens":                                 `{"name":"walk"}`,
 	"DELETE /api/v1/tokens/{id}":                          ``,

@@ -73,7 +73,7 @@ var badQuery = []string{"%00", "%ff", "%09%0d%0a", "abc", "-1", "999999999999999
 // queryParams are the query parameters the handlers read (see docs/api*.md
 // and the GET forms), and one that none reads.
 var queryParams = []string{"q", "next", "format", "from", "to", "actor", "action", "entity", "before", "limit",
-	"serial", "actions", "standard", "supplier", "zz_unknown"}
+	"serial", "actions", "status", "basis", "offset", "standard", "supplier", "zz_unknown"}
 
 // badPathValues replace each path parameter in turn.
 var badPathValues = []string{"%00", "%ff", strings.Repeat("a", 5000), "not-an-id", "01936F0E-0000-7000-8000-000000000000", "%2e%2e", "-1"}
@@ -113,6 +113,8 @@ var jsonExamples = map[string]string{
 	"POST /api/v1/devices/recalls":                        recallExample,
 	"POST /api/v1/devices/recalls/{id}/match":             `{}`,
 	"PUT /api/v1/devices/recalls/{id}/patients/{patient}": `{"status":"contacted","note":"Letter sent"}`,
+	"POST /api/v1/devices/recalls/{id}/patients":          `{"patient_ids":["{patients}"],"status":"contacted","note":"Letter sent"}`,
+	"POST /api/v1/devices/recalls/{id}/close":             `{"confirm_open":1,"reason":"Notice withdrawn"}`,
 }
 
 var jsonQuery = map[string]string{"POST /api/v1/systems/{id}/import": "?format=json&supplier=true"}

@@ -237,31 +237,109 @@ func (s *Module) apiRecall(w http.ResponseWriter, r *http.Request) error {
 
 type apiRecallPatients struct {
 	Items     []devicesdb.AffectedPatient `json:"items"`
+	Possible  []devicesdb.AffectedPatient `json:"possible"`
+	Explanted []devicesdb.AffectedPatient `json:"explanted"`
 	Truncated bool                        `json:"truncated"`
 }
 
-// apiRecallPatients lists the affected patients: with ?actions=1 those with
-// recall actions (all, with status), otherwise the live match (up to
-// ?limit=, at most 1000).
+type apiRecallPatientList struct {
+	Items    []devicesdb.AffectedPatient `json:"items"`
+	Total    int                         `json:"total"`
+	Offset   int                         `json:"offset"`
+	Limit    int                         `json:"limit"`
+	ByStatus map[string]int              `json:"by_status"`
+	ByBasis  map[string]int              `json:"by_basis"`
+}
+
+// apiLimit reads ?limit=: absent is 0 (the default); otherwise a whole
+// number from 1 to most, or Invalid.
+func apiLimit(r *http.Request, most int) (int, error) {
+	v := strings.TrimSpace(r.URL.Query().Get("limit"))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > most {
+		return 0, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with the query",
+			Fields: map[string]string{"limit": fmt.Sprintf("Limit must be a whole number from 1 to %d", most)}}
+	}
+	return n, nil
+}
+
+// apiRecallPatients lists the recall's patients. With ?actions=1, or any
+// of ?status= (repeated or comma-separated), ?basis= and ?offset=, it is a
+// page (?limit=, at most 500, default 50) of the patients with recall
+// work, in the list's stable order, with the counts by status and by
+// basis. Otherwise it is the live match in its three lists (up to ?limit=
+// each, at most 1000; truncated when there are more).
 func (s *Module) apiRecallPatients(w http.ResponseWriter, r *http.Request) error {
 	org := devOrg(r)
 	rc, err := s.dev.Recall(r.Context(), org, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("actions") == "1" {
-		acts, err := s.dev.RecallActions(r.Context(), org, rc.ID)
+	v := r.URL.Query()
+	if v.Get("actions") == "1" || v.Has("status") || v.Has("basis") || v.Has("offset") {
+		q, err := recallListQuery(v)
 		if err != nil {
 			return err
 		}
-		return web.WriteJSON(w, http.StatusOK, apiRecallPatients{Items: web.Items(acts).Items})
+		if q.Limit, err = apiLimit(r, 500); err != nil {
+			return err
+		}
+		p, err := s.dev.RecallPatients(r.Context(), org, rc.ID, q)
+		if err != nil {
+			return err
+		}
+		return web.WriteJSON(w, http.StatusOK, apiRecallPatientList{Items: p.Patients, Total: p.Total, Offset: p.Offset, Limit: p.Limit,
+			ByStatus: p.ByStatus, ByBasis: p.ByBasis})
 	}
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	limit, err := apiLimit(r, 1000)
+	if err != nil {
+		return err
+	}
 	m, err := s.dev.MatchRecall(r.Context(), org, rc, limit)
 	if err != nil {
 		return err
 	}
-	return web.WriteJSON(w, http.StatusOK, apiRecallPatients{Items: web.Items(m.Patients).Items, Truncated: m.Truncated})
+	return web.WriteJSON(w, http.StatusOK, apiRecallPatients{Items: web.Items(m.Patients).Items, Possible: web.Items(m.Possible).Items,
+		Explanted: web.Items(m.Explanted).Items, Truncated: m.Truncated})
+}
+
+type apiRecallActionsResult struct {
+	Changed int `json:"changed"`
+}
+
+// apiRecallActions changes the status of several patients at once (see
+// devices.RecallActionsInput): all or none.
+func (s *Module) apiRecallActions(w http.ResponseWriter, r *http.Request) error {
+	var in devices.RecallActionsInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	n, err := s.dev.SetRecallActions(r.Context(), devOrg(r), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, apiRecallActionsResult{Changed: n})
+}
+
+// apiCloseRecall closes the recall (see devices.CloseRecallInput) and
+// returns it.
+func (s *Module) apiCloseRecall(w http.ResponseWriter, r *http.Request) error {
+	var in devices.CloseRecallInput
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	org, id := devOrg(r), r.PathValue("id")
+	if err := s.dev.CloseRecall(r.Context(), org, id, in); err != nil {
+		return err
+	}
+	rc, err := s.dev.Recall(r.Context(), org, id)
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, rc)
 }
 
 type apiRecallMatchResult struct {

@@ -60,6 +60,9 @@ func (s *Module) Routes() []web.Route {
 		{Method: "GET", Path: "/devices/recalls/{id}", Roles: devRead, Handle: s.devicesRecall},
 		{Method: "POST", Path: "/devices/recalls/{id}/match", Roles: devWrite, Handle: s.devicesMatchRecall},
 		{Method: "POST", Path: "/devices/recalls/{id}/status", Roles: devWrite, Handle: s.devicesRecallStatus},
+		{Method: "GET", Path: "/devices/recalls/{id}/close", Roles: devWrite, Handle: s.devicesRecallClosePage},
+		{Method: "POST", Path: "/devices/recalls/{id}/close", Roles: devWrite, Handle: s.devicesCloseRecall},
+		{Method: "POST", Path: "/devices/recalls/{id}/patients", Roles: devWrite, Handle: s.devicesRecallBulk},
 		{Method: "POST", Path: "/devices/recalls/{id}/patients/{patient}", Roles: devWrite, Handle: s.devicesRecallAction},
 		{Method: "GET", Path: "/devices/recalls/{id}/letters.csv", Roles: devWrite, Handle: s.devicesRecallCSV},
 
@@ -79,7 +82,9 @@ func (s *Module) Routes() []web.Route {
 		{Method: "GET", Path: "/api/v1/devices/recalls/{id}", Roles: devRead, API: true, Handle: s.apiRecall},
 		{Method: "GET", Path: "/api/v1/devices/recalls/{id}/patients", Roles: devRead, API: true, Handle: s.apiRecallPatients},
 		{Method: "POST", Path: "/api/v1/devices/recalls/{id}/match", Roles: devWrite, API: true, Handle: s.apiMatchRecall},
+		{Method: "POST", Path: "/api/v1/devices/recalls/{id}/patients", Roles: devWrite, API: true, Handle: s.apiRecallActions},
 		{Method: "PUT", Path: "/api/v1/devices/recalls/{id}/patients/{patient}", Roles: devWrite, API: true, Handle: s.apiRecallAction},
+		{Method: "POST", Path: "/api/v1/devices/recalls/{id}/close", Roles: devWrite, API: true, Handle: s.apiCloseRecall},
 	}
 }
 

@@ -7,6 +7,9 @@ import (
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/web"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
@@ -67,42 +70,270 @@ func (s *Module) devicesCreateRecall(w http.ResponseWriter, r *http.Request) err
 	return s.k.Redirect(w, r, "/devices/recalls/"+rc.ID, "Recall "+rc.Reference+" recorded. Check the affected patients below, then start the recall work.")
 }
 
-// DevicesRecallPage shows a recall, the patients it affects and the work
-// for each.
+// DevicesRecallPage shows a recall, the three lists of patients it finds
+// (affected, possibly affected, devices removed: never merged), and one
+// page of the patient list with the recall work for each.
 type DevicesRecallPage struct {
 	web.Base
 	Recall   devices.Recall
 	Counts   devicesdb.RecallCounts
 	Match    devicesdb.RecallMatch
-	Actions  []devicesdb.AffectedPatient
+	List     devicesdb.RecallPatientPage
+	Filters  RecallFilters
+	Prev     string // link to the page before, or ""
+	Next     string // and after
+	ListFrom int    // 1-based number of the first patient shown
+	ListTo   int
+	ListQ    string // the list's query (filters and offset), kept by the forms
+	Started  int    // patients with recall work
 	Done     int
 	CanWrite bool
 	Statuses []web.Option
+	Bulk     devices.RecallActionsInput // the bulk change, re-shown after an error
+	Selected map[string]bool
+	// BasisLabels names each group of the list (devices.Bases).
+	BasisLabels map[string]string
+}
+
+// RecallFilters are the patient list's filters, each with how many of the
+// recall's patients it holds.
+type RecallFilters struct {
+	Statuses []RecallFilter
+	Bases    []RecallFilter
+	Any      bool // a filter is set
+}
+
+// RecallFilter is one choice of a filter.
+type RecallFilter struct {
+	Value, Label string
+	Count        int
+	Checked      bool
+}
+
+// recallPageSize is the patients on one page of the list.
+const recallPageSize = 50
+
+// recallListQuery reads the patient list's filters and offset (status,
+// repeated or comma-separated, each once; basis; offset) from v. Invalid, with a
+// clear message, for an offset that is not a whole number; RecallPatients
+// checks the statuses and basis.
+func recallListQuery(v url.Values) (devicesdb.RecallPatientQuery, error) {
+	var q devicesdb.RecallPatientQuery
+	for _, st := range v["status"] {
+		for _, x := range strings.Split(st, ",") {
+			if x = strings.TrimSpace(x); x != "" && !slices.Contains(q.Statuses, x) {
+				q.Statuses = append(q.Statuses, x)
+			}
+		}
+	}
+	q.Basis = strings.TrimSpace(v.Get("basis"))
+	if o := strings.TrimSpace(v.Get("offset")); o != "" {
+		n, err := strconv.Atoi(o)
+		if err != nil || n < 0 {
+			return q, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with the list",
+				Fields: map[string]string{"offset": "Offset must be a whole number, 0 or more"}}
+		}
+		q.Offset = n
+	}
+	return q, nil
+}
+
+// encodeListQuery writes q as the page's query string (no patient data).
+func encodeListQuery(q devicesdb.RecallPatientQuery, offset int) string {
+	v := url.Values{}
+	if len(q.Statuses) > 0 {
+		v["status"] = q.Statuses
+	}
+	if q.Basis != "" {
+		v.Set("basis", q.Basis)
+	}
+	if offset > 0 {
+		v.Set("offset", strconv.Itoa(offset))
+	}
+	return v.Encode()
+}
+
+// recallHref is the recall page with the list's query and a fragment.
+func recallHref(id, query, frag string) string {
+	h := "/devices/recalls/" + id
+	if query != "" {
+		h += "?" + query
+	}
+	return h + frag
+}
+
+func (s *Module) recallPage(w http.ResponseWriter, r *http.Request, id string, q devicesdb.RecallPatientQuery) (DevicesRecallPage, error) {
+	org := devOrg(r)
+	rc, err := s.dev.Recall(r.Context(), org, id)
+	if err != nil {
+		return DevicesRecallPage{}, err
+	}
+	d := DevicesRecallPage{Base: s.k.Base(w, r, "Recall "+rc.Reference), Recall: rc, CanWrite: canWriteDevices(r),
+		Statuses: web.Choices(devices.ActionStatuses, web.CodeLabel, ""), Selected: map[string]bool{}, BasisLabels: map[string]string{}}
+	for _, b := range devices.Bases {
+		d.BasisLabels[b.Code] = b.Label
+	}
+	if d.Counts, err = s.dev.CountRecall(r.Context(), org, rc); err != nil {
+		return d, err
+	}
+	if d.Match, err = s.dev.MatchRecall(r.Context(), org, rc, 1000); err != nil {
+		return d, err
+	}
+	q.Limit = recallPageSize
+	if d.List, err = s.dev.RecallPatients(r.Context(), org, rc.ID, q); err != nil {
+		return d, err
+	}
+	checked := map[string]bool{}
+	for _, st := range q.Statuses {
+		checked[st] = true
+	}
+	for _, st := range devices.ActionStatuses {
+		n := d.List.ByStatus[st.Code]
+		d.Started += n
+		if devices.ActionDone(st.Code) {
+			d.Done += n
+		}
+		d.Filters.Statuses = append(d.Filters.Statuses, RecallFilter{Value: st.Code, Label: st.Label, Count: n, Checked: checked[st.Code]})
+	}
+	d.Filters.Bases = append(d.Filters.Bases, RecallFilter{Value: "", Label: "All groups", Count: d.Started, Checked: q.Basis == ""})
+	for _, b := range devices.Bases {
+		d.Filters.Bases = append(d.Filters.Bases, RecallFilter{Value: b.Code, Label: b.Label, Count: d.List.ByBasis[b.Code], Checked: q.Basis == b.Code})
+	}
+	d.Filters.Any = len(q.Statuses) > 0 || q.Basis != ""
+	d.ListQ = encodeListQuery(q, d.List.Offset)
+	if n := len(d.List.Patients); n > 0 {
+		d.ListFrom, d.ListTo = d.List.Offset+1, d.List.Offset+n
+	}
+	if d.List.Offset > 0 {
+		d.Prev = recallHref(rc.ID, encodeListQuery(q, max(d.List.Offset-d.List.Limit, 0)), "#patients")
+	}
+	if d.List.HasNext() {
+		d.Next = recallHref(rc.ID, encodeListQuery(q, d.List.Offset+len(d.List.Patients)), "#patients")
+	}
+	return d, nil
 }
 
 func (s *Module) devicesRecall(w http.ResponseWriter, r *http.Request) error {
-	org := devOrg(r)
-	rc, err := s.dev.Recall(r.Context(), org, r.PathValue("id"))
+	q, err := recallListQuery(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	d := DevicesRecallPage{Base: s.k.Base(w, r, "Recall "+rc.Reference), Recall: rc, CanWrite: canWriteDevices(r),
-		Statuses: web.Choices(devices.ActionStatuses, web.CodeLabel, "")}
-	if d.Counts, err = s.dev.CountRecall(r.Context(), org, rc); err != nil {
+	d, err := s.recallPage(w, r, r.PathValue("id"), q)
+	if err != nil {
 		return err
-	}
-	if d.Match, err = s.dev.MatchRecall(r.Context(), org, rc, 1000); err != nil {
-		return err
-	}
-	if d.Actions, err = s.dev.RecallActions(r.Context(), org, rc.ID); err != nil {
-		return err
-	}
-	for _, a := range d.Actions {
-		if devices.ActionDone(a.Status) {
-			d.Done++
-		}
 	}
 	return s.k.Render(w, http.StatusOK, "devices/recall", d)
+}
+
+// formListQuery is the patient list's query a form carried back (field
+// list), cleaned: only the filters and offset, so a redirect returns to
+// the same page of the list.
+func formListQuery(r *http.Request) devicesdb.RecallPatientQuery {
+	v, err := url.ParseQuery(r.PostForm.Get("list"))
+	if err != nil {
+		return devicesdb.RecallPatientQuery{}
+	}
+	q, err := recallListQuery(v)
+	if err != nil {
+		return devicesdb.RecallPatientQuery{}
+	}
+	var sts []string
+	for _, st := range q.Statuses {
+		if devices.ValidAction(st) {
+			sts = append(sts, st)
+		}
+	}
+	q.Statuses = sts
+	if devices.BasisLabel(q.Basis) == q.Basis {
+		q.Basis = ""
+	}
+	return q
+}
+
+// devicesRecallBulk changes the status of the patients ticked on the list
+// at once; a refusal re-renders the page (422) with the ticks kept.
+func (s *Module) devicesRecallBulk(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	id, q := r.PathValue("id"), formListQuery(r)
+	in := devices.RecallActionsInput{PatientIDs: r.PostForm["patient_ids"], Status: r.PostForm.Get("status"), Note: r.PostForm.Get("note")}
+	n, err := s.dev.SetRecallActions(r.Context(), devOrg(r), id, in)
+	if apperr.Is(err, apperr.Invalid) {
+		d, perr := s.recallPage(w, r, id, q)
+		if perr != nil {
+			return perr
+		}
+		d.Bulk = in
+		for _, pid := range in.PatientIDs {
+			d.Selected[pid] = true
+		}
+		d.Statuses = web.Choices(devices.ActionStatuses, web.CodeLabel, in.Status)
+		d.SetErrors(err, "patient_ids", "status", "note")
+		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/recall", d)
+	}
+	if err != nil {
+		return err
+	}
+	return s.k.Redirect(w, r, recallHref(id, encodeListQuery(q, q.Offset), "#patients"),
+		text.Count(n, "patient", "patients")+" marked "+strings.ToLower(devices.ActionLabel(in.Status))+".")
+}
+
+// DevicesRecallClosePage confirms closing a recall, naming how many
+// patients' recall work is still open.
+type DevicesRecallClosePage struct {
+	web.Base
+	Recall devices.Recall
+	Open   devicesdb.OpenWork
+	Reason string
+}
+
+func (s *Module) recallClosePage(w http.ResponseWriter, r *http.Request) (DevicesRecallClosePage, error) {
+	org := devOrg(r)
+	rc, err := s.dev.Recall(r.Context(), org, r.PathValue("id"))
+	if err != nil {
+		return DevicesRecallClosePage{}, err
+	}
+	d := DevicesRecallClosePage{Base: s.k.Base(w, r, "Close recall "+rc.Reference), Recall: rc}
+	d.Open, err = s.dev.RecallOpenWork(r.Context(), org, rc.ID)
+	return d, err
+}
+
+func (s *Module) devicesRecallClosePage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.recallClosePage(w, r)
+	if err != nil {
+		return err
+	}
+	return s.k.Render(w, http.StatusOK, "devices/recall_close", d)
+}
+
+// devicesCloseRecall closes the recall with the number of open patients
+// the person confirmed (the checkbox carries it) and the reason; a
+// refusal, such as a number that changed since the page was shown,
+// re-renders the page (422) with the number now.
+func (s *Module) devicesCloseRecall(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	in := devices.CloseRecallInput{Reason: r.PostForm.Get("reason")}
+	if n, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("confirm_open"))); err == nil && n > 0 {
+		in.ConfirmOpen = n
+	}
+	err := s.dev.CloseRecall(r.Context(), devOrg(r), id, in)
+	if apperr.Is(err, apperr.Invalid) {
+		d, perr := s.recallClosePage(w, r)
+		if perr != nil {
+			return perr
+		}
+		d.Reason = in.Reason
+		d.SetErrors(err, "confirm_open", "reason")
+		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/recall_close", d)
+	}
+	if err != nil {
+		return err
+	}
+	return s.k.Redirect(w, r, "/devices/recalls/"+id, "Recall closed.")
 }
 
 func (s *Module) devicesMatchRecall(w http.ResponseWriter, r *http.Request) error {
@@ -123,6 +354,15 @@ func (s *Module) devicesRecallStatus(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	id, st := r.PathValue("id"), r.PostForm.Get("status")
+	if st == "closed" {
+		// Closing asks for a reason, and a confirmation while work is
+		// open: the page's button leads to the confirmation page.
+		if _, err := s.dev.Recall(r.Context(), devOrg(r), id); err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/devices/recalls/"+id+"/close", http.StatusSeeOther)
+		return nil
+	}
 	if err := s.dev.SetRecallStatus(r.Context(), devOrg(r), id, st); err != nil {
 		return err
 	}
@@ -138,7 +378,8 @@ func (s *Module) devicesRecallAction(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.k.Redirect(w, r, "/devices/recalls/"+id+"#action-"+pid, "Recall action updated: "+devices.ActionLabel(r.PostForm.Get("status"))+".")
+	q := formListQuery(r)
+	return s.k.Redirect(w, r, recallHref(id, encodeListQuery(q, q.Offset), "#action-"+pid), "Recall action updated: "+devices.ActionLabel(r.PostForm.Get("status"))+".")
 }
 
 // devicesRecallCSV exports the patients with recall actions, for letters:
@@ -155,7 +396,7 @@ func (s *Module) devicesRecallCSV(w http.ResponseWriter, r *http.Request) error 
 	}
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
-	_ = cw.Write([]string{"recall_reference", "nhs_number", "name", "birth_date", "address", "postcode", "phone", "email", "devices", "status", "deadline"})
+	_ = cw.Write([]string{"recall_reference", "nhs_number", "name", "birth_date", "address", "postcode", "phone", "email", "devices", "group", "status", "deadline"})
 	for _, a := range acts {
 		var devs []string
 		for _, d := range a.Devices {
@@ -163,7 +404,7 @@ func (s *Module) devicesRecallCSV(w http.ResponseWriter, r *http.Request) error 
 		}
 		p := a.Patient
 		_ = cw.Write([]string{devices.CSVSafe(rc.Reference), p.NHSNumber.Format(), devices.CSVSafe(p.Name), p.BirthDate, devices.CSVSafe(p.Address), devices.CSVSafe(p.Postcode),
-			devices.CSVSafe(p.Phone), devices.CSVSafe(p.Email), devices.CSVSafe(strings.Join(devs, "; ")), devices.ActionLabel(a.Status), rc.Deadline})
+			devices.CSVSafe(p.Phone), devices.CSVSafe(p.Email), devices.CSVSafe(strings.Join(devs, "; ")), devices.BasisLabel(a.Basis), devices.ActionLabel(a.Status), rc.Deadline})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -2,6 +2,10 @@ package devicesweb_test
 
 import (
 	"testing"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/devices"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 
 	"github.com/clinsafe/clinsafe/internal/devices/devicesweb"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -20,9 +24,25 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"procedure":     devicesweb.DevicesProcedurePage{Base: b},
 			"procedure_new": devicesweb.DevicesNewProcedurePage{Base: b},
 			"procedures":    devicesweb.DevicesProceduresPage{Base: b},
-			"recall":        devicesweb.DevicesRecallPage{Base: b},
+			"recall":        recallSample(b),
 			"recall_new":    devicesweb.DevicesNewRecallPage{Base: b},
+			"recall_close":  devicesweb.DevicesRecallClosePage{Base: b, Recall: devices.Recall{ID: "r", Status: "open"}, Open: devicesdb.OpenWork{OpenActions: 2, NotStarted: 1}},
 			"recalls":       devicesweb.DevicesRecallsPage{Base: b},
 		}
 	})
+}
+
+// recallSample fills every part of the recall page: the three lists, a
+// device with reasons, the list with paging and a closed recall.
+func recallSample(b web.Base) devicesweb.DevicesRecallPage {
+	at := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	p := devicesdb.AffectedPatient{Patient: devices.Patient{ID: "p", Name: "Ada"}, Basis: devices.BasisPossible, Status: devices.ActionToCheck, Note: "n",
+		Devices: []devicesdb.AffectedDevice{{Lot: "A1", Match: devices.MatchPossible, Reasons: []string{"no lot recorded"}, ExplantedOn: "2026-01-02"}}}
+	ps := []devicesdb.AffectedPatient{p}
+	return devicesweb.DevicesRecallPage{Base: b, CanWrite: true, Recall: devices.Recall{ID: "r", Status: "closed", ClosedAt: &at, ClosedReason: "why",
+		Rules: []devices.Rule{{Catalogue: "71-345", Kind: devices.RuleAll}}},
+		Match: devicesdb.RecallMatch{Patients: ps, Possible: ps, Explanted: ps, Truncated: true},
+		List:  devicesdb.RecallPatientPage{Patients: ps, Total: 120, Offset: 50, Limit: 50}, Started: 120, Prev: "/p", Next: "/n",
+		Filters:     devicesweb.RecallFilters{Statuses: []devicesweb.RecallFilter{{Value: "to_check", Label: "To check", Count: 3, Checked: true}}, Any: true},
+		BasisLabels: map[string]string{devices.BasisPossible: "Possibly affected"}, Selected: map[string]bool{"p": true}}
 }
