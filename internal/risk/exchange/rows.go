@@ -124,7 +124,6 @@ func ratingCell(r int) string {
 	return strconv.Itoa(r)
 }
 
-
 // rowReader turns data rows into hazards, collecting every problem.
 type rowReader struct {
 	h       header

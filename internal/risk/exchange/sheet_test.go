@@ -196,4 +196,3 @@ func TestExportAboutSaysWhetherIssued(t *testing.T) {
 		t.Errorf("issued: got %q, want 3 July 2026 10:30 BST", got)
 	}
 }
-
