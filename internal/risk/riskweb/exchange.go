@@ -400,3 +400,158 @@ func columnLetter(i int) string {
 	}
 	return name
 }
+
+// apiMappingError is the 422 answer to an API import of a spreadsheet in a
+// layout of its own: what went wrong, the file's columns by letter and the
+// mapping clinsafe would guess (or the one given), to send back as
+// ?mapping=.
+type apiMappingError struct {
+	Error struct {
+		Kind    string             `json:"kind"`
+		Message string             `json:"message"`
+		Rows    exchange.RowErrors `json:"rows,omitempty"`
+		Columns map[string]string  `json:"columns,omitempty"`
+		Mapping string             `json:"mapping,omitempty"`
+	} `json:"error"`
+}
+
+// mappingParam writes mp as the ?mapping= parameter: field=LETTER, comma
+// separated, in field order.
+func mappingParam(mp exchange.Mapping) string {
+	var parts []string
+	for _, fi := range exchange.Fields() {
+		if i, ok := mp[fi.Field]; ok {
+			parts = append(parts, string(fi.Field)+"="+columnLetter(i))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// parseMappingParam reads ?mapping=name=B,initial_severity=E,...
+func parseMappingParam(v string) (exchange.Mapping, error) {
+	known := map[string]bool{}
+	for _, fi := range exchange.Fields() {
+		known[string(fi.Field)] = true
+	}
+	mp := exchange.Mapping{}
+	for _, part := range strings.Split(v, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		f, col, ok := strings.Cut(part, "=")
+		f, col = strings.TrimSpace(f), strings.ToUpper(strings.TrimSpace(col))
+		i := columnIndex(col)
+		if !ok || !known[f] || i < 0 {
+			return nil, &apperr.Error{Kind: apperr.Invalid, Message: "Write the mapping as field=COLUMN, comma separated, for example name=B,initial_severity=E",
+				Fields: map[string]string{"mapping": fmt.Sprintf("%q is not a field=COLUMN pair of a known field and a column letter", part)}}
+		}
+		mp[exchange.Field(f)] = i
+	}
+	return mp, nil
+}
+
+// columnIndex reads a column letter (A, B, ... BL) as a 0-based index, or
+// -1.
+func columnIndex(s string) int {
+	if s == "" || len(s) > 3 {
+		return -1
+	}
+	n := 0
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return -1
+		}
+		n = n*26 + int(r-'A'+1)
+	}
+	return n - 1
+}
+
+// apiImportBody imports an API request body: a clinsafe layout as it is,
+// or with ?mapping= (field=COLUMN pairs, or "remembered" for the mapping
+// the organisation last used for this header) a spreadsheet in a layout of
+// its own, remembering the mapping.
+func (s *Module) apiImportBody(w http.ResponseWriter, r *http.Request, sys riskdb.System, format string, supplier bool) error {
+	param := strings.TrimSpace(r.URL.Query().Get("mapping"))
+	if format == "json" {
+		if param != "" {
+			return &apperr.Error{Kind: apperr.Invalid, Message: "Only spreadsheets (xlsx, csv) have columns to map", Fields: map[string]string{"mapping": "Leave out the mapping for a JSON file"}}
+		}
+		return importAnswer(w)(s.importInto(r, sys, r.Body, format, supplier))
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return apperr.New(apperr.TooLarge, "The file is larger than %d MB", mbe.Limit>>20)
+		}
+		return apperr.Wrap(apperr.Invalid, err, "The file could not be read")
+	}
+	t, err := exchange.ReadTable(bytes.NewReader(data), format)
+	if err != nil {
+		return importAnswer(w)(0, err)
+	}
+	if param == "" {
+		if t.Clinsafe() {
+			return importAnswer(w)(s.importInto(r, sys, bytes.NewReader(data), format, supplier))
+		}
+		var out apiMappingError
+		out.Error.Kind = "invalid"
+		out.Error.Message = "The file is not in a clinsafe layout; nothing was imported. Say which column holds what with ?mapping=field=COLUMN,... (the guess is given), or ?mapping=remembered"
+		out.Error.Columns = map[string]string{}
+		for i, h := range t.Header() {
+			out.Error.Columns[columnLetter(i)] = h
+		}
+		out.Error.Mapping = mappingParam(exchange.Guess(t.Header()))
+		return web.WriteJSON(w, http.StatusUnprocessableEntity, out)
+	}
+	var mp exchange.Mapping
+	if param == "remembered" {
+		rem, ok, err := s.risk.RememberedMapping(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, t.Header())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &apperr.Error{Kind: apperr.Invalid, Message: "No mapping is remembered for a file with these columns", Fields: map[string]string{"mapping": "Give the mapping as field=COLUMN pairs"}}
+		}
+		mp = rem.Mapping
+	} else if mp, err = parseMappingParam(param); err != nil {
+		return err
+	}
+	m, err := s.risk.Matrix(r.Context(), web.PrincipalFrom(r.Context()).Org.ID)
+	if err != nil {
+		return err
+	}
+	l, err := t.ImportMapped(mp, m)
+	if err != nil {
+		if fs := apperr.FieldsOf(err); len(fs) > 0 && !errors.As(err, new(exchange.RowErrors)) {
+			var out apiMappingError
+			out.Error.Kind, out.Error.Message, out.Error.Mapping = "invalid", apperr.MessageOf(err), mappingParam(mp)
+			for k, v := range fs {
+				out.Error.Rows = append(out.Error.Rows, exchange.RowError{Column: strings.TrimPrefix(k, "map-"), Message: v})
+			}
+			sort.Slice(out.Error.Rows, func(i, j int) bool { return out.Error.Rows[i].Column < out.Error.Rows[j].Column })
+			return web.WriteJSON(w, http.StatusUnprocessableEntity, out)
+		}
+		return importAnswer(w)(0, err)
+	}
+	return importAnswer(w)(s.saveImport(r, sys, l, supplier, t.Header(), mp))
+}
+
+// importAnswer answers an API import: 201 with the count, or 422 with
+// every row that could not be read.
+func importAnswer(w http.ResponseWriter) func(n int, err error) error {
+	return func(n int, err error) error { return answerImport(w, n, err) }
+}
+
+func answerImport(w http.ResponseWriter, n int, err error) error {
+	var res exchange.RowErrors
+	if errors.As(err, &res) {
+		var out apiImportError
+		out.Error.Kind, out.Error.Message, out.Error.Rows = "invalid", "The file could not be imported; nothing was imported", res
+		return web.WriteJSON(w, http.StatusUnprocessableEntity, out)
+	}
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusCreated, apiImportResult{Imported: n})
+}

@@ -1,8 +1,10 @@
 package riskweb_test
 
 import (
+	"encoding/json"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -213,6 +215,53 @@ func TestExportSheetSaysWhatItIs(t *testing.T) {
 		}
 		if js := webtest.Get(t, cso, base+"/risk/issues/"+li.ID+"/export?format=json", 200); !strings.Contains(js, h.Hazard.ID) {
 			t.Errorf("the JSON export lost the hazard's id")
+		}
+	})
+}
+
+// The API imports a spreadsheet in a layout of its own with ?mapping=: a
+// file without one is refused with its columns and a guessed mapping to
+// send back; a bad mapping is a 422; the mapping used is remembered and
+// ?mapping=remembered uses it.
+func TestAPIImportMapping(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		cso := f.Client(t, "A/cso")
+		resp, _ := webtest.Do(t, cso, "POST", f.Srv.URL+"/risk/systems", webtest.Form("name", "Ward systems", "manufacturer", "Meridian", "intended_use", "Prescribing", "standard", "DCB0160"))
+		sysID := webtest.Location(t, resp, "/risk/systems/")
+		imp := f.Srv.URL + "/api/v1/systems/" + sysID + "/import?format=csv"
+		csvHeader := []string{"Content-Type", "text/csv"}
+		resp, body := webtest.Do(t, cso, "POST", imp, ownLogCSV, csvHeader...)
+		var e struct {
+			Error struct {
+				Mapping string            `json:"mapping"`
+				Columns map[string]string `json:"columns"`
+			} `json:"error"`
+		}
+		json.Unmarshal([]byte(body), &e)
+		if resp.StatusCode != 422 || e.Error.Columns["B"] != "Hazard title" || !strings.Contains(e.Error.Mapping, "name=B,") {
+			t.Fatalf("API import of an own layout without a mapping: got %d %s, want 422 with columns and a guess", resp.StatusCode, body)
+		}
+		for _, bad := range []string{"name=B,colour=C", "name=9Z", "name=B,initial_severity=B", "remembered", "name=B"} {
+			resp, body := webtest.Do(t, cso, "POST", imp+"&mapping="+url.QueryEscape(bad), ownLogCSV, csvHeader...)
+			if resp.StatusCode != 422 {
+				t.Errorf("mapping %q: got %d %s, want 422", bad, resp.StatusCode, body)
+			}
+		}
+		resp, body = webtest.Do(t, cso, "POST", imp+"&mapping="+url.QueryEscape(e.Error.Mapping+",description=M"), ownLogCSV, csvHeader...)
+		if resp.StatusCode != 201 || !strings.Contains(body, `"imported": 2`) {
+			t.Fatalf("API import with the guessed mapping: got %d %s", resp.StatusCode, body)
+		}
+		resp, body = webtest.Do(t, cso, "POST", imp+"&mapping=remembered", ownLogCSV, csvHeader...)
+		if resp.StatusCode != 201 {
+			t.Fatalf("API import with the remembered mapping: got %d %s", resp.StatusCode, body)
+		}
+		hs, _ := riskdb.New(st).ListHazards(t.Context(), f.OrgA.ID, sysID)
+		if len(hs) != 4 || hs[3].Description != "" || hs[2].Description != "seen in testing" {
+			t.Errorf("after two API imports: got %d hazards", len(hs))
+		}
+		if resp, _ := webtest.Do(t, cso, "POST", f.Srv.URL+"/api/v1/systems/"+sysID+"/import?format=json&mapping=name=B", `{}`, "Content-Type", "application/json"); resp.StatusCode != 422 {
+			t.Errorf("a mapping with JSON: got %d, want 422", resp.StatusCode)
 		}
 	})
 }
