@@ -502,6 +502,13 @@ func (s *Module) apiImportBody(w http.ResponseWriter, r *http.Request, sys riskd
 			out.Error.Columns[columnLetter(i)] = h
 		}
 		out.Error.Mapping = mappingParam(exchange.Guess(t.Header()))
+		m, err := s.risk.Matrix(r.Context(), web.PrincipalFrom(r.Context()).Org.ID)
+		if err != nil {
+			return err
+		}
+		// What does not fit the clinsafe layouts, column by column.
+		_, ierr := t.Import(m)
+		errors.As(ierr, &out.Error.Rows)
 		return web.WriteJSON(w, http.StatusUnprocessableEntity, out)
 	}
 	var mp exchange.Mapping
