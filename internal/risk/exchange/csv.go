@@ -18,9 +18,10 @@ const maxCSVBytes = 32 << 20
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // ExportCSV writes l as UTF-8 CSV (with a byte-order mark, so spreadsheet
-// programs detect the encoding): a header row of Columns, then one row per
-// hazard in number order, ratings by the default matrix. Multi-valued cells
-// use the same line syntax as the XLSX export. A cell that a spreadsheet
+// programs detect the encoding) in the layout of the XLSX export's hazard
+// log sheet: a header row of SheetColumns, then the hazards in number
+// order, one row per control and per action, ratings by the default
+// matrix. A cell that a spreadsheet
 // would run as a formula (starting =, +, -, @, tab or carriage return) is
 // prefixed with an apostrophe, which ImportCSV removes again.
 func ExportCSV(w io.Writer, l risk.Log) error {
@@ -33,18 +34,19 @@ func ExportCSVMatrix(w io.Writer, l risk.Log, m risk.Matrix) error {
 		return fmt.Errorf("export csv: %w", err)
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(Columns()); err != nil {
+	if err := cw.Write(SheetColumns()); err != nil {
 		return fmt.Errorf("export csv: %w", err)
 	}
 	for _, h := range l.Sorted() {
-		row := hazardRow(h, m)
-		for i := range row {
-			if needsGuard(row[i]) {
-				row[i] = "'" + row[i]
+		for _, row := range sheetRows(h, m) {
+			for i := range row {
+				if needsGuard(row[i]) {
+					row[i] = "'" + row[i]
+				}
 			}
-		}
-		if err := cw.Write(row); err != nil {
-			return fmt.Errorf("export csv: %w", err)
+			if err := cw.Write(row); err != nil {
+				return fmt.Errorf("export csv: %w", err)
+			}
 		}
 	}
 	cw.Flush()
@@ -106,6 +108,14 @@ func checkCSVText(rows [][]string, c *collector) {
 // them. On any problem it returns a RowErrors and no log; text that is not
 // UTF-8 or holds a NUL character is one, named by row and column.
 func ImportCSV(r io.Reader, m risk.Matrix) (*risk.Log, error) {
+	t, err := ReadTable(r, "csv")
+	if err != nil {
+		return nil, err
+	}
+	return t.Import(m)
+}
+
+func readCSVTable(r io.Reader) (*Table, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxCSVBytes+1))
 	if err != nil {
 		return nil, apperr.Wrap(apperr.Invalid, err, "The file could not be read")
@@ -133,8 +143,12 @@ func ImportCSV(r io.Reader, m risk.Matrix) (*risk.Log, error) {
 			c.add(line, "", "", "the CSV cannot be read here: %s", msg)
 			return nil, c.err()
 		}
-		if len(rows) > maxHazards+1 {
-			c.add(len(rows)+1, "", "", "too many rows: at most %d hazards can be imported at once", maxHazards)
+		if len(rows) > MaxXLSXRows {
+			c.add(len(rows)+1, "", "", "too many rows: at most %d rows can be imported at once", MaxXLSXRows)
+			return nil, c.err()
+		}
+		if len(rec) > MaxXLSXColumns {
+			c.add(len(rows)+1, "", "", "too many columns: at most %d are read", MaxXLSXColumns)
 			return nil, c.err()
 		}
 		for i := range rec {
@@ -146,9 +160,5 @@ func ImportCSV(r io.Reader, m risk.Matrix) (*risk.Log, error) {
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	hs := readRows(rows, m, false, &c)
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return &risk.Log{Hazards: hs}, nil
+	return &Table{Format: "csv", rows: rows}, nil
 }

@@ -34,9 +34,7 @@ import (
 const attrSep = " — "
 
 var (
-	lineEscaper  = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
-	textEscaper  = strings.NewReplacer(`\`, `\\`, "\n", `\n`, attrSep, ` \— `)
-	valueEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, ";", `\;`, attrSep, ` \— `)
+	lineEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
 )
 
 // unescape undoes the escapes above; unknown escapes are kept literally so
@@ -147,66 +145,11 @@ func splitAttrs(line string, known ...string) (string, []attr, error) {
 	return strings.TrimSpace(unescape(text)), attrs, nil
 }
 
-func joinAttrs(text string, attrs []attr) string {
-	s := textEscaper.Replace(text)
-	var parts []string
-	for _, a := range attrs {
-		if a.val == "" && a.key != "done" {
-			continue
-		}
-		if a.val == "" {
-			parts = append(parts, a.key)
-			continue
-		}
-		parts = append(parts, a.key+": "+valueEscaper.Replace(a.val))
-	}
-	if len(parts) == 0 {
-		return s
-	}
-	return s + attrSep + strings.Join(parts, "; ")
-}
-
-// formatTime writes a date as 2006-01-02 when it is midnight UTC, otherwise
-// as RFC 3339 in UTC, so no information is lost.
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	t = t.UTC()
-	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
-		return t.Format(time.DateOnly)
-	}
-	return t.Format(time.RFC3339Nano)
-}
-
-// parseTime reads a date (2006-01-02, or 02/01/2006 as UK spreadsheets show
-// it) or an RFC 3339 time.
-func parseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.DateOnly, "02/01/2006", time.RFC3339Nano} {
-		if t, err := time.Parse(layout, s); err == nil {
-			if y := t.Year(); y < 1900 || y > 9999 {
-				break
-			}
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a date like 2026-12-31", s)
-}
+// parseTime reads a date or time in a cell of the earlier layout; see
+// parseWhen.
+func parseTime(s string) (time.Time, error) { return parseWhen(s) }
 
 // Control lines.
-
-func controlLine(c risk.Control) string {
-	return joinAttrs(c.Description, []attr{{"implementation", c.ImplementationEvidence}, {"verification", c.VerificationEvidence}})
-}
-
-func ownerSideLine(c risk.Control) string {
-	side := string(c.Side)
-	if c.Owner == "" {
-		return "(" + side + ")"
-	}
-	return lineEscaper.Replace(c.Owner) + " (" + side + ")"
-}
 
 var ownerSideRE = regexp.MustCompile(`(?i)^(.*?)\s*\(\s*(manufacturer|deployer)\s*\)$`)
 
@@ -222,14 +165,6 @@ func parseOwnerSide(line string) (string, risk.Side, error) {
 }
 
 // Action lines.
-
-func actionLine(a risk.Action) string {
-	attrs := []attr{{"due", formatTime(a.Due)}}
-	if a.Done {
-		attrs = append(attrs, attr{"done", formatTime(a.DoneAt)})
-	}
-	return joinAttrs(a.Summary, attrs)
-}
 
 func parseActionLine(line string) (risk.Action, error) {
 	text, attrs, err := splitAttrs(line, "due", "done")
@@ -256,12 +191,6 @@ func parseActionLine(line string) (risk.Action, error) {
 }
 
 // Provenance cell: source: X; document: Y; version: Z; ref: R; imported: date.
-
-func provenanceCell(p risk.Provenance) string {
-	s := joinAttrs("", []attr{{"source", p.Source}, {"document", p.Document}, {"version", p.Version},
-		{"ref", p.Ref}, {"imported", formatTime(p.ImportedAt)}})
-	return strings.TrimPrefix(s, attrSep)
-}
 
 func parseProvenance(cell string) (risk.Provenance, error) {
 	var p risk.Provenance

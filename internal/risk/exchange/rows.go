@@ -10,9 +10,11 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// The columns of the hazard-log sheet (XLSX) and of CSV files, in export
-// order. The first eighteen follow the NHS hazard log template; the rest are
-// clinsafe additions that make an export lossless and are optional on import.
+// The columns of the layout clinsafe exported before it wrote one row per
+// control and action (controls and actions stacked one per line in a cell),
+// which is still read on import. The first eighteen follow the NHS hazard
+// log template; the rest are optional. Constants whose header is the same
+// in the current layout (SheetColumns) name that column there too.
 const (
 	ColNumber             = "Hazard number"
 	ColName               = "Hazard name"
@@ -39,7 +41,8 @@ const (
 	ColProvenance         = "Provenance"
 )
 
-// Columns returns every column in export order.
+// Columns returns every column of the earlier layout, in its order. The
+// current export layout is SheetColumns.
 func Columns() []string {
 	return []string{ColNumber, ColName, ColDescription, ColImpact, ColCauses, ColExisting,
 		ColInitialSeverity, ColInitialLikelihood, ColInitialRating, ColControls, ColControlType,
@@ -119,37 +122,6 @@ func ratingCell(r int) string {
 		return ""
 	}
 	return strconv.Itoa(r)
-}
-
-// hazardRow renders h as a row of cells in Columns order.
-func hazardRow(h risk.Hazard, m risk.Matrix) []string {
-	ref := h.Ref
-	if ref == "" && h.Number > 0 {
-		ref = risk.FormatRef(h.Number)
-	}
-	ir, _ := h.InitialRating(m)
-	rr, _ := h.ResidualRating(m)
-	var causes, ctrls, types, owners, acts, actOwners []string
-	for _, c := range h.Causes {
-		causes = append(causes, lineEscaper.Replace(c))
-	}
-	for _, c := range h.Controls {
-		ctrls = append(ctrls, controlLine(c))
-		types = append(types, c.Type.Label())
-		owners = append(owners, ownerSideLine(c))
-	}
-	for _, a := range h.Actions {
-		acts = append(acts, actionLine(a))
-		actOwners = append(actOwners, lineEscaper.Replace(a.Owner))
-	}
-	j := func(s []string) string { return strings.Join(s, "\n") }
-	return []string{ref, h.Name, h.Description, h.ClinicalImpact, j(causes), h.ExistingControls,
-		h.InitialSeverity.String(), h.InitialLikelihood.String(), ratingCell(ir),
-		j(ctrls), j(types), j(owners),
-		h.ResidualSeverity.String(), h.ResidualLikelihood.String(), ratingCell(rr),
-		j(acts), j(actOwners), h.Status.Label(),
-		h.RiskBenefit.Justification, h.RiskBenefit.ByName, h.RiskBenefit.ByUserID, formatTime(h.RiskBenefit.At),
-		provenanceCell(h.Provenance)}
 }
 
 // rowReader turns data rows into hazards, collecting every problem.

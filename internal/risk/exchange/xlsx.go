@@ -31,21 +31,42 @@ const (
 	aboutFormatText = "clinsafe-hazard-log 1"
 )
 
-// About sheet keys, in export order.
-var aboutKeys = []string{"System", "System version", "Organisation", "Supplier", "Standard", "Intended use",
-	"Clinical scope", "Configuration", "Hazard log version", "Issued at", "Approved by", "Exported at", aboutFormat}
-
-func aboutValues(l risk.Log, exported time.Time) []string {
+// aboutRows are the About sheet's key/value rows. The first says plainly
+// whether the log is an issued version (which, approved by whom, when, and
+// its content hash) or a working copy that no one has approved.
+func aboutRows(l risk.Log, exported time.Time) [][2]string {
+	var rows [][2]string
+	if l.Version != "" {
+		status := "Issued version " + l.Version + " of this hazard log"
+		if l.ApprovedBy != "" {
+			status += ", approved by " + l.ApprovedBy
+		}
+		if !l.IssuedAt.IsZero() {
+			status += " on " + formatWhen(l.IssuedAt)
+		}
+		rows = append(rows, [2]string{"Status", status + "."})
+	} else {
+		rows = append(rows, [2]string{"Status", "Working copy: NOT an issued version of this hazard log. No one has approved it, " +
+			"and it may have changed since it was exported on " + formatWhen(exported) + "."})
+	}
 	s := l.System
-	return []string{s.Name, s.Version, s.Organisation, s.Supplier, string(s.Standard), s.IntendedUse,
-		s.ClinicalScope, s.Configuration, l.Version, formatTime(l.IssuedAt), l.ApprovedBy,
-		formatTime(exported), aboutFormatText}
+	rows = append(rows, [][2]string{{"System", s.Name}, {"System version", s.Version}, {"Organisation", s.Organisation},
+		{"Supplier", s.Supplier}, {"Standard", string(s.Standard)}, {"Intended use", s.IntendedUse},
+		{"Clinical scope", s.ClinicalScope}, {"Configuration", s.Configuration}}...)
+	if l.Version != "" {
+		hash, _ := l.ContentHash()
+		rows = append(rows, [][2]string{{"Hazard log version", l.Version}, {"Issued", formatWhen(l.IssuedAt)},
+			{"Approved by", l.ApprovedBy}, {"Content hash (SHA-256)", hash}}...)
+	}
+	return append(rows, [][2]string{{"Exported", formatWhen(exported)}, {aboutFormat, aboutFormatText}}...)
 }
 
 // ExportXLSX writes l as a workbook: a "Hazard log" sheet with a bold,
-// frozen header row and one row per hazard in number order (columns as
-// Columns), and an "About" sheet with the system and log details and the
-// export time. Ratings are rated by the default matrix; use ExportXLSXMatrix
+// frozen header row and the hazards in number order, one row per control
+// and per action (columns as SheetColumns; no internal ids; dates as
+// "1 December 2026"), and an "About" sheet that says whether the log is an
+// issued version or a working copy, with the system and log details and
+// the export time. Ratings are rated by the default matrix; use ExportXLSXMatrix
 // for an organisation's own. It returns an Invalid error when a cell would
 // exceed the spreadsheet limit of 32,767 characters.
 func ExportXLSX(w io.Writer, l risk.Log) error {
@@ -71,24 +92,26 @@ func ExportXLSXMatrix(w io.Writer, l risk.Log, m risk.Matrix, now time.Time) err
 	if err != nil {
 		return fmt.Errorf("export xlsx: %w", err)
 	}
-	cols := Columns()
+	cols := SheetColumns()
 	if err := writeRow(f, SheetHazards, 1, cols, nil); err != nil {
 		return err
 	}
-	for i, h := range l.Sorted() {
-		row := hazardRow(h, m)
-		for j, v := range row {
-			if len(utf16.Encode([]rune(v))) > maxCellUTF16 {
-				return apperr.New(apperr.Invalid, "%s, %s: the text is longer than a spreadsheet cell can hold; export as JSON instead",
-					h.Ref, cols[j])
+	n := 1
+	for _, h := range l.Sorted() {
+		for _, row := range sheetRows(h, m) {
+			for j, v := range row {
+				if len(utf16.Encode([]rune(v))) > maxCellUTF16 {
+					return apperr.New(apperr.Invalid, "%s, %s: the text is longer than a spreadsheet cell can hold; export as JSON instead",
+						h.Ref, cols[j])
+				}
 			}
-		}
-		if err := writeRow(f, SheetHazards, i+2, row, ratingCols); err != nil {
-			return err
+			n++
+			if err := writeRow(f, SheetHazards, n, row, ratingCols); err != nil {
+				return err
+			}
 		}
 	}
 	last, _ := excelize.ColumnNumberToName(len(cols))
-	n := len(l.Hazards) + 1
 	steps := []error{
 		f.SetRowStyle(SheetHazards, 1, 1, bold),
 		f.SetPanes(SheetHazards, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}),
@@ -104,8 +127,8 @@ func ExportXLSXMatrix(w io.Writer, l risk.Log, m risk.Matrix, now time.Time) err
 	if _, err := f.NewSheet(SheetAbout); err != nil {
 		return fmt.Errorf("export xlsx: %w", err)
 	}
-	for i, k := range aboutKeys {
-		steps = append(steps, writeRow(f, SheetAbout, i+1, []string{k, aboutValues(l, now)[i]}, nil))
+	for i, kv := range aboutRows(l, now) {
+		steps = append(steps, writeRow(f, SheetAbout, i+1, kv[:], nil))
 	}
 	steps = append(steps, f.SetColWidth(SheetAbout, "A", "A", 22), f.SetColWidth(SheetAbout, "B", "B", 60),
 		f.SetColStyle(SheetAbout, "A", bold))
@@ -121,7 +144,16 @@ func ExportXLSXMatrix(w io.Writer, l risk.Log, m risk.Matrix, now time.Time) err
 }
 
 // ratingCols are written as numbers.
-var ratingCols = map[int]bool{8: true, 14: true}
+var ratingCols = map[int]bool{fieldIndex(FieldInitialRating): true, fieldIndex(FieldResidualRating): true}
+
+func fieldIndex(f Field) int {
+	for i, fi := range fieldList {
+		if fi.Field == f {
+			return i
+		}
+	}
+	return -1
+}
 
 func writeRow(f *excelize.File, sheet string, row int, vals []string, numeric map[int]bool) error {
 	for i, v := range vals {
@@ -144,32 +176,44 @@ func writeRow(f *excelize.File, sheet string, row int, vals []string, numeric ma
 
 func columnWidth(col string) float64 {
 	switch col {
-	case ColNumber, ColInitialRating, ColResidualRating, ColStatus:
+	case ColNumber, ColInitialRating, ColResidualRating, ColStatus, "Control side", "Action done":
 		return 12
 	case ColInitialSeverity, ColInitialLikelihood, ColResidualSeverity, ColResidualLikelihood, ColControlType:
 		return 14
-	case ColName, ColControlOwner, ColActionOwner, ColRBBy, ColRBUserID, ColRBAt:
+	case ColName, "Control owner", ColActionOwner, ColRBBy, ColRBAt, "Action due", "Action done on", "Imported on", "Source version", "Source reference":
 		return 24
 	}
 	return 45
 }
 
 // ImportXLSX reads a hazard log from a workbook: the sheet named "Hazard log"
-// if there is one, otherwise the first sheet, with a header row of Columns
-// (the eighteen NHS template columns are required, the rest optional, in any
-// order), and system details from an "About" sheet when present. Ratings are
+// if there is one, otherwise the first sheet, with a header row of
+// SheetColumns (number, name, initial severity and likelihood and status
+// required, the rest optional, in any order) or of the earlier layout
+// Columns, and system details from an "About" sheet when present. A
+// workbook in another layout is read with ReadTable and a Mapping. Ratings are
 // checked against m. On any problem it returns a RowErrors naming each row,
 // column and cell, and no log; cells holding formulas are always rejected.
 // A file that is not a readable workbook gives an Invalid error; one that
 // unpacks to more than the MaxXLSX* size limits a TooLarge error, checked
 // before anything is unpacked; one with more rows, columns, cells or text
 // than the limits allow an Invalid error, found while streaming the sheet.
-func ImportXLSX(r io.Reader, m risk.Matrix) (log *risk.Log, err error) {
+func ImportXLSX(r io.Reader, m risk.Matrix) (*risk.Log, error) {
+	t, err := ReadTable(r, "xlsx")
+	if err != nil {
+		return nil, err
+	}
+	return t.Import(m)
+}
+
+// readXLSXTable reads the hazard log sheet (and the About sheet) of a
+// workbook into a Table, checking the limits as it goes.
+func readXLSXTable(r io.Reader) (t *Table, err error) {
 	// excelize is third-party: a panic inside it on a malformed file becomes
 	// an Invalid error rather than crashing the server.
 	defer func() {
 		if p := recover(); p != nil {
-			log, err = nil, apperr.Wrap(apperr.Invalid, fmt.Errorf("excelize panic: %v", p),
+			t, err = nil, apperr.Wrap(apperr.Invalid, fmt.Errorf("excelize panic: %v", p),
 				"The file could not be read as an XLSX spreadsheet")
 		}
 	}()
@@ -227,19 +271,25 @@ func ImportXLSX(r io.Reader, m risk.Matrix) (log *risk.Log, err error) {
 	if len(c.errs) > 0 {
 		return nil, c.err()
 	}
-	hs := readRows(rows, m, true, &c)
-	l := &risk.Log{Hazards: hs}
+	t = &Table{Format: "xlsx", Sheet: sheet, rows: rows}
 	for _, s := range sheets {
 		if strings.EqualFold(s, SheetAbout) && s != sheet {
-			if err := readAbout(f, s, scans, l, &c); err != nil {
-				return nil, err
+			rows, scan, err := readSheet(f, s, scans)
+			if err != nil {
+				if apperr.Is(err, apperr.Invalid) {
+					return nil, err
+				}
+				return nil, RowErrors{{Column: SheetAbout, Message: "the About sheet could not be read"}}
+			}
+			t.about, t.hasAbout, t.aboutFormula = rows, true, map[int]bool{}
+			for _, p := range scan.formulas {
+				if p.col == 1 {
+					t.aboutFormula[p.row] = true
+				}
 			}
 		}
 	}
-	if err := c.err(); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return t, nil
 }
 
 // readSheet reads a sheet that scanSheets has checked with excelize's
@@ -319,21 +369,10 @@ func checkFormulas(scan sheetScan, rows [][]string, c *collector) {
 	}
 }
 
-func readAbout(f *excelize.File, sheet string, scans scanned, l *risk.Log, c *collector) error {
-	rows, scan, err := readSheet(f, sheet, scans)
-	if err != nil {
-		if apperr.Is(err, apperr.Invalid) {
-			return err
-		}
-		c.add(0, SheetAbout, "", "the About sheet could not be read")
-		return nil
-	}
-	formula := map[int]bool{}
-	for _, p := range scan.formulas {
-		if p.col == 1 {
-			formula[p.row] = true
-		}
-	}
+// readAboutRows reads the system and version details from the About
+// sheet's rows. Keys it does not know (the status line, the content hash,
+// the export time) are for people and are not read back.
+func readAboutRows(rows [][]string, formula map[int]bool, l *risk.Log, c *collector) {
 	for i, r := range rows {
 		if len(r) < 2 {
 			continue
@@ -365,9 +404,9 @@ func readAbout(f *excelize.File, sheet string, scans scanned, l *risk.Log, c *co
 			l.System.Configuration = v
 		case "hazard log version":
 			l.Version = v
-		case "issued at":
+		case "issued at", "issued":
 			if v != "" {
-				l.IssuedAt, err = parseTime(v)
+				l.IssuedAt, err = parseWhen(v)
 			}
 		case "approved by":
 			l.ApprovedBy = v
@@ -376,7 +415,6 @@ func readAbout(f *excelize.File, sheet string, scans scanned, l *risk.Log, c *co
 			c.add(i+1, SheetAbout+": "+k, cellRef(1, i+1), "%s", msgOrErr(err))
 		}
 	}
-	return nil
 }
 
 func msgOrErr(err error) string {

@@ -36,7 +36,7 @@ const (
 	// MaxHazards hazards and room for blank rows between them.
 	MaxXLSXRows = 2*MaxHazards + 1
 	// MaxXLSXColumns is the last column that may hold data (column BL); the
-	// hazard log has 23 columns.
+	// hazard log has 32 columns.
 	MaxXLSXColumns = 64
 	// MaxXLSXCells bounds the cells that hold data, over the sheets read.
 	MaxXLSXCells = 250000

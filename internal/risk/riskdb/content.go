@@ -27,5 +27,6 @@ func Content() []store.Entity {
 		}},
 		{Name: "plan", Parts: []store.Part{{Table: "risk_plans", Key: []string{"org_id"}}}},
 		{Name: "compliance", OrgScoped: true, Parts: []store.Part{{Table: "compliance_answers", Key: []string{"org_id", "standard"}}}},
+		{Name: "import_mapping", OrgScoped: true, Parts: []store.Part{{Table: "risk_import_mappings", Key: []string{"org_id", "header_key"}}}},
 	}
 }

@@ -473,8 +473,17 @@ func (s *DB) CSCRIssue(ctx context.Context, orgID store.OrgID, id string) (CSCRI
 // keeping its source reference. Invalid with fields "hazards.N.FIELD" when
 // a hazard breaks the rules.
 func (s *DB) ImportHazards(ctx context.Context, orgID store.OrgID, systemID string, l *risk.Log, fromSupplier bool) (int, error) {
+	err := s.Tx(ctx, func(tx *store.Tx) error { return s.importHazards(ctx, tx, orgID, systemID, l, fromSupplier) })
+	if err != nil {
+		return 0, err
+	}
+	return len(l.Hazards), nil
+}
+
+// importHazards is ImportHazards inside tx.
+func (s *DB) importHazards(ctx context.Context, tx *store.Tx, orgID store.OrgID, systemID string, l *risk.Log, fromSupplier bool) error {
 	now := s.Now()
-	err := s.Tx(ctx, func(tx *store.Tx) error {
+	{
 		for i, h := range l.Sorted() {
 			if fromSupplier && h.Provenance.IsZero() {
 				src := l.System.Organisation
@@ -497,9 +506,5 @@ func (s *DB) ImportHazards(ctx context.Context, orgID store.OrgID, systemID stri
 		}
 		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "hazardlog.import", Entity: "system", EntityID: systemID,
 			Summary: audit.Summarise("hazards", fmt.Sprint(len(l.Hazards)), "source", l.System.Organisation, "version", l.Version, "supplier", store.YesNo(fromSupplier))})
-	})
-	if err != nil {
-		return 0, err
 	}
-	return len(l.Hazards), nil
 }

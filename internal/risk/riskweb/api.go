@@ -2,7 +2,6 @@ package riskweb
 
 import (
 	"bytes"
-	"errors"
 	"net/http"
 
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
@@ -412,17 +411,7 @@ func (s *Module) apiImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.importInto(r, sys, r.Body, format, r.URL.Query().Get("supplier") == "true")
-	var res exchange.RowErrors
-	if errors.As(err, &res) {
-		var out apiImportError
-		out.Error.Kind, out.Error.Message, out.Error.Rows = "invalid", "The file could not be imported; nothing was imported", res
-		return web.WriteJSON(w, http.StatusUnprocessableEntity, out)
-	}
-	if err != nil {
-		return err
-	}
-	return web.WriteJSON(w, http.StatusCreated, apiImportResult{Imported: n})
+	return s.apiImportBody(w, r, sys, format, r.URL.Query().Get("supplier") == "true")
 }
 
 func (s *Module) apiTransferred(w http.ResponseWriter, r *http.Request) error {

@@ -187,13 +187,14 @@ func TestRiskFlow(t *testing.T) {
 				t.Errorf("round trip changed %s: %+v", a[i].Ref, cs)
 			}
 		}
-		// A broken spreadsheet: each bad row listed, nothing imported.
+		// A spreadsheet in no known layout goes to the column-mapping step,
+		// which asks for the columns it needs; nothing is imported.
 		bad := excelize.NewFile()
 		bad.SetSheetRow("Sheet1", "A1", &[]string{"Wrong", "Columns"})
 		var bb bytes.Buffer
 		bad.Write(&bb)
 		resp, body = webtest.Upload(t, cso, base+"/risk/systems/"+copyID+"/import", "bad.xlsx", bb.Bytes())
-		if resp.StatusCode != 422 || !strings.Contains(body, "Rows that could not be read") {
+		if resp.StatusCode != 422 || !strings.Contains(body, "Choose the column that holds the hazard name") {
 			t.Fatalf("bad xlsx: %d", resp.StatusCode)
 		}
 		if n, _ := riskdb.New(st).ListHazards(t.Context(), f.OrgA.ID, copyID); len(n) != len(a) {

@@ -3,6 +3,7 @@ package riskweb_test
 import (
 	"testing"
 
+	"github.com/clinsafe/clinsafe/internal/risk/exchange"
 	"github.com/clinsafe/clinsafe/internal/risk/riskweb"
 	"github.com/clinsafe/clinsafe/internal/web"
 	"github.com/clinsafe/clinsafe/internal/webtest"
@@ -21,7 +22,9 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"hazard_form": riskweb.HazardForm{Base: b},
 			"history":     riskweb.HistoryPage{Base: b},
 			"home":        riskweb.RiskHome{Base: b},
-			"import":      riskweb.ImportPage{Base: b},
+			"import": riskweb.ImportPage{Base: b, Mapping: &riskweb.ImportMapping{FileName: "log.csv", Upload: "YQ==", HeaderRow: 1, Columns: 1,
+				Fields:  []riskweb.MappingField{{ID: "map-name", Label: "Hazard name (required)", Options: []web.Option{{Value: "0", Label: "Column A: Title"}}, Value: "0"}},
+				Preview: exchange.Preview{Hazards: 1, Rows: []exchange.PreviewRow{{Row: 2, Ref: "HAZ-001", Name: "n", Problems: []string{"Severity: missing"}}}}}},
 			"issue_check": riskweb.IssueCheckPage{Base: b},
 			"issue":       riskweb.IssuePage{Base: b},
 			"plan":        riskweb.PlanPage{Base: b},
