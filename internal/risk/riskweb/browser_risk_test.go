@@ -53,6 +53,10 @@ func TestBrowserRisk(t *testing.T) {
 	browsertest.Visit(t, ctx, base+"/risk", http.StatusOK)
 	browsertest.ClickNav(t, ctx, `a[href^="/risk/systems/0"]`, http.StatusOK)
 	browsertest.Screenshot(t, ctx, "risk-system")
+	// Each part of the system is its own page, reached by the sub-navigation.
+	for _, part := range []string{"/heatmaps", "/issues", "/releases", "/cscr", "/hazards"} {
+		browsertest.ClickNav(t, ctx, `.app-subnav a[href$="`+part+`"]`, http.StatusOK)
+	}
 	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('.app-hazard-table tbody tr').length`); n < 25 {
 		t.Errorf("demo hazard log has %d hazards, want about 30", n)
 	}
@@ -77,6 +81,7 @@ func TestBrowserRisk(t *testing.T) {
 
 	// A hazard with a control and an action, by the form, after a rule
 	// break (closed with an open action) shown in the error summary.
+	browsertest.ClickNav(t, ctx, `.app-subnav a[href$="/hazards"]`, http.StatusOK)
 	browsertest.ClickNav(t, ctx, `a[href$="/hazards/new"]`, http.StatusOK)
 	browsertest.Fill(t, ctx, `[id="actions.0.summary"]`, "x")
 	browsertest.Click(t, ctx, "#status-closed")
@@ -104,14 +109,14 @@ func TestBrowserRisk(t *testing.T) {
 	}
 
 	// One from a template, in one step, then saved unchanged.
-	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
+	browsertest.Visit(t, ctx, sysURL+"/hazards", http.StatusOK)
 	tpl := risk.Templates()[2]
 	browsertest.Select(t, ctx, "#template", tpl.Key)
 	browsertest.ClickNav(t, ctx, `form[action$="/hazards/template"] button`, http.StatusOK)
 	browsertest.ClickNav(t, ctx, "#save-hazard", http.StatusOK)
 
 	// Approve the hazard log: check what changed, then sign.
-	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
+	browsertest.Visit(t, ctx, sysURL+"/issues", http.StatusOK)
 	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "#next-version"); got != "Version 1" {
 		t.Errorf("check page: version to be issued %q", got)
@@ -127,7 +132,7 @@ func TestBrowserRisk(t *testing.T) {
 	}
 	browsertest.Screenshot(t, ctx, "issued-signed")
 	// Nothing changed since: the check page says so and offers no signature.
-	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
+	browsertest.Visit(t, ctx, sysURL+"/issues", http.StatusOK)
 	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "#nothing-changed"); !strings.Contains(got, "Nothing has changed since version 1") {
 		t.Errorf("check page of an unchanged log: %q", got)
@@ -175,6 +180,7 @@ func TestBrowserRisk(t *testing.T) {
 	browsertest.Click(t, ctx, "#standard-DCB0160")
 	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
 	copyURL := browsertest.Location(t, ctx)
+	browsertest.Visit(t, ctx, copyURL+"/hazards", http.StatusOK)
 	browsertest.ClickNav(t, ctx, `a[href$="/import"]`, http.StatusOK)
 	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file})); err != nil {
 		t.Fatal(err)
