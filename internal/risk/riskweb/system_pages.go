@@ -43,7 +43,7 @@ type SystemPage struct {
 
 // HazardRow is a line of the hazard log table.
 type HazardRow struct {
-	ID, Ref, Name           string
+	ID, Ref, Name string
 	// Href is the page of the hazard ("" for none).
 	Href                    string
 	Initial, Residual       int
