@@ -92,12 +92,26 @@ func TestHazardEditReasonInHistory(t *testing.T) {
 		f := webtest.NewFixture(t, st)
 		cso := f.Client(t, "A/cso")
 		_, e := riskSystem(t, f)
-		resp, _ := webtest.Do(t, cso, "POST", f.Srv.URL+"/risk/hazards/"+e.ID, webtest.Form("version", "1", "name", "Wrong dose given", "description", "d",
+		resp, body := webtest.Do(t, cso, "POST", f.Srv.URL+"/risk/hazards/"+e.ID, webtest.Form("version", "1", "name", "Wrong dose given", "description", "d",
 			"initial_severity", "major", "initial_likelihood", "medium", "status", "open", "reason", "Renamed after the REASON-9 review"))
-		webtest.Location(t, resp, "/risk/hazards/")
-		body := webtest.Get(t, cso, f.Srv.URL+"/risk/hazards/"+e.ID+"/history", 200)
+		if resp.StatusCode != 303 && resp.StatusCode != 302 {
+			t.Fatalf("edit with a reason: %d %s", resp.StatusCode, body)
+		}
+		body = webtest.Get(t, cso, f.Srv.URL+"/risk/hazards/"+e.ID+"/history", 200)
 		if !strings.Contains(body, "Renamed after the REASON-9 review") {
 			t.Errorf("history lacks the reason for the change")
+		}
+		// The API takes the reason too, and the history gives it back.
+		tok := webtest.Get(t, cso, f.Srv.URL+"/api/v1/hazards/"+e.ID, 200)
+		if !regexp.MustCompile(`"version":\s*2,`).MatchString(tok) {
+			t.Fatalf("hazard after the form edit is not version 2: %s", tok)
+		}
+		resp, body = webtest.Do(t, cso, "PUT", f.Srv.URL+"/api/v1/hazards/"+e.ID, `{"name":"Wrong dose","description":"d","initial_severity":"major","initial_likelihood":"medium","status":"open","version":2,"reason":"API-REASON-3"}`)
+		if resp.StatusCode != 200 {
+			t.Fatalf("PUT with a reason: %d %s", resp.StatusCode, body)
+		}
+		if body := webtest.Get(t, cso, f.Srv.URL+"/api/v1/hazards/"+e.ID+"/history", 200); !regexp.MustCompile(`"reason":\s*"API-REASON-3"`).MatchString(body) {
+			t.Errorf("API history lacks the reason: %s", body)
 		}
 	})
 }
