@@ -47,6 +47,10 @@ var idKinds = map[string]string{
 	"serial":      `SELECT serial FROM implants WHERE org_id = $1 AND serial <> '' ORDER BY id LIMIT 1`,
 	"orgs":        `SELECT id FROM organisations WHERE id = $1`,
 	"csos":        `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'cso' ORDER BY user_id LIMIT 1`,
+	// Not an id (the same in every organisation, so neither a marker of
+	// another's data nor translated): a hazard's number, which names it
+	// within an issued version of its log (/risk/issues/{id}/hazards/{ref}).
+	"ref": `SELECT CAST(MIN(number) AS TEXT) FROM hazards WHERE org_id = $1`,
 	// Not an id: the current version of the first hazard, for bodies.
 	"version": `SELECT CAST(version AS TEXT) FROM hazards WHERE org_id = $1 ORDER BY id LIMIT 1`,
 }
@@ -113,7 +117,7 @@ func (ids orgIDs) fill(pattern string, n int) string {
 func translate(s string, a, b orgIDs) string {
 	var pairs []string
 	for kind, list := range a {
-		if kind == "version" {
+		if kind == "version" || kind == "ref" {
 			continue
 		}
 		for i, id := range list {
@@ -426,7 +430,7 @@ func TestCrossOrgWalk(t *testing.T) {
 		}
 		markers := []string{victim.Name, demo.AdminEmail, "reporter@demo.clinsafe.test"}
 		for kind, list := range idsB {
-			if kind != "gtin" && kind != "serial" && kind != "version" {
+			if kind != "gtin" && kind != "serial" && kind != "version" && kind != "ref" {
 				markers = append(markers, list...)
 			}
 		}

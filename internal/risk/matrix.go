@@ -135,3 +135,23 @@ func (m Matrix) Validate() error {
 		fmt.Sprintf("the rating that needs a risk-benefit justification must be 1 to %d: the standards need a recorded rationale for any residual risk rated %d or more", JustifyFloor, JustifyFloor))
 	return f.Err()
 }
+
+var ratingWords = [...]string{"", "Very low", "Low", "Medium", "High", "Very high"}
+
+// RatingWord is the word the implementation guidance's matrix gives a
+// risk rating 1-5 ("Very low" to "Very high"), or "" for any other.
+func RatingWord(rating int) string {
+	if rating < 1 || rating > 5 {
+		return ""
+	}
+	return ratingWords[rating]
+}
+
+// RatingLabel is a rating as people read it: its number and its word
+// ("4 High"), or "Not estimated" for a rating outside 1-5.
+func RatingLabel(rating int) string {
+	if rating < 1 || rating > 5 {
+		return "Not estimated"
+	}
+	return fmt.Sprintf("%d %s", rating, ratingWords[rating])
+}

@@ -176,3 +176,11 @@ func TestRef(t *testing.T) {
 		}
 	}
 }
+
+func TestRatingLabel(t *testing.T) {
+	for r, want := range map[int]string{0: "Not estimated", 1: "1 Very low", 2: "2 Low", 3: "3 Medium", 4: "4 High", 5: "5 Very high", 6: "Not estimated"} {
+		if got := RatingLabel(r); got != want {
+			t.Errorf("RatingLabel(%d) = %q, want %q", r, got, want)
+		}
+	}
+}

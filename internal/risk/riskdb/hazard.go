@@ -156,7 +156,7 @@ func (s *DB) insertHazard(ctx context.Context, tx *store.Tx, orgID store.OrgID, 
 	if err := s.insertChildren(ctx, tx, orgID, h); err != nil {
 		return err
 	}
-	return s.recordVersion(ctx, tx, orgID, h)
+	return s.recordVersion(ctx, tx, orgID, h, "")
 }
 
 func (s *DB) insertChildren(ctx context.Context, tx *store.Tx, orgID store.OrgID, h *risk.Hazard) error {
@@ -186,13 +186,13 @@ func (s *DB) insertChildren(ctx context.Context, tx *store.Tx, orgID store.OrgID
 	return nil
 }
 
-func (s *DB) recordVersion(ctx context.Context, tx *store.Tx, orgID store.OrgID, h *risk.Hazard) error {
+func (s *DB) recordVersion(ctx context.Context, tx *store.Tx, orgID store.OrgID, h *risk.Hazard, reason string) error {
 	snap, err := json.Marshal(h)
 	if err != nil {
 		return s.Wrap(err, "encode hazard version")
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO hazard_versions (id, org_id, hazard_id, version, snapshot, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		store.NewID(), orgID, h.ID, h.Version, string(snap), audit.ActorFrom(ctx).Name, h.UpdatedAt)
+	_, err = tx.ExecContext(ctx, `INSERT INTO hazard_versions (id, org_id, hazard_id, version, snapshot, changed_by, changed_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		store.NewID(), orgID, h.ID, h.Version, string(snap), audit.ActorFrom(ctx).Name, h.UpdatedAt, reason)
 	return s.Wrap(err, "record hazard version")
 }
 
@@ -201,6 +201,22 @@ func (s *DB) recordVersion(ctx context.Context, tx *store.Tx, orgID store.OrgID,
 // Conflict (someone else saved first). Number, reference and provenance
 // cannot change. Every save records a new version for the history.
 func (s *DB) UpdateHazard(ctx context.Context, orgID store.OrgID, h risk.Hazard) (HazardEntry, error) {
+	return s.UpdateHazardWithReason(ctx, orgID, h, "")
+}
+
+// MaxReasonLen is the longest reason for a change that is kept.
+const MaxReasonLen = 2000
+
+// UpdateHazardWithReason is UpdateHazard with the reason for the change,
+// kept with the version the save makes (HazardVersion.Reason) and in the
+// audit entry; an edit that changes nothing records nothing. Invalid
+// (field "reason") for a reason longer than MaxReasonLen.
+func (s *DB) UpdateHazardWithReason(ctx context.Context, orgID store.OrgID, h risk.Hazard, reason string) (HazardEntry, error) {
+	reason = strings.TrimSpace(reason)
+	if len([]rune(reason)) > MaxReasonLen {
+		return HazardEntry{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem",
+			Fields: map[string]string{"reason": fmt.Sprintf("Reason for the change must be %d characters or fewer", MaxReasonLen)}}
+	}
 	var out HazardEntry
 	err := s.Tx(ctx, func(tx *store.Tx) error {
 		old, err := s.hazard(ctx, tx, orgID, h.ID)
@@ -256,7 +272,7 @@ func (s *DB) UpdateHazard(ctx context.Context, orgID store.OrgID, h risk.Hazard)
 		if err := s.insertChildren(ctx, tx, orgID, &h); err != nil {
 			return err
 		}
-		if err := s.recordVersion(ctx, tx, orgID, &h); err != nil {
+		if err := s.recordVersion(ctx, tx, orgID, &h, reason); err != nil {
 			return err
 		}
 		labels := make([]string, len(changes))
@@ -264,8 +280,12 @@ func (s *DB) UpdateHazard(ctx context.Context, orgID store.OrgID, h risk.Hazard)
 			labels[i] = c.Label
 		}
 		out = HazardEntry{Hazard: h, SystemID: old.SystemID}
+		kv := []string{"ref", h.Ref, "version", fmt.Sprint(h.Version), "changed", strings.Join(labels, ", ")}
+		if reason != "" {
+			kv = append(kv, "reason", reason)
+		}
 		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "hazard.update", Entity: "hazard", EntityID: h.ID,
-			Summary: audit.Summarise("ref", h.Ref, "version", fmt.Sprint(h.Version), "changed", strings.Join(labels, ", "))})
+			Summary: audit.Summarise(kv...)})
 	})
 	return out, err
 }
@@ -418,14 +438,17 @@ type HazardVersion struct {
 	ChangedBy string        `json:"changed_by"`
 	ChangedAt time.Time     `json:"changed_at"`
 	Changes   []risk.Change `json:"changes"`
-	Hazard    risk.Hazard   `json:"hazard"`
+	// Reason is why the editor made the change, as they gave it ("" when
+	// none was given, and for the first version).
+	Reason string      `json:"reason"`
+	Hazard risk.Hazard `json:"hazard"`
 }
 
 // HazardHistory returns every version of a hazard, newest first, each with
 // its changes from the one before (risk.Diff). store.NotFound for another
 // organisation's hazard.
 func (s *DB) HazardHistory(ctx context.Context, orgID store.OrgID, id string) ([]HazardVersion, error) {
-	rows, err := s.SQL().QueryContext(ctx, `SELECT version, snapshot, changed_by, changed_at FROM hazard_versions WHERE org_id = $1 AND hazard_id = $2 ORDER BY version`, orgID, id)
+	rows, err := s.SQL().QueryContext(ctx, `SELECT version, snapshot, changed_by, changed_at, reason FROM hazard_versions WHERE org_id = $1 AND hazard_id = $2 ORDER BY version`, orgID, id)
 	if err != nil {
 		return nil, s.Wrap(err, "hazard history")
 	}
@@ -434,7 +457,7 @@ func (s *DB) HazardHistory(ctx context.Context, orgID store.OrgID, id string) ([
 	for rows.Next() {
 		var v HazardVersion
 		var snap string
-		if err := rows.Scan(&v.Version, &snap, &v.ChangedBy, &v.ChangedAt); err != nil {
+		if err := rows.Scan(&v.Version, &snap, &v.ChangedBy, &v.ChangedAt, &v.Reason); err != nil {
 			return nil, s.Wrap(err, "scan version")
 		}
 		v.ChangedAt = v.ChangedAt.UTC()

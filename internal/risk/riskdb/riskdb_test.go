@@ -3,6 +3,7 @@ package riskdb_test
 import (
 	"fmt"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"strings"
 	"testing"
 	"time"
 
@@ -337,3 +338,43 @@ func TestConcurrentFirstHazards(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { storetest.Main(m) }
+
+// A saved edit keeps the reason given for it with the hazard version, and
+// the audit entry says it too; the first version has none.
+func TestHazardVersionRecordsReasonForChange(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		a := storetest.Org(t, st, "RAA")
+		db := riskdb.New(st)
+		sys, err := db.CreateSystem(storetest.Operator, a.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := db.CreateHazard(storetest.Operator, a.ID, sys.ID, storetest.SampleHazard("Wrong dose"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := e.Hazard
+		h.Description = "Found again in the pharmacy review"
+		reason := "Pharmacy review REASON-7 found a second cause"
+		if _, err := db.UpdateHazardWithReason(storetest.Operator, a.ID, h, "  "+reason+" "); err != nil {
+			t.Fatal(err)
+		}
+		vs, err := db.HazardHistory(storetest.Operator, a.ID, e.ID)
+		if err != nil || len(vs) != 2 {
+			t.Fatalf("HazardHistory = %d versions, %v; want 2", len(vs), err)
+		}
+		if vs[0].Reason != reason || vs[1].Reason != "" {
+			t.Errorf("reasons = %q, %q; want %q, \"\"", vs[0].Reason, vs[1].Reason, reason)
+		}
+		var summary string
+		if err := st.SQL().QueryRow(`SELECT summary FROM audit_log WHERE action = 'hazard.update' AND entity_id = $1`, e.ID).Scan(&summary); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(summary, "REASON-7") {
+			t.Errorf("audit summary %q lacks the reason", summary)
+		}
+		if f := storetest.Findings(t, st); len(f) != 0 {
+			t.Errorf("deep check findings after the edit: %v", f)
+		}
+	})
+}

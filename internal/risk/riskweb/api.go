@@ -127,6 +127,8 @@ type apiHazardIn struct {
 	RiskBenefitJustification *string `json:"risk_benefit_justification"`
 	// Template creates the hazard from a built-in template instead.
 	Template string `json:"template"`
+	// Reason is why an update is made, kept with the version it makes.
+	Reason string `json:"reason"`
 }
 
 func (in apiHazardIn) hazard() (risk.Hazard, error) {
@@ -220,7 +222,7 @@ func (s *Module) apiUpdateHazard(w http.ResponseWriter, r *http.Request) error {
 		just = *in.RiskBenefitJustification
 	}
 	h.RiskBenefit = risk.RiskBenefit{Justification: just} // the store records who wrote it
-	e, err := s.risk.UpdateHazard(r.Context(), p.Org.ID, h)
+	e, err := s.risk.UpdateHazardWithReason(r.Context(), p.Org.ID, h, in.Reason)
 	if err != nil {
 		return err
 	}

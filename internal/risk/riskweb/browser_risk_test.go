@@ -53,9 +53,38 @@ func TestBrowserRisk(t *testing.T) {
 	browsertest.Visit(t, ctx, base+"/risk", http.StatusOK)
 	browsertest.ClickNav(t, ctx, `a[href^="/risk/systems/0"]`, http.StatusOK)
 	browsertest.Screenshot(t, ctx, "risk-system")
+	// Each part of the system is its own page, reached by the sub-navigation.
+	for _, part := range []string{"/heatmaps", "/issues", "/releases", "/cscr", "/hazards"} {
+		browsertest.ClickNav(t, ctx, `.app-subnav a[href$="`+part+`"]`, http.StatusOK)
+	}
 	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('.app-hazard-table tbody tr').length`); n < 25 {
 		t.Errorf("demo hazard log has %d hazards, want about 30", n)
 	}
+	// The log's filters narrow it, as a GET form.
+	browsertest.Select(t, ctx, "#status", "closed")
+	browsertest.ClickNav(t, ctx, `form[role=search] button[type=submit]`, http.StatusOK)
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('.app-hazard-table tbody tr').length`); n == 0 || n >= 25 {
+		t.Errorf("closed hazards of the demo log: %d rows", n)
+	}
+	sysPath := browsertest.Eval[string](t, ctx, `location.pathname.replace(/\/hazards$/, '')`)
+	// At 320 px the system's pages and the hazard form fit without
+	// scrolling sideways (WCAG 1.4.10).
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"", "/hazards", "/heatmaps", "/issues", "/releases", "/hazards/new"} {
+		browsertest.Visit(t, ctx, base+sysPath+p, http.StatusOK)
+		if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
+			wide := browsertest.Eval[string](t, ctx, `Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 320).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className).join(' ')`)
+			t.Errorf("%s%s: page is %d px wide at a 320 px viewport (%s)", sysPath, p, w, wide)
+		}
+	}
+	browsertest.Screenshot(t, ctx, "risk-hazard-form-320")
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(1024, 800)); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Visit(t, ctx, base+sysPath+"/hazards", http.StatusOK)
+	browsertest.Screenshot(t, ctx, "risk-hazard-log")
 	browsertest.ClickNav(t, ctx, `.app-hazard-table a`, http.StatusOK)
 	browsertest.Screenshot(t, ctx, "risk-hazard")
 	browsertest.ClickNav(t, ctx, `a[href$="/history"]`, http.StatusOK)
@@ -77,6 +106,7 @@ func TestBrowserRisk(t *testing.T) {
 
 	// A hazard with a control and an action, by the form, after a rule
 	// break (closed with an open action) shown in the error summary.
+	browsertest.ClickNav(t, ctx, `.app-subnav a[href$="/hazards"]`, http.StatusOK)
 	browsertest.ClickNav(t, ctx, `a[href$="/hazards/new"]`, http.StatusOK)
 	browsertest.Fill(t, ctx, `[id="actions.0.summary"]`, "x")
 	browsertest.Click(t, ctx, "#status-closed")
@@ -86,13 +116,13 @@ func TestBrowserRisk(t *testing.T) {
 	}
 	browsertest.Click(t, ctx, "#status")
 	browsertest.Fill(t, ctx, "#name", "Patient listed for the wrong procedure BROWSERHAZ")
-	browsertest.Select(t, ctx, "#initial_severity", "major")
-	browsertest.Select(t, ctx, "#initial_likelihood", "medium")
+	browsertest.Click(t, ctx, "#initial_severity-major")
+	browsertest.Click(t, ctx, "#initial_likelihood-medium")
 	browsertest.Fill(t, ctx, `[id="controls.0.description"]`, "Check the consent form against the list")
 	browsertest.Select(t, ctx, `[id="controls.0.type"]`, "business_process_change")
 	browsertest.Fill(t, ctx, `[id="controls.0.owner"]`, "Theatre manager")
-	browsertest.Select(t, ctx, "#residual_severity", "major")
-	browsertest.Select(t, ctx, "#residual_likelihood", "low")
+	browsertest.Click(t, ctx, "#residual_severity-major")
+	browsertest.Click(t, ctx, "#residual_likelihood-low")
 	// A residual rating of 3 needs the CSO's risk-benefit rationale.
 	browsertest.Fill(t, ctx, "#risk_benefit", "Listing errors remain possible, but the check catches them before anaesthesia.")
 	browsertest.Fill(t, ctx, `[id="actions.0.summary"]`, "Add the check to the WHO checklist")
@@ -106,14 +136,14 @@ func TestBrowserRisk(t *testing.T) {
 	}
 
 	// One from a template, in one step, then saved unchanged.
-	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
+	browsertest.Visit(t, ctx, sysURL+"/hazards", http.StatusOK)
 	tpl := risk.Templates()[2]
 	browsertest.Select(t, ctx, "#template", tpl.Key)
 	browsertest.ClickNav(t, ctx, `form[action$="/hazards/template"] button`, http.StatusOK)
 	browsertest.ClickNav(t, ctx, "#save-hazard", http.StatusOK)
 
 	// Approve the hazard log: check what changed, then sign.
-	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
+	browsertest.Visit(t, ctx, sysURL+"/issues", http.StatusOK)
 	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "#next-version"); got != "Version 1" {
 		t.Errorf("check page: version to be issued %q", got)
@@ -129,7 +159,7 @@ func TestBrowserRisk(t *testing.T) {
 	}
 	browsertest.Screenshot(t, ctx, "issued-signed")
 	// Nothing changed since: the check page says so and offers no signature.
-	browsertest.Visit(t, ctx, sysURL, http.StatusOK)
+	browsertest.Visit(t, ctx, sysURL+"/issues", http.StatusOK)
 	browsertest.ClickNav(t, ctx, "#approve", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "#nothing-changed"); !strings.Contains(got, "Nothing has changed since version 1") {
 		t.Errorf("check page of an unchanged log: %q", got)
@@ -177,6 +207,7 @@ func TestBrowserRisk(t *testing.T) {
 	browsertest.Click(t, ctx, "#standard-DCB0160")
 	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
 	copyURL := browsertest.Location(t, ctx)
+	browsertest.Visit(t, ctx, copyURL+"/hazards", http.StatusOK)
 	browsertest.ClickNav(t, ctx, `a[href$="/import"]`, http.StatusOK)
 	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file})); err != nil {
 		t.Fatal(err)

@@ -31,6 +31,16 @@ type HazardForm struct {
 	Actions     []ActionSlot
 	Matrix      risk.Matrix
 	IsCSO       bool
+	// MatrixSeverities, MatrixGrid and Wording show the risk matrix next
+	// to the scales, as the plan and the heat maps lay it out.
+	MatrixSeverities []string
+	MatrixGrid       []PlanRow
+	Wording          []PlanWording
+	// Reason is the reason for the change (edits only).
+	Reason string
+	// Cancel is where the cancel link goes: the hazard, or the log for a
+	// new one.
+	Cancel string
 }
 
 // ControlSlot is one row of control fields (filled or blank).
@@ -72,7 +82,14 @@ func (s *Module) hazardForm(w http.ResponseWriter, r *http.Request, title, actio
 		return HazardForm{}, err
 	}
 	d := HazardForm{Base: s.k.Base(w, r, title), System: sys, Hazard: h, Causes: strings.Join(h.Causes, "\n"), Action: action,
-		Severities: severityOptions(), Likelihoods: likelihoodOptions(), Matrix: m, IsCSO: canApprove(p)}
+		Severities: severityOptions(), Likelihoods: likelihoodOptions(), Matrix: m, IsCSO: canApprove(p), Cancel: "/risk/systems/" + sys.ID + "/hazards"}
+	if h.ID != "" {
+		d.Cancel = "/risk/hazards/" + h.ID
+	}
+	d.MatrixSeverities, d.MatrixGrid = matrixGrid(m)
+	for i := range 5 {
+		d.Wording = append(d.Wording, PlanWording{Rating: i + 1, Text: m.Acceptability(i + 1)})
+	}
 	for _, st := range risk.AllStatuses() {
 		d.Statuses = append(d.Statuses, web.Option{Value: string(st), Label: st.Label(), Selected: h.Status == st || (h.Status == "" && st == risk.Open)})
 	}
@@ -101,7 +118,7 @@ func (s *Module) hazardForm(w http.ResponseWriter, r *http.Request, title, actio
 }
 
 var hazardFieldOrder = []string{"name", "description", "clinical_impact", "causes", "existing_controls", "initial_severity", "initial_likelihood", "controls",
-	"residual_severity", "residual_likelihood", "status", "risk_benefit"}
+	"residual_severity", "residual_likelihood", "status", "risk_benefit", "reason"}
 
 // formHazard reads the hazard form. Blank control and action rows are
 // skipped; the returned maps give each kept row's index in the form, so
@@ -367,8 +384,9 @@ func (s *Module) riskUpdateHazard(w http.ResponseWriter, r *http.Request) error 
 	fh.h.ID = old.ID
 	fh.h.RiskBenefit = risk.RiskBenefit{Justification: fh.justificationInForm} // its author is recorded by the store
 	err = s.formErr(r, fh)
+	reason := r.PostForm.Get("reason")
 	if err == nil {
-		_, err = s.risk.UpdateHazard(r.Context(), p.Org.ID, fh.h)
+		_, err = s.risk.UpdateHazardWithReason(r.Context(), p.Org.ID, fh.h, reason)
 	}
 	if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
 		sys, serr := s.risk.System(r.Context(), p.Org.ID, old.SystemID)
@@ -380,6 +398,7 @@ func (s *Module) riskUpdateHazard(w http.ResponseWriter, r *http.Request) error 
 		if derr != nil {
 			return derr
 		}
+		d.Reason = reason
 		d.SetErrors(fh.remap(err), hazardFieldOrder...)
 		status := http.StatusUnprocessableEntity
 		if apperr.Is(err, apperr.Conflict) {

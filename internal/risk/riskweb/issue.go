@@ -3,7 +3,10 @@ package riskweb
 import (
 	"bytes"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -86,8 +89,62 @@ func (s *Module) riskIssuePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	href := func(h *risk.Hazard) string { return "/risk/issues/" + li.ID + "/hazards/" + url.PathEscape(h.Ref) }
 	return s.k.Render(w, http.StatusOK, "risk/issue", IssuePage{Base: s.k.Base(w, r, li.Log.System.Name+" hazard log version "+li.Version),
-		Issue: li, Hazards: hazardRows(li.Log.Hazards, m, li.IssuedAt), Others: others})
+		Issue: li, Hazards: hazardRows(li.Log.Hazards, m, li.IssuedAt, href), Others: others})
+}
+
+// IssueHazardPage is one hazard as it was in an issued version of the
+// log, from the issued snapshot, rated with the matrix it was issued with.
+type IssueHazardPage struct {
+	web.Base
+	Issue     riskdb.LogIssue
+	Hazard    risk.Hazard
+	Initial   int
+	Residual  int
+	Matrix    risk.Matrix
+	Now       time.Time
+	NeedsJust bool
+	// CurrentID is the live hazard's id, when it is still in the log.
+	CurrentID string
+}
+
+// issuedHazard finds a hazard of an issued log by its reference
+// ("HAZ-004", any case) or its number ("4").
+func issuedHazard(l risk.Log, ref string) (risk.Hazard, bool) {
+	ref = strings.TrimSpace(ref)
+	n, err := strconv.Atoi(ref)
+	for _, h := range l.Hazards {
+		if strings.EqualFold(h.Ref, ref) || (err == nil && n > 0 && h.Number == n) {
+			return h, true
+		}
+	}
+	return risk.Hazard{}, false
+}
+
+func (s *Module) riskIssueHazardPage(w http.ResponseWriter, r *http.Request) error {
+	p := web.PrincipalFrom(r.Context())
+	li, err := s.risk.LogIssue(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	h, ok := issuedHazard(li.Log, r.PathValue("ref"))
+	if !ok {
+		return apperr.New(apperr.NotFound, "Version %s of the hazard log has no hazard %s", li.Version, r.PathValue("ref"))
+	}
+	plan, err := s.risk.Matrix(r.Context(), p.Org.ID)
+	if err != nil {
+		return err
+	}
+	m := li.Log.RatingMatrix(plan)
+	d := IssueHazardPage{Base: s.k.Base(w, r, h.Ref+" "+h.Name+" in version "+li.Version), Issue: li, Hazard: h, Matrix: m, Now: li.IssuedAt}
+	d.Initial, _ = h.InitialRating(m)
+	d.Residual, _ = h.ResidualRating(m)
+	d.NeedsJust = m.NeedsJustification(d.Residual)
+	if cur, err := s.risk.Hazard(r.Context(), p.Org.ID, h.ID); err == nil && cur.SystemID == li.SystemID {
+		d.CurrentID = cur.ID
+	}
+	return s.k.Render(w, http.StatusOK, "risk/issue_hazard", d)
 }
 
 // DiffPage compares two issued versions of a hazard log.

@@ -26,7 +26,7 @@ import (
 
 var bareTable = template.Must(template.New("t").Parse(`<table>{{range .}}<tr><td>{{.Ref}}</td><td>{{.Name}}</td><td>{{.Status}}</td><td>{{len .Controls}}</td></tr>{{end}}</table>`))
 
-// BenchmarkHazardLogPage500 renders the system page of a hazard log of 500
+// BenchmarkHazardLogPage500 renders the hazard log page of a log of 500
 // hazards (each with controls and actions) over HTTP on SQLite, and
 // compares it with a bare baseline measured in the same run: a plain
 // SELECT of the same hazards through the store plus a bare html/template
@@ -60,7 +60,7 @@ func BenchmarkHazardLogPage500(b *testing.B) {
 	}
 	srvURL, cookie := benchServer(b, st, u)
 	get := func() {
-		req, _ := http.NewRequest("GET", srvURL+"/risk/systems/"+sys.ID, nil)
+		req, _ := http.NewRequest("GET", srvURL+"/risk/systems/"+sys.ID+"/hazards", nil)
 		req.Header.Set("Cookie", cookie)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

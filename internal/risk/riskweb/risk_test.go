@@ -93,9 +93,13 @@ func TestRiskFlow(t *testing.T) {
 		tplID := webtest.Location(t, resp, "/risk/hazards/")
 		webtest.Get(t, cso, base+"/risk/hazards/"+tplID+"/edit", 200)
 
-		body = webtest.Get(t, cso, base+"/risk/systems/"+sysID, 200)
-		if !strings.Contains(body, "<svg") || !strings.Contains(body, risk.Templates()[0].Name) {
-			t.Fatalf("system page lacks heat map or template hazard")
+		body = webtest.Get(t, cso, base+"/risk/systems/"+sysID+"/hazards", 200)
+		if !strings.Contains(body, risk.Templates()[0].Name) {
+			t.Fatalf("hazard log lacks the template hazard")
+		}
+		body = webtest.Get(t, cso, base+"/risk/systems/"+sysID+"/heatmaps", 200)
+		if !strings.Contains(body, "<svg") {
+			t.Fatalf("heat maps page lacks the heat map")
 		}
 		for _, want := range []string{`<title id="initial-title">Initial risk heat map</title>`, `<desc id="residual-desc">`, "Initial risk as a table"} {
 			if !strings.Contains(body, want) {

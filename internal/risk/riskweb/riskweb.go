@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/web"
 )
@@ -36,8 +37,11 @@ func (s *Module) Templates() fs.FS {
 	return sub
 }
 
-// Funcs: the risk pages need only the kernel's template functions.
-func (s *Module) Funcs() template.FuncMap { return nil }
+// Funcs are the risk pages' template functions beyond the kernel's:
+// riskRatingLabel shows a rating with its words ("4 High").
+func (s *Module) Funcs() template.FuncMap {
+	return template.FuncMap{"riskRatingLabel": risk.RatingLabel}
+}
 
 // AuditWords are the words of the clinical risk wing's audit actions.
 func (s *Module) AuditWords() map[string]string {

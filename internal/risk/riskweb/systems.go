@@ -2,7 +2,6 @@ package riskweb
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +34,10 @@ func (s *Module) Routes() []web.Route {
 		{Method: "GET", Path: "/risk/systems/new", Roles: riskEdit, Handle: s.riskNewSystemPage},
 		{Method: "POST", Path: "/risk/systems", Roles: riskEdit, Handle: s.riskCreateSystem},
 		{Method: "GET", Path: "/risk/systems/{id}", Roles: riskView, Handle: s.riskSystemPage},
+		{Method: "GET", Path: "/risk/systems/{id}/hazards", Roles: riskView, Handle: s.riskHazardLogPage},
+		{Method: "GET", Path: "/risk/systems/{id}/heatmaps", Roles: riskView, Handle: s.riskHeatMapsPage},
+		{Method: "GET", Path: "/risk/systems/{id}/issues", Roles: riskView, Handle: s.riskIssuesPage},
+		{Method: "GET", Path: "/risk/systems/{id}/releases", Roles: riskView, Handle: s.riskReleasesPage},
 		{Method: "GET", Path: "/risk/systems/{id}/edit", Roles: riskEdit, Handle: s.riskEditSystemPage},
 		{Method: "POST", Path: "/risk/systems/{id}", Roles: riskEdit, Handle: s.riskUpdateSystem},
 		{Method: "POST", Path: "/risk/systems/{id}/releases", Roles: riskEdit, Handle: s.riskAddRelease},
@@ -48,6 +51,7 @@ func (s *Module) Routes() []web.Route {
 		{Method: "GET", Path: "/risk/systems/{id}/issue", Roles: riskApprove, Handle: s.riskIssueCheckPage},
 		{Method: "POST", Path: "/risk/systems/{id}/issues", Roles: riskApprove, Handle: s.riskIssueLog},
 		{Method: "GET", Path: "/risk/issues/{id}", Roles: riskView, Handle: s.riskIssuePage},
+		{Method: "GET", Path: "/risk/issues/{id}/hazards/{ref}", Roles: riskView, Handle: s.riskIssueHazardPage},
 		{Method: "GET", Path: "/risk/issues/{id}/export", Roles: riskView, Handle: s.riskExportIssue},
 		{Method: "GET", Path: "/risk/systems/{id}/diff", Roles: riskView, Handle: s.riskDiffPage},
 		{Method: "GET", Path: "/risk/systems/{id}/cscr", Roles: riskView, Handle: s.riskCSCRPage},
@@ -262,136 +266,16 @@ func (s *Module) riskAddRelease(w http.ResponseWriter, r *http.Request) error {
 		err = ferr
 	}
 	if apperr.Is(err, apperr.Invalid) {
-		d, derr := s.systemPage(w, r, id)
+		d, derr := s.releasesPage(w, r, id)
 		if derr != nil {
 			return derr
 		}
 		d.Release = rel
 		d.SetErrors(err, "version", "date", "notes")
-		return s.k.Render(w, http.StatusUnprocessableEntity, "risk/system", d)
+		return s.k.Render(w, http.StatusUnprocessableEntity, "risk/releases", d)
 	}
 	if err != nil {
 		return err
 	}
-	return s.k.Redirect(w, r, "/risk/systems/"+id, "Release "+strings.TrimSpace(rel.Version)+" recorded.")
-}
-
-// SystemPage shows a system: details, releases, its hazard log with heat
-// maps, issued versions and safety case reports.
-type SystemPage struct {
-	web.Base
-	System     riskdb.System
-	Hazards    []HazardRow
-	Issues     []riskdb.LogIssue
-	Reports    []riskdb.CSCRIssue
-	Overdue    []riskdb.OverdueAction
-	Initial    HeatMap
-	Residual   HeatMap
-	Counts     []CountRow
-	Release    riskdb.Release
-	CanEdit    bool
-	CanApprove bool
-	Templates  []risk.Template
-	// Comment is the approval comment kept when signing failed.
-	Comment string
-}
-
-// HazardRow is a line of the hazard log table.
-type HazardRow struct {
-	ID, Ref, Name           string
-	Initial, Residual       int
-	Status                  risk.Status
-	Overdue, Open, Deployer int
-	Imported                bool
-}
-
-// CountRow counts hazards of one status or rating.
-type CountRow struct {
-	Label string
-	N     int
-}
-
-func hazardRows(hs []risk.Hazard, m risk.Matrix, now time.Time) []HazardRow {
-	out := make([]HazardRow, len(hs))
-	for i := range hs {
-		h := &hs[i]
-		row := HazardRow{ID: h.ID, Ref: h.Ref, Name: h.Name, Status: h.Status, Overdue: len(h.OverdueActions(now)), Open: len(h.OpenActions()), Imported: !h.Provenance.IsZero()}
-		row.Initial, _ = h.InitialRating(m)
-		row.Residual, _ = h.ResidualRating(m)
-		for _, c := range h.Controls {
-			if c.Side == risk.Deployer {
-				row.Deployer++
-			}
-		}
-		out[i] = row
-	}
-	return out
-}
-
-func countRows(hs []risk.Hazard, m risk.Matrix) []CountRow {
-	var out []CountRow
-	for _, st := range risk.AllStatuses() {
-		n := 0
-		for _, h := range hs {
-			if h.Status == st {
-				n++
-			}
-		}
-		out = append(out, CountRow{Label: st.Label(), N: n})
-	}
-	for r := 5; r >= 1; r-- {
-		n := 0
-		for _, h := range hs {
-			if v, _ := h.ResidualRating(m); v == r {
-				n++
-			} else if v == 0 {
-				if iv, _ := h.InitialRating(m); iv == r {
-					n++
-				}
-			}
-		}
-		out = append(out, CountRow{Label: "Current rating " + strconv.Itoa(r) + " (residual, or initial where not yet estimated)", N: n})
-	}
-	return out
-}
-
-func (s *Module) systemPage(w http.ResponseWriter, r *http.Request, id string) (SystemPage, error) {
-	p := web.PrincipalFrom(r.Context())
-	ctx := r.Context()
-	sys, err := s.risk.System(ctx, p.Org.ID, id)
-	if err != nil {
-		return SystemPage{}, err
-	}
-	hs, err := s.risk.ListHazards(ctx, p.Org.ID, id)
-	if err != nil {
-		return SystemPage{}, err
-	}
-	m, err := s.risk.Matrix(ctx, p.Org.ID)
-	if err != nil {
-		return SystemPage{}, err
-	}
-	issues, err := s.risk.LogIssues(ctx, p.Org.ID, id)
-	if err != nil {
-		return SystemPage{}, err
-	}
-	reports, err := s.risk.CSCRIssues(ctx, p.Org.ID, id)
-	if err != nil {
-		return SystemPage{}, err
-	}
-	od, err := s.risk.OverdueActions(ctx, p.Org.ID, id)
-	if err != nil {
-		return SystemPage{}, err
-	}
-	now := s.k.Store().Now()
-	return SystemPage{Base: s.k.Base(w, r, sys.Name), System: sys, Hazards: hazardRows(hs, m, now), Issues: issues, Reports: reports, Overdue: od,
-		Initial: heatMap("initial", "Initial risk", hs, m, false), Residual: heatMap("residual", "Residual risk", hs, m, true),
-		Counts: countRows(hs, m), CanEdit: canEdit(p), CanApprove: canApprove(p), Templates: risk.Templates()}, nil
-}
-
-func (s *Module) riskSystemPage(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.systemPage(w, r, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return s.k.Render(w, http.StatusOK, "risk/system", d)
+	return s.k.Redirect(w, r, "/risk/systems/"+id+"/releases", "Release "+strings.TrimSpace(rel.Version)+" recorded.")
 }

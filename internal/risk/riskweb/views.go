@@ -41,6 +41,7 @@ type HeatRow struct {
 
 // HeatCell is one severity × likelihood cell.
 type HeatCell struct {
+	Severity      string
 	Rating, Count int
 }
 
@@ -74,10 +75,10 @@ func heatMap(id, title string, hs []risk.Hazard, m risk.Matrix, residual bool) H
 		for _, sev := range risk.AllSeverities() {
 			rating, _ := m.Rate(sev, l)
 			n := counts[sev][l]
-			hr.Cells = append(hr.Cells, HeatCell{Rating: rating, Count: n})
-			cells = append(cells, chart.Cell{Count: n, Tag: fmt.Sprintf("R%d", rating), Fill: ratingFill[rating]})
+			hr.Cells = append(hr.Cells, HeatCell{Severity: sev.String(), Rating: rating, Count: n})
+			cells = append(cells, chart.Cell{Count: n, Tag: risk.RatingLabel(rating), Fill: ratingFill[rating]})
 			if n > 0 {
-				desc = append(desc, fmt.Sprintf("%d with %s severity and %s likelihood (rating %d)", n, strings.ToLower(sev.String()), strings.ToLower(l.String()), rating))
+				desc = append(desc, fmt.Sprintf("%d with %s severity and %s likelihood (rating %s)", n, strings.ToLower(sev.String()), strings.ToLower(l.String()), risk.RatingLabel(rating)))
 			}
 		}
 		hm.Rows = append(hm.Rows, hr)
@@ -196,16 +197,20 @@ func (s *Module) riskTransferredPage(w http.ResponseWriter, r *http.Request) err
 // PlanPage shows and edits the Clinical Risk Management Plan.
 type PlanPage struct {
 	web.Base
-	Plan    riskdb.Plan
-	Grid    []PlanRow
-	Wording []PlanWording
-	CanEdit bool
+	Plan riskdb.Plan
+	// Severities head the matrix's columns; Grid is its rows, one a
+	// likelihood: the same axes as the heat maps.
+	Severities []string
+	Grid       []PlanRow
+	Wording    []PlanWording
+	CanEdit    bool
 }
 
-// PlanRow is one severity of the editable matrix.
+// PlanRow is one likelihood of the matrix (very high first), with a cell
+// for each severity (minor first).
 type PlanRow struct {
-	Severity string
-	Cells    []PlanCell
+	Likelihood string
+	Cells      []PlanCell
 }
 
 // PlanCell is one editable rating.
@@ -220,15 +225,29 @@ type PlanWording struct {
 	Text   string
 }
 
+// matrixGrid lays a matrix out as the heat maps do: likelihood down from
+// very high, severity across from minor. Cell names stay r-{severity}-{likelihood}.
+func matrixGrid(m risk.Matrix) ([]string, []PlanRow) {
+	var sevs []string
+	for _, sev := range risk.AllSeverities() {
+		sevs = append(sevs, sev.String())
+	}
+	var grid []PlanRow
+	lk := risk.AllLikelihoods()
+	for i := len(lk) - 1; i >= 0; i-- {
+		l := lk[i]
+		row := PlanRow{Likelihood: l.String()}
+		for _, sev := range risk.AllSeverities() {
+			row.Cells = append(row.Cells, PlanCell{Name: fmt.Sprintf("r-%d-%d", sev, l), Label: sev.String() + " severity, " + strings.ToLower(l.String()) + " likelihood", Value: m.Ratings[sev-1][l-1]})
+		}
+		grid = append(grid, row)
+	}
+	return sevs, grid
+}
+
 func planPage(b web.Base, p riskdb.Plan, edit bool) PlanPage {
 	d := PlanPage{Base: b, Plan: p, CanEdit: edit}
-	for si, sev := range risk.AllSeverities() {
-		row := PlanRow{Severity: sev.String()}
-		for li, l := range risk.AllLikelihoods() {
-			row.Cells = append(row.Cells, PlanCell{Name: fmt.Sprintf("r-%d-%d", si+1, li+1), Label: sev.String() + " severity, " + strings.ToLower(l.String()) + " likelihood", Value: p.Matrix.Ratings[si][li]})
-		}
-		d.Grid = append(d.Grid, row)
-	}
+	d.Severities, d.Grid = matrixGrid(p.Matrix)
 	for i, w := range p.Matrix.Wording {
 		d.Wording = append(d.Wording, PlanWording{Rating: i + 1, Text: w})
 	}
