@@ -38,6 +38,20 @@ func devicesScan(t *testing.T, ctx context.Context, data string, want int, wantE
 	}
 }
 
+// devicesStop types a barcode as devicesScan does and waits for the stop
+// warning, without a line added.
+func devicesStop(t *testing.T, ctx context.Context, data string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.SendKeys(chromedp.CSS("#barcode"), data+"\n", chromedp.NodeVisible)); err != nil {
+		t.Fatalf("scan %q: %v", data, err)
+	}
+	if err := chromedp.Do(sctx, chromedp.WaitVisible(chromedp.CSS(`#scan-stop [role="alert"]`))); err != nil {
+		t.Fatalf("after scanning %q, no stop shown: %v: %s", data, err, browsertest.Text(t, ctx, "main"))
+	}
+}
+
 func devicesSetValue(t *testing.T, ctx context.Context, sel, value string) {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(sel), value, chromedp.NodeVisible)); err != nil {
@@ -82,11 +96,45 @@ func TestBrowserDevices(t *testing.T) {
 		t.Errorf("focus is on %q, want the scan field", id)
 	}
 
-	// Scans, typed as a wedge scanner types them, each followed by Enter.
-	devicesScan(t, ctx, "]d20105099990000010172912311"+"0HS24041<GS>21BRW0001", 1, false)
+	// Scans, typed as a wedge scanner types them, each followed by Enter,
+	// from a scanner set to type the separator as text.
+	browsertest.Click(t, ctx, "#text_gs")
+	// The stem is under the demo's open recall: it stops before it is
+	// added, with a warning announced as an alert, until overridden with a
+	// reason. axe-core checks the warning, and it fits 320 px.
+	stem := "]d20105099990000010172912311" + "0HS24041<GS>21BRW0001"
+	devicesStop(t, ctx, stem)
+	if got := browsertest.Text(t, ctx, "#scan-stop-callout"); !strings.Contains(got, "open recall") || !strings.Contains(got, "has not been added") {
+		t.Errorf("stop = %q, want the recall named", got)
+	}
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#implant-lines tr').length`); n != 0 {
+		t.Fatalf("a stopped device was added: %d lines", n)
+	}
+	browsertest.CheckA11y(t, ctx)
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+		t.Fatal(err)
+	}
+	if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
+		t.Errorf("scan page with a stop is %d px wide at 320 px", w)
+	}
+	browsertest.Screenshot(t, ctx, "devices-scan-stop-320")
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.ClickNav(t, ctx, "#override-submit", http.StatusUnprocessableEntity)
+	if got := browsertest.Text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(got, "Enter why") {
+		t.Errorf("override without a reason: error summary %q", got)
+	}
+	browsertest.CheckA11y(t, ctx)
+	devicesSetValue(t, ctx, "#override_reason", "Device lead checked: this stem is not in the recalled range")
+	browsertest.ClickNav(t, ctx, "#override-submit", http.StatusOK)
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#implant-lines tr').length`); n != 1 {
+		t.Fatalf("after the override, %d lines, want 1", n)
+	}
+	browsertest.Click(t, ctx, "#text_gs")
 	devicesScan(t, ctx, "0105099990000034173001311"+"0AC26101{GS}21BRW0002", 2, false)
 	devicesScan(t, ctx, "not a barcode", 2, true)
-	if got := browsertest.Text(t, ctx, "#barcode-error"); !strings.Contains(got, "not a GS1") {
+	if got := browsertest.Text(t, ctx, "#barcode-error"); !strings.Contains(got, "could not be read") {
 		t.Errorf("scan error = %q", got)
 	}
 	devicesScan(t, ctx, "(01)05099990000041(10)LN2610", 3, false)
@@ -105,7 +153,8 @@ func TestBrowserDevices(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "devices-scan")
 
 	// Reload: the lines were saved, the warnings are still shown.
-	browsertest.Visit(t, ctx, browsertest.Location(t, ctx), http.StatusOK)
+	loc, _, _ := strings.Cut(browsertest.Location(t, ctx), "#")
+	browsertest.Visit(t, ctx, loc, http.StatusOK)
 	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#implant-lines tr').length`); n != 3 {
 		t.Errorf("after reload, %d lines, want 3", n)
 	}

@@ -54,6 +54,7 @@ func (s *Module) Routes() []web.Route {
 		{Method: "POST", Path: "/devices/implants/{id}/explant", Roles: devWrite, Handle: s.devicesExplant},
 		{Method: "GET", Path: "/devices/gtin/{gtin}", Roles: devRead, Handle: s.devicesDevice},
 		{Method: "GET", Path: "/devices/gtin/{gtin}/serial/{serial}", Roles: devRead, Handle: s.devicesDevice},
+		{Method: "GET", Path: "/devices/products", Roles: devRead, Handle: s.devicesProduct},
 		{Method: "GET", Path: "/devices/recalls", Roles: devRead, Handle: s.devicesRecalls},
 		{Method: "GET", Path: "/devices/recalls/new", Roles: devWrite, Handle: s.devicesNewRecall},
 		{Method: "POST", Path: "/devices/recalls", Roles: devWrite, Handle: s.devicesCreateRecall},
@@ -263,8 +264,11 @@ func (s *Module) devicesImportCatalogue(w http.ResponseWriter, r *http.Request) 
 type DevicesDevicePage struct {
 	web.Base
 	GTIN, Serial string
-	Product      *devices.Product
-	History      []devicesdb.ImplantRecord
+	// Key and KeyWords name a product without a GTIN (see devicesProduct).
+	Key      devices.ProductKey
+	KeyWords string
+	Product  *devices.Product
+	History  []devicesdb.ImplantRecord
 	// EventsSeam is where safety events that involve this device will be
 	// listed once the safety-events module records device details.
 	EventsSeam bool
@@ -296,6 +300,67 @@ func (s *Module) devicesDevice(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Base = s.k.Base(w, r, title)
 	return s.k.Render(w, http.StatusOK, "devices/device", d)
+}
+
+// devicesProduct is the history of a product without a GTIN: by HIBC
+// labeler code and catalogue number, or by manufacturer and catalogue
+// number (query labeler or manufacturer, catalogue and optional serial).
+// The product key is in the query, not the path, since a manufacturer's
+// name is free text.
+func (s *Module) devicesProduct(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	key := devices.ProductKey{Labeler: strings.TrimSpace(q.Get("labeler")), Catalogue: strings.TrimSpace(q.Get("catalogue"))}
+	if key.Labeler == "" {
+		key.Manufacturer = strings.TrimSpace(q.Get("manufacturer"))
+	}
+	serial := strings.TrimSpace(q.Get("serial"))
+	for _, v := range []string{key.Labeler, key.Manufacturer, key.Catalogue, serial} {
+		if len(v) > 200 || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return apperr.New(apperr.NotFound, "There is no such product")
+		}
+	}
+	if key.Catalogue == "" || (key.Labeler == "" && key.Manufacturer == "") {
+		return apperr.New(apperr.NotFound, "Name a product by its manufacturer or HIBC labeler code and its catalogue number")
+	}
+	hist, err := s.dev.DeviceHistoryOf(r.Context(), devOrg(r), key, serial)
+	if err != nil {
+		return err
+	}
+	if len(hist) == 0 {
+		return apperr.New(apperr.NotFound, "No device of this product is recorded in the register")
+	}
+	words := productWords(devices.Device{Labeler: key.Labeler, Manufacturer: key.Manufacturer, Catalogue: key.Catalogue})
+	d := DevicesDevicePage{Key: key, KeyWords: sentenceCase(words), Serial: serial, History: hist, EventsSeam: true}
+	title := "Device " + words
+	if serial != "" {
+		title += " serial " + serial
+	}
+	d.Base = s.k.Base(w, r, title)
+	return s.k.Render(w, http.StatusOK, "devices/device", d)
+}
+
+// sentenceCase capitalises the first letter of s.
+func sentenceCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// productHref is the history page of a device's product: by GTIN, or by
+// labeler code or manufacturer and catalogue number.
+func productHref(d devices.Device) string {
+	k := d.Key()
+	if k.GTIN != "" {
+		return deviceHref(k.GTIN, "")
+	}
+	v := url.Values{"catalogue": {k.Catalogue}}
+	if k.Labeler != "" {
+		v.Set("labeler", k.Labeler)
+	} else {
+		v.Set("manufacturer", k.Manufacturer)
+	}
+	return "/devices/products?" + v.Encode()
 }
 
 func deviceHref(gtin, serial string) string {

@@ -83,10 +83,44 @@ type DevicesProcedurePage struct {
 	Proc     devicesdb.ProcedureDetail
 	CanWrite bool
 	Barcode  string
-	Manual   devices.ManualInput
+	// TextGS is the scanner setting: read "<GS>" and the like as the
+	// separator (devices.ScanOptions).
+	TextGS bool
+	Manual devices.ManualInput
+	// ManualExpiry is the manual expiry date as typed (day, month, year).
+	ManualExpiry web.DateParts
 	// ManualOpen shows the manual entry form expanded (after its errors).
 	ManualOpen bool
 	Today      string
+	// Stop, when set, is a device stopped before it was added, with the
+	// override form.
+	Stop *ScanStop
+	// Choice, when set, is an ambiguous scan's readings to choose from.
+	Choice *ScanChoice
+}
+
+// Hidden is a form field carried over to a confirming form.
+type Hidden struct{ Name, Value string }
+
+// ScanStop is a device that was not added: why, and the form that adds it
+// on an explicit override with a reason.
+type ScanStop struct {
+	Action string
+	Hidden []Hidden
+	Device devices.Device
+	Stops  []devicesdb.Stop
+	Reason string
+	Error  string
+}
+
+// ScanChoice is an ambiguous scan with its readings, for the practitioner
+// to choose the one that matches the label.
+type ScanChoice struct {
+	Action   string
+	Barcode  string
+	TextGS   bool
+	Readings []devices.Reading
+	Error    string
 }
 
 func (s *Module) procedurePage(w http.ResponseWriter, r *http.Request) (DevicesProcedurePage, error) {
@@ -122,8 +156,21 @@ type ScanError struct {
 	Field, Message string
 }
 
+// productWords names a device's product for a message: its GTIN, or its
+// labeler code or manufacturer and catalogue number.
+func productWords(d devices.Device) string {
+	k := d.Key()
+	switch {
+	case k.GTIN != "":
+		return "GTIN " + k.GTIN
+	case k.Labeler != "":
+		return "labeler " + k.Labeler + ", catalogue number " + k.Catalogue
+	}
+	return k.Manufacturer + ", catalogue number " + k.Catalogue
+}
+
 func addedFlash(rec devicesdb.ImplantRecord) string {
-	msg := "Device added: GTIN " + rec.GTIN
+	msg := "Device added: " + productWords(rec.Device)
 	if rec.Lot != "" {
 		msg += ", lot " + rec.Lot
 	}
@@ -137,13 +184,57 @@ func addedFlash(rec devicesdb.ImplantRecord) string {
 	return msg
 }
 
-// addDevice records d in the procedure and answers as the page or the
-// script expects.
-func (s *Module) addDevice(w http.ResponseWriter, r *http.Request, d devices.Device) error {
+// overrideRequested reports whether the form is the override of a stop,
+// and returns its reason; a blank reason is the error message.
+func overrideRequested(r *http.Request) (bool, string) {
+	return r.PostForm.Get("override") == "yes", strings.TrimSpace(r.PostForm.Get("override_reason"))
+}
+
+// addDevice records d in the procedure unless it must stop (see
+// devicesdb.RecordImplant), and answers as the page or the script
+// expects: the new line, or the stop with its override form. hidden are
+// the fields that the override form posts again to action.
+func (s *Module) addDevice(w http.ResponseWriter, r *http.Request, d devices.Device, action string, hidden []Hidden) error {
 	id := r.PathValue("id")
-	rec, err := s.dev.AddImplant(r.Context(), devOrg(r), id, d)
+	override, reason := overrideRequested(r)
+	stopErr := ""
+	if override && reason == "" {
+		stopErr = "Enter why this device is being added despite the warning"
+	}
+	var rec devicesdb.ImplantRecord
+	var stops []devicesdb.Stop
+	var err error
+	if stopErr == "" {
+		rec, stops, err = s.dev.RecordImplant(r.Context(), devOrg(r), id, d, reason)
+	} else {
+		// Show the stops again with the error; nothing is written.
+		rec, stops, err = s.dev.RecordImplant(r.Context(), devOrg(r), id, d, "")
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		stopErr = apperr.FieldsOf(err)["override_reason"]
+		rec, stops, err = s.dev.RecordImplant(r.Context(), devOrg(r), id, d, "")
+	}
 	if err != nil {
 		return err
+	}
+	if len(stops) > 0 {
+		st := &ScanStop{Action: action, Hidden: hidden, Device: d, Stops: stops, Reason: r.PostForm.Get("override_reason"), Error: stopErr}
+		status := http.StatusConflict
+		if stopErr != "" {
+			status = http.StatusUnprocessableEntity
+		}
+		if scanFragment(r) {
+			return s.k.RenderFragment(w, status, "devices/procedure", "devices/scan_stop", st)
+		}
+		pd, perr := s.procedurePage(w, r)
+		if perr != nil {
+			return perr
+		}
+		pd.Stop = st
+		if stopErr != "" {
+			pd.SetErrors(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"override_reason": stopErr}}, "override_reason")
+		}
+		return s.k.Render(w, status, "devices/procedure", pd)
 	}
 	if scanFragment(r) {
 		return s.k.RenderFragment(w, http.StatusCreated, "devices/procedure", "devices/line", ScanLine{R: rec, CanWrite: true, New: true})
@@ -159,14 +250,28 @@ func (s *Module) devicesScan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	raw := r.PostForm.Get("barcode")
+	opts := devices.ScanOptions{TextGS: r.PostForm.Get("text_gs") == "yes"}
+	reading := r.PostForm.Get("reading")
 	var d devices.Device
 	if err == nil {
-		d, err = devices.ParseScan(raw, s.k.Store().Now())
+		if reading != "" {
+			d, err = devices.ParseReading(raw, reading, s.k.Store().Now(), opts)
+		} else {
+			d, err = devices.ParseScanWith(raw, s.k.Store().Now(), opts)
+		}
 	}
 	if err != nil {
+		action := "/devices/procedures/" + r.PathValue("id") + "/scan"
+		var choice *ScanChoice
+		if rs := devices.ScanReadings(err); len(rs) > 1 {
+			choice = &ScanChoice{Action: action, Barcode: raw, TextGS: opts.TextGS, Readings: rs, Error: apperr.FieldsOf(err)["barcode"]}
+		}
 		if scanFragment(r) {
 			if _, perr := s.dev.Procedure(r.Context(), devOrg(r), r.PathValue("id")); perr != nil {
 				return perr
+			}
+			if choice != nil {
+				return s.k.RenderFragment(w, http.StatusConflict, "devices/procedure", "devices/scan_choice", choice)
 			}
 			msg := apperr.FieldsOf(err)["barcode"]
 			if msg == "" {
@@ -178,29 +283,56 @@ func (s *Module) devicesScan(w http.ResponseWriter, r *http.Request) error {
 		if perr != nil {
 			return perr
 		}
-		pd.Barcode = strings.ToValidUTF8(raw, "")
+		pd.Barcode, pd.TextGS = strings.ToValidUTF8(raw, ""), opts.TextGS
+		if choice != nil {
+			pd.Choice = choice
+			return s.k.Render(w, http.StatusConflict, "devices/procedure", pd)
+		}
 		pd.SetErrors(err, "barcode")
 		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/procedure", pd)
 	}
-	return s.addDevice(w, r, d)
+	hidden := []Hidden{{"barcode", raw}}
+	if opts.TextGS {
+		hidden = append(hidden, Hidden{"text_gs", "yes"})
+	}
+	if reading != "" {
+		hidden = append(hidden, Hidden{"reading", reading})
+	}
+	return s.addDevice(w, r, d, "/devices/procedures/"+r.PathValue("id")+"/scan", hidden)
 }
+
+var manualFields = []string{"gtin", "manufacturer", "labeler", "catalogue", "lot", "serial", "expiry"}
 
 func (s *Module) devicesManual(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
-	in := devices.ManualInput{GTIN: r.PostForm.Get("gtin"), Lot: r.PostForm.Get("lot"), Serial: r.PostForm.Get("serial"), Expiry: r.PostForm.Get("expiry")}
+	f := r.PostForm.Get
+	in := devices.ManualInput{GTIN: f("gtin"), Labeler: f("labeler"), Manufacturer: f("manufacturer"), Catalogue: f("catalogue"), Lot: f("lot"), Serial: f("serial")}
+	iso, typed, msg := web.FormDate(r.PostForm, "expiry", "the expiry date")
+	in.Expiry = iso
 	d, err := in.Device()
+	if msg != "" {
+		fs := apperr.FieldsOf(err)
+		if fs == nil {
+			fs = map[string]string{}
+		}
+		fs["expiry"] = msg
+		err = &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered", Fields: fs}
+	}
 	if err != nil {
 		pd, perr := s.procedurePage(w, r)
 		if perr != nil {
 			return perr
 		}
 		pd.Manual, pd.ManualOpen = in, true
-		pd.SetErrors(err, "gtin", "lot", "serial", "expiry")
+		pd.ManualExpiry = typed
+		pd.SetErrors(err, manualFields...)
 		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/procedure", pd)
 	}
-	return s.addDevice(w, r, d)
+	hidden := []Hidden{{"gtin", in.GTIN}, {"manufacturer", in.Manufacturer}, {"labeler", in.Labeler}, {"catalogue", in.Catalogue},
+		{"lot", in.Lot}, {"serial", in.Serial}, {"expiry", iso}}
+	return s.addDevice(w, r, d, "/devices/procedures/"+r.PathValue("id")+"/manual", hidden)
 }
 
 func (s *Module) devicesRemoveImplant(w http.ResponseWriter, r *http.Request) error {

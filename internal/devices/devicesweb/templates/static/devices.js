@@ -14,6 +14,8 @@ if (form) {
   const lines = document.getElementById('implant-lines')
   const empty = document.getElementById('no-devices')
   const status = document.getElementById('scan-status')
+  const stop = document.getElementById('scan-stop')
+  const textGS = document.getElementById('text_gs')
   let queue = Promise.resolve()
 
   // The field has autofocus, but the success banner of the design system
@@ -64,12 +66,14 @@ if (form) {
     return msg
   }
 
-  const send = async (value) => {
+  const send = async (value, gs) => {
     let resp
+    const body = new URLSearchParams({ barcode: value })
+    if (gs) body.set('text_gs', 'yes')
     try {
       resp = await fetch(form.action, {
         method: 'POST',
-        body: new URLSearchParams({ barcode: value }),
+        body,
         headers: { 'X-Clinsafe-Fragment': 'scan' },
         credentials: 'same-origin'
       })
@@ -78,6 +82,19 @@ if (form) {
       return
     }
     const html = await resp.text()
+    if (resp.status === 201 || resp.status === 409) {
+      // A new scan replaces an earlier stop: that device was not added.
+      stop.replaceChildren()
+    }
+    if (resp.status === 409) {
+      // Stopped before it was added (expired, serial already implanted,
+      // scanned twice, under recall) or a reading to choose: the server's
+      // warning, an alert that a screen reader announces, with its form.
+      clearError()
+      stop.innerHTML = html // escaped by the server's template
+      status.textContent = ''
+      return
+    }
     if (resp.status === 201) {
       clearError()
       for (const row of lines.querySelectorAll('.app-devices-line--new')) {
@@ -104,6 +121,7 @@ if (form) {
       showError(null, 'Scan the barcode on the device label, or enter the details by hand')
       return
     }
-    queue = queue.then(() => send(value))
+    const gs = textGS !== null && textGS.checked
+    queue = queue.then(() => send(value, gs))
   })
 }
