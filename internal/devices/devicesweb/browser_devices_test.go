@@ -52,6 +52,14 @@ func devicesStop(t *testing.T, ctx context.Context, data string) {
 	}
 }
 
+// devicesFillDate types a date into the NHS.UK date input id.
+func devicesFillDate(t *testing.T, ctx context.Context, id, day, month, year string) {
+	t.Helper()
+	browsertest.Fill(t, ctx, "#"+id+"-day", day)
+	browsertest.Fill(t, ctx, "#"+id+"-month", month)
+	browsertest.Fill(t, ctx, "#"+id+"-year", year)
+}
+
 func devicesSetValue(t *testing.T, ctx context.Context, sel, value string) {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(sel), value, chromedp.NodeVisible)); err != nil {
@@ -77,18 +85,18 @@ func TestBrowserDevices(t *testing.T) {
 	// The procedure form, first with a bad NHS number.
 	browsertest.Fill(t, ctx, "#patient_nhs_number", "943 476 5918")
 	browsertest.Fill(t, ctx, "#patient_name", "Rowan Browser")
-	browsertest.Fill(t, ctx, "#patient_birth_date", "1961-04-09")
-	browsertest.Fill(t, ctx, "#performed_on", "2026-11-23")
+	devicesFillDate(t, ctx, "patient_birth_date", "9", "4", "1961")
+	devicesFillDate(t, ctx, "performed_on", "23", "11", "2026")
 	browsertest.Fill(t, ctx, "#site", "Orthopaedic theatre 3")
 	browsertest.Select(t, ctx, "#laterality", "left")
 	browsertest.Fill(t, ctx, "#clinician", "Ms R Achebe")
 	devicesSetValue(t, ctx, "#description", "Total hip replacement")
-	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusUnprocessableEntity)
+	browsertest.ClickNav(t, ctx, "#procedure-submit", http.StatusUnprocessableEntity)
 	if got := browsertest.Text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(got, "check digit") {
 		t.Errorf("error summary = %q, want the NHS number's check digit", got)
 	}
 	browsertest.Fill(t, ctx, "#patient_nhs_number", "943 476 5919")
-	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
+	browsertest.ClickNav(t, ctx, "#procedure-submit", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "h1"); got != "Total hip replacement" {
 		t.Fatalf("scan page h1 = %q", got)
 	}
@@ -192,4 +200,35 @@ func TestBrowserDevices(t *testing.T) {
 	browsertest.Visit(t, ctx, base+"/devices/catalogue", http.StatusOK)
 	browsertest.Visit(t, ctx, base+"/devices/procedures", http.StatusOK)
 	browsertest.Visit(t, ctx, base+"/devices/recalls", http.StatusOK)
+
+	// The same NHS number with another name: the form stops, shows the
+	// patient on file and offers the deliberate update.
+	browsertest.Visit(t, ctx, base+"/devices/procedures/new", http.StatusOK)
+	browsertest.Fill(t, ctx, "#patient_nhs_number", "943 476 5919")
+	browsertest.ClickNav(t, ctx, "#find-patient", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "#patient-on-file"); !strings.Contains(got, "Rowan Browser") || !strings.Contains(got, "9 April 1961") {
+		t.Errorf("patient on file = %q", got)
+	}
+	browsertest.Fill(t, ctx, "#patient_name", "Robin Browser")
+	devicesFillDate(t, ctx, "patient_birth_date", "9", "4", "1961")
+	devicesFillDate(t, ctx, "performed_on", "24", "11", "2026")
+	browsertest.Fill(t, ctx, "#site", "Orthopaedic theatre 3")
+	browsertest.Select(t, ctx, "#laterality", "right")
+	browsertest.Fill(t, ctx, "#clinician", "Ms R Achebe")
+	devicesSetValue(t, ctx, "#description", "Total hip replacement")
+	browsertest.ClickNav(t, ctx, "#procedure-submit", http.StatusUnprocessableEntity)
+	if got := browsertest.Text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(got, "does not match the patient on file") {
+		t.Errorf("mismatch error summary = %q", got)
+	}
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#update_details').length`); n != 1 {
+		t.Errorf("no choice to update the patient's details (%d)", n)
+	}
+	browsertest.CheckA11y(t, ctx)
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+		t.Fatal(err)
+	}
+	if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
+		t.Errorf("procedure form with the mismatch is %d px wide at 320 px", w)
+	}
+	browsertest.Screenshot(t, ctx, "devices-patient-mismatch-320")
 }

@@ -41,6 +41,7 @@ func (s *Module) Routes() []web.Route {
 		{Method: "GET", Path: "/devices", Roles: web.Anyone, Handle: s.devicesHome},
 		{Method: "POST", Path: "/devices/patients", Roles: devRead, Handle: s.devicesFindPatient},
 		{Method: "GET", Path: "/devices/patients/{id}", Roles: devRead, Handle: s.devicesPatient},
+		{Method: "POST", Path: "/devices/patients/{id}/details", Roles: devWrite, Handle: s.devicesUpdatePatient},
 		{Method: "GET", Path: "/devices/catalogue", Roles: devCatalog, Handle: s.devicesCatalogue},
 		{Method: "GET", Path: "/devices/catalogue.csv", Roles: devCatalog, Handle: s.devicesCatalogueCSV},
 		{Method: "POST", Path: "/devices/catalogue", Roles: devWrite, Upload: true, Handle: s.devicesImportCatalogue},
@@ -148,29 +149,98 @@ func (s *Module) devicesFindPatient(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// DevicesPatientPage shows a patient's procedures, devices and recalls.
+// DevicesPatientPage shows a patient's procedures, devices and recalls,
+// and for the devices role the form that changes their details.
 type DevicesPatientPage struct {
 	web.Base
 	Patient    devices.Patient
 	Procedures []devicesdb.ProcedureDetail
 	Recalls    []devicesdb.PatientRecall
+	CanWrite   bool
+	// Change is the change of details as typed; ChangeOpen shows its form
+	// expanded (after its errors).
+	Change     devices.PatientInput
+	ChangeDOB  web.DateParts
+	ChangeOpen bool
+	// ExplantID is the implant whose removal form has the errors.
+	ExplantID   string
+	ExplantDate web.DateParts
 }
 
-func (s *Module) devicesPatient(w http.ResponseWriter, r *http.Request) error {
+func (s *Module) patientPage(w http.ResponseWriter, r *http.Request, id string) (DevicesPatientPage, error) {
 	org := devOrg(r)
-	p, err := s.dev.Patient(r.Context(), org, r.PathValue("id"))
+	p, err := s.dev.Patient(r.Context(), org, id)
 	if err != nil {
-		return err
+		return DevicesPatientPage{}, err
 	}
 	procs, err := s.dev.PatientProcedures(r.Context(), org, p.ID)
 	if err != nil {
-		return err
+		return DevicesPatientPage{}, err
 	}
 	rcs, err := s.dev.PatientRecalls(r.Context(), org, p.ID)
 	if err != nil {
+		return DevicesPatientPage{}, err
+	}
+	return DevicesPatientPage{Base: s.k.Base(w, r, p.Name), Patient: p, Procedures: procs, Recalls: rcs, CanWrite: canWriteDevices(r)}, nil
+}
+
+func (s *Module) devicesPatient(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.patientPage(w, r, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
-	return s.k.Render(w, http.StatusOK, "devices/patient", DevicesPatientPage{Base: s.k.Base(w, r, p.Name), Patient: p, Procedures: procs, Recalls: rcs})
+	return s.k.Render(w, http.StatusOK, "devices/patient", d)
+}
+
+var patientDetailFields = []string{"patient_nhs_number", "patient_name", "patient_birth_date", "patient_address", "patient_postcode", "patient_phone", "patient_email"}
+
+// devicesUpdatePatient is the deliberate change of a patient's details
+// (devicesdb.UpdatePatient): blank fields keep what is on file, and the
+// audit entry holds each value before and after.
+func (s *Module) devicesUpdatePatient(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	org, id := devOrg(r), r.PathValue("id")
+	onFile, err := s.dev.Patient(r.Context(), org, id)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm.Get
+	in := devices.PatientInput{NHSNumber: onFile.NHSNumber.String(), Name: f("patient_name"), Address: f("patient_address"),
+		Postcode: f("patient_postcode"), Phone: f("patient_phone"), Email: f("patient_email")}
+	iso, typed, msg := web.FormDate(r.PostForm, "patient_birth_date", "the date of birth")
+	in.BirthDate = iso
+	// The domain validates a whole patient: what is left blank is kept.
+	full := in
+	if full.Name == "" {
+		full.Name = onFile.Name
+	}
+	if full.BirthDate == "" && msg == "" {
+		full.BirthDate = onFile.BirthDate
+	}
+	_, err = s.dev.UpdatePatient(r.Context(), org, id, full)
+	if msg != "" && (err == nil || apperr.Is(err, apperr.Invalid)) {
+		fs := apperr.FieldsOf(err)
+		if fs == nil {
+			fs = map[string]string{}
+		}
+		fs["patient_birth_date"] = msg
+		err = &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered", Fields: fs}
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		d, perr := s.patientPage(w, r, id)
+		if perr != nil {
+			return perr
+		}
+		d.Change, d.ChangeDOB, d.ChangeOpen = in, typed, true
+		d.SetErrors(err, patientDetailFields...)
+		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/patient", d)
+	}
+	if err != nil {
+		return err
+	}
+	return s.k.Redirect(w, r, "/devices/patients/"+id, "Patient's details changed. The change is recorded in the audit trail.")
 }
 
 // DevicesCataloguePage lists the product catalogue and takes a CSV import.

@@ -41,6 +41,11 @@ type DevicesNewProcedurePage struct {
 	Patient      devices.PatientInput
 	Procedure    devices.ProcedureInput
 	Lateralities []web.Option
+	// BirthDate and PerformedOn are the dates as typed (day, month, year).
+	BirthDate, PerformedOn web.DateParts
+	// Match is the patient on file for the NHS number entered, shown for
+	// confirmation (after "Find patient", or when the details differ).
+	Match *devicesdb.PatientMatch
 }
 
 var procedureFields = []string{"patient_nhs_number", "patient_name", "patient_birth_date", "patient_address", "patient_postcode", "patient_phone", "patient_email",
@@ -48,7 +53,8 @@ var procedureFields = []string{"patient_nhs_number", "patient_name", "patient_bi
 
 func (s *Module) newProcedurePage(w http.ResponseWriter, r *http.Request, pin devices.PatientInput, in devices.ProcedureInput) DevicesNewProcedurePage {
 	return DevicesNewProcedurePage{Base: s.k.Base(w, r, "Record a procedure"), Patient: pin, Procedure: in,
-		Lateralities: web.Choices(devices.Lateralities, web.CodeLabel, in.Laterality)}
+		Lateralities: web.Choices(devices.Lateralities, web.CodeLabel, in.Laterality),
+		BirthDate:    web.PartsOf(pin.BirthDate), PerformedOn: web.PartsOf(in.PerformedOn)}
 }
 
 func (s *Module) devicesNewProcedure(w http.ResponseWriter, r *http.Request) error {
@@ -56,19 +62,67 @@ func (s *Module) devicesNewProcedure(w http.ResponseWriter, r *http.Request) err
 	return s.k.Render(w, http.StatusOK, "devices/procedure_new", s.newProcedurePage(w, r, devices.PatientInput{}, in))
 }
 
+// formDates reads the date inputs named by fields (field -> what, for the
+// messages) into the ISO values of the targets, and returns the boxes as
+// typed and the messages of dates that are not real.
+func formDates(r *http.Request, dates map[string]*string, whats map[string]string) (map[string]web.DateParts, map[string]string) {
+	typed, msgs := map[string]web.DateParts{}, map[string]string{}
+	for field, target := range dates {
+		iso, parts, msg := web.FormDate(r.PostForm, field, whats[field])
+		typed[field] = parts
+		if msg != "" {
+			msgs[field] = msg
+			*target = ""
+			continue
+		}
+		*target = iso
+	}
+	return typed, msgs
+}
+
 func (s *Module) devicesCreateProcedure(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	f := r.PostForm.Get
-	pin := devices.PatientInput{NHSNumber: f("patient_nhs_number"), Name: f("patient_name"), BirthDate: f("patient_birth_date"),
-		Address: f("patient_address"), Postcode: f("patient_postcode"), Phone: f("patient_phone"), Email: f("patient_email")}
-	in := devices.ProcedureInput{PerformedOn: f("performed_on"), Site: f("site"), Laterality: f("laterality"), Clinician: f("clinician"), Description: f("description")}
-	p, err := s.dev.CreateProcedure(r.Context(), devOrg(r), pin, in)
-	if apperr.Is(err, apperr.Invalid) {
+	pin := devices.PatientInput{NHSNumber: f("patient_nhs_number"), Name: f("patient_name"),
+		Address: f("patient_address"), Postcode: f("patient_postcode"), Phone: f("patient_phone"), Email: f("patient_email"),
+		UpdateDetails: f("update_details") == "yes"}
+	in := devices.ProcedureInput{Site: f("site"), Laterality: f("laterality"), Clinician: f("clinician"), Description: f("description")}
+	typed, msgs := formDates(r, map[string]*string{"patient_birth_date": &pin.BirthDate, "performed_on": &in.PerformedOn},
+		map[string]string{"patient_birth_date": "the date of birth", "performed_on": "the date of the procedure"})
+	page := func(status int, err error) error {
 		d := s.newProcedurePage(w, r, pin, in)
-		d.SetErrors(err, procedureFields...)
-		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/procedure_new", d)
+		d.BirthDate, d.PerformedOn = typed["patient_birth_date"], typed["performed_on"]
+		if m, merr := s.dev.MatchPatient(r.Context(), devOrg(r), pin); merr == nil && m.Found {
+			d.Match = &m
+		}
+		if err != nil {
+			d.SetErrors(err, procedureFields...)
+		}
+		return s.k.Render(w, status, "devices/procedure_new", d)
+	}
+	if f("action") == "find" {
+		// Show the patient on file for this NHS number, to confirm.
+		if _, err := s.dev.MatchPatient(r.Context(), devOrg(r), pin); err != nil {
+			if apperr.Is(err, apperr.Invalid) {
+				return page(http.StatusUnprocessableEntity, err)
+			}
+			return err
+		}
+		return page(http.StatusOK, nil)
+	}
+	p, err := s.dev.CreateProcedure(r.Context(), devOrg(r), pin, in)
+	if len(msgs) > 0 && apperr.Is(err, apperr.Invalid) {
+		// A date that is not real was passed on blank: say what is wrong with it.
+		fs := apperr.FieldsOf(err)
+		for k, v := range msgs {
+			fs[k] = v
+		}
+		err = &apperr.Error{Kind: apperr.Invalid, Message: apperr.MessageOf(err), Fields: fs}
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		return page(http.StatusUnprocessableEntity, err)
 	}
 	if err != nil {
 		return err
@@ -355,21 +409,27 @@ func (s *Module) devicesExplant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = s.dev.Explant(r.Context(), org, rec.ID, devices.ExplantInput{Date: r.PostForm.Get("explant_date"), Reason: r.PostForm.Get("explant_reason")})
+	field := "explant_date-" + rec.ID
+	iso, typed, msg := web.FormDate(r.PostForm, field, "the date removed")
+	if iso == "" && msg == "" {
+		// One box named explant_date (the JSON-like form of earlier pages).
+		iso, typed, msg = web.FormDate(r.PostForm, "explant_date", "the date removed")
+	}
+	err = s.dev.Explant(r.Context(), org, rec.ID, devices.ExplantInput{Date: iso, Reason: r.PostForm.Get("explant_reason")})
+	if msg != "" && (err == nil || apperr.Is(err, apperr.Invalid)) {
+		fs := apperr.FieldsOf(err)
+		if fs == nil {
+			fs = map[string]string{}
+		}
+		fs["explant_date"] = msg
+		err = &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered", Fields: fs}
+	}
 	if apperr.Is(err, apperr.Invalid) {
-		p, perr := s.dev.Patient(r.Context(), org, rec.PatientID)
+		d, perr := s.patientPage(w, r, rec.PatientID)
 		if perr != nil {
 			return perr
 		}
-		procs, perr := s.dev.PatientProcedures(r.Context(), org, p.ID)
-		if perr != nil {
-			return perr
-		}
-		rcs, perr := s.dev.PatientRecalls(r.Context(), org, p.ID)
-		if perr != nil {
-			return perr
-		}
-		d := DevicesPatientPage{Base: s.k.Base(w, r, p.Name), Patient: p, Procedures: procs, Recalls: rcs}
+		d.ExplantID, d.ExplantDate = rec.ID, typed
 		d.SetErrors(err, "explant_date", "explant_reason")
 		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/patient", d)
 	}
