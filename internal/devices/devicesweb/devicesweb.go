@@ -399,7 +399,8 @@ func (s *Module) devicesProduct(w http.ResponseWriter, r *http.Request) error {
 	if len(hist) == 0 {
 		return apperr.New(apperr.NotFound, "No device of this product is recorded in the register")
 	}
-	words := productWords(devices.Device{Labeler: key.Labeler, Manufacturer: key.Manufacturer, Catalogue: key.Catalogue})
+	// Named as recorded (the query may differ in case).
+	words := productWords(devices.Device{Labeler: key.Labeler, Manufacturer: hist[0].Manufacturer, Catalogue: key.Catalogue})
 	d := DevicesDevicePage{Key: key, KeyWords: sentenceCase(words), Serial: serial, History: hist, EventsSeam: true}
 	title := "Device " + words
 	if serial != "" {

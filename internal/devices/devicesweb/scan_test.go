@@ -183,3 +183,40 @@ func TestDevicesScanReadingsAndWords(t *testing.T) {
 		}
 	})
 }
+
+// A device without a GTIN is typed by manufacturer and catalogue number;
+// its line, flash and history page name it by them, never "GTIN " with
+// nothing after it. An expiry date is typed in day, month and year.
+func TestDevicesManualWithoutGTIN(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		c := f.Client(t, "A/devices")
+		page := newScanProcedure(t, c, f.Srv.URL, procForm)
+		resp, body := webtest.Do(t, c, "POST", f.Srv.URL+page+"/manual", url.Values{"manufacturer": {"Northwind Ortho"}, "catalogue": {"REF-77"}, "lot": {"L9"}, "serial": {"S9"},
+			"expiry-day": {"30"}, "expiry-month": {"6"}, "expiry-year": {"2029"}}.Encode())
+		if resp.StatusCode != 303 {
+			t.Fatalf("manual without a GTIN: %d\n%s", resp.StatusCode, body)
+		}
+		_, body = webtest.Do(t, c, "GET", f.Srv.URL+page, "")
+		if !strings.Contains(body, "Device added: Northwind Ortho, catalogue number REF-77, lot L9, serial S9. Check the warnings") || strings.Contains(body, "GTIN ,") || strings.Contains(body, "GTIN </") ||
+			!strings.Contains(body, "30 June 2029") || !strings.Contains(body, `href="/devices/products?catalogue=REF-77&amp;manufacturer=Northwind&#43;Ortho"`) {
+			t.Fatalf("scan page after manual entry:\n%s", body)
+		}
+		resp, body = webtest.Do(t, c, "GET", f.Srv.URL+"/devices/products?catalogue=REF-77&manufacturer=northwind+ortho", "")
+		if resp.StatusCode != 200 || !strings.Contains(body, "Ada Patient") || !strings.Contains(body, "Northwind Ortho, catalogue number REF-77") {
+			t.Fatalf("product history: %d\n%s", resp.StatusCode, body)
+		}
+		for _, q := range []string{"", "?catalogue=REF-77", "?manufacturer=X&catalogue=NONE", "?manufacturer=%01&catalogue=REF-77"} {
+			if resp, _ := webtest.Do(t, c, "GET", f.Srv.URL+"/devices/products"+q, ""); resp.StatusCode != 404 {
+				t.Errorf("product history %q: %d, want 404", q, resp.StatusCode)
+			}
+		}
+		if resp, body := webtest.Do(t, f.Client(t, "B/devices"), "GET", f.Srv.URL+"/devices/products?catalogue=REF-77&manufacturer=Northwind+Ortho", ""); resp.StatusCode != 404 || strings.Contains(body, "Ada Patient") {
+			t.Errorf("org B reads org A's product history: %d", resp.StatusCode)
+		}
+		resp, body = webtest.Do(t, c, "POST", f.Srv.URL+page+"/manual", url.Values{"manufacturer": {"Northwind Ortho"}, "lot": {"L9"}, "expiry-day": {"31"}, "expiry-month": {"2"}, "expiry-year": {"2029"}}.Encode())
+		if resp.StatusCode != 422 || !strings.Contains(body, `href="#catalogue"`) || !strings.Contains(body, `href="#expiry"`) {
+			t.Fatalf("bad manual entry: %d\n%s", resp.StatusCode, body)
+		}
+	})
+}
