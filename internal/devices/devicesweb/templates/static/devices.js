@@ -59,7 +59,9 @@ if (form) {
         .filter((t) => t !== '')
       return parts.join(', ')
     })
-    let msg = 'Device added: ' + cells[0] + ', GTIN ' + cells[1] + ', lot ' + cells[2] + ', serial ' + cells[3] + '.'
+    // A device without a GTIN is named by its catalogue number instead.
+    const product = /^\d+$/.test(cells[1]) ? 'GTIN ' + cells[1] : cells[1]
+    let msg = 'Device added: ' + cells[0] + ', ' + product + ', lot ' + cells[2] + ', serial ' + cells[3] + '.'
     if (row.classList.contains('app-devices-line--warning')) {
       msg += ' Warning: ' + cells[6]
     }
