@@ -105,6 +105,25 @@ func TestDevicesProcedurePatientOnFile(t *testing.T) {
 		if resp.StatusCode != 422 || !strings.Contains(body, `href="#patient_email"`) {
 			t.Fatalf("bad change: %d\n%s", resp.StatusCode, body)
 		}
+		// The removal of a device: its date in day, month and year, its errors linked to its own form.
+		procPath := newScanProcedure(t, c, f.Srv.URL, withForm(procForm, "patient_name", "Ada Patient-Smith"))
+		if resp, body := webtest.Do(t, c, "POST", f.Srv.URL+procPath+"/manual", url.Values{"gtin": {webtest.GTIN(4)}, "lot": {"EX1"}}.Encode()); resp.StatusCode != 303 {
+			t.Fatalf("add a device: %d\n%s", resp.StatusCode, body)
+		}
+		var impID string
+		if err := st.SQL().QueryRow(`SELECT id FROM implants WHERE lot = 'EX1'`).Scan(&impID); err != nil {
+			t.Fatal(err)
+		}
+		resp, body = webtest.Do(t, c, "POST", f.Srv.URL+"/devices/implants/"+impID+"/explant", url.Values{"explant_date-" + impID + "-day": {"31"}, "explant_date-" + impID + "-month": {"2"},
+			"explant_date-" + impID + "-year": {"2026"}, "explant_reason": {"Infection"}}.Encode())
+		if resp.StatusCode != 422 || !strings.Contains(body, `href="#explant_date-`+impID+`"`) || !strings.Contains(body, `id="explant_date-`+impID+`"`) {
+			t.Fatalf("explant on 31 February: %d\n%s", resp.StatusCode, body)
+		}
+		resp, _ = webtest.Do(t, c, "POST", f.Srv.URL+"/devices/implants/"+impID+"/explant", url.Values{"explant_date-" + impID + "-day": {"22"}, "explant_date-" + impID + "-month": {"11"},
+			"explant_date-" + impID + "-year": {"2026"}, "explant_reason": {"Infection"}}.Encode())
+		if resp.StatusCode != 303 {
+			t.Fatalf("explant: %d", resp.StatusCode)
+		}
 		if resp, _ := webtest.Do(t, f.Client(t, "A/cso"), "POST", f.Srv.URL+"/devices/patients/"+p.ID+"/details", "patient_postcode=X1"); resp.StatusCode != 403 {
 			t.Errorf("CSO changes a patient: %d, want 403", resp.StatusCode)
 		}

@@ -430,7 +430,12 @@ func (s *Module) devicesExplant(w http.ResponseWriter, r *http.Request) error {
 			return perr
 		}
 		d.ExplantID, d.ExplantDate = rec.ID, typed
-		d.SetErrors(err, "explant_date", "explant_reason")
+		// The fields of this implant's form, so the error summary links to them.
+		fs := map[string]string{}
+		for k, v := range apperr.FieldsOf(err) {
+			fs[k+"-"+rec.ID] = v
+		}
+		d.SetErrors(&apperr.Error{Kind: apperr.Invalid, Fields: fs}, "explant_date-"+rec.ID, "explant_reason-"+rec.ID)
 		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/patient", d)
 	}
 	if err != nil {
