@@ -45,7 +45,7 @@ func TestParseScanHIBC(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"+A123BJC5D6E71G", "scan its second HIBC label"},
 		{hibc(t, "+$$3261231LOT123G"), "scan the HIBC label with the product code"},
-		{"+A123BJC5D6E71/$+123456781", "check character"},
+		{"+A123BJC5D6E71/$+123456781", "could not be read"},
 	} {
 		_, err := ParseScan(c.in, now)
 		if msg := apperr.FieldsOf(err)["barcode"]; !apperr.Is(err, apperr.Invalid) || !strings.Contains(msg, c.want) {

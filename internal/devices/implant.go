@@ -369,16 +369,22 @@ func isUpperAlnum(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '0' && c <=
 // MaxScan is the longest scan accepted, in bytes.
 const MaxScan = 512
 
-// ParseScan reads one scan from a keyboard-wedge scanner: textual stand-ins
-// for the GS separator are replaced (scan.NormalizeGS) and the data parsed
-// leniently by gs1.Parse. Field "barcode" carries the message of an
+// ParseScan reads one scan from a keyboard-wedge scanner with the default
+// scanner setting (see ParseScanWith): the data is parsed leniently by
+// gs1.Parse, and text spellings of GS such as "<GS>" are data, not
+// separators. Field "barcode" carries the message of an
 // Invalid error. A GS1 barcode without a GTIN is refused with a message
 // pointing to manual entry. An HIBC label gives a device without a GTIN,
 // identified by labeler code and catalogue number; one of a pair of HIBC
 // labels on its own (the product code, or the lot and expiry) is refused:
 // read the pair with ParseHIBCPair.
 func ParseScan(raw string, now time.Time) (Device, error) {
-	data, r, err := parseScan(raw, now)
+	return ParseScanWith(raw, now, ScanOptions{})
+}
+
+// ParseScanWith is ParseScan with the scanner setting o.
+func ParseScanWith(raw string, now time.Time, o ScanOptions) (Device, error) {
+	data, r, err := parseScan(raw, now, o)
 	if err != nil {
 		return Device{}, err
 	}
@@ -406,9 +412,12 @@ func badScan(msg string) (Device, error) {
 	return Device{}, &apperr.Error{Kind: apperr.Invalid, Message: "The barcode could not be read", Fields: map[string]string{"barcode": msg}}
 }
 
-// parseScan normalises and parses one scan.
-func parseScan(raw string, now time.Time) (string, *gs1.Result, error) {
-	data := strings.TrimSpace(gs1.NormalizeGS(raw))
+// parseScan parses one scan. A barcode that cannot be read is an Invalid
+// error whose barcode message is gs1.Message's plain words; it wraps the
+// gs1 error, so that ScanReadings can offer the readings of an ambiguous
+// one.
+func parseScan(raw string, now time.Time, o ScanOptions) (string, *gs1.Result, error) {
+	data := strings.TrimSpace(raw)
 	if data == "" {
 		_, err := badScan("Scan the barcode on the device label, or enter the details by hand")
 		return "", nil, err
@@ -417,10 +426,9 @@ func parseScan(raw string, now time.Time) (string, *gs1.Result, error) {
 		_, err := badScan(fmt.Sprintf("The scan is too long (%d characters); scan one barcode at a time", len(data)))
 		return "", nil, err
 	}
-	r, err := gs1.Parse(data, gs1.Options{Lenient: true, Now: now})
+	r, err := gs1.Parse(data, gs1.Options{Lenient: true, TextGS: o.TextGS, Now: now})
 	if err != nil {
-		_, err := badScan("This is not a GS1 or HIBC barcode we can read: " + err.Error())
-		return "", nil, err
+		return "", nil, &apperr.Error{Kind: apperr.Invalid, Message: "The barcode could not be read", Fields: map[string]string{"barcode": gs1.Message(err)}, Err: err}
 	}
 	return data, r, nil
 }
@@ -441,11 +449,11 @@ func hibcDevice(h *gs1.HIBC, raw string) Device {
 // link character must be the primary's check character. Raw is the two
 // scans separated by a space. Invalid with field "barcode" otherwise.
 func ParseHIBCPair(primary, secondary string, now time.Time) (Device, error) {
-	pd, pr, err := parseScan(primary, now)
+	pd, pr, err := parseScan(primary, now, ScanOptions{})
 	if err != nil {
 		return Device{}, err
 	}
-	sd, sr, err := parseScan(secondary, now)
+	sd, sr, err := parseScan(secondary, now, ScanOptions{})
 	if err != nil {
 		return Device{}, err
 	}

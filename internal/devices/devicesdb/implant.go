@@ -285,7 +285,7 @@ func (s *DB) openRecalls(ctx context.Context, q store.Querier, orgID store.OrgID
 func (s *DB) deviceWarnings(ctx context.Context, q store.Querier, orgID store.OrgID, procID, id, performedOn string, d devices.Device, inCatalogue bool, recalls []devices.Recall) ([]Warning, error) {
 	var ws []Warning
 	if d.Expiry != "" && d.Expiry < performedOn {
-		ws = append(ws, Warning{"expired", "Expired on " + d.Expiry + ", before the date of the procedure. Do not implant: check with the device lead."})
+		ws = append(ws, Warning{"expired", "Expired on " + longDate(d.Expiry) + ", before the date of the procedure. Do not implant: check with the device lead."})
 	}
 	if d.Serial != "" {
 		var same, other int
@@ -309,7 +309,7 @@ func (s *DB) deviceWarnings(ctx context.Context, q store.Querier, orgID store.Or
 		if r.Affects(d) {
 			msg := "Under open recall " + r.Reference + " (" + r.KindLabel() + ")"
 			if r.Deadline != "" {
-				msg += ", action deadline " + r.Deadline
+				msg += ", action deadline " + longDate(r.Deadline)
 			}
 			ws = append(ws, Warning{"recall", msg + ": " + firstLine(r.ActionRequired)})
 		}

@@ -107,7 +107,7 @@ func TestProcedureAndScanWarnings(t *testing.T) {
 		if _, err := devicesdb.New(st).AddImplant(ctx, b.ID, p.ID, devices.Device{GTIN: testGTIN(1), Lot: "L1", EntryType: "manual"}); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("org B adds to org A's procedure: %v", err)
 		}
-		d, err := devices.ParseScan("]d201"+testGTIN(1)+"17261231"+"10LOT1<GS>21SN1", storetest.FixedTime)
+		d, err := devices.ParseScanWith("]d201"+testGTIN(1)+"17261231"+"10LOT1<GS>21SN1", storetest.FixedTime, devices.ScanOptions{TextGS: true})
 		if err != nil {
 			t.Fatal(err)
 		}

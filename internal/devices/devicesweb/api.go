@@ -131,6 +131,8 @@ func (s *Module) apiProcedure(w http.ResponseWriter, r *http.Request) error {
 
 type apiDeviceIn struct {
 	Barcode string `json:"barcode"`
+	// TextGS is the scanner setting devices.ScanOptions.TextGS.
+	TextGS bool `json:"text_gs,omitempty"`
 	devices.ManualInput
 }
 
@@ -145,7 +147,7 @@ func (s *Module) apiAddImplant(w http.ResponseWriter, r *http.Request) error {
 		if in.GTIN != "" || in.Lot != "" || in.Serial != "" || in.Expiry != "" {
 			return &apperr.Error{Kind: apperr.Invalid, Message: "Send a barcode or the device's details, not both", Fields: map[string]string{"barcode": "send either barcode or gtin, lot, serial and expiry"}}
 		}
-		d, err = devices.ParseScan(in.Barcode, s.k.Store().Now())
+		d, err = devices.ParseScanWith(in.Barcode, s.k.Store().Now(), devices.ScanOptions{TextGS: in.TextGS})
 	} else {
 		d, err = in.Device()
 	}

@@ -38,6 +38,28 @@ func devicesScan(t *testing.T, ctx context.Context, data string, want int, wantE
 	}
 }
 
+// devicesStop types a barcode as devicesScan does and waits for the stop
+// warning, without a line added.
+func devicesStop(t *testing.T, ctx context.Context, data string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.SendKeys(chromedp.CSS("#barcode"), data+"\n", chromedp.NodeVisible)); err != nil {
+		t.Fatalf("scan %q: %v", data, err)
+	}
+	if err := chromedp.Do(sctx, chromedp.WaitVisible(chromedp.CSS(`#scan-stop [role="alert"]`))); err != nil {
+		t.Fatalf("after scanning %q, no stop shown: %v: %s", data, err, browsertest.Text(t, ctx, "main"))
+	}
+}
+
+// devicesFillDate types a date into the NHS.UK date input id.
+func devicesFillDate(t *testing.T, ctx context.Context, id, day, month, year string) {
+	t.Helper()
+	browsertest.Fill(t, ctx, "#"+id+"-day", day)
+	browsertest.Fill(t, ctx, "#"+id+"-month", month)
+	browsertest.Fill(t, ctx, "#"+id+"-year", year)
+}
+
 func devicesSetValue(t *testing.T, ctx context.Context, sel, value string) {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(sel), value, chromedp.NodeVisible)); err != nil {
@@ -63,18 +85,18 @@ func TestBrowserDevices(t *testing.T) {
 	// The procedure form, first with a bad NHS number.
 	browsertest.Fill(t, ctx, "#patient_nhs_number", "943 476 5918")
 	browsertest.Fill(t, ctx, "#patient_name", "Rowan Browser")
-	browsertest.Fill(t, ctx, "#patient_birth_date", "1961-04-09")
-	browsertest.Fill(t, ctx, "#performed_on", "2026-11-23")
+	devicesFillDate(t, ctx, "patient_birth_date", "9", "4", "1961")
+	devicesFillDate(t, ctx, "performed_on", "23", "11", "2026")
 	browsertest.Fill(t, ctx, "#site", "Orthopaedic theatre 3")
 	browsertest.Select(t, ctx, "#laterality", "left")
 	browsertest.Fill(t, ctx, "#clinician", "Ms R Achebe")
 	devicesSetValue(t, ctx, "#description", "Total hip replacement")
-	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusUnprocessableEntity)
+	browsertest.ClickNav(t, ctx, "#procedure-submit", http.StatusUnprocessableEntity)
 	if got := browsertest.Text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(got, "check digit") {
 		t.Errorf("error summary = %q, want the NHS number's check digit", got)
 	}
 	browsertest.Fill(t, ctx, "#patient_nhs_number", "943 476 5919")
-	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
+	browsertest.ClickNav(t, ctx, "#procedure-submit", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "h1"); got != "Total hip replacement" {
 		t.Fatalf("scan page h1 = %q", got)
 	}
@@ -82,11 +104,45 @@ func TestBrowserDevices(t *testing.T) {
 		t.Errorf("focus is on %q, want the scan field", id)
 	}
 
-	// Scans, typed as a wedge scanner types them, each followed by Enter.
-	devicesScan(t, ctx, "]d20105099990000010172912311"+"0HS24041<GS>21BRW0001", 1, false)
+	// Scans, typed as a wedge scanner types them, each followed by Enter,
+	// from a scanner set to type the separator as text.
+	browsertest.Click(t, ctx, "#text_gs")
+	// The stem is under the demo's open recall: it stops before it is
+	// added, with a warning announced as an alert, until overridden with a
+	// reason. axe-core checks the warning, and it fits 320 px.
+	stem := "]d20105099990000010172912311" + "0HS24041<GS>21BRW0001"
+	devicesStop(t, ctx, stem)
+	if got := browsertest.Text(t, ctx, "#scan-stop-callout"); !strings.Contains(got, "open recall") || !strings.Contains(got, "has not been added") {
+		t.Errorf("stop = %q, want the recall named", got)
+	}
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#implant-lines tr').length`); n != 0 {
+		t.Fatalf("a stopped device was added: %d lines", n)
+	}
+	browsertest.CheckA11y(t, ctx)
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+		t.Fatal(err)
+	}
+	if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
+		t.Errorf("scan page with a stop is %d px wide at 320 px", w)
+	}
+	browsertest.Screenshot(t, ctx, "devices-scan-stop-320")
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.ClickNav(t, ctx, "#override-submit", http.StatusUnprocessableEntity)
+	if got := browsertest.Text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(got, "Enter why") {
+		t.Errorf("override without a reason: error summary %q", got)
+	}
+	browsertest.CheckA11y(t, ctx)
+	devicesSetValue(t, ctx, "#override_reason", "Device lead checked: this stem is not in the recalled range")
+	browsertest.ClickNav(t, ctx, "#override-submit", http.StatusOK)
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#implant-lines tr').length`); n != 1 {
+		t.Fatalf("after the override, %d lines, want 1", n)
+	}
+	browsertest.Click(t, ctx, "#text_gs")
 	devicesScan(t, ctx, "0105099990000034173001311"+"0AC26101{GS}21BRW0002", 2, false)
 	devicesScan(t, ctx, "not a barcode", 2, true)
-	if got := browsertest.Text(t, ctx, "#barcode-error"); !strings.Contains(got, "not a GS1") {
+	if got := browsertest.Text(t, ctx, "#barcode-error"); !strings.Contains(got, "could not be read") {
 		t.Errorf("scan error = %q", got)
 	}
 	devicesScan(t, ctx, "(01)05099990000041(10)LN2610", 3, false)
@@ -105,7 +161,8 @@ func TestBrowserDevices(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "devices-scan")
 
 	// Reload: the lines were saved, the warnings are still shown.
-	browsertest.Visit(t, ctx, browsertest.Location(t, ctx), http.StatusOK)
+	loc, _, _ := strings.Cut(browsertest.Location(t, ctx), "#")
+	browsertest.Visit(t, ctx, loc, http.StatusOK)
 	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#implant-lines tr').length`); n != 3 {
 		t.Errorf("after reload, %d lines, want 3", n)
 	}
@@ -143,4 +200,35 @@ func TestBrowserDevices(t *testing.T) {
 	browsertest.Visit(t, ctx, base+"/devices/catalogue", http.StatusOK)
 	browsertest.Visit(t, ctx, base+"/devices/procedures", http.StatusOK)
 	browsertest.Visit(t, ctx, base+"/devices/recalls", http.StatusOK)
+
+	// The same NHS number with another name: the form stops, shows the
+	// patient on file and offers the deliberate update.
+	browsertest.Visit(t, ctx, base+"/devices/procedures/new", http.StatusOK)
+	browsertest.Fill(t, ctx, "#patient_nhs_number", "943 476 5919")
+	browsertest.ClickNav(t, ctx, "#find-patient", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "#patient-on-file"); !strings.Contains(got, "Rowan Browser") || !strings.Contains(got, "9 April 1961") {
+		t.Errorf("patient on file = %q", got)
+	}
+	browsertest.Fill(t, ctx, "#patient_name", "Robin Browser")
+	devicesFillDate(t, ctx, "patient_birth_date", "9", "4", "1961")
+	devicesFillDate(t, ctx, "performed_on", "24", "11", "2026")
+	browsertest.Fill(t, ctx, "#site", "Orthopaedic theatre 3")
+	browsertest.Select(t, ctx, "#laterality", "right")
+	browsertest.Fill(t, ctx, "#clinician", "Ms R Achebe")
+	devicesSetValue(t, ctx, "#description", "Total hip replacement")
+	browsertest.ClickNav(t, ctx, "#procedure-submit", http.StatusUnprocessableEntity)
+	if got := browsertest.Text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(got, "does not match the patient on file") {
+		t.Errorf("mismatch error summary = %q", got)
+	}
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#update_details').length`); n != 1 {
+		t.Errorf("no choice to update the patient's details (%d)", n)
+	}
+	browsertest.CheckA11y(t, ctx)
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+		t.Fatal(err)
+	}
+	if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
+		t.Errorf("procedure form with the mismatch is %d px wide at 320 px", w)
+	}
+	browsertest.Screenshot(t, ctx, "devices-patient-mismatch-320")
 }

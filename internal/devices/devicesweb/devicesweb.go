@@ -41,6 +41,7 @@ func (s *Module) Routes() []web.Route {
 		{Method: "GET", Path: "/devices", Roles: web.Anyone, Handle: s.devicesHome},
 		{Method: "POST", Path: "/devices/patients", Roles: devRead, Handle: s.devicesFindPatient},
 		{Method: "GET", Path: "/devices/patients/{id}", Roles: devRead, Handle: s.devicesPatient},
+		{Method: "POST", Path: "/devices/patients/{id}/details", Roles: devWrite, Handle: s.devicesUpdatePatient},
 		{Method: "GET", Path: "/devices/catalogue", Roles: devCatalog, Handle: s.devicesCatalogue},
 		{Method: "GET", Path: "/devices/catalogue.csv", Roles: devCatalog, Handle: s.devicesCatalogueCSV},
 		{Method: "POST", Path: "/devices/catalogue", Roles: devWrite, Upload: true, Handle: s.devicesImportCatalogue},
@@ -54,6 +55,7 @@ func (s *Module) Routes() []web.Route {
 		{Method: "POST", Path: "/devices/implants/{id}/explant", Roles: devWrite, Handle: s.devicesExplant},
 		{Method: "GET", Path: "/devices/gtin/{gtin}", Roles: devRead, Handle: s.devicesDevice},
 		{Method: "GET", Path: "/devices/gtin/{gtin}/serial/{serial}", Roles: devRead, Handle: s.devicesDevice},
+		{Method: "GET", Path: "/devices/products", Roles: devRead, Handle: s.devicesProduct},
 		{Method: "GET", Path: "/devices/recalls", Roles: devRead, Handle: s.devicesRecalls},
 		{Method: "GET", Path: "/devices/recalls/new", Roles: devWrite, Handle: s.devicesNewRecall},
 		{Method: "POST", Path: "/devices/recalls", Roles: devWrite, Handle: s.devicesCreateRecall},
@@ -152,29 +154,98 @@ func (s *Module) devicesFindPatient(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// DevicesPatientPage shows a patient's procedures, devices and recalls.
+// DevicesPatientPage shows a patient's procedures, devices and recalls,
+// and for the devices role the form that changes their details.
 type DevicesPatientPage struct {
 	web.Base
 	Patient    devices.Patient
 	Procedures []devicesdb.ProcedureDetail
 	Recalls    []devicesdb.PatientRecall
+	CanWrite   bool
+	// Change is the change of details as typed; ChangeOpen shows its form
+	// expanded (after its errors).
+	Change     devices.PatientInput
+	ChangeDOB  web.DateParts
+	ChangeOpen bool
+	// ExplantID is the implant whose removal form has the errors.
+	ExplantID   string
+	ExplantDate web.DateParts
 }
 
-func (s *Module) devicesPatient(w http.ResponseWriter, r *http.Request) error {
+func (s *Module) patientPage(w http.ResponseWriter, r *http.Request, id string) (DevicesPatientPage, error) {
 	org := devOrg(r)
-	p, err := s.dev.Patient(r.Context(), org, r.PathValue("id"))
+	p, err := s.dev.Patient(r.Context(), org, id)
 	if err != nil {
-		return err
+		return DevicesPatientPage{}, err
 	}
 	procs, err := s.dev.PatientProcedures(r.Context(), org, p.ID)
 	if err != nil {
-		return err
+		return DevicesPatientPage{}, err
 	}
 	rcs, err := s.dev.PatientRecalls(r.Context(), org, p.ID)
 	if err != nil {
+		return DevicesPatientPage{}, err
+	}
+	return DevicesPatientPage{Base: s.k.Base(w, r, p.Name), Patient: p, Procedures: procs, Recalls: rcs, CanWrite: canWriteDevices(r)}, nil
+}
+
+func (s *Module) devicesPatient(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.patientPage(w, r, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
-	return s.k.Render(w, http.StatusOK, "devices/patient", DevicesPatientPage{Base: s.k.Base(w, r, p.Name), Patient: p, Procedures: procs, Recalls: rcs})
+	return s.k.Render(w, http.StatusOK, "devices/patient", d)
+}
+
+var patientDetailFields = []string{"patient_nhs_number", "patient_name", "patient_birth_date", "patient_address", "patient_postcode", "patient_phone", "patient_email"}
+
+// devicesUpdatePatient is the deliberate change of a patient's details
+// (devicesdb.UpdatePatient): blank fields keep what is on file, and the
+// audit entry holds each value before and after.
+func (s *Module) devicesUpdatePatient(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	org, id := devOrg(r), r.PathValue("id")
+	onFile, err := s.dev.Patient(r.Context(), org, id)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm.Get
+	in := devices.PatientInput{NHSNumber: onFile.NHSNumber.String(), Name: f("patient_name"), Address: f("patient_address"),
+		Postcode: f("patient_postcode"), Phone: f("patient_phone"), Email: f("patient_email")}
+	iso, typed, msg := web.FormDate(r.PostForm, "patient_birth_date", "the date of birth")
+	in.BirthDate = iso
+	// The domain validates a whole patient: what is left blank is kept.
+	full := in
+	if full.Name == "" {
+		full.Name = onFile.Name
+	}
+	if full.BirthDate == "" && msg == "" {
+		full.BirthDate = onFile.BirthDate
+	}
+	_, err = s.dev.UpdatePatient(r.Context(), org, id, full)
+	if msg != "" && (err == nil || apperr.Is(err, apperr.Invalid)) {
+		fs := apperr.FieldsOf(err)
+		if fs == nil {
+			fs = map[string]string{}
+		}
+		fs["patient_birth_date"] = msg
+		err = &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered", Fields: fs}
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		d, perr := s.patientPage(w, r, id)
+		if perr != nil {
+			return perr
+		}
+		d.Change, d.ChangeDOB, d.ChangeOpen = in, typed, true
+		d.SetErrors(err, patientDetailFields...)
+		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/patient", d)
+	}
+	if err != nil {
+		return err
+	}
+	return s.k.Redirect(w, r, "/devices/patients/"+id, "Patient's details changed. The change is recorded in the audit trail.")
 }
 
 // DevicesCataloguePage lists the product catalogue and takes a CSV import.
@@ -268,8 +339,11 @@ func (s *Module) devicesImportCatalogue(w http.ResponseWriter, r *http.Request) 
 type DevicesDevicePage struct {
 	web.Base
 	GTIN, Serial string
-	Product      *devices.Product
-	History      []devicesdb.ImplantRecord
+	// Key and KeyWords name a product without a GTIN (see devicesProduct).
+	Key      devices.ProductKey
+	KeyWords string
+	Product  *devices.Product
+	History  []devicesdb.ImplantRecord
 	// EventsSeam is where safety events that involve this device will be
 	// listed once the safety-events module records device details.
 	EventsSeam bool
@@ -301,6 +375,68 @@ func (s *Module) devicesDevice(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Base = s.k.Base(w, r, title)
 	return s.k.Render(w, http.StatusOK, "devices/device", d)
+}
+
+// devicesProduct is the history of a product without a GTIN: by HIBC
+// labeler code and catalogue number, or by manufacturer and catalogue
+// number (query labeler or manufacturer, catalogue and optional serial).
+// The product key is in the query, not the path, since a manufacturer's
+// name is free text.
+func (s *Module) devicesProduct(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	key := devices.ProductKey{Labeler: strings.TrimSpace(q.Get("labeler")), Catalogue: strings.TrimSpace(q.Get("catalogue"))}
+	if key.Labeler == "" {
+		key.Manufacturer = strings.TrimSpace(q.Get("manufacturer"))
+	}
+	serial := strings.TrimSpace(q.Get("serial"))
+	for _, v := range []string{key.Labeler, key.Manufacturer, key.Catalogue, serial} {
+		if len(v) > 200 || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return apperr.New(apperr.NotFound, "There is no such product")
+		}
+	}
+	if key.Catalogue == "" || (key.Labeler == "" && key.Manufacturer == "") {
+		return apperr.New(apperr.NotFound, "Name a product by its manufacturer or HIBC labeler code and its catalogue number")
+	}
+	hist, err := s.dev.DeviceHistoryOf(r.Context(), devOrg(r), key, serial)
+	if err != nil {
+		return err
+	}
+	if len(hist) == 0 {
+		return apperr.New(apperr.NotFound, "No device of this product is recorded in the register")
+	}
+	// Named as recorded (the query may differ in case).
+	words := productWords(devices.Device{Labeler: key.Labeler, Manufacturer: hist[0].Manufacturer, Catalogue: key.Catalogue})
+	d := DevicesDevicePage{Key: key, KeyWords: sentenceCase(words), Serial: serial, History: hist, EventsSeam: true}
+	title := "Device " + words
+	if serial != "" {
+		title += " serial " + serial
+	}
+	d.Base = s.k.Base(w, r, title)
+	return s.k.Render(w, http.StatusOK, "devices/device", d)
+}
+
+// sentenceCase capitalises the first letter of s.
+func sentenceCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// productHref is the history page of a device's product: by GTIN, or by
+// labeler code or manufacturer and catalogue number.
+func productHref(d devices.Device) string {
+	k := d.Key()
+	if k.GTIN != "" {
+		return deviceHref(k.GTIN, "")
+	}
+	v := url.Values{"catalogue": {k.Catalogue}}
+	if k.Labeler != "" {
+		v.Set("labeler", k.Labeler)
+	} else {
+		v.Set("manufacturer", k.Manufacturer)
+	}
+	return "/devices/products?" + v.Encode()
 }
 
 func deviceHref(gtin, serial string) string {

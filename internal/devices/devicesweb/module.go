@@ -43,6 +43,8 @@ func (s *Module) Templates() fs.FS {
 func (s *Module) Funcs() template.FuncMap {
 	return template.FuncMap{
 		"deviceHref":      deviceHref,
+		"productHref":     productHref,
+		"productWords":    productWords,
 		"deviceTypeLabel": devices.DeviceTypeLabel,
 		"actionLabel":     devices.ActionLabel,
 		"lateralityLabel": lateralityLabel,

@@ -41,6 +41,11 @@ type DevicesNewProcedurePage struct {
 	Patient      devices.PatientInput
 	Procedure    devices.ProcedureInput
 	Lateralities []web.Option
+	// BirthDate and PerformedOn are the dates as typed (day, month, year).
+	BirthDate, PerformedOn web.DateParts
+	// Match is the patient on file for the NHS number entered, shown for
+	// confirmation (after "Find patient", or when the details differ).
+	Match *devicesdb.PatientMatch
 }
 
 var procedureFields = []string{"patient_nhs_number", "patient_name", "patient_birth_date", "patient_address", "patient_postcode", "patient_phone", "patient_email",
@@ -48,7 +53,8 @@ var procedureFields = []string{"patient_nhs_number", "patient_name", "patient_bi
 
 func (s *Module) newProcedurePage(w http.ResponseWriter, r *http.Request, pin devices.PatientInput, in devices.ProcedureInput) DevicesNewProcedurePage {
 	return DevicesNewProcedurePage{Base: s.k.Base(w, r, "Record a procedure"), Patient: pin, Procedure: in,
-		Lateralities: web.Choices(devices.Lateralities, web.CodeLabel, in.Laterality)}
+		Lateralities: web.Choices(devices.Lateralities, web.CodeLabel, in.Laterality),
+		BirthDate:    web.PartsOf(pin.BirthDate), PerformedOn: web.PartsOf(in.PerformedOn)}
 }
 
 func (s *Module) devicesNewProcedure(w http.ResponseWriter, r *http.Request) error {
@@ -56,19 +62,67 @@ func (s *Module) devicesNewProcedure(w http.ResponseWriter, r *http.Request) err
 	return s.k.Render(w, http.StatusOK, "devices/procedure_new", s.newProcedurePage(w, r, devices.PatientInput{}, in))
 }
 
+// formDates reads the date inputs named by fields (field -> what, for the
+// messages) into the ISO values of the targets, and returns the boxes as
+// typed and the messages of dates that are not real.
+func formDates(r *http.Request, dates map[string]*string, whats map[string]string) (map[string]web.DateParts, map[string]string) {
+	typed, msgs := map[string]web.DateParts{}, map[string]string{}
+	for field, target := range dates {
+		iso, parts, msg := web.FormDate(r.PostForm, field, whats[field])
+		typed[field] = parts
+		if msg != "" {
+			msgs[field] = msg
+			*target = ""
+			continue
+		}
+		*target = iso
+	}
+	return typed, msgs
+}
+
 func (s *Module) devicesCreateProcedure(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	f := r.PostForm.Get
-	pin := devices.PatientInput{NHSNumber: f("patient_nhs_number"), Name: f("patient_name"), BirthDate: f("patient_birth_date"),
-		Address: f("patient_address"), Postcode: f("patient_postcode"), Phone: f("patient_phone"), Email: f("patient_email")}
-	in := devices.ProcedureInput{PerformedOn: f("performed_on"), Site: f("site"), Laterality: f("laterality"), Clinician: f("clinician"), Description: f("description")}
-	p, err := s.dev.CreateProcedure(r.Context(), devOrg(r), pin, in)
-	if apperr.Is(err, apperr.Invalid) {
+	pin := devices.PatientInput{NHSNumber: f("patient_nhs_number"), Name: f("patient_name"),
+		Address: f("patient_address"), Postcode: f("patient_postcode"), Phone: f("patient_phone"), Email: f("patient_email"),
+		UpdateDetails: f("update_details") == "yes"}
+	in := devices.ProcedureInput{Site: f("site"), Laterality: f("laterality"), Clinician: f("clinician"), Description: f("description")}
+	typed, msgs := formDates(r, map[string]*string{"patient_birth_date": &pin.BirthDate, "performed_on": &in.PerformedOn},
+		map[string]string{"patient_birth_date": "the date of birth", "performed_on": "the date of the procedure"})
+	page := func(status int, err error) error {
 		d := s.newProcedurePage(w, r, pin, in)
-		d.SetErrors(err, procedureFields...)
-		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/procedure_new", d)
+		d.BirthDate, d.PerformedOn = typed["patient_birth_date"], typed["performed_on"]
+		if m, merr := s.dev.MatchPatient(r.Context(), devOrg(r), pin); merr == nil && m.Found {
+			d.Match = &m
+		}
+		if err != nil {
+			d.SetErrors(err, procedureFields...)
+		}
+		return s.k.Render(w, status, "devices/procedure_new", d)
+	}
+	if f("action") == "find" {
+		// Show the patient on file for this NHS number, to confirm.
+		if _, err := s.dev.MatchPatient(r.Context(), devOrg(r), pin); err != nil {
+			if apperr.Is(err, apperr.Invalid) {
+				return page(http.StatusUnprocessableEntity, err)
+			}
+			return err
+		}
+		return page(http.StatusOK, nil)
+	}
+	p, err := s.dev.CreateProcedure(r.Context(), devOrg(r), pin, in)
+	if len(msgs) > 0 && apperr.Is(err, apperr.Invalid) {
+		// A date that is not real was passed on blank: say what is wrong with it.
+		fs := apperr.FieldsOf(err)
+		for k, v := range msgs {
+			fs[k] = v
+		}
+		err = &apperr.Error{Kind: apperr.Invalid, Message: apperr.MessageOf(err), Fields: fs}
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		return page(http.StatusUnprocessableEntity, err)
 	}
 	if err != nil {
 		return err
@@ -83,10 +137,44 @@ type DevicesProcedurePage struct {
 	Proc     devicesdb.ProcedureDetail
 	CanWrite bool
 	Barcode  string
-	Manual   devices.ManualInput
+	// TextGS is the scanner setting: read "<GS>" and the like as the
+	// separator (devices.ScanOptions).
+	TextGS bool
+	Manual devices.ManualInput
+	// ManualExpiry is the manual expiry date as typed (day, month, year).
+	ManualExpiry web.DateParts
 	// ManualOpen shows the manual entry form expanded (after its errors).
 	ManualOpen bool
 	Today      string
+	// Stop, when set, is a device stopped before it was added, with the
+	// override form.
+	Stop *ScanStop
+	// Choice, when set, is an ambiguous scan's readings to choose from.
+	Choice *ScanChoice
+}
+
+// Hidden is a form field carried over to a confirming form.
+type Hidden struct{ Name, Value string }
+
+// ScanStop is a device that was not added: why, and the form that adds it
+// on an explicit override with a reason.
+type ScanStop struct {
+	Action string
+	Hidden []Hidden
+	Device devices.Device
+	Stops  []devicesdb.Stop
+	Reason string
+	Error  string
+}
+
+// ScanChoice is an ambiguous scan with its readings, for the practitioner
+// to choose the one that matches the label.
+type ScanChoice struct {
+	Action   string
+	Barcode  string
+	TextGS   bool
+	Readings []devices.Reading
+	Error    string
 }
 
 func (s *Module) procedurePage(w http.ResponseWriter, r *http.Request) (DevicesProcedurePage, error) {
@@ -122,8 +210,21 @@ type ScanError struct {
 	Field, Message string
 }
 
+// productWords names a device's product for a message: its GTIN, or its
+// labeler code or manufacturer and catalogue number.
+func productWords(d devices.Device) string {
+	k := d.Key()
+	switch {
+	case k.GTIN != "":
+		return "GTIN " + k.GTIN
+	case k.Labeler != "":
+		return "labeler " + k.Labeler + ", catalogue number " + k.Catalogue
+	}
+	return k.Manufacturer + ", catalogue number " + k.Catalogue
+}
+
 func addedFlash(rec devicesdb.ImplantRecord) string {
-	msg := "Device added: GTIN " + rec.GTIN
+	msg := "Device added: " + productWords(rec.Device)
 	if rec.Lot != "" {
 		msg += ", lot " + rec.Lot
 	}
@@ -137,13 +238,57 @@ func addedFlash(rec devicesdb.ImplantRecord) string {
 	return msg
 }
 
-// addDevice records d in the procedure and answers as the page or the
-// script expects.
-func (s *Module) addDevice(w http.ResponseWriter, r *http.Request, d devices.Device) error {
+// overrideRequested reports whether the form is the override of a stop,
+// and returns its reason; a blank reason is the error message.
+func overrideRequested(r *http.Request) (bool, string) {
+	return r.PostForm.Get("override") == "yes", strings.TrimSpace(r.PostForm.Get("override_reason"))
+}
+
+// addDevice records d in the procedure unless it must stop (see
+// devicesdb.RecordImplant), and answers as the page or the script
+// expects: the new line, or the stop with its override form. hidden are
+// the fields that the override form posts again to action.
+func (s *Module) addDevice(w http.ResponseWriter, r *http.Request, d devices.Device, action string, hidden []Hidden) error {
 	id := r.PathValue("id")
-	rec, err := s.dev.AddImplant(r.Context(), devOrg(r), id, d)
+	override, reason := overrideRequested(r)
+	stopErr := ""
+	if override && reason == "" {
+		stopErr = "Enter why this device is being added despite the warning"
+	}
+	var rec devicesdb.ImplantRecord
+	var stops []devicesdb.Stop
+	var err error
+	if stopErr == "" {
+		rec, stops, err = s.dev.RecordImplant(r.Context(), devOrg(r), id, d, reason)
+	} else {
+		// Show the stops again with the error; nothing is written.
+		rec, stops, err = s.dev.RecordImplant(r.Context(), devOrg(r), id, d, "")
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		stopErr = apperr.FieldsOf(err)["override_reason"]
+		rec, stops, err = s.dev.RecordImplant(r.Context(), devOrg(r), id, d, "")
+	}
 	if err != nil {
 		return err
+	}
+	if len(stops) > 0 {
+		st := &ScanStop{Action: action, Hidden: hidden, Device: d, Stops: stops, Reason: r.PostForm.Get("override_reason"), Error: stopErr}
+		status := http.StatusConflict
+		if stopErr != "" {
+			status = http.StatusUnprocessableEntity
+		}
+		if scanFragment(r) {
+			return s.k.RenderFragment(w, status, "devices/procedure", "devices/scan_stop", st)
+		}
+		pd, perr := s.procedurePage(w, r)
+		if perr != nil {
+			return perr
+		}
+		pd.Stop = st
+		if stopErr != "" {
+			pd.SetErrors(&apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"override_reason": stopErr}}, "override_reason")
+		}
+		return s.k.Render(w, status, "devices/procedure", pd)
 	}
 	if scanFragment(r) {
 		return s.k.RenderFragment(w, http.StatusCreated, "devices/procedure", "devices/line", ScanLine{R: rec, CanWrite: true, New: true})
@@ -159,14 +304,28 @@ func (s *Module) devicesScan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	raw := r.PostForm.Get("barcode")
+	opts := devices.ScanOptions{TextGS: r.PostForm.Get("text_gs") == "yes"}
+	reading := r.PostForm.Get("reading")
 	var d devices.Device
 	if err == nil {
-		d, err = devices.ParseScan(raw, s.k.Store().Now())
+		if reading != "" {
+			d, err = devices.ParseReading(raw, reading, s.k.Store().Now(), opts)
+		} else {
+			d, err = devices.ParseScanWith(raw, s.k.Store().Now(), opts)
+		}
 	}
 	if err != nil {
+		action := "/devices/procedures/" + r.PathValue("id") + "/scan"
+		var choice *ScanChoice
+		if rs := devices.ScanReadings(err); len(rs) > 1 {
+			choice = &ScanChoice{Action: action, Barcode: raw, TextGS: opts.TextGS, Readings: rs, Error: apperr.FieldsOf(err)["barcode"]}
+		}
 		if scanFragment(r) {
 			if _, perr := s.dev.Procedure(r.Context(), devOrg(r), r.PathValue("id")); perr != nil {
 				return perr
+			}
+			if choice != nil {
+				return s.k.RenderFragment(w, http.StatusConflict, "devices/procedure", "devices/scan_choice", choice)
 			}
 			msg := apperr.FieldsOf(err)["barcode"]
 			if msg == "" {
@@ -178,29 +337,56 @@ func (s *Module) devicesScan(w http.ResponseWriter, r *http.Request) error {
 		if perr != nil {
 			return perr
 		}
-		pd.Barcode = strings.ToValidUTF8(raw, "")
+		pd.Barcode, pd.TextGS = strings.ToValidUTF8(raw, ""), opts.TextGS
+		if choice != nil {
+			pd.Choice = choice
+			return s.k.Render(w, http.StatusConflict, "devices/procedure", pd)
+		}
 		pd.SetErrors(err, "barcode")
 		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/procedure", pd)
 	}
-	return s.addDevice(w, r, d)
+	hidden := []Hidden{{"barcode", raw}}
+	if opts.TextGS {
+		hidden = append(hidden, Hidden{"text_gs", "yes"})
+	}
+	if reading != "" {
+		hidden = append(hidden, Hidden{"reading", reading})
+	}
+	return s.addDevice(w, r, d, "/devices/procedures/"+r.PathValue("id")+"/scan", hidden)
 }
+
+var manualFields = []string{"gtin", "manufacturer", "labeler", "catalogue", "lot", "serial", "expiry"}
 
 func (s *Module) devicesManual(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
-	in := devices.ManualInput{GTIN: r.PostForm.Get("gtin"), Lot: r.PostForm.Get("lot"), Serial: r.PostForm.Get("serial"), Expiry: r.PostForm.Get("expiry")}
+	f := r.PostForm.Get
+	in := devices.ManualInput{GTIN: f("gtin"), Labeler: f("labeler"), Manufacturer: f("manufacturer"), Catalogue: f("catalogue"), Lot: f("lot"), Serial: f("serial")}
+	iso, typed, msg := web.FormDate(r.PostForm, "expiry", "the expiry date")
+	in.Expiry = iso
 	d, err := in.Device()
+	if msg != "" {
+		fs := apperr.FieldsOf(err)
+		if fs == nil {
+			fs = map[string]string{}
+		}
+		fs["expiry"] = msg
+		err = &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered", Fields: fs}
+	}
 	if err != nil {
 		pd, perr := s.procedurePage(w, r)
 		if perr != nil {
 			return perr
 		}
 		pd.Manual, pd.ManualOpen = in, true
-		pd.SetErrors(err, "gtin", "lot", "serial", "expiry")
+		pd.ManualExpiry = typed
+		pd.SetErrors(err, manualFields...)
 		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/procedure", pd)
 	}
-	return s.addDevice(w, r, d)
+	hidden := []Hidden{{"gtin", in.GTIN}, {"manufacturer", in.Manufacturer}, {"labeler", in.Labeler}, {"catalogue", in.Catalogue},
+		{"lot", in.Lot}, {"serial", in.Serial}, {"expiry", iso}}
+	return s.addDevice(w, r, d, "/devices/procedures/"+r.PathValue("id")+"/manual", hidden)
 }
 
 func (s *Module) devicesRemoveImplant(w http.ResponseWriter, r *http.Request) error {
@@ -223,22 +409,33 @@ func (s *Module) devicesExplant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = s.dev.Explant(r.Context(), org, rec.ID, devices.ExplantInput{Date: r.PostForm.Get("explant_date"), Reason: r.PostForm.Get("explant_reason")})
+	field := "explant_date-" + rec.ID
+	iso, typed, msg := web.FormDate(r.PostForm, field, "the date removed")
+	if iso == "" && msg == "" {
+		// One box named explant_date (the JSON-like form of earlier pages).
+		iso, typed, msg = web.FormDate(r.PostForm, "explant_date", "the date removed")
+	}
+	err = s.dev.Explant(r.Context(), org, rec.ID, devices.ExplantInput{Date: iso, Reason: r.PostForm.Get("explant_reason")})
+	if msg != "" && (err == nil || apperr.Is(err, apperr.Invalid)) {
+		fs := apperr.FieldsOf(err)
+		if fs == nil {
+			fs = map[string]string{}
+		}
+		fs["explant_date"] = msg
+		err = &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered", Fields: fs}
+	}
 	if apperr.Is(err, apperr.Invalid) {
-		p, perr := s.dev.Patient(r.Context(), org, rec.PatientID)
+		d, perr := s.patientPage(w, r, rec.PatientID)
 		if perr != nil {
 			return perr
 		}
-		procs, perr := s.dev.PatientProcedures(r.Context(), org, p.ID)
-		if perr != nil {
-			return perr
+		d.ExplantID, d.ExplantDate = rec.ID, typed
+		// The fields of this implant's form, so the error summary links to them.
+		fs := map[string]string{}
+		for k, v := range apperr.FieldsOf(err) {
+			fs[k+"-"+rec.ID] = v
 		}
-		rcs, perr := s.dev.PatientRecalls(r.Context(), org, p.ID)
-		if perr != nil {
-			return perr
-		}
-		d := DevicesPatientPage{Base: s.k.Base(w, r, p.Name), Patient: p, Procedures: procs, Recalls: rcs}
-		d.SetErrors(err, "explant_date", "explant_reason")
+		d.SetErrors(&apperr.Error{Kind: apperr.Invalid, Fields: fs}, "explant_date-"+rec.ID, "explant_reason-"+rec.ID)
 		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/patient", d)
 	}
 	if err != nil {

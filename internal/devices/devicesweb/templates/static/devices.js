@@ -14,6 +14,8 @@ if (form) {
   const lines = document.getElementById('implant-lines')
   const empty = document.getElementById('no-devices')
   const status = document.getElementById('scan-status')
+  const stop = document.getElementById('scan-stop')
+  const textGS = document.getElementById('text_gs')
   let queue = Promise.resolve()
 
   // The field has autofocus, but the success banner of the design system
@@ -57,19 +59,23 @@ if (form) {
         .filter((t) => t !== '')
       return parts.join(', ')
     })
-    let msg = 'Device added: ' + cells[0] + ', GTIN ' + cells[1] + ', lot ' + cells[2] + ', serial ' + cells[3] + '.'
+    // A device without a GTIN is named by its catalogue number instead.
+    const product = /^\d+$/.test(cells[1]) ? 'GTIN ' + cells[1] : cells[1]
+    let msg = 'Device added: ' + cells[0] + ', ' + product + ', lot ' + cells[2] + ', serial ' + cells[3] + '.'
     if (row.classList.contains('app-devices-line--warning')) {
       msg += ' Warning: ' + cells[6]
     }
     return msg
   }
 
-  const send = async (value) => {
+  const send = async (value, gs) => {
     let resp
+    const body = new URLSearchParams({ barcode: value })
+    if (gs) body.set('text_gs', 'yes')
     try {
       resp = await fetch(form.action, {
         method: 'POST',
-        body: new URLSearchParams({ barcode: value }),
+        body,
         headers: { 'X-Clinsafe-Fragment': 'scan' },
         credentials: 'same-origin'
       })
@@ -78,6 +84,19 @@ if (form) {
       return
     }
     const html = await resp.text()
+    if (resp.status === 201 || resp.status === 409) {
+      // A new scan replaces an earlier stop: that device was not added.
+      stop.replaceChildren()
+    }
+    if (resp.status === 409) {
+      // Stopped before it was added (expired, serial already implanted,
+      // scanned twice, under recall) or a reading to choose: the server's
+      // warning, an alert that a screen reader announces, with its form.
+      clearError()
+      stop.innerHTML = html // escaped by the server's template
+      status.textContent = ''
+      return
+    }
     if (resp.status === 201) {
       clearError()
       for (const row of lines.querySelectorAll('.app-devices-line--new')) {
@@ -104,6 +123,7 @@ if (form) {
       showError(null, 'Scan the barcode on the device label, or enter the details by hand')
       return
     }
-    queue = queue.then(() => send(value))
+    const gs = textGS !== null && textGS.checked
+    queue = queue.then(() => send(value, gs))
   })
 }
