@@ -6,9 +6,6 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
-
-	"github.com/clinsafe/clinsafe/internal/devices"
-	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesweb"
 	"github.com/clinsafe/clinsafe/internal/web"
 	"github.com/clinsafe/clinsafe/internal/webtest"
