@@ -38,13 +38,15 @@ type DevicesNewRecallPage struct {
 	web.Base
 	In    devices.RecallInput
 	Kinds []web.Option
+	// IssuedOn and Deadline are the date boxes as typed.
+	IssuedOn, Deadline web.DateParts
 }
 
 var recallFields = []string{"reference", "kind", "issuer", "issued_on", "manufacturer", "action_required", "deadline", "affects"}
 
 func (s *Module) newRecallPage(w http.ResponseWriter, r *http.Request, in devices.RecallInput) DevicesNewRecallPage {
 	return DevicesNewRecallPage{Base: s.k.Base(w, r, "Record a recall"), In: in,
-		Kinds: web.Choices(devices.RecallKinds, web.CodeLabel, in.Kind)}
+		Kinds: web.Choices(devices.RecallKinds, web.CodeLabel, in.Kind), IssuedOn: web.PartsOf(in.IssuedOn), Deadline: web.PartsOf(in.Deadline)}
 }
 
 func (s *Module) devicesNewRecall(w http.ResponseWriter, r *http.Request) error {
@@ -56,11 +58,27 @@ func (s *Module) devicesCreateRecall(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	f := r.PostForm.Get
-	in := devices.RecallInput{Reference: f("reference"), Kind: f("kind"), Issuer: f("issuer"), IssuedOn: f("issued_on"), Manufacturer: f("manufacturer"),
-		ActionRequired: f("action_required"), Deadline: f("deadline"), Affects: f("affects")}
-	rc, err := s.dev.CreateRecall(r.Context(), devOrg(r), in)
+	issued, issuedTyped, issuedMsg := web.FormDate(r.PostForm, "issued_on", "the date issued")
+	deadline, deadlineTyped, deadlineMsg := web.FormDate(r.PostForm, "deadline", "the action deadline")
+	in := devices.RecallInput{Reference: f("reference"), Kind: f("kind"), Issuer: f("issuer"), IssuedOn: issued, Manufacturer: f("manufacturer"),
+		ActionRequired: f("action_required"), Deadline: deadline, Affects: f("affects")}
+	var rc devices.Recall
+	var err error
+	if issuedMsg != "" || deadlineMsg != "" {
+		fs := map[string]string{}
+		if issuedMsg != "" {
+			fs["issued_on"] = issuedMsg
+		}
+		if deadlineMsg != "" {
+			fs["deadline"] = deadlineMsg
+		}
+		err = &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: fs}
+	} else {
+		rc, err = s.dev.CreateRecall(r.Context(), devOrg(r), in)
+	}
 	if apperr.Is(err, apperr.Invalid) {
 		d := s.newRecallPage(w, r, in)
+		d.IssuedOn, d.Deadline = issuedTyped, deadlineTyped
 		d.SetErrors(err, recallFields...)
 		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/recall_new", d)
 	}

@@ -408,3 +408,26 @@ func TestRecallAPIListBulkAndClose(t *testing.T) {
 		}
 	})
 }
+
+// The recall form's dates are typed in day, month and year (or as people
+// write them); a date that is not real keeps what was typed and says so.
+func TestRecallFormDates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		c := f.Client(t, "A/devices")
+		form := url.Values{"reference": {"FSN-DATES"}, "kind": {"fsn"}, "issuer": {"Northwind"}, "manufacturer": {"Northwind"},
+			"action_required": {"Review"}, "affects": {webtest.GTIN(1) + " all"},
+			"issued_on-day": {"31"}, "issued_on-month": {"11"}, "issued_on-year": {"2026"}}
+		resp, body := webtest.Do(t, c, "POST", f.Srv.URL+"/devices/recalls", form.Encode())
+		if resp.StatusCode != 422 || !strings.Contains(body, "The date issued must be a real date") || !strings.Contains(body, `value="31"`) {
+			t.Errorf("31 November: %d, want 422 naming the date and keeping the day", resp.StatusCode)
+		}
+		form.Set("issued_on-day", "20")
+		form.Set("deadline", "15/01/2027")
+		resp, _ = webtest.Do(t, c, "POST", f.Srv.URL+"/devices/recalls", form.Encode())
+		id := webtest.Location(t, resp, "/devices/recalls/")
+		if body := webtest.Get(t, c, f.Srv.URL+"/devices/recalls/"+id, 200); !strings.Contains(body, "20 November 2026") || !strings.Contains(body, "15 January 2027") {
+			t.Error("recall page does not show its dates as 20 November 2026 and 15 January 2027")
+		}
+	})
+}
