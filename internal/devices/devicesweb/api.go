@@ -133,7 +133,24 @@ type apiDeviceIn struct {
 	Barcode string `json:"barcode"`
 	// TextGS is the scanner setting devices.ScanOptions.TextGS.
 	TextGS bool `json:"text_gs,omitempty"`
+	// OverrideReason adds a device that would stop (expired, already
+	// implanted, scanned twice, recalled), with the reason audited.
+	OverrideReason string `json:"override_reason,omitempty"`
 	devices.ManualInput
+}
+
+// apiStopped is the answer when a device stops before it is added: the
+// API's error shape with each stop, for the caller to show and override.
+type apiStopped struct {
+	Error apiStoppedError `json:"error"`
+}
+
+type apiStoppedError struct {
+	Kind      string            `json:"kind"`
+	Message   string            `json:"message"`
+	Stops     []devicesdb.Stop  `json:"stops"`
+	Fields    map[string]string `json:"fields,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
 }
 
 func (s *Module) apiAddImplant(w http.ResponseWriter, r *http.Request) error {
@@ -154,9 +171,15 @@ func (s *Module) apiAddImplant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rec, err := s.dev.AddImplant(r.Context(), devOrg(r), r.PathValue("id"), d)
+	rec, stops, err := s.dev.RecordImplant(r.Context(), devOrg(r), r.PathValue("id"), d, in.OverrideReason)
 	if err != nil {
 		return err
+	}
+	if len(stops) > 0 {
+		return web.WriteJSON(w, http.StatusConflict, apiStopped{Error: apiStoppedError{Kind: "conflict", Stops: stops,
+			Message:   "The device was not added: check each problem, then send it again with override_reason to add it anyway",
+			Fields:    map[string]string{"override_reason": "Give the reason for adding this device despite the problems listed"},
+			RequestID: w.Header().Get("X-Request-Id")}})
 	}
 	w.Header().Set("Location", "/api/v1/devices/implants/"+rec.ID)
 	return web.WriteJSON(w, http.StatusCreated, rec)

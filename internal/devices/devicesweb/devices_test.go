@@ -232,6 +232,17 @@ func TestDevicesAPI(t *testing.T) {
 		if resp.StatusCode != 201 || !strings.Contains(got, `"lot": "L1"`) || !strings.Contains(got, `"in_catalogue": true`) {
 			t.Fatalf("add implant: %d %s", resp.StatusCode, got)
 		}
+		// The same serial again stops, as on the scan page: nothing is added
+		// until the caller overrides with a reason.
+		again := `{"barcode":"01` + webtest.GTIN(1) + `17280630\\x1d10L1<GS>21S1","text_gs":true`
+		resp, got = webtest.Do(t, c, "POST", u+"/procedures/"+proc.ID+"/implants", again+`}`)
+		if resp.StatusCode != 409 || !strings.Contains(got, `"stops"`) || !strings.Contains(got, `"override_reason"`) {
+			t.Fatalf("the same serial again: %d %s, want 409 with the stops", resp.StatusCode, got)
+		}
+		resp, got = webtest.Do(t, c, "POST", u+"/procedures/"+proc.ID+"/implants", again+`,"override_reason":"Second component of a modular device, same label"}`)
+		if resp.StatusCode != 201 {
+			t.Fatalf("override: %d %s", resp.StatusCode, got)
+		}
 		resp, got = webtest.Do(t, c, "POST", u+"/recalls", `{"reference":"NatPSA/1","kind":"natpsa","issuer":"NHS England","issued_on":"2026-11-21","manufacturer":"Fictional","action_required":"Review","affects":[{"gtin":"`+webtest.GTIN(1)+`","kind":"serials","serials":["S1"]}]}`)
 		if resp.StatusCode != 201 {
 			t.Fatalf("recall: %d %s", resp.StatusCode, got)
