@@ -354,48 +354,7 @@ func firstLine(s string) string {
 // say what was implanted. store.NotFound when the procedure is not the
 // organisation's.
 func (s *DB) AddImplant(ctx context.Context, orgID store.OrgID, procID string, d devices.Device) (ImplantRecord, error) {
-	r := ImplantRecord{ID: store.NewID(), ProcedureID: procID, Device: d, CreatedAt: s.Now()}
-	err := s.Tx(ctx, func(tx *store.Tx) error {
-		var performedOn string
-		err := tx.QueryRowContext(ctx, `SELECT patient_id, performed_on FROM implant_procedures WHERE id = $1 AND org_id = $2`, procID, orgID).Scan(&r.PatientID, &performedOn)
-		if err != nil {
-			return s.One(err, "Procedure", "get procedure")
-		}
-		if d.GTIN != "" {
-			p, err := scanProduct(tx.QueryRowContext(ctx, `SELECT `+productCols+` FROM device_products WHERE org_id = $1 AND gtin = $2`, orgID, d.GTIN))
-			switch {
-			case err == nil:
-				r.Product = &p
-			case !store.NoRows(err):
-				return s.Wrap(err, "look up product")
-			}
-		}
-		r.InCatalogue = r.Product != nil
-		recalls, err := s.openRecalls(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
-		if r.Warnings, err = s.deviceWarnings(ctx, tx, orgID, procID, r.ID, performedOn, d, r.InCatalogue, recalls); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO implants (id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at,
-			labeler, manufacturer, catalogue, unit_of_measure)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, '', $12, $13, $14, $15, $16)`,
-			r.ID, orgID, procID, r.PatientID, d.GTIN, d.Lot, d.Serial, d.Expiry, d.Raw, d.EntryType, r.InCatalogue, r.CreatedAt,
-			d.Labeler, d.Manufacturer, d.Catalogue, d.UnitOfMeasure); err != nil {
-			return s.Wrap(err, "add implant")
-		}
-		kinds := make([]string, len(r.Warnings))
-		for i, w := range r.Warnings {
-			kinds[i] = w.Kind
-		}
-		product := []string{"gtin", d.GTIN}
-		if d.GTIN == "" {
-			product = []string{"product", d.Key().String()}
-		}
-		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "implant.create", Entity: "implant", EntityID: r.ID,
-			Summary: audit.Summarise("procedure_id", procID, product[0], product[1], "entry", d.EntryType, "warnings", strings.Join(kinds, ","))})
-	})
+	r, _, err := s.recordImplant(ctx, orgID, procID, d, "", false)
 	return r, err
 }
 

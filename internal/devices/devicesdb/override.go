@@ -125,6 +125,13 @@ func (s *DB) RecordImplant(ctx context.Context, orgID store.OrgID, procID string
 		return ImplantRecord{}, nil, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with what was entered",
 			Fields: map[string]string{"override_reason": "The reason must be 1000 characters or fewer"}}
 	}
+	return s.recordImplant(ctx, orgID, procID, d, reason, true)
+}
+
+// recordImplant adds d to the procedure in one transaction with its audit
+// entry: AddImplant always (warnings only), RecordImplant (stop) only when
+// nothing stops it or a reason overrides the stops.
+func (s *DB) recordImplant(ctx context.Context, orgID store.OrgID, procID string, d devices.Device, reason string, stop bool) (ImplantRecord, []Stop, error) {
 	r := ImplantRecord{ID: store.NewID(), ProcedureID: procID, Device: d, CreatedAt: s.Now()}
 	var stops []Stop
 	err := s.Tx(ctx, func(tx *store.Tx) error {
@@ -143,8 +150,10 @@ func (s *DB) RecordImplant(ctx context.Context, orgID store.OrgID, procID string
 			}
 		}
 		r.InCatalogue = r.Product != nil
-		if stops, err = s.deviceStops(ctx, tx, orgID, procID, performedOn, d, r.Product); err != nil {
-			return err
+		if stop {
+			if stops, err = s.deviceStops(ctx, tx, orgID, procID, performedOn, d, r.Product); err != nil {
+				return err
+			}
 		}
 		if len(stops) > 0 && reason == "" {
 			return nil
