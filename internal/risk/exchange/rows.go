@@ -307,30 +307,34 @@ func (rr *rowReader) read(n int, row []string) (risk.Hazard, bool) {
 
 // checkRating compares a stated rating with the matrix.
 func (rr *rowReader) checkRating(n int, col, v string, s risk.Severity, l risk.Likelihood) {
+	if msg := ratingProblem(rr.m, v, s, l); msg != "" {
+		rr.errAt(n, col, "%s", msg)
+	}
+}
+
+// ratingProblem says what is wrong with a stated rating v of a hazard
+// rated s and l by m; "" when it is blank or right. (A missing severity or
+// likelihood alone is reported by validation.)
+func ratingProblem(m risk.Matrix, v string, s risk.Severity, l risk.Likelihood) string {
 	if v == "" {
-		return
+		return ""
 	}
 	stated, err := strconv.Atoi(v)
 	if err != nil {
-		if f, ferr := strconv.ParseFloat(v, 64); ferr == nil && f == float64(int(f)) {
-			stated = int(f)
-		} else {
-			rr.errAt(n, col, "%q is not a rating from 1 to 5", v)
-			return
+		f, ferr := strconv.ParseFloat(v, 64)
+		if ferr != nil || f != float64(int(f)) {
+			return fmt.Sprintf("%q is not a rating from 1 to 5", v)
 		}
+		stated = int(f)
 	}
 	if s == 0 && l == 0 {
-		rr.errAt(n, col, "a rating of %d is given but no severity or likelihood", stated)
-		return
+		return fmt.Sprintf("a rating of %d is given but no severity or likelihood", stated)
 	}
-	want, err := rr.m.Rate(s, l)
-	if err != nil {
-		return // the missing category is reported by validation
+	want, err := m.Rate(s, l)
+	if err != nil || stated == want {
+		return ""
 	}
-	if stated != want {
-		rr.errAt(n, col, "the stated rating %d does not match the matrix rating %d for %s severity and %s likelihood",
-			stated, want, s, l)
-	}
+	return fmt.Sprintf("the stated rating %d does not match the matrix rating %d for %s severity and %s likelihood", stated, want, s, l)
 }
 
 // columnOf maps a risk.Validate field key to the column that holds it.

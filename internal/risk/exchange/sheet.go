@@ -430,28 +430,8 @@ func (r *mapped) likelihood(n int, f Field, v string) risk.Likelihood {
 }
 
 func (r *mapped) rating(n int, f Field, v string, s risk.Severity, l risk.Likelihood) {
-	if v == "" {
-		return
-	}
-	stated, err := strconv.Atoi(v)
-	if err != nil {
-		if x, ferr := strconv.ParseFloat(v, 64); ferr == nil && x == float64(int(x)) {
-			stated = int(x)
-		} else {
-			r.errAt(n, f, "%q is not a rating from 1 to 5", v)
-			return
-		}
-	}
-	if s == 0 && l == 0 {
-		r.errAt(n, f, "a rating of %d is given but no severity or likelihood", stated)
-		return
-	}
-	want, err := r.m.Rate(s, l)
-	if err != nil {
-		return
-	}
-	if stated != want {
-		r.errAt(n, f, "the stated rating %d does not match the matrix rating %d for %s severity and %s likelihood", stated, want, s, l)
+	if msg := ratingProblem(r.m, v, s, l); msg != "" {
+		r.errAt(n, f, "%s", msg)
 	}
 }
 
