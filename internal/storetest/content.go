@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
@@ -14,6 +15,7 @@ import (
 // command's tests check that the two lists are the same.
 func Content() []store.Entity {
 	return slices.Concat(
+		eventsdb.Content(),
 		riskdb.Content(),
 		devicesdb.Content(),
 	)
