@@ -173,6 +173,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	f := config.Register(fs, "db")
 	pw := fs.String("password", "", "password for every demo user (default: random, printed once)")
 	implants := fs.Int("implants", 0, "generate N implant records, for benchmarks: added to the demo trust's register (the demo data is loaded first if the database is empty)")
+	nEvents := fs.Int("events", 0, "generate N more safety events over the last year, for larger demonstrations and benchmarks: added to the demo trust (the demo data is loaded first if the database is empty)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -184,6 +185,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if *implants < 0 {
 		return errors.New("-implants: must be 0 or more")
 	}
+	if *nEvents < 0 {
+		return errors.New("-events: must be 0 or more")
+	}
 	st, _, err := openStore(ctx, e, f, false)
 	if err != nil {
 		return err
@@ -193,17 +197,22 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *implants > 0 {
-		return demoImplants(ctx, e, st, *implants)
+		if err := demoImplants(ctx, e, st, *implants); err != nil {
+			return err
+		}
+	}
+	if *nEvents > 0 {
+		return demoEvents(ctx, e, st, *nEvents)
 	}
 	return nil
 }
 
-// demoImplants adds n generated implant records to the demo trust, or to
-// the only organisation of a database without it.
-func demoImplants(ctx context.Context, e *env, st *store.DB, n int) error {
+// demoOrg is the demo trust, or the only organisation of a database
+// without it; flag names the option that needs it.
+func demoOrg(ctx context.Context, st *store.DB, flag string) (store.Org, error) {
 	orgs, err := st.ListOrgs(ctx)
 	if err != nil {
-		return err
+		return store.Org{}, err
 	}
 	var org *store.Org
 	for i := range orgs {
@@ -212,7 +221,33 @@ func demoImplants(ctx context.Context, e *env, st *store.DB, n int) error {
 		}
 	}
 	if org == nil {
-		return fmt.Errorf("-implants: no organisation %s to add implants to", demo.TrustODS)
+		return store.Org{}, fmt.Errorf("%s: no organisation %s to add to", flag, demo.TrustODS)
+	}
+	return *org, nil
+}
+
+// demoEvents adds n generated safety events to the demo trust.
+func demoEvents(ctx context.Context, e *env, st *store.DB, n int) error {
+	org, err := demoOrg(ctx, st, "-events")
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	added, err := demo.AddEvents(ctx, st, org.ID, n, nil, uint64(start.UnixNano()))
+	if err != nil {
+		return err
+	}
+	d := time.Since(start)
+	fmt.Fprintf(e.stdout, "Added %d safety events to %s in %s (%.0f events/s).\n", added, org.ODSCode, d.Round(time.Millisecond), float64(added)/d.Seconds())
+	return nil
+}
+
+// demoImplants adds n generated implant records to the demo trust, or to
+// the only organisation of a database without it.
+func demoImplants(ctx context.Context, e *env, st *store.DB, n int) error {
+	org, err := demoOrg(ctx, st, "-implants")
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	res, err := demo.AddImplants(audit.WithActor(ctx, audit.Actor{Name: "demo loader"}), st, org.ID, n)

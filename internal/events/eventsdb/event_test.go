@@ -226,3 +226,48 @@ func TestPublicReportFollowUpCode(t *testing.T) {
 		}
 	})
 }
+
+func TestImportHistorical(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		ev := eventsdb.New(st)
+		a := storetest.Org(t, st, "EHH")
+		rec := incident("")
+		rec.Answers[events.AnsAgents] = []string{"10"}
+		old := storetest.FixedTime.AddDate(-1, 0, 0)
+		hs := []eventsdb.Historical{
+			{Record: rec, SubmittedAt: storetest.FixedTime.Add(-time.Hour), Status: events.Submitted},
+			{Record: rec, SubmittedAt: old, Status: events.Closed, ChangedAt: old.Add(72 * time.Hour)},
+		}
+		// The record's date (23 November 2026) is after the older report:
+		// it is checked as of its own day, so this one is refused.
+		if _, err := ev.ImportHistorical(storetest.Operator, a.ID, hs); err == nil || !strings.Contains(err.Error(), "event 2: when.date") {
+			t.Fatalf("import of an event dated after its report: %v, want event 2 refused on its date", err)
+		}
+		var left int
+		if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM events WHERE org_id = $1`, a.ID).Scan(&left); err != nil || left != 0 {
+			t.Fatalf("a refused batch left %d events behind (%v)", left, err)
+		}
+		oldRec := incident("")
+		oldRec.Answers[events.AnsAgents] = []string{"10"}
+		oldRec.Answers[events.AnsDate] = []string{old.Format(time.DateOnly)}
+		hs[1].Record = oldRec
+		n, err := ev.ImportHistorical(storetest.Operator, a.ID, hs)
+		if err != nil || n != 2 {
+			t.Fatalf("ImportHistorical = %d, %v; want 2", n, err)
+		}
+		first, err := ev.ByRef(storetest.Operator, a.ID, "PSE-2025-000001")
+		if err != nil || first.Status != events.Closed || first.ClosedAt == nil {
+			t.Errorf("the older event = %+v, %v; want PSE-2025-000001, closed", first, err)
+		}
+		if h, _ := ev.History(storetest.Operator, a.ID, first.ID); len(h) != 2 || h[1].Status != events.Closed {
+			t.Errorf("history = %+v, want submitted then closed", h)
+		}
+		if _, err := ev.ByRef(storetest.Operator, a.ID, "pse-2026-000001"); err != nil {
+			t.Errorf("ByRef of the newer event, typed in lower case: %v", err)
+		}
+		if f := storetest.Findings(t, st); len(f) != 0 {
+			t.Errorf("audit findings %v", f)
+		}
+	})
+}

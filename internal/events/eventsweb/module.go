@@ -106,6 +106,7 @@ func (s *Module) AuditWords() map[string]string {
 		"event.draft":           "Draft report saved",
 		"event.submit":          "Safety event reported",
 		"event.followup":        "Follow-up code issued to an anonymous reporter",
+		"event.import":          "Safety event brought over from an earlier system",
 		"event_question.create": "Local question added",
 		"event_question.retire": "Local question retired",
 	}
