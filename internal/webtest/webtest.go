@@ -274,7 +274,7 @@ func MultipartFile(t *testing.T, field, name, content string) (string, string) {
 // SessionFor starts a session for u directly in the store and returns the
 // cookie value, so that each request of the route walk has its own session
 // (some routes, like sign out, end it).
-func SessionFor(t *testing.T, st *store.DB, u store.User) string {
+func SessionFor(t testing.TB, st *store.DB, u store.User) string {
 	t.Helper()
 	token := auth.NewSecret(16)
 	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})

@@ -1,0 +1,171 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/app"
+	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/events"
+	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/storetest"
+	"github.com/clinsafe/clinsafe/internal/web"
+	"github.com/clinsafe/clinsafe/internal/webtest"
+)
+
+// Submission benchmark sizes: 200 reporters at once, each submitting
+// submitReports reports one after another.
+const (
+	submitClients = 200
+	submitReports = 10
+)
+
+// BenchmarkEventSubmit200 is issue 10's benchmark: 200 concurrent reporters
+// submitting complete incident reports over loopback HTTP (POST
+// /api/v1/events, each checked against the flow, given its reference and
+// audited) on SQLite with synchronous=FULL, against the bare-bones limit
+// measured in the same run: 200 goroutines inserting the same rows into
+// the events table, one row per transaction, on the same database. It
+// reports submissions per second, p50 and p99, the bare rate, and the
+// ratio (target: at least 0.5 of the bare loop, p99 under 100 ms).
+func BenchmarkEventSubmit200(b *testing.B) {
+	st, _ := storetest.Open(b, "sqlite")
+	var mode string
+	if err := st.SQL().QueryRow(`PRAGMA synchronous`).Scan(&mode); err != nil || mode != "2" {
+		b.Fatalf("PRAGMA synchronous = %q, %v; want 2 (FULL)", mode, err)
+	}
+	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "bench", Operator: true})
+	org, err := st.CreateOrg(ctx, store.Org{ODSCode: "RSB", Name: "Bench Trust", Kind: "trust"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := app.NewServer(web.Options{Store: st, Config: webtest.TestConfig(b), Version: "bench", Logger: webtest.QuietLog})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	// Twenty reporters, ten sessions each (creating 200 password hashes
+	// would only time argon2).
+	cookies := make([]string, submitClients)
+	for i := range 20 {
+		u, err := st.CreateUser(ctx, store.NewUser{Email: fmt.Sprintf("r%d@bench.test", i), Name: fmt.Sprintf("Reporter %d", i),
+			Password: webtest.Password, OrgID: org.ID, Roles: []auth.Role{auth.Reporter}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for j := range submitClients / 20 {
+			cookies[i*(submitClients/20)+j] = "clinsafe_session=" + webtest.SessionFor(b, st, u)
+		}
+	}
+	body, err := json.Marshal(map[string]any{"record_type": "1", "answers": benchRecord().Answers, "groups": benchRecord().Groups})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := &http.Transport{MaxIdleConnsPerHost: submitClients, MaxConnsPerHost: submitClients}
+	client := &http.Client{Transport: tr}
+	b.ResetTimer()
+	for range b.N {
+		lat := make([]time.Duration, submitClients*submitReports)
+		var failed atomic.Pointer[string]
+		var wg sync.WaitGroup
+		begin := time.Now()
+		for i := range submitClients {
+			wg.Go(func() {
+				for n := range submitReports {
+					req, _ := http.NewRequest("POST", hs.URL+"/api/v1/events", strings.NewReader(string(body)))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Cookie", cookies[i])
+					t := time.Now()
+					resp, err := client.Do(req)
+					if err != nil {
+						msg := err.Error()
+						failed.CompareAndSwap(nil, &msg)
+						return
+					}
+					out, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					lat[i*submitReports+n] = time.Since(t)
+					if resp.StatusCode != http.StatusCreated {
+						msg := fmt.Sprintf("POST /api/v1/events: status %d: %.300s", resp.StatusCode, out)
+						failed.CompareAndSwap(nil, &msg)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		submit := stats(lat, time.Since(begin))
+		if m := failed.Load(); m != nil {
+			b.Fatal(*m)
+		}
+		bare := bareEventInserts(b, st, org.ID, string(body))
+		b.Logf("submissions %+v; bare single-row INSERT transactions %+v", submit, bare)
+		b.ReportMetric(submit.rps, "submits/s")
+		b.ReportMetric(submit.p50, "p50-ms")
+		b.ReportMetric(submit.p99, "p99-ms")
+		b.ReportMetric(bare.rps, "bare-inserts/s")
+		b.ReportMetric(submit.rps/bare.rps, "of-bare-rate")
+		b.ReportMetric(submit.p99/100, "of-100ms-limit")
+	}
+}
+
+// bareEventInserts is the limit: the same number of rows inserted into
+// events by 200 goroutines, one row per transaction, with no checking,
+// reference, history or audit.
+func bareEventInserts(b *testing.B, st *store.DB, orgID store.OrgID, record string) loadStats {
+	lat := make([]time.Duration, submitClients*submitReports)
+	var wg sync.WaitGroup
+	var failed atomic.Pointer[string]
+	now := time.Now().UTC()
+	begin := time.Now()
+	for i := range submitClients {
+		wg.Go(func() {
+			for n := range submitReports {
+				t := time.Now()
+				tx, err := st.SQL().Begin()
+				if err == nil {
+					_, err = tx.Exec(`INSERT INTO events (id, org_id, ref, record_type, status, audience, taxonomy_version, record, occurred_on, location, service_area, agents, reported_harm, harm, created_at, updated_at, submitted_at)
+						VALUES ($1, $2, $3, '1', 'submitted', 'staff', '5', $4, '2026-11-23', 'Ward 7', 'acute', '|9|', '4', '4', $5, $5, $5)`,
+						store.NewID(), orgID, fmt.Sprintf("BARE-%d-%d", i, n), record, now)
+					if err == nil {
+						err = tx.Commit()
+					} else {
+						tx.Rollback()
+					}
+				}
+				if err != nil {
+					msg := err.Error()
+					failed.CompareAndSwap(nil, &msg)
+					return
+				}
+				lat[i*submitReports+n] = time.Since(t)
+			}
+		})
+	}
+	wg.Wait()
+	if m := failed.Load(); m != nil {
+		b.Fatal(*m)
+	}
+	return stats(lat, time.Since(begin))
+}
+
+// benchRecord is a complete staff incident report.
+func benchRecord() events.Record {
+	return events.Record{Type: events.Incident, Answers: events.Answers{
+		events.AnsDescription: {"The ward round list showed yesterday's results"}, events.AnsWhenKind: {"exact"},
+		events.AnsDate: {"2026-11-23"}, events.AnsTime: {"08:40"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
+		events.AnsAgents: {events.AgentIT}, events.AnsSystem: {events.NoSystem}, events.AnsITFactors: {"4"},
+		events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"},
+	}, Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}}}}
+}
