@@ -30,6 +30,11 @@ func TestSyntaxDictionaryRelease(t *testing.T) {
 			t.Errorf("AI %s: format %q (found %v), want %s", code, a.Format(), ok, format)
 		}
 	}
+	for code, title := range map[string]string{"3563": "NET WEIGHT (tr oz)", "3601": "NET VOLUME (qt (US))", "3632": "VOLUME (gal (US)), log", "3640": "NET VOLUME (in³)"} {
+		if a, _ := LookupAI(code); a.Title != title {
+			t.Errorf("AI %s: title %q, want %q", code, a.Title, title)
+		}
+	}
 	// Every AI the association rules name is in the table.
 	for code, rs := range assocs {
 		if lookupCode(code) == nil {
