@@ -62,7 +62,7 @@ func TestDomainAIs(t *testing.T) {
 		{"8008", "N8+[N..4]", false, 0, YYMMDDHH},
 		{"3103", "N6", false, 6, NoDate},
 		{"3932", "N3+N..15", false, 0, NoDate},
-		{"7258", "N1+X1+N1", false, 3, NoDate},
+		{"7258", "X3", false, 3, NoDate},
 		{"8030", "Z..90", false, 0, NoDate},
 		{"8010", "Y..30", false, 0, NoDate},
 	}

@@ -61,10 +61,7 @@ func parseBracketed(s string, off int, opts Options) (*Result, error) {
 		}
 		i = ve
 	}
-	if len(p.r.Elements) == 0 {
-		return nil, errk(KindNoData, 0, "", "no GS1 data")
-	}
-	return p.r, nil
+	return p.finish()
 }
 
 // nextBracket returns the index of the next "(" at or after i that is not

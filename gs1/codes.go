@@ -4,7 +4,7 @@ import "strings"
 
 // lint is a set of content rules of one component, beyond its character
 // set, length, check digit and date (see the flags in ai.go).
-type lint uint16
+type lint uint32
 
 const (
 	lintCheckPair     lint = 1 << iota // ends in a GS1 check character pair
@@ -22,6 +22,16 @@ const (
 	lintNonZero                        // not all zeros
 	lintWinding                        // 0 (face out), 1 (face in) or 9 (undefined)
 	lintPieceOfTotal                   // two two-digit numbers: piece of total, 1 <= piece <= total
+	lintKey                            // starts with a GS1 Company Prefix: at least four digits
+	lintKeyOff1                        // the same, after the first character
+	lintPcenc                          // every "%" starts a percent-encoded byte: % and two hex digits
+	lintIBAN                           // an International Bank Account Number (ISO 13616)
+	lintLatitude                       // ten digits, 0 to 1800000000 (latitude + 90 degrees, in 10^-7 degrees)
+	lintLongitude                      // ten digits, 0 to 3600000000 (longitude + 180 degrees)
+	lintMediaType                      // an AIDC media type: 01-10 or 80-99
+	lintPackageType                    // a package type code
+	lintPosInSeqSlash                  // "position/total", no leading zeros, position <= total
+	lintImporterIdx                    // an importer index: a digit, letter, "-" or "_"
 )
 
 var lintNames = map[string]lint{
@@ -40,6 +50,16 @@ var lintNames = map[string]lint{
 	"nonzero":       lintNonZero,
 	"winding":       lintWinding,
 	"pieceoftotal":  lintPieceOfTotal,
+	"key":           lintKey,
+	"keyoff1":       lintKeyOff1,
+	"pcenc":         lintPcenc,
+	"iban":          lintIBAN,
+	"latitude":      lintLatitude,
+	"longitude":     lintLongitude,
+	"mediatype":     lintMediaType,
+	"packagetype":   lintPackageType,
+	"posinseqslash": lintPosInSeqSlash,
+	"importeridx":   lintImporterIdx,
 }
 
 // The code lists, as of the Syntax Dictionary release named by
@@ -180,6 +200,11 @@ func checkLints(c *Component, part string, pos int, code string) *ParseError {
 			return errk(KindCheckDigit, pos+n+1, code, "check character pair is %s, want %s", part[n:], want)
 		}
 	}
+	if l&(lintKey|lintKeyOff1) != 0 {
+		if err := checkGCP(part, pos, code, l&lintKeyOff1 != 0); err != nil {
+			return err
+		}
+	}
 	if l&lintNonDigit != 0 && charsetOK(Numeric, part) < 0 {
 		return errk(KindCharacter, pos+1, code, "value %q must hold at least one character that is not a digit", part)
 	}
@@ -232,6 +257,9 @@ func checkLints(c *Component, part string, pos int, code string) *ParseError {
 		if piece == 0 || total == 0 || piece > total {
 			return errk(KindCode, pos+1, code, "piece %d of %d: want 1 <= piece <= total", piece, total)
 		}
+	}
+	if l&(lintPcenc|lintIBAN|lintLatitude|lintLongitude|lintMediaType|lintPackageType|lintPosInSeqSlash|lintImporterIdx) != 0 {
+		return checkLints2(l, part, pos, code)
 	}
 	return nil
 }

@@ -187,7 +187,7 @@ func parseDigitalLink(s string, off int, opts Options) (*Result, error) {
 		}
 		j = e + 1
 	}
-	return p.r, nil
+	return p.finish()
 }
 
 // qualifies reports whether ai is one of the key qualifiers of k.

@@ -35,12 +35,26 @@
 // the GS1 Barcode Syntax Dictionary release named by [SyntaxDictionary]:
 // length, character set (digits, or GS1 character set 82, 39 or 64), GS1
 // mod-10 check digits, the check character pair of AIs 8013 and 8014 ([CheckPair]),
-// dates, and the code lists (ISO 3166 country codes in 421-426 and 703s,
-// ISO 4217 currency codes in 391n and 393n, ISO 5218 in 7252). YYMMDD years
+// dates, the code lists (ISO 3166 country codes in 421-426 and 703s,
+// ISO 4217 currency codes in 391n and 393n, ISO 5218 in 7252, AIDC media
+// types in 7241, package types in 7041) and the dictionary's other content
+// rules (a GS1 Company Prefix at the start of a key, percent-encoding in
+// names and addresses, the IBAN of 8007, the latitude and longitude of
+// 4309, the birth sequence of 7258). YYMMDD years
 // are resolved with the GS1 General Specifications century rule (section
 // 7.12): the year lies between 49 years before and 50 years after the
 // current year, taken from [Options].Now. A day of 00, allowed in the date
 // AIs 11 to 17, means the last day of the month.
+//
+// The AIs of one barcode are then checked together, as the dictionary's
+// associations say: AIs that may not stand together, such as a GTIN (01)
+// with the GTIN of the contents (02), are an error of [KindConflict]; an AI
+// without one it needs, such as a serial number (21) without its GTIN, is
+// an error of [KindMissingAI]. The dictionary applies the second rule to
+// all the barcodes of an item together, so when a scan is one of several
+// barcodes on a label, [Options].SeveralBarcodes makes it a warning in
+// [Result].Warnings instead. Of several readings of an ambiguous scan, those
+// that break these rules are dropped.
 //
 // In an element string a GS ends a value that is not of predefined length
 // and is not last. A GS anywhere else (at the start, at the end, doubled, or

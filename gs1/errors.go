@@ -42,6 +42,17 @@ const (
 	// KindDigitalLink: a Digital Link URI breaks the rules of the GS1
 	// Digital Link standard.
 	KindDigitalLink
+	// KindRange: a value is outside the range its AI allows, such as a
+	// latitude beyond 90 degrees or a birth sequence "3/2".
+	KindRange
+	// KindConflict: the data holds two AIs that GS1 does not allow
+	// together (the Syntax Dictionary's "ex" rule), such as a GTIN (01) and
+	// the GTIN of the contents (02).
+	KindConflict
+	// KindMissingAI: an AI is there without an AI it needs (the Syntax
+	// Dictionary's "req" rule), such as a serial number (21) without a
+	// GTIN (01). See [Options].SeveralBarcodes.
+	KindMissingAI
 )
 
 // ParseError is the error returned for input that is not valid barcode data.
@@ -64,6 +75,8 @@ type ParseError struct {
 	// one that matches the label. Nil for other kinds, and when there are
 	// too many readings to offer.
 	Candidates []*Result
+
+	with []string // the other AIs concerned, for KindConflict and KindMissingAI
 }
 
 // Error returns, for example,
@@ -122,6 +135,27 @@ func (e *ParseError) Message() string {
 	case KindDigitalLink:
 		return "This web address is not a valid GS1 Digital Link, so the product details cannot be read from it safely. " +
 			"Scan the other barcode on the label, or type the details from it."
+	case KindRange:
+		return "The " + f + " in the barcode is outside the values GS1 allows: the barcode may be damaged or misprinted. Scan again or type the details from the label."
+	case KindConflict:
+		other := "another field"
+		if len(e.with) > 0 {
+			other = "the " + fieldName(e.with[0])
+		}
+		return "The barcode holds both the " + f + " and " + other + ", which GS1 does not allow together, so it cannot be trusted. Type the details from the label."
+	case KindMissingAI:
+		need := "the other details that must go with it"
+		if len(e.with) > 0 {
+			var names []string
+			for _, ai := range e.with {
+				if n := fieldName(ai); !containsString(names, n) {
+					names = append(names, n)
+				}
+			}
+			need = "the " + strings.Join(names, " and ") + " that must go with it"
+		}
+		return "The barcode has the " + f + " but not " + need + ". " +
+			"If the label has more than one barcode, scan the others as well; otherwise type the details from the label."
 	}
 	return "The barcode could not be read. Scan it again, or type the details from the label."
 }
@@ -168,6 +202,28 @@ var fieldNames = map[string]string{
 	"8017": "staff identifier (GSRN)",
 	"8018": "patient identifier (GSRN)",
 	"8019": "service instance number",
+	"8006": "product piece code (ITIP)",
+	"4300": "delivery company name",
+	"4301": "delivery contact name",
+	"4302": "delivery address",
+	"4303": "delivery address",
+	"4309": "delivery location (latitude and longitude)",
+	"4310": "return company name",
+	"4311": "return contact name",
+	"4312": "return address",
+	"4313": "return address",
+	"7041": "freight unit type",
+	"7241": "AIDC media type",
+	"7250": "date of birth",
+	"7251": "date and time of birth",
+	"7252": "biological sex",
+	"7253": "family name",
+	"7254": "given name",
+	"7256": "full name",
+	"7257": "address of the person",
+	"7258": "baby's birth sequence",
+	"7259": "baby's family name",
+	"8007": "bank account number (IBAN)",
 }
 
 // fieldName names an AI in plain words.

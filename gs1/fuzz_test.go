@@ -38,6 +38,12 @@ var fuzzSeeds = []string{
 	"https://id.gs1.org/01/09521234543213/10/L?17=261231&17=261231",
 	"https://id.gs1.org/01/09521234543213?21=S",
 	gsByte + "01" + gtin + gsByte + gsByte + "17261231" + gsByte,
+	"00" + "106141411234567897" + "4300" + "ACME%20LTD" + gsByte + "4309" + "12345678903600000000" + "7041" + "BX",
+	"415" + "9521234000006" + "8020" + "REF1" + gsByte + "8007" + "GB82WEST12345698765432",
+	"7258" + "1/2" + gsByte + "7259" + "SMITH" + gsByte + "7241" + "01" + gsByte + "8018" + "795260646688514634",
+	"01" + gtin + "3103" + "000189" + "3922" + "1000" + gsByte + "3932" + "978" + "1000",
+	"01" + gtin + "10" + "LOT" + "375",
+	"https://id.gs1.org/01/09521234543213?3103=000189&3102=001890",
 }
 
 // checkResult asserts the round-trip invariants of a successful parse: the

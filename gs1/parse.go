@@ -60,6 +60,15 @@ type Options struct {
 	// "<GS>" is also valid data in a lot or serial number. The replacement
 	// is noted in Result.Notes; error positions refer to the data after it.
 	TextGS bool
+	// SeveralBarcodes says the scan is one of several barcodes on the same
+	// label, read one at a time. The Syntax Dictionary's rule that an AI
+	// needs another with it (a serial number needs its GTIN, an expiry date
+	// the product it belongs to) applies to the data of all the barcodes of
+	// an item together, so with this set an AI without its partner is
+	// accepted and Result.Warnings says what is missing. By default it is
+	// refused ([KindMissingAI]). AIs that may not stand together are
+	// refused either way ([KindConflict]).
+	SeveralBarcodes bool
 	// Now fixes the current time for the century of two-digit years; the
 	// zero value means time.Now().
 	Now time.Time
@@ -116,6 +125,10 @@ type Result struct {
 	Recovered bool
 	// Notes describe each repair or tolerance applied, for the record.
 	Notes []string
+	// Warnings are the rules of the Syntax Dictionary that the data breaks
+	// but that do not stop it being read: with [Options].SeveralBarcodes,
+	// each AI that needs another AI which is not in this barcode.
+	Warnings []string
 	// HIBC holds the parts of HIBC data; nil for GS1 data.
 	HIBC *HIBC
 
@@ -385,8 +398,16 @@ func parseElementString(s string, off int, opts Options) (*Result, error) {
 	if len(p.amb) > 0 {
 		return p.resolve(s, off)
 	}
+	return p.finish()
+}
+
+// finish checks the elements read as a whole and returns the result.
+func (p *parser) finish() (*Result, error) {
 	if len(p.r.Elements) == 0 {
 		return nil, errk(KindNoData, 0, "", "no GS1 data")
+	}
+	if err := p.checkAssociations(); err != nil {
+		return nil, err
 	}
 	return p.r, nil
 }
@@ -709,7 +730,8 @@ func (p *parser) addReading(rd reading, pos int) *ParseError {
 
 // resolve builds every complete reading of data with ambiguous segments.
 // Readings that break a rule across segments (an AI twice with different
-// values) are dropped. One valid reading is the result; more are returned
+// values, AIs that may not stand together or an AI without one it needs)
+// are dropped. One valid reading is the result; more are returned
 // as the Candidates of a KindAmbiguous error.
 func (p *parser) resolve(s string, off int) (*Result, error) {
 	total := 1
@@ -742,6 +764,9 @@ func (p *parser) resolve(s string, off int) (*Result, error) {
 		}
 		for ; next < len(p.r.Elements) && err == nil; next++ {
 			err = c.add(lookupCode(p.r.Elements[next].AI), p.r.Elements[next].Value, 0)
+		}
+		if err == nil {
+			err = c.checkAssociations()
 		}
 		if err == nil {
 			out = append(out, c.r)

@@ -173,7 +173,7 @@ func TestParseValid(t *testing.T) {
 
 func TestTypedFields(t *testing.T) {
 	in := "01" + gtin + "11250115" + "15270101" + "7003" + "2612311430" + gsByte +
-		"3012" + gsByte + "8017" + "795260646688514634" + gsByte + "2212A" + gsByte + "37" + "5"
+		"3012" + gsByte + "8017" + "795260646688514634" + gsByte + "2212A"
 	r, err := ParseElementString(in, Options{Now: now})
 	if err != nil {
 		t.Fatalf("ParseElementString(%q): %v", in, err)
@@ -183,7 +183,6 @@ func TestTypedFields(t *testing.T) {
 		{"BestBefore", r.BestBefore.Format("2006-01-02"), "2027-01-01"},
 		{"ExpiryTime", r.ExpiryTime.Format("2006-01-02T15:04"), "2026-12-31T14:30"},
 		{"Count", fmt.Sprint(r.Count), "12"},
-		{"ContentCount", fmt.Sprint(r.ContentCount), "5"},
 		{"GSRNProvider", r.GSRNProvider, "795260646688514634"},
 		{"CPV", r.CPV, "12A"},
 		{"ExpiryISO()", r.ExpiryISO(), ""},
@@ -195,6 +194,11 @@ func TestTypedFields(t *testing.T) {
 	}
 	if v, ok := r.Get("7003"); !ok || v != "2612311430" {
 		t.Errorf("Get(7003) = %q, %v; want 2612311430, true", v, ok)
+	}
+	// AI 37 counts the trade items in a logistic unit: with its SSCC and
+	// the GTIN of the contents, never with AI 01.
+	if c, err := Parse("00"+"106141411234567897"+"02"+gtin+"37"+"5", Options{Now: now}); err != nil || c.ContentCount != 5 {
+		t.Errorf("ContentCount: %+v, %v; want 5", c, err)
 	}
 	if _, ok := r.Get("10"); ok {
 		t.Errorf("Get(10): got ok, want not found")
@@ -352,9 +356,9 @@ func TestLenient(t *testing.T) {
 		},
 		{
 			name:  "the rest is a serial number, the one reading",
-			in:    "10" + "ABCDEFGHIJKLMNOPQRST" + "21SN1",
-			elems: el("10", "ABCDEFGHIJKLMNOPQRST", "21", "SN1"),
-			note:  "AI (10): GS missing after the value; split at position 23, before (21)",
+			in:    "01" + gtin + "10" + "ABCDEFGHIJKLMNOPQRST" + "21SN1",
+			elems: el("01", gtin, "10", "ABCDEFGHIJKLMNOPQRST", "21", "SN1"),
+			note:  "AI (10): GS missing after the value; split at position 39, before (21)",
 		},
 		{
 			name: "the rest has an invalid date, so no split",
@@ -457,7 +461,7 @@ func TestFormString(t *testing.T) {
 func TestDefaultClock(t *testing.T) {
 	// With no clock given, the current year decides the century; a date a
 	// year from now must come out in this century.
-	r, err := Parse("17"+now.AddDate(1, 0, 0).Format("060102"), Options{})
+	r, err := Parse("01"+gtin+"17"+now.AddDate(1, 0, 0).Format("060102"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestParseScan(t *testing.T) {
 		{"01095212345432131726133110A", "", "", "", "", "not a real date"},
 		{"hello world", "", "", "", "", "could not be read"},
 		{"", "", "", "", "", "Scan the barcode"},
-		{"10LOTONLY", "", "", "", "", "no GTIN"},
+		{"10LOTONLY", "", "", "", "", "not the product code (GTIN)"},
 	}
 	for _, c := range cases {
 		d, err := ParseScan(c.in, now)
