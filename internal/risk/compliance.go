@@ -114,12 +114,18 @@ func checklistOf(std Standard) checklist {
 }
 
 // dcb0129 holds, with sharedSubsections, every requirement of DCB0129
-// Specification v4.2 (2 May 2018), one per line, in the numbering of the
+// Specification v4.2 (2 May 2018), one per line: 61 requirements in all.
+//
+// Source: the numbers and the subsection titles follow NHS England's
 // official compliance assessment template (DCB 0129 Compliance assessment
-// v5.0, NHS England, 15 June 2023), which lists each MUST and SHOULD of
-// sections 2 to 7: 61 requirements in all. Subsection 3.2 (the Clinical
-// Risk Management Plan) is in the specification although that template
-// omits it.
+// v5.0, document NPFIT-FNT-TO-TOCLNSA-1430.05, 15 June 2023), which lists
+// each MUST and SHOULD of sections 2 to 7 one per line. Every number here
+// was checked against it, 2.5.2 and 3.5.3 included; 2.6 holds one
+// requirement (2.6.1) and there is no 2.6.2. Two clauses could not be
+// confirmed from that template: subsection 3.2 (the Clinical Risk
+// Management Plan, 3.2.1 to 3.2.4), which is in the specification but
+// which the template omits, and 5.1.1, which the template gives without a
+// number before 5.1.2.
 var dcb0129 = checklist{
 	source:   "DCB0129 Clinical Risk Management: its Application in the Manufacture of Health IT Systems, Specification version 4.2 (2 May 2018), numbered as in NHS England's DCB 0129 compliance assessment template version 5.0 (15 June 2023)",
 	section7: "Delivery, monitoring and modification",
@@ -130,12 +136,12 @@ var dcb0129 = checklist{
 		{"2.5", "Third-party products", []req{
 			{"2.5.1", "{Org} assesses any third-party product included in a release as part of its clinical risk management process."},
 			{"2.5.2", "Each clinical safety case report says how third-party products were assessed."}}},
-		{"2.6", "Regular review of the process", []req{{"2.6.1", processReview}}},
+		{"2.6", "Regular clinical risk management process review", []req{{"2.6.1", processReview}}},
 		{"3.5", "Clinical safety case reports", []req{
 			{"3.5.1", "A clinical safety case report is produced at each lifecycle phase the plan defines."},
 			{"3.5.2", reportApproval},
 			{"3.5.3", "Each clinical safety case report is made available to the receiving organisation, a health organisation or another manufacturer."}}},
-		{"4.2", "Scope of the health IT system", []req{
+		{"4.2", "Health IT system scope definition", []req{
 			{"4.2.1", "The clinical scope of {sys} to be delivered is defined."},
 			{"4.2.2", "The intended use of {sys} to be delivered is defined."}}},
 		{"4.3", "Identification of hazards to patients", []req{
@@ -155,9 +161,15 @@ var dcb0129 = checklist{
 // and process review (2.7) move down one subsection, the operational
 // environment and users are defined (4.2.3), local customisations are
 // assessed and a formal review precedes deployment (7.1), and
-// decommissioning has its own subsection (7.4). These DCB0160-specific
-// numbers were checked against published DCB0160 v3.2 clause references;
-// check the whole list against the specification in force when it changes.
+// decommissioning has its own subsection (7.4).
+//
+// Source: the specification as clinsafe reads it. Neither its text nor
+// NHS England's DCB 0160 compliance assessment template could be found to
+// check this list against, nor whether a v3.3 renumbers anything, so the
+// numbers DCB0160 does not share with DCB0129 are not confirmed: 2.2.2,
+// 2.2.3, 2.5.1, 2.6.1, 2.7.1, 3.5 having no 3.5.3, 4.2.3, 7.1.1 to 7.1.3
+// and 7.4.1 to 7.4.4. The shared numbers are confirmed only as DCB0129's.
+// Check the list against the DCB0160 template before relying on it.
 var dcb0160 = checklist{
 	source:   "DCB0160 Clinical Risk Management: its Application in the Deployment and Use of Health IT Systems, Specification version 3.2 (2 May 2018)",
 	section7: "Deployment, monitoring, modification and decommissioning",
@@ -170,11 +182,11 @@ var dcb0160 = checklist{
 			{"2.5.1", "When procuring {sys}, {org} makes sure the manufacturer and the system comply with DCB0129."}}},
 		{"2.6", "Third-party products", []req{
 			{"2.6.1", "{Org} assesses any third-party product used with {sys} as part of its clinical risk management process."}}},
-		{"2.7", "Regular review of the process", []req{{"2.7.1", processReview}}},
+		{"2.7", "Regular clinical risk management process review", []req{{"2.7.1", processReview}}},
 		{"3.5", "Clinical safety case reports", []req{
 			{"3.5.1", "A clinical safety case report is produced at each lifecycle phase the plan defines (deployment, use, maintenance and decommissioning)."},
 			{"3.5.2", reportApproval}}},
-		{"4.2", "Scope of the health IT system", []req{
+		{"4.2", "Health IT system scope definition", []req{
 			{"4.2.1", "The clinical scope of {sys} is defined."},
 			{"4.2.2", "The intended use of {sys} is defined."},
 			{"4.2.3", "The operational environment and users of {sys} are defined."}}},
@@ -235,7 +247,7 @@ var sharedSubsections = []subsection{
 		{"4.1.1", "The clinical risk analysis activities set out in the plan are carried out."},
 		{"4.1.2", "A multidisciplinary group that includes a Clinical Safety Officer should carry out the clinical risk analysis."},
 		{"4.1.3", "The depth of the clinical risk analysis matches the scale, complexity and clinical risk of the release."}}},
-	{"4.4", "Estimation of clinical risk", []req{
+	{"4.4", "Estimation of the clinical risks", []req{
 		{"4.4.1", "For each hazard, its severity, its likelihood and the resulting clinical risk are estimated with the criteria in the plan."}}},
 	{"5.1", "Initial clinical risk evaluation", []req{
 		{"5.1.1", "Each hazard's initial clinical risk is judged acceptable or not, with the acceptability criteria in the plan."},
