@@ -266,28 +266,57 @@ func (s *Module) riskCreateHazard(w http.ResponseWriter, r *http.Request) error 
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
-	p := web.PrincipalFrom(r.Context())
-	sys, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	return s.submitHazardForm(w, r, sys, nil)
+}
+
+// submitHazardForm saves the hazard form: a new hazard in sys when old is
+// nil, else a new version of old with the reason given. A form the rules
+// refuse (or, editing, one saved over a newer version) is shown again with
+// every problem.
+func (s *Module) submitHazardForm(w http.ResponseWriter, r *http.Request, sys riskdb.System, old *riskdb.HazardEntry) error {
+	p := web.PrincipalFrom(r.Context())
 	fh := readHazardForm(r)
 	fh.h.RiskBenefit = risk.RiskBenefit{Justification: fh.justificationInForm} // its author is recorded by the store
-	err = s.formErr(r, fh)
-	var e riskdb.HazardEntry
-	if err == nil {
-		e, err = s.risk.CreateHazard(r.Context(), p.Org.ID, sys.ID, fh.h)
+	title, action, reason := "Add a hazard to "+sys.Name, "/risk/systems/"+sys.ID+"/hazards", ""
+	if old != nil {
+		fh.h.ID = old.ID
+		title, action, reason = "Edit "+old.Ref, "/risk/hazards/"+old.ID, r.PostForm.Get("reason")
 	}
-	if apperr.Is(err, apperr.Invalid) {
-		d, derr := s.hazardForm(w, r, "Add a hazard to "+sys.Name, "/risk/systems/"+sys.ID+"/hazards", sys, fh.h, fh.dueText)
+	err := s.formErr(r, fh)
+	var e riskdb.HazardEntry
+	switch {
+	case err != nil:
+	case old == nil:
+		e, err = s.risk.CreateHazard(r.Context(), p.Org.ID, sys.ID, fh.h)
+	default:
+		e, err = s.risk.UpdateHazardWithReason(r.Context(), p.Org.ID, fh.h, reason)
+	}
+	conflict := old != nil && apperr.Is(err, apperr.Conflict)
+	if apperr.Is(err, apperr.Invalid) || conflict {
+		if old != nil {
+			fh.h.Ref, fh.h.Number, fh.h.Provenance = old.Ref, old.Number, old.Provenance
+		}
+		d, derr := s.hazardForm(w, r, title, action, sys, fh.h, fh.dueText)
 		if derr != nil {
 			return derr
 		}
+		d.Reason = reason
 		d.SetErrors(fh.remap(err), hazardFieldOrder...)
-		return s.k.Render(w, http.StatusUnprocessableEntity, "risk/hazard_form", d)
+		status := http.StatusUnprocessableEntity
+		if conflict {
+			status = http.StatusConflict
+		}
+		return s.k.Render(w, status, "risk/hazard_form", d)
 	}
 	if err != nil {
 		return err
+	}
+	if old != nil {
+		return s.k.Redirect(w, r, "/risk/hazards/"+old.ID, "Saved "+old.Ref+".")
 	}
 	return s.k.Redirect(w, r, "/risk/hazards/"+e.ID, "Added "+e.Ref+" to the hazard log.")
 }
@@ -380,36 +409,11 @@ func (s *Module) riskUpdateHazard(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	fh := readHazardForm(r)
-	fh.h.ID = old.ID
-	fh.h.RiskBenefit = risk.RiskBenefit{Justification: fh.justificationInForm} // its author is recorded by the store
-	err = s.formErr(r, fh)
-	reason := r.PostForm.Get("reason")
-	if err == nil {
-		_, err = s.risk.UpdateHazardWithReason(r.Context(), p.Org.ID, fh.h, reason)
-	}
-	if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
-		sys, serr := s.risk.System(r.Context(), p.Org.ID, old.SystemID)
-		if serr != nil {
-			return serr
-		}
-		fh.h.Ref, fh.h.Number, fh.h.Provenance = old.Ref, old.Number, old.Provenance
-		d, derr := s.hazardForm(w, r, "Edit "+old.Ref, "/risk/hazards/"+old.ID, sys, fh.h, fh.dueText)
-		if derr != nil {
-			return derr
-		}
-		d.Reason = reason
-		d.SetErrors(fh.remap(err), hazardFieldOrder...)
-		status := http.StatusUnprocessableEntity
-		if apperr.Is(err, apperr.Conflict) {
-			status = http.StatusConflict
-		}
-		return s.k.Render(w, status, "risk/hazard_form", d)
-	}
+	sys, err := s.risk.System(r.Context(), p.Org.ID, old.SystemID)
 	if err != nil {
 		return err
 	}
-	return s.k.Redirect(w, r, "/risk/hazards/"+old.ID, "Saved "+old.Ref+".")
+	return s.submitHazardForm(w, r, sys, &old)
 }
 
 // HistoryPage lists every saved version of a hazard with its changes.
