@@ -133,29 +133,10 @@ type apiHazardIn struct {
 
 func (in apiHazardIn) hazard() (risk.Hazard, error) {
 	h := in.Hazard
+	text := map[string]string{"initial_severity": in.InitialSeverity, "initial_likelihood": in.InitialLikelihood,
+		"residual_severity": in.ResidualSeverity, "residual_likelihood": in.ResidualLikelihood}
 	var f apperr.Fields
-	sev := func(field, v string) risk.Severity {
-		if v == "" {
-			return 0
-		}
-		s, err := risk.ParseSeverity(v)
-		if err != nil {
-			f.Add(field, apperr.MessageOf(err))
-		}
-		return s
-	}
-	lik := func(field, v string) risk.Likelihood {
-		if v == "" {
-			return 0
-		}
-		l, err := risk.ParseLikelihood(v)
-		if err != nil {
-			f.Add(field, apperr.MessageOf(err))
-		}
-		return l
-	}
-	h.InitialSeverity, h.InitialLikelihood = sev("initial_severity", in.InitialSeverity), lik("initial_likelihood", in.InitialLikelihood)
-	h.ResidualSeverity, h.ResidualLikelihood = sev("residual_severity", in.ResidualSeverity), lik("residual_likelihood", in.ResidualLikelihood)
+	readRatings(&h, func(field string) string { return text[field] }, &f, "", "")
 	return h, f.Err()
 }
 

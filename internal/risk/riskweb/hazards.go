@@ -1,6 +1,7 @@
 package riskweb
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -142,30 +143,7 @@ func readHazardForm(r *http.Request) formHazard {
 	if v, _ := strconv.Atoi(f.Get("version")); v > 0 {
 		h.Version = v
 	}
-	sev := func(field string) risk.Severity {
-		v := f.Get(field)
-		if v == "" {
-			return 0
-		}
-		s, err := risk.ParseSeverity(v)
-		if err != nil {
-			fh.errs.Add(field, "Select a severity from the list")
-		}
-		return s
-	}
-	lik := func(field string) risk.Likelihood {
-		v := f.Get(field)
-		if v == "" {
-			return 0
-		}
-		l, err := risk.ParseLikelihood(v)
-		if err != nil {
-			fh.errs.Add(field, "Select a likelihood from the list")
-		}
-		return l
-	}
-	h.InitialSeverity, h.InitialLikelihood = sev("initial_severity"), lik("initial_likelihood")
-	h.ResidualSeverity, h.ResidualLikelihood = sev("residual_severity"), lik("residual_likelihood")
+	readRatings(h, f.Get, &fh.errs, "Select a severity from the list", "Select a likelihood from the list")
 	fh.justificationInForm = strings.TrimSpace(f.Get("risk_benefit"))
 	for i := 0; i < risk.MaxItems+blankSlots; i++ {
 		k := fmt.Sprintf("controls.%d.", i)
@@ -200,6 +178,31 @@ func readHazardForm(r *http.Request) formHazard {
 		fh.actIdx = append(fh.actIdx, i)
 	}
 	return fh
+}
+
+// readRatings reads a hazard's initial and residual severity and
+// likelihood from their text, as the form and the API both send them
+// (blank: not estimated). An unreadable value is a problem under its
+// field's name: sevMsg or likMsg, or when those are empty what the parser
+// says.
+func readRatings(h *risk.Hazard, text func(field string) string, errs *apperr.Fields, sevMsg, likMsg string) {
+	h.InitialSeverity = readCategory(text, "initial_severity", risk.ParseSeverity, errs, sevMsg)
+	h.InitialLikelihood = readCategory(text, "initial_likelihood", risk.ParseLikelihood, errs, likMsg)
+	h.ResidualSeverity = readCategory(text, "residual_severity", risk.ParseSeverity, errs, sevMsg)
+	h.ResidualLikelihood = readCategory(text, "residual_likelihood", risk.ParseLikelihood, errs, likMsg)
+}
+
+func readCategory[T any](text func(string) string, field string, parse func(string) (T, error), errs *apperr.Fields, msg string) T {
+	var c T
+	v := text(field)
+	if v == "" {
+		return c
+	}
+	c, err := parse(v)
+	if err != nil {
+		errs.Add(field, cmp.Or(msg, apperr.MessageOf(err)))
+	}
+	return c
 }
 
 // formErr returns the form's own errors (unreadable categories and dates)
