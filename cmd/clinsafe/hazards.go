@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
+	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/risk/exchange"
@@ -57,22 +59,33 @@ func hazardTarget(ctx context.Context, e *env, f *config.Flags, ods, system stri
 
 func hazardsImport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "hazards import", "-org ODS -system SYSTEM -file FILE [flags]",
-		"Import a hazard log from an XLSX, CSV or JSON file into an existing system. Every hazard is added with the\nsystem's next numbers; if any row cannot be read, each problem is printed on its own line and nothing is imported.")
+		"Import a hazard log from an XLSX, CSV or JSON file into an existing system. Every hazard is added with the\n"+
+			"system's next numbers; if any row cannot be read, each problem is printed on its own line and nothing is imported.\n"+
+			"A spreadsheet in a layout of its own is read with the column mapping the organisation last used for its\n"+
+			"header (on the web import or with -remember), or with -map 'Header=field,...'.")
 	f := config.Register(fs, "db")
 	ods := fs.String("org", "", "ODS code of the organisation (required)")
 	system := fs.String("system", "", "the system's id or exact name (required)")
 	file := fs.String("file", "", "file to read, or - for standard input (required)")
 	format := fs.String("format", "", "xlsx, csv or json (default: from the file extension)")
 	supplier := fs.Bool("supplier", false, "the file is a supplier's issued hazard log: record each hazard's provenance")
+	mapSpec := fs.String("map", "", "for a spreadsheet in a layout of its own: which column holds which field, as\n'Header A=field,Header B=field' (the fields are listed when a file is not mapped)")
+	remember := fs.Bool("remember", false, "with -map: remember the mapping for the next file with these columns")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *file == "" {
 		return errors.New("give -file FILE (or -file - for standard input)")
 	}
+	if *remember && *mapSpec == "" {
+		return errors.New("-remember needs -map: give the mapping to remember")
+	}
 	fm, err := hazardFormat(*format, *file)
 	if err != nil {
 		return err
+	}
+	if fm == "json" && *mapSpec != "" {
+		return errors.New("-map is for spreadsheets (xlsx, csv); a JSON file has no columns to map")
 	}
 	var data []byte
 	if *file == "-" {
@@ -88,18 +101,21 @@ func hazardsImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	m, err := riskdb.New(st).Matrix(ctx, o.ID)
+	rk := riskdb.New(st)
+	m, err := rk.Matrix(ctx, o.ID)
 	if err != nil {
 		return err
 	}
-	var l *risk.Log
-	switch fm {
-	case "xlsx":
-		l, err = exchange.ImportXLSX(bytes.NewReader(data), m)
-	case "csv":
-		l, err = exchange.ImportCSV(bytes.NewReader(data), m)
-	default:
+	var (
+		l      *risk.Log
+		header []string
+		mp     exchange.Mapping
+		how    string
+	)
+	if fm == "json" {
 		l, err = exchange.ImportJSON(bytes.NewReader(data), m)
+	} else {
+		l, header, mp, how, err = readHazardTable(ctx, e, rk, o.ID, data, fm, *file, *mapSpec, m)
 	}
 	var res exchange.RowErrors
 	if errors.As(err, &res) {
@@ -111,12 +127,86 @@ func hazardsImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	n, err := riskdb.New(st).ImportHazards(cliCtx(ctx, e), o.ID, sys.ID, l, *supplier)
+	var n int
+	if *remember {
+		n, err = rk.ImportHazardsMapped(cliCtx(ctx, e), o.ID, sys.ID, l, *supplier, header, mp)
+		how = " with the mapping given, now remembered for files with these columns"
+	} else {
+		n, err = rk.ImportHazards(cliCtx(ctx, e), o.ID, sys.ID, l, *supplier)
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "imported %d hazards into %s\n", n, sys.Name)
+	fmt.Fprintf(e.stdout, "imported %d hazards into %s%s\n", n, sys.Name, how)
 	return nil
+}
+
+// readHazardTable reads a spreadsheet: a clinsafe layout as it is, else
+// with the mapping given by spec, else with the organisation's remembered
+// mapping for its header. A layout that is none of these fails after
+// printing the headers found, the fields expected and how to give -map.
+// It returns the log, the header and mapping used (nil for a clinsafe
+// layout) and a few words on how the file was read.
+func readHazardTable(ctx context.Context, e *env, rk *riskdb.DB, orgID store.OrgID, data []byte, format, file, spec string, m risk.Matrix) (*risk.Log, []string, exchange.Mapping, string, error) {
+	t, err := exchange.ReadTable(bytes.NewReader(data), format)
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	header := t.Header()
+	var mp exchange.Mapping
+	how := ""
+	switch {
+	case spec != "":
+		if mp, err = exchange.ParseHeaderMapping(header, spec); err != nil {
+			return nil, nil, nil, "", fmt.Errorf("-map: %s", apperr.MessageOf(err))
+		}
+		how = " with the mapping given"
+	case t.Clinsafe():
+		l, err := t.Import(m)
+		return l, header, nil, "", err
+	default:
+		rem, ok, err := rk.RememberedMapping(ctx, orgID, header)
+		if err != nil {
+			return nil, nil, nil, "", err
+		}
+		if !ok {
+			unmappedHelp(e.stderr, header, file)
+			return nil, nil, nil, "", errors.New("the file is not in a clinsafe layout and no mapping is remembered for its columns; give -map; nothing was imported")
+		}
+		mp = rem.Mapping
+		how = " with the mapping remembered for these columns"
+		if rem.UpdatedBy != "" {
+			how += " (saved by " + rem.UpdatedBy + ")"
+		}
+	}
+	l, err := t.ImportMapped(mp, m)
+	if fs := apperr.FieldsOf(err); len(fs) > 0 && !errors.As(err, new(exchange.RowErrors)) {
+		var msgs []string
+		for _, v := range fs {
+			msgs = append(msgs, v)
+		}
+		sort.Strings(msgs)
+		return nil, nil, nil, "", fmt.Errorf("the mapping does not fit the file: %s", strings.Join(msgs, "; "))
+	}
+	return l, header, mp, how, err
+}
+
+// unmappedHelp says what a file in a layout of its own has, what clinsafe
+// reads and how to say which is which.
+func unmappedHelp(w io.Writer, header []string, file string) {
+	fmt.Fprintf(w, "%s is not in a clinsafe layout, and no column mapping is remembered for its columns.\n", file)
+	fmt.Fprintf(w, "Headers found: %s\n", strings.Join(header, ", "))
+	fmt.Fprintln(w, "Fields expected (* must be mapped):")
+	for _, fi := range exchange.Fields() {
+		req := ""
+		if fi.Required {
+			req = " *"
+		}
+		fmt.Fprintf(w, "  %-24s %s%s\n", fi.Field, fi.Label, req)
+	}
+	fmt.Fprintln(w, "Say which column holds which field with -map 'Header=field,...' (add -remember to keep it for the next file")
+	fmt.Fprintln(w, "with these columns). From the column names clinsafe would guess:")
+	fmt.Fprintf(w, "  -map '%s'\n", exchange.HeaderMappingSpec(header, exchange.Guess(header)))
 }
 
 func hazardsExport(ctx context.Context, e *env, args []string) error {

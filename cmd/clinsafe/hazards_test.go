@@ -11,7 +11,9 @@ import (
 	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/risk"
+	"github.com/clinsafe/clinsafe/internal/risk/exchange"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/storetest"
 )
 
 func TestHazardsImportExport(t *testing.T) {
@@ -88,5 +90,107 @@ func TestHazardsImportExport(t *testing.T) {
 		if code, _, errOut := cli(t, "", args...); code != 0 || !strings.Contains(errOut, "Usage: clinsafe hazards") {
 			t.Errorf("%v: exit %d, %q", args, code, errOut)
 		}
+	}
+}
+
+// A spreadsheet in a CSO's own layout imports with the organisation's
+// remembered mapping for its header, or with -map (saved by -remember); an
+// unmapped layout fails with the headers found, the fields expected and how
+// to give -map, and imports nothing.
+func TestHazardsImportMapped(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			st, dsn := storetest.Open(t, engine)
+			ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
+			if code, _, errOut := cli(t, "", "org", "add", "-db", dsn, "-ods", "RX1", "-name", "Example Trust"); code != 0 {
+				t.Fatalf("org add: %s", errOut)
+			}
+			o, err := st.OrgByODS(ctx, "RX1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rk := riskdb.New(st)
+			sys, err := rk.CreateSystem(ctx, o.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing", Standard: risk.DCB0160})
+			if err != nil {
+				t.Fatal(err)
+			}
+			count := func() int {
+				t.Helper()
+				_, l, err := rk.CurrentLog(ctx, o, sys.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(l.Hazards)
+			}
+			dir := t.TempDir()
+			own := filepath.Join(dir, "own.csv")
+			os.WriteFile(own, []byte("Ref,Title,Notes,Sev,Lik\n1,Wrong dose shown,Dose unit lost,Major,Low\n2,Allergy missed,,Catastrophic,Very low\n"), 0o644)
+			imp := func(extra ...string) (int, string, string) {
+				t.Helper()
+				return cli(t, "", append([]string{"hazards", "import", "-db", dsn, "-org", "RX1", "-system", "ePMA", "-file", own}, extra...)...)
+			}
+
+			// Unmapped: the headers found, the fields expected, how to pass -map.
+			code, _, errOut := imp()
+			for _, want := range []string{"Ref", "Title", "Sev", "Lik", "name", "initial_severity", "initial_likelihood", "-map", "Title=name"} {
+				if !strings.Contains(errOut, want) {
+					t.Errorf("unmapped import: stderr lacks %q:\n%s", want, errOut)
+				}
+			}
+			if code != 1 || count() != 0 {
+				t.Fatalf("unmapped import: exit %d, %d hazards stored; want exit 1 and none", code, count())
+			}
+
+			// A bad -map is a one-line error naming what is wrong.
+			for _, c := range []struct{ spec, want string }{
+				{"Title=nom,Sev=initial_severity,Lik=initial_likelihood", `"nom"`},
+				{"Heading=name,Sev=initial_severity,Lik=initial_likelihood", `"Heading"`},
+				{"Title=name,Sev=initial_severity", "initial likelihood"},
+				{"Title=name,Title=description,Sev=initial_severity,Lik=initial_likelihood", "Title"},
+				{"Title", "Header=field"},
+			} {
+				code, _, errOut := imp("-map", c.spec)
+				if code != 1 || !strings.Contains(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+					t.Errorf("-map %q: exit %d, stderr %q; want one line with %q", c.spec, code, errOut, c.want)
+				}
+			}
+			if code, _, errOut := imp("-remember"); code != 1 || !strings.Contains(errOut, "-remember needs -map") {
+				t.Errorf("-remember alone: exit %d, %q", code, errOut)
+			}
+
+			// -map without -remember imports but remembers nothing.
+			spec := "Ref=number, title=name,Notes=description,Sev=initial_severity,Lik=initial_likelihood"
+			if code, out, errOut := imp("-map", spec); code != 0 || !strings.Contains(out, "imported 2 hazards") {
+				t.Fatalf("-map: exit %d %q %q", code, out, errOut)
+			}
+			if code, _, _ := imp(); code != 1 || count() != 2 {
+				t.Fatalf("after -map without -remember: exit %d, %d hazards; want the layout still unmapped", code, count())
+			}
+			// -remember saves it, audited; the next file with these columns imports with it.
+			if code, out, errOut := imp("-map", spec, "-remember"); code != 0 || !strings.Contains(out, "imported 2 hazards") || !strings.Contains(out, "remembered") {
+				t.Fatalf("-map -remember: exit %d %q %q", code, out, errOut)
+			}
+			rem, ok, err := rk.RememberedMapping(ctx, o.ID, []string{"Ref", "Title", "Notes", "Sev", "Lik"})
+			if err != nil || !ok || rem.Mapping[exchange.FieldInitialLikelihood] != 4 || rem.Mapping[exchange.FieldDescription] != 2 {
+				t.Fatalf("remembered mapping: got %+v, %v, %v", rem, ok, err)
+			}
+			code, out, errOut := imp()
+			if code != 0 || !strings.Contains(out, "imported 2 hazards") || !strings.Contains(out, "remembered") {
+				t.Fatalf("import with the remembered mapping: exit %d %q %q", code, out, errOut)
+			}
+			_, l, err := rk.CurrentLog(ctx, o, sys.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found bool
+			for _, h := range l.Hazards {
+				if h.Name == "Wrong dose shown" && h.Description == "Dose unit lost" && h.InitialSeverity == risk.Major {
+					found = true
+				}
+			}
+			if !found || len(l.Hazards) != 6 {
+				t.Errorf("stored hazards: %d, mapped hazard found %v; want 6 with the mapped name, description and severity", len(l.Hazards), found)
+			}
+		})
 	}
 }

@@ -117,3 +117,29 @@ func TestOldChecklistMapping(t *testing.T) {
 		}
 	}
 }
+
+// The DCB0129 subsection titles are those of the official compliance
+// assessment template (v5.0), which has 3.5.3 and no 2.6.2.
+func TestDCB0129HeadingsFollowTheTemplate(t *testing.T) {
+	heading := map[string]string{}
+	for _, g := range ClauseGroups(DCB0129) {
+		for _, it := range g.Items {
+			heading[it.Clause] = it.Heading
+		}
+	}
+	for clause, want := range map[string]string{
+		"2.5.1": "Third-party products",
+		"2.6.1": "Regular clinical risk management process review",
+		"3.5.3": "Clinical safety case reports",
+		"4.2.1": "Health IT system scope definition",
+		"4.4.1": "Estimation of the clinical risks",
+		"6.1.4": "Clinical risk control option analysis",
+	} {
+		if got := heading[clause]; got != want {
+			t.Errorf("DCB0129 %s heading = %q, want %q", clause, got, want)
+		}
+	}
+	if _, ok := heading["2.6.2"]; ok {
+		t.Errorf("DCB0129 lists 2.6.2, which the compliance assessment template does not have")
+	}
+}

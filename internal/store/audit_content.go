@@ -79,9 +79,9 @@ func kernelContent() []Entity {
 
 // unauditedTables change without audit entries by design: the trail
 // itself, the schema version, sessions and sign-in throttling, and the
-// reference counters (each number is recorded with the entity it names),
-// and cscr_versions, which a trigger fills from cscr_issues (audited).
-var unauditedTables = []string{"audit_log", "schema_migrations", "sessions", "login_failures", "ref_counters", "cscr_versions"}
+// reference counters (each number is recorded with the entity it names).
+// Only kernel tables belong here: a wing's tables are in its own Content.
+var unauditedTables = []string{"audit_log", "schema_migrations", "sessions", "login_failures", "ref_counters"}
 
 // deletedContent is the content hash of an entity that no longer exists.
 const deletedContent = "deleted"

@@ -10,6 +10,9 @@ func Content() []store.Entity {
 	return []store.Entity{
 		// An imported hazard log records one entry per hazard as well, so
 		// the import changes none of the system's own content.
+		// cscr_versions is filled by a trigger as each report is inserted
+		// into cscr_issues, in the transaction of the report's own audit
+		// entry (cscr.issue, entity system), so it hashes with the system.
 		{Name: "system", NoContent: []string{"hazardlog.import"}, Parts: []store.Part{
 			{Table: "risk_systems", Key: []string{"id"}},
 			{Table: "risk_system_csos", Key: []string{"system_id"}},
@@ -17,6 +20,7 @@ func Content() []store.Entity {
 			{Table: "cscr_drafts", Key: []string{"system_id"}},
 			{Table: "hazard_log_issues", Key: []string{"system_id"}},
 			{Table: "cscr_issues", Key: []string{"system_id"}},
+			{Table: "cscr_versions", Key: []string{"system_id"}},
 			{Table: "signatures", Key: []string{"parent_id"}},
 		}},
 		{Name: "hazard", Parts: []store.Part{

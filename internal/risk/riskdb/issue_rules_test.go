@@ -55,6 +55,18 @@ func (f issueFixture) issueLog(t *testing.T) riskdb.LogIssue {
 	return li
 }
 
+// issueReport issues the log and then report version v of it.
+func (f issueFixture) issueReport(t *testing.T, v string) riskdb.CSCRIssue {
+	t.Helper()
+	f.issueLog(t)
+	fillDraft(t, f, v)
+	ci, err := f.rk.IssueCSCR(storetest.As(f.cso), f.org, f.sys.ID, storetest.Signer(t, f.st, f.cso))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ci
+}
+
 // A safety case for a log with a residual-5 hazard says so, and cannot be
 // issued while its generated text is unedited.
 func TestSafetyCaseWithResidualFive(t *testing.T) {
@@ -258,13 +270,8 @@ func TestIssueUnchangedLogRefused(t *testing.T) {
 func TestReportVersionNeverRepeats(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := newIssueFixture(t, st)
-		f.issueLog(t)
-		fillDraft(t, f, "1.0")
-		ci, err := f.rk.IssueCSCR(storetest.As(f.cso), f.org, f.sys.ID, storetest.Signer(t, st, f.cso))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = f.rk.IssueCSCR(storetest.As(f.cso), f.org, f.sys.ID, storetest.Signer(t, st, f.cso))
+		ci := f.issueReport(t, "1.0")
+		_, err := f.rk.IssueCSCR(storetest.As(f.cso), f.org, f.sys.ID, storetest.Signer(t, st, f.cso))
 		if msg := apperr.FieldsOf(err)["document_version"]; !strings.Contains(msg, "1.0") {
 			t.Fatalf("issuing report version 1.0 twice: %v (fields %v), want a document_version message", err, apperr.FieldsOf(err))
 		}

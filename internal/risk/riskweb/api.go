@@ -133,29 +133,10 @@ type apiHazardIn struct {
 
 func (in apiHazardIn) hazard() (risk.Hazard, error) {
 	h := in.Hazard
+	text := map[string]string{"initial_severity": in.InitialSeverity, "initial_likelihood": in.InitialLikelihood,
+		"residual_severity": in.ResidualSeverity, "residual_likelihood": in.ResidualLikelihood}
 	var f apperr.Fields
-	sev := func(field, v string) risk.Severity {
-		if v == "" {
-			return 0
-		}
-		s, err := risk.ParseSeverity(v)
-		if err != nil {
-			f.Add(field, apperr.MessageOf(err))
-		}
-		return s
-	}
-	lik := func(field, v string) risk.Likelihood {
-		if v == "" {
-			return 0
-		}
-		l, err := risk.ParseLikelihood(v)
-		if err != nil {
-			f.Add(field, apperr.MessageOf(err))
-		}
-		return l
-	}
-	h.InitialSeverity, h.InitialLikelihood = sev("initial_severity", in.InitialSeverity), lik("initial_likelihood", in.InitialLikelihood)
-	h.ResidualSeverity, h.ResidualLikelihood = sev("residual_severity", in.ResidualSeverity), lik("residual_likelihood", in.ResidualLikelihood)
+	readRatings(&h, func(field string) string { return text[field] }, &f, "", "")
 	return h, f.Err()
 }
 
@@ -169,22 +150,10 @@ func (s *Module) apiCreateHazard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var h risk.Hazard
-	if in.Template != "" {
-		t, err := risk.TemplateByKey(in.Template)
-		if err != nil {
-			return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"template": apperr.MessageOf(err)}}
-		}
-		h = t.Hazard(0)
-	} else if h, err = in.hazard(); err != nil {
+	h, err := in.toSave(true)
+	if err != nil {
 		return err
 	}
-	// Only the text is taken: the store records who wrote it.
-	just := h.RiskBenefit.Justification
-	if in.RiskBenefitJustification != nil {
-		just = *in.RiskBenefitJustification
-	}
-	h.RiskBenefit = risk.RiskBenefit{Justification: just}
 	h.Provenance = risk.Provenance{}
 	e, err := s.risk.CreateHazard(r.Context(), p.Org.ID, sys.ID, h)
 	if err != nil {
@@ -192,6 +161,32 @@ func (s *Module) apiCreateHazard(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Location", "/api/v1/hazards/"+e.ID)
 	return web.WriteJSON(w, http.StatusCreated, e)
+}
+
+// toSave is the hazard a create or update body asks for: the categories
+// parsed, or (creating, withTemplate) a built-in template's hazard, and of
+// the risk-benefit justification only its text, since the store records
+// who wrote it.
+func (in apiHazardIn) toSave(withTemplate bool) (risk.Hazard, error) {
+	var h risk.Hazard
+	if withTemplate && in.Template != "" {
+		t, err := risk.TemplateByKey(in.Template)
+		if err != nil {
+			return h, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"template": apperr.MessageOf(err)}}
+		}
+		h = t.Hazard(0)
+	} else {
+		var err error
+		if h, err = in.hazard(); err != nil {
+			return h, err
+		}
+	}
+	just := h.RiskBenefit.Justification
+	if in.RiskBenefitJustification != nil {
+		just = *in.RiskBenefitJustification
+	}
+	h.RiskBenefit = risk.RiskBenefit{Justification: just}
+	return h, nil
 }
 
 func (s *Module) apiHazard(w http.ResponseWriter, r *http.Request) error {
@@ -212,16 +207,11 @@ func (s *Module) apiUpdateHazard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h, err := in.hazard()
+	h, err := in.toSave(false)
 	if err != nil {
 		return err
 	}
 	h.ID = old.ID
-	just := h.RiskBenefit.Justification
-	if in.RiskBenefitJustification != nil {
-		just = *in.RiskBenefitJustification
-	}
-	h.RiskBenefit = risk.RiskBenefit{Justification: just} // the store records who wrote it
 	e, err := s.risk.UpdateHazardWithReason(r.Context(), p.Org.ID, h, in.Reason)
 	if err != nil {
 		return err

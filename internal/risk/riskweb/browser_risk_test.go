@@ -226,3 +226,119 @@ func TestBrowserRisk(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserImportMapping imports a CSO's own spreadsheet through the
+// column-mapping step: the columns clinsafe cannot guess are chosen, the
+// preview shows the hazards as they would be read, the import adds them,
+// and the second file with the same columns comes with the mapping
+// remembered. axe-core runs on every page; the mapping page fits 320 px.
+func TestBrowserImportMapping(t *testing.T) {
+	browsertest.Enabled(t)
+	st, _ := storetest.Open(t, "sqlite")
+	base, orgs := webtest.BrowserDemoServer(t, st)
+	ctx := browsertest.New(t)
+	var trust store.Org
+	for _, o := range orgs {
+		if o.ODSCode == demo.TrustODS {
+			trust = o
+		}
+	}
+	rk := riskdb.New(st)
+	sys, err := rk.CreateSystem(storetest.Operator, trust.ID, riskdb.System{Name: "Ward whiteboard", Manufacturer: "Acme Health", IntendedUse: "Showing the ward's patients", Standard: risk.DCB0160})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "our-hazards.csv")
+	own := "Ref,Title,Notes,Sev,Lik,Mitigation,Mitigation type,Side\n" +
+		"1,Wrong bed shown MAPPEDHAZ,Bed moves not synced,Major,Low,Nurse in charge checks the board each shift,Business process change,Deployer\n" +
+		"2,Allergy flag hidden,,Catastrophic,Very low,,,\n"
+	if err := os.WriteFile(file, []byte(own), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		t.Helper()
+		hs, err := rk.ListHazards(context.Background(), trust.ID, sys.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(hs)
+	}
+	upload := func(want int) {
+		t.Helper()
+		browsertest.Visit(t, ctx, base+"/risk/systems/"+sys.ID+"/import", http.StatusOK)
+		if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file})); err != nil {
+			t.Fatal(err)
+		}
+		browsertest.ClickNav(t, ctx, "main form button[type=submit]", want)
+		if got := browsertest.Text(t, ctx, "h1"); got != "Match the columns of your hazard log" {
+			t.Fatalf("after uploading a file in a layout of its own: h1 %q, want the mapping step", got)
+		}
+	}
+
+	browsertest.Visit(t, ctx, base+"/login", http.StatusOK)
+	webtest.BrowserSignIn(t, ctx, "cso@demo.clinsafe.test")
+
+	// First time: clinsafe guesses the name and number, not "Sev" and
+	// "Lik", so the step asks for them and imports nothing yet.
+	upload(http.StatusUnprocessableEntity)
+	if got := browsertest.Eval[string](t, ctx, `document.querySelector('#map-name').value`); got != "1" {
+		t.Errorf("guessed column for the hazard name = %q, want 1 (Title)", got)
+	}
+	if got := browsertest.Text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(strings.ToLower(got), "initial severity") {
+		t.Errorf("error summary %q, want the unmapped initial severity named", got)
+	}
+	browsertest.Select(t, ctx, "#map-initial_severity", "3")
+	browsertest.Select(t, ctx, "#map-initial_likelihood", "4")
+	browsertest.Select(t, ctx, "#map-description", "2")
+	// The preview is drawn at 320 px: it fits without scrolling sideways.
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.ClickNav(t, ctx, `button[name=step][value=preview]`, http.StatusOK)
+	if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
+		wide := browsertest.Eval[string](t, ctx, `Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 320).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className).join(' ')`)
+		t.Errorf("the mapping step is %d px wide at a 320 px viewport (%s)", w, wide)
+	}
+	browsertest.Screenshot(t, ctx, "risk-import-mapping-320")
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(1024, 800)); err != nil {
+		t.Fatal(err)
+	}
+	preview := browsertest.Text(t, ctx, "#import-preview")
+	for _, want := range []string{"MAPPEDHAZ", "Allergy flag hidden", "1 controls"} {
+		if !strings.Contains(preview, want) {
+			t.Errorf("preview %q does not show %q", preview, want)
+		}
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("the preview stored %d hazards", n)
+	}
+	browsertest.ClickNav(t, ctx, "#import-mapped", http.StatusOK)
+	if got := browsertest.Text(t, ctx, ".nhsuk-notification-banner, .app-flash, main"); !strings.Contains(got, "remembered") {
+		t.Errorf("after the import: %q, want it to say the mapping is remembered", got)
+	}
+	hs, err := rk.ListHazards(context.Background(), trust.ID, sys.ID)
+	if err != nil || len(hs) != 2 {
+		t.Fatalf("after the import: %d hazards, %v; want 2", len(hs), err)
+	}
+	var mapped bool
+	for _, h := range hs {
+		mapped = mapped || (strings.Contains(h.Name, "MAPPEDHAZ") && h.Description == "Bed moves not synced" && h.InitialSeverity == risk.Major && len(h.Controls) == 1)
+	}
+	if !mapped {
+		t.Errorf("the mapped hazard was not stored with its description, severity and control: %+v", hs)
+	}
+
+	// Second time: the same columns come with the mapping remembered, ready
+	// to import.
+	upload(http.StatusOK)
+	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "chose the last time") {
+		t.Errorf("second upload does not say the mapping is remembered: %q", got)
+	}
+	if got := browsertest.Eval[string](t, ctx, `document.querySelector('#map-initial_likelihood').value`); got != "4" {
+		t.Errorf("remembered column for the initial likelihood = %q, want 4 (Lik)", got)
+	}
+	browsertest.ClickNav(t, ctx, "#import-mapped", http.StatusOK)
+	if n := count(); n != 4 {
+		t.Errorf("after the second import: %d hazards, want 4", n)
+	}
+}

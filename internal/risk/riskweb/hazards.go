@@ -1,6 +1,7 @@
 package riskweb
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -142,30 +143,7 @@ func readHazardForm(r *http.Request) formHazard {
 	if v, _ := strconv.Atoi(f.Get("version")); v > 0 {
 		h.Version = v
 	}
-	sev := func(field string) risk.Severity {
-		v := f.Get(field)
-		if v == "" {
-			return 0
-		}
-		s, err := risk.ParseSeverity(v)
-		if err != nil {
-			fh.errs.Add(field, "Select a severity from the list")
-		}
-		return s
-	}
-	lik := func(field string) risk.Likelihood {
-		v := f.Get(field)
-		if v == "" {
-			return 0
-		}
-		l, err := risk.ParseLikelihood(v)
-		if err != nil {
-			fh.errs.Add(field, "Select a likelihood from the list")
-		}
-		return l
-	}
-	h.InitialSeverity, h.InitialLikelihood = sev("initial_severity"), lik("initial_likelihood")
-	h.ResidualSeverity, h.ResidualLikelihood = sev("residual_severity"), lik("residual_likelihood")
+	readRatings(h, f.Get, &fh.errs, "Select a severity from the list", "Select a likelihood from the list")
 	fh.justificationInForm = strings.TrimSpace(f.Get("risk_benefit"))
 	for i := 0; i < risk.MaxItems+blankSlots; i++ {
 		k := fmt.Sprintf("controls.%d.", i)
@@ -200,6 +178,31 @@ func readHazardForm(r *http.Request) formHazard {
 		fh.actIdx = append(fh.actIdx, i)
 	}
 	return fh
+}
+
+// readRatings reads a hazard's initial and residual severity and
+// likelihood from their text, as the form and the API both send them
+// (blank: not estimated). An unreadable value is a problem under its
+// field's name: sevMsg or likMsg, or when those are empty what the parser
+// says.
+func readRatings(h *risk.Hazard, text func(field string) string, errs *apperr.Fields, sevMsg, likMsg string) {
+	h.InitialSeverity = readCategory(text, "initial_severity", risk.ParseSeverity, errs, sevMsg)
+	h.InitialLikelihood = readCategory(text, "initial_likelihood", risk.ParseLikelihood, errs, likMsg)
+	h.ResidualSeverity = readCategory(text, "residual_severity", risk.ParseSeverity, errs, sevMsg)
+	h.ResidualLikelihood = readCategory(text, "residual_likelihood", risk.ParseLikelihood, errs, likMsg)
+}
+
+func readCategory[T any](text func(string) string, field string, parse func(string) (T, error), errs *apperr.Fields, msg string) T {
+	var c T
+	v := text(field)
+	if v == "" {
+		return c
+	}
+	c, err := parse(v)
+	if err != nil {
+		errs.Add(field, cmp.Or(msg, apperr.MessageOf(err)))
+	}
+	return c
 }
 
 // formErr returns the form's own errors (unreadable categories and dates)
@@ -266,28 +269,57 @@ func (s *Module) riskCreateHazard(w http.ResponseWriter, r *http.Request) error 
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
-	p := web.PrincipalFrom(r.Context())
-	sys, err := s.risk.System(r.Context(), p.Org.ID, r.PathValue("id"))
+	sys, err := s.risk.System(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	return s.submitHazardForm(w, r, sys, nil)
+}
+
+// submitHazardForm saves the hazard form: a new hazard in sys when old is
+// nil, else a new version of old with the reason given. A form the rules
+// refuse (or, editing, one saved over a newer version) is shown again with
+// every problem.
+func (s *Module) submitHazardForm(w http.ResponseWriter, r *http.Request, sys riskdb.System, old *riskdb.HazardEntry) error {
+	p := web.PrincipalFrom(r.Context())
 	fh := readHazardForm(r)
 	fh.h.RiskBenefit = risk.RiskBenefit{Justification: fh.justificationInForm} // its author is recorded by the store
-	err = s.formErr(r, fh)
-	var e riskdb.HazardEntry
-	if err == nil {
-		e, err = s.risk.CreateHazard(r.Context(), p.Org.ID, sys.ID, fh.h)
+	title, action, reason := "Add a hazard to "+sys.Name, "/risk/systems/"+sys.ID+"/hazards", ""
+	if old != nil {
+		fh.h.ID = old.ID
+		title, action, reason = "Edit "+old.Ref, "/risk/hazards/"+old.ID, r.PostForm.Get("reason")
 	}
-	if apperr.Is(err, apperr.Invalid) {
-		d, derr := s.hazardForm(w, r, "Add a hazard to "+sys.Name, "/risk/systems/"+sys.ID+"/hazards", sys, fh.h, fh.dueText)
+	err := s.formErr(r, fh)
+	var e riskdb.HazardEntry
+	switch {
+	case err != nil:
+	case old == nil:
+		e, err = s.risk.CreateHazard(r.Context(), p.Org.ID, sys.ID, fh.h)
+	default:
+		e, err = s.risk.UpdateHazardWithReason(r.Context(), p.Org.ID, fh.h, reason)
+	}
+	conflict := old != nil && apperr.Is(err, apperr.Conflict)
+	if apperr.Is(err, apperr.Invalid) || conflict {
+		if old != nil {
+			fh.h.Ref, fh.h.Number, fh.h.Provenance = old.Ref, old.Number, old.Provenance
+		}
+		d, derr := s.hazardForm(w, r, title, action, sys, fh.h, fh.dueText)
 		if derr != nil {
 			return derr
 		}
+		d.Reason = reason
 		d.SetErrors(fh.remap(err), hazardFieldOrder...)
-		return s.k.Render(w, http.StatusUnprocessableEntity, "risk/hazard_form", d)
+		status := http.StatusUnprocessableEntity
+		if conflict {
+			status = http.StatusConflict
+		}
+		return s.k.Render(w, status, "risk/hazard_form", d)
 	}
 	if err != nil {
 		return err
+	}
+	if old != nil {
+		return s.k.Redirect(w, r, "/risk/hazards/"+old.ID, "Saved "+old.Ref+".")
 	}
 	return s.k.Redirect(w, r, "/risk/hazards/"+e.ID, "Added "+e.Ref+" to the hazard log.")
 }
@@ -380,36 +412,11 @@ func (s *Module) riskUpdateHazard(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	fh := readHazardForm(r)
-	fh.h.ID = old.ID
-	fh.h.RiskBenefit = risk.RiskBenefit{Justification: fh.justificationInForm} // its author is recorded by the store
-	err = s.formErr(r, fh)
-	reason := r.PostForm.Get("reason")
-	if err == nil {
-		_, err = s.risk.UpdateHazardWithReason(r.Context(), p.Org.ID, fh.h, reason)
-	}
-	if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.Conflict) {
-		sys, serr := s.risk.System(r.Context(), p.Org.ID, old.SystemID)
-		if serr != nil {
-			return serr
-		}
-		fh.h.Ref, fh.h.Number, fh.h.Provenance = old.Ref, old.Number, old.Provenance
-		d, derr := s.hazardForm(w, r, "Edit "+old.Ref, "/risk/hazards/"+old.ID, sys, fh.h, fh.dueText)
-		if derr != nil {
-			return derr
-		}
-		d.Reason = reason
-		d.SetErrors(fh.remap(err), hazardFieldOrder...)
-		status := http.StatusUnprocessableEntity
-		if apperr.Is(err, apperr.Conflict) {
-			status = http.StatusConflict
-		}
-		return s.k.Render(w, status, "risk/hazard_form", d)
-	}
+	sys, err := s.risk.System(r.Context(), p.Org.ID, old.SystemID)
 	if err != nil {
 		return err
 	}
-	return s.k.Redirect(w, r, "/risk/hazards/"+old.ID, "Saved "+old.Ref+".")
+	return s.submitHazardForm(w, r, sys, &old)
 }
 
 // HistoryPage lists every saved version of a hazard with its changes.
