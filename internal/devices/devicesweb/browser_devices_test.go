@@ -281,7 +281,9 @@ func TestBrowserDevicesHIBCPairAndReadings(t *testing.T) {
 	webtest.BrowserSignIn(t, ctx, "theatre@demo.clinsafe.test")
 	browsertest.Visit(t, ctx, base+"/devices/procedures", http.StatusOK)
 	browsertest.ClickNav(t, ctx, `main table a[href^="/devices/procedures/"]`, http.StatusOK)
-	lines := func() int { return browsertest.Eval[int](t, ctx, `document.querySelectorAll('#implant-lines tr').length`) }
+	lines := func() int {
+		return browsertest.Eval[int](t, ctx, `document.querySelectorAll('#implant-lines tr').length`)
+	}
 	n := lines()
 
 	// The primary label: kept, said in words (and in the live region), nothing added.
