@@ -138,7 +138,8 @@ type DevicesProcedurePage struct {
 	CanWrite bool
 	Barcode  string
 	// TextGS is the scanner setting: read "<GS>" and the like as the
-	// separator (devices.ScanOptions).
+	// separator (devices.ScanOptions); it starts from the organisation's
+	// (devicesdb.Settings).
 	TextGS bool
 	Manual devices.ManualInput
 	// ManualExpiry is the manual expiry date as typed (day, month, year).
@@ -185,8 +186,13 @@ func (s *Module) procedurePage(w http.ResponseWriter, r *http.Request) (DevicesP
 	if err != nil {
 		return DevicesProcedurePage{}, err
 	}
+	// The scanner setting starts from the organisation's.
+	st, err := s.dev.Settings(r.Context(), devOrg(r))
+	if err != nil {
+		return DevicesProcedurePage{}, err
+	}
 	return DevicesProcedurePage{Base: s.k.Base(w, r, "Procedure for "+p.Patient.Name), Proc: p, CanWrite: canWriteDevices(r),
-		Today: clock.Date(s.k.Store().Now())}, nil
+		TextGS: st.TextGS, Today: clock.Date(s.k.Store().Now())}, nil
 }
 
 func (s *Module) devicesProcedure(w http.ResponseWriter, r *http.Request) error {

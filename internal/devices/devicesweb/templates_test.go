@@ -14,6 +14,7 @@ import (
 // TestEveryPageTemplateExecutes runs every page of the implanted devices wing with the typed
 // data its handler passes.
 func TestEveryPageTemplateExecutes(t *testing.T) {
+	at := time.Date(2026, 12, 1, 14, 5, 0, 0, time.UTC)
 	webtest.EveryPage(t, "devices", func(b web.Base) map[string]any {
 		return map[string]any{
 			"catalogue": devicesweb.DevicesCataloguePage{Base: b},
@@ -31,6 +32,7 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"recall_new":    devicesweb.DevicesNewRecallPage{Base: b},
 			"recall_close":  devicesweb.DevicesRecallClosePage{Base: b, Recall: devices.Recall{ID: "r", Status: "open"}, Open: devicesdb.OpenWork{OpenActions: 2, NotStarted: 1}},
 			"recalls":       devicesweb.DevicesRecallsPage{Base: b},
+			"settings":      devicesweb.DevicesSettingsPage{Base: b, Settings: devicesdb.Settings{TextGS: true, UpdatedAt: &at}},
 		}
 	})
 }

@@ -131,6 +131,8 @@ if (form) {
   }
 
   form.addEventListener('submit', (event) => {
+    // "Remember for this organisation" posts the form to the settings.
+    if (event.submitter && event.submitter.hasAttribute('formaction')) return
     event.preventDefault()
     const value = input.value
     input.value = ''
