@@ -319,10 +319,28 @@ func TestBrowserDevicesHIBCPairAndReadings(t *testing.T) {
 	// A primary label added without its second label (a form post).
 	devicesWait(t, ctx, "+A123XYZ0"+string(mustHIBCCheck(t, "+A123XYZ0")), "#scan-pending")
 	browsertest.ClickNav(t, ctx, "#primary-only-submit", http.StatusOK)
+	loc, _, _ := strings.Cut(browsertest.Location(t, ctx), "#")
 	if lines() != n+2 {
 		t.Fatalf("after adding the primary alone, %d lines, want %d", lines(), n+2)
 	}
 	browsertest.CheckA11y(t, ctx)
+
+	// The scanner setting, remembered for the organisation from the scan page.
+	browsertest.Click(t, ctx, "#text_gs")
+	browsertest.ClickNav(t, ctx, "#text_gs-remember", http.StatusOK)
+	if !browsertest.Eval[bool](t, ctx, `document.getElementById('text_gs').checked`) || !strings.Contains(browsertest.Text(t, ctx, "main"), "Setting saved for") {
+		t.Errorf("after remembering the setting, the scan page's checkbox is not ticked")
+	}
+	browsertest.Visit(t, ctx, base+"/devices/settings", http.StatusOK)
+	if !browsertest.Eval[bool](t, ctx, `document.getElementById('text_gs').checked`) {
+		t.Errorf("settings page: the setting is not ticked")
+	}
+	browsertest.Click(t, ctx, "#text_gs")
+	browsertest.ClickNav(t, ctx, "#settings-submit", http.StatusOK)
+	browsertest.Visit(t, ctx, loc, http.StatusOK)
+	if browsertest.Eval[bool](t, ctx, `document.getElementById('text_gs').checked`) {
+		t.Errorf("after turning the setting off, the scan page's checkbox is ticked")
+	}
 
 	// An ambiguous GS1 scan: the readings are listed; the one chosen is added.
 	devicesWait(t, ctx, "010952123454321310ABC12317291231", "#scan-choice")
