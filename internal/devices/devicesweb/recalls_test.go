@@ -431,3 +431,61 @@ func TestRecallFormDates(t *testing.T) {
 		}
 	})
 }
+
+// The recall page's three lists are paged, with the total of each: a
+// recall that finds more than 1,000 patients lists every one of them,
+// the 1,001st included, one page at a time.
+func TestRecallMatchListsPaged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		const n = 1003
+		f := webtest.NewFixture(t, st)
+		db, ctx := devicesdb.New(st), audit.WithActor(context.Background(), audit.Actor{Name: "test"})
+		proc := devices.ProcedureInput{PerformedOn: "2026-11-20", Site: "Theatre 3", Laterality: "left", Clinician: "Ms A Surgeon", Description: "Hip replacement"}
+		var recs []devicesdb.BulkRecord
+		for i := range n {
+			p := rwPatient(i)
+			p.Name = fmt.Sprintf("Paged Patient %04d", i+1)
+			recs = append(recs, devicesdb.BulkRecord{Patient: p, Procedure: proc,
+				Devices: []devices.Device{{GTIN: webtest.GTIN(7), Lot: "L1", Serial: fmt.Sprintf("P%04d", i), EntryType: devices.EntryManual}}})
+		}
+		if _, err := db.ImportImplants(ctx, f.OrgA.ID, slices.Values(recs)); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := db.CreateRecall(ctx, f.OrgA.ID, devices.RecallInput{Reference: "FSN-PAGED", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01",
+			Manufacturer: "Acme", ActionRequired: "Review", Affects: webtest.GTIN(7) + " lots L1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := f.Client(t, "A/devices")
+		name := regexp.MustCompile(`Paged Patient (\d{4})`)
+		seen := map[string]bool{}
+		for page := 1; ; page++ {
+			u := f.Srv.URL + "/devices/recalls/" + rc.ID
+			if page > 1 {
+				u += "?affected_page=" + fmt.Sprint(page)
+			}
+			body := webtest.Get(t, c, u, 200)
+			list := section(t, body, "affected-patients")
+			for _, m := range name.FindAllStringSubmatch(list, -1) {
+				seen[m[1]] = true
+			}
+			if page == 1 && (!strings.Contains(body, fmt.Sprintf("of %d patients", n)) || !strings.Contains(body, `rel="next"`) || !strings.Contains(body, "affected_page=2")) {
+				t.Fatalf("first page: no total or next page link\n%s", body)
+			}
+			if !strings.Contains(body, "affected_page="+fmt.Sprint(page+1)) {
+				break
+			}
+			if page > 40 {
+				t.Fatal("no last page")
+			}
+		}
+		if len(seen) != n || !seen["1001"] || !seen["1003"] {
+			t.Errorf("patients reached through the pages: %d (1001st %v), want all %d", len(seen), seen["1001"], n)
+		}
+		for _, q := range []string{"?affected_page=0", "?affected_page=x", "?possible_page=-1", "?explanted_page=99999999999999999999"} {
+			if resp, body := webtest.Do(t, c, "GET", f.Srv.URL+"/devices/recalls/"+rc.ID+q, ""); resp.StatusCode != 422 || !strings.Contains(body, "page") {
+				t.Errorf("%s: %d, want 422 with a message", q, resp.StatusCode)
+			}
+		}
+	})
+}
