@@ -495,15 +495,21 @@ func (s *Module) devicesRecallCSV(w http.ResponseWriter, r *http.Request) error 
 	}
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
-	_ = cw.Write([]string{"recall_reference", "nhs_number", "name", "birth_date", "address", "postcode", "phone", "email", "devices", "group", "status", "deadline"})
+	// Dates as people read them ("1 May 1960"), the time of the last
+	// change of status in London time ("1 December 2026 14:05").
+	_ = cw.Write([]string{"recall_reference", "nhs_number", "name", "birth_date", "address", "postcode", "phone", "email", "devices", "group", "status", "deadline", "status_changed"})
 	for _, a := range acts {
 		var devs []string
 		for _, d := range a.Devices {
 			devs = append(devs, fmt.Sprintf("GTIN %s lot %s serial %s", d.GTIN, d.Lot, d.Serial))
 		}
 		p := a.Patient
-		_ = cw.Write([]string{devices.CSVSafe(rc.Reference), p.NHSNumber.Format(), devices.CSVSafe(p.Name), p.BirthDate, devices.CSVSafe(p.Address), devices.CSVSafe(p.Postcode),
-			devices.CSVSafe(p.Phone), devices.CSVSafe(p.Email), devices.CSVSafe(strings.Join(devs, "; ")), devices.BasisLabel(a.Basis), devices.ActionLabel(a.Status), rc.Deadline})
+		changed := ""
+		if a.UpdatedAt != nil {
+			changed = text.DayTime(*a.UpdatedAt)
+		}
+		_ = cw.Write([]string{devices.CSVSafe(rc.Reference), p.NHSNumber.Format(), devices.CSVSafe(p.Name), text.Day(p.BirthDate), devices.CSVSafe(p.Address), devices.CSVSafe(p.Postcode),
+			devices.CSVSafe(p.Phone), devices.CSVSafe(p.Email), devices.CSVSafe(strings.Join(devs, "; ")), devices.BasisLabel(a.Basis), devices.ActionLabel(a.Status), text.Day(rc.Deadline), changed})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

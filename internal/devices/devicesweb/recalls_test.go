@@ -2,6 +2,7 @@ package devicesweb_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -485,6 +486,39 @@ func TestRecallMatchListsPaged(t *testing.T) {
 		for _, q := range []string{"?affected_page=0", "?affected_page=x", "?possible_page=-1", "?explanted_page=99999999999999999999"} {
 			if resp, body := webtest.Do(t, c, "GET", f.Srv.URL+"/devices/recalls/"+rc.ID+q, ""); resp.StatusCode != 422 || !strings.Contains(body, "page") {
 				t.Errorf("%s: %d, want 422 with a message", q, resp.StatusCode)
+			}
+		}
+	})
+}
+
+// The letters CSV writes dates as people read them ("1 May 1960"), and
+// the time a patient's status last changed as "1 December 2026 14:05"
+// (London): no ISO date or RFC 3339 time in the spreadsheet.
+func TestRecallLettersCSVDates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		w := newRecallWorld(t, st)
+		w.start(t)
+		rows, err := csv.NewReader(strings.NewReader(webtest.Get(t, w.c, w.url("/letters.csv"), 200))).ReadAll()
+		if err != nil || len(rows) != rwAll+1 {
+			t.Fatalf("letters CSV: %d rows, %v", len(rows), err)
+		}
+		col := map[string]int{}
+		for i, h := range rows[0] {
+			col[h] = i
+		}
+		if _, ok := col["status_changed"]; !ok {
+			t.Fatalf("no status_changed column: %q", rows[0])
+		}
+		iso := regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
+		when := regexp.MustCompile(`^\d{1,2} [A-Z][a-z]+ \d{4} \d{2}:\d{2}$`)
+		for _, r := range rows[1:] {
+			if r[col["birth_date"]] != "1 May 1960" || !when.MatchString(r[col["status_changed"]]) {
+				t.Errorf("row %q: birth_date %q, status_changed %q", r[col["name"]], r[col["birth_date"]], r[col["status_changed"]])
+			}
+			for _, cell := range r {
+				if iso.MatchString(cell) {
+					t.Errorf("ISO date in the letters CSV: %q", cell)
+				}
 			}
 		}
 	})
