@@ -257,7 +257,10 @@ func overrideRequested(r *http.Request) (bool, string) {
 // devicesdb.RecordImplant), and answers as the page or the script
 // expects: the new line, or the stop with its override form. hidden are
 // the fields that the override form posts again to action.
-func (s *Module) addDevice(w http.ResponseWriter, r *http.Request, d devices.Device, action string, hidden []Hidden) error {
+//
+// note, when not "", is told with the device added (the flash, or for the
+// script the X-Clinsafe-Scan-Note header).
+func (s *Module) addDevice(w http.ResponseWriter, r *http.Request, d devices.Device, action string, hidden []Hidden, note string) error {
 	id := r.PathValue("id")
 	override, reason := overrideRequested(r)
 	stopErr := ""
@@ -300,9 +303,16 @@ func (s *Module) addDevice(w http.ResponseWriter, r *http.Request, d devices.Dev
 		return s.k.Render(w, status, "devices/procedure", pd)
 	}
 	if scanFragment(r) {
+		if note != "" {
+			w.Header().Set("X-Clinsafe-Scan-Note", note)
+		}
 		return s.k.RenderFragment(w, http.StatusCreated, "devices/procedure", "devices/line", ScanLine{R: rec, CanWrite: true, New: true})
 	}
-	return s.k.Redirect(w, r, "/devices/procedures/"+id+"#barcode", addedFlash(rec))
+	msg := addedFlash(rec)
+	if note != "" {
+		msg += " " + note
+	}
+	return s.k.Redirect(w, r, "/devices/procedures/"+id+"#barcode", msg)
 }
 
 // ScanPending is an HIBC primary label scanned on its own, kept (a hidden
@@ -346,6 +356,7 @@ func (s *Module) devicesScan(w http.ResponseWriter, r *http.Request) error {
 	}
 	hidden := []Hidden{{"barcode", raw}}
 	var d devices.Device
+	dropped := "" // says that a primary label kept was not added
 	if err == nil {
 		switch {
 		case r.PostForm.Get("primary_only") == "yes":
@@ -377,8 +388,10 @@ func (s *Module) devicesScan(w http.ResponseWriter, r *http.Request) error {
 			} else {
 				d, err = devices.ParseScanWith(raw, now, opts)
 			}
-			if err == nil {
+			if err == nil && pending != nil {
 				// Another device was scanned: the primary kept is dropped.
+				dropped = "The HIBC label with the product code scanned before it (labeler " + pending.Device.Labeler + ", product " +
+					pending.Device.Catalogue + ") was not added: scan it again with its second label if that device is being implanted."
 				pending = nil
 			}
 		}
@@ -419,7 +432,7 @@ func (s *Module) devicesScan(w http.ResponseWriter, r *http.Request) error {
 	if reading != "" {
 		hidden = append(hidden, Hidden{"reading", reading})
 	}
-	return s.addDevice(w, r, d, action, hidden)
+	return s.addDevice(w, r, d, action, hidden, dropped)
 }
 
 // scanPending answers a primary HIBC label scanned on its own: nothing is
@@ -471,7 +484,7 @@ func (s *Module) devicesManual(w http.ResponseWriter, r *http.Request) error {
 	}
 	hidden := []Hidden{{"gtin", in.GTIN}, {"manufacturer", in.Manufacturer}, {"labeler", in.Labeler}, {"catalogue", in.Catalogue},
 		{"lot", in.Lot}, {"serial", in.Serial}, {"expiry", iso}}
-	return s.addDevice(w, r, d, "/devices/procedures/"+r.PathValue("id")+"/manual", hidden)
+	return s.addDevice(w, r, d, "/devices/procedures/"+r.PathValue("id")+"/manual", hidden, "")
 }
 
 func (s *Module) devicesRemoveImplant(w http.ResponseWriter, r *http.Request) error {

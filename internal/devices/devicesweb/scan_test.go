@@ -292,19 +292,32 @@ func TestDevicesScanHIBCPair(t *testing.T) {
 			t.Fatalf("the pair overridden: %d, %d implants\n%s", code, implantCount(t, st, page), body)
 		}
 
+		// Another device scanned while a primary label is kept: added, and
+		// the practitioner is told the primary label was not.
+		if code, body = scan(url.Values{"barcode": {"(01)" + webtest.GTIN(2) + "(17)291231(10)LOTP"}, "hibc_primary": {primary}}); code != 303 || implantCount(t, st, page) != 3 {
+			t.Fatalf("GS1 scan with a primary kept: %d\n%s", code, body)
+		}
+		if body := webtest.Get(t, c, f.Srv.URL+page, 200); !strings.Contains(body, "The HIBC label with the product code scanned before it (labeler A123, product BJC5D6E7) was not added") {
+			t.Errorf("no word that the kept primary label was not added\n%s", body)
+		}
+		resp, _ := webtest.Do(t, c, "POST", f.Srv.URL+page+"/scan", url.Values{"barcode": {"(01)" + webtest.GTIN(2) + "(17)291231(10)LOTQ"}, "hibc_primary": {primary}}.Encode(), "X-Clinsafe-Fragment", "scan")
+		if resp.StatusCode != 201 || !strings.Contains(resp.Header.Get("X-Clinsafe-Scan-Note"), "was not added") {
+			t.Errorf("fragment scan with a primary kept: %d, note %q", resp.StatusCode, resp.Header.Get("X-Clinsafe-Scan-Note"))
+		}
+
 		// Added without the second label.
-		if code, body = scan(url.Values{"barcode": {hibcLabel(t, "+A123XYZ0")}, "primary_only": {"yes"}}); code != 303 || implantCount(t, st, page) != 3 {
+		if code, body = scan(url.Values{"barcode": {hibcLabel(t, "+A123XYZ0")}, "primary_only": {"yes"}}); code != 303 || implantCount(t, st, page) != 5 {
 			t.Fatalf("primary added alone: %d\n%s", code, body)
 		}
 		// primary_only with a label that is not a primary on its own.
-		if code, body = scan(url.Values{"barcode": {secondary}, "primary_only": {"yes"}}); code != 422 || implantCount(t, st, page) != 3 {
+		if code, body = scan(url.Values{"barcode": {secondary}, "primary_only": {"yes"}}); code != 422 || implantCount(t, st, page) != 5 {
 			t.Fatalf("primary_only with a secondary label: %d\n%s", code, body)
 		}
 
 		// The JSON API takes the two labels as barcode and secondary_barcode.
 		api := f.Client(t, "A/devices")
 		id := strings.TrimPrefix(page, "/devices/procedures/")
-		resp, body := webtest.Do(t, api, "POST", f.Srv.URL+"/api/v1/devices/procedures/"+id+"/implants",
+		resp, body = webtest.Do(t, api, "POST", f.Srv.URL+"/api/v1/devices/procedures/"+id+"/implants",
 			`{"barcode":"+A123BJC5D6E71G","secondary_barcode":"`+hibcLabel(t, "+$$+3291231SER2G")+`"}`)
 		if resp.StatusCode != 201 || !strings.Contains(body, `"serial": "SER2"`) || !strings.Contains(body, `"labeler": "A123"`) {
 			t.Fatalf("API pair: %d\n%s", resp.StatusCode, body)

@@ -121,6 +121,9 @@ if (form) {
       lines.insertAdjacentHTML('beforeend', html)
       if (empty) empty.hidden = true
       status.textContent = describe(lines.lastElementChild)
+      // Such as: an HIBC primary label kept before this scan was not added.
+      const note = resp.headers.get('X-Clinsafe-Scan-Note')
+      if (note) status.textContent += ' ' + note
     } else if (resp.status === 422) {
       showError(html)
     } else if (resp.redirected || resp.status === 401 || resp.status === 403) {
