@@ -138,7 +138,7 @@ func TestRecallPageThreeLists(t *testing.T) {
 		if !strings.Contains(pos, "lot") || !strings.Contains(pos, "app-recall-reasons") {
 			t.Errorf("possible list lacks the reasons to check:\n%s", pos)
 		}
-		if !strings.Contains(exp, "removed 2026-11-22") {
+		if !strings.Contains(exp, "removed 22 November 2026") {
 			t.Errorf("explanted list lacks the removal date:\n%s", exp)
 		}
 		for _, s := range []string{"<strong>60</strong> patients have <strong>60</strong> affected devices still implanted",

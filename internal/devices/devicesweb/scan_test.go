@@ -237,6 +237,7 @@ func hibcLabel(t *testing.T, data string) string {
 // scan of its secondary label is combined with it, checked by the link
 // character, and stops like any scan; a secondary without a primary, or
 // of another product, is a clear error. The primary can be added alone.
+// The scanner setting is checked on the same page (checkTextGSSetting).
 func TestDevicesScanHIBCPair(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := webtest.NewFixture(t, st)
@@ -246,6 +247,7 @@ func TestDevicesScanHIBCPair(t *testing.T) {
 			resp, body := webtest.Do(t, c, "POST", f.Srv.URL+page+"/scan", v.Encode(), hdr...)
 			return resp.StatusCode, body
 		}
+		checkTextGSSetting(t, st, f, c, page)
 		primary, secondary := "+A123BJC5D6E71G", hibcLabel(t, "+$$+3291231SER1G")
 		other := hibcLabel(t, "+$$+3291231SER1H") // links to another primary
 

@@ -1,27 +1,27 @@
 package devicesweb_test
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/clinsafe/clinsafe/internal/devices/devicesweb"
 	"github.com/clinsafe/clinsafe/internal/store"
-	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/webtest"
 )
 
 const textGSChecked = `id="text_gs" name="text_gs" type="checkbox" value="yes" checked`
 
-// The scanner setting "types the separator as text" is remembered per
-// organisation, by a devices user, from the scan page or the settings
-// page; the scan page's checkbox starts from it. Another organisation
-// keeps its own; other roles cannot change it; the change is audited in words.
-func TestDevicesTextGSSetting(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.DB) {
-		f := webtest.NewFixture(t, st)
-		c := f.Client(t, "A/devices")
-		page := newScanProcedure(t, c, f.Srv.URL, procForm)
+// checkTextGSSetting: the scanner setting "types the separator as text" is
+// remembered per organisation, by a devices user, from the scan page or
+// the settings page; the scan page's checkbox starts from it. Another
+// organisation keeps its own; other roles cannot change it; the change is
+// audited in words. It runs in TestDevicesScanHIBCPair, on its scan page
+// (page, of client c of f), before any setting is made.
+func checkTextGSSetting(t *testing.T, st *store.DB, f *webtest.Fixture, c *http.Client, page string) {
+	t.Helper()
+	{
 		if body := webtest.Get(t, c, f.Srv.URL+page, 200); strings.Contains(body, textGSChecked) || !strings.Contains(body, `formaction="/devices/settings"`) {
 			t.Fatalf("scan page before the setting: checked or no way to remember it\n%s", body)
 		}
@@ -63,5 +63,5 @@ func TestDevicesTextGSSetting(t *testing.T) {
 		if words["devices_settings"] == "" || words["devices_settings.update"] == "" {
 			t.Errorf("no audit words for the setting: %q %q", words["devices_settings"], words["devices_settings.update"])
 		}
-	})
+	}
 }
