@@ -157,3 +157,27 @@ func TestRulesHIBC(t *testing.T) {
 		t.Errorf("Validate(rule with a GTIN and an HIBC product) = \"\", want a message")
 	}
 }
+
+// A primary HIBC label on its own is recognised, to keep until its
+// secondary label is scanned, or to add without it; a secondary label on
+// its own is recognised, to combine with the primary kept.
+func TestHIBCPrimaryAndSecondary(t *testing.T) {
+	d, ok := HIBCPrimary(" +A123BJC5D6E71G ", now)
+	if !ok || d.Labeler != "A123" || d.Catalogue != "BJC5D6E7" || d.UnitOfMeasure != "1" || d.Lot != "" || d.Serial != "" || d.Expiry != "" ||
+		d.Raw != "+A123BJC5D6E71G" || d.EntryType != EntryBarcode || len(d.Notes) == 0 {
+		t.Errorf("HIBCPrimary(primary label) = %+v, %v", d, ok)
+	}
+	for _, in := range []string{hibc(t, "+A123BJC5D6E71/$$3261231LOT123"), hibc(t, "+$$+3261231SER1G"), "0109521234543213", "+A123BJC5D6E71H", ""} {
+		if _, ok := HIBCPrimary(in, now); ok {
+			t.Errorf("HIBCPrimary(%q) = true, want false", in)
+		}
+	}
+	if !HIBCSecondary(hibc(t, "+$$+3261231SER1G"), now) || !HIBCSecondary(hibc(t, "+$$3261231LOT123G"), now) {
+		t.Error("HIBCSecondary(secondary label) = false, want true")
+	}
+	for _, in := range []string{"+A123BJC5D6E71G", hibc(t, "+A123BJC5D6E71/$$3261231LOT123"), "0109521234543213", "+$$+3261231SER1GX"} {
+		if HIBCSecondary(in, now) {
+			t.Errorf("HIBCSecondary(%q) = true, want false", in)
+		}
+	}
+}

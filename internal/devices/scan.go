@@ -60,3 +60,25 @@ func ParseReading(raw, es string, now time.Time, o ScanOptions) (Device, error) 
 	return Device{GTIN: r.GTIN, Lot: r.Lot, Serial: r.Serial, Expiry: r.ExpiryISO(), Raw: raw, EntryType: EntryBarcode,
 		Notes: append(r.Notes, "the scanner left out a separator; the reading was chosen by the person scanning")}, nil
 }
+
+// HIBCPrimary reports whether raw is an HIBC primary label on its own (the
+// labeler code, catalogue number and unit of measure, with no lot, serial
+// number or expiry) and returns the device it names. Many HIBC implants
+// carry their data on two labels: the scan page keeps the primary until
+// the secondary is scanned (ParseHIBCPair), or adds it without one.
+func HIBCPrimary(raw string, now time.Time) (Device, bool) {
+	data, r, err := parseScan(raw, now, ScanOptions{})
+	if err != nil || r.HIBC == nil || !r.HIBC.HasPrimary || r.HIBC.HasSecondary {
+		return Device{}, false
+	}
+	d := hibcDevice(r.HIBC, data)
+	d.Notes = append(d.Notes, "only the HIBC label with the product code was scanned: no lot, serial number or expiry was read")
+	return d, true
+}
+
+// HIBCSecondary reports whether raw is an HIBC secondary label on its own
+// (lot, serial number or expiry, and the link character of its primary).
+func HIBCSecondary(raw string, now time.Time) bool {
+	_, r, err := parseScan(raw, now, ScanOptions{})
+	return err == nil && r.HIBC != nil && !r.HIBC.HasPrimary && r.HIBC.HasSecondary && r.HIBC.Link != 0
+}

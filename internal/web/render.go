@@ -21,6 +21,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/text"
 )
 
 //go:embed templates
@@ -50,13 +51,7 @@ var baseFuncs = template.FuncMap{
 	},
 	// day shows a stored YYYY-MM-DD date as "1 December 2026" (anything
 	// else as it is).
-	"day": func(iso string) string {
-		t, err := time.Parse("2006-01-02", iso)
-		if err != nil {
-			return iso
-		}
-		return t.Format("2 January 2006")
-	},
+	"day": text.Day,
 	"deref": func(t *time.Time) time.Time {
 		if t == nil {
 			return time.Time{}

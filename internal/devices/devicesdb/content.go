@@ -23,5 +23,7 @@ func Content() []store.Entity {
 			{Table: "recalls", Key: []string{"id"}, OmitEmpty: []string{"closed_reason", "closed_at"}},
 			{Table: "recall_actions", Key: []string{"recall_id"}, OmitEmpty: []string{"basis"}},
 		}},
+		// One row per organisation: the entity id is the organisation's id.
+		{Name: "devices_settings", OrgScoped: true, Parts: []store.Part{{Table: "devices_settings", Key: []string{"org_id", "org_id"}}}},
 	}
 }

@@ -59,6 +59,21 @@ type RecallMatch struct {
 	Explanted []AffectedPatient `json:"explanted"`
 	// Truncated is set when a list holds fewer patients than match.
 	Truncated bool `json:"truncated"`
+	// The number of patients in each whole list, and the first shown
+	// (0-based) of each page (see MatchRecallPages).
+	Total           int `json:"total"`
+	PossibleTotal   int `json:"possible_total"`
+	ExplantedTotal  int `json:"explanted_total"`
+	Offset          int `json:"offset,omitempty"`
+	PossibleOffset  int `json:"possible_offset,omitempty"`
+	ExplantedOffset int `json:"explanted_offset,omitempty"`
+}
+
+// RecallMatchPages selects one page of each of a recall's three lists
+// (see MatchRecallPages).
+type RecallMatchPages struct {
+	Affected, Possible, Explanted int // patients to skip in each list
+	Limit                         int // patients on each page: default and most 1,000
 }
 
 // matched is one classified device and its patient.
@@ -283,7 +298,16 @@ func groupByPatient(ms []matched) []patientMatch {
 // patients in each list (default and most 1,000), each with their devices
 // (affected, possibly affected with reasons, removed), in order of first
 // device recorded. It reads only; StartRecallActions records the work.
+// For lists longer than a page, see MatchRecallPages.
 func (s *DB) MatchRecall(ctx context.Context, orgID store.OrgID, rc devices.Recall, limit int) (RecallMatch, error) {
+	return s.MatchRecallPages(ctx, orgID, rc, RecallMatchPages{Limit: limit})
+}
+
+// MatchRecallPages is MatchRecall with one page of each list: p.Limit
+// patients after skipping the list's offset, with each list's total, so
+// that every patient of a long list can be reached.
+func (s *DB) MatchRecallPages(ctx context.Context, orgID store.OrgID, rc devices.Recall, p RecallMatchPages) (RecallMatch, error) {
+	limit := p.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
@@ -291,20 +315,28 @@ func (s *DB) MatchRecall(ctx context.Context, orgID store.OrgID, rc devices.Reca
 	if err != nil {
 		return RecallMatch{}, err
 	}
-	m := RecallMatch{Patients: []AffectedPatient{}, Possible: []AffectedPatient{}, Explanted: []AffectedPatient{}}
-	for _, p := range groupByPatient(ms) {
-		list := &m.Patients
-		switch p.basis {
+	m := RecallMatch{Patients: []AffectedPatient{}, Possible: []AffectedPatient{}, Explanted: []AffectedPatient{},
+		Offset: max(p.Affected, 0), PossibleOffset: max(p.Possible, 0), ExplantedOffset: max(p.Explanted, 0)}
+	for _, pm := range groupByPatient(ms) {
+		list, total, skip := &m.Patients, &m.Total, m.Offset
+		switch pm.basis {
 		case devices.BasisPossible:
-			list = &m.Possible
+			list, total, skip = &m.Possible, &m.PossibleTotal, m.PossibleOffset
 		case devices.BasisExplanted:
-			list = &m.Explanted
+			list, total, skip = &m.Explanted, &m.ExplantedTotal, m.ExplantedOffset
+		}
+		*total++
+		if *total <= skip {
+			continue
 		}
 		if len(*list) == limit {
 			m.Truncated = true
 			continue
 		}
-		*list = append(*list, AffectedPatient{Patient: devices.Patient{ID: p.id}, Basis: p.basis, Devices: p.devs})
+		*list = append(*list, AffectedPatient{Patient: devices.Patient{ID: pm.id}, Basis: pm.basis, Devices: pm.devs})
+	}
+	if m.Offset > 0 || m.PossibleOffset > 0 || m.ExplantedOffset > 0 {
+		m.Truncated = true
 	}
 	for _, l := range [][]AffectedPatient{m.Patients, m.Possible, m.Explanted} {
 		if err := s.fillPatients(ctx, orgID, rc.ID, l); err != nil {

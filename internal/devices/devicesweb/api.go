@@ -131,6 +131,10 @@ func (s *Module) apiProcedure(w http.ResponseWriter, r *http.Request) error {
 
 type apiDeviceIn struct {
 	Barcode string `json:"barcode"`
+	// SecondaryBarcode is the second HIBC label of a device whose data is
+	// on two labels: Barcode is then the primary label (product code), and
+	// the two are combined, checked by the link character.
+	SecondaryBarcode string `json:"secondary_barcode,omitempty"`
 	// TextGS is the scanner setting devices.ScanOptions.TextGS.
 	TextGS bool `json:"text_gs,omitempty"`
 	// OverrideReason adds a device that would stop (expired, already
@@ -160,12 +164,26 @@ func (s *Module) apiAddImplant(w http.ResponseWriter, r *http.Request) error {
 	}
 	var d devices.Device
 	var err error
-	if in.Barcode != "" {
+	now := s.k.Store().Now()
+	switch {
+	case in.Barcode != "" || in.SecondaryBarcode != "":
 		if in.GTIN != "" || in.Lot != "" || in.Serial != "" || in.Expiry != "" {
 			return &apperr.Error{Kind: apperr.Invalid, Message: "Send a barcode or the device's details, not both", Fields: map[string]string{"barcode": "send either barcode or gtin, lot, serial and expiry"}}
 		}
-		d, err = devices.ParseScanWith(in.Barcode, s.k.Store().Now(), devices.ScanOptions{TextGS: in.TextGS})
-	} else {
+		switch {
+		case in.Barcode == "":
+			return &apperr.Error{Kind: apperr.Invalid, Message: "The barcode could not be read",
+				Fields: map[string]string{"barcode": "send the HIBC label with the product code as barcode, with secondary_barcode"}}
+		case in.SecondaryBarcode != "":
+			d, err = devices.ParseHIBCPair(in.Barcode, in.SecondaryBarcode, now)
+		default:
+			if _, ok := devices.HIBCPrimary(in.Barcode, now); ok {
+				return &apperr.Error{Kind: apperr.Invalid, Message: "The barcode could not be read",
+					Fields: map[string]string{"barcode": "This HIBC label has only the product code: send its second label (lot, serial number or expiry) as secondary_barcode"}}
+			}
+			d, err = devices.ParseScanWith(in.Barcode, now, devices.ScanOptions{TextGS: in.TextGS})
+		}
+	default:
 		d, err = in.Device()
 	}
 	if err != nil {

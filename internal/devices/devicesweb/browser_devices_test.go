@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/clinsafe/clinsafe/gs1"
 	"github.com/clinsafe/clinsafe/internal/browsertest"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/webtest"
@@ -233,4 +234,141 @@ func TestBrowserDevices(t *testing.T) {
 		t.Errorf("procedure form with the mismatch is %d px wide at 320 px", w)
 	}
 	browsertest.Screenshot(t, ctx, "devices-patient-mismatch-320")
+}
+
+// devicesWait types data into the scan field as a wedge scanner does and
+// waits until sel is visible (without a new line).
+func devicesWait(t *testing.T, ctx context.Context, data, sel string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.SendKeys(chromedp.CSS("#barcode"), data+"\n", chromedp.NodeVisible)); err != nil {
+		t.Fatalf("scan %q: %v", data, err)
+	}
+	if err := chromedp.Do(sctx, chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
+		t.Fatalf("after scanning %q, no %s shown: %v: %s", data, sel, err, browsertest.Text(t, ctx, "main"))
+	}
+}
+
+// devicesAt320 checks that the page fits 320 px, then widens it again.
+func devicesAt320(t *testing.T, ctx context.Context, what, shot string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+		t.Fatal(err)
+	}
+	if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
+		t.Errorf("%s is %d px wide at 320 px", what, w)
+		t.Log(browsertest.Eval[string](t, ctx, `[...document.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > 321).map(e => e.tagName+'#'+e.id+'.'+e.className+' '+Math.round(e.getBoundingClientRect().right)).join('\n')`))
+	}
+	browsertest.Screenshot(t, ctx, shot)
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBrowserDevicesHIBCPairAndReadings scans an HIBC implant's two labels
+// one after the other (the primary is kept and said in words, then the
+// secondary completes the device), adds a primary label without its
+// second label, and chooses the reading of an ambiguous GS1 scan. axe-core
+// checks each state, and each fits 320 px.
+func TestBrowserDevicesHIBCPairAndReadings(t *testing.T) {
+	browsertest.Enabled(t)
+	st, _ := storetest.Open(t, "sqlite")
+	base, _ := webtest.BrowserDemoServer(t, st)
+	ctx := browsertest.New(t)
+
+	browsertest.Visit(t, ctx, base+"/login", http.StatusOK)
+	webtest.BrowserSignIn(t, ctx, "theatre@demo.clinsafe.test")
+	browsertest.Visit(t, ctx, base+"/devices/procedures", http.StatusOK)
+	browsertest.ClickNav(t, ctx, `main table a[href^="/devices/procedures/"]`, http.StatusOK)
+	lines := func() int {
+		return browsertest.Eval[int](t, ctx, `document.querySelectorAll('#implant-lines tr').length`)
+	}
+	n := lines()
+
+	// The primary label: kept, said in words (and in the live region), nothing added.
+	primary, secondary := "+A123BJC5D6E71G", "+$$+3291231BRWHIBC1G"+string(mustHIBCCheck(t, "+$$+3291231BRWHIBC1G"))
+	devicesWait(t, ctx, primary, "#scan-pending")
+	if got := browsertest.Text(t, ctx, "#scan-pending"); !strings.Contains(got, "Primary label read: labeler A123, product BJC5D6E7. Scan the second label (lot, serial, expiry), or add without it") {
+		t.Errorf("pending primary = %q", got)
+	}
+	if got := browsertest.Text(t, ctx, "#scan-status"); !strings.Contains(got, "Primary label read") {
+		t.Errorf("live region = %q, want the primary label read", got)
+	}
+	if got := browsertest.Eval[string](t, ctx, `document.getElementById('hibc_primary').value`); got != primary {
+		t.Errorf("kept primary = %q, want %q", got, primary)
+	}
+	if lines() != n {
+		t.Fatalf("the primary label alone added a line")
+	}
+	browsertest.CheckA11y(t, ctx)
+	devicesAt320(t, ctx, "scan page with a primary label kept", "devices-hibc-pending-320")
+
+	// The secondary label completes the device.
+	devicesScan(t, ctx, secondary, n+1, false)
+	if got := browsertest.Text(t, ctx, "#implant-lines tr:last-child"); !strings.Contains(got, "A123") || !strings.Contains(got, "BRWHIBC1") || !strings.Contains(got, "31 December 2029") {
+		t.Errorf("line of the pair = %q", got)
+	}
+	if got := browsertest.Eval[string](t, ctx, `document.getElementById('hibc_primary').value`); got != "" {
+		t.Errorf("after the pair, kept primary = %q, want none", got)
+	}
+	if n := browsertest.Eval[int](t, ctx, `document.querySelectorAll('#scan-pending').length`); n != 0 {
+		t.Errorf("after the pair, the pending message is still shown")
+	}
+
+	// A primary label added without its second label (a form post).
+	devicesWait(t, ctx, "+A123XYZ0"+string(mustHIBCCheck(t, "+A123XYZ0")), "#scan-pending")
+	browsertest.ClickNav(t, ctx, "#primary-only-submit", http.StatusOK)
+	loc, _, _ := strings.Cut(browsertest.Location(t, ctx), "#")
+	if lines() != n+2 {
+		t.Fatalf("after adding the primary alone, %d lines, want %d", lines(), n+2)
+	}
+	browsertest.CheckA11y(t, ctx)
+
+	// The scanner setting, remembered for the organisation from the scan page.
+	browsertest.Click(t, ctx, "#text_gs")
+	browsertest.ClickNav(t, ctx, "#text_gs-remember", http.StatusOK)
+	if !browsertest.Eval[bool](t, ctx, `document.getElementById('text_gs').checked`) || !strings.Contains(browsertest.Text(t, ctx, "main"), "Setting saved for") {
+		t.Errorf("after remembering the setting, the scan page's checkbox is not ticked")
+	}
+	browsertest.Visit(t, ctx, base+"/devices/settings", http.StatusOK)
+	if !browsertest.Eval[bool](t, ctx, `document.getElementById('text_gs').checked`) {
+		t.Errorf("settings page: the setting is not ticked")
+	}
+	browsertest.Click(t, ctx, "#text_gs")
+	browsertest.ClickNav(t, ctx, "#settings-submit", http.StatusOK)
+	browsertest.Visit(t, ctx, loc, http.StatusOK)
+	if browsertest.Eval[bool](t, ctx, `document.getElementById('text_gs').checked`) {
+		t.Errorf("after turning the setting off, the scan page's checkbox is ticked")
+	}
+
+	// An ambiguous GS1 scan: the readings are listed; the one chosen is added.
+	devicesWait(t, ctx, "010952123454321310ABC12317291231", "#scan-choice")
+	if got := browsertest.Text(t, ctx, "#scan-choice"); !strings.Contains(got, "Lot ABC123, expiry 31 December 2029, serial none") || !strings.Contains(got, "Lot ABC12317291231") {
+		t.Errorf("readings = %q", got)
+	}
+	if lines() != n+2 {
+		t.Fatalf("an ambiguous scan added a line")
+	}
+	browsertest.CheckA11y(t, ctx)
+	devicesAt320(t, ctx, "scan page with readings to choose", "devices-readings-320")
+	id := browsertest.Eval[string](t, ctx, `[...document.querySelectorAll('#scan-choice label')].find(l => l.textContent.startsWith('Lot ABC123,')).htmlFor`)
+	browsertest.Click(t, ctx, "#"+id)
+	browsertest.ClickNav(t, ctx, "#reading-submit", http.StatusOK)
+	if lines() != n+3 {
+		t.Fatalf("after choosing a reading, %d lines, want %d", lines(), n+3)
+	}
+	if got := browsertest.Text(t, ctx, "#implant-lines tr:last-child"); !strings.Contains(got, "09521234543213") || !strings.Contains(got, "ABC123") || !strings.Contains(got, "31 December 2029") {
+		t.Errorf("line of the chosen reading = %q", got)
+	}
+	browsertest.CheckA11y(t, ctx)
+}
+
+func mustHIBCCheck(t *testing.T, data string) byte {
+	t.Helper()
+	c, err := gs1.HIBCCheck(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -67,6 +67,8 @@ func (s *Module) Routes() []web.Route {
 		{Method: "POST", Path: "/devices/recalls/{id}/patients", Roles: devWrite, Handle: s.devicesRecallBulk},
 		{Method: "POST", Path: "/devices/recalls/{id}/patients/{patient}", Roles: devWrite, Handle: s.devicesRecallAction},
 		{Method: "GET", Path: "/devices/recalls/{id}/letters.csv", Roles: devWrite, Handle: s.devicesRecallCSV},
+		{Method: "GET", Path: "/devices/settings", Roles: devWrite, Handle: s.devicesSettings},
+		{Method: "POST", Path: "/devices/settings", Roles: devWrite, Handle: s.devicesSaveSettings},
 
 		// JSON API: see docs/api-devices.md.
 		{Method: "GET", Path: "/api/v1/devices/catalogue", Roles: devCatalog, API: true, Handle: s.apiCatalogue},

@@ -93,10 +93,12 @@ func (s *Module) Attention(ctx context.Context, p *store.Principal) ([]web.Atten
 func (s *Module) AuditWords() map[string]string {
 	return map[string]string{
 		"catalogue": "Product catalogue", "implant": "Implant", "implant_patient": "Patient", "procedure": "Procedure", "recall": "Recall",
-		"implant.explant": "Implant explanted",
-		"recall.action":   "Recall patient action recorded",
-		"recall.actions":  "Recall patient actions changed together",
-		"recall.match":    "Recall matched to patients",
-		"recall.close":    "Recall closed",
+		"implant.explant":         "Implant explanted",
+		"recall.action":           "Recall patient action recorded",
+		"recall.actions":          "Recall patient actions changed together",
+		"recall.match":            "Recall matched to patients",
+		"recall.close":            "Recall closed",
+		"devices_settings":        "Scanner settings",
+		"devices_settings.update": "Scanner setting changed for the organisation",
 	}
 }

@@ -138,7 +138,8 @@ type DevicesProcedurePage struct {
 	CanWrite bool
 	Barcode  string
 	// TextGS is the scanner setting: read "<GS>" and the like as the
-	// separator (devices.ScanOptions).
+	// separator (devices.ScanOptions); it starts from the organisation's
+	// (devicesdb.Settings).
 	TextGS bool
 	Manual devices.ManualInput
 	// ManualExpiry is the manual expiry date as typed (day, month, year).
@@ -151,6 +152,9 @@ type DevicesProcedurePage struct {
 	Stop *ScanStop
 	// Choice, when set, is an ambiguous scan's readings to choose from.
 	Choice *ScanChoice
+	// Pending, when set, is an HIBC primary label waiting for its
+	// secondary label.
+	Pending *ScanPending
 }
 
 // Hidden is a form field carried over to a confirming form.
@@ -182,8 +186,13 @@ func (s *Module) procedurePage(w http.ResponseWriter, r *http.Request) (DevicesP
 	if err != nil {
 		return DevicesProcedurePage{}, err
 	}
+	// The scanner setting starts from the organisation's.
+	st, err := s.dev.Settings(r.Context(), devOrg(r))
+	if err != nil {
+		return DevicesProcedurePage{}, err
+	}
 	return DevicesProcedurePage{Base: s.k.Base(w, r, "Procedure for "+p.Patient.Name), Proc: p, CanWrite: canWriteDevices(r),
-		Today: clock.Date(s.k.Store().Now())}, nil
+		TextGS: st.TextGS, Today: clock.Date(s.k.Store().Now())}, nil
 }
 
 func (s *Module) devicesProcedure(w http.ResponseWriter, r *http.Request) error {
@@ -248,7 +257,10 @@ func overrideRequested(r *http.Request) (bool, string) {
 // devicesdb.RecordImplant), and answers as the page or the script
 // expects: the new line, or the stop with its override form. hidden are
 // the fields that the override form posts again to action.
-func (s *Module) addDevice(w http.ResponseWriter, r *http.Request, d devices.Device, action string, hidden []Hidden) error {
+//
+// note, when not "", is told with the device added (the flash, or for the
+// script the X-Clinsafe-Scan-Note header).
+func (s *Module) addDevice(w http.ResponseWriter, r *http.Request, d devices.Device, action string, hidden []Hidden, note string) error {
 	id := r.PathValue("id")
 	override, reason := overrideRequested(r)
 	stopErr := ""
@@ -291,9 +303,39 @@ func (s *Module) addDevice(w http.ResponseWriter, r *http.Request, d devices.Dev
 		return s.k.Render(w, status, "devices/procedure", pd)
 	}
 	if scanFragment(r) {
+		if note != "" {
+			w.Header().Set("X-Clinsafe-Scan-Note", note)
+		}
 		return s.k.RenderFragment(w, http.StatusCreated, "devices/procedure", "devices/line", ScanLine{R: rec, CanWrite: true, New: true})
 	}
-	return s.k.Redirect(w, r, "/devices/procedures/"+id+"#barcode", addedFlash(rec))
+	msg := addedFlash(rec)
+	if note != "" {
+		msg += " " + note
+	}
+	return s.k.Redirect(w, r, "/devices/procedures/"+id+"#barcode", msg)
+}
+
+// ScanPending is an HIBC primary label scanned on its own, kept (a hidden
+// field of the scan form) until its secondary label is scanned, or added
+// without it.
+type ScanPending struct {
+	Action  string
+	Barcode string
+	Device  devices.Device
+}
+
+// scanPendingOf is the pending primary label the scan form carried back,
+// or nil.
+func (s *Module) scanPendingOf(r *http.Request, action string) *ScanPending {
+	raw := r.PostForm.Get("hibc_primary")
+	if raw == "" {
+		return nil
+	}
+	d, ok := devices.HIBCPrimary(raw, s.k.Store().Now())
+	if !ok {
+		return nil
+	}
+	return &ScanPending{Action: action, Barcode: d.Raw, Device: d}
 }
 
 func (s *Module) devicesScan(w http.ResponseWriter, r *http.Request) error {
@@ -303,19 +345,58 @@ func (s *Module) devicesScan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && !apperr.Is(err, apperr.Invalid) {
 		return err
 	}
+	action := "/devices/procedures/" + r.PathValue("id") + "/scan"
 	raw := r.PostForm.Get("barcode")
 	opts := devices.ScanOptions{TextGS: r.PostForm.Get("text_gs") == "yes"}
 	reading := r.PostForm.Get("reading")
-	var d devices.Device
+	now := s.k.Store().Now()
+	var pending *ScanPending
 	if err == nil {
-		if reading != "" {
-			d, err = devices.ParseReading(raw, reading, s.k.Store().Now(), opts)
-		} else {
-			d, err = devices.ParseScanWith(raw, s.k.Store().Now(), opts)
+		pending = s.scanPendingOf(r, action)
+	}
+	hidden := []Hidden{{"barcode", raw}}
+	var d devices.Device
+	dropped := "" // says that a primary label kept was not added
+	if err == nil {
+		switch {
+		case r.PostForm.Get("primary_only") == "yes":
+			// The primary label added without its secondary.
+			var ok bool
+			if d, ok = devices.HIBCPrimary(raw, now); !ok {
+				_, err = devices.ParseScanWith(raw, now, opts)
+				if err == nil {
+					err = &apperr.Error{Kind: apperr.Invalid, Message: "The barcode could not be read",
+						Fields: map[string]string{"barcode": "This is not an HIBC label with only the product code: scan the device again"}}
+				}
+			}
+			hidden = append(hidden, Hidden{"primary_only", "yes"})
+			pending = nil
+		case pending != nil && devices.HIBCSecondary(raw, now):
+			// The second label of the primary kept: combined, checked by
+			// the link character.
+			d, err = devices.ParseHIBCPair(pending.Barcode, raw, now)
+			hidden = append(hidden, Hidden{"hibc_primary", pending.Barcode})
+			if err == nil {
+				pending = nil
+			}
+		default:
+			if p, ok := devices.HIBCPrimary(raw, now); ok {
+				return s.scanPending(w, r, &ScanPending{Action: action, Barcode: p.Raw, Device: p})
+			}
+			if reading != "" {
+				d, err = devices.ParseReading(raw, reading, now, opts)
+			} else {
+				d, err = devices.ParseScanWith(raw, now, opts)
+			}
+			if err == nil && pending != nil {
+				// Another device was scanned: the primary kept is dropped.
+				dropped = "The HIBC label with the product code scanned before it (labeler " + pending.Device.Labeler + ", product " +
+					pending.Device.Catalogue + ") was not added: scan it again with its second label if that device is being implanted."
+				pending = nil
+			}
 		}
 	}
 	if err != nil {
-		action := "/devices/procedures/" + r.PathValue("id") + "/scan"
 		var choice *ScanChoice
 		if rs := devices.ScanReadings(err); len(rs) > 1 {
 			choice = &ScanChoice{Action: action, Barcode: raw, TextGS: opts.TextGS, Readings: rs, Error: apperr.FieldsOf(err)["barcode"]}
@@ -337,7 +418,7 @@ func (s *Module) devicesScan(w http.ResponseWriter, r *http.Request) error {
 		if perr != nil {
 			return perr
 		}
-		pd.Barcode, pd.TextGS = strings.ToValidUTF8(raw, ""), opts.TextGS
+		pd.Barcode, pd.TextGS, pd.Pending = strings.ToValidUTF8(raw, ""), opts.TextGS, pending
 		if choice != nil {
 			pd.Choice = choice
 			return s.k.Render(w, http.StatusConflict, "devices/procedure", pd)
@@ -345,14 +426,31 @@ func (s *Module) devicesScan(w http.ResponseWriter, r *http.Request) error {
 		pd.SetErrors(err, "barcode")
 		return s.k.Render(w, http.StatusUnprocessableEntity, "devices/procedure", pd)
 	}
-	hidden := []Hidden{{"barcode", raw}}
 	if opts.TextGS {
 		hidden = append(hidden, Hidden{"text_gs", "yes"})
 	}
 	if reading != "" {
 		hidden = append(hidden, Hidden{"reading", reading})
 	}
-	return s.addDevice(w, r, d, "/devices/procedures/"+r.PathValue("id")+"/scan", hidden)
+	return s.addDevice(w, r, d, action, hidden, dropped)
+}
+
+// scanPending answers a primary HIBC label scanned on its own: nothing is
+// added; the page (or, for the script, the message alone, 202) says what
+// was read and keeps the label for the next scan.
+func (s *Module) scanPending(w http.ResponseWriter, r *http.Request, p *ScanPending) error {
+	if scanFragment(r) {
+		if _, err := s.dev.Procedure(r.Context(), devOrg(r), r.PathValue("id")); err != nil {
+			return err
+		}
+		return s.k.RenderFragment(w, http.StatusAccepted, "devices/procedure", "devices/scan_pending", p)
+	}
+	pd, err := s.procedurePage(w, r)
+	if err != nil {
+		return err
+	}
+	pd.Pending, pd.TextGS = p, r.PostForm.Get("text_gs") == "yes"
+	return s.k.Render(w, http.StatusOK, "devices/procedure", pd)
 }
 
 var manualFields = []string{"gtin", "manufacturer", "labeler", "catalogue", "lot", "serial", "expiry"}
@@ -386,7 +484,7 @@ func (s *Module) devicesManual(w http.ResponseWriter, r *http.Request) error {
 	}
 	hidden := []Hidden{{"gtin", in.GTIN}, {"manufacturer", in.Manufacturer}, {"labeler", in.Labeler}, {"catalogue", in.Catalogue},
 		{"lot", in.Lot}, {"serial", in.Serial}, {"expiry", iso}}
-	return s.addDevice(w, r, d, "/devices/procedures/"+r.PathValue("id")+"/manual", hidden)
+	return s.addDevice(w, r, d, "/devices/procedures/"+r.PathValue("id")+"/manual", hidden, "")
 }
 
 func (s *Module) devicesRemoveImplant(w http.ResponseWriter, r *http.Request) error {

@@ -93,22 +93,25 @@ func (s *Module) devicesCreateRecall(w http.ResponseWriter, r *http.Request) err
 // page of the patient list with the recall work for each.
 type DevicesRecallPage struct {
 	web.Base
-	Recall   devices.Recall
-	Counts   devicesdb.RecallCounts
-	Match    devicesdb.RecallMatch
-	List     devicesdb.RecallPatientPage
-	Filters  RecallFilters
-	Prev     string // link to the page before, or ""
-	Next     string // and after
-	ListFrom int    // 1-based number of the first patient shown
-	ListTo   int
-	ListQ    string // the list's query (filters and offset), kept by the forms
-	Started  int    // patients with recall work
-	Done     int
-	CanWrite bool
-	Statuses []web.Option
-	Bulk     devices.RecallActionsInput // the bulk change, re-shown after an error
-	Selected map[string]bool
+	Recall devices.Recall
+	Counts devicesdb.RecallCounts
+	Match  devicesdb.RecallMatch
+	// Affected, Possible and Explanted are the three lists of Match, each
+	// a page with its total and links to the pages before and after.
+	Affected, Possible, Explanted RecallMatchList
+	List                          devicesdb.RecallPatientPage
+	Filters                       RecallFilters
+	Prev                          string // link to the page before, or ""
+	Next                          string // and after
+	ListFrom                      int    // 1-based number of the first patient shown
+	ListTo                        int
+	ListQ                         string // the list's query (filters and offset), kept by the forms
+	Started                       int    // patients with recall work
+	Done                          int
+	CanWrite                      bool
+	Statuses                      []web.Option
+	Bulk                          devices.RecallActionsInput // the bulk change, re-shown after an error
+	Selected                      map[string]bool
 	// BasisLabels names each group of the list (devices.Bases).
 	BasisLabels map[string]string
 }
@@ -130,6 +133,68 @@ type RecallFilter struct {
 
 // recallPageSize is the patients on one page of the list.
 const recallPageSize = 50
+
+// matchPageSize is the patients on one page of each of the three lists
+// the recall finds.
+const matchPageSize = 100
+
+// RecallMatchList is one page of one of the three lists a recall finds.
+type RecallMatchList struct {
+	ID, Caption, Empty string
+	Patients           []devicesdb.AffectedPatient
+	Total, From, To    int
+	Prev, Next         string // links to the pages before and after, or ""
+}
+
+// matchPageParams are the query parameters of the three lists' pages.
+var matchPageParams = [3]string{"affected_page", "possible_page", "explanted_page"}
+
+// matchPages reads the pages of the three lists (1-based; absent is the
+// first). Invalid, with a clear message, for a page that is not a whole
+// number from 1.
+func matchPages(v url.Values) ([3]int, error) {
+	var pages [3]int
+	for i, name := range matchPageParams {
+		pages[i] = 1
+		if raw := strings.TrimSpace(v.Get(name)); raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil || n < 1 || n > 1_000_000 {
+				return pages, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem with the list",
+					Fields: map[string]string{name: "The page must be a whole number, 1 or more"}}
+			}
+			pages[i] = n
+		}
+	}
+	return pages, nil
+}
+
+// matchList makes list i (matchPageParams) of the page: its patients, the
+// range shown and the links to the pages around it, keeping the rest of
+// the query.
+func matchList(id string, v url.Values, i int, page int, ps []devicesdb.AffectedPatient, offset, total int, l RecallMatchList) RecallMatchList {
+	l.Patients, l.Total = ps, total
+	if len(ps) > 0 {
+		l.From, l.To = offset+1, offset+len(ps)
+	}
+	link := func(p int) string {
+		q := url.Values{}
+		for k, vs := range v {
+			q[k] = vs
+		}
+		q.Set(matchPageParams[i], strconv.Itoa(p))
+		if p == 1 {
+			q.Del(matchPageParams[i])
+		}
+		return recallHref(id, q.Encode(), "#"+l.ID)
+	}
+	if page > 1 {
+		l.Prev = link(page - 1)
+	}
+	if offset+len(ps) < total {
+		l.Next = link(page + 1)
+	}
+	return l
+}
 
 // recallListQuery reads the patient list's filters and offset (status,
 // repeated or comma-separated, each once; basis; offset) from v. Invalid, with a
@@ -182,6 +247,11 @@ func recallHref(id, query, frag string) string {
 
 func (s *Module) recallPage(w http.ResponseWriter, r *http.Request, id string, q devicesdb.RecallPatientQuery) (DevicesRecallPage, error) {
 	org := devOrg(r)
+	pages, err := matchPages(r.URL.Query())
+	if err != nil {
+		// The forms' re-rendered pages come back to the first pages.
+		pages = [3]int{1, 1, 1}
+	}
 	rc, err := s.dev.Recall(r.Context(), org, id)
 	if err != nil {
 		return DevicesRecallPage{}, err
@@ -194,9 +264,17 @@ func (s *Module) recallPage(w http.ResponseWriter, r *http.Request, id string, q
 	if d.Counts, err = s.dev.CountRecall(r.Context(), org, rc); err != nil {
 		return d, err
 	}
-	if d.Match, err = s.dev.MatchRecall(r.Context(), org, rc, 1000); err != nil {
+	if d.Match, err = s.dev.MatchRecallPages(r.Context(), org, rc, devicesdb.RecallMatchPages{Limit: matchPageSize,
+		Affected: (pages[0] - 1) * matchPageSize, Possible: (pages[1] - 1) * matchPageSize, Explanted: (pages[2] - 1) * matchPageSize}); err != nil {
 		return d, err
 	}
+	v, m := r.URL.Query(), d.Match
+	d.Affected = matchList(rc.ID, v, 0, pages[0], m.Patients, m.Offset, m.Total,
+		RecallMatchList{ID: "affected-patients", Caption: "Patients with affected devices still implanted", Empty: "No patient has an affected device still implanted."})
+	d.Possible = matchList(rc.ID, v, 1, pages[1], m.Possible, m.PossibleOffset, m.PossibleTotal,
+		RecallMatchList{ID: "possible-patients", Caption: "Patients with possibly affected devices, with what to check", Empty: "No patient has a possibly affected device."})
+	d.Explanted = matchList(rc.ID, v, 2, pages[2], m.Explanted, m.ExplantedOffset, m.ExplantedTotal,
+		RecallMatchList{ID: "explanted-patients", Caption: "Patients whose recalled devices have been removed", Empty: "No recalled device has been removed."})
 	q.Limit = recallPageSize
 	if d.List, err = s.dev.RecallPatients(r.Context(), org, rc.ID, q); err != nil {
 		return d, err
@@ -234,6 +312,9 @@ func (s *Module) recallPage(w http.ResponseWriter, r *http.Request, id string, q
 func (s *Module) devicesRecall(w http.ResponseWriter, r *http.Request) error {
 	q, err := recallListQuery(r.URL.Query())
 	if err != nil {
+		return err
+	}
+	if _, err := matchPages(r.URL.Query()); err != nil {
 		return err
 	}
 	d, err := s.recallPage(w, r, r.PathValue("id"), q)
@@ -414,15 +495,21 @@ func (s *Module) devicesRecallCSV(w http.ResponseWriter, r *http.Request) error 
 	}
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
-	_ = cw.Write([]string{"recall_reference", "nhs_number", "name", "birth_date", "address", "postcode", "phone", "email", "devices", "group", "status", "deadline"})
+	// Dates as people read them ("1 May 1960"), the time of the last
+	// change of status in London time ("1 December 2026 14:05").
+	_ = cw.Write([]string{"recall_reference", "nhs_number", "name", "birth_date", "address", "postcode", "phone", "email", "devices", "group", "status", "deadline", "status_changed"})
 	for _, a := range acts {
 		var devs []string
 		for _, d := range a.Devices {
 			devs = append(devs, fmt.Sprintf("GTIN %s lot %s serial %s", d.GTIN, d.Lot, d.Serial))
 		}
 		p := a.Patient
-		_ = cw.Write([]string{devices.CSVSafe(rc.Reference), p.NHSNumber.Format(), devices.CSVSafe(p.Name), p.BirthDate, devices.CSVSafe(p.Address), devices.CSVSafe(p.Postcode),
-			devices.CSVSafe(p.Phone), devices.CSVSafe(p.Email), devices.CSVSafe(strings.Join(devs, "; ")), devices.BasisLabel(a.Basis), devices.ActionLabel(a.Status), rc.Deadline})
+		changed := ""
+		if a.UpdatedAt != nil {
+			changed = text.DayTime(*a.UpdatedAt)
+		}
+		_ = cw.Write([]string{devices.CSVSafe(rc.Reference), p.NHSNumber.Format(), devices.CSVSafe(p.Name), text.Day(p.BirthDate), devices.CSVSafe(p.Address), devices.CSVSafe(p.Postcode),
+			devices.CSVSafe(p.Phone), devices.CSVSafe(p.Email), devices.CSVSafe(strings.Join(devs, "; ")), devices.BasisLabel(a.Basis), devices.ActionLabel(a.Status), text.Day(rc.Deadline), changed})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -2,6 +2,7 @@ package devicesweb_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -137,7 +138,7 @@ func TestRecallPageThreeLists(t *testing.T) {
 		if !strings.Contains(pos, "lot") || !strings.Contains(pos, "app-recall-reasons") {
 			t.Errorf("possible list lacks the reasons to check:\n%s", pos)
 		}
-		if !strings.Contains(exp, "removed 2026-11-22") {
+		if !strings.Contains(exp, "removed 22 November 2026") {
 			t.Errorf("explanted list lacks the removal date:\n%s", exp)
 		}
 		for _, s := range []string{"<strong>60</strong> patients have <strong>60</strong> affected devices still implanted",
@@ -281,6 +282,7 @@ func TestRecallBulkStatusChange(t *testing.T) {
 		if !strings.Contains(csv, ",group,") || !strings.Contains(csv, "Possibly affected: check") || !strings.Contains(csv, ",Affected,") {
 			t.Errorf("letters CSV lacks the group column:\n%.400s", csv)
 		}
+		checkLettersCSVDates(t, w)
 	})
 }
 
@@ -430,4 +432,95 @@ func TestRecallFormDates(t *testing.T) {
 			t.Error("recall page does not show its dates as 20 November 2026 and 15 January 2027")
 		}
 	})
+}
+
+// The recall page's three lists are paged, with the total of each: a
+// recall that finds more than 1,000 patients lists every one of them,
+// the 1,001st included, one page at a time.
+func TestRecallMatchListsPaged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		const n = 1003
+		f := webtest.NewFixture(t, st)
+		db, ctx := devicesdb.New(st), audit.WithActor(context.Background(), audit.Actor{Name: "test"})
+		proc := devices.ProcedureInput{PerformedOn: "2026-11-20", Site: "Theatre 3", Laterality: "left", Clinician: "Ms A Surgeon", Description: "Hip replacement"}
+		var recs []devicesdb.BulkRecord
+		for i := range n {
+			p := rwPatient(i)
+			p.Name = fmt.Sprintf("Paged Patient %04d", i+1)
+			recs = append(recs, devicesdb.BulkRecord{Patient: p, Procedure: proc,
+				Devices: []devices.Device{{GTIN: webtest.GTIN(7), Lot: "L1", Serial: fmt.Sprintf("P%04d", i), EntryType: devices.EntryManual}}})
+		}
+		if _, err := db.ImportImplants(ctx, f.OrgA.ID, slices.Values(recs)); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := db.CreateRecall(ctx, f.OrgA.ID, devices.RecallInput{Reference: "FSN-PAGED", Kind: "fsn", Issuer: "Acme", IssuedOn: "2026-11-01",
+			Manufacturer: "Acme", ActionRequired: "Review", Affects: webtest.GTIN(7) + " lots L1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := f.Client(t, "A/devices")
+		name := regexp.MustCompile(`Paged Patient (\d{4})`)
+		seen := map[string]bool{}
+		for page := 1; ; page++ {
+			u := f.Srv.URL + "/devices/recalls/" + rc.ID
+			if page > 1 {
+				u += "?affected_page=" + fmt.Sprint(page)
+			}
+			body := webtest.Get(t, c, u, 200)
+			list := section(t, body, "affected-patients")
+			for _, m := range name.FindAllStringSubmatch(list, -1) {
+				seen[m[1]] = true
+			}
+			if page == 1 && (!strings.Contains(body, fmt.Sprintf("of %d patients", n)) || !strings.Contains(body, `rel="next"`) || !strings.Contains(body, "affected_page=2")) {
+				t.Fatalf("first page: no total or next page link\n%s", body)
+			}
+			if !strings.Contains(body, "affected_page="+fmt.Sprint(page+1)) {
+				break
+			}
+			if page > 40 {
+				t.Fatal("no last page")
+			}
+		}
+		if len(seen) != n || !seen["1001"] || !seen["1003"] {
+			t.Errorf("patients reached through the pages: %d (1001st %v), want all %d", len(seen), seen["1001"], n)
+		}
+		for _, q := range []string{"?affected_page=0", "?affected_page=x", "?possible_page=-1", "?explanted_page=99999999999999999999"} {
+			if resp, body := webtest.Do(t, c, "GET", f.Srv.URL+"/devices/recalls/"+rc.ID+q, ""); resp.StatusCode != 422 || !strings.Contains(body, "page") {
+				t.Errorf("%s: %d, want 422 with a message", q, resp.StatusCode)
+			}
+		}
+	})
+}
+
+// The letters CSV writes dates as people read them ("1 May 1960"), and
+// the time a patient's status last changed as "1 December 2026 14:05"
+// (London): no ISO date or RFC 3339 time in the spreadsheet.
+// It runs in TestRecallBulkStatusChange, on its recall world.
+func checkLettersCSVDates(t *testing.T, w *recallWorld) {
+	t.Helper()
+	{
+		rows, err := csv.NewReader(strings.NewReader(webtest.Get(t, w.c, w.url("/letters.csv"), 200))).ReadAll()
+		if err != nil || len(rows) != rwAll+1 {
+			t.Fatalf("letters CSV: %d rows, %v", len(rows), err)
+		}
+		col := map[string]int{}
+		for i, h := range rows[0] {
+			col[h] = i
+		}
+		if _, ok := col["status_changed"]; !ok {
+			t.Fatalf("no status_changed column: %q", rows[0])
+		}
+		iso := regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
+		when := regexp.MustCompile(`^\d{1,2} [A-Z][a-z]+ \d{4} \d{2}:\d{2}$`)
+		for _, r := range rows[1:] {
+			if r[col["birth_date"]] != "1 May 1960" || !when.MatchString(r[col["status_changed"]]) {
+				t.Errorf("row %q: birth_date %q, status_changed %q", r[col["name"]], r[col["birth_date"]], r[col["status_changed"]])
+			}
+			for _, cell := range r {
+				if iso.MatchString(cell) {
+					t.Errorf("ISO date in the letters CSV: %q", cell)
+				}
+			}
+		}
+	}
 }

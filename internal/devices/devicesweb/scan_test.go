@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clinsafe/clinsafe/gs1"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/devices"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
@@ -220,3 +221,121 @@ func TestDevicesManualWithoutGTIN(t *testing.T) {
 		}
 	})
 }
+
+// hibcLabel appends the HIBC check character to data.
+func hibcLabel(t *testing.T, data string) string {
+	t.Helper()
+	c, err := gs1.HIBCCheck(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data + string(c)
+}
+
+// An HIBC implant with its data on two labels: the primary label scanned
+// on its own is kept (a hidden field) with a plain message, and the next
+// scan of its secondary label is combined with it, checked by the link
+// character, and stops like any scan; a secondary without a primary, or
+// of another product, is a clear error. The primary can be added alone.
+// The scanner setting is checked on the same page (checkTextGSSetting).
+func TestDevicesScanHIBCPair(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		c := f.Client(t, "A/devices")
+		page := newScanProcedure(t, c, f.Srv.URL, procForm)
+		scan := func(v url.Values, hdr ...string) (int, string) {
+			resp, body := webtest.Do(t, c, "POST", f.Srv.URL+page+"/scan", v.Encode(), hdr...)
+			return resp.StatusCode, body
+		}
+		checkTextGSSetting(t, st, f, c, page)
+		primary, secondary := "+A123BJC5D6E71G", hibcLabel(t, "+$$+3291231SER1G")
+		other := hibcLabel(t, "+$$+3291231SER1H") // links to another primary
+
+		code, body := scan(url.Values{"barcode": {primary}})
+		if code != 200 || !strings.Contains(body, "Primary label read: labeler A123, product BJC5D6E7. Scan the second label (lot, serial, expiry), or add without it") ||
+			!strings.Contains(body, `name="hibc_primary" value="`+attrValue(primary)+`"`) || implantCount(t, st, page) != 0 {
+			t.Fatalf("primary label alone: %d\n%s", code, body)
+		}
+		code, body = scan(url.Values{"barcode": {primary}}, "X-Clinsafe-Fragment", "scan")
+		if code != 202 || strings.Contains(body, "<html") || !strings.Contains(body, `data-hibc-primary="`+attrValue(primary)+`"`) || !strings.Contains(body, "Primary label read") {
+			t.Fatalf("primary label alone, as the script asks: %d\n%s", code, body)
+		}
+
+		// A secondary with no primary kept, and one of another product.
+		code, body = scan(url.Values{"barcode": {secondary}})
+		if code != 422 || !strings.Contains(body, "no product code") || implantCount(t, st, page) != 0 {
+			t.Fatalf("secondary label alone: %d\n%s", code, body)
+		}
+		code, body = scan(url.Values{"barcode": {other}, "hibc_primary": {primary}})
+		if code != 422 || !strings.Contains(body, "do not belong together") || !strings.Contains(body, `name="hibc_primary" value="`+attrValue(primary)+`"`) ||
+			implantCount(t, st, page) != 0 {
+			t.Fatalf("secondary of another product: %d\n%s", code, body)
+		}
+
+		// The pair: one device with the primary's product and the secondary's serial and expiry.
+		if code, body = scan(url.Values{"barcode": {secondary}, "hibc_primary": {primary}}); code != 303 {
+			t.Fatalf("the pair: %d\n%s", code, body)
+		}
+		var labeler, catalogue, serial, expiry, raw string
+		if err := st.SQL().QueryRow(`SELECT labeler, catalogue, serial, expiry, raw FROM implants WHERE procedure_id = $1`, strings.TrimPrefix(page, "/devices/procedures/")).
+			Scan(&labeler, &catalogue, &serial, &expiry, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if labeler != "A123" || catalogue != "BJC5D6E7" || serial != "SER1" || expiry != "2029-12-31" || raw != primary+" "+secondary {
+			t.Errorf("stored pair: %q %q %q %q %q", labeler, catalogue, serial, expiry, raw)
+		}
+		// The same pair again stops (the serial is recorded), and the
+		// override form posts both labels again.
+		code, body = scan(url.Values{"barcode": {secondary}, "hibc_primary": {primary}})
+		if code != 409 || !strings.Contains(body, `name="hibc_primary" value="`+attrValue(primary)+`"`) || !strings.Contains(body, `name="override_reason"`) {
+			t.Fatalf("the pair again: %d\n%s", code, body)
+		}
+		if code, body = scan(url.Values{"barcode": {secondary}, "hibc_primary": {primary}, "override": {"yes"}, "override_reason": {"Second side, same device type"}}); code != 303 || implantCount(t, st, page) != 2 {
+			t.Fatalf("the pair overridden: %d, %d implants\n%s", code, implantCount(t, st, page), body)
+		}
+
+		// Another device scanned while a primary label is kept: added, and
+		// the practitioner is told the primary label was not.
+		if code, body = scan(url.Values{"barcode": {"(01)" + webtest.GTIN(2) + "(17)291231(10)LOTP"}, "hibc_primary": {primary}}); code != 303 || implantCount(t, st, page) != 3 {
+			t.Fatalf("GS1 scan with a primary kept: %d\n%s", code, body)
+		}
+		if body := webtest.Get(t, c, f.Srv.URL+page, 200); !strings.Contains(body, "The HIBC label with the product code scanned before it (labeler A123, product BJC5D6E7) was not added") {
+			t.Errorf("no word that the kept primary label was not added\n%s", body)
+		}
+		resp, _ := webtest.Do(t, c, "POST", f.Srv.URL+page+"/scan", url.Values{"barcode": {"(01)" + webtest.GTIN(2) + "(17)291231(10)LOTQ"}, "hibc_primary": {primary}}.Encode(), "X-Clinsafe-Fragment", "scan")
+		if resp.StatusCode != 201 || !strings.Contains(resp.Header.Get("X-Clinsafe-Scan-Note"), "was not added") {
+			t.Errorf("fragment scan with a primary kept: %d, note %q", resp.StatusCode, resp.Header.Get("X-Clinsafe-Scan-Note"))
+		}
+
+		// Added without the second label.
+		if code, body = scan(url.Values{"barcode": {hibcLabel(t, "+A123XYZ0")}, "primary_only": {"yes"}}); code != 303 || implantCount(t, st, page) != 5 {
+			t.Fatalf("primary added alone: %d\n%s", code, body)
+		}
+		// primary_only with a label that is not a primary on its own.
+		if code, body = scan(url.Values{"barcode": {secondary}, "primary_only": {"yes"}}); code != 422 || implantCount(t, st, page) != 5 {
+			t.Fatalf("primary_only with a secondary label: %d\n%s", code, body)
+		}
+
+		// The JSON API takes the two labels as barcode and secondary_barcode.
+		api := f.Client(t, "A/devices")
+		id := strings.TrimPrefix(page, "/devices/procedures/")
+		resp, body = webtest.Do(t, api, "POST", f.Srv.URL+"/api/v1/devices/procedures/"+id+"/implants",
+			`{"barcode":"+A123BJC5D6E71G","secondary_barcode":"`+hibcLabel(t, "+$$+3291231SER2G")+`"}`)
+		if resp.StatusCode != 201 || !strings.Contains(body, `"serial": "SER2"`) || !strings.Contains(body, `"labeler": "A123"`) {
+			t.Fatalf("API pair: %d\n%s", resp.StatusCode, body)
+		}
+		for _, b := range []string{
+			`{"barcode":"+A123BJC5D6E71G"}`,
+			`{"barcode":"+A123BJC5D6E71G","secondary_barcode":"` + other + `"}`,
+			`{"secondary_barcode":"` + secondary + `"}`,
+			`{"barcode":"0109521234543213","secondary_barcode":"` + secondary + `"}`,
+		} {
+			if resp, body := webtest.Do(t, api, "POST", f.Srv.URL+"/api/v1/devices/procedures/"+id+"/implants", b); resp.StatusCode != 422 {
+				t.Errorf("API %s: %d, want 422\n%s", b, resp.StatusCode, body)
+			}
+		}
+	})
+}
+
+// attrValue is s as html/template writes it in an attribute.
+func attrValue(s string) string { return strings.ReplaceAll(html.EscapeString(s), "+", "&#43;") }

@@ -14,6 +14,7 @@ import (
 // TestEveryPageTemplateExecutes runs every page of the implanted devices wing with the typed
 // data its handler passes.
 func TestEveryPageTemplateExecutes(t *testing.T) {
+	at := time.Date(2026, 12, 1, 14, 5, 0, 0, time.UTC)
 	webtest.EveryPage(t, "devices", func(b web.Base) map[string]any {
 		return map[string]any{
 			"catalogue": devicesweb.DevicesCataloguePage{Base: b},
@@ -31,6 +32,7 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"recall_new":    devicesweb.DevicesNewRecallPage{Base: b},
 			"recall_close":  devicesweb.DevicesRecallClosePage{Base: b, Recall: devices.Recall{ID: "r", Status: "open"}, Open: devicesdb.OpenWork{OpenActions: 2, NotStarted: 1}},
 			"recalls":       devicesweb.DevicesRecallsPage{Base: b},
+			"settings":      devicesweb.DevicesSettingsPage{Base: b, Settings: devicesdb.Settings{TextGS: true, UpdatedAt: &at}},
 		}
 	})
 }
@@ -44,8 +46,11 @@ func recallSample(b web.Base) devicesweb.DevicesRecallPage {
 	ps := []devicesdb.AffectedPatient{p}
 	return devicesweb.DevicesRecallPage{Base: b, CanWrite: true, Recall: devices.Recall{ID: "r", Status: "closed", ClosedAt: &at, ClosedReason: "why",
 		Rules: []devices.Rule{{Catalogue: "71-345", Kind: devices.RuleAll}}},
-		Match: devicesdb.RecallMatch{Patients: ps, Possible: ps, Explanted: ps, Truncated: true},
-		List:  devicesdb.RecallPatientPage{Patients: ps, Total: 120, Offset: 50, Limit: 50}, Started: 120, Prev: "/p", Next: "/n",
+		Match:     devicesdb.RecallMatch{Patients: ps, Possible: ps, Explanted: ps, Truncated: true},
+		Affected:  devicesweb.RecallMatchList{ID: "a", Caption: "c", Patients: ps, Total: 300, From: 101, To: 200, Prev: "/p", Next: "/n"},
+		Possible:  devicesweb.RecallMatchList{ID: "b", Caption: "c", Total: 3, Prev: "/p"},
+		Explanted: devicesweb.RecallMatchList{ID: "c", Caption: "c", Empty: "none"},
+		List:      devicesdb.RecallPatientPage{Patients: ps, Total: 120, Offset: 50, Limit: 50}, Started: 120, Prev: "/p", Next: "/n",
 		Filters:     devicesweb.RecallFilters{Statuses: []devicesweb.RecallFilter{{Value: "to_check", Label: "To check", Count: 3, Checked: true}}, Any: true},
 		BasisLabels: map[string]string{devices.BasisPossible: "Possibly affected"}, Selected: map[string]bool{"p": true}}
 }

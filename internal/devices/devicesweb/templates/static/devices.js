@@ -3,7 +3,9 @@
 // scan field. With it, each scan (a keyboard-wedge scanner types the data
 // and presses Enter) is posted with fetch, its line is added to the table
 // at once, and focus never leaves the scan field. Scans are sent one at a
-// time, in the order they were made.
+// time, in the order they were made. An HIBC primary label scanned on its
+// own is kept in the form's hidden field, as the page without the script
+// keeps it, and sent with the next scan.
 
 const form = document.getElementById('scan-form')
 
@@ -16,6 +18,7 @@ if (form) {
   const status = document.getElementById('scan-status')
   const stop = document.getElementById('scan-stop')
   const textGS = document.getElementById('text_gs')
+  const pending = document.getElementById('hibc_primary')
   let queue = Promise.resolve()
 
   // The field has autofocus, but the success banner of the design system
@@ -72,6 +75,8 @@ if (form) {
     let resp
     const body = new URLSearchParams({ barcode: value })
     if (gs) body.set('text_gs', 'yes')
+    // Read when the scan is sent: the scan before may have been a primary label.
+    if (pending && pending.value) body.set('hibc_primary', pending.value)
     try {
       resp = await fetch(form.action, {
         method: 'POST',
@@ -87,6 +92,17 @@ if (form) {
     if (resp.status === 201 || resp.status === 409) {
       // A new scan replaces an earlier stop: that device was not added.
       stop.replaceChildren()
+      if (pending) pending.value = ''
+    }
+    if (resp.status === 202) {
+      // An HIBC primary label on its own: kept for the next scan, with the
+      // server's message and its "add without it" form.
+      clearError()
+      stop.innerHTML = html // escaped by the server's template
+      const kept = stop.querySelector('[data-hibc-primary]')
+      if (pending && kept) pending.value = kept.dataset.hibcPrimary
+      status.textContent = kept ? kept.querySelector('p').textContent.trim() : ''
+      return
     }
     if (resp.status === 409) {
       // Stopped before it was added (expired, serial already implanted,
@@ -105,6 +121,9 @@ if (form) {
       lines.insertAdjacentHTML('beforeend', html)
       if (empty) empty.hidden = true
       status.textContent = describe(lines.lastElementChild)
+      // Such as: an HIBC primary label kept before this scan was not added.
+      const note = resp.headers.get('X-Clinsafe-Scan-Note')
+      if (note) status.textContent += ' ' + note
     } else if (resp.status === 422) {
       showError(html)
     } else if (resp.redirected || resp.status === 401 || resp.status === 403) {
@@ -115,6 +134,8 @@ if (form) {
   }
 
   form.addEventListener('submit', (event) => {
+    // "Remember for this organisation" posts the form to the settings.
+    if (event.submitter && event.submitter.hasAttribute('formaction')) return
     event.preventDefault()
     const value = input.value
     input.value = ''
