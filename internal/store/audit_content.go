@@ -81,7 +81,10 @@ func kernelContent() []Entity {
 // itself, the schema version, sessions and sign-in throttling, and the
 // reference counters (each number is recorded with the entity it names),
 // and cscr_versions, which a trigger fills from cscr_issues (audited).
-var unauditedTables = []string{"audit_log", "schema_migrations", "sessions", "login_failures", "ref_counters", "cscr_versions"}
+// mail_outbox holds delivery records: the change that causes a message is
+// audited in the transaction that enqueues it; sending, retrying and
+// marking the message sent or failed change only the record of delivery.
+var unauditedTables = []string{"audit_log", "schema_migrations", "sessions", "login_failures", "ref_counters", "cscr_versions", "mail_outbox"}
 
 // deletedContent is the content hash of an entity that no longer exists.
 const deletedContent = "deleted"
