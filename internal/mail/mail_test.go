@@ -3,11 +3,18 @@ package mail_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"github.com/clinsafe/clinsafe/internal/config"
 	"io"
 	"log/slog"
+	"math/big"
 	"mime"
 	"mime/quotedprintable"
 	"strings"
@@ -296,6 +303,64 @@ func TestSignIn(t *testing.T) {
 	})
 }
 
+// TestTLS: STARTTLS when the server offers it, and the password never in
+// the clear to a server that is not this machine.
+func TestTLS(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		org := storetest.Org(t, st, "RA1")
+		cert, roots := selfSigned(t)
+		srv := newSMTPServerOn(t, "localhost", &tls.Config{Certificates: []tls.Certificate{cert}})
+		srv.user, srv.pass = "clinsafe", "s3cret"
+		enqueue(t, st, msg(org, 1))
+		s := srv.sender()
+		s.Username, s.Password, s.TLS = "clinsafe", "s3cret", &tls.Config{RootCAs: roots}
+		if n := once(t, mail.New(st, s, mail.Options{Logger: quiet})); n != 1 {
+			t.Fatalf("sent %d over STARTTLS, want 1", n)
+		}
+		if got := srv.received(); len(got) != 1 || !got[0].TLS {
+			t.Fatalf("received %+v, want one message over TLS", got)
+		}
+
+		// 127.0.0.2 is this machine too, but not by a name net/smtp
+		// trusts, and offers no TLS: the password is not sent.
+		plain := newSMTPServerOn(t, "127.0.0.2", nil)
+		plain.user, plain.pass = "clinsafe", "s3cret"
+		enqueue(t, st, msg(org, 2))
+		ps := plain.sender()
+		ps.Username, ps.Password = "clinsafe", "s3cret"
+		if n := once(t, mail.New(st, ps, mail.Options{Logger: quiet})); n != 0 {
+			t.Fatalf("sent %d with a password in the clear", n)
+		}
+		items, err := mail.New(st, nil, mail.Options{}).List(ctx, org.ID, mail.Failed, 10)
+		if err != nil || len(items) != 1 || !strings.Contains(items[0].LastError, "without TLS") || plain.authed != 0 {
+			t.Fatalf("failed = %+v (%v), server sign-ins %d; want one failed for want of TLS and no sign-in", items, err, plain.authed)
+		}
+	})
+}
+
+// selfSigned makes a certificate for localhost and the pool that trusts it.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"}, DNSNames: []string{"localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(c)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+}
+
 func TestRetryWithBackoff(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		org := storetest.Org(t, st, "RA1")
@@ -533,6 +598,39 @@ func TestLeaseOfACrashedWorker(t *testing.T) {
 		clk.advance(lease)
 		if n := once(t, other); n != 3 {
 			t.Fatalf("after the lease ended another worker sent %d, want 3", n)
+		}
+	})
+}
+
+// TestLeaseOvertaken: a worker that stalls after its claim until its lease
+// has ended, while another worker sends the messages, sends none of them.
+func TestLeaseOvertaken(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		org := storetest.Org(t, st, "RA1")
+		clk := newClock(st)
+		srv := newSMTPServer(t)
+		for i := 0; i < 3; i++ {
+			enqueue(t, st, msg(org, i))
+		}
+		lease := 5 * time.Minute
+		stalled := mail.New(st, srv.sender(), mail.Options{Logger: quiet, Lease: lease, Worker: "stalled"})
+		other := mail.New(st, srv.sender(), mail.Options{Logger: quiet, Lease: lease, Worker: "other"})
+		n, err := stalled.ClaimThenDeliver(ctx, func() {
+			clk.advance(lease)
+			if n := once(t, other); n != 3 {
+				t.Errorf("the other worker sent %d, want 3", n)
+			}
+		})
+		if err != nil || n != 0 {
+			t.Errorf("the stalled worker sent %d (%v), want 0", n, err)
+		}
+		for id, n := range srv.byMessageID() {
+			if n != 1 {
+				t.Errorf("message %s delivered %d times", id, n)
+			}
+		}
+		if n := len(srv.received()); n != 3 {
+			t.Errorf("server received %d, want 3", n)
 		}
 	})
 }

@@ -138,31 +138,51 @@ func (b *Outbox) Once(ctx context.Context) (sent int, err error) {
 		if len(batch) == 0 {
 			return sent, nil
 		}
-		for i, m := range batch {
-			if ctx.Err() != nil {
-				b.release(ctx, batch[i:])
-				return sent, ctx.Err()
-			}
-			serr := b.sender.Send(ctx, m.Outgoing)
-			if serr == nil {
-				if err := b.markSent(ctx, m); err != nil {
-					b.release(ctx, batch[i+1:])
-					return sent, err
-				}
-				sent++
-				continue
-			}
-			if ctx.Err() != nil {
-				// Stopped, not failed: the attempt does not count.
-				b.release(ctx, batch[i:])
-				return sent, ctx.Err()
-			}
-			if err := b.markFailed(ctx, m, serr); err != nil {
+		n, err := b.deliver(ctx, batch)
+		sent += n
+		if err != nil {
+			return sent, err
+		}
+	}
+}
+
+// deliver sends the claimed batch one message at a time, recording each
+// outcome, and returns how many were sent. When ctx ends or the database
+// fails it gives back the messages not yet tried.
+func (b *Outbox) deliver(ctx context.Context, batch []claimed) (sent int, err error) {
+	for i, m := range batch {
+		if ctx.Err() != nil {
+			b.release(ctx, batch[i:])
+			return sent, ctx.Err()
+		}
+		held, err := b.hold(ctx, m)
+		if err != nil {
+			b.release(ctx, batch[i:])
+			return sent, err
+		}
+		if !held {
+			continue // another worker took it over
+		}
+		serr := b.sender.Send(ctx, m.Outgoing)
+		if serr == nil {
+			if err := b.markSent(ctx, m); err != nil {
 				b.release(ctx, batch[i+1:])
 				return sent, err
 			}
+			sent++
+			continue
+		}
+		if ctx.Err() != nil {
+			// Stopped, not failed: the attempt does not count.
+			b.release(ctx, batch[i:])
+			return sent, ctx.Err()
+		}
+		if err := b.markFailed(ctx, m, serr); err != nil {
+			b.release(ctx, batch[i+1:])
+			return sent, err
 		}
 	}
+	return sent, nil
 }
 
 // claim takes up to Batch due messages for this worker, with a lease: in
@@ -196,6 +216,28 @@ func (b *Outbox) claim(ctx context.Context) ([]claimed, error) {
 		return nil, b.wrap(err, "claim due messages")
 	}
 	return out, nil
+}
+
+// hold renews this worker's lease on m just before sending it, so that the
+// lease covers the whole delivery however long the messages before it in
+// the batch took. It is false when the lease had ended and another worker
+// has taken the message over (or it is no longer pending).
+func (b *Outbox) hold(ctx context.Context, m claimed) (bool, error) {
+	now := b.db.Now()
+	var n int64
+	err := b.db.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'pending'`,
+			now.Add(b.o.Lease), m.ID, b.o.Worker)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return false, b.wrap(err, "renew the lease on message %s", m.ID)
+	}
+	return n == 1, nil
 }
 
 // record runs one update of a claimed message's delivery record. It goes

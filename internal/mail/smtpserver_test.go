@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -41,19 +42,27 @@ type smtpServer struct {
 	authed     int
 	// delay is how long DATA takes.
 	delay time.Duration
+	// tls, when set, makes the server offer STARTTLS.
+	tls *tls.Config
 
 	srv *smtp.Server
 }
 
 type received struct {
 	From, To string
-	Msg      *mail.Message
-	Body     []byte
+	// TLS says the message came over TLS.
+	TLS  bool
+	Msg  *mail.Message
+	Body []byte
 }
 
-func newSMTPServer(t *testing.T) *smtpServer {
+func newSMTPServer(t *testing.T) *smtpServer { return newSMTPServerOn(t, "127.0.0.1", nil) }
+
+// newSMTPServerOn listens on host, offering STARTTLS with tlsConfig when
+// it is set.
+func newSMTPServerOn(t *testing.T, host string, tlsConfig *tls.Config) *smtpServer {
 	t.Helper()
-	s := &smtpServer{t: t, host: "127.0.0.1"}
+	s := &smtpServer{t: t, host: host, tls: tlsConfig}
 	s.start()
 	t.Cleanup(s.stop)
 	return s
@@ -68,8 +77,12 @@ func (s *smtpServer) start() {
 		s.t.Fatalf("smtp server: listen on %s: %v", addr, err)
 	}
 	s.port = l.Addr().(*net.TCPAddr).Port
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		_, isTLS := c.TLSConnectionState()
+		return &session{s: s, tls: isTLS}, nil
+	}))
 	srv.Domain = "localhost"
+	srv.TLSConfig = s.tls
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	s.mu.Lock()
@@ -129,6 +142,7 @@ func (s *smtpServer) byMessageID() map[string]int {
 
 type session struct {
 	s        *smtpServer
+	tls      bool
 	from, to string
 }
 
@@ -203,7 +217,7 @@ func (se *session) Data(r io.Reader) error {
 		return errors.New("unreadable message: " + err.Error())
 	}
 	body, _ := io.ReadAll(m.Body)
-	se.s.got = append(se.s.got, received{From: se.from, To: se.to, Msg: m, Body: body})
+	se.s.got = append(se.s.got, received{From: se.from, To: se.to, TLS: se.tls, Msg: m, Body: body})
 	return nil
 }
 
