@@ -127,9 +127,10 @@ func (postgresDialect) backup(ctx context.Context, _ *DB, dsn, path string) erro
 // concurrent claims take disjoint rows.
 func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 
-// SkipLocked returns the clause that ends the SELECT of a work-queue claim
-// (SELECT id ... LIMIT n` + s.SkipLocked() + `) run in a writing
-// transaction: on PostgreSQL " FOR UPDATE SKIP LOCKED", so that workers
-// claiming at once lock disjoint rows; on SQLite nothing, as the one
-// writer runs claims one after another.
+// SkipLocked returns the clause to append to the SELECT of a work-queue
+// claim run in a writing transaction (as mail's outbox does: UPDATE ...
+// WHERE id IN (SELECT id ... LIMIT n + SkipLocked())): on PostgreSQL
+// " FOR UPDATE SKIP LOCKED", so that workers claiming at once lock
+// disjoint rows; on SQLite nothing, as the one writer runs claims one
+// after another.
 func (s *DB) SkipLocked() string { return s.dialect.skipLocked() }

@@ -25,5 +25,5 @@ CREATE TABLE mail_outbox (
 );
 -- The worker's claim: pending messages in the order they fall due.
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE status = 'pending';
--- The admin page: one organisation's messages by status, oldest first.
+-- The admin page: one organisation's messages by status and age.
 CREATE INDEX mail_outbox_org ON mail_outbox (org_id, status, created_at);
