@@ -16,6 +16,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/demo"
+	"github.com/clinsafe/clinsafe/internal/mail"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/web"
 )
@@ -104,6 +105,13 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The email outbox's worker runs beside the server and stops before the
+	// store closes.
+	outbox := mail.New(st, mail.NewSMTPSender(cfg.SMTP), mail.Options{Logger: log})
+	mctx, stopMail := context.WithCancel(ctx)
+	mailDone := make(chan struct{})
+	go func() { defer close(mailDone); outbox.Run(mctx) }()
+	defer func() { stopMail(); <-mailDone }()
 	log.Info("clinsafe listening", "url", cfg.BaseURL, "listen", cfg.Listen, "engine", st.Engine(), "version", version)
 	return srv.Run(ctx)
 }

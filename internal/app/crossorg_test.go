@@ -20,6 +20,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/demo"
+	"github.com/clinsafe/clinsafe/internal/mail"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -47,6 +48,7 @@ var idKinds = map[string]string{
 	"serial":      `SELECT serial FROM implants WHERE org_id = $1 AND serial <> '' ORDER BY id LIMIT 1`,
 	"orgs":        `SELECT id FROM organisations WHERE id = $1`,
 	"csos":        `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'cso' ORDER BY user_id LIMIT 1`,
+	"mail":        `SELECT id FROM mail_outbox WHERE org_id = $1 ORDER BY id LIMIT 1`,
 	// Not an id (the same in every organisation, so neither a marker of
 	// another's data nor translated): a hazard's number, which names it
 	// within an issued version of its log (/risk/issues/{id}/hazards/{ref}).
@@ -409,6 +411,11 @@ func TestCrossOrgWalk(t *testing.T) {
 				t.Fatal(err)
 			}
 			if _, _, err := st.Invite(op, o.org.ID, "invitee@example.com", "Invitee", []auth.Role{auth.Reporter}); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Tx(op, func(tx *store.Tx) error {
+				return mail.Enqueue(op, tx, mail.Message{OrgID: o.org.ID, Kind: "events.feedback", To: "reporter@example.com", Subject: "Walk", Body: "Walk"})
+			}); err != nil {
 				t.Fatal(err)
 			}
 			recalls, err := devicesdb.New(st).ListRecalls(op, o.org.ID)

@@ -23,6 +23,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/mail"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -284,6 +285,17 @@ func TestBadInputSweep(t *testing.T) {
 			ids:    map[string]string{"users": target.ID, "user": user.ID, "gtin": webtest.GTIN(10), "catalogue": webtest.GTIN(10), "serial": "100007"}}
 		sw.newSession()
 		sw.setUp()
+		// The outbox has no API: one message, written as a wing would.
+		if err := st.Tx(ctx, func(tx *store.Tx) error {
+			return mail.Enqueue(ctx, tx, mail.Message{OrgID: org.ID, Kind: "events.feedback", To: "reporter@example.com", Subject: "Sweep", Body: "Sweep"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var mailID string
+		if err := st.SQL().QueryRow(`SELECT id FROM mail_outbox WHERE org_id = $1`, org.ID).Scan(&mailID); err != nil {
+			t.Fatal(err)
+		}
+		sw.ids["mail"] = mailID
 
 		routes := srv.Routes()
 		forms := sw.discoverForms(routes)

@@ -79,9 +79,13 @@ func kernelContent() []Entity {
 
 // unauditedTables change without audit entries by design: the trail
 // itself, the schema version, sessions and sign-in throttling, and the
-// reference counters (each number is recorded with the entity it names).
-// Only kernel tables belong here: a wing's tables are in its own Content.
-var unauditedTables = []string{"audit_log", "schema_migrations", "sessions", "login_failures", "ref_counters"}
+// reference counters (each number is recorded with the entity it names),
+// and mail_outbox, which holds delivery records: the change that causes a
+// message is audited in the transaction that enqueues it; sending,
+// retrying and marking it sent or failed change only the record of
+// delivery. Only kernel tables belong here: a wing's tables are in its own
+// Content.
+var unauditedTables = []string{"audit_log", "schema_migrations", "sessions", "login_failures", "ref_counters", "mail_outbox"}
 
 // deletedContent is the content hash of an entity that no longer exists.
 const deletedContent = "deleted"

@@ -33,6 +33,8 @@ type dialect interface {
 	// backup writes a consistent online copy of the database to path,
 	// which does not exist yet; dsn is the database's address.
 	backup(ctx context.Context, s *DB, dsn, path string) error
+	// skipLocked ends the SELECT of a claim (see DB.SkipLocked).
+	skipLocked() string
 }
 
 type sqliteDialect struct{}
@@ -80,6 +82,10 @@ func (sqliteDialect) backup(ctx context.Context, s *DB, _, path string) error {
 	return nil
 }
 
+// The single writer already serialises claims: a claim's UPDATE sees
+// every earlier claim committed.
+func (sqliteDialect) skipLocked() string { return "" }
+
 type postgresDialect struct{}
 
 func (postgresDialect) name() string { return "postgres" }
@@ -116,3 +122,15 @@ func (postgresDialect) backup(ctx context.Context, _ *DB, dsn, path string) erro
 	}
 	return nil
 }
+
+// Rows another transaction has locked are skipped, not waited for, so
+// concurrent claims take disjoint rows.
+func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+
+// SkipLocked returns the clause to append to the SELECT of a work-queue
+// claim run in a writing transaction (as mail's outbox does: UPDATE ...
+// WHERE id IN (SELECT id ... LIMIT n + SkipLocked())): on PostgreSQL
+// " FOR UPDATE SKIP LOCKED", so that workers claiming at once lock
+// disjoint rows; on SQLite nothing, as the one writer runs claims one
+// after another.
+func (s *DB) SkipLocked() string { return s.dialect.skipLocked() }

@@ -142,6 +142,10 @@ func (tx *Tx) Audit(ctx context.Context, c Change) error {
 	return tx.s.appendAudit(ctx, tx.Tx, c)
 }
 
+// Now returns the store's current time in UTC, as DB.Now: for a write in
+// the transaction that has only the Tx (mail.Enqueue).
+func (tx *Tx) Now() time.Time { return tx.s.now() }
+
 // Tx runs fn in one writing transaction. It commits when fn returns nil
 // and rolls back when fn returns an error or panics (the panic then goes
 // on), so a connection is never left in a transaction. On SQLite it first

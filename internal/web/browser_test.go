@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/clinsafe/clinsafe/internal/browsertest"
 	"github.com/clinsafe/clinsafe/internal/demo"
+	"github.com/clinsafe/clinsafe/internal/mail"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/webtest"
@@ -63,8 +64,14 @@ func TestBrowserFoundation(t *testing.T) {
 		t.Errorf("current org = %q, want the demo supplier", got)
 	}
 
-	// The admin pages, and the account page.
-	for _, p := range []string{"/admin", "/admin/users", "/admin/tokens", "/admin/audit", "/admin/orgs", "/account"} {
+	// The admin pages, and the account page; the outbox with a message.
+	if err := st.Tx(storetest.Operator, func(tx *store.Tx) error {
+		return mail.Enqueue(storetest.Operator, tx, mail.Message{OrgID: supplier.ID, Kind: "events.feedback", To: "a.very.long.mailbox.name@supplier.example.co.uk",
+			Subject: "Your report PSE-2026-000123 was reviewed and the learning summary is now available", Body: "Thank you."})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/admin", "/admin/users", "/admin/tokens", "/admin/audit", "/admin/orgs", "/admin/mail", "/account"} {
 		browsertest.Visit(t, ctx, base+p, http.StatusOK)
 		if got := browsertest.Text(t, ctx, "h1"); got == "" || strings.Contains(got, "You do not have access") {
 			t.Errorf("%s: h1 = %q", p, got)
@@ -77,7 +84,7 @@ func TestBrowserFoundation(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"/", "/account", "/admin", "/admin/users", "/admin/tokens", "/admin/audit", "/admin/orgs", "/status"} {
+	for _, p := range []string{"/", "/account", "/admin", "/admin/users", "/admin/tokens", "/admin/audit", "/admin/orgs", "/admin/mail", "/status"} {
 		browsertest.Visit(t, ctx, base+p, http.StatusOK)
 		if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
 			t.Errorf("%s: page is %d px wide at a 320 px viewport", p, w)

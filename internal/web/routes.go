@@ -73,6 +73,8 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: "/admin/tokens", Roles: admin, Handle: s.adminCreateToken},
 		{Method: "POST", Path: "/admin/tokens/{id}/revoke", Roles: admin, Handle: s.adminRevokeToken},
 		{Method: "GET", Path: "/admin/audit", Roles: admin, Handle: s.adminAudit},
+		{Method: "GET", Path: "/admin/mail", Roles: admin, Handle: s.adminMail},
+		{Method: "POST", Path: "/admin/mail/{id}/retry", Roles: admin, Handle: s.adminMailRetry},
 
 		// JSON API.
 		{Method: "GET", Path: "/api/v1/me", Roles: Anyone, API: true, Handle: s.apiMe},

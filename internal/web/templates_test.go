@@ -2,6 +2,9 @@ package web_test
 
 import (
 	"testing"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/mail"
 
 	"github.com/clinsafe/clinsafe/internal/web"
 	"github.com/clinsafe/clinsafe/internal/webtest"
@@ -14,6 +17,7 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 		return map[string]any{
 			"account":      web.AccountPage{Base: b},
 			"admin":        web.AdminHome{Base: b},
+			"admin_mail":   mailSample(b),
 			"audit":        web.AuditPage{Base: b},
 			"error":        web.ErrorPage{Base: b},
 			"home":         web.HomePage{Base: b},
@@ -29,4 +33,16 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"users":        web.UsersPage{Base: b},
 		}
 	}, "login", "error", "invite", "status")
+}
+
+// mailSample is the outbox page with a failed and a waiting message.
+func mailSample(b web.Base) web.MailPage {
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	item := func(st mail.Status, attempts int, last string) mail.Item {
+		return mail.Item{ID: "m1", Kind: "events.feedback", Recipient: "j***@nhs.net", Subject: "Your report was reviewed", Status: st,
+			Attempts: attempts, NextAttemptAt: at.Add(time.Hour), LastError: last, CreatedAt: at}
+	}
+	return web.MailPage{Base: b, Stats: mail.Stats{Pending: 1, Failed: 1, Sent: 3, OldestPending: 2 * time.Hour}, OldestPending: "2 hours",
+		Failed:  []mail.Item{item(mail.Failed, 12, "The mail server refused the recipient (550 5.1.1)")},
+		Pending: []mail.Item{item(mail.Pending, 2, "Could not reach the mail server at mail.example:587")}}
 }
