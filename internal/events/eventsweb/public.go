@@ -636,4 +636,6 @@ func (s *Module) apiFollowUpAnswer(w http.ResponseWriter, r *http.Request) error
 
 // isLead says whether p is the patient safety lead: both handler and
 // admin (the pages explain it).
-func isLead(p *store.Principal) bool { return auth.HasAny(p.Roles, auth.Handler) && auth.HasAny(p.Roles, auth.Admin) }
+func isLead(p *store.Principal) bool {
+	return auth.HasAny(p.Roles, auth.Handler) && auth.HasAny(p.Roles, auth.Admin)
+}
