@@ -260,3 +260,37 @@ func TestFollowUpStaffAndConfidential(t *testing.T) {
 		}
 	})
 }
+
+// TestFollowUpSignedInStaffStayAnonymous: a member of staff who reported
+// anonymously and answers with the code while signed in is named nowhere:
+// not in the status history, not in the audit trail.
+func TestFollowUpSignedInStaffStayAnonymous(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		ts := f.Srv.URL
+		e, code := reportPublic(t, f, f.OrgA)
+		ev := eventsdb.New(st)
+		if _, err := ev.Ask(storetest.As(f.Users["A/handler"]), f.OrgA.ID, e.ID, "Which ward?"); err != nil {
+			t.Fatal(err)
+		}
+		staff, nurse := f.Client(t, "A/reporter"), f.Users["A/reporter"]
+		resp, _ := webtest.Do(t, staff, "POST", ts+"/report/RAA/follow-up", webtest.Form("code", code))
+		webtest.Location(t, resp, "/report/RAA/follow-up/thread")
+		resp, _ = webtest.Do(t, staff, "POST", ts+"/report/RAA/follow-up/thread", webtest.Form("body", "Ward 3"))
+		webtest.Location(t, resp, "/report/RAA/follow-up/thread")
+		webtest.Do(t, staff, "POST", ts+"/report/RAA/follow-up/email", webtest.Form("email", "someone@example.com"))
+		h, _ := ev.History(storetest.Operator, f.OrgA.ID, e.ID)
+		if len(h) != 3 || h[2].Status != events.InReview {
+			t.Fatalf("history = %+v, want the answer to move the event to in review", h)
+		}
+		for _, c := range h {
+			if c.ActorID == nurse.ID {
+				t.Errorf("status history names the anonymous reporter on %s", c.Status)
+			}
+		}
+		var n int
+		if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM audit_log WHERE entity_id = $1 AND (actor_id = $2 OR actor_name = $3)`, e.ID, nurse.ID, nurse.Name).Scan(&n); err != nil || n != 0 {
+			t.Errorf("audit entries of the event naming the reporter: %d, %v; want none", n, err)
+		}
+	})
+}
