@@ -23,6 +23,8 @@ import (
 	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/events"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/mail"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
@@ -116,6 +118,17 @@ var jsonExamples = map[string]string{
 	"PUT /api/v1/devices/recalls/{id}/patients/{patient}": `{"status":"contacted","note":"Letter sent"}`,
 	"POST /api/v1/devices/recalls/{id}/patients":          `{"patient_ids":["{patients}"],"status":"contacted","note":"Letter sent"}`,
 	"POST /api/v1/devices/recalls/{id}/close":             `{"confirm_open":1,"reason":"Notice withdrawn"}`,
+	"POST /api/v1/events/{id}/messages":                   `{"body":"Which ward was it?"}`,
+	"POST /api/v1/public/{ods}/follow-up":                 `{"code":"ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345-6723"}`,
+	"POST /api/v1/public/{ods}/follow-up/messages":        `{"code":"ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345-6723","body":"Ward 3"}`,
+}
+
+// sweepEvent is a complete staff incident report.
+func sweepEvent() events.Record {
+	return events.Record{Type: events.Incident, Answers: events.Answers{
+		events.AnsDescription: {"Two doses charted"}, events.AnsWhenKind: {"today"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
+		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"u"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"},
+	}, Groups: map[string][]events.Answers{events.GroupMedicines: {{"name": {"Warfarin"}}}}}
 }
 
 var jsonQuery = map[string]string{"POST /api/v1/systems/{id}/import": "?format=json&supplier=true"}
@@ -296,6 +309,13 @@ func TestBadInputSweep(t *testing.T) {
 			t.Fatal(err)
 		}
 		sw.ids["mail"] = mailID
+		// A staff report of the sweep's person, for the events routes, and
+		// the organisation's public follow-up pages.
+		rep, err := eventsdb.New(st).Report(storetest.As(user), org.ID, sweepEvent(), eventsdb.Submission{Audience: events.Staff, ReporterID: user.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sw.ids["events"], sw.ids["mine"], sw.ids["report"], sw.ids["public"] = rep.ID, rep.ID, org.ODSCode, org.ODSCode
 
 		routes := srv.Routes()
 		forms := sw.discoverForms(routes)

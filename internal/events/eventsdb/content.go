@@ -10,6 +10,8 @@ func Content() []store.Entity {
 			{Table: "events", Key: []string{"id"}},
 			{Table: "event_status_history", Key: []string{"event_id"}},
 			{Table: "event_followups", Key: []string{"event_id"}},
+			{Table: "event_messages", Key: []string{"event_id"}, Exclude: []string{"read_at"}},
+			{Table: "event_reporter_contacts", Key: []string{"event_id"}},
 		}},
 		{Name: "event_question", Parts: []store.Part{{Table: "event_local_questions", Key: []string{"id"}}}},
 	}

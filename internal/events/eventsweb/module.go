@@ -40,10 +40,13 @@ var (
 type Module struct {
 	k  *web.Server
 	ev *eventsdb.DB
+	fu *followUp // the follow-up pages' throttle and sessions (public.go)
 }
 
 // New makes the wing on kernel k (a web.ModuleFunc).
-func New(k *web.Server) web.Module { return &Module{k: k, ev: eventsdb.New(k.Store())} }
+func New(k *web.Server) web.Module {
+	return &Module{k: k, ev: eventsdb.New(k.Store()), fu: newFollowUp()}
+}
 
 // Pillar is the safety events card of the home page and navigation.
 func (s *Module) Pillar() web.PillarCard {
@@ -88,7 +91,7 @@ func (s *Module) Routes() []web.Route {
 func (s *Module) Attention(ctx context.Context, p *store.Principal) ([]web.Attention, error) {
 	var out []web.Attention
 	for _, part := range []func(context.Context, *store.Principal) ([]web.Attention, error){
-		s.reportAttention, s.reviewAttention, s.learningAttention, s.triageAttention,
+		s.reportAttention, s.reviewAttention, s.learningAttention, s.triageAttention, s.followupAttention,
 	} {
 		as, err := part(ctx, p)
 		if err != nil {

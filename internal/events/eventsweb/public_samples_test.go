@@ -1,9 +1,4 @@
 package eventsweb_test
 
-import "github.com/clinsafe/clinsafe/internal/web"
-
-// publicSamples are the sample data of this part's pages.
-func publicSamples(web.Base) map[string]any { return map[string]any{} }
-
 // publicPages are the pages drawn for someone not signed in.
-var publicPages []string
+var publicPages = []string{"followup_code", "followup_report"}
