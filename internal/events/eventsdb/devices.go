@@ -39,6 +39,9 @@ type EventDevice struct {
 	YellowCard string                    `json:"yellow_card,omitempty"`
 }
 
+// Number is the device's number from 1, as people count.
+func (d EventDevice) Number() int { return d.N + 1 }
+
 // ImplantLink is a device of an event linked to an implant.
 type ImplantLink struct {
 	ImplantID string    `json:"implant_id"`

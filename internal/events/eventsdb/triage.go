@@ -95,13 +95,12 @@ func (s *DB) Triage(ctx context.Context, orgID store.OrgID, all bool, limit int)
 	return out, s.Wrap(rows.Err(), "triage list")
 }
 
-// TriageCount counts the open IT incidents about the systems the
-// signed-in actor is CSO for that are linked to no hazard yet.
-func (s *DB) TriageCount(ctx context.Context, orgID store.OrgID) (int, error) {
-	cond, args, err := s.scope(ctx, orgID, false, []any{orgID})
-	if err != nil {
-		return 0, err
-	}
+// TriageCount counts the open IT incidents about the systems user
+// userID is CSO for that are linked to no hazard yet.
+func (s *DB) TriageCount(ctx context.Context, orgID store.OrgID, userID string) (int, error) {
+	cond := `e.org_id = $1 AND e.status <> 'draft' AND e.system_id IS NOT NULL AND e.system_id IN (SELECT c.system_id FROM risk_system_csos c WHERE c.org_id = e.org_id AND c.user_id = $2)`
+	args := []any{orgID, userID}
+	var err error
 	var n int
 	err = s.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM events e WHERE `+cond+` AND e.status IN ('submitted', 'in_review', 'awaiting_information') AND `+activeLinks+` = 0`, args...).Scan(&n)
 	return n, s.Wrap(err, "count triage")
@@ -398,7 +397,7 @@ type LoggedEvent struct {
 // Href is the page of the logged event for the log's organisation.
 func (l LoggedEvent) Href() string {
 	if l.ShareID != "" {
-		return "/events/triage/shared/" + l.ShareID
+		return "/events/shared/" + l.ShareID
 	}
 	return "/events/triage/" + l.EventID
 }
@@ -892,4 +891,46 @@ func (s *DB) UnlinkShare(ctx context.Context, orgID store.OrgID, id, hazardID st
 		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "event_share.hazard_unlink", Entity: "event_share", EntityID: sh.ID,
 			Summary: audit.Summarise("from", sh.FromOrg)})
 	})
+}
+
+// BasisLabel is the basis for sharing in words.
+func (sh Share) BasisLabel() string { return ShareBasisLabel(sh.ConsentBasis) }
+
+// Month is the month the shared incident happened, "November 2026".
+func (sh Share) Month() string { return monthWords(sh.OccurredMonth) }
+
+// When is the day the logged event happened, "23 November 2026", or for
+// a shared one its month.
+func (l LoggedEvent) When() string {
+	if len(l.Date) == 7 {
+		return monthWords(l.Date)
+	}
+	if t, err := time.Parse(time.DateOnly, l.Date); err == nil {
+		return t.Format("2 January 2006")
+	}
+	return l.Date
+}
+
+func monthWords(m string) string {
+	if t, err := time.Parse("2006-01", m); err == nil {
+		return t.Format("January 2006")
+	}
+	return m
+}
+
+// HarmWords is the logged event's harm in words.
+func (l LoggedEvent) HarmWords() string {
+	if l.Harm == "" {
+		return "No patient harm recorded"
+	}
+	return events.LFPSE.Label(events.ListPhysicalHarm, l.Harm)
+}
+
+// StatusWords is the logged event's status in words ("Shared" for a
+// shared one, whose status is the trust's).
+func (l LoggedEvent) StatusWords() string {
+	if l.Status == "" {
+		return "Shared"
+	}
+	return l.Status.Label()
 }

@@ -85,7 +85,7 @@ func TestTriageRoutingLinksAndLog(t *testing.T) {
 		if got, _ := w.ev.Triage(handler, w.trust.ID, true, 0); len(got) != 2 {
 			t.Errorf("handler's triage has %d incidents, want the 2 IT incidents", len(got))
 		}
-		if n, _ := w.ev.TriageCount(cso, w.trust.ID); n != 1 {
+		if n, _ := w.ev.TriageCount(cso, w.trust.ID, w.cso.ID); n != 1 {
 			t.Errorf("TriageCount = %d, want 1", n)
 		}
 		if _, err := w.ev.TriageEvent(cso2, w.trust.ID, false, e1.ID); !apperr.Is(err, apperr.NotFound) {
@@ -110,7 +110,7 @@ func TestTriageRoutingLinksAndLog(t *testing.T) {
 		if _, err := w.ev.LinkHazard(cso, w.trust.ID, e1.ID, hz.ID, ""); !apperr.Is(err, apperr.Conflict) {
 			t.Errorf("second link: %v, want Conflict", err)
 		}
-		if n, _ := w.ev.TriageCount(cso, w.trust.ID); n != 0 {
+		if n, _ := w.ev.TriageCount(cso, w.trust.ID, w.cso.ID); n != 0 {
 			t.Errorf("TriageCount after linking = %d, want 0", n)
 		}
 
