@@ -37,8 +37,8 @@ func (s *Module) triageRoutes() []web.Route {
 		{Method: "POST", Path: "/events/shared/{id}/hazards/{hazard}/unlink", Roles: evTriage, Handle: s.triageSharedUnlink},
 		{Method: "GET", Path: "/events/systems/{id}", Roles: evTriage, Handle: s.triageSystem},
 		{Method: "GET", Path: "/events/devices/{id}", Roles: evHandle, Handle: s.eventDevices},
-		{Method: "POST", Path: "/events/devices/{id}/{n}/implant", Roles: evHandle, Handle: s.eventLinkImplant},
-		{Method: "POST", Path: "/events/devices/{id}/{n}/yellow-card", Roles: evHandle, Handle: s.eventYellowCard},
+		{Method: "POST", Path: "/events/devices/{id}/device/{n}/implant", Roles: evHandle, Handle: s.eventLinkImplant},
+		{Method: "POST", Path: "/events/devices/{id}/device/{n}/yellow-card", Roles: evHandle, Handle: s.eventYellowCard},
 
 		{Method: "GET", Path: "/api/v1/events/triage", Roles: evTriage, API: true, Handle: s.apiTriage},
 		{Method: "POST", Path: "/api/v1/events/{id}/hazards", Roles: evTriage, API: true, Handle: s.apiLinkHazard},
@@ -256,7 +256,8 @@ func (s *Module) triageRaiseHazard(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	f := r.PostForm.Get
-	h := risk.Hazard{Name: strings.TrimSpace(f("name")), Description: strings.TrimSpace(f("description")), Status: risk.Open}
+	// Browsers send a textarea's lines with CRLF.
+	h := risk.Hazard{Name: strings.TrimSpace(f("name")), Description: strings.TrimSpace(strings.ReplaceAll(f("description"), "\r\n", "\n")), Status: risk.Open}
 	for _, c := range strings.Split(f("causes"), "\n") {
 		if c = strings.TrimSpace(c); c != "" {
 			h.Causes = append(h.Causes, c)
