@@ -7,7 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/devices"
+	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/risk"
@@ -105,6 +109,163 @@ func TestTriageNewHazardJourney(t *testing.T) {
 		body = webtest.Get(t, c, f.Srv.URL+"/events/systems/"+sys.ID+"?format=csv", 200)
 		if !strings.Contains(body, e.Ref) {
 			t.Errorf("system log CSV = %q", body)
+		}
+	})
+}
+
+// The trust's CSO shares an incident de-identified with the supplier,
+// whose CSO links it to their own hazard without ever reading the trust's
+// record; a handler links the event's device to an implant, and the
+// device's history shows the event; accumulating incidents prompt a
+// review of the hazard's likelihood.
+func TestTriageShareDevicesAndPrompt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		op := audit.WithActor(context.Background(), audit.Actor{Name: "test", Operator: true})
+		sup, err := st.CreateOrg(op, store.Org{ODSCode: "SUP9", Name: "Meridian Clinical Software Ltd", Kind: "supplier"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		supCSO, err := st.CreateUser(op, store.NewUser{Email: "s-cso@example.com", Name: "Supplier CSO", Password: webtest.Password, OrgID: sup.ID, Roles: []auth.Role{auth.CSO}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Users["S/cso"] = supCSO
+		rk := riskdb.New(st)
+		sys, err := rk.CreateSystem(op, f.OrgA.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian Clinical Software", IntendedUse: "Prescribing",
+			Standard: risk.DCB0160, CSOs: []riskdb.Person{{ID: f.Users["A/cso"].ID}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		supSys, err := rk.CreateSystem(op, sup.ID, riskdb.System{Name: "MedChart", Manufacturer: sup.Name, IntendedUse: "Prescribing",
+			Standard: risk.DCB0129, CSOs: []riskdb.Person{{ID: supCSO.ID}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		supHz, err := rk.CreateHazard(storetest.As(supCSO), sup.ID, supSys.ID, storetest.SampleHazard("Stale chart"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dev := devicesdb.New(st)
+		proc, err := dev.CreateProcedure(op, f.OrgA.ID, devices.PatientInput{NHSNumber: "9434765919", Name: "Ada Patient", BirthDate: "1950-01-02"},
+			devices.ProcedureInput{PerformedOn: "2026-11-20", Site: "Theatre 2", Laterality: "right", Clinician: "Mr B", Description: "Knee"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gtin := webtest.GTIN(1)
+		imp, err := dev.AddImplant(op, f.OrgA.ID, proc.ID, devices.Device{GTIN: gtin, Lot: "LOT7", Serial: "SER1", EntryType: devices.EntryBarcode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := f.Users["A/reporter"]
+		rec := itIncident(sys.ID)
+		rec.Answers[events.AnsAgents] = []string{events.AgentIT, events.AgentDevice}
+		rec.Groups[events.GroupDevices] = []events.Answers{{events.DevBarcode: {"(01)" + gtin + "(10)LOT7(21)SER1"}, events.DevFactors: {"1"}}}
+		ev := eventsdb.New(st)
+		e, err := ev.Report(storetest.As(rep), f.OrgA.ID, rec, eventsdb.Submission{Audience: events.Staff, ReporterID: rep.ID})
+		if err != nil {
+			t.Fatalf("%v %v", err, apperr.FieldsOf(err))
+		}
+
+		// Sharing, with the consent recorded; never an NHS number.
+		a := f.Client(t, "A/cso")
+		body := webtest.Get(t, a, f.Srv.URL+"/events/triage/"+e.ID+"/share", 200)
+		if !strings.Contains(body, `value="`+string(sup.ID)+`" selected`) {
+			t.Errorf("share form does not select the manufacturer's organisation")
+		}
+		form := url.Values{"to_org_id": {string(sup.ID)}, "description": {"Chart for 943 476 5919 was stale"}, "consent_by": {"Dr C, Caldicott Guardian"},
+			"consent_basis": {"caldicott"}, "consented_on-day": {"24"}, "consented_on-month": {"11"}, "consented_on-year": {"2026"}}
+		resp, body := webtest.Do(t, a, "POST", f.Srv.URL+"/events/triage/"+e.ID+"/share", form.Encode())
+		if resp.StatusCode != 422 || !strings.Contains(body, "Take the NHS number out") {
+			t.Fatalf("share with an NHS number: %d", resp.StatusCode)
+		}
+		form.Set("description", "The drug chart showed the previous round after a failed refresh.")
+		if resp, _ := webtest.Do(t, a, "POST", f.Srv.URL+"/events/triage/"+e.ID+"/share", form.Encode()); resp.StatusCode != 303 {
+			t.Fatalf("share: %d", resp.StatusCode)
+		}
+		shares, err := ev.SharedWith(op, sup.ID)
+		if err != nil || len(shares) != 1 {
+			t.Fatalf("shares = %v, %v", shares, err)
+		}
+		s := f.Client(t, "S/cso")
+		body = webtest.Get(t, s, f.Srv.URL+"/events/triage", 200)
+		if !strings.Contains(body, "Shared with you by Alpha Trust") {
+			t.Errorf("supplier's triage page lacks the shared incident")
+		}
+		for _, p := range []string{"/events/triage/" + e.ID, "/api/v1/events/" + e.ID + "/hazards"} {
+			method := "GET"
+			if strings.HasPrefix(p, "/api") {
+				method = "POST"
+			}
+			if resp, _ := webtest.Do(t, s, method, f.Srv.URL+p, `{"hazard_id":"`+supHz.ID+`"}`); resp.StatusCode != 404 {
+				t.Errorf("supplier %s %s: %d, want 404", method, p, resp.StatusCode)
+			}
+		}
+		body = webtest.Get(t, s, f.Srv.URL+"/events/shared/"+shares[0].ID, 200)
+		for _, secret := range []string{rep.Name, "Ward 7", "yesterday", e.Ref} {
+			if strings.Contains(body, secret) {
+				t.Errorf("the shared incident shows %q", secret)
+			}
+		}
+		if resp, _ := webtest.Do(t, s, "POST", f.Srv.URL+"/events/shared/"+shares[0].ID+"/hazards", url.Values{"hazard_id": {supHz.ID}}.Encode()); resp.StatusCode != 303 {
+			t.Fatalf("supplier link: %d", resp.StatusCode)
+		}
+		body = webtest.Get(t, s, f.Srv.URL+"/risk/hazards/"+supHz.ID, 200)
+		if !strings.Contains(body, "Shared by Alpha Trust") {
+			t.Errorf("supplier's hazard log lacks the shared incident")
+		}
+		if resp, _ := webtest.Do(t, f.Client(t, "B/cso"), "GET", f.Srv.URL+"/events/shared/"+shares[0].ID, ""); resp.StatusCode != 404 {
+			t.Errorf("another organisation reads the share: %d", resp.StatusCode)
+		}
+
+		// Devices: the barcode read, the implant linked, a Yellow Card.
+		h := f.Client(t, "A/handler")
+		body = webtest.Get(t, h, f.Srv.URL+"/events/devices/"+e.ID, 200)
+		if !strings.Contains(body, "LOT7") || !strings.Contains(body, `value="`+imp.ID+`"`) || strings.Contains(body, "Ada Patient") {
+			t.Errorf("devices page: want the barcode read and the implant offered, without the patient")
+		}
+		if resp, _ := webtest.Do(t, h, "POST", f.Srv.URL+"/events/devices/"+e.ID+"/device/0/implant", url.Values{"implant_id": {imp.ID}}.Encode()); resp.StatusCode != 303 {
+			t.Fatalf("link implant: %d", resp.StatusCode)
+		}
+		resp, body = webtest.Do(t, h, "POST", f.Srv.URL+"/events/devices/"+e.ID+"/device/0/yellow-card", url.Values{"yellow_card": {"no spaces!"}}.Encode())
+		if resp.StatusCode != 422 || !strings.Contains(body, "letters, numbers and dashes") {
+			t.Errorf("bad Yellow Card: %d", resp.StatusCode)
+		}
+		for _, n := range []string{"7", "x", "-1"} {
+			if resp, _ := webtest.Do(t, h, "POST", f.Srv.URL+"/events/devices/"+e.ID+"/device/"+n+"/yellow-card", url.Values{"yellow_card": {"YC-1"}}.Encode()); resp.StatusCode != 404 {
+				t.Errorf("device %s: %d, want 404", n, resp.StatusCode)
+			}
+		}
+		if resp, _ := webtest.Do(t, h, "POST", f.Srv.URL+"/events/devices/"+e.ID+"/device/0/yellow-card", url.Values{"yellow_card": {"YC-2026-7"}}.Encode()); resp.StatusCode != 303 {
+			t.Errorf("Yellow Card: %d", resp.StatusCode)
+		}
+		body = webtest.Get(t, f.Client(t, "A/devices"), f.Srv.URL+"/devices/gtin/"+gtin+"/serial/SER1", 200)
+		if !strings.Contains(body, "Safety events") || !strings.Contains(body, e.Ref) {
+			t.Errorf("device history lacks the safety event")
+		}
+
+		// Three incidents linked since the likelihood was set: the prompt.
+		cso := storetest.As(f.Users["A/cso"])
+		hz, err := rk.CreateHazard(cso, f.OrgA.ID, sys.ID, storetest.SampleHazard("Stale list"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			body = webtest.Get(t, a, f.Srv.URL+"/risk/hazards/"+hz.ID, 200)
+			if strings.Contains(body, "Review the likelihood") {
+				t.Errorf("likelihood prompt with %d linked incidents", i)
+			}
+			x, err := ev.Report(storetest.As(rep), f.OrgA.ID, itIncident(sys.ID), eventsdb.Submission{Audience: events.Staff, ReporterID: rep.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ev.LinkHazard(cso, f.OrgA.ID, x.ID, hz.ID, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		body = webtest.Get(t, a, f.Srv.URL+"/risk/hazards/"+hz.ID, 200)
+		if !strings.Contains(body, "Review the likelihood") || !strings.Contains(body, "nhsuk-warning-callout") {
+			t.Errorf("no likelihood prompt with three linked incidents")
 		}
 	})
 }
