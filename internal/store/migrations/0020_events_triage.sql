@@ -16,7 +16,7 @@ CREATE TABLE event_hazard_links (
     removed_at  TIMESTAMPTZ,
     removed_by  TEXT REFERENCES users(id)
 );
-CREATE INDEX event_hazard_links_event ON event_hazard_links (event_id);
+CREATE UNIQUE INDEX event_hazard_links_current ON event_hazard_links (event_id, hazard_id) WHERE removed_at IS NULL;
 CREATE INDEX event_hazard_links_hazard ON event_hazard_links (org_id, hazard_id);
 
 -- An IT incident shared by the trust (org_id) with the system's supplier
@@ -56,7 +56,7 @@ CREATE TABLE event_share_links (
     removed_at  TIMESTAMPTZ,
     removed_by  TEXT REFERENCES users(id)
 );
-CREATE INDEX event_share_links_share ON event_share_links (share_id);
+CREATE UNIQUE INDEX event_share_links_current ON event_share_links (share_id, hazard_id) WHERE removed_at IS NULL;
 CREATE INDEX event_share_links_hazard ON event_share_links (org_id, hazard_id);
 
 -- Device n (from 0, in the record's devices group) of an event linked to
@@ -77,7 +77,7 @@ CREATE TABLE event_implant_links (
     removed_at  TIMESTAMPTZ,
     removed_by  TEXT REFERENCES users(id)
 );
-CREATE INDEX event_implant_links_event ON event_implant_links (event_id);
+CREATE UNIQUE INDEX event_implant_links_current ON event_implant_links (event_id, device_n) WHERE removed_at IS NULL;
 CREATE INDEX event_implant_links_gtin ON event_implant_links (org_id, gtin, serial);
 
 -- MHRA Yellow Card references recorded on device n of an event; the
