@@ -51,11 +51,23 @@ var idKinds = map[string]string{
 	"orgs":        `SELECT id FROM organisations WHERE id = $1`,
 	"csos":        `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'cso' ORDER BY user_id LIMIT 1`,
 	"mail":        `SELECT id FROM mail_outbox WHERE org_id = $1 ORDER BY id LIMIT 1`,
-	"events":      `SELECT id FROM events WHERE org_id = $1 AND status <> 'draft' ORDER BY id LIMIT 2`,
 	"mine":        `SELECT id FROM events WHERE org_id = $1 AND status <> 'draft' AND reporter_id IS NOT NULL ORDER BY id LIMIT 1`,
 	// Not an id: an organisation's ODS code, which its public pages
 	// (/report/{ods}/...) name it by.
 	"ods": `SELECT ods_code FROM organisations WHERE id = $1`,
+	// Safety events triage (seedTriage): the first IT incident, with a
+	// device linked to an implant and a hazard; a hazard of its system it
+	// is not linked to; a share of the second; the supplier it went to.
+	"triage":       `SELECT id FROM events WHERE org_id = $1 AND system_id IS NOT NULL ORDER BY id LIMIT 1`,
+	"events":       `SELECT id FROM events WHERE org_id = $1 AND system_id IS NOT NULL ORDER BY id LIMIT 1`,
+	"devices":      `SELECT id FROM events WHERE org_id = $1 AND agents LIKE '%|3|%' ORDER BY id LIMIT 1`,
+	"hazard":       `SELECT hazard_id FROM event_hazard_links WHERE org_id = $1 AND removed_at IS NULL ORDER BY id LIMIT 1`,
+	"free_hazard":  `SELECT h.id FROM hazards h WHERE h.org_id = $1 AND h.system_id = (SELECT system_id FROM events WHERE org_id = $1 AND system_id IS NOT NULL ORDER BY id LIMIT 1) AND h.id NOT IN (SELECT hazard_id FROM event_hazard_links WHERE org_id = $1 AND removed_at IS NULL) ORDER BY h.id LIMIT 1`,
+	"shared":       `SELECT id FROM event_shares WHERE org_id = $1 OR to_org_id = $1 ORDER BY id LIMIT 1`,
+	"supplier":     `SELECT to_org_id FROM event_shares WHERE org_id = $1 ORDER BY id LIMIT 1`,
+	"link_implant": `SELECT implant_id FROM event_implant_links WHERE org_id = $1 AND removed_at IS NULL ORDER BY id LIMIT 1`,
+	// Not an id: the number of an event's device.
+	"n": `SELECT '0' FROM organisations WHERE id = $1`,
 	// Not an id (the same in every organisation, so neither a marker of
 	// another's data nor translated): a hazard's number, which names it
 	// within an issued version of its log (/risk/issues/{id}/hazards/{ref}).
@@ -157,6 +169,10 @@ var apiBodies = map[string]string{
 	"POST /api/v1/events/{id}/messages":                   `{"body":"A question from the walk"}`,
 	"PUT /api/v1/users/{id}/roles":                        `{"roles":["admin","cso"]}`,
 	"POST /api/v1/tokens":                                 `{"name":"walk"}`,
+	"POST /api/v1/events/{id}/hazards":                    `{"hazard_id":"{free_hazard}","note":"walk"}`,
+	"POST /api/v1/events/{id}/hazards/{hazard}/unlink":    ``,
+	"POST /api/v1/events/{id}/shares":                     `{"to_org_id":"{supplier}","description":"walk","consent_by":"Walk","consent_basis":"caldicott","consented_on":"2026-11-02"}`,
+	"POST /api/v1/events/{id}/devices/{n}/implant":        `{"implant_id":"{link_implant}"}`,
 	"DELETE /api/v1/tokens/{id}":                          ``,
 	"DELETE /api/v1/invitations/{id}":                     ``,
 	"POST /api/v1/systems/{id}/import":                    ``,
@@ -438,6 +454,17 @@ func TestCrossOrgWalk(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		demoSupplier, err := st.OrgByODS(op, demo.SupplierODS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range []struct {
+			org, sup store.Org
+			by       store.User
+		}{{orgA, supA, users["cso"]}, {victim, demoSupplier, webtest.UserByEmail(t, st, demo.AdminEmail)}} {
+			imp, gtin, serial := firstImplant(t, st, o.org.ID)
+			seedTriage(t, st, o.org.ID, o.by, triageSystem(t, st, o.org.ID), o.sup.ID, imp, gtin, serial)
+		}
 		idsA, idsB := idsOf(t, st, orgA.ID), idsOf(t, st, victim.ID)
 		var peopleB []string
 		members, err := st.ListUsers(op, victim.ID)
@@ -449,7 +476,7 @@ func TestCrossOrgWalk(t *testing.T) {
 		}
 		markers := []string{victim.Name, demo.AdminEmail, "reporter@demo.clinsafe.test"}
 		for kind, list := range idsB {
-			if kind != "gtin" && kind != "serial" && kind != "version" && kind != "ref" && kind != "ods" {
+			if kind != "gtin" && kind != "serial" && kind != "version" && kind != "ref" && kind != "ods" && kind != "n" && kind != "supplier" {
 				markers = append(markers, list...)
 			}
 		}
@@ -596,7 +623,10 @@ var bodyParam = regexp.MustCompile(`\{[a-z_]+\}`)
 
 // needsSecret lists the routes whose form carries a one-time secret that
 // no page shows (an invitation code); the store tests cover them.
-var needsSecret = map[string]bool{"/invite/accept": true}
+var needsSecret = map[string]bool{"/invite/accept": true,
+	// Only a supplier organisation's pages offer these (organisation A is
+	// a trust); the triage tests cover them.
+	"/events/shared/{id}/hazards": true, "/events/shared/{id}/hazards/{hazard}/unlink": true}
 
 // fillBody replaces {kind} placeholders in a JSON body.
 func (ids orgIDs) fillBody(body string, n int) string {

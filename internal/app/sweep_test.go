@@ -121,6 +121,10 @@ var jsonExamples = map[string]string{
 	"POST /api/v1/events/{id}/messages":                   `{"body":"Which ward was it?"}`,
 	"POST /api/v1/public/{ods}/follow-up":                 `{"code":"ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345-6723"}`,
 	"POST /api/v1/public/{ods}/follow-up/messages":        `{"code":"ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345-6723","body":"Ward 3"}`,
+	"POST /api/v1/events/{id}/hazards":                    `{"hazard_id":"{hazards}","note":"Same fault"}`,
+	"POST /api/v1/events/{id}/hazards/{hazard}/unlink":    `{}`,
+	"POST /api/v1/events/{id}/shares":                     `{"to_org_id":"{users}","description":"Stale list","consent_by":"Dr A, Caldicott Guardian","consent_basis":"caldicott","consented_on":"2026-11-02"}`,
+	"POST /api/v1/events/{id}/devices/{n}/implant":        `{"implant_id":"{implants}"}`,
 }
 
 // sweepEvent is a complete staff incident report.
@@ -499,6 +503,26 @@ func (sw *sweeper) setUp() {
 	if m, ok := inv["invitation"].(map[string]any); ok {
 		sw.ids["invitations"], _ = m["id"].(string)
 	}
+	// Safety events triage: IT incidents of the system, one shared with a
+	// supplier (see seedTriage).
+	create("POST", "/api/v1/systems/"+sw.ids["systems"]+"/hazards", hazardExample, 201)
+	sweepOrg, err := sw.st.OrgByODS(context.Background(), "RSW")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sup, err := sw.st.CreateOrg(audit.WithActor(context.Background(), audit.Actor{Name: "sweep", Operator: true}), store.Org{ODSCode: "RSWS", Name: "Sweep Supplier", Kind: "supplier"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedTriage(t, sw.st, sweepOrg.ID, sw.user, sw.ids["systems"], sup.ID, sw.ids["implants"], webtest.GTIN(10), "100007")
+	var firstEvent, share string
+	if err := sw.st.SQL().QueryRow(`SELECT id FROM events WHERE org_id = $1 ORDER BY id LIMIT 1`, sweepOrg.ID).Scan(&firstEvent); err != nil {
+		t.Fatal(err)
+	}
+	if err := sw.st.SQL().QueryRow(`SELECT id FROM event_shares WHERE org_id = $1`, sweepOrg.ID).Scan(&share); err != nil {
+		t.Fatal(err)
+	}
+	sw.ids["triage"], sw.ids["events"], sw.ids["devices"], sw.ids["device"], sw.ids["shared"] = firstEvent, firstEvent, firstEvent, "0", share
 	for _, k := range []string{"systems", "hazards", "issues", "cscrs", "procedures", "implants", "patients", "recalls", "tokens", "invitations"} {
 		if sw.ids[k] == "" {
 			t.Fatalf("set-up: no %s id", k)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/web"
 	"net/http"
 	"net/url"
@@ -349,6 +350,9 @@ type DevicesDevicePage struct {
 	// EventsSeam is where safety events that involve this device will be
 	// listed once the safety-events module records device details.
 	EventsSeam bool
+	// SafetyEvents are the safety events linked to this device (or any
+	// device of the product).
+	SafetyEvents []eventsdb.DeviceEvent
 }
 
 func (s *Module) devicesDevice(w http.ResponseWriter, r *http.Request) error {
@@ -370,6 +374,9 @@ func (s *Module) devicesDevice(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.Product == nil && len(d.History) == 0 {
 		return apperr.New(apperr.NotFound, "No device with GTIN %s is in the catalogue or the register", gtin)
+	}
+	if d.SafetyEvents, err = eventsdb.New(s.k.Store()).DeviceEvents(r.Context(), org, gtin, serial); err != nil {
+		return err
 	}
 	title := "Device " + gtin
 	if serial != "" {

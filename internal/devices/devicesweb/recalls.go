@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/web"
 	"net/http"
 	"net/url"
@@ -114,6 +115,10 @@ type DevicesRecallPage struct {
 	Selected                      map[string]bool
 	// BasisLabels names each group of the list (devices.Bases).
 	BasisLabels map[string]string
+
+	// SafetyEvents are the safety events linked to a device of the
+	// recalled products.
+	SafetyEvents []eventsdb.DeviceEvent
 }
 
 // RecallFilters are the patient list's filters, each with how many of the
@@ -262,6 +267,15 @@ func (s *Module) recallPage(w http.ResponseWriter, r *http.Request, id string, q
 		d.BasisLabels[b.Code] = b.Label
 	}
 	if d.Counts, err = s.dev.CountRecall(r.Context(), org, rc); err != nil {
+		return d, err
+	}
+	var gtins []string
+	for _, rule := range rc.Rules {
+		if rule.GTIN != "" {
+			gtins = append(gtins, rule.GTIN)
+		}
+	}
+	if d.SafetyEvents, err = eventsdb.New(s.k.Store()).ProductEvents(r.Context(), org, gtins); err != nil {
 		return d, err
 	}
 	if d.Match, err = s.dev.MatchRecallPages(r.Context(), org, rc, devicesdb.RecallMatchPages{Limit: matchPageSize,

@@ -12,6 +12,15 @@ func Content() []store.Entity {
 			{Table: "event_followups", Key: []string{"event_id"}},
 			{Table: "event_messages", Key: []string{"event_id"}, Exclude: []string{"read_at"}},
 			{Table: "event_reporter_contacts", Key: []string{"event_id"}},
+			{Table: "event_hazard_links", Key: []string{"event_id"}},
+			{Table: "event_implant_links", Key: []string{"event_id"}},
+			{Table: "event_yellow_cards", Key: []string{"event_id"}},
+		}},
+		// An incident shared with a supplier, and the supplier's links of
+		// it to its own hazards.
+		{Name: "event_share", Parts: []store.Part{
+			{Table: "event_shares", Key: []string{"id"}},
+			{Table: "event_share_links", Key: []string{"share_id"}},
 		}},
 		{Name: "event_question", Parts: []store.Part{{Table: "event_local_questions", Key: []string{"id"}}}},
 	}

@@ -99,6 +99,13 @@ func (s *DB) CreateHazard(ctx context.Context, orgID store.OrgID, systemID strin
 	return out, err
 }
 
+// CreateHazardTx is CreateHazard inside the caller's transaction, for a
+// use case of another wing that must add a hazard atomically with its own
+// rows (an incident linked to the hazard it raised).
+func (s *DB) CreateHazardTx(ctx context.Context, tx *store.Tx, orgID store.OrgID, systemID string, h risk.Hazard) (HazardEntry, error) {
+	return s.createHazard(ctx, tx, orgID, systemID, h)
+}
+
 func (s *DB) createHazard(ctx context.Context, tx *store.Tx, orgID store.OrgID, systemID string, h risk.Hazard) (HazardEntry, error) {
 	if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
 		return HazardEntry{}, err

@@ -302,6 +302,25 @@ func (s *DB) SystemByName(ctx context.Context, orgID store.OrgID, idOrName strin
 	return s.System(ctx, orgID, id)
 }
 
+// CSOSystems are the ids of the organisation's systems that user userID
+// is a clinical safety officer for.
+func (s *DB) CSOSystems(ctx context.Context, orgID store.OrgID, userID string) ([]string, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT system_id FROM risk_system_csos WHERE org_id = $1 AND user_id = $2 ORDER BY system_id`, orgID, userID)
+	if err != nil {
+		return nil, s.Wrap(err, "systems of CSO")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, s.Wrap(err, "systems of CSO")
+		}
+		out = append(out, id)
+	}
+	return out, s.Wrap(rows.Err(), "systems of CSO")
+}
+
 // SystemSummary is a row of the register with hazard counts.
 type SystemSummary struct {
 	System

@@ -3,6 +3,7 @@ package riskweb
 import (
 	"cmp"
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -362,6 +363,11 @@ type HazardPage struct {
 	CanEdit    bool
 	NeedsJust  bool
 	Provenance string
+	// Incidents is the hazard's Safety Incident Management Log: the
+	// safety events linked to it; ReviewLikelihood asks the CSO to review
+	// the likelihood when they accumulate (eventsdb.LikelihoodReview).
+	Incidents        []eventsdb.LoggedEvent
+	ReviewLikelihood bool
 }
 
 func (s *Module) riskHazardPage(w http.ResponseWriter, r *http.Request) error {
@@ -383,6 +389,16 @@ func (s *Module) riskHazardPage(w http.ResponseWriter, r *http.Request) error {
 	d.Initial, _ = e.InitialRating(m)
 	d.Residual, _ = e.ResidualRating(m)
 	d.NeedsJust = m.NeedsJustification(d.Residual)
+	if d.Incidents, err = eventsdb.New(s.k.Store()).HazardEvents(r.Context(), p.Org.ID, e.ID); err != nil {
+		return err
+	}
+	if len(d.Incidents) > 0 {
+		hist, err := s.risk.HazardHistory(r.Context(), p.Org.ID, e.ID)
+		if err != nil {
+			return err
+		}
+		d.ReviewLikelihood = eventsdb.LikelihoodReview(d.Incidents, eventsdb.LikelihoodChanged(hist))
+	}
 	return s.k.Render(w, http.StatusOK, "risk/hazard", d)
 }
 

@@ -3,6 +3,7 @@ package riskweb_test
 import (
 	"testing"
 
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/risk/exchange"
 	"github.com/clinsafe/clinsafe/internal/risk/riskweb"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -18,7 +19,7 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"cscr":         riskweb.CSCRPage{Base: b},
 			"cscr_issue":   riskweb.CSCRIssuePage{Base: b},
 			"diff":         riskweb.DiffPage{Base: b},
-			"hazard":       riskweb.HazardPage{Base: b},
+			"hazard":       riskweb.HazardPage{Base: b, ReviewLikelihood: true, Incidents: []eventsdb.LoggedEvent{{EventID: "e", Ref: "PSE-2026-000001", Date: "2026-11-23", Harm: "3", Status: "submitted"}, {ShareID: "s", SharedBy: "Alpha", Date: "2026-11"}}},
 			"hazard_form":  riskweb.HazardForm{Base: b},
 			"hazard_log":   riskweb.HazardLogPage{Base: b},
 			"heatmaps":     riskweb.HeatMapsPage{Base: b},
