@@ -47,6 +47,9 @@ var idKinds = map[string]string{
 	"serial":      `SELECT serial FROM implants WHERE org_id = $1 AND serial <> '' ORDER BY id LIMIT 1`,
 	"orgs":        `SELECT id FROM organisations WHERE id = $1`,
 	"csos":        `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'cso' ORDER BY user_id LIMIT 1`,
+	"events":      `SELECT id FROM events WHERE org_id = $1 AND status <> 'draft' ORDER BY id LIMIT 1`,
+	"learning":    `SELECT id FROM learning_responses WHERE org_id = $1 ORDER BY id LIMIT 1`,
+	"action":      `SELECT a.id FROM learning_actions a WHERE a.org_id = $1 AND a.response_id = (SELECT MIN(id) FROM learning_responses WHERE org_id = $1) ORDER BY a.id LIMIT 1`,
 	// Not an id (the same in every organisation, so neither a marker of
 	// another's data nor translated): a hazard's number, which names it
 	// within an issued version of its log (/risk/issues/{id}/hazards/{ref}).
@@ -157,6 +160,11 @@ var apiBodies = map[string]string{
 	"POST /api/v1/users":                                  ``,
 	"PUT /api/v1/risk/plan":                               ``,
 	"PUT /api/v1/risk/compliance":                         ``,
+	"POST /api/v1/events/learning":                        `{"title":"Walk","type":"aar","events":["{events}"]}`,
+	"PATCH /api/v1/events/learning/{id}":                  `{"title":"Walked","status":"in_progress","version":1}`,
+	"POST /api/v1/events/learning/{id}/actions":           `{"description":"Walk","owner_id":"{csos}","due_on":"2027-01-31","measure":"m"}`,
+	"PATCH /api/v1/events/learning/{id}/actions/{action}": `{"description":"Walk","owner_id":"{csos}","due_on":"2027-01-31","measure":"m","status":"open","version":1}`,
+	"PUT /api/v1/events/learning/plan":                    `{"rules":[{"name":"All","response":"aar"}]}`,
 }
 
 // worldOf is every row that belongs to org, or to its people anywhere

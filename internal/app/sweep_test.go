@@ -23,6 +23,8 @@ import (
 	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/events"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -115,6 +117,11 @@ var jsonExamples = map[string]string{
 	"PUT /api/v1/devices/recalls/{id}/patients/{patient}": `{"status":"contacted","note":"Letter sent"}`,
 	"POST /api/v1/devices/recalls/{id}/patients":          `{"patient_ids":["{patients}"],"status":"contacted","note":"Letter sent"}`,
 	"POST /api/v1/devices/recalls/{id}/close":             `{"confirm_open":1,"reason":"Notice withdrawn"}`,
+	"POST /api/v1/events/learning":                        `{"title":"Late medicine","type":"aar","lead_id":"{user}","due_on":"2027-01-31","events":["{events}"]}`,
+	"PATCH /api/v1/events/learning/{id}":                  `{"title":"Late medicine","status":"in_progress","participants":"Nurse in charge","content":{"aar.expected":"On time"},"version":1}`,
+	"POST /api/v1/events/learning/{id}/actions":           `{"description":"Mark time-critical medicines","owner_id":"{user}","due_on":"2027-01-31","measure":"Audit"}`,
+	"PATCH /api/v1/events/learning/{id}/actions/{action}": `{"description":"Mark time-critical medicines","owner_id":"{user}","due_on":"2027-01-31","measure":"Audit","status":"done","evidence":"Record","version":1}`,
+	"PUT /api/v1/events/learning/plan":                    "GET:",
 }
 
 var jsonQuery = map[string]string{"POST /api/v1/systems/{id}/import": "?format=json&supplier=true"}
@@ -467,11 +474,31 @@ func (sw *sweeper) setUp() {
 	if m, ok := inv["invitation"].(map[string]any); ok {
 		sw.ids["invitations"], _ = m["id"].(string)
 	}
-	for _, k := range []string{"systems", "hazards", "issues", "cscrs", "procedures", "implants", "patients", "recalls", "tokens", "invitations"} {
+	sw.ids["events"] = sw.event()
+	lr := create("POST", "/api/v1/events/learning", jsonExamples["POST /api/v1/events/learning"], 201)
+	sw.ids["learning"] = id(lr)
+	sw.ids["actions"] = id(create("POST", "/api/v1/events/learning/"+sw.ids["learning"]+"/actions", jsonExamples["POST /api/v1/events/learning/{id}/actions"], 201))
+	for _, k := range []string{"systems", "hazards", "issues", "cscrs", "procedures", "implants", "patients", "recalls", "tokens", "invitations", "events", "learning", "actions"} {
 		if sw.ids[k] == "" {
 			t.Fatalf("set-up: no %s id", k)
 		}
 	}
+}
+
+// event reports a complete incident in the sweep user's organisation
+// through the store (the events API has its own examples).
+func (sw *sweeper) event() string {
+	t := sw.t
+	ctx := audit.WithActor(context.Background(), audit.Actor{UserID: sw.user.ID, Name: sw.user.Name})
+	orgs, err := sw.st.OrgsOfUser(ctx, sw.user.ID)
+	if err != nil || len(orgs) == 0 {
+		t.Fatalf("set-up: organisations of the sweep user: %v", err)
+	}
+	e, err := eventsdb.New(sw.st).Report(ctx, orgs[0].ID, benchRecord(), eventsdb.Submission{Audience: events.Staff, ReporterID: sw.user.ID})
+	if err != nil {
+		t.Fatalf("set-up: report an event: %v", err)
+	}
+	return e.ID
 }
 
 // sweepJSON sends the bad bodies, then the route's example with each of its
