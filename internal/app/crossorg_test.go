@@ -68,6 +68,12 @@ var idKinds = map[string]string{
 	"link_implant": `SELECT implant_id FROM event_implant_links WHERE org_id = $1 AND removed_at IS NULL ORDER BY id LIMIT 1`,
 	// Not an id: the number of an event's device.
 	"n": `SELECT '0' FROM organisations WHERE id = $1`,
+	// A learning response with an open action (whose page offers the
+	// action's forms), that action, and their versions for bodies.
+	"learning":         `SELECT response_id FROM learning_actions WHERE org_id = $1 AND status = 'open' ORDER BY id LIMIT 1`,
+	"action":           `SELECT id FROM learning_actions WHERE org_id = $1 AND status = 'open' ORDER BY id LIMIT 1`,
+	"learning_version": `SELECT CAST(r.version AS TEXT) FROM learning_responses r WHERE r.id = (SELECT response_id FROM learning_actions WHERE org_id = $1 AND status = 'open' ORDER BY id LIMIT 1)`,
+	"action_version":   `SELECT CAST(version AS TEXT) FROM learning_actions WHERE org_id = $1 AND status = 'open' ORDER BY id LIMIT 1`,
 	// Not an id (the same in every organisation, so neither a marker of
 	// another's data nor translated): a hazard's number, which names it
 	// within an issued version of its log (/risk/issues/{id}/hazards/{ref}).
@@ -183,6 +189,11 @@ var apiBodies = map[string]string{
 	"POST /api/v1/users":                                  ``,
 	"PUT /api/v1/risk/plan":                               ``,
 	"PUT /api/v1/risk/compliance":                         ``,
+	"POST /api/v1/events/learning":                        `{"title":"Walk","type":"aar","events":["{events}"]}`,
+	"PATCH /api/v1/events/learning/{id}":                  `{"title":"Walked","status":"in_progress","version":{learning_version}}`,
+	"POST /api/v1/events/learning/{id}/actions":           `{"description":"Walk","owner_id":"{csos}","due_on":"2027-01-31","measure":"m"}`,
+	"PATCH /api/v1/events/learning/{id}/actions/{action}": `{"description":"Walk","owner_id":"{csos}","due_on":"2027-01-31","measure":"m","status":"open","version":{action_version}}`,
+	"PUT /api/v1/events/learning/plan":                    `{"rules":[{"name":"All","response":"aar"}]}`,
 }
 
 // worldOf is every row that belongs to org, or to its people anywhere
@@ -476,7 +487,8 @@ func TestCrossOrgWalk(t *testing.T) {
 		}
 		markers := []string{victim.Name, demo.AdminEmail, "reporter@demo.clinsafe.test"}
 		for kind, list := range idsB {
-			if kind != "gtin" && kind != "serial" && kind != "version" && kind != "ref" && kind != "ods" && kind != "n" && kind != "supplier" {
+			if kind != "gtin" && kind != "serial" && kind != "version" && kind != "ref" && kind != "ods" && kind != "n" && kind != "supplier" &&
+				kind != "learning_version" && kind != "action_version" {
 				markers = append(markers, list...)
 			}
 		}

@@ -125,6 +125,11 @@ var jsonExamples = map[string]string{
 	"POST /api/v1/events/{id}/hazards/{hazard}/unlink":    `{}`,
 	"POST /api/v1/events/{id}/shares":                     `{"to_org_id":"{users}","description":"Stale list","consent_by":"Dr A, Caldicott Guardian","consent_basis":"caldicott","consented_on":"2026-11-02"}`,
 	"POST /api/v1/events/{id}/devices/{n}/implant":        `{"implant_id":"{implants}"}`,
+	"POST /api/v1/events/learning":                        `{"title":"Late medicine","type":"aar","lead_id":"{user}","due_on":"2027-01-31","events":["{events}"]}`,
+	"PATCH /api/v1/events/learning/{id}":                  `{"title":"Late medicine","status":"in_progress","participants":"Nurse in charge","content":{"aar.expected":"On time"},"version":1}`,
+	"POST /api/v1/events/learning/{id}/actions":           `{"description":"Mark time-critical medicines","owner_id":"{user}","due_on":"2027-01-31","measure":"Audit"}`,
+	"PATCH /api/v1/events/learning/{id}/actions/{action}": `{"description":"Mark time-critical medicines","owner_id":"{user}","due_on":"2027-01-31","measure":"Audit","status":"done","evidence":"Record","version":1}`,
+	"PUT /api/v1/events/learning/plan":                    "GET:",
 }
 
 // sweepEvent is a complete staff incident report.
@@ -523,7 +528,10 @@ func (sw *sweeper) setUp() {
 		t.Fatal(err)
 	}
 	sw.ids["triage"], sw.ids["events"], sw.ids["devices"], sw.ids["device"], sw.ids["shared"] = firstEvent, firstEvent, firstEvent, "0", share
-	for _, k := range []string{"systems", "hazards", "issues", "cscrs", "procedures", "implants", "patients", "recalls", "tokens", "invitations"} {
+	lr := create("POST", "/api/v1/events/learning", jsonExamples["POST /api/v1/events/learning"], 201)
+	sw.ids["learning"] = id(lr)
+	sw.ids["actions"] = id(create("POST", "/api/v1/events/learning/"+sw.ids["learning"]+"/actions", jsonExamples["POST /api/v1/events/learning/{id}/actions"], 201))
+	for _, k := range []string{"systems", "hazards", "issues", "cscrs", "procedures", "implants", "patients", "recalls", "tokens", "invitations", "events", "learning", "actions"} {
 		if sw.ids[k] == "" {
 			t.Fatalf("set-up: no %s id", k)
 		}

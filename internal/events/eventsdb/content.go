@@ -23,5 +23,11 @@ func Content() []store.Entity {
 			{Table: "event_share_links", Key: []string{"share_id"}},
 		}},
 		{Name: "event_question", Parts: []store.Part{{Table: "event_local_questions", Key: []string{"id"}}}},
+		{Name: "learning_response", Parts: []store.Part{
+			{Table: "learning_responses", Key: []string{"id"}},
+			{Table: "learning_response_events", Key: []string{"response_id"}},
+			{Table: "learning_actions", Key: []string{"response_id"}},
+		}},
+		{Name: "psirf_plan", Parts: []store.Part{{Table: "psirf_plans", Key: []string{"org_id"}}}},
 	}
 }

@@ -62,11 +62,13 @@ func (s *Module) Templates() fs.FS {
 
 // Funcs are the event pages' template functions.
 func (s *Module) Funcs() template.FuncMap {
-	return template.FuncMap{
+	fm := template.FuncMap{
 		"eventStatus": func(st events.Status) string { return st.Label() },
 		"recordType":  func(t events.RecordType) string { return t.Label() },
 		"harmLabel":   func(code string) string { return harmWords(code) },
 	}
+	maps.Copy(fm, learningFuncs)
+	return fm
 }
 
 // harmWords is a physical harm code in words, "Not graded" when empty.
