@@ -99,7 +99,7 @@ func TestBrowserFollowUp(t *testing.T) {
 	// The handler reads the answer from "The reporter".
 	browsertest.Visit(t, ctx, base+"/login", http.StatusOK)
 	webtest.BrowserSignIn(t, ctx, handler.Email)
-	browsertest.Visit(t, ctx, base+"/events/"+e.ID+"/conversation", http.StatusOK)
+	browsertest.Visit(t, ctx, base+"/events/review/"+e.ID+"/conversation", http.StatusOK)
 	narrow("handler's conversation")
 	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "Ward 3, in the bay by the window") || !strings.Contains(got, "The reporter") {
 		t.Errorf("handler's conversation shows %q", got)

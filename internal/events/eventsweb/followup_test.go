@@ -50,16 +50,16 @@ func TestFollowUpConversation(t *testing.T) {
 		ts := f.Srv.URL
 		e, code := reportPublic(t, f, f.OrgA)
 		handler, handlerB := f.Client(t, "A/handler"), f.Client(t, "B/handler")
-		webtest.Get(t, f.Client(t, "A/reporter"), ts+"/events/"+e.ID+"/conversation", http.StatusForbidden)
-		webtest.Get(t, handlerB, ts+"/events/"+e.ID+"/conversation", http.StatusNotFound)
-		if resp, _ := webtest.Do(t, handlerB, "POST", ts+"/events/"+e.ID+"/messages", webtest.Form("body", "x")); resp.StatusCode != http.StatusNotFound {
+		webtest.Get(t, f.Client(t, "A/reporter"), ts+"/events/review/"+e.ID+"/conversation", http.StatusForbidden)
+		webtest.Get(t, handlerB, ts+"/events/review/"+e.ID+"/conversation", http.StatusNotFound)
+		if resp, _ := webtest.Do(t, handlerB, "POST", ts+"/events/review/"+e.ID+"/messages", webtest.Form("body", "x")); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("question from organisation B: %d, want 404", resp.StatusCode)
 		}
-		if resp, body := webtest.Do(t, handler, "POST", ts+"/events/"+e.ID+"/messages", webtest.Form("body", " ")); resp.StatusCode != 422 || !strings.Contains(body, "Enter your message") {
+		if resp, body := webtest.Do(t, handler, "POST", ts+"/events/review/"+e.ID+"/messages", webtest.Form("body", " ")); resp.StatusCode != 422 || !strings.Contains(body, "Enter your message") {
 			t.Errorf("empty question: %d, want 422 with a message", resp.StatusCode)
 		}
-		resp, _ := webtest.Do(t, handler, "POST", ts+"/events/"+e.ID+"/messages", webtest.Form("body", "Which ward was your father on?"))
-		webtest.Location(t, resp, "/events/"+e.ID+"/conversation")
+		resp, _ := webtest.Do(t, handler, "POST", ts+"/events/review/"+e.ID+"/messages", webtest.Form("body", "Which ward was your father on?"))
+		webtest.Location(t, resp, "/events/review/"+e.ID+"/conversation")
 
 		// The reporter, with the code and nothing else.
 		anon := f.Client(t, "")
@@ -123,7 +123,7 @@ func TestFollowUpConversation(t *testing.T) {
 		}
 
 		// The handler sees the answer from "The reporter".
-		body = webtest.Get(t, handler, ts+"/events/"+e.ID+"/conversation", 200)
+		body = webtest.Get(t, handler, ts+"/events/review/"+e.ID+"/conversation", 200)
 		if !strings.Contains(body, "Ward 3, by the window") || !strings.Contains(body, "The reporter") || strings.Contains(body, "carer@example.com") {
 			t.Errorf("handler's conversation: want the answer from the reporter and no contact address")
 		}
@@ -144,14 +144,14 @@ func TestFollowUpConversation(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &th); err != nil || resp.StatusCode != 201 || th.Reference != e.Ref || len(th.Messages) != 3 || th.Messages[0].AuthorName != "" {
 			t.Errorf("API answer: %d %s; want 201 and the thread of three messages without names", resp.StatusCode, body)
 		}
-		resp, body = webtest.Do(t, handler, "GET", ts+"/api/v1/events/"+e.ID+"/messages", "")
+		resp, body = webtest.Do(t, handler, "GET", ts+"/api/v1/events/records/"+e.ID+"/messages", "")
 		if resp.StatusCode != 200 || !strings.Contains(body, `"reporter": "The reporter"`) || !strings.Contains(body, "One more thing") {
 			t.Errorf("API thread for the handler: %d %s", resp.StatusCode, body)
 		}
-		if resp, _ := webtest.Do(t, handler, "POST", ts+"/api/v1/events/"+e.ID+"/messages", `{"body":""}`); resp.StatusCode != 422 {
+		if resp, _ := webtest.Do(t, handler, "POST", ts+"/api/v1/events/records/"+e.ID+"/messages", `{"body":""}`); resp.StatusCode != 422 {
 			t.Errorf("API empty question: %d, want 422", resp.StatusCode)
 		}
-		if resp, _ := webtest.Do(t, handler, "POST", ts+"/api/v1/events/"+e.ID+"/messages", `{"body":"Anything else?"}`); resp.StatusCode != 201 {
+		if resp, _ := webtest.Do(t, handler, "POST", ts+"/api/v1/events/records/"+e.ID+"/messages", `{"body":"Anything else?"}`); resp.StatusCode != 201 {
 			t.Errorf("API question: %d, want 201", resp.StatusCode)
 		}
 		if fs := storetest.Findings(t, st); len(fs) != 0 {
@@ -215,15 +215,15 @@ func TestFollowUpStaffAndConfidential(t *testing.T) {
 		anonymous, _ := reportPublic(t, f, f.OrgA)
 		handler, leadC, reporter := f.Client(t, "A/handler"), f.Client(t, "A/lead"), f.Client(t, "A/reporter")
 
-		if body := webtest.Get(t, handler, ts+"/events/"+conf.ID+"/conversation", 200); strings.Contains(body, nurse.Name) || !strings.Contains(body, "The reporter") {
+		if body := webtest.Get(t, handler, ts+"/events/review/"+conf.ID+"/conversation", 200); strings.Contains(body, nurse.Name) || !strings.Contains(body, "The reporter") {
 			t.Errorf("a handler who is not the lead sees the confidential reporter's name")
 		}
-		if body := webtest.Get(t, leadC, ts+"/events/"+conf.ID+"/conversation", 200); !strings.Contains(body, nurse.Name) {
+		if body := webtest.Get(t, leadC, ts+"/events/review/"+conf.ID+"/conversation", 200); !strings.Contains(body, nurse.Name) {
 			t.Errorf("the patient safety lead does not see the confidential reporter's name")
 		}
 		for _, c := range []*http.Client{handler, leadC} {
-			body := webtest.Get(t, c, ts+"/events/"+anonymous.ID+"/conversation", 200)
-			_, api := webtest.Do(t, c, "GET", ts+"/api/v1/events/"+anonymous.ID+"/messages", "")
+			body := webtest.Get(t, c, ts+"/events/review/"+anonymous.ID+"/conversation", 200)
+			_, api := webtest.Do(t, c, "GET", ts+"/api/v1/events/records/"+anonymous.ID+"/messages", "")
 			for _, u := range f.Users {
 				if strings.Contains(body, u.Name) && u.ID != lead.ID && u.Name != "A handler person" || strings.Contains(api, u.Email) {
 					t.Errorf("an anonymous report's conversation shows %s", u.Email)
@@ -234,7 +234,7 @@ func TestFollowUpStaffAndConfidential(t *testing.T) {
 			}
 		}
 
-		webtest.Do(t, handler, "POST", ts+"/events/"+conf.ID+"/messages", webtest.Form("body", "What time was the second dose?"))
+		webtest.Do(t, handler, "POST", ts+"/events/review/"+conf.ID+"/messages", webtest.Form("body", "What time was the second dose?"))
 		if body := webtest.Get(t, reporter, ts+"/", 200); !strings.Contains(body, "1 update on your reports") {
 			t.Errorf("home page does not tell the reporter of the update")
 		}
@@ -255,7 +255,7 @@ func TestFollowUpStaffAndConfidential(t *testing.T) {
 		}
 		resp, _ := webtest.Do(t, reporter, "POST", ts+"/events/mine/"+conf.ID+"/messages", webtest.Form("body", "About ten o'clock"))
 		webtest.Location(t, resp, "/events/mine/"+conf.ID+"/messages")
-		if body := webtest.Get(t, handler, ts+"/events/"+conf.ID+"/conversation", 200); !strings.Contains(body, "About ten o&#39;clock") || strings.Contains(body, nurse.Name) {
+		if body := webtest.Get(t, handler, ts+"/events/review/"+conf.ID+"/conversation", 200); !strings.Contains(body, "About ten o&#39;clock") || strings.Contains(body, nurse.Name) {
 			t.Errorf("handler's conversation: want the answer, still without the name")
 		}
 	})

@@ -27,8 +27,8 @@ import (
 // follow-up pages where a public or anonymous reporter enters their code.
 func (s *Module) publicRoutes() []web.Route {
 	return []web.Route{
-		{Method: "GET", Path: "/events/{id}/conversation", Roles: evHandle, Handle: s.conversation},
-		{Method: "POST", Path: "/events/{id}/messages", Roles: evHandle, Handle: s.ask},
+		{Method: "GET", Path: "/events/review/{id}/conversation", Roles: evHandle, Handle: s.conversation},
+		{Method: "POST", Path: "/events/review/{id}/messages", Roles: evHandle, Handle: s.ask},
 		{Method: "GET", Path: "/events/mine/{id}/messages", Roles: web.Anyone, Handle: s.mineMessages},
 		{Method: "POST", Path: "/events/mine/{id}/messages", Roles: web.Anyone, Handle: s.mineAnswer},
 		{Method: "GET", Path: "/report/{ods}/follow-up", Public: true, Handle: s.followUpCode},
@@ -37,8 +37,8 @@ func (s *Module) publicRoutes() []web.Route {
 		{Method: "POST", Path: "/report/{ods}/follow-up/thread", Public: true, Handle: s.followUpAnswer},
 		{Method: "POST", Path: "/report/{ods}/follow-up/email", Public: true, Handle: s.followUpEmail},
 
-		{Method: "GET", Path: "/api/v1/events/{id}/messages", Roles: evHandle, API: true, Handle: s.apiMessages},
-		{Method: "POST", Path: "/api/v1/events/{id}/messages", Roles: evHandle, API: true, Handle: s.apiAsk},
+		{Method: "GET", Path: "/api/v1/events/records/{id}/messages", Roles: evHandle, API: true, Handle: s.apiMessages},
+		{Method: "POST", Path: "/api/v1/events/records/{id}/messages", Roles: evHandle, API: true, Handle: s.apiAsk},
 		{Method: "POST", Path: "/api/v1/public/{ods}/follow-up", Public: true, API: true, Handle: s.apiFollowUp},
 		{Method: "POST", Path: "/api/v1/public/{ods}/follow-up/messages", Public: true, API: true, Handle: s.apiFollowUpAnswer},
 	}
@@ -278,7 +278,7 @@ func (s *Module) ask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.k.Redirect(w, r, "/events/"+id+"/conversation", "Your question was sent to the reporter")
+	return s.k.Redirect(w, r, "/events/review/"+id+"/conversation", "Your question was sent to the reporter")
 }
 
 // statusOf is the status of a form re-shown with err.

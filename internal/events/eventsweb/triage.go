@@ -41,10 +41,10 @@ func (s *Module) triageRoutes() []web.Route {
 		{Method: "POST", Path: "/events/devices/{id}/device/{n}/yellow-card", Roles: evHandle, Handle: s.eventYellowCard},
 
 		{Method: "GET", Path: "/api/v1/events/triage", Roles: evTriage, API: true, Handle: s.apiTriage},
-		{Method: "POST", Path: "/api/v1/events/{id}/hazards", Roles: evTriage, API: true, Handle: s.apiLinkHazard},
-		{Method: "POST", Path: "/api/v1/events/{id}/hazards/{hazard}/unlink", Roles: evTriage, API: true, Handle: s.apiUnlinkHazard},
-		{Method: "POST", Path: "/api/v1/events/{id}/shares", Roles: evTriage, API: true, Handle: s.apiShare},
-		{Method: "POST", Path: "/api/v1/events/{id}/devices/{n}/implant", Roles: evHandle, API: true, Handle: s.apiLinkImplant},
+		{Method: "POST", Path: "/api/v1/events/records/{id}/hazards", Roles: evTriage, API: true, Handle: s.apiLinkHazard},
+		{Method: "POST", Path: "/api/v1/events/records/{id}/hazards/{hazard}/unlink", Roles: evTriage, API: true, Handle: s.apiUnlinkHazard},
+		{Method: "POST", Path: "/api/v1/events/records/{id}/shares", Roles: evTriage, API: true, Handle: s.apiShare},
+		{Method: "POST", Path: "/api/v1/events/records/{id}/devices/{n}/implant", Roles: evHandle, API: true, Handle: s.apiLinkImplant},
 		{Method: "GET", Path: "/api/v1/risk/hazards/{id}/events", Roles: evTriage, API: true, Handle: s.apiHazardEvents},
 	}
 }

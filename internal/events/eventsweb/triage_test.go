@@ -90,7 +90,7 @@ func TestTriageNewHazardJourney(t *testing.T) {
 		if resp.StatusCode != 422 {
 			t.Errorf("link to a bad hazard: %d, want 422", resp.StatusCode)
 		}
-		resp, _ = webtest.Do(t, c, "POST", f.Srv.URL+"/api/v1/events/"+e.ID+"/hazards", `{"hazard_id":"`+m[1]+`"}`)
+		resp, _ = webtest.Do(t, c, "POST", f.Srv.URL+"/api/v1/events/records/"+e.ID+"/hazards", `{"hazard_id":"`+m[1]+`"}`)
 		if resp.StatusCode != 409 {
 			t.Errorf("API link again: %d, want 409", resp.StatusCode)
 		}
@@ -192,7 +192,7 @@ func TestTriageShareDevicesAndPrompt(t *testing.T) {
 		if !strings.Contains(body, "Shared with you by Alpha Trust") {
 			t.Errorf("supplier's triage page lacks the shared incident")
 		}
-		for _, p := range []string{"/events/triage/" + e.ID, "/api/v1/events/" + e.ID + "/hazards"} {
+		for _, p := range []string{"/events/triage/" + e.ID, "/api/v1/events/records/" + e.ID + "/hazards"} {
 			method := "GET"
 			if strings.HasPrefix(p, "/api") {
 				method = "POST"
