@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // dialect holds the few places where SQLite and PostgreSQL differ.
@@ -33,6 +34,31 @@ type dialect interface {
 	// backup writes a consistent online copy of the database to path,
 	// which does not exist yet; dsn is the database's address.
 	backup(ctx context.Context, s *DB, dsn, path string) error
+	// textSearch matches terms, given as parameter $n, against the
+	// full-text index of table (see DB.TextSearch).
+	textSearch(table string, n int, terms []string, anyTerm bool) TextSearch
+}
+
+// TextSearch is how one engine matches a full-text query against the
+// search index of a table T made by a migration pair: on SQLite an FTS5
+// table T_fts with external content T (rowid doc), on PostgreSQL a
+// tsvector column T.tsv with a GIN index.
+type TextSearch struct {
+	Join  string // added after "FROM T" (may be empty)
+	Where string // the match condition
+	Rank  string // an expression ordering the best match first (ascending)
+	Arg   any    // the value of the query's parameter
+}
+
+// TextSearch returns the full-text match of q's words (all of them, or
+// any of them) against table's index, as parameter $n; false when q has no
+// words. Words are letters and digits, matched without case and stemmed.
+func (s *DB) TextSearch(table string, n int, q string, anyTerm bool) (TextSearch, bool) {
+	terms := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(terms) == 0 {
+		return TextSearch{}, false
+	}
+	return s.dialect.textSearch(table, n, terms, anyTerm), true
 }
 
 type sqliteDialect struct{}
@@ -80,6 +106,19 @@ func (sqliteDialect) backup(ctx context.Context, s *DB, _, path string) error {
 	return nil
 }
 
+func (sqliteDialect) textSearch(table string, n int, terms []string, anyTerm bool) TextSearch {
+	quoted := make([]string, len(terms))
+	for i, t := range terms {
+		quoted[i] = `"` + t + `"`
+	}
+	sep := " "
+	if anyTerm {
+		sep = " OR "
+	}
+	return TextSearch{Join: fmt.Sprintf("JOIN %[1]s_fts ON %[1]s_fts.rowid = %[1]s.doc", table),
+		Where: fmt.Sprintf("%s_fts MATCH $%d", table, n), Rank: table + "_fts.rank", Arg: strings.Join(quoted, sep)}
+}
+
 type postgresDialect struct{}
 
 func (postgresDialect) name() string { return "postgres" }
@@ -103,6 +142,15 @@ func (postgresDialect) configurePool(db *sql.DB) {
 func (postgresDialect) oneWriter() bool { return false }
 
 func (postgresDialect) bulkPlaceholder(n int) string { return "$" + strconv.Itoa(n) }
+
+func (postgresDialect) textSearch(table string, n int, terms []string, anyTerm bool) TextSearch {
+	sep := " & "
+	if anyTerm {
+		sep = " | "
+	}
+	q := fmt.Sprintf("to_tsquery('english', $%d)", n)
+	return TextSearch{Where: fmt.Sprintf("%s.tsv @@ %s", table, q), Rank: fmt.Sprintf("-ts_rank(%s.tsv, %s)", table, q), Arg: strings.Join(terms, sep)}
+}
 
 // PostgreSQL backs up with pg_dump (custom format), when it is on PATH.
 func (postgresDialect) backup(ctx context.Context, _ *DB, dsn, path string) error {

@@ -10,6 +10,9 @@ func Content() []store.Entity {
 			{Table: "events", Key: []string{"id"}},
 			{Table: "event_status_history", Key: []string{"event_id"}},
 			{Table: "event_followups", Key: []string{"event_id"}},
+			{Table: "event_reviews", Key: []string{"event_id"}},
+			{Table: "event_gradings", Key: []string{"event_id"}},
+			{Table: "event_addenda", Key: []string{"event_id"}},
 		}},
 		{Name: "event_question", Parts: []store.Part{{Table: "event_local_questions", Key: []string{"id"}}}},
 	}
