@@ -73,7 +73,8 @@ var badQuery = []string{"%00", "%ff", "%09%0d%0a", "abc", "-1", "999999999999999
 // queryParams are the query parameters the handlers read (see docs/api*.md
 // and the GET forms), and one that none reads.
 var queryParams = []string{"q", "next", "format", "from", "to", "actor", "action", "entity", "before", "limit",
-	"serial", "actions", "status", "basis", "offset", "standard", "supplier", "zz_unknown"}
+	"serial", "actions", "status", "basis", "offset", "standard", "supplier",
+	"type", "harm", "agent", "location", "system", "assigned", "sort", "zz_unknown"}
 
 // badPathValues replace each path parameter in turn.
 var badPathValues = []string{"%00", "%ff", strings.Repeat("a", 5000), "not-an-id", "01936F0E-0000-7000-8000-000000000000", "%2e%2e", "-1"}

@@ -152,16 +152,16 @@ type EventReview struct {
 	Review
 	// Gradings are the current grading of each graded patient; History
 	// every grading given, oldest first.
-	Gradings    []Grading        `json:"gradings"`
-	History     []Grading        `json:"grading_history"`
-	Addenda     []Addendum       `json:"addenda"`
-	Duplicates  []Event          `json:"-"`
-	Kept        *Event           `json:"-"`
-	Statuses    []StatusChange   `json:"status_history"`
-	AssignedTo  string           `json:"-"`
-	Assignee    string           `json:"assignee,omitempty"`
-	DupRefs     []string         `json:"duplicates,omitempty"`
-	KeptRef     string           `json:"duplicate_of_reference,omitempty"`
+	Gradings   []Grading      `json:"gradings"`
+	History    []Grading      `json:"grading_history"`
+	Addenda    []Addendum     `json:"addenda"`
+	Duplicates []Event        `json:"-"`
+	Kept       *Event         `json:"-"`
+	Statuses   []StatusChange `json:"status_history"`
+	AssignedTo string         `json:"-"`
+	Assignee   string         `json:"assignee,omitempty"`
+	DupRefs    []string       `json:"duplicates,omitempty"`
+	KeptRef    string         `json:"duplicate_of_reference,omitempty"`
 }
 
 // GetReview returns the review of submitted event id in orgID.
