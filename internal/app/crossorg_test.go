@@ -13,6 +13,8 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
+	"github.com/clinsafe/clinsafe/internal/events"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/webtest"
 
 	"golang.org/x/net/html"
@@ -151,9 +153,9 @@ var apiBodies = map[string]string{
 	"POST /api/v1/devices/recalls/{id}/close":             ``,
 	"PUT /api/v1/users/{id}/roles":                        `{"roles":["admin","cso"]}`,
 	"PATCH /api/v1/events/{id}":                           `{"version":{evversion},"assigned_to":"{handlers}","notes":"walk"}`,
-	"POST /api/v1/events/{id}/status":                     `{"version":{evversion},"status":"in_review"}`,
+	"POST /api/v1/events/{id}/status":                     ``,
 	"POST /api/v1/events/{id}/addenda":                    `{"body":"walk"}`,
-	"POST /api/v1/events/{id}/merge":                      `{"version":{evversion},"duplicate_of":"{events}"}`,
+	"POST /api/v1/events/{id}/merge":                      ``,
 	"POST /api/v1/tokens":                                 `{"name":"walk"}`,
 	"DELETE /api/v1/tokens/{id}":                          ``,
 	"DELETE /api/v1/invitations/{id}":                     ``,
@@ -426,6 +428,11 @@ func TestCrossOrgWalk(t *testing.T) {
 			if _, err := devicesdb.New(st).StartRecallActions(op, o.org.ID, recalls[0].ID); err != nil {
 				t.Fatal(err)
 			}
+			for i := range 2 {
+				if _, _, err := eventsdb.New(st).ReportPublic(op, o.org.ID, publicIncident(fmt.Sprintf("Walk event %d", i))); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 		idsA, idsB := idsOf(t, st, orgA.ID), idsOf(t, st, victim.ID)
 		var peopleB []string
@@ -592,4 +599,15 @@ func (ids orgIDs) fillBody(body string, n int) string {
 		}
 		return m
 	})
+}
+
+// publicIncident is a complete incident as a patient reports it on the
+// public page, for the safety events routes of the walk and the sweep.
+func publicIncident(desc string) events.Record {
+	return events.Record{Type: events.Incident, Answers: events.Answers{
+		events.AnsDescription: {desc}, events.AnsWhenKind: {"exact"}, events.AnsDate: {"2026-01-02"}, events.AnsTime: {"08:40"},
+		events.AnsLocation: {"Ward 1"}, events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"},
+		events.AnsReporterType: {"patient"}},
+		Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}}},
+			events.GroupMedicines: {{"name": {"Warfarin"}}}}}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -95,6 +96,10 @@ var badBodies = []string{
 var jsonExamples = map[string]string{
 	"POST /api/v1/users":                                  `{"email":"sweep-new@example.com","name":"New Person","roles":["reporter"]}`,
 	"PUT /api/v1/users/{id}/roles":                        `{"roles":["reporter","cso"]}`,
+	"PATCH /api/v1/events/{id}":                           `{"version":1,"assigned_to":"{user}","notes":"Sweep","learning_summary":"Learning","governance":{"duty_of_candour":"y","candour_aware_on":"2026-11-01","never_event":"n"},"gradings":[{"patient":0,"physical_harm":"3","psychological_harm":"3"}]}`,
+	"POST /api/v1/events/{id}/status":                     `{"version":1,"status":"closed","learning_summary":"Learning","reason":"Sweep"}`,
+	"POST /api/v1/events/{id}/addenda":                    `{"body":"Sweep addendum"}`,
+	"POST /api/v1/events/{id}/merge":                      `{"version":1,"duplicate_of":"{event2}"}`,
 	"POST /api/v1/tokens":                                 `{"name":"Theatre feed","user_id":"{user}","expires_on":"2027-03-31"}`,
 	"POST /api/v1/systems":                                systemExample,
 	"PUT /api/v1/systems/{id}":                            systemExample,
@@ -285,6 +290,13 @@ func TestBadInputSweep(t *testing.T) {
 			ids:    map[string]string{"users": target.ID, "user": user.ID, "gtin": webtest.GTIN(10), "catalogue": webtest.GTIN(10), "serial": "100007"}}
 		sw.newSession()
 		sw.setUp()
+		for _, k := range []string{"events", "event2"} {
+			e, _, err := eventsdb.New(st).ReportPublic(ctx, org.ID, publicIncident("Sweep event "+k))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sw.ids[k] = e.ID
+		}
 
 		routes := srv.Routes()
 		forms := sw.discoverForms(routes)

@@ -82,9 +82,10 @@ func kernelContent() []Entity {
 // reference counters (each number is recorded with the entity it names),
 // and cscr_versions, which a trigger fills from cscr_issues (audited), and
 // the full-text index of safety events (event_search, rewritten from the
-// audited event in each change's transaction, and SQLite's FTS5 tables).
+// audited event in each change's transaction, and SQLite's FTS5 tables)
+// and their counts per status (kept by triggers on events).
 var unauditedTables = []string{"audit_log", "schema_migrations", "sessions", "login_failures", "ref_counters", "cscr_versions",
-	"event_search", "event_search_fts", "event_search_fts_data", "event_search_fts_idx", "event_search_fts_docsize", "event_search_fts_config"}
+	"event_status_counts", "event_search", "event_search_fts", "event_search_fts_data", "event_search_fts_idx", "event_search_fts_docsize", "event_search_fts_config"}
 
 // deletedContent is the content hash of an entity that no longer exists.
 const deletedContent = "deleted"

@@ -44,7 +44,7 @@ type dialect interface {
 // table T_fts with external content T (rowid doc), on PostgreSQL a
 // tsvector column T.tsv with a GIN index.
 type TextSearch struct {
-	Join  string // added after "FROM T" (may be empty)
+	From  string // the FROM clause: T, joined to its index where that is a table of its own
 	Where string // the match condition
 	Rank  string // an expression ordering the best match first (ascending)
 	Arg   any    // the value of the query's parameter
@@ -115,7 +115,9 @@ func (sqliteDialect) textSearch(table string, n int, terms []string, anyTerm boo
 	if anyTerm {
 		sep = " OR "
 	}
-	return TextSearch{Join: fmt.Sprintf("JOIN %[1]s_fts ON %[1]s_fts.rowid = %[1]s.doc", table),
+	// The index drives the join (CROSS JOIN fixes the order): probing
+	// it once per row of T would read every document.
+	return TextSearch{From: fmt.Sprintf("%[1]s_fts CROSS JOIN %[1]s ON %[1]s.doc = %[1]s_fts.rowid", table),
 		Where: fmt.Sprintf("%s_fts MATCH $%d", table, n), Rank: table + "_fts.rank", Arg: strings.Join(quoted, sep)}
 }
 
@@ -149,7 +151,7 @@ func (postgresDialect) textSearch(table string, n int, terms []string, anyTerm b
 		sep = " | "
 	}
 	q := fmt.Sprintf("to_tsquery('english', $%d)", n)
-	return TextSearch{Where: fmt.Sprintf("%s.tsv @@ %s", table, q), Rank: fmt.Sprintf("-ts_rank(%s.tsv, %s)", table, q), Arg: strings.Join(terms, sep)}
+	return TextSearch{From: table, Where: fmt.Sprintf("%s.tsv @@ %s", table, q), Rank: fmt.Sprintf("-ts_rank(%s.tsv, %s)", table, q), Arg: strings.Join(terms, sep)}
 }
 
 // PostgreSQL backs up with pg_dump (custom format), when it is on PATH.

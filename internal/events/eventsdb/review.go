@@ -634,7 +634,9 @@ func (s *DB) AddAddendum(ctx context.Context, orgID store.OrgID, id, body string
 			a.ID, id, orgID, body, author, a.At); err != nil {
 			return s.Wrap(err, "add addendum to event %s", id)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE events SET version = version + 1, updated_at = $1 WHERE id = $2 AND org_id = $3`, a.At, id, orgID); err != nil {
+		// An append conflicts with no other change, so it leaves the
+		// version alone: a colleague's open form stays current.
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET updated_at = $1 WHERE id = $2 AND org_id = $3`, a.At, id, orgID); err != nil {
 			return s.Wrap(err, "add addendum to event %s", id)
 		}
 		if err := s.index(ctx, tx, orgID, id); err != nil {

@@ -137,10 +137,16 @@ func (s *DB) where(ctx context.Context, orgID store.OrgID, f QueueFilter) (strin
 	if f.Q != "" {
 		if ts, ok := s.TextSearch("event_search", len(args)+1, f.Q, false); ok {
 			args = append(args, ts.Arg)
-			conds = append(conds, "id IN (SELECT event_search.event_id FROM event_search "+ts.Join+" WHERE event_search.org_id = $1 AND "+ts.Where+")")
+			conds = append(conds, "id IN (SELECT event_search.event_id FROM "+ts.From+" WHERE event_search.org_id = $1 AND "+ts.Where+")")
 		}
 	}
 	return strings.Join(conds, " AND "), args
+}
+
+// unfiltered reports whether f filters by status alone.
+func (f QueueFilter) unfiltered() bool {
+	f.Status, f.Sort, f.Offset, f.Limit = "", "", 0, 0
+	return f == QueueFilter{}
 }
 
 func (f QueueFilter) order() string {
@@ -188,7 +194,13 @@ func (s *DB) statusCond(f QueueFilter, args []any) (string, []any) {
 func (s *DB) Queue(ctx context.Context, orgID store.OrgID, f QueueFilter) (QueuePage, error) {
 	where, args := s.where(ctx, orgID, f)
 	out := QueuePage{Counts: map[events.Status]int{}, Offset: f.Offset, Limit: f.Limit}
-	rows, err := s.SQL().QueryContext(ctx, `SELECT status, COUNT(*) FROM events WHERE `+where+` GROUP BY status`, args...)
+	count, cargs := `SELECT status, COUNT(*) FROM events WHERE `+where+` GROUP BY status`, args
+	if g := f; g.unfiltered() {
+		// The counts the triggers keep: the queue as it opens needs no
+		// count of every row.
+		count, cargs = `SELECT status, n FROM event_status_counts WHERE org_id = $1 AND status <> 'draft'`, []any{orgID}
+	}
+	rows, err := s.SQL().QueryContext(ctx, count, cargs...)
 	if err != nil {
 		return out, s.Wrap(err, "count the review queue")
 	}
@@ -306,7 +318,7 @@ func (s *DB) searchIDs(ctx context.Context, orgID store.OrgID, q string, anyTerm
 	if !ok {
 		return nil, nil
 	}
-	rows, err := s.SQL().QueryContext(ctx, `SELECT event_search.event_id FROM event_search `+ts.Join+`
+	rows, err := s.SQL().QueryContext(ctx, `SELECT event_search.event_id FROM `+ts.From+`
 		WHERE event_search.org_id = $1 AND `+ts.Where+` ORDER BY `+ts.Rank+`, event_search.doc DESC LIMIT $3`, orgID, ts.Arg, limit)
 	if err != nil {
 		return nil, s.Wrap(err, "search events")
@@ -328,14 +340,17 @@ func (s *DB) byIDs(ctx context.Context, orgID store.OrgID, ids []string) ([]Even
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := []any{orgID}
+	var args []any
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	es, err := s.queryEvents(ctx, `SELECT `+EventCols+` FROM events WHERE org_id = $1 AND status <> 'draft' AND id IN (`+placeholders(2, len(ids))+`)`, args...)
+	// By primary key alone, so that no engine is tempted to read the
+	// organisation's index instead; the organisation is checked here.
+	es, err := s.queryEvents(ctx, `SELECT `+EventCols+` FROM events WHERE id IN (`+placeholders(1, len(ids))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
+	es = slices.DeleteFunc(es, func(e Event) bool { return e.OrgID != orgID || e.Status == events.Draft })
 	slices.SortFunc(es, func(a, b Event) int { return slices.Index(ids, a.ID) - slices.Index(ids, b.ID) })
 	return es, nil
 }
