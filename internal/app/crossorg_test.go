@@ -51,8 +51,6 @@ var idKinds = map[string]string{
 	"csos":        `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'cso' ORDER BY user_id LIMIT 1`,
 	"events":      `SELECT id FROM events WHERE org_id = $1 AND status <> 'draft' ORDER BY id LIMIT 2`,
 	"handlers":    `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'handler' ORDER BY user_id LIMIT 1`,
-	// Not an id: the current version of the first event, for bodies.
-	"evversion": `SELECT CAST(version AS TEXT) FROM events WHERE org_id = $1 AND status <> 'draft' ORDER BY id LIMIT 1`,
 	// Not an id (the same in every organisation, so neither a marker of
 	// another's data nor translated): a hazard's number, which names it
 	// within an issued version of its log (/risk/issues/{id}/hazards/{ref}).
@@ -152,7 +150,7 @@ var apiBodies = map[string]string{
 	"POST /api/v1/devices/recalls/{id}/patients":          `{"patient_ids":["{patient}"],"status":"contacted","note":"walk"}`,
 	"POST /api/v1/devices/recalls/{id}/close":             ``,
 	"PUT /api/v1/users/{id}/roles":                        `{"roles":["admin","cso"]}`,
-	"PATCH /api/v1/events/{id}":                           `{"version":{evversion},"assigned_to":"{handlers}","notes":"walk"}`,
+	"PATCH /api/v1/events/{id}":                           `{"version":1,"assigned_to":"{handlers}","notes":"walk"}`,
 	"POST /api/v1/events/{id}/status":                     ``,
 	"POST /api/v1/events/{id}/addenda":                    `{"body":"walk"}`,
 	"POST /api/v1/events/{id}/merge":                      ``,

@@ -195,7 +195,7 @@ func (s *DB) Queue(ctx context.Context, orgID store.OrgID, f QueueFilter) (Queue
 	where, args := s.where(ctx, orgID, f)
 	out := QueuePage{Counts: map[events.Status]int{}, Offset: f.Offset, Limit: f.Limit}
 	count, cargs := `SELECT status, COUNT(*) FROM events WHERE `+where+` GROUP BY status`, args
-	if g := f; g.unfiltered() {
+	if f.unfiltered() {
 		// The counts the triggers keep: the queue as it opens needs no
 		// count of every row.
 		count, cargs = `SELECT status, n FROM event_status_counts WHERE org_id = $1 AND status <> 'draft'`, []any{orgID}
