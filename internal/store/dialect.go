@@ -47,6 +47,7 @@ type TextSearch struct {
 	From  string // the FROM clause: T, joined to its index where that is a table of its own
 	Where string // the match condition
 	Rank  string // an expression ordering the best match first (ascending)
+	Doc   string // the document's number: higher is newer, and the index reads it in order
 	Arg   any    // the value of the query's parameter
 }
 
@@ -118,7 +119,7 @@ func (sqliteDialect) textSearch(table string, n int, terms []string, anyTerm boo
 	// The index drives the join (CROSS JOIN fixes the order): probing
 	// it once per row of T would read every document.
 	return TextSearch{From: fmt.Sprintf("%[1]s_fts CROSS JOIN %[1]s ON %[1]s.doc = %[1]s_fts.rowid", table),
-		Where: fmt.Sprintf("%s_fts MATCH $%d", table, n), Rank: table + "_fts.rank", Arg: strings.Join(quoted, sep)}
+		Where: fmt.Sprintf("%s_fts MATCH $%d", table, n), Rank: table + "_fts.rank", Doc: table + "_fts.rowid", Arg: strings.Join(quoted, sep)}
 }
 
 type postgresDialect struct{}
@@ -151,7 +152,7 @@ func (postgresDialect) textSearch(table string, n int, terms []string, anyTerm b
 		sep = " | "
 	}
 	q := fmt.Sprintf("to_tsquery('english', $%d)", n)
-	return TextSearch{From: table, Where: fmt.Sprintf("%s.tsv @@ %s", table, q), Rank: fmt.Sprintf("-ts_rank(%s.tsv, %s)", table, q), Arg: strings.Join(terms, sep)}
+	return TextSearch{From: table, Where: fmt.Sprintf("%s.tsv @@ %s", table, q), Rank: fmt.Sprintf("-ts_rank(%s.tsv, %s)", table, q), Doc: table + ".doc", Arg: strings.Join(terms, sep)}
 }
 
 // PostgreSQL backs up with pg_dump (custom format), when it is on PATH.
