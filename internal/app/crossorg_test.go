@@ -78,6 +78,7 @@ var idKinds = map[string]string{
 	"action":           `SELECT id FROM learning_actions WHERE org_id = $1 AND status = 'open' ORDER BY id LIMIT 1`,
 	"learning_version": `SELECT CAST(r.version AS TEXT) FROM learning_responses r WHERE r.id = (SELECT response_id FROM learning_actions WHERE org_id = $1 AND status = 'open' ORDER BY id LIMIT 1)`,
 	"action_version":   `SELECT CAST(version AS TEXT) FROM learning_actions WHERE org_id = $1 AND status = 'open' ORDER BY id LIMIT 1`,
+	"handlers":         `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'handler' ORDER BY user_id LIMIT 1`,
 	// Not an id (the same in every organisation, so neither a marker of
 	// another's data nor translated): a hazard's number, which names it
 	// within an issued version of its log (/risk/issues/{id}/hazards/{ref}).
@@ -198,6 +199,10 @@ var apiBodies = map[string]string{
 	"POST /api/v1/events/learning/{id}/actions":                `{"description":"Walk","owner_id":"{csos}","due_on":"2027-01-31","measure":"m"}`,
 	"PATCH /api/v1/events/learning/{id}/actions/{action}":      `{"description":"Walk","owner_id":"{csos}","due_on":"2027-01-31","measure":"m","status":"open","version":{action_version}}`,
 	"PUT /api/v1/events/learning/plan":                         `{"rules":[{"name":"All","response":"aar"}]}`,
+	"PATCH /api/v1/events/{id}":                                `{"version":1,"assigned_to":"{handlers}","notes":"walk"}`,
+	"POST /api/v1/events/{id}/status":                          ``,
+	"POST /api/v1/events/{id}/addenda":                         `{"body":"walk"}`,
+	"POST /api/v1/events/{id}/merge":                           ``,
 }
 
 // worldOf is every row that belongs to org, or to its people anywhere
@@ -479,6 +484,11 @@ func TestCrossOrgWalk(t *testing.T) {
 		}{{orgA, supA, users["cso"]}, {victim, demoSupplier, webtest.UserByEmail(t, st, demo.AdminEmail)}} {
 			imp, gtin, serial := firstImplant(t, st, o.org.ID)
 			seedTriage(t, st, o.org.ID, o.by, triageSystem(t, st, o.org.ID), o.sup.ID, imp, gtin, serial)
+			for i := range 2 {
+				if _, _, err := eventsdb.New(st).ReportPublic(op, o.org.ID, publicIncident(fmt.Sprintf("Walk event %d", i))); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 		idsA, idsB := idsOf(t, st, orgA.ID), idsOf(t, st, victim.ID)
 		var peopleB []string
@@ -652,4 +662,15 @@ func (ids orgIDs) fillBody(body string, n int) string {
 		}
 		return m
 	})
+}
+
+// publicIncident is a complete incident as a patient reports it on the
+// public page, for the safety events routes of the walk and the sweep.
+func publicIncident(desc string) events.Record {
+	return events.Record{Type: events.Incident, Answers: events.Answers{
+		events.AnsDescription: {desc}, events.AnsWhenKind: {"exact"}, events.AnsDate: {"2026-01-02"}, events.AnsTime: {"08:40"},
+		events.AnsLocation: {"Ward 1"}, events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"},
+		events.AnsReporterType: {"patient"}},
+		Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}}},
+			events.GroupMedicines: {{"name": {"Warfarin"}}}}}
 }

@@ -76,7 +76,8 @@ var badQuery = []string{"%00", "%ff", "%09%0d%0a", "abc", "-1", "999999999999999
 // queryParams are the query parameters the handlers read (see docs/api*.md
 // and the GET forms), and one that none reads.
 var queryParams = []string{"q", "next", "format", "from", "to", "actor", "action", "entity", "before", "limit",
-	"serial", "actions", "status", "basis", "offset", "standard", "supplier", "zz_unknown"}
+	"serial", "actions", "status", "basis", "offset", "standard", "supplier",
+	"type", "harm", "agent", "location", "system", "assigned", "sort", "zz_unknown"}
 
 // badPathValues replace each path parameter in turn.
 var badPathValues = []string{"%00", "%ff", strings.Repeat("a", 5000), "not-an-id", "01936F0E-0000-7000-8000-000000000000", "%2e%2e", "-1"}
@@ -130,6 +131,10 @@ var jsonExamples = map[string]string{
 	"POST /api/v1/events/learning/{id}/actions":                `{"description":"Mark time-critical medicines","owner_id":"{user}","due_on":"2027-01-31","measure":"Audit"}`,
 	"PATCH /api/v1/events/learning/{id}/actions/{action}":      `{"description":"Mark time-critical medicines","owner_id":"{user}","due_on":"2027-01-31","measure":"Audit","status":"done","evidence":"Record","version":1}`,
 	"PUT /api/v1/events/learning/plan":                         "GET:",
+	"PATCH /api/v1/events/{id}":                                `{"version":1,"assigned_to":"{user}","notes":"Sweep","learning_summary":"Learning","governance":{"duty_of_candour":"y","candour_aware_on":"2026-11-01","never_event":"n"},"gradings":[{"patient":0,"physical_harm":"3","psychological_harm":"3"}]}`,
+	"POST /api/v1/events/{id}/status":                          `{"version":1,"status":"closed","learning_summary":"Learning","reason":"Sweep"}`,
+	"POST /api/v1/events/{id}/addenda":                         `{"body":"Sweep addendum"}`,
+	"POST /api/v1/events/{id}/merge":                           `{"version":1,"duplicate_of":"{event2}"}`,
 }
 
 // sweepEvent is a complete staff incident report.
@@ -307,6 +312,13 @@ func TestBadInputSweep(t *testing.T) {
 			ids:    map[string]string{"users": target.ID, "user": user.ID, "gtin": webtest.GTIN(10), "catalogue": webtest.GTIN(10), "serial": "100007"}}
 		sw.newSession()
 		sw.setUp()
+		for _, k := range []string{"events", "event2"} {
+			e, _, err := eventsdb.New(st).ReportPublic(ctx, org.ID, publicIncident("Sweep event "+k))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sw.ids[k] = e.ID
+		}
 		// The outbox has no API: one message, written as a wing would.
 		if err := st.Tx(ctx, func(tx *store.Tx) error {
 			return mail.Enqueue(ctx, tx, mail.Message{OrgID: org.ID, Kind: "events.feedback", To: "reporter@example.com", Subject: "Sweep", Body: "Sweep"})

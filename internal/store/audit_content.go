@@ -83,9 +83,13 @@ func kernelContent() []Entity {
 // and mail_outbox, which holds delivery records: the change that causes a
 // message is audited in the transaction that enqueues it; sending,
 // retrying and marking it sent or failed change only the record of
-// delivery. Only kernel tables belong here: a wing's tables are in its own
-// Content.
-var unauditedTables = []string{"audit_log", "schema_migrations", "sessions", "login_failures", "ref_counters", "mail_outbox"}
+// delivery. The full-text index of safety events (event_search, rewritten
+// from the audited event in each change's transaction, and SQLite's FTS5
+// tables) and their counts per status (kept by triggers on events) are
+// derived from audited content. Only kernel tables and derived indexes
+// belong here: a wing's tables are in its own Content.
+var unauditedTables = []string{"audit_log", "schema_migrations", "sessions", "login_failures", "ref_counters", "mail_outbox",
+	"event_status_counts", "event_search", "event_search_fts", "event_search_fts_data", "event_search_fts_idx", "event_search_fts_docsize", "event_search_fts_config"}
 
 // deletedContent is the content hash of an entity that no longer exists.
 const deletedContent = "deleted"

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // dialect holds the few places where SQLite and PostgreSQL differ.
@@ -35,6 +36,32 @@ type dialect interface {
 	backup(ctx context.Context, s *DB, dsn, path string) error
 	// skipLocked ends the SELECT of a claim (see DB.SkipLocked).
 	skipLocked() string
+	// textSearch matches terms, given as parameter $n, against the
+	// full-text index of table (see DB.TextSearch).
+	textSearch(table string, n int, terms []string, anyTerm bool) TextSearch
+}
+
+// TextSearch is how one engine matches a full-text query against the
+// search index of a table T made by a migration pair: on SQLite an FTS5
+// table T_fts with external content T (rowid doc), on PostgreSQL a
+// tsvector column T.tsv with a GIN index.
+type TextSearch struct {
+	From  string // the FROM clause: T, joined to its index where that is a table of its own
+	Where string // the match condition
+	Rank  string // an expression ordering the best match first (ascending)
+	Doc   string // the document's number: higher is newer, and the index reads it in order
+	Arg   any    // the value of the query's parameter
+}
+
+// TextSearch returns the full-text match of q's words (all of them, or
+// any of them) against table's index, as parameter $n; false when q has no
+// words. Words are letters and digits, matched without case and stemmed.
+func (s *DB) TextSearch(table string, n int, q string, anyTerm bool) (TextSearch, bool) {
+	terms := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(terms) == 0 {
+		return TextSearch{}, false
+	}
+	return s.dialect.textSearch(table, n, terms, anyTerm), true
 }
 
 type sqliteDialect struct{}
@@ -85,6 +112,20 @@ func (sqliteDialect) backup(ctx context.Context, s *DB, _, path string) error {
 // The single writer already serialises claims: a claim's UPDATE sees
 // every earlier claim committed.
 func (sqliteDialect) skipLocked() string { return "" }
+func (sqliteDialect) textSearch(table string, n int, terms []string, anyTerm bool) TextSearch {
+	quoted := make([]string, len(terms))
+	for i, t := range terms {
+		quoted[i] = `"` + t + `"`
+	}
+	sep := " "
+	if anyTerm {
+		sep = " OR "
+	}
+	// The index drives the join (CROSS JOIN fixes the order): probing
+	// it once per row of T would read every document.
+	return TextSearch{From: fmt.Sprintf("%[1]s_fts CROSS JOIN %[1]s ON %[1]s.doc = %[1]s_fts.rowid", table),
+		Where: fmt.Sprintf("%s_fts MATCH $%d", table, n), Rank: table + "_fts.rank", Doc: table + "_fts.rowid", Arg: strings.Join(quoted, sep)}
+}
 
 type postgresDialect struct{}
 
@@ -109,6 +150,15 @@ func (postgresDialect) configurePool(db *sql.DB) {
 func (postgresDialect) oneWriter() bool { return false }
 
 func (postgresDialect) bulkPlaceholder(n int) string { return "$" + strconv.Itoa(n) }
+
+func (postgresDialect) textSearch(table string, n int, terms []string, anyTerm bool) TextSearch {
+	sep := " & "
+	if anyTerm {
+		sep = " | "
+	}
+	q := fmt.Sprintf("to_tsquery('english', $%d)", n)
+	return TextSearch{From: table, Where: fmt.Sprintf("%s.tsv @@ %s", table, q), Rank: fmt.Sprintf("-ts_rank(%s.tsv, %s)", table, q), Doc: table + ".doc", Arg: strings.Join(terms, sep)}
+}
 
 // PostgreSQL backs up with pg_dump (custom format), when it is on PATH.
 func (postgresDialect) backup(ctx context.Context, _ *DB, dsn, path string) error {

@@ -15,6 +15,9 @@ func Content() []store.Entity {
 			{Table: "event_hazard_links", Key: []string{"event_id"}},
 			{Table: "event_implant_links", Key: []string{"event_id"}},
 			{Table: "event_yellow_cards", Key: []string{"event_id"}},
+			{Table: "event_reviews", Key: []string{"event_id"}},
+			{Table: "event_gradings", Key: []string{"event_id"}},
+			{Table: "event_addenda", Key: []string{"event_id"}},
 		}},
 		// An incident shared with a supplier, and the supplier's links of
 		// it to its own hazards.

@@ -436,6 +436,9 @@ func (s *DB) submit(ctx context.Context, tx *store.Tx, orgID store.OrgID, id str
 	if err := s.AddHistory(ctx, tx, orgID, id, events.Submitted, ""); err != nil {
 		return Event{}, err
 	}
+	if err := s.index(ctx, tx, orgID, id); err != nil {
+		return Event{}, err
+	}
 	if err := tx.Audit(ctx, store.Change{OrgID: orgID, Action: "event.submit", Entity: "event", EntityID: id,
 		Summary: ref + " " + rec.Type.Label()}); err != nil {
 		return Event{}, err
