@@ -199,10 +199,10 @@ var apiBodies = map[string]string{
 	"POST /api/v1/events/learning/{id}/actions":                `{"description":"Walk","owner_id":"{csos}","due_on":"2027-01-31","measure":"m"}`,
 	"PATCH /api/v1/events/learning/{id}/actions/{action}":      `{"description":"Walk","owner_id":"{csos}","due_on":"2027-01-31","measure":"m","status":"open","version":{action_version}}`,
 	"PUT /api/v1/events/learning/plan":                         `{"rules":[{"name":"All","response":"aar"}]}`,
-	"PATCH /api/v1/events/{id}":                                `{"version":1,"assigned_to":"{handlers}","notes":"walk"}`,
-	"POST /api/v1/events/{id}/status":                          ``,
-	"POST /api/v1/events/{id}/addenda":                         `{"body":"walk"}`,
-	"POST /api/v1/events/{id}/merge":                           ``,
+	"PATCH /api/v1/events/records/{id}":                        `{"version":1,"assigned_to":"{handlers}","notes":"walk"}`,
+	"POST /api/v1/events/records/{id}/status":                  ``,
+	"POST /api/v1/events/records/{id}/addenda":                 `{"body":"walk"}`,
+	"POST /api/v1/events/records/{id}/merge":                   ``,
 }
 
 // worldOf is every row that belongs to org, or to its people anywhere

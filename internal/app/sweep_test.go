@@ -131,10 +131,10 @@ var jsonExamples = map[string]string{
 	"POST /api/v1/events/learning/{id}/actions":                `{"description":"Mark time-critical medicines","owner_id":"{user}","due_on":"2027-01-31","measure":"Audit"}`,
 	"PATCH /api/v1/events/learning/{id}/actions/{action}":      `{"description":"Mark time-critical medicines","owner_id":"{user}","due_on":"2027-01-31","measure":"Audit","status":"done","evidence":"Record","version":1}`,
 	"PUT /api/v1/events/learning/plan":                         "GET:",
-	"PATCH /api/v1/events/{id}":                                `{"version":1,"assigned_to":"{user}","notes":"Sweep","learning_summary":"Learning","governance":{"duty_of_candour":"y","candour_aware_on":"2026-11-01","never_event":"n"},"gradings":[{"patient":0,"physical_harm":"3","psychological_harm":"3"}]}`,
-	"POST /api/v1/events/{id}/status":                          `{"version":1,"status":"closed","learning_summary":"Learning","reason":"Sweep"}`,
-	"POST /api/v1/events/{id}/addenda":                         `{"body":"Sweep addendum"}`,
-	"POST /api/v1/events/{id}/merge":                           `{"version":1,"duplicate_of":"{event2}"}`,
+	"PATCH /api/v1/events/records/{id}":                        `{"version":1,"assigned_to":"{user}","notes":"Sweep","learning_summary":"Learning","governance":{"duty_of_candour":"y","candour_aware_on":"2026-11-01","never_event":"n"},"gradings":[{"patient":0,"physical_harm":"3","psychological_harm":"3"}]}`,
+	"POST /api/v1/events/records/{id}/status":                  `{"version":1,"status":"closed","learning_summary":"Learning","reason":"Sweep"}`,
+	"POST /api/v1/events/records/{id}/addenda":                 `{"body":"Sweep addendum"}`,
+	"POST /api/v1/events/records/{id}/merge":                   `{"version":1,"duplicate_of":"{event2}"}`,
 }
 
 // sweepEvent is a complete staff incident report.

@@ -28,22 +28,22 @@ func (s *Module) reviewRoutes() []web.Route {
 		{Method: "GET", Path: "/events/queue", Roles: evHandle, Handle: s.queuePage},
 		{Method: "GET", Path: "/events/queue/csv", Roles: evHandle, Handle: s.queueCSV},
 		{Method: "GET", Path: "/events/queue/xlsx", Roles: evHandle, Handle: s.queueXLSX},
-		{Method: "GET", Path: "/events/{id}", Roles: evHandle, Handle: s.eventPage},
-		{Method: "POST", Path: "/events/{id}/status", Roles: evHandle, Handle: s.eventStatus},
-		{Method: "POST", Path: "/events/{id}/assign", Roles: evHandle, Handle: s.eventAssign},
-		{Method: "POST", Path: "/events/{id}/grading", Roles: evHandle, Handle: s.eventGrade},
-		{Method: "POST", Path: "/events/{id}/governance", Roles: evHandle, Handle: s.eventGovernance},
-		{Method: "POST", Path: "/events/{id}/summary", Roles: evHandle, Handle: s.eventSummary},
-		{Method: "POST", Path: "/events/{id}/addenda", Roles: evHandle, Handle: s.eventAddendum},
-		{Method: "POST", Path: "/events/{id}/merge", Roles: evHandle, Handle: s.eventMerge},
+		{Method: "GET", Path: "/events/review/{id}", Roles: evHandle, Handle: s.eventPage},
+		{Method: "POST", Path: "/events/review/{id}/status", Roles: evHandle, Handle: s.eventStatus},
+		{Method: "POST", Path: "/events/review/{id}/assign", Roles: evHandle, Handle: s.eventAssign},
+		{Method: "POST", Path: "/events/review/{id}/grading", Roles: evHandle, Handle: s.eventGrade},
+		{Method: "POST", Path: "/events/review/{id}/governance", Roles: evHandle, Handle: s.eventGovernance},
+		{Method: "POST", Path: "/events/review/{id}/summary", Roles: evHandle, Handle: s.eventSummary},
+		{Method: "POST", Path: "/events/review/{id}/addenda", Roles: evHandle, Handle: s.eventAddendum},
+		{Method: "POST", Path: "/events/review/{id}/merge", Roles: evHandle, Handle: s.eventMerge},
 
 		{Method: "GET", Path: "/api/v1/events", API: true, Roles: evHandle, Handle: s.apiQueue},
 		{Method: "GET", Path: "/api/v1/events/search", API: true, Roles: evHandle, Handle: s.apiSearch},
-		{Method: "GET", Path: "/api/v1/events/{id}", API: true, Roles: evHandle, Handle: s.apiEvent},
-		{Method: "PATCH", Path: "/api/v1/events/{id}", API: true, Roles: evHandle, Handle: s.apiUpdate},
-		{Method: "POST", Path: "/api/v1/events/{id}/status", API: true, Roles: evHandle, Handle: s.apiStatus},
-		{Method: "POST", Path: "/api/v1/events/{id}/addenda", API: true, Roles: evHandle, Handle: s.apiAddendum},
-		{Method: "POST", Path: "/api/v1/events/{id}/merge", API: true, Roles: evHandle, Handle: s.apiMerge},
+		{Method: "GET", Path: "/api/v1/events/records/{id}", API: true, Roles: evHandle, Handle: s.apiEvent},
+		{Method: "PATCH", Path: "/api/v1/events/records/{id}", API: true, Roles: evHandle, Handle: s.apiUpdate},
+		{Method: "POST", Path: "/api/v1/events/records/{id}/status", API: true, Roles: evHandle, Handle: s.apiStatus},
+		{Method: "POST", Path: "/api/v1/events/records/{id}/addenda", API: true, Roles: evHandle, Handle: s.apiAddendum},
+		{Method: "POST", Path: "/api/v1/events/records/{id}/merge", API: true, Roles: evHandle, Handle: s.apiMerge},
 	}
 }
 
@@ -72,7 +72,7 @@ func (s *Module) reviewAttention(ctx context.Context, p *store.Principal) ([]web
 			at.Detail += " " + text.Count(a.Urgent, "report needs", "reports need") + " attention now: severe or fatal harm, or a never event."
 		}
 		for _, e := range a.Oldest {
-			at.Items = append(at.Items, web.AttentionItem{Text: e.Ref + ": " + e.Type.Label(), Href: "/events/" + e.ID})
+			at.Items = append(at.Items, web.AttentionItem{Text: e.Ref + ": " + e.Type.Label(), Href: "/events/review/" + e.ID})
 		}
 		out = append(out, at)
 	}
@@ -524,7 +524,7 @@ func (s *Module) eventPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Module) changed(w http.ResponseWriter, r *http.Request, err error, flash string, dates map[string]web.DateParts, order ...string) error {
 	id := r.PathValue("id")
 	if err == nil {
-		return s.k.Redirect(w, r, "/events/"+id, flash)
+		return s.k.Redirect(w, r, "/events/review/"+id, flash)
 	}
 	status := http.StatusUnprocessableEntity
 	if apperr.Is(err, apperr.Conflict) {

@@ -63,37 +63,37 @@ func TestReviewPagesExportsAndAPI(t *testing.T) {
 			t.Errorf("reporter at the queue: %d, want 403", resp.StatusCode)
 		}
 
-		page := webtest.Get(t, h, base+"/events/"+anon.ID, 200)
+		page := webtest.Get(t, h, base+"/events/review/"+anon.ID, 200)
 		if !strings.Contains(page, "Anonymous") || strings.Contains(page, "reporter_id") {
 			t.Errorf("event page of an anonymous report: want Anonymous and no reporter")
 		}
-		if resp, _ := webtest.Do(t, h, "GET", base+"/events/"+other.ID, ""); resp.StatusCode != 404 {
+		if resp, _ := webtest.Do(t, h, "GET", base+"/events/review/"+other.ID, ""); resp.StatusCode != 404 {
 			t.Errorf("another organisation's event: %d, want 404", resp.StatusCode)
 		}
 
 		// A status change by form: refused without a reason, then made.
-		resp, got := webtest.Do(t, h, "POST", base+"/events/"+anon.ID+"/status", webtest.Form("version", fmt.Sprint(anon.Version), "status", "not_patient_safety"))
+		resp, got := webtest.Do(t, h, "POST", base+"/events/review/"+anon.ID+"/status", webtest.Form("version", fmt.Sprint(anon.Version), "status", "not_patient_safety"))
 		if resp.StatusCode != 422 || !strings.Contains(got, "Enter why this is not a patient safety event") {
 			t.Errorf("not a PSE without a reason: %d, want 422 with the message", resp.StatusCode)
 		}
-		resp, _ = webtest.Do(t, h, "POST", base+"/events/"+anon.ID+"/status", webtest.Form("version", fmt.Sprint(anon.Version), "status", "in_review"))
+		resp, _ = webtest.Do(t, h, "POST", base+"/events/review/"+anon.ID+"/status", webtest.Form("version", fmt.Sprint(anon.Version), "status", "in_review"))
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("in review: %d, want 303", resp.StatusCode)
 		}
-		resp, _ = webtest.Do(t, h, "POST", base+"/events/"+anon.ID+"/status", webtest.Form("version", fmt.Sprint(anon.Version), "status", "awaiting_information"))
+		resp, _ = webtest.Do(t, h, "POST", base+"/events/review/"+anon.ID+"/status", webtest.Form("version", fmt.Sprint(anon.Version), "status", "awaiting_information"))
 		if resp.StatusCode != http.StatusConflict {
 			t.Errorf("stale form: %d, want 409", resp.StatusCode)
 		}
-		resp, got = webtest.Do(t, h, "POST", base+"/events/"+anon.ID+"/governance", webtest.Form("version", fmt.Sprint(anon.Version+1), "never_event", "y"))
+		resp, got = webtest.Do(t, h, "POST", base+"/events/review/"+anon.ID+"/governance", webtest.Form("version", fmt.Sprint(anon.Version+1), "never_event", "y"))
 		if resp.StatusCode != 422 || !strings.Contains(got, "Select the type of never event") {
 			t.Errorf("never event without a type: %d, want 422 with the message", resp.StatusCode)
 		}
-		resp, _ = webtest.Do(t, h, "POST", base+"/events/"+anon.ID+"/governance", webtest.Form("version", fmt.Sprint(anon.Version+1), "duty_of_candour", "y",
+		resp, _ = webtest.Do(t, h, "POST", base+"/events/review/"+anon.ID+"/governance", webtest.Form("version", fmt.Sprint(anon.Version+1), "duty_of_candour", "y",
 			"candour_aware_on-day", "1", "candour_aware_on-month", "1", "candour_aware_on-year", "2099"))
 		if resp.StatusCode != 422 {
 			t.Errorf("a future date: %d, want 422", resp.StatusCode)
 		}
-		resp, _ = webtest.Do(t, h, "POST", base+"/events/"+anon.ID+"/addenda", webtest.Form("body", "Pharmacy confirmed the second dose"))
+		resp, _ = webtest.Do(t, h, "POST", base+"/events/review/"+anon.ID+"/addenda", webtest.Form("body", "Pharmacy confirmed the second dose"))
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Errorf("addendum: %d, want 303", resp.StatusCode)
 		}
@@ -127,18 +127,18 @@ func TestReviewPagesExportsAndAPI(t *testing.T) {
 		}
 
 		// The API: read, stale patch, patch, search, cross-organisation.
-		resp, got = webtest.Do(t, h, "GET", base+"/api/v1/events/"+anon.ID, "")
+		resp, got = webtest.Do(t, h, "GET", base+"/api/v1/events/records/"+anon.ID, "")
 		var ae map[string]any
 		_ = json.Unmarshal([]byte(got), &ae)
 		if resp.StatusCode != 200 || ae["reporter"] != "Anonymous" || ae["reporter_id"] != nil {
 			t.Errorf("API event %d %s: want reporter Anonymous and no reporter_id", resp.StatusCode, got)
 		}
 		cur, _ := ev.Get(storetest.Operator, f.OrgA.ID, anon.ID)
-		resp, _ = webtest.Do(t, h, "PATCH", base+"/api/v1/events/"+anon.ID, fmt.Sprintf(`{"version":%d,"learning_summary":"x"}`, cur.Version-1))
+		resp, _ = webtest.Do(t, h, "PATCH", base+"/api/v1/events/records/"+anon.ID, fmt.Sprintf(`{"version":%d,"learning_summary":"x"}`, cur.Version-1))
 		if resp.StatusCode != http.StatusConflict {
 			t.Errorf("stale PATCH: %d, want 409", resp.StatusCode)
 		}
-		resp, got = webtest.Do(t, h, "PATCH", base+"/api/v1/events/"+anon.ID, fmt.Sprintf(`{"version":%d,"gradings":[{"patient":0,"physical_harm":"2","psychological_harm":"2"}],"assigned_to":"%s"}`,
+		resp, got = webtest.Do(t, h, "PATCH", base+"/api/v1/events/records/"+anon.ID, fmt.Sprintf(`{"version":%d,"gradings":[{"patient":0,"physical_harm":"2","psychological_harm":"2"}],"assigned_to":"%s"}`,
 			cur.Version, f.Users["A/handler"].ID))
 		if resp.StatusCode != 200 || !strings.Contains(got, `"harm": "2"`) {
 			t.Errorf("PATCH grading: %d %s", resp.StatusCode, got)
@@ -154,10 +154,10 @@ func TestReviewPagesExportsAndAPI(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(got, anon.Ref) || !strings.Contains(got, `"total": 1`) {
 			t.Errorf("API queue: %d %s", resp.StatusCode, got)
 		}
-		if resp, _ := webtest.Do(t, h, "POST", base+"/api/v1/events/"+other.ID+"/addenda", `{"body":"x"}`); resp.StatusCode != 404 {
+		if resp, _ := webtest.Do(t, h, "POST", base+"/api/v1/events/records/"+other.ID+"/addenda", `{"body":"x"}`); resp.StatusCode != 404 {
 			t.Errorf("addendum to another organisation's event: %d, want 404", resp.StatusCode)
 		}
-		if resp, _ := webtest.Do(t, h, "POST", base+"/api/v1/events/"+anon.ID+"/merge", `{"version":1,"duplicate_of":"`+other.ID+`"}`); resp.StatusCode/100 != 4 {
+		if resp, _ := webtest.Do(t, h, "POST", base+"/api/v1/events/records/"+anon.ID+"/merge", `{"version":1,"duplicate_of":"`+other.ID+`"}`); resp.StatusCode/100 != 4 {
 			t.Errorf("merge into another organisation's event: %d, want 4xx", resp.StatusCode)
 		}
 		home := webtest.Get(t, h, base+"/", 200)
