@@ -320,6 +320,10 @@ func (s *Server) clientIP(r *http.Request) string {
 	return client.String()
 }
 
+// ClientIP is the client's address as clientIP finds it, for a wing's own
+// rate limits; callers must not store it.
+func (s *Server) ClientIP(r *http.Request) string { return s.clientIP(r) }
+
 func (s *Server) trusted(a netip.Addr) bool {
 	for _, p := range s.cfg.TrustedProxies {
 		if p.Contains(a) {

@@ -6,4 +6,4 @@ import "github.com/clinsafe/clinsafe/internal/web"
 func publicSamples(web.Base) map[string]any { return map[string]any{} }
 
 // publicPages are the pages drawn for someone not signed in.
-var publicPages []string
+var publicPages = []string{"report_public_start", "report_question", "report_group", "report_check", "report_public_done"}
