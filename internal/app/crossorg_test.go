@@ -13,6 +13,8 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
+	"github.com/clinsafe/clinsafe/internal/events"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/webtest"
 
 	"golang.org/x/net/html"
@@ -51,6 +53,17 @@ var idKinds = map[string]string{
 	// another's data nor translated): a hazard's number, which names it
 	// within an issued version of its log (/risk/issues/{id}/hazards/{ref}).
 	"ref": `SELECT CAST(MIN(number) AS TEXT) FROM hazards WHERE org_id = $1`,
+	// Safety events: drafts (the reporting pages and the API) and reports
+	// of their reporters, local questions.
+	"report":    `SELECT id FROM events WHERE org_id = $1 AND status = 'draft' AND reporter_id IS NOT NULL ORDER BY id LIMIT 1`,
+	"drafts":    `SELECT id FROM events WHERE org_id = $1 AND status = 'draft' AND reporter_id IS NOT NULL ORDER BY id LIMIT 1`,
+	"mine":      `SELECT id FROM events WHERE org_id = $1 AND status <> 'draft' AND reporter_id IS NOT NULL ORDER BY id LIMIT 1`,
+	"questions": `SELECT id FROM event_local_questions WHERE org_id = $1 AND retired_at IS NULL ORDER BY id LIMIT 1`,
+	// Not ids: a page and an item of the reporting flow, and the public
+	// report page of a third organisation (public pages are anyone's).
+	"page": `SELECT 'description' FROM organisations WHERE id = $1`,
+	"item": `SELECT '0' FROM organisations WHERE id = $1`,
+	"ods":  `SELECT ods_code FROM organisations WHERE ods_code = 'RAS' AND id <> $1`,
 	// Not an id: the current version of the first hazard, for bodies.
 	"version": `SELECT CAST(version AS TEXT) FROM hazards WHERE org_id = $1 ORDER BY id LIMIT 1`,
 }
@@ -117,7 +130,7 @@ func (ids orgIDs) fill(pattern string, n int) string {
 func translate(s string, a, b orgIDs) string {
 	var pairs []string
 	for kind, list := range a {
-		if kind == "version" || kind == "ref" {
+		if kind == "version" || kind == "ref" || kind == "page" || kind == "item" || kind == "ods" {
 			continue
 		}
 		for i, id := range list {
@@ -157,6 +170,10 @@ var apiBodies = map[string]string{
 	"POST /api/v1/users":                                  ``,
 	"PUT /api/v1/risk/plan":                               ``,
 	"PUT /api/v1/risk/compliance":                         ``,
+	"POST /api/v1/events":                                 ``,
+	"POST /api/v1/events/drafts":                          `{"record_type":"1","answers":{}}`,
+	"PUT /api/v1/events/drafts/{id}":                      `{"record_type":"1","answers":{"description":["walk"]},"version":1}`,
+	"POST /api/v1/events/drafts/{id}/submit":              `{"version":1}`,
 }
 
 // worldOf is every row that belongs to org, or to its people anywhere
@@ -400,6 +417,27 @@ func TestCrossOrgWalk(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// Safety events on both sides: a draft and a report of a person of
+		// the organisation, and a local question.
+		for _, o := range []struct {
+			org  store.Org
+			user store.User
+		}{{orgA, all}, {victim, webtest.UserByEmail(t, st, demo.AdminEmail)}} {
+			ev := eventsdb.New(st)
+			as := audit.WithActor(context.Background(), audit.Actor{UserID: o.user.ID, Name: o.user.Name})
+			if _, err := ev.SaveDraft(as, o.org.ID, "", 0, events.Record{Type: events.Incident, Answers: events.Answers{}}, events.AnsType); err != nil {
+				t.Fatal(err)
+			}
+			risk := events.Record{Type: events.Risk, Answers: events.Answers{events.AnsDescription: {"The drug fridge does not lock"},
+				events.AnsLocation: {"Ward 2"}, events.AnsServiceArea: {"acute"}, events.AnsAgents: {"10"}, events.AnsConcern: {"3"},
+				"risk.theme": {"1"}, "risk.imminent": {"n"}}}
+			if _, err := ev.Report(as, o.org.ID, risk, eventsdb.Submission{Audience: events.Staff, ReporterID: o.user.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ev.AddLocalQuestion(op, o.org.ID, events.LocalQuestion{Type: events.Incident, Kind: events.KindText, Prompt: "Which site?"}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		// Tokens, invitations and recall work on both sides.
 		for _, o := range []struct {
 			org  store.Org
@@ -430,7 +468,7 @@ func TestCrossOrgWalk(t *testing.T) {
 		}
 		markers := []string{victim.Name, demo.AdminEmail, "reporter@demo.clinsafe.test"}
 		for kind, list := range idsB {
-			if kind != "gtin" && kind != "serial" && kind != "version" && kind != "ref" {
+			if kind != "gtin" && kind != "serial" && kind != "version" && kind != "ref" && kind != "page" && kind != "item" && kind != "ods" {
 				markers = append(markers, list...)
 			}
 		}

@@ -115,7 +115,14 @@ var jsonExamples = map[string]string{
 	"PUT /api/v1/devices/recalls/{id}/patients/{patient}": `{"status":"contacted","note":"Letter sent"}`,
 	"POST /api/v1/devices/recalls/{id}/patients":          `{"patient_ids":["{patients}"],"status":"contacted","note":"Letter sent"}`,
 	"POST /api/v1/devices/recalls/{id}/close":             `{"confirm_open":1,"reason":"Notice withdrawn"}`,
+	"POST /api/v1/events":                                 eventExample,
+	"POST /api/v1/events/drafts":                          `{"record_type":"1","answers":{"description":["The list showed yesterday's results"]}}`,
+	"PUT /api/v1/events/drafts/{id}":                      `{"record_type":"1","answers":{"description":["The list showed yesterday's results"]},"version":1}`,
+	"POST /api/v1/events/drafts/{id}/submit":              `{"version":1,"anonymous":false}`,
 }
+
+const eventExample = `{"record_type":"3","answers":{"description":["The drug fridge does not lock"],"where.location":["Ward 2"],` +
+	`"where.service_area":["acute"],"agents":["10"],"concern":["3"],"risk.theme":["1"],"risk.imminent":["n"]},"anonymous":false}`
 
 var jsonQuery = map[string]string{"POST /api/v1/systems/{id}/import": "?format=json&supplier=true"}
 
@@ -219,6 +226,9 @@ func (sw *sweeper) concrete(pattern string) string {
 			v, ok := sw.ids[segs[i-1]]
 			if s == "{patient}" {
 				v, ok = sw.ids["patients"], true
+			}
+			if s == "{page}" || s == "{item}" || s == "{ods}" {
+				v, ok = sw.ids[strings.Trim(s, "{}")], true
 			}
 			if !ok {
 				sw.t.Fatalf("route %s: no valid value for parameter %s after %q: add one to the sweep's set-up", pattern, s, segs[i-1])
@@ -467,7 +477,22 @@ func (sw *sweeper) setUp() {
 	if m, ok := inv["invitation"].(map[string]any); ok {
 		sw.ids["invitations"], _ = m["id"].(string)
 	}
-	for _, k := range []string{"systems", "hazards", "issues", "cscrs", "procedures", "implants", "patients", "recalls", "tokens", "invitations"} {
+	// Safety events: a draft and a report of the sweep's user, a local
+	// question, and the public page of the sweep's organisation.
+	sw.ids["drafts"] = id(create("POST", "/api/v1/events/drafts", `{"record_type":"1","answers":{}}`, 201))
+	sw.ids["report"] = sw.ids["drafts"]
+	sw.ids["mine"] = id(create("POST", "/api/v1/events", eventExample, 201))
+	sw.ids["ods"], sw.ids["page"], sw.ids["item"] = "RSW", "description", "0"
+	if code, got := sw.send(false, "POST", "/events/questions", "application/x-www-form-urlencoded",
+		[]byte("record_type=1&kind=text&prompt=Which+site%3F"), "set-up"); code != http.StatusSeeOther {
+		t.Fatalf("set-up local question: %d %s", code, got)
+	}
+	var qid string
+	if err := sw.st.SQL().QueryRow(`SELECT id FROM event_local_questions ORDER BY id LIMIT 1`).Scan(&qid); err != nil {
+		t.Fatal(err)
+	}
+	sw.ids["questions"] = qid
+	for _, k := range []string{"systems", "hazards", "issues", "cscrs", "procedures", "implants", "patients", "recalls", "tokens", "invitations", "drafts", "mine", "questions"} {
 		if sw.ids[k] == "" {
 			t.Fatalf("set-up: no %s id", k)
 		}

@@ -2,10 +2,9 @@ package eventsweb
 
 import (
 	"net/http"
-
-	"github.com/clinsafe/clinsafe/internal/apperr"
 	"strings"
 
+	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/web"
 )
@@ -93,4 +92,3 @@ func (s *Module) questionsRetire(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.k.Redirect(w, r, "/events/questions", "Question retired. Answers already given keep their words.")
 }
-
