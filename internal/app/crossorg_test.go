@@ -61,7 +61,7 @@ var idKinds = map[string]string{
 	"questions": `SELECT id FROM event_local_questions WHERE org_id = $1 AND retired_at IS NULL ORDER BY id LIMIT 1`,
 	// Not ids: a page and an item of the reporting flow, and the public
 	// report page of a third organisation (public pages are anyone's).
-	"page": `SELECT 'description' FROM organisations WHERE id = $1`,
+	"page": `SELECT 'patients' FROM organisations WHERE id = $1`,
 	"item": `SELECT '0' FROM organisations WHERE id = $1`,
 	"ods":  `SELECT ods_code FROM organisations WHERE ods_code = 'RAS' AND id <> $1`,
 	// Not an id: the current version of the first hazard, for bodies.
@@ -173,7 +173,7 @@ var apiBodies = map[string]string{
 	"POST /api/v1/events":                                 ``,
 	"POST /api/v1/events/drafts":                          `{"record_type":"1","answers":{}}`,
 	"PUT /api/v1/events/drafts/{id}":                      `{"record_type":"1","answers":{"description":["walk"]},"version":1}`,
-	"POST /api/v1/events/drafts/{id}/submit":              `{"version":1}`,
+	"POST /api/v1/events/drafts/{id}/submit":              ``,
 }
 
 // worldOf is every row that belongs to org, or to its people anywhere
@@ -425,7 +425,9 @@ func TestCrossOrgWalk(t *testing.T) {
 		}{{orgA, all}, {victim, webtest.UserByEmail(t, st, demo.AdminEmail)}} {
 			ev := eventsdb.New(st)
 			as := audit.WithActor(context.Background(), audit.Actor{UserID: o.user.ID, Name: o.user.Name})
-			if _, err := ev.SaveDraft(as, o.org.ID, "", 0, events.Record{Type: events.Incident, Answers: events.Answers{}}, events.AnsType); err != nil {
+			draft := events.Record{Type: events.Incident, Answers: events.Answers{events.AnsPatientsSaid: {"y"}},
+				Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {"5"}}}}}
+			if _, err := ev.SaveDraft(as, o.org.ID, "", 0, draft, events.AnsType); err != nil {
 				t.Fatal(err)
 			}
 			risk := events.Record{Type: events.Risk, Answers: events.Answers{events.AnsDescription: {"The drug fridge does not lock"},

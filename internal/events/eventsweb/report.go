@@ -106,6 +106,8 @@ type ReportQuestionPage struct {
 	Version      int
 	Public       bool
 	Button       string
+	// Return is "check" when the page was opened from check your answers.
+	Return string
 }
 
 // ReportGroupItem is one item of a repeating group on its summary page.
@@ -323,6 +325,14 @@ func (s *Module) flowPage(w http.ResponseWriter, r *http.Request, fl flowPart, p
 	return s.k.Redirect(w, r, fl.base+"/"+next, "")
 }
 
+// returnTo is "check" when a page was opened from check your answers.
+func returnTo(r *http.Request) string {
+	if r.URL.Query().Get("return") == "check" || r.PostFormValue("return") == "check" {
+		return "check"
+	}
+	return ""
+}
+
 func cloneRecord(r events.Record) events.Record {
 	out := events.Record{Type: r.Type, TaxonomyVersion: r.TaxonomyVersion, Answers: events.Answers{}, Groups: map[string][]events.Answers{}}
 	for k, v := range r.Answers {
@@ -443,7 +453,7 @@ func (s *Module) renderQuestions(w http.ResponseWriter, r *http.Request, fl flow
 	page events.Page, ans events.Answers, item int, errs map[string]string, typed map[string]web.DateParts, status int) error {
 	rec := d.Record
 	data := ReportQuestionPage{Base: s.k.Base(w, r, pageHeading(page, rec.Type)), Version: d.Version, Public: fl.audience == events.Public,
-		Heading: pageHeading(page, rec.Type), Button: "Continue"}
+		Heading: pageHeading(page, rec.Type), Button: "Continue", Return: returnTo(r)}
 	prev, _ := neighbours(flow, rec, fl.audience, page.ID)
 	data.Back = fl.exit
 	if prev != "" {

@@ -187,6 +187,9 @@ func (s *Module) flowItem(w http.ResponseWriter, r *http.Request, fl flowPart, p
 	if saveErr != nil {
 		return saveErr
 	}
+	if returnTo(r) == "check" {
+		return s.k.Redirect(w, r, fl.base+"/check", "")
+	}
 	return s.k.Redirect(w, r, fl.base+"/"+page.ID, "")
 }
 

@@ -159,6 +159,12 @@ func TestStaffReportPageByPage(t *testing.T) {
 		w.answer("detection", events.AnsReporterRole)
 		w.answer(events.AnsReporterRole, "check", events.AnsReporterRole, "nurse")
 
+		// A Change link comes back to check your answers.
+		change := webtest.Get(t, c, f.Srv.URL+w.base+"/where.location?return=check", http.StatusOK)
+		if !strings.Contains(change, `name="return" value="check"`) {
+			t.Error("a page opened from check your answers does not return there")
+		}
+		w.answer("where.location", "check", "where.location", "Ward 7", "return", "check")
 		check := webtest.Get(t, c, f.Srv.URL+w.base+"/check", http.StatusOK)
 		for _, want := range []string{"ePMA Meridian", "23 November 2026", "Ward 7", "Patient 1", "Change", "In confidence", "Anonymously"} {
 			if !strings.Contains(check, want) {
