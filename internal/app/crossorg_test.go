@@ -52,9 +52,6 @@ var idKinds = map[string]string{
 	"csos":        `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'cso' ORDER BY user_id LIMIT 1`,
 	"mail":        `SELECT id FROM mail_outbox WHERE org_id = $1 ORDER BY id LIMIT 1`,
 	"mine":        `SELECT id FROM events WHERE org_id = $1 AND status <> 'draft' AND reporter_id IS NOT NULL ORDER BY id LIMIT 1`,
-	// Not an id: an organisation's ODS code, which its public pages
-	// (/report/{ods}/...) name it by.
-	"ods": `SELECT ods_code FROM organisations WHERE id = $1`,
 	// Safety events triage (seedTriage): the first IT incident, with a
 	// device linked to an implant and a hazard; a hazard of its system it
 	// is not linked to; a share of the second; the supplier it went to.
@@ -83,6 +80,16 @@ var idKinds = map[string]string{
 	// another's data nor translated): a hazard's number, which names it
 	// within an issued version of its log (/risk/issues/{id}/hazards/{ref}).
 	"ref": `SELECT CAST(MIN(number) AS TEXT) FROM hazards WHERE org_id = $1`,
+	// Safety events: drafts (the reporting pages and the API) and reports
+	// of their reporters, local questions.
+	"report":    `SELECT id FROM events WHERE org_id = $1 AND status = 'draft' AND reporter_id IS NOT NULL ORDER BY id LIMIT 1`,
+	"drafts":    `SELECT id FROM events WHERE org_id = $1 AND status = 'draft' AND reporter_id IS NOT NULL ORDER BY id LIMIT 1`,
+	"questions": `SELECT id FROM event_local_questions WHERE org_id = $1 AND retired_at IS NULL ORDER BY id LIMIT 1`,
+	// Not ids: a page and an item of the reporting flow, and the public
+	// report page of a third organisation (public pages are anyone's).
+	"page": `SELECT 'patients' FROM organisations WHERE id = $1`,
+	"item": `SELECT '0' FROM organisations WHERE id = $1`,
+	"ods":  `SELECT ods_code FROM organisations WHERE ods_code = 'RAS' AND id <> $1`,
 	// Not an id: the current version of the first hazard, for bodies.
 	"version": `SELECT CAST(version AS TEXT) FROM hazards WHERE org_id = $1 ORDER BY id LIMIT 1`,
 }
@@ -149,7 +156,7 @@ func (ids orgIDs) fill(pattern string, n int) string {
 func translate(s string, a, b orgIDs) string {
 	var pairs []string
 	for kind, list := range a {
-		if kind == "version" || kind == "ref" {
+		if kind == "version" || kind == "ref" || kind == "page" || kind == "item" || kind == "ods" {
 			continue
 		}
 		for i, id := range list {
@@ -203,6 +210,10 @@ var apiBodies = map[string]string{
 	"POST /api/v1/events/records/{id}/status":                  ``,
 	"POST /api/v1/events/records/{id}/addenda":                 `{"body":"walk"}`,
 	"POST /api/v1/events/records/{id}/merge":                   ``,
+	"POST /api/v1/events":                                      ``,
+	"POST /api/v1/events/drafts":                               `{"record_type":"1","answers":{}}`,
+	"PUT /api/v1/events/drafts/{id}":                           `{"record_type":"1","answers":{"description":["walk"]},"version":1}`,
+	"POST /api/v1/events/drafts/{id}/submit":                   ``,
 }
 
 // worldOf is every row that belongs to org, or to its people anywhere
@@ -446,6 +457,29 @@ func TestCrossOrgWalk(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// Safety events on both sides: a draft and a report of a person of
+		// the organisation, and a local question.
+		for _, o := range []struct {
+			org  store.Org
+			user store.User
+		}{{orgA, all}, {victim, webtest.UserByEmail(t, st, demo.AdminEmail)}} {
+			ev := eventsdb.New(st)
+			as := audit.WithActor(context.Background(), audit.Actor{UserID: o.user.ID, Name: o.user.Name})
+			draft := events.Record{Type: events.Incident, Answers: events.Answers{events.AnsPatientsSaid: {"y"}},
+				Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {"5"}}}}}
+			if _, err := ev.SaveDraft(as, o.org.ID, "", 0, draft, events.AnsType); err != nil {
+				t.Fatal(err)
+			}
+			risk := events.Record{Type: events.Risk, Answers: events.Answers{events.AnsDescription: {"The drug fridge does not lock"},
+				events.AnsLocation: {"Ward 2"}, events.AnsServiceArea: {"acute"}, events.AnsAgents: {"10"}, events.AnsConcern: {"3"},
+				"risk.theme": {"1"}, "risk.imminent": {"n"}}}
+			if _, err := ev.Report(as, o.org.ID, risk, eventsdb.Submission{Audience: events.Staff, ReporterID: o.user.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ev.AddLocalQuestion(op, o.org.ID, events.LocalQuestion{Type: events.Incident, Kind: events.KindText, Prompt: "Which site?"}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		// Tokens, invitations and recall work on both sides.
 		for _, o := range []struct {
 			org  store.Org
@@ -502,7 +536,7 @@ func TestCrossOrgWalk(t *testing.T) {
 		markers := []string{victim.Name, demo.AdminEmail, "reporter@demo.clinsafe.test"}
 		for kind, list := range idsB {
 			if kind != "gtin" && kind != "serial" && kind != "version" && kind != "ref" && kind != "ods" && kind != "n" && kind != "supplier" &&
-				kind != "learning_version" && kind != "action_version" {
+				kind != "learning_version" && kind != "action_version" && kind != "page" && kind != "item" {
 				markers = append(markers, list...)
 			}
 		}

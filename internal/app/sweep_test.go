@@ -135,6 +135,10 @@ var jsonExamples = map[string]string{
 	"POST /api/v1/events/records/{id}/status":                  `{"version":1,"status":"closed","learning_summary":"Learning","reason":"Sweep"}`,
 	"POST /api/v1/events/records/{id}/addenda":                 `{"body":"Sweep addendum"}`,
 	"POST /api/v1/events/records/{id}/merge":                   `{"version":1,"duplicate_of":"{event2}"}`,
+	"POST /api/v1/events":                                      eventExample,
+	"POST /api/v1/events/drafts":                               `{"record_type":"1","answers":{"description":["The list showed yesterday's results"]}}`,
+	"PUT /api/v1/events/drafts/{id}":                           `{"record_type":"1","answers":{"description":["The list showed yesterday's results"]},"version":1}`,
+	"POST /api/v1/events/drafts/{id}/submit":                   `{"version":1,"anonymous":false}`,
 }
 
 // sweepEvent is a complete staff incident report.
@@ -144,6 +148,9 @@ func sweepEvent() events.Record {
 		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"u"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"},
 	}, Groups: map[string][]events.Answers{events.GroupMedicines: {{"name": {"Warfarin"}}}}}
 }
+
+const eventExample = `{"record_type":"3","answers":{"description":["The drug fridge does not lock"],"where.location":["Ward 2"],` +
+	`"where.service_area":["acute"],"agents":["10"],"concern":["3"],"risk.theme":["1"],"risk.imminent":["n"]},"anonymous":false}`
 
 var jsonQuery = map[string]string{"POST /api/v1/systems/{id}/import": "?format=json&supplier=true"}
 
@@ -248,6 +255,9 @@ func (sw *sweeper) concrete(pattern string) string {
 			if s == "{patient}" {
 				v, ok = sw.ids["patients"], true
 			}
+			if s == "{page}" || s == "{item}" || s == "{ods}" {
+				v, ok = sw.ids[strings.Trim(s, "{}")], true
+			}
 			if !ok {
 				sw.t.Fatalf("route %s: no valid value for parameter %s after %q: add one to the sweep's set-up", pattern, s, segs[i-1])
 			}
@@ -330,13 +340,8 @@ func TestBadInputSweep(t *testing.T) {
 			t.Fatal(err)
 		}
 		sw.ids["mail"] = mailID
-		// A staff report of the sweep's person, for the events routes, and
-		// the organisation's public follow-up pages.
-		rep, err := eventsdb.New(st).Report(storetest.As(user), org.ID, sweepEvent(), eventsdb.Submission{Audience: events.Staff, ReporterID: user.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sw.ids["events"], sw.ids["mine"], sw.ids["report"], sw.ids["public"] = rep.ID, rep.ID, org.ODSCode, org.ODSCode
+		// The organisation's public follow-up pages.
+		sw.ids["public"] = org.ODSCode
 
 		routes := srv.Routes()
 		forms := sw.discoverForms(routes)
@@ -544,7 +549,23 @@ func (sw *sweeper) setUp() {
 	lr := create("POST", "/api/v1/events/learning", jsonExamples["POST /api/v1/events/learning"], 201)
 	sw.ids["learning"] = id(lr)
 	sw.ids["actions"] = id(create("POST", "/api/v1/events/learning/"+sw.ids["learning"]+"/actions", jsonExamples["POST /api/v1/events/learning/{id}/actions"], 201))
-	for _, k := range []string{"systems", "hazards", "issues", "cscrs", "procedures", "implants", "patients", "recalls", "tokens", "invitations", "events", "learning", "actions"} {
+	// Safety events: a draft and a report of the sweep's user, a local
+	// question, and the public page of the sweep's organisation.
+	sw.ids["drafts"] = id(create("POST", "/api/v1/events/drafts", `{"record_type":"1","answers":{}}`, 201))
+	sw.ids["report"] = sw.ids["drafts"]
+	sw.ids["mine"] = id(create("POST", "/api/v1/events", eventExample, 201))
+	sw.ids["ods"], sw.ids["page"], sw.ids["item"] = "RSW", "description", "0"
+	if code, got := sw.send(false, "POST", "/events/questions", "application/x-www-form-urlencoded",
+		[]byte("record_type=1&kind=text&prompt=Which+site%3F"), "set-up"); code != http.StatusSeeOther {
+		t.Fatalf("set-up local question: %d %s", code, got)
+	}
+	var qid string
+	if err := sw.st.SQL().QueryRow(`SELECT id FROM event_local_questions ORDER BY id LIMIT 1`).Scan(&qid); err != nil {
+		t.Fatal(err)
+	}
+	sw.ids["questions"] = qid
+	for _, k := range []string{"systems", "hazards", "issues", "cscrs", "procedures", "implants", "patients", "recalls", "tokens", "invitations",
+		"events", "learning", "actions", "drafts", "mine", "questions"} {
 		if sw.ids[k] == "" {
 			t.Fatalf("set-up: no %s id", k)
 		}

@@ -115,7 +115,7 @@ func (s *Module) AuditWords() map[string]string {
 		"event_question.create": "Local question added",
 		"event_question.retire": "Local question retired",
 	}
-	for _, part := range []map[string]string{reviewWords, publicWords, learningWords, triageWords} {
+	for _, part := range []map[string]string{reportWords, reviewWords, publicWords, learningWords, triageWords} {
 		maps.Copy(w, part)
 	}
 	return w

@@ -544,14 +544,6 @@ func (s *Module) changed(w http.ResponseWriter, r *http.Request, err error, flas
 	return s.k.Render(w, status, "events/review_event", d)
 }
 
-func formVersion(r *http.Request) (int, error) {
-	v, err := strconv.Atoi(r.PostForm.Get("version"))
-	if err != nil {
-		return 0, apperr.New(apperr.Invalid, "The form has no version of the event: reload the page")
-	}
-	return v, nil
-}
-
 func (s *Module) eventStatus(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
