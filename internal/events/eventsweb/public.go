@@ -517,7 +517,7 @@ func (s *Module) followUpEmail(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// The JSON API of the conversation (docs/api-events-followup.md).
+// The JSON API of the conversation (docs/api-events.md).
 
 // apiThread is a conversation as the API answers it.
 type apiThread struct {

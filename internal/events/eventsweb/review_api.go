@@ -12,7 +12,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/web"
 )
 
-// The review API (docs/api-events-review.md): the same store methods as
+// The review API (docs/api-events.md): the same store methods as
 // the pages.
 
 // APIEvent is an event as the review API shows it to a handler: the
