@@ -133,7 +133,7 @@ func (s *DB) Flow(ctx context.Context, orgID store.OrgID) (events.Flow, error) {
 // CheckContext is what checking answers in orgID needs: the day and the
 // organisation's registered Health IT systems.
 func (s *DB) CheckContext(ctx context.Context, orgID store.OrgID) (events.Context, error) {
-	ss, err := s.risk.ListSystems(ctx, orgID)
+	ss, err := s.risk.SystemChoices(ctx, orgID)
 	if err != nil {
 		return events.Context{}, err
 	}

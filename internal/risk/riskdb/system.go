@@ -556,3 +556,27 @@ func (s *DB) SaveCompliance(ctx context.Context, orgID store.OrgID, std risk.Sta
 			Summary: audit.Summarise("answers", strings.Join(changed, ", "))})
 	})
 }
+
+// SystemChoice names a system of the register for a choice list.
+type SystemChoice struct {
+	ID, Name, Manufacturer string
+}
+
+// SystemChoices are the organisation's systems by name, without the
+// counts ListSystems adds: what a form that names a system needs.
+func (s *DB) SystemChoices(ctx context.Context, orgID store.OrgID) ([]SystemChoice, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT id, name, manufacturer FROM risk_systems WHERE org_id = $1 ORDER BY name, id`, orgID)
+	if err != nil {
+		return nil, s.Wrap(err, "list systems")
+	}
+	defer rows.Close()
+	var out []SystemChoice
+	for rows.Next() {
+		var c SystemChoice
+		if err := rows.Scan(&c.ID, &c.Name, &c.Manufacturer); err != nil {
+			return nil, s.Wrap(err, "list systems")
+		}
+		out = append(out, c)
+	}
+	return out, s.Wrap(rows.Err(), "list systems")
+}
