@@ -189,6 +189,17 @@ func fieldID(qid string) string { return strings.ReplaceAll(qid, ".", "-") }
 // opens its first page.
 func (s *Module) reportStart(w http.ResponseWriter, r *http.Request) error {
 	p := web.PrincipalFrom(r.Context())
+	// A draft not yet typed is this same start: open it again rather than
+	// leave a trail of empty drafts each time the link is followed.
+	drafts, err := s.ev.Drafts(r.Context(), p.Org.ID)
+	if err != nil {
+		return err
+	}
+	for _, d := range drafts {
+		if d.Type == "" {
+			return s.k.Redirect(w, r, "/events/report/"+d.ID+"/"+events.AnsType, "")
+		}
+	}
 	pre, err := s.ev.Prefill(r.Context(), p.Org.ID)
 	if err != nil {
 		return err
