@@ -1,7 +1,6 @@
 package mail_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -15,8 +14,6 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
-	"mime"
-	"mime/quotedprintable"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +23,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/mail"
+	"github.com/clinsafe/clinsafe/internal/mail/mailtest"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -209,16 +207,16 @@ func fieldValue(m mail.Message, field string) string {
 func TestDeliveryThroughSMTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		org := storetest.Org(t, st, "RA1")
-		srv := newSMTPServer(t)
+		srv := mailtest.NewServer(t)
 		subject := "Your report PSE-2026-000123 was reviewed – thank you"
 		body := "Dear reporter,\n\nYour report was reviewed.\n.\nA line that is very long " + strings.Repeat("and goes on ", 20) + "until it ends.\nLearning: ‘check the dose’ £5\n"
 		enqueue(t, st, mail.Message{OrgID: org.ID, Kind: "events.feedback", To: "jo.bloggs@example.nhs.uk", Subject: subject, Body: body})
 		id := ids(t, st)[0]
-		b := mail.New(st, srv.sender(), mail.Options{Logger: quiet})
+		b := mail.New(st, srv.Sender(), mail.Options{Logger: quiet})
 		if n := once(t, b); n != 1 {
 			t.Fatalf("Once sent %d, want 1", n)
 		}
-		got := srv.received()
+		got := srv.Received()
 		if len(got) != 1 {
 			t.Fatalf("server received %d messages, want 1", len(got))
 		}
@@ -227,10 +225,8 @@ func TestDeliveryThroughSMTP(t *testing.T) {
 			t.Errorf("envelope from %q to %q", r.From, r.To)
 		}
 		h := r.Msg.Header
-		dec := new(mime.WordDecoder)
-		gotSubject, err := dec.DecodeHeader(h.Get("Subject"))
-		if err != nil || gotSubject != subject {
-			t.Errorf("Subject = %q (%v), want %q", gotSubject, err, subject)
+		if r.Subject != subject {
+			t.Errorf("Subject = %q, want %q", r.Subject, subject)
 		}
 		for k, want := range map[string]string{
 			"To":             "<jo.bloggs@example.nhs.uk>",
@@ -249,16 +245,16 @@ func TestDeliveryThroughSMTP(t *testing.T) {
 				t.Errorf("body line of %d characters: %q", len(line), line)
 			}
 		}
-		if dec := decodeQP(t, r.Body); dec != strings.ReplaceAll(body, "\n", "\r\n") {
-			t.Errorf("body = %q, want %q", dec, body)
+		if r.Text != strings.ReplaceAll(body, "\n", "\r\n") {
+			t.Errorf("body = %q, want %q", r.Text, body)
 		}
 		row := rowOf(t, st, id)
 		if row.Status != "sent" || row.Attempts != 1 || row.SentAt == nil || !row.SentAt.Equal(storetest.FixedTime) || row.LockedBy != nil {
 			t.Errorf("after delivery the record is %+v, want sent once at %s, unlocked", row, storetest.FixedTime)
 		}
 		// Sent is sent: nothing more goes out.
-		if n := once(t, b); n != 0 || len(srv.received()) != 1 {
-			t.Errorf("second pass sent %d (server has %d), want nothing more", n, len(srv.received()))
+		if n := once(t, b); n != 0 || len(srv.Received()) != 1 {
+			t.Errorf("second pass sent %d (server has %d), want nothing more", n, len(srv.Received()))
 		}
 	})
 }
@@ -266,13 +262,13 @@ func TestDeliveryThroughSMTP(t *testing.T) {
 func TestSignIn(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		org := storetest.Org(t, st, "RA1")
-		srv := newSMTPServer(t)
-		srv.user, srv.pass = "clinsafe", "s3cret"
+		srv := mailtest.NewServer(t)
+		srv.RequireAuth("clinsafe", "s3cret")
 		enqueue(t, st, msg(org, 1))
 		enqueue(t, st, msg(org, 2))
 		all := ids(t, st)
 		// No user name: the server wants a sign-in (530, for good).
-		if n := once(t, mail.New(st, srv.sender(), mail.Options{Logger: quiet, Batch: 1, MaxAttempts: 5})); n != 0 {
+		if n := once(t, mail.New(st, srv.Sender(), mail.Options{Logger: quiet, Batch: 1, MaxAttempts: 5})); n != 0 {
 			t.Fatalf("sent %d without signing in", n)
 		}
 		// The wrong password: refused (535) for good.
@@ -286,7 +282,7 @@ func TestSignIn(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			s := srv.sender()
+			s := srv.Sender()
 			s.Username, s.Password = "clinsafe", c.pass
 			once(t, mail.New(st, s, mail.Options{Logger: quiet}))
 			for _, id := range all {
@@ -297,7 +293,7 @@ func TestSignIn(t *testing.T) {
 				}
 			}
 		}
-		if n := len(srv.received()); n != 2 {
+		if n := len(srv.Received()); n != 2 {
 			t.Errorf("server received %d, want 2", n)
 		}
 	})
@@ -309,31 +305,31 @@ func TestTLS(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		org := storetest.Org(t, st, "RA1")
 		cert, roots := selfSigned(t)
-		srv := newSMTPServerOn(t, "localhost", &tls.Config{Certificates: []tls.Certificate{cert}})
-		srv.user, srv.pass = "clinsafe", "s3cret"
+		srv := mailtest.NewServerOn(t, "localhost", &tls.Config{Certificates: []tls.Certificate{cert}})
+		srv.RequireAuth("clinsafe", "s3cret")
 		enqueue(t, st, msg(org, 1))
-		s := srv.sender()
+		s := srv.Sender()
 		s.Username, s.Password, s.TLS = "clinsafe", "s3cret", &tls.Config{RootCAs: roots}
 		if n := once(t, mail.New(st, s, mail.Options{Logger: quiet})); n != 1 {
 			t.Fatalf("sent %d over STARTTLS, want 1", n)
 		}
-		if got := srv.received(); len(got) != 1 || !got[0].TLS {
+		if got := srv.Received(); len(got) != 1 || !got[0].TLS {
 			t.Fatalf("received %+v, want one message over TLS", got)
 		}
 
 		// 127.0.0.2 is this machine too, but not by a name net/smtp
 		// trusts, and offers no TLS: the password is not sent.
-		plain := newSMTPServerOn(t, "127.0.0.2", nil)
-		plain.user, plain.pass = "clinsafe", "s3cret"
+		plain := mailtest.NewServerOn(t, "127.0.0.2", nil)
+		plain.RequireAuth("clinsafe", "s3cret")
 		enqueue(t, st, msg(org, 2))
-		ps := plain.sender()
+		ps := plain.Sender()
 		ps.Username, ps.Password = "clinsafe", "s3cret"
 		if n := once(t, mail.New(st, ps, mail.Options{Logger: quiet})); n != 0 {
 			t.Fatalf("sent %d with a password in the clear", n)
 		}
 		items, err := mail.New(st, nil, mail.Options{}).List(ctx, org.ID, mail.Failed, 10)
-		if err != nil || len(items) != 1 || !strings.Contains(items[0].LastError, "without TLS") || plain.authed != 0 {
-			t.Fatalf("failed = %+v (%v), server sign-ins %d; want one failed for want of TLS and no sign-in", items, err, plain.authed)
+		if err != nil || len(items) != 1 || !strings.Contains(items[0].LastError, "without TLS") || plain.SignIns() != 0 {
+			t.Fatalf("failed = %+v (%v), server sign-ins %d; want one failed for want of TLS and no sign-in", items, err, plain.SignIns())
 		}
 	})
 }
@@ -365,21 +361,21 @@ func TestRetryWithBackoff(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		org := storetest.Org(t, st, "RA1")
 		clk := newClock(st)
-		srv := newSMTPServer(t)
+		srv := mailtest.NewServer(t)
 		base, maxDelay := time.Minute, 10*time.Minute
-		b := mail.New(st, srv.sender(), mail.Options{Logger: quiet, BaseDelay: base, MaxDelay: maxDelay})
+		b := mail.New(st, srv.Sender(), mail.Options{Logger: quiet, BaseDelay: base, MaxDelay: maxDelay})
 		enqueue(t, st, msg(org, 1))
 		id := ids(t, st)[0]
 
 		// A 4xx reply: tried again later, each wait at most twice the last.
-		srv.fail("rcpt", 451, smtp.EnhancedCode{4, 3, 0}, "try later")
+		srv.Fail("rcpt", 451, smtp.EnhancedCode{4, 3, 0}, "try later")
 		for attempt, limit := 1, base; attempt <= 3; attempt, limit = attempt+1, min(2*limit, maxDelay) {
-			before := srv.attempts()
+			before := srv.Attempts()
 			if n := once(t, b); n != 0 {
 				t.Fatalf("attempt %d: sent %d through a refusing server", attempt, n)
 			}
-			if srv.attempts() != before+1 {
-				t.Fatalf("attempt %d: server saw %d attempts, want %d", attempt, srv.attempts(), before+1)
+			if srv.Attempts() != before+1 {
+				t.Fatalf("attempt %d: server saw %d attempts, want %d", attempt, srv.Attempts(), before+1)
 			}
 			r := rowOf(t, st, id)
 			now := clk.now()
@@ -390,15 +386,15 @@ func TestRetryWithBackoff(t *testing.T) {
 				t.Errorf("last error %q, want the step and codes in plain words without the server's text", r.LastError)
 			}
 			// Not due yet: the same moment tries nothing.
-			if once(t, b); srv.attempts() != before+1 {
+			if once(t, b); srv.Attempts() != before+1 {
 				t.Fatalf("attempt %d: tried again before it was due", attempt)
 			}
 			clk.advance(r.Next.Sub(now))
 		}
 
 		// The server goes down: still pending, and said so.
-		srv.heal()
-		srv.stop()
+		srv.Heal()
+		srv.Stop()
 		if n := once(t, b); n != 0 {
 			t.Fatalf("sent %d through a server that is down", n)
 		}
@@ -407,7 +403,7 @@ func TestRetryWithBackoff(t *testing.T) {
 			t.Fatalf("with the server down: %+v", r)
 		}
 		// Back up, and due again: delivered, once.
-		srv.start()
+		srv.Start()
 		clk.advance(maxDelay)
 		if n := once(t, b); n != 1 {
 			t.Fatalf("after the server came back: sent %d, want 1", n)
@@ -415,7 +411,7 @@ func TestRetryWithBackoff(t *testing.T) {
 		if r := rowOf(t, st, id); r.Status != "sent" || r.Attempts != 5 || r.LastError != "" {
 			t.Errorf("delivered record %+v, want sent at attempt 5 without an error", r)
 		}
-		if got := srv.byMessageID(); len(got) != 1 {
+		if got := srv.ByMessageID(); len(got) != 1 {
 			t.Errorf("server received %v, want one message once", got)
 		}
 	})
@@ -426,18 +422,18 @@ func TestFailedAfterMaxAttemptsAndRetry(t *testing.T) {
 		org := storetest.Org(t, st, "RA1")
 		other := storetest.Org(t, st, "RB2")
 		clk := newClock(st)
-		srv := newSMTPServer(t)
-		b := mail.New(st, srv.sender(), mail.Options{Logger: quiet, MaxAttempts: 3, BaseDelay: time.Minute, MaxDelay: time.Minute})
+		srv := mailtest.NewServer(t)
+		b := mail.New(st, srv.Sender(), mail.Options{Logger: quiet, MaxAttempts: 3, BaseDelay: time.Minute, MaxDelay: time.Minute})
 		enqueue(t, st, msg(org, 1))
 		id := ids(t, st)[0]
-		srv.fail("data", 452, smtp.EnhancedCode{4, 3, 1}, "full")
+		srv.Fail("data", 452, smtp.EnhancedCode{4, 3, 1}, "full")
 		for i := 0; i < 5; i++ {
 			once(t, b)
 			clk.advance(time.Minute)
 		}
 		r := rowOf(t, st, id)
-		if r.Status != "failed" || r.Attempts != 3 || srv.attempts() != 3 || !strings.Contains(r.LastError, "452 4.3.1") {
-			t.Fatalf("after 5 passes with 3 attempts allowed: %+v, server saw %d attempts; want failed after 3", r, srv.attempts())
+		if r.Status != "failed" || r.Attempts != 3 || srv.Attempts() != 3 || !strings.Contains(r.LastError, "452 4.3.1") {
+			t.Fatalf("after 5 passes with 3 attempts allowed: %+v, server saw %d attempts; want failed after 3", r, srv.Attempts())
 		}
 		st0, err := b.Stats(ctx, org.ID)
 		if err != nil || st0.Failed != 1 || st0.Pending != 0 {
@@ -467,7 +463,7 @@ func TestFailedAfterMaxAttemptsAndRetry(t *testing.T) {
 		if r := rowOf(t, st, id); r.Status != "pending" || r.Attempts != 0 || !r.Next.Equal(clk.now()) {
 			t.Fatalf("after Retry: %+v, want pending now with 0 attempts", r)
 		}
-		srv.heal()
+		srv.Heal()
 		if n := once(t, b); n != 1 {
 			t.Fatalf("after Retry sent %d, want 1", n)
 		}
@@ -477,7 +473,7 @@ func TestFailedAfterMaxAttemptsAndRetry(t *testing.T) {
 
 		// A 5xx reply is for good: failed at the first attempt.
 		enqueue(t, st, msg(org, 2))
-		srv.fail("rcpt", 550, smtp.EnhancedCode{5, 1, 1}, "no such user reporter2@example.nhs.uk")
+		srv.Fail("rcpt", 550, smtp.EnhancedCode{5, 1, 1}, "no such user reporter2@example.nhs.uk")
 		once(t, b)
 		items, err = b.List(ctx, org.ID, mail.Failed, 10)
 		if err != nil || len(items) != 1 || items[0].Attempts != 1 || items[0].LastError != "The mail server refused the recipient (550 5.1.1)" {
@@ -526,7 +522,7 @@ func TestNotConfiguredKeepsMessages(t *testing.T) {
 func TestSurvivesRestart(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		org := storetest.Org(t, st, "RA1")
-		srv := newSMTPServer(t)
+		srv := mailtest.NewServer(t)
 		const total = 10
 		for i := 0; i < total; i++ {
 			enqueue(t, st, msg(org, i))
@@ -534,14 +530,14 @@ func TestSurvivesRestart(t *testing.T) {
 		// The worker is stopped as it starts its fourth delivery: the
 		// server answers that MAIL FROM with 421 after the stop.
 		rctx, cancel := context.WithCancel(ctx)
-		srv.onMail = func(n int) error {
+		srv.OnMail(func(n int) error {
 			if n == 4 {
 				cancel()
 				return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "shutting down"}
 			}
 			return nil
-		}
-		first := mail.New(st, srv.sender(), mail.Options{Logger: quiet, Batch: 3, Worker: "first"})
+		})
+		first := mail.New(st, srv.Sender(), mail.Options{Logger: quiet, Batch: 3, Worker: "first"})
 		done := make(chan struct{})
 		go func() { first.Run(rctx); close(done) }()
 		select {
@@ -549,8 +545,8 @@ func TestSurvivesRestart(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatal("Run did not stop")
 		}
-		srv.onMail = nil
-		if n := len(srv.received()); n != 3 {
+		srv.OnMail(nil)
+		if n := len(srv.Received()); n != 3 {
 			t.Fatalf("before the stop the server received %d, want 3", n)
 		}
 		// Nothing is left claimed, and the interrupted attempt does not count.
@@ -562,11 +558,11 @@ func TestSurvivesRestart(t *testing.T) {
 			t.Errorf("after the stop: %d messages locked and %d attempts counted, want 0 and 3", locked, counted)
 		}
 		// A new worker (a restarted server) on the same database.
-		second := mail.New(st, srv.sender(), mail.Options{Logger: quiet, Worker: "second"})
+		second := mail.New(st, srv.Sender(), mail.Options{Logger: quiet, Worker: "second"})
 		if n := once(t, second); n != total-3 {
 			t.Fatalf("after the restart sent %d, want %d", n, total-3)
 		}
-		got := srv.byMessageID()
+		got := srv.ByMessageID()
 		if len(got) != total {
 			t.Fatalf("server received %d distinct messages, want %d", len(got), total)
 		}
@@ -582,16 +578,16 @@ func TestLeaseOfACrashedWorker(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		org := storetest.Org(t, st, "RA1")
 		clk := newClock(st)
-		srv := newSMTPServer(t)
+		srv := mailtest.NewServer(t)
 		for i := 0; i < 3; i++ {
 			enqueue(t, st, msg(org, i))
 		}
 		lease := 5 * time.Minute
-		crashed := mail.New(st, srv.sender(), mail.Options{Logger: quiet, Lease: lease, Worker: "crashed"})
+		crashed := mail.New(st, srv.Sender(), mail.Options{Logger: quiet, Lease: lease, Worker: "crashed"})
 		if n, err := crashed.ClaimOnly(ctx); err != nil || n != 3 {
 			t.Fatalf("claim: %d, %v", n, err)
 		}
-		other := mail.New(st, srv.sender(), mail.Options{Logger: quiet, Lease: lease, Worker: "other"})
+		other := mail.New(st, srv.Sender(), mail.Options{Logger: quiet, Lease: lease, Worker: "other"})
 		if n := once(t, other); n != 0 {
 			t.Fatalf("another worker sent %d messages under a live lease", n)
 		}
@@ -608,13 +604,13 @@ func TestLeaseOvertaken(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		org := storetest.Org(t, st, "RA1")
 		clk := newClock(st)
-		srv := newSMTPServer(t)
+		srv := mailtest.NewServer(t)
 		for i := 0; i < 3; i++ {
 			enqueue(t, st, msg(org, i))
 		}
 		lease := 5 * time.Minute
-		stalled := mail.New(st, srv.sender(), mail.Options{Logger: quiet, Lease: lease, Worker: "stalled"})
-		other := mail.New(st, srv.sender(), mail.Options{Logger: quiet, Lease: lease, Worker: "other"})
+		stalled := mail.New(st, srv.Sender(), mail.Options{Logger: quiet, Lease: lease, Worker: "stalled"})
+		other := mail.New(st, srv.Sender(), mail.Options{Logger: quiet, Lease: lease, Worker: "other"})
 		n, err := stalled.ClaimThenDeliver(ctx, func() {
 			clk.advance(lease)
 			if n := once(t, other); n != 3 {
@@ -624,12 +620,12 @@ func TestLeaseOvertaken(t *testing.T) {
 		if err != nil || n != 0 {
 			t.Errorf("the stalled worker sent %d (%v), want 0", n, err)
 		}
-		for id, n := range srv.byMessageID() {
+		for id, n := range srv.ByMessageID() {
 			if n != 1 {
 				t.Errorf("message %s delivered %d times", id, n)
 			}
 		}
-		if n := len(srv.received()); n != 3 {
+		if n := len(srv.Received()); n != 3 {
 			t.Errorf("server received %d, want 3", n)
 		}
 	})
@@ -643,7 +639,7 @@ func TestTwoWorkers(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			st, dsn := storetest.Open(t, engine)
 			org := storetest.Org(t, st, "RA1")
-			srv := newSMTPServer(t)
+			srv := mailtest.NewServer(t)
 			const total, workers = 120, 4
 			for i := 0; i < total; i++ {
 				enqueue(t, st, msg(org, i))
@@ -659,7 +655,7 @@ func TestTwoWorkers(t *testing.T) {
 				}
 				t.Cleanup(func() { db.Close() })
 				db.SetClock(func() time.Time { return storetest.FixedTime })
-				b := mail.New(db, srv.sender(), mail.Options{Logger: quiet, Batch: 1, Worker: fmt.Sprintf("worker%d", i)})
+				b := mail.New(db, srv.Sender(), mail.Options{Logger: quiet, Batch: 1, Worker: fmt.Sprintf("worker%d", i)})
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
@@ -674,7 +670,7 @@ func TestTwoWorkers(t *testing.T) {
 					t.Fatalf("worker %d: %v", i, err)
 				}
 			}
-			got := srv.byMessageID()
+			got := srv.ByMessageID()
 			dups := 0
 			for _, n := range got {
 				dups += n - 1
@@ -693,15 +689,6 @@ func sum(xs []int) int {
 		n += x
 	}
 	return n
-}
-
-func decodeQP(t *testing.T, b []byte) string {
-	t.Helper()
-	out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(b)))
-	if err != nil {
-		t.Fatalf("quoted-printable body: %v", err)
-	}
-	return string(out)
 }
 
 func testSMTPConfig(host string) config.SMTP {

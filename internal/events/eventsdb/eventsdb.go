@@ -14,9 +14,6 @@ import (
 type DB struct {
 	*store.DB
 	risk *riskdb.DB
-	// mail sends the reporter's feedback by email (feedback.go); nil
-	// sends none.
-	mail Mailer
 }
 
 // New returns the pillar's SQL on db.

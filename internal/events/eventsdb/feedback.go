@@ -11,18 +11,9 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/events"
+	outbox "github.com/clinsafe/clinsafe/internal/mail"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
-
-// Mailer queues an email in the transaction of the change it tells of, so
-// that a reporter is emailed exactly when the change commits. The mail
-// outbox implements it.
-type Mailer interface {
-	Enqueue(ctx context.Context, tx *store.Tx, orgID store.OrgID, to, subject, body string) error
-}
-
-// SetMailer makes the reporter's feedback go by email too, through m.
-func (s *DB) SetMailer(m Mailer) { s.mail = m }
 
 // NotifyReporter tells the reporter of event id, in the caller's
 // transaction: a message of kind (feedback, status or question) in
@@ -84,13 +75,11 @@ func (s *DB) NotifyStatus(ctx context.Context, tx *store.Tx, orgID store.OrgID, 
 	return s.NotifyReporter(ctx, tx, orgID, id, kind, text)
 }
 
-// email queues the email of a message to e's reporter when an address is
-// known and a mailer is set. A question's text stays in clinsafe: the
-// email says only that there is one.
+// email queues, in tx, the email of a message to e's reporter when an
+// address is known, so that it goes out exactly when the change commits.
+// A question's text stays in clinsafe: the email says only that there is
+// one.
 func (s *DB) email(ctx context.Context, tx *store.Tx, e Event, kind MessageKind, body string) error {
-	if s.mail == nil {
-		return nil
-	}
 	to, err := s.reporterAddress(ctx, tx, e)
 	if err != nil || to == "" {
 		return err
@@ -99,14 +88,14 @@ func (s *DB) email(ctx context.Context, tx *store.Tx, e Event, kind MessageKind,
 	if e.ReporterID == "" {
 		where = "Open the follow-up page where you made your report and enter your follow-up code to read it and reply."
 	}
-	subject := "An update on your safety report " + e.Ref
+	mailKind, subject := "events.feedback", "An update on your safety report "+e.Ref
 	text := body
 	if kind == KindQuestion {
-		subject = "A question about your safety report " + e.Ref
+		mailKind, subject = "events.question", "A question about your safety report "+e.Ref
 		text = "The patient safety team has asked you a question about your report."
 	}
 	msg := fmt.Sprintf("%s\n\n%s\n\nThe patient safety team\n", text, where)
-	return s.mail.Enqueue(ctx, tx, e.OrgID, to, subject, msg)
+	return outbox.Enqueue(ctx, tx, outbox.Message{OrgID: e.OrgID, Kind: mailKind, To: to, Subject: subject, Body: msg})
 }
 
 // reporterAddress is where e's reporter is emailed: a staff reporter's

@@ -1,13 +1,21 @@
-package mail_test
+// Package mailtest is a real SMTP server for tests, started in-process on
+// a loopback address, that records what it accepts and can be told to
+// refuse or be down. Tests of anything that sends email through the
+// outbox (internal/mail) deliver to it with the outbox's own SMTPSender,
+// never a mock.
+package mailtest
 
 import (
 	"bytes"
 	"crypto/tls"
 	"errors"
 	"io"
+	"mime"
+	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,17 +26,17 @@ import (
 	imail "github.com/clinsafe/clinsafe/internal/mail"
 )
 
-// smtpServer is a real SMTP server on 127.0.0.1 that records what it
+// Server is a real SMTP server on a loopback address that records what it
 // accepts and can be told to refuse (a 4xx or 5xx reply at a step) or be
 // down (not listening).
-type smtpServer struct {
-	t    *testing.T
+type Server struct {
+	t    testing.TB
 	host string
 	port int
 
 	mu sync.Mutex
 	// got are the messages accepted, in order.
-	got []received
+	got []Received
 	// tries counts MAIL FROM commands: delivery attempts that reached it.
 	tries int
 	// refuse, when set, is the reply to the step named by refuseAt
@@ -40,36 +48,41 @@ type smtpServer struct {
 	// user and pass, when set, are required by AUTH PLAIN.
 	user, pass string
 	authed     int
-	// delay is how long DATA takes.
-	delay time.Duration
 	// tls, when set, makes the server offer STARTTLS.
 	tls *tls.Config
 
 	srv *smtp.Server
 }
 
-type received struct {
+// Received is a message the server accepted.
+type Received struct {
+	// From and To are the envelope's sender and recipient.
 	From, To string
 	// TLS says the message came over TLS.
-	TLS  bool
-	Msg  *mail.Message
+	TLS bool
+	Msg *mail.Message
+	// Body is the body as it came, still encoded.
 	Body []byte
+	// Subject is the decoded Subject header, and Text the decoded body
+	// (its lines broken by "\r\n", as sent).
+	Subject, Text string
 }
 
-func newSMTPServer(t *testing.T) *smtpServer { return newSMTPServerOn(t, "127.0.0.1", nil) }
+// NewServer starts a server on 127.0.0.1, stopped when t ends.
+func NewServer(t testing.TB) *Server { return NewServerOn(t, "127.0.0.1", nil) }
 
-// newSMTPServerOn listens on host, offering STARTTLS with tlsConfig when
-// it is set.
-func newSMTPServerOn(t *testing.T, host string, tlsConfig *tls.Config) *smtpServer {
+// NewServerOn starts a server listening on host, offering STARTTLS with
+// tlsConfig when it is set; it is stopped when t ends.
+func NewServerOn(t testing.TB, host string, tlsConfig *tls.Config) *Server {
 	t.Helper()
-	s := &smtpServer{t: t, host: host, tls: tlsConfig}
-	s.start()
-	t.Cleanup(s.stop)
+	s := &Server{t: t, host: host, tls: tlsConfig}
+	s.Start()
+	t.Cleanup(s.Stop)
 	return s
 }
 
-// start listens (again, on the same port after stop).
-func (s *smtpServer) start() {
+// Start listens (again, on the same port after Stop).
+func (s *Server) Start() {
 	s.t.Helper()
 	addr := net.JoinHostPort(s.host, strconv.Itoa(s.port))
 	l, err := net.Listen("tcp", addr)
@@ -91,8 +104,8 @@ func (s *smtpServer) start() {
 	go func() { _ = srv.Serve(l) }()
 }
 
-// stop closes the server: connections are refused until start.
-func (s *smtpServer) stop() {
+// Stop closes the server: connections are refused until Start.
+func (s *Server) Stop() {
 	s.mu.Lock()
 	srv := s.srv
 	s.srv = nil
@@ -102,46 +115,75 @@ func (s *smtpServer) stop() {
 	}
 }
 
-// sender is the clinsafe sender configured for this server.
-func (s *smtpServer) sender() *imail.SMTPSender {
+// Sender is the clinsafe sender configured for this server.
+func (s *Server) Sender() *imail.SMTPSender {
 	return &imail.SMTPSender{Host: s.host, Port: s.port, From: "clinsafe <noreply@trust.example.nhs.uk>", Timeout: 10 * time.Second}
 }
 
-func (s *smtpServer) fail(step string, code int, enhanced smtp.EnhancedCode, msg string) {
+// RequireAuth makes the server require AUTH PLAIN as user with pass
+// before MAIL FROM.
+func (s *Server) RequireAuth(user, pass string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.user, s.pass = user, pass
+}
+
+// SignIns counts the successful AUTH commands.
+func (s *Server) SignIns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.authed
+}
+
+// OnMail runs hook at each MAIL FROM with the number of the attempt; an
+// error it returns is the reply. A nil hook removes it.
+func (s *Server) OnMail(hook func(n int) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onMail = hook
+}
+
+// Fail makes the server reply code, enhanced and msg at step ("mail",
+// "rcpt" or "data") until Heal.
+func (s *Server) Fail(step string, code int, enhanced smtp.EnhancedCode, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refuseAt, s.refuse = step, &smtp.SMTPError{Code: code, EnhancedCode: enhanced, Message: msg}
 }
 
-func (s *smtpServer) heal() {
+// Heal undoes Fail.
+func (s *Server) Heal() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refuse, s.refuseAt = nil, ""
 }
 
-func (s *smtpServer) received() []received {
+// Received are the messages accepted, in order.
+func (s *Server) Received() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]received(nil), s.got...)
+	return append([]Received(nil), s.got...)
 }
 
-func (s *smtpServer) attempts() int {
+// Attempts counts the MAIL FROM commands: delivery attempts that reached
+// the server.
+func (s *Server) Attempts() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.tries
 }
 
-// byMessageID counts the accepted messages by Message-ID header.
-func (s *smtpServer) byMessageID() map[string]int {
+// ByMessageID counts the accepted messages by Message-ID header.
+func (s *Server) ByMessageID() map[string]int {
 	out := map[string]int{}
-	for _, r := range s.received() {
+	for _, r := range s.Received() {
 		out[r.Msg.Header.Get("Message-ID")]++
 	}
 	return out
 }
 
 type session struct {
-	s        *smtpServer
+	s        *Server
 	tls      bool
 	from, to string
 }
@@ -154,6 +196,8 @@ func (se *session) refused(step string) error {
 }
 
 func (se *session) AuthMechanisms() []string {
+	se.s.mu.Lock()
+	defer se.s.mu.Unlock()
 	if se.s.user == "" {
 		return nil
 	}
@@ -204,12 +248,9 @@ func (se *session) Data(r io.Reader) error {
 		return err
 	}
 	se.s.mu.Lock()
-	delay := se.s.delay
+	err = se.refused("data")
 	se.s.mu.Unlock()
-	time.Sleep(delay)
-	se.s.mu.Lock()
-	defer se.s.mu.Unlock()
-	if err := se.refused("data"); err != nil {
+	if err != nil {
 		return err
 	}
 	m, err := mail.ReadMessage(bytes.NewReader(b))
@@ -217,7 +258,19 @@ func (se *session) Data(r io.Reader) error {
 		return errors.New("unreadable message: " + err.Error())
 	}
 	body, _ := io.ReadAll(m.Body)
-	se.s.got = append(se.s.got, received{From: se.from, To: se.to, TLS: se.tls, Msg: m, Body: body})
+	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if err != nil {
+		return errors.New("unreadable subject: " + err.Error())
+	}
+	text := body
+	if strings.EqualFold(m.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+		if text, err = io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body))); err != nil {
+			return errors.New("unreadable body: " + err.Error())
+		}
+	}
+	se.s.mu.Lock()
+	defer se.s.mu.Unlock()
+	se.s.got = append(se.s.got, Received{From: se.from, To: se.to, TLS: se.tls, Msg: m, Body: body, Subject: subject, Text: string(text)})
 	return nil
 }
 
