@@ -76,7 +76,7 @@ func (s *Module) joinEvent(ctx context.Context, orgID store.OrgID, e eventsdb.Ev
 // handler, who may read other people's reports.
 type SimilarEvent struct {
 	ID, Ref, OccurredOn, Location string
-	Description                  string
+	Description                   string
 }
 
 // similarFor are up to three events of orgID like rec (draft id left
