@@ -215,5 +215,14 @@ func TestEventPageJoinsTheParts(t *testing.T) {
 		if !strings.Contains(body, "Send report") {
 			t.Errorf("similar events block the submission")
 		}
+		// A handler, who reads reports anyway, sees what they describe.
+		hd, err := ev.SaveDraft(hc, f.OrgA.ID, "", 0, itIncident(sys.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = webtest.Get(t, handler, ts+"/events/report/"+hd.ID+"/check", 200)
+		if n := strings.Count(body, "yesterday&#39;s results"); n != 2 || !strings.Contains(body, `href="/events/review/`+e.ID+`"`) {
+			t.Errorf("a handler's check answers shows the similar event's text %d times (want 2, theirs and the similar event's) or no link to it", n)
+		}
 	})
 }
