@@ -49,7 +49,7 @@ func TestBrowserReviewToClosure(t *testing.T) {
 	}
 	browsertest.Visit(t, ctx, f.Srv.URL+"/events/queue", http.StatusOK)
 	fits("queue")
-	browsertest.ClickNav(t, ctx, `main a[href="/events/`+e.ID+`"]`, http.StatusOK)
+	browsertest.ClickNav(t, ctx, `main a[href="/events/review/`+e.ID+`"]`, http.StatusOK)
 	fits("event page")
 	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "Anonymous") {
 		t.Error("event page does not say the report is anonymous")
