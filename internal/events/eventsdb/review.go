@@ -561,6 +561,9 @@ func (s *DB) SetStatus(ctx context.Context, orgID store.OrgID, id string, in Sta
 		if err := s.AddHistory(ctx, tx, orgID, id, in.Status, in.Reason); err != nil {
 			return err
 		}
+		if err := s.tellReporter(ctx, tx, orgID, id, in.Status, in.Reason, r.LearningSummary); err != nil {
+			return err
+		}
 		if err := s.index(ctx, tx, orgID, id); err != nil {
 			return err
 		}
@@ -571,6 +574,30 @@ func (s *DB) SetStatus(ctx context.Context, orgID store.OrgID, id string, in Sta
 		return err
 	})
 	return out, err
+}
+
+// tellReporter tells the reporter of event id, in the status change's
+// transaction, that it moved to st: through the follow-up part's
+// feedback, with the learning summary on closure, and what information is
+// awaited (the reason) when it waits on information.
+func (s *DB) tellReporter(ctx context.Context, tx *store.Tx, orgID store.OrgID, id string, st events.Status, reason, summary string) error {
+	if st != events.AwaitingInfo {
+		return s.NotifyStatus(ctx, tx, orgID, id, st, clip(summary, MaxMessage-200))
+	}
+	text := "The patient safety team needs more information about your report before they can finish reviewing it."
+	if reason != "" {
+		text += "\n\nWhat they need: " + clip(reason, MaxMessage-200)
+	}
+	return s.NotifyReporter(ctx, tx, orgID, id, KindStatus, text)
+}
+
+// clip is s cut to at most n characters, ending "…" when cut, so that a
+// long summary or reason still fits one message to the reporter.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // keptFor finds the event a duplicate id points at, by id or reference:

@@ -14,16 +14,19 @@ import (
 )
 
 // TestBrowserAfterActionReview: a handler at 320 px opens an after action
-// review from a demo event's reference, tries to complete it empty (the
-// four questions are named), answers them, adds an action, marks it done
-// and completes the review. Every page fits the screen; axe-core runs on
-// each.
+// review from a demo event's page, tries to complete it empty (the four
+// questions are named), answers them, adds an action, marks it done and
+// completes the review, then goes back to the event and closes it with the
+// review's summary as its learning summary. Every page fits the screen;
+// axe-core runs on each.
 func TestBrowserAfterActionReview(t *testing.T) {
 	browsertest.Enabled(t)
 	st, _ := storetest.Open(t, "sqlite")
 	base, _ := webtest.BrowserDemoServer(t, st)
-	var ref string
-	if err := st.SQL().QueryRow(`SELECT e.ref FROM events e JOIN organisations o ON o.id = e.org_id WHERE o.ods_code = $1 AND e.record LIKE '%insulin%' ORDER BY e.submitted_at DESC LIMIT 1`, demo.TrustODS).Scan(&ref); err != nil {
+	var id, ref string
+	if err := st.SQL().QueryRow(`SELECT e.id, e.ref FROM events e JOIN organisations o ON o.id = e.org_id WHERE o.ods_code = $1 AND e.record LIKE '%insulin%'
+		AND e.status IN ('submitted', 'in_review') AND NOT EXISTS (SELECT 1 FROM event_reviews r WHERE r.event_id = e.id AND r.learning_summary <> '')
+		ORDER BY e.submitted_at DESC LIMIT 1`, demo.TrustODS).Scan(&id, &ref); err != nil {
 		t.Fatal(err)
 	}
 	ctx := browsertest.New(t)
@@ -38,13 +41,15 @@ func TestBrowserAfterActionReview(t *testing.T) {
 	}
 	browsertest.Visit(t, ctx, base+"/login", http.StatusOK)
 	webtest.BrowserSignIn(t, ctx, "handler@demo.clinsafe.test")
-	browsertest.Visit(t, ctx, base+"/events/learning", http.StatusOK)
-	fits("learning responses")
-	browsertest.ClickNav(t, ctx, `main a[href="/events/learning/new"]`, http.StatusOK)
+	browsertest.Visit(t, ctx, base+"/events/review/"+id, http.StatusOK)
+	fits("the event")
+	browsertest.ClickNav(t, ctx, `main a[href="/events/learning/new?event=`+id+`"]`, http.StatusOK)
 	fits("open a response")
+	if got := browsertest.Eval[string](t, ctx, `document.querySelector('#events').value`); strings.TrimSpace(got) != ref {
+		t.Errorf("events of the new response = %q, want the event's reference %s", got, ref)
+	}
 	browsertest.Click(t, ctx, `#type`) // after action review
 	browsertest.Fill(t, ctx, "#title", "Insulin dose missed at lunchtime")
-	browsertest.Fill(t, ctx, "#events", ref)
 	browsertest.ClickNav(t, ctx, `main form button[type=submit]`, http.StatusOK)
 	if got := browsertest.Text(t, ctx, "h1"); got != "Insulin dose missed at lunchtime" {
 		t.Fatalf("response page h1 = %q", got)
@@ -92,4 +97,23 @@ func TestBrowserAfterActionReview(t *testing.T) {
 	}
 	fits("completed")
 	browsertest.Screenshot(t, ctx, "aar-completed-320")
+
+	// Back to the event: the response is listed and its summary offered
+	// as the learning summary; closing tells the reporter.
+	browsertest.Visit(t, ctx, base+"/events/review/"+id, http.StatusOK)
+	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "Insulin dose missed at lunchtime") {
+		t.Errorf("the event page does not list its learning response")
+	}
+	if got := browsertest.Eval[string](t, ctx, `document.querySelector('#learning_summary').value`); got != "Missed doses are now checked when patients return to the ward" {
+		t.Errorf("learning summary offered on closing = %q", got)
+	}
+	browsertest.Select(t, ctx, "#status", "closed")
+	browsertest.ClickNav(t, ctx, `form[action$="/status"] button[type=submit]`, http.StatusOK)
+	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "Status changed to closed.") {
+		t.Errorf("after closing, the page lacks the flash: %.300q", got)
+	}
+	if got := browsertest.Text(t, ctx, "h1"); !strings.Contains(got, "Closed") {
+		t.Errorf("event h1 = %q, want it closed", got)
+	}
+	fits("closed")
 }

@@ -146,6 +146,9 @@ type ReportCheckPage struct {
 	Identity     string
 	// IdentityField asks a staff reporter how to send the report.
 	IdentityField *ReportField
+	// Similar are events of the organisation that may be the same, for a
+	// staff reporter (never blocking the submission).
+	Similar []SimilarEvent
 }
 
 // ReportDonePage is the confirmation: the reference, what happens next,
@@ -584,6 +587,9 @@ func (s *Module) renderCheck(w http.ResponseWriter, r *http.Request, fl flowPart
 			f.Options = append(f.Options, o)
 		}
 		data.IdentityField = f
+		if data.Similar, ferr = s.similarFor(r.Context(), web.PrincipalFrom(r.Context()), d.Record, d.ID); ferr != nil {
+			return ferr
+		}
 	}
 	return s.k.Render(w, status, "events/report_check", data)
 }
@@ -702,6 +708,8 @@ type MyReportPage struct {
 	Event   eventsdb.Event
 	Rows    []events.SummaryRow
 	History []eventsdb.StatusChange
+	// Thread is the conversation with the patient safety team.
+	Thread ThreadView
 }
 
 func (s *Module) myReport(w http.ResponseWriter, r *http.Request) error {
@@ -728,5 +736,13 @@ func (s *Module) myReport(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = append(rows, row)
 	}
-	return s.k.Render(w, http.StatusOK, "events/report_mine_event", MyReportPage{Base: s.k.Base(w, r, e.Ref), Event: e, Rows: rows, History: hist})
+	_, ms, err := s.ev.MineThread(r.Context(), p.Org.ID, e.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.ev.MarkRead(r.Context(), p.Org.ID, e.ID, eventsdb.ReporterView); err != nil {
+		return err
+	}
+	return s.k.Render(w, http.StatusOK, "events/report_mine_event", MyReportPage{Base: s.k.Base(w, r, e.Ref), Event: e, Rows: rows, History: hist,
+		Thread: ThreadView{Messages: ms}})
 }

@@ -424,6 +424,8 @@ type EventsReviewPage struct {
 	Statuses   []web.Option
 	NeverTypes []web.Option
 	CandourDue string
+	// Join is what the follow-up, learning and triage parts show here.
+	Join EventJoin
 	// Form holds what was posted when the page is shown again with errors.
 	Form  url.Values
 	Dates map[string]web.DateParts
@@ -508,7 +510,8 @@ func (s *Module) reviewPage(w http.ResponseWriter, r *http.Request, id string) (
 	}
 	d.NeverTypes = codeOptions(events.ListNeverEventType, d.Review.Governance.NeverEventType)
 	d.CandourDue = d.Review.Governance.CandourDue()
-	return d, nil
+	d.Join, err = s.joinEvent(ctx, p.Org.ID, e, d.Review.LearningSummary)
+	return d, err
 }
 
 func (s *Module) eventPage(w http.ResponseWriter, r *http.Request) error {
