@@ -51,22 +51,26 @@ var idKinds = map[string]string{
 	"orgs":        `SELECT id FROM organisations WHERE id = $1`,
 	"csos":        `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'cso' ORDER BY user_id LIMIT 1`,
 	"mail":        `SELECT id FROM mail_outbox WHERE org_id = $1 ORDER BY id LIMIT 1`,
-	"mine":        `SELECT id FROM events WHERE org_id = $1 AND status <> 'draft' AND reporter_id IS NOT NULL ORDER BY id LIMIT 1`,
-	// Safety events triage (seedTriage): the first IT incident, with a
-	// device linked to an implant and a hazard; a hazard of its system it
-	// is not linked to; a share of the second; the supplier it went to.
-	"triage": `SELECT id FROM events WHERE org_id = $1 AND system_id IS NOT NULL ORDER BY id LIMIT 1`,
-	"events": `SELECT id FROM events WHERE org_id = $1 AND system_id IS NOT NULL ORDER BY id LIMIT 1`,
+	"mine":        `SELECT e.id FROM events e JOIN users u ON u.id = e.reporter_id WHERE e.org_id = $1 AND e.status = 'submitted' AND u.email IN ('walk-all@example.com', 'admin@demo.clinsafe.test') ORDER BY e.id LIMIT 1`,
+	// Safety events (seedTriage): the open IT incident that also involves
+	// a device (the demo has none such), with its device linked to an
+	// implant and a hazard; a hazard of its system it is not linked to; a
+	// share; the supplier it went to. The same event serves its handler
+	// pages (/events/review/{id}) and API (/api/v1/events/records/{id}).
+	"triage": `SELECT id FROM events WHERE org_id = $1 AND agents LIKE '%|9|%' AND agents LIKE '%|3|%' AND system_id IS NOT NULL AND status = 'submitted' ORDER BY id LIMIT 1`,
+	"events": `SELECT id FROM events WHERE org_id = $1 AND agents LIKE '%|9|%' AND agents LIKE '%|3|%' AND system_id IS NOT NULL AND status = 'submitted' ORDER BY id LIMIT 1`,
 	// One event's handler pages (/events/review/{id}/...) and API
 	// (/api/v1/events/records/{id}/...).
-	"review":       `SELECT id FROM events WHERE org_id = $1 AND system_id IS NOT NULL ORDER BY id LIMIT 1`,
-	"records":      `SELECT id FROM events WHERE org_id = $1 AND system_id IS NOT NULL ORDER BY id LIMIT 1`,
-	"devices":      `SELECT id FROM events WHERE org_id = $1 AND agents LIKE '%|3|%' ORDER BY id LIMIT 1`,
-	"hazard":       `SELECT hazard_id FROM event_hazard_links WHERE org_id = $1 AND removed_at IS NULL ORDER BY id LIMIT 1`,
-	"free_hazard":  `SELECT h.id FROM hazards h WHERE h.org_id = $1 AND h.system_id = (SELECT system_id FROM events WHERE org_id = $1 AND system_id IS NOT NULL ORDER BY id LIMIT 1) AND h.id NOT IN (SELECT hazard_id FROM event_hazard_links WHERE org_id = $1 AND removed_at IS NULL) ORDER BY h.id LIMIT 1`,
+	"review":       `SELECT id FROM events WHERE org_id = $1 AND agents LIKE '%|9|%' AND agents LIKE '%|3|%' AND system_id IS NOT NULL AND status = 'submitted' ORDER BY id LIMIT 1`,
+	"records":      `SELECT id FROM events WHERE org_id = $1 AND agents LIKE '%|9|%' AND agents LIKE '%|3|%' AND system_id IS NOT NULL AND status = 'submitted' ORDER BY id LIMIT 1`,
+	"devices":      `SELECT id FROM events WHERE org_id = $1 AND agents LIKE '%|9|%' AND agents LIKE '%|3|%' AND system_id IS NOT NULL AND status = 'submitted' ORDER BY id LIMIT 1`,
+	"hazard":       `SELECT hazard_id FROM event_hazard_links WHERE org_id = $1 AND removed_at IS NULL AND event_id = (SELECT id FROM events WHERE org_id = $1 AND agents LIKE '%|9|%' AND agents LIKE '%|3|%' AND system_id IS NOT NULL AND status = 'submitted' ORDER BY id LIMIT 1) ORDER BY id LIMIT 1`,
+	"free_hazard":  `SELECT h.id FROM hazards h WHERE h.org_id = $1 AND h.system_id = (SELECT system_id FROM events WHERE id = (SELECT id FROM events WHERE org_id = $1 AND agents LIKE '%|9|%' AND agents LIKE '%|3|%' AND system_id IS NOT NULL AND status = 'submitted' ORDER BY id LIMIT 1)) AND h.id NOT IN (SELECT hazard_id FROM event_hazard_links WHERE org_id = $1 AND removed_at IS NULL AND event_id = (SELECT id FROM events WHERE org_id = $1 AND agents LIKE '%|9|%' AND agents LIKE '%|3|%' AND system_id IS NOT NULL AND status = 'submitted' ORDER BY id LIMIT 1)) ORDER BY h.id LIMIT 1`,
 	"shared":       `SELECT id FROM event_shares WHERE org_id = $1 OR to_org_id = $1 ORDER BY id LIMIT 1`,
 	"supplier":     `SELECT to_org_id FROM event_shares WHERE org_id = $1 ORDER BY id LIMIT 1`,
-	"link_implant": `SELECT implant_id FROM event_implant_links WHERE org_id = $1 AND removed_at IS NULL ORDER BY id LIMIT 1`,
+	"link_implant": `SELECT implant_id FROM event_implant_links WHERE org_id = $1 AND removed_at IS NULL AND event_id = (SELECT id FROM events WHERE org_id = $1 AND agents LIKE '%|9|%' AND agents LIKE '%|3|%' AND system_id IS NOT NULL AND status = 'submitted' ORDER BY id LIMIT 1) ORDER BY id LIMIT 1`,
+	// Not an id: that event's version, for bodies.
+	"records_version": `SELECT CAST(version AS TEXT) FROM events WHERE id = (SELECT id FROM events WHERE org_id = $1 AND agents LIKE '%|9|%' AND agents LIKE '%|3|%' AND system_id IS NOT NULL AND status = 'submitted' ORDER BY id LIMIT 1)`,
 	// Not an id: the number of an event's device.
 	"n": `SELECT '0' FROM organisations WHERE id = $1`,
 	// A learning response with an open action (whose page offers the
@@ -206,7 +210,7 @@ var apiBodies = map[string]string{
 	"POST /api/v1/events/learning/{id}/actions":                `{"description":"Walk","owner_id":"{csos}","due_on":"2027-01-31","measure":"m"}`,
 	"PATCH /api/v1/events/learning/{id}/actions/{action}":      `{"description":"Walk","owner_id":"{csos}","due_on":"2027-01-31","measure":"m","status":"open","version":{action_version}}`,
 	"PUT /api/v1/events/learning/plan":                         `{"rules":[{"name":"All","response":"aar"}]}`,
-	"PATCH /api/v1/events/records/{id}":                        `{"version":1,"assigned_to":"{handlers}","notes":"walk"}`,
+	"PATCH /api/v1/events/records/{id}":                        `{"version":{records_version},"assigned_to":"{handlers}","notes":"walk"}`,
 	"POST /api/v1/events/records/{id}/status":                  ``,
 	"POST /api/v1/events/records/{id}/addenda":                 `{"body":"walk"}`,
 	"POST /api/v1/events/records/{id}/merge":                   ``,
@@ -536,7 +540,7 @@ func TestCrossOrgWalk(t *testing.T) {
 		markers := []string{victim.Name, demo.AdminEmail, "reporter@demo.clinsafe.test"}
 		for kind, list := range idsB {
 			if kind != "gtin" && kind != "serial" && kind != "version" && kind != "ref" && kind != "ods" && kind != "n" && kind != "supplier" &&
-				kind != "learning_version" && kind != "action_version" && kind != "page" && kind != "item" {
+				kind != "learning_version" && kind != "action_version" && kind != "records_version" && kind != "page" && kind != "item" {
 				markers = append(markers, list...)
 			}
 		}
@@ -671,7 +675,7 @@ func TestCrossOrgWalk(t *testing.T) {
 				t.Errorf("apiBodies has %s, which is not a route", key)
 				continue
 			}
-			code, got := send(method, idsA.fill(pattern, 0), idsA.fillBody(body, 0), &all)
+			code, got := send(method, idsA.fill(pattern, 0), withVersionsNow(t, st, orgA.ID, idsA).fillBody(body, 0), &all)
 			if code >= 300 {
 				t.Errorf("%s on A's own records: %d %.300s", key, code, got)
 			}
@@ -687,6 +691,34 @@ var needsSecret = map[string]bool{"/invite/accept": true,
 	// Only a supplier organisation's pages offer these (organisation A is
 	// a trust); the triage tests cover them.
 	"/events/shared/{id}/hazards": true, "/events/shared/{id}/hazards/{hazard}/unlink": true}
+
+// withVersionsNow is ids with the current version of each record whose
+// version a body carries (the kinds named *version, read again now): the
+// walk changes records, and a stale version is refused.
+func withVersionsNow(t *testing.T, st *store.DB, orgID store.OrgID, ids orgIDs) orgIDs {
+	t.Helper()
+	out := orgIDs{}
+	for k, v := range ids {
+		out[k] = v
+	}
+	versionOf := map[string]string{
+		"records_version":  `SELECT CAST(version AS TEXT) FROM events WHERE org_id = $1 AND id = $2`,
+		"learning_version": `SELECT CAST(version AS TEXT) FROM learning_responses WHERE org_id = $1 AND id = $2`,
+		"action_version":   `SELECT CAST(version AS TEXT) FROM learning_actions WHERE org_id = $1 AND id = $2`,
+		"version":          `SELECT CAST(version AS TEXT) FROM hazards WHERE org_id = $1 AND id = $2`,
+	}
+	of := map[string]string{"records_version": "records", "learning_version": "learning", "action_version": "action", "version": "hazards"}
+	for k, q := range versionOf {
+		if len(ids[of[k]]) == 0 {
+			continue
+		}
+		var v string
+		if err := st.SQL().QueryRow(q, orgID, ids[of[k]][0]).Scan(&v); err == nil {
+			out[k] = []string{v}
+		}
+	}
+	return out
+}
 
 // fillBody replaces {kind} placeholders in a JSON body.
 func (ids orgIDs) fillBody(body string, n int) string {

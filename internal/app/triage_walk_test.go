@@ -30,7 +30,10 @@ func seedTriage(t *testing.T, st *store.DB, org store.OrgID, by store.User, sysI
 			events.AnsAgents: agents, events.AnsSystem: {sysID}, events.AnsITFactors: {"4"}, events.AnsPatientsSaid: {"n"}, events.AnsConcern: {"3"},
 		}}
 		if len(agents) > 1 {
-			r.Groups = map[string][]events.Answers{events.GroupDevices: {{events.DevBarcode: {"(01)" + gtin + "(21)" + serial}, events.DevFactors: {"1"}}}}
+			// A patient too, so that the event's page offers the grading form.
+			r.Answers[events.AnsPatientsSaid] = []string{"y"}
+			r.Groups = map[string][]events.Answers{events.GroupDevices: {{events.DevBarcode: {"(01)" + gtin + "(21)" + serial}, events.DevFactors: {"1"}}},
+				events.GroupPatients: {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}, events.PatAssociation: {"4"}}}}
 		}
 		return r
 	}

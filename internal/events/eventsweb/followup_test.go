@@ -71,7 +71,11 @@ func TestFollowUpConversation(t *testing.T) {
 		var first string
 		for i, bad := range []string{"", code[:len(code)-1] + "Q"} {
 			resp, body := webtest.Do(t, anon, "POST", ts+"/report/RAA/follow-up", webtest.Form("code", bad))
-			msg := body[strings.Index(body, "<title>"):strings.Index(body, "</title>")]
+			i0, i1 := strings.Index(body, "<title>"), strings.Index(body, "</title>")
+			if i0 < 0 || i1 < i0 {
+				t.Fatalf("code %q: status %d, a page without a title: %.300s", bad, resp.StatusCode, body)
+			}
+			msg := body[i0:i1]
 			if resp.StatusCode != 422 || !strings.Contains(body, "That follow-up code is not right") {
 				t.Errorf("code %q: %d, want 422 and the one wrong-code message", bad, resp.StatusCode)
 			}
