@@ -132,3 +132,9 @@ func (f *Fields) Err() error {
 	}
 	return &Error{Kind: Invalid, Message: "There is a problem with what was entered", Fields: f.m}
 }
+
+// Field is an Invalid error with one field's message: what a check that
+// finds one thing wrong returns.
+func Field(field, msg string) error {
+	return &Error{Kind: Invalid, Message: "There is a problem", Fields: map[string]string{field: msg}}
+}

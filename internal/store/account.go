@@ -87,7 +87,7 @@ func (s *DB) CanManageAccount(ctx context.Context, orgID OrgID, userID string) (
 // changes the roles of existing members with SetRoles.
 func (s *DB) AddMember(ctx context.Context, orgID OrgID, userID string, roles []auth.Role) error {
 	if len(roles) == 0 {
-		return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"roles": "Select at least one role"}}
+		return apperr.Field("roles", "Select at least one role")
 	}
 	auth.SortRoles(roles)
 	return s.Tx(ctx, func(tx *Tx) error {

@@ -66,7 +66,7 @@ func (s *DB) CreateOrg(ctx context.Context, o Org) (Org, error) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO organisations (id, ods_code, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			o.ID, o.ODSCode, o.Name, o.Kind, o.CreatedAt); err != nil {
 			if apperr.Is(s.MapErr(err), apperr.Conflict) {
-				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"ods_code": "An organisation with this ODS code already exists"}}
+				return apperr.Field("ods_code", "An organisation with this ODS code already exists")
 			}
 			return s.Wrap(err, "create org %s", o.ODSCode)
 		}

@@ -414,7 +414,7 @@ func (s *DB) CreateToken(ctx context.Context, orgID OrgID, userID, name string, 
 		}
 		for _, r := range roles {
 			if !auth.HasAny(u.Roles, r) {
-				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"roles": "A token can have only roles you hold yourself"}}
+				return apperr.Field("roles", "A token can have only roles you hold yourself")
 			}
 		}
 		t.UserName = u.Name

@@ -56,7 +56,7 @@ func (s *DB) VerifySigner(ctx context.Context, password string) (Signer, error) 
 		return Signer{}, apperr.New(apperr.Forbidden, "Sign in to sign")
 	}
 	if password == "" {
-		return Signer{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"password": "Enter your password to sign"}}
+		return Signer{}, apperr.Field("password", "Enter your password to sign")
 	}
 	var u User
 	var disabled bool
@@ -71,7 +71,7 @@ func (s *DB) VerifySigner(ctx context.Context, password string) (Signer, error) 
 	// as a change of password.
 	if err := s.CheckCurrentPassword(ctx, u.ID, password, ""); err != nil {
 		if apperr.Is(err, apperr.Invalid) {
-			return Signer{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"password": "The password is not right. Enter the password you sign in with."}}
+			return Signer{}, apperr.Field("password", "The password is not right. Enter the password you sign in with.")
 		}
 		return Signer{}, err
 	}

@@ -66,7 +66,7 @@ func (s *DB) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, password_hash, platform_admin, disabled, created_at, last_org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			u.ID, u.Email, u.Name, hash, u.PlatformAdmin, false, u.CreatedAt, in.OrgID); err != nil {
 			if apperr.Is(s.MapErr(err), apperr.Conflict) {
-				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"email": "A user with this email address already exists"}}
+				return apperr.Field("email", "A user with this email address already exists")
 			}
 			return s.Wrap(err, "create user")
 		}
@@ -127,7 +127,7 @@ func (s *DB) SetRoles(ctx context.Context, orgID OrgID, userID string, roles []a
 				return s.Wrap(err, "count admins")
 			}
 			if admins <= 1 {
-				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"roles": "The organisation must keep at least one administrator"}}
+				return apperr.Field("roles", "The organisation must keep at least one administrator")
 			}
 		}
 		if err := s.setRoles(ctx, tx, orgID, userID, roles); err != nil {
@@ -282,7 +282,7 @@ func (s *DB) UpdateUser(ctx context.Context, orgID OrgID, u User) error {
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $1, name = $2 WHERE id = $3`, u.Email, u.Name, u.ID); err != nil {
 			if apperr.Is(s.MapErr(err), apperr.Conflict) {
-				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"email": "A user with this email address already exists"}}
+				return apperr.Field("email", "A user with this email address already exists")
 			}
 			return s.Wrap(err, "update user")
 		}
@@ -312,7 +312,7 @@ func (s *DB) memberInTx(ctx context.Context, tx *Tx, orgID OrgID, userID string)
 // Forbidden unless the actor may change the account (see accountAuthority).
 func (s *DB) SetPassword(ctx context.Context, orgID OrgID, userID, password string) error {
 	if msg := auth.CheckPasswordStrength(password); msg != "" {
-		return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"password": msg}}
+		return apperr.Field("password", msg)
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {

@@ -59,7 +59,7 @@ func (s *DB) CreateRecall(ctx context.Context, orgID store.OrgID, in devices.Rec
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			r.ID, r.Reference, r.Kind, r.Issuer, r.IssuedOn, r.Manufacturer, r.ActionRequired, r.Deadline, r.Status, rulesJSON(r.Rules), r.CreatedAt, orgID); err != nil {
 			if apperr.Is(s.MapErr(err), apperr.Conflict) {
-				return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"reference": "A recall with this reference is already recorded"}}
+				return apperr.Field("reference", "A recall with this reference is already recorded")
 			}
 			return s.Wrap(err, "create recall")
 		}

@@ -176,7 +176,7 @@ func (s *DB) LinkImplant(ctx context.Context, orgID store.OrgID, eventID string,
 			}
 		}
 		if imp == nil {
-			return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"implant_id": "Select an implant in the register with this device's GTIN and serial or lot number"}}
+			return apperr.Field("implant_id", "Select an implant in the register with this device's GTIN and serial or lot number")
 		}
 		now := s.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE event_implant_links SET removed_at = $1, removed_by = $2 WHERE org_id = $3 AND event_id = $4 AND device_n = $5 AND removed_at IS NULL`,
@@ -213,7 +213,7 @@ func CheckYellowCard(ref string) (string, error) {
 		msg = "The Yellow Card reference must be letters, numbers and dashes only"
 	}
 	if msg != "" {
-		return "", &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"yellow_card": msg}}
+		return "", apperr.Field("yellow_card", msg)
 	}
 	return strings.ToUpper(ref), nil
 }

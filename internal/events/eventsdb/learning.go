@@ -280,7 +280,7 @@ func (s *DB) UpdateResponse(ctx context.Context, orgID store.OrgID, id string, v
 				return err
 			}
 			if !ok {
-				return fieldErr("lead_id", "Select a lead from this organisation's people")
+				return apperr.Field("lead_id", "Select a lead from this organisation's people")
 			}
 		}
 		content, _ := json.Marshal(r.Content)
@@ -324,7 +324,7 @@ func (s *DB) AddAction(ctx context.Context, orgID store.OrgID, responseID string
 			return err
 		}
 		if !ok {
-			return fieldErr("owner_id", "Select an owner from this organisation's people")
+			return apperr.Field("owner_id", "Select an owner from this organisation's people")
 		}
 		now := s.Now()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO learning_actions (id, response_id, org_id, description, owner_id, due_on, measure, status, version, created_at, updated_at)
@@ -376,7 +376,7 @@ func (s *DB) UpdateAction(ctx context.Context, orgID store.OrgID, responseID, id
 			return err
 		}
 		if !ok {
-			return fieldErr("owner_id", "Select an owner from this organisation's people")
+			return apperr.Field("owner_id", "Select an owner from this organisation's people")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE learning_actions SET description = $1, owner_id = $2, due_on = $3, measure = $4, status = $5,
 			done_on = $6, evidence = $7, cancel_reason = $8, version = version + 1, updated_at = $9
@@ -473,11 +473,4 @@ func (s *DB) ExpectedResponse(ctx context.Context, orgID store.OrgID, e Event) (
 	}
 	r, ok := events.Expected(rules, e.Type, e.Harm, e.Record.Agents())
 	return r, ok, nil
-}
-
-// fieldErr is an Invalid error with one field's message.
-func fieldErr(field, msg string) error {
-	var fs apperr.Fields
-	fs.Add(field, msg)
-	return fs.Err()
 }

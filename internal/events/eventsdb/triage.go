@@ -265,7 +265,7 @@ func (s *DB) LinkHazard(ctx context.Context, orgID store.OrgID, eventID, hazardI
 }
 
 func hazardField(msg string) error {
-	return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"hazard_id": msg}}
+	return apperr.Field("hazard_id", msg)
 }
 
 func (s *DB) linkTx(ctx context.Context, tx *store.Tx, orgID store.OrgID, e Event, h risk.Hazard, uid, note string) (HazardLink, error) {
@@ -718,7 +718,7 @@ func (s *DB) ShareEvent(ctx context.Context, orgID store.OrgID, eventID string, 
 			ok = ok || o.ID == in.ToOrg
 		}
 		if !ok {
-			return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"to_org_id": "Select a supplier organisation on this service"}}
+			return apperr.Field("to_org_id", "Select a supplier organisation on this service")
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM event_shares WHERE event_id = $1 AND to_org_id = $2`, e.ID, in.ToOrg).Scan(&n); err != nil {

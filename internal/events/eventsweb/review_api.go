@@ -64,7 +64,7 @@ func (s *Module) apiQueue(w http.ResponseWriter, r *http.Request) error {
 func (s *Module) apiSearch(w http.ResponseWriter, r *http.Request) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if q == "" {
-		return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"q": "Enter words to search for"}}
+		return apperr.Field("q", "Enter words to search for")
 	}
 	es, err := s.ev.Search(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, q, 50)
 	if err != nil {

@@ -349,7 +349,7 @@ func (s *Module) triageShare(w http.ResponseWriter, r *http.Request) error {
 	on, typed, msg := web.FormDate(r.PostForm, "consented_on", "the date consent was given")
 	in := eventsdb.ShareInput{ToOrg: store.OrgID(f("to_org_id")), Description: f("description"), ConsentBy: f("consent_by"), ConsentBasis: f("consent_basis"), ConsentedOn: on}
 	if msg != "" {
-		err = &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"consented_on": msg}}
+		err = apperr.Field("consented_on", msg)
 	} else {
 		_, err = s.ev.ShareEvent(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, it.ID, in)
 	}

@@ -128,7 +128,7 @@ func (s *DB) IssueLog(ctx context.Context, org store.Org, systemID, comment stri
 	}
 	comment = strings.TrimSpace(comment)
 	if len(comment) > risk.MaxLongText {
-		return LogIssue{}, &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"comment": "Comment must be 10,000 characters or fewer"}}
+		return LogIssue{}, apperr.Field("comment", "Comment must be 10,000 characters or fewer")
 	}
 	var li LogIssue
 	err := s.Tx(ctx, func(tx *store.Tx) error {

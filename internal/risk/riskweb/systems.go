@@ -255,7 +255,7 @@ func (s *Module) riskAddRelease(w http.ResponseWriter, r *http.Request) error {
 	rel := riskdb.Release{Version: r.PostForm.Get("version"), Notes: r.PostForm.Get("notes")}
 	var ferr error
 	if v, _, msg := web.FormDate(r.PostForm, "date", "the release date"); msg != "" {
-		ferr = &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: map[string]string{"date": msg}}
+		ferr = apperr.Field("date", msg)
 	} else if v != "" {
 		rel.Date, _ = time.Parse("2006-01-02", v)
 	}
