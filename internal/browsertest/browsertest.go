@@ -371,3 +371,13 @@ func (w *tailBuffer) String() string {
 	defer w.mu.Unlock()
 	return string(w.b)
 }
+
+// Fits reports a test error when the page is wider than width CSS pixels
+// (WCAG 1.4.10: content reflows at 320 px without scrolling sideways);
+// where names the page in the message.
+func Fits(t testing.TB, ctx context.Context, width int, where string) {
+	t.Helper()
+	if w := Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > width {
+		t.Errorf("%s: page is %d px wide at a %d px viewport", where, w, width)
+	}
+}

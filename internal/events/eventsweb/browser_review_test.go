@@ -36,12 +36,7 @@ func TestBrowserReviewToClosure(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
 		t.Fatal(err)
 	}
-	fits := func(where string) {
-		t.Helper()
-		if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
-			t.Errorf("%s: page is %d px wide at a 320 px viewport", where, w)
-		}
-	}
+	fits := func(where string) { t.Helper(); browsertest.Fits(t, ctx, 320, where) }
 	browsertest.Visit(t, ctx, f.Srv.URL+"/login", http.StatusOK)
 	webtest.BrowserSignIn(t, ctx, "handler@browser.test")
 	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "1 new report to review") {
