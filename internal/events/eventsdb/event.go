@@ -390,17 +390,7 @@ func (s *DB) Report(ctx context.Context, orgID store.OrgID, rec events.Record, s
 // submission that must commit together with something else (the public
 // page's follow-up code). rec must have been checked by Prepare.
 func (s *DB) ReportTx(ctx context.Context, tx *store.Tx, orgID store.OrgID, rec events.Record, sub Submission) (Event, error) {
-	id, now := store.NewID(), s.Now()
-	var reporterID any
-	if sub.ReporterID != "" {
-		reporterID = sub.ReporterID
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, org_id, record_type, status, audience, taxonomy_version, record, reporter_id, confidential, version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, '{}', $7, $8, 0, $9, $9)`,
-		id, orgID, string(rec.Type), string(events.Draft), string(sub.Audience), events.TaxonomyVersion, reporterID, sub.Confidential, now); err != nil {
-		return Event{}, s.Wrap(err, "create event")
-	}
-	return s.submit(ctx, tx, orgID, id, 0, rec, sub)
+	return s.submit(ctx, tx, orgID, "", 0, rec, sub)
 }
 
 // Prepare prunes and checks rec for a submission by audience a in orgID,
@@ -409,7 +399,9 @@ func (s *DB) Prepare(ctx context.Context, orgID store.OrgID, rec *events.Record,
 	return s.prepare(ctx, orgID, rec, a)
 }
 
-// submit turns the draft row id (at version) into a submitted report.
+// submit turns the draft row id (at version) into a submitted report, or
+// writes a new submitted report when id is empty (one INSERT: a report
+// made in one step is never a draft first).
 func (s *DB) submit(ctx context.Context, tx *store.Tx, orgID store.OrgID, id string, version int, rec events.Record, sub Submission) (Event, error) {
 	now := s.Now()
 	d, err := derive(rec, now)
@@ -421,6 +413,21 @@ func (s *DB) submit(ctx context.Context, tx *store.Tx, orgID store.OrgID, id str
 		return Event{}, err
 	}
 	ref := fmt.Sprintf("PSE-%s-%06d", now.Format("2006"), n)
+	if id == "" {
+		id = store.NewID()
+		var reporterID any
+		if sub.ReporterID != "" {
+			reporterID = sub.ReporterID
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, org_id, ref, record_type, status, audience, taxonomy_version, record, reporter_id, confidential,
+			occurred_on, occurred_estimate, location, service_area, agents, system_id, reported_harm, harm, version, created_at, updated_at, submitted_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, 1, $18, $18, $18)`,
+			id, orgID, ref, string(rec.Type), string(events.Submitted), string(sub.Audience), events.TaxonomyVersion, d.record, reporterID, sub.Confidential,
+			d.occurred, d.estimate, d.location, d.area, d.agents, d.system, d.harm, now); err != nil {
+			return Event{}, s.Wrap(err, "create event")
+		}
+		return s.submitted(ctx, tx, orgID, id, ref, rec)
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE events SET ref = $1, record_type = $2, status = $3, record = $4, occurred_on = $5, occurred_estimate = $6,
 		location = $7, service_area = $8, agents = $9, system_id = $10, reported_harm = $11, harm = $11, version = version + 1,
 		updated_at = $12, submitted_at = $12, confidential = $13
@@ -433,6 +440,12 @@ func (s *DB) submit(ctx context.Context, tx *store.Tx, orgID store.OrgID, id str
 	if n, _ := res.RowsAffected(); n == 0 {
 		return Event{}, apperr.New(apperr.Conflict, "This draft was changed or submitted in another window. Open My reports to see it.")
 	}
+	return s.submitted(ctx, tx, orgID, id, ref, rec)
+}
+
+// submitted records the submission of event id: its history, search
+// entry and audit entry, in the submission's transaction.
+func (s *DB) submitted(ctx context.Context, tx *store.Tx, orgID store.OrgID, id, ref string, rec events.Record) (Event, error) {
 	if err := s.AddHistory(ctx, tx, orgID, id, events.Submitted, ""); err != nil {
 		return Event{}, err
 	}
