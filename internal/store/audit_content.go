@@ -59,6 +59,20 @@ type Entity struct {
 	// content, so they record no content hash: recording one would make a
 	// direct edit made before them look audited.
 	NoContent []string
+
+	// Follows makes the entity a follower: OnChange runs inside the
+	// transaction of every audited change (Tx.Audit) of each entity named
+	// here, just after that change's audit entry, so data derived from the
+	// change (counts, an outbox of submissions) commits or rolls back with
+	// it. A follower is how one wing keeps up with another's changes without
+	// the other knowing of it. A follower needs no Parts; its derived,
+	// unaudited tables are listed in Derived.
+	Follows  []string
+	OnChange func(ctx context.Context, tx *Tx, c Change) error
+	// Derived lists tables holding only data derived from audited content
+	// and rewritten as it changes (by OnChange, triggers or a rebuild):
+	// they need no audit entries of their own, and the deep check skips them.
+	Derived []string
 }
 
 // kernelContent lists the kernel's own audited entities. Each wing's db
@@ -74,6 +88,11 @@ func kernelContent() []Entity {
 		}},
 		{Name: "api_token", Parts: []Part{{Table: "api_tokens", Key: []string{"id"}, Exclude: []string{"last_used_at"}}}},
 		{Name: "invitation", Parts: []Part{{Table: "invitations", Key: []string{"id"}}}},
+		{Name: "network", Parts: []Part{
+			{Table: "networks", Key: []string{"id"}},
+			{Table: "network_members", Key: []string{"network_id"}},
+			{Table: "network_analysts", Key: []string{"network_id"}},
+		}},
 	}
 }
 
@@ -99,6 +118,9 @@ const deletedContent = "deleted"
 type registry struct {
 	entities []Entity
 	byName   map[string]*Entity
+	// followers[name] are the followers of the entity called name, in
+	// the order they were listed.
+	followers map[string][]*Entity
 }
 
 // plainName matches the table and column names a registry may hold: they
@@ -109,7 +131,7 @@ var plainName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 // plain and listed once, every table in one entity only and not
 // unaudited, keys of the shape contentHash queries by.
 func newRegistry(wings []Entity) (*registry, error) {
-	r := &registry{byName: map[string]*Entity{}}
+	r := &registry{byName: map[string]*Entity{}, followers: map[string][]*Entity{}}
 	for _, e := range append(kernelContent(), wings...) {
 		e.Parts = slices.Clone(e.Parts)
 		e.NoContent = slices.Clone(e.NoContent)
@@ -126,12 +148,25 @@ func newRegistry(wings []Entity) (*registry, error) {
 			return nil, errors.New("store: content registry: an entity has no name")
 		case r.byName[e.Name] != nil:
 			return nil, fmt.Errorf("store: content registry: entity %q is listed twice", e.Name)
-		case len(e.Parts) == 0:
+		case len(e.Parts) == 0 && len(e.Follows) == 0:
 			return nil, fmt.Errorf("store: content registry: entity %q has no tables", e.Name)
+		case len(e.Follows) > 0 && e.OnChange == nil:
+			return nil, fmt.Errorf("store: content registry: entity %q follows %v but has no OnChange", e.Name, e.Follows)
+		case len(e.Follows) == 0 && e.OnChange != nil:
+			return nil, fmt.Errorf("store: content registry: entity %q has an OnChange but follows nothing", e.Name)
 		case e.Bulk && len(e.Parts) > 1:
 			return nil, fmt.Errorf("store: content registry: entity %q is written in bulk, so it can have only one table", e.Name)
 		}
 		r.byName[e.Name] = e
+		for _, t := range e.Derived {
+			if !plainName.MatchString(t) {
+				return nil, fmt.Errorf("store: content registry: entity %q: derived table %q is not a plain name", e.Name, t)
+			}
+			if o, ok := owner[t]; ok {
+				return nil, fmt.Errorf("store: content registry: derived table %q of entity %q is already listed (by %q)", t, e.Name, o)
+			}
+			owner[t] = ""
+		}
 		for _, p := range e.Parts {
 			if !plainName.MatchString(p.Table) {
 				return nil, fmt.Errorf("store: content registry: entity %q: table %q is not a plain name", e.Name, p.Table)
@@ -154,6 +189,18 @@ func newRegistry(wings []Entity) (*registry, error) {
 			if !e.OrgScoped && len(p.Key) != 1 {
 				return nil, fmt.Errorf("store: content registry: entity %q: table %q needs a key of 1 column", e.Name, p.Table)
 			}
+		}
+	}
+	for i := range r.entities {
+		e := &r.entities[i]
+		for _, f := range e.Follows {
+			if r.byName[f] == nil {
+				return nil, fmt.Errorf("store: content registry: entity %q follows %q, which is not listed", e.Name, f)
+			}
+			if f == e.Name {
+				return nil, fmt.Errorf("store: content registry: entity %q follows itself", e.Name)
+			}
+			r.followers[f] = append(r.followers[f], e)
 		}
 	}
 	return r, nil

@@ -8,6 +8,9 @@ func (s *DB) ContentTables() map[string]bool {
 		for _, p := range d.Parts {
 			out[p.Table] = true
 		}
+		for _, t := range d.Derived {
+			out[t] = true
+		}
 	}
 	for _, t := range unauditedTables {
 		out[t] = true

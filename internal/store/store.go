@@ -133,13 +133,37 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 type Tx struct {
 	*sql.Tx
 	s *DB
+	// depth counts nested follower calls (see Audit).
+	depth int
 }
 
 // Audit writes the audit entry for c in the transaction, chained to the
 // previous entry (see appendAudit). Call it after the change's last write
 // to the entity.
+//
+// Then the followers of c.Entity (see Entity.Follows) run in the same
+// transaction, in the order they were listed; an error from one fails the
+// change. A follower's own audited changes reach its followers in turn,
+// to a depth of 4, which only a loop of followers exceeds.
 func (tx *Tx) Audit(ctx context.Context, c Change) error {
-	return tx.s.appendAudit(ctx, tx.Tx, c)
+	if err := tx.s.appendAudit(ctx, tx.Tx, c); err != nil {
+		return err
+	}
+	fs := tx.s.content.followers[c.Entity]
+	if len(fs) == 0 {
+		return nil
+	}
+	if tx.depth >= 4 {
+		return fmt.Errorf("store: audit %s: followers nested too deep (a loop of followers?)", c.Action)
+	}
+	tx.depth++
+	defer func() { tx.depth-- }()
+	for _, f := range fs {
+		if err := f.OnChange(ctx, tx, c); err != nil {
+			return fmt.Errorf("store: %s after %s: %w", f.Name, c.Action, err)
+		}
+	}
+	return nil
 }
 
 // Now returns the store's current time in UTC, as DB.Now: for a write in

@@ -15,17 +15,21 @@ type AuditWords interface {
 // kernelAuditWords are the kernel's entities and the actions whose verb
 // alone does not say it.
 var kernelAuditWords = map[string]string{
-	"org": "Organisation", "user": "Person", "token": "API token", "invitation": "Invitation", "session": "Session",
-	"session.start":      "Signed in",
-	"session.end":        "Signed out",
-	"session.switch_org": "Switched organisation",
-	"user.member":        "Membership or roles changed",
-	"user.password":      "Password changed",
-	"user.export":        "Personal data exported",
-	"invitation.accept":  "Invitation accepted",
-	"invitation.revoke":  "Invitation withdrawn",
-	"token.revoke":       "API token revoked",
-	"schema.migrate":     "Changed by a database upgrade",
+	"org": "Organisation", "user": "Person", "token": "API token", "invitation": "Invitation", "session": "Session", "network": "Network",
+	"network.member_add":     "Organisation added to network",
+	"network.member_remove":  "Organisation removed from network",
+	"network.analyst_add":    "Network analyst added",
+	"network.analyst_remove": "Network analyst removed",
+	"session.start":          "Signed in",
+	"session.end":            "Signed out",
+	"session.switch_org":     "Switched organisation",
+	"user.member":            "Membership or roles changed",
+	"user.password":          "Password changed",
+	"user.export":            "Personal data exported",
+	"invitation.accept":      "Invitation accepted",
+	"invitation.revoke":      "Invitation withdrawn",
+	"token.revoke":           "API token revoked",
+	"schema.migrate":         "Changed by a database upgrade",
 }
 
 // auditVerbs word the common verbs after an entity's name.
