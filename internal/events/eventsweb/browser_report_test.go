@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/clinsafe/clinsafe/internal/browsertest"
-	"github.com/clinsafe/clinsafe/internal/demo"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/webtest"
 )
@@ -74,8 +73,8 @@ func next(t *testing.T, ctx context.Context) {
 
 // TestBrowserStaffReportByKeyboard: a staff report completed by keyboard
 // alone at 320 px, through a repeating group on each of medicines and
-// patients, with axe-core on every page; then the public report ending
-// with the follow-up code.
+// patients, with axe-core on every page. (The public report is the start
+// of TestBrowserFollowUp.)
 func TestBrowserStaffReportByKeyboard(t *testing.T) {
 	browsertest.Enabled(t)
 	st, _ := storetest.Open(t, "sqlite")
@@ -136,40 +135,5 @@ func TestBrowserStaffReportByKeyboard(t *testing.T) {
 	enterTo(t, ctx, http.StatusOK)
 	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "Submitted") {
 		t.Errorf("My reports lacks the report: %s", got)
-	}
-
-	// The public page: a carer reports without signing in and gets the code.
-	browsertest.Visit(t, ctx, base+"/report/"+demo.TrustODS, http.StatusOK)
-	narrow(t, ctx)
-	browsertest.ClickNav(t, ctx, `main button[type=submit]`, http.StatusOK)
-	public := []struct {
-		path, click, fill, value string
-	}{
-		{"/type", "#type", "", ""},
-		{"/description", "", "#description", "My mother was given her evening tablets twice"},
-		{"/when.kind", "#when-kind-2", "", ""},
-		{"/where.location", "", "#where-location", "Ward 3"},
-		{"/agents", "#agents-9", "", ""},
-		{"/patients.affected", "#patients-affected-3", "", ""},
-		{"/concern", "#concern", "", ""},
-		{"/reporter.type", "#reporter-type-3", "", ""},
-		{"/check", "", "", ""},
-	}
-	for _, p := range public {
-		if loc := browsertest.Location(t, ctx); !strings.HasSuffix(loc, p.path) {
-			t.Fatalf("on %s, want the public page %s: %s", loc, p.path, browsertest.Text(t, ctx, "main"))
-		}
-		if p.click != "" {
-			browsertest.Click(t, ctx, p.click)
-		}
-		if p.fill != "" {
-			browsertest.Fill(t, ctx, p.fill, p.value)
-		}
-		browsertest.ClickNav(t, ctx, `main button.nhsuk-button:not(.nhsuk-button--secondary)`, http.StatusOK)
-		narrow(t, ctx)
-	}
-	code := browsertest.Text(t, ctx, "#follow-up-code")
-	if len(strings.ReplaceAll(code, "-", "")) < 20 || !strings.Contains(browsertest.Text(t, ctx, "main"), "Write down your follow-up code") {
-		t.Errorf("the public report ends without its follow-up code: %q", code)
 	}
 }
