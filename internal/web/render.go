@@ -204,9 +204,12 @@ type NavItem struct {
 	Current     bool
 }
 
-// FieldError links an error summary entry to its field.
+// FieldError links an error summary entry to its field: to the anchor
+// #Field on the page, or, when the field is on another page (a question
+// flow's later page), to Href.
 type FieldError struct {
 	Field, Message string
+	Href           string
 }
 
 // SetErrors fills the per-field messages and the summary from err, in the
@@ -217,17 +220,17 @@ func (b *Base) SetErrors(err error, order ...string) {
 	seen := map[string]bool{}
 	for _, f := range order {
 		if m, ok := fields[f]; ok {
-			b.ErrorList = append(b.ErrorList, FieldError{f, m})
+			b.ErrorList = append(b.ErrorList, FieldError{Field: f, Message: m})
 			seen[f] = true
 		}
 	}
 	for f, m := range fields {
 		if !seen[f] {
-			b.ErrorList = append(b.ErrorList, FieldError{f, m})
+			b.ErrorList = append(b.ErrorList, FieldError{Field: f, Message: m})
 		}
 	}
 	if len(fields) == 0 && err != nil {
-		b.ErrorList = append(b.ErrorList, FieldError{"", apperr.MessageOf(err)})
+		b.ErrorList = append(b.ErrorList, FieldError{Message: apperr.MessageOf(err)})
 	}
 }
 

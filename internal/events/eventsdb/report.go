@@ -68,22 +68,46 @@ func (s *DB) SubmitAs(ctx context.Context, orgID store.OrgID, id string, version
 			out, err = s.submit(ctx, tx, orgID, id, version, rec, Submission{Audience: events.Staff, ReporterID: uid, Confidential: true})
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id = $1 AND org_id = $2 AND reporter_id = $3 AND status = $4 AND version = $5`,
-			id, orgID, uid, string(events.Draft), version)
-		if err != nil {
-			return s.Wrap(err, "discard draft %s", id)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apperr.New(apperr.Conflict, "This draft was changed or submitted in another window. Open My reports to see it.")
-		}
-		if err := tx.Audit(ctx, store.Change{OrgID: orgID, Action: "event.draft_discard", Entity: "event", EntityID: id,
-			Summary: "draft discarded: reported anonymously"}); err != nil {
+		if err := s.discardDraft(ctx, tx, orgID, uid, id, version); err != nil {
 			return err
 		}
 		out, code, err = s.reportAnonymousTx(anonymousActor(ctx), tx, orgID, rec)
 		return err
 	})
 	return out, code, err
+}
+
+// DiscardDraft deletes the signed-in reporter's own draft id at version: a
+// draft is theirs alone until it is sent, and one they no longer want is
+// gone (a sent report is never deleted). NotFound for another person's
+// draft or a sent report; Conflict at a stale version.
+func (s *DB) DiscardDraft(ctx context.Context, orgID store.OrgID, id string, version int) error {
+	uid, err := reporter(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := s.draft(ctx, tx, orgID, uid, id); err != nil {
+			return err
+		}
+		return s.discardDraft(ctx, tx, orgID, uid, id, version)
+	})
+}
+
+// discardDraft deletes uid's draft id at version in tx. Its audit entry is
+// the same whether the reporter gave the draft up or sent it anonymously
+// as a new event (SubmitAs), so the trail does not say which drafts
+// became anonymous reports.
+func (s *DB) discardDraft(ctx context.Context, tx *store.Tx, orgID store.OrgID, uid, id string, version int) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id = $1 AND org_id = $2 AND reporter_id = $3 AND status = $4 AND version = $5`,
+		id, orgID, uid, string(events.Draft), version)
+	if err != nil {
+		return s.Wrap(err, "discard draft %s", id)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.New(apperr.Conflict, "This draft was changed or sent in another window. Open My reports to see it.")
+	}
+	return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "event.draft_discard", Entity: "event", EntityID: id, Summary: "draft discarded"})
 }
 
 // ReportAnonymous checks and submits rec in one step for a staff member

@@ -26,6 +26,8 @@ func (s *Module) reportRoutes() []web.Route {
 		{Method: "GET", Path: "/events/report/{id}/check", Roles: web.Anyone, Handle: s.reportCheck},
 		{Method: "POST", Path: "/events/report/{id}/check", Roles: web.Anyone, Handle: s.reportSubmit},
 		{Method: "GET", Path: "/events/report/{id}/done", Roles: web.Anyone, Handle: s.reportDone},
+		{Method: "GET", Path: "/events/report/{id}/discard", Roles: web.Anyone, Handle: s.reportDiscardPage},
+		{Method: "POST", Path: "/events/report/{id}/discard", Roles: web.Anyone, Handle: s.reportDiscard},
 		{Method: "GET", Path: "/events/report/{id}/{page}", Roles: web.Anyone, Handle: s.staffPage},
 		{Method: "POST", Path: "/events/report/{id}/{page}", Roles: web.Anyone, Handle: s.staffPage},
 		{Method: "GET", Path: "/events/report/{id}/{page}/{item}", Roles: web.Anyone, Handle: s.staffItem},
@@ -43,7 +45,7 @@ func (s *Module) reportRoutes() []web.Route {
 
 // reportWords are the words of this part's audit actions.
 var reportWords = map[string]string{
-	"event.draft_discard": "Draft report discarded (reported anonymously instead)",
+	"event.draft_discard": "Draft report deleted",
 }
 
 func (s *Module) reportAttention(ctx context.Context, p *store.Principal) ([]web.Attention, error) {
@@ -149,6 +151,8 @@ type ReportCheckPage struct {
 	// Similar are events of the organisation that may be the same, for a
 	// staff reporter (never blocking the submission).
 	Similar []SimilarEvent
+	// DiscardHref deletes a staff reporter's draft instead of sending it.
+	DiscardHref string
 }
 
 // ReportDonePage is the confirmation: the reference, what happens next,
@@ -513,18 +517,48 @@ func (s *Module) renderQuestions(w http.ResponseWriter, r *http.Request, fl flow
 				order = append(order, f.ID+"-day")
 			}
 		}
-		for k, m := range errs { // messages of no field on this page
-			if !slices.ContainsFunc(page.Questions, func(q events.Question) bool { return q.ID == k }) {
-				byID[""] = m
+		// A message of a question on another page links to that page; one
+		// of no question (a group with no items) is this page's.
+		pages := flow.Pages(rec, fl.audience)
+		var elsewhere []web.FieldError
+		at := map[string]int{}
+		for k, m := range errs {
+			if slices.ContainsFunc(page.Questions, func(q events.Question) bool { return q.ID == k }) {
+				continue
+			}
+			if i := pageOfField(pages, k); i >= 0 && pages[i].ID != page.ID {
+				elsewhere = append(elsewhere, web.FieldError{Message: m, Href: fl.base + "/" + pages[i].ID + "?return=check"})
+				at[m] = i
+				continue
+			}
+			if id := fieldID(page.ID); byID[id] == "" {
+				byID[id] = m
 			}
 		}
-		if m, ok := byID[""]; ok {
-			delete(byID, "")
-			byID[fieldID(page.ID)] = m
-		}
+		slices.SortStableFunc(elsewhere, func(a, b web.FieldError) int {
+			if d := at[a.Message] - at[b.Message]; d != 0 {
+				return d
+			}
+			return strings.Compare(a.Message, b.Message)
+		})
 		data.SetErrors(&apperr.Error{Kind: apperr.Invalid, Message: "There is a problem", Fields: byID}, order...)
+		data.ErrorList = append(data.ErrorList, elsewhere...)
 	}
 	return s.k.Render(w, status, "events/report_question", data)
+}
+
+// pageOfField is the index in pages of the page that asks field (a
+// question id, or a group's "patients.0.physical_harm"), or -1.
+func pageOfField(pages []events.Page, field string) int {
+	for i, p := range pages {
+		if p.Group != nil && (field == p.Group.ID || strings.HasPrefix(field, p.Group.ID+".")) {
+			return i
+		}
+		if slices.ContainsFunc(p.Questions, func(q events.Question) bool { return q.ID == field }) {
+			return i
+		}
+	}
+	return -1
 }
 
 // checkRows are the rows of check your answers, with their Change links.
@@ -587,6 +621,7 @@ func (s *Module) renderCheck(w http.ResponseWriter, r *http.Request, fl flowPart
 			f.Options = append(f.Options, o)
 		}
 		data.IdentityField = f
+		data.DiscardHref = fl.base + "/discard"
 		if data.Similar, ferr = s.similarFor(r.Context(), web.PrincipalFrom(r.Context()), d.Record, d.ID); ferr != nil {
 			return ferr
 		}
@@ -699,6 +734,36 @@ func (s *Module) myReports(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.k.Render(w, http.StatusOK, "events/report_mine", MyReportsPage{Base: s.k.Base(w, r, "My reports"), Events: mine, Drafts: drafts})
+}
+
+// ReportDiscardPage asks before a draft is deleted.
+type ReportDiscardPage struct {
+	web.Base
+	Draft eventsdb.Event
+}
+
+func (s *Module) reportDiscardPage(w http.ResponseWriter, r *http.Request) error {
+	fl := s.staffFlow(r)
+	d, err := fl.load(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.k.Render(w, http.StatusOK, "events/report_discard", ReportDiscardPage{Base: s.k.Base(w, r, "Delete this draft report?"), Draft: d})
+}
+
+func (s *Module) reportDiscard(w http.ResponseWriter, r *http.Request) error {
+	fl := s.staffFlow(r)
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	version, err := formVersion(r)
+	if err != nil {
+		return err
+	}
+	if err := s.ev.DiscardDraft(r.Context(), fl.orgID, r.PathValue("id"), version); err != nil {
+		return err
+	}
+	return s.k.Redirect(w, r, "/events/mine", "Your draft report was deleted")
 }
 
 // MyReportPage is one of the person's reports: the answers in words and

@@ -3,6 +3,7 @@ package eventsweb
 import (
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/events"
@@ -20,6 +21,7 @@ func (s *Module) reportAPIRoutes() []web.Route {
 		{Method: "GET", Path: "/api/v1/events/drafts/{id}", Roles: web.Anyone, API: true, Handle: s.apiDraft},
 		{Method: "PUT", Path: "/api/v1/events/drafts/{id}", Roles: web.Anyone, API: true, Handle: s.apiUpdateDraft},
 		{Method: "POST", Path: "/api/v1/events/drafts/{id}/submit", Roles: web.Anyone, API: true, Handle: s.apiSubmitDraft},
+		{Method: "DELETE", Path: "/api/v1/events/drafts/{id}", Roles: web.Anyone, API: true, Handle: s.apiDiscardDraft},
 	}
 }
 
@@ -153,6 +155,19 @@ func (s *Module) apiDraft(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.WriteJSON(w, http.StatusOK, d)
+}
+
+// apiDiscardDraft deletes one of the caller's drafts at ?version=N.
+func (s *Module) apiDiscardDraft(w http.ResponseWriter, r *http.Request) error {
+	v, err := strconv.Atoi(r.URL.Query().Get("version"))
+	if err != nil || v < 1 {
+		return apperr.Field("version", "Give the draft's version (?version=N) so a draft changed elsewhere is not deleted")
+	}
+	if err := s.ev.DiscardDraft(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"), v); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 type apiSubmit struct {

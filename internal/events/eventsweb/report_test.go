@@ -235,6 +235,43 @@ func TestStaffSubmitGoesToThePageAtFault(t *testing.T) {
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Describe the risk") || !strings.Contains(body, `action="`+w.base+`/description"`) {
 			t.Errorf("incomplete submission: %d, want 422 on the description page\n%s", resp.StatusCode, body)
 		}
+		// The error summary: the page's own field links to its anchor, and
+		// each question on a later page links to that page, never to an
+		// anchor this page lacks or under another field's name.
+		summary := body[strings.Index(body, `class="nhsuk-error-summary"`):]
+		summary = summary[:strings.Index(summary, "</ul>")]
+		links := regexp.MustCompile(`<a href="([^"]*)">([^<]*)</a>`).FindAllStringSubmatch(summary, -1)
+		if len(links) < 2 {
+			t.Fatalf("error summary has %d links, want the description and the later questions\n%s", len(links), summary)
+		}
+		own, later := 0, 0
+		for _, l := range links {
+			href, msg := strings.ReplaceAll(l[1], "&amp;", "&"), l[2]
+			switch {
+			case strings.HasPrefix(href, "#"):
+				if !strings.Contains(body, `id="`+href[1:]+`"`) {
+					t.Errorf("error summary links %q to %s, which is not on the page", msg, href)
+				}
+				if !strings.Contains(strings.ToLower(msg), "describe the risk") {
+					t.Errorf("error summary links %q to this page's field %s", msg, href)
+				}
+				own++
+			case strings.HasPrefix(href, w.base+"/") && strings.HasSuffix(href, "?return=check"):
+				page := strings.TrimSuffix(strings.TrimPrefix(href, w.base+"/"), "?return=check")
+				if page == "description" {
+					t.Errorf("error summary links %q to this page by its URL", msg)
+				}
+				if r, _ := webtest.Do(t, c, "GET", f.Srv.URL+href, ""); r.StatusCode != http.StatusOK {
+					t.Errorf("error summary links %q to %s: %d", msg, href, r.StatusCode)
+				}
+				later++
+			default:
+				t.Errorf("error summary links %q to %q", msg, href)
+			}
+		}
+		if own != 1 || later == 0 {
+			t.Errorf("error summary: %d links to this page's field, %d to later pages; want 1 and some\n%s", own, later, summary)
+		}
 		if mine := webtest.Get(t, c, f.Srv.URL+"/events/mine", http.StatusOK); refRE.MatchString(mine) {
 			t.Error("a refused submission has a reference")
 		}
@@ -527,5 +564,104 @@ func TestReportAPI(t *testing.T) {
 			t.Errorf("flow as data: version %q, %d questions, want %d and the code lists", flow.TaxonomyVersion, len(flow.Questions), len(events.Standard.Questions))
 		}
 		_ = url.Values{}
+	})
+}
+
+// TestStaffDiscardDraft: a reporter deletes a draft they no longer want,
+// on the page (after a question) and by the API; nobody else can, a stale
+// version is refused, and a sent report is never deleted. The audit entry
+// is the same as that of a draft sent anonymously instead, so the trail
+// does not tell which drafts became anonymous reports.
+func TestStaffDiscardDraft(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		c := f.Client(t, "A/reporter")
+		start := func() walker {
+			resp, _ := webtest.Do(t, c, "GET", f.Srv.URL+"/events/report", "")
+			id := strings.TrimSuffix(webtest.Location(t, resp, "/events/report/"), "/type")
+			w := walker{t: t, srv: f.Srv.URL, c: c, base: "/events/report/" + id}
+			w.answer("type", "description", "type", "1")
+			return w
+		}
+		w := start()
+		id := strings.TrimPrefix(w.base, "/events/report/")
+		if mine := webtest.Get(t, c, f.Srv.URL+"/events/mine", http.StatusOK); !strings.Contains(mine, w.base+"/discard") {
+			t.Errorf("My reports offers no way to delete the draft")
+		}
+		if check := webtest.Get(t, c, f.Srv.URL+w.base+"/check", http.StatusOK); !strings.Contains(check, w.base+"/discard") {
+			t.Errorf("check your answers offers no way to delete the draft")
+		}
+		page := webtest.Get(t, c, f.Srv.URL+w.base+"/discard", http.StatusOK)
+		if !strings.Contains(page, "Delete this draft report?") || !strings.Contains(page, "cannot be undone") {
+			t.Errorf("the delete page does not ask first:\n%s", page)
+		}
+		v := versionRE.FindStringSubmatch(page)[1]
+		stale, _ := strconv.Atoi(v)
+		if resp, _ := webtest.Do(t, c, "POST", f.Srv.URL+w.base+"/discard", webtest.Form("version", strconv.Itoa(stale-1))); resp.StatusCode != http.StatusConflict {
+			t.Errorf("delete at a stale version: %d, want 409", resp.StatusCode)
+		}
+		other := f.Client(t, "A/handler")
+		if resp, _ := webtest.Do(t, other, "POST", f.Srv.URL+w.base+"/discard", webtest.Form("version", v)); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another person deletes the draft: %d, want 404", resp.StatusCode)
+		}
+		if resp, _ := webtest.Do(t, f.Client(t, "B/reporter"), "POST", f.Srv.URL+w.base+"/discard", webtest.Form("version", v)); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another organisation deletes the draft: %d, want 404", resp.StatusCode)
+		}
+		resp, _ := webtest.Do(t, c, "POST", f.Srv.URL+w.base+"/discard", webtest.Form("version", v))
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/events/mine" {
+			t.Fatalf("delete: %d to %q, want 303 to My reports", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if mine := webtest.Get(t, c, f.Srv.URL+"/events/mine", http.StatusOK); strings.Contains(mine, id) || !strings.Contains(mine, "Your draft report was deleted") {
+			t.Errorf("My reports after the delete still lists the draft, or says nothing")
+		}
+		if resp, _ := webtest.Do(t, c, "GET", f.Srv.URL+w.base+"/description", ""); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("the deleted draft's page: %d, want 404", resp.StatusCode)
+		}
+
+		// The API: the version is required; then 204.
+		w2 := start()
+		id2 := strings.TrimPrefix(w2.base, "/events/report/")
+		v2 := w2.version(w2.base + "/description")
+		if resp, body := webtest.Do(t, c, "DELETE", f.Srv.URL+"/api/v1/events/drafts/"+id2, ""); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "version") {
+			t.Errorf("API delete without a version: %d %s, want 422 naming the version", resp.StatusCode, body)
+		}
+		if resp, _ := webtest.Do(t, other, "DELETE", f.Srv.URL+"/api/v1/events/drafts/"+id2+"?version="+v2, ""); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("API delete of another person's draft: %d, want 404", resp.StatusCode)
+		}
+		if resp, body := webtest.Do(t, c, "DELETE", f.Srv.URL+"/api/v1/events/drafts/"+id2+"?version="+v2, ""); resp.StatusCode != http.StatusNoContent {
+			t.Errorf("API delete: %d %s, want 204", resp.StatusCode, body)
+		}
+
+		// A sent report is not a draft: never deleted.
+		sent := eventsdb.New(st)
+		e, err := sent.Report(storetest.As(f.Users["A/reporter"]), f.OrgA.ID, staffRecord(), eventsdb.Submission{Audience: events.Staff, ReporterID: f.Users["A/reporter"].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, _ := webtest.Do(t, c, "POST", f.Srv.URL+"/events/report/"+e.ID+"/discard", webtest.Form("version", strconv.Itoa(e.Version))); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("delete a sent report: %d, want 404", resp.StatusCode)
+		}
+		if _, err := sent.Get(storetest.Operator, f.OrgA.ID, e.ID); err != nil {
+			t.Errorf("the sent report after a delete attempt: %v", err)
+		}
+
+		// Both deletions read the same in the trail as a draft sent anonymously.
+		rows, err := st.SQL().Query(`SELECT DISTINCT summary FROM audit_log WHERE action = 'event.draft_discard'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sums []string
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			sums = append(sums, s)
+		}
+		rows.Close()
+		if len(sums) != 1 || sums[0] != "draft discarded" {
+			t.Errorf("summaries of deleted drafts %q, want the one plain summary", sums)
+		}
+		if n := storetest.Findings(t, st); len(n) != 0 {
+			t.Errorf("audit findings %v", n)
+		}
 	})
 }
