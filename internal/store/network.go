@@ -157,7 +157,7 @@ func (s *DB) NetworkAnalysts(ctx context.Context, networkID string) ([]User, err
 }
 
 // SetNetworkMember adds orgID to the network (in true) or removes it.
-func (s *DB) SetNetworkMember(ctx context.Context, networkID string, orgID OrgID, in bool) error {
+func (s *DB) SetNetworkMember(ctx context.Context, orgID OrgID, networkID string, in bool) error {
 	return s.setNetworkLink(ctx, networkID, "network_members", "org_id", string(orgID), in, "network.member_add", "network.member_remove")
 }
 

@@ -36,17 +36,17 @@ func TestNetworks(t *testing.T) {
 
 		ctx := storetest.As(platform)
 		for _, o := range []store.Org{a, b} {
-			if err := st.SetNetworkMember(ctx, n.ID, o.ID, true); err != nil {
+			if err := st.SetNetworkMember(ctx, o.ID, n.ID, true); err != nil {
 				t.Fatalf("SetNetworkMember(%s): %v", o.ODSCode, err)
 			}
 		}
-		if err := st.SetNetworkMember(ctx, n.ID, a.ID, true); err != nil { // again: no change, no error
+		if err := st.SetNetworkMember(ctx, a.ID, n.ID, true); err != nil { // again: no change, no error
 			t.Errorf("adding a member twice: %v", err)
 		}
-		if err := st.SetNetworkMember(ctx, n.ID, "no-such-org", true); !apperr.Is(err, apperr.NotFound) {
+		if err := st.SetNetworkMember(ctx, "no-such-org", n.ID, true); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("adding an organisation that does not exist: %v, want NotFound", err)
 		}
-		if err := st.SetNetworkMember(ctx, "no-such-network", a.ID, true); !apperr.Is(err, apperr.NotFound) {
+		if err := st.SetNetworkMember(ctx, a.ID, "no-such-network", true); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("adding to a network that does not exist: %v, want NotFound", err)
 		}
 		if err := st.SetNetworkAnalyst(storetest.As(admin), n.ID, analyst.ID, true); !apperr.Is(err, apperr.Forbidden) {
@@ -73,7 +73,7 @@ func TestNetworks(t *testing.T) {
 			t.Errorf("NetworkAnalysts = %v, %v", us, err)
 		}
 
-		if err := st.SetNetworkMember(ctx, n.ID, a.ID, false); err != nil {
+		if err := st.SetNetworkMember(ctx, a.ID, n.ID, false); err != nil {
 			t.Fatalf("removing a member: %v", err)
 		}
 		if ns, err := st.NetworksOfOrg(ctx, a.ID); err != nil || len(ns) != 0 {

@@ -15,7 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,6 +47,16 @@ type DB struct {
 	// (which under load starves readers of connections and adds tens of
 	// milliseconds per wait). Nil on PostgreSQL, which has row locks.
 	writers chan struct{}
+	// group queues SQLite's writing transactions for the committer (see
+	// Tx); nil on PostgreSQL.
+	group     chan *groupReq
+	groupOnce sync.Once
+	// groups and grouped count the group commits and the writers they
+	// committed (GroupCommits).
+	groups, grouped atomic.Int64
+	// closed is closed by Close, which ends the committer.
+	closed    chan struct{}
+	closeOnce sync.Once
 	// content is the content registry: the kernel's audited entities and
 	// the wings' (see Open).
 	content *registry
@@ -84,9 +97,10 @@ func Open(ctx context.Context, dsn string, content ...Entity) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", d.name(), err)
 	}
-	st := &DB{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }, content: reg}
+	st := &DB{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }, content: reg, closed: make(chan struct{})}
 	if d.oneWriter() {
 		st.writers = make(chan struct{}, 1)
+		st.group = make(chan *groupReq)
 	}
 	return st, nil
 }
@@ -119,7 +133,10 @@ func (s *DB) Engine() string { return s.dialect.name() }
 func (s *DB) SQL() *sql.DB { return s.db }
 
 // Close closes the database.
-func (s *DB) Close() error { return s.db.Close() }
+func (s *DB) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
+	return s.db.Close()
+}
 
 // Ping checks the database answers (readiness).
 func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -172,9 +189,43 @@ func (tx *Tx) Now() time.Time { return tx.s.now() }
 
 // Tx runs fn in one writing transaction. It commits when fn returns nil
 // and rolls back when fn returns an error or panics (the panic then goes
-// on), so a connection is never left in a transaction. On SQLite it first
-// waits for the writer slot (see Store.writers).
+// on), so a connection is never left in a transaction.
+//
+// On SQLite, where one writer runs at a time and each commit waits for
+// the disk (synchronous=FULL), writing transactions are committed in
+// groups (see commitGroups): fn runs inside a savepoint of a transaction
+// shared with the other writers queued at that moment, and Tx returns
+// only when that transaction has committed, so an acknowledged change is
+// on disk and a refused one left nothing. One fn's error or panic rolls
+// back its own savepoint only.
 func (s *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.group == nil {
+		return s.soloTx(ctx, fn)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: wait to write: %w", err)
+	}
+	s.groupOnce.Do(func() { go s.commitGroups() })
+	req := &groupReq{ctx: ctx, fn: fn, done: make(chan groupResult, 1)}
+	select {
+	case s.group <- req:
+	case <-ctx.Done():
+		return fmt.Errorf("store: wait to write: %w", ctx.Err())
+	case <-s.closed:
+		return errors.New("store: the database is closed")
+	}
+	// Once queued, wait for the outcome even if ctx ends: fn may be
+	// running, and its caller must learn whether it committed.
+	res := <-req.done
+	if res.panicked {
+		panic(res.panic)
+	}
+	return res.err
+}
+
+// soloTx is Tx in a transaction of its own (PostgreSQL, whose writers
+// wait only for the rows they lock).
+func (s *DB) soloTx(ctx context.Context, fn func(tx *Tx) error) error {
 	unlock, err := s.lockWrites(ctx)
 	if err != nil {
 		return err
@@ -194,6 +245,132 @@ func (s *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("store: commit: %w", s.MapErr(err))
 	}
 	return nil
+}
+
+// maxGroup bounds how many writers one group commit takes, so that the
+// first of them does not wait for an unbounded queue.
+const maxGroup = 64
+
+// groupReq is one writer waiting for a group commit.
+type groupReq struct {
+	ctx  context.Context
+	fn   func(tx *Tx) error
+	done chan groupResult
+}
+
+type groupResult struct {
+	err      error
+	panicked bool
+	panic    any
+}
+
+// commitGroups is the SQLite committer, one goroutine for the DB's life:
+// it takes the writers queued at the moment (up to maxGroup) and runs
+// them in one transaction.
+func (s *DB) commitGroups() {
+	for {
+		var first *groupReq
+		select {
+		case first = <-s.group:
+		case <-s.closed:
+			return
+		}
+		batch := []*groupReq{first}
+	drain:
+		for len(batch) < maxGroup {
+			select {
+			case r := <-s.group:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		s.runGroup(batch)
+	}
+}
+
+// runGroup runs batch in one transaction, each writer in a savepoint. A
+// writer whose fn fails is rolled back to its savepoint and told at once;
+// the others are told when the transaction commits. Should the
+// transaction itself fail (the savepoint cannot be rolled back to, the
+// commit fails), every writer not yet told gets the error, and nothing of
+// theirs was written.
+func (s *DB) runGroup(batch []*groupReq) {
+	pending := batch
+	fail := func(err error) {
+		for _, r := range pending {
+			r.done <- groupResult{err: err}
+		}
+	}
+	unlock, err := s.lockWrites(context.Background())
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer unlock()
+	tx, err := s.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		fail(fmt.Errorf("store: begin: %w", s.MapErr(err)))
+		return
+	}
+	defer tx.Rollback()
+	var ok []*groupReq
+	for i, r := range batch {
+		pending = slices.Concat(ok, batch[i:])
+		if err := r.ctx.Err(); err != nil {
+			r.done <- groupResult{err: fmt.Errorf("store: wait to write: %w", err)}
+			continue
+		}
+		if _, err := tx.Exec(`SAVEPOINT writer`); err != nil {
+			fail(fmt.Errorf("store: savepoint: %w", s.MapErr(err)))
+			return
+		}
+		res := runWriter(r, &Tx{Tx: tx, s: s})
+		if res.err != nil || res.panicked {
+			if _, err := tx.Exec(`ROLLBACK TO writer`); err != nil {
+				// The transaction is gone (SQLite rolls back the whole
+				// transaction on some errors): nothing of the batch
+				// stands.
+				pending = slices.Concat(ok, batch[i+1:])
+				r.done <- res
+				fail(fmt.Errorf("store: group commit: %w", s.MapErr(err)))
+				return
+			}
+			r.done <- res
+		} else {
+			ok = append(ok, r)
+		}
+		if _, err := tx.Exec(`RELEASE writer`); err != nil {
+			pending = slices.Concat(ok, batch[i+1:])
+			fail(fmt.Errorf("store: release savepoint: %w", s.MapErr(err)))
+			return
+		}
+	}
+	pending = ok
+	if err := tx.Commit(); err != nil {
+		fail(fmt.Errorf("store: commit: %w", s.MapErr(err)))
+		return
+	}
+	s.groups.Add(1)
+	s.grouped.Add(int64(len(ok)))
+	for _, r := range ok {
+		r.done <- groupResult{}
+	}
+}
+
+// GroupCommits returns how many group commits the DB has made and how
+// many writers they committed (0, 0 on PostgreSQL).
+func (s *DB) GroupCommits() (groups, writers int64) { return s.groups.Load(), s.grouped.Load() }
+
+// runWriter runs one writer's fn, catching a panic so that it goes on in
+// the writer's own goroutine (see Tx).
+func runWriter(r *groupReq, tx *Tx) (res groupResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = groupResult{panicked: true, panic: p}
+		}
+	}()
+	return groupResult{err: r.fn(tx)}
 }
 
 // lockWrites waits for the SQLite writer slot (see Store.writers); it
