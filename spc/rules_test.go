@@ -93,6 +93,16 @@ func TestXmRRules(t *testing.T) {
 			want: "...........HHHHHHHH", variation: VariationNeutralHigh,
 		},
 		{
+			// 30 28 26 24 22 20 18: seven points above the mean (a shift),
+			// each lower than the one before (a trend, decreasing), and
+			// 30 28 26 24 beyond the near limit 22.733 (two in three, high).
+			// The trend comes first: decreasing, so concern for direction
+			// increase, although the point is above the mean.
+			name: "trend before two in three and shift", y: with(30, 28, 26, 24, 22, 20, 18), opt: Options{FixAfterNPoints: 12},
+			want:  "............CCCCCCC",
+			rules: map[int]Rule{12: RuleTrend, 16: RuleTrend}, variation: VariationConcernLow,
+		},
+		{
 			// 1 2 3 4 5 6 with a repeated 6: the tie breaks the trend.
 			name: "a tie breaks a trend", y: with(1, 2, 3, 6, 6, 7, 8), opt: Options{FixAfterNPoints: 12},
 			want: "...................", variation: VariationCommonCause,
@@ -338,6 +348,17 @@ func TestXmRRulesRecorded(t *testing.T) {
 	p := r.Latest()
 	if p.Rule != RuleOutsideLimits || !p.Rules.Has(RuleTrend) || p.Rules.Name() != "outside_limits+trend" {
 		t.Errorf("rule %s rules %s", p.Rule.Name(), p.Rules.Name())
+	}
+	q := r.Points[12]
+	if q.Rules.Name() != "trend" {
+		t.Errorf("point 12 rules %s", q.Rules.Name())
+	}
+	r, err = XmR(weeks(19), with(30, 28, 26, 24, 22, 20, 18), Options{FixAfterNPoints: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := r.Points[12]; q.Rules.Name() != "trend+two_in_three+shift" || q.High {
+		t.Errorf("point 12 rules %s high %v", q.Rules.Name(), q.High)
 	}
 	if p.Rule.Words() == "" || RuleNone.Name() != "" {
 		t.Error("words")
