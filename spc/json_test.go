@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func TestParseSeriesAndOutput(t *testing.T) {
+func TestSPCParseSeriesAndOutput(t *testing.T) {
 	line := `{"id":"falls","x":["2021-03-22","2021-03-23","2021-03-24","2021-03-25","2021-03-26","2021-03-27","2021-03-28","2021-03-29","2021-03-30","2021-03-31","2021-04-01","2021-04-02","2021-04-03","2021-04-04","2021-04-05","2021-04-06","2021-04-07","2021-04-08"],` +
 		`"y":[1,2,1,2,10,1,2,1,2,1,2,1,2,1,2,1,2,1],"options":{"improvement_direction":"increase","fix_after_n_points":null,"rebase":[],"screen_outliers":false,"target":null}}`
 	in, err := ParseSeries([]byte(line))
@@ -59,7 +59,7 @@ func TestParseSeriesAndOutput(t *testing.T) {
 	}
 }
 
-func TestParseSeriesBad(t *testing.T) {
+func TestSPCParseSeriesBad(t *testing.T) {
 	cases := []struct {
 		line  string
 		err   error

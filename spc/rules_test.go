@@ -243,6 +243,24 @@ func TestXmRRebase(t *testing.T) {
 	if got := types(r); got != strings.Repeat(".", 24) || r.Variation != VariationCommonCause {
 		t.Errorf("rebased: %s %s", got, r.Variation)
 	}
+
+	// The assurance icon reads the latest segment's limits (the
+	// reference's issue 172): a target of 50, direction increase, is above
+	// the unrebased UPL 43.96 (fail) but between the rebased limits 45.68
+	// and 56.32 (hit and miss).
+	target := 50.0
+	for _, c := range []struct {
+		rebase []time.Time
+		want   AssuranceIcon
+	}{{nil, AssuranceFail}, {[]time.Time{x[12]}, AssuranceInconsistent}} {
+		r, err := XmR(x, y, Options{Rebase: c.rebase, Target: &target})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Assurance != c.want {
+			t.Errorf("rebase %v: assurance %s, want %s", c.rebase, r.Assurance, c.want)
+		}
+	}
 }
 
 // A fixed baseline applies in each segment: the first 12 points of each.
@@ -365,7 +383,7 @@ func TestXmRRulesRecorded(t *testing.T) {
 	}
 }
 
-func TestGChart(t *testing.T) {
+func TestSPCGChart(t *testing.T) {
 	// Baseline 20 30 x 6: mean 25, sd = sqrt(25 x 26) = 25.495,
 	// UPL = 25 + 76.485 = 101.485, near UPL 25 + 50.990 = 75.990,
 	// LPL = max(0, 25 - 76.485) = 0. Then 300 > UPL: improvement.
@@ -395,7 +413,7 @@ func TestGChart(t *testing.T) {
 	}
 }
 
-func TestTChart(t *testing.T) {
+func TestSPCTChart(t *testing.T) {
 	// 1 and 8 days, alternating, 12 times: transformed 1 and
 	// 8^(1/3.6) = 1.78180; mean 1.39090, MR 0.78180;
 	// UPL 1.39090 + 2.66 x 0.78180 = 3.47048, LPL -0.68868 -> 0.
@@ -424,7 +442,7 @@ func TestTChart(t *testing.T) {
 	}
 }
 
-func TestPCharts(t *testing.T) {
+func TestSPCPCharts(t *testing.T) {
 	// num 10 20 30 40 over 100 200 100 400: pbar = 100/800 = 0.125.
 	// sigma = sqrt(0.125 x 0.875 / n): 0.033072 (100), 0.023385 (200),
 	// 0.016536 (400). Limits 0.125 +/- 3 sigma:
