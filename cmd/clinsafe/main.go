@@ -48,6 +48,7 @@ func commands() []command {
 		{"audit", "verify|checkpoint|keygen [flags]", "check the audit trail; sign checkpoints of it", cmdAudit},
 		{"scan", "BARCODE | -", "parse a GS1 or HIBC barcode and print it as JSON", cmdScan},
 		{"hazards", "import|export [flags]", "import or export a hazard log as XLSX, CSV or JSON", cmdHazards},
+		{"spc", "< series.ndjson", "compute SPC charts of NDJSON series (Making Data Count rules)", cmdSpc},
 		{"version", "", "print the version", cmdVersion},
 	}
 }
