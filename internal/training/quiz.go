@@ -29,10 +29,10 @@ type Marked struct {
 
 // Result is a marked attempt.
 type Result struct {
-	Marked  []Marked `json:"marked"`
-	Right   int      `json:"right"`
-	Score   int      `json:"score"` // per cent, rounded down
-	Passed  bool     `json:"passed"`
+	Marked []Marked `json:"marked"`
+	Right  int      `json:"right"`
+	Score  int      `json:"score"` // per cent, rounded down
+	Passed bool     `json:"passed"`
 }
 
 // Mark marks the answers given (question id -> chosen answer indexes) to
