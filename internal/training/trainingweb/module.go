@@ -193,17 +193,17 @@ func (s *Module) AuditWords() map[string]string {
 	return map[string]string{
 		"course": "Course", "enrolment": "Enrolment", "completion": "Training completion", "assignment": "Training assignment",
 		"training_evidence": "Evidence of training", "registration": "Professional registration",
-		"course.publish":            "New course version published",
-		"enrolment.attempt":         "Quiz attempt started",
-		"enrolment.submit":          "Quiz answers submitted",
-		"enrolment.complete":        "Course completed",
-		"completion.certificate":    "Certificate issued",
-		"assignment.renew":          "Course assigned again for renewal",
-		"assignment.remind":         "Training reminder sent",
-		"assignment.withdraw":       "Training assignment withdrawn",
-		"training_evidence.accept":  "Evidence of training accepted",
-		"training_evidence.reject":  "Evidence of training rejected",
-		"registration.check":        "Professional registration checked",
+		"course.publish":           "New course version published",
+		"enrolment.attempt":        "Quiz attempt started",
+		"enrolment.submit":         "Quiz answers submitted",
+		"enrolment.complete":       "Course completed",
+		"completion.certificate":   "Certificate issued",
+		"assignment.renew":         "Course assigned again for renewal",
+		"assignment.remind":        "Training reminder sent",
+		"assignment.withdraw":      "Training assignment withdrawn",
+		"training_evidence.accept": "Evidence of training accepted",
+		"training_evidence.reject": "Evidence of training rejected",
+		"registration.check":       "Professional registration checked",
 	}
 }
 
