@@ -22,6 +22,15 @@ func TestBuiltinsParseWithQuizzes(t *testing.T) {
 		if n := len(b.Course.Bank()); n < 8 || b.Course.Draw < 8 {
 			t.Errorf("%s: bank of %d, draw %d: want at least 8", b.Key, n, b.Course.Draw)
 		}
+		// The quiz page shows questions and answers; "correct" in them
+		// would read as a marker of the answer.
+		for _, q := range b.Course.Bank() {
+			for _, s := range append([]string{q.Text}, answerTexts(q)...) {
+				if strings.Contains(strings.ToLower(s), "correct") {
+					t.Errorf("%s %s: %q says correct", b.Key, q.ID, s)
+				}
+			}
+		}
 	}
 	if !bs[0].Course.Tagged(ClinicalSafetyTag) || bs[0].Course.Level == "" {
 		t.Errorf("dcb primer: tags %v level %q", bs[0].Course.Tags, bs[0].Course.Level)
@@ -145,4 +154,12 @@ func TestCSOStatus(t *testing.T) {
 	if s, _ := CSOStatus(&recent, &old, &recent, now); s != Lapsed {
 		t.Errorf("expired training: %s", s)
 	}
+}
+
+func answerTexts(q Question) []string {
+	var out []string
+	for _, a := range q.Answers {
+		out = append(out, a.Text)
+	}
+	return out
 }
