@@ -81,14 +81,6 @@ func splitSet(s string) []string {
 	return out
 }
 
-func rolesOf(s string) []auth.Role {
-	var out []auth.Role
-	for _, x := range splitSet(s) {
-		out = append(out, auth.Role(x))
-	}
-	return out
-}
-
 func roleNames(rs []auth.Role) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
