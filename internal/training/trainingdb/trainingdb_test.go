@@ -2,6 +2,7 @@ package trainingdb_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -300,5 +301,46 @@ func TestEvidenceAndCompetency(t *testing.T) {
 		if f := storetest.Findings(t, st); len(f) > 0 {
 			t.Errorf("audit findings: %v", f)
 		}
+	})
+}
+
+// TestWorkerSweep: the worker's sweep renews and reminds in every
+// organisation, once a day, and Run stops with its context.
+func TestWorkerSweep(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		w := newWorld(t, st)
+		for _, o := range []store.Org{w.org, w.other} {
+			c, err := w.db.CreateCourse(storetest.As(w.edu), o.ID, course, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.db.Assign(storetest.As(w.edu), o.ID, trainingdb.NewAssignment{CourseID: c.ID, Role: auth.Reporter, DueOn: "2026-11-25"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		storetest.User(t, st, w.other, "o@example.com", auth.Reporter)
+		if _, n, err := w.db.Sweep(context.Background(), "https://x"); err != nil || n != 3 {
+			t.Errorf("first sweep reminded %d (%v), want 3", n, err)
+		}
+		if _, n, _ := w.db.Sweep(context.Background(), "https://x"); n != 0 {
+			t.Errorf("second sweep the same day reminded %d, want 0", n)
+		}
+		w.now = w.now.AddDate(0, 0, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); w.db.Run(ctx, time.Hour, "https://x", slog.New(slog.DiscardHandler)) }()
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			var n int
+			st.SQL().QueryRow(`SELECT COUNT(*) FROM mail_outbox WHERE kind = 'training.reminder'`).Scan(&n)
+			if n == 6 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Run sent %d reminders in all, want 6", n)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		cancel()
+		<-done
 	})
 }
