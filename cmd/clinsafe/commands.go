@@ -18,6 +18,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/demo"
 	"github.com/clinsafe/clinsafe/internal/mail"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
 	"github.com/clinsafe/clinsafe/internal/web"
 )
 
@@ -112,6 +113,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); outbox.Run(mctx) }()
 	defer func() { stopMail(); <-mailDone }()
+	// So do training renewals and reminders (which enqueue mail), hourly.
+	tctx, stopTraining := context.WithCancel(ctx)
+	trainingDone := make(chan struct{})
+	go func() { defer close(trainingDone); trainingdb.New(st).Run(tctx, time.Hour, cfg.BaseURL, log) }()
+	defer func() { stopTraining(); <-trainingDone }()
 	log.Info("clinsafe listening", "url", cfg.BaseURL, "listen", cfg.Listen, "engine", st.Engine(), "version", version)
 	return srv.Run(ctx)
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskweb"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
+	"github.com/clinsafe/clinsafe/internal/training/trainingweb"
 	"github.com/clinsafe/clinsafe/internal/web"
 )
 
@@ -29,6 +31,8 @@ func wings() []wing {
 		{eventsweb.New, eventsdb.Content},   // safety events: LFPSE recording and learning
 		{riskweb.New, riskdb.Content},       // clinical risk: DCB0129 and DCB0160
 		{devicesweb.New, devicesdb.Content}, // implanted devices
+		// training and the CSO competency register
+		{trainingweb.New, trainingdb.Content},
 	}
 }
 

@@ -94,6 +94,17 @@ var idKinds = map[string]string{
 	"page": `SELECT 'patients' FROM organisations WHERE id = $1`,
 	"item": `SELECT '0' FROM organisations WHERE id = $1`,
 	"ods":  `SELECT ods_code FROM organisations WHERE ods_code = 'RAS' AND id <> $1`,
+	// Training: courses and assignments of the organisation; the
+	// enrolment in progress, open quiz attempt and course completion of
+	// the walk's learner (demo.TrainLearner); evidence someone else sent
+	// for review; a CSO other than the walk's learner.
+	"courses":     `SELECT id FROM training_courses WHERE org_id = $1 ORDER BY id LIMIT 1`,
+	"enrolments":  `SELECT e.id FROM training_enrolments e JOIN users u ON u.id = e.user_id WHERE e.org_id = $1 AND e.completed_at IS NULL AND u.email IN ('walk-all@example.com', 'admin@demo.clinsafe.test') ORDER BY e.id LIMIT 1`,
+	"attempts":    `SELECT a.id FROM training_attempts a JOIN users u ON u.id = a.user_id WHERE a.org_id = $1 AND a.submitted_at IS NULL AND u.email IN ('walk-all@example.com', 'admin@demo.clinsafe.test') ORDER BY a.id LIMIT 1`,
+	"completions": `SELECT c.id FROM training_completions c JOIN users u ON u.id = c.user_id WHERE c.org_id = $1 AND c.source = 'course' AND u.email IN ('walk-all@example.com', 'admin@demo.clinsafe.test') ORDER BY c.id LIMIT 1`,
+	"assignments": `SELECT id FROM training_assignments WHERE org_id = $1 AND withdrawn_at IS NULL ORDER BY id LIMIT 1`,
+	"evidence":    `SELECT e.id FROM training_evidence e JOIN users u ON u.id = e.user_id WHERE e.org_id = $1 AND e.status = 'submitted' AND u.email NOT IN ('walk-all@example.com', 'admin@demo.clinsafe.test') ORDER BY e.id LIMIT 1`,
+	"competency":  `SELECT r.user_id FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.org_id = $1 AND r.role = 'cso' AND u.email NOT IN ('walk-all@example.com', 'admin@demo.clinsafe.test') ORDER BY r.user_id LIMIT 1`,
 	// Not an id: the current version of the first hazard, for bodies.
 	"version": `SELECT CAST(version AS TEXT) FROM hazards WHERE org_id = $1 ORDER BY id LIMIT 1`,
 }
@@ -218,6 +229,11 @@ var apiBodies = map[string]string{
 	"POST /api/v1/events/drafts":                               `{"record_type":"1","answers":{}}`,
 	"PUT /api/v1/events/drafts/{id}":                           `{"record_type":"1","answers":{"description":["walk"]},"version":1}`,
 	"POST /api/v1/events/drafts/{id}/submit":                   ``,
+	// Training: a course, a new version of the first one (still at
+	// version 1 when the bodies are checked), an assignment by role.
+	"POST /api/v1/training/courses":               `{"source":"---\ntitle: Walk course\nlevel: local\nminutes: 5\naudience: reporter\n---\n# One\nText\n## Quiz\n? Q\n+ y\n  > r\n- n\n  > w\n"}`,
+	"POST /api/v1/training/courses/{id}/versions": `{"source":"---\ntitle: Walk course\nlevel: local\nminutes: 5\naudience: reporter\n---\n# One\nText\n## Quiz\n? Q\n+ y\n  > r\n- n\n  > w\n","version":1}`,
+	"POST /api/v1/training/assignments":           `{"course_id":"{courses}","role":"reporter","due_on":"2027-01-31"}`,
 }
 
 // worldOf is every row that belongs to org, or to its people anywhere
@@ -458,6 +474,13 @@ func TestCrossOrgWalk(t *testing.T) {
 		}
 		for _, l := range demo.Loaders {
 			if err := l(op, st, orgA, supA, people, webtest.Password); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Training records of the walk's learner and of another person of A
+		// (the trust's are the demo's).
+		for _, u := range []store.User{all, users["reporter"]} {
+			if err := demo.TrainLearner(op, st, orgA.ID, u); err != nil {
 				t.Fatal(err)
 			}
 		}

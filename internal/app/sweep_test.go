@@ -23,11 +23,13 @@ import (
 	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/demo"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/mail"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
+	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
 	"github.com/clinsafe/clinsafe/internal/web"
 	"github.com/clinsafe/clinsafe/internal/webtest"
 )
@@ -139,6 +141,9 @@ var jsonExamples = map[string]string{
 	"POST /api/v1/events/drafts":                               `{"record_type":"1","answers":{"description":["The list showed yesterday's results"]}}`,
 	"PUT /api/v1/events/drafts/{id}":                           `{"record_type":"1","answers":{"description":["The list showed yesterday's results"]},"version":1}`,
 	"POST /api/v1/events/drafts/{id}/submit":                   `{"version":1,"anonymous":false}`,
+	"POST /api/v1/training/courses":                            `{"source":"---\ntitle: Walk course\nlevel: local\nminutes: 5\naudience: reporter\n---\n# One\nText\n## Quiz\n? Q\n+ y\n  > r\n- n\n  > w\n"}`,
+	"POST /api/v1/training/courses/{id}/versions":              `{"source":"---\ntitle: Walk course\nlevel: local\nminutes: 5\naudience: reporter\n---\n# One\nText\n## Quiz\n? Q\n+ y\n  > r\n- n\n  > w\n","version":1}`,
+	"POST /api/v1/training/assignments":                        `{"course_id":"{courses}","role":"reporter","due_on":"2027-01-31"}`,
 }
 
 // sweepEvent is a complete staff incident report.
@@ -564,6 +569,40 @@ func (sw *sweeper) setUp() {
 		t.Fatal(err)
 	}
 	sw.ids["questions"] = qid
+	// Training: the shipped courses and the sweep's own course, the sweep
+	// person's training records, and a CSO's evidence waiting for review.
+	op := audit.WithActor(context.Background(), audit.Actor{Name: "sweep", Operator: true})
+	tdb := trainingdb.New(sw.st)
+	if _, err := tdb.InstallBuiltins(op, sweepOrg.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.TrainLearner(op, sw.st, sweepOrg.ID, sw.user); err != nil {
+		t.Fatal(err)
+	}
+	sw.ids["courses"] = id(create("POST", "/api/v1/training/courses", jsonExamples["POST /api/v1/training/courses"], 201))
+	sw.ids["assignments"] = id(create("POST", "/api/v1/training/assignments", jsonExamples["POST /api/v1/training/assignments"], 201))
+	cso, err := sw.st.CreateUser(op, store.NewUser{Email: "sweep-cso@example.com", Name: "Sweep CSO", Password: webtest.Password, OrgID: sweepOrg.ID, Roles: []auth.Role{auth.CSO}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw.ids["competency"] = cso.ID
+	ev, err := tdb.AddEvidence(audit.WithActor(op, audit.Actor{UserID: cso.ID, Name: cso.Name}), sweepOrg.ID, cso.ID,
+		trainingdb.NewEvidence{Title: "E-learning", Provider: "Hub", CompletedOn: "2026-11-01", FileName: "c.pdf", Data: []byte("%PDF-1.4")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw.ids["evidence"] = ev.ID
+	for kind, q := range map[string]string{
+		"enrolments":  `SELECT id FROM training_enrolments WHERE user_id = $1 AND completed_at IS NULL`,
+		"attempts":    `SELECT id FROM training_attempts WHERE user_id = $1 AND submitted_at IS NULL`,
+		"completions": `SELECT id FROM training_completions WHERE user_id = $1`,
+	} {
+		var v string
+		if err := sw.st.SQL().QueryRow(q, sw.user.ID).Scan(&v); err != nil {
+			t.Fatalf("sweep %s: %v", kind, err)
+		}
+		sw.ids[kind] = v
+	}
 	for _, k := range []string{"systems", "hazards", "issues", "cscrs", "procedures", "implants", "patients", "recalls", "tokens", "invitations",
 		"events", "learning", "actions", "drafts", "mine", "questions"} {
 		if sw.ids[k] == "" {

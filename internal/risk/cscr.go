@@ -92,6 +92,16 @@ type IssueInfo struct {
 	// LogHash is the issued hazard log's ContentHash; BuildCSCR fills it in
 	// when empty.
 	LogHash string `json:"log_hash,omitempty"`
+	// CSORegistrations are the professional registrations of each of the
+	// system's CSOs, from the competency register when the report was issued.
+	CSORegistrations []CSORegistration `json:"cso_registrations,omitempty"`
+}
+
+// CSORegistration is one CSO of a system and their professional
+// registration as the competency register records it.
+type CSORegistration struct {
+	Name         string `json:"name"`
+	Registration string `json:"registration"`
 }
 
 // Section is one section of a CSCR: fixed key and title, editable narrative

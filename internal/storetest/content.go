@@ -7,6 +7,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
 )
 
 // Content lists every wing's audited entities, as app.Content does; Open
@@ -18,5 +19,6 @@ func Content() []store.Entity {
 		eventsdb.Content(),
 		riskdb.Content(),
 		devicesdb.Content(),
+		trainingdb.Content(),
 	)
 }

@@ -88,6 +88,9 @@ func details(c risk.CSCR) [][2]string {
 		cso += " (" + r + ")"
 	}
 	add("Clinical Safety Officer", strings.TrimSpace(cso))
+	for _, r := range c.Issue.CSORegistrations {
+		add("Registration of "+r.Name, r.Registration)
+	}
 	add("Hazard log version", c.LogVersion)
 	add("Hazard log fingerprint (SHA-256)", c.LogHash)
 	return out

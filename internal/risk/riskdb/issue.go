@@ -365,6 +365,12 @@ type CSCRIssue struct {
 // unedited or empty sections, author and registration) or when its document
 // version has been issued before (field "document_version").
 func (s *DB) IssueCSCR(ctx context.Context, org store.Org, systemID string, sg store.Signer) (CSCRIssue, error) {
+	return s.IssueCSCRWith(ctx, org, systemID, sg, nil)
+}
+
+// IssueCSCRWith is IssueCSCR recording regs, the registrations of the
+// system's CSOs from the competency register, in the issued report.
+func (s *DB) IssueCSCRWith(ctx context.Context, org store.Org, systemID string, sg store.Signer, regs []risk.CSORegistration) (CSCRIssue, error) {
 	if err := s.CheckSigner(ctx, sg); err != nil {
 		return CSCRIssue{}, err
 	}
@@ -396,6 +402,7 @@ func (s *DB) IssueCSCR(ctx context.Context, org store.Org, systemID string, sg s
 		now := s.Now()
 		ci = CSCRIssue{ID: store.NewID(), SystemID: systemID, LogIssueID: li.ID, DocumentVersion: d.DocumentVersion, IssuedByID: a.UserID, IssuedByName: a.Name, IssuedAt: now}
 		ci.Report = buildCSCR(li, d, a.Name, now, pl.Matrix)
+		ci.Report.Issue.CSORegistrations = regs
 		if err := ci.Report.ReadyToIssue(); err != nil {
 			return err
 		}

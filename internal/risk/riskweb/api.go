@@ -348,7 +348,11 @@ func (s *Module) apiIssueReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ci, err := s.risk.IssueCSCR(r.Context(), p.Org, r.PathValue("id"), sg)
+	regs, err := s.csoRegistrations(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ci, err := s.risk.IssueCSCRWith(r.Context(), p.Org, r.PathValue("id"), sg, regs)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
 	"github.com/clinsafe/clinsafe/internal/web"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
@@ -215,6 +216,8 @@ type CSCRPage struct {
 	CanEdit    bool
 	CanApprove bool
 	Sections   []SectionField
+	// LapsedCSOs are the system's CSOs whose competency has lapsed.
+	LapsedCSOs []trainingdb.CSO
 }
 
 // SectionField is one editable report section.
@@ -235,6 +238,9 @@ func (s *Module) cscrPage(w http.ResponseWriter, r *http.Request, draft *riskdb.
 		return CSCRPage{}, err
 	}
 	d := CSCRPage{Base: s.k.Base(w, r, "Clinical safety case report for "+sys.Name), System: sys, CanEdit: canEdit(p), CanApprove: canApprove(p)}
+	if d.LapsedCSOs, _, err = s.csoCompetency(ctx, p.Org.ID, sys); err != nil {
+		return d, err
+	}
 	if draft != nil {
 		d.Draft = *draft
 	} else if d.Draft, err = s.risk.CSCRDraft(ctx, p.Org.ID, sys.ID); err != nil {
@@ -316,7 +322,11 @@ func (s *Module) riskIssueCSCR(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.signFailed(w, r, err)
 	}
-	ci, err := s.risk.IssueCSCR(r.Context(), p.Org, r.PathValue("id"), sg)
+	regs, err := s.csoRegistrations(r.Context(), p.Org.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ci, err := s.risk.IssueCSCRWith(r.Context(), p.Org, r.PathValue("id"), sg, regs)
 	if apperr.Is(err, apperr.Invalid) {
 		// What the report still needs, on the draft form in the
 		// error-summary pattern.

@@ -13,6 +13,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
 	"github.com/clinsafe/clinsafe/internal/web"
 )
 
@@ -39,6 +40,8 @@ type SystemPage struct {
 	LastIssue                   *riskdb.LogIssue
 	Reports                     int
 	CanEdit                     bool
+	// LapsedCSOs are the system's CSOs whose competency has lapsed.
+	LapsedCSOs []trainingdb.CSO
 }
 
 // HazardRow is a line of the hazard log table.
@@ -117,6 +120,9 @@ func (s *Module) riskSystemPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := SystemPage{Base: s.k.Base(w, r, sys.Name), System: sys, CanEdit: canEdit(p)}
+	if d.LapsedCSOs, _, err = s.csoCompetency(ctx, p.Org.ID, sys); err != nil {
+		return err
+	}
 	sums, err := s.risk.ListSystems(ctx, p.Org.ID)
 	if err != nil {
 		return err
