@@ -55,7 +55,9 @@ func (c Config) Profile() string {
 }
 
 // Ext is the URL of the LFPSE extension name.
-func (c Config) Ext(name string) string { return slash(c.ExtensionBase) + name + "-" + c.TaxonomyVersion }
+func (c Config) Ext(name string) string {
+	return slash(c.ExtensionBase) + name + "-" + c.TaxonomyVersion
+}
 
 // EventTypeSystem is the code system of the LFPSE event (record) type.
 func (c Config) EventTypeSystem() string {

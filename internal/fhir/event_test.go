@@ -142,4 +142,3 @@ func TestRoundTrip(t *testing.T) {
 		})
 	}
 }
-
