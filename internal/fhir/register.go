@@ -37,8 +37,8 @@ type RegisterPatient struct {
 // RegisterProcedure is an implant procedure of the register.
 type RegisterProcedure struct {
 	ID, PatientID, PerformedOn, Site, Laterality, LateralityLabel, Clinician, Description string
-	ImplantIDs                                                                             []string
-	CreatedAt                                                                              time.Time
+	ImplantIDs                                                                            []string
+	CreatedAt                                                                             time.Time
 }
 
 // DeviceTypeSystem is the code system of the LFPSE device types.
