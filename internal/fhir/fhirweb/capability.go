@@ -43,7 +43,8 @@ func (s *Module) Capability(base string) fhir.CapabilityStatement {
 		ResourceType: "CapabilityStatement", Status: "active", Date: "2026-12-01", Publisher: "clinsafe", Kind: "instance",
 		Software:       &fhir.CapSoftware{Name: "clinsafe"},
 		Implementation: &fhir.CapImpl{Description: "clinsafe FHIR R4 server", URL: base},
-		FHIRVersion:    "4.0.1", Format: []string{ContentType, "json"},
+		// R4: the JSON schema of the R4 publication lists 4.0.0.
+		FHIRVersion: "4.0.0", Format: []string{ContentType, "json"},
 		Rest: []fhir.CapRest{{
 			Mode:          "server",
 			Documentation: "application/fhir+json only. Every error is an OperationOutcome whose issue.expression names the element at fault.",
