@@ -90,12 +90,16 @@ func (s *Module) Routes() []web.Route {
 	}
 	bundle := api("POST", "", reporters, s.bundle)
 	bundle.Upload = true
+	// Clients post bundles to the base with or without its slash.
+	bundleSlash := bundle
+	bundleSlash.Path = Base + "/{$}"
 	meta := api("GET", "/metadata", nil, s.metadata)
 	meta.Public = true
 	return []web.Route{
 		{Method: "GET", Path: "/fhir", Roles: web.Anyone, Handle: s.about},
 		meta,
 		bundle,
+		bundleSlash,
 		api("GET", "/AdverseEvent", handlers, s.searchEvents),
 		api("POST", "/AdverseEvent", reporters, s.createEvent),
 		api("GET", "/AdverseEvent/{id}", handlers, s.readEvent),
