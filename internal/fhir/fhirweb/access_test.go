@@ -34,6 +34,7 @@ func TestFHIRAccessAndBadInput(t *testing.T) {
 			want   int
 		}{
 			{"no token", &client{t: t, base: a.base}, "GET", "/AdverseEvent/" + id, "", 401},
+			{"no token to write", &client{t: t, base: a.base}, "POST", "/AdverseEvent", incident(t, "x"), 401},
 			{"token without FHIR scopes", newClient(t, f, "A/handler"), "GET", "/AdverseEvent/" + id, "", 403},
 			{"read scope cannot write", newClient(t, f, "A/handler", "AdverseEvent.read"), "POST", "/AdverseEvent", incident(t, "x"), 403},
 			{"device scope cannot read events", newClient(t, f, "A/handler", "Device.read"), "GET", "/AdverseEvent/" + id, "", 403},
@@ -48,6 +49,11 @@ func TestFHIRAccessAndBadInput(t *testing.T) {
 			} else if code >= 400 {
 				outcome(t, body)
 			}
+		}
+		// A signed-in browser may read, with its roles.
+		resp, got := webtest.Do(t, f.Client(t, "A/handler"), "GET", f.Srv.URL+"/fhir/R4/AdverseEvent/"+id, "")
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/fhir+json") || !strings.Contains(got, id) {
+			t.Errorf("session read: %d %.200s", resp.StatusCode, got)
 		}
 		b := newClient(t, f, "B/handler", "*.read")
 		if _, _, body := b.do("GET", "/AdverseEvent?_count=100", ""); strings.Contains(string(body), id) || len(decodeBundle(t, body).Entry) != 0 {

@@ -19,6 +19,9 @@ func (s *Module) bundle(w http.ResponseWriter, r *http.Request) error {
 	p := web.PrincipalFrom(r.Context())
 	if p == nil || p.TokenID == "" {
 		_, err := authorise(r, "Bundle", "write")
+		if err == nil {
+			err = fail(http.StatusForbidden, fhir.CodeForbidden, "", "Bundles need an API token with FHIR scopes")
+		}
 		return err
 	}
 	body, err := readBody(r)

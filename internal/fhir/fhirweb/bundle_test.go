@@ -105,7 +105,7 @@ func TestFHIRImplantRegister(t *testing.T) {
 
 		code, _, body := c.do("GET", "/Device/"+im.ID, "")
 		var dev struct {
-			UDICarrier []struct{ DeviceIdentifier, CarrierHRF string } `json:"udiCarrier"`
+			UDICarrier                                               []struct{ DeviceIdentifier, CarrierHRF string } `json:"udiCarrier"`
 			LotNumber, SerialNumber, ExpirationDate, ManufactureDate string
 			Patient                                                  struct{ Reference string }
 		}

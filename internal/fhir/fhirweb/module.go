@@ -271,12 +271,19 @@ func acceptable(accept string) bool {
 	return false
 }
 
-// authorise checks that the request comes with an API token holding the
-// scope op (read or write) on typ.
+// authorise checks that the request may do op (read or write) on typ:
+// an API token needs that scope; a signed-in session (a browser) may
+// read, with its roles, and never write.
 func authorise(r *http.Request, typ, op string) (*store.Principal, error) {
 	p := web.PrincipalFrom(r.Context())
-	if p == nil || p.TokenID == "" {
+	if p == nil {
 		return nil, fail(http.StatusUnauthorized, fhir.CodeLogin, "", "The FHIR API takes a Bearer API token with FHIR scopes, made on the API tokens page")
+	}
+	if p.TokenID == "" {
+		if op == "read" {
+			return p, nil
+		}
+		return nil, fail(http.StatusForbidden, fhir.CodeForbidden, "", "Changes through the FHIR API need an API token with the %s.%s scope", typ, op)
 	}
 	if !store.HasScope(p.Scopes, typ, op) {
 		return nil, fail(http.StatusForbidden, fhir.CodeForbidden, "", "This token has no %s.%s scope: an administrator grants FHIR scopes when making a token", typ, op)

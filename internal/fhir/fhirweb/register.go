@@ -78,9 +78,7 @@ func (s *Module) searchRegister(w http.ResponseWriter, r *http.Request, typ, tab
 	if rq.Count, err = count(q); err != nil {
 		return err
 	}
-	for _, v := range list(q, "udi-di") {
-		rq.UDIDI = append(rq.UDIDI, v)
-	}
+	rq.UDIDI = list(q, "udi-di")
 	for _, v := range list(q, "patient") {
 		rq.Patients = append(rq.Patients, strings.TrimPrefix(v, "Patient/"))
 	}
