@@ -20,6 +20,7 @@ import (
 
 // result is the answer of one interaction, alone or in a bundle.
 type result struct {
+	id           string // of an event made, before it is read
 	status       int
 	res          fhir.Resource
 	location     string // relative to the base: AdverseEvent/ID/_history/N
@@ -134,10 +135,9 @@ func (s *Module) historyEvent(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deleteEvent refuses: no one deletes a safety event, whatever their
+// token.
 func (s *Module) deleteEvent(w http.ResponseWriter, r *http.Request) error {
-	if _, err := authorise(r, "AdverseEvent", "write"); err != nil {
-		return err
-	}
 	return fail(http.StatusMethodNotAllowed, fhir.CodeNotSupported, "", "Safety events are never deleted: a handler closes one, or marks it a duplicate or not a patient safety event")
 }
 
@@ -162,6 +162,15 @@ func (s *Module) createEvent(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		return err
+	}
+	if res.res == nil { // made: read it now that it is committed
+		in, err := s.db.Event(r.Context(), p.Org.ID, res.id)
+		if err != nil {
+			return err
+		}
+		if res, err = s.eventResult(http.StatusCreated, in); err != nil {
+			return err
+		}
 	}
 	return s.write(w, r, res)
 }
@@ -234,6 +243,11 @@ func (s *Module) create(ctx context.Context, tx *store.Tx, p *store.Principal, a
 	}
 	if err != nil {
 		return result{}, placed(refused(err, meta), prefix)
+	}
+	if prefix == "" {
+		// A create on its own is read after its commit, so that the
+		// reference counter's lock is held no longer than the write.
+		return result{status: http.StatusCreated, id: e.ID}, nil
 	}
 	in, err := s.db.EventTx(ctx, tx, p.Org.ID, e.ID)
 	if err != nil {
