@@ -9,6 +9,8 @@ import (
 	"github.com/clinsafe/clinsafe/internal/devices/devicesweb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsweb"
+	"github.com/clinsafe/clinsafe/internal/fhir/fhirdb"
+	"github.com/clinsafe/clinsafe/internal/fhir/fhirweb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskweb"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -28,11 +30,11 @@ type wing struct {
 // in "needs your attention" (navigation follows the pillars' own order).
 func wings() []wing {
 	return []wing{
-		{eventsweb.New, eventsdb.Content},   // safety events: LFPSE recording and learning
-		{riskweb.New, riskdb.Content},       // clinical risk: DCB0129 and DCB0160
-		{devicesweb.New, devicesdb.Content}, // implanted devices
-		// training and the CSO competency register
-		{trainingweb.New, trainingdb.Content},
+		{eventsweb.New, eventsdb.Content},     // safety events: LFPSE recording and learning
+		{riskweb.New, riskdb.Content},         // clinical risk: DCB0129 and DCB0160
+		{devicesweb.New, devicesdb.Content},   // implanted devices
+		{trainingweb.New, trainingdb.Content}, // training and the CSO competency register
+		{fhirweb.New, fhirdb.Content},         // FHIR R4 API
 	}
 }
 

@@ -50,6 +50,9 @@ func (s *Server) pillars() []PillarCard {
 	out := slices.Clone(plannedPillars)
 	for _, m := range s.modules {
 		c := m.Pillar()
+		if c.Nav == "" {
+			continue // an API wing: no card, not in the navigation
+		}
 		c.Ready = true
 		if i := slices.IndexFunc(out, func(p PillarCard) bool { return p.Href == c.Href }); i >= 0 {
 			out[i] = c
