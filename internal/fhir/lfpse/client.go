@@ -157,15 +157,27 @@ func (c *Client) Send(ctx context.Context, r Request) (Accepted, error) {
 // is taken as the reference when this one is absent).
 const NationalRefSystem = "https://psims.nhs.uk/reference"
 
-// accepted reads the id and reference number from the returned resource.
+// Identifiers reads an identifier element given as one object (as R4's
+// AdverseEvent has it) or as a list.
+func Identifiers(raw json.RawMessage) []struct{ System, Value string } {
+	type id struct{ System, Value string }
+	var one id
+	if json.Unmarshal(raw, &one) == nil && (one.System != "" || one.Value != "") {
+		return []struct{ System, Value string }{one}
+	}
+	var many []struct{ System, Value string }
+	_ = json.Unmarshal(raw, &many)
+	return many
+}
+
+// accepted reads the id and reference number from the returned resource:
+// the identifier of NationalRefSystem, else the first identifier that is
+// not clinsafe's, else the id.
 func accepted(body []byte) (Accepted, error) {
 	var res struct {
-		ResourceType string `json:"resourceType"`
-		ID           string `json:"id"`
-		Identifier   []struct {
-			System string `json:"system"`
-			Value  string `json:"value"`
-		} `json:"identifier"`
+		ResourceType string          `json:"resourceType"`
+		ID           string          `json:"id"`
+		Identifier   json.RawMessage `json:"identifier"`
 	}
 	if err := json.Unmarshal(body, &res); err != nil {
 		return Accepted{}, err
@@ -174,13 +186,14 @@ func accepted(body []byte) (Accepted, error) {
 		return Accepted{}, errors.New("the answer is not an AdverseEvent with an id")
 	}
 	a := Accepted{ID: res.ID}
-	for _, id := range res.Identifier {
+	ids := Identifiers(res.Identifier)
+	for _, id := range ids {
 		if id.System == NationalRefSystem {
 			a.Ref = id.Value
 		}
 	}
 	if a.Ref == "" {
-		for _, id := range res.Identifier {
+		for _, id := range ids {
 			if !strings.HasSuffix(id.System, "/fhir/events") && id.Value != "" {
 				a.Ref = id.Value
 				break
@@ -264,7 +277,7 @@ func OutcomeWords(body []byte) string {
 	}
 	s := strings.Join(out, " ")
 	if len(s) > 2000 {
-		s = s[:2000]
+		s = strings.ToValidUTF8(s[:2000], "")
 	}
 	return s
 }

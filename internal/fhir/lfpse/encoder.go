@@ -2,73 +2,54 @@ package lfpse
 
 import (
 	"encoding/json"
-	"strings"
 
-	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/fhir"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
-// BasicEncoder builds a minimal LFPSE AdverseEvent: profile, record type,
-// description, date, clinsafe's identifier, and the reporter's
-// organisation and type without identity. It stands in until the full
-// two-way mapping of the fhir package is wired in.
-type BasicEncoder struct {
-	// ProfileBase is the base URL of the LFPSE profiles (configuration).
-	ProfileBase string
+// Event is what an Encoder needs of one event.
+type Event struct {
+	Org   store.Org
+	Event eventsdb.Event
+	// Gradings are the handler's current harm gradings, which LFPSE
+	// receives in place of the harm the reporter gave.
+	Gradings []eventsdb.Grading
 }
 
+// Encoder builds the AdverseEvent sent for an event, carrying
+// system|event id as its identifier.
+type Encoder interface {
+	Encode(e Event, system string) ([]byte, error)
+}
+
+// FHIREncoder builds the submission with the fhir package's LFPSE
+// mapping, in submission form (cfg.Submission is set): no reporter
+// identity, no clinsafe server id or meta.
+//
+// Anonymity and data sharing, as the LFPSE reporter fields say: the
+// contained Practitioner carries the reporter's organisation, type and
+// role, and the Anonymous and DataSharingOptOut flags, never a name. An
+// event with no reporter kept (anonymous staff reports and the public
+// page) is sent with Anonymous true. clinsafe asks no data sharing
+// question yet, so DataSharingOptOut is sent false.
+type FHIREncoder struct{ Config fhir.Config }
+
 // Encode implements Encoder.
-func (b BasicEncoder) Encode(org store.Org, e eventsdb.Event, system string) ([]byte, error) {
-	base := strings.TrimRight(b.ProfileBase, "/")
-	type coding struct {
-		System string `json:"system,omitempty"`
-		Code   string `json:"code"`
+func (f FHIREncoder) Encode(in Event, system string) ([]byte, error) {
+	cfg := f.Config
+	cfg.Submission = true
+	e := in.Event
+	ei := fhir.EventInput{ID: e.ID, Ref: e.Ref, OrgODS: in.Org.ODSCode, Record: e.Record, Status: e.Status, Audience: e.Audience,
+		Anonymous: e.ReporterID == "", Confidential: e.Confidential, ReporterID: e.ReporterID,
+		Version: e.Version, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, SubmittedAt: e.SubmittedAt}
+	for _, g := range in.Gradings {
+		ei.Gradings = append(ei.Gradings, fhir.Grading{Patient: g.Patient, Physical: g.Physical, Psychological: g.Psychological})
 	}
-	type ext struct {
-		URL       string `json:"url"`
-		ValueCode string `json:"valueCode,omitempty"`
+	ae, err := fhir.AdverseEventFromEvent(cfg, ei)
+	if err != nil {
+		return nil, err
 	}
-	type practitioner struct {
-		ResourceType string `json:"resourceType"`
-		ID           string `json:"id"`
-		Extension    []ext  `json:"extension,omitempty"`
-	}
-	ae := struct {
-		ResourceType string `json:"resourceType"`
-		Meta         struct {
-			Profile []string `json:"profile"`
-		} `json:"meta"`
-		Identifier []struct {
-			System string `json:"system"`
-			Value  string `json:"value"`
-		} `json:"identifier"`
-		Contained   []practitioner `json:"contained"`
-		Actuality   string         `json:"actuality"`
-		Event       struct {
-			Coding []coding `json:"coding"`
-		} `json:"event"`
-		Description string `json:"description,omitempty"`
-		Date        string `json:"date,omitempty"`
-		Recorder    struct {
-			Reference string `json:"reference"`
-		} `json:"recorder"`
-	}{ResourceType: "AdverseEvent", Actuality: "actual"}
-	ae.Meta.Profile = []string{base + "/StructureDefinition/patient-safety-adverse-event"}
-	ae.Identifier = append(ae.Identifier, struct {
-		System string `json:"system"`
-		Value  string `json:"value"`
-	}{system, e.ID})
-	ae.Event.Coding = []coding{{System: base + "/CodeSystem/event-type", Code: string(e.Type)}}
-	ae.Description = e.Record.Answers.Get(events.AnsDescription)
-	ae.Date = e.OccurredOn
-	// The reporter: organisation and type only. An anonymous report (no
-	// reporter kept) carries no more than the reporting organisation.
-	p := practitioner{ResourceType: "Practitioner", ID: "reporter", Extension: []ext{{URL: "ReporterOrganisation", ValueCode: org.ODSCode}}}
-	if t := e.Record.Answers.Get(events.AnsReporterType); t != "" && e.ReporterID != "" {
-		p.Extension = append(p.Extension, ext{URL: "ReporterType", ValueCode: t})
-	}
-	ae.Contained = []practitioner{p}
-	ae.Recorder.Reference = "#reporter"
+	ae.Identifier = &fhir.Identifier{System: system, Value: e.ID}
 	return json.Marshal(ae)
 }

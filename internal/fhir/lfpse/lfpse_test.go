@@ -15,6 +15,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/fhir"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse/lfpsetest"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -88,7 +89,7 @@ func (w *world) outbox(o lfpse.Options) *lfpse.Outbox {
 		o.Logger = quiet
 	}
 	o.System = w.system
-	return lfpse.NewOutbox(w.st, lfpse.NewClient(w.svc.URL, w.svc.Key, w.system, 2*time.Second), lfpse.BasicEncoder{ProfileBase: "https://lfpse.example/fhir"}, o)
+	return lfpse.NewOutbox(w.st, lfpse.NewClient(w.svc.URL, w.svc.Key, w.system, 2*time.Second), lfpse.FHIREncoder{Config: fhir.DefaultConfig()}, o)
 }
 
 func (w *world) sub(t *testing.T, id string) lfpse.Submission {
@@ -233,7 +234,7 @@ func TestTimeoutDownAnd5xxAreTriedAgainWithGrowingBackoff(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.svc.Then(lfpsetest.Answer{Kind: lfpsetest.ServerError}, lfpsetest.Answer{Kind: lfpsetest.Down}, lfpsetest.Answer{Kind: lfpsetest.Timeout})
-		b := lfpse.NewOutbox(st, lfpse.NewClient(w.svc.URL, w.svc.Key, w.system, 300*time.Millisecond), lfpse.BasicEncoder{}, lfpse.Options{Logger: quiet, System: w.system})
+		b := lfpse.NewOutbox(st, lfpse.NewClient(w.svc.URL, w.svc.Key, w.system, 300*time.Millisecond), lfpse.FHIREncoder{Config: fhir.DefaultConfig()}, lfpse.Options{Logger: quiet, System: w.system})
 		words := []string{"The national service had a problem (HTTP 503)", "The national service could not be reached", "The national service did not answer in time"}
 		for i, want := range words {
 			if n := once(t, b); n != 0 {

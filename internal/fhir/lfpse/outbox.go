@@ -12,15 +12,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
-
-// Encoder builds the AdverseEvent sent for an event of org, carrying
-// system|e.ID as an identifier.
-type Encoder interface {
-	Encode(org store.Org, e eventsdb.Event, system string) ([]byte, error)
-}
 
 // Options tune an Outbox; zero values take the defaults.
 type Options struct {
@@ -244,7 +237,11 @@ func (b *Outbox) request(ctx context.Context, c claimed) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	body, err := b.enc.Encode(org, e, b.o.System)
+	rv, err := b.db.ev.GetReview(ctx, org.ID, c.eventID)
+	if err != nil {
+		return Request{}, err
+	}
+	body, err := b.enc.Encode(Event{Org: org, Event: e, Gradings: rv.Gradings}, b.o.System)
 	if err != nil {
 		return Request{}, &Refusal{Words: "clinsafe could not build the LFPSE record: " + err.Error()}
 	}

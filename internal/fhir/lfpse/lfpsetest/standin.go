@@ -189,13 +189,11 @@ func (s *StandInService) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 10<<20))
 	rec := Received{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get("Ocp-Apim-Subscription-Key"), IfNoneExist: r.Header.Get("If-None-Exist"), Body: body}
 	var res struct {
-		ResourceType string `json:"resourceType"`
-		Identifier   []struct {
-			System, Value string
-		} `json:"identifier"`
+		ResourceType string          `json:"resourceType"`
+		Identifier   json.RawMessage `json:"identifier"`
 	}
 	_ = json.Unmarshal(body, &res)
-	for _, id := range res.Identifier {
+	for _, id := range lfpse.Identifiers(res.Identifier) {
 		if strings.HasSuffix(id.System, "/fhir/events") {
 			rec.Identifier = id.Value
 		}
@@ -254,8 +252,9 @@ func (s *StandInService) serve(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{}
 	_ = json.Unmarshal(stored.Body, &out)
 	out["id"] = stored.ID
-	ids, _ := out["identifier"].([]any)
-	out["identifier"] = append(ids, map[string]string{"system": lfpse.NationalRefSystem, "value": stored.Ref})
+	// The national reference number replaces the submitted identifier
+	// (R4's AdverseEvent has one).
+	out["identifier"] = map[string]string{"system": lfpse.NationalRefSystem, "value": stored.Ref}
 	b, _ := json.Marshal(out)
 	w.Header().Set("Content-Type", "application/fhir+json")
 	w.WriteHeader(status)
