@@ -112,6 +112,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); outbox.Run(mctx) }()
 	defer func() { stopMail(); <-mailDone }()
+	defer startLFPSE(ctx, st, cfg, log)()
 	log.Info("clinsafe listening", "url", cfg.BaseURL, "listen", cfg.Listen, "engine", st.Engine(), "version", version)
 	return srv.Run(ctx)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/mail"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
@@ -340,6 +341,11 @@ func TestBadInputSweep(t *testing.T) {
 			t.Fatal(err)
 		}
 		sw.ids["mail"] = mailID
+		// An event queued for LFPSE, for the queue's retry.
+		if _, err := lfpse.New(st).MarkReady(ctx, org.ID, sw.ids["event2"]); err != nil {
+			t.Fatal(err)
+		}
+		sw.ids["lfpse"] = sw.ids["event2"]
 		// The organisation's public follow-up pages.
 		sw.ids["public"] = org.ODSCode
 

@@ -50,6 +50,9 @@ func (s *Server) pillars() []PillarCard {
 	out := slices.Clone(plannedPillars)
 	for _, m := range s.modules {
 		c := m.Pillar()
+		if c.Href == "" {
+			continue // a module that is no pillar (an interface such as LFPSE) has no card
+		}
 		c.Ready = true
 		if i := slices.IndexFunc(out, func(p PillarCard) bool { return p.Href == c.Href }); i >= 0 {
 			out[i] = c
