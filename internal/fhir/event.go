@@ -213,9 +213,10 @@ func AdverseEventFromEvent(cfg Config, in EventInput) (AdverseEvent, error) {
 		}
 	}
 	typ := Coding{System: cfg.EventTypeSystem(), Code: string(rec.Type), Display: rec.Type.Label()}
-	ae.Event = &CodeableConcept{Coding: []Coding{typ}}
+	// R4 has no AdverseEvent.description: what happened is the text of
+	// the event, beside the coding of its type.
+	ae.Event = &CodeableConcept{Coding: []Coding{typ}, Text: rec.Answers.Get(events.AnsDescription)}
 	ae.Category = []CodeableConcept{{Coding: []Coding{typ}}}
-	ae.Description = rec.Answers.Get(events.AnsDescription)
 	reported := in.CreatedAt
 	if in.SubmittedAt != nil {
 		reported = *in.SubmittedAt

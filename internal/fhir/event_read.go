@@ -182,10 +182,10 @@ func EventFromAdverseEvent(cfg Config, ae AdverseEvent) (events.Record, EventMet
 			r.bad(CodeValue, "AdverseEvent.actuality", "actuality must be %s for this event type", want)
 		}
 	}
-	if ae.Description != "" {
-		rec.Answers[events.AnsDescription] = []string{ae.Description}
+	if ae.Event != nil && ae.Event.Text != "" {
+		rec.Answers[events.AnsDescription] = []string{ae.Event.Text}
 	}
-	r.paths[events.AnsDescription] = "AdverseEvent.description"
+	r.paths[events.AnsDescription] = "AdverseEvent.event.text"
 
 	// Contained resources, by id.
 	contained := map[string]int{}

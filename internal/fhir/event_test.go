@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/events"
+	"github.com/clinsafe/clinsafe/internal/fhir/fhirtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -103,6 +104,7 @@ func TestGoldenAdverseEvents(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("%s differs from the mapping; run go test -update and review the diff\n%s", golden, got)
 			}
+			fhirtest.Validate(t, got)
 		})
 	}
 }

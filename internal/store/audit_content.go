@@ -86,7 +86,7 @@ func kernelContent() []Entity {
 			{Table: "users", Key: []string{"id"}, Exclude: []string{"last_login_at", "last_org_id"}},
 			{Table: "user_roles", Key: []string{"user_id"}},
 		}},
-		{Name: "api_token", Parts: []Part{{Table: "api_tokens", Key: []string{"id"}, Exclude: []string{"last_used_at"}}}},
+		{Name: "api_token", Parts: []Part{{Table: "api_tokens", Key: []string{"id"}, Exclude: []string{"last_used_at"}, OmitEmpty: []string{"scopes"}}}},
 		{Name: "invitation", Parts: []Part{{Table: "invitations", Key: []string{"id"}}}},
 		{Name: "network", Parts: []Part{
 			{Table: "networks", Key: []string{"id"}},

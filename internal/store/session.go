@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +25,9 @@ type Principal struct {
 	TokenID string
 	// SessionHash is set when the request authenticated with a session.
 	SessionHash string
+	// Scopes are the FHIR API scopes of the token ("AdverseEvent.read");
+	// none for a session or a token not granted any.
+	Scopes []string
 }
 
 // Sign-in throttling. Failures are counted per account and client address
@@ -378,6 +384,36 @@ type APIToken struct {
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 	// Roles the token is narrowed to; empty means all of its creator's.
 	Roles []auth.Role `json:"roles,omitempty"`
+	// Scopes the token is granted on the FHIR API (see ParseScopes);
+	// none means it cannot use the FHIR API.
+	Scopes []string `json:"scopes,omitempty"`
+}
+
+// scopeRE is one FHIR API scope: a resource type (or * for every type)
+// and read or write.
+var scopeRE = regexp.MustCompile(`^(\*|[A-Z][A-Za-z]{1,63})\.(read|write)$`)
+
+// ParseScopes reads space-separated FHIR API scopes such as
+// "AdverseEvent.read AdverseEvent.write Device.read" or "*.read", sorted
+// and without repeats; Invalid naming the one that is not a scope.
+func ParseScopes(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Fields(s) {
+		if !scopeRE.MatchString(f) {
+			return nil, apperr.Field("scopes", fmt.Sprintf("%.40q is not a scope: give a resource type or *, a dot, and read or write, such as AdverseEvent.read", f))
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// HasScope reports whether scopes grant op (read or write) on the FHIR
+// resource type typ.
+func HasScope(scopes []string, typ, op string) bool {
+	return slices.Contains(scopes, typ+"."+op) || slices.Contains(scopes, "*."+op)
 }
 
 // CreateToken makes an API token for userID, a member of orgID, and returns
@@ -388,6 +424,12 @@ type APIToken struct {
 // means all the roles they hold when the token is used. A token can never
 // sign (approve or issue).
 func (s *DB) CreateToken(ctx context.Context, orgID OrgID, userID, name string, roles []auth.Role, expires *time.Time) (APIToken, string, error) {
+	return s.CreateScopedToken(ctx, orgID, userID, name, roles, nil, expires)
+}
+
+// CreateScopedToken is CreateToken for a token granted scopes on the FHIR
+// API (see ParseScopes).
+func (s *DB) CreateScopedToken(ctx context.Context, orgID OrgID, userID, name string, roles []auth.Role, scopes []string, expires *time.Time) (APIToken, string, error) {
 	name = strings.TrimSpace(name)
 	a := audit.ActorFrom(ctx)
 	if !a.Operator && (a.UserID == "" || a.UserID != userID) {
@@ -405,9 +447,13 @@ func (s *DB) CreateToken(ctx context.Context, orgID OrgID, userID, name string, 
 	}
 	auth.SortRoles(roles)
 	roles = uniqueRoles(roles)
+	scopes, err := ParseScopes(strings.Join(scopes, " "))
+	if err != nil {
+		return APIToken{}, "", err
+	}
 	secret := auth.NewAPIToken()
-	t := APIToken{ID: NewID(), OrgID: orgID, UserID: userID, Name: name, Hint: secret[len(secret)-4:], CreatedAt: s.now(), ExpiresAt: expires, Roles: roles}
-	err := s.Tx(ctx, func(tx *Tx) error {
+	t := APIToken{ID: NewID(), OrgID: orgID, UserID: userID, Name: name, Hint: secret[len(secret)-4:], CreatedAt: s.now(), ExpiresAt: expires, Roles: roles, Scopes: scopes}
+	err = s.Tx(ctx, func(tx *Tx) error {
 		u, err := s.memberInTx(ctx, tx, orgID, userID)
 		if err != nil {
 			return err
@@ -422,12 +468,16 @@ func (s *DB) CreateToken(ctx context.Context, orgID OrgID, userID, name string, 
 		if expires != nil {
 			exp = expires.UTC()
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, org_id, user_id, name, token_hash, hint, created_at, expires_at, roles) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			t.ID, orgID, userID, name, auth.HashToken(nil, secret), t.Hint, t.CreatedAt, exp, tokenRoles(roles)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, org_id, user_id, name, token_hash, hint, created_at, expires_at, roles, scopes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			t.ID, orgID, userID, name, auth.HashToken(nil, secret), t.Hint, t.CreatedAt, exp, tokenRoles(roles), strings.Join(scopes, " ")); err != nil {
 			return s.Wrap(err, "create token")
 		}
+		summary := []string{"name", name, "acts_as", u.Email, "roles", tokenRolesSummary(roles)}
+		if len(scopes) > 0 {
+			summary = append(summary, "scopes", strings.Join(scopes, " "))
+		}
 		return tx.Audit(ctx, Change{OrgID: orgID, Action: "token.create", Entity: "api_token", EntityID: t.ID,
-			Summary: audit.Summarise("name", name, "acts_as", u.Email, "roles", tokenRolesSummary(roles))})
+			Summary: audit.Summarise(summary...)})
 	})
 	return t, secret, err
 }
@@ -462,7 +512,7 @@ func (s *DB) RevokeToken(ctx context.Context, orgID OrgID, id string) error {
 
 // ListTokens returns the organisation's API tokens, newest first.
 func (s *DB) ListTokens(ctx context.Context, orgID OrgID) ([]APIToken, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.org_id, t.user_id, u.name, t.name, t.hint, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.roles
+	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.org_id, t.user_id, u.name, t.name, t.hint, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.roles, t.scopes
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.org_id = $1 ORDER BY t.created_at DESC, t.id DESC`, orgID)
 	if err != nil {
 		return nil, s.Wrap(err, "list tokens")
@@ -472,10 +522,11 @@ func (s *DB) ListTokens(ctx context.Context, orgID OrgID) ([]APIToken, error) {
 	for rows.Next() {
 		var t APIToken
 		var exp, used, rev sql.NullTime
-		var roles string
-		if err := rows.Scan(&t.ID, &t.OrgID, &t.UserID, &t.UserName, &t.Name, &t.Hint, &t.CreatedAt, &exp, &used, &rev, &roles); err != nil {
+		var roles, scopes string
+		if err := rows.Scan(&t.ID, &t.OrgID, &t.UserID, &t.UserName, &t.Name, &t.Hint, &t.CreatedAt, &exp, &used, &rev, &roles, &scopes); err != nil {
 			return nil, s.Wrap(err, "scan token")
 		}
+		t.Scopes = strings.Fields(scopes)
 		if roles != "" {
 			t.Roles, _ = auth.ParseRoles(roles)
 		}
@@ -500,11 +551,11 @@ func (s *DB) TokenPrincipal(ctx context.Context, secret string) (Principal, erro
 	if !strings.HasPrefix(secret, auth.TokenPrefix) {
 		return Principal{}, fail
 	}
-	var id, userID, roles string
+	var id, userID, roles, scopes string
 	var orgID OrgID
 	var exp, rev, used sql.NullTime
-	err := s.db.QueryRowContext(ctx, `SELECT id, org_id, user_id, expires_at, revoked_at, last_used_at, roles FROM api_tokens WHERE token_hash = $1`,
-		auth.HashToken(nil, secret)).Scan(&id, &orgID, &userID, &exp, &rev, &used, &roles)
+	err := s.db.QueryRowContext(ctx, `SELECT id, org_id, user_id, expires_at, revoked_at, last_used_at, roles, scopes FROM api_tokens WHERE token_hash = $1`,
+		auth.HashToken(nil, secret)).Scan(&id, &orgID, &userID, &exp, &rev, &used, &roles, &scopes)
 	if NoRows(err) {
 		return Principal{}, fail
 	}
@@ -534,6 +585,7 @@ func (s *DB) TokenPrincipal(ctx context.Context, secret string) (Principal, erro
 		return Principal{}, fail
 	}
 	p.TokenID = id
+	p.Scopes = strings.Fields(scopes)
 	if !used.Valid || now.Sub(used.Time) > time.Minute {
 		if _, err := s.exec(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE id = $2`, now, id); err != nil {
 			return Principal{}, s.Wrap(err, "touch token")

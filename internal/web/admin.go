@@ -304,6 +304,8 @@ type TokensPage struct {
 	NewToken string
 	Name     string
 	Expires  DateParts
+	// Scopes are the FHIR API scopes typed for a new token.
+	Scopes string
 	// Roles are the creator's own roles, to narrow a new token to.
 	Roles []RoleOption
 }
@@ -361,20 +363,25 @@ func (s *Server) adminCreateToken(w http.ResponseWriter, r *http.Request) error 
 	if err == nil && rerr != nil {
 		err = &apperr.Error{Kind: apperr.Invalid, Fields: map[string]string{"roles": "Select roles from the list"}}
 	}
+	scopeText := r.PostForm.Get("scopes")
+	scopes, serr := store.ParseScopes(scopeText)
+	if err == nil && serr != nil {
+		err = serr
+	}
 	var secret string
 	if err == nil {
-		_, secret, err = s.store.CreateToken(r.Context(), p.Org.ID, p.User.ID, name, rs, expires)
+		_, secret, err = s.store.CreateScopedToken(r.Context(), p.Org.ID, p.User.ID, name, rs, scopes, expires)
 	}
 	d, derr := s.tokensPage(w, r)
 	if derr != nil {
 		return derr
 	}
 	if apperr.Is(err, apperr.Invalid) {
-		d.Name, d.Expires = name, expTyped
+		d.Name, d.Expires, d.Scopes = name, expTyped, scopeText
 		for i := range d.Roles {
 			d.Roles[i].Checked = auth.HasAny(rs, d.Roles[i].Role)
 		}
-		d.SetErrors(err, "name", "roles", "expires")
+		d.SetErrors(err, "name", "roles", "scopes", "expires")
 		return s.Render(w, http.StatusUnprocessableEntity, "tokens", d)
 	}
 	if err != nil {

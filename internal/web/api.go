@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
@@ -173,6 +174,8 @@ type apiNewToken struct {
 	UserID    string   `json:"user_id"`
 	Roles     []string `json:"roles"`
 	ExpiresOn string   `json:"expires_on"`
+	// Scopes on the FHIR API, such as ["AdverseEvent.read", "Device.read"].
+	Scopes []string `json:"scopes"`
 }
 
 type apiCreatedToken struct {
@@ -197,7 +200,11 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, secret, err := s.store.CreateToken(r.Context(), p.Org.ID, in.UserID, in.Name, rs, exp)
+	scopes, err := store.ParseScopes(strings.Join(in.Scopes, " "))
+	if err != nil {
+		return err
+	}
+	t, secret, err := s.store.CreateScopedToken(r.Context(), p.Org.ID, in.UserID, in.Name, rs, scopes, exp)
 	if err != nil {
 		return err
 	}
