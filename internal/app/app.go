@@ -9,6 +9,8 @@ import (
 	"github.com/clinsafe/clinsafe/internal/devices/devicesweb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsweb"
+	"github.com/clinsafe/clinsafe/internal/fhir/bulk"
+	"github.com/clinsafe/clinsafe/internal/fhir/bulk/bulkweb"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse/lfpseweb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
@@ -32,6 +34,7 @@ func wings() []wing {
 		{riskweb.New, riskdb.Content},       // clinical risk: DCB0129 and DCB0160
 		{devicesweb.New, devicesdb.Content}, // implanted devices
 		{lfpseweb.NewModule, lfpse.Content}, // submission to the national LFPSE service
+		{bulkweb.NewModule, bulk.Content},   // FHIR Bulk Data export and import
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/fhir/bulk"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -20,5 +21,6 @@ func Content() []store.Entity {
 		riskdb.Content(),
 		devicesdb.Content(),
 		lfpse.Content(),
+		bulk.Content(),
 	)
 }

@@ -9,10 +9,12 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/demo"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/fhir"
 	"github.com/clinsafe/clinsafe/internal/fhir/bulk"
+	"github.com/clinsafe/clinsafe/internal/fhir/fhirtest"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -63,6 +65,9 @@ func TestExportThenImportAllOrNothing(t *testing.T) {
 		}
 
 		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		for _, l := range lines {
+			fhirtest.Validate(t, []byte(l))
+		}
 		bad := lines[0] + "\n" + `{"resourceType":"AdverseEvent","unknownElement":1}` + "\n" + lines[1] + "\n" + lines[2] + "\n"
 		before := storetest.AuditCount(t, st)
 		res, err := bulk.ImportAdverseEvents(storetest.As(nurse), st, b.ID, cfg, strings.NewReader(bad), nil)
@@ -84,6 +89,33 @@ func TestExportThenImportAllOrNothing(t *testing.T) {
 		}
 		if f := storetest.Findings(t, st); len(f) > 0 {
 			t.Errorf("deep audit check: %q", f)
+		}
+	})
+}
+
+func TestExportDevicesStreamsTheRegister(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		if _, err := demo.Load(storetest.Operator, st, demo.Options{Password: "correct horse battery staple 42"}); err != nil {
+			t.Fatal(err)
+		}
+		org, err := st.OrgByODS(context.Background(), demo.TrustODS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int
+		if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM implants WHERE org_id = $1`, org.ID).Scan(&want); err != nil || want == 0 {
+			t.Fatalf("demo implants: %d (%v)", want, err)
+		}
+		var out bytes.Buffer
+		n, err := bulk.ExportDevices(context.Background(), st, org.ID, fhir.DefaultConfig(), time.Time{}, &out)
+		if err != nil || n != want || strings.Count(out.String(), "\n") != want {
+			t.Fatalf("export devices: %d (%v), want %d lines", n, err, want)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			if !strings.HasPrefix(l, `{"resourceType":"Device"`) {
+				t.Fatalf("line %.80s is not a Device", l)
+			}
+			fhirtest.Validate(t, []byte(l))
 		}
 	})
 }

@@ -211,6 +211,7 @@ func accepted(body []byte) (Accepted, error) {
 // answered (matched on the expression's start).
 var elementWords = []struct{ prefix, words string }{
 	{"AdverseEvent.description", "What happened"},
+	{"AdverseEvent.event.text", "What happened"},
 	{"AdverseEvent.date", "When it happened"},
 	{"AdverseEvent.event", "The kind of record (incident, outcome, risk or good care)"},
 	{"AdverseEvent.location", "Where it happened"},

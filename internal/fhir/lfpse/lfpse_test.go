@@ -16,6 +16,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/fhir"
+	"github.com/clinsafe/clinsafe/internal/fhir/fhirtest"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse/lfpsetest"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -163,6 +164,7 @@ func TestDeliveredThenUpdatedByPUT(t *testing.T) {
 		if len(got) != 1 || got[0].Method != "POST" || got[0].Key != w.svc.Key || !strings.Contains(got[0].IfNoneExist, e.ID) {
 			t.Fatalf("received %+v, want one conditional POST with the key", got)
 		}
+		fhirtest.Validate(t, got[0].Body)
 		if n := once(t, b); n != 0 {
 			t.Errorf("a second pass sent %d, want 0", n)
 		}
@@ -181,6 +183,7 @@ func TestDeliveredThenUpdatedByPUT(t *testing.T) {
 		if len(got) != 2 || got[1].Method != "PUT" || !strings.HasSuffix(got[1].Path, "/AdverseEvent/"+rec.ID) {
 			t.Fatalf("received %+v, want a PUT of /AdverseEvent/%s second", got, rec.ID)
 		}
+		fhirtest.Validate(t, got[1].Body)
 		if r := w.svc.Records()[e.ID]; r.Creates != 1 || r.Updates != 1 {
 			t.Errorf("national record %+v, want made once and updated once", r)
 		}

@@ -1,4 +1,4 @@
--- LFPSE submission.
+-- LFPSE submission and FHIR Bulk Data export jobs.
 --
 -- lfpse_settings: an organisation's rule for queueing its events for the
 -- national Learn from Patient Safety Events service (audited content).
@@ -41,3 +41,22 @@ CREATE TABLE lfpse_submissions (
 );
 CREATE INDEX lfpse_submissions_due ON lfpse_submissions (next_attempt_at) WHERE status IN ('pending', 'sending');
 CREATE INDEX lfpse_submissions_org ON lfpse_submissions (org_id, status, queued_at);
+
+-- bulk_jobs: FHIR Bulk Data export jobs. Their files are written under
+-- the data directory; the row says which, and how far the job has got.
+CREATE TABLE bulk_jobs (
+    id            TEXT PRIMARY KEY,
+    org_id        TEXT NOT NULL REFERENCES organisations(id),
+    requested_by  TEXT NOT NULL,
+    request_url   TEXT NOT NULL,
+    types         TEXT NOT NULL,   -- resource types, separated by commas
+    since         TIMESTAMPTZ,
+    status        TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
+    progress      TEXT NOT NULL DEFAULT '',
+    -- The manifest's output entries (type, file, count) as JSON once done.
+    output        TEXT NOT NULL DEFAULT '[]',
+    error         TEXT NOT NULL DEFAULT '',
+    created_at    TIMESTAMPTZ NOT NULL,
+    finished_at   TIMESTAMPTZ
+);
+CREATE INDEX bulk_jobs_org ON bulk_jobs (org_id, created_at);
