@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
@@ -53,6 +54,8 @@ var idKinds = map[string]string{
 	"csos":        `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'cso' ORDER BY user_id LIMIT 1`,
 	"mail":        `SELECT id FROM mail_outbox WHERE org_id = $1 ORDER BY id LIMIT 1`,
 	"lfpse":       `SELECT event_id FROM lfpse_submissions WHERE org_id = $1 ORDER BY event_id LIMIT 1`,
+	"bulk":        `SELECT id FROM bulk_jobs WHERE org_id = $1 ORDER BY id LIMIT 1`,
+	"file":        `SELECT 'AdverseEvent.ndjson' FROM organisations WHERE id = $1`,
 	"mine":        `SELECT e.id FROM events e JOIN users u ON u.id = e.reporter_id WHERE e.org_id = $1 AND e.status = 'submitted' AND u.email IN ('walk-all@example.com', 'admin@demo.clinsafe.test') ORDER BY e.id LIMIT 1`,
 	// Safety events (seedTriage): the open IT incident that also involves
 	// a device (the demo has none such), with its device linked to an
@@ -508,6 +511,11 @@ func TestCrossOrgWalk(t *testing.T) {
 				t.Fatal(err)
 			}
 			if _, err := lfpse.New(st).MarkReady(op, o.org.ID, queued); err != nil {
+				t.Fatal(err)
+			}
+			// A finished Bulk Data export, for its status, files and cancel.
+			if _, err := st.SQL().Exec(`INSERT INTO bulk_jobs (id, org_id, requested_by, request_url, types, status, created_at)
+				VALUES ($1, $2, $3, '/fhir/R4/$export', 'AdverseEvent', 'done', $4)`, store.NewID(), o.org.ID, o.user.ID, time.Now().UTC()); err != nil {
 				t.Fatal(err)
 			}
 			recalls, err := devicesdb.New(st).ListRecalls(op, o.org.ID)

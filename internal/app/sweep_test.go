@@ -346,6 +346,13 @@ func TestBadInputSweep(t *testing.T) {
 			t.Fatal(err)
 		}
 		sw.ids["lfpse"] = sw.ids["event2"]
+		// A finished Bulk Data export, for its status, files and cancel.
+		sw.ids["bulk"] = store.NewID()
+		if _, err := st.SQL().Exec(`INSERT INTO bulk_jobs (id, org_id, requested_by, request_url, types, status, created_at)
+			VALUES ($1, $2, $3, '/fhir/R4/$export', 'AdverseEvent', 'done', $4)`, sw.ids["bulk"], org.ID, user.ID, time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		sw.ids["file"] = "AdverseEvent.ndjson"
 		// The organisation's public follow-up pages.
 		sw.ids["public"] = org.ODSCode
 
