@@ -445,3 +445,54 @@ func TestTwoWorkersSendNoEventTwice(t *testing.T) {
 		}
 	})
 }
+
+// An anonymous report goes with the LFPSE Anonymous flag and no identity
+// of the reporter; a staff report with the flag false, still without a
+// name or a clinsafe user id.
+func TestAnonymousReportsGoWithoutIdentity(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		w := newWorld(t, st)
+		named := w.report(t, "Named report")
+		rec := events.Record{Type: events.Incident, Answers: events.Answers{
+			events.AnsDescription: {"Anonymous report"}, events.AnsWhenKind: {"exact"},
+			events.AnsDate: {"2026-11-23"}, events.AnsTime: {"08:40"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
+			events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"},
+		}, Groups: map[string][]events.Answers{
+			events.GroupPatients:  {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}},
+			events.GroupMedicines: {{"name": {"Warfarin"}}},
+		}}
+		anon, _, err := w.ev.ReportAnonymous(storetest.As(w.nurse), w.a.ID, rec)
+		if err != nil {
+			t.Fatalf("ReportAnonymous: %v (%v)", err, apperr.FieldsOf(err))
+		}
+		for _, id := range []string{named.ID, anon.ID} {
+			if _, err := w.q.MarkReady(w.hctx(), w.a.ID, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := once(t, w.outbox(lfpse.Options{})); n != 2 {
+			t.Fatalf("sent %d, want 2", n)
+		}
+		flag := func(body []byte) string {
+			s := string(body)
+			i := strings.Index(s, `"url":"Anonymous"`)
+			if i < 0 {
+				return "absent"
+			}
+			return s[i : i+strings.Index(s[i:], "}")]
+		}
+		for _, r := range w.svc.Received() {
+			body := string(r.Body)
+			if strings.Contains(body, w.nurse.ID) || strings.Contains(body, w.nurse.Name) || strings.Contains(body, w.nurse.Email) {
+				t.Errorf("submission of %s carries the reporter's identity", r.Identifier)
+			}
+			want := `"url":"Anonymous","valueBoolean":false`
+			if r.Identifier == anon.ID {
+				want = `"url":"Anonymous","valueBoolean":true`
+			}
+			if got := flag(r.Body); got != want {
+				t.Errorf("submission of %s: Anonymous %s, want %s", r.Identifier, got, want)
+			}
+		}
+	})
+}
