@@ -24,7 +24,7 @@ func startLFPSE(ctx context.Context, st *store.DB, cfg *config.Config, log *slog
 	ctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{}, cfg.LFPSE.Workers)
 	for range cfg.LFPSE.Workers {
-		b := lfpseweb.ServeOutbox(st, cfg.BaseURL, cfg.LFPSE.URL, cfg.LFPSE.Key, cfg.LFPSE.Timeout, fhir.DefaultConfig(), lfpse.Options{Logger: log})
+		b := lfpseweb.ServeOutbox(st, cfg.BaseURL, cfg.LFPSE.URL, cfg.LFPSE.Key, cfg.LFPSE.Timeout, lfpseweb.FHIRConfig(cfg), lfpse.Options{Logger: log})
 		go func() { defer func() { done <- struct{}{} }(); b.Run(ctx) }()
 	}
 	return func() {

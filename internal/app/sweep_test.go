@@ -256,7 +256,7 @@ func (sw *sweeper) concrete(pattern string) string {
 			if s == "{patient}" {
 				v, ok = sw.ids["patients"], true
 			}
-			if s == "{page}" || s == "{item}" || s == "{ods}" {
+			if s == "{page}" || s == "{item}" || s == "{ods}" || s == "{file}" {
 				v, ok = sw.ids[strings.Trim(s, "{}")], true
 			}
 			if !ok {

@@ -61,6 +61,10 @@ type LFPSE struct {
 	Key     string        // API subscription key (Ocp-Apim-Subscription-Key)
 	Workers int           // outbox workers in this process
 	Timeout time.Duration // of one request
+	// ProfileBase, CodeSystemBase and TaxonomyVersion say which national
+	// profiles the AdverseEvents follow; empty: the fhir package's
+	// defaults (the published samples, taxonomy 5).
+	ProfileBase, CodeSystemBase, TaxonomyVersion string
 }
 
 // SMTP holds mail settings for notifications.
@@ -106,6 +110,9 @@ var Vars = []Var{
 	{"CLINSAFE_LFPSE_KEY", "lfpse-key", "", "LFPSE API subscription key (Ocp-Apim-Subscription-Key); CLINSAFE_LFPSE_KEY_FILE reads it from a file"},
 	{"CLINSAFE_LFPSE_WORKERS", "lfpse-workers", "1", "LFPSE outbox workers in each serve process (1 to 16)"},
 	{"CLINSAFE_LFPSE_TIMEOUT", "lfpse-timeout", "30s", "how long one LFPSE request may take"},
+	{"CLINSAFE_LFPSE_PROFILE_BASE", "lfpse-profile-base", "(the published samples' base)", "base URL of the LFPSE StructureDefinitions (profile and extensions), ending in /"},
+	{"CLINSAFE_LFPSE_CODESYSTEM_BASE", "lfpse-codesystem-base", "(the published samples' base)", "base URL of the LFPSE CodeSystems, ending in /"},
+	{"CLINSAFE_LFPSE_TAXONOMY", "lfpse-taxonomy", "(5)", "LFPSE taxonomy version of the profiles"},
 	{"CLINSAFE_DATA_DIR", "data-dir", "(beside a SQLite database)", "directory for files clinsafe writes outside the database, such as Bulk Data exports"},
 }
 
@@ -209,6 +216,12 @@ func Load(f *Flags, env Env) (*Config, error) {
 		c.DataDir = filepath.Join(os.TempDir(), "clinsafe-data")
 	}
 	c.LFPSE.URL, c.LFPSE.Key = strings.TrimRight(vals["CLINSAFE_LFPSE_URL"], "/"), vals["CLINSAFE_LFPSE_KEY"]
+	c.LFPSE.ProfileBase, c.LFPSE.CodeSystemBase, c.LFPSE.TaxonomyVersion = vals["CLINSAFE_LFPSE_PROFILE_BASE"], vals["CLINSAFE_LFPSE_CODESYSTEM_BASE"], vals["CLINSAFE_LFPSE_TAXONOMY"]
+	for name, v := range map[string]string{"CLINSAFE_LFPSE_PROFILE_BASE": c.LFPSE.ProfileBase, "CLINSAFE_LFPSE_CODESYSTEM_BASE": c.LFPSE.CodeSystemBase} {
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+			return nil, fmt.Errorf("config: %s %q must be an https URL", name, v)
+		}
+	}
 	if c.LFPSE.URL != "" {
 		u, err := url.Parse(c.LFPSE.URL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

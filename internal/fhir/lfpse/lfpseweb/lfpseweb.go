@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/fhir"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -198,6 +199,22 @@ func ServeOutbox(db *store.DB, base, url, key string, timeout time.Duration, cfg
 		s = lfpse.NewClient(url, key, o.System, timeout)
 	}
 	return lfpse.NewOutbox(db, s, lfpse.FHIREncoder{Config: cfg}, o)
+}
+
+// FHIRConfig is the LFPSE mapping's configuration from the settings:
+// the fhir package's defaults with what CLINSAFE_LFPSE_* sets.
+func FHIRConfig(c *config.Config) fhir.Config {
+	fc := fhir.DefaultConfig()
+	if c.LFPSE.ProfileBase != "" {
+		fc.ProfileBase, fc.ExtensionBase = c.LFPSE.ProfileBase, c.LFPSE.ProfileBase
+	}
+	if c.LFPSE.CodeSystemBase != "" {
+		fc.CodeSystemBase = c.LFPSE.CodeSystemBase
+	}
+	if c.LFPSE.TaxonomyVersion != "" {
+		fc.TaxonomyVersion = c.LFPSE.TaxonomyVersion
+	}
+	return fc
 }
 
 // ageWords says a duration roughly, in its largest unit.
