@@ -2,10 +2,12 @@ package main
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/clinsafe/clinsafe/internal/app"
+	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
 
@@ -15,7 +17,16 @@ import (
 func TestCommandsRegisterEveryWingsContent(t *testing.T) {
 	// The tests register storetest's copy of the list (see
 	// storetest.Content); it must be the one the command uses.
-	if got, want := storetest.Content(), app.Content(); !reflect.DeepEqual(got, want) {
+	// A follower's OnChange is a func, which DeepEqual never finds equal:
+	// the lists are compared without them (names and parts say which).
+	noFuncs := func(es []store.Entity) []store.Entity {
+		out := slices.Clone(es)
+		for i := range out {
+			out[i].OnChange = nil
+		}
+		return out
+	}
+	if got, want := noFuncs(storetest.Content()), noFuncs(app.Content()); !reflect.DeepEqual(got, want) {
 		t.Errorf("storetest.Content() = %+v, want app.Content() = %+v", got, want)
 	}
 	for _, engine := range storetest.Engines {

@@ -11,6 +11,8 @@ import (
 	"github.com/clinsafe/clinsafe/internal/events/eventsweb"
 	"github.com/clinsafe/clinsafe/internal/fhir/bulk"
 	"github.com/clinsafe/clinsafe/internal/fhir/bulk/bulkweb"
+	"github.com/clinsafe/clinsafe/internal/fhir/fhirdb"
+	"github.com/clinsafe/clinsafe/internal/fhir/fhirweb"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse/lfpseweb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
@@ -33,6 +35,7 @@ func wings() []wing {
 		{eventsweb.New, eventsdb.Content},   // safety events: LFPSE recording and learning
 		{riskweb.New, riskdb.Content},       // clinical risk: DCB0129 and DCB0160
 		{devicesweb.New, devicesdb.Content}, // implanted devices
+		{fhirweb.New, fhirdb.Content},       // FHIR R4 API
 		{lfpseweb.NewModule, lfpse.Content}, // submission to the national LFPSE service
 		{bulkweb.NewModule, bulk.Content},   // FHIR Bulk Data export and import
 	}

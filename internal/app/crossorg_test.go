@@ -51,12 +51,18 @@ var idKinds = map[string]string{
 	"gtin":        `SELECT gtin FROM implants WHERE org_id = $1 AND serial <> '' ORDER BY id LIMIT 1`,
 	"serial":      `SELECT serial FROM implants WHERE org_id = $1 AND serial <> '' ORDER BY id LIMIT 1`,
 	"orgs":        `SELECT id FROM organisations WHERE id = $1`,
-	"csos":        `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'cso' ORDER BY user_id LIMIT 1`,
-	"mail":        `SELECT id FROM mail_outbox WHERE org_id = $1 ORDER BY id LIMIT 1`,
-	"lfpse":       `SELECT event_id FROM lfpse_submissions WHERE org_id = $1 ORDER BY event_id LIMIT 1`,
-	"bulk":        `SELECT id FROM bulk_jobs WHERE org_id = $1 ORDER BY id LIMIT 1`,
-	"file":        `SELECT 'AdverseEvent.ndjson' FROM organisations WHERE id = $1`,
-	"mine":        `SELECT e.id FROM events e JOIN users u ON u.id = e.reporter_id WHERE e.org_id = $1 AND e.status = 'submitted' AND u.email IN ('walk-all@example.com', 'admin@demo.clinsafe.test') ORDER BY e.id LIMIT 1`,
+	// The FHIR API: a submitted event, its first version, the register.
+	"AdverseEvent": `SELECT id FROM events WHERE org_id = $1 AND status <> 'draft' ORDER BY id LIMIT 2`,
+	"vid":          `SELECT '1' FROM organisations WHERE id = $1`,
+	"Device":       `SELECT id FROM implants WHERE org_id = $1 ORDER BY id LIMIT 1`,
+	"Procedure":    `SELECT id FROM implant_procedures WHERE org_id = $1 ORDER BY id LIMIT 1`,
+	"Patient":      `SELECT id FROM implant_patients WHERE org_id = $1 ORDER BY id LIMIT 1`,
+	"csos":         `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'cso' ORDER BY user_id LIMIT 1`,
+	"mail":         `SELECT id FROM mail_outbox WHERE org_id = $1 ORDER BY id LIMIT 1`,
+	"mine":         `SELECT e.id FROM events e JOIN users u ON u.id = e.reporter_id WHERE e.org_id = $1 AND e.status = 'submitted' AND u.email IN ('walk-all@example.com', 'admin@demo.clinsafe.test') ORDER BY e.id LIMIT 1`,
+	"lfpse":        `SELECT event_id FROM lfpse_submissions WHERE org_id = $1 ORDER BY event_id LIMIT 1`,
+	"bulk":         `SELECT id FROM bulk_jobs WHERE org_id = $1 ORDER BY id LIMIT 1`,
+	"file":         `SELECT 'AdverseEvent.ndjson' FROM organisations WHERE id = $1`,
 	// Safety events (seedTriage): the open IT incident that also involves
 	// a device (the demo has none such), with its device linked to an
 	// implant and a hazard; a hazard of its system it is not linked to; a
@@ -558,7 +564,7 @@ func TestCrossOrgWalk(t *testing.T) {
 		markers := []string{victim.Name, demo.AdminEmail, "reporter@demo.clinsafe.test"}
 		for kind, list := range idsB {
 			if kind != "gtin" && kind != "serial" && kind != "version" && kind != "ref" && kind != "ods" && kind != "n" && kind != "supplier" &&
-				kind != "learning_version" && kind != "action_version" && kind != "records_version" && kind != "page" && kind != "item" {
+				kind != "learning_version" && kind != "action_version" && kind != "records_version" && kind != "page" && kind != "item" && kind != "vid" {
 				markers = append(markers, list...)
 			}
 		}

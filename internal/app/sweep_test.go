@@ -97,6 +97,10 @@ var badBodies = []string{
 // Each is mutated field by field. "GET:" takes the body from a GET of the
 // same path (a round trip). jsonQuery adds a query string.
 var jsonExamples = map[string]string{
+	"POST /fhir/R4/AdverseEvent":                               fhirIncident,
+	"PUT /fhir/R4/AdverseEvent/{id}":                           "GET:",
+	"POST /fhir/R4":                                            `{"resourceType":"Bundle","type":"batch","entry":[{"resource":` + fhirIncident + `,"request":{"method":"POST","url":"AdverseEvent"}},{"request":{"method":"GET","url":"AdverseEvent/{events}"}}]}`,
+	"POST /fhir/R4/{$}":                                        `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":` + fhirIncident + `,"request":{"method":"POST","url":"AdverseEvent","ifNoneExist":"identifier=https://epr.example/ids|S-1"}}]}`,
 	"POST /api/v1/users":                                       `{"email":"sweep-new@example.com","name":"New Person","roles":["reporter"]}`,
 	"PUT /api/v1/users/{id}/roles":                             `{"roles":["reporter","cso"]}`,
 	"POST /api/v1/tokens":                                      `{"name":"Theatre feed","user_id":"{user}","expires_on":"2027-03-31"}`,
@@ -154,6 +158,14 @@ const eventExample = `{"record_type":"3","answers":{"description":["The drug fri
 	`"where.service_area":["acute"],"agents":["10"],"concern":["3"],"risk.theme":["1"],"risk.imminent":["n"]},"anonymous":false}`
 
 var jsonQuery = map[string]string{"POST /api/v1/systems/{id}/import": "?format=json&supplier=true"}
+
+// fhirIncident is an incident as a FHIR client sends it (docs/fhir.md).
+const fhirIncident = `{"resourceType":"AdverseEvent","meta":{"profile":["https://psims-uat.azure-api.net/taxonomy/fhir/StructureDefinition/patient-safety-adverse-event-5"]},` +
+	`"contained":[{"resourceType":"Location","id":"location","name":"Ward 7"},{"resourceType":"Practitioner","id":"reporter"}],` +
+	`"extension":[{"url":"https://psims-uat.azure-api.net/taxonomy/fhir/StructureDefinition/event-details-5","extension":[{"url":"ServiceArea","valueCode":"acute"},` +
+	`{"url":"InvolvedAgents","valueCode":"10"},{"url":"PatientsAffected","valueCode":"n"},{"url":"LevelOfConcern","valueCode":"3"}]}],` +
+	`"actuality":"actual","event":{"coding":[{"system":"https://psims-uat.azure-api.net/taxonomy/fhir/CodeSystem/event-type-5","code":"1"}],"text":"The sweep's incident"},` +
+	`"subject":{"display":"No patient was involved"},"date":"2026-11-20","location":{"reference":"#location"},"recorder":{"reference":"#reporter"}}`
 
 const systemExample = `{"name":"MedChart ePMA","manufacturer":"Meridian Clinical Software Ltd","intended_use":"Electronic prescribing",` +
 	`"clinical_scope":"Adult wards","deployment_context":"Acute trust","standard":"DCB0160","phases":["Configuration","Go-live"],` +
@@ -314,7 +326,7 @@ func TestBadInputSweep(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, secret, err := st.CreateToken(ctx, org.ID, user.ID, "Sweep token", nil, nil)
+		_, secret, err := st.CreateScopedToken(ctx, org.ID, user.ID, "Sweep token", nil, []string{"*.read", "*.write"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -330,6 +342,9 @@ func TestBadInputSweep(t *testing.T) {
 			}
 			sw.ids[k] = e.ID
 		}
+		// The FHIR API's ids, named by the segment before them.
+		sw.ids["AdverseEvent"], sw.ids["_history"] = sw.ids["events"], "1"
+		sw.ids["Device"], sw.ids["Procedure"], sw.ids["Patient"] = sw.ids["implants"], sw.ids["procedures"], sw.ids["patients"]
 		// The outbox has no API: one message, written as a wing would.
 		if err := st.Tx(ctx, func(tx *store.Tx) error {
 			return mail.Enqueue(ctx, tx, mail.Message{OrgID: org.ID, Kind: "events.feedback", To: "reporter@example.com", Subject: "Sweep", Body: "Sweep"})
@@ -444,11 +459,12 @@ func (sw *sweeper) sweepRoute(rt web.RouteInfo, forms map[string][]pageForm) {
 	path := sw.concrete(rt.Path)
 	key := rt.Method + " " + rt.Path
 	useToken := rt.API
+	jsonType := jsonTypeOf(rt.Path)
 	hasBody := rt.Method == "POST" || rt.Method == "PUT"
 	// Malformed path parameters.
 	for _, p := range withBadParams(rt.Path, path) {
 		if hasBody && rt.API {
-			sw.send(useToken, rt.Method, p, "application/json", []byte("{}"), "bad path parameter")
+			sw.send(useToken, rt.Method, p, jsonType, []byte("{}"), "bad path parameter")
 		} else if hasBody {
 			sw.send(useToken, rt.Method, p, "application/x-www-form-urlencoded", []byte("x=1"), "bad path parameter")
 		} else {
@@ -588,10 +604,20 @@ func (sw *sweeper) setUp() {
 // sweepJSON sends the bad bodies, then the route's example with each of its
 // values in turn replaced by each bad value, and with an unknown field in
 // each object.
+// jsonTypeOf is the media type of the JSON bodies of the route at path:
+// the FHIR API's own, or plain JSON.
+func jsonTypeOf(path string) string {
+	if strings.HasPrefix(path, "/fhir/") {
+		return "application/fhir+json"
+	}
+	return "application/json"
+}
+
 func (sw *sweeper) sweepJSON(rt web.RouteInfo, key, path string) {
 	t := sw.t
+	jsonType := jsonTypeOf(rt.Path)
 	for _, b := range badBodies {
-		sw.send(true, rt.Method, path, "application/json", []byte(b), "bad body")
+		sw.send(true, rt.Method, path, jsonType, []byte(b), "bad body")
 	}
 	sw.send(true, rt.Method, path, "text/plain", []byte("{}"), "wrong content type")
 	ex, ok := jsonExamples[key]
@@ -625,12 +651,12 @@ func (sw *sweeper) sweepJSON(rt web.RouteInfo, key, path string) {
 	for _, p := range jsonPaths(doc, nil) {
 		for _, v := range values {
 			body := marshalBad(t, setPath(doc, p, v))
-			sw.send(true, rt.Method, path+query, "application/json", body, fmt.Sprintf("field %s = %.40q", strings.Join(p, "."), fmt.Sprint(v)))
+			sw.send(true, rt.Method, path+query, jsonType, body, fmt.Sprintf("field %s = %.40q", strings.Join(p, "."), fmt.Sprint(v)))
 		}
 		if m, ok := getPath(doc, p).(map[string]any); ok {
 			c := deepCopy(m).(map[string]any)
 			c["zz_unknown"] = "x"
-			sw.send(true, rt.Method, path+query, "application/json", marshalBad(t, setPath(doc, p, c)), "unknown field in "+strings.Join(p, "."))
+			sw.send(true, rt.Method, path+query, jsonType, marshalBad(t, setPath(doc, p, c)), "unknown field in "+strings.Join(p, "."))
 		}
 	}
 }

@@ -52,7 +52,10 @@ type Grading struct {
 
 // EventMeta is what an AdverseEvent says beside the record.
 type EventMeta struct {
+	// Ref is clinsafe's reference, when the identifier is clinsafe's;
+	// Identifier the client's own, when it is another system's.
 	Ref               string
+	Identifier        *Identifier
 	NationalRef       string
 	Status            events.Status
 	Audience          events.Audience

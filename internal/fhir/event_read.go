@@ -137,11 +137,15 @@ func EventFromAdverseEvent(cfg Config, ae AdverseEvent) (events.Record, EventMet
 			}
 		}
 	}
-	if ae.Identifier != nil {
-		if ae.Identifier.System != cfg.ReferenceSystem() {
-			r.bad(CodeValue, "AdverseEvent.identifier.system", "The identifier system must be %s", cfg.ReferenceSystem())
+	if id := ae.Identifier; id != nil {
+		switch {
+		case id.System == "" || id.Value == "":
+			r.bad(CodeRequired, "AdverseEvent.identifier", "An identifier needs its system and value")
+		case id.System == cfg.ReferenceSystem():
+			meta.Ref = id.Value
+		default:
+			meta.Identifier = &Identifier{System: id.System, Value: id.Value}
 		}
-		meta.Ref = ae.Identifier.Value
 	}
 
 	// The record type.

@@ -53,6 +53,7 @@ const (
 	CodeProcessing   = "processing"
 	CodeException    = "exception"
 	CodeMultiple     = "multiple-matches"
+	CodeInvariant    = "invariant"
 )
 
 func issue(code, expr, msg string) *Issue { return &Issue{Code: code, Expression: expr, Message: msg} }

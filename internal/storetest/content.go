@@ -6,6 +6,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/fhir/bulk"
+	"github.com/clinsafe/clinsafe/internal/fhir/fhirdb"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -20,6 +21,7 @@ func Content() []store.Entity {
 		eventsdb.Content(),
 		riskdb.Content(),
 		devicesdb.Content(),
+		fhirdb.Content(),
 		lfpse.Content(),
 		bulk.Content(),
 	)

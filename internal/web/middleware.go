@@ -168,6 +168,14 @@ func (s *Server) authenticate(r *http.Request) (*store.Principal, error) {
 func (s *Server) guard(rt Route) http.Handler {
 	params := pathParams(rt.Path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fail := func(w http.ResponseWriter, r *http.Request, api bool, err error) {
+			if rt.Fail == nil {
+				s.fail(w, r, api, err)
+				return
+			}
+			setRetryAfter(w, err)
+			rt.Fail(w, r, statusOf(apperr.KindOf(err)), err)
+		}
 		limit := int64(maxBody)
 		if rt.Upload {
 			limit = maxUpload
@@ -186,7 +194,7 @@ func (s *Server) guard(rt Route) http.Handler {
 		p, err := s.authenticate(r)
 		if err != nil {
 			if api || !apperr.Is(err, apperr.Unauthenticated) {
-				s.fail(w, r, api, err)
+				fail(w, r, api, err)
 				return
 			}
 		}
@@ -201,7 +209,7 @@ func (s *Server) guard(rt Route) http.Handler {
 		if !rt.Public {
 			if p == nil {
 				if api {
-					s.fail(w, r, true, apperr.New(apperr.Unauthenticated, "Sign in or send a Bearer API token"))
+					fail(w, r, true, apperr.New(apperr.Unauthenticated, "Sign in or send a Bearer API token"))
 					return
 				}
 				next := r.URL.Path
@@ -215,22 +223,22 @@ func (s *Server) guard(rt Route) http.Handler {
 			}
 			info := RouteInfo{Roles: rt.Roles, PlatformAdmin: rt.PlatformAdmin, PlatformOnly: rt.PlatformOnly}
 			if !info.Allows(p.Roles, p.User.PlatformAdmin) {
-				s.fail(w, r, api, apperr.New(apperr.Forbidden, "You do not have a role that allows this. Ask your organisation's administrator if you need it."))
+				fail(w, r, api, apperr.New(apperr.Forbidden, "You do not have a role that allows this. Ask your organisation's administrator if you need it."))
 				return
 			}
 		}
 		if err := checkPathValues(r, params); err != nil {
-			s.fail(w, r, api, err)
+			fail(w, r, api, err)
 			return
 		}
 		if err := checkQueryText(r.URL.RawQuery); err != nil {
-			s.fail(w, r, api, err)
+			fail(w, r, api, err)
 			return
 		}
 		if rt.Upload {
 			release, err := s.ImportSlot()
 			if err != nil {
-				s.fail(w, r, api, err)
+				fail(w, r, api, err)
 				return
 			}
 			defer release()
@@ -240,7 +248,7 @@ func (s *Server) guard(rt Route) http.Handler {
 			if errors.As(err, &mbe) {
 				err = apperr.New(apperr.TooLarge, "The request is too large (limit %d MB)", mbe.Limit>>20)
 			}
-			s.fail(w, r, api, err)
+			fail(w, r, api, err)
 		}
 	})
 }

@@ -50,8 +50,8 @@ func (s *Server) pillars() []PillarCard {
 	out := slices.Clone(plannedPillars)
 	for _, m := range s.modules {
 		c := m.Pillar()
-		if c.Href == "" {
-			continue // a module that is no pillar (an interface such as LFPSE) has no card
+		if c.Nav == "" {
+			continue // an API wing: no card, not in the navigation
 		}
 		c.Ready = true
 		if i := slices.IndexFunc(out, func(p PillarCard) bool { return p.Href == c.Href }); i >= 0 {

@@ -21,6 +21,10 @@ type Route struct {
 	API          bool
 	Upload       bool // an import: the larger body limit and one of maxImports slots
 	Handle       func(http.ResponseWriter, *http.Request) error
+	// Fail, when set, writes (and logs, when internal) the route's errors, the guard's own
+	// (authentication, roles, path values) included, in place of the
+	// JSON error shape: the FHIR API answers with an OperationOutcome.
+	Fail func(w http.ResponseWriter, r *http.Request, status int, err error)
 }
 
 // Anyone, as a route's Roles, admits any signed-in user.

@@ -104,6 +104,13 @@ func (s *DB) ReportAnonymous(ctx context.Context, orgID store.OrgID, rec events.
 	return out, code, err
 }
 
+// ReportAnonymousTx is ReportAnonymous's write inside the caller's
+// transaction (a FHIR transaction bundle); rec must have been checked by
+// Prepare.
+func (s *DB) ReportAnonymousTx(ctx context.Context, tx *store.Tx, orgID store.OrgID, rec events.Record) (Event, string, error) {
+	return s.reportAnonymousTx(anonymousActor(ctx), tx, orgID, rec)
+}
+
 func (s *DB) reportAnonymousTx(ctx context.Context, tx *store.Tx, orgID store.OrgID, rec events.Record) (Event, string, error) {
 	code, hash := NewFollowUpCode()
 	out, err := s.ReportTx(ctx, tx, orgID, rec, Submission{Audience: events.Staff})

@@ -8,7 +8,7 @@
 -- FHIR scopes to use the FHIR API.
 ALTER TABLE api_tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT '';
 
--- Each version of each submitted event as the AdverseEvent it was,
+-- Each version of each submitted event as the FHIR mapping reads it,
 -- written in the transaction of every change of the event (a follower
 -- of "event"), so that vread of an old version works whatever changed
 -- the event. Derived from the audited event: no audit entries of its own.
@@ -16,7 +16,7 @@ CREATE TABLE fhir_versions (
     event_id      TEXT NOT NULL REFERENCES events(id),
     org_id        TEXT NOT NULL REFERENCES organisations(id),
     version       INTEGER NOT NULL,
-    resource      TEXT NOT NULL,
+    snapshot      TEXT NOT NULL,  -- the event as the mapping reads it (JSON)
     last_updated  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (event_id, version)
 );

@@ -82,15 +82,65 @@ var anyExporter = web.Roles(auth.Handler, auth.Devices, auth.CSO)
 // Routes are the module's routes: literal $export and $import paths and
 // /fhir/R4/bulk/..., beside the FHIR server's /fhir/R4/{type} routes.
 func (m *Module) Routes() []web.Route {
+	api := func(method, path string, roles []auth.Role, h func(http.ResponseWriter, *http.Request) error) web.Route {
+		return web.Route{Method: method, Path: "/fhir/R4" + path, API: true, Roles: roles, Handle: h, Fail: m.guardFail}
+	}
+	imp := api("POST", "/AdverseEvent/$import", web.Roles(auth.Handler), m.scoped("AdverseEvent", "write", m.importNDJSON))
+	imp.Upload = true
 	return []web.Route{
-		{Method: "GET", Path: "/fhir/R4/$export", API: true, Roles: anyExporter, Handle: m.kickOff("")},
-		{Method: "GET", Path: "/fhir/R4/AdverseEvent/$export", API: true, Roles: web.Roles(auth.Handler), Handle: m.kickOff("AdverseEvent")},
-		{Method: "GET", Path: "/fhir/R4/Device/$export", API: true, Roles: web.Roles(auth.Devices, auth.CSO, auth.Handler), Handle: m.kickOff("Device")},
-		{Method: "GET", Path: "/fhir/R4/bulk/{id}", API: true, Roles: anyExporter, Handle: m.status},
-		{Method: "DELETE", Path: "/fhir/R4/bulk/{id}", API: true, Roles: anyExporter, Handle: m.cancelJob},
-		{Method: "GET", Path: "/fhir/R4/bulk/{id}/{file}", API: true, Roles: anyExporter, Handle: m.file},
+		api("GET", "/$export", anyExporter, m.kickOff("")),
+		api("GET", "/AdverseEvent/$export", web.Roles(auth.Handler), m.kickOff("AdverseEvent")),
+		api("GET", "/Device/$export", web.Roles(auth.Devices, auth.CSO, auth.Handler), m.kickOff("Device")),
+		api("GET", "/bulk/{id}", anyExporter, m.status),
+		api("DELETE", "/bulk/{id}", anyExporter, m.cancelJob),
+		api("GET", "/bulk/{id}/{file}", anyExporter, m.file),
 		{Method: "GET", Path: "/admin/exports", Roles: web.Roles(auth.Admin), Handle: m.exportsPage},
-		{Method: "POST", Path: "/fhir/R4/AdverseEvent/$import", API: true, Upload: true, Roles: web.Roles(auth.Handler), Handle: m.importNDJSON},
+		imp,
+	}
+}
+
+// guardFail writes the guard's and the handlers' errors as an
+// OperationOutcome, as the FHIR server does.
+func (m *Module) guardFail(w http.ResponseWriter, r *http.Request, status int, err error) {
+	if status >= 500 {
+		m.k.Log().Error("request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", web.RequestIDFrom(r.Context()))
+	}
+	code := map[int]string{401: "login", 403: "forbidden", 404: "not-found", 413: "too-long", 429: "throttled"}[status]
+	if code == "" {
+		code = "processing"
+		if status < 500 {
+			code = "invalid"
+		}
+	}
+	msg := apperr.MessageOf(err)
+	if status >= 500 {
+		msg = "The request could not be completed"
+	}
+	_ = outcome(w, status, code, "", msg)
+}
+
+// tokenScopes checks that a request made with an API token holds the FHIR
+// scope op on each of types (an administrator grants scopes when making a
+// token); a signed-in person's roles alone decide, as for the pages.
+func tokenScopes(p *store.Principal, op string, types ...string) error {
+	if p.TokenID == "" {
+		return nil
+	}
+	for _, t := range types {
+		if !store.HasScope(p.Scopes, t, op) {
+			return apperr.New(apperr.Forbidden, "This token has no %s.%s scope: an administrator grants FHIR scopes when making a token", t, op)
+		}
+	}
+	return nil
+}
+
+// scoped wraps h with tokenScopes for typ and op.
+func (m *Module) scoped(typ, op string, h func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := tokenScopes(web.PrincipalFrom(r.Context()), op, typ); err != nil {
+			return fail(w, err)
+		}
+		return h(w, r)
 	}
 }
 
@@ -171,6 +221,9 @@ func (m *Module) kickOff(only string) func(http.ResponseWriter, *http.Request) e
 			if !auth.HasAny(p.Roles, typeRoles[x]...) {
 				return outcome(w, http.StatusForbidden, "forbidden", "_type", "You do not have a role that allows exporting "+x)
 			}
+		}
+		if err := tokenScopes(p, "read", types...); err != nil {
+			return fail(w, err)
 		}
 		id := store.NewID()
 		db := m.k.Store()

@@ -47,8 +47,11 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.rt.RoundTrip(r)
 }
 
-func tokenClient(t *testing.T, st *store.DB, f *webtest.Fixture, key string, org store.Org) *http.Client {
-	_, tok, err := st.CreateToken(storetest.Operator, org.ID, f.Users[key].ID, "bulk "+key, nil, nil)
+func tokenClient(t *testing.T, st *store.DB, f *webtest.Fixture, key string, org store.Org, scopes ...string) *http.Client {
+	if len(scopes) == 0 {
+		scopes = []string{"*.read", "AdverseEvent.write"}
+	}
+	_, tok, err := st.CreateScopedToken(storetest.Operator, org.ID, f.Users[key].ID, "bulk "+key, nil, scopes, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,8 +87,11 @@ func TestExportKickOffPollManifestFilesAndCancel(t *testing.T) {
 				t.Errorf("GET %s: %d %s; want %d and an OperationOutcome naming %q", c.path, resp.StatusCode, body, c.want, c.expr)
 			}
 		}
-		if resp, _ := webtest.Do(t, tokenClient(t, st, f, "A/reporter", f.OrgA), "GET", base+"/AdverseEvent/$export", "", async...); resp.StatusCode != 403 {
-			t.Errorf("a reporter's export: %d, want 403", resp.StatusCode)
+		if resp, body := webtest.Do(t, tokenClient(t, st, f, "A/reporter", f.OrgA), "GET", base+"/AdverseEvent/$export", "", async...); resp.StatusCode != 403 || !strings.Contains(body, "OperationOutcome") {
+			t.Errorf("a reporter's export: %d %s, want a 403 OperationOutcome", resp.StatusCode, body)
+		}
+		if resp, _ := webtest.Do(t, tokenClient(t, st, f, "A/handler", f.OrgA, "Device.read"), "GET", base+"/AdverseEvent/$export", "", async...); resp.StatusCode != 403 {
+			t.Errorf("an export by a token without AdverseEvent.read: %d, want 403", resp.StatusCode)
 		}
 
 		resp, _ := webtest.Do(t, h, "GET", base+"/AdverseEvent/$export?_since=2020-01-01T00:00:00Z", "", async...)
