@@ -118,6 +118,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	trainingDone := make(chan struct{})
 	go func() { defer close(trainingDone); trainingdb.New(st).Run(tctx, time.Hour, cfg.BaseURL, log) }()
 	defer func() { stopTraining(); <-trainingDone }()
+	defer startLFPSE(ctx, st, cfg, log)()
 	log.Info("clinsafe listening", "url", cfg.BaseURL, "listen", cfg.Listen, "engine", st.Engine(), "version", version)
 	return srv.Run(ctx)
 }

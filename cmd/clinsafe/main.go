@@ -49,6 +49,8 @@ func commands() []command {
 		{"scan", "BARCODE | -", "parse a GS1 or HIBC barcode and print it as JSON", cmdScan},
 		{"hazards", "import|export [flags]", "import or export a hazard log as XLSX, CSV or JSON", cmdHazards},
 		{"spc", "< series.ndjson", "compute SPC charts of NDJSON series (Making Data Count rules)", cmdSpc},
+		{"import", "-org ODS FILE.ndjson", "import FHIR AdverseEvents from NDJSON, all or nothing", cmdImport},
+		{"export", "-org ODS [-type T] [-since DATE]", "write FHIR AdverseEvents as NDJSON to standard output", cmdExport},
 		{"version", "", "print the version", cmdVersion},
 	}
 }

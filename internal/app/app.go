@@ -9,8 +9,12 @@ import (
 	"github.com/clinsafe/clinsafe/internal/devices/devicesweb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsweb"
+	"github.com/clinsafe/clinsafe/internal/fhir/bulk"
+	"github.com/clinsafe/clinsafe/internal/fhir/bulk/bulkweb"
 	"github.com/clinsafe/clinsafe/internal/fhir/fhirdb"
 	"github.com/clinsafe/clinsafe/internal/fhir/fhirweb"
+	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
+	"github.com/clinsafe/clinsafe/internal/fhir/lfpse/lfpseweb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskweb"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -35,6 +39,8 @@ func wings() []wing {
 		{devicesweb.New, devicesdb.Content},   // implanted devices
 		{trainingweb.New, trainingdb.Content}, // training and the CSO competency register
 		{fhirweb.New, fhirdb.Content},         // FHIR R4 API
+		{lfpseweb.NewModule, lfpse.Content},   // submission to the national LFPSE service
+		{bulkweb.NewModule, bulk.Content},     // FHIR Bulk Data export and import
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
@@ -22,6 +23,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/demo"
+	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/mail"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
@@ -58,6 +60,9 @@ var idKinds = map[string]string{
 	"csos":         `SELECT user_id FROM user_roles WHERE org_id = $1 AND role = 'cso' ORDER BY user_id LIMIT 1`,
 	"mail":         `SELECT id FROM mail_outbox WHERE org_id = $1 ORDER BY id LIMIT 1`,
 	"mine":         `SELECT e.id FROM events e JOIN users u ON u.id = e.reporter_id WHERE e.org_id = $1 AND e.status = 'submitted' AND u.email IN ('walk-all@example.com', 'admin@demo.clinsafe.test') ORDER BY e.id LIMIT 1`,
+	"lfpse":        `SELECT event_id FROM lfpse_submissions WHERE org_id = $1 ORDER BY event_id LIMIT 1`,
+	"bulk":         `SELECT id FROM bulk_jobs WHERE org_id = $1 ORDER BY id LIMIT 1`,
+	"file":         `SELECT 'AdverseEvent.ndjson' FROM organisations WHERE id = $1`,
 	// Safety events (seedTriage): the open IT incident that also involves
 	// a device (the demo has none such), with its device linked to an
 	// implant and a hazard; a hazard of its system it is not linked to; a
@@ -527,6 +532,19 @@ func TestCrossOrgWalk(t *testing.T) {
 			if err := st.Tx(op, func(tx *store.Tx) error {
 				return mail.Enqueue(op, tx, mail.Message{OrgID: o.org.ID, Kind: "events.feedback", To: "reporter@example.com", Subject: "Walk", Body: "Walk"})
 			}); err != nil {
+				t.Fatal(err)
+			}
+			// An event queued for LFPSE, for the queue's retry.
+			var queued string
+			if err := st.SQL().QueryRow(`SELECT id FROM events WHERE org_id = $1 AND status <> 'draft' ORDER BY id DESC LIMIT 1`, o.org.ID).Scan(&queued); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := lfpse.New(st).MarkReady(op, o.org.ID, queued); err != nil {
+				t.Fatal(err)
+			}
+			// A finished Bulk Data export, for its status, files and cancel.
+			if _, err := st.SQL().Exec(`INSERT INTO bulk_jobs (id, org_id, requested_by, request_url, types, status, created_at)
+				VALUES ($1, $2, $3, '/fhir/R4/$export', 'AdverseEvent', 'done', $4)`, store.NewID(), o.org.ID, o.user.ID, time.Now().UTC()); err != nil {
 				t.Fatal(err)
 			}
 			recalls, err := devicesdb.New(st).ListRecalls(op, o.org.ID)

@@ -26,6 +26,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/demo"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/mail"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
@@ -272,7 +273,7 @@ func (sw *sweeper) concrete(pattern string) string {
 			if s == "{patient}" {
 				v, ok = sw.ids["patients"], true
 			}
-			if s == "{page}" || s == "{item}" || s == "{ods}" {
+			if s == "{page}" || s == "{item}" || s == "{ods}" || s == "{file}" {
 				v, ok = sw.ids[strings.Trim(s, "{}")], true
 			}
 			if !ok {
@@ -360,6 +361,18 @@ func TestBadInputSweep(t *testing.T) {
 			t.Fatal(err)
 		}
 		sw.ids["mail"] = mailID
+		// An event queued for LFPSE, for the queue's retry.
+		if _, err := lfpse.New(st).MarkReady(ctx, org.ID, sw.ids["event2"]); err != nil {
+			t.Fatal(err)
+		}
+		sw.ids["lfpse"] = sw.ids["event2"]
+		// A finished Bulk Data export, for its status, files and cancel.
+		sw.ids["bulk"] = store.NewID()
+		if _, err := st.SQL().Exec(`INSERT INTO bulk_jobs (id, org_id, requested_by, request_url, types, status, created_at)
+			VALUES ($1, $2, $3, '/fhir/R4/$export', 'AdverseEvent', 'done', $4)`, sw.ids["bulk"], org.ID, user.ID, time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		sw.ids["file"] = "AdverseEvent.ndjson"
 		// The organisation's public follow-up pages.
 		sw.ids["public"] = org.ODSCode
 

@@ -35,6 +35,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	SMTP           SMTP
 	Audit          Audit
+	LFPSE          LFPSE
+	// DataDir holds files clinsafe writes outside the database (Bulk Data
+	// export files); beside a SQLite database by default.
+	DataDir string
 	// SessionKeyGenerated is true when no key was configured and a random one
 	// was made for this process (sessions then end on restart).
 	SessionKeyGenerated bool
@@ -47,6 +51,20 @@ type Audit struct {
 	KeyFile         string        // Ed25519 private key (PEM) that signs checkpoints
 	CheckpointDir   string        // where checkpoints are written, outside the database
 	CheckpointEvery time.Duration // how often serve writes one
+}
+
+// LFPSE holds the settings of submission to the national Learn from
+// Patient Safety Events service. An empty URL means submission is off:
+// events queued for LFPSE wait.
+type LFPSE struct {
+	URL     string        // FHIR base of the submission API
+	Key     string        // API subscription key (Ocp-Apim-Subscription-Key)
+	Workers int           // outbox workers in this process
+	Timeout time.Duration // of one request
+	// ProfileBase, CodeSystemBase and TaxonomyVersion say which national
+	// profiles the AdverseEvents follow; empty: the fhir package's
+	// defaults (the published samples, taxonomy 5).
+	ProfileBase, CodeSystemBase, TaxonomyVersion string
 }
 
 // SMTP holds mail settings for notifications.
@@ -88,6 +106,14 @@ var Vars = []Var{
 	{"CLINSAFE_AUDIT_KEY_FILE", "audit-key-file", "(clinsafe-audit.key beside a SQLite database)", "Ed25519 key file that signs audit checkpoints; keep it outside the database and its backups (made with mode 0600 when missing)"},
 	{"CLINSAFE_AUDIT_CHECKPOINT_DIR", "audit-checkpoint-dir", "(clinsafe-checkpoints beside a SQLite database)", "directory of signed audit checkpoints, kept outside the database"},
 	{"CLINSAFE_AUDIT_CHECKPOINT_EVERY", "audit-checkpoint-every", "1h", "how often serve signs a checkpoint of the audit trail when it has grown"},
+	{"CLINSAFE_LFPSE_URL", "lfpse-url", "", "FHIR base URL of the national LFPSE submission API, e.g. https://host/adverse-event/fhir (empty: events queued for LFPSE wait)"},
+	{"CLINSAFE_LFPSE_KEY", "lfpse-key", "", "LFPSE API subscription key (Ocp-Apim-Subscription-Key); CLINSAFE_LFPSE_KEY_FILE reads it from a file"},
+	{"CLINSAFE_LFPSE_WORKERS", "lfpse-workers", "1", "LFPSE outbox workers in each serve process (1 to 16)"},
+	{"CLINSAFE_LFPSE_TIMEOUT", "lfpse-timeout", "30s", "how long one LFPSE request may take"},
+	{"CLINSAFE_LFPSE_PROFILE_BASE", "lfpse-profile-base", "(the published samples' base)", "base URL of the LFPSE StructureDefinitions (profile and extensions), ending in /"},
+	{"CLINSAFE_LFPSE_CODESYSTEM_BASE", "lfpse-codesystem-base", "(the published samples' base)", "base URL of the LFPSE CodeSystems, ending in /"},
+	{"CLINSAFE_LFPSE_TAXONOMY", "lfpse-taxonomy", "(5)", "LFPSE taxonomy version of the profiles"},
+	{"CLINSAFE_DATA_DIR", "data-dir", "(beside a SQLite database)", "directory for files clinsafe writes outside the database, such as Bulk Data exports"},
 }
 
 // Register defines configuration flags on fs: those named in only, or all
@@ -181,6 +207,39 @@ func Load(f *Flags, env Env) (*Config, error) {
 		if c.Audit.CheckpointDir == "" {
 			c.Audit.CheckpointDir = filepath.Join(dir, "clinsafe-checkpoints")
 		}
+	}
+	c.DataDir = vals["CLINSAFE_DATA_DIR"]
+	if dbPath, ok := strings.CutPrefix(c.DB, "sqlite:"); ok && c.DataDir == "" {
+		c.DataDir = filepath.Join(filepath.Dir(dbPath), "clinsafe-data")
+	}
+	if c.DataDir == "" {
+		c.DataDir = filepath.Join(os.TempDir(), "clinsafe-data")
+	}
+	c.LFPSE.URL, c.LFPSE.Key = strings.TrimRight(vals["CLINSAFE_LFPSE_URL"], "/"), vals["CLINSAFE_LFPSE_KEY"]
+	c.LFPSE.ProfileBase, c.LFPSE.CodeSystemBase, c.LFPSE.TaxonomyVersion = vals["CLINSAFE_LFPSE_PROFILE_BASE"], vals["CLINSAFE_LFPSE_CODESYSTEM_BASE"], vals["CLINSAFE_LFPSE_TAXONOMY"]
+	for name, v := range map[string]string{"CLINSAFE_LFPSE_PROFILE_BASE": c.LFPSE.ProfileBase, "CLINSAFE_LFPSE_CODESYSTEM_BASE": c.LFPSE.CodeSystemBase} {
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+			return nil, fmt.Errorf("config: %s %q must be an https URL", name, v)
+		}
+	}
+	if c.LFPSE.URL != "" {
+		u, err := url.Parse(c.LFPSE.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("config: CLINSAFE_LFPSE_URL %q must be an https URL", c.LFPSE.URL)
+		}
+		if c.LFPSE.Key == "" {
+			return nil, errors.New("config: CLINSAFE_LFPSE_KEY (or CLINSAFE_LFPSE_KEY_FILE) is required when CLINSAFE_LFPSE_URL is set")
+		}
+	}
+	if n, err := strconv.Atoi(vals["CLINSAFE_LFPSE_WORKERS"]); err != nil || n < 1 || n > 16 {
+		return nil, fmt.Errorf("config: CLINSAFE_LFPSE_WORKERS %q must be a number from 1 to 16", vals["CLINSAFE_LFPSE_WORKERS"])
+	} else {
+		c.LFPSE.Workers = n
+	}
+	if d, err := positiveDuration("CLINSAFE_LFPSE_TIMEOUT", vals["CLINSAFE_LFPSE_TIMEOUT"]); err != nil {
+		return nil, err
+	} else {
+		c.LFPSE.Timeout = d
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return nil, fmt.Errorf("config: CLINSAFE_LISTEN %q is not host:port", c.Listen)

@@ -144,3 +144,30 @@ func TestBaseURLFollowsListen(t *testing.T) {
 		t.Errorf("an explicit base URL: %q, %v", c.BaseURL, err)
 	}
 }
+
+func TestLFPSESettings(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "lfpse.key")
+	if err := os.WriteFile(keyFile, []byte("subscription-key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(nil, env("CLINSAFE_LFPSE_URL", "https://psims.example/adverse-event/fhir/", "CLINSAFE_LFPSE_KEY_FILE", keyFile, "CLINSAFE_LFPSE_WORKERS", "3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LFPSE.URL != "https://psims.example/adverse-event/fhir" || c.LFPSE.Key != "subscription-key" || c.LFPSE.Workers != 3 || c.LFPSE.Timeout != 30*time.Second {
+		t.Errorf("LFPSE settings %+v", c.LFPSE)
+	}
+	if c.DataDir != "clinsafe-data" {
+		t.Errorf("data dir %q, want clinsafe-data beside ./clinsafe.db", c.DataDir)
+	}
+	for _, bad := range [][]string{
+		{"CLINSAFE_LFPSE_URL", "https://psims.example/fhir"},
+		{"CLINSAFE_LFPSE_URL", "ftp://psims.example", "CLINSAFE_LFPSE_KEY", "k"},
+		{"CLINSAFE_LFPSE_WORKERS", "0"},
+		{"CLINSAFE_LFPSE_TIMEOUT", "soon"},
+	} {
+		if _, err := Load(nil, env(bad...)); err == nil || !strings.Contains(err.Error(), "CLINSAFE_LFPSE") {
+			t.Errorf("Load(%v) = %v, want an error naming the LFPSE setting", bad, err)
+		}
+	}
+}

@@ -5,7 +5,9 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/fhir/bulk"
 	"github.com/clinsafe/clinsafe/internal/fhir/fhirdb"
+	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
@@ -22,5 +24,7 @@ func Content() []store.Entity {
 		devicesdb.Content(),
 		trainingdb.Content(),
 		fhirdb.Content(),
+		lfpse.Content(),
+		bulk.Content(),
 	)
 }

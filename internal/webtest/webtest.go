@@ -173,6 +173,9 @@ func TestConfig(tb testing.TB) *config.Config {
 		if k == "CLINSAFE_SESSION_KEY" {
 			return strings.Repeat("k", 32), true
 		}
+		if k == "CLINSAFE_DATA_DIR" {
+			return tb.TempDir(), true
+		}
 		return "", false
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/text"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -426,6 +427,8 @@ type EventsReviewPage struct {
 	CandourDue string
 	// Join is what the follow-up, learning and triage parts show here.
 	Join EventJoin
+	// LFPSE is the event's national submission; nil when never queued.
+	LFPSE *lfpse.Submission
 	// Form holds what was posted when the page is shown again with errors.
 	Form  url.Values
 	Dates map[string]web.DateParts
@@ -511,7 +514,15 @@ func (s *Module) reviewPage(w http.ResponseWriter, r *http.Request, id string) (
 	d.NeverTypes = codeOptions(events.ListNeverEventType, d.Review.Governance.NeverEventType)
 	d.CandourDue = d.Review.Governance.CandourDue()
 	d.Join, err = s.joinEvent(ctx, p.Org.ID, e, d.Review.LearningSummary)
-	return d, err
+	if err != nil {
+		return d, err
+	}
+	if sub, err := lfpse.New(s.k.Store()).Get(ctx, p.Org.ID, id); err == nil {
+		d.LFPSE = &sub
+	} else if !apperr.Is(err, apperr.NotFound) {
+		return d, err
+	}
+	return d, nil
 }
 
 func (s *Module) eventPage(w http.ResponseWriter, r *http.Request) error {

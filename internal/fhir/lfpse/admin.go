@@ -1,0 +1,138 @@
+package lfpse
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+// Stats are an organisation's submission counts.
+type Stats struct {
+	Pending, Sending, Failed, Sent int
+	// OldestPending is how long the oldest submission waiting (pending or
+	// being sent) has waited since it was queued (0 when none).
+	OldestPending time.Duration
+}
+
+// Stats counts orgID's submissions by status.
+func (d *DB) Stats(ctx context.Context, orgID store.OrgID) (Stats, error) {
+	var st Stats
+	rows, err := d.SQL().QueryContext(ctx, `SELECT status, COUNT(*) FROM lfpse_submissions WHERE org_id = $1 GROUP BY status`, orgID)
+	if err != nil {
+		return st, d.Wrap(err, "count LFPSE submissions")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s Status
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return st, d.Wrap(err, "count LFPSE submissions")
+		}
+		switch s {
+		case Pending:
+			st.Pending = n
+		case Sending:
+			st.Sending = n
+		case Failed:
+			st.Failed = n
+		case Sent:
+			st.Sent = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return st, d.Wrap(err, "count LFPSE submissions")
+	}
+	if st.Pending+st.Sending > 0 {
+		var oldest time.Time
+		if err := d.SQL().QueryRowContext(ctx, `SELECT queued_at FROM lfpse_submissions WHERE org_id = $1 AND status IN ('pending', 'sending')
+			ORDER BY queued_at LIMIT 1`, orgID).Scan(&oldest); err != nil {
+			return st, d.Wrap(err, "find the oldest waiting LFPSE submission")
+		}
+		st.OldestPending = max(0, d.Now().Sub(oldest))
+	}
+	return st, nil
+}
+
+// Item is a submission as the admin page lists it: the event's reference,
+// never its content.
+type Item struct {
+	Submission
+	Ref string
+}
+
+// List returns up to limit (1 to 500; otherwise 100) of orgID's
+// submissions with status (all when ""), the longest waiting first. An
+// unknown status is Invalid.
+func (d *DB) List(ctx context.Context, orgID store.OrgID, status Status, limit int) ([]Item, error) {
+	switch status {
+	case "", Pending, Sending, Sent, Failed:
+	default:
+		return nil, apperr.New(apperr.Invalid, "Choose pending, sending, sent or failed")
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rows, err := d.SQL().QueryContext(ctx, `SELECT `+prefixed("s.", subCols)+`, COALESCE(e.ref, '')
+		FROM lfpse_submissions s JOIN events e ON e.id = s.event_id AND e.org_id = s.org_id
+		WHERE s.org_id = $1 AND ($2 = '' OR s.status = $2) ORDER BY s.queued_at, s.event_id LIMIT $3`, orgID, string(status), limit)
+	if err != nil {
+		return nil, d.Wrap(err, "list LFPSE submissions")
+	}
+	defer rows.Close()
+	var out []Item
+	for rows.Next() {
+		var it Item
+		var sub Submission
+		var ref string
+		err := rows.Scan(&sub.EventID, &sub.Op, &sub.Status, &sub.Again, &sub.Attempts, &sub.NextAttemptAt, &sub.LastError, &sub.NationalID, &sub.NationalRef,
+			&sub.ReadyBy, &sub.ReadyAt, &sub.QueuedAt, &sub.SentAt, &ref)
+		if err != nil {
+			return nil, d.Wrap(err, "list LFPSE submissions")
+		}
+		it.Submission, it.Ref = sub, ref
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, d.Wrap(err, "list LFPSE submissions")
+	}
+	return out, nil
+}
+
+func prefixed(p, cols string) string { return p + strings.ReplaceAll(cols, ", ", ", "+p) }
+
+// Retry makes event id's submission due now: a failed one is pending again
+// with a fresh set of attempts (its last error kept until the next
+// attempt), a pending one is tried at once. NotFound for an event of
+// another organisation or never queued; Conflict when it is sent or being
+// sent. Retry changes only the delivery record, so it writes no audit
+// entry; the caller logs who asked.
+func (d *DB) Retry(ctx context.Context, orgID store.OrgID, id string) error {
+	var st Status
+	err := d.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM lfpse_submissions WHERE org_id = $1 AND event_id = $2`, orgID, id).Scan(&st); err != nil {
+			return err
+		}
+		switch st {
+		case Sent:
+			return apperr.New(apperr.Conflict, "That event has been sent already")
+		case Sending:
+			return apperr.New(apperr.Conflict, "That event is being sent now")
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE lfpse_submissions SET next_attempt_at = $1,
+			attempts = CASE WHEN status = 'failed' THEN 0 ELSE attempts END, status = 'pending'
+			WHERE org_id = $2 AND event_id = $3`, tx.Now(), orgID, id)
+		return err
+	})
+	switch {
+	case store.NoRows(err):
+		return store.NotFound("LFPSE submission")
+	case apperr.Is(err, apperr.Conflict):
+		return err
+	case err != nil:
+		return d.Wrap(err, "retry LFPSE submission of event %s", id)
+	}
+	return nil
+}
