@@ -209,3 +209,20 @@ func Others(cs []MarkedChange) []evidence.Change {
 	}
 	return out
 }
+
+// SystemChoice is a Health IT system a change may name.
+type SystemChoice struct{ ID, Name string }
+
+// Systems lists orgID's registered Health IT systems, for the form that
+// marks a change and for the names of the system filter.
+func (s *DB) Systems(ctx context.Context, orgID store.OrgID) ([]SystemChoice, error) {
+	cs, err := s.risk.SystemChoices(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SystemChoice, len(cs))
+	for i, c := range cs {
+		out[i] = SystemChoice{ID: c.ID, Name: c.Name}
+	}
+	return out, nil
+}
