@@ -94,6 +94,11 @@ var idKinds = map[string]string{
 	"page": `SELECT 'patients' FROM organisations WHERE id = $1`,
 	"item": `SELECT '0' FROM organisations WHERE id = $1`,
 	"ods":  `SELECT ods_code FROM organisations WHERE ods_code = 'RAS' AND id <> $1`,
+	// Evidence: a change marked on a measure, a network the organisation
+	// is a member of, and (not an id, the same everywhere) a measure's code.
+	"changes":  `SELECT id FROM evidence_changes WHERE org_id = $1 ORDER BY id LIMIT 1`,
+	"networks": `SELECT network_id FROM network_members WHERE org_id = $1 ORDER BY network_id LIMIT 1`,
+	"code":     `SELECT 'events' FROM organisations WHERE id = $1`,
 	// Not an id: the current version of the first hazard, for bodies.
 	"version": `SELECT CAST(version AS TEXT) FROM hazards WHERE org_id = $1 ORDER BY id LIMIT 1`,
 }
@@ -160,7 +165,7 @@ func (ids orgIDs) fill(pattern string, n int) string {
 func translate(s string, a, b orgIDs) string {
 	var pairs []string
 	for kind, list := range a {
-		if kind == "version" || kind == "ref" || kind == "page" || kind == "item" || kind == "ods" {
+		if kind == "version" || kind == "ref" || kind == "page" || kind == "item" || kind == "ods" || kind == "code" {
 			continue
 		}
 		for i, id := range list {
@@ -540,7 +545,7 @@ func TestCrossOrgWalk(t *testing.T) {
 		markers := []string{victim.Name, demo.AdminEmail, "reporter@demo.clinsafe.test"}
 		for kind, list := range idsB {
 			if kind != "gtin" && kind != "serial" && kind != "version" && kind != "ref" && kind != "ods" && kind != "n" && kind != "supplier" &&
-				kind != "learning_version" && kind != "action_version" && kind != "records_version" && kind != "page" && kind != "item" {
+				kind != "learning_version" && kind != "action_version" && kind != "records_version" && kind != "page" && kind != "item" && kind != "code" {
 				markers = append(markers, list...)
 			}
 		}

@@ -29,12 +29,12 @@ type MarkedChange struct {
 	// SystemID is the Health IT system changed; SafetyCase the document
 	// version of its issued safety case report when the change was marked
 	// ("" when none was issued).
-	SystemID     string `json:"system_id,omitempty"`
-	SystemName   string `json:"system_name,omitempty"`
-	CSCRIssueID  string `json:"cscr_issue_id,omitempty"`
-	SafetyCase   string `json:"safety_case_version,omitempty"`
-	MarkedBy     string `json:"marked_by"`
-	MarkedByName string `json:"marked_by_name"`
+	SystemID     string    `json:"system_id,omitempty"`
+	SystemName   string    `json:"system_name,omitempty"`
+	CSCRIssueID  string    `json:"cscr_issue_id,omitempty"`
+	SafetyCase   string    `json:"safety_case_version,omitempty"`
+	MarkedBy     string    `json:"marked_by"`
+	MarkedByName string    `json:"marked_by_name"`
 	MarkedAt     time.Time `json:"marked_at"`
 	// Statement is the before-and-after statement as it read when it was
 	// attached to the safety case; AttachedAt is when (nil until then).

@@ -99,7 +99,9 @@ func (s *Module) Routes() []web.Route {
 }
 
 // Attention: the evidence wing asks nothing of anyone.
-func (s *Module) Attention(context.Context, *store.Principal) ([]web.Attention, error) { return nil, nil }
+func (s *Module) Attention(context.Context, *store.Principal) ([]web.Attention, error) {
+	return nil, nil
+}
 
 // AuditWords are the words of the evidence wing's audit actions.
 func (s *Module) AuditWords() map[string]string {

@@ -54,7 +54,7 @@ func (s *Module) renderBedDays(w http.ResponseWriter, r *http.Request, status in
 	if ferr != nil {
 		page.SetErrors(ferr, "month", "bed_days")
 	}
-	return s.k.Render(w, status, "evidence/bed_days", page)
+	return s.k.Render(w, status, "evidence/evidence_bed_days", page)
 }
 
 func (s *Module) saveBedDays(w http.ResponseWriter, r *http.Request) error {
@@ -89,7 +89,7 @@ func (s *Module) boardPage(w http.ResponseWriter, r *http.Request) error {
 			ms = append(ms, m)
 		}
 	}
-	return s.k.Render(w, http.StatusOK, "evidence/board", BoardPage{Base: s.k.Base(w, r, "Board pack"), Measures: ms})
+	return s.k.Render(w, http.StatusOK, "evidence/evidence_board", BoardPage{Base: s.k.Base(w, r, "Board pack"), Measures: ms})
 }
 
 // NetworkPage shows one measure for every member of a network side by
@@ -199,7 +199,7 @@ func (s *Module) networkPage(w http.ResponseWriter, r *http.Request) error {
 		status = http.StatusUnprocessableEntity
 	}
 	page.Total, page.Members, page.Period = total, ms, f.Period
-	return s.k.Render(w, status, "evidence/network", page)
+	return s.k.Render(w, status, "evidence/evidence_network", page)
 }
 
 // API answers.

@@ -42,7 +42,7 @@ func (s *Module) dashboard(w http.ResponseWriter, r *http.Request) error {
 		}
 		page.Charts, page.Pending = charts, pending
 	}
-	return s.k.Render(w, http.StatusOK, "evidence/dashboard", page)
+	return s.k.Render(w, http.StatusOK, "evidence/evidence_dashboard", page)
 }
 
 // dashboardCharts draws every available measure by week (month where the
@@ -151,7 +151,7 @@ func (s *Module) renderMeasure(w http.ResponseWriter, r *http.Request, mf MarkFo
 			return err
 		}
 	}
-	return s.k.Render(w, status, "evidence/measure", page)
+	return s.k.Render(w, status, "evidence/evidence_measure", page)
 }
 
 // table is the measure's data as rows of cells, with a header.

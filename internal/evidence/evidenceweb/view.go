@@ -65,8 +65,13 @@ func parseFilters(q url.Values, m evidence.Measure, now time.Time) (Filters, evi
 	if f.Dim == "" {
 		sq.Value, f.Value = "", ""
 	}
+	// By default the chart ends with the last complete period: the one
+	// under way would read low.
 	today := clock.Today(now)
-	sq.To = today
+	sq.To = sq.Period.Start(today).AddDate(0, 0, -1)
+	if !sq.Period.Valid() {
+		sq.To = today
+	}
 	if f.To != "" {
 		t, err := time.Parse(time.DateOnly, f.To)
 		fs.Check(err != nil, "to", "Enter the end as a date, for example 2026-11-30")
