@@ -148,6 +148,11 @@ func TestDashboardMarkChangeAndStatement(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("attach: %d", resp.StatusCode)
 		}
+		// The statement shows on the system's safety case page.
+		if body := webtest.Get(t, cso, base+"/risk/systems/"+sysID+"/cscr", 200); !strings.Contains(body, "Evidence from measures") || !strings.Contains(body, "ePMA go-live") ||
+			!strings.Contains(body, "special cause variation, low followed") {
+			t.Errorf("safety case page lacks the attached statement")
+		}
 		if resp, _ := webtest.Do(t, cso, "POST", base+"/evidence/changes/"+changeID+"/attach", ""); resp.StatusCode != 409 {
 			t.Errorf("attach twice: %d, want 409", resp.StatusCode)
 		}
