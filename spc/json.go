@@ -77,10 +77,10 @@ func ParseSeries(line []byte) (*Input, error) {
 		}
 		return in, errf("line", -1, ErrSyntax, "%s", jsonProblem(err))
 	}
+	in.ID = w.ID
 	if d.More() {
 		return in, errf("line", -1, ErrSyntax, "more than one JSON value on the line")
 	}
-	in.ID = w.ID
 	if w.Chart != nil {
 		in.Chart = ChartKind(*w.Chart)
 	}

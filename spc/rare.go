@@ -49,7 +49,7 @@ func GChart(x []time.Time, g []float64, opt Options) (*Result, error) {
 		}
 	}
 	classify(r, p)
-	return r, nil
+	return finite(r)
 }
 
 // TChart computes a t chart: t[i] is the time between one event and the
@@ -89,7 +89,7 @@ func TChart(x []time.Time, t []float64, opt Options) (*Result, error) {
 	// The assurance icon compares the target with the limits on the
 	// original scale.
 	r.Assurance = assuranceIcon(r.Latest(), r.Options)
-	return r, nil
+	return finite(r)
 }
 
 // Intervals turns the times of events (strictly increasing) into the input
@@ -217,5 +217,5 @@ func attribute(kind ChartKind, x []time.Time, num, den []float64, opt Options) (
 		}
 	}
 	classify(r, p)
-	return r, nil
+	return finite(r)
 }

@@ -23,7 +23,20 @@ func XmR(x []time.Time, y []float64, opt Options) (*Result, error) {
 	if err := checkFinite("y", y); err != nil {
 		return nil, err
 	}
-	return xmr(p, KindXmR, x, y), nil
+	return finite(xmr(p, KindXmR, x, y))
+}
+
+// finite rejects a result whose values overflowed (values near the largest
+// float64): JSON cannot carry an infinity and no chart can draw one.
+func finite(r *Result) (*Result, error) {
+	for i, p := range r.Points {
+		for _, v := range [...]float64{p.Y, p.Mean, p.LPL, p.UPL, p.NearLPL, p.NearUPL, p.MR} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, errf("y", i, ErrNotFinite, "the values are too large to chart")
+			}
+		}
+	}
+	return r, nil
 }
 
 // xmr computes the chart of validated input.

@@ -85,6 +85,7 @@ func TestXmRBadInput(t *testing.T) {
 		{"length", days(3), []float64{1, 2}, Options{}, ErrLength, "x"},
 		{"NaN", days(3), []float64{1, math.NaN(), 2}, Options{}, ErrNotFinite, "y"},
 		{"Inf", days(3), []float64{1, 2, math.Inf(-1)}, Options{}, ErrNotFinite, "y"},
+		{"overflow", days(2), []float64{1.7e308, -1.7e308}, Options{}, ErrNotFinite, "y"},
 		{"x not increasing", []time.Time{days(3)[0], days(3)[2], days(3)[1]}, []float64{1, 2, 3}, Options{}, ErrXOrder, "x"},
 		{"x repeated", []time.Time{days(2)[0], days(2)[0]}, []float64{1, 2}, Options{}, ErrXOrder, "x"},
 		{"baseline longer than series", days(13), make([]float64, 13), Options{FixAfterNPoints: 14}, ErrBaseline, "fix_after_n_points"},

@@ -50,6 +50,7 @@ func commands() []command {
 		{"hazards", "import|export [flags]", "import or export a hazard log as XLSX, CSV or JSON", cmdHazards},
 		{"evidence", "rebuild [flags]", "recount the safety events the evidence dashboards read", cmdEvidence},
 		{"network", "add|member|analyst|list [flags]", "manage networks of organisations and their analysts", cmdNetwork},
+		{"spc", "< series.ndjson", "compute SPC charts of NDJSON series (Making Data Count rules)", cmdSpc},
 		{"version", "", "print the version", cmdVersion},
 	}
 }
