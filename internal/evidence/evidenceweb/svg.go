@@ -8,6 +8,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/evidence"
 	"github.com/clinsafe/clinsafe/internal/evidence/evidencedb"
+	"github.com/clinsafe/clinsafe/internal/web/chart"
 	"github.com/clinsafe/clinsafe/spc"
 )
 
@@ -51,6 +52,20 @@ func yRange(r *spc.Result) (lo, hi float64) {
 // description in words. axis, when not nil, fixes the value axis (small
 // multiples share one). Every label is escaped.
 func drawChart(r *spc.Result, title, unit string, p evidence.Period, changes []evidencedb.MarkedChange, small bool, axis *[2]float64) template.HTML {
+	if axis == nil {
+		// The shared renderer, when the value axis is the chart's own.
+		c := chart.SPC{ID: fmt.Sprintf("c%x", fnv(title)), Title: title, YLabel: unit, XLabel: strings.ToUpper(string(p)[:1]) + string(p)[1:], Result: r,
+			Whole: unit == "events" || unit == "hazards" || unit == "actions"}
+		for _, ch := range changes {
+			at := p.Start(ch.On)
+			if !at.Before(r.Points[0].X) && !at.After(r.Latest().X) {
+				c.Annotations = append(c.Annotations, chart.Annotation{X: at, Label: ch.Title})
+			}
+		}
+		return c.SVG()
+	}
+	// Small multiples share one value axis, which the shared renderer does
+	// not offer: they are drawn here.
 	esc := template.HTMLEscapeString
 	w, h := 720.0, 300.0
 	if small {
