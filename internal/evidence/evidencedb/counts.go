@@ -166,38 +166,56 @@ func (s *DB) Rebuild(ctx context.Context) (RebuildResult, error) {
 		type ck struct{ org, dim, value, day string }
 		type cv struct{ n, minutes int64 }
 		sums := map[ck]*cv{}
-		var perEvent [][4]any
-		rows, err := tx.QueryContext(ctx, `SELECT `+factsCols+` FROM events WHERE status <> $1 AND submitted_at IS NOT NULL`, string(events.Draft))
-		if err != nil {
-			return s.Wrap(err, "rebuild: read events")
-		}
-		for rows.Next() {
-			x, err := scanFacts(rows)
+		eb := store.NewBatcher(tx, "evidence_event_counts", "event_id, org_id, day, keys", 4, 500)
+		defer eb.Close()
+		// The events are read in pages by id: a connection cannot write
+		// while it streams a result on PostgreSQL.
+		last := ""
+		for {
+			rows, err := tx.QueryContext(ctx, `SELECT `+factsCols+` FROM events WHERE id > $1 AND status <> $2 AND submitted_at IS NOT NULL ORDER BY id LIMIT 5000`, last, string(events.Draft))
 			if err != nil {
-				rows.Close()
-				return s.Wrap(err, "rebuild: read event")
+				return s.Wrap(err, "rebuild: read events")
 			}
-			day, keys := evidence.Contribution(x.f)
-			if day == "" {
-				continue
-			}
-			res.Events++
-			for _, k := range keys {
-				key := ck{x.org, k.Dim, k.Value, day}
-				v := sums[key]
-				if v == nil {
-					v = &cv{}
-					sums[key] = v
+			page := 0
+			for rows.Next() {
+				x, err := scanFacts(rows)
+				if err != nil {
+					rows.Close()
+					return s.Wrap(err, "rebuild: read event")
 				}
-				v.n++
-				v.minutes += k.Minutes
+				page++
+				last = x.id
+				day, keys := evidence.Contribution(x.f)
+				if day == "" {
+					continue
+				}
+				res.Events++
+				for _, k := range keys {
+					key := ck{x.org, k.Dim, k.Value, day}
+					v := sums[key]
+					if v == nil {
+						v = &cv{}
+						sums[key] = v
+					}
+					v.n++
+					v.minutes += k.Minutes
+				}
+				b, _ := json.Marshal(keys)
+				if err := eb.Add(ctx, x.id, x.org, day, string(b)); err != nil {
+					rows.Close()
+					return s.Wrap(err, "rebuild: write event counts")
+				}
 			}
-			b, _ := json.Marshal(keys)
-			perEvent = append(perEvent, [4]any{x.id, x.org, day, string(b)})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return s.Wrap(err, "rebuild: read events")
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return s.Wrap(err, "rebuild: read events")
+			}
+			if err := eb.Flush(ctx); err != nil {
+				return s.Wrap(err, "rebuild: write event counts")
+			}
+			if page == 0 {
+				break
+			}
 		}
 		cb := store.NewBatcher(tx, "evidence_counts", "org_id, dim, value, day, n, minutes", 6, 500)
 		defer cb.Close()
@@ -210,14 +228,7 @@ func (s *DB) Rebuild(ctx context.Context) (RebuildResult, error) {
 		if err := cb.Flush(ctx); err != nil {
 			return s.Wrap(err, "rebuild: write counts")
 		}
-		eb := store.NewBatcher(tx, "evidence_event_counts", "event_id, org_id, day, keys", 4, 500)
-		defer eb.Close()
-		for _, e := range perEvent {
-			if err := eb.Add(ctx, e[:]...); err != nil {
-				return s.Wrap(err, "rebuild: write event counts")
-			}
-		}
-		return s.Wrap(eb.Flush(ctx), "rebuild: write event counts")
+		return nil
 	})
 	return res, err
 }
