@@ -235,8 +235,22 @@ func (s *Module) filterChoices(ctx context.Context, orgs []store.OrgID, m eviden
 				return nil, err
 			}
 		}
+		names := map[string]string{}
+		if d == evidence.DimSystem && len(orgs) == 1 {
+			ss, err := s.ev.Systems(ctx, orgs[0])
+			if err != nil {
+				return nil, err
+			}
+			for _, sy := range ss {
+				names[sy.ID] = sy.Name
+			}
+		}
 		for _, v := range vals {
-			out[d] = append(out[d], web.Option{Value: v, Label: evidence.ValueLabel(d, v)})
+			label := evidence.ValueLabel(d, v)
+			if n, ok := names[v]; ok {
+				label = n
+			}
+			out[d] = append(out[d], web.Option{Value: v, Label: label})
 		}
 	}
 	return out, nil
