@@ -28,10 +28,11 @@ type wing struct {
 // in "needs your attention" (navigation follows the pillars' own order).
 func wings() []wing {
 	return []wing{
-		{eventsweb.New, eventsdb.Content},     // safety events: LFPSE recording and learning
-		{riskweb.New, riskdb.Content},         // clinical risk: DCB0129 and DCB0160
-		{devicesweb.New, devicesdb.Content},   // implanted devices
-		{evidenceweb.New, evidencedb.Content}, // evidence: SPC measures and before-and-after
+		{eventsweb.New, eventsdb.Content},   // safety events: LFPSE recording and learning
+		{riskweb.New, riskdb.Content},       // clinical risk: DCB0129 and DCB0160
+		{devicesweb.New, devicesdb.Content}, // implanted devices
+		// evidence: SPC measures and the before-and-after of digital change
+		{evidenceweb.New, evidencedb.Content},
 	}
 }
 
