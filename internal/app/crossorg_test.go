@@ -634,6 +634,9 @@ func TestCrossOrgWalk(t *testing.T) {
 				pathB := idsB.fill(pattern, n)
 				bodyB := translate(idsB.fillBody(body, n), idsA, idsB)
 				for _, a := range actors {
+					if a.PlatformAdmin && mutating && strings.HasPrefix(rt.Path, "/admin/networks") {
+						continue // instance administrators manage every network (TestAdminNetworks); others get 403 here
+					}
 					code, got := send(rt.Method, pathB, bodyB, a)
 					where := fmt.Sprintf("%s %s as %s", rt.Method, pathB, a.Name)
 					if code >= 500 {
