@@ -48,6 +48,8 @@ func commands() []command {
 		{"audit", "verify|checkpoint|keygen [flags]", "check the audit trail; sign checkpoints of it", cmdAudit},
 		{"scan", "BARCODE | -", "parse a GS1 or HIBC barcode and print it as JSON", cmdScan},
 		{"hazards", "import|export [flags]", "import or export a hazard log as XLSX, CSV or JSON", cmdHazards},
+		{"evidence", "rebuild [flags]", "recount the safety events the evidence dashboards read", cmdEvidence},
+		{"network", "add|member|analyst|list [flags]", "manage networks of organisations and their analysts", cmdNetwork},
 		{"spc", "< series.ndjson", "compute SPC charts of NDJSON series (Making Data Count rules)", cmdSpc},
 		{"import", "-org ODS FILE.ndjson", "import FHIR AdverseEvents from NDJSON, all or nothing", cmdImport},
 		{"export", "-org ODS [-type T] [-since DATE]", "write FHIR AdverseEvents as NDJSON to standard output", cmdExport},

@@ -9,6 +9,8 @@ import (
 	"github.com/clinsafe/clinsafe/internal/devices/devicesweb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsweb"
+	"github.com/clinsafe/clinsafe/internal/evidence/evidencedb"
+	"github.com/clinsafe/clinsafe/internal/evidence/evidenceweb"
 	"github.com/clinsafe/clinsafe/internal/fhir/bulk"
 	"github.com/clinsafe/clinsafe/internal/fhir/bulk/bulkweb"
 	"github.com/clinsafe/clinsafe/internal/fhir/fhirdb"
@@ -41,6 +43,7 @@ func wings() []wing {
 		{fhirweb.New, fhirdb.Content},         // FHIR R4 API
 		{lfpseweb.NewModule, lfpse.Content},   // submission to the national LFPSE service
 		{bulkweb.NewModule, bulk.Content},     // FHIR Bulk Data export and import
+		{evidenceweb.New, evidencedb.Content}, // evidence: SPC measures and the before-and-after of digital change
 	}
 }
 

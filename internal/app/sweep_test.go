@@ -23,9 +23,11 @@ import (
 	"github.com/clinsafe/clinsafe/internal/app"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/demo"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/evidence/evidencedb"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/mail"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -80,7 +82,8 @@ var badQuery = []string{"%00", "%ff", "%09%0d%0a", "abc", "-1", "999999999999999
 // and the GET forms), and one that none reads.
 var queryParams = []string{"q", "next", "format", "from", "to", "actor", "action", "entity", "before", "limit",
 	"serial", "actions", "status", "basis", "offset", "standard", "supplier",
-	"type", "harm", "agent", "location", "system", "assigned", "sort", "zz_unknown"}
+	"type", "harm", "agent", "location", "system", "assigned", "sort",
+	"period", "dim", "value", "filter", "direction", "baseline", "screen", "shift", "target", "measure", "m", "zz_unknown"}
 
 // badPathValues replace each path parameter in turn.
 var badPathValues = []string{"%00", "%ff", strings.Repeat("a", 5000), "not-an-id", "01936F0E-0000-7000-8000-000000000000", "%2e%2e", "-1"}
@@ -632,6 +635,24 @@ func (sw *sweeper) setUp() {
 		}
 		sw.ids[kind] = v
 	}
+	// Evidence: a change marked on a measure, and a network of the sweep's
+	// organisation that the sweep's user analyses.
+	ch, err := evidencedb.New(sw.st).MarkChange(storetest.As(sw.user), sweepOrg.ID, evidencedb.MarkedChange{Measure: "events", Period: "week",
+		Title: "Sweep change", On: clock.Today(sw.st.Now()).AddDate(0, 0, -30)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nw, err := sw.st.CreateNetwork(storetest.Operator, store.Network{Name: "Sweep network", Kind: "ics"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sw.st.SetNetworkMember(storetest.Operator, sweepOrg.ID, nw.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := sw.st.SetNetworkAnalyst(storetest.Operator, nw.ID, sw.user.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	sw.ids["measures"], sw.ids["changes"], sw.ids["networks"] = "events", ch.ID, nw.ID
 	for _, k := range []string{"systems", "hazards", "issues", "cscrs", "procedures", "implants", "patients", "recalls", "tokens", "invitations",
 		"events", "learning", "actions", "drafts", "mine", "questions"} {
 		if sw.ids[k] == "" {

@@ -39,6 +39,19 @@ type dialect interface {
 	// textSearch matches terms, given as parameter $n, against the
 	// full-text index of table (see DB.TextSearch).
 	textSearch(table string, n int, terms []string, anyTerm bool) TextSearch
+	// weekStart is the Monday (UTC) of the week of time column col.
+	weekStart(col string) string
+}
+
+// WeekStart returns the SQL expression for the Monday (UTC) of the week
+// of the time column col, for a GROUP BY week over raw rows (the evidence
+// benchmark's baseline; its charts read counts per day instead).
+func (s *DB) WeekStart(col string) string { return s.dialect.weekStart(col) }
+
+func (sqliteDialect) weekStart(col string) string { return "date(" + col + ", 'weekday 0', '-6 days')" }
+
+func (postgresDialect) weekStart(col string) string {
+	return "date_trunc('week', " + col + " AT TIME ZONE 'UTC')"
 }
 
 // TextSearch is how one engine matches a full-text query against the

@@ -5,6 +5,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/evidence/evidencedb"
 	"github.com/clinsafe/clinsafe/internal/fhir/bulk"
 	"github.com/clinsafe/clinsafe/internal/fhir/fhirdb"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
@@ -26,5 +27,6 @@ func Content() []store.Entity {
 		fhirdb.Content(),
 		lfpse.Content(),
 		bulk.Content(),
+		evidencedb.Content(),
 	)
 }

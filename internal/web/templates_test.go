@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/mail"
+	"github.com/clinsafe/clinsafe/internal/store"
 
 	"github.com/clinsafe/clinsafe/internal/web"
 	"github.com/clinsafe/clinsafe/internal/webtest"
@@ -24,6 +25,8 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"invite":       web.InvitePage{Base: b},
 			"login":        web.LoginPage{Base: b},
 			"orgs":         web.OrgsPage{Base: b},
+			"networks":     web.NetworksPage{Base: b, Networks: []store.Network{{ID: "n", Name: "North ICS"}}},
+			"network":      web.NetworkPage{Base: b, Members: []store.Org{{ID: "o", Name: "Org"}}, Analysts: []store.User{{ID: "u", Name: "Kim"}}},
 			"pillar":       web.PillarPage{Base: b},
 			"status":       web.StatusPage{Base: b},
 			"tokens":       web.TokensPage{Base: b},

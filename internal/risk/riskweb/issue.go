@@ -2,6 +2,7 @@ package riskweb
 
 import (
 	"bytes"
+	"github.com/clinsafe/clinsafe/internal/evidence/evidencedb"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -218,6 +219,9 @@ type CSCRPage struct {
 	Sections   []SectionField
 	// LapsedCSOs are the system's CSOs whose competency has lapsed.
 	LapsedCSOs []trainingdb.CSO
+	// Evidence are before-and-after statements of digital changes to the
+	// system, attached from the evidence wing's measures.
+	Evidence []evidencedb.MarkedChange
 }
 
 // SectionField is one editable report section.
@@ -251,6 +255,9 @@ func (s *Module) cscrPage(w http.ResponseWriter, r *http.Request, draft *riskdb.
 		return d, err
 	}
 	if d.Reports, err = s.risk.CSCRIssues(ctx, p.Org.ID, sys.ID); err != nil {
+		return d, err
+	}
+	if d.Evidence, err = evidencedb.New(s.k.Store()).SystemEvidence(ctx, p.Org.ID, sys.ID); err != nil {
 		return d, err
 	}
 	li := riskdb.LogIssue{Log: risk.Log{System: sys.Info(p.Org.Name)}}

@@ -2,8 +2,10 @@ package riskweb_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/evidence/evidencedb"
 	"github.com/clinsafe/clinsafe/internal/risk/exchange"
 	"github.com/clinsafe/clinsafe/internal/risk/riskweb"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -13,10 +15,11 @@ import (
 // TestEveryPageTemplateExecutes runs every page of the clinical risk wing with the typed
 // data its handler passes.
 func TestEveryPageTemplateExecutes(t *testing.T) {
+	attached := time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)
 	webtest.EveryPage(t, "risk", func(b web.Base) map[string]any {
 		return map[string]any{
 			"compliance":   riskweb.CompliancePage{Base: b},
-			"cscr":         riskweb.CSCRPage{Base: b},
+			"cscr":         riskweb.CSCRPage{Base: b, Evidence: []evidencedb.MarkedChange{{Title: "ePMA go-live", Measure: "it_incidents", Period: "week", Statement: "After", AttachedAt: &attached}}},
 			"cscr_issue":   riskweb.CSCRIssuePage{Base: b},
 			"diff":         riskweb.DiffPage{Base: b},
 			"hazard":       riskweb.HazardPage{Base: b, ReviewLikelihood: true, Incidents: []eventsdb.LoggedEvent{{EventID: "e", Ref: "PSE-2026-000001", Date: "2026-11-23", Harm: "3", Status: "submitted"}, {ShareID: "s", SharedBy: "Alpha", Date: "2026-11"}}},

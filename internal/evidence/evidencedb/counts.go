@@ -1,0 +1,333 @@
+// Package evidencedb keeps the evidence wing's tables: counts of safety
+// events per organisation, day and dimension (kept in the transaction of
+// every event change by a follower of "event", and rebuilt from scratch by
+// Rebuild), the bed days an organisation enters, and the digital changes
+// marked on measures. It reads hazards and actions through riskdb and
+// eventsdb; nothing reads its tables but itself.
+package evidencedb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/events"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/evidence"
+	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+// DB is the evidence wing's database access on the kernel store.
+type DB struct {
+	*store.DB
+	risk   *riskdb.DB
+	events *eventsdb.DB
+}
+
+// New returns the evidence wing's DB on st.
+func New(st *store.DB) *DB { return &DB{DB: st, risk: riskdb.New(st), events: eventsdb.New(st)} }
+
+// Content lists the evidence wing's audited entities for store.Open: the
+// follower of safety events that keeps the counts (its tables derived),
+// the bed days an organisation enters and the changes marked on measures.
+func Content() []store.Entity {
+	return []store.Entity{
+		{Name: "evidence_counts", Follows: []string{"event"}, OnChange: onEventChange,
+			Derived: []string{"evidence_counts", "evidence_event_counts"}},
+		{Name: "evidence_bed_days", Parts: []store.Part{{Table: "evidence_bed_days", Key: []string{"org_id"}}}},
+		{Name: "evidence_change", Parts: []store.Part{{Table: "evidence_changes", Key: []string{"id"}}}},
+	}
+}
+
+// factsCols are the columns of events scanFacts reads.
+const factsCols = `id, org_id, status, record_type, harm, reported_harm, agents, location, service_area, COALESCE(system_id, ''), submitted_at, first_feedback_at`
+
+type factsRow struct {
+	id, org string
+	f       evidence.EventFacts
+}
+
+func scanFacts(r interface{ Scan(...any) error }) (factsRow, error) {
+	var x factsRow
+	var sub, fb sql.NullTime
+	var status, typ string
+	if err := r.Scan(&x.id, &x.org, &status, &typ, &x.f.Harm, &x.f.ReportedHarm, &x.f.Agents, &x.f.Location, &x.f.ServiceArea, &x.f.SystemID, &sub, &fb); err != nil {
+		return x, err
+	}
+	x.f.Status, x.f.Type = events.Status(status), events.RecordType(typ)
+	if sub.Valid {
+		t := sub.Time.UTC()
+		x.f.SubmittedAt = &t
+	}
+	if fb.Valid {
+		t := fb.Time.UTC()
+		x.f.FirstFeedbackAt = &t
+	}
+	return x, nil
+}
+
+// onEventChange moves the counts of the changed event: it takes away what
+// the event contributed before (evidence_event_counts) and adds what it
+// contributes now, in the change's transaction.
+func onEventChange(ctx context.Context, tx *store.Tx, c store.Change) error {
+	if c.EntityID == "" {
+		return nil
+	}
+	var now struct {
+		org, day string
+		keys     []evidence.Key
+	}
+	x, err := scanFacts(tx.QueryRowContext(ctx, `SELECT `+factsCols+` FROM events WHERE id = $1`, c.EntityID))
+	switch {
+	case err == nil:
+		now.org = x.org
+		now.day, now.keys = evidence.Contribution(x.f)
+	case store.NoRows(err):
+	default:
+		return fmt.Errorf("read event %s: %w", c.EntityID, err)
+	}
+	var oldOrg, oldDay, oldJSON string
+	err = tx.QueryRowContext(ctx, `SELECT org_id, day, keys FROM evidence_event_counts WHERE event_id = $1`, c.EntityID).Scan(&oldOrg, &oldDay, &oldJSON)
+	if err != nil && !store.NoRows(err) {
+		return fmt.Errorf("read counts of event %s: %w", c.EntityID, err)
+	}
+	var old []evidence.Key
+	if oldJSON != "" {
+		if err := json.Unmarshal([]byte(oldJSON), &old); err != nil {
+			return fmt.Errorf("counts of event %s: %w", c.EntityID, err)
+		}
+	}
+	if oldOrg == now.org && oldDay == now.day && slices.Equal(old, now.keys) {
+		return nil
+	}
+	for _, k := range old {
+		if err := addCount(ctx, tx, oldOrg, oldDay, k, -1); err != nil {
+			return err
+		}
+	}
+	for _, k := range now.keys {
+		if err := addCount(ctx, tx, now.org, now.day, k, 1); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_event_counts WHERE event_id = $1`, c.EntityID); err != nil {
+		return fmt.Errorf("forget counts of event %s: %w", c.EntityID, err)
+	}
+	if now.day == "" {
+		return nil
+	}
+	b, _ := json.Marshal(now.keys)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO evidence_event_counts (event_id, org_id, day, keys) VALUES ($1, $2, $3, $4)`, c.EntityID, now.org, now.day, string(b)); err != nil {
+		return fmt.Errorf("record counts of event %s: %w", c.EntityID, err)
+	}
+	return nil
+}
+
+// addCount adds sign (1 or -1) events, and their minutes, to one count,
+// deleting it when it falls to nothing.
+func addCount(ctx context.Context, tx *store.Tx, org, day string, k evidence.Key, sign int64) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO evidence_counts (org_id, dim, value, day, n, minutes) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (org_id, dim, value, day) DO UPDATE SET n = evidence_counts.n + excluded.n, minutes = evidence_counts.minutes + excluded.minutes`,
+		org, k.Dim, k.Value, day, sign, sign*k.Minutes); err != nil {
+		return fmt.Errorf("count %s=%s on %s: %w", k.Dim, k.Value, day, err)
+	}
+	if sign < 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_counts WHERE org_id = $1 AND dim = $2 AND value = $3 AND day = $4 AND n <= 0`, org, k.Dim, k.Value, day); err != nil {
+			return fmt.Errorf("drop count %s=%s on %s: %w", k.Dim, k.Value, day, err)
+		}
+	}
+	return nil
+}
+
+// RebuildResult says what Rebuild counted.
+type RebuildResult struct {
+	Events int // events counted (drafts are not)
+	Rows   int // rows of counts written
+}
+
+// Rebuild recounts every organisation's safety events from scratch, in one
+// transaction: it is what `clinsafe evidence rebuild` runs, and it must
+// give the counts the follower keeps. It is the one place that reads the
+// raw events, in batches.
+func (s *DB) Rebuild(ctx context.Context) (RebuildResult, error) {
+	var res RebuildResult
+	err := s.Tx(ctx, func(tx *store.Tx) error {
+		res = RebuildResult{}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_counts`); err != nil {
+			return s.Wrap(err, "rebuild: clear counts")
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_event_counts`); err != nil {
+			return s.Wrap(err, "rebuild: clear event counts")
+		}
+		type ck struct{ org, dim, value, day string }
+		type cv struct{ n, minutes int64 }
+		sums := map[ck]*cv{}
+		eb := store.NewBatcher(tx, "evidence_event_counts", "event_id, org_id, day, keys", 4, 500)
+		defer eb.Close()
+		// The events are read in pages by id: a connection cannot write
+		// while it streams a result on PostgreSQL.
+		last := ""
+		for {
+			rows, err := tx.QueryContext(ctx, `SELECT `+factsCols+` FROM events WHERE id > $1 AND status <> $2 AND submitted_at IS NOT NULL ORDER BY id LIMIT 5000`, last, string(events.Draft))
+			if err != nil {
+				return s.Wrap(err, "rebuild: read events")
+			}
+			page := 0
+			for rows.Next() {
+				x, err := scanFacts(rows)
+				if err != nil {
+					rows.Close()
+					return s.Wrap(err, "rebuild: read event")
+				}
+				page++
+				last = x.id
+				day, keys := evidence.Contribution(x.f)
+				if day == "" {
+					continue
+				}
+				res.Events++
+				for _, k := range keys {
+					key := ck{x.org, k.Dim, k.Value, day}
+					v := sums[key]
+					if v == nil {
+						v = &cv{}
+						sums[key] = v
+					}
+					v.n++
+					v.minutes += k.Minutes
+				}
+				b, _ := json.Marshal(keys)
+				if err := eb.Add(ctx, x.id, x.org, day, string(b)); err != nil {
+					rows.Close()
+					return s.Wrap(err, "rebuild: write event counts")
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return s.Wrap(err, "rebuild: read events")
+			}
+			if err := eb.Flush(ctx); err != nil {
+				return s.Wrap(err, "rebuild: write event counts")
+			}
+			if page == 0 {
+				break
+			}
+		}
+		cb := store.NewBatcher(tx, "evidence_counts", "org_id, dim, value, day, n, minutes", 6, 500)
+		defer cb.Close()
+		for k, v := range sums {
+			res.Rows++
+			if err := cb.Add(ctx, k.org, k.dim, k.value, k.day, v.n, v.minutes); err != nil {
+				return s.Wrap(err, "rebuild: write counts")
+			}
+		}
+		if err := cb.Flush(ctx); err != nil {
+			return s.Wrap(err, "rebuild: write counts")
+		}
+		return nil
+	})
+	return res, err
+}
+
+// CountRow is one row of the counts, for comparing live and rebuilt counts.
+type CountRow struct {
+	Org, Dim, Value, Day string
+	N, Minutes           int64
+}
+
+// AllCounts returns every count, in key order (tests and the rebuild's
+// check).
+func (s *DB) AllCounts(ctx context.Context) ([]CountRow, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT org_id, dim, value, day, n, minutes FROM evidence_counts ORDER BY org_id, dim, value, day`)
+	if err != nil {
+		return nil, s.Wrap(err, "read counts")
+	}
+	defer rows.Close()
+	var out []CountRow
+	for rows.Next() {
+		var c CountRow
+		if err := rows.Scan(&c.Org, &c.Dim, &c.Value, &c.Day, &c.N, &c.Minutes); err != nil {
+			return nil, s.Wrap(err, "read counts")
+		}
+		out = append(out, c)
+	}
+	return out, s.Wrap(rows.Err(), "read counts")
+}
+
+// dayCount is the count of one day.
+type dayCount struct {
+	day        time.Time
+	n, minutes int64
+}
+
+// daily returns the counts of dim=value per day from..to (inclusive) of
+// the organisations orgs, summed over them.
+func (s *DB) daily(ctx context.Context, orgs []store.OrgID, dim, value string, from, to time.Time) ([]dayCount, error) {
+	if len(orgs) == 0 {
+		return nil, nil
+	}
+	args := []any{dim, value, from.Format(time.DateOnly), to.Format(time.DateOnly)}
+	in := ""
+	for i, o := range orgs {
+		if i > 0 {
+			in += ", "
+		}
+		args = append(args, string(o))
+		in += fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := s.SQL().QueryContext(ctx, `SELECT day, SUM(n), SUM(minutes) FROM evidence_counts
+		WHERE dim = $1 AND value = $2 AND day >= $3 AND day <= $4 AND org_id IN (`+in+`) GROUP BY day ORDER BY day`, args...)
+	if err != nil {
+		return nil, s.Wrap(err, "read daily counts")
+	}
+	defer rows.Close()
+	var out []dayCount
+	for rows.Next() {
+		var d string
+		var c dayCount
+		if err := rows.Scan(&d, &c.n, &c.minutes); err != nil {
+			return nil, s.Wrap(err, "read daily counts")
+		}
+		if c.day, err = time.Parse(time.DateOnly, d); err != nil {
+			return nil, s.Wrap(err, "read daily counts")
+		}
+		out = append(out, c)
+	}
+	return out, s.Wrap(rows.Err(), "read daily counts")
+}
+
+// Values lists the values dimension dim has in the counts of orgID, most
+// counted first (for a filter's choices).
+func (s *DB) Values(ctx context.Context, orgs []store.OrgID, dim string) ([]string, error) {
+	if len(orgs) == 0 {
+		return nil, nil
+	}
+	args := []any{dim}
+	in := ""
+	for i, o := range orgs {
+		if i > 0 {
+			in += ", "
+		}
+		args = append(args, string(o))
+		in += fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := s.SQL().QueryContext(ctx, `SELECT value FROM evidence_counts WHERE dim = $1 AND org_id IN (`+in+`)
+		GROUP BY value ORDER BY SUM(n) DESC, value LIMIT 200`, args...)
+	if err != nil {
+		return nil, s.Wrap(err, "read values")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, s.Wrap(err, "read values")
+		}
+		out = append(out, v)
+	}
+	return out, s.Wrap(rows.Err(), "read values")
+}

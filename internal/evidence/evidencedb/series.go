@@ -1,0 +1,326 @@
+package evidencedb
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/clock"
+	"github.com/clinsafe/clinsafe/internal/events"
+	"github.com/clinsafe/clinsafe/internal/evidence"
+	"github.com/clinsafe/clinsafe/internal/risk"
+	"github.com/clinsafe/clinsafe/internal/store"
+)
+
+// Query asks for one series of a measure.
+type Query struct {
+	Measure evidence.Measure
+	Period  evidence.Period
+	// Dim and Value narrow the measure to one value of one of its filters
+	// ("" for none).
+	Dim, Value string
+	// From and To are days (midnight UTC), inclusive.
+	From, To time.Time
+}
+
+// Series returns the measure's series for the organisations orgs (one, or
+// a network's members summed), one point per period from q.From to q.To.
+// Counts of events come from the counts table, never the raw events;
+// hazards and actions from the risk and events wings. Invalid for a
+// filter the measure does not have or a measure without data yet.
+func (s *DB) Series(ctx context.Context, orgs []store.OrgID, q Query) ([]evidence.Point, error) {
+	m := q.Measure
+	if !m.Available {
+		return nil, apperr.New(apperr.Invalid, "%s", m.Pending)
+	}
+	if q.Dim != "" && !m.Filterable(q.Dim) {
+		return nil, apperr.Field("dim", "This measure cannot be narrowed by "+q.Dim)
+	}
+	if m.MonthlyOnly {
+		q.Period = evidence.Month
+	}
+	if !q.Period.Valid() {
+		return nil, apperr.Field("period", "Select week or month")
+	}
+	if q.To.Before(q.From) {
+		return nil, apperr.Field("from", "The start must be on or before the end")
+	}
+	starts := q.Period.Periods(q.From, q.To)
+	if len(starts) > 1000 {
+		return nil, apperr.Field("from", "Choose a shorter span: a chart has at most 1,000 points")
+	}
+	switch m.Source {
+	case evidence.FromCounts:
+		return s.countSeries(ctx, orgs, q, starts)
+	case evidence.FromBedDays:
+		return s.rateSeries(ctx, orgs, q, starts)
+	case evidence.FromHazards:
+		return s.hazardSeries(ctx, orgs, q, starts)
+	case evidence.FromActions:
+		return s.actionSeries(ctx, orgs, q, starts)
+	}
+	return nil, apperr.New(apperr.Invalid, "This measure has no data yet")
+}
+
+// bucket sums daily counts into the periods starting at starts.
+func bucket(p evidence.Period, starts []time.Time, days []dayCount) (n, minutes []int64) {
+	n, minutes = make([]int64, len(starts)), make([]int64, len(starts))
+	idx := map[time.Time]int{}
+	for i, s := range starts {
+		idx[s] = i
+	}
+	for _, d := range days {
+		if i, ok := idx[p.Start(d.day)]; ok {
+			n[i] += d.n
+			minutes[i] += d.minutes
+		}
+	}
+	return n, minutes
+}
+
+func (s *DB) countSeries(ctx context.Context, orgs []store.OrgID, q Query, starts []time.Time) ([]evidence.Point, error) {
+	dim, value := q.Measure.Counts(q.Dim, q.Value)
+	days, err := s.daily(ctx, orgs, dim, value, starts[0], q.To)
+	if err != nil {
+		return nil, err
+	}
+	n, mins := bucket(q.Period, starts, days)
+	var out []evidence.Point
+	for i, st := range starts {
+		p := evidence.Point{Start: st, Label: q.Period.Label(st), Num: float64(n[i]), Value: float64(n[i])}
+		if dim == evidence.DimFeedbackMins {
+			// The mean days to first feedback of the period's reports that
+			// had feedback; a period without any has no point.
+			if n[i] == 0 {
+				continue
+			}
+			p.Num, p.Den = float64(mins[i])/1440, float64(n[i])
+			p.Value = p.Num / p.Den
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (s *DB) rateSeries(ctx context.Context, orgs []store.OrgID, q Query, starts []time.Time) ([]evidence.Point, error) {
+	beds, err := s.bedDays(ctx, orgs)
+	if err != nil {
+		return nil, err
+	}
+	cq := q
+	cq.Measure.Source = evidence.FromCounts
+	counts, err := s.countSeries(ctx, orgs, cq, starts)
+	if err != nil {
+		return nil, err
+	}
+	var out []evidence.Point
+	for _, p := range counts {
+		b := beds[p.Start.Format("2006-01")]
+		if b <= 0 {
+			continue
+		}
+		p.Den = float64(b)
+		p.Value = p.Num / p.Den * 1000
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (s *DB) hazardSeries(ctx context.Context, orgs []store.OrgID, q Query, starts []time.Time) ([]evidence.Point, error) {
+	counts := make([]float64, len(starts))
+	idx := map[time.Time]int{}
+	for i, st := range starts {
+		idx[st] = i
+	}
+	for _, org := range orgs {
+		m, err := s.risk.Matrix(ctx, org)
+		if err != nil {
+			return nil, err
+		}
+		systems, err := s.risk.ListSystems(ctx, org)
+		if err != nil {
+			return nil, err
+		}
+		for _, sys := range systems {
+			hs, err := s.risk.ListHazards(ctx, org, sys.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, h := range hs {
+				if q.Dim == evidence.DimStatus && string(h.Status) != q.Value {
+					continue
+				}
+				if q.Dim == evidence.DimRating {
+					r, _ := h.ResidualRating(m)
+					if strconv.Itoa(r) != q.Value {
+						continue
+					}
+				}
+				if i, ok := idx[q.Period.Start(clock.Today(h.CreatedAt))]; ok {
+					counts[i]++
+				}
+			}
+		}
+	}
+	out := make([]evidence.Point, len(starts))
+	for i, st := range starts {
+		out[i] = evidence.Point{Start: st, Label: q.Period.Label(st), Value: counts[i], Num: counts[i]}
+	}
+	return out, nil
+}
+
+// dueSpan is an action's due day and the day it stopped being open ("" while open).
+type dueSpan struct{ due, closed time.Time }
+
+func (s *DB) actionSeries(ctx context.Context, orgs []store.OrgID, q Query, starts []time.Time) ([]evidence.Point, error) {
+	var spans []dueSpan
+	for _, org := range orgs {
+		if q.Dim != evidence.DimKind || q.Value == "hazard" {
+			systems, err := s.risk.ListSystems(ctx, org)
+			if err != nil {
+				return nil, err
+			}
+			for _, sys := range systems {
+				hs, err := s.risk.ListHazards(ctx, org, sys.ID)
+				if err != nil {
+					return nil, err
+				}
+				for _, h := range hs {
+					for _, a := range h.Actions {
+						sp := dueSpan{due: clock.Today(a.Due)}
+						if a.Done {
+							sp.closed = clock.Today(a.DoneAt)
+						}
+						spans = append(spans, sp)
+					}
+				}
+			}
+		}
+		if q.Dim != evidence.DimKind || q.Value == "learning" {
+			rs, err := s.events.ListResponses(ctx, org, "")
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rs {
+				full, err := s.events.Response(ctx, org, r.ID)
+				if err != nil {
+					return nil, err
+				}
+				for _, a := range full.Actions {
+					due, err := time.Parse(time.DateOnly, a.DueOn)
+					if err != nil || a.Status == events.ActionCancelled {
+						continue
+					}
+					sp := dueSpan{due: due}
+					if a.Status == events.ActionDone {
+						sp.closed, _ = time.Parse(time.DateOnly, a.DoneOn)
+					}
+					spans = append(spans, sp)
+				}
+			}
+		}
+	}
+	today := clock.Today(s.Now())
+	out := make([]evidence.Point, len(starts))
+	for i, st := range starts {
+		// Counted on the last day of the period (today for the current one).
+		last := q.Period.Next(st).AddDate(0, 0, -1)
+		if last.After(today) {
+			last = today
+		}
+		n := 0
+		for _, sp := range spans {
+			if sp.due.Before(last) && (sp.closed.IsZero() || sp.closed.After(last)) {
+				n++
+			}
+		}
+		out[i] = evidence.Point{Start: st, Label: q.Period.Label(st), Value: float64(n), Num: float64(n)}
+	}
+	return out, nil
+}
+
+// BedDays is one month's occupied bed days.
+type BedDays struct {
+	Month   string `json:"month"` // YYYY-MM
+	BedDays int64  `json:"bed_days"`
+}
+
+func (s *DB) bedDays(ctx context.Context, orgs []store.OrgID) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, o := range orgs {
+		bs, err := s.ListBedDays(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			out[b.Month] += b.BedDays
+		}
+	}
+	return out, nil
+}
+
+// ListBedDays returns the bed days orgID entered, by month.
+func (s *DB) ListBedDays(ctx context.Context, orgID store.OrgID) ([]BedDays, error) {
+	rows, err := s.SQL().QueryContext(ctx, `SELECT month, bed_days FROM evidence_bed_days WHERE org_id = $1 ORDER BY month`, orgID)
+	if err != nil {
+		return nil, s.Wrap(err, "read bed days")
+	}
+	defer rows.Close()
+	var out []BedDays
+	for rows.Next() {
+		var b BedDays
+		if err := rows.Scan(&b.Month, &b.BedDays); err != nil {
+			return nil, s.Wrap(err, "read bed days")
+		}
+		out = append(out, b)
+	}
+	return out, s.Wrap(rows.Err(), "read bed days")
+}
+
+// SetBedDays records orgID's occupied bed days for a month (YYYY-MM); 0
+// removes the month. Audited. Invalid with per-field messages.
+func (s *DB) SetBedDays(ctx context.Context, orgID store.OrgID, b BedDays) error {
+	var f apperr.Fields
+	m, err := time.Parse("2006-01", b.Month)
+	f.Check(err != nil, "month", "Enter the month as a year and month, for example 2026-03")
+	f.Check(err == nil && m.After(clock.Today(s.Now())), "month", "The month must not be in the future")
+	f.Check(b.BedDays < 0 || b.BedDays > 100_000_000, "bed_days", "Enter the bed days as a whole number from 0 to 100,000,000")
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if b.BedDays == 0 {
+			_, err = tx.ExecContext(ctx, `DELETE FROM evidence_bed_days WHERE org_id = $1 AND month = $2`, orgID, b.Month)
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO evidence_bed_days (org_id, month, bed_days) VALUES ($1, $2, $3)
+				ON CONFLICT (org_id, month) DO UPDATE SET bed_days = excluded.bed_days`, orgID, b.Month, b.BedDays)
+		}
+		if err != nil {
+			return s.Wrap(err, "save bed days")
+		}
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "evidence.bed_days", Entity: "evidence_bed_days", EntityID: string(orgID),
+			Summary: audit.Summarise("month", b.Month, "bed_days", fmt.Sprint(b.BedDays))})
+	})
+}
+
+// ratingValues lists the residual ratings a hazard may have, for the filter.
+func RatingValues() []string {
+	var out []string
+	for r := 1; r <= 5; r++ {
+		out = append(out, strconv.Itoa(r))
+	}
+	return out
+}
+
+// StatusValues lists the hazard statuses, for the filter.
+func StatusValues() []string {
+	var out []string
+	for _, st := range risk.AllStatuses() {
+		out = append(out, string(st))
+	}
+	return out
+}

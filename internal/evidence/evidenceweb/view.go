@@ -1,0 +1,257 @@
+package evidenceweb
+
+import (
+	"context"
+	"html/template"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/clock"
+	"github.com/clinsafe/clinsafe/internal/evidence"
+	"github.com/clinsafe/clinsafe/internal/evidence/evidencedb"
+	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/web"
+	"github.com/clinsafe/clinsafe/spc"
+)
+
+// Filters are a chart's filters as the GET form holds them.
+type Filters struct {
+	Period     string
+	Dim, Value string
+	From, To   string // YYYY-MM-DD
+	Direction  string // increase, decrease, neutral ("" for the measure's)
+	Baseline   string // fix the limits after N points ("" for all)
+	Screen     string // "off" keeps every moving range (the NHS England tool)
+	Shift      string // run length for a shift
+	Target     string
+}
+
+// Query returns f as a plain URL query.
+func (f Filters) Query() string {
+	v := url.Values{}
+	for k, x := range map[string]string{"period": f.Period, "dim": f.Dim, "value": f.Value, "from": f.From, "to": f.To,
+		"direction": f.Direction, "baseline": f.Baseline, "screen": f.Screen, "shift": f.Shift, "target": f.Target} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	return v.Encode()
+}
+
+// parseFilters reads the filters of measure m from a query: the series
+// query and the spc options, or per-field messages (Invalid).
+func parseFilters(q url.Values, m evidence.Measure, now time.Time) (Filters, evidencedb.Query, spc.Options, error) {
+	f := Filters{Period: q.Get("period"), Dim: q.Get("dim"), Value: q.Get("value"), From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
+		Direction: q.Get("direction"), Baseline: strings.TrimSpace(q.Get("baseline")), Screen: q.Get("screen"), Shift: strings.TrimSpace(q.Get("shift")), Target: strings.TrimSpace(q.Get("target"))}
+	if fv := q.Get("filter"); fv != "" {
+		f.Dim, f.Value, _ = strings.Cut(fv, ":")
+	}
+	if f.Period == "" {
+		f.Period = string(evidence.Week)
+		if m.MonthlyOnly {
+			f.Period = string(evidence.Month)
+		}
+	}
+	var fs apperr.Fields
+	sq := evidencedb.Query{Measure: m, Period: evidence.Period(f.Period), Dim: f.Dim, Value: f.Value}
+	fs.Check(!sq.Period.Valid(), "period", "Select week or month")
+	if f.Dim != "" && !m.Filterable(f.Dim) {
+		fs.Add("dim", "This measure cannot be narrowed that way")
+	}
+	if f.Dim == "" {
+		sq.Value, f.Value = "", ""
+	}
+	// By default the chart ends with the last complete period: the one
+	// under way would read low.
+	today := clock.Today(now)
+	sq.To = sq.Period.Start(today).AddDate(0, 0, -1)
+	if !sq.Period.Valid() {
+		sq.To = today
+	}
+	if f.To != "" {
+		t, err := time.Parse(time.DateOnly, f.To)
+		fs.Check(err != nil, "to", "Enter the end as a date, for example 2026-11-30")
+		if err == nil {
+			sq.To = t
+		}
+	}
+	span := 26 * 7
+	if sq.Period == evidence.Month {
+		span = 730
+	}
+	sq.From = sq.To.AddDate(0, 0, -span)
+	if f.From != "" {
+		t, err := time.Parse(time.DateOnly, f.From)
+		fs.Check(err != nil, "from", "Enter the start as a date, for example 2026-01-05")
+		if err == nil {
+			sq.From = t
+		}
+	}
+	fs.Check(sq.To.Before(sq.From), "from", "The start must be on or before the end")
+	opt := spc.Options{Direction: m.Direction}
+	switch f.Direction {
+	case "":
+	case "increase", "decrease", "neutral":
+		opt.Direction = spc.Direction(f.Direction)
+	default:
+		fs.Add("direction", "Select which way is better")
+	}
+	if f.Baseline != "" {
+		n, err := strconv.Atoi(f.Baseline)
+		fs.Check(err != nil || n < 0, "baseline", "Enter the baseline as a whole number of points")
+		opt.FixAfterNPoints = n
+	}
+	if f.Screen == "off" {
+		opt.Screening = spc.NoScreening
+	}
+	if f.Shift != "" {
+		n, err := strconv.Atoi(f.Shift)
+		fs.Check(err != nil || n < 3 || n > 25, "shift", "Enter a run length from 3 to 25")
+		opt.ShiftLength = n
+	}
+	if f.Target != "" {
+		v, err := strconv.ParseFloat(f.Target, 64)
+		fs.Check(err != nil || v != v, "target", "Enter the target as a number")
+		opt.Target = &v
+	}
+	return f, sq, opt, fs.Err()
+}
+
+// Row is one row of a chart's data table.
+type Row struct {
+	Label, Value, Mean, Lower, Upper, Class string
+	Num, Den                                string
+}
+
+// ChangeView is a marked change with its statement as read now.
+type ChangeView struct {
+	evidencedb.MarkedChange
+	Statement evidence.Statement
+	Problem   string // why no statement could be made
+}
+
+// ChartView is one measure's chart as a page shows it.
+type ChartView struct {
+	Measure    evidence.Measure
+	Period     evidence.Period
+	Filters    Filters
+	Points     []evidence.Point
+	Result     *spc.Result
+	SVG        template.HTML
+	Reading    string
+	CannotDraw string
+	Rows       []Row
+	Changes    []ChangeView
+}
+
+// Title is the chart's title with its filter.
+func (v ChartView) Title() string {
+	t := v.Measure.Title
+	if v.Filters.Dim != "" && v.Filters.Value != "" {
+		t += ": " + evidence.DimLabels[v.Filters.Dim] + " " + evidence.ValueLabel(v.Filters.Dim, v.Filters.Value)
+	}
+	return t + " by " + string(v.Period)
+}
+
+// chart reads the series of orgs and draws it, rebased at changes that
+// fall inside it; a series that cannot be drawn says why (CannotDraw).
+func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evidencedb.Query, opt spc.Options, changes []evidencedb.MarkedChange, small bool) (ChartView, error) {
+	v := ChartView{Measure: q.Measure, Period: q.Period, Filters: f}
+	if q.Measure.MonthlyOnly {
+		v.Period = evidence.Month
+	}
+	pts, err := s.ev.Series(ctx, orgs, q)
+	if err != nil {
+		return v, err
+	}
+	v.Points = pts
+	for _, p := range pts {
+		r := Row{Label: p.Label, Value: evidence.Num(p.Value), Num: evidence.Num(p.Num)}
+		if p.Den != 0 {
+			r.Den = evidence.Num(p.Den)
+		}
+		v.Rows = append(v.Rows, r)
+	}
+	if len(pts) < 2 {
+		v.CannotDraw = evidence.CannotDraw(spc.ErrTooFewPoints, len(pts))
+		return v, nil
+	}
+	// Rebase at each marked change strictly inside the chart, one per period.
+	for _, c := range changes {
+		at := v.Period.Start(c.On)
+		if at.After(pts[0].Start) && !at.After(pts[len(pts)-1].Start) && !slices.ContainsFunc(opt.Rebase, at.Equal) {
+			opt.Rebase = append(opt.Rebase, at)
+		}
+	}
+	slices.SortFunc(opt.Rebase, func(a, b time.Time) int { return a.Compare(b) })
+	res, err := evidence.Chart(q.Measure, pts, opt)
+	if err != nil {
+		v.CannotDraw = evidence.CannotDraw(err, len(pts))
+		return v, nil
+	}
+	v.Result = res
+	v.Reading = evidence.Reading(res, v.Period)
+	for i, p := range res.Points {
+		if i < len(v.Rows) {
+			v.Rows[i].Mean, v.Rows[i].Lower, v.Rows[i].Upper, v.Rows[i].Class = evidence.Num(p.Mean), evidence.Num(p.LPL), evidence.Num(p.UPL), p.Type.Words()
+		}
+	}
+	v.SVG = drawChart(res, v.Title(), q.Measure.Unit, v.Period, changes, small, nil)
+	for _, c := range changes {
+		cv := ChangeView{MarkedChange: c}
+		jopt := opt
+		jopt.Rebase = nil
+		st, err := evidence.Judge(q.Measure, pts, v.Period, evidence.Change{Title: c.Title, On: c.On}, evidencedb.Others(changes), jopt)
+		if err != nil {
+			cv.Problem = evidence.CannotDraw(err, len(pts))
+		}
+		cv.Statement = st
+		v.Changes = append(v.Changes, cv)
+	}
+	return v, nil
+}
+
+// filterChoices are the values a filter of measure m may take in orgs.
+func (s *Module) filterChoices(ctx context.Context, orgs []store.OrgID, m evidence.Measure) (map[string][]web.Option, error) {
+	out := map[string][]web.Option{}
+	for _, d := range m.Filters {
+		var vals []string
+		switch d {
+		case evidence.DimRating:
+			vals = evidencedb.RatingValues()
+		case evidence.DimKind:
+			vals = []string{"hazard", "learning"}
+		default:
+			if m.Source == evidence.FromHazards && d == evidence.DimStatus {
+				vals = evidencedb.StatusValues()
+				break
+			}
+			var err error
+			if vals, err = s.ev.Values(ctx, orgs, d); err != nil {
+				return nil, err
+			}
+		}
+		names := map[string]string{}
+		if d == evidence.DimSystem && len(orgs) == 1 {
+			ss, err := s.ev.Systems(ctx, orgs[0])
+			if err != nil {
+				return nil, err
+			}
+			for _, sy := range ss {
+				names[sy.ID] = sy.Name
+			}
+		}
+		for _, v := range vals {
+			label := evidence.ValueLabel(d, v)
+			if n, ok := names[v]; ok {
+				label = n
+			}
+			out[d] = append(out[d], web.Option{Value: v, Label: label})
+		}
+	}
+	return out, nil
+}
