@@ -5,6 +5,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/knowledge/knowledgedb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
@@ -18,5 +19,6 @@ func Content() []store.Entity {
 		eventsdb.Content(),
 		riskdb.Content(),
 		devicesdb.Content(),
+		knowledgedb.Content(),
 	)
 }
