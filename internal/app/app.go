@@ -9,6 +9,8 @@ import (
 	"github.com/clinsafe/clinsafe/internal/devices/devicesweb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsweb"
+	"github.com/clinsafe/clinsafe/internal/knowledge/knowledgedb"
+	"github.com/clinsafe/clinsafe/internal/knowledge/knowledgeweb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskweb"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -26,9 +28,10 @@ type wing struct {
 // in "needs your attention" (navigation follows the pillars' own order).
 func wings() []wing {
 	return []wing{
-		{eventsweb.New, eventsdb.Content},   // safety events: LFPSE recording and learning
-		{riskweb.New, riskdb.Content},       // clinical risk: DCB0129 and DCB0160
-		{devicesweb.New, devicesdb.Content}, // implanted devices
+		{eventsweb.New, eventsdb.Content},       // safety events: LFPSE recording and learning
+		{riskweb.New, riskdb.Content},           // clinical risk: DCB0129 and DCB0160
+		{devicesweb.New, devicesdb.Content},     // implanted devices
+		{knowledgeweb.New, knowledgedb.Content}, // the knowledge hub
 	}
 }
 
