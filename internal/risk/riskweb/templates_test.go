@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/knowledge"
 	"github.com/clinsafe/clinsafe/internal/risk/exchange"
 	"github.com/clinsafe/clinsafe/internal/risk/riskweb"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -37,6 +38,8 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"system":      riskweb.SystemPage{Base: b},
 			"system_form": riskweb.SystemForm{Base: b},
 			"transferred": riskweb.TransferredPage{Base: b},
+
+			"blueprint_import": riskweb.BlueprintPage{Base: b, Set: knowledge.Blueprints[0]},
 		}
 	})
 }
