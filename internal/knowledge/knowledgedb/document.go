@@ -27,6 +27,9 @@ type DB struct {
 	ev *eventsdb.DB
 }
 
+// Events is the safety events wing's SQL the hub reads lessons from.
+func (s *DB) Events() *eventsdb.DB { return s.ev }
+
 // New returns the hub's SQL on db.
 func New(db *store.DB) *DB { return &DB{DB: db, ev: eventsdb.New(db)} }
 

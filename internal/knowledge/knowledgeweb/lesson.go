@@ -15,6 +15,14 @@ import (
 func (s *Module) lessonPage(w http.ResponseWriter, r *http.Request) error {
 	p := web.PrincipalFrom(r.Context())
 	q := r.URL.Query()
+	if q.Get("event") == "" && q.Get("response") == "" {
+		// Without a source: the form asks for the closed event's reference.
+		f, err := s.formPage(w, r, "Publish a lesson learned", "/knowledge/lessons", nil, knowledge.Draft{Kind: knowledge.Lesson, Sharing: knowledge.Private})
+		if err != nil {
+			return err
+		}
+		return s.k.Render(w, http.StatusOK, "knowledge/knowledge_form", f)
+	}
 	start, err := s.kb.StartLesson(r.Context(), p.Org.ID, q.Get("event"), q.Get("response"))
 	if err != nil {
 		return err
@@ -40,6 +48,16 @@ func (s *Module) lessonCreate(w http.ResponseWriter, r *http.Request) error {
 	d, typed, msg := draftOf(r.PostForm)
 	d.Kind = knowledge.Lesson
 	source := r.PostForm.Get("source")
+	if ref := r.PostForm.Get("from"); source == "" && ref != "" {
+		e, err := s.kb.Events().ByRef(r.Context(), p.Org.ID, ref)
+		if apperr.Is(err, apperr.NotFound) {
+			return apperr.Field("from", "No event "+ref+" in this organisation: check the reference")
+		}
+		if err != nil {
+			return err
+		}
+		source = "event:" + e.ID
+	}
 	var doc knowledgedb.Document
 	var err error
 	if msg != "" {

@@ -30,9 +30,9 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"knowledge_form": knowledgeweb.FormPage{Base: b, Action: "/knowledge/documents/d", Doc: &doc, Draft: doc.Draft(v), Flags: flags, Source: "event:e",
 				Tags: []web.Option{{Value: "ai", Label: "AI", Selected: true}}, Types: []web.Option{{Value: "epr", Label: "EPR"}}},
 			"knowledge_document": knowledgeweb.DocumentPage{Base: b, Doc: doc, Body: knowledge.Render(v.Body), CanEdit: true, CanApprove: true, Flags: flags, Overdue: true},
-			"knowledge_diff": knowledgeweb.DiffPage{Base: b, Doc: doc, From: v, To: v, Lines: knowledge.Diff("a\nb", "a\nc"), Added: 1, Removed: 1},
-			"knowledge_library": knowledgeweb.LibraryPage{Base: b, Org: &store.Org{Name: "Org", ODSCode: "X1"}, Action: "/library/X1", Results: res},
-			"knowledge_public":  knowledgeweb.DocumentPage{Base: b, Doc: doc, Body: knowledge.Render(v.Body), Public: true},
+			"knowledge_diff":     knowledgeweb.DiffPage{Base: b, Doc: doc, From: v, To: v, Lines: knowledge.Diff("a\nb", "a\nc"), Added: 1, Removed: 1},
+			"knowledge_library":  knowledgeweb.LibraryPage{Base: b, Org: &store.Org{Name: "Org", ODSCode: "X1"}, Action: "/library/X1", Results: res},
+			"knowledge_public":   knowledgeweb.DocumentPage{Base: b, Doc: doc, Body: knowledge.Render(v.Body), Public: true},
 		}
 	}, "knowledge_library", "knowledge_public")
 }

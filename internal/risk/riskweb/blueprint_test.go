@@ -2,8 +2,8 @@ package riskweb_test
 
 import (
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/clinsafe/clinsafe/internal/knowledge"
 	"github.com/clinsafe/clinsafe/internal/risk"
