@@ -13,8 +13,8 @@ import (
 // loadKnowledge fills the trust's knowledge hub: clinsafe's own documents
 // (the requirement catalogues and hazard blueprints, public), a piece of
 // guidance in its second published version with a draft of a third, and a
-// lesson learned from a closed event waiting for a second person's
-// approval.
+// lesson learned from a completed learning response waiting for a second
+// person's approval.
 func loadKnowledge(ctx context.Context, st *store.DB, trust, _ store.Org, people map[string]store.User, _ string) error {
 	cso := people["cso@demo.clinsafe.test"]
 	if cso.ID == "" {
@@ -51,15 +51,15 @@ func loadKnowledge(ctx context.Context, st *store.DB, trust, _ store.Org, people
 	if _, err = kb.SaveDraft(as, trust.ID, d.ID, d.Version, g); err != nil {
 		return err
 	}
-	// A lesson learned from the newest closed event with a learning
-	// summary, by the handler, for someone else to approve.
+	// A lesson learned from the completed learning response, by the
+	// handler, for someone else to approve.
 	author := handler
 	if author.ID == "" {
 		author = cso
 	}
-	var eventID string
-	err = st.SQL().QueryRowContext(ctx, `SELECT e.id FROM events e JOIN event_reviews r ON r.event_id = e.id
-		WHERE e.org_id = $1 AND e.status = 'closed' AND r.learning_summary <> '' ORDER BY e.closed_at DESC, e.id LIMIT 1`, trust.ID).Scan(&eventID)
+	var responseID string
+	err = st.SQL().QueryRowContext(ctx, `SELECT id FROM learning_responses WHERE org_id = $1 AND status = 'completed' AND summary <> ''
+		ORDER BY created_at, id LIMIT 1`, trust.ID).Scan(&responseID)
 	if store.NoRows(err) {
 		return nil
 	}
@@ -67,7 +67,7 @@ func loadKnowledge(ctx context.Context, st *store.DB, trust, _ store.Org, people
 		return err
 	}
 	byAuthor := audit.WithActor(ctx, audit.Actor{UserID: author.ID, Name: author.Name, RequestID: "demo"})
-	start, err := kb.StartLesson(byAuthor, trust.ID, eventID, "")
+	start, err := kb.StartLesson(byAuthor, trust.ID, "", responseID)
 	if err != nil {
 		return fmt.Errorf("demo: lesson learned: %w", err)
 	}

@@ -20,6 +20,10 @@ type Filter struct {
 	Limit  int    `json:"limit,omitempty"`
 }
 
+// rankCandidates is how many of the newest matches of a search are
+// ranked by relevance.
+const rankCandidates = 1000
+
 // Search page sizes.
 const (
 	PageSize = 20
@@ -52,7 +56,10 @@ type Result struct {
 	Sharing knowledge.Sharing `json:"sharing"`
 	Tags    []string          `json:"tags"`
 	Title   string            `json:"title"`
-	Snippet []knowledge.Part  `json:"snippet"`
+	// TitleParts is the title with the words searched for marked, and
+	// Snippet a passage of the text around them.
+	TitleParts []knowledge.Part `json:"title_parts"`
+	Snippet    []knowledge.Part `json:"snippet"`
 }
 
 // Page is one page of results; More when there are further ones.
@@ -100,7 +107,12 @@ func (s *DB) search(ctx context.Context, scope string, scopeArg any, f Filter) (
 	from, order := "knowledge_search", "lower(knowledge_search.title), knowledge_search.doc"
 	if ts, ok := s.TextSearch("knowledge_search", len(args)+1, f.Q, false); ok {
 		args = append(args, ts.Arg)
+		// Ranking every match of a common word costs a scan of them all:
+		// the best are ranked among the newest rankCandidates matches,
+		// which the index reads in order.
 		conds = append(conds, ts.Where)
+		conds = append(conds, "knowledge_search.doc IN (SELECT knowledge_search.doc FROM "+ts.From+" WHERE "+strings.Join(conds, " AND ")+
+			" ORDER BY "+ts.Doc+fmt.Sprintf(" DESC LIMIT %d)", rankCandidates))
 		from, order = ts.From, ts.Rank+", "+ts.Doc+" DESC"
 	}
 	args = append(args, f.Limit+1, f.Offset)
@@ -121,7 +133,7 @@ func (s *DB) search(ctx context.Context, scope string, scopeArg any, f Filter) (
 			return Page{}, s.Wrap(err, "search knowledge")
 		}
 		r.Tags = knowledge.Unbar(tags)
-		r.Snippet = knowledge.Snippet(body, f.Q)
+		r.TitleParts, r.Snippet = knowledge.Snippet(r.Title, f.Q), knowledge.Snippet(body, f.Q)
 		out.Results = append(out.Results, r)
 	}
 	if err := rows.Err(); err != nil {
