@@ -19,17 +19,15 @@ import (
 func TestMain(m *testing.M) { storetest.Main(m) }
 
 type world struct {
-	st           *store.DB
-	kb           *knowledgedb.DB
-	a, b         store.Org
-	editor, cso  store.User
-	reader, bEd  store.User
-	asEd, asCSO  context.Context
-	asRd, asBEd  context.Context
-	asOperator   context.Context
-	eventsOfA    *eventsdb.DB
-	closedEvent  eventsdb.Event
-	learningText string
+	st          *store.DB
+	kb          *knowledgedb.DB
+	a, b        store.Org
+	editor, cso store.User
+	reader, bEd store.User
+	asEd, asCSO context.Context
+	asRd, asBEd context.Context
+	asOperator  context.Context
+	eventsOfA   *eventsdb.DB
 }
 
 func setup(t *testing.T, st *store.DB) *world {

@@ -72,3 +72,28 @@ func TestKnowledgeBadInputAndSharing(t *testing.T) {
 		}
 	})
 }
+
+// An owner whose document is past its review date is told on the home page.
+func TestOverdueReviewOnHomePage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		cso := f.Client(t, "A/cso")
+		resp, body := webtest.Do(t, cso, "POST", f.Srv.URL+"/api/v1/knowledge/documents", `{"kind":"guidance","title":"Old advice","body":"Text","review_on":"2020-01-31"}`, "Content-Type", "application/json")
+		if resp.StatusCode != 201 {
+			t.Fatalf("create: %d %s", resp.StatusCode, body)
+		}
+		id := strings.TrimPrefix(resp.Header.Get("Location"), "/api/v1/knowledge/documents/")
+		if home := webtest.Get(t, cso, f.Srv.URL+"/", 200); strings.Contains(home, "overdue for review") {
+			t.Errorf("a draft (never published) is flagged for review")
+		}
+		if resp, body := webtest.Do(t, cso, "POST", f.Srv.URL+"/api/v1/knowledge/documents/"+id+"/publish", `{"version":1}`, "Content-Type", "application/json"); resp.StatusCode != 200 {
+			t.Fatalf("publish: %d %s", resp.StatusCode, body)
+		}
+		if home := webtest.Get(t, cso, f.Srv.URL+"/", 200); !strings.Contains(home, "1 document you own is overdue for review") || !strings.Contains(home, "Old advice") {
+			t.Errorf("the owner's home page does not flag the overdue review")
+		}
+		if home := webtest.Get(t, f.Client(t, "A/handler"), f.Srv.URL+"/", 200); strings.Contains(home, "overdue for review") {
+			t.Errorf("someone who does not own it is told of its review")
+		}
+	})
+}
