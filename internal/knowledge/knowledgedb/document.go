@@ -199,7 +199,7 @@ func (s *DB) GetPublic(ctx context.Context, ods, id string, n int) (Document, er
 }
 
 func (s *DB) get(ctx context.Context, a audience, id string, n int) (Document, error) {
-	if uuid.Validate(id) != nil {
+	if uuid.Validate(id) != nil || n < 0 || n > 1_000_000 {
 		return Document{}, store.NotFound("Document")
 	}
 	q, args := `SELECT `+docCols+docFrom+` WHERE d.id = $1 AND `+visible(2), []any{id, a.org}

@@ -2,7 +2,6 @@ package knowledgeweb
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/clinsafe/clinsafe/internal/knowledge"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -38,8 +37,7 @@ func (s *Module) apiCreate(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Module) apiGet(w http.ResponseWriter, r *http.Request) error {
 	p := web.PrincipalFrom(r.Context())
-	n, _ := strconv.Atoi(r.URL.Query().Get("version"))
-	doc, err := s.kb.Get(r.Context(), p.Org.ID, r.PathValue("id"), n)
+	doc, err := s.kb.Get(r.Context(), p.Org.ID, r.PathValue("id"), number(r.URL.Query().Get("version")))
 	if err != nil {
 		return err
 	}
@@ -94,8 +92,8 @@ func (s *Module) apiVersions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Module) apiVersion(w http.ResponseWriter, r *http.Request) error {
-	n, err := strconv.Atoi(r.PathValue("number"))
-	if err != nil || n <= 0 {
+	n := number(r.PathValue("number"))
+	if n <= 0 {
 		return store.NotFound("Version")
 	}
 	v, err := s.kb.Version(r.Context(), web.PrincipalFrom(r.Context()).Org.ID, r.PathValue("id"), n)

@@ -188,7 +188,7 @@ type DocumentPage struct {
 
 func (s *Module) document(w http.ResponseWriter, r *http.Request) error {
 	p := web.PrincipalFrom(r.Context())
-	n, _ := strconv.Atoi(r.URL.Query().Get("v"))
+	n := number(r.URL.Query().Get("v"))
 	own := knowledge.CanEdit(p.Roles)
 	var doc knowledgedb.Document
 	var err error
@@ -308,12 +308,11 @@ func (s *Module) diff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	to, _ := strconv.Atoi(r.URL.Query().Get("to"))
-	from, _ := strconv.Atoi(r.URL.Query().Get("from"))
+	to, from := number(r.URL.Query().Get("to")), number(r.URL.Query().Get("from"))
 	if to == 0 {
 		to = doc.Shown.Number
 	}
-	if from == 0 {
+	if from == 0 && to > 0 {
 		from = to - 1
 	}
 	if from <= 0 || to <= 0 {

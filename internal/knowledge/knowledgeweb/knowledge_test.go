@@ -46,6 +46,11 @@ func TestKnowledgeBadInputAndSharing(t *testing.T) {
 			{"unknown tag", "POST", "/api/v1/knowledge/documents", `{"kind":"guidance","title":"T","body":"B","tags":["nonsense"]}`, cso, 422},
 			{"unknown kind filter", "GET", "/api/v1/knowledge/documents?kind=memo", "", cso, 422},
 			{"unknown tag filter", "GET", "/knowledge?tag=nonsense", "", cso, 422},
+			{"version number out of range", "GET", "/knowledge/documents/" + id + "?v=99999999999999999999999", "", cso, 404},
+			{"version number out of range, API", "GET", "/api/v1/knowledge/documents/" + id + "/versions/99999999999999999999999", "", cso, 404},
+			{"diff out of range", "GET", "/knowledge/documents/" + id + "/diff?from=99999999999999999999999&to=99999999999999999999999", "", cso, 422},
+			{"huge search, public", "GET", "/library?q=" + strings.Repeat("x%25", 25_000), "", cso, 422},
+			{"huge search", "GET", "/knowledge?q=" + strings.Repeat("x%25", 25_000), "", cso, 422},
 			{"another organisation's private document", "GET", "/knowledge/documents/" + id, "", f.Client(t, "B/cso"), 200},
 		} {
 			resp, body := webtest.Do(t, c.client, c.method, f.Srv.URL+c.path, c.body)

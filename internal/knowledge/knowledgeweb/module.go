@@ -152,6 +152,19 @@ func filterOf(r *http.Request) knowledgedb.Filter {
 	return f
 }
 
+// number reads a version number of a query string: 0 when not given, -1
+// when it is not a number from 1 to a million (no such version).
+func number(s string) int {
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return -1
+	}
+	return n
+}
+
 func kindOptions(selected string, lessons bool) []web.Option {
 	var ks []knowledge.Kind
 	for _, k := range knowledge.Kinds {
@@ -193,10 +206,12 @@ func (s *Module) home(w http.ResponseWriter, r *http.Request) error {
 	if err := f.Check(); err != nil {
 		d.SetErrors(err, "q", "kind", "tag")
 		status = http.StatusUnprocessableEntity
-		f = knowledgedb.Filter{Q: f.Q, Limit: knowledgedb.PageSize}
 	}
 	d.Filter, d.Kinds, d.Tags = f, kindOptions(f.Kind, true), tagOptions(f.Tag)
 	d.Searched = f.Q != "" || f.Kind != "" || f.Tag != ""
+	if status != http.StatusOK {
+		f = knowledgedb.Filter{Limit: knowledgedb.PageSize} // a refused search lists everything
+	}
 	var err error
 	if d.Results, err = s.kb.Search(r.Context(), p.Org.ID, f); err != nil {
 		return err

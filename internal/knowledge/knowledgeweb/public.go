@@ -2,7 +2,6 @@ package knowledgeweb
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/knowledge"
@@ -39,13 +38,14 @@ func (s *Module) library(w http.ResponseWriter, r *http.Request) error {
 	if err := f.Check(); err != nil {
 		d.SetErrors(err, "q", "kind", "tag")
 		status = http.StatusUnprocessableEntity
-		f = knowledgedb.Filter{Q: f.Q}
-		_ = f.Check()
+	}
+	d.Filter, d.Kinds, d.Tags = f, kindOptions(f.Kind, true), tagOptions(f.Tag)
+	if status != http.StatusOK {
+		f = knowledgedb.Filter{} // a refused search lists everything
 	}
 	if f.Q == "" && f.Kind == "" && f.Tag == "" && r.URL.Query().Get("limit") == "" {
 		f.Limit = knowledgedb.MaxPage // the whole list, for indexing
 	}
-	d.Filter, d.Kinds, d.Tags = f, kindOptions(f.Kind, true), tagOptions(f.Tag)
 	var err error
 	if d.Results, err = s.kb.SearchPublic(r.Context(), ods, f); err != nil {
 		return err
@@ -54,8 +54,7 @@ func (s *Module) library(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Module) publicDocument(w http.ResponseWriter, r *http.Request) error {
-	n, _ := strconv.Atoi(r.URL.Query().Get("v"))
-	doc, err := s.kb.GetPublic(r.Context(), r.PathValue("ods"), r.PathValue("id"), n)
+	doc, err := s.kb.GetPublic(r.Context(), r.PathValue("ods"), r.PathValue("id"), number(r.URL.Query().Get("v")))
 	if err != nil {
 		return err
 	}
