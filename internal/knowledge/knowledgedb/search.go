@@ -104,16 +104,20 @@ func (s *DB) search(ctx context.Context, scope string, scopeArg any, f Filter) (
 	if f.Tag != "" {
 		add("knowledge_search.tags LIKE $?", "%|"+f.Tag+"|%")
 	}
-	from, order := "knowledge_search", "lower(knowledge_search.title), knowledge_search.doc"
+	// Without words, the newest published first (the index's order); with
+	// words, the best matches among the newest rankCandidates: ranking
+	// every match of a common word would cost a pass over them all.
+	from, order := "knowledge_search", "knowledge_search.doc DESC"
 	if ts, ok := s.TextSearch("knowledge_search", len(args)+1, f.Q, false); ok {
 		args = append(args, ts.Arg)
-		// Ranking every match of a common word costs a scan of them all:
-		// the best are ranked among the newest rankCandidates matches,
-		// which the index reads in order.
 		conds = append(conds, ts.Where)
-		conds = append(conds, "knowledge_search.doc IN (SELECT knowledge_search.doc FROM "+ts.From+" WHERE "+strings.Join(conds, " AND ")+
-			" ORDER BY "+ts.Doc+fmt.Sprintf(" DESC LIMIT %d)", rankCandidates))
-		from, order = ts.From, ts.Rank+", "+ts.Doc+" DESC"
+		from = "(SELECT knowledge_search.doc AS doc, " + ts.Rank + " AS r FROM " + ts.From + " WHERE " + strings.Join(conds, " AND ") +
+			" ORDER BY " + ts.Doc + fmt.Sprintf(" DESC LIMIT %d) c JOIN knowledge_search ON knowledge_search.doc = c.doc", rankCandidates)
+		conds, order = []string{"TRUE"}, "c.r, c.doc DESC"
+	} else {
+		// Read in the index's order and stop at the page: an index on the
+		// organisation would find every row of it, to be sorted.
+		conds = []string{"(CASE WHEN " + strings.Join(conds, " AND ") + " THEN 1 ELSE 0 END) = 1"}
 	}
 	args = append(args, f.Limit+1, f.Offset)
 	q := `SELECT knowledge_search.document_id, o.ods_code, o.name, d.ref, knowledge_search.kind, knowledge_search.sharing, knowledge_search.tags,
