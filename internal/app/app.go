@@ -17,6 +17,8 @@ import (
 	"github.com/clinsafe/clinsafe/internal/fhir/fhirweb"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse/lfpseweb"
+	"github.com/clinsafe/clinsafe/internal/knowledge/knowledgedb"
+	"github.com/clinsafe/clinsafe/internal/knowledge/knowledgeweb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskweb"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -36,14 +38,15 @@ type wing struct {
 // in "needs your attention" (navigation follows the pillars' own order).
 func wings() []wing {
 	return []wing{
-		{eventsweb.New, eventsdb.Content},     // safety events: LFPSE recording and learning
-		{riskweb.New, riskdb.Content},         // clinical risk: DCB0129 and DCB0160
-		{devicesweb.New, devicesdb.Content},   // implanted devices
-		{trainingweb.New, trainingdb.Content}, // training and the CSO competency register
-		{fhirweb.New, fhirdb.Content},         // FHIR R4 API
-		{lfpseweb.NewModule, lfpse.Content},   // submission to the national LFPSE service
-		{bulkweb.NewModule, bulk.Content},     // FHIR Bulk Data export and import
-		{evidenceweb.New, evidencedb.Content}, // evidence: SPC measures and the before-and-after of digital change
+		{eventsweb.New, eventsdb.Content},       // safety events: LFPSE recording and learning
+		{riskweb.New, riskdb.Content},           // clinical risk: DCB0129 and DCB0160
+		{devicesweb.New, devicesdb.Content},     // implanted devices
+		{trainingweb.New, trainingdb.Content},   // training and the CSO competency register
+		{fhirweb.New, fhirdb.Content},           // FHIR R4 API
+		{lfpseweb.NewModule, lfpse.Content},     // submission to the national LFPSE service
+		{bulkweb.NewModule, bulk.Content},       // FHIR Bulk Data export and import
+		{evidenceweb.New, evidencedb.Content},   // evidence: SPC measures and the before-and-after of digital change
+		{knowledgeweb.New, knowledgedb.Content}, // the knowledge hub
 	}
 }
 

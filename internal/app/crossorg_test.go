@@ -121,6 +121,11 @@ var idKinds = map[string]string{
 	"changes":  `SELECT id FROM evidence_changes WHERE org_id = $1 ORDER BY id LIMIT 1`,
 	"networks": `SELECT network_id FROM network_members WHERE org_id = $1 ORDER BY network_id LIMIT 1`,
 	"code":     `SELECT 'it_incidents' FROM organisations WHERE id = $1`,
+	// The knowledge hub: a private document with a draft (the demo's
+	// guidance), its version for bodies, and a version number.
+	"documents":         `SELECT id FROM knowledge_documents WHERE org_id = $1 AND kind = 'guidance' AND source = '' AND latest > published ORDER BY id LIMIT 1`,
+	"documents_version": `SELECT CAST(version AS TEXT) FROM knowledge_documents WHERE org_id = $1 AND kind = 'guidance' AND source = '' AND latest > published ORDER BY id LIMIT 1`,
+	"number":            `SELECT '1' FROM organisations WHERE id = $1`,
 	// Not an id: the current version of the first hazard, for bodies.
 	"version": `SELECT CAST(version AS TEXT) FROM hazards WHERE org_id = $1 ORDER BY id LIMIT 1`,
 }
@@ -187,7 +192,7 @@ func (ids orgIDs) fill(pattern string, n int) string {
 func translate(s string, a, b orgIDs) string {
 	var pairs []string
 	for kind, list := range a {
-		if kind == "version" || kind == "ref" || kind == "page" || kind == "item" || kind == "ods" || kind == "code" {
+		if kind == "version" || kind == "ref" || kind == "page" || kind == "item" || kind == "ods" || kind == "code" || kind == "number" || kind == "documents_version" {
 			continue
 		}
 		for i, id := range list {
@@ -202,6 +207,11 @@ func translate(s string, a, b orgIDs) string {
 // organisation's own records at the end of the walk, so that the attack on
 // the other organisation is a real request, not one refused for its body.
 var apiBodies = map[string]string{
+	// The knowledge hub.
+	"POST /api/v1/knowledge/documents":              `{"kind":"guidance","title":"Walk","body":"Walk"}`,
+	"PATCH /api/v1/knowledge/documents/{id}":        `{"version":{documents_version},"kind":"guidance","title":"Walk","body":"Walked"}`,
+	"POST /api/v1/knowledge/documents/{id}/publish": `{"version":{documents_version}}`,
+
 	"PUT /api/v1/systems/{id}":                                 `{"name":"Renamed by the walk","manufacturer":"M","intended_use":"U","standard":"DCB0160","cso_ids":["{csos}"]}`,
 	"POST /api/v1/systems/{id}/releases":                       `{"version":"9.9","date":"2026-01-02","notes":"walk"}`,
 	"POST /api/v1/systems/{id}/hazards":                        `{"template":"wrong-patient"}`,
@@ -592,7 +602,8 @@ func TestCrossOrgWalk(t *testing.T) {
 		markers := []string{victim.Name, demo.AdminEmail, "reporter@demo.clinsafe.test"}
 		for kind, list := range idsB {
 			if kind != "gtin" && kind != "serial" && kind != "version" && kind != "ref" && kind != "ods" && kind != "n" && kind != "supplier" &&
-				kind != "learning_version" && kind != "action_version" && kind != "records_version" && kind != "page" && kind != "item" && kind != "vid" && kind != "code" {
+				kind != "learning_version" && kind != "action_version" && kind != "records_version" && kind != "page" && kind != "item" && kind != "vid" && kind != "code" &&
+				kind != "number" && kind != "documents_version" {
 				markers = append(markers, list...)
 			}
 		}
@@ -699,6 +710,9 @@ func TestCrossOrgWalk(t *testing.T) {
 						if rt.Public && strings.Contains(rt.Path, "{ods}") && m == victim.Name {
 							continue // an organisation's public pages name it
 						}
+						if m == victim.Name && (rt.Path == "/library" || rt.Path == "/knowledge" || rt.Path == "/api/v1/knowledge/documents") {
+							continue // public documents are anyone's, and name their publisher
+						}
 						if strings.Contains(got, m) {
 							t.Errorf("%s: answer shows organisation B's %q", where, m)
 						}
@@ -764,8 +778,10 @@ func withVersionsNow(t *testing.T, st *store.DB, orgID store.OrgID, ids orgIDs) 
 		"learning_version": `SELECT CAST(version AS TEXT) FROM learning_responses WHERE org_id = $1 AND id = $2`,
 		"action_version":   `SELECT CAST(version AS TEXT) FROM learning_actions WHERE org_id = $1 AND id = $2`,
 		"version":          `SELECT CAST(version AS TEXT) FROM hazards WHERE org_id = $1 AND id = $2`,
+
+		"documents_version": `SELECT CAST(version AS TEXT) FROM knowledge_documents WHERE org_id = $1 AND id = $2`,
 	}
-	of := map[string]string{"records_version": "records", "learning_version": "learning", "action_version": "action", "version": "hazards"}
+	of := map[string]string{"records_version": "records", "learning_version": "learning", "action_version": "action", "version": "hazards", "documents_version": "documents"}
 	for k, q := range versionOf {
 		if len(ids[of[k]]) == 0 {
 			continue

@@ -83,7 +83,8 @@ var badQuery = []string{"%00", "%ff", "%09%0d%0a", "abc", "-1", "999999999999999
 var queryParams = []string{"q", "next", "format", "from", "to", "actor", "action", "entity", "before", "limit",
 	"serial", "actions", "status", "basis", "offset", "standard", "supplier",
 	"type", "harm", "agent", "location", "system", "assigned", "sort",
-	"period", "dim", "value", "filter", "direction", "baseline", "screen", "shift", "target", "measure", "m", "zz_unknown"}
+	"period", "dim", "value", "filter", "direction", "baseline", "screen", "shift", "target", "measure", "m", "zz_unknown",
+	"kind", "tag", "v", "version", "event", "response", "set"}
 
 // badPathValues replace each path parameter in turn.
 var badPathValues = []string{"%00", "%ff", strings.Repeat("a", 5000), "not-an-id", "01936F0E-0000-7000-8000-000000000000", "%2e%2e", "-1"}
@@ -102,10 +103,14 @@ var badBodies = []string{
 // Each is mutated field by field. "GET:" takes the body from a GET of the
 // same path (a round trip). jsonQuery adds a query string.
 var jsonExamples = map[string]string{
-	"POST /fhir/R4/AdverseEvent":                               fhirIncident,
-	"PUT /fhir/R4/AdverseEvent/{id}":                           "GET:",
-	"POST /fhir/R4":                                            `{"resourceType":"Bundle","type":"batch","entry":[{"resource":` + fhirIncident + `,"request":{"method":"POST","url":"AdverseEvent"}},{"request":{"method":"GET","url":"AdverseEvent/{events}"}}]}`,
-	"POST /fhir/R4/{$}":                                        `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":` + fhirIncident + `,"request":{"method":"POST","url":"AdverseEvent","ifNoneExist":"identifier=https://epr.example/ids|S-1"}}]}`,
+	"POST /fhir/R4/AdverseEvent":                    fhirIncident,
+	"PUT /fhir/R4/AdverseEvent/{id}":                "GET:",
+	"POST /fhir/R4":                                 `{"resourceType":"Bundle","type":"batch","entry":[{"resource":` + fhirIncident + `,"request":{"method":"POST","url":"AdverseEvent"}},{"request":{"method":"GET","url":"AdverseEvent/{events}"}}]}`,
+	"POST /fhir/R4/{$}":                             `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":` + fhirIncident + `,"request":{"method":"POST","url":"AdverseEvent","ifNoneExist":"identifier=https://epr.example/ids|S-1"}}]}`,
+	"POST /api/v1/knowledge/documents":              `{"kind":"guidance","title":"Insulin units","summary":"S","body":"# Insulin\n\nCheck the unit.","sharing":"public","tags":["medication"],"system_types":["eprescribing"],"links":[{"title":"NHS","url":"https://www.nhs.uk"}],"review_on":"2027-06-30"}`,
+	"PATCH /api/v1/knowledge/documents/{id}":        `{"version":1,"title":"Insulin units","body":"Check the unit twice.","sharing":"private","tags":["medication"]}`,
+	"POST /api/v1/knowledge/documents/{id}/publish": `{"version":2}`,
+
 	"POST /api/v1/users":                                       `{"email":"sweep-new@example.com","name":"New Person","roles":["reporter"]}`,
 	"PUT /api/v1/users/{id}/roles":                             `{"roles":["reporter","cso"]}`,
 	"POST /api/v1/tokens":                                      `{"name":"Theatre feed","user_id":"{user}","expires_on":"2027-03-31"}`,
@@ -585,6 +590,7 @@ func (sw *sweeper) setUp() {
 	sw.ids["review"], sw.ids["records"] = firstEvent, firstEvent
 	lr := create("POST", "/api/v1/events/learning", jsonExamples["POST /api/v1/events/learning"], 201)
 	sw.ids["learning"] = id(lr)
+	sw.ids["documents"], sw.ids["versions"] = id(create("POST", "/api/v1/knowledge/documents", jsonExamples["POST /api/v1/knowledge/documents"], 201)), "1"
 	sw.ids["actions"] = id(create("POST", "/api/v1/events/learning/"+sw.ids["learning"]+"/actions", jsonExamples["POST /api/v1/events/learning/{id}/actions"], 201))
 	// Safety events: a draft and a report of the sweep's user, a local
 	// question, and the public page of the sweep's organisation.

@@ -77,7 +77,7 @@ type Loader func(ctx context.Context, st *store.DB, trust, supplier store.Org, p
 
 // Loaders run in this order after the organisations and people exist.
 // The list is explicit: no module registers itself.
-var Loaders = []Loader{loadRisk, loadDevices, loadEvents, loadLearning, loadTriage, loadTraining, loadEvidence}
+var Loaders = []Loader{loadRisk, loadDevices, loadEvents, loadLearning, loadTriage, loadTraining, loadEvidence, loadKnowledge}
 
 // Load fills an empty database with demo data. When the database already
 // has an organisation it does nothing and returns Loaded=false.

@@ -9,6 +9,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/fhir/bulk"
 	"github.com/clinsafe/clinsafe/internal/fhir/fhirdb"
 	"github.com/clinsafe/clinsafe/internal/fhir/lfpse"
+	"github.com/clinsafe/clinsafe/internal/knowledge/knowledgedb"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
@@ -28,5 +29,6 @@ func Content() []store.Entity {
 		lfpse.Content(),
 		bulk.Content(),
 		evidencedb.Content(),
+		knowledgedb.Content(),
 	)
 }

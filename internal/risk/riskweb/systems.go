@@ -44,6 +44,8 @@ func (s *Module) Routes() []web.Route {
 		{Method: "GET", Path: "/risk/systems/{id}/hazards/new", Roles: riskEdit, Handle: s.riskNewHazardPage},
 		{Method: "POST", Path: "/risk/systems/{id}/hazards", Roles: riskEdit, Handle: s.riskCreateHazard},
 		{Method: "POST", Path: "/risk/systems/{id}/hazards/template", Roles: riskEdit, Handle: s.riskHazardFromTemplate},
+		{Method: "GET", Path: "/risk/systems/{id}/blueprints", Roles: riskEdit, Handle: s.riskBlueprintPage},
+		{Method: "POST", Path: "/risk/systems/{id}/blueprints", Roles: riskEdit, Handle: s.riskBlueprintImport},
 		{Method: "GET", Path: "/risk/hazards/{id}", Roles: riskView, Handle: s.riskHazardPage},
 		{Method: "GET", Path: "/risk/hazards/{id}/edit", Roles: riskEdit, Handle: s.riskEditHazardPage},
 		{Method: "POST", Path: "/risk/hazards/{id}", Roles: riskEdit, Handle: s.riskUpdateHazard},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/evidence/evidencedb"
+	"github.com/clinsafe/clinsafe/internal/knowledge"
 	"github.com/clinsafe/clinsafe/internal/risk/exchange"
 	"github.com/clinsafe/clinsafe/internal/risk/riskweb"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -40,6 +41,8 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"system":      riskweb.SystemPage{Base: b},
 			"system_form": riskweb.SystemForm{Base: b},
 			"transferred": riskweb.TransferredPage{Base: b},
+
+			"blueprint_import": riskweb.BlueprintPage{Base: b, Set: knowledge.Blueprints[0]},
 		}
 	})
 }
