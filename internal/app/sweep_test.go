@@ -103,8 +103,11 @@ var badBodies = []string{
 // Each is mutated field by field. "GET:" takes the body from a GET of the
 // same path (a round trip). jsonQuery adds a query string.
 var jsonExamples = map[string]string{
-	"POST /fhir/R4/AdverseEvent":                    fhirIncident,
-	"PUT /fhir/R4/AdverseEvent/{id}":                "GET:",
+	"POST /fhir/R4/AdverseEvent":     fhirIncident,
+	"PUT /fhir/R4/AdverseEvent/{id}": "GET:",
+	// One line of NDJSON is one resource.
+	"POST /fhir/R4/AdverseEvent/$import":            fhirIncident,
+	"POST /api/v1/events/records/{id}/lfpse":        `{}`,
 	"POST /fhir/R4":                                 `{"resourceType":"Bundle","type":"batch","entry":[{"resource":` + fhirIncident + `,"request":{"method":"POST","url":"AdverseEvent"}},{"request":{"method":"GET","url":"AdverseEvent/{events}"}}]}`,
 	"POST /fhir/R4/{$}":                             `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":` + fhirIncident + `,"request":{"method":"POST","url":"AdverseEvent","ifNoneExist":"identifier=https://epr.example/ids|S-1"}}]}`,
 	"POST /api/v1/knowledge/documents":              `{"kind":"guidance","title":"Insulin units","summary":"S","body":"# Insulin\n\nCheck the unit.","sharing":"public","tags":["medication"],"system_types":["eprescribing"],"links":[{"title":"NHS","url":"https://www.nhs.uk"}],"review_on":"2027-06-30"}`,

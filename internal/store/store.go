@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -290,72 +289,80 @@ func (s *DB) commitGroups() {
 }
 
 // runGroup runs batch in one transaction, each writer in a savepoint. A
-// writer whose fn fails is rolled back to its savepoint and told at once;
-// the others are told when the transaction commits. Should the
-// transaction itself fail (the savepoint cannot be rolled back to, the
-// commit fails), every writer not yet told gets the error, and nothing of
-// theirs was written.
+// writer whose fn fails is rolled back to its savepoint; the others
+// commit together. Every writer is told its outcome once the transaction
+// has ended (committed or rolled back), so that when Tx returns its
+// connection is free. Should the transaction itself fail (a savepoint
+// cannot be rolled back to, the commit fails), every writer whose fn had
+// succeeded gets that error, and nothing of theirs was written.
 func (s *DB) runGroup(batch []*groupReq) {
-	pending := batch
-	fail := func(err error) {
-		for _, r := range pending {
-			r.done <- groupResult{err: err}
+	results := make([]groupResult, len(batch))
+	ok := make([]bool, len(batch))
+	// finish ends the transaction (a no-op after a commit) and tells
+	// every writer; err, when set, replaces the success of those whose fn
+	// succeeded and the outcome of those never run.
+	finish := func(tx *sql.Tx, ran int, err error) {
+		if tx != nil {
+			tx.Rollback()
+		}
+		for i, r := range batch {
+			res := results[i]
+			if err != nil && (i >= ran || ok[i]) {
+				res = groupResult{err: err}
+			}
+			r.done <- res
 		}
 	}
 	unlock, err := s.lockWrites(context.Background())
 	if err != nil {
-		fail(err)
+		finish(nil, 0, err)
 		return
 	}
 	defer unlock()
 	tx, err := s.db.BeginTx(context.Background(), nil)
 	if err != nil {
-		fail(fmt.Errorf("store: begin: %w", s.MapErr(err)))
+		finish(nil, 0, fmt.Errorf("store: begin: %w", s.MapErr(err)))
 		return
 	}
-	defer tx.Rollback()
-	var ok []*groupReq
 	for i, r := range batch {
-		pending = slices.Concat(ok, batch[i:])
 		if err := r.ctx.Err(); err != nil {
-			r.done <- groupResult{err: fmt.Errorf("store: wait to write: %w", err)}
+			results[i] = groupResult{err: fmt.Errorf("store: wait to write: %w", err)}
 			continue
 		}
 		if _, err := tx.Exec(`SAVEPOINT writer`); err != nil {
-			fail(fmt.Errorf("store: savepoint: %w", s.MapErr(err)))
+			finish(tx, i, fmt.Errorf("store: savepoint: %w", s.MapErr(err)))
 			return
 		}
-		res := runWriter(r, &Tx{Tx: tx, s: s})
-		if res.err != nil || res.panicked {
+		results[i] = runWriter(r, &Tx{Tx: tx, s: s})
+		if results[i].err != nil || results[i].panicked {
 			if _, err := tx.Exec(`ROLLBACK TO writer`); err != nil {
 				// The transaction is gone (SQLite rolls back the whole
 				// transaction on some errors): nothing of the batch
 				// stands.
-				pending = slices.Concat(ok, batch[i+1:])
-				r.done <- res
-				fail(fmt.Errorf("store: group commit: %w", s.MapErr(err)))
+				finish(tx, i+1, fmt.Errorf("store: group commit: %w", s.MapErr(err)))
 				return
 			}
-			r.done <- res
 		} else {
-			ok = append(ok, r)
+			ok[i] = true
 		}
 		if _, err := tx.Exec(`RELEASE writer`); err != nil {
-			pending = slices.Concat(ok, batch[i+1:])
-			fail(fmt.Errorf("store: release savepoint: %w", s.MapErr(err)))
+			finish(tx, i+1, fmt.Errorf("store: release savepoint: %w", s.MapErr(err)))
 			return
 		}
 	}
-	pending = ok
+	n := 0
+	for _, o := range ok {
+		if o {
+			n++
+		}
+	}
 	if err := tx.Commit(); err != nil {
-		fail(fmt.Errorf("store: commit: %w", s.MapErr(err)))
+		finish(tx, len(batch), fmt.Errorf("store: commit: %w", s.MapErr(err)))
 		return
 	}
 	s.groups.Add(1)
-	s.grouped.Add(int64(len(ok)))
-	for _, r := range ok {
-		r.done <- groupResult{}
-	}
+	s.grouped.Add(int64(n))
+	finish(nil, len(batch), nil)
 }
 
 // GroupCommits returns how many group commits the DB has made and how
