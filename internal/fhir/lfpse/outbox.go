@@ -2,16 +2,12 @@ package lfpse
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	mrand "math/rand/v2"
-	"os"
-	"strconv"
 	"time"
 
+	"github.com/clinsafe/clinsafe/internal/outbox"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -75,10 +71,7 @@ func NewOutbox(db *store.DB, sender Sender, enc Encoder, o Options) *Outbox {
 		o.Batch = 10
 	}
 	if o.Worker == "" {
-		host, _ := os.Hostname()
-		b := make([]byte, 4)
-		_, _ = rand.Read(b)
-		o.Worker = host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b)
+		o.Worker = outbox.WorkerName()
 	}
 	log := o.Logger
 	if log == nil {
@@ -97,18 +90,8 @@ func (b *Outbox) Run(ctx context.Context) {
 		<-ctx.Done()
 		return
 	}
-	t := time.NewTicker(b.o.Poll)
-	defer t.Stop()
-	for {
-		if _, err := b.Once(ctx); err != nil && ctx.Err() == nil {
-			b.log.Error("lfpse: outbox pass", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	outbox.Poll(ctx, b.o.Poll, func(ctx context.Context) error { _, err := b.Once(ctx); return err },
+		func(err error) { b.log.Error("lfpse: outbox pass", "err", err) })
 }
 
 type claimed struct {
@@ -351,18 +334,9 @@ func (b *Outbox) release(ctx context.Context, cs []claimed) {
 	}
 }
 
-// backoff is the wait after a failed attempt when attempts had been made
-// before it: at random up to min(BaseDelay * 2^attempts, MaxDelay) (full
-// jitter), and at least a second (or BaseDelay, when shorter).
+// backoff is the wait after a failed attempt (see outbox.Backoff).
 func (b *Outbox) backoff(attempts int) time.Duration {
-	limit := b.o.MaxDelay
-	if attempts < 40 {
-		if d := b.o.BaseDelay << attempts; d > 0 && d < limit {
-			limit = d
-		}
-	}
-	d := time.Duration(mrand.Int64N(int64(limit) + 1))
-	return max(d, min(time.Second, b.o.BaseDelay))
+	return outbox.Backoff(b.o.BaseDelay, b.o.MaxDelay, attempts)
 }
 
 func (b *Outbox) wrap(err error, format string, args ...any) error {
