@@ -95,3 +95,32 @@ func (s *DB) ILike() string { return s.dialect.ilike() }
 
 // Table is the table the batcher writes.
 func (b *Batcher) Table() string { return b.table }
+
+// Qualify puts prefix (a table alias and its dot, "e.") before each column
+// of cols, a comma-separated list as the wings' *Cols constants are; a
+// column given as COALESCE(col, ...) is qualified inside it, and commas
+// within parentheses do not split.
+func Qualify(prefix, cols string) string {
+	var out []string
+	depth, start := 0, 0
+	for i, r := range cols + "," {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				c := strings.TrimSpace(cols[start:i])
+				if rest, ok := strings.CutPrefix(c, "COALESCE("); ok {
+					c = "COALESCE(" + prefix + rest
+				} else {
+					c = prefix + c
+				}
+				out = append(out, c)
+				start = i + 1
+			}
+		}
+	}
+	return strings.Join(out, ", ")
+}

@@ -121,7 +121,7 @@ func (s *DB) queryNetworks(ctx context.Context, q string, args ...any) ([]Networ
 
 // NetworkMembers returns the member organisations of a network, by name.
 func (s *DB) NetworkMembers(ctx context.Context, networkID string) ([]Org, error) {
-	return s.queryOrgs(ctx, `SELECT `+orgColsOf("o")+` FROM organisations o
+	return s.queryOrgs(ctx, `SELECT `+Qualify("o.", orgCols)+` FROM organisations o
 		JOIN network_members m ON m.org_id = o.id WHERE m.network_id = $1 ORDER BY o.name`, networkID)
 }
 
@@ -194,13 +194,4 @@ func (s *DB) setNetworkLink(ctx context.Context, networkID, table, col, id strin
 		}
 		return tx.Audit(ctx, Change{Action: action, Entity: "network", EntityID: networkID, Summary: audit.Summarise("network", name, col, id)})
 	})
-}
-
-// orgColsOf is orgCols qualified by a table alias.
-func orgColsOf(alias string) string {
-	cols := strings.Split(orgCols, ", ")
-	for i, c := range cols {
-		cols[i] = alias + "." + c
-	}
-	return strings.Join(cols, ", ")
 }

@@ -97,3 +97,15 @@ func TestNetworks(t *testing.T) {
 		}
 	})
 }
+
+func TestQualify(t *testing.T) {
+	for _, c := range []struct{ cols, want string }{
+		{"id, org_id, name", "e.id, e.org_id, e.name"},
+		{"id, COALESCE(ref, ''), status", "e.id, COALESCE(e.ref, ''), e.status"},
+		{"id", "e.id"},
+	} {
+		if got := store.Qualify("e.", c.cols); got != c.want {
+			t.Errorf("Qualify(e., %q) = %q, want %q", c.cols, got, c.want)
+		}
+	}
+}

@@ -71,7 +71,7 @@ func (s *DB) Triage(ctx context.Context, orgID store.OrgID, all bool, limit int)
 	if limit <= 0 || limit > 500 {
 		limit = 200
 	}
-	rows, err := s.SQL().QueryContext(ctx, `SELECT `+prefixed("e.")+`, COALESCE(rs.name, ''), `+activeLinks+` AS n
+	rows, err := s.SQL().QueryContext(ctx, `SELECT `+store.Qualify("e.", EventCols)+`, COALESCE(rs.name, ''), `+activeLinks+` AS n
 		FROM events e LEFT JOIN risk_systems rs ON rs.id = e.system_id
 		WHERE `+cond+` ORDER BY CASE WHEN `+activeLinks+` = 0 THEN 0 ELSE 1 END, e.submitted_at DESC, e.id DESC LIMIT `+fmt.Sprint(limit), args...)
 	if err != nil {
@@ -120,40 +120,13 @@ func (s *DB) TriageEvent(ctx context.Context, orgID store.OrgID, all bool, id st
 	var t TriageItem
 	var name string
 	var n int
-	ev, err := scanEventWith(s.SQL().QueryRowContext(ctx, `SELECT `+prefixed("e.")+`, COALESCE(rs.name, ''), `+activeLinks+`
+	ev, err := scanEventWith(s.SQL().QueryRowContext(ctx, `SELECT `+store.Qualify("e.", EventCols)+`, COALESCE(rs.name, ''), `+activeLinks+`
 		FROM events e LEFT JOIN risk_systems rs ON rs.id = e.system_id WHERE e.id = $2 AND `+cond, args...), &name, &n)
 	if err != nil {
 		return t, s.One(err, "IT incident", "read IT incident %s", id)
 	}
 	t.Event, t.SystemName, t.Hazards = ev, name, n
 	return t, nil
-}
-
-// prefixed is EventCols with each column qualified by the table alias p.
-func prefixed(p string) string {
-	var cols []string
-	depth, start := 0, 0
-	for i, r := range EventCols + "," {
-		switch r {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case ',':
-			if depth == 0 {
-				cols = append(cols, strings.TrimSpace(EventCols[start:i]))
-				start = i + 1
-			}
-		}
-	}
-	for i, c := range cols {
-		if strings.HasPrefix(c, "COALESCE(") {
-			cols[i] = "COALESCE(" + p + strings.TrimPrefix(c, "COALESCE(")
-		} else {
-			cols[i] = p + c
-		}
-	}
-	return strings.Join(cols, ", ")
 }
 
 // scanEventWith reads a row of EventCols followed by extra columns.

@@ -2,7 +2,6 @@ package lfpse
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
@@ -75,7 +74,7 @@ func (d *DB) List(ctx context.Context, orgID store.OrgID, status Status, limit i
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, err := d.SQL().QueryContext(ctx, `SELECT `+prefixed("s.", subCols)+`, COALESCE(e.ref, '')
+	rows, err := d.SQL().QueryContext(ctx, `SELECT `+store.Qualify("s.", subCols)+`, COALESCE(e.ref, '')
 		FROM lfpse_submissions s JOIN events e ON e.id = s.event_id AND e.org_id = s.org_id
 		WHERE s.org_id = $1 AND ($2 = '' OR s.status = $2) ORDER BY s.queued_at, s.event_id LIMIT $3`, orgID, string(status), limit)
 	if err != nil {
@@ -100,8 +99,6 @@ func (d *DB) List(ctx context.Context, orgID store.OrgID, status Status, limit i
 	}
 	return out, nil
 }
-
-func prefixed(p, cols string) string { return p + strings.ReplaceAll(cols, ", ", ", "+p) }
 
 // Retry makes event id's submission due now: a failed one is pending again
 // with a fresh set of attempts (its last error kept until the next
