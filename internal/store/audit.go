@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -34,12 +33,12 @@ type Change struct {
 // previous entry. The actor comes from ctx. The entry records the content
 // hash of the changed entity as it stands in tx (see DB.content), so
 // call it after the change's last write to that entity.
-func (s *DB) appendAudit(ctx context.Context, tx *sql.Tx, c Change) error {
+func (s *DB) appendAudit(ctx context.Context, tx *Tx, c Change) error {
 	content, err := s.changeContent(ctx, tx, c)
 	if err != nil {
 		return err
 	}
-	if err := s.dialect.lockAudit(ctx, tx); err != nil {
+	if err := s.dialect.lockAudit(ctx, tx.Tx); err != nil {
 		return s.Wrap(err, "lock audit log")
 	}
 	prev := audit.Genesis

@@ -516,7 +516,7 @@ func (s *DB) BulkBefore(ctx context.Context, tx *Tx, orgID OrgID, entity, id str
 // hash after the change, and bulk-set terms. A change to an entity the DB
 // was opened without is refused: recorded without its content, a later
 // direct edit of the entity would pass the deep check.
-func (s *DB) changeContent(ctx context.Context, tx *sql.Tx, c Change) (string, error) {
+func (s *DB) changeContent(ctx context.Context, tx Querier, c Change) (string, error) {
 	if c.noContent {
 		return "", nil
 	}

@@ -99,9 +99,15 @@ func (sqliteDialect) ilike() string { return "LIKE" } // ASCII case-insensitive 
 // WAL allows many readers and one writer; writes are serialised by the
 // writer slot and BEGIN IMMEDIATE. The pool is twice the requests the web
 // server admits at once, so that an admitted request (even one reading
-// outside its transaction) never waits.
+// outside its transaction) never waits. Every connection may stay idle
+// in the pool: database/sql keeps only two by default, so under load the
+// others were closed after each use and reopened (with their PRAGMAs) for
+// the next request.
 func (sqliteDialect) configurePool(db *sql.DB) {
-	db.SetMaxOpenConns(max(32, 8*runtime.GOMAXPROCS(0)))
+	n := max(32, 8*runtime.GOMAXPROCS(0))
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(10 * time.Minute)
 }
 
 func (sqliteDialect) oneWriter() bool { return true }

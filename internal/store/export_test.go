@@ -17,3 +17,14 @@ func (s *DB) ContentTables() map[string]bool {
 	}
 	return out
 }
+
+// KeptStatements returns how many statements the SQLite statement cache
+// keeps (0 on PostgreSQL).
+func (s *DB) KeptStatements() int {
+	if s.stmts == nil {
+		return 0
+	}
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	return len(s.stmts.stmts)
+}

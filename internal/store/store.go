@@ -59,6 +59,51 @@ type DB struct {
 	// content is the content registry: the kernel's audited entities and
 	// the wings' (see Open).
 	content *registry
+	// stmts keeps the recurring statements of writing transactions
+	// prepared (SQLite; nil on PostgreSQL, see stmtCache).
+	stmts *stmtCache
+	// wrote wakes the SQLite checkpointer after a commit (nil on
+	// PostgreSQL).
+	wrote chan struct{}
+}
+
+// checkpoints copies the SQLite write-ahead log into the database in the
+// background after commits, at most every checkpointEvery, without
+// waiting for readers or writers (PASSIVE), so that no commit pays for a
+// checkpoint. SQLite's own checkpoint on the last connection's close
+// finishes the job.
+func (s *DB) checkpoints() {
+	for {
+		select {
+		case <-s.wrote:
+		case <-s.closed:
+			return
+		}
+		if _, err := s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			select {
+			case <-s.closed:
+				return
+			default:
+			}
+		}
+		select {
+		case <-time.After(checkpointEvery):
+		case <-s.closed:
+			return
+		}
+	}
+}
+
+const checkpointEvery = 200 * time.Millisecond
+
+// committed wakes the checkpointer.
+func (s *DB) committed() {
+	if s.wrote != nil {
+		select {
+		case s.wrote <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Open connects to dsn (sqlite:PATH or postgres://...) and checks the
@@ -100,6 +145,9 @@ func Open(ctx context.Context, dsn string, content ...Entity) (*DB, error) {
 	if d.oneWriter() {
 		st.writers = make(chan struct{}, 1)
 		st.group = make(chan *groupReq)
+		st.stmts = newStmtCache()
+		st.wrote = make(chan struct{}, 1)
+		go st.checkpoints()
 	}
 	return st, nil
 }
@@ -113,6 +161,9 @@ func sqliteDSN(path string) string {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
+	// Checkpoints run in the background (see checkpoints), not in the
+	// commit that happens to fill the WAL, whose writers would all wait.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
@@ -134,6 +185,7 @@ func (s *DB) SQL() *sql.DB { return s.db }
 // Close closes the database.
 func (s *DB) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
+	s.stmts.close()
 	return s.db.Close()
 }
 
@@ -162,7 +214,7 @@ type Tx struct {
 // change. A follower's own audited changes reach its followers in turn,
 // to a depth of 4, which only a loop of followers exceeds.
 func (tx *Tx) Audit(ctx context.Context, c Change) error {
-	if err := tx.s.appendAudit(ctx, tx.Tx, c); err != nil {
+	if err := tx.s.appendAudit(ctx, tx, c); err != nil {
 		return err
 	}
 	fs := tx.s.content.followers[c.Entity]
@@ -362,6 +414,7 @@ func (s *DB) runGroup(batch []*groupReq) {
 	}
 	s.groups.Add(1)
 	s.grouped.Add(int64(n))
+	s.committed()
 	finish(nil, len(batch), nil)
 }
 
@@ -402,6 +455,7 @@ func (s *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 		return nil, err
 	}
 	defer unlock()
+	defer s.committed()
 	return s.db.ExecContext(ctx, query, args...)
 }
 
