@@ -74,9 +74,13 @@ type Page struct {
 // have been checked): its own, and those shared with its networks or
 // with everyone.
 func (s *DB) Search(ctx context.Context, orgID store.OrgID, f Filter) (Page, error) {
-	return s.search(ctx, `(knowledge_search.org_id = $1 OR knowledge_search.sharing = 'public' OR (knowledge_search.sharing = 'network' AND knowledge_search.org_id IN
-		(SELECT b.org_id FROM network_members a JOIN network_members b ON b.network_id = a.network_id WHERE a.org_id = $1)))`, orgID, f)
+	return s.search(ctx, orgScope, orgID, f)
 }
+
+// orgScope is what an organisation ($1) may read: its own documents, the
+// public ones, and those shared with a network it belongs to.
+const orgScope = `(knowledge_search.org_id = $1 OR knowledge_search.sharing = 'public' OR (knowledge_search.sharing = 'network' AND knowledge_search.org_id IN
+		(SELECT b.org_id FROM network_members a JOIN network_members b ON b.network_id = a.network_id WHERE a.org_id = $1)))`
 
 // SearchPublic finds public documents: of the organisation with ODS code
 // ods, or of every organisation when ods is "".
@@ -92,6 +96,34 @@ func (s *DB) SearchPublic(ctx context.Context, ods string, f Filter) (Page, erro
 }
 
 func (s *DB) search(ctx context.Context, scope string, scopeArg any, f Filter) (Page, error) {
+	q, args := s.searchSQL(scope, scopeArg, f)
+	rows, err := s.SQL().QueryContext(ctx, q, args...)
+	if err != nil {
+		return Page{}, s.Wrap(err, "search knowledge")
+	}
+	defer rows.Close()
+	out := Page{Offset: f.Offset, Limit: f.Limit}
+	for rows.Next() {
+		var r Result
+		var tags, body string
+		if err := rows.Scan(&r.ID, &r.OrgODS, &r.OrgName, &r.Ref, &r.Kind, &r.Sharing, &tags, &r.Title, &body); err != nil {
+			return Page{}, s.Wrap(err, "search knowledge")
+		}
+		r.Tags = knowledge.Unbar(tags)
+		r.TitleParts, r.Snippet = knowledge.Snippet(r.Title, f.Q), knowledge.Snippet(body, f.Q)
+		out.Results = append(out.Results, r)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, s.Wrap(err, "search knowledge")
+	}
+	if len(out.Results) > f.Limit {
+		out.Results, out.More = out.Results[:f.Limit], true
+	}
+	return out, nil
+}
+
+// searchSQL is the query of search and its arguments.
+func (s *DB) searchSQL(scope string, scopeArg any, f Filter) (string, []any) {
 	args := []any{scopeArg}
 	conds := []string{scope}
 	add := func(cond string, v any) {
@@ -124,27 +156,5 @@ func (s *DB) search(ctx context.Context, scope string, scopeArg any, f Filter) (
 		knowledge_search.title, knowledge_search.body FROM ` + from + `
 		JOIN knowledge_documents d ON d.id = knowledge_search.document_id JOIN organisations o ON o.id = knowledge_search.org_id
 		WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY ` + order + fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)-1, len(args))
-	rows, err := s.SQL().QueryContext(ctx, q, args...)
-	if err != nil {
-		return Page{}, s.Wrap(err, "search knowledge")
-	}
-	defer rows.Close()
-	out := Page{Offset: f.Offset, Limit: f.Limit}
-	for rows.Next() {
-		var r Result
-		var tags, body string
-		if err := rows.Scan(&r.ID, &r.OrgODS, &r.OrgName, &r.Ref, &r.Kind, &r.Sharing, &tags, &r.Title, &body); err != nil {
-			return Page{}, s.Wrap(err, "search knowledge")
-		}
-		r.Tags = knowledge.Unbar(tags)
-		r.TitleParts, r.Snippet = knowledge.Snippet(r.Title, f.Q), knowledge.Snippet(body, f.Q)
-		out.Results = append(out.Results, r)
-	}
-	if err := rows.Err(); err != nil {
-		return Page{}, s.Wrap(err, "search knowledge")
-	}
-	if len(out.Results) > f.Limit {
-		out.Results, out.More = out.Results[:f.Limit], true
-	}
-	return out, nil
+	return q, args
 }

@@ -3,6 +3,7 @@ package knowledgedb_test
 import (
 	"flag"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -12,7 +13,10 @@ import (
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
 
-var benchDocs = flag.Int("knowledge.docs", 100_000, "documents in BenchmarkKnowledgeSearch")
+var (
+	benchDocs    = flag.Int("knowledge.docs", 100_000, "documents in BenchmarkKnowledgeSearch")
+	benchExplain = flag.Bool("knowledge.explain", false, "log each benchmark query's plan as run (EXPLAIN ANALYZE)")
+)
 
 // BenchmarkKnowledgeSearch searches a library of -knowledge.docs published
 // documents (written straight into the tables, as publication would) and
@@ -57,6 +61,36 @@ func BenchmarkKnowledgeSearch(b *testing.B) {
 			}
 			kb := knowledgedb.New(st)
 			queries := []knowledgedb.Filter{{}, {Q: "insulin"}, {Q: "insulin wristband"}, {Q: "allergy", Kind: "guidance"}, {Q: "monitoring", Tag: "medication"}, {Q: "incident 4242"}}
+			if *benchExplain {
+				for _, f := range queries {
+					_ = f.Check()
+					q, args := kb.SearchSQL(org.ID, f)
+					explain := "EXPLAIN QUERY PLAN "
+					if engine == "postgres" {
+						explain = "EXPLAIN (ANALYZE, BUFFERS) "
+					}
+					rows, err := st.SQL().Query(explain+q, args...)
+					if err != nil {
+						b.Fatal(err)
+					}
+					plan := ""
+					cols, _ := rows.Columns()
+					for rows.Next() {
+						vals := make([]any, len(cols))
+						ptrs := make([]any, len(cols))
+						for i := range vals {
+							ptrs[i] = &vals[i]
+						}
+						if err := rows.Scan(ptrs...); err != nil {
+							b.Fatal(err)
+						}
+						plan += fmt.Sprintln(vals...)
+					}
+					rows.Close()
+					// On stderr: a benchmark's log keeps only its first lines.
+					fmt.Fprintf(os.Stderr, "%s %+v:\n%s\n", engine, f, plan)
+				}
+			}
 			var took []time.Duration
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
