@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/outbox"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -109,28 +110,8 @@ func (b *Outbox) List(ctx context.Context, orgID store.OrgID, status Status, lim
 // changes only the delivery record, so it writes no audit entry; the
 // caller logs who asked.
 func (b *Outbox) Retry(ctx context.Context, orgID store.OrgID, id string) error {
-	var st string
-	err := b.db.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT status FROM mail_outbox WHERE org_id = $1 AND id = $2`, orgID, id).Scan(&st); err != nil {
-			return err
-		}
-		if Status(st) == Sent {
-			return apperr.New(apperr.Conflict, "That message has been sent already")
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET next_attempt_at = $1,
-			attempts = CASE WHEN status = 'failed' THEN 0 ELSE attempts END, status = 'pending'
-			WHERE org_id = $2 AND id = $3`, tx.Now(), orgID, id)
-		return err
-	})
-	switch {
-	case store.NoRows(err):
-		return store.NotFound("Message")
-	case apperr.Is(err, apperr.Conflict):
-		return err
-	case err != nil:
-		return b.wrap(err, "retry message %s", id)
-	}
-	return nil
+	return outbox.Retry(ctx, b.db, outbox.Table{Name: "mail_outbox", IDColumn: "id", Thing: "Message",
+		Refused: map[string]string{string(Sent): "That message has been sent already"}}, orgID, id)
 }
 
 // MaskAddress shows an address so that whoever it belongs to can be

@@ -11,7 +11,11 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/store"
 )
 
 // WorkerName names this process's worker in an outbox's locked_by: the
@@ -55,4 +59,48 @@ func Poll(ctx context.Context, every time.Duration, pass func(context.Context) e
 		case <-t.C:
 		}
 	}
+}
+
+// Table names an outbox's table: its name, the column that identifies a
+// row within an organisation, and what a row is called in messages ("That
+// message", "LFPSE submission"). Both names are constants of the outbox,
+// never input.
+type Table struct {
+	Name, IDColumn string
+	// Thing names a row for NotFound ("Message").
+	Thing string
+	// Refused maps a status that cannot be retried to the Conflict
+	// message given for it.
+	Refused map[string]string
+}
+
+// Retry makes orgID's row id of t due now: a failed row is pending again
+// with a fresh set of attempts (its last error kept until the next
+// attempt), a pending one is tried at once. NotFound for a row that is
+// not orgID's; Conflict, with t's message, for a status in t.Refused.
+// Retry changes only the delivery record, so it writes no audit entry;
+// the caller logs who asked.
+func Retry(ctx context.Context, db *store.DB, t Table, orgID store.OrgID, id string) error {
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		var st string
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM `+t.Name+` WHERE org_id = $1 AND `+t.IDColumn+` = $2`, orgID, id).Scan(&st); err != nil {
+			return err
+		}
+		if msg, ok := t.Refused[st]; ok {
+			return apperr.New(apperr.Conflict, "%s", msg)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE `+t.Name+` SET next_attempt_at = $1,
+			attempts = CASE WHEN status = 'failed' THEN 0 ELSE attempts END, status = 'pending'
+			WHERE org_id = $2 AND `+t.IDColumn+` = $3`, tx.Now(), orgID, id)
+		return err
+	})
+	switch {
+	case store.NoRows(err):
+		return store.NotFound(t.Thing)
+	case apperr.Is(err, apperr.Conflict):
+		return err
+	case err != nil:
+		return db.Wrap(err, "retry %s %s", strings.ToLower(t.Thing), id)
+	}
+	return nil
 }

@@ -29,35 +29,70 @@ type Change struct {
 	Before      string
 }
 
-// appendAudit writes the audit entry for c inside tx, chained to the
-// previous entry. The actor comes from ctx. The entry records the content
-// hash of the changed entity as it stands in tx (see DB.content), so
-// call it after the change's last write to that entity.
+// appendAudit makes the audit entry for c in tx and keeps it until the
+// transaction commits (see chainAudit). The actor comes from ctx and the
+// time is now. The entry records the content hash of the changed entity
+// as it stands in tx (see DB.content), so call it after the change's last
+// write to that entity.
 func (s *DB) appendAudit(ctx context.Context, tx *Tx, c Change) error {
 	content, err := s.changeContent(ctx, tx, c)
 	if err != nil {
 		return err
 	}
+	a := audit.ActorFrom(ctx)
+	tx.pending = append(tx.pending, audit.Entry{
+		ID: NewID(), At: s.now().Truncate(time.Microsecond), OrgID: string(c.OrgID),
+		ActorID: a.UserID, ActorName: a.Name, Action: c.Action, Entity: c.Entity, EntityID: c.EntityID,
+		Summary: c.Summary, RequestID: a.RequestID, ContentHash: content,
+	})
+	return nil
+}
+
+// chainAudit writes tx's kept audit entries, in the order they were
+// made, chained to the last entry of the log: the last step before the
+// commit, so that on PostgreSQL the audit log is locked (one chain, one
+// writer at a time) only for these statements and the commit, not for the
+// whole transaction.
+func (tx *Tx) chainAudit(ctx context.Context) error {
+	if len(tx.pending) == 0 {
+		return nil
+	}
+	s := tx.s
 	if err := s.dialect.lockAudit(ctx, tx.Tx); err != nil {
 		return s.Wrap(err, "lock audit log")
 	}
 	prev := audit.Genesis
 	var seq int64
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
 	if err != nil && !NoRows(err) {
 		return s.Wrap(err, "read audit chain head")
 	}
-	a := audit.ActorFrom(ctx)
-	e := audit.Entry{
-		Seq: seq + 1, ID: NewID(), At: s.now().Truncate(time.Microsecond), OrgID: string(c.OrgID),
-		ActorID: a.UserID, ActorName: a.Name, Action: c.Action, Entity: c.Entity, EntityID: c.EntityID,
-		Summary: c.Summary, RequestID: a.RequestID, PrevHash: prev, ContentHash: content,
+	for _, e := range tx.pending {
+		seq++
+		e.Seq, e.PrevHash = seq, prev
+		e.Hash = audit.ComputeHash(e)
+		prev = e.Hash
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, id, at, org_id, actor_id, actor_name, action, entity, entity_id, summary, request_id, prev_hash, content_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			e.Seq, e.ID, e.At, Nullable(e.OrgID), Nullable(e.ActorID), e.ActorName, e.Action, e.Entity, e.EntityID, e.Summary, e.RequestID, e.PrevHash, e.ContentHash, e.Hash); err != nil {
+			return s.Wrap(err, "append audit entry")
+		}
 	}
-	e.Hash = audit.ComputeHash(e)
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, id, at, org_id, actor_id, actor_name, action, entity, entity_id, summary, request_id, prev_hash, content_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		e.Seq, e.ID, e.At, Nullable(e.OrgID), Nullable(e.ActorID), e.ActorName, e.Action, e.Entity, e.EntityID, e.Summary, e.RequestID, e.PrevHash, e.ContentHash, e.Hash)
-	return s.Wrap(err, "append audit entry")
+	tx.pending = nil
+	return nil
+}
+
+// audited reports whether entity id has an audit entry with content,
+// in the log or among tx's kept entries.
+func (tx *Tx) audited(ctx context.Context, entity, id string) (bool, error) {
+	for _, e := range tx.pending {
+		if e.Entity == entity && e.EntityID == id && e.ContentHash != "" {
+			return true, nil
+		}
+	}
+	var audited bool
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = $1 AND entity_id = $2 AND content_hash <> '')`, entity, id).Scan(&audited)
+	return audited, err
 }
 
 func Nullable(s string) any {

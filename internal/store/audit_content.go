@@ -516,7 +516,7 @@ func (s *DB) BulkBefore(ctx context.Context, tx *Tx, orgID OrgID, entity, id str
 // hash after the change, and bulk-set terms. A change to an entity the DB
 // was opened without is refused: recorded without its content, a later
 // direct edit of the entity would pass the deep check.
-func (s *DB) changeContent(ctx context.Context, tx Querier, c Change) (string, error) {
+func (s *DB) changeContent(ctx context.Context, tx *Tx, c Change) (string, error) {
 	if c.noContent {
 		return "", nil
 	}
@@ -535,9 +535,8 @@ func (s *DB) changeContent(ctx context.Context, tx Querier, c Change) (string, e
 		return "", err
 	}
 	if d.Bulk && c.Before != "" && c.Before != deletedContent {
-		var audited bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = $1 AND entity_id = $2 AND content_hash <> '')`,
-			c.Entity, c.EntityID).Scan(&audited); err != nil {
+		audited, err := tx.audited(ctx, c.Entity, c.EntityID)
+		if err != nil {
 			return "", s.Wrap(err, "find audit entries of %s %s", c.Entity, c.EntityID)
 		}
 		if !audited {

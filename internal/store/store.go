@@ -27,6 +27,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/audit"
 )
 
 // Clock returns the current time. Tests inject a fixed clock.
@@ -203,11 +204,15 @@ type Tx struct {
 	s *DB
 	// depth counts nested follower calls (see Audit).
 	depth int
+	// pending are the audit entries made in the transaction, chained and
+	// written just before it commits (see chainAudit).
+	pending []audit.Entry
 }
 
-// Audit writes the audit entry for c in the transaction, chained to the
-// previous entry (see appendAudit). Call it after the change's last write
-// to the entity.
+// Audit makes the audit entry for c in the transaction (see appendAudit);
+// the entries of a transaction are chained to the log, in the order they
+// were made, when it commits. Call it after the change's last write to
+// the entity.
 //
 // Then the followers of c.Entity (see Entity.Follows) run in the same
 // transaction, in the order they were listed; an error from one fails the
@@ -289,7 +294,11 @@ func (s *DB) soloTx(ctx context.Context, fn func(tx *Tx) error) error {
 	// Deferred, so it runs on a panic too, before the writer slot is
 	// released; after a commit it does nothing.
 	defer tx.Rollback()
-	if err := fn(&Tx{Tx: tx, s: s}); err != nil {
+	t := &Tx{Tx: tx, s: s}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.chainAudit(ctx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -430,7 +439,10 @@ func runWriter(r *groupReq, tx *Tx) (res groupResult) {
 			res = groupResult{panicked: true, panic: p}
 		}
 	}()
-	return groupResult{err: r.fn(tx)}
+	if err := r.fn(tx); err != nil {
+		return groupResult{err: err}
+	}
+	return groupResult{err: tx.chainAudit(r.ctx)}
 }
 
 // lockWrites waits for the SQLite writer slot (see Store.writers); it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -141,9 +142,7 @@ func benchWeekly(b *testing.B, st *store.DB, org store.Org) {
 	m, _ := evidence.MeasureByCode("events")
 	from := evidence.Week.Start(end.AddDate(0, 0, -728))
 	ev := evidencedb.New(st)
-	var ours, bare time.Duration
-	b.ResetTimer()
-	for b.Loop() {
+	chart := func() time.Duration {
 		t0 := time.Now()
 		pts, err := ev.Series(storetest.Operator, []store.OrgID{org.ID}, evidencedb.Query{Measure: m, Period: evidence.Week, From: from, To: end})
 		if err != nil {
@@ -152,16 +151,28 @@ func benchWeekly(b *testing.B, st *store.DB, org store.Org) {
 		if _, err := evidence.Chart(m, pts, spc.Options{Direction: spc.Neutral}); err != nil {
 			b.Fatal(err)
 		}
+		return time.Since(t0)
+	}
+	// The first read after seeding (a cold cache) is reported apart.
+	first := chart()
+	var ours, bare []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		ours = append(ours, chart())
 		t1 := time.Now()
 		if _, err := groupByWeek(storetest.Operator, st, org.ID, from); err != nil {
 			b.Fatal(err)
 		}
-		ours, bare = ours+t1.Sub(t0), bare+time.Since(t1)
+		bare = append(bare, time.Since(t1))
 	}
-	n := float64(b.N)
-	b.ReportMetric(float64(ours.Microseconds())/n/1000, "ms/chart")
-	b.ReportMetric(float64(bare.Microseconds())/n/1000, "ms/groupby")
-	b.ReportMetric(float64(bare)/float64(ours), "x_faster")
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	med := func(ds []time.Duration) time.Duration { slices.Sort(ds); return ds[len(ds)/2] }
+	o, g := med(ours), med(bare)
+	b.ReportMetric(ms(first), "ms/first-chart")
+	b.ReportMetric(ms(o), "ms/chart")
+	b.ReportMetric(ms(slices.Max(ours)), "ms/slowest-chart")
+	b.ReportMetric(ms(g), "ms/groupby")
+	b.ReportMetric(float64(g)/float64(o), "x_faster")
 }
 
 func benchDashboard(b *testing.B, st *store.DB, org store.Org) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/outbox"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
 
@@ -107,29 +108,6 @@ func (d *DB) List(ctx context.Context, orgID store.OrgID, status Status, limit i
 // sent. Retry changes only the delivery record, so it writes no audit
 // entry; the caller logs who asked.
 func (d *DB) Retry(ctx context.Context, orgID store.OrgID, id string) error {
-	var st Status
-	err := d.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT status FROM lfpse_submissions WHERE org_id = $1 AND event_id = $2`, orgID, id).Scan(&st); err != nil {
-			return err
-		}
-		switch st {
-		case Sent:
-			return apperr.New(apperr.Conflict, "That event has been sent already")
-		case Sending:
-			return apperr.New(apperr.Conflict, "That event is being sent now")
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE lfpse_submissions SET next_attempt_at = $1,
-			attempts = CASE WHEN status = 'failed' THEN 0 ELSE attempts END, status = 'pending'
-			WHERE org_id = $2 AND event_id = $3`, tx.Now(), orgID, id)
-		return err
-	})
-	switch {
-	case store.NoRows(err):
-		return store.NotFound("LFPSE submission")
-	case apperr.Is(err, apperr.Conflict):
-		return err
-	case err != nil:
-		return d.Wrap(err, "retry LFPSE submission of event %s", id)
-	}
-	return nil
+	return outbox.Retry(ctx, d.DB, outbox.Table{Name: "lfpse_submissions", IDColumn: "event_id", Thing: "LFPSE submission",
+		Refused: map[string]string{string(Sent): "That event has been sent already", string(Sending): "That event is being sent now"}}, orgID, id)
 }
