@@ -119,3 +119,41 @@ func TestBackgroundCheckpoint(t *testing.T) {
 		t.Errorf("write-ahead log is %d bytes after %d bytes of rows in %d bursts: not checkpointed between bursts", fi.Size(), all, bursts)
 	}
 }
+
+// Written without a pause, the log is still kept short: once it is longer
+// than walLimit pages the checkpointer empties it between writers.
+func TestCheckpointUnderSteadyWrites(t *testing.T) {
+	st, dsn := storetest.Open(t, "sqlite")
+	path := strings.TrimPrefix(dsn, "sqlite:")
+	ctx := storetest.Operator
+	big := strings.Repeat("y", 8000)
+	deadline := time.Now().Add(6 * time.Second)
+	var most int64
+	for i := 0; time.Now().Before(deadline); i++ {
+		err := st.Tx(ctx, func(tx *store.Tx) error {
+			for j := range 50 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO organisations (id, ods_code, name, kind, created_at) VALUES ($1, $2, $3, 'trust', $4)`,
+					store.NewID(), fmt.Sprintf("SW%d-%d", i, j), big, time.Now().UTC()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(path + "-wal"); err == nil {
+			most = max(most, fi.Size())
+		}
+	}
+	// The limit is 64 MB; between checks the log can grow by what is
+	// written in one checkpoint interval.
+	if most > 160<<20 {
+		t.Errorf("write-ahead log reached %d MB under steady writes", most>>20)
+	}
+	var n int
+	if err := st.SQL().QueryRow(`SELECT count(*) FROM organisations WHERE ods_code LIKE 'SW%'`).Scan(&n); err != nil || n == 0 {
+		t.Fatalf("rows written: %d, %v", n, err)
+	}
+	t.Logf("%d rows written, log at most %d MB", n, most>>20)
+}

@@ -80,11 +80,16 @@ func (s *DB) checkpoints() {
 		case <-s.closed:
 			return
 		}
-		if _, err := s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-			select {
-			case <-s.closed:
-				return
-			default:
+		var busy, frames, copied int
+		err := s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+		if err == nil && frames > walLimit {
+			// Writing without pause, the log is never free to start again
+			// from its beginning: so once it is long, writers wait while it
+			// is copied and emptied (TRUNCATE waits for readers, up to the
+			// busy timeout).
+			if unlock, err := s.lockWrites(context.Background()); err == nil {
+				_, _ = s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+				unlock()
 			}
 		}
 		select {
@@ -96,6 +101,10 @@ func (s *DB) checkpoints() {
 }
 
 const checkpointEvery = 200 * time.Millisecond
+
+// walLimit is the length of the write-ahead log, in pages, past which the
+// checkpointer empties it (about 64 MB of 4 kB pages).
+const walLimit = 16384
 
 // committed wakes the checkpointer.
 func (s *DB) committed() {

@@ -15,7 +15,10 @@ import (
 	"github.com/clinsafe/clinsafe/spc"
 )
 
-var benchEvents = flag.Int("evidence.events", 20_000, "safety events the evidence benchmarks chart (5,000,000 for the issue's figure)")
+var (
+	benchEvents = flag.Int("evidence.events", 20_000, "safety events the evidence benchmarks chart (5,000,000 for the issue's figure)")
+	benchEngine = flag.String("evidence.engine", "", "run BenchmarkEvidence on this engine only (sqlite or postgres; both when empty)")
+)
 
 // seedRaw writes n submitted events of org (at noon) straight into the events table
 // over the two years before end (no audit: a benchmark's bulk data), then
@@ -125,6 +128,9 @@ func TestWeeklySeriesEqualsGroupByWeek(t *testing.T) {
 //     500 ms).
 func BenchmarkEvidence(b *testing.B) {
 	for _, engine := range storetest.Engines {
+		if *benchEngine != "" && engine != *benchEngine {
+			continue
+		}
 		// Opened on the top benchmark, so the store outlives the
 		// sub-benchmarks' repeated runs.
 		st, _ := storetest.Open(b, engine)
