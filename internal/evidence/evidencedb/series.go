@@ -3,16 +3,19 @@ package evidencedb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/evidence"
 	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
 )
 
 // Query asks for one series of a measure.
@@ -61,6 +64,9 @@ func (s *DB) Series(ctx context.Context, orgs []store.OrgID, q Query) ([]evidenc
 		return s.hazardSeries(ctx, orgs, q, starts)
 	case evidence.FromActions:
 		return s.actionSeries(ctx, orgs, q, starts)
+	case evidence.FromTraining:
+		pts, _, err := s.trainingSeries(ctx, orgs, q, starts)
+		return pts, err
 	}
 	return nil, apperr.New(apperr.Invalid, "This measure has no data yet")
 }
@@ -238,6 +244,91 @@ func (s *DB) actionSeries(ctx context.Context, orgs []store.OrgID, q Query, star
 			}
 		}
 		out[i] = evidence.Point{Start: st, Label: q.Period.Label(st), Value: float64(n), Num: float64(n)}
+	}
+	return out, nil
+}
+
+// trainingSeries is the share of assigned training in date on the last
+// day of each period (today for the one under way), in per cent, from
+// the training wing (trainingdb.CoverageHistory), summed over orgs: a
+// period with nothing due has no point. assigned is false when no
+// training was assigned to anyone in the span at all. Invalid for a
+// role that is not one, or a course no organisation of orgs has.
+func (s *DB) trainingSeries(ctx context.Context, orgs []store.OrgID, q Query, starts []time.Time) ([]evidence.Point, bool, error) {
+	var f trainingdb.CoverageFilter
+	switch q.Dim {
+	case evidence.DimRole:
+		f.Role = auth.Role(q.Value)
+		if !slices.Contains(auth.AllRoles, f.Role) {
+			return nil, false, apperr.Field("value", "Select a staff role from the list")
+		}
+	case evidence.DimCourse:
+		f.CourseID = q.Value
+		found := false
+		for _, o := range orgs {
+			if _, err := s.training.Course(ctx, o, q.Value); err == nil {
+				found = true
+				break
+			} else if !apperr.Is(err, apperr.NotFound) {
+				return nil, false, err
+			}
+		}
+		if !found {
+			return nil, false, apperr.Field("value", "Select a course from the list")
+		}
+	}
+	today := clock.Today(s.Now())
+	days := make([]time.Time, len(starts))
+	for i, st := range starts {
+		days[i] = q.Period.Next(st).AddDate(0, 0, -1)
+		if days[i].After(today) {
+			days[i] = today
+		}
+	}
+	due, in := make([]int, len(starts)), make([]int, len(starts))
+	anyAssigned := false
+	for _, o := range orgs {
+		cs, assigned, err := s.training.CoverageHistory(ctx, o, days, f)
+		if err != nil {
+			return nil, false, err
+		}
+		anyAssigned = anyAssigned || assigned
+		for i, c := range cs {
+			due[i] += c.Due
+			in[i] += c.InDate
+		}
+	}
+	var out []evidence.Point
+	for i, st := range starts {
+		if due[i] == 0 {
+			continue
+		}
+		out = append(out, evidence.Point{Start: st, Label: q.Period.Label(st), Num: float64(in[i]), Den: float64(due[i]), Value: 100 * float64(in[i]) / float64(due[i])})
+	}
+	return out, anyAssigned, nil
+}
+
+// TrainingAssigned reports whether any training was assigned to anyone in
+// orgs on any day of the measure's span (q as Series takes it), due or not:
+// when none was, there is no coverage to chart.
+func (s *DB) TrainingAssigned(ctx context.Context, orgs []store.OrgID, q Query) (bool, error) {
+	if q.To.Before(q.From) || !q.Period.Valid() {
+		return false, nil
+	}
+	_, assigned, err := s.trainingSeries(ctx, orgs, q, q.Period.Periods(q.From, q.To))
+	return assigned, err
+}
+
+// Courses lists orgID's training courses, for the course filter of
+// training coverage (ID and Name, the course's title).
+func (s *DB) Courses(ctx context.Context, orgID store.OrgID) ([]SystemChoice, error) {
+	cs, err := s.training.Courses(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SystemChoice, len(cs))
+	for i, c := range cs {
+		out[i] = SystemChoice{ID: c.ID, Name: c.Course.Title}
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
+	"github.com/clinsafe/clinsafe/internal/evidence/evidenceweb"
 	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -85,7 +86,7 @@ func TestDashboardMarkChangeAndStatement(t *testing.T) {
 		base := f.Srv.URL
 
 		body := webtest.Get(t, cso, base+"/evidence", 200)
-		for _, want := range []string{"Safety events reported", "IT-system incidents", "Training coverage comes with the training wing", "app-spc"} {
+		for _, want := range []string{"Safety events reported", "IT-system incidents", evidenceweb.NoTrainingAssigned, "app-spc"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("dashboard lacks %q", want)
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/evidence"
 	"github.com/clinsafe/clinsafe/internal/evidence/evidencedb"
@@ -157,6 +158,12 @@ func (v ChartView) Title() string {
 	return t + " by " + string(v.Period)
 }
 
+// What the training coverage chart says when there is nothing to chart.
+const (
+	NoTrainingAssigned = "No training assigned yet: training coverage is charted once courses are assigned to roles or people in Training."
+	NoTrainingDue      = "No assigned training was due by the end of any period of this chart yet, so there is no coverage to chart: choose a later end."
+)
+
 // chart reads the series of orgs and draws it, rebased at changes that
 // fall inside it; a series that cannot be drawn says why (CannotDraw).
 func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evidencedb.Query, opt spc.Options, changes []evidencedb.MarkedChange, small bool) (ChartView, error) {
@@ -175,6 +182,17 @@ func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evi
 			r.Den = evidence.Num(p.Den)
 		}
 		v.Rows = append(v.Rows, r)
+	}
+	if len(pts) == 0 && q.Measure.Source == evidence.FromTraining {
+		assigned, err := s.ev.TrainingAssigned(ctx, orgs, q)
+		if err != nil {
+			return v, err
+		}
+		v.CannotDraw = NoTrainingDue
+		if !assigned {
+			v.CannotDraw = NoTrainingAssigned
+		}
+		return v, nil
 	}
 	if len(pts) < 2 {
 		v.CannotDraw = evidence.CannotDraw(spc.ErrTooFewPoints, len(pts))
@@ -225,6 +243,22 @@ func (s *Module) filterChoices(ctx context.Context, orgs []store.OrgID, m eviden
 			vals = evidencedb.RatingValues()
 		case evidence.DimKind:
 			vals = []string{"hazard", "learning"}
+		case evidence.DimRole:
+			for _, r := range auth.AllRoles {
+				vals = append(vals, string(r))
+			}
+		case evidence.DimCourse:
+			if len(orgs) != 1 {
+				continue
+			}
+			cs, err := s.ev.Courses(ctx, orgs[0])
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range cs {
+				out[d] = append(out[d], web.Option{Value: c.ID, Label: c.Name})
+			}
+			continue
 		default:
 			if m.Source == evidence.FromHazards && d == evidence.DimStatus {
 				vals = evidencedb.StatusValues()
