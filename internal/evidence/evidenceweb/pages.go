@@ -36,7 +36,7 @@ func (s *Module) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.Networks = nets
 	if page.CanRead {
-		charts, pending, err := s.dashboardCharts(r, []store.OrgID{p.Org.ID}, p.Org.ID, true)
+		charts, pending, err := s.dashboardCharts(r, []store.OrgID{p.Org.ID}, p.Org.ID)
 		if err != nil {
 			return err
 		}
@@ -47,7 +47,7 @@ func (s *Module) dashboard(w http.ResponseWriter, r *http.Request) error {
 
 // dashboardCharts draws every available measure by week (month where the
 // measure has months only) for orgs; changes are orgID's ("" for none).
-func (s *Module) dashboardCharts(r *http.Request, orgs []store.OrgID, orgID store.OrgID, small bool) ([]ChartView, []evidence.Measure, error) {
+func (s *Module) dashboardCharts(r *http.Request, orgs []store.OrgID, orgID store.OrgID) ([]ChartView, []evidence.Measure, error) {
 	var charts []ChartView
 	var pending []evidence.Measure
 	for _, m := range evidence.Measures {
@@ -65,7 +65,7 @@ func (s *Module) dashboardCharts(r *http.Request, orgs []store.OrgID, orgID stor
 				return nil, nil, err
 			}
 		}
-		v, err := s.chart(r.Context(), orgs, f, q, opt, changes, small)
+		v, err := s.chart(r.Context(), orgs, f, q, opt, changes)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -115,7 +115,7 @@ func (s *Module) measureView(r *http.Request, m evidence.Measure) (ChartView, er
 	if err != nil {
 		return ChartView{}, err
 	}
-	return s.chart(r.Context(), []store.OrgID{p.Org.ID}, f, q, opt, changes, false)
+	return s.chart(r.Context(), []store.OrgID{p.Org.ID}, f, q, opt, changes)
 }
 
 func (s *Module) measurePage(w http.ResponseWriter, r *http.Request) error {

@@ -166,7 +166,7 @@ const (
 
 // chart reads the series of orgs and draws it, rebased at changes that
 // fall inside it; a series that cannot be drawn says why (CannotDraw).
-func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evidencedb.Query, opt spc.Options, changes []evidencedb.MarkedChange, small bool) (ChartView, error) {
+func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evidencedb.Query, opt spc.Options, changes []evidencedb.MarkedChange) (ChartView, error) {
 	v := ChartView{Measure: q.Measure, Period: q.Period, Filters: f}
 	if q.Measure.MonthlyOnly {
 		v.Period = evidence.Month
@@ -218,7 +218,7 @@ func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evi
 			v.Rows[i].Mean, v.Rows[i].Lower, v.Rows[i].Upper, v.Rows[i].Class = evidence.Num(p.Mean), evidence.Num(p.LPL), evidence.Num(p.UPL), p.Type.Words()
 		}
 	}
-	v.SVG = drawChart(res, v.Title(), q.Measure.Unit, v.Period, changes, small, nil)
+	v.SVG = drawChart(res, v.Title(), q.Measure.Unit, v.Period, changes, nil)
 	for _, c := range changes {
 		cv := ChangeView{MarkedChange: c}
 		jopt := opt
