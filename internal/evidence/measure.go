@@ -13,6 +13,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/events"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/spc"
 )
 
@@ -48,7 +49,8 @@ type Measure struct {
 	// chosen (FromCounts).
 	Dim   string `json:"-"`
 	Value string `json:"-"`
-	// Filters are the dimensions a person may narrow the measure by.
+	// Filters are the dimensions a person may narrow the measure by, up
+	// to MaxConds of them at once (Cond).
 	Filters []string `json:"filters"`
 	// Direction is the improvement direction the chart assumes unless the
 	// reader chooses another.
@@ -118,6 +120,56 @@ var Measures = []Measure{
 			"when a course is assigned to a person more than once. The numerator is those of them the person had completed by that day with a " +
 			"completion that had not expired. Training not yet due counts in neither; people count under the roles they hold now.",
 		Filters: []string{DimRole, DimCourse}, Direction: spc.Increase, Available: true},
+}
+
+// Cond is one filter of a chart: one value of one of the measure's
+// dimensions. A chart's filters must all hold, except that a dimension
+// named twice holds for either value (harm moderate or severe).
+type Cond struct {
+	Dim   string `json:"dim"`
+	Value string `json:"value"`
+}
+
+// MaxConds is how many filters one chart may combine.
+const MaxConds = 3
+
+// ValidValue reports whether value can be a value of the measure's
+// filter dim: a code of its list, where the dimension has one (record
+// type, harm, agent, service area, status, feedback, rating, kind,
+// role); location, system and course as they are, not empty and not
+// over 200 characters (a course is then looked up).
+func (m Measure) ValidValue(dim, value string) bool {
+	switch dim {
+	case DimType:
+		return events.RecordType(value).Valid()
+	case DimHarm, DimReportedHarm:
+		return value == "" || events.LFPSE.List(events.ListPhysicalHarm).Has(value)
+	case DimAgent:
+		return events.LFPSE.List(events.ListAgent).Has(value)
+	case DimServiceArea:
+		return events.LFPSE.List(events.ListServiceArea).Has(value)
+	case DimStatus:
+		if m.Source == FromHazards {
+			return slices.Contains(risk.AllStatuses(), risk.Status(value))
+		}
+		return slices.Contains(events.Statuses, events.Status(value))
+	case DimFeedback:
+		return slices.ContainsFunc(FeedbackBuckets, func(b struct {
+			Code, Label string
+			Within      time.Duration
+		}) bool {
+			return b.Code == value
+		})
+	case DimIT, DimDevice:
+		return value == "yes"
+	case DimRating:
+		return len(value) == 1 && value >= "1" && value <= "5"
+	case DimKind:
+		return value == "hazard" || value == "learning"
+	case DimRole:
+		return slices.Contains(auth.AllRoles, auth.Role(value))
+	}
+	return value != "" && len(value) <= 200
 }
 
 // MeasureByCode returns the measure with code.

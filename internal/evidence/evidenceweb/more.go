@@ -210,6 +210,8 @@ type SeriesAnswer struct {
 	Period  evidence.Period  `json:"period"`
 	Dim     string           `json:"dim,omitempty"`
 	Value   string           `json:"value,omitempty"`
+	// Filters are every filter when the chart combines more than one.
+	Filters []evidence.Cond  `json:"filters,omitempty"`
 	Points  []evidence.Point `json:"points"`
 }
 
@@ -230,6 +232,9 @@ type SPCAnswer struct {
 func spcAnswer(v ChartView) SPCAnswer {
 	a := SPCAnswer{SeriesAnswer: SeriesAnswer{Measure: v.Measure, Period: v.Period, Dim: v.Filters.Dim, Value: v.Filters.Value, Points: v.Points},
 		Reading: v.Reading, CannotDraw: v.CannotDraw}
+	if v.Filters.Combined() {
+		a.Filters = v.Filters.Conds()
+	}
 	if a.Points == nil {
 		a.Points = []evidence.Point{}
 	}

@@ -111,9 +111,13 @@ func (s *Module) measureView(r *http.Request, m evidence.Measure) (ChartView, er
 	if !m.Available {
 		return ChartView{Measure: m, Filters: f, Period: q.Period}, nil
 	}
-	changes, err := s.ev.Changes(r.Context(), p.Org.ID, m.Code, q.Dim, q.Value)
-	if err != nil {
-		return ChartView{}, err
+	// Changes are marked on a chart of one filter at most: a chart of
+	// combined filters shows none.
+	var changes []evidencedb.MarkedChange
+	if !f.Combined() {
+		if changes, err = s.ev.Changes(r.Context(), p.Org.ID, m.Code, q.Dim, q.Value); err != nil {
+			return ChartView{}, err
+		}
 	}
 	return s.chart(r.Context(), []store.OrgID{p.Org.ID}, f, q, opt, changes)
 }
@@ -241,6 +245,9 @@ func (s *Module) markChange(w http.ResponseWriter, r *http.Request) error {
 	f, q, _, err := parseFilters(r.URL.Query(), m, s.ev.Now())
 	if err != nil {
 		return s.renderMeasure(w, r, mf, err)
+	}
+	if f.Combined() {
+		return s.renderMeasure(w, r, mf, apperr.Field("title", "A change is marked on a chart of one filter at most: show the chart with one filter, then mark the change"))
 	}
 	c := evidencedb.MarkedChange{Measure: m.Code, Dim: q.Dim, Value: q.Value, Period: q.Period, Title: mf.Title, SystemID: mf.SystemID}
 	if msg != "" {
