@@ -143,7 +143,7 @@ func (m Measure) ValidValue(dim, value string) bool {
 	case DimType:
 		return events.RecordType(value).Valid()
 	case DimHarm, DimReportedHarm:
-		return value == "" || events.LFPSE.List(events.ListPhysicalHarm).Has(value)
+		return value == "" || events.LFPSE.List(events.ListPhysicalHarm).Has(value) || len(HarmOrWorse(dim, value)) > 1
 	case DimAgent:
 		return events.LFPSE.List(events.ListAgent).Has(value)
 	case DimServiceArea:
@@ -170,6 +170,24 @@ func (m Measure) ValidValue(dim, value string) bool {
 		return slices.Contains(auth.AllRoles, auth.Role(value))
 	}
 	return value != "" && len(value) <= 200
+}
+
+// HarmAtLeast are the filter values of harm "or worse" ("3+": moderate,
+// severe or fatal), most severe first; LFPSE grades physical harm from 1
+// (fatal) to 5 (none).
+var HarmAtLeast = []string{"2+", "3+", "4+"}
+
+// HarmOrWorse is the harm codes a filter value of harm stands for: "3+"
+// is 3, 2 and 1; any other value (or dimension) is itself.
+func HarmOrWorse(dim, value string) []string {
+	if (dim == DimHarm || dim == DimReportedHarm) && slices.Contains(HarmAtLeast, value) {
+		var out []string
+		for c := value[0]; c >= '1'; c-- {
+			out = append(out, string(c))
+		}
+		return out
+	}
+	return []string{value}
 }
 
 // MeasureByCode returns the measure with code.
@@ -267,6 +285,9 @@ func ValueLabel(dim, value string) string {
 	case DimHarm, DimReportedHarm:
 		if value == "" {
 			return "No harm recorded"
+		}
+		if slices.Contains(HarmAtLeast, value) {
+			return events.LFPSE.Label(events.ListPhysicalHarm, value[:1]) + " or worse"
 		}
 		return events.LFPSE.Label(events.ListPhysicalHarm, value)
 	case DimAgent:

@@ -79,6 +79,10 @@ func TestCombinedFilters(t *testing.T) {
 			{"Ward 7 or Ward 9", a, []evidence.Cond{ward7, ward9}, 4},
 			{"Ward 9, harm moderate or worse", a, append([]evidence.Cond{ward9}, atLeastModerate[:2]...), 1},
 			{"network: incident and Ward 7", both, []evidence.Cond{incident, ward7}, 4},
+			// Harm "or worse": 3+ is moderate (3), severe (2) or fatal (1).
+			{"harm moderate or worse", a, []evidence.Cond{{Dim: evidence.DimReportedHarm, Value: "3+"}}, 3},
+			{"incident, Ward 7, harm moderate or worse", a, []evidence.Cond{incident, ward7, {Dim: evidence.DimReportedHarm, Value: "3+"}}, 2},
+			{"Ward 7, harm severe or worse", a, []evidence.Cond{ward7, {Dim: evidence.DimReportedHarm, Value: "2+"}}, 1},
 		} {
 			if got, err := total(c.orgs, c.conds...); err != nil || got != c.want {
 				t.Errorf("%s: %v events (%v), want %v", c.name, got, err, c.want)
@@ -90,6 +94,7 @@ func TestCombinedFilters(t *testing.T) {
 			"bad harm":       {ward7, {Dim: evidence.DimReportedHarm, Value: "moderate"}},
 			"not a filter":   {ward7, {Dim: evidence.DimSystem, Value: "x"}},
 			"empty location": {incident, {Dim: evidence.DimLocation, Value: ""}},
+			"harm 5+":        {{Dim: evidence.DimReportedHarm, Value: "5+"}},
 		} {
 			if _, err := total(a, conds...); !apperr.Is(err, apperr.Invalid) {
 				t.Errorf("%s: %v, want Invalid", what, err)

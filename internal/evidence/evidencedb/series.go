@@ -51,17 +51,27 @@ func (q Query) Conds() []evidence.Cond {
 // that a test can lower it.
 var MaxCombinedEvents = 200_000
 
-// condSet groups filters by dimension: the values each may take.
+// condSet groups filters by dimension: the values each may take
 type condSet map[string][]string
 
+// (harm "or worse" stands for each harm it holds).
 func groupConds(cs []evidence.Cond) condSet {
 	out := condSet{}
 	for _, c := range cs {
-		if !slices.Contains(out[c.Dim], c.Value) {
-			out[c.Dim] = append(out[c.Dim], c.Value)
+		for _, v := range evidence.HarmOrWorse(c.Dim, c.Value) {
+			if !slices.Contains(out[c.Dim], v) {
+				out[c.Dim] = append(out[c.Dim], v)
+			}
 		}
 	}
 	return out
+}
+
+// combined reports whether q's filters need more than one count of a day:
+// more than one filter, or harm "or worse".
+func (q Query) combined() bool {
+	cs := q.Conds()
+	return len(cs) > 1 || (len(cs) == 1 && len(evidence.HarmOrWorse(cs[0].Dim, cs[0].Value)) > 1)
 }
 
 // allows reports whether dim may be value (every value when dim has no filter).
@@ -235,7 +245,7 @@ func (s *DB) countSeries(ctx context.Context, orgs []store.OrgID, q Query, start
 	dim, value := q.Measure.Counts(q.Dim, q.Value)
 	var days []dayCount
 	var err error
-	if len(q.More) > 0 {
+	if q.combined() {
 		days, err = s.combinedDaily(ctx, orgs, q, starts[0])
 	} else {
 		days, err = s.daily(ctx, orgs, dim, value, starts[0], q.To)

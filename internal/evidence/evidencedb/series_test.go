@@ -99,6 +99,21 @@ func TestEveryMeasureSeries(t *testing.T) {
 		if open := sum(series("hazards", evidence.Month, evidence.DimStatus, "open")); open > sum(hz) {
 			t.Errorf("open hazards %v of %v", open, sum(hz))
 		}
+		// Hazards combine their filters: the open ones of each rating add
+		// up to the open ones.
+		hm, _ := evidence.MeasureByCode("hazards")
+		var openByRating float64
+		for _, r := range evidencedb.RatingValues() {
+			pts, err := ev.Series(storetest.Operator, orgs, evidencedb.Query{Measure: hm, Period: evidence.Month, Dim: evidence.DimStatus, Value: "open",
+				More: []evidence.Cond{{Dim: evidence.DimRating, Value: r}}, From: from, To: to})
+			if err != nil {
+				t.Fatal(err)
+			}
+			openByRating += sum(pts)
+		}
+		if open := sum(series("hazards", evidence.Month, evidence.DimStatus, "open")); openByRating != open || open == 0 {
+			t.Errorf("open hazards by rating add up to %v, want the %v open", openByRating, open)
+		}
 		od := series("overdue_actions", evidence.Week, "", "")
 		hazardOD, learningOD := series("overdue_actions", evidence.Week, evidence.DimKind, "hazard"), series("overdue_actions", evidence.Week, evidence.DimKind, "learning")
 		last := len(od) - 1

@@ -72,6 +72,9 @@ func TestCombinedFiltersPageAndAPI(t *testing.T) {
 			{[]string{"type:1", "location:Ward 7", "reported_harm:3"}, 0},
 			{[]string{"location:Ward 7", "location:Ward 9", "type:1"}, 5},
 			{[]string{"type:3", "location:Ward 7"}, 0},
+			// Incidents at Ward 7 with harm moderate or worse (severe is).
+			{[]string{"type:1", "location:Ward 7", "reported_harm:3+"}, 3},
+			{[]string{"reported_harm:2+"}, 5},
 		} {
 			if got := november(c.filters...); got != c.want {
 				t.Errorf("events in November with %v: %v, want %v", c.filters, got, c.want)
@@ -84,6 +87,10 @@ func TestCombinedFiltersPageAndAPI(t *testing.T) {
 			if !strings.Contains(body, want) {
 				t.Errorf("combined chart page lacks %q", want)
 			}
+		}
+		if body := webtest.Get(t, cso, page+"?"+query("reported_harm:3+"), 200); !strings.Contains(body, "Reported harm Moderate physical harm or worse by month") ||
+			!strings.Contains(body, `value="reported_harm:3&#43;" selected`) && !strings.Contains(body, `value="reported_harm:3+" selected`) {
+			t.Errorf("harm moderate or worse: title or choice missing")
 		}
 		if strings.Contains(body, "Mark a digital change") {
 			t.Errorf("a chart of combined filters offers to mark a change")

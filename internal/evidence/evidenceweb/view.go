@@ -210,13 +210,14 @@ func (v ChartView) Title() string {
 	return t + " by " + string(v.Period)
 }
 
-// Counting says what a chart with combined filters counts, and how ("" for
-// one filter or none: the measure's About says it).
+// Counting says what a chart with combined filters (or harm "or worse")
+// counts, and how ("" for one filter or none: the measure's About says it).
 func (v ChartView) Counting() string {
-	if !v.Filters.Combined() {
+	cs := v.Filters.Conds()
+	if !v.Filters.Combined() && (len(cs) != 1 || len(evidence.HarmOrWorse(cs[0].Dim, cs[0].Value)) == 1) {
 		return ""
 	}
-	s := "This chart counts what holds every filter at once; a filter named twice holds for either value."
+	s := "This chart counts what holds every filter at once; a filter named twice, or harm \"or worse\", holds for any of its values."
 	if v.Measure.Source == evidence.FromCounts || v.Measure.Source == evidence.FromBedDays {
 		s += " The daily counts keep one filter at a time, so each safety event's own counts are read instead (up to " + thousands(evidencedb.MaxCombinedEvents) +
 			" events in the span of the chart)."
@@ -348,6 +349,12 @@ func (s *Module) filterChoices(ctx context.Context, orgs []store.OrgID, m eviden
 				out[d] = append(out[d], web.Option{Value: c.ID, Label: c.Name})
 			}
 			continue
+		case evidence.DimHarm, evidence.DimReportedHarm:
+			var err error
+			if vals, err = s.ev.Values(ctx, orgs, d); err != nil {
+				return nil, err
+			}
+			vals = append(slices.Clone(evidence.HarmAtLeast), vals...)
 		default:
 			if m.Source == evidence.FromHazards && d == evidence.DimStatus {
 				vals = evidencedb.StatusValues()
