@@ -58,6 +58,44 @@ func loadTraining(ctx context.Context, st *store.DB, trust, _ store.Org, people 
 			}
 		}
 	}
+	return trainingHistory(ctx, st, db, trust.ID, people, byKey["harm-and-psirf"])
+}
+
+// trainingHistory gives the evidence wing's training coverage a history:
+// eleven months ago the harm course was assigned to four people by name,
+// due a month later; one completed it in time, the others late (the last
+// two months ago). The store's clock is set back for each step, then
+// given back as it was (still, or moving on).
+func trainingHistory(ctx context.Context, st *store.DB, db *trainingdb.DB, orgID store.OrgID, people map[string]store.User, courseID string) error {
+	before := st.Now()
+	time.Sleep(time.Millisecond)
+	still, began := st.Now().Equal(before), time.Now()
+	defer st.SetClock(func() time.Time {
+		if still {
+			return before
+		}
+		return before.Add(time.Since(began))
+	})
+	at := func(days int) { t := before.AddDate(0, 0, days); st.SetClock(func() time.Time { return t }) }
+	at(-335)
+	due := clock.Today(before).AddDate(0, 0, -300).Format(time.DateOnly)
+	for _, d := range []struct {
+		email string
+		done  int // days ago
+	}{{"cso@demo.clinsafe.test", 310}, {"reporter@demo.clinsafe.test", 280}, {"educator@demo.clinsafe.test", 180}, {"analyst@demo.clinsafe.test", 60}} {
+		u := people[d.email]
+		if u.ID == "" {
+			continue
+		}
+		at(-335)
+		if _, err := db.Assign(ctx, orgID, trainingdb.NewAssignment{CourseID: courseID, UserID: u.ID, DueOn: due}); err != nil {
+			return fmt.Errorf("demo: assign course: %w", err)
+		}
+		at(-d.done)
+		if err := complete(ctx, db, orgID, u, courseID); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -11,7 +11,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/events"
+	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/spc"
 )
 
@@ -29,7 +31,8 @@ const (
 	FromActions Source = "actions"
 	// FromBedDays: the counts over the bed days the organisation entered.
 	FromBedDays Source = "bed_days"
-	// FromTraining: training coverage, a hook for the training wing.
+	// FromTraining: the training wing's assignments and completions (the
+	// share of assigned training in date at the end of each period).
 	FromTraining Source = "training"
 )
 
@@ -46,8 +49,8 @@ type Measure struct {
 	// chosen (FromCounts).
 	Dim   string `json:"-"`
 	Value string `json:"-"`
-	// Filters are the dimensions a person may narrow the measure by (one
-	// at a time).
+	// Filters are the dimensions a person may narrow the measure by, up
+	// to MaxConds of them at once (Cond).
 	Filters []string `json:"filters"`
 	// Direction is the improvement direction the chart assumes unless the
 	// reader chooses another.
@@ -55,8 +58,8 @@ type Measure struct {
 	// MonthlyOnly: the series exists by month only (bed days are entered
 	// per month).
 	MonthlyOnly bool `json:"monthly_only,omitempty"`
-	// Available is false for a measure whose data another wing will give
-	// (training coverage): its page says so.
+	// Available is false for a measure whose data another wing has yet to
+	// give (none now): its page says so, with Pending.
 	Available bool   `json:"available"`
 	Pending   string `json:"pending,omitempty"`
 }
@@ -79,6 +82,8 @@ const (
 	// Filters of the measures that are not counts of events.
 	DimRating = "rating"
 	DimKind   = "kind"
+	DimRole   = "role"
+	DimCourse = "course"
 )
 
 // DimLabels names the dimensions.
@@ -86,7 +91,7 @@ var DimLabels = map[string]string{
 	DimType: "Record type", DimHarm: "Graded harm", DimReportedHarm: "Reported harm", DimAgent: "Involved agent",
 	DimLocation: "Location", DimServiceArea: "Service area", DimSystem: "Health IT system", DimIT: "IT involvement",
 	DimDevice: "Device involvement", DimStatus: "Status", DimFeedback: "Time to first feedback",
-	DimRating: "Risk rating", DimKind: "Kind of action",
+	DimRating: "Risk rating", DimKind: "Kind of action", DimRole: "Staff role", DimCourse: "Course",
 }
 
 // Measures lists every measure, in the order of the dashboard.
@@ -109,9 +114,80 @@ var Measures = []Measure{
 		About: "The mean number of days from a report to the first feedback its reporter was given, by the day it was reported.", Direction: spc.Decrease, Available: true},
 	{Code: "reporting_rate", Title: "Reporting rate per 1,000 bed days", Unit: "per 1,000 bed days", Source: FromBedDays, Dim: DimAll, MonthlyOnly: true,
 		About: "Safety events reported per 1,000 occupied bed days, for the months the organisation entered its bed days.", Direction: spc.Increase, Available: true},
-	{Code: "training_coverage", Title: "Training coverage", Unit: "%", Source: FromTraining,
-		About: "The share of staff whose clinical safety training is in date.", Direction: spc.Increase,
-		Pending: "Training coverage comes with the training wing: until it records training, there is nothing to chart."},
+	{Code: "training_coverage", Title: "Training coverage", Unit: "% in date", Source: FromTraining,
+		About: "The share of assigned training in date on the last day of each period. The denominator is the assignments due by that day: " +
+			"one per person and course, for the assignments in force that day (made by then and not withdrawn), counting the earliest due date " +
+			"when a course is assigned to a person more than once. The numerator is those of them the person had completed by that day with a " +
+			"completion that had not expired. Training not yet due counts in neither; people count under the roles they hold now.",
+		Filters: []string{DimRole, DimCourse}, Direction: spc.Increase, Available: true},
+}
+
+// Cond is one filter of a chart: one value of one of the measure's
+// dimensions. A chart's filters must all hold, except that a dimension
+// named twice holds for either value (harm moderate or severe).
+type Cond struct {
+	Dim   string `json:"dim"`
+	Value string `json:"value"`
+}
+
+// MaxConds is how many filters one chart may combine.
+const MaxConds = 3
+
+// ValidValue reports whether value can be a value of the measure's
+// filter dim: a code of its list, where the dimension has one (record
+// type, harm, agent, service area, status, feedback, rating, kind,
+// role); location, system and course as they are, not empty and not
+// over 200 characters (a course is then looked up).
+func (m Measure) ValidValue(dim, value string) bool {
+	switch dim {
+	case DimType:
+		return events.RecordType(value).Valid()
+	case DimHarm, DimReportedHarm:
+		return value == "" || events.LFPSE.List(events.ListPhysicalHarm).Has(value) || len(HarmOrWorse(dim, value)) > 1
+	case DimAgent:
+		return events.LFPSE.List(events.ListAgent).Has(value)
+	case DimServiceArea:
+		return events.LFPSE.List(events.ListServiceArea).Has(value)
+	case DimStatus:
+		if m.Source == FromHazards {
+			return slices.Contains(risk.AllStatuses(), risk.Status(value))
+		}
+		return slices.Contains(events.Statuses, events.Status(value))
+	case DimFeedback:
+		return slices.ContainsFunc(FeedbackBuckets, func(b struct {
+			Code, Label string
+			Within      time.Duration
+		}) bool {
+			return b.Code == value
+		})
+	case DimIT, DimDevice:
+		return value == "yes"
+	case DimRating:
+		return len(value) == 1 && value >= "1" && value <= "5"
+	case DimKind:
+		return value == "hazard" || value == "learning"
+	case DimRole:
+		return slices.Contains(auth.AllRoles, auth.Role(value))
+	}
+	return value != "" && len(value) <= 200
+}
+
+// HarmAtLeast are the filter values of harm "or worse" ("3+": moderate,
+// severe or fatal), most severe first; LFPSE grades physical harm from 1
+// (fatal) to 5 (none).
+var HarmAtLeast = []string{"2+", "3+", "4+"}
+
+// HarmOrWorse is the harm codes a filter value of harm stands for: "3+"
+// is 3, 2 and 1; any other value (or dimension) is itself.
+func HarmOrWorse(dim, value string) []string {
+	if (dim == DimHarm || dim == DimReportedHarm) && slices.Contains(HarmAtLeast, value) {
+		var out []string
+		for c := value[0]; c >= '1'; c-- {
+			out = append(out, string(c))
+		}
+		return out
+	}
+	return []string{value}
 }
 
 // MeasureByCode returns the measure with code.
@@ -210,6 +286,9 @@ func ValueLabel(dim, value string) string {
 		if value == "" {
 			return "No harm recorded"
 		}
+		if slices.Contains(HarmAtLeast, value) {
+			return events.LFPSE.Label(events.ListPhysicalHarm, value[:1]) + " or worse"
+		}
 		return events.LFPSE.Label(events.ListPhysicalHarm, value)
 	case DimAgent:
 		return events.LFPSE.Label(events.ListAgent, value)
@@ -226,6 +305,10 @@ func ValueLabel(dim, value string) string {
 	case DimIT, DimDevice:
 		if value == "yes" {
 			return "Involved"
+		}
+	case DimRole:
+		if r := auth.Role(value); slices.Contains(auth.AllRoles, r) {
+			return r.Label()
 		}
 	}
 	return value

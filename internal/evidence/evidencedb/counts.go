@@ -3,7 +3,8 @@
 // every event change by a follower of "event", and rebuilt from scratch by
 // Rebuild), the bed days an organisation enters, and the digital changes
 // marked on measures. It reads hazards and actions through riskdb and
-// eventsdb; nothing reads its tables but itself.
+// eventsdb, training through trainingdb; nothing reads its tables but
+// itself.
 package evidencedb
 
 import (
@@ -19,17 +20,21 @@ import (
 	"github.com/clinsafe/clinsafe/internal/evidence"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
 )
 
 // DB is the evidence wing's database access on the kernel store.
 type DB struct {
 	*store.DB
-	risk   *riskdb.DB
-	events *eventsdb.DB
+	risk     *riskdb.DB
+	events   *eventsdb.DB
+	training *trainingdb.DB
 }
 
 // New returns the evidence wing's DB on st.
-func New(st *store.DB) *DB { return &DB{DB: st, risk: riskdb.New(st), events: eventsdb.New(st)} }
+func New(st *store.DB) *DB {
+	return &DB{DB: st, risk: riskdb.New(st), events: eventsdb.New(st), training: trainingdb.New(st)}
+}
 
 // Content lists the evidence wing's audited entities for store.Open: the
 // follower of safety events that keeps the counts (its tables derived),

@@ -2,17 +2,22 @@ package evidencedb
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/evidence"
 	"github.com/clinsafe/clinsafe/internal/risk"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
 )
 
 // Query asks for one series of a measure.
@@ -22,8 +27,57 @@ type Query struct {
 	// Dim and Value narrow the measure to one value of one of its filters
 	// ("" for none).
 	Dim, Value string
+	// More are further filters, combined with Dim and Value: every
+	// dimension must hold, a dimension named twice for either value. The
+	// counts of events keep one dimension at a time, so combined filters
+	// on them are counted from each event's own keys (MaxCombinedEvents).
+	More []evidence.Cond
 	// From and To are days (midnight UTC), inclusive.
 	From, To time.Time
+}
+
+// Conds are every filter of the query: Dim and Value, then More.
+func (q Query) Conds() []evidence.Cond {
+	var out []evidence.Cond
+	if q.Dim != "" {
+		out = append(out, evidence.Cond{Dim: q.Dim, Value: q.Value})
+	}
+	return append(out, q.More...)
+}
+
+// MaxCombinedEvents bounds the events a chart with combined filters on
+// the counts of events reads (each event's own keys, in the span): over
+// it, the chart is refused (Invalid) rather than slow. A variable so
+// that a test can lower it.
+var MaxCombinedEvents = 200_000
+
+// condSet groups filters by dimension: the values each may take
+type condSet map[string][]string
+
+// (harm "or worse" stands for each harm it holds).
+func groupConds(cs []evidence.Cond) condSet {
+	out := condSet{}
+	for _, c := range cs {
+		for _, v := range evidence.HarmOrWorse(c.Dim, c.Value) {
+			if !slices.Contains(out[c.Dim], v) {
+				out[c.Dim] = append(out[c.Dim], v)
+			}
+		}
+	}
+	return out
+}
+
+// combined reports whether q's filters need more than one count of a day:
+// more than one filter, or harm "or worse".
+func (q Query) combined() bool {
+	cs := q.Conds()
+	return len(cs) > 1 || (len(cs) == 1 && len(evidence.HarmOrWorse(cs[0].Dim, cs[0].Value)) > 1)
+}
+
+// allows reports whether dim may be value (every value when dim has no filter).
+func (g condSet) allows(dim, value string) bool {
+	vs, ok := g[dim]
+	return !ok || slices.Contains(vs, value)
 }
 
 // Series returns the measure's series for the organisations orgs (one, or
@@ -36,8 +90,17 @@ func (s *DB) Series(ctx context.Context, orgs []store.OrgID, q Query) ([]evidenc
 	if !m.Available {
 		return nil, apperr.New(apperr.Invalid, "%s", m.Pending)
 	}
-	if q.Dim != "" && !m.Filterable(q.Dim) {
-		return nil, apperr.Field("dim", "This measure cannot be narrowed by "+q.Dim)
+	conds := q.Conds()
+	if len(conds) > evidence.MaxConds {
+		return nil, apperr.Field("filter", fmt.Sprintf("Choose at most %d filters", evidence.MaxConds))
+	}
+	for _, c := range conds {
+		if !m.Filterable(c.Dim) {
+			return nil, apperr.Field("dim", "This measure cannot be narrowed by "+label(c.Dim))
+		}
+		if !m.ValidValue(c.Dim, c.Value) {
+			return nil, apperr.Field("value", "Select "+article(evidence.DimLabels[c.Dim])+" from the list")
+		}
 	}
 	if m.MonthlyOnly {
 		q.Period = evidence.Month
@@ -61,6 +124,9 @@ func (s *DB) Series(ctx context.Context, orgs []store.OrgID, q Query) ([]evidenc
 		return s.hazardSeries(ctx, orgs, q, starts)
 	case evidence.FromActions:
 		return s.actionSeries(ctx, orgs, q, starts)
+	case evidence.FromTraining:
+		pts, _, err := s.trainingSeries(ctx, orgs, q, starts)
+		return pts, err
 	}
 	return nil, apperr.New(apperr.Invalid, "This measure has no data yet")
 }
@@ -81,9 +147,109 @@ func bucket(p evidence.Period, starts []time.Time, days []dayCount) (n, minutes 
 	return n, minutes
 }
 
+// article is a dimension's label after "a" or "an", in lower case.
+func article(l string) string {
+	l = strings.ToLower(l)
+	if l != "" && strings.ContainsRune("aeiou", rune(l[0])) {
+		return "an " + l
+	}
+	return "a " + l
+}
+
+// combinedDaily counts, per day from..q.To, the events of orgs that hold
+// every filter of q (and the measure's own dimension, as IT incidents
+// are events with IT involved), from each event's own keys
+// (evidence_event_counts): the counts table keeps one dimension at a
+// time. Invalid when the span holds more than MaxCombinedEvents events.
+func (s *DB) combinedDaily(ctx context.Context, orgs []store.OrgID, q Query, from time.Time) ([]dayCount, error) {
+	if len(orgs) == 0 {
+		return nil, nil
+	}
+	cs := groupConds(q.Conds())
+	if m := q.Measure; m.Dim != "" && m.Dim != evidence.DimAll {
+		if _, ok := cs[m.Dim]; !ok {
+			cs[m.Dim] = []string{m.Value}
+		}
+	}
+	args := []any{from.Format(time.DateOnly), q.To.Format(time.DateOnly)}
+	in := ""
+	for i, o := range orgs {
+		if i > 0 {
+			in += ", "
+		}
+		args = append(args, string(o))
+		in += fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := s.SQL().QueryContext(ctx, `SELECT day, keys FROM evidence_event_counts WHERE day >= $1 AND day <= $2 AND org_id IN (`+in+`)
+		LIMIT `+strconv.Itoa(MaxCombinedEvents+1), args...)
+	if err != nil {
+		return nil, s.Wrap(err, "read event counts")
+	}
+	defer rows.Close()
+	per := map[string]int64{}
+	read := 0
+	for rows.Next() {
+		if read++; read > MaxCombinedEvents {
+			return nil, apperr.Field("filter", fmt.Sprintf("A chart with more than one filter counts each event, and this span has more than %d: choose a shorter span or one filter",
+				MaxCombinedEvents))
+		}
+		var day, raw string
+		if err := rows.Scan(&day, &raw); err != nil {
+			return nil, s.Wrap(err, "read event counts")
+		}
+		var keys []evidence.Key
+		if err := json.Unmarshal([]byte(raw), &keys); err != nil {
+			return nil, fmt.Errorf("evidencedb: keys of an event on %s: %w", day, err)
+		}
+		if holds(cs, keys) {
+			per[day]++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.Wrap(err, "read event counts")
+	}
+	out := make([]dayCount, 0, len(per))
+	for d, n := range per {
+		t, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			return nil, fmt.Errorf("evidencedb: day %q of event counts: %w", d, err)
+		}
+		out = append(out, dayCount{day: t, n: n})
+	}
+	slices.SortFunc(out, func(a, b dayCount) int { return a.day.Compare(b.day) })
+	return out, nil
+}
+
+// holds reports whether an event's keys meet every filter of cs.
+func holds(cs condSet, keys []evidence.Key) bool {
+	for dim, vals := range cs {
+		if !slices.ContainsFunc(keys, func(k evidence.Key) bool { return k.Dim == dim && slices.Contains(vals, k.Value) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// label is a dimension in words, or as it came when it is not one (kept short).
+func label(dim string) string {
+	if l, ok := evidence.DimLabels[dim]; ok {
+		return strings.ToLower(l)
+	}
+	if len(dim) > 40 {
+		dim = dim[:40] + "..."
+	}
+	return strconv.Quote(dim)
+}
+
 func (s *DB) countSeries(ctx context.Context, orgs []store.OrgID, q Query, starts []time.Time) ([]evidence.Point, error) {
 	dim, value := q.Measure.Counts(q.Dim, q.Value)
-	days, err := s.daily(ctx, orgs, dim, value, starts[0], q.To)
+	var days []dayCount
+	var err error
+	if q.combined() {
+		days, err = s.combinedDaily(ctx, orgs, q, starts[0])
+	} else {
+		days, err = s.daily(ctx, orgs, dim, value, starts[0], q.To)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +296,7 @@ func (s *DB) rateSeries(ctx context.Context, orgs []store.OrgID, q Query, starts
 }
 
 func (s *DB) hazardSeries(ctx context.Context, orgs []store.OrgID, q Query, starts []time.Time) ([]evidence.Point, error) {
+	cs := groupConds(q.Conds())
 	counts := make([]float64, len(starts))
 	idx := map[time.Time]int{}
 	for i, st := range starts {
@@ -150,14 +317,11 @@ func (s *DB) hazardSeries(ctx context.Context, orgs []store.OrgID, q Query, star
 				return nil, err
 			}
 			for _, h := range hs {
-				if q.Dim == evidence.DimStatus && string(h.Status) != q.Value {
+				if !cs.allows(evidence.DimStatus, string(h.Status)) {
 					continue
 				}
-				if q.Dim == evidence.DimRating {
-					r, _ := h.ResidualRating(m)
-					if strconv.Itoa(r) != q.Value {
-						continue
-					}
+				if r, _ := h.ResidualRating(m); !cs.allows(evidence.DimRating, strconv.Itoa(r)) {
+					continue
 				}
 				if i, ok := idx[q.Period.Start(clock.Today(h.CreatedAt))]; ok {
 					counts[i]++
@@ -177,8 +341,9 @@ type dueSpan struct{ due, closed time.Time }
 
 func (s *DB) actionSeries(ctx context.Context, orgs []store.OrgID, q Query, starts []time.Time) ([]evidence.Point, error) {
 	var spans []dueSpan
+	cs := groupConds(q.Conds())
 	for _, org := range orgs {
-		if q.Dim != evidence.DimKind || q.Value == "hazard" {
+		if cs.allows(evidence.DimKind, "hazard") {
 			systems, err := s.risk.ListSystems(ctx, org)
 			if err != nil {
 				return nil, err
@@ -199,7 +364,7 @@ func (s *DB) actionSeries(ctx context.Context, orgs []store.OrgID, q Query, star
 				}
 			}
 		}
-		if q.Dim != evidence.DimKind || q.Value == "learning" {
+		if cs.allows(evidence.DimKind, "learning") {
 			rs, err := s.events.ListResponses(ctx, org, "")
 			if err != nil {
 				return nil, err
@@ -238,6 +403,95 @@ func (s *DB) actionSeries(ctx context.Context, orgs []store.OrgID, q Query, star
 			}
 		}
 		out[i] = evidence.Point{Start: st, Label: q.Period.Label(st), Value: float64(n), Num: float64(n)}
+	}
+	return out, nil
+}
+
+// trainingSeries is the share of assigned training in date on the last
+// day of each period (today for the one under way), in per cent, from
+// the training wing (trainingdb.CoverageHistory), summed over orgs: a
+// period with nothing due has no point. assigned is false when no
+// training was assigned to anyone in the span at all. Invalid for a
+// role that is not one, or a course no organisation of orgs has.
+func (s *DB) trainingSeries(ctx context.Context, orgs []store.OrgID, q Query, starts []time.Time) ([]evidence.Point, bool, error) {
+	var f trainingdb.CoverageFilter
+	cs := groupConds(q.Conds())
+	if len(cs[evidence.DimRole]) > 1 || len(cs[evidence.DimCourse]) > 1 {
+		return nil, false, apperr.Field("filter", "Choose at most one staff role and one course")
+	}
+	if r := cs[evidence.DimRole]; len(r) == 1 {
+		f.Role = auth.Role(r[0])
+		if !slices.Contains(auth.AllRoles, f.Role) {
+			return nil, false, apperr.Field("value", "Select a staff role from the list")
+		}
+	}
+	if c := cs[evidence.DimCourse]; len(c) == 1 {
+		f.CourseID = c[0]
+		found := false
+		for _, o := range orgs {
+			if _, err := s.training.Course(ctx, o, f.CourseID); err == nil {
+				found = true
+				break
+			} else if !apperr.Is(err, apperr.NotFound) {
+				return nil, false, err
+			}
+		}
+		if !found {
+			return nil, false, apperr.Field("value", "Select a course from the list")
+		}
+	}
+	today := clock.Today(s.Now())
+	days := make([]time.Time, len(starts))
+	for i, st := range starts {
+		days[i] = q.Period.Next(st).AddDate(0, 0, -1)
+		if days[i].After(today) {
+			days[i] = today
+		}
+	}
+	due, in := make([]int, len(starts)), make([]int, len(starts))
+	anyAssigned := false
+	for _, o := range orgs {
+		cs, assigned, err := s.training.CoverageHistory(ctx, o, days, f)
+		if err != nil {
+			return nil, false, err
+		}
+		anyAssigned = anyAssigned || assigned
+		for i, c := range cs {
+			due[i] += c.Due
+			in[i] += c.InDate
+		}
+	}
+	var out []evidence.Point
+	for i, st := range starts {
+		if due[i] == 0 {
+			continue
+		}
+		out = append(out, evidence.Point{Start: st, Label: q.Period.Label(st), Num: float64(in[i]), Den: float64(due[i]), Value: 100 * float64(in[i]) / float64(due[i])})
+	}
+	return out, anyAssigned, nil
+}
+
+// TrainingAssigned reports whether any training was assigned to anyone in
+// orgs on any day of the measure's span (q as Series takes it), due or not:
+// when none was, there is no coverage to chart.
+func (s *DB) TrainingAssigned(ctx context.Context, orgs []store.OrgID, q Query) (bool, error) {
+	if q.To.Before(q.From) || !q.Period.Valid() {
+		return false, nil
+	}
+	_, assigned, err := s.trainingSeries(ctx, orgs, q, q.Period.Periods(q.From, q.To))
+	return assigned, err
+}
+
+// Courses lists orgID's training courses, for the course filter of
+// training coverage (ID and Name, the course's title).
+func (s *DB) Courses(ctx context.Context, orgID store.OrgID) ([]SystemChoice, error) {
+	cs, err := s.training.Courses(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SystemChoice, len(cs))
+	for i, c := range cs {
+		out[i] = SystemChoice{ID: c.ID, Name: c.Course.Title}
 	}
 	return out, nil
 }

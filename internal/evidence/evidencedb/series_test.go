@@ -19,7 +19,8 @@ import (
 // Every measure gives a series on the demo trust's data, on both engines:
 // counts that add up, a rate that is its numerator over its denominator,
 // hazards and overdue actions from the other wings, and a clear error for
-// the training hook and for bad queries.
+// training coverage from the training wing, and a clear error for bad
+// queries.
 func TestEveryMeasureSeries(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		if _, err := demo.Load(context.Background(), st, demo.Options{Password: "demo-password-123"}); err != nil {
@@ -98,6 +99,21 @@ func TestEveryMeasureSeries(t *testing.T) {
 		if open := sum(series("hazards", evidence.Month, evidence.DimStatus, "open")); open > sum(hz) {
 			t.Errorf("open hazards %v of %v", open, sum(hz))
 		}
+		// Hazards combine their filters: the open ones of each rating add
+		// up to the open ones.
+		hm, _ := evidence.MeasureByCode("hazards")
+		var openByRating float64
+		for _, r := range evidencedb.RatingValues() {
+			pts, err := ev.Series(storetest.Operator, orgs, evidencedb.Query{Measure: hm, Period: evidence.Month, Dim: evidence.DimStatus, Value: "open",
+				More: []evidence.Cond{{Dim: evidence.DimRating, Value: r}}, From: from, To: to})
+			if err != nil {
+				t.Fatal(err)
+			}
+			openByRating += sum(pts)
+		}
+		if open := sum(series("hazards", evidence.Month, evidence.DimStatus, "open")); openByRating != open || open == 0 {
+			t.Errorf("open hazards by rating add up to %v, want the %v open", openByRating, open)
+		}
 		od := series("overdue_actions", evidence.Week, "", "")
 		hazardOD, learningOD := series("overdue_actions", evidence.Week, evidence.DimKind, "hazard"), series("overdue_actions", evidence.Week, evidence.DimKind, "learning")
 		last := len(od) - 1
@@ -111,14 +127,17 @@ func TestEveryMeasureSeries(t *testing.T) {
 		if int(hazardOD[last].Value) != len(hs) {
 			t.Errorf("overdue hazard actions this week: %v, want %d as the risk wing counts them", hazardOD[last].Value, len(hs))
 		}
-		// Bad queries and the training hook.
+		// Training coverage and bad queries.
 		train, _ := evidence.MeasureByCode("training_coverage")
+		if pts := series("training_coverage", evidence.Week, "", ""); len(pts) < 4 {
+			t.Errorf("training coverage: %d weeks, want the demo's training history", len(pts))
+		}
 		for what, q := range map[string]evidencedb.Query{
-			"training":     {Measure: train, Period: evidence.Week, From: from, To: to},
-			"bad filter":   {Measure: all0(), Period: evidence.Week, Dim: "colour", Value: "red", From: from, To: to},
-			"bad period":   {Measure: all0(), Period: "fortnight", From: from, To: to},
-			"backwards":    {Measure: all0(), Period: evidence.Week, From: to, To: from},
-			"too long ago": {Measure: all0(), Period: evidence.Week, From: to.AddDate(-30, 0, 0), To: to},
+			"training role": {Measure: train, Period: evidence.Week, Dim: evidence.DimRole, Value: "wizard", From: from, To: to},
+			"bad filter":    {Measure: all0(), Period: evidence.Week, Dim: "colour", Value: "red", From: from, To: to},
+			"bad period":    {Measure: all0(), Period: "fortnight", From: from, To: to},
+			"backwards":     {Measure: all0(), Period: evidence.Week, From: to, To: from},
+			"too long ago":  {Measure: all0(), Period: evidence.Week, From: to.AddDate(-30, 0, 0), To: to},
 		} {
 			if _, err := ev.Series(storetest.Operator, orgs, q); !apperr.Is(err, apperr.Invalid) {
 				t.Errorf("%s: %v, want Invalid", what, err)

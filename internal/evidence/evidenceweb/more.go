@@ -141,30 +141,30 @@ func (s *Module) networkCharts(r *http.Request, members []store.Org, m evidence.
 	for i, o := range members {
 		ids[i] = o.ID
 	}
-	total, err := s.chart(r.Context(), ids, f, q, opt, nil, false)
+	total, err := s.chart(r.Context(), ids, f, q, opt, nil)
 	if err != nil {
 		return total, nil, f, err
 	}
 	total.SVG = ""
 	if total.Result != nil {
-		total.SVG = drawChart(total.Result, "Network total: "+total.Title(), m.Unit, total.Period, nil, false, nil)
+		total.SVG = drawChart(total.Result, "Network total: "+total.Title(), m.Unit, total.Period, nil, nil)
 	}
 	var out []MemberChart
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, o := range members {
-		v, err := s.chart(r.Context(), []store.OrgID{o.ID}, f, q, opt, nil, true)
+		v, err := s.chart(r.Context(), []store.OrgID{o.ID}, f, q, opt, nil)
 		if err != nil {
 			return total, nil, f, err
 		}
 		if v.Result != nil {
-			a, b := yRange(v.Result)
+			a, b := valueRange(v.Result)
 			lo, hi = math.Min(lo, a), math.Max(hi, b)
 		}
 		out = append(out, MemberChart{Org: o, Chart: v})
 	}
 	for i := range out {
 		if v := out[i].Chart; v.Result != nil {
-			out[i].Chart.SVG = drawChart(v.Result, out[i].Org.Name+": "+v.Title(), m.Unit, v.Period, nil, true, &[2]float64{lo, hi})
+			out[i].Chart.SVG = drawChart(v.Result, out[i].Org.Name+": "+v.Title(), m.Unit, v.Period, nil, &[2]float64{lo, hi})
 		}
 	}
 	return total, out, f, nil
@@ -210,6 +210,8 @@ type SeriesAnswer struct {
 	Period  evidence.Period  `json:"period"`
 	Dim     string           `json:"dim,omitempty"`
 	Value   string           `json:"value,omitempty"`
+	// Filters are every filter when the chart combines more than one.
+	Filters []evidence.Cond  `json:"filters,omitempty"`
 	Points  []evidence.Point `json:"points"`
 }
 
@@ -230,6 +232,9 @@ type SPCAnswer struct {
 func spcAnswer(v ChartView) SPCAnswer {
 	a := SPCAnswer{SeriesAnswer: SeriesAnswer{Measure: v.Measure, Period: v.Period, Dim: v.Filters.Dim, Value: v.Filters.Value, Points: v.Points},
 		Reading: v.Reading, CannotDraw: v.CannotDraw}
+	if v.Filters.Combined() {
+		a.Filters = v.Filters.Conds()
+	}
 	if a.Points == nil {
 		a.Points = []evidence.Point{}
 	}

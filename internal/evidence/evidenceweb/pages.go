@@ -36,7 +36,7 @@ func (s *Module) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.Networks = nets
 	if page.CanRead {
-		charts, pending, err := s.dashboardCharts(r, []store.OrgID{p.Org.ID}, p.Org.ID, true)
+		charts, pending, err := s.dashboardCharts(r, []store.OrgID{p.Org.ID}, p.Org.ID)
 		if err != nil {
 			return err
 		}
@@ -47,7 +47,7 @@ func (s *Module) dashboard(w http.ResponseWriter, r *http.Request) error {
 
 // dashboardCharts draws every available measure by week (month where the
 // measure has months only) for orgs; changes are orgID's ("" for none).
-func (s *Module) dashboardCharts(r *http.Request, orgs []store.OrgID, orgID store.OrgID, small bool) ([]ChartView, []evidence.Measure, error) {
+func (s *Module) dashboardCharts(r *http.Request, orgs []store.OrgID, orgID store.OrgID) ([]ChartView, []evidence.Measure, error) {
 	var charts []ChartView
 	var pending []evidence.Measure
 	for _, m := range evidence.Measures {
@@ -65,7 +65,7 @@ func (s *Module) dashboardCharts(r *http.Request, orgs []store.OrgID, orgID stor
 				return nil, nil, err
 			}
 		}
-		v, err := s.chart(r.Context(), orgs, f, q, opt, changes, small)
+		v, err := s.chart(r.Context(), orgs, f, q, opt, changes)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -111,11 +111,15 @@ func (s *Module) measureView(r *http.Request, m evidence.Measure) (ChartView, er
 	if !m.Available {
 		return ChartView{Measure: m, Filters: f, Period: q.Period}, nil
 	}
-	changes, err := s.ev.Changes(r.Context(), p.Org.ID, m.Code, q.Dim, q.Value)
-	if err != nil {
-		return ChartView{}, err
+	// Changes are marked on a chart of one filter at most: a chart of
+	// combined filters shows none.
+	var changes []evidencedb.MarkedChange
+	if !f.Combined() {
+		if changes, err = s.ev.Changes(r.Context(), p.Org.ID, m.Code, q.Dim, q.Value); err != nil {
+			return ChartView{}, err
+		}
 	}
-	return s.chart(r.Context(), []store.OrgID{p.Org.ID}, f, q, opt, changes, false)
+	return s.chart(r.Context(), []store.OrgID{p.Org.ID}, f, q, opt, changes)
 }
 
 func (s *Module) measurePage(w http.ResponseWriter, r *http.Request) error {
@@ -241,6 +245,9 @@ func (s *Module) markChange(w http.ResponseWriter, r *http.Request) error {
 	f, q, _, err := parseFilters(r.URL.Query(), m, s.ev.Now())
 	if err != nil {
 		return s.renderMeasure(w, r, mf, err)
+	}
+	if f.Combined() {
+		return s.renderMeasure(w, r, mf, apperr.Field("title", "A change is marked on a chart of one filter at most: show the chart with one filter, then mark the change"))
 	}
 	c := evidencedb.MarkedChange{Measure: m.Code, Dim: q.Dim, Value: q.Value, Period: q.Period, Title: mf.Title, SystemID: mf.SystemID}
 	if msg != "" {

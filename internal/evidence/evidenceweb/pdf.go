@@ -40,7 +40,7 @@ func (s *Module) boardPDF(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		v, err := s.chart(r.Context(), []store.OrgID{p.Org.ID}, f, q, opt, changes, false)
+		v, err := s.chart(r.Context(), []store.OrgID{p.Org.ID}, f, q, opt, changes)
 		if err != nil {
 			return err
 		}

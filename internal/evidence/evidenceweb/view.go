@@ -2,6 +2,7 @@ package evidenceweb
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"net/url"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/evidence"
 	"github.com/clinsafe/clinsafe/internal/evidence/evidencedb"
@@ -22,12 +24,16 @@ import (
 type Filters struct {
 	Period     string
 	Dim, Value string
-	From, To   string // YYYY-MM-DD
-	Direction  string // increase, decrease, neutral ("" for the measure's)
-	Baseline   string // fix the limits after N points ("" for all)
-	Screen     string // "off" keeps every moving range (the NHS England tool)
-	Shift      string // run length for a shift
-	Target     string
+	// More are further filters, all of which must hold with Dim and Value
+	// (a dimension named twice: either value); each is a filter=dim:value
+	// of the query.
+	More      []evidence.Cond
+	From, To  string // YYYY-MM-DD
+	Direction string // increase, decrease, neutral ("" for the measure's)
+	Baseline  string // fix the limits after N points ("" for all)
+	Screen    string // "off" keeps every moving range (the NHS England tool)
+	Shift     string // run length for a shift
+	Target    string
 }
 
 // Query returns f as a plain URL query.
@@ -39,16 +45,44 @@ func (f Filters) Query() string {
 			v.Set(k, x)
 		}
 	}
+	for _, c := range f.More {
+		v.Add("filter", c.Dim+":"+c.Value)
+	}
 	return v.Encode()
 }
+
+// Conds are every filter: Dim and Value, then More.
+func (f Filters) Conds() []evidence.Cond {
+	var out []evidence.Cond
+	if f.Dim != "" {
+		out = append(out, evidence.Cond{Dim: f.Dim, Value: f.Value})
+	}
+	return append(out, f.More...)
+}
+
+// Combined reports whether the chart has more than one filter.
+func (f Filters) Combined() bool { return len(f.More) > 0 }
 
 // parseFilters reads the filters of measure m from a query: the series
 // query and the spc options, or per-field messages (Invalid).
 func parseFilters(q url.Values, m evidence.Measure, now time.Time) (Filters, evidencedb.Query, spc.Options, error) {
 	f := Filters{Period: q.Get("period"), Dim: q.Get("dim"), Value: q.Get("value"), From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
 		Direction: q.Get("direction"), Baseline: strings.TrimSpace(q.Get("baseline")), Screen: q.Get("screen"), Shift: strings.TrimSpace(q.Get("shift")), Target: strings.TrimSpace(q.Get("target"))}
-	if fv := q.Get("filter"); fv != "" {
-		f.Dim, f.Value, _ = strings.Cut(fv, ":")
+	var fs apperr.Fields
+	for _, fv := range q["filter"] {
+		if fv == "" {
+			continue
+		}
+		d, v, ok := strings.Cut(fv, ":")
+		if !ok {
+			fs.Add("dim", "Select a filter from the list")
+			continue
+		}
+		if f.Dim == "" {
+			f.Dim, f.Value = d, v
+		} else {
+			f.More = append(f.More, evidence.Cond{Dim: d, Value: v})
+		}
 	}
 	if f.Period == "" {
 		f.Period = string(evidence.Week)
@@ -56,12 +90,14 @@ func parseFilters(q url.Values, m evidence.Measure, now time.Time) (Filters, evi
 			f.Period = string(evidence.Month)
 		}
 	}
-	var fs apperr.Fields
-	sq := evidencedb.Query{Measure: m, Period: evidence.Period(f.Period), Dim: f.Dim, Value: f.Value}
+	sq := evidencedb.Query{Measure: m, Period: evidence.Period(f.Period), Dim: f.Dim, Value: f.Value, More: f.More}
 	fs.Check(!sq.Period.Valid(), "period", "Select week or month")
-	if f.Dim != "" && !m.Filterable(f.Dim) {
-		fs.Add("dim", "This measure cannot be narrowed that way")
+	for _, c := range f.Conds() {
+		if !m.Filterable(c.Dim) {
+			fs.Add("dim", "This measure cannot be narrowed that way")
+		}
 	}
+	fs.Check(len(f.Conds()) > evidence.MaxConds, "filter", fmt.Sprintf("Choose at most %d filters", evidence.MaxConds))
 	if f.Dim == "" {
 		sq.Value, f.Value = "", ""
 	}
@@ -148,18 +184,79 @@ type ChartView struct {
 	Changes    []ChangeView
 }
 
-// Title is the chart's title with its filter.
+// Title is the chart's title with its filters: "Safety events reported:
+// Record type Incident and Location Ward 7 by week" (a dimension named
+// twice: "Reported harm Moderate or Severe").
 func (v ChartView) Title() string {
 	t := v.Measure.Title
-	if v.Filters.Dim != "" && v.Filters.Value != "" {
-		t += ": " + evidence.DimLabels[v.Filters.Dim] + " " + evidence.ValueLabel(v.Filters.Dim, v.Filters.Value)
+	var dims []string
+	vals := map[string][]string{}
+	for _, c := range v.Filters.Conds() {
+		if c.Value == "" && !v.Filters.Combined() {
+			continue
+		}
+		if _, ok := vals[c.Dim]; !ok {
+			dims = append(dims, c.Dim)
+		}
+		vals[c.Dim] = append(vals[c.Dim], evidence.ValueLabel(c.Dim, c.Value))
+	}
+	for i, d := range dims {
+		sep := " and "
+		if i == 0 {
+			sep = ": "
+		}
+		t += sep + evidence.DimLabels[d] + " " + strings.Join(vals[d], " or ")
 	}
 	return t + " by " + string(v.Period)
 }
 
+// Counting says what a chart with combined filters (or harm "or worse")
+// counts, and how ("" for one filter or none: the measure's About says it).
+func (v ChartView) Counting() string {
+	cs := v.Filters.Conds()
+	if !v.Filters.Combined() && (len(cs) != 1 || len(evidence.HarmOrWorse(cs[0].Dim, cs[0].Value)) == 1) {
+		return ""
+	}
+	s := "This chart counts what holds every filter at once; a filter named twice, or harm \"or worse\", holds for any of its values."
+	if v.Measure.Source == evidence.FromCounts || v.Measure.Source == evidence.FromBedDays {
+		s += " The daily counts keep one filter at a time, so each safety event's own counts are read instead (up to " + thousands(evidencedb.MaxCombinedEvents) +
+			" events in the span of the chart)."
+	}
+	return s
+}
+
+// thousands is n with commas: 200,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// FilterSlots are the chart's filters as the form shows them: MaxConds
+// choices where the measure has more than one filter, one otherwise.
+func (v ChartView) FilterSlots() []evidence.Cond {
+	n := evidence.MaxConds
+	if len(v.Measure.Filters) <= 1 {
+		n = 1
+	}
+	out := v.Filters.Conds()
+	for len(out) < n {
+		out = append(out, evidence.Cond{})
+	}
+	return out
+}
+
+// What the training coverage chart says when there is nothing to chart.
+const (
+	NoTrainingAssigned = "No training assigned yet: training coverage is charted once courses are assigned to roles or people in Training."
+	NoTrainingDue      = "No assigned training was due by the end of any period of this chart yet, so there is no coverage to chart: choose a later end."
+)
+
 // chart reads the series of orgs and draws it, rebased at changes that
 // fall inside it; a series that cannot be drawn says why (CannotDraw).
-func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evidencedb.Query, opt spc.Options, changes []evidencedb.MarkedChange, small bool) (ChartView, error) {
+func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evidencedb.Query, opt spc.Options, changes []evidencedb.MarkedChange) (ChartView, error) {
 	v := ChartView{Measure: q.Measure, Period: q.Period, Filters: f}
 	if q.Measure.MonthlyOnly {
 		v.Period = evidence.Month
@@ -175,6 +272,17 @@ func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evi
 			r.Den = evidence.Num(p.Den)
 		}
 		v.Rows = append(v.Rows, r)
+	}
+	if len(pts) == 0 && q.Measure.Source == evidence.FromTraining {
+		assigned, err := s.ev.TrainingAssigned(ctx, orgs, q)
+		if err != nil {
+			return v, err
+		}
+		v.CannotDraw = NoTrainingDue
+		if !assigned {
+			v.CannotDraw = NoTrainingAssigned
+		}
+		return v, nil
 	}
 	if len(pts) < 2 {
 		v.CannotDraw = evidence.CannotDraw(spc.ErrTooFewPoints, len(pts))
@@ -200,7 +308,7 @@ func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evi
 			v.Rows[i].Mean, v.Rows[i].Lower, v.Rows[i].Upper, v.Rows[i].Class = evidence.Num(p.Mean), evidence.Num(p.LPL), evidence.Num(p.UPL), p.Type.Words()
 		}
 	}
-	v.SVG = drawChart(res, v.Title(), q.Measure.Unit, v.Period, changes, small, nil)
+	v.SVG = drawChart(res, v.Title(), q.Measure.Unit, v.Period, changes, nil)
 	for _, c := range changes {
 		cv := ChangeView{MarkedChange: c}
 		jopt := opt
@@ -225,6 +333,28 @@ func (s *Module) filterChoices(ctx context.Context, orgs []store.OrgID, m eviden
 			vals = evidencedb.RatingValues()
 		case evidence.DimKind:
 			vals = []string{"hazard", "learning"}
+		case evidence.DimRole:
+			for _, r := range auth.AllRoles {
+				vals = append(vals, string(r))
+			}
+		case evidence.DimCourse:
+			if len(orgs) != 1 {
+				continue
+			}
+			cs, err := s.ev.Courses(ctx, orgs[0])
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range cs {
+				out[d] = append(out[d], web.Option{Value: c.ID, Label: c.Name})
+			}
+			continue
+		case evidence.DimHarm, evidence.DimReportedHarm:
+			var err error
+			if vals, err = s.ev.Values(ctx, orgs, d); err != nil {
+				return nil, err
+			}
+			vals = append(slices.Clone(evidence.HarmAtLeast), vals...)
 		default:
 			if m.Source == evidence.FromHazards && d == evidence.DimStatus {
 				vals = evidencedb.StatusValues()

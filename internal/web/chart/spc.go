@@ -38,6 +38,11 @@ type SPC struct {
 	Whole bool
 	// Desc overrides the text alternative made from the result.
 	Desc string
+	// YMin and YMax, when YMax is above YMin, fix the value axis: small
+	// multiples given one axis (the lowest and highest of their
+	// ValueRanges) read on one scale. A value, limit or target beyond it
+	// widens it, so nothing is drawn outside the plot.
+	YMin, YMax float64
 }
 
 // Annotation marks a date on an SPC chart.
@@ -77,7 +82,7 @@ func (c SPC) precision() int {
 	if c.Precision > 0 {
 		return c.Precision
 	}
-	lo, hi := c.yRange()
+	lo, hi := c.ValueRange()
 	switch span := hi - lo; {
 	case span >= 100:
 		return 0
@@ -100,8 +105,10 @@ func (c SPC) value(v float64) string {
 
 func longDate(t time.Time) string { return t.Format("2 January 2006") }
 
-// yRange is the range of values, limits and target, padded.
-func (c SPC) yRange() (float64, float64) {
+// ValueRange is the value axis the chart is drawn on: the fixed one
+// (YMin to YMax, widened to hold every value, limit and target), or else
+// the range of the values, limits and target, padded.
+func (c SPC) ValueRange() (float64, float64) {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, p := range c.Result.Points {
 		for _, v := range []float64{p.Y, p.LPL, p.UPL} {
@@ -110,6 +117,9 @@ func (c SPC) yRange() (float64, float64) {
 	}
 	if t := c.Result.Options.Target; t != nil {
 		lo, hi = math.Min(lo, *t), math.Max(hi, *t)
+	}
+	if c.YMax > c.YMin {
+		return math.Min(lo, c.YMin), math.Max(hi, c.YMax)
 	}
 	if hi-lo == 0 {
 		return lo - 1, hi + 1
@@ -205,7 +215,7 @@ func (c SPC) SVG() template.HTML {
 	id := esc(c.ID)
 	r := c.Result
 	pts := r.Points
-	lo, hi := c.yRange()
+	lo, hi := c.ValueRange()
 	t0, t1 := pts[0].X, pts[len(pts)-1].X
 	plotW, plotH := float64(spcW-spcLeft-spcRight), float64(spcH-spcTop-spcBott)
 	xAt := func(t time.Time) float64 {

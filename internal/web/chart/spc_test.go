@@ -252,3 +252,61 @@ func TestSPCChartDegenerate(t *testing.T) {
 		}
 	}
 }
+
+// yOf is the drawn height of each common cause point (circles), and the
+// labels of the value axis.
+func yOf(t *testing.T, c SPC) (ys []string, ticks []string) {
+	t.Helper()
+	parseSVG(t, string(c.SVG())).walk(func(n svgNode) {
+		switch {
+		case n.XMLName.Local == "circle" && n.attr("class") == "spc-point":
+			ys = append(ys, n.attr("cy"))
+		case n.XMLName.Local == "text" && n.attr("text-anchor") == "end" && n.attr("x") == "41":
+			ticks = append(ticks, n.Text)
+		}
+	})
+	return ys, ticks
+}
+
+// Small multiples share a value axis: with YMin and YMax fixed, two charts
+// of different values draw the same ticks, and equal values at the same
+// height; a chart on its own axis does not. A value beyond the fixed axis
+// widens it rather than fall outside the plot.
+func TestSPCChartFixedValueAxis(t *testing.T) {
+	x := weeksFrom(6)
+	small, err := spc.XmR(x, []float64{2, 3, 2, 3, 2, 3}, spc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	large, err := spc.XmR(x, []float64{2, 60, 40, 55, 45, 50}, spc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo1, hi1 := SPC{Result: small}.ValueRange()
+	lo2, hi2 := SPC{Result: large}.ValueRange()
+	if !(lo1 < 2 && hi1 > 3 && hi1 < 10) || !(hi2 > 60) {
+		t.Fatalf("own ranges: %v..%v and %v..%v", lo1, hi1, lo2, hi2)
+	}
+	lo, hi := min(lo1, lo2), max(hi1, hi2)
+	a := SPC{ID: "a", Title: "A", Result: small, YMin: lo, YMax: hi}
+	b := SPC{ID: "b", Title: "B", Result: large, YMin: lo, YMax: hi}
+	ya, ta := yOf(t, a)
+	yb, tb := yOf(t, b)
+	if strings.Join(ta, " ") != strings.Join(tb, " ") || len(ta) < 3 {
+		t.Errorf("shared axis ticks differ: %v and %v", ta, tb)
+	}
+	if len(ya) != 6 || len(yb) != 6 || ya[0] != yb[0] {
+		t.Errorf("the value 2 is drawn at %v in one chart and %v in the other", ya, yb)
+	}
+	if own, _ := yOf(t, SPC{ID: "c", Title: "C", Result: small}); own[0] == ya[0] {
+		t.Errorf("the chart on its own axis draws 2 at %s too: the fixed axis changed nothing", own[0])
+	}
+	// A fixed axis that does not hold the values is widened to hold them.
+	n := SPC{ID: "d", Title: "D", Result: large, YMin: 0, YMax: 10}
+	if lo, hi := n.ValueRange(); lo > 0 || hi < 60 {
+		t.Errorf("axis 0..10 for values up to 60: %v..%v, want from 0 or below to at least 60", lo, hi)
+	}
+	if lo, hi := a.ValueRange(); lo != a.YMin || hi != a.YMax {
+		t.Errorf("fixed axis: %v..%v, want %v..%v", lo, hi, a.YMin, a.YMax)
+	}
+}
