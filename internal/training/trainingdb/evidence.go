@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -59,9 +60,9 @@ type NewEvidence struct {
 	Data                         []byte
 }
 
-// fileType is the type of an uploaded file by its first bytes: PDF, PNG
+// FileType is the type of an uploaded file by its first bytes: PDF, PNG
 // or JPEG, or "" for anything else.
-func fileType(b []byte) string {
+func FileType(b []byte) string {
 	switch {
 	case bytes.HasPrefix(b, []byte("%PDF-")):
 		return "application/pdf"
@@ -71,6 +72,62 @@ func fileType(b []byte) string {
 		return "image/jpeg"
 	}
 	return ""
+}
+
+// fileExts are the name endings that agree with each FileType, the first
+// the usual one; fileWords say the type.
+var (
+	fileExts  = map[string][]string{"application/pdf": {".pdf"}, "image/png": {".png"}, "image/jpeg": {".jpg", ".jpeg"}}
+	fileWords = map[string]string{"application/pdf": "a PDF", "image/png": "a PNG image", "image/jpeg": "a JPEG image"}
+)
+
+// nameDisagrees says why a file's name does not agree with its type ct
+// (its extension, whatever its case, must be one of ct's), or "".
+func nameDisagrees(name, ct string) string {
+	ext := strings.ToLower(path.Ext(name))
+	if slices.Contains(fileExts[ct], ext) {
+		return ""
+	}
+	ends := "its name has no extension"
+	if ext != "" && ext != "." {
+		ends = "its name ends " + ext
+	}
+	return "The file is " + fileWords[ct] + " but " + ends + ": rename it to end " + fileExts[ct][0] + ", or choose the right file"
+}
+
+// DownloadName is a safe name to download a file of type ct as, from the
+// name it was uploaded with: letters, digits, dots, dashes and
+// underscores only, ending with an extension of ct.
+func DownloadName(name, ct string) string {
+	ext := strings.ToLower(path.Ext(name))
+	if !slices.Contains(fileExts[ct], ext) {
+		ext = ""
+		if es := fileExts[ct]; len(es) > 0 {
+			ext = es[0]
+		}
+	}
+	stem := strings.TrimSuffix(name, path.Ext(name))
+	var b strings.Builder
+	gap := false
+	for _, r := range stem {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
+			if gap && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			b.WriteRune(r)
+			gap = false
+			continue
+		}
+		gap = true
+	}
+	out := strings.Trim(b.String(), "._-")
+	if len(out) > 100 {
+		out = out[:100]
+	}
+	if out == "" {
+		out = "evidence"
+	}
+	return out + ext
 }
 
 // AddEvidence records learner userID's evidence. Invalid per field
@@ -91,19 +148,20 @@ func (s *DB) AddEvidence(ctx context.Context, orgID store.OrgID, userID string, 
 	} else if d.After(s.Now()) {
 		f.Add("completed_on", "The date you completed the training must be today or in the past")
 	}
-	ct := fileType(n.Data)
+	ct := FileType(n.Data)
+	name := path.Base(strings.ReplaceAll(n.FileName, `\`, "/"))
 	switch {
 	case len(n.Data) == 0:
 		f.Add("file", "Select the certificate or record of the training")
 	case ct == "":
 		f.Add("file", "The file must be a PDF, PNG or JPEG")
+	case !utf8.ValidString(name) || len(name) > 200:
+		f.Add("file", "The file's name must be 200 characters or fewer")
+	default:
+		f.Check(nameDisagrees(name, ct) != "", "file", nameDisagrees(name, ct))
 	}
 	if err := f.Err(); err != nil {
 		return Evidence{}, err
-	}
-	name := path.Base(strings.ReplaceAll(n.FileName, `\`, "/"))
-	if !utf8.ValidString(name) || name == "." || name == "/" || len(name) > 200 {
-		name = "certificate"
 	}
 	id := store.NewID()
 	err := s.Tx(ctx, func(tx *store.Tx) error {

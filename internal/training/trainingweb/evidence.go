@@ -142,8 +142,14 @@ func (s *Module) evidenceFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", e.ContentType)
-	w.Header().Set("Content-Disposition", `attachment; filename="evidence`+map[string]string{"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}[e.ContentType]+`"`)
+	// The type is the content's, sniffed again, never the name's nor what
+	// the browser would guess.
+	ct := trainingdb.FileType(b)
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+trainingdb.DownloadName(e.FileName, ct)+`"`)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	_, err = w.Write(b)

@@ -439,3 +439,63 @@ func mustBuiltins(t *testing.T) []training.Builtin {
 	}
 	return bs
 }
+
+// Evidence is accepted only when the file's name and its content agree: a
+// real PDF named certificate.exe, with no extension or named a.pdf.html is
+// refused, as is a .pdf name on PNG or HTML bytes, each with a clear
+// message. The download's type is the sniffed one, as an attachment with a
+// sanitised name, never sniffed by the browser.
+func TestEvidenceNameMustMatchContent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		cso := f.Client(t, "A/cso")
+		fields := []string{"title", "CSO training", "provider", "NHS", "completed_on-day", "1", "completed_on-month", "11", "completed_on-year", "2026", "clinical_safety", "yes"}
+		pdf, png := []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"), []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+		html := []byte("<!DOCTYPE html><html><script>alert(1)</script></html>")
+		count := func() int {
+			t.Helper()
+			var n int
+			if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM training_evidence WHERE user_id = $1`, f.Users["A/cso"].ID).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for _, c := range []struct {
+			name string
+			data []byte
+			want string
+		}{
+			{"certificate.exe", pdf, "The file is a PDF but its name ends .exe: rename it to end .pdf"},
+			{"certificate", pdf, "The file is a PDF but its name has no extension: rename it to end .pdf"},
+			{"a.pdf.html", pdf, "The file is a PDF but its name ends .html: rename it to end .pdf"},
+			{"cert.pdf", png, "The file is a PNG image but its name ends .pdf: rename it to end .png"},
+			{"cert.pdf", html, "The file must be a PDF, PNG or JPEG"},
+		} {
+			resp, body := webtest.Upload(t, cso, f.Srv.URL+"/training/evidence", c.name, c.data, fields...)
+			if resp.StatusCode != 422 || !strings.Contains(body, c.want) || !strings.Contains(body, `href="#file"`) {
+				t.Errorf("%s with %.8q: %d, want 422 saying %q", c.name, c.data, resp.StatusCode, c.want)
+			}
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("refused uploads recorded %d records", n)
+		}
+		// Name and content agree (the extension's case does not matter):
+		// accepted; the download names it safely.
+		resp, _ := webtest.Upload(t, cso, f.Srv.URL+"/training/evidence", `C:\fakepath\my "cert";x=1.PDF`, pdf, fields...)
+		ev := webtest.Location(t, resp, "/training/evidence/")
+		resp, got := webtest.Do(t, cso, "GET", f.Srv.URL+"/training/evidence/"+ev+"/file", "")
+		cd := resp.Header.Get("Content-Disposition")
+		if resp.StatusCode != 200 || got != string(pdf) || resp.Header.Get("Content-Type") != "application/pdf" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("download: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("X-Content-Type-Options"))
+		}
+		if want := `attachment; filename="my_cert_x_1.pdf"`; cd != want {
+			t.Errorf("Content-Disposition %q, want %q", cd, want)
+		}
+		resp, _ = webtest.Upload(t, cso, f.Srv.URL+"/training/evidence", "scan.jpeg", []byte("\xff\xd8\xff\xe0\x00\x10JFIF"), fields...)
+		ev = webtest.Location(t, resp, "/training/evidence/")
+		resp, _ = webtest.Do(t, cso, "GET", f.Srv.URL+"/training/evidence/"+ev+"/file", "")
+		if resp.Header.Get("Content-Type") != "image/jpeg" || resp.Header.Get("Content-Disposition") != `attachment; filename="scan.jpeg"` {
+			t.Errorf("JPEG download: %q %q", resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+		}
+	})
+}
