@@ -499,3 +499,55 @@ func TestEvidenceNameMustMatchContent(t *testing.T) {
 		}
 	})
 }
+
+// The educator who accepts evidence sets until when it counts: the form
+// offers the default (EvidenceRenewalMonths from the training date), a bad
+// or earlier date is refused, and the learner is shown the date chosen.
+func TestEvidenceExpirySetByEducator(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		cso, edu := f.Client(t, "A/cso"), f.Client(t, "A/educator")
+		resp, _ := webtest.Upload(t, cso, f.Srv.URL+"/training/evidence", "cert.pdf", []byte("%PDF-1.4\n"),
+			"title", "CSO training", "provider", "NHS", "completed_on-day", "1", "completed_on-month", "11", "completed_on-year", "2026", "clinical_safety", "yes")
+		ev := webtest.Location(t, resp, "/training/evidence/")
+		page := webtest.Get(t, edu, f.Srv.URL+"/training/evidence/"+ev, 200)
+		for _, want := range []string{`name="expires_on-day" type="text" inputmode="numeric" value="1"`, `name="expires_on-month" type="text" inputmode="numeric" value="11"`,
+			`name="expires_on-year" type="text" inputmode="numeric" value="2029"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("review form lacks the default expiry: %s", want)
+			}
+		}
+		v := versionField.FindStringSubmatch(page)
+		if v == nil {
+			t.Fatal("no review form")
+		}
+		review := func(day, month, year string) (int, string) {
+			resp, body := webtest.Do(t, edu, "POST", f.Srv.URL+"/training/evidence/"+ev+"/review",
+				webtest.Form("version", v[1], "decision", "accept", "expires_on-day", day, "expires_on-month", month, "expires_on-year", year))
+			return resp.StatusCode, body
+		}
+		for _, c := range []struct{ day, month, year, want string }{
+			{"31", "2", "2028", "real date"},
+			{"1", "10", "2026", "after the date the training was done"},
+			{"1", "11", "2046", "at most 10 years after"},
+		} {
+			if code, body := review(c.day, c.month, c.year); code != 422 || !strings.Contains(body, `href="#expires_on"`) || !strings.Contains(body, c.want) {
+				t.Errorf("expiry %s-%s-%s: %d, want 422 saying %q", c.year, c.month, c.day, code, c.want)
+			}
+		}
+		var n int
+		if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM training_completions WHERE evidence_id = $1`, ev).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("refused reviews made %d completions (%v)", n, err)
+		}
+		if code, _ := review("15", "5", "2028"); code != 303 {
+			t.Fatalf("accept: %d", code)
+		}
+		if got := webtest.Get(t, cso, f.Srv.URL+"/training/evidence/"+ev, 200); !strings.Contains(got, "Counts until") || !strings.Contains(got, "15 May 2028") {
+			t.Errorf("the learner is not shown until when the evidence counts")
+		}
+		_, me := webtest.Do(t, cso, "GET", f.Srv.URL+"/api/v1/training/me", "")
+		if !strings.Contains(me, `"expires_at": "2028-05-15T00:00:00Z"`) {
+			t.Errorf("api me lacks the expiry chosen: %.1500s", me)
+		}
+	})
+}
