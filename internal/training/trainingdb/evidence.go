@@ -174,7 +174,9 @@ func (s *DB) AddEvidence(ctx context.Context, orgID store.OrgID, userID string, 
 		f.Add("file", "Select the certificate or record of the training")
 	case ct == "":
 		f.Add("file", "The file must be a PDF, PNG or JPEG")
-	case !utf8.ValidString(name) || len(name) > 200:
+	case !utf8.ValidString(name):
+		f.Add("file", "The file's name must be text: rename the file")
+	case len(name) > 200:
 		f.Add("file", "The file's name must be 200 characters or fewer")
 	default:
 		f.Check(nameDisagrees(name, ct) != "", "file", nameDisagrees(name, ct))
