@@ -111,8 +111,19 @@ func TrainLearner(ctx context.Context, st *store.DB, orgID store.OrgID, u store.
 		return err
 	}
 	byKey := map[string]string{}
+	access, err := db.Access(ctx, orgID, u.ID)
+	if err != nil {
+		return err
+	}
 	for _, c := range courses {
 		byKey[c.BuiltinKey] = c.ID
+		// A course not for u's roles is assigned to them by name first, as
+		// an educator would.
+		if (c.BuiltinKey == "dcb-primer" || c.BuiltinKey == "essentials") && !access.MayStart(c) {
+			if _, err := db.Assign(ctx, orgID, trainingdb.NewAssignment{CourseID: c.ID, UserID: u.ID, DueOn: clock.Today(st.Now()).AddDate(0, 2, 0).Format(time.DateOnly)}); err != nil {
+				return fmt.Errorf("demo: assign course: %w", err)
+			}
+		}
 	}
 	if err := complete(ctx, db, orgID, u, byKey["dcb-primer"]); err != nil {
 		return err

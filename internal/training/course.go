@@ -86,6 +86,15 @@ func (c Course) Tagged(tag string) bool {
 // ForRole reports whether the course's audience includes r.
 func (c Course) ForRole(r auth.Role) bool { return slices.Contains(c.Audience, r) }
 
+// MayStart reports whether someone holding roles may start the course:
+// when it is assigned to them (by role or by name), when its audience
+// includes one of their roles, or when they are an educator or an
+// administrator, who may preview any course. Someone who started a
+// version of the course always finishes it, whatever its audience now.
+func (c Course) MayStart(roles []auth.Role, assigned bool) bool {
+	return assigned || slices.ContainsFunc(roles, c.ForRole) || auth.HasAny(roles, auth.Educator, auth.Admin)
+}
+
 // Bank is every question of every module, in order.
 func (c Course) Bank() []Question {
 	var out []Question

@@ -2,11 +2,13 @@ package trainingdb
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/training"
 )
@@ -203,4 +205,60 @@ func (s *DB) InstallBuiltins(ctx context.Context, orgID store.OrgID) (int, error
 		n++
 	}
 	return n, nil
+}
+
+// ErrNotForRole refuses to start a course that is neither for any of the
+// learner's roles nor assigned to them.
+var ErrNotForRole = apperr.New(apperr.Forbidden, "This course is not for your role. Ask an educator to assign it to you if you need it.")
+
+// Access is what decides which of an organisation's courses one learner
+// may start: their roles there and the courses assigned to them.
+type Access struct {
+	Roles    []auth.Role
+	Assigned map[string]bool // course id -> assigned to them, by role or by name
+}
+
+// MayStart reports whether the learner may start a new enrolment on the
+// course at its current version (training.Course.MayStart).
+func (a Access) MayStart(c CourseInfo) bool { return c.Course.MayStart(a.Roles, a.Assigned[c.ID]) }
+
+// Access returns what decides which courses learner userID may start.
+func (s *DB) Access(ctx context.Context, orgID store.OrgID, userID string) (Access, error) {
+	return s.access(ctx, s.SQL(), orgID, userID)
+}
+
+func (s *DB) access(ctx context.Context, q store.Querier, orgID store.OrgID, userID string) (Access, error) {
+	a := Access{Assigned: map[string]bool{}}
+	rows, err := q.QueryContext(ctx, `SELECT role FROM user_roles WHERE org_id = $1 AND user_id = $2`, orgID, userID)
+	if err != nil {
+		return a, s.Wrap(err, "list roles")
+	}
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			rows.Close()
+			return a, s.Wrap(err, "scan role")
+		}
+		a.Roles = append(a.Roles, auth.Role(r))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return a, s.Wrap(err, "list roles")
+	}
+	auth.SortRoles(a.Roles)
+	rows, err = q.QueryContext(ctx, `SELECT course_id, role, COALESCE(user_id, '') FROM training_assignments WHERE org_id = $1 AND withdrawn_at IS NULL`, orgID)
+	if err != nil {
+		return a, s.Wrap(err, "list assignments")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var course, role, user string
+		if err := rows.Scan(&course, &role, &user); err != nil {
+			return a, s.Wrap(err, "scan assignment")
+		}
+		if user == userID || (role != "" && slices.Contains(a.Roles, auth.Role(role))) {
+			a.Assigned[course] = true
+		}
+	}
+	return a, s.Wrap(rows.Err(), "list assignments")
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,8 +21,13 @@ import (
 const MaxEvidenceFile = 5 << 20
 
 // EvidenceRenewalMonths is how long accepted evidence of training done
-// elsewhere counts.
-const EvidenceRenewalMonths = 36
+// elsewhere counts from the date of the training unless the educator who
+// accepts it says otherwise (the renewal period of clinsafe's clinical
+// safety courses); MaxEvidenceYears is the longest they may say.
+const (
+	EvidenceRenewalMonths = 36
+	MaxEvidenceYears      = 10
+)
 
 // Evidence statuses.
 const (
@@ -49,6 +55,20 @@ type Evidence struct {
 	ReviewedAt     *time.Time `json:"reviewed_at,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	Version        int        `json:"version"`
+	// ExpiresAt is when accepted evidence stops counting, as the educator
+	// who accepted it set it.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// DefaultExpiresOn is the date (YYYY-MM-DD) accepted evidence counts until
+// unless the educator says otherwise: EvidenceRenewalMonths after the
+// training.
+func (e Evidence) DefaultExpiresOn() string {
+	done, err := time.Parse(time.DateOnly, e.CompletedOn)
+	if err != nil {
+		return ""
+	}
+	return done.AddDate(0, EvidenceRenewalMonths, 0).Format(time.DateOnly)
 }
 
 // NewEvidence is evidence as a learner records it.
@@ -59,9 +79,9 @@ type NewEvidence struct {
 	Data                         []byte
 }
 
-// fileType is the type of an uploaded file by its first bytes: PDF, PNG
+// FileType is the type of an uploaded file by its first bytes: PDF, PNG
 // or JPEG, or "" for anything else.
-func fileType(b []byte) string {
+func FileType(b []byte) string {
 	switch {
 	case bytes.HasPrefix(b, []byte("%PDF-")):
 		return "application/pdf"
@@ -71,6 +91,62 @@ func fileType(b []byte) string {
 		return "image/jpeg"
 	}
 	return ""
+}
+
+// fileExts are the name endings that agree with each FileType, the first
+// the usual one; fileWords say the type.
+var (
+	fileExts  = map[string][]string{"application/pdf": {".pdf"}, "image/png": {".png"}, "image/jpeg": {".jpg", ".jpeg"}}
+	fileWords = map[string]string{"application/pdf": "a PDF", "image/png": "a PNG image", "image/jpeg": "a JPEG image"}
+)
+
+// nameDisagrees says why a file's name does not agree with its type ct
+// (its extension, whatever its case, must be one of ct's), or "".
+func nameDisagrees(name, ct string) string {
+	ext := strings.ToLower(path.Ext(name))
+	if slices.Contains(fileExts[ct], ext) {
+		return ""
+	}
+	ends := "its name has no extension"
+	if ext != "" && ext != "." {
+		ends = "its name ends " + ext
+	}
+	return "The file is " + fileWords[ct] + " but " + ends + ": rename it to end " + fileExts[ct][0] + ", or choose the right file"
+}
+
+// DownloadName is a safe name to download a file of type ct as, from the
+// name it was uploaded with: letters, digits, dots, dashes and
+// underscores only, ending with an extension of ct.
+func DownloadName(name, ct string) string {
+	ext := strings.ToLower(path.Ext(name))
+	if !slices.Contains(fileExts[ct], ext) {
+		ext = ""
+		if es := fileExts[ct]; len(es) > 0 {
+			ext = es[0]
+		}
+	}
+	stem := strings.TrimSuffix(name, path.Ext(name))
+	var b strings.Builder
+	gap := false
+	for _, r := range stem {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
+			if gap && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			b.WriteRune(r)
+			gap = false
+			continue
+		}
+		gap = true
+	}
+	out := strings.Trim(b.String(), "._-")
+	if len(out) > 100 {
+		out = out[:100]
+	}
+	if out == "" {
+		out = "evidence"
+	}
+	return out + ext
 }
 
 // AddEvidence records learner userID's evidence. Invalid per field
@@ -91,19 +167,22 @@ func (s *DB) AddEvidence(ctx context.Context, orgID store.OrgID, userID string, 
 	} else if d.After(s.Now()) {
 		f.Add("completed_on", "The date you completed the training must be today or in the past")
 	}
-	ct := fileType(n.Data)
+	ct := FileType(n.Data)
+	name := path.Base(strings.ReplaceAll(n.FileName, `\`, "/"))
 	switch {
 	case len(n.Data) == 0:
 		f.Add("file", "Select the certificate or record of the training")
 	case ct == "":
 		f.Add("file", "The file must be a PDF, PNG or JPEG")
+	case !utf8.ValidString(name):
+		f.Add("file", "The file's name must be text: rename the file")
+	case len(name) > 200:
+		f.Add("file", "The file's name must be 200 characters or fewer")
+	default:
+		f.Check(nameDisagrees(name, ct) != "", "file", nameDisagrees(name, ct))
 	}
 	if err := f.Err(); err != nil {
 		return Evidence{}, err
-	}
-	name := path.Base(strings.ReplaceAll(n.FileName, `\`, "/"))
-	if !utf8.ValidString(name) || name == "." || name == "/" || len(name) > 200 {
-		name = "certificate"
 	}
 	id := store.NewID()
 	err := s.Tx(ctx, func(tx *store.Tx) error {
@@ -121,13 +200,15 @@ func (s *DB) AddEvidence(ctx context.Context, orgID store.OrgID, userID string, 
 	return s.Evidence(ctx, orgID, id)
 }
 
-const evidenceCols = `e.id, e.user_id, u.name, e.title, e.provider, e.completed_on, e.clinical_safety, e.file_name, e.content_type, e.file_size, e.status, e.reason, e.reviewed_by, e.reviewed_at, e.created_at, e.version`
+const evidenceCols = `e.id, e.user_id, u.name, e.title, e.provider, e.completed_on, e.clinical_safety, e.file_name, e.content_type, e.file_size, e.status, e.reason, e.reviewed_by, e.reviewed_at, e.created_at, e.version, k.expires_at`
+
+const evidenceFrom = ` FROM training_evidence e JOIN users u ON u.id = e.user_id LEFT JOIN training_completions k ON k.evidence_id = e.id AND k.org_id = e.org_id`
 
 func scanEvidence(sc interface{ Scan(...any) error }) (Evidence, error) {
 	var e Evidence
 	err := sc.Scan(&e.ID, &e.UserID, &e.UserName, &e.Title, &e.Provider, &e.CompletedOn, &e.ClinicalSafety, &e.FileName, &e.ContentType, &e.FileSize,
-		&e.Status, &e.Reason, &e.ReviewedBy, &e.ReviewedAt, &e.CreatedAt, &e.Version)
-	e.ReviewedAt, e.CreatedAt = utc(e.ReviewedAt), e.CreatedAt.UTC()
+		&e.Status, &e.Reason, &e.ReviewedBy, &e.ReviewedAt, &e.CreatedAt, &e.Version, &e.ExpiresAt)
+	e.ReviewedAt, e.CreatedAt, e.ExpiresAt = utc(e.ReviewedAt), e.CreatedAt.UTC(), utc(e.ExpiresAt)
 	return e, err
 }
 
@@ -135,7 +216,7 @@ func scanEvidence(sc interface{ Scan(...any) error }) (Evidence, error) {
 // organisation's. Callers check that the reader is its learner or an
 // educator.
 func (s *DB) Evidence(ctx context.Context, orgID store.OrgID, id string) (Evidence, error) {
-	e, err := scanEvidence(s.SQL().QueryRowContext(ctx, `SELECT `+evidenceCols+` FROM training_evidence e JOIN users u ON u.id = e.user_id WHERE e.org_id = $1 AND e.id = $2`, orgID, id))
+	e, err := scanEvidence(s.SQL().QueryRowContext(ctx, `SELECT `+evidenceCols+evidenceFrom+` WHERE e.org_id = $1 AND e.id = $2`, orgID, id))
 	return e, s.One(err, "Evidence", "get evidence")
 }
 
@@ -152,7 +233,7 @@ func (s *DB) EvidenceFile(ctx context.Context, orgID store.OrgID, id string) ([]
 // EvidenceList lists the organisation's evidence, newest first: of one
 // learner when userID is set, in one status when status is set.
 func (s *DB) EvidenceList(ctx context.Context, orgID store.OrgID, userID, status string) ([]Evidence, error) {
-	rows, err := s.SQL().QueryContext(ctx, `SELECT `+evidenceCols+` FROM training_evidence e JOIN users u ON u.id = e.user_id
+	rows, err := s.SQL().QueryContext(ctx, `SELECT `+evidenceCols+evidenceFrom+`
 		WHERE e.org_id = $1 AND ($2 = '' OR e.user_id = $2) AND ($3 = '' OR e.status = $3) ORDER BY e.created_at DESC, e.id DESC`, orgID, userID, status)
 	if err != nil {
 		return nil, s.Wrap(err, "list evidence")
@@ -169,15 +250,38 @@ func (s *DB) EvidenceList(ctx context.Context, orgID store.OrgID, userID, status
 	return out, s.Wrap(rows.Err(), "list evidence")
 }
 
-// ReviewEvidence accepts or rejects evidence submitted for review; accepted
-// evidence counts as a completion (tagged clinical safety when the learner
-// said so) for EvidenceRenewalMonths from the date the training was done.
-// Invalid (field "reason") for a rejection without a reason; Forbidden for
-// the learner's own evidence; Conflict when stale or reviewed already.
+// ReviewEvidence accepts or rejects evidence submitted for review;
+// accepted evidence counts until its DefaultExpiresOn (ReviewEvidenceUntil).
 func (s *DB) ReviewEvidence(ctx context.Context, orgID store.OrgID, id string, version int, accept bool, reason string) (Evidence, error) {
+	return s.ReviewEvidenceUntil(ctx, orgID, id, version, accept, reason, "")
+}
+
+// ReviewEvidenceUntil accepts or rejects evidence submitted for review;
+// accepted evidence counts as a completion (tagged clinical safety when
+// the learner said so) from the date the training was done until
+// expiresOn (YYYY-MM-DD; empty for DefaultExpiresOn). Invalid (field
+// "reason") for a rejection without a reason, (field "expires_on") for an
+// expiry that is not a date, not after the training or more than
+// MaxEvidenceYears after it; Forbidden for the learner's own evidence;
+// Conflict when stale or reviewed already.
+func (s *DB) ReviewEvidenceUntil(ctx context.Context, orgID store.OrgID, id string, version int, accept bool, reason, expiresOn string) (Evidence, error) {
 	e, err := s.Evidence(ctx, orgID, id)
 	if err != nil {
 		return e, err
+	}
+	done, _ := time.Parse(time.DateOnly, e.CompletedOn)
+	if expiresOn == "" {
+		expiresOn = e.DefaultExpiresOn()
+	}
+	expires, err := time.Parse(time.DateOnly, expiresOn)
+	switch {
+	case !accept:
+	case err != nil:
+		return e, apperr.Field("expires_on", "Enter the date the evidence counts until as a real date, for example 15 3 2029")
+	case !expires.After(done):
+		return e, apperr.Field("expires_on", "The date the evidence counts until must be after the date the training was done")
+	case expires.After(done.AddDate(MaxEvidenceYears, 0, 0)):
+		return e, apperr.Field("expires_on", fmt.Sprintf("The date the evidence counts until must be at most %d years after the training", MaxEvidenceYears))
 	}
 	actor := audit.ActorFrom(ctx)
 	if actor.UserID == e.UserID {
@@ -194,6 +298,10 @@ func (s *DB) ReviewEvidence(ctx context.Context, orgID store.OrgID, id string, v
 	if accept {
 		status = EvidenceAccepted
 	}
+	summary := audit.Summarise("title", e.Title, "reason", reason)
+	if accept {
+		summary = audit.Summarise("title", e.Title, "counts until", expiresOn)
+	}
 	err = s.Tx(ctx, func(tx *store.Tx) error {
 		now := s.Now()
 		r, err := tx.ExecContext(ctx, `UPDATE training_evidence SET status = $1, reason = $2, reviewed_by = $3, reviewed_at = $4, version = version + 1
@@ -205,19 +313,18 @@ func (s *DB) ReviewEvidence(ctx context.Context, orgID store.OrgID, id string, v
 			return apperr.New(apperr.Conflict, "This evidence has changed since you opened it: it may have been reviewed already")
 		}
 		if err := tx.Audit(ctx, store.Change{OrgID: orgID, Action: "training_evidence." + map[bool]string{true: "accept", false: "reject"}[accept], Entity: "training_evidence", EntityID: id,
-			Summary: audit.Summarise("title", e.Title, "reason", reason)}); err != nil {
+			Summary: summary}); err != nil {
 			return err
 		}
 		if !accept {
 			return nil
 		}
-		done, _ := time.Parse(time.DateOnly, e.CompletedOn)
 		var tags []string
 		if e.ClinicalSafety {
 			tags = []string{training.ClinicalSafetyTag}
 		}
 		return s.insertCompletion(ctx, tx, orgID, Completion{ID: store.NewID(), UserID: e.UserID, Title: e.Title + " (" + e.Provider + ")", Tags: tags,
-			Source: "evidence", CompletedAt: done, ExpiresAt: training.Expires(done, EvidenceRenewalMonths)}, "", e.ID)
+			Source: "evidence", CompletedAt: done, ExpiresAt: &expires}, "", e.ID)
 	})
 	if err != nil {
 		return e, err

@@ -57,7 +57,9 @@ const enrolmentFrom = ` FROM training_enrolments e JOIN training_course_versions
 
 // Start enrols learner userID on the current version of a course, or
 // returns their enrolment still in progress (on whichever version they
-// started). NotFound for another organisation's course.
+// started, whatever the course's audience now). NotFound for another
+// organisation's course; ErrNotForRole (Forbidden) for a new enrolment on
+// a course the learner may not start (Access.MayStart).
 func (s *DB) Start(ctx context.Context, orgID store.OrgID, userID, courseID string) (Enrolment, error) {
 	var id string
 	err := s.Tx(ctx, func(tx *store.Tx) error {
@@ -72,6 +74,17 @@ func (s *DB) Start(ctx context.Context, orgID store.OrgID, userID, courseID stri
 		}
 		if !store.NoRows(err) {
 			return s.Wrap(err, "find enrolment")
+		}
+		v, err := s.version(ctx, tx, orgID, courseID, cur)
+		if err != nil {
+			return err
+		}
+		a, err := s.access(ctx, tx, orgID, userID)
+		if err != nil {
+			return err
+		}
+		if !a.MayStart(CourseInfo{ID: courseID, Version: cur, Course: v.Course}) {
+			return ErrNotForRole
 		}
 		id = store.NewID()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO training_enrolments (id, org_id, user_id, course_id, course_version, started_at) VALUES ($1, $2, $3, $4, $5, $6)`,

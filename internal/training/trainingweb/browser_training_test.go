@@ -101,6 +101,11 @@ func TestBrowserTraining(t *testing.T) {
 	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, c.Title+": due by") {
 		t.Errorf("home page does not list the assigned course: %.500s", got)
 	}
+	browsertest.Visit(t, ctx, base+"/training/courses", http.StatusOK)
+	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "Not for your role") {
+		t.Errorf("the catalogue does not mark the courses not for a reporter: %.500s", got)
+	}
+	fits(t, ctx, "course catalogue")
 	browsertest.Visit(t, ctx, base+"/training", http.StatusOK)
 	fits(t, ctx, "my training")
 	browsertest.ClickNav(t, ctx, `main a[href^="/training/courses/"]`, http.StatusOK)

@@ -98,6 +98,9 @@ type TrainingEvidencePage struct {
 	web.Base
 	Evidence  trainingdb.Evidence
 	CanReview bool
+	// Expires is the date accepted evidence counts until, as typed or
+	// the default.
+	Expires any
 }
 
 // readable returns evidence id when the signed-in person is its learner or
@@ -120,15 +123,15 @@ func (s *Module) evidence(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.evidencePage(w, r, http.StatusOK, e, nil)
+	return s.evidencePage(w, r, http.StatusOK, e, e.DefaultExpiresOn(), nil)
 }
 
-func (s *Module) evidencePage(w http.ResponseWriter, r *http.Request, status int, e trainingdb.Evidence, err error) error {
+func (s *Module) evidencePage(w http.ResponseWriter, r *http.Request, status int, e trainingdb.Evidence, expires any, err error) error {
 	p := me(r)
-	d := TrainingEvidencePage{Base: s.k.Base(w, r, e.Title), Evidence: e,
+	d := TrainingEvidencePage{Base: s.k.Base(w, r, e.Title), Evidence: e, Expires: expires,
 		CanReview: auth.HasAny(p.Roles, teach...) && e.UserID != p.User.ID && e.Status == trainingdb.EvidenceSubmitted}
 	if err != nil {
-		d.SetErrors(err, "decision", "reason")
+		d.SetErrors(err, "decision", "reason", "expires_on")
 	}
 	return s.k.Render(w, status, "training/evidence", d)
 }
@@ -142,8 +145,14 @@ func (s *Module) evidenceFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", e.ContentType)
-	w.Header().Set("Content-Disposition", `attachment; filename="evidence`+map[string]string{"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}[e.ContentType]+`"`)
+	// The type is the content's, sniffed again, never the name's nor what
+	// the browser would guess.
+	ct := trainingdb.FileType(b)
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+trainingdb.DownloadName(e.FileName, ct)+`"`)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	_, err = w.Write(b)
@@ -162,13 +171,17 @@ func (s *Module) review(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apperr.New(apperr.Invalid, "The form is incomplete: open the evidence again")
 	}
+	until, typed, msg := web.FormDate(r.PostForm, "expires_on", "the date the evidence counts until")
 	decision := r.PostForm.Get("decision")
 	if decision != "accept" && decision != "reject" {
-		return s.evidencePage(w, r, http.StatusUnprocessableEntity, e, apperr.Field("decision", "Select whether to accept or reject the evidence"))
+		return s.evidencePage(w, r, http.StatusUnprocessableEntity, e, typed, apperr.Field("decision", "Select whether to accept or reject the evidence"))
 	}
-	ne, err := s.db.ReviewEvidence(r.Context(), org(r), e.ID, version, decision == "accept", r.PostForm.Get("reason"))
+	if msg != "" && decision == "accept" {
+		return s.evidencePage(w, r, http.StatusUnprocessableEntity, e, typed, apperr.Field("expires_on", msg))
+	}
+	ne, err := s.db.ReviewEvidenceUntil(r.Context(), org(r), e.ID, version, decision == "accept", r.PostForm.Get("reason"), until)
 	if apperr.Is(err, apperr.Invalid) {
-		return s.evidencePage(w, r, http.StatusUnprocessableEntity, e, err)
+		return s.evidencePage(w, r, http.StatusUnprocessableEntity, e, typed, err)
 	}
 	if err != nil {
 		return err

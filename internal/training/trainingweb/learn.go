@@ -58,6 +58,9 @@ type TrainingCoursesPage struct {
 	web.Base
 	Courses  []trainingdb.CourseInfo
 	CanTeach bool
+	// Access says which courses the learner may start; the others are
+	// marked as not for their role.
+	Access trainingdb.Access
 	// Missing counts the courses clinsafe ships that are not installed.
 	Missing int
 }
@@ -68,6 +71,9 @@ func (s *Module) courses(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := TrainingCoursesPage{Base: s.k.Base(w, r, "Courses"), Courses: cs, CanTeach: auth.HasAny(me(r).Roles, teach...)}
+	if d.Access, err = s.db.Access(r.Context(), org(r), me(r).User.ID); err != nil {
+		return err
+	}
 	bs, err := training.Builtins()
 	if err != nil {
 		return err
@@ -100,6 +106,8 @@ type TrainingCoursePage struct {
 	Versions  []trainingdb.CourseVersion
 	Enrolment *trainingdb.Enrolment
 	CanTeach  bool
+	// MayStart: the learner may start the course (Access.MayStart).
+	MayStart bool
 }
 
 func (s *Module) course(w http.ResponseWriter, r *http.Request) error {
@@ -119,6 +127,11 @@ func (s *Module) course(w http.ResponseWriter, r *http.Request) error {
 			break
 		}
 	}
+	a, err := s.db.Access(ctx, p.Org.ID, p.User.ID)
+	if err != nil {
+		return err
+	}
+	d.MayStart = a.MayStart(c)
 	if d.CanTeach {
 		if d.Versions, err = s.db.Versions(ctx, p.Org.ID, c.ID); err != nil {
 			return err

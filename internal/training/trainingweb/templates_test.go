@@ -28,7 +28,7 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 	a := trainingdb.Attempt{ID: "a", EnrolmentID: "e", Number: 1, Draw: []string{"m1q1"}, SubmittedAt: &at, Score: 50}
 	res := training.Mark(c, []string{"m1q1", "m1q3"}, map[string][]int{"m1q1": {0}})
 	asg := trainingdb.Assignment{ID: "g", CourseID: "c", CourseTitle: c.Title, Role: auth.Reporter, DueOn: "2026-12-31", RenewalOf: "k"}
-	ev := trainingdb.Evidence{ID: "v", Title: "T", Provider: "P", CompletedOn: "2026-11-01", Status: trainingdb.EvidenceRejected, Reason: "r", ReviewedAt: &at}
+	ev := trainingdb.Evidence{ID: "v", Title: "T", Provider: "P", CompletedOn: "2026-11-01", Status: trainingdb.EvidenceRejected, Reason: "r", ReviewedAt: &at, ExpiresAt: &at}
 	reg := &trainingdb.Registration{Body: "GMC", Number: "1234567", CheckedOn: "2026-11-01", CheckedBy: "Ed"}
 	cso := trainingdb.CSO{UserID: "u", Name: "Dr A", Registration: reg, Training: &comp, Systems: []riskdb.Person{{ID: "s", Name: "EPR"}}, Status: training.Lapsed, Why: []string{"why"}}
 	webtest.EveryPage(t, "training", func(b web.Base) map[string]any {
@@ -46,7 +46,7 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"coverage":      trainingweb.TrainingCoveragePage{Base: b, Rows: []trainingdb.CoverageRow{{Course: "C", Role: auth.CSO, Assigned: 2}}},
 			"evidence_form": trainingweb.TrainingEvidenceFormPage{Base: b, Title: "T", ClinicalSafety: true, MaxMB: 5},
 			"evidence_list": trainingweb.TrainingEvidenceListPage{Base: b, Waiting: []trainingdb.Evidence{ev}, Reviewed: []trainingdb.Evidence{ev}},
-			"evidence":      trainingweb.TrainingEvidencePage{Base: b, Evidence: ev, CanReview: true},
+			"evidence":      trainingweb.TrainingEvidencePage{Base: b, Evidence: ev, CanReview: true, Expires: "2029-11-01"},
 			"competency":    trainingweb.TrainingCompetencyPage{Base: b, CSOs: []trainingdb.CSO{cso, {Name: "B", Status: training.Current}}},
 			"cso":           trainingweb.TrainingCSOPage{Base: b, CSO: cso, CanCheck: true, Version: 1},
 		}
