@@ -157,3 +157,47 @@ func TestCheckpointUnderSteadyWrites(t *testing.T) {
 	}
 	t.Logf("%d rows written, log at most %d MB", n, most>>20)
 }
+
+// After Close the database file alone holds every commit (a template
+// copied without its write-ahead log, as the tests' SQLite template is).
+func TestCloseLeavesEverythingInTheFile(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/a.db"
+	ctx := storetest.Operator
+	st, err := store.Open(ctx, "sqlite:"+path, storetest.Content()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if err := st.Tx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO organisations (id, ods_code, name, kind, created_at) VALUES ($1, $2, 'Closing', 'trust', $3)`,
+				store.NewID(), fmt.Sprintf("CL%d", i), time.Now().UTC())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := dir + "/copy.db"
+	if err := os.WriteFile(copyPath, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := store.Open(ctx, "sqlite:"+copyPath, storetest.Content()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	var n int
+	if err := cp.SQL().QueryRow(`SELECT count(*) FROM organisations WHERE ods_code LIKE 'CL%'`).Scan(&n); err != nil || n != 20 {
+		t.Fatalf("the file alone has %d of 20 organisations (%v)", n, err)
+	}
+}

@@ -66,6 +66,8 @@ type DB struct {
 	// wrote wakes the SQLite checkpointer after a commit (nil on
 	// PostgreSQL).
 	wrote chan struct{}
+	// checkpointerDone is closed when the checkpointer has stopped.
+	checkpointerDone chan struct{}
 }
 
 // checkpoints copies the SQLite write-ahead log into the database in the
@@ -74,6 +76,7 @@ type DB struct {
 // checkpoint. SQLite's own checkpoint on the last connection's close
 // finishes the job.
 func (s *DB) checkpoints() {
+	defer close(s.checkpointerDone)
 	for {
 		select {
 		case <-s.wrote:
@@ -157,6 +160,7 @@ func Open(ctx context.Context, dsn string, content ...Entity) (*DB, error) {
 		st.group = make(chan *groupReq)
 		st.stmts = newStmtCache()
 		st.wrote = make(chan struct{}, 1)
+		st.checkpointerDone = make(chan struct{})
 		go st.checkpoints()
 	}
 	return st, nil
@@ -193,8 +197,21 @@ func (s *DB) Engine() string { return s.dialect.name() }
 func (s *DB) SQL() *sql.DB { return s.db }
 
 // Close closes the database.
+//
+// On SQLite it first stops the checkpointer and copies the whole
+// write-ahead log into the database file: database/sql closes a
+// connection still in use only when it is given back, after Close has
+// returned, so the file alone (copied, say, as a template) would lack
+// what is still in the log.
 func (s *DB) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
+	if s.checkpointerDone != nil {
+		<-s.checkpointerDone
+		if unlock, err := s.lockWrites(context.Background()); err == nil {
+			_, _ = s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+			unlock()
+		}
+	}
 	s.stmts.close()
 	return s.db.Close()
 }
