@@ -635,6 +635,11 @@ func (r *reader) reporter(pr *Practitioner, p string, rec *events.Record, meta *
 		}
 		if s, ok := one(r, m, "DataSharingOptOut"); ok {
 			meta.DataSharingOptOut = r.flag(s)
+			rec.Answers[events.AnsDataSharing] = []string{events.DataShare}
+			if meta.DataSharingOptOut {
+				rec.Answers[events.AnsDataSharing] = []string{events.DataOptOut}
+			}
+			r.paths[events.AnsDataSharing] = s.path
 		}
 	}
 	if meta.Anonymous && (len(pr.Identifier) > 0 || len(pr.Name) > 0) {
