@@ -642,6 +642,10 @@ func (r *reader) reporter(pr *Practitioner, p string, rec *events.Record, meta *
 			r.paths[events.AnsDataSharing] = s.path
 		}
 	}
+	if _, ok := r.paths[events.AnsDataSharing]; !ok {
+		// Where a refusal for the missing answer points.
+		r.paths[events.AnsDataSharing] = p + ".extension"
+	}
 	if meta.Anonymous && (len(pr.Identifier) > 0 || len(pr.Name) > 0) {
 		r.bad(CodeBusinessRule, p, "An anonymous reporter carries no identifier or name")
 	}

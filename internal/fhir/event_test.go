@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -221,6 +222,9 @@ func TestDataSharingOptOutFromTheRecord(t *testing.T) {
 		}
 		if r.Answers.Get(events.AnsDataSharing) != tc.answer || meta.DataSharingOptOut != tc.want {
 			t.Errorf("answer %q read back as %q (meta %v)", tc.answer, r.Answers.Get(events.AnsDataSharing), meta.DataSharingOptOut)
+		}
+		if x := meta.Expression(events.AnsDataSharing); !strings.HasPrefix(x, "AdverseEvent.contained[") {
+			t.Errorf("answer %q: a refusal of the data sharing answer points at %s, want the reporter", tc.answer, x)
 		}
 	}
 }
