@@ -527,7 +527,7 @@ func TestCrossOrgWalk(t *testing.T) {
 			}
 			risk := events.Record{Type: events.Risk, Answers: events.Answers{events.AnsDescription: {"The drug fridge does not lock"},
 				events.AnsLocation: {"Ward 2"}, events.AnsServiceArea: {"acute"}, events.AnsAgents: {"10"}, events.AnsConcern: {"3"},
-				"risk.theme": {"1"}, "risk.imminent": {"n"}}}
+				"risk.theme": {"1"}, "risk.imminent": {"n"}, events.AnsDataSharing: {events.DataShare}}}
 			if _, err := ev.Report(as, o.org.ID, risk, eventsdb.Submission{Audience: events.Staff, ReporterID: o.user.ID}); err != nil {
 				t.Fatal(err)
 			}
@@ -841,7 +841,7 @@ func publicIncident(desc string) events.Record {
 	return events.Record{Type: events.Incident, Answers: events.Answers{
 		events.AnsDescription: {desc}, events.AnsWhenKind: {"exact"}, events.AnsDate: {"2026-01-02"}, events.AnsTime: {"08:40"},
 		events.AnsLocation: {"Ward 1"}, events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"},
-		events.AnsReporterType: {"patient"}},
+		events.AnsReporterType: {"patient"}, events.AnsDataSharing: {events.DataShare}},
 		Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}}},
 			events.GroupMedicines: {{"name": {"Warfarin"}}}}}
 }

@@ -197,6 +197,6 @@ func benchRecord() events.Record {
 		events.AnsDescription: {"The ward round list showed yesterday's results"}, events.AnsWhenKind: {"exact"},
 		events.AnsDate: {"2026-11-23"}, events.AnsTime: {"08:40"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
 		events.AnsAgents: {events.AgentIT}, events.AnsSystem: {events.NoSystem}, events.AnsITFactors: {"4"},
-		events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"},
+		events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsDataSharing: {events.DataShare},
 	}, Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}}}}
 }

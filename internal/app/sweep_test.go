@@ -166,18 +166,18 @@ var jsonExamples = map[string]string{
 func sweepEvent() events.Record {
 	return events.Record{Type: events.Incident, Answers: events.Answers{
 		events.AnsDescription: {"Two doses charted"}, events.AnsWhenKind: {"today"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
-		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"u"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"},
+		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"u"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"}, events.AnsDataSharing: {events.DataShare},
 	}, Groups: map[string][]events.Answers{events.GroupMedicines: {{"name": {"Warfarin"}}}}}
 }
 
 const eventExample = `{"record_type":"3","answers":{"description":["The drug fridge does not lock"],"where.location":["Ward 2"],` +
-	`"where.service_area":["acute"],"agents":["10"],"concern":["3"],"risk.theme":["1"],"risk.imminent":["n"]},"anonymous":false}`
+	`"where.service_area":["acute"],"agents":["10"],"concern":["3"],"risk.theme":["1"],"risk.imminent":["n"],"reporter.data_sharing":["y"]},"anonymous":false}`
 
 var jsonQuery = map[string]string{"POST /api/v1/systems/{id}/import": "?format=json&supplier=true"}
 
 // fhirIncident is an incident as a FHIR client sends it (docs/fhir.md).
 const fhirIncident = `{"resourceType":"AdverseEvent","meta":{"profile":["https://psims-uat.azure-api.net/taxonomy/fhir/StructureDefinition/patient-safety-adverse-event-5"]},` +
-	`"contained":[{"resourceType":"Location","id":"location","name":"Ward 7"},{"resourceType":"Practitioner","id":"reporter"}],` +
+	`"contained":[{"resourceType":"Location","id":"location","name":"Ward 7"},{"resourceType":"Practitioner","id":"reporter","extension":[{"url":"https://psims-uat.azure-api.net/taxonomy/fhir/StructureDefinition/reporter-information-5","extension":[{"url":"DataSharingOptOut","valueBoolean":false}]}]}],` +
 	`"extension":[{"url":"https://psims-uat.azure-api.net/taxonomy/fhir/StructureDefinition/event-details-5","extension":[{"url":"ServiceArea","valueCode":"acute"},` +
 	`{"url":"InvolvedAgents","valueCode":"10"},{"url":"PatientsAffected","valueCode":"n"},{"url":"LevelOfConcern","valueCode":"3"}]}],` +
 	`"actuality":"actual","event":{"coding":[{"system":"https://psims-uat.azure-api.net/taxonomy/fhir/CodeSystem/event-type-5","code":"1"}],"text":"The sweep's incident"},` +

@@ -27,7 +27,7 @@ func seedTriage(t *testing.T, st *store.DB, org store.OrgID, by store.User, sysI
 		r := events.Record{Type: events.Incident, Answers: events.Answers{
 			events.AnsDescription: {"The ward round list showed yesterday's results"}, events.AnsWhenKind: {"exact"},
 			events.AnsDate: {"2026-11-01"}, events.AnsTime: {"08:40"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
-			events.AnsAgents: agents, events.AnsSystem: {sysID}, events.AnsITFactors: {"4"}, events.AnsPatientsSaid: {"n"}, events.AnsConcern: {"3"},
+			events.AnsAgents: agents, events.AnsSystem: {sysID}, events.AnsITFactors: {"4"}, events.AnsPatientsSaid: {"n"}, events.AnsConcern: {"3"}, events.AnsDataSharing: {events.DataShare},
 		}}
 		if len(agents) > 1 {
 			// A patient too, so that the event's page offers the grading form.

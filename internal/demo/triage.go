@@ -108,7 +108,7 @@ func loadTriage(ctx context.Context, st *store.DB, trust, supplier store.Org, pe
 			events.AnsDescription: {[]string{"At follow-up clinic the implant was found to have loosened earlier than expected.",
 				"The implant's packaging was damaged when opened in theatre; a second device was used."}[i%2]},
 			events.AnsWhenKind: {"today"}, events.AnsLocation: {[]string{"Orthopaedic clinic", "Theatre 3"}[i%2]}, events.AnsServiceArea: {[]string{"outpatient", "theatres"}[i%2]},
-			events.AnsAgents: {events.AgentDevice}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}},
+			events.AnsAgents: {events.AgentDevice}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsDataSharing: {events.DataShare}},
 			Groups: map[string][]events.Answers{
 				events.GroupDevices:  {{events.DevBarcode: {"(01)" + x.gtin + "(21)" + x.serial}, events.DevType: {"89"}, events.DevFactors: {"4"}}},
 				events.GroupPatients: {{events.PatPhysical: {[]string{"3", "5"}[i%2]}, events.PatPsych: {"3"}, events.PatAssociation: {"4"}}},

@@ -91,7 +91,7 @@ func TestCheck(t *testing.T) {
 	good := Record{Type: Incident, Answers: Answers{
 		AnsDescription: {"The wrong patient's results were shown"}, AnsWhenKind: {"exact"}, AnsDate: {"2026-11-30"}, AnsTime: {"09:15"},
 		AnsLocation: {"Ward 7"}, AnsServiceArea: {"acute"}, AnsAgents: {AgentIT}, AnsSystem: {"sys-1"}, AnsITFactors: {"4"},
-		AnsPatientsSaid: {"y"}, AnsConcern: {"4"},
+		AnsPatientsSaid: {"y"}, AnsConcern: {"4"}, AnsDataSharing: {DataShare},
 	}, Groups: map[string][]Answers{GroupPatients: {{PatPhysical: {"4"}, PatPsych: {"3"}, PatAssociation: {"5"}}}}}
 	if err := Standard.Check(good, Staff, c); err != nil {
 		t.Fatalf("Check(good) = %v (%v), want nil", err, apperr.FieldsOf(err))

@@ -94,6 +94,11 @@ const (
 	AnsConcern      = "concern"
 	AnsReporterType = "reporter.type"
 	AnsReporterRole = "reporter.role"
+	// AnsDataSharing is the reporter's answer to whether the national
+	// service may share the report for learning: DataShare or
+	// DataOptOut (the LFPSE DataSharingOptOut flag). A record reported
+	// before the question has no answer, which is not an opt-out.
+	AnsDataSharing = "reporter.data_sharing"
 
 	GroupPatients  = "patients"
 	GroupDevices   = "devices"
@@ -113,6 +118,10 @@ const (
 	DevModel        = "model"
 	DevSerial       = "serial"
 	DevLot          = "lot"
+
+	// Answers to AnsDataSharing.
+	DataShare  = "y" // the report may be shared, de-identified, for learning
+	DataOptOut = "n" // the reporter opts out of sharing
 
 	// Agent codes.
 	AgentMedication = "4"
@@ -209,6 +218,12 @@ var Standard = Flow{Taxonomy: LFPSE, Questions: []Question{
 		Prompt: "Who are you?"},
 	{ID: AnsReporterRole, Kind: KindChoice, List: ListReporterRole, Prefill: FromLastReport, LFPSE: "ReporterRole",
 		Prompt: "What is your role? (optional)"},
+	// Asked of everyone, every time: the choice is about this report.
+	{ID: AnsDataSharing, Kind: KindChoice, List: ListDataSharing, Required: true, Public: true, LFPSE: "DataSharingOptOut",
+		Prompt: "Can the national patient safety service share your report for learning?",
+		Hint: "Every report goes to the NHS national patient safety service, which uses it to keep patients safe. " +
+			"If you agree, it may share what you reported, with anything that could identify a person removed, so that others can learn from it. " +
+			"If you opt out, your report is still sent and used in the same way, but the service is told not to share it any further."},
 }}
 
 // LocalQuestion is a question an organisation's admin adds to a record
@@ -282,6 +297,21 @@ func (f Flow) WithLocal(local []LocalQuestion) Flow {
 	return Flow{Taxonomy: f.Taxonomy, Questions: qs}
 }
 
+// Historical is flow f for an event reported before clinsafe held it
+// (an import from an earlier system): the data sharing question, which
+// such a report was never asked, is not required, so that the record
+// keeps no answer rather than one made up (it is sent to LFPSE with its
+// default, not opted out). An answer given is still checked.
+func (f Flow) Historical() Flow {
+	qs := slices.Clone(f.Questions)
+	for i := range qs {
+		if qs[i].ID == AnsDataSharing {
+			qs[i].Required = false
+		}
+	}
+	return Flow{Taxonomy: f.Taxonomy, Questions: qs}
+}
+
 // Agents are the codes of the agents involved.
 func (r Record) Agents() []string { return r.Answers[AnsAgents] }
 
@@ -322,6 +352,15 @@ func (r Record) ReportedHarm() string {
 	}
 	return worst
 }
+
+// DataSharingOptOut reports whether the reporter opted out of the
+// national service sharing the report. A record without the answer
+// (reported before clinsafe asked) has not: the LFPSE default.
+func (r Record) DataSharingOptOut() bool { return r.Answers.Get(AnsDataSharing) == DataOptOut }
+
+// DataSharingAnswered reports whether the reporter answered the data
+// sharing question.
+func (r Record) DataSharingAnswered() bool { return r.Answers.Get(AnsDataSharing) != "" }
 
 // Location is where the event happened.
 func (r Record) Location() string { return r.Answers.Get(AnsLocation) }

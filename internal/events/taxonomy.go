@@ -83,6 +83,7 @@ const (
 	ListReporterRole   = "reporter_role"
 	ListPatientsKnown  = "patients_affected"
 	ListNeverEventType = "never_event_type"
+	ListDataSharing    = "data_sharing"
 )
 
 // TaxonomyVersion is the LFPSE taxonomy version of LFPSE, the code lists
@@ -226,6 +227,10 @@ var LFPSE = Taxonomy{Version: TaxonomyVersion, Lists: lists(
 		{"misplaced_tube", "Misplaced naso- or oro-gastric tube", ""},
 		{"wrong_blood", "Transfusion or transplantation of incompatible blood or organs", ""},
 		{"other", "Another never event on the national list", ""},
+	}},
+	// LFPSE holds the answer as the reporter's DataSharingOptOut flag.
+	CodeList{Name: ListDataSharing, Entries: []Entry{
+		{"y", "Yes, it can be shared for learning", ""}, {"n", "No, I opt out of sharing", ""},
 	}},
 )}
 

@@ -28,8 +28,6 @@ type EventInput struct {
 	Confidential bool
 	ReporterID   string
 	ReporterName string
-	// DataSharingOptOut is the reporter's LFPSE data sharing opt-out.
-	DataSharingOptOut bool
 	// Gradings are the handler's current harm grading of each patient
 	// graded, which LFPSE receives in place of the reported harm.
 	Gradings []Grading
@@ -345,7 +343,14 @@ func AdverseEventFromEvent(cfg Config, in EventInput) (AdverseEvent, error) {
 	if v := rec.Answers.Get(events.AnsReporterRole); v != "" {
 		info = append(info, codeExt("ReporterRole", v))
 	}
-	info = append(info, boolExt("Anonymous", in.Anonymous), boolExt("DataSharingOptOut", in.DataSharingOptOut))
+	info = append(info, boolExt("Anonymous", in.Anonymous))
+	// The reporter's data sharing answer. A record reported before
+	// clinsafe asked has none: the submission carries the LFPSE default
+	// (not opted out); clinsafe's own FHIR leaves it out, so that the
+	// record reads back unanswered.
+	if rec.DataSharingAnswered() || cfg.Submission {
+		info = append(info, boolExt("DataSharingOptOut", rec.DataSharingOptOut()))
+	}
 	rep.Extension = []Extension{{URL: cfg.Ext(ExtReporter), Extension: info}}
 	if !in.Anonymous && !in.Confidential && !cfg.Submission && in.ReporterID != "" {
 		rep.Identifier = []Identifier{{System: cfg.UserSystem(), Value: in.ReporterID}}

@@ -635,7 +635,16 @@ func (r *reader) reporter(pr *Practitioner, p string, rec *events.Record, meta *
 		}
 		if s, ok := one(r, m, "DataSharingOptOut"); ok {
 			meta.DataSharingOptOut = r.flag(s)
+			rec.Answers[events.AnsDataSharing] = []string{events.DataShare}
+			if meta.DataSharingOptOut {
+				rec.Answers[events.AnsDataSharing] = []string{events.DataOptOut}
+			}
+			r.paths[events.AnsDataSharing] = s.path
 		}
+	}
+	if _, ok := r.paths[events.AnsDataSharing]; !ok {
+		// Where a refusal for the missing answer points.
+		r.paths[events.AnsDataSharing] = p + ".extension"
 	}
 	if meta.Anonymous && (len(pr.Identifier) > 0 || len(pr.Name) > 0) {
 		r.bad(CodeBusinessRule, p, "An anonymous reporter carries no identifier or name")

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +27,9 @@ var (
 func samples() map[string]EventInput {
 	base := func(id, ref string, rec events.Record) EventInput {
 		rec.TaxonomyVersion = events.TaxonomyVersion
+		if rec.Answers[events.AnsDataSharing] == nil {
+			rec.Answers[events.AnsDataSharing] = []string{events.DataShare}
+		}
 		return EventInput{ID: id, Ref: ref, OrgODS: "RX1", Record: rec, Status: events.Submitted, Audience: events.Staff,
 			ReporterID: "0b7d2c44-5f0e-4d7e-9a53-1f3a9c1d2e01", ReporterName: "Sam Carter", Version: 1,
 			CreatedAt: created, UpdatedAt: submitted, SubmittedAt: &submitted}
@@ -62,7 +66,7 @@ func samples() map[string]EventInput {
 	}})
 	anon := base("4f1c8a8e-5555-4b7a-9c55-2a6c7e0d1005", "PSE-2026-000005", events.Record{Type: events.Incident, Answers: events.Answers{
 		"description": {"I was given the wrong leaflet."}, "when.kind": {"today"}, "where.location": {"Pharmacy counter"},
-		"agents": {"10"}, "patients.affected": {"n"}, "concern": {"3"}, "reporter.type": {"patient"},
+		"agents": {"10"}, "patients.affected": {"n"}, "concern": {"3"}, "reporter.type": {"patient"}, "reporter.data_sharing": {"n"},
 	}})
 	anon.Audience, anon.Anonymous, anon.ReporterID, anon.ReporterName = events.Public, true, "", ""
 	device := base("4f1c8a8e-6666-4b7a-9c55-2a6c7e0d1006", "PSE-2026-000006", events.Record{Type: events.Incident, Answers: events.Answers{
@@ -142,5 +146,85 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("gradings = %+v, want %+v", meta.Gradings, in.Gradings)
 			}
 		})
+	}
+}
+
+// DataSharingOptOut comes from the reporter's answer: true for an opt-out,
+// false for an agreement, and, for a record reported before the question,
+// the LFPSE default false in a submission but nothing in clinsafe's own
+// FHIR (so that reading it back keeps it unanswered).
+func TestDataSharingOptOutFromTheRecord(t *testing.T) {
+	reporterFlag := func(ae AdverseEvent, cfg Config) (bool, bool) {
+		for _, c := range ae.Contained {
+			p, ok := c.(*Practitioner)
+			if !ok {
+				continue
+			}
+			for _, e := range p.Extension {
+				if e.URL != cfg.Ext(ExtReporter) {
+					continue
+				}
+				for _, s := range e.Extension {
+					if s.URL == "DataSharingOptOut" && s.ValueBoolean != nil {
+						return *s.ValueBoolean, true
+					}
+				}
+			}
+		}
+		return false, false
+	}
+	in := samples()["risk"]
+	for _, tc := range []struct {
+		answer     string
+		submission bool
+		want       bool
+		present    bool
+	}{
+		{events.DataOptOut, true, true, true}, {events.DataOptOut, false, true, true},
+		{events.DataShare, true, false, true}, {events.DataShare, false, false, true},
+		{"", true, false, true}, {"", false, false, false},
+	} {
+		cfg := DefaultConfig()
+		cfg.Submission = tc.submission
+		rec := in.Record
+		rec.Answers = events.Answers{}
+		for k, v := range in.Record.Answers {
+			rec.Answers[k] = v
+		}
+		delete(rec.Answers, events.AnsDataSharing)
+		if tc.answer != "" {
+			rec.Answers[events.AnsDataSharing] = []string{tc.answer}
+		}
+		ei := in
+		ei.Record = rec
+		ae, err := AdverseEventFromEvent(cfg, ei)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, present := reporterFlag(ae, cfg)
+		if got != tc.want || present != tc.present {
+			t.Errorf("answer %q, submission %v: DataSharingOptOut %v (present %v), want %v (present %v)", tc.answer, tc.submission, got, present, tc.want, tc.present)
+		}
+		if tc.submission {
+			continue
+		}
+		b, err := json.Marshal(ae)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back AdverseEvent
+		if err := Decode(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		r, meta, err := EventFromAdverseEvent(cfg, back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Answers.Get(events.AnsDataSharing) != tc.answer || meta.DataSharingOptOut != tc.want {
+			t.Errorf("answer %q read back as %q (meta %v)", tc.answer, r.Answers.Get(events.AnsDataSharing), meta.DataSharingOptOut)
+		}
+		if x := meta.Expression(events.AnsDataSharing); !strings.HasPrefix(x, "AdverseEvent.contained[") {
+			t.Errorf("answer %q: a refusal of the data sharing answer points at %s, want the reporter", tc.answer, x)
+		}
 	}
 }

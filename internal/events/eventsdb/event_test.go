@@ -23,6 +23,7 @@ func incident(sysID string) events.Record {
 		events.AnsDate: {"2026-11-23"}, events.AnsTime: {"08:40"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
 		events.AnsAgents: {events.AgentIT}, events.AnsSystem: {sysID}, events.AnsITFactors: {"4"},
 		events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"},
+		events.AnsDataSharing: {events.DataShare},
 	}, Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}}}}
 }
 
@@ -201,7 +202,7 @@ func TestPublicReportFollowUpCode(t *testing.T) {
 		a, b := storetest.Org(t, st, "EFF"), storetest.Org(t, st, "EGG")
 		rec := events.Record{Type: events.Incident, Answers: events.Answers{
 			events.AnsDescription: {"My father was given his tablets twice"}, events.AnsWhenKind: {"today"}, events.AnsLocation: {"Ward 3"},
-			events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"u"}, events.AnsConcern: {"5"}, events.AnsReporterType: {"carer"}},
+			events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"u"}, events.AnsConcern: {"5"}, events.AnsReporterType: {"carer"}, events.AnsDataSharing: {events.DataShare}},
 			Groups: map[string][]events.Answers{events.GroupMedicines: {{"name": {"Warfarin"}}}}}
 		e, code, err := ev.ReportPublic(storetest.Operator, a.ID, rec)
 		if err != nil {

@@ -17,7 +17,7 @@ import (
 func publicIncident() events.Record {
 	return events.Record{Type: events.Incident, Answers: events.Answers{
 		events.AnsDescription: {"My father was given his tablets twice"}, events.AnsWhenKind: {"today"}, events.AnsLocation: {"Ward 3"},
-		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"u"}, events.AnsConcern: {"5"}, events.AnsReporterType: {"carer"}},
+		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"u"}, events.AnsConcern: {"5"}, events.AnsReporterType: {"carer"}, events.AnsDataSharing: {events.DataShare}},
 		Groups: map[string][]events.Answers{events.GroupMedicines: {{"name": {"Warfarin"}}}}}
 }
 

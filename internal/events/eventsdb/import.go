@@ -39,6 +39,7 @@ func (s *DB) ImportHistorical(ctx context.Context, orgID store.OrgID, hs []Histo
 	if err != nil {
 		return 0, err
 	}
+	flow = flow.Historical()
 	cc, err := s.CheckContext(ctx, orgID)
 	if err != nil {
 		return 0, err

@@ -25,6 +25,7 @@ func (s *DB) NewImporter(ctx context.Context, orgID store.OrgID) (*Importer, err
 	if err != nil {
 		return nil, err
 	}
+	flow = flow.Historical()
 	cc, err := s.CheckContext(ctx, orgID)
 	if err != nil {
 		return nil, err

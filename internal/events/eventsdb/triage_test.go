@@ -282,7 +282,7 @@ func TestEventDevicesAndImplants(t *testing.T) {
 		rec := events.Record{Type: events.Incident, Answers: events.Answers{
 			events.AnsDescription: {"The knee implant loosened"}, events.AnsWhenKind: {"exact"}, events.AnsDate: {"2026-11-23"}, events.AnsTime: {"08:40"},
 			events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"}, events.AnsAgents: {events.AgentDevice},
-			events.AnsPatientsSaid: {"n"}, events.AnsConcern: {"3"},
+			events.AnsPatientsSaid: {"n"}, events.AnsConcern: {"3"}, events.AnsDataSharing: {events.DataShare},
 		}, Groups: map[string][]events.Answers{events.GroupDevices: {
 			{events.DevBarcode: {"(01)" + gtin + "(17)271231(10)LOT7(21)SER1"}, events.DevFactors: {"1"}},
 			{events.DevBarcode: {"not a barcode"}, events.DevFactors: {"1"}},

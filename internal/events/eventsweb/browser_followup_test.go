@@ -57,6 +57,7 @@ func TestBrowserFollowUp(t *testing.T) {
 		{"/patients.affected", "#patients-affected-3", "", ""},
 		{"/concern", "#concern", "", ""},
 		{"/reporter.type", "#reporter-type-3", "", ""},
+		{"/reporter.data_sharing", "#reporter-data_sharing-2", "", ""},
 		{"/check", "", "", ""},
 	} {
 		if loc := browsertest.Location(t, ctx); !strings.HasSuffix(loc, p.path) {

@@ -115,6 +115,7 @@ func TestBrowserStaffReportByKeyboard(t *testing.T) {
 		{"/process_stage", nil},
 		{"/detection", nil},
 		{"/reporter.role", nil},
+		{"/reporter.data_sharing", []step{{"#reporter-data_sharing", []string{" "}}}},
 		{"/check", nil},
 	}
 	for _, p := range pages {

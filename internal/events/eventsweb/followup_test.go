@@ -21,7 +21,7 @@ import (
 func publicRecord() events.Record {
 	return events.Record{Type: events.Incident, Answers: events.Answers{
 		events.AnsDescription: {"My father was given his tablets twice"}, events.AnsWhenKind: {"today"}, events.AnsLocation: {"Ward 3"},
-		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"u"}, events.AnsConcern: {"5"}, events.AnsReporterType: {"carer"}},
+		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"u"}, events.AnsConcern: {"5"}, events.AnsReporterType: {"carer"}, events.AnsDataSharing: {events.DataShare}},
 		Groups: map[string][]events.Answers{events.GroupMedicines: {{"name": {"Warfarin"}}}}}
 }
 
@@ -30,7 +30,7 @@ func staffRecord() events.Record {
 	return events.Record{Type: events.Incident, Answers: events.Answers{
 		events.AnsDescription: {"Two doses of warfarin charted"}, events.AnsWhenKind: {"exact"},
 		events.AnsDate: {"2026-11-23"}, events.AnsTime: {"08:40"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
-		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"},
+		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"}, events.AnsDataSharing: {events.DataShare},
 	}, Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}},
 		events.GroupMedicines: {{"name": {"Warfarin"}}}}}
 }

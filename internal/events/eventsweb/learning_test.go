@@ -22,7 +22,7 @@ func reportAs(t *testing.T, f *webtest.Fixture, key string, org store.Org) event
 	rec := events.Record{Type: events.Incident, Answers: events.Answers{
 		events.AnsDescription: {"A time-critical medicine was given two hours late"}, events.AnsWhenKind: {"today"},
 		events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"}, events.AnsAgents: {events.AgentMedication},
-		events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}},
+		events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsDataSharing: {events.DataShare}},
 		Groups: map[string][]events.Answers{events.GroupMedicines: {{"name": {"Co-careldopa"}}},
 			events.GroupPatients: {{events.PatPhysical: {"3"}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}}}}
 	e, err := eventsdb.New(f.St).Report(storetest.As(u), org.ID, rec, eventsdb.Submission{Audience: events.Staff, ReporterID: u.ID})

@@ -157,7 +157,18 @@ func TestStaffReportPageByPage(t *testing.T) {
 		w.answer("immediate_actions", "process_stage")
 		w.answer("process_stage", "detection")
 		w.answer("detection", events.AnsReporterRole)
-		w.answer(events.AnsReporterRole, "check", events.AnsReporterRole, "nurse")
+		w.answer(events.AnsReporterRole, events.AnsDataSharing, events.AnsReporterRole, "nurse")
+		// The data sharing question says what opting out means, and must
+		// be answered.
+		sharing := webtest.Get(t, c, f.Srv.URL+w.base+"/"+events.AnsDataSharing, http.StatusOK)
+		for _, want := range []string{"share your report for learning", "If you opt out, your report is still sent", "No, I opt out of sharing", `type="radio"`} {
+			if !strings.Contains(sharing, want) {
+				t.Errorf("data sharing page lacks %q", want)
+			}
+		}
+		w.refuse(events.AnsDataSharing, "Select an answer: can the national patient safety service share your report for learning")
+		w.refuse(events.AnsDataSharing, "Select an answer from the list", events.AnsDataSharing, "maybe")
+		w.answer(events.AnsDataSharing, "check", events.AnsDataSharing, events.DataOptOut)
 
 		// A Change link comes back to check your answers.
 		change := webtest.Get(t, c, f.Srv.URL+w.base+"/where.location?return=check", http.StatusOK)
@@ -166,7 +177,8 @@ func TestStaffReportPageByPage(t *testing.T) {
 		}
 		w.answer("where.location", "check", "where.location", "Ward 7", "return", "check")
 		check := webtest.Get(t, c, f.Srv.URL+w.base+"/check", http.StatusOK)
-		for _, want := range []string{"ePMA Meridian", "23 November 2026", "Ward 7", "Patient 1", "Change", "In confidence", "Anonymously"} {
+		for _, want := range []string{"ePMA Meridian", "23 November 2026", "Ward 7", "Patient 1", "Change", "In confidence", "Anonymously",
+			"No, I opt out of sharing", `href="` + w.base + "/" + events.AnsDataSharing + `?return=check"`} {
 			if !strings.Contains(check, want) {
 				t.Errorf("check your answers lacks %q", want)
 			}
@@ -302,7 +314,8 @@ func TestStaffAnonymousAndConfidential(t *testing.T) {
 			w.answer("risk.theme", "risk.imminent", "risk.theme", events.LFPSE.List(events.ListRiskTheme).Entries[0].Code)
 			w.answer("risk.imminent", "risk.timeframe", "risk.imminent", "n")
 			w.answer("risk.timeframe", events.AnsReporterRole)
-			w.answer(events.AnsReporterRole, "check")
+			w.answer(events.AnsReporterRole, events.AnsDataSharing)
+			w.answer(events.AnsDataSharing, "check", events.AnsDataSharing, events.DataShare)
 			return w.post("check", "identity", identity)
 		}
 		resp, body := report("anonymous")
@@ -412,10 +425,18 @@ func TestPublicReport(t *testing.T) {
 		w.answer("medicines", events.AnsPatientsSaid)
 		w.answer(events.AnsPatientsSaid, events.AnsConcern, events.AnsPatientsSaid, "u")
 		w.answer(events.AnsConcern, events.AnsReporterType, events.AnsConcern, "5")
-		w.answer(events.AnsReporterType, "check", events.AnsReporterType, "carer")
+		w.answer(events.AnsReporterType, events.AnsDataSharing, events.AnsReporterType, "carer")
+		if page := webtest.Get(t, c, f.Srv.URL+"/report/RAA/"+events.AnsDataSharing, http.StatusOK); !strings.Contains(page, "If you opt out, your report is still sent") {
+			t.Errorf("public data sharing page does not say what opting out means:\n%s", page)
+		}
+		w.refuse(events.AnsDataSharing, "Select an answer")
+		w.answer(events.AnsDataSharing, "check", events.AnsDataSharing, events.DataOptOut)
 		check := webtest.Get(t, c, f.Srv.URL+"/report/RAA/check", http.StatusOK)
 		if !strings.Contains(check, "Warfarin") || strings.Contains(check, "How do you want to send it") {
 			t.Errorf("public check your answers lacks the medicine or asks staff how to send")
+		}
+		if !strings.Contains(check, "No, I opt out of sharing") || !strings.Contains(check, `href="/report/RAA/`+events.AnsDataSharing+`?return=check"`) {
+			t.Errorf("public check your answers lacks the data sharing answer or its Change link")
 		}
 		resp, body := w.post("check")
 		code := codeRE.FindStringSubmatch(body)
@@ -505,7 +526,7 @@ func TestReportAPI(t *testing.T) {
 		f := webtest.NewFixture(t, st)
 		c := f.Client(t, "A/reporter")
 		u := f.Srv.URL + "/api/v1/events"
-		rec := `"answers":{"description":["Printer jams"],"where.location":["Ward 2"],"where.service_area":["acute"],"agents":["10"],"concern":["3"],"risk.theme":["%s"],"risk.imminent":["n"]}`
+		rec := `"answers":{"description":["Printer jams"],"where.location":["Ward 2"],"where.service_area":["acute"],"agents":["10"],"concern":["3"],"risk.theme":["%s"],"risk.imminent":["n"],"reporter.data_sharing":["n"]}`
 		theme := events.LFPSE.List(events.ListRiskTheme).Entries[0].Code
 		resp, body := webtest.Do(t, c, "POST", u, `{"record_type":"3",`+fmt.Sprintf(rec, theme)+`}`)
 		if resp.StatusCode != http.StatusCreated || !refRE.MatchString(body) {
@@ -518,6 +539,13 @@ func TestReportAPI(t *testing.T) {
 		json.Unmarshal([]byte(body), &bad)
 		if resp.StatusCode != http.StatusUnprocessableEntity || bad.Error.Fields["risk.theme"] == "" {
 			t.Errorf("a code outside the taxonomy: %d %v, want 422 naming risk.theme", resp.StatusCode, bad.Error.Fields)
+		}
+		// Without the data sharing answer: 422 naming the field.
+		bad.Error.Fields = nil
+		resp, body = webtest.Do(t, c, "POST", u, `{"record_type":"3",`+strings.Replace(fmt.Sprintf(rec, theme), `,"reporter.data_sharing":["n"]`, "", 1)+`}`)
+		json.Unmarshal([]byte(body), &bad)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(bad.Error.Fields[events.AnsDataSharing], "Select an answer") {
+			t.Errorf("a report without the data sharing answer: %d %v, want 422 naming %s", resp.StatusCode, bad.Error.Fields, events.AnsDataSharing)
 		}
 		resp, body = webtest.Do(t, c, "POST", u, `{"record_type":"3",`+fmt.Sprintf(rec, theme)+`,"anonymous":true}`)
 		var anon struct {

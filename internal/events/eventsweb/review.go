@@ -434,6 +434,18 @@ type EventsReviewPage struct {
 	Dates map[string]web.DateParts
 }
 
+// DataSharing is the reporter's answer to the data sharing question in
+// words, shown beside the LFPSE status.
+func (p EventsReviewPage) DataSharing() string {
+	switch r := p.Event.Record; {
+	case !r.DataSharingAnswered():
+		return "Not asked (reported before clinsafe asked): sent as not opted out, the LFPSE default"
+	case r.DataSharingOptOut():
+		return "Opted out"
+	}
+	return "Agreed to sharing for learning, with anything that could identify a person removed"
+}
+
 // Val is the value of form field name as posted, else def.
 func (p EventsReviewPage) Val(name, def string) string {
 	if p.Form != nil {

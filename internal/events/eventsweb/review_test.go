@@ -21,7 +21,7 @@ import (
 func reviewIncident(desc, loc string) events.Record {
 	return events.Record{Type: events.Incident, Answers: events.Answers{
 		events.AnsDescription: {desc}, events.AnsWhenKind: {"exact"}, events.AnsDate: {"2026-11-23"}, events.AnsTime: {"08:40"}, events.AnsLocation: {loc},
-		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterType: {"patient"},
+		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterType: {"patient"}, events.AnsDataSharing: {events.DataShare},
 	}, Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}}},
 		events.GroupMedicines: {{"name": {"Warfarin"}}}}}
 }

@@ -26,7 +26,7 @@ func itIncident(sysID string) events.Record {
 		events.AnsDescription: {"The ward round list showed yesterday's results"}, events.AnsWhenKind: {"exact"},
 		events.AnsDate: {"2026-11-23"}, events.AnsTime: {"08:40"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
 		events.AnsAgents: {events.AgentIT}, events.AnsSystem: {sysID}, events.AnsITFactors: {"4"}, events.AnsITProblem: {"Results list not refreshed"},
-		events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"},
+		events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsDataSharing: {events.DataShare},
 	}, Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}}}}
 }
 

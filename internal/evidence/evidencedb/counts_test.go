@@ -54,7 +54,7 @@ func record(loc, area, harm string, sysID string, agents ...string) events.Recor
 	rec := events.Record{Type: events.Incident, Answers: events.Answers{
 		events.AnsDescription: {"The ward round list showed yesterday's results"}, events.AnsWhenKind: {"exact"},
 		events.AnsDate: {"2026-09-01"}, events.AnsTime: {"08:40"}, events.AnsLocation: {loc}, events.AnsServiceArea: {area},
-		events.AnsAgents: agents, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"},
+		events.AnsAgents: agents, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"}, events.AnsDataSharing: {events.DataShare},
 	}, Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {harm}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}}}}
 	for _, a := range agents {
 		switch a {

@@ -26,7 +26,7 @@ func incident(desc, loc, sysID string) events.Record {
 	rec := events.Record{Type: events.Incident, Answers: events.Answers{
 		events.AnsDescription: {desc}, events.AnsWhenKind: {"exact"},
 		events.AnsDate: {"2026-01-02"}, events.AnsTime: {"08:40"}, events.AnsLocation: {loc}, events.AnsServiceArea: {"acute"},
-		events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"},
+		events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"}, events.AnsDataSharing: {events.DataShare},
 	}, Groups: map[string][]events.Answers{events.GroupPatients: {{events.PatPhysical: {"2"}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}}}}
 	if sysID != "" {
 		rec.Answers[events.AnsAgents] = []string{events.AgentIT}

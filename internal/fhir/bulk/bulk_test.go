@@ -25,7 +25,7 @@ func incident(desc string) events.Record {
 	return events.Record{Type: events.Incident, Answers: events.Answers{
 		events.AnsDescription: {desc}, events.AnsWhenKind: {"exact"},
 		events.AnsDate: {"2026-11-23"}, events.AnsTime: {"08:40"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
-		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"},
+		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"}, events.AnsDataSharing: {events.DataShare},
 	}, Groups: map[string][]events.Answers{
 		events.GroupPatients:  {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}},
 		events.GroupMedicines: {{"name": {"Warfarin"}}},

@@ -31,8 +31,11 @@ type Encoder interface {
 // contained Practitioner carries the reporter's organisation, type and
 // role, and the Anonymous and DataSharingOptOut flags, never a name. An
 // event with no reporter kept (anonymous staff reports and the public
-// page) is sent with Anonymous true. clinsafe asks no data sharing
-// question yet, so DataSharingOptOut is sent false.
+// page) is sent with Anonymous true. DataSharingOptOut is the reporter's
+// answer to the flow's data sharing question (events.AnsDataSharing): an
+// opted-out report is still sent, since LFPSE must hold every record, and
+// the flag tells the service not to share it. A record reported before
+// clinsafe asked has no answer and is sent with the LFPSE default, false.
 type FHIREncoder struct{ Config fhir.Config }
 
 // Encode implements Encoder.

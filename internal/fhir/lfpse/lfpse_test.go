@@ -2,6 +2,7 @@ package lfpse_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -74,6 +75,7 @@ func (w *world) report(t *testing.T, desc string) eventsdb.Event {
 		events.AnsDescription: {desc}, events.AnsWhenKind: {"exact"},
 		events.AnsDate: {"2026-11-23"}, events.AnsTime: {"08:40"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
 		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"},
+		events.AnsDataSharing: {events.DataShare},
 	}, Groups: map[string][]events.Answers{
 		events.GroupPatients:  {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}},
 		events.GroupMedicines: {{"name": {"Warfarin"}}},
@@ -457,6 +459,7 @@ func TestAnonymousReportsGoWithoutIdentity(t *testing.T) {
 			events.AnsDescription: {"Anonymous report"}, events.AnsWhenKind: {"exact"},
 			events.AnsDate: {"2026-11-23"}, events.AnsTime: {"08:40"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
 			events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"},
+			events.AnsDataSharing: {events.DataShare},
 		}, Groups: map[string][]events.Answers{
 			events.GroupPatients:  {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}},
 			events.GroupMedicines: {{"name": {"Warfarin"}}},
@@ -493,6 +496,80 @@ func TestAnonymousReportsGoWithoutIdentity(t *testing.T) {
 			if got := flag(r.Body); got != want {
 				t.Errorf("submission of %s: Anonymous %s, want %s", r.Identifier, got, want)
 			}
+		}
+	})
+}
+
+// A reporter who opted out of data sharing has the report sent all the
+// same (LFPSE requires it) with DataSharingOptOut true; one who agreed,
+// and one whose report predates the question, with false (the LFPSE
+// default). An anonymous opted-out report still carries no identity.
+func TestDataSharingOptOutReachesTheService(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		w := newWorld(t, st)
+		shares := w.report(t, "Agreed to share")
+		rec := func(desc, sharing string) events.Record {
+			r := events.Record{Type: events.Incident, Answers: events.Answers{
+				events.AnsDescription: {desc}, events.AnsWhenKind: {"today"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
+				events.AnsAgents: {"10"}, events.AnsPatientsSaid: {"n"}, events.AnsConcern: {"4"}, events.AnsDataSharing: {sharing},
+			}}
+			return r
+		}
+		optedOut, err := w.ev.Report(storetest.As(w.nurse), w.a.ID, rec("Opted out", events.DataOptOut), eventsdb.Submission{Audience: events.Staff, ReporterID: w.nurse.ID})
+		if err != nil {
+			t.Fatalf("Report: %v (%v)", err, apperr.FieldsOf(err))
+		}
+		anon, _, err := w.ev.ReportAnonymous(storetest.As(w.nurse), w.a.ID, rec("Opted out, anonymous", events.DataOptOut))
+		if err != nil {
+			t.Fatalf("ReportAnonymous: %v (%v)", err, apperr.FieldsOf(err))
+		}
+		public, _, err := w.ev.ReportPublic(context.Background(), w.a.ID, func() events.Record {
+			r := rec("Opted out, public", events.DataOptOut)
+			delete(r.Answers, events.AnsServiceArea)
+			r.Answers[events.AnsReporterType] = []string{"patient"}
+			return r
+		}())
+		if err != nil {
+			t.Fatalf("ReportPublic: %v (%v)", err, apperr.FieldsOf(err))
+		}
+		// A record reported before the question has no answer.
+		old := w.report(t, "Reported before the question")
+		delete(old.Record.Answers, events.AnsDataSharing)
+		b, err := json.Marshal(old.Record)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SQL().Exec(`UPDATE events SET record = $1 WHERE id = $2`, string(b), old.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []eventsdb.Event{shares, optedOut, anon, public, old} {
+			if _, err := w.q.MarkReady(w.hctx(), w.a.ID, e.ID); err != nil {
+				t.Fatalf("marking %s ready: %v", e.Ref, err)
+			}
+		}
+		if n := once(t, w.outbox(lfpse.Options{})); n != 5 {
+			t.Fatalf("sent %d, want 5: an opted-out report is still submitted", n)
+		}
+		want := map[string][2]bool{ // id: opt-out, anonymous
+			shares.ID: {false, false}, optedOut.ID: {true, false}, anon.ID: {true, true}, public.ID: {true, true}, old.ID: {false, false},
+		}
+		got := map[string]bool{}
+		for _, r := range w.svc.Received() {
+			got[r.Identifier] = true
+			wt, ok := want[r.Identifier]
+			if !ok {
+				t.Errorf("unexpected submission %s", r.Identifier)
+				continue
+			}
+			if r.DataSharingOptOut != wt[0] || r.Anonymous != wt[1] {
+				t.Errorf("submission of %s: DataSharingOptOut %v Anonymous %v, want %v %v", r.Identifier, r.DataSharingOptOut, r.Anonymous, wt[0], wt[1])
+			}
+			if r.Identified || strings.Contains(string(r.Body), w.nurse.ID) || strings.Contains(string(r.Body), w.nurse.Name) {
+				t.Errorf("submission of %s carries the reporter's identity", r.Identifier)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("service received %d records, want %d", len(got), len(want))
 		}
 	})
 }

@@ -48,7 +48,7 @@ func (w *world) closeEvent(t *testing.T, summary string) eventsdb.Event {
 	t.Helper()
 	rec := events.Record{Type: events.Risk, Answers: events.Answers{events.AnsDescription: {"The drug fridge does not lock"},
 		events.AnsLocation: {"Ward 2"}, events.AnsServiceArea: {"acute"}, events.AnsAgents: {"10"}, events.AnsConcern: {"3"},
-		"risk.theme": {"1"}, "risk.imminent": {"n"}}}
+		"risk.theme": {"1"}, "risk.imminent": {"n"}, events.AnsDataSharing: {events.DataShare}}}
 	e, err := w.eventsOfA.Report(w.asRd, w.a.ID, rec, eventsdb.Submission{Audience: events.Staff, ReporterID: w.reader.ID})
 	if err != nil {
 		t.Fatal(err)

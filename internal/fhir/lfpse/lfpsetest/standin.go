@@ -66,6 +66,10 @@ type Received struct {
 	// Identifier is the clinsafe event id the body carries.
 	Identifier string
 	Body       []byte
+	// Anonymous and DataSharingOptOut are the reporter's LFPSE flags the
+	// body carries; Identified is set when its reporter (the contained
+	// Practitioner) has an identifier or a name.
+	Anonymous, DataSharingOptOut, Identified bool
 	// Answered is what the stand-in did.
 	Answered Kind
 }
@@ -185,14 +189,46 @@ func writeOutcome(w http.ResponseWriter, status int, code, text string) {
 	_, _ = w.Write(b)
 }
 
+// reporter is what the stand-in reads of a contained resource: of the
+// reporter (a Practitioner), its identity and its flags.
+type reporter struct {
+	ResourceType string            `json:"resourceType"`
+	Identifier   []json.RawMessage `json:"identifier"`
+	Name         []json.RawMessage `json:"name"`
+	Extension    []struct {
+		Extension []struct {
+			URL          string `json:"url"`
+			ValueBoolean *bool  `json:"valueBoolean"`
+		} `json:"extension"`
+	} `json:"extension"`
+}
+
 func (s *StandInService) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 10<<20))
 	rec := Received{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get("Ocp-Apim-Subscription-Key"), IfNoneExist: r.Header.Get("If-None-Exist"), Body: body}
 	var res struct {
 		ResourceType string          `json:"resourceType"`
 		Identifier   json.RawMessage `json:"identifier"`
+		Contained    []reporter      `json:"contained"`
 	}
 	_ = json.Unmarshal(body, &res)
+	for _, c := range res.Contained {
+		if c.ResourceType != "Practitioner" {
+			continue
+		}
+		rec.Identified = rec.Identified || len(c.Identifier) > 0 || len(c.Name) > 0
+		for _, e := range c.Extension {
+			for _, f := range e.Extension {
+				switch {
+				case f.ValueBoolean == nil:
+				case f.URL == "Anonymous":
+					rec.Anonymous = *f.ValueBoolean
+				case f.URL == "DataSharingOptOut":
+					rec.DataSharingOptOut = *f.ValueBoolean
+				}
+			}
+		}
+	}
 	for _, id := range lfpse.Identifiers(res.Identifier) {
 		if strings.HasSuffix(id.System, "/fhir/events") {
 			rec.Identifier = id.Value

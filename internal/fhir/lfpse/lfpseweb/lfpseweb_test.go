@@ -2,6 +2,7 @@ package lfpseweb_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,7 @@ func incident(desc string) events.Record {
 		events.AnsDescription: {desc}, events.AnsWhenKind: {"exact"},
 		events.AnsDate: {"2026-11-23"}, events.AnsTime: {"08:40"}, events.AnsLocation: {"Ward 7"}, events.AnsServiceArea: {"acute"},
 		events.AnsAgents: {events.AgentMedication}, events.AnsPatientsSaid: {"y"}, events.AnsConcern: {"4"}, events.AnsReporterRole: {"nurse"},
+		events.AnsDataSharing: {events.DataShare},
 	}, Groups: map[string][]events.Answers{
 		events.GroupPatients:  {{events.PatPhysical: {"4"}, events.PatPsych: {"4"}, events.PatAssociation: {"5"}}},
 		events.GroupMedicines: {{"name": {"Warfarin"}}},
@@ -92,6 +94,60 @@ func TestMarkReadyAndAdminPage(t *testing.T) {
 		}
 		if resp, _ := webtest.Do(t, admin, "POST", f.Srv.URL+"/admin/lfpse/rule", "auto_queue=sometimes"); resp.StatusCode != 422 {
 			t.Errorf("unknown rule: %d, want 422", resp.StatusCode)
+		}
+	})
+}
+
+// The event page shows the reporter's data sharing choice beside the
+// LFPSE status; an opted-out event is still marked ready and queued.
+func TestEventPageShowsDataSharing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		nurse := f.Users["A/reporter"]
+		ev := eventsdb.New(st)
+		report := func(desc, sharing string) eventsdb.Event {
+			t.Helper()
+			rec := incident(desc)
+			rec.Answers[events.AnsDataSharing] = []string{sharing}
+			e, err := ev.Report(storetest.As(nurse), f.OrgA.ID, rec, eventsdb.Submission{Audience: events.Staff, ReporterID: nurse.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e
+		}
+		out, shares, old := report("Opted out", events.DataOptOut), report("Shares", events.DataShare), report("Before the question", events.DataShare)
+		delete(old.Record.Answers, events.AnsDataSharing)
+		b, err := json.Marshal(old.Record)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SQL().Exec(`UPDATE events SET record = $1 WHERE id = $2`, string(b), old.ID); err != nil {
+			t.Fatal(err)
+		}
+		h := f.Client(t, "A/handler")
+		for _, c := range []struct {
+			e         eventsdb.Event
+			want, not string
+		}{
+			{out, "Opted out", "Agreed to sharing"},
+			{shares, "Agreed to sharing", "Opted out"},
+			{old, "Not asked", "Opted out"},
+		} {
+			page := webtest.Get(t, h, f.Srv.URL+"/events/review/"+c.e.ID, 200)
+			if !strings.Contains(page, "Data sharing") || !strings.Contains(page, c.want) || strings.Contains(page, c.not) {
+				t.Errorf("event page of %s: want Data sharing %q, not %q", c.e.Ref, c.want, c.not)
+			}
+			if said := strings.Contains(page, "marking it ready sends it all the same"); said != (c.e.ID == out.ID) {
+				t.Errorf("event page of %s: says an opted-out event is still sent: %v", c.e.Ref, said)
+			}
+		}
+		resp, _ := webtest.Do(t, h, "POST", f.Srv.URL+"/events/review/"+out.ID+"/lfpse", "x=1")
+		webtest.Location(t, resp, "/events/review/"+out.ID)
+		if s, err := lfpse.New(st).Get(context.Background(), f.OrgA.ID, out.ID); err != nil || s.Status != lfpse.Pending {
+			t.Errorf("opted-out event marked ready: %+v (%v), want pending", s, err)
+		}
+		if page := webtest.Get(t, h, f.Srv.URL+"/events/review/"+out.ID, 200); !strings.Contains(page, "Waiting to be sent") || !strings.Contains(page, "Opted out") {
+			t.Errorf("opted-out event page after marking ready does not show it waiting, opted out")
 		}
 	})
 }
