@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/events"
@@ -276,14 +277,7 @@ func (s *DB) daily(ctx context.Context, orgs []store.OrgID, dim, value string, f
 		return nil, nil
 	}
 	args := []any{dim, value, from.Format(time.DateOnly), to.Format(time.DateOnly)}
-	in := ""
-	for i, o := range orgs {
-		if i > 0 {
-			in += ", "
-		}
-		args = append(args, string(o))
-		in += fmt.Sprintf("$%d", len(args))
-	}
+	in, args := orgsIn(args, orgs)
 	rows, err := s.SQL().QueryContext(ctx, `SELECT day, SUM(n), SUM(minutes) FROM evidence_counts
 		WHERE dim = $1 AND value = $2 AND day >= $3 AND day <= $4 AND org_id IN (`+in+`) GROUP BY day ORDER BY day`, args...)
 	if err != nil {
@@ -312,14 +306,7 @@ func (s *DB) Values(ctx context.Context, orgs []store.OrgID, dim string) ([]stri
 		return nil, nil
 	}
 	args := []any{dim}
-	in := ""
-	for i, o := range orgs {
-		if i > 0 {
-			in += ", "
-		}
-		args = append(args, string(o))
-		in += fmt.Sprintf("$%d", len(args))
-	}
+	in, args := orgsIn(args, orgs)
 	rows, err := s.SQL().QueryContext(ctx, `SELECT value FROM evidence_counts WHERE dim = $1 AND org_id IN (`+in+`)
 		GROUP BY value ORDER BY SUM(n) DESC, value LIMIT 200`, args...)
 	if err != nil {
@@ -335,4 +322,15 @@ func (s *DB) Values(ctx context.Context, orgs []store.OrgID, dim string) ([]stri
 		out = append(out, v)
 	}
 	return out, s.Wrap(rows.Err(), "read values")
+}
+
+// orgsIn appends orgs to args and returns the placeholders that name
+// them, for "org_id IN (...)".
+func orgsIn(args []any, orgs []store.OrgID) (string, []any) {
+	ps := make([]string, len(orgs))
+	for i, o := range orgs {
+		args = append(args, string(o))
+		ps[i] = fmt.Sprintf("$%d", len(args))
+	}
+	return strings.Join(ps, ", "), args
 }

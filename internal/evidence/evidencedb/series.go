@@ -172,14 +172,7 @@ func (s *DB) combinedDaily(ctx context.Context, orgs []store.OrgID, q Query, fro
 		}
 	}
 	args := []any{from.Format(time.DateOnly), q.To.Format(time.DateOnly)}
-	in := ""
-	for i, o := range orgs {
-		if i > 0 {
-			in += ", "
-		}
-		args = append(args, string(o))
-		in += fmt.Sprintf("$%d", len(args))
-	}
+	in, args := orgsIn(args, orgs)
 	rows, err := s.SQL().QueryContext(ctx, `SELECT day, keys FROM evidence_event_counts WHERE day >= $1 AND day <= $2 AND org_id IN (`+in+`)
 		LIMIT `+strconv.Itoa(MaxCombinedEvents+1), args...)
 	if err != nil {
