@@ -32,7 +32,7 @@ func TestCSOCompetencyOnSystemAndReport(t *testing.T) {
 		if _, err := db.SetRegistration(edu, f.OrgA.ID, me.ID, 0, "GMC", "7012345", "2026-11-01"); err != nil {
 			t.Fatal(err)
 		}
-		ev, err := db.AddEvidence(storetest.As(me), f.OrgA.ID, me.ID, trainingdb.NewEvidence{Title: "CSO course", Provider: "NHS", CompletedOn: "2026-10-01", ClinicalSafety: true, Data: []byte("%PDF-1")})
+		ev, err := db.AddEvidence(storetest.As(me), f.OrgA.ID, me.ID, trainingdb.NewEvidence{Title: "CSO course", Provider: "NHS", CompletedOn: "2026-10-01", ClinicalSafety: true, FileName: "cso-course.pdf", Data: []byte("%PDF-1")})
 		if err != nil {
 			t.Fatal(err)
 		}
