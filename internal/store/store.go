@@ -73,8 +73,8 @@ type DB struct {
 // checkpoints copies the SQLite write-ahead log into the database in the
 // background after commits, at most every checkpointEvery, without
 // waiting for readers or writers (PASSIVE), so that no commit pays for a
-// checkpoint. SQLite's own checkpoint on the last connection's close
-// finishes the job.
+// checkpoint; Close empties the log (see emptyLog) once the checkpointer
+// has stopped.
 func (s *DB) checkpoints() {
 	defer close(s.checkpointerDone)
 	for {
@@ -87,13 +87,8 @@ func (s *DB) checkpoints() {
 		err := s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
 		if err == nil && frames > walLimit {
 			// Writing without pause, the log is never free to start again
-			// from its beginning: so once it is long, writers wait while it
-			// is copied and emptied (TRUNCATE waits for readers, up to the
-			// busy timeout).
-			if unlock, err := s.lockWrites(context.Background()); err == nil {
-				_, _ = s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
-				unlock()
-			}
+			// from its beginning: so once it is long, it is emptied.
+			s.emptyLog()
 		}
 		select {
 		case <-time.After(checkpointEvery):
@@ -104,6 +99,18 @@ func (s *DB) checkpoints() {
 }
 
 const checkpointEvery = 200 * time.Millisecond
+
+// emptyLog copies the whole SQLite write-ahead log into the database file
+// and empties it, holding the writer slot so that no writer waits on
+// SQLite's busy handler meanwhile (TRUNCATE also waits for readers, up to
+// the busy timeout). A failure leaves the log as it was, for the next
+// checkpoint.
+func (s *DB) emptyLog() {
+	if unlock, err := s.lockWrites(context.Background()); err == nil {
+		_, _ = s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		unlock()
+	}
+}
 
 // walLimit is the length of the write-ahead log, in pages, past which the
 // checkpointer empties it (about 64 MB of 4 kB pages).
@@ -207,10 +214,7 @@ func (s *DB) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
 	if s.checkpointerDone != nil {
 		<-s.checkpointerDone
-		if unlock, err := s.lockWrites(context.Background()); err == nil {
-			_, _ = s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
-			unlock()
-		}
+		s.emptyLog()
 	}
 	s.stmts.close()
 	return s.db.Close()
