@@ -68,6 +68,10 @@ type DB struct {
 	wrote chan struct{}
 	// checkpointerDone is closed when the checkpointer has stopped.
 	checkpointerDone chan struct{}
+	// commitTimes and holdTimes are the recent durations of SQLite's
+	// commits and of the checkpointer's holds of the writer slot (see
+	// CommitTimings).
+	commitTimes, holdTimes timings
 }
 
 // checkpoints copies the SQLite write-ahead log into the database in the
@@ -107,8 +111,10 @@ const checkpointEvery = 200 * time.Millisecond
 // checkpoint.
 func (s *DB) emptyLog() {
 	if unlock, err := s.lockWrites(context.Background()); err == nil {
+		t := time.Now()
 		_, _ = s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 		unlock()
+		s.holdTimes.add(time.Since(t))
 	}
 }
 
@@ -447,10 +453,12 @@ func (s *DB) runGroup(batch []*groupReq) {
 			n++
 		}
 	}
+	t := time.Now()
 	if err := tx.Commit(); err != nil {
 		finish(tx, len(batch), fmt.Errorf("store: commit: %w", s.MapErr(err)))
 		return
 	}
+	s.commitTimes.add(time.Since(t))
 	s.groups.Add(1)
 	s.grouped.Add(int64(n))
 	s.committed()
