@@ -91,8 +91,10 @@ func (s *DB) checkpoints() {
 		err := s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
 		if err == nil && frames > walLimit {
 			// Writing without pause, the log is never free to start again
-			// from its beginning: so once it is long, it is emptied.
-			s.emptyLog()
+			// from its beginning: so once it is long, writers wait while
+			// the rest is copied and readers move on, and the next commit
+			// writes the log from its beginning again.
+			s.restartLog()
 		}
 		select {
 		case <-time.After(checkpointEvery):
@@ -105,22 +107,34 @@ func (s *DB) checkpoints() {
 const checkpointEvery = 200 * time.Millisecond
 
 // emptyLog copies the whole SQLite write-ahead log into the database file
-// and empties it, holding the writer slot so that no writer waits on
-// SQLite's busy handler meanwhile (TRUNCATE also waits for readers, up to
-// the busy timeout). A failure leaves the log as it was, for the next
-// checkpoint.
-func (s *DB) emptyLog() {
+// and empties it (Close).
+func (s *DB) emptyLog() { s.checkpointHolding("TRUNCATE") }
+
+// restartLog copies the whole write-ahead log into the database file and
+// has the next commit write the log from its beginning, over the file's
+// blocks already on disk. It keeps the file: a commit that only
+// overwrites the log waits for its own data to reach the disk, where
+// one that makes the file longer waits, on ext4 and the like, for the
+// file system's journal and with it for whatever other files are being
+// written (the database's own checkpoint, other programs).
+func (s *DB) restartLog() { s.checkpointHolding("RESTART") }
+
+// checkpointHolding runs a blocking checkpoint while holding the writer
+// slot, so that no writer waits on SQLite's busy handler meanwhile (the
+// checkpoint also waits for readers, up to the busy timeout). A failure
+// leaves the log as it was, for the next checkpoint.
+func (s *DB) checkpointHolding(mode string) {
 	if unlock, err := s.lockWrites(context.Background()); err == nil {
 		t := time.Now()
-		_, _ = s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		_, _ = s.db.Exec(`PRAGMA wal_checkpoint(` + mode + `)`)
 		unlock()
 		s.holdTimes.add(time.Since(t))
 	}
 }
 
 // walLimit is the length of the write-ahead log, in pages, past which the
-// checkpointer empties it (about 64 MB of 4 kB pages).
-const walLimit = 16384
+// checkpointer restarts it (about 16 MB of 4 kB pages).
+const walLimit = 4096
 
 // committed wakes the checkpointer.
 func (s *DB) committed() {
@@ -191,6 +205,9 @@ func sqliteDSN(path string) string {
 	// Checkpoints run in the background (see checkpoints), not in the
 	// commit that happens to fill the WAL, whose writers would all wait.
 	q.Add("_pragma", "wal_autocheckpoint(0)")
+	// A log that a burst made longer is cut back to this when it restarts
+	// (see restartLog), and otherwise kept, to be written over.
+	q.Add("_pragma", "journal_size_limit(67108864)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
