@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
-	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -19,10 +18,8 @@ import (
 // event reported before clinsafe asked) keeps no answer.
 func TestDataSharingAnswer(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
-		st.SetClock(func() time.Time { return storetest.FixedTime })
-		ev := eventsdb.New(st)
-		a := storetest.Org(t, st, "EDS")
-		nurse := storetest.User(t, st, a, "nurse@ds.test", auth.Reporter)
+		w := newReviewWorld(t, st)
+		ev, a, nurse := w.ev, w.a, w.nurse
 		ctx := storetest.As(nurse)
 		rec := func(sharing ...string) events.Record {
 			r := incident("")

@@ -2,8 +2,6 @@ package evidencedb_test
 
 import (
 	"math"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,57 +12,8 @@ import (
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
+	"github.com/clinsafe/clinsafe/internal/training/trainingtest"
 )
-
-// trainingCourse is a course whose completion lasts `months` months.
-func trainingCourse(title string, months int) string {
-	return strings.NewReplacer("TITLE", title, "MONTHS", strconv.Itoa(months)).Replace(`---
-title: TITLE
-level: local
-minutes: 5
-audience: reporter
-tags: clinical safety
-renewal_months: MONTHS
-questions_per_attempt: 1
-pass_mark: 100
----
-# One
-Read this.
-## Quiz
-? Q1
-+ yes
-  > right
-- no
-  > wrong
-`)
-}
-
-// at sets the store's clock to noon UTC of day (the same day in London).
-func at(st *store.DB, day string) {
-	t, _ := time.Parse(time.DateOnly, day)
-	st.SetClock(func() time.Time { return t.Add(12 * time.Hour) })
-}
-
-// pass takes course id as u and answers its quiz right, now.
-func pass(t *testing.T, db *trainingdb.DB, org store.OrgID, u store.User, id string) {
-	t.Helper()
-	as := storetest.As(u)
-	e, err := db.Start(as, org, u.ID, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := db.StartAttempt(as, org, u.ID, e.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answers := map[string][]int{}
-	for _, q := range a.Draw {
-		answers[q] = []int{0}
-	}
-	if sub, err := db.Submit(as, org, u.ID, a.ID, a.Version, answers); err != nil || sub.Completion == nil {
-		t.Fatalf("pass: %+v %v", sub, err)
-	}
-}
 
 // Training coverage by month and week from assignments and completions at
 // known days, with a late completion, an expired one and a withdrawn
@@ -72,45 +21,14 @@ func pass(t *testing.T, db *trainingdb.DB, org store.OrgID, u store.User, id str
 func TestTrainingCoverageSeries(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		defer st.SetClock(func() time.Time { return storetest.FixedTime })
-		org, other := storetest.Org(t, st, "TCA"), storetest.Org(t, st, "TCB")
-		edu := storetest.User(t, st, org, "edu@tca.test", auth.Educator)
-		learner := storetest.User(t, st, org, "learner@tca.test", auth.Reporter, auth.CSO)
-		peer := storetest.User(t, st, org, "peer@tca.test", auth.Reporter)
-		storetest.User(t, st, org, "third@tca.test", auth.Reporter)
-		tr := trainingdb.New(st)
-		as := storetest.As(edu)
-		at(st, "2026-01-02")
-		x, err := tr.CreateCourse(as, org.ID, trainingCourse("Course X", 2), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		y, err := tr.CreateCourse(as, org.ID, trainingCourse("Course Y", 9), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Course X to the Reporter role (learner, peer, third) on 5
-		// January, due 31 January. The learner completes it in time on
-		// 20 January (it expires on 20 March); peer late, on 10 February
-		// (it expires on 10 April); third never. Course Y to peer on 2
-		// February, due 15 February, never done, withdrawn on 5 March.
-		at(st, "2026-01-05")
-		if _, err := tr.Assign(as, org.ID, trainingdb.NewAssignment{CourseID: x.ID, Role: auth.Reporter, DueOn: "2026-01-31"}); err != nil {
-			t.Fatal(err)
-		}
-		at(st, "2026-01-20")
-		pass(t, tr, org.ID, learner, x.ID)
-		at(st, "2026-02-02")
-		ay, err := tr.Assign(as, org.ID, trainingdb.NewAssignment{CourseID: y.ID, UserID: peer.ID, DueOn: "2026-02-15"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		at(st, "2026-02-10")
-		pass(t, tr, org.ID, peer, x.ID)
-		at(st, "2026-03-05")
-		if err := tr.Withdraw(as, org.ID, ay.ID, ay.Version); err != nil {
-			t.Fatal(err)
-		}
-		at(st, "2026-05-06")
+		// The history of trainingtest.History: course X to the Reporter
+		// role (learner, peer, third) on 5 January, due 31 January. The
+		// learner completes it in time on 20 January (it expires on 20
+		// March); peer late, on 10 February (it expires on 10 April);
+		// third never. Course Y to peer on 2 February, due 15 February,
+		// never done, withdrawn on 5 March. Now is 6 May.
+		h := trainingtest.NewHistory(t, st, trainingdb.New(st))
+		org, other := h.Org, h.Other
 
 		ev := evidencedb.New(st)
 		m, _ := evidence.MeasureByCode("training_coverage")
@@ -162,7 +80,7 @@ func TestTrainingCoverageSeries(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("CSOs", pts, []pct{{"January 2026", 1, 1}, {"February 2026", 1, 1}, {"March 2026", 0, 1}, {"April 2026", 0, 1}})
-		pts, err = series(mine, evidence.Month, evidence.DimCourse, y.ID, "2026-01-01", "2026-04-30")
+		pts, err = series(mine, evidence.Month, evidence.DimCourse, h.Y, "2026-01-01", "2026-04-30")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +108,7 @@ func TestTrainingCoverageSeries(t *testing.T) {
 				t.Errorf("%s: %v, want Invalid", what, err)
 			}
 		}
-		if _, err := series([]store.OrgID{other.ID}, evidence.Month, evidence.DimCourse, x.ID, "2026-01-01", "2026-04-30"); !apperr.Is(err, apperr.Invalid) {
+		if _, err := series([]store.OrgID{other.ID}, evidence.Month, evidence.DimCourse, h.X, "2026-01-01", "2026-04-30"); !apperr.Is(err, apperr.Invalid) {
 			t.Errorf("another organisation's course: %v, want Invalid", err)
 		}
 	})

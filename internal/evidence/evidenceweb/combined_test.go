@@ -15,6 +15,20 @@ import (
 	"github.com/clinsafe/clinsafe/internal/webtest"
 )
 
+// reportIncidents has A's reporter report an incident with severe
+// reported harm (2) at each of locs, on 10 November 2026.
+func reportIncidents(t *testing.T, st *store.DB, f *webtest.Fixture, locs ...string) {
+	t.Helper()
+	u := f.Users["A/reporter"]
+	st.SetClock(func() time.Time { return storetest.FixedTime.AddDate(0, 0, -14) })
+	defer st.SetClock(func() time.Time { return storetest.FixedTime })
+	for _, loc := range locs {
+		if _, err := eventsdb.New(st).Report(storetest.As(u), f.OrgA.ID, incident("Wrong dose", loc, ""), eventsdb.Submission{Audience: events.Staff, ReporterID: u.ID}); err != nil {
+			t.Fatalf("Report: %v (%v)", err, apperr.FieldsOf(err))
+		}
+	}
+}
+
 // Combined filters on the measure page and the API, on both engines:
 // record type and location and reported harm count only the events that
 // hold them all, the page says how it counts and offers no change to
@@ -22,17 +36,8 @@ import (
 func TestCombinedFiltersPageAndAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := webtest.NewFixture(t, st)
-		u := f.Users["A/reporter"]
-		at := storetest.FixedTime.AddDate(0, 0, -14) // 10 November 2026
-		st.SetClock(func() time.Time { return at })
-		// Three at Ward 7 and two at Ward 9, all incidents with severe
-		// reported harm (2).
-		for _, loc := range []string{"Ward 7", "Ward 7", "Ward 9", "Ward 7", "Ward 9"} {
-			if _, err := eventsdb.New(st).Report(storetest.As(u), f.OrgA.ID, incident("Wrong dose", loc, ""), eventsdb.Submission{Audience: events.Staff, ReporterID: u.ID}); err != nil {
-				t.Fatalf("Report: %v (%v)", err, apperr.FieldsOf(err))
-			}
-		}
-		st.SetClock(func() time.Time { return storetest.FixedTime })
+		// Three at Ward 7 and two at Ward 9.
+		reportIncidents(t, st, f, "Ward 7", "Ward 7", "Ward 9", "Ward 7", "Ward 9")
 		cso := f.Client(t, "A/cso")
 		base := f.Srv.URL
 		query := func(filters ...string) string {

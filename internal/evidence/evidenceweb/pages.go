@@ -140,6 +140,12 @@ func (s *Module) renderMeasure(w http.ResponseWriter, r *http.Request, mf MarkFo
 			return err
 		}
 		page.SetErrors(err)
+		// A filter's message shows at the first filter select.
+		for i, fe := range page.ErrorList {
+			if fe.Field == "dim" || fe.Field == "value" || fe.Field == "filter" {
+				page.ErrorList[i].Href = "#filter"
+			}
+		}
 		status = http.StatusUnprocessableEntity
 	}
 	if markErr != nil {

@@ -11,28 +11,9 @@ import (
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
+	"github.com/clinsafe/clinsafe/internal/training/trainingtest"
 	"github.com/clinsafe/clinsafe/internal/webtest"
 )
-
-const coverageCourse = `---
-title: Safety basics
-level: local
-minutes: 5
-audience: reporter
-tags: clinical safety
-renewal_months: 12
-questions_per_attempt: 1
-pass_mark: 100
----
-# One
-Read this.
-## Quiz
-? Q1
-+ yes
-  > right
-- no
-  > wrong
-`
 
 // Training coverage on the evidence pages: "no training assigned yet"
 // before anything is assigned, then the monthly shares with their
@@ -53,14 +34,10 @@ func TestTrainingCoveragePages(t *testing.T) {
 		// roles (one person each), due 30 September; the CSO completes it
 		// on 20 September, the reporter late, on 15 October.
 		tr := trainingdb.New(st)
-		at := func(day string) {
-			d, _ := time.Parse(time.DateOnly, day)
-			st.SetClock(func() time.Time { return d.Add(12 * time.Hour) })
-		}
 		defer st.SetClock(func() time.Time { return storetest.FixedTime })
-		at("2026-09-01")
+		trainingtest.At(st, "2026-09-01")
 		edu := storetest.As(f.Users["A/educator"])
-		c, err := tr.CreateCourse(edu, f.OrgA.ID, coverageCourse, "")
+		c, err := tr.CreateCourse(edu, f.OrgA.ID, trainingtest.Course("Safety basics", 12), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,20 +47,8 @@ func TestTrainingCoveragePages(t *testing.T) {
 			}
 		}
 		for _, d := range []struct{ day, who string }{{"2026-09-20", "A/cso"}, {"2026-10-15", "A/reporter"}} {
-			at(d.day)
-			u := f.Users[d.who]
-			as := storetest.As(u)
-			e, err := tr.Start(as, f.OrgA.ID, u.ID, c.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, err := tr.StartAttempt(as, f.OrgA.ID, u.ID, e.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := tr.Submit(as, f.OrgA.ID, u.ID, a.ID, a.Version, map[string][]int{a.Draw[0]: {0}}); err != nil {
-				t.Fatal(err)
-			}
+			trainingtest.At(st, d.day)
+			trainingtest.Pass(t, tr, f.OrgA.ID, f.Users[d.who], c.ID)
 		}
 		st.SetClock(func() time.Time { return storetest.FixedTime })
 		// Up to October (the last complete month on 24 November): 30

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -151,7 +152,7 @@ func parseFilters(q url.Values, m evidence.Measure, now time.Time) (Filters, evi
 	}
 	if f.Target != "" {
 		v, err := strconv.ParseFloat(f.Target, 64)
-		fs.Check(err != nil || v != v, "target", "Enter the target as a number")
+		fs.Check(err != nil || math.IsNaN(v) || math.IsInf(v, 0), "target", "Enter the target as a number")
 		opt.Target = &v
 	}
 	return f, sq, opt, fs.Err()
@@ -252,7 +253,21 @@ func (v ChartView) FilterSlots() []evidence.Cond {
 const (
 	NoTrainingAssigned = "No training assigned yet: training coverage is charted once courses are assigned to roles or people in Training."
 	NoTrainingDue      = "No assigned training was due by the end of any period of this chart yet, so there is no coverage to chart: choose a later end."
+	// NoMatch is what a chart with filters says when nothing holds them
+	// in its span: a chart of zeros would read as a steady process.
+	NoMatch = "Nothing holds these filters in the span of this chart, so there is nothing to chart: remove a filter or choose other dates."
 )
+
+// nothingCounted reports whether no point of a series counts anything
+// (every numerator zero, or no point at all).
+func nothingCounted(pts []evidence.Point) bool {
+	for _, p := range pts {
+		if p.Num != 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // chart reads the series of orgs and draws it, rebased at changes that
 // fall inside it; a series that cannot be drawn says why (CannotDraw).
@@ -282,6 +297,11 @@ func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evi
 		if !assigned {
 			v.CannotDraw = NoTrainingAssigned
 		}
+		return v, nil
+	}
+	// Training coverage of 0 of N is a reading; a count of nothing is not.
+	if len(f.Conds()) > 0 && q.Measure.Source != evidence.FromTraining && nothingCounted(pts) {
+		v.CannotDraw = NoMatch
 		return v, nil
 	}
 	if len(pts) < 2 {

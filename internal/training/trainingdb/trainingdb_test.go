@@ -16,9 +16,10 @@ import (
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/training"
 	"github.com/clinsafe/clinsafe/internal/training/trainingdb"
+	"github.com/clinsafe/clinsafe/internal/training/trainingtest"
 )
 
-const course = `---
+var course = `---
 title: Test course
 level: local
 minutes: 5
@@ -32,23 +33,7 @@ pass_mark: 100
 ---
 # One
 Read this.
-## Quiz
-? Q1
-+ yes
-  > right
-- no
-  > wrong
-? Q2
-+ yes
-  > right
-- no
-  > wrong
-? Q3
-+ yes
-  > right
-- no
-  > wrong
-`
+` + trainingtest.Quiz(3)
 
 // answers answers every drawn question right (0) or wrong (1).
 func answers(draw []string, right bool) map[string][]int {

@@ -108,6 +108,13 @@ func TestBrowserTraining(t *testing.T) {
 	fits(t, ctx, "course catalogue")
 	browsertest.Visit(t, ctx, base+"/training", http.StatusOK)
 	fits(t, ctx, "my training")
+	// At 320 px each row's heading keeps its words whole ("Course", not
+	// "Cour" over "se"): a line of its text per word at most.
+	if broken := browsertest.Eval[string](t, ctx, `[...document.querySelectorAll('main .nhsuk-table-responsive__heading')].filter(e => e.offsetParent).map(e => {
+		const r = document.createRange(); r.selectNodeContents(e);
+		return r.getClientRects().length > e.textContent.trim().split(/\s+/).length ? e.textContent.trim() : '' }).filter(Boolean).join(', ')`); broken != "" {
+		t.Errorf("my training at 320 px breaks the table headings %s within a word", broken)
+	}
 	browsertest.ClickNav(t, ctx, `main a[href^="/training/courses/"]`, http.StatusOK)
 	if got := browsertest.Text(t, ctx, "h1"); got != c.Title {
 		t.Fatalf("course page h1 = %q", got)

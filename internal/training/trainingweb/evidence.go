@@ -101,6 +101,9 @@ type TrainingEvidencePage struct {
 	// Expires is the date accepted evidence counts until, as typed or
 	// the default.
 	Expires any
+	// Decision ("accept", "reject") and Reason are the review as posted,
+	// kept when it comes back with an error.
+	Decision, Reason string
 }
 
 // readable returns evidence id when the signed-in person is its learner or
@@ -132,6 +135,7 @@ func (s *Module) evidencePage(w http.ResponseWriter, r *http.Request, status int
 		CanReview: auth.HasAny(p.Roles, teach...) && e.UserID != p.User.ID && e.Status == trainingdb.EvidenceSubmitted}
 	if err != nil {
 		d.SetErrors(err, "decision", "reason", "expires_on")
+		d.Decision, d.Reason = r.PostForm.Get("decision"), r.PostForm.Get("reason")
 	}
 	return s.k.Render(w, status, "training/evidence", d)
 }

@@ -30,6 +30,17 @@ type TrainingHomePage struct {
 	CanRegister bool
 }
 
+// Started are the enrolments not completed yet.
+func (p TrainingHomePage) Started() []trainingdb.Enrolment {
+	var out []trainingdb.Enrolment
+	for _, e := range p.Enrolments {
+		if e.CompletedAt == nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func (s *Module) home(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), me(r)
 	if _, err := s.db.Renew(ctx, p.Org.ID); err != nil {

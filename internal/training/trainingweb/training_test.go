@@ -530,10 +530,22 @@ func TestEvidenceExpirySetByEducator(t *testing.T) {
 			{"31", "2", "2028", "real date"},
 			{"1", "10", "2026", "after the date the training was done"},
 			{"1", "11", "2046", "at most 10 years after"},
+			{"1", "1", "99999999999999999999", "4-digit year"},
+			{"-1", "1", "2028", "real date"},
+			{"x", "y", "z", "real date"},
 		} {
-			if code, body := review(c.day, c.month, c.year); code != 422 || !strings.Contains(body, `href="#expires_on"`) || !strings.Contains(body, c.want) {
+			code, body := review(c.day, c.month, c.year)
+			if code != 422 || !strings.Contains(body, `href="#expires_on"`) || !strings.Contains(body, c.want) {
 				t.Errorf("expiry %s-%s-%s: %d, want 422 saying %q", c.year, c.month, c.day, code, c.want)
 			}
+			// The decision made is kept, not to be made again.
+			if !strings.Contains(body, `value="accept" checked`) {
+				t.Errorf("expiry %s-%s-%s: the form came back without the decision to accept", c.year, c.month, c.day)
+			}
+		}
+		resp, body := webtest.Do(t, edu, "POST", f.Srv.URL+"/training/evidence/"+ev+"/review", webtest.Form("version", v[1], "reason", "The scan is blurred"))
+		if resp.StatusCode != 422 || !strings.Contains(body, ">The scan is blurred</textarea>") || !strings.Contains(body, `aria-describedby="decision-error"`) {
+			t.Errorf("review without a decision: %d, want 422 keeping the reason typed, the decision described by its error", resp.StatusCode)
 		}
 		var n int
 		if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM training_completions WHERE evidence_id = $1`, ev).Scan(&n); err != nil || n != 0 {

@@ -231,7 +231,9 @@ func (c SPC) SVG() template.HTML {
 	fmt.Fprintf(&b, `<svg class="app-spc" viewBox="0 0 %d %d" width="100%%" preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="%s-title %s-desc" xmlns="http://www.w3.org/2000/svg" font-family="Arial, sans-serif">`, spcW, spcH, id, id)
 	fmt.Fprintf(&b, `<title id="%s-title">%s: SPC chart</title>`, id, esc(c.Title))
 	fmt.Fprintf(&b, `<desc id="%s-desc">%s</desc>`, id, esc(c.Description()))
-	fmt.Fprintf(&b, `<text x="%d" y="16" font-size="13" font-weight="bold" fill="#212b32">%s</text>`, 4, esc(c.Title))
+	for i, l := range titleLines(c.Title) {
+		fmt.Fprintf(&b, `<text class="spc-title" x="%d" y="%d" font-size="13" font-weight="bold" fill="#212b32">%s</text>`, 4, 16+15*i, esc(l))
+	}
 
 	// Axes and y ticks.
 	fmt.Fprintf(&b, `<g class="spc-axes" font-size="10" fill="#4c6272">`)
@@ -415,7 +417,51 @@ func niceTicks(lo, hi float64, n int) []float64 {
 	return out
 }
 
+// titleChars is how many characters of a title a line holds clear of the
+// icons, top right (13 px bold).
+const titleChars = 40
+
+// titleLines breaks a title into at most two lines of titleChars at
+// spaces, the second ending with an ellipsis where the title is longer
+// (the chart's accessible name holds it all).
+func titleLines(title string) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(title) {
+		switch {
+		case line == "":
+			line = w
+		case len([]rune(line))+1+len([]rune(w)) <= titleChars:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	lines = append(lines, line)
+	for i, l := range lines { // a single word longer than a line
+		if r := []rune(l); len(r) > titleChars {
+			lines[i] = string(r[:titleChars-1]) + "…"
+		}
+	}
+	if len(lines) <= 2 {
+		return lines
+	}
+	second := lines[1] // with room for the ellipsis
+	if r := []rune(second); len(r) > titleChars-1 {
+		if cut := strings.LastIndex(second, " "); cut > 0 {
+			second = second[:cut]
+		} else {
+			second = string(r[:titleChars-1])
+		}
+	}
+	return []string{lines[0], second + "…"}
+}
+
 func tickLabel(v float64) string {
+	if v == 0 {
+		v = 0 // not "-0"
+	}
 	s := strconv.FormatFloat(v, 'f', -1, 64)
 	if len(s) > 8 {
 		s = strconv.FormatFloat(v, 'g', 3, 64)

@@ -310,3 +310,55 @@ func TestSPCChartFixedValueAxis(t *testing.T) {
 		t.Errorf("fixed axis: %v..%v, want %v..%v", lo, hi, a.YMin, a.YMax)
 	}
 }
+
+// A value axis that starts just below zero labels its zero tick "0", not
+// "-0" (the ceiling of a small negative number is negative zero).
+func TestTickLabelsNoNegativeZero(t *testing.T) {
+	for _, r := range [][2]float64{{-0.1, 2.1}, {-0.4, 0.9}, {-3, 40}} {
+		for _, v := range niceTicks(r[0], r[1], 5) {
+			if s := tickLabel(v); s == "-0" {
+				t.Errorf("ticks of %v to %v: label %q, want 0", r[0], r[1], s)
+			}
+		}
+	}
+}
+
+// A long title (a measure with three filters) is drawn on up to two lines
+// that stay clear of the icons, top right, ending with an ellipsis when it
+// is longer still; the full title stays the chart's accessible name.
+func TestSPCLongTitleWraps(t *testing.T) {
+	long := "Safety events reported: Graded harm Moderate physical harm or worse and Location Ward 7 and Record type Patient safety incident by week"
+	for _, title := range []string{"Falls per week", long[:70], long} {
+		root := parseSVG(t, string(SPC{ID: "c", Title: title, Result: spcSample(t, false)}.SVG()))
+		var lines []string
+		root.walk(func(n svgNode) {
+			if n.XMLName.Local == "text" && n.attr("class") == "spc-title" {
+				lines = append(lines, n.Text)
+			}
+		})
+		drawn := strings.Join(lines, " ")
+		switch {
+		case len(lines) == 0 || len(lines) > 2:
+			t.Errorf("%q: drawn on %d lines, want 1 or 2", title, len(lines))
+		case len(title) <= 40 && drawn != title, len(title) <= 80 && len(title) > 40 && (drawn != title || len(lines) != 2):
+			t.Errorf("%q: drawn as %q", title, lines)
+		case len(title) > 80 && (!strings.HasSuffix(drawn, "…") || !strings.HasPrefix(title, strings.TrimSuffix(drawn, "…"))):
+			t.Errorf("%q: drawn as %q, want its start and an ellipsis", title, lines)
+		}
+		for _, l := range lines {
+			// 13 px bold: 40 characters end short of the icons at x 300.
+			if n := len([]rune(l)); n > 41 {
+				t.Errorf("%q: line %q of %d characters runs under the icons", title, l, n)
+			}
+		}
+		var name string
+		root.walk(func(n svgNode) {
+			if n.XMLName.Local == "title" && n.attr("id") == "c-title" {
+				name = n.Text
+			}
+		})
+		if name != title+": SPC chart" {
+			t.Errorf("%q: accessible name %q", title, name)
+		}
+	}
+}
