@@ -55,6 +55,13 @@ func TestDataSharingAskedOfEveryReporter(t *testing.T) {
 			if !strings.Contains(fs[AnsDataSharing], "from the list") {
 				t.Errorf("%s, %s: answer outside the list gives %q, want refused", typ.Label(), a, fs[AnsDataSharing])
 			}
+			// Both answers at once (a forged form) is no answer to a
+			// question of consent.
+			r.Answers[AnsDataSharing] = []string{DataShare, DataOptOut}
+			fs = apperr.FieldsOf(Standard.Check(r, a, c, AnsDataSharing))
+			if !strings.Contains(fs[AnsDataSharing], "Select one answer") {
+				t.Errorf("%s, %s: both answers give %q, want refused", typ.Label(), a, fs[AnsDataSharing])
+			}
 		}
 	}
 	// Local questions are still added before the reporter's questions.

@@ -370,7 +370,8 @@ func cloneRecord(r events.Record) events.Record {
 
 // readAnswers reads the answers of qs from form into ans (the record
 // type into rec). Dates come from the NHS.UK date input; a date that is
-// not real is a message for its question.
+// not real is a message for its question. A question given more than one
+// value keeps them all, for the flow's check to refuse.
 func readAnswers(form url.Values, qs []events.Question, ans events.Answers, rec *events.Record) (map[string]web.DateParts, map[string]string) {
 	typed := map[string]web.DateParts{}
 	var errs map[string]string
@@ -392,8 +393,13 @@ func readAnswers(form url.Values, qs []events.Question, ans events.Answers, rec 
 				vs = []string{iso}
 			}
 		default:
-			if v := strings.TrimSpace(form.Get(q.ID)); v != "" {
-				vs = []string{v}
+			// Every value given, so that a forged form answering a
+			// one-answer question twice is refused by the flow's check
+			// rather than read as its first answer.
+			for _, v := range form[q.ID] {
+				if v = strings.TrimSpace(v); v != "" {
+					vs = append(vs, v)
+				}
 			}
 		}
 		if q.ID == events.AnsType && rec != nil {

@@ -168,6 +168,9 @@ func TestStaffReportPageByPage(t *testing.T) {
 		}
 		w.refuse(events.AnsDataSharing, "Select an answer: can the national patient safety service share your report for learning")
 		w.refuse(events.AnsDataSharing, "Select an answer from the list", events.AnsDataSharing, "maybe")
+		// A forged form with both answers is no answer, not the first.
+		w.refuse(events.AnsDataSharing, "Select one answer", events.AnsDataSharing, events.DataShare, events.AnsDataSharing, events.DataOptOut)
+		w.refuse(events.AnsDescription, "Enter one answer", events.AnsDescription, "One account", events.AnsDescription, "Another")
 		w.answer(events.AnsDataSharing, "check", events.AnsDataSharing, events.DataOptOut)
 
 		// A Change link comes back to check your answers.
