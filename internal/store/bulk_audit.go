@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -235,7 +234,7 @@ func (s *DB) hashChunk(ctx context.Context, q Querier, orgID OrgID, d *Entity, i
 		sb.WriteString(`SELECT * FROM ` + p.Table + ` WHERE `)
 		if d.OrgScoped {
 			args = append(args, orgID)
-			sb.WriteString(p.Key[0] + ` = $1 AND `)
+			sb.WriteString(p.Key[0] + ` = ` + s.dialect.bulkPlaceholder(1) + ` AND `)
 		}
 		col := p.Key[len(p.Key)-1]
 		sb.WriteString(col + ` IN (`)
@@ -244,7 +243,7 @@ func (s *DB) hashChunk(ctx context.Context, q Querier, orgID OrgID, d *Entity, i
 				sb.WriteString(", ")
 			}
 			args = append(args, id)
-			sb.WriteString("$" + strconv.Itoa(len(args)))
+			sb.WriteString(s.dialect.bulkPlaceholder(len(args)))
 		}
 		sb.WriteByte(')')
 		rows, err := q.QueryContext(ctx, sb.String(), args...)

@@ -21,3 +21,12 @@ func (s *DB) NextRefs(ctx context.Context, tx *Tx, orgID OrgID, scope string, n 
 	}
 	return last - int64(n) + 1, nil
 }
+
+// Placeholder is the placeholder of argument n (from 1) in a statement of
+// many arguments (an IN list, a multi-row INSERT): "$n" on PostgreSQL,
+// "?" on SQLite, which looks each "$n" up in a list, so that a statement
+// of thousands takes long to parse. A statement uses one kind only.
+func (s *DB) Placeholder(n int) string { return s.dialect.bulkPlaceholder(n) }
+
+// Placeholder is DB.Placeholder of tx's engine.
+func (tx *Tx) Placeholder(n int) string { return tx.s.dialect.bulkPlaceholder(n) }

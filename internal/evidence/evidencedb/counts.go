@@ -181,7 +181,7 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 	old := map[string]contribution{}
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
-		in, args := idsIn(part)
+		in, args := idsIn(tx, part)
 		rows, err := tx.QueryContext(ctx, `SELECT `+factsCols+` FROM events WHERE id IN (`+in+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("read %d events: %w", len(part), err)
@@ -280,7 +280,14 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 				sb.WriteString(", ")
 			}
 			n := len(args)
-			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6)
+			sb.WriteByte('(')
+			for k := 1; k <= 6; k++ {
+				if k > 1 {
+					sb.WriteString(", ")
+				}
+				sb.WriteString(tx.Placeholder(n + k))
+			}
+			sb.WriteByte(')')
 			args = append(args, key.org, key.dim, key.value, key.day, v.n, v.minutes)
 		}
 		if len(args) == 0 {
@@ -300,7 +307,7 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 		}
 	}
 	for start := 0; start < len(forget); start += 500 {
-		in, args := idsIn(forget[start:min(start+500, len(forget))])
+		in, args := idsIn(tx, forget[start:min(start+500, len(forget))])
 		if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_event_counts WHERE event_id IN (`+in+`)`, args...); err != nil {
 			return fmt.Errorf("forget counts of %d events: %w", len(args), err)
 		}
@@ -312,12 +319,12 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 }
 
 // idsIn returns placeholders for ids, and ids as arguments, for
-// "id IN (...)".
-func idsIn(ids []string) (string, []any) {
+// "id IN (...)" (the statement's only arguments).
+func idsIn(tx *store.Tx, ids []string) (string, []any) {
 	ps := make([]string, len(ids))
 	args := make([]any, len(ids))
 	for i, id := range ids {
-		ps[i], args[i] = fmt.Sprintf("$%d", i+1), id
+		ps[i], args[i] = tx.Placeholder(i+1), id
 	}
 	return strings.Join(ps, ", "), args
 }

@@ -152,3 +152,64 @@ func TestBatchFollowersMatchOneChangeAtATime(t *testing.T) {
 		})
 	}
 }
+
+// A bad line in the middle of a large file, after whole batches were
+// written in the import's transaction, leaves nothing: no events, no
+// audit entries, no references taken. Progress is told in line order,
+// ending with every line and byte of the file.
+func TestBadLineInALargeFileStoresNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		src, a := storetest.Org(t, st, "BLS"), storetest.Org(t, st, "BLA")
+		if _, err := demo.AddEvents(storetest.Operator, st, src.ID, 300, nil, 5); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if _, err := bulk.ExportAdverseEvents(context.Background(), st, src.ID, fhir.DefaultConfig(), time.Time{}, &out); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		var file strings.Builder
+		const total, bad = 1500, 1201
+		for i := 1; i <= total; i++ {
+			if i == bad {
+				file.WriteString(`{"resourceType":"AdverseEvent","unknownElement":1}` + "\n")
+				continue
+			}
+			file.WriteString(lines[i%len(lines)] + "\n")
+		}
+		before := storetest.AuditCount(t, st)
+		var seen []int
+		var lastBytes int64
+		res, err := bulk.ImportAdverseEvents(storetest.Operator, st, a.ID, fhir.DefaultConfig(), strings.NewReader(file.String()), func(records int, b int64) {
+			seen = append(seen, records)
+			lastBytes = b
+		})
+		if err == nil || res.Imported != 0 || res.Records != total || len(res.Refused) != 1 || res.Refused[0].Line != bad {
+			t.Fatalf("import with line %d bad: %+v, %v; want that line refused and nothing imported", bad, res, err)
+		}
+		if want := []int{1000, total}; !reflect.DeepEqual(seen, want) || lastBytes != int64(file.Len()) {
+			t.Errorf("progress told %v, last %d bytes; want %v and %d", seen, lastBytes, want, file.Len())
+		}
+		var events, refs int
+		st.SQL().QueryRow(`SELECT COUNT(*) FROM events WHERE org_id = $1`, a.ID).Scan(&events)
+		st.SQL().QueryRow(`SELECT COUNT(*) FROM ref_counters WHERE org_id = $1`, a.ID).Scan(&refs)
+		if events != 0 || refs != 0 || storetest.AuditCount(t, st) != before {
+			t.Fatalf("after a refused file: %d events, %d reference counters, audit %d -> %d; want nothing", events, refs, before, storetest.AuditCount(t, st))
+		}
+		good := strings.Replace(file.String(), `{"resourceType":"AdverseEvent","unknownElement":1}`+"\n", "", 1)
+		res, err = bulk.ImportAdverseEvents(storetest.Operator, st, a.ID, fhir.DefaultConfig(), strings.NewReader(good), nil)
+		if err != nil || res.Imported != total-1 {
+			t.Fatalf("import without the bad line: %+v, %v", res, err)
+		}
+		var distinct, first int
+		st.SQL().QueryRow(`SELECT COUNT(DISTINCT ref) FROM events WHERE org_id = $1`, a.ID).Scan(&distinct)
+		st.SQL().QueryRow(`SELECT COUNT(*) FROM events WHERE org_id = $1 AND ref LIKE '%-000001'`, a.ID).Scan(&first)
+		if distinct != total-1 || first == 0 {
+			t.Errorf("references: %d distinct of %d, %d numbered 1; want all distinct, starting again at 1", distinct, total-1, first)
+		}
+		if f := storetest.Findings(t, st); len(f) > 0 {
+			t.Errorf("deep check: %q", f)
+		}
+	})
+}

@@ -53,7 +53,7 @@ func keepVersions(ctx context.Context, tx *store.Tx, cs []store.Change) error {
 	for _, org := range orgs {
 		ids := byOrg[org]
 		for start := 0; start < len(ids); start += batchIDs {
-			got, err := snapshots(ctx, tx, org, ids[start:min(start+batchIDs, len(ids))])
+			got, err := snapshots(ctx, tx, tx.Placeholder, org, ids[start:min(start+batchIDs, len(ids))])
 			if err != nil {
 				return err
 			}
@@ -88,6 +88,7 @@ func keepVersions(ctx context.Context, tx *store.Tx, cs []store.Change) error {
 		var sb strings.Builder
 		sb.WriteString(`INSERT INTO fhir_versions (event_id, org_id, version, snapshot, last_updated) VALUES `)
 		args := make([]any, 0, 5*len(part))
+		ph := tx.Placeholder
 		for i, r := range part {
 			b, err := json.Marshal(r.in)
 			if err != nil {
@@ -97,7 +98,7 @@ func keepVersions(ctx context.Context, tx *store.Tx, cs []store.Change) error {
 				sb.WriteString(", ")
 			}
 			n := len(args)
-			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
+			sb.WriteString("(" + ph(n+1) + ", " + ph(n+2) + ", " + ph(n+3) + ", " + ph(n+4) + ", " + ph(n+5) + ")")
 			args = append(args, r.in.ID, r.org, r.in.Version, string(b), r.in.UpdatedAt)
 		}
 		sb.WriteString(` ON CONFLICT (event_id, version) DO UPDATE SET snapshot = excluded.snapshot, last_updated = excluded.last_updated`)
@@ -110,9 +111,9 @@ func keepVersions(ctx context.Context, tx *store.Tx, cs []store.Change) error {
 
 // snapshots reads the submitted events of orgID among ids as the mapping
 // needs them (snapshot for many ids); an id that is not one is left out.
-func snapshots(ctx context.Context, q store.Querier, orgID store.OrgID, ids []string) ([]fhir.EventInput, error) {
+func snapshots(ctx context.Context, q store.Querier, ph func(int) string, orgID store.OrgID, ids []string) ([]fhir.EventInput, error) {
 	args := []any{orgID, string(events.Draft)}
-	rows, err := q.QueryContext(ctx, `SELECT `+eventsdb.EventCols+` FROM events WHERE org_id = $1 AND status <> $2 AND id IN (`+params(&args, ids)+`)`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+eventsdb.EventCols+` FROM events WHERE org_id = `+ph(1)+` AND status <> `+ph(2)+` AND id IN (`+params(ph, &args, ids)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("fhirdb: read %d events: %w", len(ids), err)
 	}
@@ -129,26 +130,28 @@ func snapshots(ctx context.Context, q store.Querier, orgID store.OrgID, ids []st
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("fhirdb: read %d events: %w", len(ids), err)
 	}
-	return inputsOf(ctx, q, es)
+	return inputsOf(ctx, q, ph, es)
 }
 
-// params appends ids to args and returns their placeholders, for IN.
-func params(args *[]any, ids []string) string {
+// params appends ids to args and returns their placeholders (made by
+// ph), for IN.
+func params(ph func(int) string, args *[]any, ids []string) string {
 	var sb strings.Builder
 	for i, id := range ids {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
 		*args = append(*args, id)
-		sb.WriteString("$" + strconv.Itoa(len(*args)))
+		sb.WriteString(ph(len(*args)))
 	}
 	return sb.String()
 }
 
-// inputsOf maps events es as the FHIR mapping reads them: the ODS code of
+// inputsOf maps events es as the FHIR mapping reads them (ph makes the
+// placeholders of q's engine, see store.DB.Placeholder): the ODS code of
 // each organisation read once, the gradings of the events of one
 // organisation with one query per batchIDs events.
-func inputsOf(ctx context.Context, q store.Querier, es []eventsdb.Event) ([]fhir.EventInput, error) {
+func inputsOf(ctx context.Context, q store.Querier, ph func(int) string, es []eventsdb.Event) ([]fhir.EventInput, error) {
 	out := make([]fhir.EventInput, len(es))
 	ods := map[store.OrgID]string{}
 	byOrg := map[store.OrgID][]int{}
@@ -173,7 +176,7 @@ func inputsOf(ctx context.Context, q store.Querier, es []eventsdb.Event) ([]fhir
 		}
 		for start := 0; start < len(idx); start += batchIDs {
 			part := idx[start:min(start+batchIDs, len(idx))]
-			if err := gradings(ctx, q, org, es, out, part); err != nil {
+			if err := gradings(ctx, q, ph, org, es, out, part); err != nil {
 				return nil, err
 			}
 		}
@@ -187,7 +190,7 @@ func inputsOf(ctx context.Context, q store.Querier, es []eventsdb.Event) ([]fhir
 // gradings reads the gradings of es[i] for i in part (all of org) into
 // out[i]: the last grading of each patient, patients in the order first
 // graded.
-func gradings(ctx context.Context, q store.Querier, org store.OrgID, es []eventsdb.Event, out []fhir.EventInput, part []int) error {
+func gradings(ctx context.Context, q store.Querier, ph func(int) string, org store.OrgID, es []eventsdb.Event, out []fhir.EventInput, part []int) error {
 	what := "event " + es[part[0]].ID
 	if len(part) > 1 {
 		what = fmt.Sprintf("%d events", len(part))
@@ -199,8 +202,8 @@ func gradings(ctx context.Context, q store.Querier, org store.OrgID, es []events
 		at[es[i].ID] = i
 	}
 	args := []any{org}
-	rows, err := q.QueryContext(ctx, `SELECT event_id, patient, physical_harm, psychological_harm FROM event_gradings WHERE org_id = $1 AND event_id IN (`+
-		params(&args, ids)+`) ORDER BY at, id`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT event_id, patient, physical_harm, psychological_harm FROM event_gradings WHERE org_id = `+ph(1)+` AND event_id IN (`+
+		params(ph, &args, ids)+`) ORDER BY at, id`, args...)
 	if err != nil {
 		return fmt.Errorf("fhirdb: gradings of %s: %w", what, err)
 	}
@@ -237,3 +240,7 @@ func gradings(ctx context.Context, q store.Querier, org store.OrgID, es []events
 	}
 	return nil
 }
+
+// dollar makes "$n" placeholders, which both engines take (for
+// statements of few arguments).
+func dollar(n int) string { return "$" + strconv.Itoa(n) }

@@ -100,7 +100,7 @@ func snapshot(ctx context.Context, q store.Querier, orgID store.OrgID, id string
 }
 
 func inputOf(ctx context.Context, q store.Querier, e eventsdb.Event) (fhir.EventInput, error) {
-	ins, err := inputsOf(ctx, q, []eventsdb.Event{e})
+	ins, err := inputsOf(ctx, q, dollar, []eventsdb.Event{e})
 	if err != nil {
 		return fhir.EventInput{}, err
 	}

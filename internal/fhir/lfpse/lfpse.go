@@ -260,7 +260,7 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 		args := make([]any, len(part))
 		ps := make([]string, len(part))
 		for i, id := range part {
-			args[i], ps[i] = id, fmt.Sprintf("$%d", i+1)
+			args[i], ps[i] = id, tx.Placeholder(i+1)
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT event_id, status, national_id FROM lfpse_submissions WHERE event_id IN (`+strings.Join(ps, ", ")+`)`, args...)
 		if err != nil {
