@@ -153,22 +153,27 @@ type checkedLine struct {
 	rf      *Refused
 }
 
-// chunkLines and chunkBytes bound a lineChunk.
+// chunkLines and chunkBytes bound a lineChunk; aheadChunks is how many
+// chunks may be read ahead of the writer: more lines than one batch of
+// the import writer (500), so that the workers go on checking while a
+// batch is written.
 const (
-	chunkLines = 64
-	chunkBytes = 1 << 20
+	chunkLines  = 64
+	chunkBytes  = 1 << 20
+	aheadChunks = 24
 )
 
 // checkLines reads rd on a goroutine of its own, in chunks, and checks
 // the chunks' lines on a pool of GOMAXPROCS workers. It returns the chunks
-// in the order of the file (each to be waited for on done), at most a few
-// per worker ahead of the reader of the channel, and stop, which ends the
+// in the order of the file (each to be waited for on done), at most
+// aheadChunks (or two per worker) ahead of the reader of the channel, and
+// stop, which ends the
 // goroutines and waits for them (call it once the chunks are no longer
 // read).
 func checkLines(ctx context.Context, cfg fhir.Config, im *eventsdb.Importer, rd *Reader) (<-chan *lineChunk, func()) {
 	workers := runtime.GOMAXPROCS(0)
 	ctx, cancel := context.WithCancel(ctx)
-	ordered := make(chan *lineChunk, 2*workers)
+	ordered := make(chan *lineChunk, max(aheadChunks, 2*workers))
 	jobs := make(chan *lineChunk, workers)
 	var wg sync.WaitGroup
 	wg.Add(1 + workers)
