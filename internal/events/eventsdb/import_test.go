@@ -95,6 +95,13 @@ func TestImportWritesBatches(t *testing.T) {
 		if imported != 10 || entries != 10 || versions != 12 || history != 14 {
 			t.Errorf("imported events %d with %d entries, %d FHIR versions, %d history rows; want 10, 10, 12, 14", imported, entries, versions, history)
 		}
+		// The counts per status (kept by triggers) agree with the events.
+		var off int
+		if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM (SELECT org_id, status, COUNT(*) AS n FROM events GROUP BY org_id, status) e
+			FULL JOIN event_status_counts c ON c.org_id = e.org_id AND c.status = e.status
+			WHERE COALESCE(e.n, 0) <> COALESCE(c.n, 0)`).Scan(&off); err != nil || off != 0 {
+			t.Errorf("counts per status disagree with the events in %d places (%v)", off, err)
+		}
 		if f := storetest.Findings(t, st); len(f) > 0 {
 			t.Errorf("deep check after batched imports: %q", f)
 		}
