@@ -35,24 +35,23 @@ type Change struct {
 // as it stands in tx (see DB.content), so call it after the change's last
 // write to that entity.
 func (s *DB) appendAudit(ctx context.Context, tx *Tx, c Change) error {
-	content, err := s.changeContent(ctx, tx, c)
+	contents, err := s.changeContents(ctx, tx, []Change{c})
 	if err != nil {
 		return err
 	}
-	a := audit.ActorFrom(ctx)
-	tx.pending = append(tx.pending, audit.Entry{
-		ID: NewID(), At: s.now().Truncate(time.Microsecond), OrgID: string(c.OrgID),
-		ActorID: a.UserID, ActorName: a.Name, Action: c.Action, Entity: c.Entity, EntityID: c.EntityID,
-		Summary: c.Summary, RequestID: a.RequestID, ContentHash: content,
-	})
-	return nil
+	tx.keep(ctx, c, contents[0])
+	return tx.chainIfLong(ctx)
 }
 
 // chainAudit writes tx's kept audit entries, in the order they were
-// made, chained to the last entry of the log: the last step before the
-// commit, so that on PostgreSQL the audit log is locked (one chain, one
-// writer at a time) only for these statements and the commit, not for the
-// whole transaction.
+// made, chained to the last entry of the log, many to an INSERT: the last
+// step before the commit, so that on PostgreSQL the audit log is locked
+// (one chain, one writer at a time) only for these statements and the
+// commit, not for the whole transaction. A transaction that keeps
+// auditChainAt entries chains them there and then (see chainIfLong), so
+// that its memory stays bounded: on PostgreSQL it then holds the audit
+// log's lock from that moment until it commits or rolls back, and other
+// writers' audited changes wait for it.
 func (tx *Tx) chainAudit(ctx context.Context) error {
 	if len(tx.pending) == 0 {
 		return nil
@@ -67,16 +66,15 @@ func (tx *Tx) chainAudit(ctx context.Context) error {
 	if err != nil && !NoRows(err) {
 		return s.Wrap(err, "read audit chain head")
 	}
-	for _, e := range tx.pending {
+	for i := range tx.pending {
+		e := &tx.pending[i]
 		seq++
 		e.Seq, e.PrevHash = seq, prev
-		e.Hash = audit.ComputeHash(e)
+		e.Hash = audit.ComputeHash(*e)
 		prev = e.Hash
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, id, at, org_id, actor_id, actor_name, action, entity, entity_id, summary, request_id, prev_hash, content_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-			e.Seq, e.ID, e.At, Nullable(e.OrgID), Nullable(e.ActorID), e.ActorName, e.Action, e.Entity, e.EntityID, e.Summary, e.RequestID, e.PrevHash, e.ContentHash, e.Hash); err != nil {
-			return s.Wrap(err, "append audit entry")
-		}
+	}
+	if err := tx.writeAudit(ctx, tx.pending); err != nil {
+		return s.Wrap(err, "append audit entries")
 	}
 	tx.pending = nil
 	return nil

@@ -69,6 +69,10 @@ type Entity struct {
 	// unaudited tables are listed in Derived.
 	Follows  []string
 	OnChange func(ctx context.Context, tx *Tx, c Change) error
+	// OnChanges, optional, is OnChange for the changes of one
+	// Tx.AuditBatch at once, with the same result as OnChange for each in
+	// turn; a follower without it gets OnChange for each.
+	OnChanges func(ctx context.Context, tx *Tx, cs []Change) error
 	// Derived lists tables holding only data derived from audited content
 	// and rewritten as it changes (by OnChange, triggers or a rebuild):
 	// they need no audit entries of their own, and the deep check skips them.
@@ -152,7 +156,7 @@ func newRegistry(wings []Entity) (*registry, error) {
 			return nil, fmt.Errorf("store: content registry: entity %q has no tables", e.Name)
 		case len(e.Follows) > 0 && e.OnChange == nil:
 			return nil, fmt.Errorf("store: content registry: entity %q follows %v but has no OnChange", e.Name, e.Follows)
-		case len(e.Follows) == 0 && e.OnChange != nil:
+		case len(e.Follows) == 0 && (e.OnChange != nil || e.OnChanges != nil):
 			return nil, fmt.Errorf("store: content registry: entity %q has an OnChange but follows nothing", e.Name)
 		case e.Bulk && len(e.Parts) > 1:
 			return nil, fmt.Errorf("store: content registry: entity %q is written in bulk, so it can have only one table", e.Name)
@@ -460,45 +464,13 @@ func scanAny(rows *sql.Rows, n int) ([]any, error) {
 }
 
 // contentHash returns the content hash of entity id (in orgID for an
-// org-scoped entity) as q sees it now.
+// org-scoped entity) as q sees it now (contentHashes of one id).
 func (s *DB) contentHash(ctx context.Context, q Querier, orgID OrgID, d *Entity, id string) (string, error) {
-	args := []any{id}
-	if d.OrgScoped {
-		args = []any{orgID, id}
+	hs, err := s.contentHashes(ctx, q, orgID, d, []string{id})
+	if err != nil {
+		return "", err
 	}
-	parts := make([][][32]byte, len(d.Parts))
-	for i, p := range d.Parts {
-		where := make([]string, len(p.Key))
-		for k, c := range p.Key {
-			where[k] = fmt.Sprintf("%s = $%d", c, k+1)
-		}
-		rows, err := q.QueryContext(ctx, `SELECT * FROM `+p.Table+` WHERE `+strings.Join(where, " AND "), args...)
-		if err != nil {
-			return "", s.Wrap(err, "hash %s %s", d.Name, id)
-		}
-		cols, err := rows.Columns()
-		if err != nil {
-			rows.Close()
-			return "", s.Wrap(err, "hash %s %s", d.Name, id)
-		}
-		h := newRowHasher(p.Table, cols, p)
-		for rows.Next() {
-			vals, err := scanAny(rows, len(cols))
-			if err != nil {
-				rows.Close()
-				return "", s.Wrap(err, "hash %s %s", d.Name, id)
-			}
-			parts[i] = append(parts[i], h.sum(vals))
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return "", s.Wrap(err, "hash %s %s", d.Name, id)
-		}
-		if i == 0 && len(parts[0]) == 0 {
-			return deletedContent, nil
-		}
-	}
-	return entityHash(d.Name, parts), nil
+	return hs[id], nil
 }
 
 // BulkBefore returns the content hash of a bulk-capable entity before a
@@ -510,38 +482,4 @@ func (s *DB) BulkBefore(ctx context.Context, tx *Tx, orgID OrgID, entity, id str
 		return "", notRegistered("hash "+entity+" "+id, entity)
 	}
 	return s.contentHash(ctx, tx, orgID, d, id)
-}
-
-// changeContent returns the content_hash value for c: the entity's content
-// hash after the change, and bulk-set terms. A change to an entity the DB
-// was opened without is refused: recorded without its content, a later
-// direct edit of the entity would pass the deep check.
-func (s *DB) changeContent(ctx context.Context, tx *Tx, c Change) (string, error) {
-	if c.noContent {
-		return "", nil
-	}
-	d := s.entity(c.Entity)
-	if d == nil {
-		return "", notRegistered("audit "+c.Action, c.Entity)
-	}
-	if c.BulkContent != "" {
-		return c.BulkContent, nil
-	}
-	if c.EntityID == "" || slices.Contains(d.NoContent, c.Action) {
-		return "", nil
-	}
-	h, err := s.contentHash(ctx, tx, c.OrgID, d, c.EntityID)
-	if err != nil {
-		return "", err
-	}
-	if d.Bulk && c.Before != "" && c.Before != deletedContent {
-		audited, err := tx.audited(ctx, c.Entity, c.EntityID)
-		if err != nil {
-			return "", s.Wrap(err, "find audit entries of %s %s", c.Entity, c.EntityID)
-		}
-		if !audited {
-			h += " -" + c.Entity + ":1:" + c.Before
-		}
-	}
-	return h, nil
 }

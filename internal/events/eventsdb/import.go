@@ -24,10 +24,17 @@ type Historical struct {
 	ChangedAt time.Time
 	// Reason is the reason of a final status that needs one.
 	Reason string
+
+	// derived is what the row of the event holds besides the answers,
+	// worked out by Importer.Check (on the caller's goroutine) when it
+	// was given.
+	derived *derived
 }
 
-// importBatch is how many historical events one transaction writes.
-const importBatch = 500
+// importBatch is how many historical events one transaction of
+// ImportHistorical writes, and how many events one batch of the import
+// writer (importWriter) holds.
+var importBatch = 500
 
 // ImportHistorical adds already-reported events to orgID, oldest first,
 // each checked against the flow as it stood on its day (a date is "in the
@@ -53,6 +60,8 @@ func (s *DB) ImportHistorical(ctx context.Context, orgID store.OrgID, hs []Histo
 	for start := 0; start < len(order); start += importBatch {
 		batch := order[start:min(start+importBatch, len(order))]
 		err := s.Tx(ctx, func(tx *store.Tx) error {
+			w := s.newImportWriter(tx, orgID)
+			defer w.close()
 			for _, i := range batch {
 				h := hs[i]
 				if h.Audience != events.Public {
@@ -74,11 +83,12 @@ func (s *DB) ImportHistorical(ctx context.Context, orgID store.OrgID, hs []Histo
 				if err := flow.Check(rec, h.Audience, c); err != nil {
 					return apperr.New(apperr.Invalid, "event %d: %s", i+1, firstField(err))
 				}
-				if err := s.importOne(ctx, tx, orgID, rec, h); err != nil {
+				h.Record = rec
+				if err := w.add(ctx, h); err != nil {
 					return err
 				}
 			}
-			return nil
+			return w.flush(ctx)
 		})
 		if err != nil {
 			return done, err
@@ -101,45 +111,116 @@ func firstField(err error) string {
 	return keys[0] + ": " + fs[keys[0]]
 }
 
-func (s *DB) importOne(ctx context.Context, tx *store.Tx, orgID store.OrgID, rec events.Record, h Historical) error {
-	d, err := derive(rec, h.SubmittedAt)
-	if err != nil {
-		return err
+// importWriter writes checked historical events in one transaction, a
+// batch of importBatch at a time: the references of a batch with one
+// statement per year, its events and their history with multi-row
+// INSERTs, and its audit entries (event.import, one per event) with one
+// AuditBatch. ImportHistorical and Importer both write through it.
+type importWriter struct {
+	s       *DB
+	tx      *store.Tx
+	orgID   store.OrgID
+	queue   []Historical
+	events  *store.Batcher
+	history *store.Batcher
+}
+
+// importCols are the columns of events an import writes.
+const importCols = `id, org_id, ref, record_type, status, audience, taxonomy_version, record, reporter_id,
+	occurred_on, occurred_estimate, location, service_area, agents, system_id, reported_harm, harm, version, created_at, updated_at, submitted_at, closed_at`
+
+func (s *DB) newImportWriter(tx *store.Tx, orgID store.OrgID) *importWriter {
+	return &importWriter{s: s, tx: tx, orgID: orgID,
+		events:  store.NewBatcher(tx, "events", importCols, 22, importBatch),
+		history: store.NewBatcher(tx, "event_status_history", "id, event_id, org_id, status, reason, at", 6, 2*importBatch)}
+}
+
+// add queues h, checked, and writes the batch once it is full.
+func (w *importWriter) add(ctx context.Context, h Historical) error {
+	w.queue = append(w.queue, h)
+	if len(w.queue) >= importBatch {
+		return w.flush(ctx)
 	}
-	year := h.SubmittedAt.Format("2006")
-	n, err := s.NextRef(ctx, tx, orgID, "PSE-"+year)
-	if err != nil {
-		return err
+	return nil
+}
+
+// close releases the writer's prepared statements.
+func (w *importWriter) close() {
+	w.events.Close()
+	w.history.Close()
+}
+
+// flush writes the queued events.
+func (w *importWriter) flush(ctx context.Context) error {
+	if len(w.queue) == 0 {
+		return nil
 	}
-	id, ref := store.NewID(), fmt.Sprintf("PSE-%s-%06d", year, n)
-	var reporter any
-	if h.ReporterID != "" && h.Audience == events.Staff {
-		reporter = h.ReporterID
+	s, tx, orgID := w.s, w.tx, w.orgID
+	defer func() { w.queue = w.queue[:0] }()
+	// The references, in queue order within each year, reserved with
+	// one statement per year.
+	years := map[string]int{}
+	var order []string
+	for i := range w.queue {
+		y := w.queue[i].SubmittedAt.Format("2006")
+		if years[y] == 0 {
+			order = append(order, y)
+		}
+		years[y]++
 	}
-	changed := h.ChangedAt
-	if changed.Before(h.SubmittedAt) {
-		changed = h.SubmittedAt
+	next := map[string]int64{}
+	for _, y := range order {
+		first, err := s.NextRefs(ctx, tx, orgID, "PSE-"+y, years[y])
+		if err != nil {
+			return err
+		}
+		next[y] = first
 	}
-	var closed any
-	if !h.Status.Open() {
-		closed = changed
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, org_id, ref, record_type, status, audience, taxonomy_version, record, reporter_id,
-		occurred_on, occurred_estimate, location, service_area, agents, system_id, reported_harm, harm, version, created_at, updated_at, submitted_at, closed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, 1, $17, $18, $17, $19)`,
-		id, orgID, ref, string(rec.Type), string(h.Status), string(h.Audience), events.TaxonomyVersion, d.record, reporter,
-		d.occurred, d.estimate, d.location, d.area, d.agents, d.system, d.harm, h.SubmittedAt, changed, closed); err != nil {
-		return s.Wrap(err, "import event")
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO event_status_history (id, event_id, org_id, status, reason, at) VALUES ($1, $2, $3, $4, '', $5)`,
-		store.NewID(), id, orgID, string(events.Submitted), h.SubmittedAt); err != nil {
-		return s.Wrap(err, "import event history")
-	}
-	if h.Status != events.Submitted {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO event_status_history (id, event_id, org_id, status, reason, at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			store.NewID(), id, orgID, string(h.Status), h.Reason, changed); err != nil {
+	changes := make([]store.Change, 0, len(w.queue))
+	for i := range w.queue {
+		h := &w.queue[i]
+		d := h.derived
+		if d == nil {
+			dv, err := derive(h.Record, h.SubmittedAt)
+			if err != nil {
+				return err
+			}
+			d = &dv
+		}
+		year := h.SubmittedAt.Format("2006")
+		id, ref := store.NewID(), fmt.Sprintf("PSE-%s-%06d", year, next[year])
+		next[year]++
+		var reporter any
+		if h.ReporterID != "" && h.Audience == events.Staff {
+			reporter = h.ReporterID
+		}
+		changed := h.ChangedAt
+		if changed.Before(h.SubmittedAt) {
+			changed = h.SubmittedAt
+		}
+		var closed any
+		if !h.Status.Open() {
+			closed = changed
+		}
+		if err := w.events.Add(ctx, id, orgID, ref, string(h.Record.Type), string(h.Status), string(h.Audience), events.TaxonomyVersion, d.record, reporter,
+			d.occurred, d.estimate, d.location, d.area, d.agents, d.system, d.harm, d.harm, 1, h.SubmittedAt, changed, h.SubmittedAt, closed); err != nil {
+			return s.Wrap(err, "import event")
+		}
+		if err := w.history.Add(ctx, store.NewID(), id, orgID, string(events.Submitted), "", h.SubmittedAt); err != nil {
 			return s.Wrap(err, "import event history")
 		}
+		if h.Status != events.Submitted {
+			if err := w.history.Add(ctx, store.NewID(), id, orgID, string(h.Status), h.Reason, changed); err != nil {
+				return s.Wrap(err, "import event history")
+			}
+		}
+		changes = append(changes, store.Change{OrgID: orgID, Action: "event.import", Entity: "event", EntityID: id, Summary: ref + " imported"})
 	}
-	return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "event.import", Entity: "event", EntityID: id, Summary: ref + " imported"})
+	if err := w.events.Flush(ctx); err != nil {
+		return s.Wrap(err, "import events")
+	}
+	if err := w.history.Flush(ctx); err != nil {
+		return s.Wrap(err, "import event history")
+	}
+	return tx.AuditBatch(ctx, changes)
 }

@@ -42,7 +42,7 @@ func New(st *store.DB) *DB {
 // the bed days an organisation enters and the changes marked on measures.
 func Content() []store.Entity {
 	return []store.Entity{
-		{Name: "evidence_counts", Follows: []string{"event"}, OnChange: onEventChange,
+		{Name: "evidence_counts", Follows: []string{"event"}, OnChange: onEventChange, OnChanges: onEventChanges,
 			Derived: []string{"evidence_counts", "evidence_event_counts"}},
 		{Name: "evidence_bed_days", Parts: []store.Part{{Table: "evidence_bed_days", Key: []string{"org_id"}}}},
 		{Name: "evidence_change", Parts: []store.Part{{Table: "evidence_changes", Key: []string{"id"}}}},
@@ -147,6 +147,186 @@ func addCount(ctx context.Context, tx *store.Tx, org, day string, k evidence.Key
 		}
 	}
 	return nil
+}
+
+// onEventChanges is onEventChange for the changes of one AuditBatch, with
+// the same result: the batch's events and their past contributions are
+// read with one query each (per 500 events), the contributions moved are
+// summed in memory per count, and each count changed is written once, many
+// to an INSERT, as are the events' own rows. An event changed twice in cs
+// goes through onEventChange, one change at a time.
+func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error {
+	var ids []string
+	seen := map[string]bool{}
+	for _, c := range cs {
+		if c.EntityID == "" {
+			continue
+		}
+		if seen[c.EntityID] {
+			for _, c := range cs {
+				if err := onEventChange(ctx, tx, c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		seen[c.EntityID] = true
+		ids = append(ids, c.EntityID)
+	}
+	type contribution struct {
+		org, day string
+		keys     []evidence.Key
+	}
+	now := map[string]contribution{}
+	old := map[string]contribution{}
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		in, args := idsIn(tx, part)
+		rows, err := tx.QueryContext(ctx, `SELECT `+factsCols+` FROM events WHERE id IN (`+in+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("read %d events: %w", len(part), err)
+		}
+		for rows.Next() {
+			x, err := scanFacts(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("read %d events: %w", len(part), err)
+			}
+			day, keys := evidence.Contribution(x.f)
+			now[x.id] = contribution{x.org, day, keys}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read %d events: %w", len(part), err)
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT event_id, org_id, day, keys FROM evidence_event_counts WHERE event_id IN (`+in+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("read counts of %d events: %w", len(part), err)
+		}
+		for rows.Next() {
+			var id, b string
+			var c contribution
+			if err := rows.Scan(&id, &c.org, &c.day, &b); err != nil {
+				rows.Close()
+				return fmt.Errorf("read counts of %d events: %w", len(part), err)
+			}
+			if b != "" {
+				if err := json.Unmarshal([]byte(b), &c.keys); err != nil {
+					rows.Close()
+					return fmt.Errorf("counts of event %s: %w", id, err)
+				}
+			}
+			old[id] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read counts of %d events: %w", len(part), err)
+		}
+	}
+	type ck struct{ org, dim, value, day string }
+	type cv struct {
+		n, minutes int64
+		taken      bool // a contribution was taken away: the count may fall to nothing
+	}
+	var order []ck
+	sums := map[ck]*cv{}
+	move := func(org, day string, k evidence.Key, sign int64) {
+		key := ck{org, k.Dim, k.Value, day}
+		v := sums[key]
+		if v == nil {
+			v = &cv{}
+			sums[key] = v
+			order = append(order, key)
+		}
+		v.n += sign
+		v.minutes += sign * k.Minutes
+		v.taken = v.taken || sign < 0
+	}
+	var forget []string
+	rows := store.NewBatcher(tx, "evidence_event_counts", "event_id, org_id, day, keys", 4, 500)
+	defer rows.Close()
+	for _, id := range ids {
+		o, n := old[id], now[id]
+		if o.org == n.org && o.day == n.day && slices.Equal(o.keys, n.keys) {
+			continue
+		}
+		for _, k := range o.keys {
+			move(o.org, o.day, k, -1)
+		}
+		for _, k := range n.keys {
+			move(n.org, n.day, k, 1)
+		}
+		if _, had := old[id]; had {
+			forget = append(forget, id)
+		}
+		if n.day == "" {
+			continue
+		}
+		b, _ := json.Marshal(n.keys)
+		if err := rows.Add(ctx, id, n.org, n.day, string(b)); err != nil {
+			return fmt.Errorf("record counts of event %s: %w", id, err)
+		}
+	}
+	for start := 0; start < len(order); start += 200 {
+		part := order[start:min(start+200, len(order))]
+		var sb strings.Builder
+		var args []any
+		for _, key := range part {
+			v := sums[key]
+			if v.n == 0 && v.minutes == 0 {
+				continue
+			}
+			if len(args) > 0 {
+				sb.WriteString(", ")
+			}
+			n := len(args)
+			sb.WriteByte('(')
+			for k := 1; k <= 6; k++ {
+				if k > 1 {
+					sb.WriteString(", ")
+				}
+				sb.WriteString(tx.Placeholder(n + k))
+			}
+			sb.WriteByte(')')
+			args = append(args, key.org, key.dim, key.value, key.day, v.n, v.minutes)
+		}
+		if len(args) == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO evidence_counts (org_id, dim, value, day, n, minutes) VALUES `+sb.String()+`
+			ON CONFLICT (org_id, dim, value, day) DO UPDATE SET n = evidence_counts.n + excluded.n, minutes = evidence_counts.minutes + excluded.minutes`, args...); err != nil {
+			return fmt.Errorf("count %d keys: %w", len(args)/6, err)
+		}
+	}
+	for _, key := range order {
+		if !sums[key].taken {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_counts WHERE org_id = $1 AND dim = $2 AND value = $3 AND day = $4 AND n <= 0`, key.org, key.dim, key.value, key.day); err != nil {
+			return fmt.Errorf("drop count %s=%s on %s: %w", key.dim, key.value, key.day, err)
+		}
+	}
+	for start := 0; start < len(forget); start += 500 {
+		in, args := idsIn(tx, forget[start:min(start+500, len(forget))])
+		if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_event_counts WHERE event_id IN (`+in+`)`, args...); err != nil {
+			return fmt.Errorf("forget counts of %d events: %w", len(args), err)
+		}
+	}
+	if err := rows.Flush(ctx); err != nil {
+		return fmt.Errorf("record counts of %d events: %w", len(ids), err)
+	}
+	return nil
+}
+
+// idsIn returns placeholders for ids, and ids as arguments, for
+// "id IN (...)" (the statement's only arguments).
+func idsIn(tx *store.Tx, ids []string) (string, []any) {
+	ps := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ps[i], args[i] = tx.Placeholder(i+1), id
+	}
+	return strings.Join(ps, ", "), args
 }
 
 // RebuildResult says what Rebuild counted.

@@ -2,12 +2,15 @@ package bulk
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
@@ -52,12 +55,18 @@ var ErrRefused = errors.New("bulk: refused lines")
 // when none was refused (all or nothing). Each stored event is audited as
 // event.import. The error is Invalid when a line was refused (the Result
 // lists them with line numbers and reasons).
+//
+// The lines are decoded, mapped and checked on a small pool of goroutines
+// (one per processor) while this one writes the events checked before, in
+// batches, in the order of the file; a bounded number of lines is in
+// hand at any time, so memory does not grow with the file.
 func ImportAdverseEvents(ctx context.Context, db *store.DB, orgID store.OrgID, cfg fhir.Config, r io.Reader, progress Progress) (Result, error) {
 	var res Result
 	im, err := eventsdb.New(db).NewImporter(ctx, orgID)
 	if err != nil {
 		return res, err
 	}
+	defer im.Close()
 	refuse := func(rf Refused) {
 		if len(res.Refused) < MaxRefused {
 			res.Refused = append(res.Refused, rf)
@@ -66,52 +75,54 @@ func ImportAdverseEvents(ctx context.Context, db *store.DB, orgID store.OrgID, c
 		}
 	}
 	err = db.Tx(ctx, func(tx *store.Tx) error {
-		rd := NewReader(r, MaxLine)
+		chunks, stop := checkLines(ctx, cfg, im, NewReader(r, MaxLine))
+		defer stop()
 		stored := 0
-		for {
-			if err := ctx.Err(); err != nil {
-				return err
+		var read int64
+		for c := range chunks {
+			select {
+			case <-c.done:
+			case <-ctx.Done():
+				return ctx.Err()
 			}
-			l, err := rd.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			var le *LineError
-			if errors.As(err, &le) {
-				res.Records++
-				refuse(Refused{Line: le.N, Reason: le.Reason})
-				continue
-			}
-			if err != nil {
-				return apperr.Wrap(apperr.Invalid, err, "The file could not be read to its end")
-			}
-			res.Records++
-			if progress != nil && res.Records%1000 == 0 {
-				progress(res.Records, rd.Bytes())
-			}
-			h, rf := historical(cfg, l)
-			if rf == nil {
-				if h, err = im.Check(h); err != nil {
-					rf = &Refused{Line: l.N, Reason: apperr.MessageOf(err)}
+			for i := range c.items {
+				if err := ctx.Err(); err != nil {
+					return err
 				}
+				it := &c.items[i]
+				res.Records++
+				if it.lineErr != nil {
+					refuse(Refused{Line: it.lineErr.N, Reason: it.lineErr.Reason})
+					continue
+				}
+				if progress != nil && res.Records%1000 == 0 {
+					progress(res.Records, it.bytes)
+				}
+				if it.rf != nil {
+					refuse(*it.rf)
+					continue
+				}
+				if len(res.Refused) > 0 {
+					continue // nothing more is written: the file will not be stored
+				}
+				if err := im.Add(ctx, tx, it.h); err != nil {
+					return err
+				}
+				stored++
 			}
-			if rf != nil {
-				refuse(*rf)
-				continue
+			read = c.bytes
+			if c.err != nil {
+				return apperr.Wrap(apperr.Invalid, c.err, "The file could not be read to its end")
 			}
-			if len(res.Refused) > 0 {
-				continue // nothing more is written: the file will not be stored
-			}
-			if err := im.Add(ctx, tx, h); err != nil {
-				return err
-			}
-			stored++
 		}
 		if progress != nil {
-			progress(res.Records, rd.Bytes())
+			progress(res.Records, read)
 		}
 		if len(res.Refused) > 0 {
 			return apperr.Wrap(apperr.Invalid, ErrRefused, fmt.Sprintf("%d of %d lines were refused, so nothing was imported", len(res.Refused)+res.MoreRefused, res.Records))
+		}
+		if err := im.Flush(ctx, tx); err != nil {
+			return err
 		}
 		res.Imported = stored
 		return nil
@@ -121,6 +132,116 @@ func ImportAdverseEvents(ctx context.Context, db *store.DB, orgID store.OrgID, c
 		return res, err
 	}
 	return res, nil
+}
+
+// A lineChunk is a run of lines of the file, read in order and checked by
+// one of checkLines' workers (done is closed then).
+type lineChunk struct {
+	items []checkedLine
+	bytes int64 // of the file read, to the end of the chunk
+	err   error // the file could not be read past the chunk
+	done  chan struct{}
+}
+
+// checkedLine is one line read and checked: a line that could not be
+// read, or its event or the reason it was refused.
+type checkedLine struct {
+	line    Line
+	lineErr *LineError
+	bytes   int64
+	h       eventsdb.Historical
+	rf      *Refused
+}
+
+// chunkLines and chunkBytes bound a lineChunk; aheadChunks is how many
+// chunks may be read ahead of the writer: more lines than one batch of
+// the import writer (500), so that the workers go on checking while a
+// batch is written.
+const (
+	chunkLines  = 64
+	chunkBytes  = 1 << 20
+	aheadChunks = 24
+)
+
+// checkLines reads rd on a goroutine of its own, in chunks, and checks
+// the chunks' lines on a pool of GOMAXPROCS workers. It returns the chunks
+// in the order of the file (each to be waited for on done), at most
+// aheadChunks (or two per worker) ahead of the reader of the channel, and
+// stop, which ends the
+// goroutines and waits for them (call it once the chunks are no longer
+// read).
+func checkLines(ctx context.Context, cfg fhir.Config, im *eventsdb.Importer, rd *Reader) (<-chan *lineChunk, func()) {
+	workers := runtime.GOMAXPROCS(0)
+	ctx, cancel := context.WithCancel(ctx)
+	ordered := make(chan *lineChunk, max(aheadChunks, 2*workers))
+	jobs := make(chan *lineChunk, workers)
+	var wg sync.WaitGroup
+	wg.Add(1 + workers)
+	go func() {
+		defer wg.Done()
+		defer close(ordered)
+		defer close(jobs)
+		for eof := false; !eof; {
+			c := &lineChunk{done: make(chan struct{})}
+			size := 0
+			for len(c.items) < chunkLines && size < chunkBytes {
+				l, err := rd.Next()
+				if errors.Is(err, io.EOF) {
+					eof = true
+					break
+				}
+				var le *LineError
+				if errors.As(err, &le) {
+					c.items = append(c.items, checkedLine{lineErr: le, bytes: rd.Bytes()})
+					continue
+				}
+				if err != nil {
+					c.err, eof = err, true
+					break
+				}
+				l.Data = bytes.Clone(l.Data)
+				size += len(l.Data)
+				c.items = append(c.items, checkedLine{line: l, bytes: rd.Bytes()})
+			}
+			c.bytes = rd.Bytes()
+			select {
+			case ordered <- c:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- c:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for range workers {
+		go func() {
+			defer wg.Done()
+			for c := range jobs {
+				for i := range c.items {
+					it := &c.items[i]
+					if it.lineErr != nil || ctx.Err() != nil {
+						continue
+					}
+					h, rf := historical(cfg, it.line)
+					if rf == nil {
+						var err error
+						if h, err = im.Check(h); err != nil {
+							rf = &Refused{Line: it.line.N, Reason: apperr.MessageOf(err)}
+						}
+					}
+					it.h, it.rf, it.line.Data = h, rf, nil
+				}
+				close(c.done)
+			}
+		}()
+	}
+	return ordered, func() {
+		cancel()
+		wg.Wait()
+	}
 }
 
 // historical reads one line as an AdverseEvent and maps it.

@@ -36,10 +36,11 @@ func New(db *store.DB) *DB { return &DB{DB: db, Events: eventsdb.New(db), Device
 // gave their events (written in the transaction of the create).
 func Content() []store.Entity {
 	return []store.Entity{{
-		Name:     "fhir_version",
-		Follows:  []string{"event"},
-		OnChange: keepVersion,
-		Derived:  []string{"fhir_versions", "fhir_identifiers"},
+		Name:      "fhir_version",
+		Follows:   []string{"event"},
+		OnChange:  keepVersion,
+		OnChanges: keepVersions,
+		Derived:   []string{"fhir_versions", "fhir_identifiers"},
 	}}
 }
 
@@ -99,33 +100,11 @@ func snapshot(ctx context.Context, q store.Querier, orgID store.OrgID, id string
 }
 
 func inputOf(ctx context.Context, q store.Querier, e eventsdb.Event) (fhir.EventInput, error) {
-	in := fhir.EventInput{ID: e.ID, Ref: e.Ref, Record: e.Record, Status: e.Status, Audience: e.Audience,
-		Anonymous: e.ReporterID == "", Confidential: e.Confidential, ReporterID: e.ReporterID,
-		Version: e.Version, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, SubmittedAt: e.SubmittedAt}
-	if err := q.QueryRowContext(ctx, `SELECT ods_code FROM organisations WHERE id = $1`, e.OrgID).Scan(&in.OrgODS); err != nil {
-		return in, fmt.Errorf("fhirdb: organisation of event %s: %w", e.ID, err)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT patient, physical_harm, psychological_harm FROM event_gradings WHERE event_id = $1 AND org_id = $2 ORDER BY at, id`, e.ID, e.OrgID)
+	ins, err := inputsOf(ctx, q, dollar, []eventsdb.Event{e})
 	if err != nil {
-		return in, fmt.Errorf("fhirdb: gradings of event %s: %w", e.ID, err)
+		return fhir.EventInput{}, err
 	}
-	defer rows.Close()
-	by := map[int]fhir.Grading{}
-	var order []int
-	for rows.Next() {
-		var g fhir.Grading
-		if err := rows.Scan(&g.Patient, &g.Physical, &g.Psychological); err != nil {
-			return in, fmt.Errorf("fhirdb: gradings of event %s: %w", e.ID, err)
-		}
-		if _, seen := by[g.Patient]; !seen {
-			order = append(order, g.Patient)
-		}
-		by[g.Patient] = g
-	}
-	for _, p := range order {
-		in.Gradings = append(in.Gradings, by[p])
-	}
-	return in, rows.Err()
+	return ins[0], nil
 }
 
 // Event is submitted event id of orgID as the mapping reads it now;

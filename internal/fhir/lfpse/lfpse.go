@@ -34,6 +34,7 @@ package lfpse
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
@@ -138,7 +139,7 @@ func New(db *store.DB) *DB { return &DB{DB: db, ev: eventsdb.New(db)} }
 func Content() []store.Entity {
 	return []store.Entity{
 		{Name: "lfpse_setting", Parts: []store.Part{{Table: "lfpse_settings", Key: []string{"org_id"}}}},
-		{Name: "lfpse", Follows: []string{"event"}, OnChange: onEventChange, Derived: []string{"lfpse_submissions"}},
+		{Name: "lfpse", Follows: []string{"event"}, OnChange: onEventChange, OnChanges: onEventChanges, Derived: []string{"lfpse_submissions"}},
 	}
 }
 
@@ -224,6 +225,83 @@ func onEventChange(ctx context.Context, tx *store.Tx, c store.Change) error {
 	case err != nil:
 		return fmt.Errorf("read LFPSE submission: %w", err)
 	}
+	return requeue(ctx, tx, c, st, nationalID)
+}
+
+// onEventChanges is onEventChange for the changes of one AuditBatch: the
+// submissions of the batch's events are read with one query (per 500
+// events). An event changed twice in cs goes through onEventChange, one
+// change at a time.
+func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error {
+	type sub struct {
+		st         Status
+		nationalID string
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, c := range cs {
+		if c.Action == "event.lfpse_ready" {
+			continue
+		}
+		if seen[c.EntityID] {
+			for _, c := range cs {
+				if err := onEventChange(ctx, tx, c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		seen[c.EntityID] = true
+		ids = append(ids, c.EntityID)
+	}
+	subs := map[string]sub{}
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		args := make([]any, len(part))
+		ps := make([]string, len(part))
+		for i, id := range part {
+			args[i], ps[i] = id, tx.Placeholder(i+1)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT event_id, status, national_id FROM lfpse_submissions WHERE event_id IN (`+strings.Join(ps, ", ")+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("read LFPSE submissions: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var x sub
+			if err := rows.Scan(&id, &x.st, &x.nationalID); err != nil {
+				rows.Close()
+				return fmt.Errorf("read LFPSE submissions: %w", err)
+			}
+			subs[id] = x
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read LFPSE submissions: %w", err)
+		}
+	}
+	for _, c := range cs {
+		if c.Action == "event.lfpse_ready" {
+			continue
+		}
+		x, ok := subs[c.EntityID]
+		var err error
+		if ok {
+			err = requeue(ctx, tx, c, x.st, x.nationalID)
+		} else {
+			err = autoQueue(ctx, tx, c)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// requeue queues an update of event c.EntityID, already queued (its
+// submission st, with the national record's id once accepted), after c.
+func requeue(ctx context.Context, tx *store.Tx, c store.Change, st Status, nationalID string) error {
+	var err error
 	now := tx.Now()
 	switch st {
 	case Pending:

@@ -1,0 +1,301 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/audit"
+)
+
+// auditChainAt bounds the audit entries a transaction keeps in memory:
+// once it keeps this many, they are chained to the log there and then (see
+// chainAudit), so that a transaction of a million changes (a bulk import)
+// does not hold a million entries.
+var auditChainAt = 10_000
+
+// contentChunk bounds the ids one content query asks for.
+const contentChunk = 500
+
+// auditRows is how many audit entries one INSERT writes.
+const auditRows = 100
+
+// AuditBatch makes the audit entries of cs in the transaction, in order:
+// the same entries Audit makes one by one, each with the content hash of
+// its entity as it stands now, but hashed for many ids of one entity at
+// once (one query per content part per chunk of ids). Call it after the
+// last write of every change in cs; an entity may be in cs only once (its
+// content is read once, after all the writes), and twice is an error.
+//
+// Then the followers of each entity changed run in the same transaction:
+// a follower with OnChanges gets the entity's changes of cs in one call,
+// one without gets OnChange for each, in order. The followers of one
+// change run after every entry of cs is made, each follower over the
+// whole batch in turn, so a follower's own audited changes come after
+// the batch's entries.
+func (tx *Tx) AuditBatch(ctx context.Context, cs []Change) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	contents, err := tx.s.changeContents(ctx, tx, cs)
+	if err != nil {
+		return err
+	}
+	for i, c := range cs {
+		tx.keep(ctx, c, contents[i])
+	}
+	if err := tx.chainIfLong(ctx); err != nil {
+		return err
+	}
+	var order []string
+	byEntity := map[string][]Change{}
+	for _, c := range cs {
+		if len(tx.s.content.followers[c.Entity]) == 0 {
+			continue
+		}
+		if _, ok := byEntity[c.Entity]; !ok {
+			order = append(order, c.Entity)
+		}
+		byEntity[c.Entity] = append(byEntity[c.Entity], c)
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	if tx.depth >= 4 {
+		return fmt.Errorf("store: audit %s: followers nested too deep (a loop of followers?)", cs[0].Action)
+	}
+	tx.depth++
+	defer func() { tx.depth-- }()
+	for _, name := range order {
+		group := byEntity[name]
+		for _, f := range tx.s.content.followers[name] {
+			if f.OnChanges != nil {
+				if err := f.OnChanges(ctx, tx, group); err != nil {
+					return fmt.Errorf("store: %s after %d changes of %s (%s...): %w", f.Name, len(group), name, group[0].Action, err)
+				}
+				continue
+			}
+			for _, c := range group {
+				if err := f.OnChange(ctx, tx, c); err != nil {
+					return fmt.Errorf("store: %s after %s: %w", f.Name, c.Action, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// keep makes the audit entry of c, with content hash content, and keeps
+// it until it is chained (see chainAudit). The actor comes from ctx and
+// the time is now.
+func (tx *Tx) keep(ctx context.Context, c Change, content string) {
+	a := audit.ActorFrom(ctx)
+	tx.pending = append(tx.pending, audit.Entry{
+		ID: NewID(), At: tx.s.now().Truncate(time.Microsecond), OrgID: string(c.OrgID),
+		ActorID: a.UserID, ActorName: a.Name, Action: c.Action, Entity: c.Entity, EntityID: c.EntityID,
+		Summary: c.Summary, RequestID: a.RequestID, ContentHash: content,
+	})
+}
+
+// chainIfLong chains tx's kept entries once there are auditChainAt of
+// them.
+func (tx *Tx) chainIfLong(ctx context.Context) error {
+	if len(tx.pending) < auditChainAt {
+		return nil
+	}
+	return tx.chainAudit(ctx)
+}
+
+// writeAudit inserts entries, already chained, auditRows to a statement.
+func (tx *Tx) writeAudit(ctx context.Context, entries []audit.Entry) error {
+	b := NewBatcher(tx, "audit_log", "seq, id, at, org_id, actor_id, actor_name, action, entity, entity_id, summary, request_id, prev_hash, content_hash, hash", 14, auditRows)
+	defer b.Close()
+	for start := 0; start < len(entries); start += auditRows {
+		for _, e := range entries[start:min(start+auditRows, len(entries))] {
+			if err := b.Add(ctx, e.Seq, e.ID, e.At, Nullable(e.OrgID), Nullable(e.ActorID), e.ActorName, e.Action, e.Entity, e.EntityID,
+				e.Summary, e.RequestID, e.PrevHash, e.ContentHash, e.Hash); err != nil {
+				return err
+			}
+		}
+		if err := b.Flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// changeContents returns the content_hash value of each change of cs
+// (see changeContent), hashing the entities of cs that need it together,
+// by entity (and organisation, for an org-scoped entity). A change to an
+// entity the DB was opened without is refused: recorded without its
+// content, a later direct edit of the entity would pass the deep check.
+func (s *DB) changeContents(ctx context.Context, tx *Tx, cs []Change) ([]string, error) {
+	out := make([]string, len(cs))
+	type group struct {
+		d     *Entity
+		orgID OrgID
+		ids   []string
+		at    []int
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	var seen map[string]bool
+	if len(cs) > 1 {
+		seen = make(map[string]bool, len(cs))
+	}
+	for i, c := range cs {
+		if c.noContent {
+			continue
+		}
+		d := s.entity(c.Entity)
+		if d == nil {
+			return nil, notRegistered("audit "+c.Action, c.Entity)
+		}
+		if c.BulkContent != "" {
+			out[i] = c.BulkContent
+			continue
+		}
+		if c.EntityID == "" || slices.Contains(d.NoContent, c.Action) {
+			continue
+		}
+		key := d.Name
+		if d.OrgScoped {
+			key += "|" + string(c.OrgID)
+		}
+		if seen != nil {
+			k := d.contentKey(string(c.OrgID), c.EntityID)
+			if seen[k] {
+				return nil, fmt.Errorf("store: audit %s: %s %s is changed twice in one batch", c.Action, c.Entity, c.EntityID)
+			}
+			seen[k] = true
+		}
+		g := byKey[key]
+		if g == nil {
+			g = &group{d: d, orgID: c.OrgID}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.ids = append(g.ids, c.EntityID)
+		g.at = append(g.at, i)
+	}
+	for _, g := range groups {
+		hs, err := s.contentHashes(ctx, tx, g.orgID, g.d, g.ids)
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range g.at {
+			c := cs[i]
+			h := hs[g.ids[k]]
+			if g.d.Bulk && c.Before != "" && c.Before != deletedContent {
+				audited, err := tx.audited(ctx, c.Entity, c.EntityID)
+				if err != nil {
+					return nil, s.Wrap(err, "find audit entries of %s %s", c.Entity, c.EntityID)
+				}
+				if !audited {
+					h += " -" + c.Entity + ":1:" + c.Before
+				}
+			}
+			out[i] = h
+		}
+	}
+	return out, nil
+}
+
+// contentHashes returns the content hash of each of ids of entity d (in
+// orgID for an org-scoped entity) as q sees it now: one query per part
+// for each contentChunk ids. An id without rows in the entity's own table
+// has deletedContent.
+func (s *DB) contentHashes(ctx context.Context, q Querier, orgID OrgID, d *Entity, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for start := 0; start < len(ids); start += contentChunk {
+		if err := s.hashChunk(ctx, q, orgID, d, ids[start:min(start+contentChunk, len(ids))], out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// hashChunk adds the content hashes of ids to out (see contentHashes).
+func (s *DB) hashChunk(ctx context.Context, q Querier, orgID OrgID, d *Entity, ids []string, out map[string]string) error {
+	what := d.Name + " " + ids[0]
+	if len(ids) > 1 {
+		what = fmt.Sprintf("%d of %s", len(ids), d.Name)
+	}
+	parts := make(map[string][][][32]byte, len(ids))
+	live := ids
+	for i, p := range d.Parts {
+		if len(live) == 0 {
+			break
+		}
+		args := make([]any, 0, len(live)+1)
+		var sb strings.Builder
+		sb.WriteString(`SELECT * FROM ` + p.Table + ` WHERE `)
+		if d.OrgScoped {
+			args = append(args, orgID)
+			sb.WriteString(p.Key[0] + ` = ` + s.dialect.bulkPlaceholder(1) + ` AND `)
+		}
+		col := p.Key[len(p.Key)-1]
+		sb.WriteString(col + ` IN (`)
+		for k, id := range live {
+			if k > 0 {
+				sb.WriteString(", ")
+			}
+			args = append(args, id)
+			sb.WriteString(s.dialect.bulkPlaceholder(len(args)))
+		}
+		sb.WriteByte(')')
+		rows, err := q.QueryContext(ctx, sb.String(), args...)
+		if err != nil {
+			return s.Wrap(err, "hash %s", what)
+		}
+		cols, err := rows.Columns()
+		if err != nil {
+			rows.Close()
+			return s.Wrap(err, "hash %s", what)
+		}
+		ki := slices.IndexFunc(cols, func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), col) })
+		if ki < 0 {
+			rows.Close()
+			return fmt.Errorf("store: hash %s: table %s has no column %s", what, p.Table, col)
+		}
+		h := newRowHasher(p.Table, cols, p)
+		for rows.Next() {
+			vals, err := scanAny(rows, len(cols))
+			if err != nil {
+				rows.Close()
+				return s.Wrap(err, "hash %s", what)
+			}
+			id := keyString(vals[ki])
+			ps := parts[id]
+			if ps == nil {
+				if i > 0 {
+					continue // not asked for (cannot happen: the id is live)
+				}
+				ps = make([][][32]byte, len(d.Parts))
+				parts[id] = ps
+			}
+			ps[i] = append(ps[i], h.sum(vals))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return s.Wrap(err, "hash %s", what)
+		}
+		if i == 0 {
+			var found []string
+			for _, id := range live {
+				if parts[id] == nil {
+					out[id] = deletedContent
+				} else {
+					found = append(found, id)
+				}
+			}
+			live = found
+		}
+	}
+	for _, id := range live {
+		out[id] = entityHash(d.Name, parts[id])
+	}
+	return nil
+}
