@@ -49,7 +49,13 @@ func TestTxRollsBackOnPanic(t *testing.T) {
 		if returned || recovered != "boom" {
 			t.Fatalf("Tx with a panicking fn: returned %v, recovered %v; want the panic to go on", returned, recovered)
 		}
-		if n := st.SQL().Stats().InUse; n != 0 {
+		// SQLite's checkpointer may have a connection for a moment after
+		// a commit; a transaction left open keeps its connection for good.
+		n := st.SQL().Stats().InUse
+		for end := time.Now().Add(2 * time.Second); n != 0 && time.Now().Before(end); n = st.SQL().Stats().InUse {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if n != 0 {
 			t.Errorf("connections in use after the panic = %d, want 0 (transaction left open)", n)
 		}
 		if n := countOrgs(t, st, "RP1"); n != 0 {
