@@ -558,6 +558,11 @@ func (s *DB) MapErr(err error) error {
 			return &apperr.Error{Kind: apperr.Conflict, Message: "That already exists", Err: err}
 		case "23503":
 			return &apperr.Error{Kind: apperr.Invalid, Message: "That refers to something that does not exist", Err: err}
+		case "40P01", "40001":
+			// A deadlock or serialisation failure: PostgreSQL rolled the
+			// transaction back (a long import holding the audit log's
+			// lock can meet a writer this way), so nothing of it stands.
+			return &apperr.Error{Kind: apperr.Conflict, Message: "This change met another made at the same moment and was not saved. Please try again.", Err: err}
 		}
 	}
 	return err

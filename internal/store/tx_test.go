@@ -3,9 +3,12 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -123,4 +126,65 @@ func TestTxAuditCommitsOrRollsBack(t *testing.T) {
 			t.Fatalf("content check after Tx.Audit: %+v, %v; want no findings", f, err)
 		}
 	})
+}
+
+// Two PostgreSQL transactions that lock the same rows in opposite orders
+// deadlock, and PostgreSQL aborts one: that one is a Conflict asking to
+// try again (a 409, not a 500), with nothing of it written, and the other
+// commits.
+func TestDeadlockIsAConflict(t *testing.T) {
+	st, _ := storetest.Open(t, "postgres")
+	var a, b store.OrgID
+	if err := st.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if a, err = insertOrg(ctx, tx, "DLA"); err != nil {
+			return err
+		}
+		b, err = insertOrg(ctx, tx, "DLB")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	locked := make(chan struct{}, 2)
+	both := make(chan struct{})
+	errs := make(chan error, 2)
+	rename := func(first, second store.OrgID) {
+		errs <- st.Tx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE organisations SET name = 'First' WHERE id = $1`, first); err != nil {
+				return st.Wrap(err, "rename")
+			}
+			locked <- struct{}{}
+			<-both
+			_, err := tx.ExecContext(ctx, `UPDATE organisations SET name = 'Second' WHERE id = $1`, second)
+			return st.Wrap(err, "rename")
+		})
+	}
+	go rename(a, b)
+	go rename(b, a)
+	<-locked
+	<-locked
+	close(both)
+	e1, e2 := <-errs, <-errs
+	if (e1 == nil) == (e2 == nil) {
+		t.Fatalf("outcomes %v and %v: want one committed and one aborted", e1, e2)
+	}
+	err := errors.Join(e1, e2)
+	if !apperr.Is(err, apperr.Conflict) || !strings.Contains(apperr.MessageOf(err), "try again") {
+		t.Errorf("the aborted transaction: %v (kind conflict %v, message %q), want a Conflict asking to try again",
+			err, apperr.Is(err, apperr.Conflict), apperr.MessageOf(err))
+	}
+	var names []string
+	rows, qerr := st.SQL().Query(`SELECT name FROM organisations WHERE id IN ($1, $2) ORDER BY name`, a, b)
+	if qerr != nil {
+		t.Fatal(qerr)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		names = append(names, n)
+	}
+	if !slices.Equal(names, []string{"First", "Second"}) {
+		t.Errorf("names after the deadlock %v: want one transaction's First and Second, nothing of the other", names)
+	}
 }
