@@ -299,3 +299,29 @@ func (s *DB) hashChunk(ctx context.Context, q Querier, orgID OrgID, d *Entity, i
 	}
 	return nil
 }
+
+// OneByOne runs a follower's onChange for each change of cs in order, and
+// reports true, when cs changes some entity more than once (or keep is
+// false for none): a batch hook that reads each entity's state once can
+// then fall back to the one-change-at-a-time path. Otherwise it returns
+// the ids of the changes keep accepts, in order, and false.
+func OneByOne(ctx context.Context, tx *Tx, cs []Change, keep func(Change) bool, onChange func(context.Context, *Tx, Change) error) ([]string, bool, error) {
+	var ids []string
+	seen := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		if !keep(c) {
+			continue
+		}
+		if seen[c.EntityID] {
+			for _, c := range cs {
+				if err := onChange(ctx, tx, c); err != nil {
+					return nil, true, err
+				}
+			}
+			return nil, true, nil
+		}
+		seen[c.EntityID] = true
+		ids = append(ids, c.EntityID)
+	}
+	return ids, false, nil
+}

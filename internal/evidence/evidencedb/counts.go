@@ -156,22 +156,9 @@ func addCount(ctx context.Context, tx *store.Tx, org, day string, k evidence.Key
 // to an INSERT, as are the events' own rows. An event changed twice in cs
 // goes through onEventChange, one change at a time.
 func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error {
-	var ids []string
-	seen := map[string]bool{}
-	for _, c := range cs {
-		if c.EntityID == "" {
-			continue
-		}
-		if seen[c.EntityID] {
-			for _, c := range cs {
-				if err := onEventChange(ctx, tx, c); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		seen[c.EntityID] = true
-		ids = append(ids, c.EntityID)
+	ids, done, err := store.OneByOne(ctx, tx, cs, func(c store.Change) bool { return c.EntityID != "" }, onEventChange)
+	if done || err != nil {
+		return err
 	}
 	type contribution struct {
 		org, day string

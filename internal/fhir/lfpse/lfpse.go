@@ -237,22 +237,9 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 		st         Status
 		nationalID string
 	}
-	var ids []string
-	seen := map[string]bool{}
-	for _, c := range cs {
-		if c.Action == "event.lfpse_ready" {
-			continue
-		}
-		if seen[c.EntityID] {
-			for _, c := range cs {
-				if err := onEventChange(ctx, tx, c); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		seen[c.EntityID] = true
-		ids = append(ids, c.EntityID)
+	ids, done, err := store.OneByOne(ctx, tx, cs, func(c store.Change) bool { return c.Action != "event.lfpse_ready" }, onEventChange)
+	if done || err != nil {
+		return err
 	}
 	subs := map[string]sub{}
 	for start := 0; start < len(ids); start += 500 {
