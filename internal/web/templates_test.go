@@ -14,7 +14,7 @@ import (
 // TestEveryPageTemplateExecutes runs every page of the kernel with the typed
 // data its handler passes.
 func TestEveryPageTemplateExecutes(t *testing.T) {
-	webtest.EveryPage(t, "", func(b web.Base) map[string]any {
+	samples := func(b web.Base) map[string]any {
 		return map[string]any{
 			"account":      web.AccountPage{Base: b},
 			"admin":        web.AdminHome{Base: b},
@@ -35,7 +35,11 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"user_new":     web.NewUserPage{Base: b},
 			"users":        web.UsersPage{Base: b},
 		}
-	}, "login", "error", "invite", "status")
+	}
+	webtest.EveryPage(t, "", samples, "login", "error", "invite", "status")
+	// With a field in error, each page shows the layout's error summary
+	// and none of its own.
+	webtest.OneErrorSummary(t, "", samples)
 }
 
 // mailSample is the outbox page with a failed and a waiting message.

@@ -28,11 +28,16 @@ func OneErrorSummary(t *testing.T, area string, samples func(web.Base) map[strin
 		Org: store.Org{ID: "o", Name: "Org", ODSCode: "X1"}, Roles: auth.AllRoles}}
 	b.SetErrors(apperr.Field("field", "Enter the field"))
 	data := samples(b)
+	pages := 0
 	for _, name := range srv.PageNames() {
 		short, ok := strings.CutPrefix(name, area+"/")
+		if area == "" {
+			short, ok = name, !strings.Contains(name, "/")
+		}
 		if !ok {
 			continue
 		}
+		pages++
 		var buf bytes.Buffer
 		if err := srv.ExecutePage(&buf, name, data[short]); err != nil {
 			t.Errorf("page %s with an error: %v", name, err)
@@ -41,5 +46,8 @@ func OneErrorSummary(t *testing.T, area string, samples func(web.Base) map[strin
 		if n := strings.Count(buf.String(), `class="nhsuk-error-summary"`); n != 1 {
 			t.Errorf("page %s with an error shows the error summary %d times, want once", name, n)
 		}
+	}
+	if pages == 0 {
+		t.Errorf("no pages of %q to check", area)
 	}
 }

@@ -23,7 +23,7 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 	res := knowledgedb.Page{Results: []knowledgedb.Result{{ID: "d", Ref: "KD-001", Kind: knowledge.Guidance, Title: "T", Tags: []string{"ai"},
 		Snippet: []knowledge.Part{{Text: "a "}, {Text: "hit", Hit: true}}}}, More: true, Limit: 20}
 	flags := []knowledgeweb.FlagRow{{Flag: knowledge.Flag{Kind: "date", Label: "A date", Match: "1/2/2026", Key: "date-1"}, Confirmed: true}}
-	webtest.EveryPage(t, "knowledge", func(b web.Base) map[string]any {
+	samples := func(b web.Base) map[string]any {
 		return map[string]any{
 			"knowledge_home": knowledgeweb.HomePage{Base: b, Results: res, Drafts: []knowledgedb.Document{doc}, CanEdit: true, Searched: true,
 				Kinds: []web.Option{{Value: "guidance", Label: "Guidance"}}, Tags: []web.Option{{Value: "ai", Label: "AI"}}},
@@ -34,5 +34,9 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 			"knowledge_library":  knowledgeweb.LibraryPage{Base: b, Org: &store.Org{Name: "Org", ODSCode: "X1"}, Action: "/library/X1", Results: res},
 			"knowledge_public":   knowledgeweb.DocumentPage{Base: b, Doc: doc, Body: knowledge.Render(v.Body), Public: true},
 		}
-	}, "knowledge_library", "knowledge_public")
+	}
+	webtest.EveryPage(t, "knowledge", samples, "knowledge_library", "knowledge_public")
+	// With a field in error, each page shows the layout's error summary
+	// and none of its own.
+	webtest.OneErrorSummary(t, "knowledge", samples)
 }

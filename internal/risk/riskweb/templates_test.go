@@ -17,7 +17,7 @@ import (
 // data its handler passes.
 func TestEveryPageTemplateExecutes(t *testing.T) {
 	attached := time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)
-	webtest.EveryPage(t, "risk", func(b web.Base) map[string]any {
+	samples := func(b web.Base) map[string]any {
 		return map[string]any{
 			"compliance":   riskweb.CompliancePage{Base: b},
 			"cscr":         riskweb.CSCRPage{Base: b, Evidence: []evidencedb.MarkedChange{{Title: "ePMA go-live", Measure: "it_incidents", Period: "week", Statement: "After", AttachedAt: &attached}}},
@@ -44,5 +44,9 @@ func TestEveryPageTemplateExecutes(t *testing.T) {
 
 			"blueprint_import": riskweb.BlueprintPage{Base: b, Set: knowledge.Blueprints[0]},
 		}
-	})
+	}
+	webtest.EveryPage(t, "risk", samples)
+	// With a field in error, each page shows the layout's error summary
+	// and none of its own.
+	webtest.OneErrorSummary(t, "risk", samples)
 }
