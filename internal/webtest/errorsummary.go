@@ -30,10 +30,7 @@ func OneErrorSummary(t *testing.T, area string, samples func(web.Base) map[strin
 	data := samples(b)
 	pages := 0
 	for _, name := range srv.PageNames() {
-		short, ok := strings.CutPrefix(name, area+"/")
-		if area == "" {
-			short, ok = name, !strings.Contains(name, "/")
-		}
+		short, ok := pageOf(area, name)
 		if !ok {
 			continue
 		}

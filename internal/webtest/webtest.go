@@ -380,10 +380,7 @@ func EveryPage(t *testing.T, area string, samples func(web.Base) map[string]any,
 		Org: store.Org{ID: "o", Name: "Org", ODSCode: "X1"}, Roles: auth.AllRoles}, Orgs: []store.Org{{ID: "o", Name: "Org"}, {ID: "o2", Name: "Other"}}}
 	pages := 0
 	for _, name := range srv.PageNames() {
-		short, ok := strings.CutPrefix(name, area+"/")
-		if area == "" {
-			short, ok = name, !strings.Contains(name, "/")
-		}
+		short, ok := pageOf(area, name)
 		if !ok {
 			continue
 		}
@@ -436,4 +433,13 @@ func CSCRDraftForm(version string) string {
 		v.Set("section-"+k, "Written by the CSO for "+k+".")
 	}
 	return v.Encode()
+}
+
+// pageOf is page name's short name in area ("" for the kernel's pages,
+// which have no area), and whether it is one of area's.
+func pageOf(area, name string) (string, bool) {
+	if area == "" {
+		return name, !strings.Contains(name, "/")
+	}
+	return strings.CutPrefix(name, area+"/")
 }
