@@ -44,39 +44,47 @@ func (s *DB) appendAudit(ctx context.Context, tx *Tx, c Change) error {
 }
 
 // chainAudit writes tx's kept audit entries, in the order they were
-// made, chained to the last entry of the log, many to an INSERT: the last
-// step before the commit, so that on PostgreSQL the audit log is locked
-// (one chain, one writer at a time) only for these statements and the
-// commit, not for the whole transaction. A transaction that keeps
-// auditChainAt entries chains them there and then (see chainIfLong), so
-// that its memory stays bounded: on PostgreSQL it then holds the audit
-// log's lock from that moment until it commits or rolls back, and other
-// writers' audited changes wait for it.
+// made: the last step before the commit. On SQLite, the one writer chains
+// them onto the log itself (see chainOnto). On PostgreSQL they go to the
+// queue, and the sealer chains them once the transaction has committed
+// (see audit_seal.go), so that writers do not wait for each other's
+// commits. A transaction that keeps auditChainAt entries writes them
+// there and then (see chainIfLong), so that its memory stays bounded.
 func (tx *Tx) chainAudit(ctx context.Context) error {
 	if len(tx.pending) == 0 {
 		return nil
 	}
-	s := tx.s
-	if err := s.dialect.lockAudit(ctx, tx.Tx); err != nil {
-		return s.Wrap(err, "lock audit log")
+	if !tx.s.dialect.oneWriter() {
+		return tx.queueAudit(ctx)
 	}
+	if err := tx.chainOnto(ctx, tx.pending); err != nil {
+		return err
+	}
+	tx.pending = nil
+	return nil
+}
+
+// chainOnto chains entries, in order, to the last entry of the log and
+// writes them, many to an INSERT. The caller holds the log (SQLite's one
+// writer, or the sealer's lock).
+func (tx *Tx) chainOnto(ctx context.Context, entries []audit.Entry) error {
+	s := tx.s
 	prev := audit.Genesis
 	var seq int64
 	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
 	if err != nil && !NoRows(err) {
 		return s.Wrap(err, "read audit chain head")
 	}
-	for i := range tx.pending {
-		e := &tx.pending[i]
+	for i := range entries {
+		e := &entries[i]
 		seq++
 		e.Seq, e.PrevHash = seq, prev
 		e.Hash = audit.ComputeHash(*e)
 		prev = e.Hash
 	}
-	if err := tx.writeAudit(ctx, tx.pending); err != nil {
+	if err := tx.writeAudit(ctx, entries); err != nil {
 		return s.Wrap(err, "append audit entries")
 	}
-	tx.pending = nil
 	return nil
 }
 
@@ -89,7 +97,8 @@ func (tx *Tx) audited(ctx context.Context, entity, id string) (bool, error) {
 		}
 	}
 	var audited bool
-	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = $1 AND entity_id = $2 AND content_hash <> '')`, entity, id).Scan(&audited)
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = $1 AND entity_id = $2 AND content_hash <> '')
+		OR EXISTS (SELECT 1 FROM audit_queue WHERE entity = $1 AND entity_id = $2 AND content_hash <> '')`, entity, id).Scan(&audited)
 	return audited, err
 }
 

@@ -111,7 +111,7 @@ func kernelContent() []Entity {
 // tables) and their counts per status (kept by triggers on events) are
 // derived from audited content. Only kernel tables and derived indexes
 // belong here: a wing's tables are in its own Content.
-var unauditedTables = []string{"audit_log", "schema_migrations", "sessions", "login_failures", "ref_counters", "mail_outbox",
+var unauditedTables = []string{"audit_log", "audit_queue", "schema_migrations", "sessions", "login_failures", "ref_counters", "mail_outbox",
 	"event_status_counts", "event_search", "event_search_fts", "event_search_fts_data", "event_search_fts_idx", "event_search_fts_docsize", "event_search_fts_config"}
 
 // deletedContent is the content hash of an entity that no longer exists.

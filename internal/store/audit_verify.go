@@ -189,14 +189,18 @@ func (s *DB) VerifyContent(ctx context.Context) ([]Finding, int64, error) {
 	last := map[string]*lastContent{}
 	expected := map[string]*setSum{} // org|entity -> sum of bulk terms
 	unknown := map[string]bool{}     // audited entities the DB was opened without
-	rows, err := tx.QueryContext(ctx, `SELECT seq, COALESCE(org_id, ''), entity, entity_id, content_hash FROM audit_log WHERE content_hash <> '' ORDER BY seq`)
+	// Entries still waiting for the sealer (PostgreSQL) record changes
+	// already committed, and come after those on the chain.
+	rows, err := tx.QueryContext(ctx, `SELECT seq, COALESCE(org_id, ''), entity, entity_id, content_hash, 0 AS queued, seq AS pos FROM audit_log WHERE content_hash <> ''
+		UNION ALL SELECT 0, COALESCE(org_id, ''), entity, entity_id, content_hash, 1, qid FROM audit_queue WHERE content_hash <> ''
+		ORDER BY queued, pos`)
 	if err != nil {
 		return nil, 0, s.Wrap(err, "read audit content hashes")
 	}
 	for rows.Next() {
-		var seq int64
+		var seq, queued, pos int64
 		var org, entity, id, content string
-		if err := rows.Scan(&seq, &org, &entity, &id, &content); err != nil {
+		if err := rows.Scan(&seq, &org, &entity, &id, &content, &queued, &pos); err != nil {
 			rows.Close()
 			return nil, 0, s.Wrap(err, "read audit content hashes")
 		}

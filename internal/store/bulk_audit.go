@@ -11,8 +11,8 @@ import (
 )
 
 // auditChainAt bounds the audit entries a transaction keeps in memory:
-// once it keeps this many, they are chained to the log there and then (see
-// chainAudit), so that a transaction of a million changes (a bulk import)
+// once it keeps this many, they are written there and then (chained to the
+// log on SQLite, queued for the sealer on PostgreSQL: see chainAudit), so that a transaction of a million changes (a bulk import)
 // does not hold a million entries.
 var auditChainAt = 10_000
 

@@ -1,5 +1,7 @@
 package store
 
+import "time"
+
 // ContentTables returns every table the DB's content registry covers or
 // lists as unaudited.
 func (s *DB) ContentTables() map[string]bool {
@@ -27,4 +29,25 @@ func (s *DB) KeptStatements() int {
 	s.stmts.mu.Lock()
 	defer s.stmts.mu.Unlock()
 	return len(s.stmts.stmts)
+}
+
+// HoldSealer stops the sealer's passes, and writers' waits for them,
+// until the returned function is called: their audit entries stay queued.
+func (s *DB) HoldSealer() func() {
+	old := sealWait
+	sealWait = 20 * time.Millisecond
+	s.seal.hold.Lock()
+	return func() {
+		s.seal.hold.Unlock()
+		sealWait = old
+	}
+}
+
+// QueuedAudit counts the audit entries waiting for the sealer.
+func (s *DB) QueuedAudit() int {
+	var n int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM audit_queue`).Scan(&n); err != nil {
+		panic(err)
+	}
+	return n
 }

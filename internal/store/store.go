@@ -68,6 +68,8 @@ type DB struct {
 	wrote chan struct{}
 	// checkpointerDone is closed when the checkpointer has stopped.
 	checkpointerDone chan struct{}
+	// seal chains PostgreSQL's queued audit entries (see audit_seal.go).
+	seal sealer
 	// commitTimes and holdTimes are the recent durations of SQLite's
 	// commits and of the checkpointer's holds of the writer slot (see
 	// CommitTimings).
@@ -189,6 +191,9 @@ func Open(ctx context.Context, dsn string, content ...Entity) (*DB, error) {
 		st.wrote = make(chan struct{}, 1)
 		st.checkpointerDone = make(chan struct{})
 		go st.checkpoints()
+	} else {
+		// Also chains what a stopped process left queued (see sealEvery).
+		st.startSealer()
 	}
 	return st, nil
 }
@@ -235,6 +240,10 @@ func (s *DB) SQL() *sql.DB { return s.db }
 // what is still in the log.
 func (s *DB) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
+	s.seal.once.Do(func() {}) // no sealer starts after this
+	if s.seal.done != nil {
+		<-s.seal.done
+	}
 	if s.checkpointerDone != nil {
 		<-s.checkpointerDone
 		s.emptyLog()
@@ -260,6 +269,9 @@ type Tx struct {
 	// pending are the audit entries made in the transaction, chained and
 	// written just before it commits (see chainAudit).
 	pending []audit.Entry
+	// queued is set once the transaction has queued audit entries for the
+	// sealer (PostgreSQL).
+	queued bool
 }
 
 // Audit makes the audit entry for c in the transaction (see appendAudit);
@@ -356,6 +368,9 @@ func (s *DB) soloTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", s.MapErr(err))
+	}
+	if t.queued {
+		s.awaitSeal(ctx)
 	}
 	return nil
 }

@@ -408,7 +408,7 @@ func (s *DB) submit(ctx context.Context, tx *store.Tx, orgID store.OrgID, id str
 	if err != nil {
 		return Event{}, err
 	}
-	n, err := s.NextRef(ctx, tx, orgID, "PSE-"+now.Format("2006"))
+	n, err := s.TakeRef(ctx, tx, orgID, "PSE-"+now.Format("2006"))
 	if err != nil {
 		return Event{}, err
 	}

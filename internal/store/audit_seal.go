@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/clinsafe/clinsafe/internal/audit"
+)
+
+// On PostgreSQL a writing transaction does not chain its own audit
+// entries. Chaining needs the head of the log, so one writer at a time
+// may do it, and PostgreSQL keeps a lock until the commit has been
+// flushed to disk: every audited change in the instance waited for every
+// other's flush, in turn (about 100 a second, whatever the cores).
+// Instead the transaction writes its entries to audit_queue, with no
+// lock, and commits; the sealer then moves every queued entry onto the
+// chain (audit_log) in one transaction, many at a time, and the writer's
+// Tx returns once a pass of the sealer that began after its commit is
+// over. So, as before, when Tx returns its entries are on the chain, and
+// a change and its entries are committed together or not at all. The
+// chain's order is the order of sealing: entries of transactions that
+// commit close together may be chained in an order other than their
+// times. SQLite, with one writer, chains in the writing transaction.
+
+// sealBatch bounds the entries one sealing transaction moves.
+const sealBatch = 1000
+
+// sealWait bounds how long a writer waits for its entries to be chained.
+// Its change is committed whatever happens: if the sealer cannot chain
+// (the database is failing), the entries stay queued, safe, for the next
+// pass, and the writer is not told its committed change failed.
+var sealWait = 5 * time.Second
+
+// sealEvery is how often the sealer looks for entries it was not told
+// of: those of another clinsafe process on the same database that stopped
+// before chaining them.
+const sealEvery = 2 * time.Second
+
+// sealer runs the passes for one DB (PostgreSQL).
+type sealer struct {
+	once sync.Once
+	kick chan struct{}
+	mu   sync.Mutex
+	// next is closed when the next pass to begin is over.
+	next chan struct{}
+	done chan struct{} // closed when the sealer has stopped
+	// err is the last pass's failure, nil once a pass succeeds.
+	err error
+	// hold is held by each pass (and by tests that stop the sealer).
+	hold sync.Mutex
+}
+
+// start starts s's goroutine once.
+func (s *DB) startSealer() {
+	s.seal.once.Do(func() {
+		s.seal.kick = make(chan struct{}, 1)
+		s.seal.next = make(chan struct{})
+		s.seal.done = make(chan struct{})
+		go s.sealLoop()
+	})
+}
+
+func (s *DB) sealLoop() {
+	defer close(s.seal.done)
+	t := time.NewTicker(sealEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closed:
+			s.sealPass()
+			return
+		case <-s.seal.kick:
+		case <-t.C:
+		}
+		s.sealPass()
+	}
+}
+
+// sealPass chains every queued entry, then wakes the writers that waited
+// for a pass to begin.
+func (s *DB) sealPass() {
+	s.seal.mu.Lock()
+	over := s.seal.next
+	s.seal.next = make(chan struct{})
+	s.seal.mu.Unlock()
+	defer close(over)
+	s.seal.hold.Lock()
+	defer s.seal.hold.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for {
+		n, err := s.sealSome(ctx)
+		s.seal.mu.Lock()
+		s.seal.err = err
+		s.seal.mu.Unlock()
+		if err != nil || n < sealBatch {
+			return
+		}
+	}
+}
+
+// awaitSeal waits, after a commit that queued audit entries, for a pass
+// of the sealer that begins after it (see sealWait).
+func (s *DB) awaitSeal(ctx context.Context) {
+	s.startSealer()
+	s.seal.mu.Lock()
+	over := s.seal.next
+	s.seal.mu.Unlock()
+	select {
+	case s.seal.kick <- struct{}{}:
+	default:
+	}
+	t := time.NewTimer(sealWait)
+	defer t.Stop()
+	select {
+	case <-over:
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// SealAudit chains every audit entry waiting in the queue (PostgreSQL; on
+// SQLite nothing waits) and returns how many it chained. Writers wait for
+// their own, so callers need this only to chain what a stopped process
+// left queued.
+func (s *DB) SealAudit(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.sealSome(ctx)
+		total += n
+		if err != nil || n < sealBatch {
+			return total, err
+		}
+	}
+}
+
+// sealSome chains up to sealBatch queued entries, oldest first, in one
+// transaction that locks the log against other sealers.
+func (s *DB) sealSome(ctx context.Context) (int, error) {
+	if s.dialect.oneWriter() {
+		return 0, nil
+	}
+	var waiting bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_queue)`).Scan(&waiting); err != nil || !waiting {
+		return 0, s.Wrap(err, "look for queued audit entries")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, s.Wrap(err, "begin sealing audit entries")
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL clinsafe.sealing = 'on'`); err != nil {
+		return 0, s.Wrap(err, "begin sealing audit entries")
+	}
+	if err := s.dialect.lockAudit(ctx, tx); err != nil {
+		return 0, s.Wrap(err, "lock audit log")
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT qid, id, at, COALESCE(org_id, ''), COALESCE(actor_id, ''), actor_name, action, entity, entity_id, summary, request_id, content_hash
+		FROM audit_queue ORDER BY qid LIMIT `+fmt.Sprint(sealBatch))
+	if err != nil {
+		return 0, s.Wrap(err, "read queued audit entries")
+	}
+	var entries []audit.Entry
+	var qids []any
+	for rows.Next() {
+		var e audit.Entry
+		var qid int64
+		if err := rows.Scan(&qid, &e.ID, &e.At, &e.OrgID, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.Summary, &e.RequestID, &e.ContentHash); err != nil {
+			rows.Close()
+			return 0, s.Wrap(err, "read queued audit entries")
+		}
+		e.At = e.At.UTC()
+		entries = append(entries, e)
+		qids = append(qids, qid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, s.Wrap(err, "read queued audit entries")
+	}
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	t := &Tx{Tx: tx, s: s}
+	if err := t.chainOnto(ctx, entries); err != nil {
+		return 0, err
+	}
+	in := make([]byte, 0, 8*len(qids))
+	for i := range qids {
+		if i > 0 {
+			in = append(in, ',')
+		}
+		in = append(in, s.dialect.bulkPlaceholder(i+1)...)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM audit_queue WHERE qid IN (`+string(in)+`)`, qids...); err != nil {
+		return 0, s.Wrap(err, "remove chained audit entries from the queue")
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, s.Wrap(err, "commit sealed audit entries")
+	}
+	return len(entries), nil
+}
+
+// queueAudit writes tx's kept entries to the queue, for the sealer.
+func (tx *Tx) queueAudit(ctx context.Context) error {
+	b := NewBatcher(tx, "audit_queue", "id, at, org_id, actor_id, actor_name, action, entity, entity_id, summary, request_id, content_hash", 11, auditRows)
+	defer b.Close()
+	for _, e := range tx.pending {
+		if err := b.Add(ctx, e.ID, e.At, Nullable(e.OrgID), Nullable(e.ActorID), e.ActorName, e.Action, e.Entity, e.EntityID,
+			e.Summary, e.RequestID, e.ContentHash); err != nil {
+			return tx.s.Wrap(err, "queue audit entries")
+		}
+	}
+	if err := b.Flush(ctx); err != nil {
+		return tx.s.Wrap(err, "queue audit entries")
+	}
+	tx.queued = true
+	tx.pending = nil
+	return nil
+}
+
