@@ -219,4 +219,3 @@ func (tx *Tx) queueAudit(ctx context.Context) error {
 	tx.pending = nil
 	return nil
 }
-
