@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/audit"
@@ -50,6 +52,8 @@ type sealer struct {
 	err error
 	// hold is held by each pass (and by tests that stop the sealer).
 	hold sync.Mutex
+	// ready is set once the database is known to have the queue.
+	ready atomic.Bool
 }
 
 // start starts s's goroutine once.
@@ -139,8 +143,8 @@ func (s *DB) SealAudit(ctx context.Context) (int, error) {
 // sealSome chains up to sealBatch queued entries, oldest first, in one
 // transaction that locks the log against other sealers.
 func (s *DB) sealSome(ctx context.Context) (int, error) {
-	if s.dialect.oneWriter() {
-		return 0, nil
+	if ok, err := s.queueing(ctx, s.db); !ok || err != nil {
+		return 0, err
 	}
 	var waiting bool
 	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_queue)`).Scan(&waiting); err != nil || !waiting {
@@ -200,6 +204,27 @@ func (s *DB) sealSome(ctx context.Context) (int, error) {
 		return 0, s.Wrap(err, "commit sealed audit entries")
 	}
 	return len(entries), nil
+}
+
+// queueing reports whether the database has the queue (migration 0029):
+// a migration before it that audits a change chains it itself.
+func (s *DB) queueing(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (bool, error) {
+	if s.dialect.oneWriter() {
+		return false, nil
+	}
+	if s.seal.ready.Load() {
+		return true, nil
+	}
+	var ok bool
+	if err := q.QueryRowContext(ctx, `SELECT to_regclass('audit_queue') IS NOT NULL`).Scan(&ok); err != nil {
+		return false, s.Wrap(err, "look for the audit queue")
+	}
+	if ok {
+		s.seal.ready.Store(true)
+	}
+	return ok, nil
 }
 
 // queueAudit writes tx's kept entries to the queue, for the sealer.
