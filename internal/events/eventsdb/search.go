@@ -196,9 +196,9 @@ func (s *DB) Queue(ctx context.Context, orgID store.OrgID, f QueueFilter) (Queue
 	out := QueuePage{Counts: map[events.Status]int{}, Offset: f.Offset, Limit: f.Limit}
 	count, cargs := `SELECT status, COUNT(*) FROM events WHERE `+where+` GROUP BY status`, args
 	if f.unfiltered() {
-		// The counts the triggers keep: the queue as it opens needs no
-		// count of every row.
-		count, cargs = `SELECT status, n FROM event_status_counts WHERE org_id = $1 AND status <> 'draft'`, []any{orgID}
+		// The counts the triggers keep (in shards, summed): the queue as
+		// it opens needs no count of every row.
+		count, cargs = `SELECT status, SUM(n) FROM event_status_counts WHERE org_id = $1 AND status <> 'draft' GROUP BY status`, []any{orgID}
 	}
 	rows, err := s.SQL().QueryContext(ctx, count, cargs...)
 	if err != nil {

@@ -8,6 +8,7 @@
 package evidencedb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -76,93 +77,70 @@ func scanFacts(r interface{ Scan(...any) error }) (factsRow, error) {
 	return x, nil
 }
 
+// contribution is what one event adds to the counts: its organisation,
+// the day it was reported and its keys (no day and no keys for a draft or
+// an event that is gone).
+type contribution struct {
+	org, day string
+	keys     []evidence.Key
+}
+
+// parseKeys reads the keys an event contributed, as evidence_event_counts
+// keeps them.
+func parseKeys(id, b string) ([]evidence.Key, error) {
+	if b == "" {
+		return nil, nil
+	}
+	var keys []evidence.Key
+	if err := json.Unmarshal([]byte(b), &keys); err != nil {
+		return nil, fmt.Errorf("counts of event %s: %w", id, err)
+	}
+	return keys, nil
+}
+
 // onEventChange moves the counts of the changed event: it takes away what
 // the event contributed before (evidence_event_counts) and adds what it
-// contributes now, in the change's transaction.
+// contributes now, in the change's transaction (see moveCounts).
 func onEventChange(ctx context.Context, tx *store.Tx, c store.Change) error {
 	if c.EntityID == "" {
 		return nil
 	}
-	var now struct {
-		org, day string
-		keys     []evidence.Key
-	}
+	now := map[string]contribution{}
+	old := map[string]contribution{}
 	x, err := scanFacts(tx.QueryRowContext(ctx, `SELECT `+factsCols+` FROM events WHERE id = $1`, c.EntityID))
 	switch {
 	case err == nil:
-		now.org = x.org
-		now.day, now.keys = evidence.Contribution(x.f)
+		day, keys := evidence.Contribution(x.f)
+		now[c.EntityID] = contribution{x.org, day, keys}
 	case store.NoRows(err):
 	default:
 		return fmt.Errorf("read event %s: %w", c.EntityID, err)
 	}
-	var oldOrg, oldDay, oldJSON string
-	err = tx.QueryRowContext(ctx, `SELECT org_id, day, keys FROM evidence_event_counts WHERE event_id = $1`, c.EntityID).Scan(&oldOrg, &oldDay, &oldJSON)
-	if err != nil && !store.NoRows(err) {
+	var o contribution
+	var b string
+	err = tx.QueryRowContext(ctx, `SELECT org_id, day, keys FROM evidence_event_counts WHERE event_id = $1`, c.EntityID).Scan(&o.org, &o.day, &b)
+	switch {
+	case err == nil:
+		if o.keys, err = parseKeys(c.EntityID, b); err != nil {
+			return err
+		}
+		old[c.EntityID] = o
+	case store.NoRows(err):
+	default:
 		return fmt.Errorf("read counts of event %s: %w", c.EntityID, err)
 	}
-	var old []evidence.Key
-	if oldJSON != "" {
-		if err := json.Unmarshal([]byte(oldJSON), &old); err != nil {
-			return fmt.Errorf("counts of event %s: %w", c.EntityID, err)
-		}
-	}
-	if oldOrg == now.org && oldDay == now.day && slices.Equal(old, now.keys) {
-		return nil
-	}
-	for _, k := range old {
-		if err := addCount(ctx, tx, oldOrg, oldDay, k, -1); err != nil {
-			return err
-		}
-	}
-	for _, k := range now.keys {
-		if err := addCount(ctx, tx, now.org, now.day, k, 1); err != nil {
-			return err
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_event_counts WHERE event_id = $1`, c.EntityID); err != nil {
-		return fmt.Errorf("forget counts of event %s: %w", c.EntityID, err)
-	}
-	if now.day == "" {
-		return nil
-	}
-	b, _ := json.Marshal(now.keys)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO evidence_event_counts (event_id, org_id, day, keys) VALUES ($1, $2, $3, $4)`, c.EntityID, now.org, now.day, string(b)); err != nil {
-		return fmt.Errorf("record counts of event %s: %w", c.EntityID, err)
-	}
-	return nil
-}
-
-// addCount adds sign (1 or -1) events, and their minutes, to one count,
-// deleting it when it falls to nothing.
-func addCount(ctx context.Context, tx *store.Tx, org, day string, k evidence.Key, sign int64) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO evidence_counts (org_id, dim, value, day, n, minutes) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (org_id, dim, value, day) DO UPDATE SET n = evidence_counts.n + excluded.n, minutes = evidence_counts.minutes + excluded.minutes`,
-		org, k.Dim, k.Value, day, sign, sign*k.Minutes); err != nil {
-		return fmt.Errorf("count %s=%s on %s: %w", k.Dim, k.Value, day, err)
-	}
-	if sign < 0 {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_counts WHERE org_id = $1 AND dim = $2 AND value = $3 AND day = $4 AND n <= 0`, org, k.Dim, k.Value, day); err != nil {
-			return fmt.Errorf("drop count %s=%s on %s: %w", k.Dim, k.Value, day, err)
-		}
-	}
-	return nil
+	return moveCounts(ctx, tx, []string{c.EntityID}, old, now)
 }
 
 // onEventChanges is onEventChange for the changes of one AuditBatch, with
 // the same result: the batch's events and their past contributions are
-// read with one query each (per 500 events), the contributions moved are
-// summed in memory per count, and each count changed is written once, many
-// to an INSERT, as are the events' own rows. An event changed twice in cs
-// goes through onEventChange, one change at a time.
+// read with one query each (per 500 events), and moveCounts writes them
+// all. An event changed twice in cs goes through onEventChange, one change
+// at a time.
 func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error {
 	ids, done, err := store.OneByOne(ctx, tx, cs, func(c store.Change) bool { return c.EntityID != "" }, onEventChange)
 	if done || err != nil {
 		return err
-	}
-	type contribution struct {
-		org, day string
-		keys     []evidence.Key
 	}
 	now := map[string]contribution{}
 	old := map[string]contribution{}
@@ -197,11 +175,9 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 				rows.Close()
 				return fmt.Errorf("read counts of %d events: %w", len(part), err)
 			}
-			if b != "" {
-				if err := json.Unmarshal([]byte(b), &c.keys); err != nil {
-					rows.Close()
-					return fmt.Errorf("counts of event %s: %w", id, err)
-				}
+			if c.keys, err = parseKeys(id, b); err != nil {
+				rows.Close()
+				return err
 			}
 			old[id] = c
 		}
@@ -210,24 +186,39 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 			return fmt.Errorf("read counts of %d events: %w", len(part), err)
 		}
 	}
-	type ck struct{ org, dim, value, day string }
-	type cv struct {
-		n, minutes int64
-		taken      bool // a contribution was taken away: the count may fall to nothing
-	}
-	var order []ck
-	sums := map[ck]*cv{}
+	return moveCounts(ctx, tx, ids, old, now)
+}
+
+// countKey names one count, over all its shards.
+type countKey struct{ org, dim, value, day string }
+
+func (a countKey) compare(b countKey) int {
+	return cmp.Or(strings.Compare(a.org, b.org), strings.Compare(a.dim, b.dim), strings.Compare(a.value, b.value), strings.Compare(a.day, b.day))
+}
+
+// moveCounts moves the counts of the events ids from what each
+// contributed before (old, from evidence_event_counts; absent when it
+// contributed nothing) to what it contributes now (now), and records what
+// each contributes now. The moves are summed per count in memory and each
+// count changed is written once, on the writer's own shard, many to an
+// INSERT, in the order of their keys (so that two writers on one shard
+// lock its rows in the same order); a shard whose count falls to exactly
+// nothing is deleted (a shard below zero is kept: the count is the sum
+// over the shards).
+func moveCounts(ctx context.Context, tx *store.Tx, ids []string, old, now map[string]contribution) error {
+	type sum struct{ n, minutes int64 }
+	sums := map[countKey]*sum{}
+	var order []countKey
 	move := func(org, day string, k evidence.Key, sign int64) {
-		key := ck{org, k.Dim, k.Value, day}
+		key := countKey{org, k.Dim, k.Value, day}
 		v := sums[key]
 		if v == nil {
-			v = &cv{}
+			v = &sum{}
 			sums[key] = v
 			order = append(order, key)
 		}
 		v.n += sign
 		v.minutes += sign * k.Minutes
-		v.taken = v.taken || sign < 0
 	}
 	var forget []string
 	rows := store.NewBatcher(tx, "evidence_event_counts", "event_id, org_id, day, keys", 4, 500)
@@ -254,43 +245,59 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 			return fmt.Errorf("record counts of event %s: %w", id, err)
 		}
 	}
+	order = slices.DeleteFunc(order, func(k countKey) bool { return sums[k].n == 0 && sums[k].minutes == 0 })
+	slices.SortFunc(order, countKey.compare)
+	type shardKey struct {
+		countKey
+		shard int
+	}
+	var empty []shardKey
 	for start := 0; start < len(order); start += 200 {
 		part := order[start:min(start+200, len(order))]
 		var sb strings.Builder
-		var args []any
-		for _, key := range part {
-			v := sums[key]
-			if v.n == 0 && v.minutes == 0 {
-				continue
-			}
-			if len(args) > 0 {
+		args := make([]any, 0, 6*len(part))
+		for i, key := range part {
+			if i > 0 {
 				sb.WriteString(", ")
 			}
-			n := len(args)
 			sb.WriteByte('(')
 			for k := 1; k <= 6; k++ {
 				if k > 1 {
 					sb.WriteString(", ")
 				}
-				sb.WriteString(tx.Placeholder(n + k))
+				sb.WriteString(tx.Placeholder(len(args) + k))
 			}
 			sb.WriteByte(')')
+			v := sums[key]
 			args = append(args, key.org, key.dim, key.value, key.day, v.n, v.minutes)
 		}
-		if len(args) == 0 {
-			continue
+		// The shard is the column's default: the writer's own.
+		res, err := tx.QueryContext(ctx, `INSERT INTO evidence_counts (org_id, dim, value, day, n, minutes) VALUES `+sb.String()+`
+			ON CONFLICT (org_id, dim, value, day, shard) DO UPDATE SET n = evidence_counts.n + excluded.n, minutes = evidence_counts.minutes + excluded.minutes
+			RETURNING org_id, dim, value, day, shard, n, minutes`, args...)
+		if err != nil {
+			return fmt.Errorf("count %d keys: %w", len(part), err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO evidence_counts (org_id, dim, value, day, n, minutes) VALUES `+sb.String()+`
-			ON CONFLICT (org_id, dim, value, day) DO UPDATE SET n = evidence_counts.n + excluded.n, minutes = evidence_counts.minutes + excluded.minutes`, args...); err != nil {
-			return fmt.Errorf("count %d keys: %w", len(args)/6, err)
+		for res.Next() {
+			var k shardKey
+			var n, minutes int64
+			if err := res.Scan(&k.org, &k.dim, &k.value, &k.day, &k.shard, &n, &minutes); err != nil {
+				res.Close()
+				return fmt.Errorf("count %d keys: %w", len(part), err)
+			}
+			if n == 0 && minutes == 0 {
+				empty = append(empty, k)
+			}
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return fmt.Errorf("count %d keys: %w", len(part), err)
 		}
 	}
-	for _, key := range order {
-		if !sums[key].taken {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_counts WHERE org_id = $1 AND dim = $2 AND value = $3 AND day = $4 AND n <= 0`, key.org, key.dim, key.value, key.day); err != nil {
-			return fmt.Errorf("drop count %s=%s on %s: %w", key.dim, key.value, key.day, err)
+	for _, k := range empty {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_counts WHERE org_id = $1 AND dim = $2 AND value = $3 AND day = $4 AND shard = $5 AND n = 0 AND minutes = 0`,
+			k.org, k.dim, k.value, k.day, k.shard); err != nil {
+			return fmt.Errorf("drop count %s=%s on %s: %w", k.dim, k.value, k.day, err)
 		}
 	}
 	for start := 0; start < len(forget); start += 500 {
@@ -390,11 +397,12 @@ func (s *DB) Rebuild(ctx context.Context) (RebuildResult, error) {
 				break
 			}
 		}
-		cb := store.NewBatcher(tx, "evidence_counts", "org_id, dim, value, day, n, minutes", 6, 500)
+		// Every rebuilt count is on shard 0.
+		cb := store.NewBatcher(tx, "evidence_counts", "org_id, dim, value, day, n, minutes, shard", 7, 500)
 		defer cb.Close()
 		for k, v := range sums {
 			res.Rows++
-			if err := cb.Add(ctx, k.org, k.dim, k.value, k.day, v.n, v.minutes); err != nil {
+			if err := cb.Add(ctx, k.org, k.dim, k.value, k.day, v.n, v.minutes, 0); err != nil {
 				return s.Wrap(err, "rebuild: write counts")
 			}
 		}
@@ -412,10 +420,12 @@ type CountRow struct {
 	N, Minutes           int64
 }
 
-// AllCounts returns every count, in key order (tests and the rebuild's
-// check).
+// AllCounts returns every count that is not nothing, summed over its
+// shards, in key order (tests and the rebuild's check): the same rows
+// whether the counts were kept live or rebuilt.
 func (s *DB) AllCounts(ctx context.Context) ([]CountRow, error) {
-	rows, err := s.SQL().QueryContext(ctx, `SELECT org_id, dim, value, day, n, minutes FROM evidence_counts ORDER BY org_id, dim, value, day`)
+	rows, err := s.SQL().QueryContext(ctx, `SELECT org_id, dim, value, day, SUM(n), SUM(minutes) FROM evidence_counts
+		GROUP BY org_id, dim, value, day HAVING SUM(n) <> 0 OR SUM(minutes) <> 0 ORDER BY org_id, dim, value, day`)
 	if err != nil {
 		return nil, s.Wrap(err, "read counts")
 	}
@@ -438,7 +448,7 @@ type dayCount struct {
 }
 
 // daily returns the counts of dim=value per day from..to (inclusive) of
-// the organisations orgs, summed over them.
+// the organisations orgs, summed over them and over the shards.
 func (s *DB) daily(ctx context.Context, orgs []store.OrgID, dim, value string, from, to time.Time) ([]dayCount, error) {
 	if len(orgs) == 0 {
 		return nil, nil
@@ -466,8 +476,9 @@ func (s *DB) daily(ctx context.Context, orgs []store.OrgID, dim, value string, f
 	return out, s.Wrap(rows.Err(), "read daily counts")
 }
 
-// Values lists the values dimension dim has in the counts of orgID, most
-// counted first (for a filter's choices).
+// Values lists the values dimension dim has in the counts of orgs, most
+// counted first (for a filter's choices): a value whose shards sum to
+// nothing counts no event and is left out.
 func (s *DB) Values(ctx context.Context, orgs []store.OrgID, dim string) ([]string, error) {
 	if len(orgs) == 0 {
 		return nil, nil
@@ -475,7 +486,7 @@ func (s *DB) Values(ctx context.Context, orgs []store.OrgID, dim string) ([]stri
 	args := []any{dim}
 	in, args := orgsIn(args, orgs)
 	rows, err := s.SQL().QueryContext(ctx, `SELECT value FROM evidence_counts WHERE dim = $1 AND org_id IN (`+in+`)
-		GROUP BY value ORDER BY SUM(n) DESC, value LIMIT 200`, args...)
+		GROUP BY value HAVING SUM(n) > 0 ORDER BY SUM(n) DESC, value LIMIT 200`, args...)
 	if err != nil {
 		return nil, s.Wrap(err, "read values")
 	}
