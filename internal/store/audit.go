@@ -46,7 +46,8 @@ func (s *DB) appendAudit(ctx context.Context, tx *Tx, c Change) error {
 // chainAudit writes tx's kept audit entries, in the order they were
 // made: the last step before the commit. On SQLite, the one writer chains
 // them onto the log itself (see chainOnto), as does PostgreSQL before
-// migration 0029. On PostgreSQL they go to the queue, and the sealer chains them once the transaction has committed
+// migration 0029 and a long transaction (see chainIfLong). Otherwise, on
+// PostgreSQL they go to the queue, and the sealer chains them once the transaction has committed
 // (see audit_seal.go), so that writers do not wait for each other's
 // commits. A transaction that keeps auditChainAt entries writes them
 // there and then (see chainIfLong), so that its memory stays bounded.
@@ -58,7 +59,7 @@ func (tx *Tx) chainAudit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if queue {
+	if queue && !tx.direct {
 		return tx.queueAudit(ctx)
 	}
 	if err := tx.s.dialect.lockAudit(ctx, tx.Tx); err != nil {

@@ -33,7 +33,7 @@ const sealBatch = 1000
 // Its change is committed whatever happens: if the sealer cannot chain
 // (the database is failing), the entries stay queued, safe, for the next
 // pass, and the writer is not told its committed change failed.
-var sealWait = 5 * time.Second
+var sealWait = 2 * time.Second
 
 // sealEvery is how often the sealer looks for entries it was not told
 // of: those of another clinsafe process on the same database that stopped

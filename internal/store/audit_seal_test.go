@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -153,4 +154,71 @@ func TestAuditRefusedTransactionQueuesNothing(t *testing.T) {
 			t.Errorf("after a refused transaction: %d chained (want %d), %d queued (want 0)", got, before, q)
 		}
 	})
+}
+
+// A long transaction (a bulk import) chains its own entries and holds the
+// log until it commits; a writer meanwhile is not held up: its change
+// commits and it returns, its entry queued, and the sealer chains it once
+// the long transaction is over.
+func TestAuditLongTransactionDoesNotHoldUpWriters(t *testing.T) {
+	st, _ := storetest.Open(t, "postgres")
+	store.SetAuditChainAt(t, 4)
+	ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test", Operator: true})
+	o := mustOrg(t, st, "LT1")
+	before := auditCount(t, st)
+	started, finish := make(chan struct{}), make(chan struct{})
+	var finishOnce sync.Once
+	end := func() { finishOnce.Do(func() { close(finish) }) }
+	t.Cleanup(end)
+	long := make(chan error, 1)
+	go func() {
+		long <- st.Tx(ctx, func(tx *store.Tx) error {
+			for i := range 5 {
+				if err := tx.Audit(ctx, store.Change{OrgID: o.ID, Action: "org.update", Entity: "organisation", EntityID: string(o.ID), Summary: fmt.Sprintf("long %d", i)}); err != nil {
+					return err
+				}
+			}
+			close(started)
+			<-finish
+			return nil
+		})
+	}()
+	select {
+	case <-started:
+	case err := <-long:
+		t.Fatalf("long transaction ended early: %v", err)
+	}
+	created := make(chan error, 1)
+	go func() {
+		_, err := st.CreateOrg(ctx, store.Org{ODSCode: "LT2", Name: "Writer trust", Kind: "trust"})
+		created <- err
+	}()
+	select {
+	case err := <-created:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		end()
+		t.Fatal("a writer waited for the long transaction to commit")
+	}
+	if q := st.QueuedAudit(); q != 1 {
+		t.Errorf("entries queued while the long transaction holds the log: %d, want the writer's 1", q)
+	}
+	end()
+	if err := <-long; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SealAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, q := auditCount(t, st), st.QueuedAudit(); got != before+6 || q != 0 {
+		t.Errorf("after the long transaction: %d -> %d chained (want 6 more), %d queued", before, got, q)
+	}
+	if res, err := st.VerifyAudit(ctx); err != nil || res.Break != nil {
+		t.Fatalf("VerifyAudit = %+v, %v", res, err)
+	}
+	if f := storetest.Findings(t, st); len(f) > 0 {
+		t.Errorf("deep check: %q", f)
+	}
 }

@@ -100,10 +100,19 @@ func (tx *Tx) keep(ctx context.Context, c Change, content string) {
 }
 
 // chainIfLong chains tx's kept entries once there are auditChainAt of
-// them.
+// them. A transaction this long (a bulk import) chains its own entries
+// from then on, holding the log until it commits, rather than queueing
+// them all to be copied again by the sealer: other writers are not held
+// up by it, for they only queue, but the sealer waits for it, so they
+// return after sealWait without seeing their entries chained (see
+// awaitSeal). A transaction makes this choice at its first write of
+// entries, so none of its entries is queued behind one it chained.
 func (tx *Tx) chainIfLong(ctx context.Context) error {
 	if len(tx.pending) < auditChainAt {
 		return nil
+	}
+	if !tx.queued {
+		tx.direct = true
 	}
 	return tx.chainAudit(ctx)
 }

@@ -272,6 +272,9 @@ type Tx struct {
 	// queued is set once the transaction has queued audit entries for the
 	// sealer (PostgreSQL).
 	queued bool
+	// direct is set once a long transaction chains its own entries (see
+	// chainIfLong).
+	direct bool
 }
 
 // Audit makes the audit entry for c in the transaction (see appendAudit);
