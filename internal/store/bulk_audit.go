@@ -39,6 +39,7 @@ func (tx *Tx) AuditBatch(ctx context.Context, cs []Change) error {
 	if len(cs) == 0 {
 		return nil
 	}
+	tx.forgetStates(cs...)
 	contents, err := tx.s.changeContents(ctx, tx, cs)
 	if err != nil {
 		return err
