@@ -275,6 +275,17 @@ type Tx struct {
 	// direct is set once a long transaction chains its own entries (see
 	// chainIfLong).
 	direct bool
+	// states are what the writers of the changes whose followers are
+	// running said of their entities (see AuditWith), innermost last.
+	states []txState
+}
+
+// txState is the state of one entity that the writer of a change gave
+// with it (AuditWith); v is nil once a later change of the entity made
+// it stale.
+type txState struct {
+	entity, id string
+	v          any
 }
 
 // Audit makes the audit entry for c in the transaction (see appendAudit);
@@ -286,7 +297,17 @@ type Tx struct {
 // transaction, in the order they were listed; an error from one fails the
 // change. A follower's own audited changes reach its followers in turn,
 // to a depth of 4, which only a loop of followers exceeds.
-func (tx *Tx) Audit(ctx context.Context, c Change) error {
+func (tx *Tx) Audit(ctx context.Context, c Change) error { return tx.AuditWith(ctx, c, nil) }
+
+// AuditWith is Audit for a writer that holds the changed entity as it
+// stands after the change (the row its last write returned): while the
+// followers of c run, State(c.Entity, c.EntityID) returns state, so that
+// they need not read the entity again. state must be exactly what a read
+// in tx would find then. It is dropped when the followers are done, and
+// as soon as a follower's own change to the same entity is audited, as
+// that change made it stale. A nil state is Audit.
+func (tx *Tx) AuditWith(ctx context.Context, c Change, state any) error {
+	tx.forgetStates(c)
 	if err := tx.s.appendAudit(ctx, tx, c); err != nil {
 		return err
 	}
@@ -298,13 +319,44 @@ func (tx *Tx) Audit(ctx context.Context, c Change) error {
 		return fmt.Errorf("store: audit %s: followers nested too deep (a loop of followers?)", c.Action)
 	}
 	tx.depth++
-	defer func() { tx.depth-- }()
+	n := len(tx.states)
+	if state != nil && c.EntityID != "" {
+		tx.states = append(tx.states, txState{entity: c.Entity, id: c.EntityID, v: state})
+	}
+	defer func() { tx.depth--; tx.states = tx.states[:n] }()
 	for _, f := range fs {
 		if err := f.OnChange(ctx, tx, c); err != nil {
 			return fmt.Errorf("store: %s after %s: %w", f.Name, c.Action, err)
 		}
 	}
 	return nil
+}
+
+// State returns the state of entity id that the writer of the change
+// being followed gave with it (see AuditWith), or nil: a follower that
+// gets nil reads the entity as usual.
+func (tx *Tx) State(entity, id string) any {
+	for i := len(tx.states) - 1; i >= 0; i-- {
+		if st := tx.states[i]; st.entity == entity && st.id == id {
+			return st.v
+		}
+	}
+	return nil
+}
+
+// forgetStates drops the states given for the entities that cs change
+// (see AuditWith): they are stale from that change on.
+func (tx *Tx) forgetStates(cs ...Change) {
+	if len(tx.states) == 0 {
+		return
+	}
+	for i := range tx.states {
+		for _, c := range cs {
+			if st := &tx.states[i]; st.entity == c.Entity && st.id == c.EntityID {
+				st.v = nil
+			}
+		}
+	}
 }
 
 // Now returns the store's current time in UTC, as DB.Now: for a write in

@@ -419,44 +419,76 @@ func (s *DB) submit(ctx context.Context, tx *store.Tx, orgID store.OrgID, id str
 		if sub.ReporterID != "" {
 			reporterID = sub.ReporterID
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, org_id, ref, record_type, status, audience, taxonomy_version, record, reporter_id, confidential,
+		// The row as stored comes back with the INSERT, so that nothing
+		// of the submission reads it again (see Written).
+		e, err := ScanEvent(tx.QueryRowContext(ctx, `INSERT INTO events (id, org_id, ref, record_type, status, audience, taxonomy_version, record, reporter_id, confidential,
 			occurred_on, occurred_estimate, location, service_area, agents, system_id, reported_harm, harm, version, created_at, updated_at, submitted_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, 1, $18, $18, $18)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, 1, $18, $18, $18)
+			RETURNING `+EventCols,
 			id, orgID, ref, string(rec.Type), string(events.Submitted), string(sub.Audience), events.TaxonomyVersion, d.record, reporterID, sub.Confidential,
-			d.occurred, d.estimate, d.location, d.area, d.agents, d.system, d.harm, now); err != nil {
+			d.occurred, d.estimate, d.location, d.area, d.agents, d.system, d.harm, now))
+		if err != nil {
 			return Event{}, s.Wrap(err, "create event")
 		}
-		return s.submitted(ctx, tx, orgID, id, ref, rec)
+		return s.submitted(ctx, tx, Written{Event: e, New: true})
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE events SET ref = $1, record_type = $2, status = $3, record = $4, occurred_on = $5, occurred_estimate = $6,
+	e, err := ScanEvent(tx.QueryRowContext(ctx, `UPDATE events SET ref = $1, record_type = $2, status = $3, record = $4, occurred_on = $5, occurred_estimate = $6,
 		location = $7, service_area = $8, agents = $9, system_id = $10, reported_harm = $11, harm = $11, version = version + 1,
 		updated_at = $12, submitted_at = $12, confidential = $13
-		WHERE id = $14 AND org_id = $15 AND status = $16 AND version = $17`,
+		WHERE id = $14 AND org_id = $15 AND status = $16 AND version = $17
+		RETURNING `+EventCols,
 		ref, string(rec.Type), string(events.Submitted), d.record, d.occurred, d.estimate, d.location, d.area, d.agents, d.system, d.harm,
-		now, sub.Confidential, id, orgID, string(events.Draft), version)
+		now, sub.Confidential, id, orgID, string(events.Draft), version))
+	if store.NoRows(err) {
+		return Event{}, apperr.New(apperr.Conflict, "This draft was changed or submitted in another window. Open My reports to see it.")
+	}
 	if err != nil {
 		return Event{}, s.Wrap(err, "submit event %s", id)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Event{}, apperr.New(apperr.Conflict, "This draft was changed or submitted in another window. Open My reports to see it.")
-	}
-	return s.submitted(ctx, tx, orgID, id, ref, rec)
+	return s.submitted(ctx, tx, Written{Event: e})
 }
 
-// submitted records the submission of event id: its history, search
-// entry and audit entry, in the submission's transaction.
-func (s *DB) submitted(ctx context.Context, tx *store.Tx, orgID store.OrgID, id, ref string, rec events.Record) (Event, error) {
-	if err := s.AddHistory(ctx, tx, orgID, id, events.Submitted, ""); err != nil {
+// Written is an event as its writer holds it just after a change in the
+// change's transaction, given to the followers of the change's audit
+// entry (store.Tx.AuditWith) so that they need not read it again: see
+// WrittenIn.
+type Written struct {
+	// Event is the row as stored, returned by the write itself.
+	Event Event
+	// New is set when the transaction made the event in one step (a
+	// report never a draft): nothing else of it, no review, grading,
+	// addendum, link or LFPSE submission, exists yet.
+	New bool
+}
+
+// WrittenIn is the event of change c as its writer gave it to c's
+// followers (see Written); false when the writer gave none, and the
+// follower reads the event itself.
+func WrittenIn(tx *store.Tx, c store.Change) (Written, bool) {
+	if c.Entity != "event" {
+		return Written{}, false
+	}
+	w, ok := tx.State(c.Entity, c.EntityID).(Written)
+	return w, ok
+}
+
+// submitted records the submission of event w.Event, just written: its
+// history, search entry and audit entry, in the submission's
+// transaction. None of these changes the events row, so w.Event is the
+// event as it stands at the audit entry and after.
+func (s *DB) submitted(ctx context.Context, tx *store.Tx, w Written) (Event, error) {
+	e := w.Event
+	if err := s.AddHistory(ctx, tx, e.OrgID, e.ID, events.Submitted, ""); err != nil {
 		return Event{}, err
 	}
-	if err := s.index(ctx, tx, orgID, id); err != nil {
+	if err := s.indexEvent(ctx, tx, e, w.New); err != nil {
 		return Event{}, err
 	}
-	if err := tx.Audit(ctx, store.Change{OrgID: orgID, Action: "event.submit", Entity: "event", EntityID: id,
-		Summary: ref + " " + rec.Type.Label()}); err != nil {
+	if err := tx.AuditWith(ctx, store.Change{OrgID: e.OrgID, Action: "event.submit", Entity: "event", EntityID: e.ID,
+		Summary: e.Ref + " " + e.Type.Label()}, w); err != nil {
 		return Event{}, err
 	}
-	return s.get(ctx, tx, orgID, id)
+	return e, nil
 }
 
 // AddHistory records that event id moved to status, by the actor in ctx,

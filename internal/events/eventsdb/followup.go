@@ -67,7 +67,8 @@ func (s *DB) ReportPublic(ctx context.Context, orgID store.OrgID, rec events.Rec
 		if err := s.AddFollowUp(ctx, tx, orgID, out.ID, hash); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "event.followup", Entity: "event", EntityID: out.ID, Summary: "follow-up code issued"})
+		return tx.AuditWith(ctx, store.Change{OrgID: orgID, Action: "event.followup", Entity: "event", EntityID: out.ID, Summary: "follow-up code issued"},
+			Written{Event: out, New: true})
 	})
 	return out, code, err
 }

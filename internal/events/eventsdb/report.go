@@ -144,7 +144,8 @@ func (s *DB) reportAnonymousTx(ctx context.Context, tx *store.Tx, orgID store.Or
 	if err := s.AddFollowUp(ctx, tx, orgID, out.ID, hash); err != nil {
 		return Event{}, "", err
 	}
-	return out, code, tx.Audit(ctx, store.Change{OrgID: orgID, Action: "event.followup", Entity: "event", EntityID: out.ID, Summary: "follow-up code issued"})
+	return out, code, tx.AuditWith(ctx, store.Change{OrgID: orgID, Action: "event.followup", Entity: "event", EntityID: out.ID, Summary: "follow-up code issued"},
+		Written{Event: out, New: true})
 }
 
 // HashDraftKey is the stored form of a public reporter's draft key (the
@@ -267,7 +268,8 @@ func (s *DB) SubmitPublicDraft(ctx context.Context, orgID store.OrgID, key strin
 		if err := s.AddFollowUp(ctx, tx, orgID, out.ID, hash); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "event.followup", Entity: "event", EntityID: out.ID, Summary: "follow-up code issued"})
+		return tx.AuditWith(ctx, store.Change{OrgID: orgID, Action: "event.followup", Entity: "event", EntityID: out.ID, Summary: "follow-up code issued"},
+			Written{Event: out})
 	})
 	return out, code, err
 }

@@ -278,6 +278,17 @@ func (s *DB) index(ctx context.Context, tx *store.Tx, orgID store.OrgID, id stri
 	if err != nil {
 		return err
 	}
+	return s.indexEvent(ctx, tx, e, false)
+}
+
+// indexEvent is index for event e as it stands in tx; isNew says the
+// transaction made e in one step, so that it has no review and no
+// addenda to read.
+func (s *DB) indexEvent(ctx context.Context, tx *store.Tx, e Event, isNew bool) error {
+	orgID, id := e.OrgID, e.ID
+	if isNew {
+		return s.writeIndex(ctx, tx, e, Review{}, nil)
+	}
 	r, err := s.review(ctx, tx, orgID, id)
 	if err != nil {
 		return err
@@ -299,9 +310,15 @@ func (s *DB) index(ctx context.Context, tx *store.Tx, orgID store.OrgID, id stri
 	if err := rows.Err(); err != nil {
 		return s.Wrap(err, "index event %s", id)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO event_search (event_id, org_id, body) VALUES ($1, $2, $3)
-		ON CONFLICT (event_id) DO UPDATE SET body = excluded.body`, id, orgID, searchBody(e, r, addenda))
-	return s.Wrap(err, "index event %s", id)
+	return s.writeIndex(ctx, tx, e, r, addenda)
+}
+
+// writeIndex writes the search document of event e, with its review r
+// and addenda.
+func (s *DB) writeIndex(ctx context.Context, tx *store.Tx, e Event, r Review, addenda []string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO event_search (event_id, org_id, body) VALUES ($1, $2, $3)
+		ON CONFLICT (event_id) DO UPDATE SET body = excluded.body`, e.ID, e.OrgID, searchBody(e, r, addenda))
+	return s.Wrap(err, "index event %s", e.ID)
 }
 
 // IndexTx rewrites the search document of submitted event id inside the

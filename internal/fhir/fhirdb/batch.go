@@ -157,9 +157,7 @@ func inputsOf(ctx context.Context, q store.Querier, ph func(int) string, es []ev
 	byOrg := map[store.OrgID][]int{}
 	var orgs []store.OrgID
 	for i, e := range es {
-		out[i] = fhir.EventInput{ID: e.ID, Ref: e.Ref, Record: e.Record, Status: e.Status, Audience: e.Audience,
-			Anonymous: e.ReporterID == "", Confidential: e.Confidential, ReporterID: e.ReporterID,
-			Version: e.Version, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, SubmittedAt: e.SubmittedAt}
+		out[i] = inputBase(e)
 		if _, ok := byOrg[e.OrgID]; !ok {
 			orgs = append(orgs, e.OrgID)
 		}
@@ -169,7 +167,8 @@ func inputsOf(ctx context.Context, q store.Querier, ph func(int) string, es []ev
 		idx := byOrg[org]
 		code, ok := ods[org]
 		if !ok {
-			if err := q.QueryRowContext(ctx, `SELECT ods_code FROM organisations WHERE id = $1`, org).Scan(&code); err != nil {
+			var err error
+			if code, err = odsCode(ctx, q, org); err != nil {
 				return nil, fmt.Errorf("fhirdb: organisation of event %s: %w", es[idx[0]].ID, err)
 			}
 			ods[org] = code

@@ -53,10 +53,55 @@ func WithIdentifier(ctx context.Context, id fhir.Identifier) context.Context {
 	return context.WithValue(ctx, identKey{}, id)
 }
 
+type orgKey struct{}
+
+// orgODS is an organisation and its ODS code (WithOrganisation).
+type orgODS struct {
+	id   store.OrgID
+	code string
+}
+
+// WithOrganisation is ctx for changes made by a principal of
+// organisation id, whose ODS code (read with the principal) is code: the
+// versions kept in the change's transaction name the organisation by it
+// instead of reading it again.
+func WithOrganisation(ctx context.Context, id store.OrgID, code string) context.Context {
+	return context.WithValue(ctx, orgKey{}, orgODS{id, code})
+}
+
+// odsCode is the ODS code of organisation id, from ctx when
+// WithOrganisation gave it, else as q reads it.
+func odsCode(ctx context.Context, q store.Querier, id store.OrgID) (string, error) {
+	if o, ok := ctx.Value(orgKey{}).(orgODS); ok && o.id == id {
+		return o.code, nil
+	}
+	var code string
+	err := q.QueryRowContext(ctx, `SELECT ods_code FROM organisations WHERE id = $1`, id).Scan(&code)
+	return code, err
+}
+
+// Made is the mapping's input of event e, just made in one step (a
+// report never a draft, eventsdb.Written.New) by an organisation whose
+// ODS code is ods: it has no gradings yet. It is the version that
+// keepVersion kept of it.
+func Made(e eventsdb.Event, ods string) fhir.EventInput {
+	in := inputBase(e)
+	in.OrgODS = ods
+	return in
+}
+
+// inputBase is the mapping's input of event e without the organisation's
+// ODS code and the gradings.
+func inputBase(e eventsdb.Event) fhir.EventInput {
+	return fhir.EventInput{ID: e.ID, Ref: e.Ref, Record: e.Record, Status: e.Status, Audience: e.Audience,
+		Anonymous: e.ReporterID == "", Confidential: e.Confidential, ReporterID: e.ReporterID,
+		Version: e.Version, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, SubmittedAt: e.SubmittedAt}
+}
+
 // keepVersion records the version of the event the change c made, in
 // its transaction.
 func keepVersion(ctx context.Context, tx *store.Tx, c store.Change) error {
-	in, err := snapshot(ctx, tx, c.OrgID, c.EntityID)
+	in, err := changed(ctx, tx, c)
 	if store.NoRows(err) {
 		return nil // a draft: not a FHIR resource until submitted
 	}
@@ -83,6 +128,28 @@ func keepVersion(ctx context.Context, tx *store.Tx, c store.Change) error {
 		}
 	}
 	return nil
+}
+
+// changed is the event of change c as the mapping needs it: from what
+// its writer gave c's followers (eventsdb.WrittenIn) when it did, else
+// read (snapshot); sql.ErrNoRows when it is not a submitted event.
+func changed(ctx context.Context, tx *store.Tx, c store.Change) (fhir.EventInput, error) {
+	w, ok := eventsdb.WrittenIn(tx, c)
+	if !ok {
+		return snapshot(ctx, tx, c.OrgID, c.EntityID)
+	}
+	e := w.Event
+	if e.Status == events.Draft || e.OrgID != c.OrgID {
+		return fhir.EventInput{}, sql.ErrNoRows
+	}
+	if !w.New {
+		return inputOf(ctx, tx, e)
+	}
+	code, err := odsCode(ctx, tx, e.OrgID)
+	if err != nil {
+		return fhir.EventInput{}, fmt.Errorf("fhirdb: organisation of event %s: %w", e.ID, err)
+	}
+	return Made(e, code), nil
 }
 
 // snapshot reads submitted event id of orgID as the mapping needs it;

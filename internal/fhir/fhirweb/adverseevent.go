@@ -20,7 +20,7 @@ import (
 
 // result is the answer of one interaction, alone or in a bundle.
 type result struct {
-	id           string // of an event made, before it is read
+	made         *fhir.EventInput // an event made, before it is mapped
 	status       int
 	res          fhir.Resource
 	location     string // relative to the base: AdverseEvent/ID/_history/N
@@ -163,12 +163,8 @@ func (s *Module) createEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if res.res == nil { // made: read it now that it is committed
-		in, err := s.db.Event(r.Context(), p.Org.ID, res.id)
-		if err != nil {
-			return err
-		}
-		if res, err = s.eventResult(http.StatusCreated, in); err != nil {
+	if res.made != nil { // made: mapped now that it is committed
+		if res, err = s.eventResult(http.StatusCreated, *res.made); err != nil {
 			return err
 		}
 	}
@@ -232,6 +228,7 @@ func (s *Module) create(ctx context.Context, tx *store.Tx, p *store.Principal, a
 	if ident != nil {
 		ctx = fhirdb.WithIdentifier(ctx, *ident)
 	}
+	ctx = fhirdb.WithOrganisation(ctx, p.Org.ID, p.Org.ODSCode)
 	if err := s.db.Events.Prepare(ctx, p.Org.ID, &rec, events.Staff); err != nil {
 		return result{}, placed(refused(err, meta), prefix)
 	}
@@ -244,14 +241,13 @@ func (s *Module) create(ctx context.Context, tx *store.Tx, p *store.Principal, a
 	if err != nil {
 		return result{}, placed(refused(err, meta), prefix)
 	}
+	// The event as the transaction stored it, which is also the version
+	// kept of it: nothing else of the request changes it after.
+	in := fhirdb.Made(e, p.Org.ODSCode)
 	if prefix == "" {
-		// A create on its own is read after its commit, so that the
+		// A create on its own is mapped after its commit, so that the
 		// reference counter's lock is held no longer than the write.
-		return result{status: http.StatusCreated, id: e.ID}, nil
-	}
-	in, err := s.db.EventTx(ctx, tx, p.Org.ID, e.ID)
-	if err != nil {
-		return result{}, err
+		return result{status: http.StatusCreated, made: &in}, nil
 	}
 	return s.eventResult(http.StatusCreated, in)
 }

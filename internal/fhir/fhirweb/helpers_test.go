@@ -124,6 +124,12 @@ func decodeBundle(t *testing.T, b []byte) fhir.Bundle {
 // patient, one device, one medicine, two days ago.
 func incident(t testing.TB, desc string) string {
 	t.Helper()
+	return incidentAs(t, desc, fhir.EventInput{})
+}
+
+// incidentAs is incident reported as who says (Anonymous, Confidential).
+func incidentAs(t testing.TB, desc string, who fhir.EventInput) string {
+	t.Helper()
 	day := storetest.FixedTime.AddDate(0, 0, -2).Format(time.DateOnly)
 	rec := events.Record{Type: events.Incident, TaxonomyVersion: events.TaxonomyVersion, Answers: events.Answers{
 		"description": {desc}, "when.kind": {"exact"}, "when.date": {day}, "when.time": {"09:30"},
@@ -135,7 +141,7 @@ func incident(t testing.TB, desc string) string {
 	}}
 	cfg := fhir.DefaultConfig()
 	cfg.Submission = true
-	ae, err := fhir.AdverseEventFromEvent(cfg, fhir.EventInput{Record: rec, Audience: events.Staff, OrgODS: "RAA"})
+	ae, err := fhir.AdverseEventFromEvent(cfg, fhir.EventInput{Record: rec, Audience: events.Staff, OrgODS: "RAA", Anonymous: who.Anonymous, Confidential: who.Confidential})
 	if err != nil {
 		t.Fatal(err)
 	}

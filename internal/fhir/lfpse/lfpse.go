@@ -216,6 +216,9 @@ func onEventChange(ctx context.Context, tx *store.Tx, c store.Change) error {
 	if c.Action == "event.lfpse_ready" {
 		return nil // MarkReady queued it
 	}
+	if w, ok := eventsdb.WrittenIn(tx, c); ok && w.New {
+		return autoQueue(ctx, tx, c) // made in this transaction: never queued
+	}
 	var st Status
 	var nationalID string
 	err := tx.QueryRowContext(ctx, `SELECT status, national_id FROM lfpse_submissions WHERE event_id = $1`, c.EntityID).Scan(&st, &nationalID)
