@@ -215,9 +215,8 @@ func (s *DB) changeContents(ctx context.Context, tx *Tx, cs []Change) ([]string,
 
 // contentHashes returns the content hash of each of ids of entity d (in
 // orgID for an org-scoped entity) as q sees it now: one query per part
-// for each contentChunk ids, or on PostgreSQL one query in all for up to
-// unionIDs ids (see hashUnion). An id without rows in the entity's own
-// table has deletedContent.
+// for each contentChunk ids. An id without rows in the entity's own table
+// has deletedContent.
 func (s *DB) contentHashes(ctx context.Context, q Querier, orgID OrgID, d *Entity, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))
 	for start := 0; start < len(ids); start += contentChunk {
@@ -234,14 +233,6 @@ func (s *DB) hashChunk(ctx context.Context, q Querier, orgID OrgID, d *Entity, i
 	if len(ids) > 1 {
 		what = fmt.Sprintf("%d of %s", len(ids), d.Name)
 	}
-	if _, ok := s.dialect.(unionParts); ok && len(d.Parts) > 1 && len(ids) <= unionIDs {
-		return s.hashUnion(ctx, q, orgID, d, ids, what, out)
-	}
-	return s.hashParts(ctx, q, orgID, d, ids, what, out)
-}
-
-// hashParts is hashChunk with one query per part.
-func (s *DB) hashParts(ctx context.Context, q Querier, orgID OrgID, d *Entity, ids []string, what string, out map[string]string) error {
 	parts := make(map[string][][][32]byte, len(ids))
 	live := ids
 	for i, p := range d.Parts {

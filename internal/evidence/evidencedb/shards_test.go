@@ -20,8 +20,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// ownShard is the shard a connection's writes go to: its backend's
-// process id modulo 16 on PostgreSQL, 0 on SQLite (one writer).
+// ownShard is the shard a connection's writes go to when no other
+// transaction writes: its backend's process id modulo 16 on PostgreSQL
+// (see count_shard), 0 on SQLite (one writer).
 func ownShard(t *testing.T, st *store.DB, q store.Querier) int {
 	t.Helper()
 	if st.Engine() != "postgres" {
@@ -104,7 +105,7 @@ func TestCountsOfConcurrentWriters(t *testing.T) {
 		ready.Add(writers)
 		var wg sync.WaitGroup
 		created := make([][]eventsdb.Event, writers)
-		shards := make([]int, writers)
+		shards, evShards := make([]int, writers), make([]int, writers)
 		errs := make(chan error, writers*10)
 		for i := range writers {
 			wg.Add(1)
@@ -125,9 +126,12 @@ func TestCountsOfConcurrentWriters(t *testing.T) {
 						if pg && j == 0 {
 							// Every writer holds a transaction (a connection) of
 							// its own before any reports.
-							var pid int
-							err := tx.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid)
-							shards[i] = pid % 16
+							// The shards its writes will take (count_shard,
+							// kept for the transaction), taken while every
+							// other writer holds its own.
+							var status, evidence int
+							err := tx.QueryRowContext(ctx, `SELECT count_shard(0), count_shard(1)`).Scan(&status, &evidence)
+							shards[i], evShards[i] = status, evidence
 							arrive()
 							ready.Wait()
 							if err != nil {
@@ -151,11 +155,19 @@ func TestCountsOfConcurrentWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 		if pg {
-			// Each writer's first report went to its connection's shard.
-			for _, q := range []string{
+			// Writers whose transactions were open together took
+			// shards of their own, and each one's first report went to
+			// the shard it took.
+			for _, ss := range [][]int{shards, evShards} {
+				if d := slices.Compact(slices.Sorted(slices.Values(ss))); len(d) != len(ss) {
+					t.Errorf("writers open together shared shards: %v", ss)
+				}
+			}
+			for k, q := range []string{
 				`SELECT DISTINCT shard FROM event_status_counts WHERE org_id = $1 AND n > 0`,
 				`SELECT DISTINCT shard FROM evidence_counts WHERE org_id = $1 AND dim = 'all' AND n > 0`,
 			} {
+				shards := [][]int{shards, evShards}[k]
 				var got []int
 				rows, err := st.SQL().Query(q, w.a.ID)
 				if err != nil {
@@ -283,8 +295,9 @@ func TestNegativeShardIsKept(t *testing.T) {
 }
 
 // A count upserted without its shard goes to the writing connection's
-// shard (on PostgreSQL the column's default, pg_backend_pid() % 16,
-// evaluated before the conflict is looked for): a second upsert on the
+// shard (on PostgreSQL the column's default, count_shard, which with no
+// other writer gives the backend's process id modulo 16, evaluated before
+// the conflict is looked for): a second upsert on the
 // same connection adds to the same row, another connection to its own.
 func TestUpsertGoesToOwnShard(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
