@@ -47,9 +47,9 @@ func (s *DB) appendAudit(ctx context.Context, tx *Tx, c Change) error {
 // made: the last step before the commit. On SQLite, the one writer chains
 // them onto the log itself (see chainOnto), as does PostgreSQL before
 // migration 0029 and a long transaction (see chainIfLong). Otherwise, on
-// PostgreSQL they go to the queue, and the sealer chains them once the transaction has committed
-// (see audit_seal.go), so that writers do not wait for each other's
-// commits. A transaction that keeps auditChainAt entries writes them
+// PostgreSQL they go to the queue, and the sealer chains them once the
+// transaction has committed (see audit_seal.go), so that writers do not
+// wait for each other's commits. A transaction that keeps auditChainAt entries writes them
 // there and then (see chainIfLong), so that its memory stays bounded.
 func (tx *Tx) chainAudit(ctx context.Context) error {
 	if len(tx.pending) == 0 {

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,8 +50,6 @@ type sealer struct {
 	// next is closed when the next pass to begin is over.
 	next chan struct{}
 	done chan struct{} // closed when the sealer has stopped
-	// err is the last pass's failure, nil once a pass succeeds.
-	err error
 	// hold is held by each pass (and by tests that stop the sealer).
 	hold sync.Mutex
 	// ready is set once the database is known to have the queue.
@@ -94,15 +94,8 @@ func (s *DB) sealPass() {
 	defer s.seal.hold.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for {
-		n, err := s.sealSome(ctx)
-		s.seal.mu.Lock()
-		s.seal.err = err
-		s.seal.mu.Unlock()
-		if err != nil || n < sealBatch {
-			return
-		}
-	}
+	// A failure leaves the entries queued, safe, for the next pass.
+	s.SealAudit(ctx)
 }
 
 // awaitSeal waits, after a commit that queued audit entries, for a pass
@@ -161,44 +154,44 @@ func (s *DB) sealSome(ctx context.Context) (int, error) {
 	if err := s.dialect.lockAudit(ctx, tx); err != nil {
 		return 0, s.Wrap(err, "lock audit log")
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT qid, id, at, COALESCE(org_id, ''), COALESCE(actor_id, ''), actor_name, action, entity, entity_id, summary, request_id, content_hash
-		FROM audit_queue ORDER BY qid LIMIT `+fmt.Sprint(sealBatch))
+	// The entries are taken from the queue and chained in one statement
+	// each, and the transaction moves them or leaves them all queued.
+	rows, err := tx.QueryContext(ctx, `DELETE FROM audit_queue WHERE qid IN (SELECT qid FROM audit_queue ORDER BY qid LIMIT `+fmt.Sprint(sealBatch)+`)
+		RETURNING qid, id, at, COALESCE(org_id, ''), COALESCE(actor_id, ''), actor_name, action, entity, entity_id, summary, request_id, content_hash`)
 	if err != nil {
-		return 0, s.Wrap(err, "read queued audit entries")
+		return 0, s.Wrap(err, "take queued audit entries")
 	}
-	var entries []audit.Entry
-	var qids []any
+	type queued struct {
+		qid int64
+		e   audit.Entry
+	}
+	var taken []queued
 	for rows.Next() {
-		var e audit.Entry
-		var qid int64
-		if err := rows.Scan(&qid, &e.ID, &e.At, &e.OrgID, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.Summary, &e.RequestID, &e.ContentHash); err != nil {
+		var q queued
+		e := &q.e
+		if err := rows.Scan(&q.qid, &e.ID, &e.At, &e.OrgID, &e.ActorID, &e.ActorName, &e.Action, &e.Entity, &e.EntityID, &e.Summary, &e.RequestID, &e.ContentHash); err != nil {
 			rows.Close()
-			return 0, s.Wrap(err, "read queued audit entries")
+			return 0, s.Wrap(err, "take queued audit entries")
 		}
 		e.At = e.At.UTC()
-		entries = append(entries, e)
-		qids = append(qids, qid)
+		taken = append(taken, q)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, s.Wrap(err, "read queued audit entries")
+		return 0, s.Wrap(err, "take queued audit entries")
 	}
-	if len(entries) == 0 {
+	if len(taken) == 0 {
 		return 0, nil
+	}
+	// RETURNING keeps no order: the chain takes them as queued.
+	slices.SortFunc(taken, func(a, b queued) int { return cmp.Compare(a.qid, b.qid) })
+	entries := make([]audit.Entry, len(taken))
+	for i, q := range taken {
+		entries[i] = q.e
 	}
 	t := &Tx{Tx: tx, s: s}
 	if err := t.chainOnto(ctx, entries); err != nil {
 		return 0, err
-	}
-	in := make([]byte, 0, 8*len(qids))
-	for i := range qids {
-		if i > 0 {
-			in = append(in, ',')
-		}
-		in = append(in, s.dialect.bulkPlaceholder(i+1)...)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM audit_queue WHERE qid IN (`+string(in)+`)`, qids...); err != nil {
-		return 0, s.Wrap(err, "remove chained audit entries from the queue")
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, s.Wrap(err, "commit sealed audit entries")

@@ -143,14 +143,18 @@ func (s *DB) queryOrgs(ctx context.Context, q string, args ...any) ([]Org, error
 	return out, s.Wrap(rows.Err(), "list orgs")
 }
 
+// nextRefSQL moves an organisation's reference counter on by one and
+// returns its value: one upsert, so that two transactions taking the first
+// reference of a scope at once both succeed (the second waits for the
+// first's row).
+const nextRefSQL = `INSERT INTO ref_counters (org_id, scope, value) VALUES ($1, $2, 1)
+	ON CONFLICT (org_id, scope) DO UPDATE SET value = ref_counters.value + 1 RETURNING value`
+
 // NextRef returns the next value of an organisation's reference counter
 // (e.g. scope "hazard:<system id>" or "event:2026") inside tx.
 func (s *DB) NextRef(ctx context.Context, tx *Tx, orgID OrgID, scope string) (int64, error) {
-	// One upsert, so that two transactions taking the first reference of a
-	// scope at once both succeed (the second waits for the first's row).
 	var v int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO ref_counters (org_id, scope, value) VALUES ($1, $2, 1)
-		ON CONFLICT (org_id, scope) DO UPDATE SET value = ref_counters.value + 1 RETURNING value`, orgID, scope).Scan(&v)
+	err := tx.QueryRowContext(ctx, nextRefSQL, orgID, scope).Scan(&v)
 	return v, s.Wrap(err, "next reference %s", scope)
 }
 
@@ -176,8 +180,7 @@ func (s *DB) TakeRef(ctx context.Context, tx *Tx, orgID OrgID, scope string) (in
 	if _, err := own.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
 		return 0, s.Wrap(err, "next reference %s", scope)
 	}
-	if err := own.QueryRowContext(ctx, `INSERT INTO ref_counters (org_id, scope, value) VALUES ($1, $2, 1)
-		ON CONFLICT (org_id, scope) DO UPDATE SET value = ref_counters.value + 1 RETURNING value`, orgID, scope).Scan(&v); err != nil {
+	if err := own.QueryRowContext(ctx, nextRefSQL, orgID, scope).Scan(&v); err != nil {
 		return 0, s.Wrap(err, "next reference %s", scope)
 	}
 	return v, s.Wrap(own.Commit(), "next reference %s", scope)
