@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/clinsafe/clinsafe/internal/config"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/evidence/evidencedb"
 	"github.com/clinsafe/clinsafe/internal/store"
 )
@@ -36,6 +37,33 @@ func evidenceRebuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "counted %d events in %d rows of counts\n", res.Events, res.Rows)
+	return nil
+}
+
+func cmdEvents(ctx context.Context, e *env, args []string) error {
+	return subcommand(ctx, e, "events", args, map[string]func(context.Context, *env, []string) error{
+		"reindex": eventsReindex,
+	}, []string{"reindex"})
+}
+
+// eventsReindex writes the search documents that safety events imported
+// by an earlier version lack, so that the queue's text search finds them.
+func eventsReindex(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "events reindex", "[flags]", "Write the text-search document of every submitted safety event that has none (events imported by an earlier clinsafe, whose import did not write them). Safe to run at any time; it writes nothing when every event has one.")
+	f := config.Register(fs, "db")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, _, err := openStore(ctx, e, f, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := eventsdb.New(st).IndexMissing(cliCtx(ctx, e))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote the search documents of %d events that had none\n", n)
 	return nil
 }
 

@@ -23,6 +23,9 @@ func TestEvidenceAndNetworkCommands(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "counted ") {
 		t.Fatalf("evidence rebuild: exit %d, %q %q", code, out, errOut)
 	}
+	if code, out, errOut := cli(t, "", "events", "reindex", "-db", dsn); code != 0 || out != "wrote the search documents of 0 events that had none\n" {
+		t.Errorf("events reindex after the demo: exit %d, %q %q", code, out, errOut)
+	}
 	rebuilt, err := evidencedb.New(st).AllCounts(t.Context())
 	if err != nil || len(rebuilt) != len(live) {
 		t.Errorf("rebuilt counts: %d rows, want %d (%v)", len(rebuilt), len(live), err)

@@ -49,6 +49,7 @@ func commands() []command {
 		{"scan", "BARCODE | -", "parse a GS1 or HIBC barcode and print it as JSON", cmdScan},
 		{"hazards", "import|export [flags]", "import or export a hazard log as XLSX, CSV or JSON", cmdHazards},
 		{"evidence", "rebuild [flags]", "recount the safety events the evidence dashboards read", cmdEvidence},
+		{"events", "reindex [flags]", "write the search documents that imported safety events lack", cmdEvents},
 		{"network", "add|member|analyst|list [flags]", "manage networks of organisations and their analysts", cmdNetwork},
 		{"spc", "< series.ndjson", "compute SPC charts of NDJSON series (Making Data Count rules)", cmdSpc},
 		{"import", "-org ODS FILE.ndjson", "import FHIR AdverseEvents from NDJSON, all or nothing", cmdImport},

@@ -123,6 +123,7 @@ type importWriter struct {
 	queue   []Historical
 	events  *store.Batcher
 	history *store.Batcher
+	search  *store.Batcher
 }
 
 // importCols are the columns of events an import writes.
@@ -132,7 +133,8 @@ const importCols = `id, org_id, ref, record_type, status, audience, taxonomy_ver
 func (s *DB) newImportWriter(tx *store.Tx, orgID store.OrgID) *importWriter {
 	return &importWriter{s: s, tx: tx, orgID: orgID,
 		events:  store.NewBatcher(tx, "events", importCols, 22, importBatch),
-		history: store.NewBatcher(tx, "event_status_history", "id, event_id, org_id, status, reason, at", 6, 2*importBatch)}
+		history: store.NewBatcher(tx, "event_status_history", "id, event_id, org_id, status, reason, at", 6, 2*importBatch),
+		search:  store.NewBatcher(tx, "event_search", "event_id, org_id, body", 3, importBatch)}
 }
 
 // add queues h, checked, and writes the batch once it is full.
@@ -148,6 +150,7 @@ func (w *importWriter) add(ctx context.Context, h Historical) error {
 func (w *importWriter) close() {
 	w.events.Close()
 	w.history.Close()
+	w.search.Close()
 }
 
 // flush writes the queued events.
@@ -214,6 +217,11 @@ func (w *importWriter) flush(ctx context.Context) error {
 				return s.Wrap(err, "import event history")
 			}
 		}
+		// Its search document, as a report's (writeIndex): an imported
+		// event has no review and no addenda yet.
+		if err := w.search.Add(ctx, id, orgID, searchBody(Event{Ref: ref, Record: h.Record, Location: d.location}, Review{}, nil)); err != nil {
+			return s.Wrap(err, "import event search")
+		}
 		changes = append(changes, store.Change{OrgID: orgID, Action: "event.import", Entity: "event", EntityID: id, Summary: ref + " imported"})
 	}
 	if err := w.events.Flush(ctx); err != nil {
@@ -221,6 +229,9 @@ func (w *importWriter) flush(ctx context.Context) error {
 	}
 	if err := w.history.Flush(ctx); err != nil {
 		return s.Wrap(err, "import event history")
+	}
+	if err := w.search.Flush(ctx); err != nil {
+		return s.Wrap(err, "import event search")
 	}
 	return tx.AuditBatch(ctx, changes)
 }

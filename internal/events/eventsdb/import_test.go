@@ -110,3 +110,58 @@ func TestImportWritesBatches(t *testing.T) {
 		}
 	})
 }
+
+// An imported event is found by the queue's text search like a reported
+// one: the import writes its search document with it.
+func TestImportedEventsAreSearchable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		eventsdb.SetImportBatch(t, 2)
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		ev := eventsdb.New(st)
+		a := storetest.Org(t, st, "EIS")
+		var hs []eventsdb.Historical
+		for i, words := range []string{"syringe driver alarm silenced", "wristband printer jammed", "syringe label smudged"} {
+			r := incident("")
+			r.Answers[events.AnsAgents] = []string{"10"}
+			r.Answers[events.AnsDescription] = []string{"Imported: " + words}
+			at := storetest.FixedTime.AddDate(0, 0, -3-i)
+			r.Answers[events.AnsDate] = []string{at.Format(time.DateOnly)}
+			hs = append(hs, eventsdb.Historical{Record: r, SubmittedAt: at})
+		}
+		if n, err := ev.ImportHistorical(storetest.Operator, a.ID, hs); err != nil || n != 3 {
+			t.Fatalf("ImportHistorical = %d, %v", n, err)
+		}
+		ctx := storetest.Operator
+		search := func(when string) {
+			for q, want := range map[string]int{"syringe": 2, "wristband printer": 1, "imported": 3, "ventilator": 0} {
+				f := eventsdb.QueueFilter{Status: "all", Q: q}
+				if err := f.Check(); err != nil {
+					t.Fatal(err)
+				}
+				p, err := ev.Queue(ctx, a.ID, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(p.Events) != want {
+					t.Errorf("%s: search %q found %d imported events, want %d", when, q, len(p.Events), want)
+				}
+			}
+		}
+		search("after the import")
+		// Events imported before imports wrote their documents: IndexMissing
+		// writes them, and only them.
+		if _, err := st.SQL().Exec(`DELETE FROM event_search WHERE org_id = $1`, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := ev.IndexMissing(ctx); err != nil || n != 3 {
+			t.Fatalf("IndexMissing = %d, %v; want 3", n, err)
+		}
+		search("after IndexMissing")
+		if n, err := ev.IndexMissing(ctx); err != nil || n != 0 {
+			t.Errorf("IndexMissing again = %d, %v; want 0", n, err)
+		}
+		if f := storetest.Findings(t, st); len(f) > 0 {
+			t.Errorf("deep check: %q", f)
+		}
+	})
+}

@@ -508,3 +508,58 @@ func within(a, b string, n int) bool {
 	d := da.Sub(db)
 	return d <= time.Duration(n)*24*time.Hour && d >= -time.Duration(n)*24*time.Hour
 }
+
+// indexChunk is how many events one transaction of IndexMissing indexes.
+const indexChunk = 500
+
+// IndexMissing writes the search document of every submitted event that
+// has none, a chunk of events to a transaction, and returns how many it
+// wrote: events imported before imports wrote their documents were not
+// found by the queue's text search. The documents are derived data, not
+// audited content; the run is audited as one action.
+func (s *DB) IndexMissing(ctx context.Context) (int, error) {
+	done := 0
+	for {
+		rows, err := s.SQL().QueryContext(ctx, `SELECT e.id, e.org_id FROM events e WHERE e.status <> $1
+			AND NOT EXISTS (SELECT 1 FROM event_search x WHERE x.event_id = e.id) ORDER BY e.id LIMIT $2`, string(events.Draft), indexChunk)
+		if err != nil {
+			return done, s.Wrap(err, "find events without a search document")
+		}
+		type key struct {
+			id  string
+			org store.OrgID
+		}
+		var ks []key
+		for rows.Next() {
+			var k key
+			if err := rows.Scan(&k.id, &k.org); err != nil {
+				rows.Close()
+				return done, s.Wrap(err, "find events without a search document")
+			}
+			ks = append(ks, k)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return done, s.Wrap(err, "find events without a search document")
+		}
+		if len(ks) == 0 {
+			break
+		}
+		err = s.Tx(ctx, func(tx *store.Tx) error {
+			for _, k := range ks {
+				if err := s.index(ctx, tx, k.org, k.id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return done, err
+		}
+		done += len(ks)
+	}
+	if done == 0 {
+		return 0, nil
+	}
+	return done, s.RecordAction(ctx, store.Change{Action: "event.reindex", Entity: "event_search", Summary: fmt.Sprintf("wrote the search documents of %d events that had none", done)})
+}
