@@ -18,6 +18,10 @@ type Change struct {
 	Entity   string // e.g. "user"
 	EntityID string
 	Summary  string // never a password or token; see audit.Summarise
+	// Actor, when set, made the change; else the actor is the one in the
+	// context of the audit call. A transaction that writes the changes of
+	// several requests at once (a batch of FHIR creates) names each one's.
+	Actor *audit.Actor
 
 	// BulkContent, set only by bulk writers, is the content hash to record
 	// as it is (the BulkSet terms of a bulk write); Before is the entity's

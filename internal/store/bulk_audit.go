@@ -89,10 +89,13 @@ func (tx *Tx) AuditBatch(ctx context.Context, cs []Change) error {
 }
 
 // keep makes the audit entry of c, with content hash content, and keeps
-// it until it is chained (see chainAudit). The actor comes from ctx and
-// the time is now.
+// it until it is chained (see chainAudit). The actor is c.Actor, else
+// the one in ctx, and the time is now.
 func (tx *Tx) keep(ctx context.Context, c Change, content string) {
 	a := audit.ActorFrom(ctx)
+	if c.Actor != nil {
+		a = *c.Actor
+	}
 	tx.pending = append(tx.pending, audit.Entry{
 		ID: NewID(), At: tx.s.now().Truncate(time.Microsecond), OrgID: string(c.OrgID),
 		ActorID: a.UserID, ActorName: a.Name, Action: c.Action, Entity: c.Entity, EntityID: c.EntityID,

@@ -161,7 +161,7 @@ func (postgresDialect) ilike() string { return "ILIKE" }
 
 func (postgresDialect) configurePool(db *sql.DB) {
 	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	db.SetMaxIdleConns(20)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -143,45 +144,51 @@ func (s *DB) queryOrgs(ctx context.Context, q string, args ...any) ([]Org, error
 	return out, s.Wrap(rows.Err(), "list orgs")
 }
 
-// nextRefSQL moves an organisation's reference counter on by one and
-// returns its value: one upsert, so that two transactions taking the first
-// reference of a scope at once both succeed (the second waits for the
-// first's row).
-const nextRefSQL = `INSERT INTO ref_counters (org_id, scope, value) VALUES ($1, $2, 1)
-	ON CONFLICT (org_id, scope) DO UPDATE SET value = ref_counters.value + 1 RETURNING value`
+// nextRefSQL moves an organisation's reference counter on by $3 and
+// returns its new value: one upsert, so that two transactions taking the
+// first reference of a scope at once both succeed (the second waits for
+// the first's row).
+const nextRefSQL = `INSERT INTO ref_counters (org_id, scope, value) VALUES ($1, $2, $3)
+	ON CONFLICT (org_id, scope) DO UPDATE SET value = ref_counters.value + excluded.value RETURNING value`
+
+// takeRefSQL is nextRefSQL as a statement of its own (an implicit
+// transaction, on PostgreSQL) whose commit does not wait for its flush to
+// disk: see TakeRefs.
+const takeRefSQL = `WITH nowait AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
+	INSERT INTO ref_counters (org_id, scope, value) SELECT $1::TEXT, $2::TEXT, $3::BIGINT FROM nowait
+	ON CONFLICT (org_id, scope) DO UPDATE SET value = ref_counters.value + excluded.value RETURNING value`
 
 // NextRef returns the next value of an organisation's reference counter
 // (e.g. scope "hazard:<system id>" or "event:2026") inside tx.
 func (s *DB) NextRef(ctx context.Context, tx *Tx, orgID OrgID, scope string) (int64, error) {
-	var v int64
-	err := tx.QueryRowContext(ctx, nextRefSQL, orgID, scope).Scan(&v)
-	return v, s.Wrap(err, "next reference %s", scope)
+	return s.NextRefs(ctx, tx, orgID, scope, 1)
 }
 
 // TakeRef is NextRef for records made many at a time by many writers
-// (safety events): on PostgreSQL the counter moves in a transaction of its
-// own, so that writers do not wait in turn for each other's commits, and a
-// number taken by a transaction that then fails is left unused (numbers
-// stay unique and increasing, and are never given twice). That
-// transaction does not wait for its flush to disk: a crash can lose it
-// only with every transaction after it, so a number can be given again
-// only when no record kept it. On SQLite, whose one writer serialises
-// anyway, it is NextRef in tx, and numbers have no gaps.
+// (safety events): see TakeRefs.
 func (s *DB) TakeRef(ctx context.Context, tx *Tx, orgID OrgID, scope string) (int64, error) {
+	return s.TakeRefs(ctx, tx, orgID, scope, 1)
+}
+
+// TakeRefs is NextRefs for records made many at a time by many writers
+// (safety events): on PostgreSQL the counter moves in a transaction of its
+// own, one statement, so that writers do not wait in turn for each other's
+// commits, and a number taken by a transaction that then fails is left
+// unused (numbers stay unique and increasing, and are never given twice).
+// That transaction does not wait for its flush to disk: a crash can lose
+// it only with every transaction after it, so a number can be given again
+// only when no record kept it. On SQLite, whose one writer serialises
+// anyway, it is NextRefs in tx, and numbers have no gaps.
+func (s *DB) TakeRefs(ctx context.Context, tx *Tx, orgID OrgID, scope string, n int) (int64, error) {
 	if s.dialect.oneWriter() {
-		return s.NextRef(ctx, tx, orgID, scope)
+		return s.NextRefs(ctx, tx, orgID, scope, n)
 	}
-	own, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
+	if n < 1 {
+		return 0, fmt.Errorf("store: take references %s: %d is not a number of references", scope, n)
+	}
+	var last int64
+	if err := s.db.QueryRowContext(ctx, takeRefSQL, orgID, scope, n).Scan(&last); err != nil {
 		return 0, s.Wrap(err, "next reference %s", scope)
 	}
-	defer own.Rollback()
-	var v int64
-	if _, err := own.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-		return 0, s.Wrap(err, "next reference %s", scope)
-	}
-	if err := own.QueryRowContext(ctx, nextRefSQL, orgID, scope).Scan(&v); err != nil {
-		return 0, s.Wrap(err, "next reference %s", scope)
-	}
-	return v, s.Wrap(own.Commit(), "next reference %s", scope)
+	return last - int64(n) + 1, nil
 }

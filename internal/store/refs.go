@@ -14,8 +14,7 @@ func (s *DB) NextRefs(ctx context.Context, tx *Tx, orgID OrgID, scope string, n 
 		return 0, fmt.Errorf("store: next references %s: %d is not a number of references", scope, n)
 	}
 	var last int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO ref_counters (org_id, scope, value) VALUES ($1, $2, $3)
-		ON CONFLICT (org_id, scope) DO UPDATE SET value = ref_counters.value + excluded.value RETURNING value`, orgID, scope, n).Scan(&last)
+	err := tx.QueryRowContext(ctx, nextRefSQL, orgID, scope, n).Scan(&last)
 	if err != nil {
 		return 0, s.Wrap(err, "next references %s", scope)
 	}

@@ -349,19 +349,11 @@ type Submission struct {
 
 // prepare prunes and checks a record about to be submitted.
 func (s *DB) prepare(ctx context.Context, orgID store.OrgID, rec *events.Record, a events.Audience) error {
-	flow, err := s.Flow(ctx, orgID)
+	check, err := s.Checker(ctx, orgID)
 	if err != nil {
 		return err
 	}
-	cc, err := s.CheckContext(ctx, orgID)
-	if err != nil {
-		return err
-	}
-	flow.Prune(rec, a)
-	if a == events.Staff {
-		delete(rec.Answers, events.AnsReporterType)
-	}
-	return flow.Check(*rec, a, cc)
+	return check(rec, a)
 }
 
 // Report checks and submits rec in one step, as the API and the public

@@ -154,6 +154,26 @@ func (s *Module) createEvent(w http.ResponseWriter, r *http.Request) error {
 	if err := fhir.Decode(body, &ae); err != nil {
 		return err
 	}
+	if r.Header.Get("If-None-Exist") == "" {
+		rec, meta, err := s.mapNew(ae, "")
+		if err != nil {
+			return err
+		}
+		// A plain create is written with the others that arrive with it
+		// (see creates); a client's identifier or an anonymous report
+		// takes the path of one.
+		if meta.Identifier == nil && !meta.Anonymous {
+			in, err := s.creates.do(&createJob{ctx: r.Context(), p: p, ae: ae, rec: rec, meta: meta})
+			if err != nil {
+				return err
+			}
+			res, err := s.eventResult(http.StatusCreated, in)
+			if err != nil {
+				return err
+			}
+			return s.write(w, r, res)
+		}
+	}
 	var res result
 	err = s.db.Tx(r.Context(), func(tx *store.Tx) error {
 		var err error
@@ -190,15 +210,9 @@ func conditional(q, expr string) (*fhir.Identifier, error) {
 // create makes the event ae says in tx, unless ifNoneExist finds one;
 // prefix places the expressions of its issues in a bundle.
 func (s *Module) create(ctx context.Context, tx *store.Tx, p *store.Principal, ae fhir.AdverseEvent, ifNoneExist, prefix string) (result, error) {
-	rec, meta, err := fhir.EventFromAdverseEvent(s.cfg, ae)
+	rec, meta, err := s.mapNew(ae, prefix)
 	if err != nil {
-		return result{}, placed(err, prefix)
-	}
-	if meta.Ref != "" {
-		return result{}, placed(fail(http.StatusUnprocessableEntity, fhir.CodeBusinessRule, "AdverseEvent.identifier", "clinsafe gives the reference of a new event: leave out its identifier, or give your own system's"), prefix)
-	}
-	if meta.Status != "" && meta.Status != events.Submitted {
-		return result{}, placed(fail(http.StatusUnprocessableEntity, fhir.CodeBusinessRule, "AdverseEvent.extension", "A new event is submitted: its status is set by the handlers"), prefix)
+		return result{}, err
 	}
 	ident := meta.Identifier
 	if ifNoneExist != "" {
@@ -250,6 +264,23 @@ func (s *Module) create(ctx context.Context, tx *store.Tx, p *store.Principal, a
 		return result{status: http.StatusCreated, made: &in}, nil
 	}
 	return s.eventResult(http.StatusCreated, in)
+}
+
+// mapNew is the event that ae, sent to be created, says: a new event has
+// no clinsafe reference and is submitted. prefix places the expressions
+// of its issues in a bundle.
+func (s *Module) mapNew(ae fhir.AdverseEvent, prefix string) (events.Record, fhir.EventMeta, error) {
+	rec, meta, err := fhir.EventFromAdverseEvent(s.cfg, ae)
+	if err != nil {
+		return rec, meta, placed(err, prefix)
+	}
+	if meta.Ref != "" {
+		return rec, meta, placed(fail(http.StatusUnprocessableEntity, fhir.CodeBusinessRule, "AdverseEvent.identifier", "clinsafe gives the reference of a new event: leave out its identifier, or give your own system's"), prefix)
+	}
+	if meta.Status != "" && meta.Status != events.Submitted {
+		return rec, meta, placed(fail(http.StatusUnprocessableEntity, fhir.CodeBusinessRule, "AdverseEvent.extension", "A new event is submitted: its status is set by the handlers"), prefix)
+	}
+	return rec, meta, nil
 }
 
 // refused is the flow's refusal of a record as issues at the elements

@@ -2,10 +2,17 @@ package fhirweb_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/clinsafe/clinsafe/internal/fhir"
 	"github.com/clinsafe/clinsafe/internal/fhir/fhirdb"
+	"github.com/clinsafe/clinsafe/internal/fhir/fhirweb"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/webtest"
@@ -60,6 +67,87 @@ func TestFHIRCreateAnswersWhatItStored(t *testing.T) {
 		made, _ := json.Marshal(bd.Entry[0].Resource)
 		ae := decodeAE(t, made)
 		check("in a bundle", ae.ID, made)
+		if fs := storetest.Findings(t, st); len(fs) > 0 {
+			t.Errorf("deep audit check: %q, want none", fs)
+		}
+	})
+}
+
+// Creates sent together are written together, in one transaction, and
+// each is answered as alone: its own event and reference, the same
+// resource a read answers, its own audit entry naming its own request;
+// a create the flow refuses gets its own refusal, naming the element,
+// and the others are stored.
+func TestFHIRCreatesSentTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		c := newClient(t, f, "A/handler", "AdverseEvent.read", "AdverseEvent.write")
+		queued, release := fhirweb.HoldCreates(t)
+		const n = 12
+		type answer struct {
+			code int
+			hdr  http.Header
+			body []byte
+		}
+		answers := make([]answer, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			body := incident(t, fmt.Sprintf("Sent together %d", i))
+			if i%5 == 3 { // a day to come: the flow refuses it
+				day := storetest.FixedTime.AddDate(0, 0, -2).Format(time.DateOnly)
+				body = strings.ReplaceAll(body, day, "2099-01-01")
+			}
+			wg.Go(func() {
+				code, hdr, b := c.do("POST", "/AdverseEvent", body)
+				answers[i] = answer{code, hdr, b}
+			})
+		}
+		for deadline := time.Now().Add(10 * time.Second); queued() < n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d creates queued, want %d", queued(), n)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		before := eventCount(t, st, f.OrgA)
+		release()
+		wg.Wait()
+		refs := map[string]bool{}
+		for i, a := range answers {
+			if i%5 == 3 {
+				if a.code != 422 || !slices.Contains(outcome(t, a.body), "AdverseEvent.occurrence") && !strings.Contains(string(a.body), "today or in the past") {
+					t.Errorf("create %d, dated to come: %d %s; want 422 naming the date", i, a.code, a.body)
+				}
+				continue
+			}
+			m := locRE.FindStringSubmatch(a.hdr.Get("Location"))
+			if a.code != 201 || m == nil {
+				t.Fatalf("create %d: %d %q %s", i, a.code, a.hdr.Get("Location"), a.body)
+			}
+			ae := decodeAE(t, a.body)
+			if !strings.Contains(string(a.body), fmt.Sprintf("Sent together %d", i)) {
+				t.Errorf("create %d answered with another's event: %s", i, a.body)
+			}
+			code, _, read := c.do("GET", "/AdverseEvent/"+m[1], "")
+			if code != 200 || string(read) != string(a.body) {
+				t.Errorf("create %d: answered\n%s\nread after (%d)\n%s", i, a.body, code, read)
+			}
+			if ae.Identifier == nil || refs[ae.Identifier.Value] {
+				t.Errorf("create %d: reference %+v missing or given twice", i, ae.Identifier)
+			} else {
+				refs[ae.Identifier.Value] = true
+			}
+			es, err := st.ListAudit(storetest.Operator, store.AuditFilter{OrgID: f.OrgA.ID, EntityID: m[1]})
+			if err != nil || len(es) != 1 || es[0].Action != "event.submit" || es[0].ActorName == "" || es[0].RequestID == "" {
+				t.Errorf("create %d: audit %+v, %v; want one event.submit naming its actor and request", i, es, err)
+			}
+		}
+		if got := eventCount(t, st, f.OrgA) - before; got != n-2 {
+			t.Errorf("%d events stored, want %d", got, n-2)
+		}
+		var requests int
+		if err := st.SQL().QueryRow(`SELECT COUNT(DISTINCT request_id) FROM audit_log WHERE org_id = $1 AND action = 'event.submit'`, f.OrgA.ID).Scan(&requests); err != nil || requests < n-2 {
+			t.Errorf("the creates' audit entries name %d requests (%v), want %d", requests, err, n-2)
+		}
 		if fs := storetest.Findings(t, st); len(fs) > 0 {
 			t.Errorf("deep audit check: %q, want none", fs)
 		}

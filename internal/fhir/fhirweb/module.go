@@ -45,6 +45,8 @@ type Module struct {
 	k   *web.Server
 	db  *fhirdb.DB
 	cfg fhir.Config
+	// creates writes the plain creates of many requests together.
+	creates *creates
 }
 
 // New makes the wing on the kernel k, with the default LFPSE
@@ -53,7 +55,9 @@ func New(k *web.Server) web.Module { return NewWith(k, fhir.DefaultConfig()) }
 
 // NewWith makes the wing with LFPSE configuration cfg.
 func NewWith(k *web.Server, cfg fhir.Config) *Module {
-	return &Module{k: k, db: fhirdb.New(k.Store()), cfg: cfg}
+	m := &Module{k: k, db: fhirdb.New(k.Store()), cfg: cfg}
+	m.creates = &creates{s: m}
+	return m
 }
 
 // Pillar has no navigation card: the wing is an API (its one page is
