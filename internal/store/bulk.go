@@ -40,20 +40,25 @@ func (b *Batcher) Add(_ context.Context, vals ...any) error {
 	return nil
 }
 
-func (b *Batcher) sql(rows int) string {
+func (b *Batcher) sql(rows int) string { return b.tx.InsertSQL(b.table, b.cols, b.ncol, rows) }
+
+// InsertSQL is an INSERT into table's columns cols (ncol of them) of rows
+// rows of placeholders, numbered from 1 in order (see Placeholder): the
+// statement a Batcher writes, for a writer that adds to it (RETURNING).
+func (tx *Tx) InsertSQL(table, cols string, ncol, rows int) string {
 	var sb strings.Builder
-	sb.WriteString("INSERT INTO " + b.table + " (" + b.cols + ") VALUES ")
+	sb.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
 	n := 1
 	for r := 0; r < rows; r++ {
 		if r > 0 {
 			sb.WriteString(", ")
 		}
 		sb.WriteByte('(')
-		for c := 0; c < b.ncol; c++ {
+		for c := 0; c < ncol; c++ {
 			if c > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString(b.tx.s.dialect.bulkPlaceholder(n))
+			sb.WriteString(tx.s.dialect.bulkPlaceholder(n))
 			n++
 		}
 		sb.WriteByte(')')

@@ -99,9 +99,12 @@ const orgCols = `id, ods_code, name, kind, created_at`
 
 func scanOrg(sc interface{ Scan(...any) error }) (Org, error) {
 	var o Org
-	err := sc.Scan(&o.ID, &o.ODSCode, &o.Name, &o.Kind, &o.CreatedAt)
+	err := sc.Scan(orgDest(&o)...)
 	return o, err
 }
+
+// orgDest are the scan destinations of orgCols into o.
+func orgDest(o *Org) []any { return []any{&o.ID, &o.ODSCode, &o.Name, &o.Kind, &o.CreatedAt} }
 
 func getOrg(ctx context.Context, s *DB, q Querier, id OrgID) (Org, error) {
 	o, err := scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organisations WHERE id = $1`, id))

@@ -571,14 +571,11 @@ func (s *DB) TokenPrincipal(ctx context.Context, secret string) (Principal, erro
 		var last sql.NullTime
 		var o Org
 		var role string
-		if err := rows.Scan(&id, &exp, &rev, &used, &roles, &scopes, &u.ID, &u.Email, &u.Name, &u.PlatformAdmin, &u.Disabled, &u.CreatedAt, &last,
-			&o.ID, &o.ODSCode, &o.Name, &o.Kind, &o.CreatedAt, &role); err != nil {
+		dest := append([]any{&id, &exp, &rev, &used, &roles, &scopes}, userDest(&u, &last)...)
+		if err := rows.Scan(append(append(dest, orgDest(&o)...), &role)...); err != nil {
 			return Principal{}, s.Wrap(err, "read token")
 		}
-		if last.Valid {
-			t := last.Time.UTC()
-			u.LastLoginAt = &t
-		}
+		u.setLastLogin(last)
 		if !found {
 			p, found = Principal{User: u, Org: o}, true
 		}

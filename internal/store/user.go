@@ -170,12 +170,23 @@ const userCols = `id, email, name, platform_admin, disabled, created_at, last_lo
 func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var last sql.NullTime
-	err := sc.Scan(&u.ID, &u.Email, &u.Name, &u.PlatformAdmin, &u.Disabled, &u.CreatedAt, &last)
+	err := sc.Scan(userDest(&u, &last)...)
+	u.setLastLogin(last)
+	return u, err
+}
+
+// userDest are the scan destinations of userCols into u, the last login
+// into last (see setLastLogin), for a query that reads more than a user.
+func userDest(u *User, last *sql.NullTime) []any {
+	return []any{&u.ID, &u.Email, &u.Name, &u.PlatformAdmin, &u.Disabled, &u.CreatedAt, last}
+}
+
+// setLastLogin sets u's last login from the column scanned by userDest.
+func (u *User) setLastLogin(last sql.NullTime) {
 	if last.Valid {
 		t := last.Time.UTC()
 		u.LastLoginAt = &t
 	}
-	return u, err
 }
 
 func (s *DB) UserQ(ctx context.Context, q Querier, id string) (User, error) {

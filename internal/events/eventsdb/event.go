@@ -404,21 +404,12 @@ func (s *DB) submit(ctx context.Context, tx *store.Tx, orgID store.OrgID, id str
 	if err != nil {
 		return Event{}, err
 	}
-	ref := fmt.Sprintf("PSE-%s-%06d", now.Format("2006"), n)
+	ref := eventRef(now.Format("2006"), n)
 	if id == "" {
-		id = store.NewID()
-		var reporterID any
-		if sub.ReporterID != "" {
-			reporterID = sub.ReporterID
-		}
 		// The row as stored comes back with the INSERT, so that nothing
 		// of the submission reads it again (see Written).
-		e, err := ScanEvent(tx.QueryRowContext(ctx, `INSERT INTO events (id, org_id, ref, record_type, status, audience, taxonomy_version, record, reporter_id, confidential,
-			occurred_on, occurred_estimate, location, service_area, agents, system_id, reported_harm, harm, version, created_at, updated_at, submitted_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, 1, $18, $18, $18)
-			RETURNING `+EventCols,
-			id, orgID, ref, string(rec.Type), string(events.Submitted), string(sub.Audience), events.TaxonomyVersion, d.record, reporterID, sub.Confidential,
-			d.occurred, d.estimate, d.location, d.area, d.agents, d.system, d.harm, now))
+		e, err := ScanEvent(tx.QueryRowContext(ctx, tx.InsertSQL("events", reportCols, reportColsN, 1)+` RETURNING `+EventCols,
+			reportRow(store.NewID(), orgID, ref, rec, d, sub, now)...))
 		if err != nil {
 			return Event{}, s.Wrap(err, "create event")
 		}

@@ -2,7 +2,6 @@ package eventsdb
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -191,7 +190,7 @@ func (w *importWriter) flush(ctx context.Context) error {
 			d = &dv
 		}
 		year := h.SubmittedAt.Format("2006")
-		id, ref := store.NewID(), fmt.Sprintf("PSE-%s-%06d", year, next[year])
+		id, ref := store.NewID(), eventRef(year, next[year])
 		next[year]++
 		var reporter any
 		if h.ReporterID != "" && h.Audience == events.Staff {

@@ -3,7 +3,7 @@ package eventsdb
 import (
 	"context"
 	"fmt"
-	"strings"
+	"time"
 
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/events"
@@ -42,13 +42,28 @@ func (s *DB) Checker(ctx context.Context, orgID store.OrgID) (func(rec *events.R
 	}, nil
 }
 
-// manyCols are the columns of events a report writes, and manyRow their
-// number.
+// reportCols are the columns of events a report writes (reportRow),
+// reportColsN their number.
 const (
-	manyCols = `id, org_id, ref, record_type, status, audience, taxonomy_version, record, reporter_id, confidential,
+	reportCols = `id, org_id, ref, record_type, status, audience, taxonomy_version, record, reporter_id, confidential,
 	occurred_on, occurred_estimate, location, service_area, agents, system_id, reported_harm, harm, version, created_at, updated_at, submitted_at`
-	manyRow = 22
+	reportColsN = 22
 )
+
+// eventRef is the reference of the nth safety event reported in year
+// (counted per organisation in scope "PSE-"+year).
+func eventRef(year string, n int64) string { return fmt.Sprintf("PSE-%s-%06d", year, n) }
+
+// reportRow is the row of reportCols of a new report rec (derived as d),
+// submitted by sub at now as event id with reference ref.
+func reportRow(id string, orgID store.OrgID, ref string, rec events.Record, d derived, sub Submission, now time.Time) []any {
+	var reporterID any
+	if sub.ReporterID != "" {
+		reporterID = sub.ReporterID
+	}
+	return []any{id, orgID, ref, string(rec.Type), string(events.Submitted), string(sub.Audience), events.TaxonomyVersion, d.record, reporterID, sub.Confidential,
+		d.occurred, d.estimate, d.location, d.area, d.agents, d.system, d.harm, d.harm, 1, now, now, now}
+}
 
 // ReportMany writes reports rs of orgID in tx, each exactly as ReportTx
 // writes one (staff reports, named or confidential; an anonymous report
@@ -68,9 +83,7 @@ func (s *DB) ReportMany(ctx context.Context, tx *store.Tx, orgID store.OrgID, rs
 	if err != nil {
 		return nil, err
 	}
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO events (` + manyCols + `) VALUES `)
-	args := make([]any, 0, manyRow*len(rs))
+	args := make([]any, 0, reportColsN*len(rs))
 	ids := make([]string, len(rs))
 	for i, r := range rs {
 		if r.Sub.Audience != events.Staff {
@@ -81,27 +94,9 @@ func (s *DB) ReportMany(ctx context.Context, tx *store.Tx, orgID store.OrgID, rs
 			return nil, err
 		}
 		ids[i] = store.NewID()
-		var reporterID any
-		if r.Sub.ReporterID != "" {
-			reporterID = r.Sub.ReporterID
-		}
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteByte('(')
-		for c := range manyRow {
-			if c > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString(tx.Placeholder(len(args) + c + 1))
-		}
-		sb.WriteByte(')')
-		args = append(args, ids[i], orgID, fmt.Sprintf("PSE-%s-%06d", year, first+int64(i)), string(r.Rec.Type), string(events.Submitted),
-			string(r.Sub.Audience), events.TaxonomyVersion, d.record, reporterID, r.Sub.Confidential,
-			d.occurred, d.estimate, d.location, d.area, d.agents, d.system, d.harm, d.harm, 1, now, now, now)
+		args = append(args, reportRow(ids[i], orgID, eventRef(year, first+int64(i)), r.Rec, d, r.Sub, now)...)
 	}
-	sb.WriteString(` RETURNING ` + EventCols)
-	rows, err := tx.QueryContext(ctx, sb.String(), args...)
+	rows, err := tx.QueryContext(ctx, tx.InsertSQL("events", reportCols, reportColsN, len(rs))+` RETURNING `+EventCols, args...)
 	if err != nil {
 		return nil, s.Wrap(err, "create %d events", len(rs))
 	}
