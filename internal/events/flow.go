@@ -230,8 +230,8 @@ func (f Flow) Pages(r Record, a Audience) []Page {
 		if q.Kind == KindGroup {
 			g := q
 			var members []Question
-			for _, m := range f.Members(q.ID) {
-				if a != Public || m.Public {
+			for _, m := range f.Questions {
+				if m.Group == q.ID && (a != Public || m.Public) {
 					members = append(members, m)
 				}
 			}
@@ -280,8 +280,8 @@ func (f Flow) Prune(r *Record, a Audience) {
 		}
 		for _, item := range r.Groups[q.ID] {
 			k := Answers{}
-			for _, m := range f.Members(q.ID) {
-				if a == Public && !m.Public {
+			for _, m := range f.Questions {
+				if m.Group != q.ID || a == Public && !m.Public {
 					continue
 				}
 				if v := nonEmpty(item[m.ID]); len(v) > 0 {

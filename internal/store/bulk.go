@@ -25,7 +25,9 @@ type Batcher struct {
 }
 
 func NewBatcher(tx *Tx, table, cols string, ncol, max int) *Batcher {
-	return &Batcher{tx: tx, table: table, cols: cols, ncol: ncol, max: max, args: make([]any, 0, ncol*max*2)}
+	// args grows as rows are added and keeps its room after a flush: a
+	// batcher of a few rows (most) does not pay for max of them.
+	return &Batcher{tx: tx, table: table, cols: cols, ncol: ncol, max: max}
 }
 
 // add queues a row; flush writes the queued rows.

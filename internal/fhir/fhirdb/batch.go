@@ -111,9 +111,16 @@ func keepVersions(ctx context.Context, tx *store.Tx, cs []store.Change) error {
 
 // snapshots reads the submitted events of orgID among ids as the mapping
 // needs them (snapshot for many ids); an id that is not one is left out.
+//
+// The rows are found by id alone, and the organisation and status are
+// checked here: with them in the WHERE, PostgreSQL's cached plan for the
+// statement, made while the events table is nearly empty (a new
+// deployment), walks the organisation's events by an (org_id, ...) index
+// and filters on id, so that each read grew with the organisation's
+// events until the table was next analysed.
 func snapshots(ctx context.Context, q store.Querier, ph func(int) string, orgID store.OrgID, ids []string) ([]fhir.EventInput, error) {
-	args := []any{orgID, string(events.Draft)}
-	rows, err := q.QueryContext(ctx, `SELECT `+eventsdb.EventCols+` FROM events WHERE org_id = `+ph(1)+` AND status <> `+ph(2)+` AND id IN (`+params(ph, &args, ids)+`)`, args...)
+	var args []any
+	rows, err := q.QueryContext(ctx, `SELECT `+eventsdb.EventCols+` FROM events WHERE id IN (`+params(ph, &args, ids)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("fhirdb: read %d events: %w", len(ids), err)
 	}
@@ -123,6 +130,9 @@ func snapshots(ctx context.Context, q store.Querier, ph func(int) string, orgID 
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("fhirdb: read %d events: %w", len(ids), err)
+		}
+		if e.OrgID != orgID || e.Status == events.Draft {
+			continue
 		}
 		es = append(es, e)
 	}
