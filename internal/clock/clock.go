@@ -39,3 +39,21 @@ func Today(now time.Time) time.Time {
 
 // Date is Today(now) as YYYY-MM-DD.
 func Date(now time.Time) string { return Today(now).Format(time.DateOnly) }
+
+// Earliest is the first instant at which London's clocks showed wall
+// time s (layout as for time.Parse). In the hour that happens twice when
+// the clocks go back, that is its first reading (in BST), not the one
+// time.ParseInLocation may give (in GMT, an hour later): a time entered
+// in that hour is still to come only if its first reading is.
+func Earliest(layout, s string) (time.Time, error) {
+	t, err := time.ParseInLocation(layout, s, London)
+	if err != nil {
+		return t, err
+	}
+	// London's clocks move by an hour: the other reading, if any, is an
+	// hour before this one.
+	if e := t.Add(-time.Hour); e.In(London).Format(layout) == t.Format(layout) {
+		return e, nil
+	}
+	return t, nil
+}

@@ -72,3 +72,28 @@ func TestMustLoadFailsLoudly(t *testing.T) {
 	}()
 	mustLoad("Europe/Nowhere")
 }
+
+// Earliest reads a London wall time as its first instant: in the hour
+// that happens twice in October, the BST reading; elsewhere, the only one.
+func TestEarliest(t *testing.T) {
+	const layout = "2006-01-02 15:04"
+	cases := []struct{ wall, want string }{
+		{"2026-10-25 01:50", "2026-10-25T00:50:00Z"}, // twice: 00:50 and 01:50 UTC
+		{"2026-10-25 00:59", "2026-10-24T23:59:00Z"}, // BST, once
+		{"2026-10-25 02:00", "2026-10-25T02:00:00Z"}, // GMT, once
+		{"2026-07-01 12:00", "2026-07-01T11:00:00Z"}, // summer
+		{"2026-12-01 12:00", "2026-12-01T12:00:00Z"}, // winter
+	}
+	for _, tc := range cases {
+		got, err := Earliest(layout, tc.wall)
+		if err != nil {
+			t.Fatalf("Earliest(%q): %v", tc.wall, err)
+		}
+		if g := got.UTC().Format(time.RFC3339); g != tc.want {
+			t.Errorf("Earliest(%q) = %s, want %s", tc.wall, g, tc.want)
+		}
+	}
+	if _, err := Earliest(layout, "2026-10-25 25:00"); err == nil {
+		t.Error("Earliest of 25:00: no error")
+	}
+}

@@ -412,7 +412,7 @@ func (f Flow) checkWhen(fs *apperr.Fields, r Record, a Audience, c Context, page
 		return
 	}
 	d, t := r.Answers.Get(AnsDate), r.Answers.Get(AnsTime)
-	at, err := time.ParseInLocation("2006-01-02 15:04", d+" "+t, clock.London)
+	at, err := clock.Earliest("2006-01-02 15:04", d+" "+t)
 	if err == nil && at.After(c.Now.Add(5*time.Minute)) {
 		fs.Add(AnsTime, "The time must be now or in the past")
 	}

@@ -147,6 +147,32 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// On the night the clocks go back, 01:00 to 01:59 happens twice. A time
+// entered in that hour is in the future only if its first reading is: a
+// night nurse reporting at 01:52 BST an event at 01:50 is not told that
+// 01:50 is yet to come (its second reading, in GMT, is an hour later).
+func TestCheckTimeInTheHourThatHappensTwice(t *testing.T) {
+	good := Record{Type: Incident, Answers: Answers{
+		AnsDescription: {"Infusion pump stopped without alarm"}, AnsWhenKind: {"exact"}, AnsDate: {"2026-10-25"}, AnsTime: {"01:50"},
+		AnsLocation: {"Ward 7"}, AnsServiceArea: {"acute"}, AnsAgents: {AgentIT}, AnsSystem: {"sys-1"}, AnsITFactors: {"4"},
+		AnsPatientsSaid: {"y"}, AnsConcern: {"4"}, AnsDataSharing: {DataShare},
+	}, Groups: map[string][]Answers{GroupPatients: {{PatPhysical: {"4"}, PatPsych: {"3"}, PatAssociation: {"5"}}}}}
+	firstPass := time.Date(2026, 10, 25, 0, 52, 0, 0, time.UTC) // 01:52 BST
+	c := Context{Now: firstPass, Systems: []Entry{{Code: "sys-1", Label: "ePMA"}}}
+	if err := Standard.Check(good, Staff, c); err != nil {
+		t.Errorf("01:50 entered at 01:52 BST on the night the clocks go back: %v (%v), want accepted", err, apperr.FieldsOf(err))
+	}
+	later := good
+	later.Answers = Answers{}
+	for k, v := range good.Answers {
+		later.Answers[k] = v
+	}
+	later.Answers[AnsTime] = []string{"01:59"} // 00:59 UTC at the earliest, 7 minutes ahead
+	if got := apperr.FieldsOf(Standard.Check(later, Staff, c)); !strings.Contains(got[AnsTime], "now or in the past") {
+		t.Errorf("01:59 entered at 01:52 BST: fields %v, want the time refused as still to come", got)
+	}
+}
+
 func TestPruneDropsAnswersOfClosedBranches(t *testing.T) {
 	r := Record{Type: Incident, Answers: Answers{AnsAgents: {AgentMedication}, AnsSystem: {"sys-1"}, AnsITFactors: {"4"},
 		"nonsense": {"x"}, AnsLocation: {"  "}, AnsDescription: {" a ", "a"}},

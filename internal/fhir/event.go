@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"fmt"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"slices"
 	"strconv"
 	"strings"
@@ -183,13 +184,7 @@ func instant(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.00
 func Instant(t time.Time) string { return instant(t) }
 
 // london is the clock of the events' dates and times.
-var london = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+var london = clock.London
 
 // AdverseEventFromEvent maps a stored event to its LFPSE AdverseEvent.
 func AdverseEventFromEvent(cfg Config, in EventInput) (AdverseEvent, error) {
@@ -420,7 +415,9 @@ func occurrence(rec events.Record, reported time.Time) string {
 	day, _ := rec.OccurredOn(reported)
 	if rec.Answers.Get(events.AnsWhenKind) == "exact" {
 		if t := rec.Answers.Get(events.AnsTime); t != "" {
-			if at, err := time.ParseInLocation("2006-01-02 15:04", day+" "+t, london); err == nil {
+			// The first reading of a time in the hour that happens twice,
+			// as the reporting flow checks it (not after the report).
+			if at, err := clock.Earliest("2006-01-02 15:04", day+" "+t); err == nil {
 				return at.Format("2006-01-02T15:04:05-07:00")
 			}
 		}

@@ -228,3 +228,28 @@ func TestDataSharingOptOutFromTheRecord(t *testing.T) {
 		}
 	}
 }
+
+// A time in the hour that happens twice when the clocks go back is sent
+// as its first reading (BST), the one the reporting flow checked against
+// the time of the report: its second (GMT) would put the event after a
+// report made at 01:52 BST.
+func TestOccurrenceInTheHourThatHappensTwice(t *testing.T) {
+	in := samples()["incident"]
+	rec := in.Record
+	rec.Answers = events.Answers{}
+	for k, v := range in.Record.Answers {
+		rec.Answers[k] = v
+	}
+	rec.Answers["when.date"], rec.Answers["when.time"] = []string{"2026-10-25"}, []string{"01:50"}
+	in.Record = rec
+	ae, err := AdverseEventFromEvent(DefaultConfig(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ae.Date != "2026-10-25T01:50:00+01:00" {
+		t.Errorf("AdverseEvent.date = %q, want 2026-10-25T01:50:00+01:00 (the first 01:50)", ae.Date)
+	}
+	if got := occurrence(samples()["device"].Record, submitted); got != "2026-07-01T08:05:00+01:00" {
+		t.Errorf("a summer time: %q, want 2026-07-01T08:05:00+01:00", got)
+	}
+}
