@@ -2,6 +2,7 @@ package events
 
 import (
 	"fmt"
+	"iter"
 	"regexp"
 	"slices"
 	"strconv"
@@ -198,14 +199,14 @@ func (f Flow) Question(id string) (Question, bool) {
 }
 
 // Members are the questions of group id, in order.
-func (f Flow) Members(id string) []Question {
-	var out []Question
-	for _, q := range f.Questions {
-		if q.Group == id {
-			out = append(out, q)
+func (f Flow) Members(id string) iter.Seq[Question] {
+	return func(yield func(Question) bool) {
+		for _, q := range f.Questions {
+			if q.Group == id && !yield(q) {
+				return
+			}
 		}
 	}
-	return out
 }
 
 // Page is one page of the reporting flow: the questions asked together,
@@ -230,8 +231,8 @@ func (f Flow) Pages(r Record, a Audience) []Page {
 		if q.Kind == KindGroup {
 			g := q
 			var members []Question
-			for _, m := range f.Questions {
-				if m.Group == q.ID && (a != Public || m.Public) {
+			for m := range f.Members(q.ID) {
+				if a != Public || m.Public {
 					members = append(members, m)
 				}
 			}
@@ -280,8 +281,8 @@ func (f Flow) Prune(r *Record, a Audience) {
 		}
 		for _, item := range r.Groups[q.ID] {
 			k := Answers{}
-			for _, m := range f.Questions {
-				if m.Group != q.ID || a == Public && !m.Public {
+			for m := range f.Members(q.ID) {
+				if a == Public && !m.Public {
 					continue
 				}
 				if v := nonEmpty(item[m.ID]); len(v) > 0 {

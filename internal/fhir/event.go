@@ -2,7 +2,6 @@ package fhir
 
 import (
 	"fmt"
-	"github.com/clinsafe/clinsafe/internal/clock"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/clinsafe/clinsafe/gs1"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/events"
 )
 
@@ -146,7 +146,7 @@ var topQuestions = func() map[string]events.Question {
 }()
 
 func member(group, id string) events.Question {
-	for _, q := range events.Standard.Members(group) {
+	for q := range events.Standard.Members(group) {
 		if q.ID == id {
 			return q
 		}
@@ -182,9 +182,6 @@ func instant(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.00
 
 // Instant is t as a FHIR instant.
 func Instant(t time.Time) string { return instant(t) }
-
-// london is the clock of the events' dates and times.
-var london = clock.London
 
 // AdverseEventFromEvent maps a stored event to its LFPSE AdverseEvent.
 func AdverseEventFromEvent(cfg Config, in EventInput) (AdverseEvent, error) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/events"
 )
 
@@ -404,7 +405,7 @@ func (r *reader) date(s string, rec *events.Record) {
 		r.bad(CodeValue, p, "Give the date as 2026-12-01, or the date and time as 2026-12-01T14:30:00+00:00")
 		return
 	}
-	t = t.In(london)
+	t = t.In(clock.London)
 	rec.Answers[events.AnsDate] = []string{t.Format(time.DateOnly)}
 	rec.Answers[events.AnsTime] = []string{t.Format("15:04")}
 	if rec.Answers.Get(events.AnsWhenKind) == "" {
