@@ -278,6 +278,9 @@ type Tx struct {
 	// states are what the writers of the changes whose followers are
 	// running said of their entities (see AuditWith), innermost last.
 	states []txState
+	// deferred are the writes followers gathered to make once, before
+	// the transaction commits (see Defer), in the order first asked for.
+	deferred []deferredWrite
 }
 
 // txState is the state of one entity that the writer of a change gave
@@ -418,7 +421,7 @@ func (s *DB) soloTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
-	if err := t.chainAudit(ctx); err != nil {
+	if err := t.finish(ctx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -567,7 +570,7 @@ func runWriter(r *groupReq, tx *Tx) (res groupResult) {
 	if err := r.fn(tx); err != nil {
 		return groupResult{err: err}
 	}
-	return groupResult{err: tx.chainAudit(r.ctx)}
+	return groupResult{err: tx.finish(r.ctx)}
 }
 
 // lockWrites waits for the SQLite writer slot (see Store.writers); it

@@ -199,27 +199,12 @@ func (a countKey) compare(b countKey) int {
 // moveCounts moves the counts of the events ids from what each
 // contributed before (old, from evidence_event_counts; absent when it
 // contributed nothing) to what it contributes now (now), and records what
-// each contributes now. The moves are summed per count in memory and each
-// count changed is written once, on the writer's own shard, many to an
-// INSERT, in the order of their keys (so that two writers on one shard
-// lock its rows in the same order); a shard whose count falls to exactly
-// nothing is deleted (a shard below zero is kept: the count is the sum
-// over the shards).
+// each contributes now. The moves are summed per count, over the whole
+// transaction (countMoves, written just before it commits), so that a
+// count many changes of a transaction move (every event of a bulk import
+// reported on one day) is written once rather than once per batch.
 func moveCounts(ctx context.Context, tx *store.Tx, ids []string, old, now map[string]contribution) error {
-	type sum struct{ n, minutes int64 }
-	sums := map[countKey]*sum{}
-	var order []countKey
-	move := func(org, day string, k evidence.Key, sign int64) {
-		key := countKey{org, k.Dim, k.Value, day}
-		v := sums[key]
-		if v == nil {
-			v = &sum{}
-			sums[key] = v
-			order = append(order, key)
-		}
-		v.n += sign
-		v.minutes += sign * k.Minutes
-	}
+	moves := tx.Defer("evidence_counts", func() store.Deferred { return &countMoves{sums: map[countKey]*countSum{}} }).(*countMoves)
 	var forget []string
 	rows := store.NewBatcher(tx, "evidence_event_counts", "event_id, org_id, day, keys", 4, 500)
 	defer rows.Close()
@@ -229,10 +214,10 @@ func moveCounts(ctx context.Context, tx *store.Tx, ids []string, old, now map[st
 			continue
 		}
 		for _, k := range o.keys {
-			move(o.org, o.day, k, -1)
+			moves.move(o.org, o.day, k, -1)
 		}
 		for _, k := range n.keys {
-			move(n.org, n.day, k, 1)
+			moves.move(n.org, n.day, k, 1)
 		}
 		if _, had := old[id]; had {
 			forget = append(forget, id)
@@ -245,7 +230,47 @@ func moveCounts(ctx context.Context, tx *store.Tx, ids []string, old, now map[st
 			return fmt.Errorf("record counts of event %s: %w", id, err)
 		}
 	}
-	order = slices.DeleteFunc(order, func(k countKey) bool { return sums[k].n == 0 && sums[k].minutes == 0 })
+	for start := 0; start < len(forget); start += 500 {
+		in, args := idsIn(tx, forget[start:min(start+500, len(forget))])
+		if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_event_counts WHERE event_id IN (`+in+`)`, args...); err != nil {
+			return fmt.Errorf("forget counts of %d events: %w", len(args), err)
+		}
+	}
+	if err := rows.Flush(ctx); err != nil {
+		return fmt.Errorf("record counts of %d events: %w", len(ids), err)
+	}
+	return nil
+}
+
+// countMoves are the moves of the counts a transaction's changes made,
+// summed per count.
+type countMoves struct {
+	sums  map[countKey]*countSum
+	order []countKey
+}
+
+type countSum struct{ n, minutes int64 }
+
+func (m *countMoves) move(org, day string, k evidence.Key, sign int64) {
+	key := countKey{org, k.Dim, k.Value, day}
+	v := m.sums[key]
+	if v == nil {
+		v = &countSum{}
+		m.sums[key] = v
+		m.order = append(m.order, key)
+	}
+	v.n += sign
+	v.minutes += sign * k.Minutes
+}
+
+// Write writes each count moved, on the writer's own shard, many to an
+// INSERT, in the order of their keys (so that two writers on one shard
+// lock its rows in the same order); a shard whose count falls to exactly
+// nothing is deleted (a shard below zero is kept: the count is the sum
+// over the shards).
+func (m *countMoves) Write(ctx context.Context, tx *store.Tx) error {
+	sums := m.sums
+	order := slices.DeleteFunc(m.order, func(k countKey) bool { return sums[k].n == 0 && sums[k].minutes == 0 })
 	slices.SortFunc(order, countKey.compare)
 	type shardKey struct {
 		countKey
@@ -299,15 +324,6 @@ func moveCounts(ctx context.Context, tx *store.Tx, ids []string, old, now map[st
 			k.org, k.dim, k.value, k.day, k.shard); err != nil {
 			return fmt.Errorf("drop count %s=%s on %s: %w", k.dim, k.value, k.day, err)
 		}
-	}
-	for start := 0; start < len(forget); start += 500 {
-		in, args := idsIn(tx, forget[start:min(start+500, len(forget))])
-		if _, err := tx.ExecContext(ctx, `DELETE FROM evidence_event_counts WHERE event_id IN (`+in+`)`, args...); err != nil {
-			return fmt.Errorf("forget counts of %d events: %w", len(args), err)
-		}
-	}
-	if err := rows.Flush(ctx); err != nil {
-		return fmt.Errorf("record counts of %d events: %w", len(ids), err)
 	}
 	return nil
 }
