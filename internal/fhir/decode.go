@@ -82,9 +82,9 @@ func (l Limits) Decode(data []byte, into any) error {
 		}
 	}
 	if root.Kind() == reflect.Interface {
-		return d.value(v, root, "")
+		return d.value(v, root, &elem{index: -1})
 	}
-	return d.value(v, root, name)
+	return d.value(v, root, &elem{name: name, index: -1})
 }
 
 func jsonProblem(err error) string {
@@ -163,6 +163,29 @@ func describe(v any) string {
 	return "a value"
 }
 
+// elem is the element being decoded, within its parent: its path (such
+// as AdverseEvent.suspectEntity[0].instance) is made only when an issue
+// names it.
+type elem struct {
+	parent *elem
+	name   string
+	index  int // of an item of an array; -1 for a named element
+}
+
+func (e *elem) String() string {
+	if e == nil {
+		return ""
+	}
+	p := e.parent.String()
+	if e.index >= 0 {
+		return fmt.Sprintf("%s[%d]", p, e.index)
+	}
+	return join(p, e.name)
+}
+
+// at is the path of e's element name.
+func (e *elem) at(name string) string { return join(e.String(), name) }
+
 func join(path, name string) string {
 	if path == "" {
 		return name
@@ -170,34 +193,34 @@ func join(path, name string) string {
 	return path + "." + name
 }
 
-func (d *decoder) value(v any, rv reflect.Value, path string) error {
+func (d *decoder) value(v any, rv reflect.Value, path *elem) error {
 	if v == nil {
-		return issue(CodeStructure, path, "null is not allowed: leave the element out")
+		return issue(CodeStructure, path.String(), "null is not allowed: leave the element out")
 	}
 	d.depth++
 	defer func() { d.depth-- }()
 	if d.depth > d.l.MaxDepth {
-		return issue(CodeTooCostly, path, fmt.Sprintf("The resource is nested more than %d deep", d.l.MaxDepth))
+		return issue(CodeTooCostly, path.String(), fmt.Sprintf("The resource is nested more than %d deep", d.l.MaxDepth))
 	}
 	t := rv.Type()
 	switch {
 	case t == resourceType:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return issue(CodeStructure, path, "Expected a resource (a JSON object), got "+describe(v))
+			return issue(CodeStructure, path.String(), "Expected a resource (a JSON object), got "+describe(v))
 		}
 		rt, ok := obj["resourceType"].(string)
 		if !ok {
-			return issue(CodeRequired, join(path, "resourceType"), "resourceType is missing or not a string")
+			return issue(CodeRequired, path.at("resourceType"), "resourceType is missing or not a string")
 		}
 		mk, ok := kinds[rt]
 		if !ok {
-			return issue(CodeNotSupported, join(path, "resourceType"), fmt.Sprintf("resourceType %s is not supported here", describe(rt)))
+			return issue(CodeNotSupported, path.at("resourceType"), fmt.Sprintf("resourceType %s is not supported here", describe(rt)))
 		}
 		r := mk()
 		p := path
-		if p == "" {
-			p = rt
+		if p.String() == "" {
+			p = &elem{name: rt, index: -1}
 		}
 		if err := d.value(v, reflect.ValueOf(r).Elem(), p); err != nil {
 			return err
@@ -216,17 +239,18 @@ func (d *decoder) value(v any, rv reflect.Value, path string) error {
 	case t.Kind() == reflect.Slice:
 		arr, ok := v.([]any)
 		if !ok {
-			return issue(CodeStructure, path, "Expected an array, got "+describe(v))
+			return issue(CodeStructure, path.String(), "Expected an array, got "+describe(v))
 		}
 		if len(arr) == 0 {
-			return issue(CodeStructure, path, "An array must not be empty: leave the element out")
+			return issue(CodeStructure, path.String(), "An array must not be empty: leave the element out")
 		}
 		if len(arr) > d.l.MaxEntries {
-			return issue(CodeTooCostly, path, fmt.Sprintf("At most %d items are accepted here, not %d", d.l.MaxEntries, len(arr)))
+			return issue(CodeTooCostly, path.String(), fmt.Sprintf("At most %d items are accepted here, not %d", d.l.MaxEntries, len(arr)))
 		}
 		s := reflect.MakeSlice(t, len(arr), len(arr))
 		for i, x := range arr {
-			if err := d.value(x, s.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			item := elem{parent: path, index: i}
+			if err := d.value(x, s.Index(i), &item); err != nil {
 				return err
 			}
 		}
@@ -235,17 +259,17 @@ func (d *decoder) value(v any, rv reflect.Value, path string) error {
 	case t.Kind() == reflect.String:
 		s, ok := v.(string)
 		if !ok {
-			return issue(CodeStructure, path, "Expected a string, got "+describe(v))
+			return issue(CodeStructure, path.String(), "Expected a string, got "+describe(v))
 		}
 		if strings.TrimSpace(s) == "" {
-			return issue(CodeValue, path, "A string must not be empty or only spaces: leave the element out")
+			return issue(CodeValue, path.String(), "A string must not be empty or only spaces: leave the element out")
 		}
 		if n := utf8.RuneCountInString(s); n > d.l.MaxString {
-			return issue(CodeTooLong, path, fmt.Sprintf("At most %d characters are accepted, not %d", d.l.MaxString, n))
+			return issue(CodeTooLong, path.String(), fmt.Sprintf("At most %d characters are accepted, not %d", d.l.MaxString, n))
 		}
 		for _, r := range s {
 			if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
-				return issue(CodeValue, path, "The string holds a control character, which FHIR does not allow")
+				return issue(CodeValue, path.String(), "The string holds a control character, which FHIR does not allow")
 			}
 		}
 		rv.SetString(s)
@@ -253,29 +277,29 @@ func (d *decoder) value(v any, rv reflect.Value, path string) error {
 	case t.Kind() == reflect.Int:
 		n, ok := v.(json.Number)
 		if !ok {
-			return issue(CodeStructure, path, "Expected an integer, got "+describe(v))
+			return issue(CodeStructure, path.String(), "Expected an integer, got "+describe(v))
 		}
 		i, err := strconv.ParseInt(string(n), 10, 32)
 		if err != nil {
-			return issue(CodeValue, path, "Expected a whole number between -2147483648 and 2147483647")
+			return issue(CodeValue, path.String(), "Expected a whole number between -2147483648 and 2147483647")
 		}
 		rv.SetInt(i)
 		return nil
 	case t.Kind() == reflect.Bool:
 		b, ok := v.(bool)
 		if !ok {
-			return issue(CodeStructure, path, "Expected true or false, got "+describe(v))
+			return issue(CodeStructure, path.String(), "Expected true or false, got "+describe(v))
 		}
 		rv.SetBool(b)
 		return nil
 	}
-	return fmt.Errorf("fhir: decode %s: unsupported type %s", path, t)
+	return fmt.Errorf("fhir: decode %s: unsupported type %s", path.String(), t)
 }
 
-func (d *decoder) object(v any, rv reflect.Value, path string) error {
+func (d *decoder) object(v any, rv reflect.Value, path *elem) error {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return issue(CodeStructure, path, "Expected an object, got "+describe(v))
+		return issue(CodeStructure, path.String(), "Expected an object, got "+describe(v))
 	}
 	fs := fieldsOf(rv.Type())
 	keys := make([]string, 0, len(obj))
@@ -290,29 +314,30 @@ func (d *decoder) object(v any, rv reflect.Value, path string) error {
 			if strings.HasPrefix(k, "_") {
 				msg = "Extensions of primitive values (" + strconv.Quote(k) + ") are not taken by this server"
 			}
-			return issue(CodeStructure, join(path, k), msg)
+			return issue(CodeStructure, path.at(k), msg)
 		}
 		f := fs[i]
 		if f.name == "resourceType" {
 			want := reflect.New(rv.Type()).Interface().(Resource).ResourceKind()
 			if s, _ := obj[k].(string); s != want {
-				return issue(CodeInvalid, join(path, k), fmt.Sprintf("resourceType must be %s, not %s", want, describe(obj[k])))
+				return issue(CodeInvalid, path.at(k), fmt.Sprintf("resourceType must be %s, not %s", want, describe(obj[k])))
 			}
 			rv.Field(f.index).SetString(want)
 			continue
 		}
-		if err := d.value(obj[k], rv.Field(f.index), join(path, k)); err != nil {
+		child := elem{parent: path, name: k, index: -1}
+		if err := d.value(obj[k], rv.Field(f.index), &child); err != nil {
 			return err
 		}
 		if f.format != "" {
-			if err := checkFormat(f, rv.Field(f.index), join(path, k)); err != nil {
+			if err := checkFormat(f, rv.Field(f.index), &child); err != nil {
 				return err
 			}
 		}
 	}
 	for _, f := range fs {
 		if _, ok := obj[f.name]; f.required && !ok {
-			return issue(CodeRequired, join(path, f.name), f.name+" is required")
+			return issue(CodeRequired, path.at(f.name), f.name+" is required")
 		}
 	}
 	return nil
@@ -339,7 +364,7 @@ var (
 	}
 )
 
-func checkFormat(f field, rv reflect.Value, path string) error {
+func checkFormat(f field, rv reflect.Value, path *elem) error {
 	for rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
 			return nil
@@ -349,17 +374,17 @@ func checkFormat(f field, rv reflect.Value, path string) error {
 	s := rv.String()
 	if len(f.codes) > 0 {
 		if !slices.Contains(f.codes, s) {
-			return issue(CodeCodeInvalid, path, fmt.Sprintf("%s is not in the required value set: use one of %s", describe(s), strings.Join(f.codes, ", ")))
+			return issue(CodeCodeInvalid, path.String(), fmt.Sprintf("%s is not in the required value set: use one of %s", describe(s), strings.Join(f.codes, ", ")))
 		}
 		return nil
 	}
 	re := formats[f.format]
 	if re == nil || !re.MatchString(s) {
-		return issue(CodeValue, path, fmt.Sprintf("%s is not %s", describe(s), formatWords[f.format]))
+		return issue(CodeValue, path.String(), fmt.Sprintf("%s is not %s", describe(s), formatWords[f.format]))
 	}
 	if (f.format == "date" || f.format == "dateTime" || f.format == "instant") && len(s) >= 10 {
 		if _, err := time.Parse(time.DateOnly, s[:10]); err != nil {
-			return issue(CodeValue, path, fmt.Sprintf("%s is not a real date", describe(s[:10])))
+			return issue(CodeValue, path.String(), fmt.Sprintf("%s is not a real date", describe(s[:10])))
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func goldenAE(t testing.TB, name string) []byte {
@@ -134,6 +135,39 @@ func FuzzDecode(f *testing.F) {
 		}
 		if _, err := DecodeResource(b); err != nil {
 			t.Fatalf("re-decode: %v\n%s", err, b)
+		}
+	})
+}
+
+// BenchmarkDecode decodes an AdverseEvent with every check, against
+// encoding/json's plain Unmarshal of the same body into a map (no types,
+// no checks) in the same run: ratio is how many times as long the checked
+// decode takes.
+func BenchmarkDecode(b *testing.B) {
+	body := goldenAE(b, "device")
+	var bare time.Duration
+	b.Run("bare", func(b *testing.B) {
+		b.ReportAllocs()
+		start := time.Now()
+		for b.Loop() {
+			var v map[string]any
+			if err := json.Unmarshal(body, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+		bare = time.Since(start) / time.Duration(b.N)
+	})
+	b.Run("checked", func(b *testing.B) {
+		b.ReportAllocs()
+		start := time.Now()
+		for b.Loop() {
+			var ae AdverseEvent
+			if err := Decode(body, &ae); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if bare > 0 {
+			b.ReportMetric(float64(time.Since(start)/time.Duration(b.N))/float64(bare), "ratio")
 		}
 	})
 }
