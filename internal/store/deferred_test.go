@@ -100,3 +100,30 @@ func TestDeferredIsWrittenOnceBeforeCommit(t *testing.T) {
 		}
 	})
 }
+
+// A Tx whose commit itself fails says so (ErrCommit), so that a caller
+// can tell it from a failure before the commit, which stores nothing. A
+// foreign key checked only at the commit makes one fail.
+func TestCommitFailureIsErrCommit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		for _, q := range []string{
+			`CREATE TABLE commit_parent (id TEXT PRIMARY KEY)`,
+			`CREATE TABLE commit_child (parent_id TEXT NOT NULL REFERENCES commit_parent(id) DEFERRABLE INITIALLY DEFERRED)`,
+		} {
+			if _, err := st.SQL().Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := st.Tx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO commit_child (parent_id) VALUES ('none')`)
+			return err
+		})
+		if err == nil || !errors.Is(err, store.ErrCommit) {
+			t.Errorf("Tx whose commit fails = %v, want ErrCommit", err)
+		}
+		err = st.Tx(ctx, func(tx *store.Tx) error { return errors.New("refused before the commit") })
+		if errors.Is(err, store.ErrCommit) {
+			t.Errorf("Tx refused before its commit = %v, want no ErrCommit", err)
+		}
+	})
+}

@@ -258,6 +258,11 @@ func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 // NewID returns a new UUIDv7 as a string.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
+// ErrCommit is in the error of a Tx whose commit itself failed: unlike a
+// failure before the commit, which stores nothing, the changes may then
+// have been stored.
+var ErrCommit = errors.New("store: commit")
+
 // Tx is a writing transaction opened by Store.Tx. It embeds the
 // *sql.Tx, so queries run on it as usual; Audit writes the change's audit
 // entry in it.
@@ -425,7 +430,7 @@ func (s *DB) soloTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", s.MapErr(err))
+		return fmt.Errorf("%w: %w", ErrCommit, s.MapErr(err))
 	}
 	if t.queued {
 		s.awaitSeal(ctx)
@@ -545,7 +550,7 @@ func (s *DB) runGroup(batch []*groupReq) {
 	}
 	t := time.Now()
 	if err := tx.Commit(); err != nil {
-		finish(tx, len(batch), fmt.Errorf("store: commit: %w", s.MapErr(err)))
+		finish(tx, len(batch), fmt.Errorf("%w: %w", ErrCommit, s.MapErr(err)))
 		return
 	}
 	s.commitTimes.add(time.Since(t))

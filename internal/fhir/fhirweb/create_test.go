@@ -157,87 +157,108 @@ func TestFHIRCreatesSentTogether(t *testing.T) {
 // When a batch of creates fails before its commit, nothing of it is
 // stored and each of its creates is written again alone: the good ones
 // are stored once each, with their own answer and audit entry, and only
-// the create that fails alone is refused. The failure here is the
-// database's own: a trigger, made for this test, refuses to store an
-// event whose record holds a marker.
+// the create that fails alone is refused. The failures here are the
+// database's own, from triggers made for this test: one refuses to store
+// an event whose record holds a marker (a create fails), the other the
+// evidence count of a location holding it (what the transaction writes
+// last, just before its commit, fails).
 func TestFHIRCreatesOfAFailedBatchAreWrittenAlone(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := webtest.NewFixture(t, st)
 		c := newClient(t, f, "A/handler", "AdverseEvent.read", "AdverseEvent.write")
 		c.serverErrors = true
-		poison := []string{`CREATE TRIGGER events_poison BEFORE INSERT ON events WHEN (NEW.record LIKE '%POISONED%') BEGIN SELECT RAISE(ABORT, 'poisoned record'); END`}
-		if st.Engine() == "postgres" {
-			poison = []string{
-				`CREATE FUNCTION events_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'poisoned record'; END; $$`,
-				`CREATE TRIGGER events_poison BEFORE INSERT ON events FOR EACH ROW WHEN (NEW.record::text LIKE '%POISONED%') EXECUTE FUNCTION events_poison()`,
-			}
-		}
-		for _, q := range poison {
-			if _, err := st.SQL().Exec(q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		queued, release := fhirweb.HoldCreates(t)
-		const n, bad = 6, 2
-		type answer struct {
-			code int
-			hdr  http.Header
-			body []byte
-		}
-		answers := make([]answer, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			what := fmt.Sprintf("Written alone %d", i)
-			if i == bad {
-				what = "POISONED " + what
-			}
-			body := incident(t, what)
-			wg.Go(func() {
-				code, hdr, b := c.do("POST", "/AdverseEvent", body)
-				answers[i] = answer{code, hdr, b}
+		type poison struct{ table, when, drop string }
+		for _, p := range []poison{
+			{"events", "NEW.record LIKE '%POISONED%'", "DROP TRIGGER poison ON events"},
+			{"evidence_counts", "NEW.dim = 'location' AND NEW.value LIKE '%POISONED%'", "DROP TRIGGER poison ON evidence_counts"},
+		} {
+			t.Run(p.table, func(t *testing.T) {
+				create := []string{`CREATE TRIGGER poison BEFORE INSERT ON ` + p.table + ` WHEN (` + p.when + `) BEGIN SELECT RAISE(ABORT, 'poisoned'); END`}
+				drop := `DROP TRIGGER poison`
+				if st.Engine() == "postgres" {
+					create = []string{
+						`CREATE OR REPLACE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'poisoned'; END; $$`,
+						`CREATE TRIGGER poison BEFORE INSERT ON ` + p.table + ` FOR EACH ROW WHEN (` + strings.Replace(p.when, "NEW.record", "NEW.record::text", 1) + `) EXECUTE FUNCTION poison()`,
+					}
+					drop = p.drop
+				}
+				for _, q := range create {
+					if _, err := st.SQL().Exec(q); err != nil {
+						t.Fatalf("%s: %v", q, err)
+					}
+				}
+				defer st.SQL().Exec(drop)
+				writtenAlone(t, st, f, c, "Written alone after "+p.table+" failed")
 			})
 		}
-		for deadline := time.Now().Add(10 * time.Second); queued() < n; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d creates queued, want %d", queued(), n)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		before := eventCount(t, st, f.OrgA)
-		release()
-		wg.Wait()
-		for i, a := range answers {
-			if i == bad {
-				if a.code < 500 || !strings.Contains(string(a.body), `"resourceType":"OperationOutcome"`) {
-					t.Errorf("the poisoned create: %d %s; want a server error as an OperationOutcome", a.code, a.body)
-				}
-				continue
-			}
-			m := locRE.FindStringSubmatch(a.hdr.Get("Location"))
-			if a.code != 201 || m == nil {
-				t.Fatalf("create %d, written alone after its batch failed: %d %q %s", i, a.code, a.hdr.Get("Location"), a.body)
-			}
-			if !strings.Contains(string(a.body), fmt.Sprintf("Written alone %d", i)) {
-				t.Errorf("create %d answered with another's event: %s", i, a.body)
-			}
-			code, _, read := c.do("GET", "/AdverseEvent/"+m[1], "")
-			if code != 200 || string(read) != string(a.body) {
-				t.Errorf("create %d: answered\n%s\nread after (%d)\n%s", i, a.body, code, read)
-			}
-			es, err := st.ListAudit(storetest.Operator, store.AuditFilter{OrgID: f.OrgA.ID, EntityID: m[1]})
-			if err != nil || len(es) != 1 || es[0].Action != "event.submit" {
-				t.Errorf("create %d: audit %+v, %v; want one event.submit", i, es, err)
-			}
-		}
-		if got := eventCount(t, st, f.OrgA) - before; got != n-1 {
-			t.Errorf("%d events stored, want %d (each good create once, the poisoned one not)", got, n-1)
-		}
-		var described int
-		if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM events WHERE org_id = $1 AND record LIKE '%Written alone%'`, f.OrgA.ID).Scan(&described); err != nil || described != n-1 {
-			t.Errorf("events holding the creates' descriptions = %d (%v), want %d", described, err, n-1)
-		}
-		if fs := storetest.Findings(t, st); len(fs) > 0 {
-			t.Errorf("deep audit check: %q, want none", fs)
-		}
 	})
+}
+
+// writtenAlone sends n creates at once, one of them poisoned (its
+// description and location hold the marker), and checks that the others
+// are each stored once and answered as alone.
+func writtenAlone(t *testing.T, st *store.DB, f *webtest.Fixture, c *client, what string) {
+	queued, release := fhirweb.HoldCreates(t)
+	const n, bad = 6, 2
+	type answer struct {
+		code int
+		hdr  http.Header
+		body []byte
+	}
+	answers := make([]answer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		desc := fmt.Sprintf("%s %d", what, i)
+		body := incident(t, desc)
+		if i == bad {
+			body = strings.ReplaceAll(body, desc, "POISONED "+desc)
+			body = strings.ReplaceAll(body, "Ward 7", "POISONED Ward")
+		}
+		wg.Go(func() {
+			code, hdr, b := c.do("POST", "/AdverseEvent", body)
+			answers[i] = answer{code, hdr, b}
+		})
+	}
+	for deadline := time.Now().Add(10 * time.Second); queued() < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d creates queued, want %d", queued(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	before := eventCount(t, st, f.OrgA)
+	release()
+	wg.Wait()
+	for i, a := range answers {
+		if i == bad {
+			if a.code < 500 || !strings.Contains(string(a.body), `"resourceType":"OperationOutcome"`) {
+				t.Errorf("the poisoned create: %d %s; want a server error as an OperationOutcome", a.code, a.body)
+			}
+			continue
+		}
+		m := locRE.FindStringSubmatch(a.hdr.Get("Location"))
+		if a.code != 201 || m == nil {
+			t.Fatalf("create %d, written alone after its batch failed: %d %q %s", i, a.code, a.hdr.Get("Location"), a.body)
+		}
+		if !strings.Contains(string(a.body), fmt.Sprintf("%s %d", what, i)) {
+			t.Errorf("create %d answered with another's event: %s", i, a.body)
+		}
+		code, _, read := c.do("GET", "/AdverseEvent/"+m[1], "")
+		if code != 200 || string(read) != string(a.body) {
+			t.Errorf("create %d: answered\n%s\nread after (%d)\n%s", i, a.body, code, read)
+		}
+		es, err := st.ListAudit(storetest.Operator, store.AuditFilter{OrgID: f.OrgA.ID, EntityID: m[1]})
+		if err != nil || len(es) != 1 || es[0].Action != "event.submit" {
+			t.Errorf("create %d: audit %+v, %v; want one event.submit", i, es, err)
+		}
+	}
+	if got := eventCount(t, st, f.OrgA) - before; got != n-1 {
+		t.Errorf("%d events stored, want %d (each good create once, the poisoned one not)", got, n-1)
+	}
+	var described int
+	if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM events WHERE org_id = $1 AND record LIKE $2`, f.OrgA.ID, "%"+what+"%").Scan(&described); err != nil || described != n-1 {
+		t.Errorf("events holding the creates' descriptions = %d (%v), want %d", described, err, n-1)
+	}
+	if fs := storetest.Findings(t, st); len(fs) > 0 {
+		t.Errorf("deep audit check: %q, want none", fs)
+	}
 }

@@ -2,6 +2,7 @@ package fhirweb
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 
@@ -153,19 +154,21 @@ func (c *creates) writeOrg(jobs []*createJob) {
 		return
 	}
 	var es []eventsdb.Event
-	var writeErr error
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		es, writeErr = s.db.Events.ReportMany(ctx, tx, org.ID, many)
-		return writeErr
+		var err error
+		es, err = s.db.Events.ReportMany(ctx, tx, org.ID, many)
+		return err
 	})
 	switch {
 	case err == nil:
 		for i, j := range ok {
 			j.done <- createDone{in: fhirdb.Made(es[i], org.ODSCode)}
 		}
-	case writeErr != nil && len(ok) > 1:
-		// Rolled back before its commit: nothing of it is stored, so each
-		// is written alone and gets its own answer.
+	case !errors.Is(err, store.ErrCommit) && len(ok) > 1:
+		// Failed before its commit (in a create, or in what the
+		// transaction writes last, its counts and audit chain): nothing
+		// of it is stored, so each is written alone and gets its own
+		// answer.
 		for _, j := range ok {
 			in, err := s.createAlone(j)
 			j.done <- createDone{in: in, err: err}
