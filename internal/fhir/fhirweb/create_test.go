@@ -82,35 +82,16 @@ func TestFHIRCreatesSentTogether(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := webtest.NewFixture(t, st)
 		c := newClient(t, f, "A/handler", "AdverseEvent.read", "AdverseEvent.write")
-		queued, release := fhirweb.HoldCreates(t)
 		const n = 12
-		type answer struct {
-			code int
-			hdr  http.Header
-			body []byte
-		}
-		answers := make([]answer, n)
-		var wg sync.WaitGroup
+		bodies := make([]string, n)
 		for i := range n {
-			body := incident(t, fmt.Sprintf("Sent together %d", i))
+			bodies[i] = incident(t, fmt.Sprintf("Sent together %d", i))
 			if i%5 == 3 { // a day to come: the flow refuses it
 				day := storetest.FixedTime.AddDate(0, 0, -2).Format(time.DateOnly)
-				body = strings.ReplaceAll(body, day, "2099-01-01")
+				bodies[i] = strings.ReplaceAll(bodies[i], day, "2099-01-01")
 			}
-			wg.Go(func() {
-				code, hdr, b := c.do("POST", "/AdverseEvent", body)
-				answers[i] = answer{code, hdr, b}
-			})
 		}
-		for deadline := time.Now().Add(10 * time.Second); queued() < n; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d creates queued, want %d", queued(), n)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		before := eventCount(t, st, f.OrgA)
-		release()
-		wg.Wait()
+		answers, before := sendHeld(t, st, f, c, bodies)
 		refs := map[string]bool{}
 		for i, a := range answers {
 			if i%5 == 3 {
@@ -198,36 +179,17 @@ func TestFHIRCreatesOfAFailedBatchAreWrittenAlone(t *testing.T) {
 // description and location hold the marker), and checks that the others
 // are each stored once and answered as alone.
 func writtenAlone(t *testing.T, st *store.DB, f *webtest.Fixture, c *client, what string) {
-	queued, release := fhirweb.HoldCreates(t)
 	const n, bad = 6, 2
-	type answer struct {
-		code int
-		hdr  http.Header
-		body []byte
-	}
-	answers := make([]answer, n)
-	var wg sync.WaitGroup
+	bodies := make([]string, n)
 	for i := range n {
 		desc := fmt.Sprintf("%s %d", what, i)
-		body := incident(t, desc)
+		bodies[i] = incident(t, desc)
 		if i == bad {
-			body = strings.ReplaceAll(body, desc, "POISONED "+desc)
-			body = strings.ReplaceAll(body, "Ward 7", "POISONED Ward")
+			bodies[i] = strings.ReplaceAll(bodies[i], desc, "POISONED "+desc)
+			bodies[i] = strings.ReplaceAll(bodies[i], "Ward 7", "POISONED Ward")
 		}
-		wg.Go(func() {
-			code, hdr, b := c.do("POST", "/AdverseEvent", body)
-			answers[i] = answer{code, hdr, b}
-		})
 	}
-	for deadline := time.Now().Add(10 * time.Second); queued() < n; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d creates queued, want %d", queued(), n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	before := eventCount(t, st, f.OrgA)
-	release()
-	wg.Wait()
+	answers, before := sendHeld(t, st, f, c, bodies)
 	for i, a := range answers {
 		if i == bad {
 			if a.code < 500 || !strings.Contains(string(a.body), `"resourceType":"OperationOutcome"`) {
@@ -261,4 +223,37 @@ func writtenAlone(t *testing.T, st *store.DB, f *webtest.Fixture, c *client, wha
 	if fs := storetest.Findings(t, st); len(fs) > 0 {
 		t.Errorf("deep audit check: %q, want none", fs)
 	}
+}
+
+// answer is one create's response.
+type answer struct {
+	code int
+	hdr  http.Header
+	body []byte
+}
+
+// sendHeld posts bodies as creates all at once, held until every one is
+// queued so that they are written as one batch, and returns their
+// answers and the count of A's events just before they were let go.
+func sendHeld(t *testing.T, st *store.DB, f *webtest.Fixture, c *client, bodies []string) ([]answer, int) {
+	t.Helper()
+	queued, release := fhirweb.HoldCreates(t)
+	answers := make([]answer, len(bodies))
+	var wg sync.WaitGroup
+	for i, body := range bodies {
+		wg.Go(func() {
+			code, hdr, b := c.do("POST", "/AdverseEvent", body)
+			answers[i] = answer{code, hdr, b}
+		})
+	}
+	for deadline := time.Now().Add(10 * time.Second); queued() < len(bodies); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d creates queued, want %d", queued(), len(bodies))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	before := eventCount(t, st, f.OrgA)
+	release()
+	wg.Wait()
+	return answers, before
 }
