@@ -374,10 +374,24 @@ func (w *tailBuffer) String() string {
 
 // Fits reports a test error when the page is wider than width CSS pixels
 // (WCAG 1.4.10: content reflows at 320 px without scrolling sideways);
-// where names the page in the message.
+// where names the page in the message, with the first elements that
+// stick out. A viewport change is laid out asynchronously, so it looks
+// again for up to two seconds, until the viewport is width wide and the
+// page fits, before it calls the page too wide.
 func Fits(t testing.TB, ctx context.Context, width int, where string) {
 	t.Helper()
-	if w := Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > width {
-		t.Errorf("%s: page is %d px wide at a %d px viewport", where, w, width)
+	fits := fmt.Sprintf(`window.innerWidth === %d && document.documentElement.scrollWidth <= %d`, width, width)
+	for end := time.Now().Add(2 * time.Second); ; {
+		if Eval[bool](t, ctx, fits) {
+			return
+		}
+		if time.Now().After(end) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
+	w := Eval[int](t, ctx, `document.documentElement.scrollWidth`)
+	vw := Eval[int](t, ctx, `window.innerWidth`)
+	wide := Eval[string](t, ctx, fmt.Sprintf(`Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > %d).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 40)).join(' | ')`, width))
+	t.Errorf("%s: page is %d px wide at a %d px viewport (the window is %d px; wide: %s)", where, w, width, vw, wide)
 }

@@ -113,3 +113,39 @@ type recorder struct {
 func (r *recorder) Errorf(format string, args ...any) {
 	r.errors = append(r.errors, fmt.Sprintf(format, args...))
 }
+
+// TestFits checks the reflow check both ways at 320 px, measured at once
+// after the viewport changes (the case that used to catch the old width):
+// a page that reflows passes, and a page with a fixed 500 px box fails
+// with the box named.
+func TestFits(t *testing.T) {
+	ctx := browsertest.New(t)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		box := `<p>Text that wraps to any width.</p>`
+		if r.URL.Path == "/wide" {
+			box = `<div id="wide" style="width: 500px">A fixed box</div>`
+		}
+		fmt.Fprintf(w, `<!DOCTYPE html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Width</title></head><body><main><h1>Width</h1>%s</main></body></html>`, box)
+	}))
+	t.Cleanup(ts.Close)
+
+	for _, c := range []struct {
+		path string
+		fits bool
+	}{{"/", true}, {"/wide", false}} {
+		for _, a := range []chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ts.URL + c.path), chromedp.EmulateViewport(320, 800)} {
+			if err := chromedp.Do(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec := &recorder{TB: t}
+		browsertest.Fits(rec, ctx, 320, c.path)
+		switch {
+		case c.fits && len(rec.errors) > 0:
+			t.Errorf("Fits on %s, a page that reflows: %q", c.path, rec.errors)
+		case !c.fits && (len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "#wide")):
+			t.Errorf("Fits on %s, a page 500 px wide, reported %q, want one error naming #wide", c.path, rec.errors)
+		}
+	}
+}

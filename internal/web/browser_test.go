@@ -86,9 +86,7 @@ func TestBrowserFoundation(t *testing.T) {
 	}
 	for _, p := range []string{"/", "/account", "/admin", "/admin/users", "/admin/tokens", "/admin/audit", "/admin/orgs", "/admin/mail", "/status"} {
 		browsertest.Visit(t, ctx, base+p, http.StatusOK)
-		if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
-			t.Errorf("%s: page is %d px wide at a 320 px viewport", p, w)
-		}
+		browsertest.Fits(t, ctx, 320, p)
 	}
 	browsertest.Screenshot(t, ctx, "home-320")
 	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(1024, 800)); err != nil {

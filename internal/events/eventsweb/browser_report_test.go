@@ -59,9 +59,7 @@ func enterTo(t *testing.T, ctx context.Context, want int) {
 
 func narrow(t *testing.T, ctx context.Context) {
 	t.Helper()
-	if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
-		t.Errorf("%s is %d px wide at a 320 px viewport", browsertest.Location(t, ctx), w)
-	}
+	browsertest.Fits(t, ctx, 320, browsertest.Location(t, ctx))
 }
 
 // next tabs to the page's main button and presses Enter.

@@ -57,10 +57,7 @@ func TestBrowserTriage(t *testing.T) {
 	}
 	narrow := func(what string) {
 		t.Helper()
-		if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
-			wide := browsertest.Eval[string](t, ctx, `Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 320).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + e.textContent.slice(0, 40)).join(' | ')`)
-			t.Errorf("%s: page is %d px wide at a 320 px viewport (%s)", what, w, wide)
-		}
+		browsertest.Fits(t, ctx, 320, what)
 	}
 	browsertest.Visit(t, ctx, base+"/login", http.StatusOK)
 	webtest.BrowserSignIn(t, ctx, "cso@demo.clinsafe.test")

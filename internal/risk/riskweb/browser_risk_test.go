@@ -74,10 +74,7 @@ func TestBrowserRisk(t *testing.T) {
 	}
 	for _, p := range []string{"", "/hazards", "/heatmaps", "/issues", "/releases", "/hazards/new"} {
 		browsertest.Visit(t, ctx, base+sysPath+p, http.StatusOK)
-		if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
-			wide := browsertest.Eval[string](t, ctx, `Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 320).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className).join(' ')`)
-			t.Errorf("%s%s: page is %d px wide at a 320 px viewport (%s)", sysPath, p, w, wide)
-		}
+		browsertest.Fits(t, ctx, 320, sysPath+p)
 	}
 	browsertest.Screenshot(t, ctx, "risk-hazard-form-320")
 	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(1024, 800)); err != nil {
@@ -295,10 +292,7 @@ func TestBrowserImportMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	browsertest.ClickNav(t, ctx, `button[name=step][value=preview]`, http.StatusOK)
-	if w := browsertest.Eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 320 {
-		wide := browsertest.Eval[string](t, ctx, `Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 320).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className).join(' ')`)
-		t.Errorf("the mapping step is %d px wide at a 320 px viewport (%s)", w, wide)
-	}
+	browsertest.Fits(t, ctx, 320, "the mapping step")
 	browsertest.Screenshot(t, ctx, "risk-import-mapping-320")
 	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(1024, 800)); err != nil {
 		t.Fatal(err)
