@@ -380,18 +380,23 @@ func (w *tailBuffer) String() string {
 // page fits, before it calls the page too wide.
 func Fits(t testing.TB, ctx context.Context, width int, where string) {
 	t.Helper()
+	sctx, cancel := step(ctx)
+	defer cancel()
 	fits := fmt.Sprintf(`window.innerWidth === %d && document.documentElement.scrollWidth <= %d`, width, width)
-	for end := time.Now().Add(2 * time.Second); ; {
-		if Eval[bool](t, ctx, fits) {
-			return
-		}
-		if time.Now().After(end) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+	_, err := chromedp.Run(sctx, chromedp.Poll[bool](fits, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(2*time.Second)))
+	if err == nil {
+		return
 	}
-	w := Eval[int](t, ctx, `document.documentElement.scrollWidth`)
-	vw := Eval[int](t, ctx, `window.innerWidth`)
-	wide := Eval[string](t, ctx, fmt.Sprintf(`Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > %d).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 40)).join(' | ')`, width))
-	t.Errorf("%s: page is %d px wide at a %d px viewport (the window is %d px; wide: %s)", where, w, width, vw, wide)
+	if !errors.Is(err, chromedp.ErrPollingTimeout) {
+		t.Fatalf("browsertest: %s: wait for the page to fit %d px: %v", where, width, err)
+	}
+	got := Eval[struct {
+		Page, Window int
+		Wide         string
+	}](t, ctx, fmt.Sprintf(`({
+		Page: document.documentElement.scrollWidth,
+		Window: window.innerWidth,
+		Wide: Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > %d).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 40)).join(' | '),
+	})`, width))
+	t.Errorf("%s: page is %d px wide at a %d px viewport (the window is %d px; wide: %s)", where, got.Page, width, got.Window, got.Wide)
 }
