@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -187,4 +188,81 @@ func TestDeadlockIsAConflict(t *testing.T) {
 	if !slices.Equal(names, []string{"First", "Second"}) {
 		t.Errorf("names after the deadlock %v: want one transaction's First and Second, nothing of the other", names)
 	}
+}
+
+// A Batcher writes every row it is given, few (one INSERT shorter than
+// its batch) or many (full batches by its prepared statement, then the
+// rest), with the values read back as written; a duplicate among many is
+// the same Conflict as among few, and the transaction it fails leaves
+// nothing.
+func TestBatcherWritesFewAndMany(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		at := storetest.FixedTime.Add(90 * time.Minute)
+		write := func(prefix string, n int, dup bool) error {
+			return st.Tx(ctx, func(tx *store.Tx) error {
+				b := store.NewBatcher(tx, "organisations", "id, ods_code,\n\tname, kind, created_at", 5, 50)
+				defer b.Close()
+				for i := range n {
+					ods := fmt.Sprintf("%s%03d", prefix, i)
+					if dup && i == n-1 {
+						ods = prefix + "000"
+					}
+					if err := b.Add(ctx, store.OrgID(store.NewID()), ods, "Trust "+ods, "trust", at.Add(time.Duration(i)*time.Second)); err != nil {
+						return err
+					}
+				}
+				if err := b.Flush(ctx); err != nil {
+					return st.Wrap(err, "write organisations")
+				}
+				return nil
+			})
+		}
+		if err := write("F", 3, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := write("M", 120, false); err != nil {
+			t.Fatal(err)
+		}
+		for _, prefix := range []string{"F", "M"} {
+			rows, err := st.SQL().Query(`SELECT ods_code, name, kind, created_at FROM organisations WHERE ods_code LIKE $1 ORDER BY ods_code`, prefix+"%")
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := 0
+			for rows.Next() {
+				var ods, name, kind string
+				var created time.Time
+				if err := rows.Scan(&ods, &name, &kind, &created); err != nil {
+					t.Fatal(err)
+				}
+				wantODS := fmt.Sprintf("%s%03d", prefix, i)
+				if ods != wantODS || name != "Trust "+wantODS || kind != "trust" || !created.Equal(at.Add(time.Duration(i)*time.Second)) {
+					t.Errorf("row %d of %s: %q %q %q %v", i, prefix, ods, name, kind, created)
+				}
+				i++
+			}
+			rows.Close()
+			if want := map[string]int{"F": 3, "M": 120}[prefix]; i != want {
+				t.Errorf("%s: %d rows read back, want %d", prefix, i, want)
+			}
+		}
+		for _, n := range []int{3, 120} {
+			prefix := fmt.Sprintf("D%d-", n)
+			if err := write(prefix, n, true); !apperr.Is(err, apperr.Conflict) {
+				t.Errorf("%d rows with a duplicate ODS code: %v, want Conflict", n, err)
+			}
+			if got := countLike(t, st, prefix+"%"); got != 0 {
+				t.Errorf("%d rows with a duplicate: %d stored, want none", n, got)
+			}
+		}
+	})
+}
+
+func countLike(t *testing.T, st *store.DB, pattern string) int {
+	t.Helper()
+	var n int
+	if err := st.SQL().QueryRow(`SELECT COUNT(*) FROM organisations WHERE ods_code LIKE $1`, pattern).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
