@@ -48,6 +48,12 @@ func DecodeResource(data []byte) (Resource, error) {
 }
 
 // Decode is Decode with limits l.
+//
+// The body is checked to be one JSON value (encoding/json's scanner),
+// then walked as raw JSON, straight into into: no tree of maps is built
+// first. An object's members are taken in the order of their names, and
+// of two members of one name the last counts, so that a body with
+// several faults is refused for the same one each time.
 func (l Limits) Decode(data []byte, into any) error {
 	rv := reflect.ValueOf(into)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -56,17 +62,18 @@ func (l Limits) Decode(data []byte, into any) error {
 	if !utf8.Valid(data) {
 		return issue(CodeStructure, "", "The body is not valid UTF-8")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return issue(CodeStructure, "", "The body is not valid JSON: "+jsonProblem(err))
+	if !json.Valid(data) {
+		return notOneValue(data)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return issue(CodeStructure, "", "The body has more after the resource: send one JSON object")
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
+	t := tapes.Get().(*tape)
+	defer func() {
+		t.b = nil
+		if cap(t.nodes) <= maxPooledNodes { // not the tape of a huge bundle
+			tapes.Put(t)
+		}
+	}()
+	v := t.scan(data)
+	if v.kind() != '{' {
 		return issue(CodeStructure, "", "The body must be a JSON object with a resourceType")
 	}
 	d := &decoder{l: l}
@@ -74,17 +81,30 @@ func (l Limits) Decode(data []byte, into any) error {
 	name := ""
 	if r, ok := into.(Resource); ok {
 		name = r.ResourceKind()
-		if _, ok := obj["resourceType"]; !ok {
+		rt, ok := rawLookup(v.members(), "resourceType")
+		if !ok {
 			return issue(CodeRequired, "resourceType", "resourceType is missing: it must be "+name)
 		}
-		if rt, _ := obj["resourceType"].(string); rt != name {
-			return issue(CodeInvalid, "resourceType", fmt.Sprintf("resourceType must be %s, not %s", name, describe(obj["resourceType"])))
+		if s, _ := rt.str(); s != name {
+			return issue(CodeInvalid, "resourceType", fmt.Sprintf("resourceType must be %s, not %s", name, rt.describe()))
 		}
 	}
 	if root.Kind() == reflect.Interface {
 		return d.value(v, root, &elem{index: -1})
 	}
 	return d.value(v, root, &elem{name: name, index: -1})
+}
+
+// notOneValue is the issue of a body that json.Valid refuses: not JSON,
+// or more than one value.
+func notOneValue(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // a number too large for a float64 is still JSON
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return issue(CodeStructure, "", "The body is not valid JSON: "+jsonProblem(err))
+	}
+	return issue(CodeStructure, "", "The body has more after the resource: send one JSON object")
 }
 
 func jsonProblem(err error) string {
@@ -142,25 +162,12 @@ func fieldsOf(t reflect.Type) []field {
 	return out
 }
 
-func describe(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		if utf8.RuneCountInString(x) > 40 {
-			return "a string"
-		}
-		return strconv.Quote(x)
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "a number"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
+// describe names string s in a message: quoted when short.
+func describe(s string) string {
+	if utf8.RuneCountInString(s) > 40 {
+		return "a string"
 	}
-	return "a value"
+	return strconv.Quote(s)
 }
 
 // elem is the element being decoded, within its parent: its path (such
@@ -183,6 +190,16 @@ func (e *elem) String() string {
 	return join(p, e.name)
 }
 
+// root reports whether e's path is empty (String would be "").
+func (e *elem) root() bool {
+	for ; e != nil; e = e.parent {
+		if e.index >= 0 || e.name != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // at is the path of e's element name.
 func (e *elem) at(name string) string { return join(e.String(), name) }
 
@@ -193,8 +210,8 @@ func join(path, name string) string {
 	return path + "." + name
 }
 
-func (d *decoder) value(v any, rv reflect.Value, path *elem) error {
-	if v == nil {
+func (d *decoder) value(v raw, rv reflect.Value, path *elem) error {
+	if v.kind() == 'n' {
 		return issue(CodeStructure, path.String(), "null is not allowed: leave the element out")
 	}
 	d.depth++
@@ -205,11 +222,11 @@ func (d *decoder) value(v any, rv reflect.Value, path *elem) error {
 	t := rv.Type()
 	switch {
 	case t == resourceType:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return issue(CodeStructure, path.String(), "Expected a resource (a JSON object), got "+describe(v))
+		if v.kind() != '{' {
+			return issue(CodeStructure, path.String(), "Expected a resource (a JSON object), got "+v.describe())
 		}
-		rt, ok := obj["resourceType"].(string)
+		x, _ := rawLookup(v.members(), "resourceType")
+		rt, ok := x.str()
 		if !ok {
 			return issue(CodeRequired, path.at("resourceType"), "resourceType is missing or not a string")
 		}
@@ -219,7 +236,7 @@ func (d *decoder) value(v any, rv reflect.Value, path *elem) error {
 		}
 		r := mk()
 		p := path
-		if p.String() == "" {
+		if p.root() {
 			p = &elem{name: rt, index: -1}
 		}
 		if err := d.value(v, reflect.ValueOf(r).Elem(), p); err != nil {
@@ -237,10 +254,10 @@ func (d *decoder) value(v any, rv reflect.Value, path *elem) error {
 	case t.Kind() == reflect.Struct:
 		return d.object(v, rv, path)
 	case t.Kind() == reflect.Slice:
-		arr, ok := v.([]any)
-		if !ok {
-			return issue(CodeStructure, path.String(), "Expected an array, got "+describe(v))
+		if v.kind() != '[' {
+			return issue(CodeStructure, path.String(), "Expected an array, got "+v.describe())
 		}
+		arr := v.children()
 		if len(arr) == 0 {
 			return issue(CodeStructure, path.String(), "An array must not be empty: leave the element out")
 		}
@@ -250,16 +267,16 @@ func (d *decoder) value(v any, rv reflect.Value, path *elem) error {
 		s := reflect.MakeSlice(t, len(arr), len(arr))
 		for i, x := range arr {
 			item := elem{parent: path, index: i}
-			if err := d.value(x, s.Index(i), &item); err != nil {
+			if err := d.value(raw{v.t, x}, s.Index(i), &item); err != nil {
 				return err
 			}
 		}
 		rv.Set(s)
 		return nil
 	case t.Kind() == reflect.String:
-		s, ok := v.(string)
+		s, ok := v.str()
 		if !ok {
-			return issue(CodeStructure, path.String(), "Expected a string, got "+describe(v))
+			return issue(CodeStructure, path.String(), "Expected a string, got "+v.describe())
 		}
 		if strings.TrimSpace(s) == "" {
 			return issue(CodeValue, path.String(), "A string must not be empty or only spaces: leave the element out")
@@ -275,39 +292,33 @@ func (d *decoder) value(v any, rv reflect.Value, path *elem) error {
 		rv.SetString(s)
 		return nil
 	case t.Kind() == reflect.Int:
-		n, ok := v.(json.Number)
-		if !ok {
-			return issue(CodeStructure, path.String(), "Expected an integer, got "+describe(v))
+		if k := v.kind(); k != '-' && (k < '0' || k > '9') {
+			return issue(CodeStructure, path.String(), "Expected an integer, got "+v.describe())
 		}
-		i, err := strconv.ParseInt(string(n), 10, 32)
+		i, err := strconv.ParseInt(string(v.bytes()), 10, 32)
 		if err != nil {
 			return issue(CodeValue, path.String(), "Expected a whole number between -2147483648 and 2147483647")
 		}
 		rv.SetInt(i)
 		return nil
 	case t.Kind() == reflect.Bool:
-		b, ok := v.(bool)
-		if !ok {
-			return issue(CodeStructure, path.String(), "Expected true or false, got "+describe(v))
+		if k := v.kind(); k != 't' && k != 'f' {
+			return issue(CodeStructure, path.String(), "Expected true or false, got "+v.describe())
 		}
-		rv.SetBool(b)
+		rv.SetBool(v.kind() == 't')
 		return nil
 	}
 	return fmt.Errorf("fhir: decode %s: unsupported type %s", path.String(), t)
 }
 
-func (d *decoder) object(v any, rv reflect.Value, path *elem) error {
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return issue(CodeStructure, path.String(), "Expected an object, got "+describe(v))
+func (d *decoder) object(v raw, rv reflect.Value, path *elem) error {
+	if v.kind() != '{' {
+		return issue(CodeStructure, path.String(), "Expected an object, got "+v.describe())
 	}
 	fs := fieldsOf(rv.Type())
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	ms := v.members()
+	for _, m := range ms {
+		k := m.name
 		i := slices.IndexFunc(fs, func(f field) bool { return f.name == k })
 		if i < 0 {
 			msg := "Unknown element " + strconv.Quote(k) + ": this server does not take it"
@@ -319,14 +330,14 @@ func (d *decoder) object(v any, rv reflect.Value, path *elem) error {
 		f := fs[i]
 		if f.name == "resourceType" {
 			want := reflect.New(rv.Type()).Interface().(Resource).ResourceKind()
-			if s, _ := obj[k].(string); s != want {
-				return issue(CodeInvalid, path.at(k), fmt.Sprintf("resourceType must be %s, not %s", want, describe(obj[k])))
+			if s, _ := m.value.str(); s != want {
+				return issue(CodeInvalid, path.at(k), fmt.Sprintf("resourceType must be %s, not %s", want, m.value.describe()))
 			}
 			rv.Field(f.index).SetString(want)
 			continue
 		}
 		child := elem{parent: path, name: k, index: -1}
-		if err := d.value(obj[k], rv.Field(f.index), &child); err != nil {
+		if err := d.value(m.value, rv.Field(f.index), &child); err != nil {
 			return err
 		}
 		if f.format != "" {
@@ -336,11 +347,215 @@ func (d *decoder) object(v any, rv reflect.Value, path *elem) error {
 		}
 	}
 	for _, f := range fs {
-		if _, ok := obj[f.name]; f.required && !ok {
+		if !f.required {
+			continue
+		}
+		if _, ok := rawLookup(ms, f.name); !ok {
 			return issue(CodeRequired, path.at(f.name), f.name+" is required")
 		}
 	}
 	return nil
+}
+
+// A tape is a body that json.Valid has passed, scanned once: a node for
+// each of its values, and for each object or array the nodes of its
+// members (name, value, name, value...) or items, in order.
+type tape struct {
+	b     []byte
+	nodes []node
+	kids  []int32
+	stack []int32
+}
+
+// node is one value of a tape: its bytes b[start:end], and its children
+// kids[kid:kid+nkid].
+type node struct {
+	start, end int32
+	kid, nkid  int32
+}
+
+// tapes are kept for the next Decode, but for one of more than
+// maxPooledNodes values, which is left to be collected.
+var tapes = sync.Pool{New: func() any { return new(tape) }}
+
+const maxPooledNodes = 1 << 14
+
+// scan makes the tape of b (valid JSON) and returns its root value.
+func (t *tape) scan(b []byte) raw {
+	t.b, t.nodes, t.kids, t.stack = b, t.nodes[:0], t.kids[:0], t.stack[:0]
+	i, _ := t.value(skipSpace(b, 0))
+	return raw{t, i}
+}
+
+// value adds the value that starts at b[i] (and its children) and returns
+// its node and the position after it.
+func (t *tape) value(i int) (int32, int) {
+	b := t.b
+	n := int32(len(t.nodes))
+	t.nodes = append(t.nodes, node{start: int32(i)})
+	switch b[i] {
+	case '"':
+		i = skipString(b, i)
+	case '{', '[':
+		end := byte('}')
+		if b[i] == '[' {
+			end = ']'
+		}
+		base := len(t.stack)
+		i = skipSpace(b, i+1)
+		for b[i] != end {
+			var k int32
+			if end == '}' {
+				k = int32(len(t.nodes))
+				t.nodes = append(t.nodes, node{start: int32(i)})
+				i = skipString(b, i)
+				t.nodes[k].end = int32(i)
+				t.stack = append(t.stack, k)
+				i = skipSpace(b, skipSpace(b, i)+1) // past the colon
+			}
+			k, i = t.value(i)
+			t.stack = append(t.stack, k)
+			if i = skipSpace(b, i); b[i] == ',' {
+				i = skipSpace(b, i+1)
+			}
+		}
+		i++
+		t.nodes[n].kid = int32(len(t.kids))
+		t.nodes[n].nkid = int32(len(t.stack) - base)
+		t.kids = append(t.kids, t.stack[base:]...)
+		t.stack = t.stack[:base]
+	default:
+		for i < len(b) && !isDelim(b[i]) {
+			i++
+		}
+	}
+	t.nodes[n].end = int32(i)
+	return n, i
+}
+
+func isDelim(c byte) bool {
+	switch c {
+	case ',', '}', ']', ':', ' ', '\t', '\n', '\r':
+		return true
+	}
+	return false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the end of the string that starts at b[i].
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// raw is one value of a tape.
+type raw struct {
+	t *tape
+	i int32
+}
+
+// bytes are the value's JSON.
+func (v raw) bytes() []byte {
+	n := v.t.nodes[v.i]
+	return v.t.b[n.start:n.end]
+}
+
+// kind is the value's first byte: '{', '[', '"', 't', 'f', 'n', or the
+// first of a number; 0 for no value (a member rawLookup did not find).
+func (v raw) kind() byte {
+	if v.t == nil {
+		return 0
+	}
+	return v.t.b[v.t.nodes[v.i].start]
+}
+
+// describe names the value in a message.
+func (v raw) describe() string {
+	switch v.kind() {
+	case 'n':
+		return "null"
+	case '"':
+		s, _ := v.str()
+		return describe(s)
+	case 't', 'f':
+		return "a boolean"
+	case '[':
+		return "an array"
+	case '{':
+		return "an object"
+	}
+	return "a number"
+}
+
+// str is the value as a string, when it is one.
+func (v raw) str() (string, bool) {
+	if v.kind() != '"' {
+		return "", false
+	}
+	b := v.bytes()
+	if bytes.IndexByte(b, '\\') < 0 {
+		return string(b[1 : len(b)-1]), true
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return "", false // cannot happen: the body is valid JSON
+	}
+	return s, true
+}
+
+// children are the nodes of the value's members or items.
+func (v raw) children() []int32 {
+	n := v.t.nodes[v.i]
+	return v.t.kids[n.kid : n.kid+n.nkid]
+}
+
+// rawMember is one member of an object.
+type rawMember struct {
+	name  string
+	value raw
+}
+
+// members are the members of object v in the order of their names; of
+// two of one name, only the last is kept.
+func (v raw) members() []rawMember {
+	kids := v.children()
+	ms := make([]rawMember, 0, len(kids)/2)
+	for k := 0; k+1 < len(kids); k += 2 {
+		name, _ := raw{v.t, kids[k]}.str()
+		ms = append(ms, rawMember{name, raw{v.t, kids[k+1]}})
+	}
+	slices.SortStableFunc(ms, func(a, b rawMember) int { return strings.Compare(a.name, b.name) })
+	out := ms[:0]
+	for k, m := range ms {
+		if k+1 < len(ms) && ms[k+1].name == m.name {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// rawLookup finds the member called name among ms (sorted, as members
+// returns them).
+func rawLookup(ms []rawMember, name string) (raw, bool) {
+	i, ok := slices.BinarySearchFunc(ms, name, func(m rawMember, n string) int { return strings.Compare(m.name, n) })
+	if !ok {
+		return raw{}, false
+	}
+	return ms[i].value, true
 }
 
 // FHIR R4 primitive formats.

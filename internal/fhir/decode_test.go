@@ -41,6 +41,11 @@ func TestDecodeRefuses(t *testing.T) {
 		{"control character", strings.Replace(ok, `"name": "Ward 7"`, `"name": "Ward\u0000 7"`, 1), CodeValue, "AdverseEvent.contained[0].name"},
 		{"huge string", strings.Replace(ok, `"name": "Ward 7"`, `"name": "`+strings.Repeat("x", 10001)+`"`, 1), CodeTooLong, "AdverseEvent.contained[0].name"},
 		{"bad id", strings.Replace(ok, `"id": "location"`, `"id": "a location"`, 1), CodeValue, "AdverseEvent.contained[0].id"},
+		{"contained without resourceType", strings.Replace(ok, `"contained": [`, `"contained": [{"id":"o"},`, 1), CodeRequired, "AdverseEvent.contained[0].resourceType"},
+		{"contained not an object", strings.Replace(ok, `"contained": [`, `"contained": ["Location",`, 1), CodeStructure, "AdverseEvent.contained[0]"},
+		{"last of two members counts", strings.Replace(ok, `"actuality": "actual"`, `"actuality": "actual", "actuality": "maybe"`, 1), CodeCodeInvalid, "AdverseEvent.actuality"},
+		{"first fault by element name", strings.Replace(ok, `"actuality": "actual"`, `"zebra": 1, "actuality": null`, 1), CodeStructure, "AdverseEvent.actuality"},
+		{"number beyond float64 after the resource", `{"resourceType":"AdverseEvent"} 1E700`, CodeStructure, ""},
 		{"unknown contained", strings.Replace(ok, `"contained": [`, `"contained": [{"resourceType":"Observation","id":"o"},`, 1), CodeNotSupported, "AdverseEvent.contained[0].resourceType"},
 	}
 	for _, c := range cases {
