@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/auth"
 	"github.com/clinsafe/clinsafe/internal/config"
 	"github.com/clinsafe/clinsafe/internal/store"
@@ -260,8 +261,13 @@ func tokenAdd(ctx context.Context, e *env, args []string) error {
 	email := fs.String("email", "", "the user the token acts as (required)")
 	name := fs.String("name", "", "what the token is for (required)")
 	expires := fs.String("expires", "", "expiry date YYYY-MM-DD (default: never)")
+	scopeList := fs.String("scopes", "", "FHIR API scopes, comma- or space-separated, such as AdverseEvent.read,AdverseEvent.write or *.read (default: none, so the token cannot use the FHIR API)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	scopes, err := store.ParseScopes(strings.ReplaceAll(*scopeList, ",", " "))
+	if err != nil {
+		return fmt.Errorf("-scopes: %s", apperr.FieldsOf(err)["scopes"])
 	}
 	var exp *time.Time
 	if *expires != "" {
@@ -280,11 +286,15 @@ func tokenAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, secret, err := st.CreateToken(cliCtx(ctx, e), o.ID, u.ID, *name, nil, exp)
+	t, secret, err := st.CreateScopedToken(cliCtx(ctx, e), o.ID, u.ID, *name, nil, scopes, exp)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "token %s created (id %s)\n%s\n(shown once)\n", t.Name, t.ID, secret)
+	fhirScopes := "none (it cannot use the FHIR API)"
+	if len(t.Scopes) > 0 {
+		fhirScopes = strings.Join(t.Scopes, " ")
+	}
+	fmt.Fprintf(e.stdout, "token %s created (id %s), FHIR scopes: %s\n%s\n(shown once)\n", t.Name, t.ID, fhirScopes, secret)
 	return nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clinsafe/clinsafe/internal/app"
+	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
 
@@ -93,8 +95,27 @@ func TestCommandsOnBothEngines(t *testing.T) {
 				t.Errorf("bad role: exit %d %q", code, errOut)
 			}
 			out = ok("", "token", "add", "-org", "RX1", "-email", "cso@example.com", "-name", "feed")
-			if !strings.Contains(out, "cs_") {
-				t.Errorf("token not printed: %q", out)
+			if !strings.Contains(out, "cs_") || !strings.Contains(out, "FHIR scopes: none") {
+				t.Errorf("token not printed, or its lack of scopes not said: %q", out)
+			}
+			// A token for the FHIR API: its scopes are stored and it acts
+			// with them.
+			out = ok("", "token", "add", "-org", "RX1", "-email", "cso@example.com", "-name", "epr", "-scopes", "AdverseEvent.write, Device.read AdverseEvent.write")
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) != 3 || !strings.Contains(lines[0], "FHIR scopes: AdverseEvent.write Device.read") {
+				t.Fatalf("scoped token: %q", out)
+			}
+			reopened, err := store.Open(context.Background(), dsn, app.Content()...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := reopened.TokenPrincipal(context.Background(), lines[1])
+			reopened.Close()
+			if err != nil || strings.Join(p.Scopes, " ") != "AdverseEvent.write Device.read" {
+				t.Errorf("scoped token acts with scopes %v (%v), want AdverseEvent.write Device.read", p.Scopes, err)
+			}
+			if code, _, errOut := cli(t, "", "token", "add", "-org", "RX1", "-email", "cso@example.com", "-name", "x", "-scopes", "AdverseEvent.delete", "-db", dsn); code != 1 || !strings.Contains(errOut, `"AdverseEvent.delete" is not a scope`) {
+				t.Errorf("bad scope: exit %d %q", code, errOut)
 			}
 			if out := ok("", "audit", "verify"); !strings.Contains(out, "audit trail intact") {
 				t.Errorf("audit verify: %q", out)
