@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
@@ -61,6 +62,9 @@ func (l Limits) Decode(data []byte, into any) error {
 	}
 	if !utf8.Valid(data) {
 		return issue(CodeStructure, "", "The body is not valid UTF-8")
+	}
+	if len(data) > math.MaxInt32 { // the tape's positions are int32
+		return issue(CodeTooCostly, "", "The body is too large to read")
 	}
 	if !json.Valid(data) {
 		return notOneValue(data)
