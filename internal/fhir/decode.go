@@ -85,7 +85,7 @@ func (l Limits) Decode(data []byte, into any) error {
 	name := ""
 	if r, ok := into.(Resource); ok {
 		name = r.ResourceKind()
-		rt, ok := rawLookup(v.members(), "resourceType")
+		rt, ok := v.member("resourceType")
 		if !ok {
 			return issue(CodeRequired, "resourceType", "resourceType is missing: it must be "+name)
 		}
@@ -229,8 +229,10 @@ func (d *decoder) value(v raw, rv reflect.Value, path *elem) error {
 		if v.kind() != '{' {
 			return issue(CodeStructure, path.String(), "Expected a resource (a JSON object), got "+v.describe())
 		}
-		x, _ := rawLookup(v.members(), "resourceType")
-		rt, ok := x.str()
+		rt, ok := "", false
+		if x, found := v.member("resourceType"); found {
+			rt, ok = x.str()
+		}
 		if !ok {
 			return issue(CodeRequired, path.at("resourceType"), "resourceType is missing or not a string")
 		}
@@ -478,13 +480,8 @@ func (v raw) bytes() []byte {
 }
 
 // kind is the value's first byte: '{', '[', '"', 't', 'f', 'n', or the
-// first of a number; 0 for no value (a member rawLookup did not find).
-func (v raw) kind() byte {
-	if v.t == nil {
-		return 0
-	}
-	return v.t.b[v.t.nodes[v.i].start]
-}
+// first of a number.
+func (v raw) kind() byte { return v.t.b[v.t.nodes[v.i].start] }
 
 // describe names the value in a message.
 func (v raw) describe() string {
@@ -550,6 +547,24 @@ func (v raw) members() []rawMember {
 		out = append(out, m)
 	}
 	return out
+}
+
+// member is the value of object v's member called name (the last, if
+// there are two), found without sorting the members.
+func (v raw) member(name string) (raw, bool) {
+	kids := v.children()
+	for k := len(kids) - 2; k >= 0; k -= 2 {
+		key := raw{v.t, kids[k]}
+		b := key.bytes()
+		if bytes.IndexByte(b, '\\') < 0 {
+			if string(b[1:len(b)-1]) == name {
+				return raw{v.t, kids[k+1]}, true
+			}
+		} else if s, _ := key.str(); s == name {
+			return raw{v.t, kids[k+1]}, true
+		}
+	}
+	return raw{}, false
 }
 
 // rawLookup finds the member called name among ms (sorted, as members
