@@ -58,7 +58,21 @@ func BenchmarkFHIRCreate50(b *testing.B) {
 	tr := &http.Transport{MaxIdleConnsPerHost: benchClients, MaxConnsPerHost: benchClients}
 	client := &http.Client{Transport: tr}
 	var failed atomic.Int64
-	var post func(url string) error
+	post := func(url string) error {
+		req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/fhir+json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 201 {
+			return fmt.Errorf("status %d: %.300s", resp.StatusCode, got)
+		}
+		return nil
+	}
 	create := func() error { return post(hs.URL + "/fhir/R4/AdverseEvent") }
 	insertBare := func(body []byte) error {
 		_, err := st.SQL().Exec(`INSERT INTO bench_bare (id, body) VALUES ($1, $2)`, store.NewID(), string(body))
@@ -80,21 +94,6 @@ func BenchmarkFHIRCreate50(b *testing.B) {
 		w.WriteHeader(201)
 	}))
 	defer httpBare.Close()
-	post = func(url string) error {
-		req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/fhir+json")
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		got, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 201 {
-			return fmt.Errorf("status %d: %.300s", resp.StatusCode, got)
-		}
-		return nil
-	}
 	if err := create(); err != nil { // warm up, and fail early
 		b.Fatal(err)
 	}
