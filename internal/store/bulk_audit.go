@@ -36,8 +36,20 @@ const auditRows = 100
 // whole batch in turn, so a follower's own audited changes come after
 // the batch's entries.
 func (tx *Tx) AuditBatch(ctx context.Context, cs []Change) error {
+	return tx.AuditBatchWith(ctx, cs, nil)
+}
+
+// AuditBatchWith is AuditBatch for a writer that holds the entities of
+// cs as they stand after the batch's writes (the rows its writes
+// returned, or made): states[i], when not nil, is the state of cs[i]'s
+// entity, as AuditWith's state is for one change, and State returns it
+// while the batch's followers run. states is nil or as long as cs.
+func (tx *Tx) AuditBatchWith(ctx context.Context, cs []Change, states []any) error {
 	if len(cs) == 0 {
 		return nil
+	}
+	if states != nil && len(states) != len(cs) {
+		return fmt.Errorf("store: audit %s: %d states for %d changes", cs[0].Action, len(states), len(cs))
 	}
 	tx.forgetStates(cs...)
 	contents, err := tx.s.changeContents(ctx, tx, cs)
@@ -68,7 +80,21 @@ func (tx *Tx) AuditBatch(ctx context.Context, cs []Change) error {
 		return fmt.Errorf("store: audit %s: followers nested too deep (a loop of followers?)", cs[0].Action)
 	}
 	tx.depth++
-	defer func() { tx.depth-- }()
+	n := len(tx.states)
+	defer func() { tx.depth--; tx.states = tx.states[:n] }()
+	byKind := map[string]map[string]any{}
+	for i, st := range states {
+		if st == nil || cs[i].EntityID == "" {
+			continue
+		}
+		m := byKind[cs[i].Entity]
+		if m == nil {
+			m = map[string]any{}
+			byKind[cs[i].Entity] = m
+			tx.states = append(tx.states, txState{entity: cs[i].Entity, many: m})
+		}
+		m[cs[i].EntityID] = st
+	}
 	for _, name := range order {
 		group := byEntity[name]
 		for _, f := range tx.s.content.followers[name] {

@@ -289,11 +289,14 @@ type Tx struct {
 }
 
 // txState is the state of one entity that the writer of a change gave
-// with it (AuditWith); v is nil once a later change of the entity made
-// it stale.
+// with it (AuditWith), v, nil once a later change of the entity made it
+// stale; or, when many is set, the states of many entities of one kind
+// that the writer of a batch gave (AuditBatchWith), by id, an id
+// dropped once stale.
 type txState struct {
 	entity, id string
 	v          any
+	many       map[string]any
 }
 
 // Audit makes the audit entry for c in the transaction (see appendAudit);
@@ -345,7 +348,17 @@ func (tx *Tx) AuditWith(ctx context.Context, c Change, state any) error {
 // gets nil reads the entity as usual.
 func (tx *Tx) State(entity, id string) any {
 	for i := len(tx.states) - 1; i >= 0; i-- {
-		if st := tx.states[i]; st.entity == entity && st.id == id {
+		st := tx.states[i]
+		if st.entity != entity {
+			continue
+		}
+		if st.many != nil {
+			if v, ok := st.many[id]; ok {
+				return v
+			}
+			continue
+		}
+		if st.id == id {
 			return st.v
 		}
 	}
@@ -359,8 +372,13 @@ func (tx *Tx) forgetStates(cs ...Change) {
 		return
 	}
 	for i := range tx.states {
+		st := &tx.states[i]
 		for _, c := range cs {
-			if st := &tx.states[i]; st.entity == c.Entity && st.id == c.EntityID {
+			switch {
+			case st.entity != c.Entity:
+			case st.many != nil:
+				delete(st.many, c.EntityID)
+			case st.id == c.EntityID:
 				st.v = nil
 			}
 		}

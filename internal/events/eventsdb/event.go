@@ -37,7 +37,10 @@ type Event struct {
 	OccurredEstimate bool   `json:"occurred_estimate"`
 	Location         string `json:"location,omitempty"`
 	ServiceArea      string `json:"service_area,omitempty"`
-	SystemID         string `json:"system_id,omitempty"`
+	// Agents are the codes of the agents involved, as the agents column
+	// keeps them (|3|9|), for the followers of a change (evidence).
+	Agents   string `json:"-"`
+	SystemID string `json:"system_id,omitempty"`
 	// ReportedHarm is the worst physical harm the reporter gave; Harm is
 	// the handler's grading once graded, else the reported harm.
 	ReportedHarm string `json:"reported_harm,omitempty"`
@@ -57,7 +60,7 @@ func (e Event) LogValue() string { return "event " + e.ID + " " + e.Ref }
 
 // EventCols are the columns scanEvent reads, in order.
 const EventCols = `id, org_id, COALESCE(ref, ''), record_type, status, audience, taxonomy_version, record,
-	COALESCE(reporter_id, ''), confidential, occurred_on, occurred_estimate, location, service_area,
+	COALESCE(reporter_id, ''), confidential, occurred_on, occurred_estimate, location, service_area, agents,
 	COALESCE(system_id, ''), reported_harm, harm, COALESCE(assigned_to, ''), version,
 	created_at, updated_at, submitted_at, first_feedback_at, closed_at`
 
@@ -69,22 +72,32 @@ func ScanEvent(r scanner) (Event, error) {
 	var tax, rec string
 	var sub, fb, closed sql.NullTime
 	err := r.Scan(&e.ID, &e.OrgID, &e.Ref, &e.Type, &e.Status, &e.Audience, &tax, &rec,
-		&e.ReporterID, &e.Confidential, &e.OccurredOn, &e.OccurredEstimate, &e.Location, &e.ServiceArea,
+		&e.ReporterID, &e.Confidential, &e.OccurredOn, &e.OccurredEstimate, &e.Location, &e.ServiceArea, &e.Agents,
 		&e.SystemID, &e.ReportedHarm, &e.Harm, &e.AssignedTo, &e.Version,
 		&e.CreatedAt, &e.UpdatedAt, &sub, &fb, &closed)
 	if err != nil {
 		return e, err
 	}
-	if err := json.Unmarshal([]byte(rec), &e.Record); err != nil {
+	if e.Record, err = storedRecord(rec, e.Type, tax); err != nil {
 		return e, fmt.Errorf("event %s: read record: %w", e.ID, err)
-	}
-	e.Record.Type, e.Record.TaxonomyVersion = e.Type, tax
-	if e.Record.Answers == nil {
-		e.Record.Answers = events.Answers{}
 	}
 	e.CreatedAt, e.UpdatedAt = e.CreatedAt.UTC(), e.UpdatedAt.UTC()
 	e.SubmittedAt, e.FirstFeedbackAt, e.ClosedAt = utcPtr(sub), utcPtr(fb), utcPtr(closed)
 	return e, nil
+}
+
+// storedRecord is the record of an event as read from its columns: the
+// record column rec, the record type typ and the taxonomy version tax.
+func storedRecord(rec string, typ events.RecordType, tax string) (events.Record, error) {
+	var r events.Record
+	if err := json.Unmarshal([]byte(rec), &r); err != nil {
+		return r, err
+	}
+	r.Type, r.TaxonomyVersion = typ, tax
+	if r.Answers == nil {
+		r.Answers = events.Answers{}
+	}
+	return r, nil
 }
 
 func utcPtr(t sql.NullTime) *time.Time {

@@ -2,6 +2,7 @@ package eventsdb
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -25,9 +26,10 @@ type Historical struct {
 	Reason string
 
 	// derived is what the row of the event holds besides the answers,
-	// worked out by Importer.Check (on the caller's goroutine) when it
-	// was given.
+	// and event the event stored (see importedEvent), worked out by
+	// Importer.Check (on the caller's goroutine) when it was given.
 	derived *derived
+	event   *Event
 }
 
 // importBatch is how many historical events one transaction of
@@ -164,7 +166,7 @@ func (w *importWriter) flush(ctx context.Context) error {
 	years := map[string]int{}
 	var order []string
 	for i := range w.queue {
-		y := w.queue[i].SubmittedAt.Format("2006")
+		y := w.queue[i].SubmittedAt.UTC().Format("2006") // as importedEvent
 		if years[y] == 0 {
 			order = append(order, y)
 		}
@@ -179,6 +181,7 @@ func (w *importWriter) flush(ctx context.Context) error {
 		next[y] = first
 	}
 	changes := make([]store.Change, 0, len(w.queue))
+	states := make([]any, 0, len(w.queue))
 	for i := range w.queue {
 		h := &w.queue[i]
 		d := h.derived
@@ -189,39 +192,44 @@ func (w *importWriter) flush(ctx context.Context) error {
 			}
 			d = &dv
 		}
-		year := h.SubmittedAt.Format("2006")
-		id, ref := store.NewID(), eventRef(year, next[year])
+		var e Event
+		if h.event != nil {
+			e = *h.event
+		} else {
+			var err error
+			if e, err = importedEvent(h, d); err != nil {
+				return err
+			}
+		}
+		year := e.CreatedAt.Format("2006")
+		e.ID, e.OrgID, e.Ref = store.NewID(), orgID, eventRef(year, next[year])
 		next[year]++
-		var reporter any
-		if h.ReporterID != "" && h.Audience == events.Staff {
-			reporter = h.ReporterID
+		var reporter, closed any
+		if e.ReporterID != "" {
+			reporter = e.ReporterID
 		}
-		changed := h.ChangedAt
-		if changed.Before(h.SubmittedAt) {
-			changed = h.SubmittedAt
+		if e.ClosedAt != nil {
+			closed = *e.ClosedAt
 		}
-		var closed any
-		if !h.Status.Open() {
-			closed = changed
-		}
-		if err := w.events.Add(ctx, id, orgID, ref, string(h.Record.Type), string(h.Status), string(h.Audience), events.TaxonomyVersion, d.record, reporter,
-			d.occurred, d.estimate, d.location, d.area, d.agents, d.system, d.harm, d.harm, 1, h.SubmittedAt, changed, h.SubmittedAt, closed); err != nil {
+		if err := w.events.Add(ctx, e.ID, orgID, e.Ref, string(e.Type), string(e.Status), string(e.Audience), e.Record.TaxonomyVersion, d.record, reporter,
+			d.occurred, d.estimate, d.location, d.area, d.agents, d.system, d.harm, d.harm, e.Version, e.CreatedAt, e.UpdatedAt, *e.SubmittedAt, closed); err != nil {
 			return s.Wrap(err, "import event")
 		}
-		if err := w.history.Add(ctx, store.NewID(), id, orgID, string(events.Submitted), "", h.SubmittedAt); err != nil {
+		if err := w.history.Add(ctx, store.NewID(), e.ID, orgID, string(events.Submitted), "", e.CreatedAt); err != nil {
 			return s.Wrap(err, "import event history")
 		}
-		if h.Status != events.Submitted {
-			if err := w.history.Add(ctx, store.NewID(), id, orgID, string(h.Status), h.Reason, changed); err != nil {
+		if e.Status != events.Submitted {
+			if err := w.history.Add(ctx, store.NewID(), e.ID, orgID, string(e.Status), h.Reason, e.UpdatedAt); err != nil {
 				return s.Wrap(err, "import event history")
 			}
 		}
 		// Its search document, as a report's (writeIndex): an imported
 		// event has no review and no addenda yet.
-		if err := w.search.Add(ctx, id, orgID, searchBody(Event{Ref: ref, Record: h.Record, Location: d.location}, Review{}, nil)); err != nil {
+		if err := w.search.Add(ctx, e.ID, orgID, searchBody(Event{Ref: e.Ref, Record: h.Record, Location: d.location}, Review{}, nil)); err != nil {
 			return s.Wrap(err, "import event search")
 		}
-		changes = append(changes, store.Change{OrgID: orgID, Action: "event.import", Entity: "event", EntityID: id, Summary: ref + " imported"})
+		changes = append(changes, store.Change{OrgID: orgID, Action: "event.import", Entity: "event", EntityID: e.ID, Summary: e.Ref + " imported"})
+		states = append(states, Written{Event: e, New: true})
 	}
 	if err := w.events.Flush(ctx); err != nil {
 		return s.Wrap(err, "import events")
@@ -232,5 +240,37 @@ func (w *importWriter) flush(ctx context.Context) error {
 	if err := w.search.Flush(ctx); err != nil {
 		return s.Wrap(err, "import event search")
 	}
-	return tx.AuditBatch(ctx, changes)
+	// The followers take each event as written (see importedEvent).
+	return tx.AuditBatchWith(ctx, changes, states)
+}
+
+// importedEvent is the event that the import writer stores for h, with
+// derived columns d, exactly as ScanEvent would read it back (the
+// followers of its audit entry take it so, see Written), but for its id,
+// organisation and reference, which the writer gives it. Its times are
+// kept in UTC to the microsecond, which both engines store exactly; the
+// status history and the row take them from it.
+func importedEvent(h *Historical, d *derived) (Event, error) {
+	rec, err := storedRecord(d.record, h.Record.Type, events.TaxonomyVersion)
+	if err != nil {
+		return Event{}, fmt.Errorf("eventsdb: import: record: %w", err)
+	}
+	sub := h.SubmittedAt.UTC().Truncate(time.Microsecond)
+	changed := h.ChangedAt.UTC().Truncate(time.Microsecond)
+	if changed.Before(sub) {
+		changed = sub
+	}
+	e := Event{Type: h.Record.Type, Status: h.Status, Audience: h.Audience, Record: rec,
+		OccurredOn: d.occurred, OccurredEstimate: d.estimate, Location: d.location, ServiceArea: d.area, Agents: d.agents,
+		ReportedHarm: d.harm, Harm: d.harm, Version: 1, CreatedAt: sub, UpdatedAt: changed, SubmittedAt: &sub}
+	if h.ReporterID != "" && h.Audience == events.Staff {
+		e.ReporterID = h.ReporterID
+	}
+	if id, ok := d.system.(string); ok {
+		e.SystemID = id
+	}
+	if !h.Status.Open() {
+		e.ClosedAt = &changed
+	}
+	return e, nil
 }

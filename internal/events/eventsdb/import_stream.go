@@ -63,7 +63,11 @@ func (im *Importer) Check(h Historical) (Historical, error) {
 	if err != nil {
 		return h, err
 	}
-	h.derived = &d
+	e, err := importedEvent(&h, &d)
+	if err != nil {
+		return h, err
+	}
+	h.derived, h.event = &d, &e
 	return h, nil
 }
 

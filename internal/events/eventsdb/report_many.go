@@ -119,6 +119,7 @@ func (s *DB) ReportMany(ctx context.Context, tx *store.Tx, orgID store.OrgID, rs
 	defer search.Close()
 	out := make([]Event, len(rs))
 	changes := make([]store.Change, len(rs))
+	states := make([]any, len(rs))
 	for i, id := range ids {
 		e, ok := byID[id]
 		if !ok {
@@ -138,6 +139,7 @@ func (s *DB) ReportMany(ctx context.Context, tx *store.Tx, orgID store.OrgID, rs
 		}
 		changes[i] = store.Change{OrgID: orgID, Action: "event.submit", Entity: "event", EntityID: id,
 			Summary: e.Ref + " " + e.Type.Label(), Actor: &rs[i].Actor}
+		states[i] = Written{Event: e, New: true}
 	}
 	if err := history.Flush(ctx); err != nil {
 		return nil, s.Wrap(err, "record status of %d events", len(rs))
@@ -145,7 +147,8 @@ func (s *DB) ReportMany(ctx context.Context, tx *store.Tx, orgID store.OrgID, rs
 	if err := search.Flush(ctx); err != nil {
 		return nil, s.Wrap(err, "index %d events", len(rs))
 	}
-	if err := tx.AuditBatch(ctx, changes); err != nil {
+	// The followers take each event as returned (see Written).
+	if err := tx.AuditBatchWith(ctx, changes, states); err != nil {
 		return nil, err
 	}
 	return out, nil

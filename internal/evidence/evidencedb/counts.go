@@ -77,6 +77,12 @@ func scanFacts(r interface{ Scan(...any) error }) (factsRow, error) {
 	return x, nil
 }
 
+// factsOf is what scanFacts reads of event e.
+func factsOf(e eventsdb.Event) evidence.EventFacts {
+	return evidence.EventFacts{Status: e.Status, Type: e.Type, Harm: e.Harm, ReportedHarm: e.ReportedHarm, Agents: e.Agents,
+		Location: e.Location, ServiceArea: e.ServiceArea, SystemID: e.SystemID, SubmittedAt: e.SubmittedAt, FirstFeedbackAt: e.FirstFeedbackAt}
+}
+
 // contribution is what one event adds to the counts: its organisation,
 // the day it was reported and its keys (no day and no keys for a draft or
 // an event that is gone).
@@ -107,18 +113,24 @@ func onEventChange(ctx context.Context, tx *store.Tx, c store.Change) error {
 	}
 	now := map[string]contribution{}
 	old := map[string]contribution{}
-	x, err := scanFacts(tx.QueryRowContext(ctx, `SELECT `+factsCols+` FROM events WHERE id = $1`, c.EntityID))
-	switch {
-	case err == nil:
-		day, keys := evidence.Contribution(x.f)
-		now[c.EntityID] = contribution{x.org, day, keys}
-	case store.NoRows(err):
-	default:
-		return fmt.Errorf("read event %s: %w", c.EntityID, err)
+	if w, ok := eventsdb.WrittenIn(tx, c); ok {
+		// As its writer gave it.
+		day, keys := evidence.Contribution(factsOf(w.Event))
+		now[c.EntityID] = contribution{string(w.Event.OrgID), day, keys}
+	} else {
+		x, err := scanFacts(tx.QueryRowContext(ctx, `SELECT `+factsCols+` FROM events WHERE id = $1`, c.EntityID))
+		switch {
+		case err == nil:
+			day, keys := evidence.Contribution(x.f)
+			now[c.EntityID] = contribution{x.org, day, keys}
+		case store.NoRows(err):
+		default:
+			return fmt.Errorf("read event %s: %w", c.EntityID, err)
+		}
 	}
 	var o contribution
 	var b string
-	err = tx.QueryRowContext(ctx, `SELECT org_id, day, keys FROM evidence_event_counts WHERE event_id = $1`, c.EntityID).Scan(&o.org, &o.day, &b)
+	err := tx.QueryRowContext(ctx, `SELECT org_id, day, keys FROM evidence_event_counts WHERE event_id = $1`, c.EntityID).Scan(&o.org, &o.day, &b)
 	switch {
 	case err == nil:
 		if o.keys, err = parseKeys(c.EntityID, b); err != nil {
@@ -144,8 +156,22 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 	}
 	now := map[string]contribution{}
 	old := map[string]contribution{}
-	for start := 0; start < len(ids); start += 500 {
-		part := ids[start:min(start+500, len(ids))]
+	// An event its writer gave (eventsdb.WrittenIn) is counted as given;
+	// the others are read. What each contributed before is read for all
+	// (a new event may have been counted by an earlier change of its
+	// transaction).
+	read := make([]string, 0, len(ids))
+	for _, id := range ids {
+		w, ok := eventsdb.WrittenIn(tx, store.Change{Entity: "event", EntityID: id})
+		if !ok {
+			read = append(read, id)
+			continue
+		}
+		day, keys := evidence.Contribution(factsOf(w.Event))
+		now[id] = contribution{string(w.Event.OrgID), day, keys}
+	}
+	for start := 0; start < len(read); start += 500 {
+		part := read[start:min(start+500, len(read))]
 		in, args := idsIn(tx, part)
 		rows, err := tx.QueryContext(ctx, `SELECT `+factsCols+` FROM events WHERE id IN (`+in+`)`, args...)
 		if err != nil {
@@ -164,7 +190,11 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("read %d events: %w", len(part), err)
 		}
-		rows, err = tx.QueryContext(ctx, `SELECT event_id, org_id, day, keys FROM evidence_event_counts WHERE event_id IN (`+in+`)`, args...)
+	}
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		in, args := idsIn(tx, part)
+		rows, err := tx.QueryContext(ctx, `SELECT event_id, org_id, day, keys FROM evidence_event_counts WHERE event_id IN (`+in+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("read counts of %d events: %w", len(part), err)
 		}

@@ -11,9 +11,12 @@ import (
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/demo"
+	"github.com/clinsafe/clinsafe/internal/events"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/evidence/evidencedb"
 	"github.com/clinsafe/clinsafe/internal/fhir"
 	"github.com/clinsafe/clinsafe/internal/fhir/bulk"
+	"github.com/clinsafe/clinsafe/internal/fhir/fhirdb"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 )
@@ -210,6 +213,83 @@ func TestBadLineInALargeFileStoresNothing(t *testing.T) {
 		}
 		if f := storetest.Findings(t, st); len(f) > 0 {
 			t.Errorf("deep check: %q", f)
+		}
+	})
+}
+
+// The import writer gives its followers each event as it made it, not as
+// read back (eventsdb.Written), so what they derive must be what a read
+// after the commit gives: with times in another zone and to the
+// nanosecond, which neither engine keeps as they are, every event's FHIR
+// version is the event as read now, its history and row keep the same
+// times, the counts are those a rebuild makes, and the deep check finds
+// every content hash right.
+func TestFollowersTakeImportedEventsAsStored(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		org := storetest.Org(t, st, "FIS")
+		zone := time.FixedZone("IST", 5*3600+1800)
+		hs := demo.GenerateEvents(120, 3, storetest.FixedTime, "", nil)
+		statuses := map[events.Status]bool{}
+		for i := range hs {
+			h := &hs[i]
+			h.SubmittedAt = h.SubmittedAt.Add(time.Duration(i*7919+123) * time.Nanosecond).In(zone)
+			if !h.ChangedAt.IsZero() {
+				h.ChangedAt = h.ChangedAt.Add(987654321 * time.Nanosecond).In(zone)
+			}
+			statuses[h.Status] = true
+		}
+		if len(statuses) < 3 {
+			t.Fatalf("generated statuses %v, want at least three", statuses)
+		}
+		if n, err := eventsdb.New(st).ImportHistorical(storetest.Operator, org.ID, hs); err != nil || n != len(hs) {
+			t.Fatalf("import: %d, %v", n, err)
+		}
+		rows, err := st.SQL().Query(`SELECT v.event_id, v.snapshot, v.last_updated, e.updated_at FROM fhir_versions v JOIN events e ON e.id = v.event_id
+			WHERE v.org_id = $1 ORDER BY v.event_id`, org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type version struct {
+			id, snapshot     string
+			last, rowUpdated time.Time
+		}
+		var vs []version
+		for rows.Next() {
+			var v version
+			if err := rows.Scan(&v.id, &v.snapshot, &v.last, &v.rowUpdated); err != nil {
+				t.Fatal(err)
+			}
+			vs = append(vs, v)
+		}
+		rows.Close()
+		if len(vs) != len(hs) {
+			t.Fatalf("%d FHIR versions for %d imported events", len(vs), len(hs))
+		}
+		fd := fhirdb.New(st)
+		for _, v := range vs {
+			in, err := fd.Event(context.Background(), org.ID, v.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			read, _ := json.Marshal(in)
+			if string(read) != v.snapshot {
+				t.Fatalf("event %s: FHIR version kept by the followers\n %s\nthe event as read\n %s", v.id, v.snapshot, read)
+			}
+			if !v.last.Equal(v.rowUpdated) || !v.last.Equal(in.UpdatedAt) {
+				t.Fatalf("event %s: version last updated %v, row %v, read %v", v.id, v.last, v.rowUpdated, in.UpdatedAt)
+			}
+		}
+		ev := evidencedb.New(st)
+		before, _ := ev.AllCounts(context.Background())
+		if _, err := ev.Rebuild(storetest.Operator); err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := ev.AllCounts(context.Background()); len(before) == 0 || !reflect.DeepEqual(before, after) {
+			t.Errorf("counts kept by the followers (%d rows) differ from a rebuild (%d rows)", len(before), len(after))
+		}
+		if f := storetest.Findings(t, st); len(f) > 0 {
+			t.Errorf("deep check after the import: %q", f)
 		}
 	})
 }

@@ -22,8 +22,9 @@ const (
 )
 
 // keepVersions is keepVersion for the changes of one AuditBatch: the
-// batch's events are read with a few IN queries per organisation and their
-// versions written many to an INSERT. A change made with an identifier
+// batch's new events that their writer gave (eventsdb.WrittenIn) are
+// mapped as given, the others read with a few IN queries per
+// organisation, and their versions written many to an INSERT. A change made with an identifier
 // (WithIdentifier) goes through keepVersion, one at a time.
 func keepVersions(ctx context.Context, tx *store.Tx, cs []store.Change) error {
 	if _, ok := ctx.Value(identKey{}).(fhir.Identifier); ok {
@@ -34,22 +35,38 @@ func keepVersions(ctx context.Context, tx *store.Tx, cs []store.Change) error {
 		}
 		return nil
 	}
+	type key struct {
+		org store.OrgID
+		id  string
+	}
+	ins := map[key]fhir.EventInput{}
 	var orgs []store.OrgID
 	byOrg := map[store.OrgID][]string{}
+	ods := map[store.OrgID]string{}
 	for _, c := range cs {
 		if _, err := uuid.Parse(c.EntityID); err != nil {
 			continue // no such event (see snapshot)
+		}
+		// A new event its writer gave (see changed) is mapped as it is.
+		if w, ok := eventsdb.WrittenIn(tx, c); ok && w.New {
+			if e := w.Event; e.Status != events.Draft && e.OrgID == c.OrgID {
+				code, ok := ods[e.OrgID]
+				if !ok {
+					var err error
+					if code, err = odsCode(ctx, tx, e.OrgID); err != nil {
+						return fmt.Errorf("fhirdb: organisation of event %s: %w", e.ID, err)
+					}
+					ods[e.OrgID] = code
+				}
+				ins[key{c.OrgID, e.ID}] = Made(e, code)
+			}
+			continue
 		}
 		if _, ok := byOrg[c.OrgID]; !ok {
 			orgs = append(orgs, c.OrgID)
 		}
 		byOrg[c.OrgID] = append(byOrg[c.OrgID], c.EntityID)
 	}
-	type key struct {
-		org store.OrgID
-		id  string
-	}
-	ins := map[key]fhir.EventInput{}
 	for _, org := range orgs {
 		ids := byOrg[org]
 		for start := 0; start < len(ids); start += batchIDs {

@@ -34,6 +34,7 @@ package lfpse
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -244,6 +245,12 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 	if done || err != nil {
 		return err
 	}
+	// An event made in this transaction (see onEventChange) has no
+	// submission to read.
+	ids = slices.DeleteFunc(ids, func(id string) bool {
+		w, ok := eventsdb.WrittenIn(tx, store.Change{Entity: "event", EntityID: id})
+		return ok && w.New
+	})
 	subs := map[string]sub{}
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
