@@ -192,3 +192,26 @@ func TestBackupCopiesCheckpoints(t *testing.T) {
 		})
 	}
 }
+
+// Two SQLite databases in one directory, each with the default key and
+// checkpoint directory, are checkpointed apart: with one directory for
+// both, the second's trail was taken for a rewrite of the first's and
+// never signed.
+func TestDatabasesInOneDirectoryKeepTheirOwnCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	for i, name := range []string{"first.db", "second.db"} {
+		db := []string{"-db", "sqlite:" + filepath.Join(dir, name)}
+		for _, args := range [][]string{{"migrate"}, {"org", "add", "-ods", "RX1", "-name", "Trust " + name}, {"audit", "checkpoint"}} {
+			if code, _, errOut := cli(t, "", append(args, db...)...); code != 0 {
+				t.Fatalf("%s: %v: exit %d: %s", name, args, code, errOut)
+			}
+		}
+		cps, err := filepath.Glob(filepath.Join(dir, strings.TrimSuffix(name, ".db")+"-checkpoints", "checkpoint-*.json"))
+		if err != nil || len(cps) != 1 {
+			t.Errorf("%s (database %d): checkpoints %v, %v; want one of its own", name, i+1, cps, err)
+		}
+		if code, out, errOut := cli(t, "", append([]string{"audit", "verify"}, db...)...); code != 0 {
+			t.Errorf("%s: audit verify: exit %d: %s %s", name, code, out, errOut)
+		}
+	}
+}

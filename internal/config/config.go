@@ -104,7 +104,7 @@ var Vars = []Var{
 	{"CLINSAFE_SMTP_PASSWORD", "smtp-password", "", "SMTP password; CLINSAFE_SMTP_PASSWORD_FILE reads it from a file"},
 	{"CLINSAFE_SMTP_FROM", "smtp-from", "", "From address of notification mail"},
 	{"CLINSAFE_AUDIT_KEY_FILE", "audit-key-file", "(clinsafe-audit.key beside a SQLite database)", "Ed25519 key file that signs audit checkpoints; keep it outside the database and its backups (made with mode 0600 when missing)"},
-	{"CLINSAFE_AUDIT_CHECKPOINT_DIR", "audit-checkpoint-dir", "(clinsafe-checkpoints beside a SQLite database)", "directory of signed audit checkpoints, kept outside the database"},
+	{"CLINSAFE_AUDIT_CHECKPOINT_DIR", "audit-checkpoint-dir", "(NAME-checkpoints beside a SQLite database NAME.db)", "directory of signed audit checkpoints, kept outside the database"},
 	{"CLINSAFE_AUDIT_CHECKPOINT_EVERY", "audit-checkpoint-every", "1h", "how often serve signs a checkpoint of the audit trail when it has grown"},
 	{"CLINSAFE_LFPSE_URL", "lfpse-url", "", "FHIR base URL of the national LFPSE submission API, e.g. https://host/adverse-event/fhir (empty: events queued for LFPSE wait)"},
 	{"CLINSAFE_LFPSE_KEY", "lfpse-key", "", "LFPSE API subscription key (Ocp-Apim-Subscription-Key); CLINSAFE_LFPSE_KEY_FILE reads it from a file"},
@@ -205,7 +205,7 @@ func Load(f *Flags, env Env) (*Config, error) {
 			c.Audit.KeyFile = filepath.Join(dir, "clinsafe-audit.key")
 		}
 		if c.Audit.CheckpointDir == "" {
-			c.Audit.CheckpointDir = filepath.Join(dir, "clinsafe-checkpoints")
+			c.Audit.CheckpointDir = checkpointDir(dbPath)
 		}
 	}
 	c.DataDir = vals["CLINSAFE_DATA_DIR"]
@@ -298,6 +298,21 @@ func Load(f *Flags, env Env) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// checkpointDir is the default checkpoint directory of the SQLite
+// database at dbPath: NAME-checkpoints beside NAME.db (clinsafe-checkpoints
+// for the default ./clinsafe.db), F.checkpoints beside a file F of any
+// other name. Each database has its own, as the checkpoints of one say
+// nothing of another: two databases in one directory sharing one would
+// have the second's trail taken for a rewritten first's, and never
+// checkpointed.
+func checkpointDir(dbPath string) string {
+	dir, base := filepath.Split(dbPath)
+	if name, ok := strings.CutSuffix(base, ".db"); ok && name != "" {
+		return filepath.Join(dir, name+"-checkpoints")
+	}
+	return filepath.Join(dir, base+".checkpoints")
 }
 
 // CheckDB validates a CLINSAFE_DB value.

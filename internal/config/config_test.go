@@ -84,8 +84,25 @@ func TestAuditCheckpointDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Audit.KeyFile != "/var/lib/clinsafe/clinsafe-audit.key" || c.Audit.CheckpointDir != "/var/lib/clinsafe/clinsafe-checkpoints" || c.Audit.CheckpointEvery != time.Hour {
+	if c.Audit.KeyFile != "/var/lib/clinsafe/clinsafe-audit.key" || c.Audit.CheckpointDir != "/var/lib/clinsafe/cs-checkpoints" || c.Audit.CheckpointEvery != time.Hour {
 		t.Errorf("SQLite audit defaults = %+v, want files beside the database, every hour", c.Audit)
+	}
+	// Each database has checkpoints of its own, even beside another; the
+	// default database keeps the directory it always had.
+	for db, want := range map[string]string{
+		"sqlite:./clinsafe.db":          "clinsafe-checkpoints",
+		"sqlite:/tmp/a.db":              "/tmp/a-checkpoints",
+		"sqlite:/tmp/b.db":              "/tmp/b-checkpoints",
+		"sqlite:/tmp/b.sqlite":          "/tmp/b.sqlite.checkpoints",
+		"sqlite:/tmp/b":                 "/tmp/b.checkpoints",
+		"sqlite:/srv/trust.v2.db":       "/srv/trust.v2-checkpoints",
+		"sqlite:/srv/.db":               "/srv/.db.checkpoints",
+		"sqlite:relative/dir/events.db": "relative/dir/events-checkpoints",
+	} {
+		c, err := Load(nil, env("CLINSAFE_DB", db))
+		if err != nil || c.Audit.CheckpointDir != want {
+			t.Errorf("%s: checkpoint dir %q, %v; want %q", db, c.Audit.CheckpointDir, err, want)
+		}
 	}
 	c, err = Load(nil, env("CLINSAFE_DB", "postgres://x/y"))
 	if err != nil || c.Audit.KeyFile != "" || c.Audit.CheckpointDir != "" {
