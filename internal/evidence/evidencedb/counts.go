@@ -78,9 +78,15 @@ func scanFacts(r interface{ Scan(...any) error }) (factsRow, error) {
 }
 
 // factsOf is what scanFacts reads of event e.
-func factsOf(e eventsdb.Event) evidence.EventFacts {
-	return evidence.EventFacts{Status: e.Status, Type: e.Type, Harm: e.Harm, ReportedHarm: e.ReportedHarm, Agents: e.Agents,
-		Location: e.Location, ServiceArea: e.ServiceArea, SystemID: e.SystemID, SubmittedAt: e.SubmittedAt, FirstFeedbackAt: e.FirstFeedbackAt}
+func factsOf(e eventsdb.Event) factsRow {
+	return factsRow{id: e.ID, org: string(e.OrgID), f: evidence.EventFacts{Status: e.Status, Type: e.Type, Harm: e.Harm, ReportedHarm: e.ReportedHarm,
+		Agents: e.Agents, Location: e.Location, ServiceArea: e.ServiceArea, SystemID: e.SystemID, SubmittedAt: e.SubmittedAt, FirstFeedbackAt: e.FirstFeedbackAt}}
+}
+
+// contribution is what the event of x adds to the counts.
+func (x factsRow) contribution() contribution {
+	day, keys := evidence.Contribution(x.f)
+	return contribution{x.org, day, keys}
 }
 
 // contribution is what one event adds to the counts: its organisation,
@@ -115,14 +121,12 @@ func onEventChange(ctx context.Context, tx *store.Tx, c store.Change) error {
 	old := map[string]contribution{}
 	if w, ok := eventsdb.WrittenIn(tx, c); ok {
 		// As its writer gave it.
-		day, keys := evidence.Contribution(factsOf(w.Event))
-		now[c.EntityID] = contribution{string(w.Event.OrgID), day, keys}
+		now[c.EntityID] = factsOf(w.Event).contribution()
 	} else {
 		x, err := scanFacts(tx.QueryRowContext(ctx, `SELECT `+factsCols+` FROM events WHERE id = $1`, c.EntityID))
 		switch {
 		case err == nil:
-			day, keys := evidence.Contribution(x.f)
-			now[c.EntityID] = contribution{x.org, day, keys}
+			now[c.EntityID] = x.contribution()
 		case store.NoRows(err):
 		default:
 			return fmt.Errorf("read event %s: %w", c.EntityID, err)
@@ -167,8 +171,7 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 			read = append(read, id)
 			continue
 		}
-		day, keys := evidence.Contribution(factsOf(w.Event))
-		now[id] = contribution{string(w.Event.OrgID), day, keys}
+		now[id] = factsOf(w.Event).contribution()
 	}
 	for start := 0; start < len(read); start += 500 {
 		part := read[start:min(start+500, len(read))]
@@ -183,8 +186,7 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 				rows.Close()
 				return fmt.Errorf("read %d events: %w", len(part), err)
 			}
-			day, keys := evidence.Contribution(x.f)
-			now[x.id] = contribution{x.org, day, keys}
+			now[x.id] = x.contribution()
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

@@ -24,8 +24,9 @@ const (
 // keepVersions is keepVersion for the changes of one AuditBatch: the
 // batch's new events that their writer gave (eventsdb.WrittenIn) are
 // mapped as given, the others read with a few IN queries per
-// organisation, and their versions written many to an INSERT. A change made with an identifier
-// (WithIdentifier) goes through keepVersion, one at a time.
+// organisation, and their versions written many to an INSERT. A change
+// made with an identifier (WithIdentifier) goes through keepVersion, one
+// at a time.
 func keepVersions(ctx context.Context, tx *store.Tx, cs []store.Change) error {
 	if _, ok := ctx.Value(identKey{}).(fhir.Identifier); ok {
 		for _, c := range cs {
@@ -49,16 +50,12 @@ func keepVersions(ctx context.Context, tx *store.Tx, cs []store.Change) error {
 		}
 		// A new event its writer gave (see changed) is mapped as it is.
 		if w, ok := eventsdb.WrittenIn(tx, c); ok && w.New {
-			if e := w.Event; e.Status != events.Draft && e.OrgID == c.OrgID {
-				code, ok := ods[e.OrgID]
-				if !ok {
-					var err error
-					if code, err = odsCode(ctx, tx, e.OrgID); err != nil {
-						return fmt.Errorf("fhirdb: organisation of event %s: %w", e.ID, err)
-					}
-					ods[e.OrgID] = code
+			if resource(w.Event, c) {
+				in, err := madeInput(ctx, tx, w.Event, ods)
+				if err != nil {
+					return err
 				}
-				ins[key{c.OrgID, e.ID}] = Made(e, code)
+				ins[key{c.OrgID, in.ID}] = in
 			}
 			continue
 		}

@@ -139,15 +139,33 @@ func changed(ctx context.Context, tx *store.Tx, c store.Change) (fhir.EventInput
 		return snapshot(ctx, tx, c.OrgID, c.EntityID)
 	}
 	e := w.Event
-	if e.Status == events.Draft || e.OrgID != c.OrgID {
+	if !resource(e, c) {
 		return fhir.EventInput{}, sql.ErrNoRows
 	}
 	if !w.New {
 		return inputOf(ctx, tx, e)
 	}
-	code, err := odsCode(ctx, tx, e.OrgID)
-	if err != nil {
-		return fhir.EventInput{}, fmt.Errorf("fhirdb: organisation of event %s: %w", e.ID, err)
+	return madeInput(ctx, tx, e, nil)
+}
+
+// resource reports whether event e, given with change c, is a FHIR
+// resource of c's organisation: a draft is not one until submitted.
+func resource(e eventsdb.Event, c store.Change) bool {
+	return e.Status != events.Draft && e.OrgID == c.OrgID
+}
+
+// madeInput maps new event e (see Made), its organisation's ODS code read
+// once per organisation when ods keeps them (ods may be nil).
+func madeInput(ctx context.Context, q store.Querier, e eventsdb.Event, ods map[store.OrgID]string) (fhir.EventInput, error) {
+	code, ok := ods[e.OrgID]
+	if !ok {
+		var err error
+		if code, err = odsCode(ctx, q, e.OrgID); err != nil {
+			return fhir.EventInput{}, fmt.Errorf("fhirdb: organisation of event %s: %w", e.ID, err)
+		}
+		if ods != nil {
+			ods[e.OrgID] = code
+		}
 	}
 	return Made(e, code), nil
 }
