@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
@@ -22,6 +23,7 @@ type ctxKey int
 const (
 	keyRequestID ctxKey = iota
 	keyPrincipal
+	keyPlace
 )
 
 const sessionCookie = "clinsafe_session"
@@ -50,6 +52,18 @@ func RequestIDFrom(ctx context.Context) string {
 func PrincipalFrom(ctx context.Context) *store.Principal {
 	p, _ := ctx.Value(keyPrincipal).(*store.Principal)
 	return p
+}
+
+// LeavePlace gives up the request's place among those served at once
+// (see admit), for a handler that will now only wait, with no CPU and no
+// database connection of its own, for work done elsewhere: a create
+// queued for a batched write. Another request is admitted in its place,
+// and the rest of this one runs without a place. It does nothing when the
+// request holds none, and may be called more than once.
+func LeavePlace(ctx context.Context) {
+	if leave, ok := ctx.Value(keyPlace).(func()); ok {
+		leave()
+	}
 }
 
 func (s *Server) requestID(next http.Handler) http.Handler {
@@ -188,7 +202,9 @@ func (s *Server) guard(rt Route) http.Handler {
 			if !ok {
 				return
 			}
-			defer done()
+			leave := sync.OnceFunc(done)
+			defer leave()
+			r = r.WithContext(context.WithValue(r.Context(), keyPlace, leave))
 		}
 		api := rt.API
 		p, err := s.authenticate(r)

@@ -142,6 +142,9 @@ func (s *Server) Run(ctx context.Context) error {
 // SQLite pool (store.Open) is twice this, so no admitted request waits.
 func maxActive() int { return max(16, 4*runtime.GOMAXPROCS(0)) }
 
+// MaxActive is how many requests are served at once (see LeavePlace).
+func MaxActive() int { return maxActive() }
+
 // admit waits for one of the maxActive places, in arrival order, and
 // returns the function that frees it; false when the client went away
 // first. A form or JSON body (at most maxBody) is read before queueing,

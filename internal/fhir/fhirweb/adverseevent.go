@@ -146,9 +146,14 @@ func (s *Module) createEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	arrived := s.creates.on() // a batch may wait for it (see creates)
+	defer arrived()
 	body, err := readBody(r)
 	if err != nil {
 		return err
+	}
+	if h := mapHook.Load(); h != nil {
+		(*h)(body)
 	}
 	var ae fhir.AdverseEvent
 	if err := fhir.Decode(body, &ae); err != nil {
@@ -163,7 +168,7 @@ func (s *Module) createEvent(w http.ResponseWriter, r *http.Request) error {
 		// (see creates); a client's identifier or an anonymous report
 		// takes the path of one.
 		if meta.Identifier == nil && !meta.Anonymous {
-			in, err := s.creates.do(&createJob{ctx: r.Context(), p: p, ae: ae, rec: rec, meta: meta})
+			in, err := s.creates.do(&createJob{ctx: r.Context(), p: p, ae: ae, rec: rec, meta: meta}, arrived)
 			if err != nil {
 				return err
 			}
@@ -174,6 +179,7 @@ func (s *Module) createEvent(w http.ResponseWriter, r *http.Request) error {
 			return s.write(w, r, res)
 		}
 	}
+	arrived() // not batched
 	var res result
 	err = s.db.Tx(r.Context(), func(tx *store.Tx) error {
 		var err error

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/events"
@@ -12,23 +13,37 @@ import (
 	"github.com/clinsafe/clinsafe/internal/fhir"
 	"github.com/clinsafe/clinsafe/internal/fhir/fhirdb"
 	"github.com/clinsafe/clinsafe/internal/store"
+	"github.com/clinsafe/clinsafe/internal/web"
 )
 
 // A create's writes are few rows, but each statement and commit costs far
 // more than its rows: so the plain creates that arrive together (from many
 // clients) are written together, up to createBatch in one transaction
 // (see eventsdb.ReportMany), by up to createWriters writers at once.
+//
+// A writer that finds fewer than createBatch queued while the creates are
+// busy (another writer is in its transaction, or other creates are on
+// their way: their requests begun, their bodies being read and mapped)
+// waits, up to createGather, for more to queue, rather than write a short
+// batch and leave the rest to the next: under load that makes the batches
+// several times larger, and their transactions and statements as many
+// times fewer. A create when all is quiet is written at once.
 var (
 	createBatch   = 64
 	createWriters = 4
+	createGather  = 2 * time.Millisecond
 )
 
 // holdCreates, when set (by a test), is waited on by a writer before it
 // takes a batch; queuedCreates counts the creates queued and not yet
-// taken, of every Module.
+// taken, and createTxs the transactions that wrote batched creates, of
+// every Module. mapHook, when set (by a test), is called with the body of
+// each create on its way, before it is mapped.
 var (
 	holdCreates   atomic.Pointer[chan struct{}]
 	queuedCreates atomic.Int64
+	createTxs     atomic.Int64
+	mapHook       atomic.Pointer[func(body []byte)]
 )
 
 // createJob is one request's create, mapped, waiting to be written.
@@ -61,12 +76,71 @@ type creates struct {
 	mu      sync.Mutex
 	queue   []*createJob
 	writers int
+	// coming counts the creates on their way (see on), and busy the
+	// writers in a transaction; arrival, when not nil, is closed as a
+	// create is queued or turns away.
+	coming  int
+	busy    int
+	arrival chan struct{}
+}
+
+// on says that a create is on its way: its request has begun. The func
+// returned says that it is queued or will not be (an error, or a create
+// that takes the path of one); it may be called more than once.
+func (c *creates) on() (arrived func()) {
+	c.mu.Lock()
+	c.coming++
+	c.mu.Unlock()
+	return sync.OnceFunc(func() {
+		c.mu.Lock()
+		c.arrived()
+		c.mu.Unlock()
+	})
+}
+
+// arrived counts off a create on its way, and wakes a writer waiting for
+// it. c.mu is held.
+func (c *creates) arrived() {
+	c.coming--
+	if c.arrival != nil {
+		close(c.arrival)
+		c.arrival = nil
+	}
+}
+
+// gather waits, up to createGather, while fewer than createBatch creates
+// are queued, some are, and the creates are busy (see createGather). c.mu
+// is held, and is given up while it waits.
+func (c *creates) gather() {
+	var timeout <-chan time.Time
+	for len(c.queue) > 0 && len(c.queue) < createBatch && (c.coming > 0 || c.busy > 0) {
+		if timeout == nil {
+			t := time.NewTimer(createGather)
+			defer t.Stop()
+			timeout = t.C
+		}
+		if c.arrival == nil {
+			c.arrival = make(chan struct{})
+		}
+		ch := c.arrival
+		c.mu.Unlock()
+		select {
+		case <-ch:
+			c.mu.Lock()
+		case <-timeout:
+			c.mu.Lock()
+			return
+		}
+	}
 }
 
 // do writes job and returns the event made. It waits for the answer even
 // when job's context ends: a create already in a transaction is answered
-// when that ends, one still queued at once.
-func (c *creates) do(job *createJob) (fhir.EventInput, error) {
+// when that ends, one still queued at once. While it waits the request
+// holds no place among those the server serves at once (web.LeavePlace):
+// so the creates of more clients than there are places can queue, and be
+// written, together.
+func (c *creates) do(job *createJob, arrived func()) (fhir.EventInput, error) {
 	job.done = make(chan createDone, 1)
 	c.mu.Lock()
 	c.queue = append(c.queue, job)
@@ -76,6 +150,8 @@ func (c *creates) do(job *createJob) (fhir.EventInput, error) {
 		go c.write()
 	}
 	c.mu.Unlock()
+	arrived()
+	web.LeavePlace(job.ctx)
 	d := <-job.done
 	return d.in, d.err
 }
@@ -87,6 +163,7 @@ func (c *creates) write() {
 			<-*h
 		}
 		c.mu.Lock()
+		c.gather()
 		if len(c.queue) == 0 {
 			c.writers--
 			c.mu.Unlock()
@@ -97,6 +174,7 @@ func (c *creates) write() {
 		copy(batch, c.queue)
 		c.queue = append(c.queue[:0], c.queue[n:]...)
 		queuedCreates.Add(-int64(n))
+		c.busy++
 		c.mu.Unlock()
 		// One transaction per organisation (one in nearly every batch).
 		var orgs []store.OrgID
@@ -110,6 +188,9 @@ func (c *creates) write() {
 		for _, org := range orgs {
 			c.writeOrg(byOrg[org])
 		}
+		c.mu.Lock()
+		c.busy--
+		c.mu.Unlock()
 	}
 }
 
@@ -154,6 +235,7 @@ func (c *creates) writeOrg(jobs []*createJob) {
 		return
 	}
 	var es []eventsdb.Event
+	createTxs.Add(1)
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		es, err = s.db.Events.ReportMany(ctx, tx, org.ID, many)

@@ -1,6 +1,9 @@
 package fhirweb
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // HoldCreates keeps the writers of batched creates from taking a batch
 // until release is called (or the test ends); queued counts the creates
@@ -18,4 +21,22 @@ func HoldCreates(t testing.TB) (queued func() int, release func()) {
 	}
 	t.Cleanup(release)
 	return func() int { return int(queuedCreates.Load()) }, release
+}
+
+// SetCreateGather sets how long a writer waits for creates on their way,
+// until the test ends.
+func SetCreateGather(t testing.TB, d time.Duration) {
+	old := createGather
+	createGather = d
+	t.Cleanup(func() { createGather = old })
+}
+
+// CreateTxs counts the transactions that have written batched creates.
+func CreateTxs() int64 { return createTxs.Load() }
+
+// OnMapping calls f with the body of each create on its way, before it
+// is mapped, until the test ends.
+func OnMapping(t testing.TB, f func(body []byte)) {
+	mapHook.Store(&f)
+	t.Cleanup(func() { mapHook.Store(nil) })
 }
