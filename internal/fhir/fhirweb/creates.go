@@ -28,10 +28,16 @@ import (
 // batch and leave the rest to the next: under load that makes the batches
 // several times larger, and their transactions and statements as many
 // times fewer. A create when all is quiet is written at once.
+//
+// A create waiting for its batch holds no place among the requests the
+// server serves at once (see do), up to createPlaceless of them: beyond
+// that a create waits in its place, so that a flood of creates cannot
+// hold more than so many mapped creates in memory.
 var (
-	createBatch   = 64
-	createWriters = 4
-	createGather  = 2 * time.Millisecond
+	createBatch     = 64
+	createWriters   = 4
+	createGather    = 2 * time.Millisecond
+	createPlaceless = 8 * createBatch
 )
 
 // holdCreates, when set (by a test), is waited on by a writer before it
@@ -82,6 +88,8 @@ type creates struct {
 	coming  int
 	busy    int
 	arrival chan struct{}
+	// placeless counts the creates waiting without a place (see do).
+	placeless int
 }
 
 // on says that a create is on its way: its request has begun. The func
@@ -137,9 +145,9 @@ func (c *creates) gather() {
 // do writes job and returns the event made. It waits for the answer even
 // when job's context ends: a create already in a transaction is answered
 // when that ends, one still queued at once. While it waits the request
-// holds no place among those the server serves at once (web.LeavePlace):
-// so the creates of more clients than there are places can queue, and be
-// written, together.
+// holds no place among those the server serves at once (web.LeavePlace),
+// while fewer than createPlaceless others wait so: so the creates of more
+// clients than there are places can queue, and be written, together.
 func (c *creates) do(job *createJob, arrived func()) (fhir.EventInput, error) {
 	job.done = make(chan createDone, 1)
 	c.mu.Lock()
@@ -149,9 +157,20 @@ func (c *creates) do(job *createJob, arrived func()) (fhir.EventInput, error) {
 		c.writers++
 		go c.write()
 	}
+	leave := c.placeless < createPlaceless
+	if leave {
+		c.placeless++
+	}
 	c.mu.Unlock()
 	arrived()
-	web.LeavePlace(job.ctx)
+	if leave {
+		web.LeavePlace(job.ctx)
+		defer func() {
+			c.mu.Lock()
+			c.placeless--
+			c.mu.Unlock()
+		}()
+	}
 	d := <-job.done
 	return d.in, d.err
 }

@@ -40,3 +40,11 @@ func OnMapping(t testing.TB, f func(body []byte)) {
 	mapHook.Store(&f)
 	t.Cleanup(func() { mapHook.Store(nil) })
 }
+
+// SetCreatePlaceless sets how many creates may wait for their batch
+// without a place, until the test ends.
+func SetCreatePlaceless(t testing.TB, n int) {
+	old := createPlaceless
+	createPlaceless = n
+	t.Cleanup(func() { createPlaceless = old })
+}

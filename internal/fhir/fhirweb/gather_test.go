@@ -25,26 +25,8 @@ func TestFHIRCreatesWaitingToBeWrittenHoldNoPlace(t *testing.T) {
 		f := webtest.NewFixture(t, st)
 		c := newClient(t, f, "A/handler", "AdverseEvent.read", "AdverseEvent.write")
 		n := web.MaxActive() + 10
-		queued, release := fhirweb.HoldCreates(t)
-		answers := make([]answer, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			body := incident(t, fmt.Sprintf("More than the places %d", i))
-			wg.Go(func() {
-				code, hdr, b := c.do("POST", "/AdverseEvent", body)
-				answers[i] = answer{code, hdr, b}
-			})
-		}
-		for deadline := time.Now().Add(20 * time.Second); queued() < n; {
-			if time.Now().After(deadline) {
-				q := queued()
-				release()
-				wg.Wait()
-				t.Fatalf("%d creates queued, want all %d (the server serves %d requests at once)", q, n, web.MaxActive())
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
 		before := eventCount(t, st, f.OrgA)
+		release, answered := queueHeldCreates(t, c, n)
 		read := make(chan int, 1)
 		go func() {
 			code, _, _ := c.do("GET", "/metadata", "")
@@ -59,6 +41,81 @@ func TestFHIRCreatesWaitingToBeWrittenHoldNoPlace(t *testing.T) {
 			t.Error("a read waited behind the creates queued for their batch")
 		}
 		release()
+		answered()
+		if got := eventCount(t, st, f.OrgA) - before; got != n {
+			t.Errorf("%d events stored, want %d", got, n)
+		}
+	})
+}
+
+// Only so many creates wait for their batch without a place: the rest
+// wait in theirs, so that a flood of creates is held to the places, and a
+// read waits for a place to come free.
+func TestFHIRCreatesWithoutAPlaceAreBounded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		c := newClient(t, f, "A/handler", "AdverseEvent.read", "AdverseEvent.write")
+		const placeless = 3
+		fhirweb.SetCreatePlaceless(t, placeless)
+		// The client checks each answer against the FHIR schema, which it
+		// loads on first use: so that a read served at once is seen at
+		// once, the first read is made before the creates.
+		if code, _, b := c.do("GET", "/metadata", ""); code != 200 {
+			t.Fatalf("metadata: %d %.300s", code, b)
+		}
+		release, answered := queueHeldCreates(t, c, web.MaxActive()+placeless)
+		read := make(chan int, 1)
+		go func() {
+			code, _, _ := c.do("GET", "/metadata", "")
+			read <- code
+		}()
+		select {
+		case code := <-read:
+			release()
+			answered()
+			t.Fatalf("metadata was served (%d) while every place was held by a create", code)
+		case <-time.After(time.Second):
+		}
+		release()
+		answered()
+		select {
+		case code := <-read:
+			if code != 200 {
+				t.Errorf("metadata after the creates: %d", code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("metadata was not served after the creates were written")
+		}
+	})
+}
+
+// queueHeldCreates sends n creates while the writers are held, and
+// returns once all n are queued. release lets the writers go; answered
+// waits for the n answers and checks that each create was answered 201
+// with its own, distinct event.
+func queueHeldCreates(t *testing.T, c *client, n int) (release func(), answered func()) {
+	t.Helper()
+	queued, release := fhirweb.HoldCreates(t)
+	answers := make([]answer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		body := incident(t, fmt.Sprintf("More than the places %d", i))
+		wg.Go(func() {
+			code, hdr, b := c.do("POST", "/AdverseEvent", body)
+			answers[i] = answer{code, hdr, b}
+		})
+	}
+	for deadline := time.Now().Add(20 * time.Second); queued() < n; {
+		if time.Now().After(deadline) {
+			q := queued()
+			release()
+			wg.Wait()
+			t.Fatalf("%d creates queued, want all %d (the server serves %d requests at once)", q, n, web.MaxActive())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return release, func() {
+		t.Helper()
 		wg.Wait()
 		ids := map[string]bool{}
 		for i, a := range answers {
@@ -71,10 +128,7 @@ func TestFHIRCreatesWaitingToBeWrittenHoldNoPlace(t *testing.T) {
 		if len(ids) != n {
 			t.Errorf("%d distinct events made, want %d", len(ids), n)
 		}
-		if got := eventCount(t, st, f.OrgA) - before; got != n {
-			t.Errorf("%d events stored, want %d", got, n)
-		}
-	})
+	}
 }
 
 // A writer with a create queued waits for the creates on their way (their
