@@ -26,16 +26,20 @@ func refScope(systemID string) string { return "hazard:" + systemID }
 
 // stampRiskBenefit records who wrote a new or changed risk-benefit
 // justification: the person acting, from the context, never what the
-// caller put in the record. An unchanged justification keeps its author;
-// an imported hazard keeps its source's record (its CSO belongs to the
-// supplier). It reports whether the justification is the actor's to check.
+// caller put in the record. An unchanged justification of an unchanged
+// residual risk keeps its author; one whose residual risk has changed is
+// the actor's again (a CSO accepted the residual risk as it was, not as
+// it is now); an imported hazard keeps its source's record (its CSO
+// belongs to the supplier). It reports whether the justification is the
+// actor's to check.
 func (s *DB) stampRiskBenefit(ctx context.Context, old, h *risk.Hazard) bool {
 	text := strings.TrimSpace(h.RiskBenefit.Justification)
 	switch {
 	case text == "":
 		h.RiskBenefit = risk.RiskBenefit{}
 		return false
-	case old != nil && old.RiskBenefit.Justification == text:
+	case old != nil && old.RiskBenefit.Justification == text &&
+		old.ResidualSeverity == h.ResidualSeverity && old.ResidualLikelihood == h.ResidualLikelihood:
 		h.RiskBenefit = old.RiskBenefit
 		return false
 	case !h.Provenance.IsZero() && old == nil:
@@ -55,7 +59,7 @@ func (s *DB) checkRiskBenefit(ctx context.Context, q store.Querier, orgID store.
 	}
 	if h.RiskBenefit.ByUserID == "" || !auth.HasAny(roles, auth.CSO) {
 		return &apperr.Error{Kind: apperr.Invalid, Message: "There is a problem",
-			Fields: map[string]string{"risk_benefit": "Only a clinical safety officer can record a risk-benefit justification"}}
+			Fields: map[string]string{"risk_benefit": "Only a clinical safety officer can record a risk-benefit justification, or keep one when the residual risk it accepts changes"}}
 	}
 	return nil
 }
