@@ -194,9 +194,16 @@ func (h *Hazard) Validate(m Matrix, now time.Time) error {
 		f.Add("controls", "Add the controls behind the residual risk: a closed hazard needs at least one control")
 	}
 	if residualOK {
-		if r, err := m.Rate(h.ResidualSeverity, h.ResidualLikelihood); err == nil && m.NeedsJustification(r) &&
-			(strings.TrimSpace(rb.Justification) == "" || (rb.ByName == "" && rb.ByUserID == "") || rb.At.IsZero()) {
+		justified := strings.TrimSpace(rb.Justification) != "" && (rb.ByName != "" || rb.ByUserID != "") && !rb.At.IsZero()
+		r, err := m.Rate(h.ResidualSeverity, h.ResidualLikelihood)
+		if err == nil && m.NeedsJustification(r) && !justified {
 			f.Add("risk_benefit", fmt.Sprintf("A residual risk rated %d needs a risk-benefit justification recorded by a Clinical Safety Officer", r))
+		}
+		// The residual risk is what remains after the controls: one above
+		// the initial risk says the controls made it worse, which a reader
+		// of the log must be told why.
+		if ini, ierr := m.Rate(h.InitialSeverity, h.InitialLikelihood); err == nil && ierr == nil && r > ini && !justified && !m.NeedsJustification(r) {
+			f.Add("residual_likelihood", fmt.Sprintf("The residual risk (rated %d) is higher than the initial risk (rated %d): check the estimates, or have a Clinical Safety Officer record a risk-benefit justification saying why", r, ini))
 		}
 	}
 
