@@ -217,6 +217,29 @@ func Location(t *testing.T, resp *http.Response, prefix string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(loc, prefix), "/edit")
 }
 
+var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// FormAsShown is what a browser sends when the form posting to action on
+// the page at pageURL (read as c) is submitted as shown: its hidden
+// inputs, with kv set, URL-encoded.
+func FormAsShown(t *testing.T, c *http.Client, pageURL, action string, kv ...string) string {
+	t.Helper()
+	body := Get(t, c, pageURL, http.StatusOK)
+	i := strings.Index(body, `<form action="`+action+`"`)
+	if i < 0 {
+		t.Fatalf("%s has no form posting to %s", pageURL, action)
+	}
+	form, _, _ := strings.Cut(body[i:], "</form>")
+	v := url.Values{}
+	for _, m := range hiddenInput.FindAllStringSubmatch(form, -1) {
+		v.Add(m[1], html.UnescapeString(m[2]))
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v.Encode()
+}
+
 func Form(kv ...string) string {
 	v := url.Values{}
 	for i := 0; i+1 < len(kv); i += 2 {

@@ -78,6 +78,9 @@ type LogChanges struct {
 	// Changed is false when the log has the same content as Last, and
 	// issuing would be refused.
 	Changed bool `json:"changed"`
+	// Reviewed identifies the content of Log: given to IssueReviewedLog,
+	// it issues the log only while the log still holds what was checked.
+	Reviewed string `json:"reviewed"`
 }
 
 // LogChanges returns what changed in a system's hazard log since its last
@@ -101,6 +104,9 @@ func (s *DB) logChanges(ctx context.Context, q store.Querier, org store.Org, sys
 	}
 	basis := risk.CurrentBasis(pl.Matrix)
 	ch := LogChanges{System: sys, Log: risk.Log{System: sys.Info(org.Name), Basis: &basis, Hazards: hs}, NextVersion: "1", Changed: true}
+	if ch.Reviewed, err = ch.Log.ContentHash(); err != nil {
+		return LogChanges{}, err
+	}
 	last, err := scanIssue(q.QueryRowContext(ctx, `SELECT `+issueCols+` FROM hazard_log_issues WHERE org_id = $1 AND system_id = $2 ORDER BY seq DESC LIMIT 1`, org.ID, systemID))
 	switch {
 	case store.NoRows(err):
@@ -123,6 +129,15 @@ func (s *DB) logChanges(ctx context.Context, q store.Querier, org store.Org, sys
 // empty or the comment too long; Conflict when nothing has changed since the
 // last issued version.
 func (s *DB) IssueLog(ctx context.Context, org store.Org, systemID, comment string, sg store.Signer) (LogIssue, error) {
+	return s.IssueReviewedLog(ctx, org, systemID, comment, "", sg)
+}
+
+// IssueReviewedLog is IssueLog of the log the CSO checked: reviewed, when
+// not "", is LogChanges.Reviewed as they were shown it, and the log is
+// issued only if it still holds exactly that (Conflict when it has been
+// changed since, by anyone), so that a signature never approves hazards
+// or ratings its signer did not see.
+func (s *DB) IssueReviewedLog(ctx context.Context, org store.Org, systemID, comment, reviewed string, sg store.Signer) (LogIssue, error) {
 	if err := s.CheckSigner(ctx, sg); err != nil {
 		return LogIssue{}, err
 	}
@@ -147,6 +162,9 @@ func (s *DB) IssueLog(ctx context.Context, org store.Org, systemID, comment stri
 		}
 		if !ch.Changed {
 			return apperr.New(apperr.Conflict, "Nothing has changed since version %s was issued, so there is no new version to issue", ch.Last.Version)
+		}
+		if reviewed != "" && reviewed != ch.Reviewed {
+			return apperr.New(apperr.Conflict, "The hazard log has changed since you checked it, so it has not been issued: check what it holds now before you sign")
 		}
 		li.Seq = 1
 		if ch.Last != nil {
@@ -250,6 +268,17 @@ type CSCRDraft struct {
 	CSORegistration string            `json:"cso_registration"`
 	Narratives      map[string]string `json:"narratives"`
 	UpdatedAt       time.Time         `json:"updated_at,omitzero"`
+	// Reviewed identifies the draft's content as read (see
+	// CSCRReviewed); it is not saved.
+	Reviewed string `json:"reviewed,omitempty"`
+}
+
+// content identifies what the draft says (not when it was saved).
+func (d CSCRDraft) content() string {
+	d.UpdatedAt, d.Reviewed = time.Time{}, ""
+	b, _ := json.Marshal(d)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // CSCRDraft returns the system's report draft (empty when none is saved).
@@ -266,12 +295,17 @@ func (s *DB) cscrDraft(ctx context.Context, q store.Querier, orgID store.OrgID, 
 	err := q.QueryRowContext(ctx, `SELECT document_version, phase, author, cso_registration, narratives, updated_at FROM cscr_drafts WHERE org_id = $1 AND system_id = $2`, orgID, systemID).
 		Scan(&d.DocumentVersion, &d.Phase, &d.Author, &d.CSORegistration, &n, &d.UpdatedAt)
 	if store.NoRows(err) {
+		d.Reviewed = d.content()
 		return d, nil
 	}
 	if err != nil {
 		return CSCRDraft{}, s.Wrap(err, "get report draft")
 	}
-	return d, s.Wrap(json.Unmarshal([]byte(n), &d.Narratives), "read report draft")
+	if err := json.Unmarshal([]byte(n), &d.Narratives); err != nil {
+		return CSCRDraft{}, s.Wrap(err, "read report draft")
+	}
+	d.Reviewed = d.content()
+	return d, nil
 }
 
 // SaveCSCRDraft stores the report draft. Invalid on unknown sections or
@@ -305,6 +339,7 @@ func (s *DB) SaveCSCRDraft(ctx context.Context, orgID store.OrgID, systemID stri
 		return d, err
 	}
 	d.Narratives, d.UpdatedAt = clean, s.Now()
+	d.Reviewed = d.content()
 	n, _ := json.Marshal(clean)
 	err := s.Tx(ctx, func(tx *store.Tx) error {
 		if _, err := s.system(ctx, tx, orgID, systemID); err != nil {
@@ -371,6 +406,23 @@ func (s *DB) IssueCSCR(ctx context.Context, org store.Org, systemID string, sg s
 // IssueCSCRWith is IssueCSCR recording regs, the registrations of the
 // system's CSOs from the competency register, in the issued report.
 func (s *DB) IssueCSCRWith(ctx context.Context, org store.Org, systemID string, sg store.Signer, regs []risk.CSORegistration) (CSCRIssue, error) {
+	return s.IssueReviewedCSCR(ctx, org, systemID, CSCRReviewed{}, sg, regs)
+}
+
+// CSCRReviewed says what a CSO checked before signing a report: the
+// issued hazard log version it was built from, and the draft as saved
+// (its Reviewed). The zero value checks nothing.
+type CSCRReviewed struct {
+	LogIssueID string
+	Draft      string
+}
+
+// IssueReviewedCSCR is IssueCSCRWith of the report the CSO checked
+// (rv, when its LogIssueID is set): Conflict when another hazard log
+// version has been issued since, or the draft has been saved again, so
+// that a signature never approves a report built on content its signer
+// did not see.
+func (s *DB) IssueReviewedCSCR(ctx context.Context, org store.Org, systemID string, rv CSCRReviewed, sg store.Signer, regs []risk.CSORegistration) (CSCRIssue, error) {
 	if err := s.CheckSigner(ctx, sg); err != nil {
 		return CSCRIssue{}, err
 	}
@@ -394,6 +446,14 @@ func (s *DB) IssueCSCRWith(ctx context.Context, org store.Org, systemID string, 
 		d, err := s.cscrDraft(ctx, tx, org.ID, systemID)
 		if err != nil {
 			return err
+		}
+		if rv.LogIssueID != "" {
+			if rv.LogIssueID != li.ID {
+				return apperr.New(apperr.Conflict, "Hazard log version %s has been issued since you checked this report, so the report has not been issued: check it again, built from version %s, before you sign", li.Version, li.Version)
+			}
+			if rv.Draft != d.Reviewed {
+				return apperr.New(apperr.Conflict, "The report draft has been saved again since you checked it, so the report has not been issued: check what it says now before you sign")
+			}
 		}
 		pl, err := s.plan(ctx, tx, org.ID)
 		if err != nil {

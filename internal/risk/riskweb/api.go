@@ -257,10 +257,25 @@ func (s *Module) apiIssues(w http.ResponseWriter, r *http.Request) error {
 	return web.WriteJSON(w, http.StatusOK, web.Items(out))
 }
 
+// apiIssueCheck is what issuing the log would approve: the log as it
+// stands, the changes since the last issued version, and the "reviewed"
+// to give back when issuing it.
+func (s *Module) apiIssueCheck(w http.ResponseWriter, r *http.Request) error {
+	ch, err := s.risk.LogChanges(r.Context(), web.PrincipalFrom(r.Context()).Org, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return web.WriteJSON(w, http.StatusOK, ch)
+}
+
 func (s *Module) apiIssueLog(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Comment  string `json:"comment"`
 		Password string `json:"password"`
+		// Reviewed is the "reviewed" of the log's changes as checked
+		// (GET .../issue-check); when given, a log changed since is
+		// refused (409).
+		Reviewed string `json:"reviewed"`
 	}
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
@@ -270,7 +285,7 @@ func (s *Module) apiIssueLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	li, err := s.risk.IssueLog(r.Context(), p.Org, r.PathValue("id"), in.Comment, sg)
+	li, err := s.risk.IssueReviewedLog(r.Context(), p.Org, r.PathValue("id"), in.Comment, in.Reviewed, sg)
 	if err != nil {
 		return err
 	}
@@ -339,6 +354,11 @@ func (s *Module) apiReports(w http.ResponseWriter, r *http.Request) error {
 func (s *Module) apiIssueReport(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Password string `json:"password"`
+		// LogIssueID and Draft, when given, are the hazard log version
+		// and the draft's "reviewed" as checked: a report whose log or
+		// draft has changed since is refused (409).
+		LogIssueID string `json:"log_issue_id"`
+		Draft      string `json:"draft"`
 	}
 	if err := web.DecodeJSON(r, &in); err != nil {
 		return err
@@ -352,7 +372,7 @@ func (s *Module) apiIssueReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ci, err := s.risk.IssueCSCRWith(r.Context(), p.Org, r.PathValue("id"), sg, regs)
+	ci, err := s.risk.IssueReviewedCSCR(r.Context(), p.Org, r.PathValue("id"), riskdb.CSCRReviewed{LogIssueID: in.LogIssueID, Draft: in.Draft}, sg, regs)
 	if err != nil {
 		return err
 	}

@@ -47,11 +47,13 @@ func TestCSOCompetencyOnSystemAndReport(t *testing.T) {
 		if resp.StatusCode != 303 {
 			t.Fatalf("hazard: %d %.3000s", resp.StatusCode, body)
 		}
-		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues", webtest.Form("comment", "First", "password", webtest.Password))
+		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues",
+			webtest.FormAsShown(t, cso, base+"/risk/systems/"+sysID+"/issue", "/risk/systems/"+sysID+"/issues", "comment", "First", "password", webtest.Password))
 		webtest.Location(t, resp, "/risk/issues/")
 		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscr", webtest.CSCRDraftForm("1.0"))
 		webtest.Location(t, resp, "/risk/systems/")
-		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscrs", webtest.Form("password", webtest.Password))
+		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscrs",
+			webtest.FormAsShown(t, cso, base+"/risk/systems/"+sysID+"/cscr", "/risk/systems/"+sysID+"/cscrs", "password", webtest.Password))
 		cscrID := webtest.Location(t, resp, "/risk/cscrs/")
 		want := "GMC 7012345, checked 1 November 2026"
 		if md := webtest.Get(t, cso, base+"/risk/cscrs/"+cscrID+"/markdown", 200); !strings.Contains(md, want) || !strings.Contains(md, me.Name) {

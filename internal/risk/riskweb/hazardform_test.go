@@ -190,7 +190,8 @@ func TestIssuedHazardPage(t *testing.T) {
 		cso := f.Client(t, "A/cso")
 		base := f.Srv.URL
 		sys, e := riskSystem(t, f)
-		resp, _ := webtest.Do(t, cso, "POST", base+"/risk/systems/"+sys.ID+"/issues", webtest.Form("comment", "First", "password", webtest.Password))
+		resp, _ := webtest.Do(t, cso, "POST", base+"/risk/systems/"+sys.ID+"/issues",
+			webtest.FormAsShown(t, cso, base+"/risk/systems/"+sys.ID+"/issue", "/risk/systems/"+sys.ID+"/issues", "comment", "First", "password", webtest.Password))
 		issueID := webtest.Location(t, resp, "/risk/issues/")
 		// After the issue: the live hazard is renamed and the plan's matrix
 		// changes (catastrophic/high becomes 4).

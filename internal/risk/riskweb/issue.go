@@ -58,7 +58,24 @@ func (s *Module) riskIssueLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.signFailed(w, r, err)
 	}
-	li, err := s.risk.IssueLog(r.Context(), p.Org, r.PathValue("id"), r.PostForm.Get("comment"), sg)
+	// The signature approves the log the CSO was shown: a form without
+	// what it showed is out of date, and is checked again.
+	reviewed := r.PostForm.Get("reviewed")
+	if reviewed == "" {
+		reviewed = "none"
+	}
+	li, err := s.risk.IssueReviewedLog(r.Context(), p.Org, r.PathValue("id"), r.PostForm.Get("comment"), reviewed, sg)
+	if apperr.Is(err, apperr.Conflict) {
+		// Changed since it was checked (or nothing to issue): the check
+		// page again, as the log stands now.
+		d, derr := s.issueCheckPage(w, r)
+		if derr != nil {
+			return derr
+		}
+		d.Comment = r.PostForm.Get("comment")
+		d.SetErrors(err)
+		return s.k.Render(w, http.StatusConflict, "risk/issue_check", d)
+	}
 	if err != nil {
 		return err
 	}
@@ -216,6 +233,8 @@ type CSCRPage struct {
 	Reports    []riskdb.CSCRIssue
 	CanEdit    bool
 	CanApprove bool
+	// SavedDraft is the Reviewed of the draft as saved.
+	SavedDraft string
 	Sections   []SectionField
 	// LapsedCSOs are the system's CSOs whose competency has lapsed.
 	LapsedCSOs []trainingdb.CSO
@@ -245,10 +264,14 @@ func (s *Module) cscrPage(w http.ResponseWriter, r *http.Request, draft *riskdb.
 	if d.LapsedCSOs, _, err = s.csoCompetency(ctx, p.Org.ID, sys); err != nil {
 		return d, err
 	}
+	// The issuing form names the draft as saved, even when the page
+	// shows an edit that could not be saved.
+	if d.Draft, err = s.risk.CSCRDraft(ctx, p.Org.ID, sys.ID); err != nil {
+		return d, err
+	}
+	d.SavedDraft = d.Draft.Reviewed
 	if draft != nil {
 		d.Draft = *draft
-	} else if d.Draft, err = s.risk.CSCRDraft(ctx, p.Org.ID, sys.ID); err != nil {
-		return d, err
 	}
 	issues, err := s.risk.LogIssues(ctx, p.Org.ID, sys.ID)
 	if err != nil {
@@ -333,7 +356,22 @@ func (s *Module) riskIssueCSCR(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ci, err := s.risk.IssueCSCRWith(r.Context(), p.Org, r.PathValue("id"), sg, regs)
+	// The signature approves the report the CSO was shown: built from
+	// the hazard log version the form names, with the draft as saved
+	// then. A form without them is out of date, and is checked again.
+	rv := riskdb.CSCRReviewed{LogIssueID: r.PostForm.Get("log_issue_id"), Draft: r.PostForm.Get("draft")}
+	if rv.LogIssueID == "" {
+		rv.LogIssueID = "none"
+	}
+	ci, err := s.risk.IssueReviewedCSCR(r.Context(), p.Org, r.PathValue("id"), rv, sg, regs)
+	if apperr.Is(err, apperr.Conflict) {
+		d, derr := s.cscrPage(w, r, nil)
+		if derr != nil {
+			return derr
+		}
+		d.SetErrors(err)
+		return s.k.Render(w, http.StatusConflict, "risk/cscr", d)
+	}
 	if apperr.Is(err, apperr.Invalid) {
 		// What the report still needs, on the draft form in the
 		// error-summary pattern.

@@ -126,7 +126,8 @@ func TestRiskFlow(t *testing.T) {
 		if resp.StatusCode != 422 || !strings.Contains(body, "The password is not right") {
 			t.Fatalf("approving with a wrong password: %d", resp.StatusCode)
 		}
-		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues", webtest.Form("comment", "First", "password", webtest.Password))
+		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/issues",
+			webtest.FormAsShown(t, cso, base+"/risk/systems/"+sysID+"/issue", "/risk/systems/"+sysID+"/issues", "comment", "First", "password", webtest.Password))
 		issueID := webtest.Location(t, resp, "/risk/issues/")
 		if body := webtest.Get(t, cso, base+"/risk/issues/"+issueID, 200); !strings.Contains(body, "Electronic signature") || !strings.Contains(body, "password re-entered at signing") {
 			t.Errorf("issued version does not show its signature")
@@ -151,7 +152,8 @@ func TestRiskFlow(t *testing.T) {
 		if resp.StatusCode != 422 || !strings.Contains(body, "Enter your password to sign") {
 			t.Fatalf("issuing a report without a password: %d", resp.StatusCode)
 		}
-		resp, body = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscrs", webtest.Form("password", webtest.Password))
+		resp, body = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscrs",
+			webtest.FormAsShown(t, cso, base+"/risk/systems/"+sysID+"/cscr", "/risk/systems/"+sysID+"/cscrs", "password", webtest.Password))
 		if resp.StatusCode != 422 || !strings.Contains(body, "nhsuk-error-summary") || !strings.Contains(body, "author") {
 			t.Fatalf("issuing an unwritten report: %d, want 422 naming what is missing", resp.StatusCode)
 		}
@@ -160,7 +162,8 @@ func TestRiskFlow(t *testing.T) {
 		full = strings.Replace(full, "section-introduction="+url.QueryEscape("Written by the CSO for introduction."), "section-introduction="+url.QueryEscape("Our introduction."), 1)
 		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscr", full)
 		webtest.Location(t, resp, "/risk/systems/")
-		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscrs", webtest.Form("password", webtest.Password))
+		resp, _ = webtest.Do(t, cso, "POST", base+"/risk/systems/"+sysID+"/cscrs",
+			webtest.FormAsShown(t, cso, base+"/risk/systems/"+sysID+"/cscr", "/risk/systems/"+sysID+"/cscrs", "password", webtest.Password))
 		cscrID := webtest.Location(t, resp, "/risk/cscrs/")
 		body = webtest.Get(t, cso, base+"/risk/cscrs/"+cscrID, 200)
 		if !strings.Contains(body, "Our introduction.") || !strings.Contains(body, "SENTINELDOSE") {

@@ -84,6 +84,7 @@ func (s *Module) Routes() []web.Route {
 		{Method: "GET", Path: "/api/v1/hazards/{id}/history", Roles: riskView, API: true, Handle: s.apiHazardHistory},
 		{Method: "GET", Path: "/api/v1/systems/{id}/issues", Roles: riskView, API: true, Handle: s.apiIssues},
 		{Method: "POST", Path: "/api/v1/systems/{id}/issues", Roles: riskApprove, API: true, Handle: s.apiIssueLog},
+		{Method: "GET", Path: "/api/v1/systems/{id}/issue-check", Roles: riskView, API: true, Handle: s.apiIssueCheck},
 		{Method: "GET", Path: "/api/v1/issues/{id}", Roles: riskView, API: true, Handle: s.apiIssue},
 		{Method: "GET", Path: "/api/v1/systems/{id}/diff", Roles: riskView, API: true, Handle: s.apiDiff},
 		{Method: "GET", Path: "/api/v1/systems/{id}/cscr", Roles: riskView, API: true, Handle: s.apiCSCRDraft},
