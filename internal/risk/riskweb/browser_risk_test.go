@@ -147,6 +147,35 @@ func TestBrowserRisk(t *testing.T) {
 	}
 	browsertest.Fill(t, ctx, "#comment", "Approved in the browser test")
 	browsertest.Fill(t, ctx, "#password", webtest.BrowserPassword)
+	// While the CSO reads, someone else renames a hazard: the signature
+	// is refused, and the check page shows the log as it now is.
+	rk := riskdb.New(st)
+	sysID := sysURL[strings.LastIndex(sysURL, "/")+1:]
+	hs, err := rk.ListHazards(context.Background(), trust.ID, sysID)
+	if err != nil || len(hs) == 0 {
+		t.Fatalf("hazards of the new system: %d, %v", len(hs), err)
+	}
+	renamed := hs[len(hs)-1]
+	renamed.Name += " RENAMEDMEANWHILE"
+	if _, err := rk.UpdateHazard(storetest.As(webtest.UserByEmail(t, st, "admin@demo.clinsafe.test")), trust.ID, renamed); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.ClickNav(t, ctx, "#issue-log", http.StatusConflict)
+	if got := browsertest.Text(t, ctx, ".nhsuk-error-summary"); !strings.Contains(got, "changed since you checked it") {
+		t.Errorf("signing a log changed since it was shown: error summary %q", got)
+	}
+	if got := browsertest.Text(t, ctx, "main"); !strings.Contains(got, "RENAMEDMEANWHILE") {
+		t.Error("the check page shown again does not show the change made meanwhile")
+	}
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Fits(t, ctx, 320, "the check page after a refused signature")
+	browsertest.Screenshot(t, ctx, "issue-refused-320")
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(1024, 800)); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Fill(t, ctx, "#password", webtest.BrowserPassword)
 	browsertest.ClickNav(t, ctx, "#issue-log", http.StatusOK)
 	if got := browsertest.Text(t, ctx, "h1"); got != "Hazard log version 1" {
 		t.Errorf("issued page h1 = %q", got)
@@ -210,7 +239,6 @@ func TestBrowserRisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	browsertest.ClickNav(t, ctx, "main form button[type=submit]", http.StatusOK)
-	sysID := sysURL[strings.LastIndex(sysURL, "/")+1:]
 	copyID := copyURL[strings.LastIndex(copyURL, "/")+1:]
 	a, _ := riskdb.New(st).ListHazards(context.Background(), trust.ID, sysID)
 	b, _ := riskdb.New(st).ListHazards(context.Background(), trust.ID, copyID)
