@@ -211,6 +211,11 @@ func (s *Module) apiUpdateHazard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Without the version it was read at, a change would overwrite
+	// whatever someone else saved meanwhile, unseen.
+	if h.Version <= 0 {
+		return apperr.Field("version", "Send the hazard's version as you read it, so that a change saved by someone else meanwhile is not overwritten")
+	}
 	h.ID = old.ID
 	e, err := s.risk.UpdateHazardWithReason(r.Context(), p.Org.ID, h, in.Reason)
 	if err != nil {

@@ -270,7 +270,16 @@ func TestRiskAPI(t *testing.T) {
 		}
 		var h riskdb.HazardEntry
 		json.Unmarshal([]byte(body), &h)
-		resp, body = webtest.Do(t, cso, "PUT", base+"/hazards/"+h.ID, `{"name":"Wrong dose","initial_severity":"major","initial_likelihood":"medium","status":"transferred"}`)
+		// An edit must say which version it was made to: without it, it
+		// would overwrite unseen whatever was saved meanwhile.
+		resp, body = webtest.Do(t, cso, "PUT", base+"/hazards/"+h.ID, `{"name":"Wrong dose renamed","initial_severity":"major","initial_likelihood":"medium","status":"open"}`)
+		e.Error.Fields = nil
+		json.Unmarshal([]byte(body), &e)
+		if resp.StatusCode != 422 || e.Error.Fields["version"] == "" {
+			t.Fatalf("an edit without its version: %d %s; want 422 on version", resp.StatusCode, body)
+		}
+		resp, body = webtest.Do(t, cso, "PUT", base+"/hazards/"+h.ID, `{"name":"Wrong dose","initial_severity":"major","initial_likelihood":"medium","status":"transferred","version":1}`)
+		e.Error.Fields = nil
 		json.Unmarshal([]byte(body), &e)
 		if resp.StatusCode != 422 || e.Error.Fields["status"] == "" {
 			t.Fatalf("transferred without a deployer control: %d %s", resp.StatusCode, body)
