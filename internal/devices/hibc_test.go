@@ -138,7 +138,7 @@ func TestRulesHIBC(t *testing.T) {
 		{Rule{Kind: RuleAll}, Device{}, false},
 	}
 	for _, c := range cases {
-		if got := c.r.Matches(c.d); got != c.want {
+		if got := (Recall{Rules: []Rule{c.r}}).Affects(RecordedDevice{Device: c.d}, nil); got != c.want {
 			t.Errorf("%s matches %+v = %v, want %v", c.r, c.d, got, c.want)
 		}
 	}

@@ -93,7 +93,7 @@ func TestRules(t *testing.T) {
 		{rules[4], Device{GTIN: g}, true},
 	}
 	for _, c := range cases {
-		if got := c.r.Matches(c.d); got != c.want {
+		if got := (Recall{Rules: []Rule{c.r}}).Affects(RecordedDevice{Device: c.d}, nil); got != c.want {
 			t.Errorf("%s matches %+v = %v, want %v", c.r, c.d, got, c.want)
 		}
 	}

@@ -45,14 +45,6 @@ type Rule struct {
 	To        string   `json:"to,omitempty"`
 }
 
-// Matches reports whether d, identified by its GTIN, is affected by the
-// rule (the same value, as NormalizeCode compares). A rule naming a
-// catalogue number needs the device's product: see Matcher.
-func (r Rule) Matches(d Device) bool {
-	level, _ := NewMatcher(Recall{Rules: []Rule{r}}, nil).Classify(RecordedDevice{Device: d})
-	return level == MatchAffected
-}
-
 // head is the product a rule names, as written in the text form.
 func (r Rule) head() string {
 	switch {
@@ -451,14 +443,26 @@ func (r Recall) KindLabel() string {
 	return r.Kind
 }
 
-// Affects reports whether d is affected by the recall.
-func (r Recall) Affects(d Device) bool {
+// Affects reports whether d is affected by the recall, as the recall's
+// patient lists find it: the recall's Matcher, with products the catalogue
+// entries of the GTINs it names (see NewMatcher), so that a rule naming a
+// catalogue number is compared with the recall's manufacturer and the
+// device's catalogue entry. A device only possibly affected is not.
+func (r Recall) Affects(d RecordedDevice, products []Product) bool {
+	level, _ := NewMatcher(r, products).Classify(d)
+	return level == MatchAffected
+}
+
+// GTINs lists the GTINs the recall's rules name, whose catalogue entries
+// its Matcher needs (see NewMatcher).
+func (r Recall) GTINs() []string {
+	var out []string
 	for _, rule := range r.Rules {
-		if rule.Matches(d) {
-			return true
+		if rule.GTIN != "" {
+			out = append(out, rule.GTIN)
 		}
 	}
-	return false
+	return out
 }
 
 // RecallInput is a recall as typed or sent. Affects is the text form (the

@@ -23,7 +23,7 @@ func TestRuleMatchesCaseAndSpace(t *testing.T) {
 		{Rule{GTIN: rcG, Kind: RuleLotRange, From: "a100", To: "a199"}, Device{GTIN: rcG, Lot: "A150"}},
 	}
 	for _, c := range cases {
-		if !c.rule.Matches(c.dev) {
+		if !(Recall{Rules: []Rule{c.rule}}).Affects(RecordedDevice{Device: c.dev}, nil) {
 			t.Errorf("%s does not match %+v, want a match", c.rule, c.dev)
 		}
 	}
@@ -260,6 +260,40 @@ func TestMatcherClassifyHIBC(t *testing.T) {
 	for _, bad := range []string{"H123/HIP-22 all", "H12/HIP22 all", "H123/ all"} {
 		if _, err := ParseAffects(bad); err == nil {
 			t.Errorf("ParseAffects(%q): no error", bad)
+		}
+	}
+}
+
+// TestRecallAffectsUsesTheWholeRecall: Recall.Affects classifies a device
+// with the matcher of the whole recall, so a "REF" rule is compared with
+// the recall's manufacturer and with the device's catalogue entry, as the
+// recall's patient lists compare it. Before, Affects asked each rule on
+// its own, built into a recall without its manufacturer: a device typed
+// by its manufacturer and catalogue number, or one whose catalogue entry
+// carries the recalled REF, was only possibly affected, and the procedure
+// and patient pages showed it without its "Under open recall" warning.
+func TestRecallAffectsUsesTheWholeRecall(t *testing.T) {
+	rules, err := ParseAffects("REF 71-345 all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := Recall{Manufacturer: "Acme Orthopaedics", Rules: rules}
+	cases := []struct {
+		name string
+		d    RecordedDevice
+		want bool
+	}{
+		{"typed by manufacturer and REF", RecordedDevice{Device: Device{Manufacturer: "Acme Orthopaedics Ltd", Catalogue: "71-345", Lot: "L1", EntryType: EntryManual}}, true},
+		{"catalogue entry with the REF", RecordedDevice{Device: Device{GTIN: rcG, Lot: "L1"}, Manufacturer: "ACME ORTHOPAEDICS LIMITED", Model: "Hip A", CatalogueNumber: "71-345"}, true},
+		{"another manufacturer's REF", RecordedDevice{Device: Device{Manufacturer: "Northwind", Catalogue: "71-345", Lot: "L1"}}, false},
+		{"near REF (possible only)", RecordedDevice{Device: Device{Manufacturer: "Acme Orthopaedics", Catalogue: "71345", Lot: "L1"}}, false},
+	}
+	for _, c := range cases {
+		if lvl, _ := NewMatcher(rc, nil).Classify(c.d); (lvl == MatchAffected) != c.want {
+			t.Fatalf("%s: premise: Matcher level %q, want affected %v", c.name, lvl, c.want)
+		}
+		if got := rc.Affects(c.d, nil); got != c.want {
+			t.Errorf("%s: Recall{Manufacturer: %q, REF 71-345 all}.Affects(%+v) = %v; want %v", c.name, rc.Manufacturer, c.d, got, c.want)
 		}
 	}
 }

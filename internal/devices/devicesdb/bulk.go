@@ -229,7 +229,10 @@ type bulkValid struct {
 	row  int
 }
 
-// validateBulk checks one record; problems are [field, message] pairs.
+// validateBulk checks one record as the pages check it: lot and serial
+// number trimmed, as the manual form trims them, and the expiry stored as
+// YYYY-MM-DD, so that recalls compare them as they compare a device typed
+// on the page. Problems are [field, message] pairs.
 func validateBulk(r BulkRecord, day time.Time) (bulkValid, [][2]string) {
 	var v bulkValid
 	var out [][2]string
@@ -252,16 +255,18 @@ func validateBulk(r BulkRecord, day time.Time) (bulkValid, [][2]string) {
 		if msg != "" {
 			out = append(out, [2]string{f + "gtin", msg})
 		}
-		d.GTIN = g
+		d.GTIN, d.Lot, d.Serial = g, strings.TrimSpace(d.Lot), strings.TrimSpace(d.Serial)
 		if d.Labeler != "" || d.Manufacturer != "" || d.Catalogue != "" || d.UnitOfMeasure != "" {
 			out = append(out, [2]string{f + "catalogue", "Devices are imported by GTIN alone: record a device without a GTIN, or with its catalogue number, in its procedure"})
 		}
 		if len(d.Lot) > 20 || len(d.Serial) > 20 || !gs1.InCS82(d.Lot) || !gs1.InCS82(d.Serial) {
 			out = append(out, [2]string{f + "lot", "Lot and serial number must be up to 20 characters allowed on GS1 labels"})
 		}
-		if d.Expiry != "" {
-			if _, msg := devices.ParseDate(d.Expiry); msg != "" {
+		if d.Expiry = strings.TrimSpace(d.Expiry); d.Expiry != "" {
+			if t, msg := devices.ParseDate(d.Expiry); msg != "" {
 				out = append(out, [2]string{f + "expiry", "Expiry " + msg})
+			} else {
+				d.Expiry = t.Format(time.DateOnly)
 			}
 		}
 		if d.EntryType != devices.EntryBarcode && d.EntryType != devices.EntryManual {

@@ -196,7 +196,7 @@ func TestImplantContentHashSurvivesNewColumns(t *testing.T) {
 		}
 		hxVerify(t, st)
 		for _, q := range []string{
-			`DROP INDEX implants_labeler_catalogue`, `DROP INDEX implants_labeler_serial`,
+			`DROP INDEX implants_labeler_catalogue`, `DROP INDEX implants_labeler_serial_code`, `DROP INDEX implants_catalogue_key`,
 			`ALTER TABLE implants DROP COLUMN labeler`, `ALTER TABLE implants DROP COLUMN manufacturer`,
 			`ALTER TABLE implants DROP COLUMN catalogue`, `ALTER TABLE implants DROP COLUMN unit_of_measure`,
 		} {

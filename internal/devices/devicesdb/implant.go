@@ -197,21 +197,22 @@ func (s *DB) Procedure(ctx context.Context, orgID store.OrgID, id string) (Proce
 }
 
 const implantCols = `i.id, i.procedure_id, i.patient_id, i.gtin, i.lot, i.serial, i.expiry, i.raw, i.entry_type, i.in_catalogue, i.explanted_on, i.explant_reason, i.created_at,
-	i.labeler, i.manufacturer, i.catalogue, i.unit_of_measure, p.gtin, p.manufacturer, p.brand, p.model, p.description, p.device_type`
+	i.labeler, i.manufacturer, i.catalogue, i.unit_of_measure, p.gtin, p.manufacturer, p.brand, p.model, p.description, p.device_type, p.catalogue_number`
 
 func scanImplant(sc interface{ Scan(...any) error }, extra ...any) (ImplantRecord, error) {
 	var r ImplantRecord
 	var exp sql.NullString
-	var pg, pm, pb, pmo, pd sql.NullString
+	var pg, pm, pb, pmo, pd, pc sql.NullString
 	var pt sql.NullInt64
 	dest := append([]any{&r.ID, &r.ProcedureID, &r.PatientID, &r.GTIN, &r.Lot, &r.Serial, &r.Expiry, &r.Raw, &r.EntryType, &r.InCatalogue, &exp, &r.ExplantReason, &r.CreatedAt,
-		&r.Labeler, &r.Manufacturer, &r.Catalogue, &r.UnitOfMeasure, &pg, &pm, &pb, &pmo, &pd, &pt}, extra...)
+		&r.Labeler, &r.Manufacturer, &r.Catalogue, &r.UnitOfMeasure, &pg, &pm, &pb, &pmo, &pd, &pt, &pc}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return r, err
 	}
 	r.ExplantedOn, r.CreatedAt = exp.String, r.CreatedAt.UTC()
 	if pg.Valid {
-		r.Product = &devices.Product{GTIN: pg.String, Manufacturer: pm.String, Brand: pb.String, Model: pmo.String, Description: pd.String, DeviceType: int(pt.Int64)}
+		r.Product = &devices.Product{GTIN: pg.String, Manufacturer: pm.String, Brand: pb.String, Model: pmo.String, Description: pd.String, DeviceType: int(pt.Int64),
+			CatalogueNumber: pc.String}
 	}
 	return r, nil
 }
@@ -260,38 +261,62 @@ func (s *DB) ListProcedures(ctx context.Context, orgID store.OrgID, limit int) (
 	return out, s.Wrap(rows.Err(), "list procedures")
 }
 
+// openRecall is an open recall with the catalogue entries of the GTINs
+// it names, which its devices.Matcher needs.
+type openRecall struct {
+	devices.Recall
+	products []devices.Product
+}
+
+// classify is how the recall matches device d of catalogue entry p (nil
+// when it has none), as the recall's patient lists find it.
+func (rc openRecall) classify(d devices.Device, p *devices.Product) (string, []string) {
+	return devices.NewMatcher(rc.Recall, rc.products).Classify(recordedDevice(d, p))
+}
+
 // openRecalls returns the organisation's open recalls.
-func (s *DB) openRecalls(ctx context.Context, q store.Querier, orgID store.OrgID) ([]devices.Recall, error) {
+func (s *DB) openRecalls(ctx context.Context, q store.Querier, orgID store.OrgID) ([]openRecall, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+recallCols+` FROM recalls WHERE org_id = $1 AND status = 'open' ORDER BY issued_on DESC, id`, orgID)
 	if err != nil {
 		return nil, s.Wrap(err, "list open recalls")
 	}
-	defer rows.Close()
-	var out []devices.Recall
+	var out []openRecall
 	for rows.Next() {
 		r, err := scanRecall(rows)
 		if err != nil {
+			rows.Close()
 			return nil, s.Wrap(err, "scan recall")
 		}
-		out = append(out, r)
+		out = append(out, openRecall{Recall: r})
 	}
-	return out, s.Wrap(rows.Err(), "list open recalls")
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.Wrap(err, "list open recalls")
+	}
+	for i := range out {
+		if out[i].products, err = s.productsOf(ctx, q, orgID, out[i].GTINs()); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // deviceWarnings returns the warnings for device d (record id, in
-// procedure procID done on performedOn): expired before the procedure, a
-// serial recorded for another record (in this procedure or another), an
-// open recall, or a GTIN not in the catalogue.
-func (s *DB) deviceWarnings(ctx context.Context, q store.Querier, orgID store.OrgID, procID, id, performedOn string, d devices.Device, inCatalogue bool, recalls []devices.Recall) ([]Warning, error) {
+// procedure procID done on performedOn, of catalogue entry product, nil
+// when not in the catalogue): expired before the procedure, a serial
+// recorded for another record (in this procedure or another), an open
+// recall that affects it (as the recall's patient list finds it), or a
+// GTIN not in the catalogue.
+func (s *DB) deviceWarnings(ctx context.Context, q store.Querier, orgID store.OrgID, procID, id, performedOn string, d devices.Device, product *devices.Product, recalls []openRecall) ([]Warning, error) {
 	var ws []Warning
 	if d.Expiry != "" && d.Expiry < performedOn {
 		ws = append(ws, Warning{"expired", "Expired on " + longDate(d.Expiry) + ", before the date of the procedure. Do not implant: check with the device lead."})
 	}
 	if d.Serial != "" {
 		var same, other int
-		cond, args := productCond(d.Key(), "", orgID, d.Serial, procID, id)
+		cond, args := productCond(d.Key(), "", orgID, devices.NormalizeCode(d.Serial), procID, id)
 		if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN procedure_id = $3 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN procedure_id <> $3 THEN 1 ELSE 0 END), 0)
-			FROM implants WHERE org_id = $1 AND serial = $2 AND id <> $4 AND `+cond, args...).Scan(&same, &other); err != nil {
+			FROM implants WHERE org_id = $1 AND `+codeSQL("serial")+` = $2 AND id <> $4 AND `+cond, args...).Scan(&same, &other); err != nil {
 			return nil, s.Wrap(err, "check serial")
 		}
 		what := "GTIN"
@@ -306,7 +331,7 @@ func (s *DB) deviceWarnings(ctx context.Context, q store.Querier, orgID store.Or
 		}
 	}
 	for _, r := range recalls {
-		if r.Affects(d) {
+		if level, _ := r.classify(d, product); level == devices.MatchAffected {
 			msg := "Under open recall " + r.Reference + " (" + r.KindLabel() + ")"
 			if r.Deadline != "" {
 				msg += ", action deadline " + longDate(r.Deadline)
@@ -317,7 +342,7 @@ func (s *DB) deviceWarnings(ctx context.Context, q store.Querier, orgID store.Or
 	switch {
 	case d.GTIN == "":
 		ws = append(ws, Warning{"not_in_catalogue", "This device has no GTIN (" + d.Key().String() + "), so it cannot be checked against the catalogue; it is recorded and flagged for the device lead."})
-	case !inCatalogue:
+	case product == nil:
 		ws = append(ws, Warning{"not_in_catalogue", "GTIN " + d.GTIN + " is not in the catalogue; it is recorded and flagged for the device lead."})
 	}
 	return ws, nil
@@ -334,7 +359,7 @@ func (s *DB) annotate(ctx context.Context, orgID store.OrgID, performedOn string
 	}
 	for i := range recs {
 		r := &recs[i]
-		if r.Warnings, err = s.deviceWarnings(ctx, s.SQL(), orgID, r.ProcedureID, r.ID, performedOn, r.Device, r.Product != nil, recalls); err != nil {
+		if r.Warnings, err = s.deviceWarnings(ctx, s.SQL(), orgID, r.ProcedureID, r.ID, performedOn, r.Device, r.Product, recalls); err != nil {
 			return err
 		}
 	}
@@ -366,13 +391,19 @@ func (s *DB) Implant(ctx context.Context, orgID store.OrgID, id string) (Implant
 }
 
 // RemoveImplant deletes a device recorded in error (a wrong scan), with an
-// audit entry. An explanted device is kept: use Explant.
+// audit entry. An explanted device is kept, for recalls that follow up
+// removed devices and for the patient's history: deleting one is a
+// Conflict. store.NotFound when the device is not the organisation's.
 func (s *DB) RemoveImplant(ctx context.Context, orgID store.OrgID, id string) error {
 	return s.Tx(ctx, func(tx *store.Tx) error {
 		var proc, gtin string
-		err := tx.QueryRowContext(ctx, `SELECT procedure_id, gtin FROM implants WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&proc, &gtin)
+		var exp sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT procedure_id, gtin, explanted_on FROM implants WHERE id = $1 AND org_id = $2`, id, orgID).Scan(&proc, &gtin, &exp)
 		if err != nil {
 			return s.One(err, "Implant", "get implant")
+		}
+		if exp.Valid {
+			return apperr.New(apperr.Conflict, "This device was implanted and then removed on %s, so its record is kept: only a device recorded in error can be deleted", longDate(exp.String))
 		}
 		before, err := s.BulkBefore(ctx, tx, orgID, "implant", id)
 		if err != nil {
@@ -424,7 +455,7 @@ func (s *DB) DeviceHistory(ctx context.Context, orgID store.OrgID, gtin, serial 
 }
 
 // DeviceHistoryOf returns every record of a product (and serial, when
-// given) in the organisation, newest first, with the procedure date and
+// given, compared as devices.NormalizeCode gives it) in the organisation, newest first, with the procedure date and
 // patient, at most 500. The product is a GTIN, an HIBC labeler code and
 // catalogue number, or a manufacturer (compared without regard to case)
 // and catalogue number: see devices.Device.Key.
@@ -435,8 +466,8 @@ func (s *DB) DeviceHistoryOf(ctx context.Context, orgID store.OrgID, key devices
 		JOIN implant_procedures x ON x.id = i.procedure_id JOIN implant_patients pt ON pt.id = i.patient_id
 		WHERE i.org_id = $1 AND ` + cond
 	if serial != "" {
-		args = append(args, serial)
-		q += fmt.Sprintf(` AND i.serial = $%d`, len(args))
+		args = append(args, devices.NormalizeCode(serial))
+		q += fmt.Sprintf(` AND `+codeSQL("i.serial")+` = $%d`, len(args))
 	}
 	rows, err := s.SQL().QueryContext(ctx, q+` ORDER BY x.performed_on DESC, i.id DESC LIMIT 500`, args...)
 	if err != nil {

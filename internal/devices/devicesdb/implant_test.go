@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clinsafe/clinsafe/gs1"
 	"github.com/clinsafe/clinsafe/internal/apperr"
@@ -232,7 +233,7 @@ func TestRecallMatching(t *testing.T) {
 				for _, d := range p.Devices {
 					got = append(got, d.Serial)
 					// The Go rule and the SQL agree.
-					if !rc.Affects(devices.Device{GTIN: d.GTIN, Lot: d.Lot, Serial: d.Serial, Expiry: d.Expiry}) {
+					if !rc.Affects(devices.RecordedDevice{Device: devices.Device{GTIN: d.GTIN, Lot: d.Lot, Serial: d.Serial, Expiry: d.Expiry}}, nil) {
 						t.Errorf("%q: SQL matched %+v, Go does not", c.affects, d)
 					}
 				}
@@ -335,6 +336,36 @@ func TestImportImplantsRejectsBadRecords(t *testing.T) {
 		}
 		if s, _ := devicesdb.New(st).DeviceStats(ctx, a.ID); s.Patients != 701 {
 			t.Errorf("%d patients, want 701", s.Patients)
+		}
+	})
+}
+
+// TestRemoveImplantRefusesAnExplantedDevice: RemoveImplant deletes only a
+// device recorded in error; a device implanted and later removed is kept
+// (a Conflict), so that the patient stays in a recall's "device removed:
+// check whether follow-up is needed" list and in the device's history.
+// Before, RemoveImplant never looked at explanted_on: a POST from a stale
+// page, a second tab or the API deleted the record of an explanted device.
+func TestRemoveImplantRefusesAnExplantedDevice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		db := devicesdb.New(st)
+		org := storetest.Org(t, st, "RMX").ID
+		id := addImplant(t, db, org, 51, devices.Device{GTIN: "09521234543213", Serial: "SN5", Lot: "L5"})
+		if err := db.Explant(ctx, org, id, devices.ExplantInput{Date: "2026-11-20", Reason: "Infection"}); err != nil {
+			t.Fatal(err)
+		}
+		err := db.RemoveImplant(ctx, org, id)
+		if !apperr.Is(err, apperr.Conflict) || !strings.Contains(apperr.MessageOf(err), "20 November 2026") {
+			t.Errorf("RemoveImplant(device explanted on 2026-11-20) = %v; want a Conflict saying when it was removed", err)
+		}
+		if r, gerr := db.Implant(ctx, org, id); gerr != nil || r.ExplantedOn != "2026-11-20" {
+			t.Errorf("after RemoveImplant(explanted device): Implant = %+v, %v; want the explanted record kept", r, gerr)
+		}
+		// A device recorded in error, never explanted, is still deleted.
+		wrong := addImplant(t, db, org, 52, devices.Device{GTIN: "09521234543213", Serial: "SN6", Lot: "L5"})
+		if err := db.RemoveImplant(ctx, org, wrong); err != nil {
+			t.Errorf("RemoveImplant(device recorded in error) = %v; want it deleted", err)
 		}
 	})
 }

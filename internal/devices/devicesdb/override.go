@@ -38,20 +38,22 @@ func longDate(iso string) string {
 	return t.Format("2 January 2006")
 }
 
-// deviceStops returns the stops for device d in procedure procID done on
-// performedOn. Recalls are checked with devices.NewMatcher, so a device
-// possibly affected (a near lot, the same product recorded without a
-// GTIN) stops as well as one affected.
-func (s *DB) deviceStops(ctx context.Context, q store.Querier, orgID store.OrgID, procID, performedOn string, d devices.Device, product *devices.Product) ([]Stop, error) {
+// deviceStops returns the stops for device d (of catalogue entry product,
+// nil when not in the catalogue) in procedure procID done on performedOn.
+// Serial numbers compare as devices.NormalizeCode gives them, as recalls
+// compare them. The open recalls are matched as their patient lists are,
+// so a device possibly affected (a near lot, the same product recorded
+// without a GTIN) stops as well as one affected.
+func (s *DB) deviceStops(ctx context.Context, q store.Querier, orgID store.OrgID, procID, performedOn string, d devices.Device, product *devices.Product, recalls []openRecall) ([]Stop, error) {
 	var out []Stop
 	if d.Expiry != "" && d.Expiry < performedOn {
 		out = append(out, Stop{StopExpired, "This device expired on " + longDate(d.Expiry) + ", before the date of the procedure (" + longDate(performedOn) + "). Do not implant it: check with the device lead."})
 	}
 	if d.Serial != "" {
 		var same, other int
-		cond, args := productCond(d.Key(), "", orgID, d.Serial, procID)
+		cond, args := productCond(d.Key(), "", orgID, devices.NormalizeCode(d.Serial), procID)
 		if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN procedure_id = $3 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN procedure_id <> $3 THEN 1 ELSE 0 END), 0)
-			FROM implants WHERE org_id = $1 AND serial = $2 AND `+cond, args...).Scan(&same, &other); err != nil {
+			FROM implants WHERE org_id = $1 AND `+codeSQL("serial")+` = $2 AND `+cond, args...).Scan(&same, &other); err != nil {
 			return nil, s.Wrap(err, "check serial")
 		}
 		if same > 0 {
@@ -70,26 +72,8 @@ func (s *DB) deviceStops(ctx context.Context, q store.Querier, orgID store.OrgID
 			out = append(out, Stop{StopLotTwice, "A device of this product and lot " + d.Lot + " is already recorded in this procedure. Add it again only if a second one is being implanted."})
 		}
 	}
-	recalls, err := s.openRecalls(ctx, q, orgID)
-	if err != nil {
-		return nil, err
-	}
-	rd := devices.RecordedDevice{Device: d}
-	if product != nil {
-		rd.Manufacturer, rd.Model, rd.CatalogueNumber = product.Manufacturer, product.Model, product.CatalogueNumber
-	}
 	for _, rc := range recalls {
-		var gtins []string
-		for _, r := range rc.Rules {
-			if r.GTIN != "" {
-				gtins = append(gtins, r.GTIN)
-			}
-		}
-		ps, err := s.productsOf(ctx, q, orgID, gtins)
-		if err != nil {
-			return nil, err
-		}
-		level, reasons := devices.NewMatcher(rc, ps).Classify(rd)
+		level, reasons := rc.classify(d, product)
 		if level == devices.MatchNone {
 			continue
 		}
@@ -150,19 +134,19 @@ func (s *DB) recordImplant(ctx context.Context, orgID store.OrgID, procID string
 			}
 		}
 		r.InCatalogue = r.Product != nil
+		recalls, err := s.openRecalls(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
 		if stop {
-			if stops, err = s.deviceStops(ctx, tx, orgID, procID, performedOn, d, r.Product); err != nil {
+			if stops, err = s.deviceStops(ctx, tx, orgID, procID, performedOn, d, r.Product, recalls); err != nil {
 				return err
 			}
 		}
 		if len(stops) > 0 && reason == "" {
 			return nil
 		}
-		recalls, err := s.openRecalls(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
-		if r.Warnings, err = s.deviceWarnings(ctx, tx, orgID, procID, r.ID, performedOn, d, r.InCatalogue, recalls); err != nil {
+		if r.Warnings, err = s.deviceWarnings(ctx, tx, orgID, procID, r.ID, performedOn, d, r.Product, recalls); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO implants (id, org_id, procedure_id, patient_id, gtin, lot, serial, expiry, raw, entry_type, in_catalogue, explanted_on, explant_reason, created_at,

@@ -130,15 +130,20 @@ func (s *DB) SetRecallStatus(ctx context.Context, orgID store.OrgID, id, status 
 }
 
 // OpenWork is the recall work not yet done: patients whose action is not
-// complete (devices.ActionDone), and patients the recall finds (affected,
-// possibly affected or with a removed device) who have no action yet.
+// complete (devices.ActionDone); patients the recall finds (affected,
+// possibly affected or with a removed device) who have no action yet; and
+// patients whose action is complete but whom the recall now finds on a
+// more serious basis than it was started on (marked not affected on a
+// near lot, say, and since given a device of a recalled lot), until
+// StartRecallWork reopens it.
 type OpenWork struct {
 	OpenActions int `json:"open_actions"`
 	NotStarted  int `json:"not_started"`
+	Raised      int `json:"raised"`
 }
 
 // Total is the number of patients whose recall work is open.
-func (w OpenWork) Total() int { return w.OpenActions + w.NotStarted }
+func (w OpenWork) Total() int { return w.OpenActions + w.NotStarted + w.Raised }
 
 // doneStatuses is the SQL list of the statuses that complete a patient's
 // recall work.
@@ -173,13 +178,17 @@ func (s *DB) openWork(ctx context.Context, q store.Querier, orgID store.OrgID, r
 	if err != nil {
 		return w, err
 	}
-	started, err := s.actionPatients(ctx, q, orgID, rc.ID)
+	started, err := s.actionStates(ctx, q, orgID, rc.ID)
 	if err != nil {
 		return w, err
 	}
 	for _, p := range groupByPatient(ms) {
-		if !started[p.id] {
+		a, ok := started[p.id]
+		switch {
+		case !ok:
 			w.NotStarted++
+		case devices.ActionDone(a.status) && a.raised(p.basis):
+			w.Raised++
 		}
 	}
 	return w, nil
@@ -214,7 +223,7 @@ func (s *DB) CloseRecall(ctx context.Context, orgID store.OrgID, id string, in d
 		}
 		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "recall.close", Entity: "recall", EntityID: id,
 			Summary: audit.Summarise("status", "closed", "open_patients", fmt.Sprint(w.Total()), "open_actions", fmt.Sprint(w.OpenActions),
-				"not_started", fmt.Sprint(w.NotStarted), "reason", reason)})
+				"not_started", fmt.Sprint(w.NotStarted), "raised", fmt.Sprint(w.Raised), "reason", reason)})
 	})
 }
 

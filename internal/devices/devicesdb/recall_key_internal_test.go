@@ -21,3 +21,23 @@ func TestNearKeyIndexesMatchTheQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeIndexesMatchTheQuery: the indexes of migration 0031 are spelt
+// as the serial-number checks (codeSQL) and the recall query (nearKeySQL
+// of the catalogue number) write their expressions; otherwise the engines
+// would read every device of a product, or of the organisation.
+func TestCodeIndexesMatchTheQuery(t *testing.T) {
+	b, err := os.ReadFile("../../store/migrations/0031_devices_serial_key.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"ON implants (org_id, gtin, " + codeSQL("serial") + ");",
+		"ON implants (org_id, labeler, catalogue, " + codeSQL("serial") + ");",
+		"ON implants (org_id, " + nearKeySQL("catalogue") + ");",
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("migration 0031 has no index %q", want)
+		}
+	}
+}

@@ -19,11 +19,15 @@ type AffectedDevice struct {
 	ImplantID   string `json:"implant_id"`
 	ProcedureID string `json:"procedure_id"`
 	GTIN        string `json:"gtin"`
-	Labeler     string `json:"labeler,omitempty"`   // HIBC labeler code, for a device without a GTIN
-	Catalogue   string `json:"catalogue,omitempty"` // its catalogue number, as recorded with the device
-	Lot         string `json:"lot"`
-	Serial      string `json:"serial"`
-	Expiry      string `json:"expiry"`
+	// Labeler is the HIBC labeler code, Manufacturer and Catalogue the
+	// manufacturer and catalogue number, as recorded with the device
+	// (they name a device without a GTIN).
+	Labeler      string `json:"labeler,omitempty"`
+	Manufacturer string `json:"manufacturer,omitempty"`
+	Catalogue    string `json:"catalogue,omitempty"`
+	Lot          string `json:"lot"`
+	Serial       string `json:"serial"`
+	Expiry       string `json:"expiry"`
 	// Match is devices.MatchAffected or devices.MatchPossible; Reasons say
 	// what to check for a possible match.
 	Match   string   `json:"match"`
@@ -90,14 +94,24 @@ func nearKeySQL(col string) string {
 	return `LTRIM(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(UPPER(` + col + `), '-', ''), '.', ''), '/', ''), '_', ''), ' ', ''), '0')`
 }
 
+// codeSQL is devices.NormalizeCode in SQL (surrounding spaces trimmed,
+// upper case), for the codes a label carries. Migration 0031 indexes it
+// over implants (org_id, gtin, serial) and (org_id, labeler, catalogue,
+// serial) spelt exactly so.
+func codeSQL(col string) string { return "UPPER(TRIM(" + col + "))" }
+
 // candidateSQL builds the query of the devices that may match a recall:
-// one indexed SELECT per rule, joined by UNION ALL. Each finds, for the
-// rule's product (the GTIN, or the catalogue entries whose catalogue
-// number is near the rule's, and devices recorded without a GTIN; for an
-// HIBC rule, the devices of its labeler code and those recorded with
-// neither a GTIN nor a labeler code), the devices whose near lot, serial
-// or expiry is the rule's or is not recorded. It is a superset:
-// devices.Matcher decides.
+// indexed SELECTs for each rule, joined by UNION ALL (a device found twice
+// is read once). They find, for the rule's product, the devices whose
+// near lot, serial or expiry is the rule's or is not recorded. The
+// product is every device devices.Matcher could call affected or possibly
+// affected: for a GTIN, the GTIN and devices recorded without one; for an
+// HIBC labeler code, the devices of that labeler code (with or without a
+// GTIN) and those recorded with neither a GTIN nor a labeler code; for a
+// catalogue number, the catalogue entries whose catalogue number is near
+// the rule's, devices recorded without a GTIN, and devices recorded with
+// a near catalogue number of their own. It is a superset: the Matcher
+// decides.
 func candidateSQL(orgID store.OrgID, rules []devices.Rule, cols string, only []string) (string, []any) {
 	args := []any{orgID}
 	p := func(v any) string {
@@ -124,14 +138,16 @@ func candidateSQL(orgID store.OrgID, rules []devices.Rule, cols string, only []s
 	}
 	var parts []string
 	for _, r := range rules {
-		var product string
+		var products []string
 		switch {
 		case r.GTIN != "":
-			product = "i.gtin IN (" + p(r.GTIN) + ", '')"
+			products = []string{"i.gtin IN (" + p(r.GTIN) + ", '')"}
 		case r.Labeler != "":
-			product = "i.gtin = '' AND i.labeler IN (" + p(r.Labeler) + ", '')"
+			products = []string{"i.labeler = " + p(r.Labeler), "i.gtin = '' AND i.labeler = ''"}
 		case devices.NearCode(r.Catalogue) != "":
-			product = "i.gtin IN (SELECT gtin FROM device_products WHERE org_id = $1 AND catalogue_key = " + p(devices.NearCode(r.Catalogue)) + " UNION SELECT '')"
+			key := p(devices.NearCode(r.Catalogue))
+			products = []string{"i.gtin IN (SELECT gtin FROM device_products WHERE org_id = $1 AND catalogue_key = " + key + " UNION SELECT '')",
+				nearKeySQL("i.catalogue") + " = " + key}
 		default:
 			continue
 		}
@@ -154,7 +170,9 @@ func candidateSQL(orgID store.OrgID, rules []devices.Rule, cols string, only []s
 		default:
 			continue
 		}
-		parts = append(parts, "SELECT "+cols+" FROM implants i WHERE i.org_id = $1 AND "+product+value+patients)
+		for _, product := range products {
+			parts = append(parts, "SELECT "+cols+" FROM implants i WHERE i.org_id = $1 AND "+product+value+patients)
+		}
 	}
 	if len(parts) == 0 {
 		return "SELECT " + cols + " FROM implants i WHERE 1 = 0", args
@@ -166,13 +184,7 @@ func candidateSQL(orgID store.OrgID, rules []devices.Rule, cols string, only []s
 // recall (candidateSQL) with devices.Matcher, in the order they were
 // recorded; only (when not nil) narrows them to those patients.
 func (s *DB) matchDevices(ctx context.Context, q store.Querier, orgID store.OrgID, rc devices.Recall, only []string) ([]matched, error) {
-	var gtins []string
-	for _, r := range rc.Rules {
-		if r.GTIN != "" {
-			gtins = append(gtins, r.GTIN)
-		}
-	}
-	products, err := s.productsOf(ctx, q, orgID, gtins)
+	products, err := s.productsOf(ctx, q, orgID, rc.GTINs())
 	if err != nil {
 		return nil, err
 	}
@@ -181,10 +193,8 @@ func (s *DB) matchDevices(ctx context.Context, q store.Querier, orgID store.OrgI
 	seen := map[string]bool{}
 	run := func(patients []string) error {
 		cand, args := candidateSQL(orgID, rc.Rules, "i.id, i.procedure_id, i.patient_id, i.gtin, i.labeler, i.manufacturer, i.catalogue, i.lot, i.serial, i.expiry, i.explanted_on", patients)
-		// The manufacturer and catalogue number recorded with a device
-		// (one without a GTIN) come first, then its catalogue entry's.
 		rows, err := q.QueryContext(ctx, `SELECT c.id, c.procedure_id, c.patient_id, c.gtin, c.labeler, c.manufacturer, c.catalogue, c.lot, c.serial, c.expiry, COALESCE(c.explanted_on, ''),
-			COALESCE(NULLIF(c.manufacturer, ''), p.manufacturer, ''), COALESCE(p.model, ''), COALESCE(NULLIF(c.catalogue, ''), p.catalogue_number, '')
+			COALESCE(p.manufacturer, ''), COALESCE(p.model, ''), COALESCE(p.catalogue_number, '')
 			FROM (`+cand+`) c LEFT JOIN device_products p ON p.org_id = $1 AND p.gtin = c.gtin ORDER BY c.id`, args...)
 		if err != nil {
 			return s.Wrap(err, "match recall")
@@ -192,11 +202,13 @@ func (s *DB) matchDevices(ctx context.Context, q store.Querier, orgID store.OrgI
 		defer rows.Close()
 		for rows.Next() {
 			var x matched
-			var d devices.RecordedDevice
-			if err := rows.Scan(&x.dev.ImplantID, &x.dev.ProcedureID, &x.patientID, &d.GTIN, &d.Labeler, &d.Device.Manufacturer, &d.Catalogue, &d.Lot, &d.Serial, &d.Expiry, &x.dev.ExplantedOn,
-				&d.Manufacturer, &d.Model, &d.CatalogueNumber); err != nil {
+			var dev devices.Device
+			var prod devices.Product
+			if err := rows.Scan(&x.dev.ImplantID, &x.dev.ProcedureID, &x.patientID, &dev.GTIN, &dev.Labeler, &dev.Manufacturer, &dev.Catalogue, &dev.Lot, &dev.Serial, &dev.Expiry, &x.dev.ExplantedOn,
+				&prod.Manufacturer, &prod.Model, &prod.CatalogueNumber); err != nil {
 				return s.Wrap(err, "scan match")
 			}
+			d := recordedDevice(dev, &prod)
 			if seen[x.dev.ImplantID] { // two rules found one device
 				continue
 			}
@@ -205,7 +217,7 @@ func (s *DB) matchDevices(ctx context.Context, q store.Querier, orgID store.OrgI
 			if level == devices.MatchNone {
 				continue
 			}
-			x.dev.GTIN, x.dev.Labeler, x.dev.Catalogue = d.GTIN, d.Labeler, d.Catalogue
+			x.dev.GTIN, x.dev.Labeler, x.dev.Manufacturer, x.dev.Catalogue = d.GTIN, d.Labeler, d.Device.Manufacturer, d.Catalogue
 			x.dev.Lot, x.dev.Serial, x.dev.Expiry, x.dev.Match, x.dev.Reasons = d.Lot, d.Serial, d.Expiry, level, reasons
 			out = append(out, x)
 		}
@@ -220,6 +232,31 @@ func (s *DB) matchDevices(ctx context.Context, q store.Querier, orgID store.OrgI
 		}
 	}
 	return out, nil
+}
+
+// Device is the identity of the device, as devices.Device.Key and the
+// pages name it.
+func (d AffectedDevice) Device() devices.Device {
+	return devices.Device{GTIN: d.GTIN, Labeler: d.Labeler, Manufacturer: d.Manufacturer, Catalogue: d.Catalogue, Lot: d.Lot, Serial: d.Serial, Expiry: d.Expiry}
+}
+
+// recordedDevice is what devices.Matcher knows of device d, whose
+// catalogue entry is p (nil, or empty, when it has none): the
+// manufacturer and catalogue number recorded with the device come first,
+// then its catalogue entry's, and the entry's model. The recall lists,
+// the stops and the warnings all classify devices through it.
+func recordedDevice(d devices.Device, p *devices.Product) devices.RecordedDevice {
+	rd := devices.RecordedDevice{Device: d, Manufacturer: d.Manufacturer, CatalogueNumber: d.Catalogue}
+	if p != nil {
+		rd.Model = p.Model
+		if rd.Manufacturer == "" {
+			rd.Manufacturer = p.Manufacturer
+		}
+		if rd.CatalogueNumber == "" {
+			rd.CatalogueNumber = p.CatalogueNumber
+		}
+	}
+	return rd
 }
 
 // productsOf returns the catalogue entries of the GTINs.
@@ -436,49 +473,101 @@ func (s *DB) CountRecall(ctx context.Context, orgID store.OrgID, rc devices.Reca
 	return c, nil
 }
 
-// actionPatients returns the patients with an action in the recall.
-func (s *DB) actionPatients(ctx context.Context, q store.Querier, orgID store.OrgID, recallID string) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, `SELECT patient_id FROM recall_actions WHERE org_id = $1 AND recall_id = $2`, orgID, recallID)
+// actionState is a patient's recall action as stored: its status and the
+// basis it was started (or last reopened) on.
+type actionState struct {
+	status, basis string
+}
+
+// actionStates returns the recall's actions by patient id.
+func (s *DB) actionStates(ctx context.Context, q store.Querier, orgID store.OrgID, recallID string) (map[string]actionState, error) {
+	rows, err := q.QueryContext(ctx, `SELECT patient_id, status, basis FROM recall_actions WHERE org_id = $1 AND recall_id = $2`, orgID, recallID)
 	if err != nil {
 		return nil, s.Wrap(err, "read recall actions")
 	}
 	defer rows.Close()
-	out := map[string]bool{}
+	out := map[string]actionState{}
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		var a actionState
+		if err := rows.Scan(&id, &a.status, &a.basis); err != nil {
 			return nil, s.Wrap(err, "scan recall action")
 		}
-		out[id] = true
+		a.basis = basisOfRow(a.basis)
+		out[id] = a
 	}
 	return out, s.Wrap(rows.Err(), "read recall actions")
 }
 
-// StartRecallActions adds an action for every patient the recall finds
-// who has none yet: "to contact" for the affected, "to check" for the
-// possibly affected and those whose devices were removed; it returns how
-// many were added. Run it again after more devices are recorded.
+// basisRank orders the bases by how serious they are: a device still
+// implanted that is affected, then one possibly affected, then only
+// devices since removed.
+func basisRank(basis string) int {
+	switch basis {
+	case devices.BasisAffected:
+		return 2
+	case devices.BasisPossible:
+		return 1
+	}
+	return 0
+}
+
+// raised reports whether the recall now finds a patient, whose action is
+// a, on a more serious basis than the action was started on: a patient
+// checked and marked not affected on a near lot who has since received a
+// device of a recalled lot, say. Their recall work must start again.
+func (a actionState) raised(basis string) bool { return basisRank(basis) > basisRank(a.basis) }
+
+// RecallStart is what StartRecallWork did: patients added to the recall
+// work, and patients whose work started again because the recall now
+// finds them on a more serious basis.
+type RecallStart struct {
+	Added    int `json:"added"`
+	Reopened int `json:"reopened"`
+}
+
+// StartRecallActions is StartRecallWork, returning the number of patients
+// added or reopened.
 func (s *DB) StartRecallActions(ctx context.Context, orgID store.OrgID, recallID string) (int, error) {
+	st, err := s.StartRecallWork(ctx, orgID, recallID)
+	return st.Added + st.Reopened, err
+}
+
+// StartRecallWork adds an action for every patient the recall finds who
+// has none yet: "to contact" for the affected, "to check" for the
+// possibly affected and those whose devices were removed. A patient with
+// an action whom the recall now finds on a more serious basis than the
+// action was started on (possibly affected, or only a removed device, and
+// now affected) has the action's basis raised and its work started again
+// at the basis's first status, whatever its status was (even "not
+// affected"), keeping the note. Run it again after more devices are
+// recorded. One audit entry says how many were added and names the
+// patients reopened. store.NotFound for another organisation's recall.
+func (s *DB) StartRecallWork(ctx context.Context, orgID store.OrgID, recallID string) (RecallStart, error) {
 	rc, err := s.Recall(ctx, orgID, recallID)
 	if err != nil {
-		return 0, err
+		return RecallStart{}, err
 	}
-	n := 0
+	var res RecallStart
 	err = s.Tx(ctx, func(tx *store.Tx) error {
 		ms, err := s.matchDevices(ctx, tx, orgID, rc, nil)
 		if err != nil {
 			return err
 		}
-		started, err := s.actionPatients(ctx, tx, orgID, recallID)
+		started, err := s.actionStates(ctx, tx, orgID, recallID)
 		if err != nil {
 			return err
 		}
-		var todo []patientMatch
+		var todo, reopen []patientMatch
 		byBasis := map[string]int{}
 		for _, p := range groupByPatient(ms) {
-			if !started[p.id] {
+			a, ok := started[p.id]
+			switch {
+			case !ok:
 				todo = append(todo, p)
 				byBasis[p.basis]++
+			case a.raised(p.basis):
+				reopen = append(reopen, p)
 			}
 		}
 		now := s.Now()
@@ -495,10 +584,26 @@ func (s *DB) StartRecallActions(ctx context.Context, orgID store.OrgID, recallID
 				return s.Wrap(err, "start recall actions")
 			}
 		}
-		n = len(todo)
-		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "recall.match", Entity: "recall", EntityID: recallID,
-			Summary: audit.Summarise("patients_added", fmt.Sprint(n), "affected", fmt.Sprint(byBasis[devices.BasisAffected]),
-				"possible", fmt.Sprint(byBasis[devices.BasisPossible]), "explanted", fmt.Sprint(byBasis[devices.BasisExplanted]))})
+		var reopened []string
+		for _, p := range reopen {
+			if _, err := tx.ExecContext(ctx, `UPDATE recall_actions SET status = $1, basis = $2, devices = $3, updated_at = $4 WHERE org_id = $5 AND recall_id = $6 AND patient_id = $7`,
+				devices.FirstAction(p.basis), p.basis, len(p.devs), now, orgID, recallID, p.id); err != nil {
+				return s.Wrap(err, "reopen recall action")
+			}
+			a := started[p.id]
+			reopened = append(reopened, p.id+" ("+a.basis+" "+a.status+" to "+p.basis+" "+devices.FirstAction(p.basis)+")")
+		}
+		res = RecallStart{Added: len(todo), Reopened: len(reopen)}
+		summary := audit.Summarise("patients_added", fmt.Sprint(res.Added), "affected", fmt.Sprint(byBasis[devices.BasisAffected]),
+			"possible", fmt.Sprint(byBasis[devices.BasisPossible]), "explanted", fmt.Sprint(byBasis[devices.BasisExplanted]),
+			"patients_reopened", fmt.Sprint(res.Reopened))
+		if len(reopened) > 0 {
+			summary += "; reopened: " + strings.Join(reopened, ", ")
+		}
+		return tx.Audit(ctx, store.Change{OrgID: orgID, Action: "recall.match", Entity: "recall", EntityID: recallID, Summary: summary})
 	})
-	return n, err
+	if err != nil {
+		return RecallStart{}, err
+	}
+	return res, nil
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/devices"
@@ -343,6 +344,164 @@ func TestRecallActionsBeforeBasis(t *testing.T) {
 		all, err := db.RecallActions(ctx, org, rc.ID)
 		if err != nil || len(all) != 2 || all[0].Basis != devices.BasisAffected || all[1].Basis != devices.BasisPossible {
 			t.Errorf("RecallActions = %+v, %v; want the affected patient first, then the possible one", all, err)
+		}
+	})
+}
+
+// implantIDs lists the implant ids of every device in the patients' lists.
+func implantIDs(ps []devicesdb.AffectedPatient) []string {
+	var out []string
+	for _, p := range ps {
+		for _, d := range p.Devices {
+			out = append(out, d.ImplantID)
+		}
+	}
+	return out
+}
+
+// addImplant records device d, typed by hand unless it says otherwise,
+// in a new procedure of test patient n, and returns its id.
+func addImplant(t *testing.T, db *devicesdb.DB, org store.OrgID, n int, d devices.Device) string {
+	t.Helper()
+	p := hxProc(t, db, org, n)
+	if d.EntryType == "" {
+		d.EntryType = devices.EntryManual
+	}
+	r, err := db.AddImplant(ctx, org, p.ID, d)
+	if err != nil {
+		t.Fatalf("AddImplant(%+v): %v", d, err)
+	}
+	return r.ID
+}
+
+// TestHIBCRecallFindsDevicesRecordedWithAGTIN: a recall naming an HIBC
+// labeler code and catalogue number lists a device typed by hand with its
+// GTIN as well as that labeler code and catalogue number (ManualInput
+// keeps all three): the matcher calls it affected, so the patient lists
+// must find it. Before, the recall query looked for HIBC rules only among
+// devices with no GTIN, so MatchRecall and StartRecallActions never
+// listed the patient while the scan page stopped the same device.
+func TestHIBCRecallFindsDevicesRecordedWithAGTIN(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		db := devicesdb.New(st)
+		org := storetest.Org(t, st, "HRG").ID
+		d, err := devices.ManualInput{GTIN: "09521234543213", Labeler: "H123", Catalogue: "HIP22", Serial: "SN9"}.Device()
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := addImplant(t, db, org, 1, d)
+		rc, err := db.CreateRecall(ctx, org, devices.RecallInput{Reference: "FSN-HRG-1", Kind: "fsn", Issuer: "Northwind", IssuedOn: "2026-11-21",
+			Manufacturer: "Northwind Orthopaedics", ActionRequired: "Review the patients", Affects: "H123/HIP22 all"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lvl, _ := devices.NewMatcher(rc, nil).Classify(devices.RecordedDevice{Device: d}); lvl != devices.MatchAffected {
+			t.Fatalf("premise: matcher level = %q; want affected", lvl)
+		}
+		m, err := db.MatchRecall(ctx, org, rc, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := implantIDs(m.Patients); !slices.Equal(got, []string{id}) {
+			t.Errorf("MatchRecall(H123/HIP22 all) affected = %v; want the implant %s (GTIN + H123/HIP22), which the matcher calls affected", got, id)
+		}
+		if n, err := db.StartRecallActions(ctx, org, rc.ID); err != nil || n != 1 {
+			t.Errorf("StartRecallActions(H123/HIP22 all) = %d, %v; want 1 patient added", n, err)
+		}
+	})
+}
+
+// TestREFRecallFindsDevicesWithAnUncataloguedGTIN: a recall "REF <cat>"
+// lists a device typed by hand with a GTIN that is not (yet) in the
+// catalogue and the manufacturer and catalogue number on its label, and a
+// near catalogue number of its own for review. Before, the recall query
+// looked only at GTINs whose catalogue entry carries the catalogue number
+// and at devices with no GTIN, so such a patient was never listed though
+// the matcher calls the device affected.
+func TestREFRecallFindsDevicesWithAnUncataloguedGTIN(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		db := devicesdb.New(st)
+		org := storetest.Org(t, st, "RFG").ID
+		same, err := devices.ManualInput{GTIN: "09521234543213", Manufacturer: "Acme Orthopaedics", Catalogue: "71-345", Lot: "L1"}.Device()
+		if err != nil {
+			t.Fatal(err)
+		}
+		near, err := devices.ManualInput{GTIN: rcGTIN(7), Manufacturer: "Acme Orthopaedics", Catalogue: "71345", Lot: "L1"}.Device()
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := devices.ManualInput{GTIN: rcGTIN(8), Manufacturer: "Acme Orthopaedics", Catalogue: "99-999", Lot: "L1"}.Device()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameID, nearID := addImplant(t, db, org, 2, same), addImplant(t, db, org, 3, near)
+		addImplant(t, db, org, 4, other)
+		rc := rcRecall(t, db, org, "FSN-RFG-1", "REF 71-345 lots L1")
+		if lvl, _ := devices.NewMatcher(rc, nil).Classify(devices.RecordedDevice{Device: same}); lvl != devices.MatchAffected {
+			t.Fatalf("premise: matcher level = %q; want affected", lvl)
+		}
+		m, err := db.MatchRecall(ctx, org, rc, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := implantIDs(m.Patients); !slices.Equal(got, []string{sameID}) {
+			t.Errorf("MatchRecall(REF 71-345 lots L1) affected = %v; want the implant %s (GTIN not catalogued, Acme, REF 71-345, lot L1)", got, sameID)
+		}
+		if got := implantIDs(m.Possible); !slices.Equal(got, []string{nearID}) {
+			t.Errorf("MatchRecall(REF 71-345 lots L1) possible = %v; want the implant %s (GTIN not catalogued, Acme, REF 71345, lot L1)", got, nearID)
+		}
+	})
+}
+
+// TestREFRecallWarnsOnTheProcedurePage: a device that a recall's patient
+// list shows as affected carries the "Under open recall" warning on the
+// procedure and patient pages. Here the recall names a catalogue number
+// (REF) that the device's catalogue entry carries. Before, the warnings
+// asked each rule on its own, without the recall's manufacturer or the
+// device's catalogue entry, so the device was listed in the recall but
+// shown to the clinician with no recall warning.
+func TestREFRecallWarnsOnTheProcedurePage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		db := devicesdb.New(st)
+		org := storetest.Org(t, st, "RFW").ID
+		if _, err := db.ImportCatalogue(ctx, org, []devices.Product{
+			{GTIN: rcGTIN(2), Manufacturer: "Acme Orthopaedics Ltd", Model: "Hip A", DeviceType: 89, CatalogueNumber: "71-345"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		p := hxProc(t, db, org, 61)
+		rec, err := db.AddImplant(ctx, org, p.ID, devices.Device{GTIN: rcGTIN(2), Lot: "L1", Serial: "S61", EntryType: devices.EntryManual})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc := rcRecall(t, db, org, "FSN-RFW-1", "REF 71-345 lots L1")
+		m, err := db.MatchRecall(ctx, org, rc, 0)
+		if err != nil || !slices.Contains(implantIDs(m.Patients), rec.ID) {
+			t.Fatalf("premise: MatchRecall affected = %v, %v; want implant %s", implantIDs(m.Patients), err, rec.ID)
+		}
+		isRecall := func(w devicesdb.Warning) bool { return w.Kind == "recall" && strings.Contains(w.Message, "FSN-RFW-1") }
+		pd, err := db.Procedure(ctx, org, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pd.Implants) != 1 || !slices.ContainsFunc(pd.Implants[0].Warnings, isRecall) {
+			t.Errorf("Procedure().Implants = %+v; want one implant with a recall warning for open recall FSN-RFW-1, which lists it as affected", pd.Implants)
+		}
+		procs, err := db.PatientProcedures(ctx, org, p.PatientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(procs) != 1 || len(procs[0].Implants) != 1 || !slices.ContainsFunc(procs[0].Implants[0].Warnings, isRecall) {
+			t.Errorf("PatientProcedures() = %+v; want the implant with a recall warning for FSN-RFW-1", procs)
+		}
+		// A device recorded after the recall is warned about as it is added.
+		p2 := hxProc(t, db, org, 62)
+		rec2, err := db.AddImplant(ctx, org, p2.ID, devices.Device{GTIN: rcGTIN(2), Lot: "L1", Serial: "S62", EntryType: devices.EntryManual})
+		if err != nil || !slices.ContainsFunc(rec2.Warnings, isRecall) {
+			t.Errorf("AddImplant(REF 71-345, lot L1) warnings = %+v, %v; want a recall warning for FSN-RFW-1", rec2.Warnings, err)
 		}
 	})
 }

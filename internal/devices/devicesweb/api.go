@@ -385,16 +385,12 @@ func (s *Module) apiCloseRecall(w http.ResponseWriter, r *http.Request) error {
 	return web.WriteJSON(w, http.StatusOK, rc)
 }
 
-type apiRecallMatchResult struct {
-	Added int `json:"added"`
-}
-
 func (s *Module) apiMatchRecall(w http.ResponseWriter, r *http.Request) error {
-	n, err := s.dev.StartRecallActions(r.Context(), devOrg(r), r.PathValue("id"))
+	st, err := s.dev.StartRecallWork(r.Context(), devOrg(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	return web.WriteJSON(w, http.StatusOK, apiRecallMatchResult{Added: n})
+	return web.WriteJSON(w, http.StatusOK, st)
 }
 
 type apiRecallActionIn struct {

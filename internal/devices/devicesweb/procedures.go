@@ -232,15 +232,21 @@ func productWords(d devices.Device) string {
 	return k.Manufacturer + ", catalogue number " + k.Catalogue
 }
 
+// deviceWords names a device for people: its product (productWords),
+// then its lot and serial number when recorded.
+func deviceWords(d devices.Device) string {
+	msg := productWords(d)
+	if d.Lot != "" {
+		msg += ", lot " + d.Lot
+	}
+	if d.Serial != "" {
+		msg += ", serial " + d.Serial
+	}
+	return msg
+}
+
 func addedFlash(rec devicesdb.ImplantRecord) string {
-	msg := "Device added: " + productWords(rec.Device)
-	if rec.Lot != "" {
-		msg += ", lot " + rec.Lot
-	}
-	if rec.Serial != "" {
-		msg += ", serial " + rec.Serial
-	}
-	msg += "."
+	msg := "Device added: " + deviceWords(rec.Device) + "."
 	if len(rec.Warnings) > 0 {
 		msg += " Check the warnings on its line."
 	}

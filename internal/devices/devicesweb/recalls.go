@@ -3,7 +3,6 @@ package devicesweb
 import (
 	"bytes"
 	"encoding/csv"
-	"fmt"
 	"github.com/clinsafe/clinsafe/internal/devices/devicesdb"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/web"
@@ -451,13 +450,20 @@ func (s *Module) devicesCloseRecall(w http.ResponseWriter, r *http.Request) erro
 
 func (s *Module) devicesMatchRecall(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	n, err := s.dev.StartRecallActions(r.Context(), devOrg(r), id)
+	st, err := s.dev.StartRecallWork(r.Context(), devOrg(r), id)
 	if err != nil {
 		return err
 	}
+	var said []string
+	if st.Added > 0 {
+		said = append(said, text.Count(st.Added, "patient", "patients")+" added to the recall work.")
+	}
+	if st.Reopened > 0 {
+		said = append(said, text.Count(st.Reopened, "patient's", "patients'")+" recall work started again: the recall now finds a device affecting them more than when their work began.")
+	}
 	msg := "No new patients: everyone affected already has a recall action."
-	if n > 0 {
-		msg = text.Count(n, "patient", "patients") + " added to the recall work, to contact."
+	if len(said) > 0 {
+		msg = strings.Join(said, " ")
 	}
 	return s.k.Redirect(w, r, "/devices/recalls/"+id+"#actions", msg)
 }
@@ -515,7 +521,7 @@ func (s *Module) devicesRecallCSV(w http.ResponseWriter, r *http.Request) error 
 	for _, a := range acts {
 		var devs []string
 		for _, d := range a.Devices {
-			devs = append(devs, fmt.Sprintf("GTIN %s lot %s serial %s", d.GTIN, d.Lot, d.Serial))
+			devs = append(devs, deviceWords(d.Device()))
 		}
 		p := a.Patient
 		changed := ""

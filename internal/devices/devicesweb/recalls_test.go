@@ -524,3 +524,52 @@ func checkLettersCSVDates(t *testing.T, w *recallWorld) {
 		}
 	}
 }
+
+// TestLettersCSVNamesDevicesWithoutAGTIN: the recall letters CSV names
+// each device's product as the pages do: its GTIN, its HIBC labeler code
+// and catalogue number, or its manufacturer and catalogue number, then
+// its lot and serial number when recorded. Before, every device was
+// written "GTIN %s lot %s serial %s", so a device without a GTIN came out
+// as "GTIN  lot  serial SN9" and the letter did not say which product was
+// recalled.
+func TestLettersCSVNamesDevicesWithoutAGTIN(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		c := f.Client(t, "A/devices")
+		ctx := audit.WithActor(context.Background(), audit.Actor{Name: "test"})
+		db := devicesdb.New(st)
+		p, err := db.CreateProcedure(ctx, f.OrgA.ID, devices.PatientInput{NHSNumber: "943 476 5919", Name: "Ada Patient", BirthDate: "1950-01-02"},
+			devices.ProcedureInput{PerformedOn: "2026-11-20", Site: "Theatre 2", Laterality: "right", Clinician: "Mr B Surgeon", Description: "Right hip replacement"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []devices.Device{
+			{Labeler: "H123", Catalogue: "HIP22", Serial: "SN9", EntryType: devices.EntryManual},
+			{Manufacturer: "Northwind", Catalogue: "CUP-7", Lot: "L4", EntryType: devices.EntryManual},
+		} {
+			if _, err := db.AddImplant(ctx, f.OrgA.ID, p.ID, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rc, err := db.CreateRecall(ctx, f.OrgA.ID, devices.RecallInput{Reference: "FSN-CSV-1", Kind: "fsn", Issuer: "Northwind", IssuedOn: "2026-11-01",
+			Manufacturer: "Northwind", ActionRequired: "Review", Affects: "H123/HIP22 all\nREF CUP-7 all"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.StartRecallActions(ctx, f.OrgA.ID, rc.ID); err != nil || n != 1 {
+			t.Fatalf("StartRecallActions = %d, %v; want 1", n, err)
+		}
+		rows, err := csv.NewReader(strings.NewReader(webtest.Get(t, c, f.Srv.URL+"/devices/recalls/"+rc.ID+"/letters.csv", 200))).ReadAll()
+		if err != nil || len(rows) != 2 {
+			t.Fatalf("letters.csv: %d rows, %v; want a header and one patient", len(rows), err)
+		}
+		col := slices.Index(rows[0], "devices")
+		if col < 0 {
+			t.Fatalf("letters.csv has no devices column: %q", rows[0])
+		}
+		want := "labeler H123, catalogue number HIP22, serial SN9; Northwind, catalogue number CUP-7, lot L4"
+		if got := rows[1][col]; got != want {
+			t.Errorf("letters.csv devices = %q; want %q", got, want)
+		}
+	})
+}
