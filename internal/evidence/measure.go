@@ -113,7 +113,8 @@ var Measures = []Measure{
 	{Code: "feedback_time", Title: "Time from report to first feedback", Unit: "days (mean)", Source: FromCounts, Dim: DimFeedbackMins,
 		About: "The mean number of days from a report to the first feedback its reporter was given, by the day it was reported.", Direction: spc.Decrease, Available: true},
 	{Code: "reporting_rate", Title: "Reporting rate per 1,000 bed days", Unit: "per 1,000 bed days", Source: FromBedDays, Dim: DimAll, MonthlyOnly: true,
-		About: "Safety events reported per 1,000 occupied bed days, for the months the organisation entered its bed days.", Direction: spc.Increase, Available: true},
+		About: "Safety events reported per 1,000 occupied bed days, for the months the organisation entered its bed days. " +
+			"For a network, each month counts only the events of the members that entered bed days for it.", Direction: spc.Increase, Available: true},
 	{Code: "training_coverage", Title: "Training coverage", Unit: "% in date", Source: FromTraining,
 		About: "The share of assigned training in date on the last day of each period. The denominator is the assignments due by that day: " +
 			"one per person and course, for the assignments in force that day (made by then and not withdrawn), counting the earliest due date " +
@@ -203,9 +204,11 @@ func MeasureByCode(code string) (Measure, bool) {
 func (m Measure) Filterable(dim string) bool { return slices.Contains(m.Filters, dim) }
 
 // Counts is the dimension and value of the counts the measure reads with
-// the filter dim=value ("" for none).
+// the filter dim=value (dim "" for none). Whether there is a filter is
+// told by its dimension alone: "" is a value too (harm "No harm
+// recorded").
 func (m Measure) Counts(dim, value string) (string, string) {
-	if dim != "" && value != "" {
+	if dim != "" {
 		return dim, value
 	}
 	return m.Dim, m.Value

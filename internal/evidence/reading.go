@@ -36,6 +36,9 @@ func Chart(m Measure, pts []Point, opt spc.Options) (*spc.Result, error) {
 func CannotDraw(err error, points int) string {
 	var e *spc.Error
 	switch {
+	case errors.Is(err, spc.ErrTooFewPoints) && points >= 2:
+		// The series is long enough: a part of it between marked changes is not.
+		return fmt.Sprintf("A marked change leaves a part of this chart with fewer than 2 points (the chart has %d); each part between changes needs at least 2.", points)
 	case errors.Is(err, spc.ErrTooFewPoints):
 		return fmt.Sprintf("This chart needs at least 2 points; there %s %d. Choose a longer span or a shorter period.", isAre(points), points)
 	case errors.Is(err, spc.ErrBaseline):

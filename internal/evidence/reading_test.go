@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +89,24 @@ func TestReading(t *testing.T) {
 	}
 	if got := CannotDraw(spc.ErrTooFewPoints, 1); !strings.Contains(got, "at least 2 points; there is 1") {
 		t.Errorf("CannotDraw = %q", got)
+	}
+}
+
+// A series long enough to draw whose part between marked changes is too
+// short is not said to be too short itself. Before, the message read
+// "This chart needs at least 2 points; there are 27".
+func TestCannotDrawTooShortPart(t *testing.T) {
+	x, y := make([]time.Time, 27), make([]float64, 27)
+	for i := range x {
+		x[i], y[i] = time.Date(2026, 5, 25, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*i), float64(6+i%2)
+	}
+	_, err := spc.XmR(x, y, spc.Options{Rebase: []time.Time{x[26]}})
+	if !errors.Is(err, spc.ErrTooFewPoints) {
+		t.Fatalf("XmR rebased at the last point: %v, want too few points", err)
+	}
+	got := CannotDraw(err, len(x))
+	if strings.Contains(got, "there are 27") || !strings.Contains(got, "A marked change leaves a part of this chart with fewer than 2 points") {
+		t.Errorf("CannotDraw of a one-point part of 27 points = %q, want it to say a part is too short", got)
 	}
 }
 

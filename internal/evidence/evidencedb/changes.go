@@ -81,7 +81,7 @@ func (s *DB) MarkChange(ctx context.Context, orgID store.OrgID, c MarkedChange) 
 	f.Check(!c.On.IsZero() && c.On.After(clock.Today(s.Now())), "changed_on", "The day of the change must not be in the future")
 	f.Check(!c.Period.Valid(), "period", "Select week or month")
 	if ok && c.Dim != "" {
-		f.Check(!m.Filterable(c.Dim) || c.Value == "", "dim", "This measure cannot be narrowed that way")
+		f.Check(!m.Filterable(c.Dim) || !m.ValidValue(c.Dim, c.Value), "dim", "This measure cannot be narrowed that way")
 	}
 	if ok && m.MonthlyOnly {
 		c.Period = evidence.Month

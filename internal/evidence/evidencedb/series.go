@@ -81,7 +81,8 @@ func (g condSet) allows(dim, value string) bool {
 }
 
 // Series returns the measure's series for the organisations orgs (one, or
-// a network's members summed), one point per period from q.From to q.To.
+// a network's members summed), one point per whole period from the one
+// holding q.From to the one holding q.To, and none after today (span).
 // Counts of events come from the counts table, never the raw events;
 // hazards and actions from the risk and events wings. Invalid for a
 // filter the measure does not have or a measure without data yet.
@@ -108,12 +109,9 @@ func (s *DB) Series(ctx context.Context, orgs []store.OrgID, q Query) ([]evidenc
 	if !q.Period.Valid() {
 		return nil, apperr.Field("period", "Select week or month")
 	}
-	if q.To.Before(q.From) {
-		return nil, apperr.Field("from", "The start must be on or before the end")
-	}
-	starts := q.Period.Periods(q.From, q.To)
-	if len(starts) > 1000 {
-		return nil, apperr.Field("from", "Choose a shorter span: a chart has at most 1,000 points")
+	q, starts, err := s.span(q)
+	if err != nil {
+		return nil, err
 	}
 	switch m.Source {
 	case evidence.FromCounts:
@@ -129,6 +127,42 @@ func (s *DB) Series(ctx context.Context, orgs []store.OrgID, q Query) ([]evidenc
 		return pts, err
 	}
 	return nil, apperr.New(apperr.Invalid, "This measure has no data yet")
+}
+
+// span bounds q's series, for every measure alike: it covers whole
+// periods at both ends, from the first day of the period holding From to
+// the last day of the period holding To, and never goes past today (a
+// period that has not happened is not charted, and the period under way
+// is counted to today). It returns q with From and To so bounded and the
+// starts of its periods. Invalid for a start after today or after the
+// end, or a span of more than 1,000 periods.
+func (s *DB) span(q Query) (Query, []time.Time, error) {
+	today := clock.Today(s.Now())
+	if q.From.After(today) {
+		return q, nil, apperr.Field("from", "The start must be today or earlier")
+	}
+	if q.To.Before(q.From) {
+		return q, nil, apperr.Field("from", "The start must be on or before the end")
+	}
+	q.From = q.Period.Start(q.From)
+	q.To = q.Period.Next(q.Period.Start(q.To)).AddDate(0, 0, -1)
+	if q.To.After(today) {
+		q.To = today
+	}
+	starts := q.Period.Periods(q.From, q.To)
+	if len(starts) > 1000 {
+		return q, nil, apperr.Field("from", "Choose a shorter span: a chart has at most 1,000 points")
+	}
+	return q, starts, nil
+}
+
+// lastDay is the last day of the period starting at st that q counts:
+// its own last day, or q.To (today) for the period under way.
+func (q Query) lastDay(st time.Time) time.Time {
+	if last := q.Period.Next(st).AddDate(0, 0, -1); last.Before(q.To) {
+		return last
+	}
+	return q.To
 }
 
 // bucket sums daily counts into the periods starting at starts.
@@ -156,12 +190,12 @@ func article(l string) string {
 	return "a " + l
 }
 
-// combinedDaily counts, per day from..q.To, the events of orgs that hold
-// every filter of q (and the measure's own dimension, as IT incidents
-// are events with IT involved), from each event's own keys
+// combinedDaily counts, per day q.From..q.To, the events of orgs that
+// hold every filter of q (and the measure's own dimension, as IT
+// incidents are events with IT involved), from each event's own keys
 // (evidence_event_counts): the counts table keeps one dimension at a
 // time. Invalid when the span holds more than MaxCombinedEvents events.
-func (s *DB) combinedDaily(ctx context.Context, orgs []store.OrgID, q Query, from time.Time) ([]dayCount, error) {
+func (s *DB) combinedDaily(ctx context.Context, orgs []store.OrgID, q Query) ([]dayCount, error) {
 	if len(orgs) == 0 {
 		return nil, nil
 	}
@@ -171,7 +205,7 @@ func (s *DB) combinedDaily(ctx context.Context, orgs []store.OrgID, q Query, fro
 			cs[m.Dim] = []string{m.Value}
 		}
 	}
-	args := []any{from.Format(time.DateOnly), q.To.Format(time.DateOnly)}
+	args := []any{q.From.Format(time.DateOnly), q.To.Format(time.DateOnly)}
 	in, args := orgsIn(args, orgs)
 	rows, err := s.SQL().QueryContext(ctx, `SELECT day, keys FROM evidence_event_counts WHERE day >= $1 AND day <= $2 AND org_id IN (`+in+`)
 		LIMIT `+strconv.Itoa(MaxCombinedEvents+1), args...)
@@ -234,14 +268,15 @@ func label(dim string) string {
 	return strconv.Quote(dim)
 }
 
+// countSeries counts the events of orgs per period, q as span bounds it.
 func (s *DB) countSeries(ctx context.Context, orgs []store.OrgID, q Query, starts []time.Time) ([]evidence.Point, error) {
 	dim, value := q.Measure.Counts(q.Dim, q.Value)
 	var days []dayCount
 	var err error
 	if q.combined() {
-		days, err = s.combinedDaily(ctx, orgs, q, starts[0])
+		days, err = s.combinedDaily(ctx, orgs, q)
 	} else {
-		days, err = s.daily(ctx, orgs, dim, value, starts[0], q.To)
+		days, err = s.daily(ctx, orgs, dim, value, q.From, q.To)
 	}
 	if err != nil {
 		return nil, err
@@ -264,26 +299,44 @@ func (s *DB) countSeries(ctx context.Context, orgs []store.OrgID, q Query, start
 	return out, nil
 }
 
+// rateSeries is the events of orgs per 1,000 of their bed days, by
+// month. Each month counts only the events of the members of orgs that
+// entered bed days for it, over their bed days: the events of a member
+// without bed days would have no denominator and inflate the rate. This
+// keeps every month whose bed days some member entered, rather than
+// leaving a network's months out until the last member enters them (a
+// member that never does would empty the chart); the u chart's limits
+// follow each month's bed days, and the measure's About says so. A month
+// no member entered bed days for has no point.
 func (s *DB) rateSeries(ctx context.Context, orgs []store.OrgID, q Query, starts []time.Time) ([]evidence.Point, error) {
-	beds, err := s.bedDays(ctx, orgs)
-	if err != nil {
-		return nil, err
-	}
 	cq := q
 	cq.Measure.Source = evidence.FromCounts
-	counts, err := s.countSeries(ctx, orgs, cq, starts)
-	if err != nil {
-		return nil, err
-	}
-	var out []evidence.Point
-	for _, p := range counts {
-		b := beds[p.Start.Format("2006-01")]
-		if b <= 0 {
+	num, den := make([]float64, len(starts)), make([]float64, len(starts))
+	for _, o := range orgs {
+		beds, err := s.bedDays(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(starts, func(st time.Time) bool { return beds[st.Format("2006-01")] > 0 }) {
 			continue
 		}
-		p.Den = float64(b)
-		p.Value = p.Num / p.Den * 1000
-		out = append(out, p)
+		counts, err := s.countSeries(ctx, []store.OrgID{o}, cq, starts)
+		if err != nil {
+			return nil, err
+		}
+		for i, p := range counts {
+			if b := beds[p.Start.Format("2006-01")]; b > 0 {
+				num[i] += p.Num
+				den[i] += float64(b)
+			}
+		}
+	}
+	var out []evidence.Point
+	for i, st := range starts {
+		if den[i] <= 0 {
+			continue
+		}
+		out = append(out, evidence.Point{Start: st, Label: q.Period.Label(st), Num: num[i], Den: den[i], Value: num[i] / den[i] * 1000})
 	}
 	return out, nil
 }
@@ -381,14 +434,10 @@ func (s *DB) actionSeries(ctx context.Context, orgs []store.OrgID, q Query, star
 			}
 		}
 	}
-	today := clock.Today(s.Now())
 	out := make([]evidence.Point, len(starts))
 	for i, st := range starts {
 		// Counted on the last day of the period (today for the current one).
-		last := q.Period.Next(st).AddDate(0, 0, -1)
-		if last.After(today) {
-			last = today
-		}
+		last := q.lastDay(st)
 		n := 0
 		for _, sp := range spans {
 			if sp.due.Before(last) && (sp.closed.IsZero() || sp.closed.After(last)) {
@@ -433,13 +482,9 @@ func (s *DB) trainingSeries(ctx context.Context, orgs []store.OrgID, q Query, st
 			return nil, false, apperr.Field("value", "Select a course from the list")
 		}
 	}
-	today := clock.Today(s.Now())
 	days := make([]time.Time, len(starts))
 	for i, st := range starts {
-		days[i] = q.Period.Next(st).AddDate(0, 0, -1)
-		if days[i].After(today) {
-			days[i] = today
-		}
+		days[i] = q.lastDay(st)
 	}
 	due, in := make([]int, len(starts)), make([]int, len(starts))
 	anyAssigned := false
@@ -471,7 +516,11 @@ func (s *DB) TrainingAssigned(ctx context.Context, orgs []store.OrgID, q Query) 
 	if q.To.Before(q.From) || !q.Period.Valid() {
 		return false, nil
 	}
-	_, assigned, err := s.trainingSeries(ctx, orgs, q, q.Period.Periods(q.From, q.To))
+	q, starts, err := s.span(q)
+	if err != nil {
+		return false, err
+	}
+	_, assigned, err := s.trainingSeries(ctx, orgs, q, starts)
 	return assigned, err
 }
 
@@ -495,16 +544,15 @@ type BedDays struct {
 	BedDays int64  `json:"bed_days"`
 }
 
-func (s *DB) bedDays(ctx context.Context, orgs []store.OrgID) (map[string]int64, error) {
+// bedDays is orgID's bed days by month (YYYY-MM).
+func (s *DB) bedDays(ctx context.Context, orgID store.OrgID) (map[string]int64, error) {
+	bs, err := s.ListBedDays(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]int64{}
-	for _, o := range orgs {
-		bs, err := s.ListBedDays(ctx, o)
-		if err != nil {
-			return nil, err
-		}
-		for _, b := range bs {
-			out[b.Month] += b.BedDays
-		}
+	for _, b := range bs {
+		out[b.Month] = b.BedDays
 	}
 	return out, nil
 }

@@ -4,7 +4,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/clinsafe/clinsafe/internal/apperr"
+	"github.com/clinsafe/clinsafe/internal/events"
+	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
 	"github.com/clinsafe/clinsafe/internal/evidence/evidenceweb"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
@@ -58,6 +62,44 @@ func TestFiltersNothingHoldsAndBadInput(t *testing.T) {
 					t.Errorf("GET %s: %d, want 422 with the target's message", u, resp.StatusCode)
 				}
 			}
+		}
+	})
+}
+
+// The "No harm recorded" choice of reported harm charts the events with
+// no harm recorded, and the chart's title names it. Before, an empty
+// value was taken for no filter, so the chart counted every event (5
+// here, where 2 have no patient and so no harm) under the title of all
+// safety events.
+func TestNoHarmRecordedChoiceChartsEventsWithoutHarm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.DB) {
+		f := webtest.NewFixture(t, st)
+		reportIncidents(t, st, f, "Ward 7", "Ward 7", "Ward 9")
+		u := f.Users["A/reporter"]
+		st.SetClock(func() time.Time { return storetest.FixedTime.AddDate(0, 0, -14) })
+		for range 2 {
+			rec := incident("Wrong dose", "Ward 7", "")
+			rec.Answers[events.AnsPatientsSaid] = []string{"n"}
+			delete(rec.Groups, events.GroupPatients)
+			if _, err := eventsdb.New(st).Report(storetest.As(u), f.OrgA.ID, rec, eventsdb.Submission{Audience: events.Staff, ReporterID: u.ID}); err != nil {
+				t.Fatalf("Report: %v (%v)", err, apperr.FieldsOf(err))
+			}
+		}
+		st.SetClock(func() time.Time { return storetest.FixedTime })
+		cso := f.Client(t, "A/cso")
+		q := url.Values{"period": {"month"}, "to": {"2026-11-24"}}
+		body := webtest.Get(t, cso, f.Srv.URL+"/evidence/measures/events?"+q.Encode(), 200)
+		if !strings.Contains(body, `<option value="reported_harm:">No harm recorded</option>`) {
+			t.Fatalf("the page offers no \"No harm recorded\" choice")
+		}
+		q.Set("filter", "reported_harm:")
+		a := getSPC(t, cso, f.Srv.URL+"/api/v1/evidence/measures/events/spc?"+q.Encode())
+		if n := len(a.Points); n == 0 || a.Points[n-1].Value != 2 {
+			t.Errorf("events with no harm recorded in November: %+v, want 2 (5 is every event)", a.Points[max(0, n-1):])
+		}
+		body = webtest.Get(t, cso, f.Srv.URL+"/evidence/measures/events?"+q.Encode(), 200)
+		if want := "<h2>Safety events reported: Reported harm No harm recorded by month</h2>"; !strings.Contains(body, want) {
+			t.Errorf("the chart of no harm recorded is not titled %q", want)
 		}
 	})
 }

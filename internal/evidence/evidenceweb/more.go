@@ -3,7 +3,6 @@ package evidenceweb
 import (
 	"math"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -14,11 +13,6 @@ import (
 	"github.com/clinsafe/clinsafe/internal/web"
 	"github.com/clinsafe/clinsafe/spc"
 )
-
-func urlValues(f Filters) url.Values {
-	v, _ := url.ParseQuery(f.Query())
-	return v
-}
 
 // SystemOptions are the organisation's systems as choices.
 func (s *Module) systemOptions(r *http.Request) ([]web.Option, error) {

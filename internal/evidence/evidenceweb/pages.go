@@ -268,9 +268,15 @@ func (s *Module) markChange(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	return s.k.Redirect(w, r, "/evidence/measures/"+m.Code+"?"+f.Query(), "Change marked: the chart is rebased there")
+	return s.k.Redirect(w, r, "/evidence/measures/"+m.Code+"?"+f.Query(), "Change marked: the chart is rebased there when it has at least 2 points on each side")
 }
 
+// attachChange attaches a change's before-and-after statement to its
+// system's safety case: the statement as the measure page showed it. The
+// attach form carries the page's query (its filters, span and options)
+// and the statement shown; the statement is read again by the page's own
+// code (measureView) and attached only when it is the one shown, so new
+// data since the page was drawn is a Conflict, never a silent change.
 func (s *Module) attachChange(w http.ResponseWriter, r *http.Request) error {
 	p := web.PrincipalFrom(r.Context())
 	if err := web.ParseForm(r); err != nil {
@@ -284,40 +290,47 @@ func (s *Module) attachChange(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return store.NotFound("Measure")
 	}
-	st, err := s.statement(r, m, c)
+	st, f, err := s.shownStatement(r, m, c, r.PostForm.Get("query"))
 	if err != nil {
 		return err
+	}
+	if shown := r.PostForm.Get("statement"); shown != "" && shown != st.Words() {
+		return apperr.New(apperr.Conflict, "The statement has changed since the page was shown, as the data has changed: read it again on the chart, then attach it")
 	}
 	if _, err := s.ev.AttachChange(r.Context(), p.Org.ID, c.ID, st.Words()); err != nil {
 		return err
 	}
-	q := Filters{Period: string(c.Period), Dim: c.Dim, Value: c.Value}
-	return s.k.Redirect(w, r, "/evidence/measures/"+m.Code+"?"+q.Query(), "Statement attached to the safety case of "+c.SystemName)
+	return s.k.Redirect(w, r, "/evidence/measures/"+m.Code+"?"+f.Query(), "Statement attached to the safety case of "+c.SystemName)
 }
 
-// statement reads change c's before-and-after statement now, over the
-// chart of its series from a year before it to today.
-func (s *Module) statement(r *http.Request, m evidence.Measure, c evidencedb.MarkedChange) (evidence.Statement, error) {
-	p := web.PrincipalFrom(r.Context())
-	f := Filters{Period: string(c.Period), Dim: c.Dim, Value: c.Value}
-	_, q, opt, err := parseFilters(urlValues(f), m, s.ev.Now())
+// shownStatement reads change c's before-and-after statement as the
+// measure page shows it for query (the page's query; "" for the page of
+// c's series as it opens), by the same code as the page. Invalid when the
+// query is not of c's chart or the chart has no statement of c.
+func (s *Module) shownStatement(r *http.Request, m evidence.Measure, c evidencedb.MarkedChange, query string) (evidence.Statement, Filters, error) {
+	if query == "" {
+		query = Filters{Period: string(c.Period), Dim: c.Dim, Value: c.Value}.Query()
+	}
+	r.URL.RawQuery = query
+	v, err := s.measureView(r, m)
 	if err != nil {
-		return evidence.Statement{}, err
+		return evidence.Statement{}, v.Filters, err
 	}
-	if from := c.On.AddDate(-1, 0, 0); from.Before(q.From) {
-		q.From = from
+	if v.Filters.Combined() || v.Filters.Dim != c.Dim || v.Filters.Value != c.Value {
+		return evidence.Statement{}, v.Filters, apperr.New(apperr.Invalid, "This change is marked on another chart: attach its statement from the chart it is marked on")
 	}
-	pts, err := s.ev.Series(r.Context(), []store.OrgID{p.Org.ID}, q)
-	if err != nil {
-		return evidence.Statement{}, err
+	for _, cv := range v.Changes {
+		if cv.ID != c.ID {
+			continue
+		}
+		if cv.Problem != "" {
+			return cv.Statement, v.Filters, apperr.New(apperr.Invalid, "%s", cv.Problem)
+		}
+		return cv.Statement, v.Filters, nil
 	}
-	others, err := s.ev.Changes(r.Context(), p.Org.ID, c.Measure, c.Dim, c.Value)
-	if err != nil {
-		return evidence.Statement{}, err
+	why := v.CannotDraw
+	if why == "" {
+		why = "This chart has no statement of the change."
 	}
-	st, err := evidence.Judge(m, pts, q.Period, evidence.Change{Title: c.Title, On: c.On}, evidencedb.Others(others), opt)
-	if err != nil {
-		return st, apperr.New(apperr.Invalid, "%s", evidence.CannotDraw(err, len(pts)))
-	}
-	return st, nil
+	return evidence.Statement{}, v.Filters, apperr.New(apperr.Invalid, "There is no statement to attach. %s", why)
 }

@@ -35,6 +35,9 @@ type Filters struct {
 	Screen    string // "off" keeps every moving range (the NHS England tool)
 	Shift     string // run length for a shift
 	Target    string
+	// EndAsked is the end typed when it was after today (To is then
+	// today): the chart says so.
+	EndAsked string
 }
 
 // Query returns f as a plain URL query.
@@ -115,6 +118,11 @@ func parseFilters(q url.Values, m evidence.Measure, now time.Time) (Filters, evi
 		if err == nil {
 			sq.To = t
 		}
+		// The periods after today have not happened: an end after today
+		// is taken as today, and the chart says so (Notes).
+		if err == nil && t.After(today) {
+			f.EndAsked, f.To, sq.To = f.To, today.Format(time.DateOnly), today
+		}
 	}
 	span := 26 * 7
 	if sq.Period == evidence.Month {
@@ -183,6 +191,10 @@ type ChartView struct {
 	CannotDraw string
 	Rows       []Row
 	Changes    []ChangeView
+	// Notes say how the chart differs from what was asked: an end after
+	// today taken as today, a marked change it is not rebased at. The
+	// reading ends with them.
+	Notes []string
 }
 
 // Title is the chart's title with its filters: "Safety events reported:
@@ -193,9 +205,6 @@ func (v ChartView) Title() string {
 	var dims []string
 	vals := map[string][]string{}
 	for _, c := range v.Filters.Conds() {
-		if c.Value == "" && !v.Filters.Combined() {
-			continue
-		}
 		if _, ok := vals[c.Dim]; !ok {
 			dims = append(dims, c.Dim)
 		}
@@ -308,21 +317,17 @@ func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evi
 		v.CannotDraw = evidence.CannotDraw(spc.ErrTooFewPoints, len(pts))
 		return v, nil
 	}
-	// Rebase at each marked change strictly inside the chart, one per period.
-	for _, c := range changes {
-		at := v.Period.Start(c.On)
-		if at.After(pts[0].Start) && !at.After(pts[len(pts)-1].Start) && !slices.ContainsFunc(opt.Rebase, at.Equal) {
-			opt.Rebase = append(opt.Rebase, at)
-		}
+	if f.EndAsked != "" {
+		v.Notes = append(v.Notes, fmt.Sprintf("The end chosen, %s, is after today, so the chart ends today.", f.EndAsked))
 	}
-	slices.SortFunc(opt.Rebase, func(a, b time.Time) int { return a.Compare(b) })
+	opt.Rebase, v.Notes = rebases(pts, v.Period, changes, v.Notes)
 	res, err := evidence.Chart(q.Measure, pts, opt)
 	if err != nil {
 		v.CannotDraw = evidence.CannotDraw(err, len(pts))
 		return v, nil
 	}
 	v.Result = res
-	v.Reading = evidence.Reading(res, v.Period)
+	v.Reading = strings.Join(append([]string{evidence.Reading(res, v.Period)}, v.Notes...), " ")
 	for i, p := range res.Points {
 		if i < len(v.Rows) {
 			v.Rows[i].Mean, v.Rows[i].Lower, v.Rows[i].Upper, v.Rows[i].Class = evidence.Num(p.Mean), evidence.Num(p.LPL), evidence.Num(p.UPL), p.Type.Words()
@@ -341,6 +346,33 @@ func (s *Module) chart(ctx context.Context, orgs []store.OrgID, f Filters, q evi
 		v.Changes = append(v.Changes, cv)
 	}
 	return v, nil
+}
+
+// rebases are the days a chart of pts is rebased at: the period of each
+// marked change strictly inside it, one per period, where every part of
+// the chart keeps at least 2 points (spc refuses a shorter part, and a
+// new baseline of one point says nothing). A change too near either end
+// of the chart or another rebase is drawn without a new baseline, and a
+// note says why; changes in one period share its rebase.
+func rebases(pts []evidence.Point, p evidence.Period, changes []evidencedb.MarkedChange, notes []string) ([]time.Time, []string) {
+	cs := slices.Clone(changes)
+	slices.SortStableFunc(cs, func(a, b evidencedb.MarkedChange) int { return a.On.Compare(b.On) })
+	var out []time.Time
+	prev := 0 // the first point of the part before the next rebase
+	for _, c := range cs {
+		at := p.Start(c.On)
+		if !at.After(pts[0].Start) || at.After(pts[len(pts)-1].Start) || slices.ContainsFunc(out, at.Equal) {
+			continue
+		}
+		i := slices.IndexFunc(pts, func(pt evidence.Point) bool { return !pt.Start.Before(at) })
+		if i-prev < 2 || len(pts)-i < 2 {
+			notes = append(notes, fmt.Sprintf("The chart is not rebased at %q on %s: each part of a rebased chart needs at least 2 %ss.",
+				c.Title, c.On.Format("2 January 2006"), p.Noun()))
+			continue
+		}
+		out, prev = append(out, at), i
+	}
+	return out, notes
 }
 
 // filterChoices are the values a filter of measure m may take in orgs.
