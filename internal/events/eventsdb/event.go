@@ -474,7 +474,13 @@ func WrittenIn(tx *store.Tx, c store.Change) (Written, bool) {
 // event as it stands at the audit entry and after.
 func (s *DB) submitted(ctx context.Context, tx *store.Tx, w Written) (Event, error) {
 	e := w.Event
-	if err := s.AddHistory(ctx, tx, e.OrgID, e.ID, events.Submitted, ""); err != nil {
+	hctx := ctx
+	if e.Confidential {
+		// Every handler reads the history; only the patient safety lead
+		// may know who made a confidential report.
+		hctx = audit.WithActor(ctx, audit.Actor{Name: "reporter", RequestID: audit.ActorFrom(ctx).RequestID})
+	}
+	if err := s.AddHistory(hctx, tx, e.OrgID, e.ID, events.Submitted, ""); err != nil {
 		return Event{}, err
 	}
 	if err := s.indexEvent(ctx, tx, e, w.New); err != nil {

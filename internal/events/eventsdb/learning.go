@@ -284,12 +284,17 @@ func (s *DB) UpdateResponse(ctx context.Context, orgID store.OrgID, id string, v
 			}
 		}
 		content, _ := json.Marshal(r.Content)
-		if _, err := tx.ExecContext(ctx, `UPDATE learning_responses SET title = $1, status = $2, lead_id = $3, participants = $4, started_on = $5,
+		res, err := tx.ExecContext(ctx, `UPDATE learning_responses SET title = $1, status = $2, lead_id = $3, participants = $4, started_on = $5,
 			due_on = $6, completed_on = $7, content = $8, findings = $9, summary = $10, version = version + 1, updated_at = $11
 			WHERE id = $12 AND org_id = $13 AND version = $14`,
 			r.Title, r.Status, nullID(r.LeadID), r.Participants, r.StartedOn, r.DueOn, r.CompletedOn, string(content), r.Findings, r.Summary,
-			s.Now(), id, orgID, version); err != nil {
+			s.Now(), id, orgID, version)
+		if err != nil {
 			return s.Wrap(err, "update learning response %s", id)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			// A concurrent change committed since the read above.
+			return apperr.New(apperr.Conflict, "This learning response was changed by someone else (you had version %d). Reload it and make your change again.", version)
 		}
 		action := "learning_response.update"
 		if r.Status == events.ResponseCompleted && old.Status != events.ResponseCompleted {
@@ -378,11 +383,16 @@ func (s *DB) UpdateAction(ctx context.Context, orgID store.OrgID, responseID, id
 		if !ok {
 			return apperr.Field("owner_id", "Select an owner from this organisation's people")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE learning_actions SET description = $1, owner_id = $2, due_on = $3, measure = $4, status = $5,
+		res, err := tx.ExecContext(ctx, `UPDATE learning_actions SET description = $1, owner_id = $2, due_on = $3, measure = $4, status = $5,
 			done_on = $6, evidence = $7, cancel_reason = $8, version = version + 1, updated_at = $9
 			WHERE id = $10 AND response_id = $11 AND org_id = $12 AND version = $13`,
-			a.Description, a.OwnerID, a.DueOn, a.Measure, a.Status, a.DoneOn, a.Evidence, a.CancelReason, s.Now(), id, responseID, orgID, version); err != nil {
+			a.Description, a.OwnerID, a.DueOn, a.Measure, a.Status, a.DoneOn, a.Evidence, a.CancelReason, s.Now(), id, responseID, orgID, version)
+		if err != nil {
 			return s.Wrap(err, "update learning action %s", id)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			// A concurrent change committed since the read above.
+			return apperr.New(apperr.Conflict, "This action was changed by someone else (you had version %d). Reload it and make your change again.", version)
 		}
 		if err := tx.Audit(ctx, store.Change{OrgID: orgID, Action: "learning_response.action", Entity: "learning_response", EntityID: responseID,
 			Summary: old.ResponseRef + " action " + a.Status + ": " + a.Description}); err != nil {

@@ -127,8 +127,8 @@ func (s *DB) ReportMany(ctx context.Context, tx *store.Tx, orgID store.OrgID, rs
 		}
 		out[i] = e
 		var actor any
-		if rs[i].Actor.UserID != "" {
-			actor = rs[i].Actor.UserID
+		if rs[i].Actor.UserID != "" && !rs[i].Sub.Confidential {
+			actor = rs[i].Actor.UserID // a confidential reporter is not named, as in submitted
 		}
 		// As AddHistory and writeIndex write them for one report.
 		if err := history.Add(ctx, store.NewID(), id, orgID, string(events.Submitted), "", actor, now); err != nil {

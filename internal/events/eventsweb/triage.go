@@ -571,6 +571,13 @@ func (s *Module) apiTriage(w http.ResponseWriter, r *http.Request) error {
 	if items == nil {
 		items = []eventsdb.TriageItem{}
 	}
+	for i := range items {
+		// A confidential reporter is for the patient safety lead alone,
+		// as in the review API.
+		if items[i].Confidential {
+			items[i].ReporterID = ""
+		}
+	}
 	if shared == nil {
 		shared = []eventsdb.Share{}
 	}
