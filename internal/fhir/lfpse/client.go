@@ -95,7 +95,11 @@ const maxResponse = 1 << 20
 
 // Send POSTs a create (conditional on the event's identifier) or PUTs an
 // update, and reads the answer: Accepted on 200/201, a *Refusal on 4xx
-// (other than 408 and 429), a *TransientError otherwise.
+// (other than 408 and 429), a *TransientError otherwise (a redirect
+// included: it is not followed, so the key goes to BaseURL's host only).
+// The reference number is the answer's (see accepted); a create's answer
+// without one gives its id, an update's gives none (the reference is
+// kept).
 func (c *Client) Send(ctx context.Context, r Request) (Accepted, error) {
 	method, target := http.MethodPost, c.BaseURL+"/AdverseEvent"
 	if r.NationalID != "" {
@@ -111,10 +115,13 @@ func (c *Client) Send(ctx context.Context, r Request) (Accepted, error) {
 	if method == http.MethodPost {
 		req.Header.Set("If-None-Exist", "identifier="+url.QueryEscape(c.System+"|"+r.EventID))
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+	hc := http.Client{Timeout: 30 * time.Second}
+	if c.HTTP != nil {
+		hc = *c.HTTP
 	}
+	// A redirect is not followed: Go would forward the subscription key
+	// (a header of its own, not Authorization) to whatever host it names.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := hc.Do(req)
 	if err != nil {
 		var ne interface{ Timeout() bool }
@@ -134,8 +141,11 @@ func (c *Client) Send(ctx context.Context, r Request) (Accepted, error) {
 		if err != nil {
 			return Accepted{}, &TransientError{Words: "The national service's answer could not be read", Err: err}
 		}
-		if a.ID == "" && r.NationalID != "" {
-			a.ID = r.NationalID
+		if a.Ref == "" && r.NationalID == "" {
+			// A create whose answer names no reference: its id is the
+			// reference. An update's answer without one keeps the
+			// reference the create returned (see markSent).
+			a.Ref = a.ID
 		}
 		return a, nil
 	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests:
@@ -172,7 +182,7 @@ func Identifiers(raw json.RawMessage) []struct{ System, Value string } {
 
 // accepted reads the id and reference number from the returned resource:
 // the identifier of NationalRefSystem, else the first identifier that is
-// not clinsafe's, else the id.
+// not clinsafe's (none: Ref is empty).
 func accepted(body []byte) (Accepted, error) {
 	var res struct {
 		ResourceType string          `json:"resourceType"`
@@ -199,9 +209,6 @@ func accepted(body []byte) (Accepted, error) {
 				break
 			}
 		}
-	}
-	if a.Ref == "" {
-		a.Ref = res.ID
 	}
 	return a, nil
 }

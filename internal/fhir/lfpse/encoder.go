@@ -15,10 +15,15 @@ type Event struct {
 	// Gradings are the handler's current harm gradings, which LFPSE
 	// receives in place of the harm the reporter gave.
 	Gradings []eventsdb.Grading
+	// NationalID is the national record's id when the submission is an
+	// update: the body of a PUT must carry the id of its URL (FHIR
+	// update), so the AdverseEvent gets it as its id. Empty for a create.
+	NationalID string
 }
 
 // Encoder builds the AdverseEvent sent for an event, carrying
-// system|event id as its identifier.
+// system|event id as its identifier and, for an update, the national
+// record's id as its id.
 type Encoder interface {
 	Encode(e Event, system string) ([]byte, error)
 }
@@ -54,5 +59,6 @@ func (f FHIREncoder) Encode(in Event, system string) ([]byte, error) {
 		return nil, err
 	}
 	ae.Identifier = &fhir.Identifier{System: system, Value: e.ID}
+	ae.ID = in.NationalID
 	return json.Marshal(ae)
 }

@@ -213,6 +213,14 @@ func queue(ctx context.Context, tx *store.Tx, orgID store.OrgID, id, by string) 
 // onEventChange runs in the transaction of every audited change of an
 // event: it queues an update of an event already queued, and queues an
 // event the organisation's rule says is ready.
+//
+// The submission is read by an UPDATE that changes nothing, so that its
+// row is locked until the change commits: a worker's claim (which skips
+// locked rows on PostgreSQL) cannot take it in the meantime and send the
+// event as it was before the change, and a claim that committed first is
+// seen as sending, so the change marks the row to be sent again. A plain
+// SELECT read the row as pending and left it alone, and the change was
+// never sent.
 func onEventChange(ctx context.Context, tx *store.Tx, c store.Change) error {
 	if c.Action == "event.lfpse_ready" {
 		return nil // MarkReady queued it
@@ -222,7 +230,7 @@ func onEventChange(ctx context.Context, tx *store.Tx, c store.Change) error {
 	}
 	var st Status
 	var nationalID string
-	err := tx.QueryRowContext(ctx, `SELECT status, national_id FROM lfpse_submissions WHERE event_id = $1`, c.EntityID).Scan(&st, &nationalID)
+	err := tx.QueryRowContext(ctx, `UPDATE lfpse_submissions SET again = again WHERE event_id = $1 RETURNING status, national_id`, c.EntityID).Scan(&st, &nationalID)
 	switch {
 	case store.NoRows(err):
 		return autoQueue(ctx, tx, c)
@@ -259,7 +267,8 @@ func onEventChanges(ctx context.Context, tx *store.Tx, cs []store.Change) error 
 		for i, id := range part {
 			args[i], ps[i] = id, tx.Placeholder(i+1)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT event_id, status, national_id FROM lfpse_submissions WHERE event_id IN (`+strings.Join(ps, ", ")+`)`, args...)
+		rows, err := tx.QueryContext(ctx, `UPDATE lfpse_submissions SET again = again WHERE event_id IN (`+strings.Join(ps, ", ")+`)
+			RETURNING event_id, status, national_id`, args...)
 		if err != nil {
 			return fmt.Errorf("read LFPSE submissions: %w", err)
 		}

@@ -21,7 +21,7 @@ type Options struct {
 	// that (full jitter). Defaults 1 minute and 1 hour.
 	BaseDelay, MaxDelay time.Duration
 	// Lease is how long a claimed submission is the worker's (default 5
-	// minutes; it must be longer than a request's timeout).
+	// minutes; with a Client, at least twice its request timeout).
 	Lease time.Duration
 	// Poll is how often Run looks for due submissions (default 10s).
 	Poll time.Duration
@@ -63,6 +63,11 @@ func NewOutbox(db *store.DB, sender Sender, enc Encoder, o Options) *Outbox {
 	o.MaxDelay = max(o.MaxDelay, o.BaseDelay)
 	if o.Lease <= 0 {
 		o.Lease = 5 * time.Minute
+	}
+	// A request must end within the lease, or another worker takes the
+	// submission over and sends it again while it is in flight.
+	if c, ok := sender.(*Client); ok && c.HTTP != nil && c.HTTP.Timeout > 0 {
+		o.Lease = max(o.Lease, 2*c.HTTP.Timeout)
 	}
 	if o.Poll <= 0 {
 		o.Poll = 10 * time.Second
@@ -224,13 +229,13 @@ func (b *Outbox) request(ctx context.Context, c claimed) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	body, err := b.enc.Encode(Event{Org: org, Event: e, Gradings: rv.Gradings}, b.o.System)
-	if err != nil {
-		return Request{}, &Refusal{Words: "clinsafe could not build the LFPSE record: " + err.Error()}
-	}
-	r := Request{EventID: c.eventID, Body: body}
+	r := Request{EventID: c.eventID}
 	if c.op == "update" {
 		r.NationalID = c.nationalID
+	}
+	r.Body, err = b.enc.Encode(Event{Org: org, Event: e, Gradings: rv.Gradings, NationalID: r.NationalID}, b.o.System)
+	if err != nil {
+		return Request{}, &Refusal{Words: "clinsafe could not build the LFPSE record: " + err.Error()}
 	}
 	return r, nil
 }

@@ -3,7 +3,7 @@
 // server that behaves as the published submission API does as far as
 // clinsafe relies on it. It is not the national service and says nothing
 // about it beyond what its tests assume: it takes AdverseEvent POSTs
-// (conditional on If-None-Exist by identifier) and PUTs by id, checks the
+// (conditional on If-None-Exist by identifier) and PUTs by id (the body carrying that id), checks the
 // Ocp-Apim-Subscription-Key header, and answers with the stored resource
 // carrying a logical id and a reference number, or with an
 // OperationOutcome.
@@ -208,6 +208,7 @@ func (s *StandInService) serve(w http.ResponseWriter, r *http.Request) {
 	rec := Received{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get("Ocp-Apim-Subscription-Key"), IfNoneExist: r.Header.Get("If-None-Exist"), Body: body}
 	var res struct {
 		ResourceType string          `json:"resourceType"`
+		ID           string          `json:"id"`
 		Identifier   json.RawMessage `json:"identifier"`
 		Contained    []reporter      `json:"contained"`
 	}
@@ -275,6 +276,11 @@ func (s *StandInService) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if res.ResourceType != "AdverseEvent" || rec.Identifier == "" {
 		writeOutcome(w, http.StatusBadRequest, "structure", "The body must be an AdverseEvent with clinsafe's identifier")
+		return
+	}
+	// FHIR update: the body carries the id of the URL.
+	if r.Method == http.MethodPut && res.ID != r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:] {
+		writeOutcome(w, http.StatusBadRequest, "invalid", "The resource id must match the id in the URL")
 		return
 	}
 	status, stored := s.store(r, rec, body)
