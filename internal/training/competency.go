@@ -3,6 +3,8 @@ package training
 import (
 	"slices"
 	"time"
+
+	"github.com/clinsafe/clinsafe/internal/clock"
 )
 
 // Bodies are the professional registration bodies a clinical safety
@@ -50,7 +52,9 @@ func CSOStatus(checkedOn *time.Time, trained *time.Time, trainingExpires *time.T
 	switch {
 	case checkedOn == nil:
 		why = append(why, "No professional registration has been checked")
-	case !checkedOn.AddDate(0, RegistrationCheckMonths, 0).After(now):
+	case !checkedOn.AddDate(0, RegistrationCheckMonths, 0).After(clock.Today(now)):
+		// checkedOn is a day (midnight UTC): compared with today in
+		// London, it lapses as that day begins there.
 		why = append(why, "The professional registration was last checked more than 12 months ago")
 	}
 	switch {

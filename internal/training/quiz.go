@@ -83,11 +83,22 @@ func NextAttempt(c Course, failed []time.Time) time.Time {
 }
 
 // Expires is when a completion at done of a course renewed every months
-// months expires; nil when it never does.
+// months expires: the same day months later, or the last day of that
+// month when it is shorter (31 August + 6 months is 28 February, not 3
+// March); nil when it never does.
 func Expires(done time.Time, months int) *time.Time {
 	if months <= 0 {
 		return nil
 	}
-	t := done.AddDate(0, months, 0)
+	t := AddMonths(done, months)
 	return &t
+}
+
+// AddMonths is t moved on by months calendar months, kept within the month
+// it lands in (time.AddDate would run on into the next).
+func AddMonths(t time.Time, months int) time.Time {
+	y, m, d := t.Date()
+	first := time.Date(y, m+time.Month(months), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d, last)-1)
 }

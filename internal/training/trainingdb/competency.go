@@ -8,6 +8,7 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/auth"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/training"
@@ -89,8 +90,16 @@ func (s *DB) cso(ctx context.Context, orgID store.OrgID, m member) (CSO, error) 
 	if err != nil {
 		return c, err
 	}
+	now := s.Now()
 	for i := range cs {
-		if hasTag(cs[i].Tags, training.ClinicalSafetyTag) && (c.Training == nil || cs[i].CompletedAt.After(c.Training.CompletedAt)) {
+		if !hasTag(cs[i].Tags, training.ClinicalSafetyTag) {
+			continue
+		}
+		// Training still valid wins over training that has expired,
+		// whenever either was done; then the latest.
+		valid := cs[i].Valid(now)
+		if c.Training == nil || (valid && !c.Training.Valid(now)) ||
+			(valid == c.Training.Valid(now) && cs[i].CompletedAt.After(c.Training.CompletedAt)) {
 			c.Training = &cs[i]
 		}
 	}
@@ -114,7 +123,7 @@ func (s *DB) cso(ctx context.Context, orgID store.OrgID, m member) (CSO, error) 
 	if c.Training != nil {
 		trained, expires = &c.Training.CompletedAt, c.Training.ExpiresAt
 	}
-	c.Status, c.Why = training.CSOStatus(checked, trained, expires, s.Now())
+	c.Status, c.Why = training.CSOStatus(checked, trained, expires, now)
 	return c, nil
 }
 
@@ -161,7 +170,7 @@ func (s *DB) SetRegistration(ctx context.Context, orgID store.OrgID, userID stri
 	f.Check(len(number) > 30, "number", "Registration number must be 30 characters or fewer")
 	if d, err := time.Parse(time.DateOnly, checkedOn); err != nil {
 		f.Add("checked_on", "Enter the date the registration was checked, like 1 12 2026")
-	} else if d.After(s.Now()) {
+	} else if d.After(clock.Today(s.Now())) {
 		f.Add("checked_on", "The date checked must be today or in the past")
 	}
 	if err := f.Err(); err != nil {
@@ -199,13 +208,20 @@ func (s *DB) SetRegistration(ctx context.Context, orgID store.OrgID, userID stri
 
 // CSOsOf are the register entries of the CSOs of a risk system, for the
 // system and safety case pages (a warning when one has lapsed) and for the
-// issued safety case report (each CSO's registration).
+// issued safety case report (each CSO's registration). A CSO of record
+// who no longer holds the cso role here (or was disabled) is listed too,
+// as lapsed.
 func (s *DB) CSOsOf(ctx context.Context, orgID store.OrgID, sys riskdb.System) ([]CSO, error) {
 	var out []CSO
 	for _, p := range sys.CSOs {
 		c, err := s.CSOEntry(ctx, orgID, p.ID)
 		if apperr.Is(err, apperr.NotFound) {
-			continue // no longer a CSO here
+			// Still the system's CSO of record but no longer a CSO here
+			// (the role removed or the account disabled): lapsed, so
+			// that the system's pages warn.
+			if c, err = s.formerCSO(ctx, orgID, p); err != nil {
+				return nil, err
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -213,4 +229,16 @@ func (s *DB) CSOsOf(ctx context.Context, orgID store.OrgID, sys riskdb.System) (
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// formerCSO is the entry of a system's CSO of record p who no longer holds
+// the cso role in the organisation: lapsed, with their registration as
+// last checked.
+func (s *DB) formerCSO(ctx context.Context, orgID store.OrgID, p riskdb.Person) (CSO, error) {
+	r, err := s.registration(ctx, orgID, p.ID)
+	if err != nil {
+		return CSO{}, err
+	}
+	return CSO{UserID: p.ID, Name: p.Name, Registration: r, Status: training.Lapsed,
+		Why: []string{"They no longer hold the clinical safety officer role in this organisation"}}, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/audit"
+	"github.com/clinsafe/clinsafe/internal/clock"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/training"
 )
@@ -68,7 +69,7 @@ func (e Evidence) DefaultExpiresOn() string {
 	if err != nil {
 		return ""
 	}
-	return done.AddDate(0, EvidenceRenewalMonths, 0).Format(time.DateOnly)
+	return training.AddMonths(done, EvidenceRenewalMonths).Format(time.DateOnly)
 }
 
 // NewEvidence is evidence as a learner records it.
@@ -164,7 +165,7 @@ func (s *DB) AddEvidence(ctx context.Context, orgID store.OrgID, userID string, 
 	f.Check(utf8.RuneCountInString(n.Provider) > 200, "provider", "Provider must be 200 characters or fewer")
 	if d, err := time.Parse(time.DateOnly, n.CompletedOn); err != nil {
 		f.Add("completed_on", "Enter the date you completed the training, like 15 3 2026")
-	} else if d.After(s.Now()) {
+	} else if d.After(clock.Today(s.Now())) {
 		f.Add("completed_on", "The date you completed the training must be today or in the past")
 	}
 	ct := FileType(n.Data)
