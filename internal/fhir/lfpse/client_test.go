@@ -59,10 +59,7 @@ func TestClientDoesNotSendTheKeyOnARedirect(t *testing.T) {
 func TestUpdateAnswerWithoutReferenceKeepsIt(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		w := newWorld(t, st)
-		e := w.report(t, "Warfarin given twice")
-		if _, err := w.q.MarkReady(w.hctx(), w.a.ID, e.ID); err != nil {
-			t.Fatal(err)
-		}
+		e := w.ready(t, "Warfarin given twice")
 		svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/fhir+json")
 			if r.Method == http.MethodPost {

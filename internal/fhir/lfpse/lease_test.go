@@ -24,10 +24,7 @@ import (
 func TestLeaseOutlastsTheRequestTimeout(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		w := newWorld(t, st)
-		e := w.report(t, "Warfarin given twice")
-		if _, err := w.q.MarkReady(w.hctx(), w.a.ID, e.ID); err != nil {
-			t.Fatal(err)
-		}
+		w.ready(t, "Warfarin given twice")
 		const timeout = 10 * time.Minute
 		worker := func(name string) *lfpse.Outbox {
 			return lfpse.NewOutbox(st, lfpse.NewClient(w.svc.URL, w.svc.Key, w.system, timeout), lfpse.FHIREncoder{Config: fhir.DefaultConfig()},

@@ -87,6 +87,17 @@ func (w *world) report(t *testing.T, desc string) eventsdb.Event {
 	return e
 }
 
+// ready reports an event described desc in organisation A and marks it
+// ready for LFPSE, as its handler.
+func (w *world) ready(t *testing.T, desc string) eventsdb.Event {
+	t.Helper()
+	e := w.report(t, desc)
+	if _, err := w.q.MarkReady(w.hctx(), w.a.ID, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func (w *world) outbox(o lfpse.Options) *lfpse.Outbox {
 	if o.Logger == nil {
 		o.Logger = quiet
@@ -149,10 +160,7 @@ func TestMarkReadyQueuesInTheSameTransaction(t *testing.T) {
 func TestDeliveredThenUpdatedByPUT(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		w := newWorld(t, st)
-		e := w.report(t, "Warfarin given twice")
-		if _, err := w.q.MarkReady(w.hctx(), w.a.ID, e.ID); err != nil {
-			t.Fatal(err)
-		}
+		e := w.ready(t, "Warfarin given twice")
 		b := w.outbox(lfpse.Options{})
 		if n := once(t, b); n != 1 {
 			t.Fatalf("sent %d, want 1", n)
@@ -198,10 +206,7 @@ func TestDeliveredThenUpdatedByPUT(t *testing.T) {
 func TestRefusalInWordsThenRetryNow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		w := newWorld(t, st)
-		e := w.report(t, "Warfarin given twice")
-		if _, err := w.q.MarkReady(w.hctx(), w.a.ID, e.ID); err != nil {
-			t.Fatal(err)
-		}
+		e := w.ready(t, "Warfarin given twice")
 		w.svc.Then(lfpsetest.Answer{Kind: lfpsetest.Refuse, Outcome: lfpsetest.Refusal})
 		b := w.outbox(lfpse.Options{})
 		once(t, b)
@@ -234,10 +239,7 @@ func TestRefusalInWordsThenRetryNow(t *testing.T) {
 func TestTimeoutDownAnd5xxAreTriedAgainWithGrowingBackoff(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		w := newWorld(t, st)
-		e := w.report(t, "Warfarin given twice")
-		if _, err := w.q.MarkReady(w.hctx(), w.a.ID, e.ID); err != nil {
-			t.Fatal(err)
-		}
+		e := w.ready(t, "Warfarin given twice")
 		w.svc.Then(lfpsetest.Answer{Kind: lfpsetest.ServerError}, lfpsetest.Answer{Kind: lfpsetest.Down}, lfpsetest.Answer{Kind: lfpsetest.Timeout})
 		b := lfpse.NewOutbox(st, lfpse.NewClient(w.svc.URL, w.svc.Key, w.system, 300*time.Millisecond), lfpse.FHIREncoder{Config: fhir.DefaultConfig()}, lfpse.Options{Logger: quiet, System: w.system})
 		words := []string{"The national service had a problem (HTTP 503)", "The national service could not be reached", "The national service did not answer in time"}
@@ -321,10 +323,7 @@ func TestRuleQueuesClosedEvents(t *testing.T) {
 func TestChangeWhileInFlightWaits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		w := newWorld(t, st)
-		e := w.report(t, "Warfarin given twice")
-		if _, err := w.q.MarkReady(w.hctx(), w.a.ID, e.ID); err != nil {
-			t.Fatal(err)
-		}
+		e := w.ready(t, "Warfarin given twice")
 		b := w.outbox(lfpse.Options{})
 		var midErr error
 		w.svc.Then(lfpsetest.Answer{Kind: lfpsetest.Accept, Stored: func() {

@@ -23,10 +23,7 @@ import (
 func TestChangeCommittingWhileClaimedIsSent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		w := newWorld(t, st)
-		e := w.report(t, "Warfarin given twice")
-		if _, err := w.q.MarkReady(w.hctx(), w.a.ID, e.ID); err != nil {
-			t.Fatal(err)
-		}
+		e := w.ready(t, "Warfarin given twice")
 		b := w.outbox(lfpse.Options{})
 		rec := e.Record
 		rec.Answers[events.AnsDescription] = []string{"Warfarin given twice, corrected by the handler"}

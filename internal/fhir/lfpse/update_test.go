@@ -18,10 +18,7 @@ import (
 func TestUpdateBodyCarriesTheNationalID(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		w := newWorld(t, st)
-		e := w.report(t, "Warfarin given twice")
-		if _, err := w.q.MarkReady(w.hctx(), w.a.ID, e.ID); err != nil {
-			t.Fatal(err)
-		}
+		e := w.ready(t, "Warfarin given twice")
 		b := w.outbox(lfpse.Options{})
 		once(t, b)
 		rec := w.svc.Records()[e.ID]
