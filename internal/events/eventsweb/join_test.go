@@ -9,8 +9,6 @@ import (
 	"github.com/clinsafe/clinsafe/internal/apperr"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
-	"github.com/clinsafe/clinsafe/internal/risk"
-	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/webtest"
@@ -138,12 +136,7 @@ func TestEventPageJoinsTheParts(t *testing.T) {
 		f := webtest.NewFixture(t, st)
 		ts := f.Srv.URL
 		ev := eventsdb.New(st)
-		op := storetest.Operator
-		sys, err := riskdb.New(st).CreateSystem(op, f.OrgA.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing",
-			Standard: risk.DCB0160, CSOs: []riskdb.Person{{ID: f.Users["A/cso"].ID}}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		sys := ePMA(t, f)
 		nurse := f.Users["A/reporter"]
 		rec := itIncident(sys.ID)
 		rec.Answers[events.AnsAgents] = []string{events.AgentIT, events.AgentDevice}

@@ -1,15 +1,11 @@
 package eventsweb_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/clinsafe/clinsafe/internal/audit"
 	"github.com/clinsafe/clinsafe/internal/events"
 	"github.com/clinsafe/clinsafe/internal/events/eventsdb"
-	"github.com/clinsafe/clinsafe/internal/risk"
-	"github.com/clinsafe/clinsafe/internal/risk/riskdb"
 	"github.com/clinsafe/clinsafe/internal/store"
 	"github.com/clinsafe/clinsafe/internal/storetest"
 	"github.com/clinsafe/clinsafe/internal/webtest"
@@ -23,13 +19,7 @@ import (
 func TestTriageAPIHidesConfidentialReporter(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := webtest.NewFixture(t, st)
-		cso := f.Users["A/cso"]
-		op := audit.WithActor(context.Background(), audit.Actor{Name: "test", Operator: true})
-		sys, err := riskdb.New(st).CreateSystem(op, f.OrgA.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing",
-			Standard: risk.DCB0160, CSOs: []riskdb.Person{{ID: cso.ID}}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		sys := ePMA(t, f)
 		rep := f.Users["A/reporter"]
 		e, err := eventsdb.New(st).Report(storetest.As(rep), f.OrgA.ID, itIncident(sys.ID),
 			eventsdb.Submission{Audience: events.Staff, ReporterID: rep.ID, Confidential: true})

@@ -32,18 +32,23 @@ func itIncident(sysID string) events.Record {
 
 var locHazard = regexp.MustCompile(`^/risk/hazards/([0-9a-f-]{36})$`)
 
+// ePMA registers a system in organisation A whose CSO is A/cso.
+func ePMA(t *testing.T, f *webtest.Fixture) riskdb.System {
+	t.Helper()
+	sys, err := riskdb.New(f.St).CreateSystem(storetest.Operator, f.OrgA.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing",
+		Standard: risk.DCB0160, CSOs: []riskdb.Person{{ID: f.Users["A/cso"].ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sys
+}
+
 // A CSO links an IT incident to a new hazard and sees it in the hazard's
 // incident log; another organisation never reads the incident.
 func TestTriageNewHazardJourney(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.DB) {
 		f := webtest.NewFixture(t, st)
-		cso := f.Users["A/cso"]
-		op := audit.WithActor(context.Background(), audit.Actor{Name: "test", Operator: true})
-		sys, err := riskdb.New(st).CreateSystem(op, f.OrgA.ID, riskdb.System{Name: "ePMA", Manufacturer: "Meridian", IntendedUse: "Prescribing",
-			Standard: risk.DCB0160, CSOs: []riskdb.Person{{ID: cso.ID}}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		sys := ePMA(t, f)
 		rep := f.Users["A/reporter"]
 		e, err := eventsdb.New(st).Report(storetest.As(rep), f.OrgA.ID, itIncident(sys.ID), eventsdb.Submission{Audience: events.Staff, ReporterID: rep.ID})
 		if err != nil {
