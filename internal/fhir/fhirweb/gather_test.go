@@ -27,11 +27,7 @@ func TestFHIRCreatesWaitingToBeWrittenHoldNoPlace(t *testing.T) {
 		n := web.MaxActive() + 10
 		before := eventCount(t, st, f.OrgA)
 		release, answered := queueHeldCreates(t, c, n)
-		read := make(chan int, 1)
-		go func() {
-			code, _, _ := c.do("GET", "/metadata", "")
-			read <- code
-		}()
+		read := readMetadata(c)
 		select {
 		case code := <-read:
 			if code != 200 {
@@ -64,11 +60,7 @@ func TestFHIRCreatesWithoutAPlaceAreBounded(t *testing.T) {
 			t.Fatalf("metadata: %d %.300s", code, b)
 		}
 		release, answered := queueHeldCreates(t, c, web.MaxActive()+placeless)
-		read := make(chan int, 1)
-		go func() {
-			code, _, _ := c.do("GET", "/metadata", "")
-			read <- code
-		}()
+		read := readMetadata(c)
 		select {
 		case code := <-read:
 			release()
@@ -87,6 +79,17 @@ func TestFHIRCreatesWithoutAPlaceAreBounded(t *testing.T) {
 			t.Error("metadata was not served after the creates were written")
 		}
 	})
+}
+
+// readMetadata reads /metadata as c, in a goroutine of its own, and
+// gives its status on the channel returned.
+func readMetadata(c *client) <-chan int {
+	read := make(chan int, 1)
+	go func() {
+		code, _, _ := c.do("GET", "/metadata", "")
+		read <- code
+	}()
+	return read
 }
 
 // queueHeldCreates sends n creates while the writers are held, and
