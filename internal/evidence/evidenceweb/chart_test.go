@@ -100,5 +100,12 @@ func TestFutureEndIsTakenAsToday(t *testing.T) {
 		if body := webtest.Get(t, cso, f.Srv.URL+"/evidence/measures/it_incidents?"+q, 200); !strings.Contains(body, `value="2026-11-24"`) {
 			t.Errorf("the page's end field does not show today, the end the chart has")
 		}
+		// A start after today is refused as such, not as a start after
+		// the end (the end having been taken as today).
+		q = url.Values{"from": {"2027-01-04"}, "to": {"2027-02-01"}}.Encode()
+		resp, body := webtest.Do(t, cso, "GET", f.Srv.URL+"/api/v1/evidence/measures/it_incidents/spc?"+q, "")
+		if resp.StatusCode != 422 || !strings.Contains(body, "The start must be today or earlier") {
+			t.Errorf("a start after today: %d %.300s; want 422 saying the start must be today or earlier", resp.StatusCode, body)
+		}
 	})
 }

@@ -136,7 +136,12 @@ func parseFilters(q url.Values, m evidence.Measure, now time.Time) (Filters, evi
 			sq.From = t
 		}
 	}
-	fs.Check(sq.To.Before(sq.From), "from", "The start must be on or before the end")
+	switch {
+	case sq.From.After(today):
+		fs.Add("from", "The start must be today or earlier")
+	case sq.To.Before(sq.From):
+		fs.Add("from", "The start must be on or before the end")
+	}
 	opt := spc.Options{Direction: m.Direction}
 	switch f.Direction {
 	case "":
